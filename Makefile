@@ -1,0 +1,59 @@
+# Palermo: `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+PALERMO := $(BIN)/palermo
+export PALERMO_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test test-sqlite test-postgres check lint bench bench-% install clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $$(scripts/find-python) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@mkdir -p "$(PALERMO_DATA_DIR)"
+	@$(PALERMO) migrate --noinput -v0
+	@$(PALERMO) load-reference
+	@$(PALERMO) collectstatic --noinput -v0
+	@echo
+	@$(PALERMO) setup-demo
+	@echo
+	@echo "Palermo is at http://127.0.0.1:$(PORT)/  (API: http://127.0.0.1:$(PORT)/api/v1/docs)"
+	@echo "Log in as 'admin' (administrator) or 'editor' (registry editor) with the password above."
+	@$(PALERMO) runserver --noreload 127.0.0.1:$(PORT)
+
+check: $(VENV)/.installed
+	$(BIN)/ruff check palermo bench
+	$(BIN)/ruff format --check palermo bench
+	DJANGO_SETTINGS_MODULE=palermo.settings.test $(BIN)/mypy palermo
+	DJANGO_SETTINGS_MODULE=palermo.settings.test $(PALERMO) check
+	DJANGO_SETTINGS_MODULE=palermo.settings.test $(PALERMO) makemigrations --check --dry-run
+
+test-sqlite: $(VENV)/.installed
+	@echo "== tests on SQLite"
+	env -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed
+	@echo "== tests on PostgreSQL"
+	scripts/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test: $(VENV)/.installed
+	@scripts/ensure-chromium
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+bench: $(VENV)/.installed
+	@for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+bench-%: $(VENV)/.installed
+	$(BIN)/python bench/bench_$*.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""Shared test fixtures: the reference data is loaded once into the test database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from palermo.core.choices import OrganisationKind, Role
+from palermo.core.models import Organisation, User
+from palermo.core.services import token_create
+from palermo.registry.reference import load_reference
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Countries and registry reference data, loaded once per run (rolled back per test)."""
+    with django_db_blocker.unblock():
+        load_reference()
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    def make(role: str = Role.CASE_WORKER, org: str = "Org A", country: str | None = "BWA", **kw: Any) -> User:
+        organisation, _ = Organisation.objects.get_or_create(
+            name=org, defaults={"kind": kw.pop("kind", OrganisationKind.GOVERNMENT), "country_id": country}
+        )
+        username = kw.pop("username", "{}-{}".format(role, User.objects.count() + 1))
+        user = User(username=username, organisation=organisation, role=role)
+        user.set_password(PASSWORD)
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def editor(make_user: Callable[..., User]) -> User:
+    return make_user(Role.REGISTRY_EDITOR, org="Secretariat", country=None, kind=OrganisationKind.REGIONAL_MECHANISM)
+
+
+@pytest.fixture
+def analyst(make_user: Callable[..., User]) -> User:
+    return make_user(Role.ANALYST, org="Clearing house", country=None, kind=OrganisationKind.INTERNATIONAL)
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., User]) -> User:
+    return make_user(Role.ADMINISTRATOR, org="Node IT", country="BWA")
+
+
+@pytest.fixture
+def bearer() -> Callable[[User], dict[str, str]]:
+    """Headers for the test client: Authorization with a fresh token for a user."""
+
+    def headers(user: User) -> dict[str, str]:
+        return {"HTTP_AUTHORIZATION": "Bearer " + token_create(actor=None, user=user)}
+
+    return headers
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client()

@@ -1,0 +1,111 @@
+"""Core endpoints: who am I, organisations, users, tokens, the audit log (administrators)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from palermo.core.audit import audit_verify
+from palermo.core.auth import AUTH
+from palermo.core.choices import Role
+from palermo.core.models import AuditEntry, Organisation, User
+from palermo.core.permissions import require_role
+from palermo.core.schemas import (
+    AuditOut,
+    ChainOut,
+    MeOut,
+    OrganisationIn,
+    OrganisationOut,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+)
+from palermo.core.services import organisation_create, token_create, user_create
+
+router = Router(tags=["core"], auth=AUTH)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by the router's auth
+    return user
+
+
+def _org_out(org: Organisation) -> dict[str, Any]:
+    return {
+        "id": org.pk,
+        "name": org.name,
+        "kind": org.kind,
+        "country": org.country_id,
+        "parent": org.parent.name if org.parent else None,
+    }
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = _user(request)
+    org = user.organisation
+    return {
+        "username": user.username,
+        "role": user.role,
+        "organisation": org.name if org else None,
+        "country": org.country_id if org else None,
+    }
+
+
+@router.get("/organisations", response=list[OrganisationOut])
+@paginate(PageNumberPagination)
+def organisation_list(request: HttpRequest) -> list[dict[str, Any]]:
+    require_role(_user(request), Role.ADMINISTRATOR)
+    return [_org_out(o) for o in Organisation.objects.select_related("parent").order_by("name")]
+
+
+@router.post("/organisations", response={201: OrganisationOut})
+def organisation_add(request: HttpRequest, payload: OrganisationIn) -> tuple[int, dict[str, Any]]:
+    org = organisation_create(actor=_user(request), **payload.dict())
+    return 201, _org_out(org)
+
+
+@router.post("/users", response={201: UserOut})
+def user_add(request: HttpRequest, payload: UserIn) -> tuple[int, dict[str, Any]]:
+    user, generated = user_create(actor=_user(request), **payload.dict())
+    return 201, {
+        "id": user.pk,
+        "username": user.username,
+        "organisation": user.organisation.name if user.organisation else None,
+        "role": user.role,
+        "generated_password": generated,
+    }
+
+
+@router.post("/tokens", response={201: TokenOut})
+def token_add(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, str]]:
+    user = _user(request)
+    return 201, {"token": token_create(actor=user, user=user, name=payload.name)}
+
+
+@router.get("/audit", response=list[AuditOut])
+@paginate(PageNumberPagination)
+def audit_list(request: HttpRequest, object_type: str = "") -> QuerySet[AuditEntry]:
+    require_role(_user(request), Role.ADMINISTRATOR)
+    qs = AuditEntry.objects.order_by("-sequence")
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    return qs
+
+
+@router.get("/audit/verify", response=ChainOut)
+def audit_chain(request: HttpRequest) -> dict[str, Any]:
+    require_role(_user(request), Role.ADMINISTRATOR)
+    report = audit_verify()
+    return {
+        "ok": report.ok,
+        "checked": report.checked,
+        "first_broken_sequence": report.first_broken_sequence,
+        "reason": report.reason,
+    }

@@ -1,0 +1,222 @@
+"""Core models: countries, organisations, users, API tokens, the audit log and sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from palermo.core.choices import AuditAction, OrganisationKind, Role
+
+
+class Country(models.Model):
+    """A country or historical entity, keyed by ISO 3166-1 alpha-3 (ISO 3166-3 for former ones)."""
+
+    iso3 = models.CharField(_("ISO 3166 alpha-3"), max_length=3, primary_key=True)
+    iso2 = models.CharField(_("ISO 3166 alpha-2"), max_length=2, blank=True)
+    numeric = models.CharField(_("ISO 3166 numeric"), max_length=3, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    official_name = models.CharField(_("official name"), max_length=300, blank=True)
+    names = models.JSONField(_("names in the UN languages"), default=dict, blank=True)
+    historical = models.BooleanField(_("historical entity"), default=False)
+    withdrawn = models.CharField(_("withdrawn from ISO 3166"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def localized_name(self, language: str) -> str:
+        """The country's name in one of the UN languages, English when CLDR has none."""
+        base = language.split("-")[0]
+        names: dict[str, str] = self.names or {}
+        return names.get(base) or self.name
+
+
+class Organisation(models.Model):
+    """A government agency, regional mechanism, international organisation, NGO or provider."""
+
+    name = models.CharField(_("name"), max_length=300, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices)
+    country = models.ForeignKey(
+        Country,
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who logs in to this node; belongs to one organisation and holds one role."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_active and self.role in roles
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only a SHA-256 digest of the secret is stored."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return "{}… ({})".format(self.prefix, self.user_id)
+
+
+class AuditEntry(models.Model):
+    """One append-only, hash-chained entry of the audit log (every write, every personal read)."""
+
+    sequence = models.BigIntegerField(_("sequence"), unique=True)
+    timestamp = models.DateTimeField(_("timestamp"))
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor label"), max_length=200)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=100, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    previous_hash = models.CharField(_("previous hash"), max_length=64)
+    entry_hash = models.CharField(_("entry hash"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["sequence"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return "#{} {} {} {}".format(self.sequence, self.action, self.object_type, self.object_id)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("audit entries are append-only")
+
+
+class Document(models.Model):
+    """A document that facts cite: a UN report, a treaty text, an organisation's web page."""
+
+    key = models.SlugField(_("key"), max_length=100, unique=True)
+    symbol = models.CharField(_("document symbol"), max_length=100, blank=True)
+    title = models.CharField(_("title"), max_length=500)
+    publisher = models.CharField(_("publisher"), max_length=300, blank=True)
+    date = models.DateField(_("date"), null=True, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.symbol or self.title
+
+
+class Source(models.Model):
+    """A citation: a document and the place in it (paragraph, page, footnote, table)."""
+
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.PROTECT, related_name="sources"
+    )
+    locator = models.CharField(_("paragraph, page or footnote"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["document__key", "locator"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "locator"],
+                name="source_unique_document_locator",
+                violation_error_message=_("This document and locator are already a source."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        doc = str(self.document)
+        return "{}, {}".format(doc, self.locator) if self.locator else doc
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document": self.document.key,
+            "symbol": self.document.symbol,
+            "title": self.document.title,
+            "date": self.document.date.isoformat() if self.document.date else None,
+            "locator": self.locator,
+            "url": self.url or self.document.url,
+        }
+
+
+class AuditChainHead(models.Model):
+    """A single row locked while appending, so that concurrent writers chain in order."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.BigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return "head #{}".format(self.sequence)

@@ -1,0 +1,29 @@
+"""`palermo load-reference`: load countries and the registry's reference data (idempotent)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError
+
+from palermo.core.management.base import PalermoCommand
+from palermo.registry.reference import DATA_DIR, ReferenceDataError, load_reference
+
+
+class Command(PalermoCommand):
+    help = "Load countries (ISO 3166, CLDR names) and the registry reference data. Safe to repeat."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="folder of the data files")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            report = load_reference(opts["data_dir"])
+        except ReferenceDataError as exc:
+            raise CommandError("reference data not loaded, nothing written: {}".format(exc)) from exc
+        for kind, counts in sorted(report.counts.items()):
+            shown = ", ".join("{} {}".format(v, k) for k, v in counts.items() if v)
+            self.stdout.write("{:<16} {}".format(kind, shown or "unchanged"))
+        self.stdout.write("reference data loaded: {} changes".format(report.changed))

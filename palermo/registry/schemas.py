@@ -1,0 +1,212 @@
+"""Input and output schemas of the registry API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+
+
+class SourceOut(Schema):
+    document: str
+    symbol: str
+    title: str
+    date: dt.date | None
+    locator: str
+    url: str
+
+
+class InstrumentOut(Schema):
+    slug: str
+    short_name: str
+    title: str
+    kind: str
+    adopted: dt.date | None
+    opened_for_signature: dt.date | None
+    entry_into_force: dt.date | None
+    depositary: str
+    parent: str | None
+    adopted_by: str | None
+    entry_into_force_rule: dict[str, Any] | None
+    url: str
+    summary: str
+    sources: list[SourceOut]
+
+
+class ConsentOut(Schema):
+    action: str
+    date: dt.date | None
+
+
+class StatementOut(Schema):
+    source: SourceOut
+    says: str
+
+
+class ConflictOut(Schema):
+    key: str
+    kind: str
+    instrument: str
+    country: str | None
+    description: str
+    statements: list[StatementOut]
+
+
+class PartyOut(Schema):
+    country: str
+    country_name: str
+    status: str
+    signed: dt.date | None
+    consent: ConsentOut | None
+    in_force: dt.date | None
+    sources: list[SourceOut]
+    conflicts: list[ConflictOut]
+
+
+class PartiesOut(Schema):
+    instrument: str
+    as_of: dt.date
+    member_of: str | None
+    entry_into_force: dt.date | None
+    count: int
+    items: list[PartyOut]
+
+
+class ConflictsOut(Schema):
+    count: int
+    items: list[ConflictOut]
+
+
+class TreatyActionOut(Schema):
+    id: int
+    instrument: str
+    country: str
+    action: str
+    date: dt.date | None
+    date_text: str
+    name_in_source: str
+    note: str
+    source: SourceOut
+
+
+class MechanismOut(Schema):
+    acronym: str
+    name: str
+    kind: str
+    region: str
+    founded: dt.date | None
+    url: str
+    summary: str
+    sources: list[SourceOut]
+
+
+class MembershipOut(Schema):
+    id: int
+    mechanism: str
+    country: str
+    country_name: str
+    role: str
+    joined: dt.date | None
+    left: dt.date | None
+    sources: list[SourceOut]
+
+
+class LegislationOut(Schema):
+    id: int
+    country: str
+    title: str
+    kind: str
+    year: int | None
+    date: dt.date | None
+    status: str
+    implements: str | None
+    summary: str
+    sources: list[SourceOut]
+
+
+class DirectoryOut(Schema):
+    id: int
+    country: str | None
+    organisation: str
+    mechanism: str | None
+    role: str
+    unit: str
+    description: str
+    languages: list[str]
+    url: str
+    address: str
+    contact: dict[str, str] | None
+    sources: list[SourceOut]
+
+
+class CountryOut(Schema):
+    iso3: str
+    iso2: str
+    name: str
+    names: dict[str, str]
+    historical: bool
+
+
+class SourceIn(Schema):
+    document: str = ""
+    locator: str = ""
+    title: str = ""
+    symbol: str = ""
+    url: str = ""
+    date: dt.date | None = None
+
+
+class TreatyActionIn(Schema):
+    instrument: str
+    country: str
+    action: str
+    date: dt.date | None = None
+    date_text: str = ""
+    note: str = ""
+    source: SourceIn
+
+
+class TreatyActionCorrectIn(Schema):
+    date: dt.date | None
+    action: str | None = None
+    date_text: str | None = None
+    note: str | None = None
+
+
+class LegislationIn(Schema):
+    country: str
+    title: str
+    kind: str
+    year: int | None = None
+    date: dt.date | None = None
+    status: str = "unknown"
+    implements: str = ""
+    summary: str = ""
+    source: SourceIn
+
+
+class DirectoryIn(Schema):
+    organisation: str
+    role: str
+    country: str = ""
+    unit: str = ""
+    description: str = ""
+    languages: list[str] = []
+    url: str = ""
+    address: str = ""
+    person_name: str = ""
+    email: str = ""
+    phone: str = ""
+    organisation_kind: str = "government"
+    source: SourceIn
+
+
+class MembershipIn(Schema):
+    mechanism: str
+    country: str
+    role: str = "member"
+    joined: dt.date | None = None
+    left: dt.date | None = None
+    note: str = ""
+    source: SourceIn

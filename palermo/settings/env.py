@@ -1,0 +1,39 @@
+"""One place that reads the environment for settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def data_dir() -> Path:
+    """Where the node keeps its SQLite database, secret key and uploads."""
+    path = Path(env_str("PALERMO_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the data dir."""
+    from_env = env_str("PALERMO_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = data_dir() / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(64))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

@@ -1,0 +1,15 @@
+"""Test settings: fast hashing, everything else as in production."""
+
+from palermo.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",  # speed only; production uses Argon2
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# The test runner empties tables between tests; the guard's own test installs it itself.
+PALERMO_AUDIT_DB_GUARD = False

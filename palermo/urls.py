@@ -1,0 +1,14 @@
+"""URL routes of a Palermo node."""
+
+from django.urls import include, path
+
+from palermo.api import api
+from palermo.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("registry/", include("palermo.registry.urls")),
+    path("", include("palermo.web.urls")),
+]
