@@ -47,14 +47,18 @@ def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> Http
 def _input_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     parts = []
     for err in exc.errors:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload"))
+        loc = ".".join(
+            str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")
+        )
         parts.append("{}: {}".format(loc, err.get("msg")) if loc else str(err.get("msg")))
     return _error(request, "; ".join(parts) or "invalid input", "invalid_input", 422)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, "Authentication required: log in or send a bearer token.", "not_authenticated", 401)
+    return _error(
+        request, "Authentication required: log in or send a bearer token.", "not_authenticated", 401
+    )
 
 
 @api.exception_handler(PermissionDenied)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
@@ -15,8 +17,6 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) > 1 and not args[1].startswith("-"):
         args[1] = args[1].replace("-", "_")
     args[0] = "palermo"
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(args)
 
 

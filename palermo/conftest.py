@@ -13,7 +13,7 @@ from palermo.core.models import Organisation, User
 from palermo.core.services import token_create
 from palermo.registry.reference import load_reference
 
-PASSWORD = "correct-horse-battery-staple"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test users only
 
 
 @pytest.fixture(scope="session")
@@ -25,9 +25,12 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
-    def make(role: str = Role.CASE_WORKER, org: str = "Org A", country: str | None = "BWA", **kw: Any) -> User:
+    def make(
+        role: str = Role.CASE_WORKER, org: str = "Org A", country: str | None = "BWA", **kw: Any
+    ) -> User:
         organisation, _ = Organisation.objects.get_or_create(
-            name=org, defaults={"kind": kw.pop("kind", OrganisationKind.GOVERNMENT), "country_id": country}
+            name=org,
+            defaults={"kind": kw.pop("kind", OrganisationKind.GOVERNMENT), "country_id": country},
         )
         username = kw.pop("username", "{}-{}".format(role, User.objects.count() + 1))
         user = User(username=username, organisation=organisation, role=role)
@@ -40,12 +43,19 @@ def make_user(db: None) -> Callable[..., User]:
 
 @pytest.fixture
 def editor(make_user: Callable[..., User]) -> User:
-    return make_user(Role.REGISTRY_EDITOR, org="Secretariat", country=None, kind=OrganisationKind.REGIONAL_MECHANISM)
+    return make_user(
+        Role.REGISTRY_EDITOR,
+        org="Secretariat",
+        country=None,
+        kind=OrganisationKind.REGIONAL_MECHANISM,
+    )
 
 
 @pytest.fixture
 def analyst(make_user: Callable[..., User]) -> User:
-    return make_user(Role.ANALYST, org="Clearing house", country=None, kind=OrganisationKind.INTERNATIONAL)
+    return make_user(
+        Role.ANALYST, org="Clearing house", country=None, kind=OrganisationKind.INTERNATIONAL
+    )
 
 
 @pytest.fixture
@@ -54,10 +64,10 @@ def admin_user(make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
-def bearer() -> Callable[[User], dict[str, str]]:
+def bearer() -> Callable[[User], dict[str, Any]]:
     """Headers for the test client: Authorization with a fresh token for a user."""
 
-    def headers(user: User) -> dict[str, str]:
+    def headers(user: User) -> dict[str, Any]:
         return {"HTTP_AUTHORIZATION": "Bearer " + token_create(actor=None, user=user)}
 
     return headers

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from palermo.core.audit import audit_verify
@@ -66,27 +66,30 @@ def organisation_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/organisations", response={201: OrganisationOut})
-def organisation_add(request: HttpRequest, payload: OrganisationIn) -> tuple[int, dict[str, Any]]:
+def organisation_add(request: HttpRequest, payload: OrganisationIn) -> Status[dict[str, Any]]:
     org = organisation_create(actor=_user(request), **payload.dict())
-    return 201, _org_out(org)
+    return Status(201, _org_out(org))
 
 
 @router.post("/users", response={201: UserOut})
-def user_add(request: HttpRequest, payload: UserIn) -> tuple[int, dict[str, Any]]:
+def user_add(request: HttpRequest, payload: UserIn) -> Status[dict[str, Any]]:
     user, generated = user_create(actor=_user(request), **payload.dict())
-    return 201, {
-        "id": user.pk,
-        "username": user.username,
-        "organisation": user.organisation.name if user.organisation else None,
-        "role": user.role,
-        "generated_password": generated,
-    }
+    return Status(
+        201,
+        {
+            "id": user.pk,
+            "username": user.username,
+            "organisation": user.organisation.name if user.organisation else None,
+            "role": user.role,
+            "generated_password": generated,
+        },
+    )
 
 
 @router.post("/tokens", response={201: TokenOut})
-def token_add(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, str]]:
+def token_add(request: HttpRequest, payload: TokenIn) -> Status[dict[str, str]]:
     user = _user(request)
-    return 201, {"token": token_create(actor=user, user=user, name=payload.name)}
+    return Status(201, {"token": token_create(actor=user, user=user, name=payload.name)})
 
 
 @router.get("/audit", response=list[AuditOut])

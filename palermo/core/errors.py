@@ -24,5 +24,7 @@ class NotFoundError(ApplicationError):
 class ForbiddenError(ApplicationError):
     status = 403
 
-    def __init__(self, detail: str = "You do not have permission for this.", code: str = "forbidden") -> None:
+    def __init__(
+        self, detail: str = "You do not have permission for this.", code: str = "forbidden"
+    ) -> None:
         super().__init__(detail, code)

@@ -33,7 +33,7 @@ class Country(models.Model):
 
     def localized_name(self, language: str) -> str:
         """The country's name in one of the UN languages, English when CLDR has none."""
-        base = language.split("-")[0]
+        base = language.split("-", maxsplit=1)[0]
         names: dict[str, str] = self.names or {}
         return names.get(base) or self.name
 

@@ -23,7 +23,7 @@ from palermo.core.permissions import AnyUser, require_role
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 ORG_FIELDS = ["name", "kind", "country", "parent"]
 USER_FIELDS = ["username", "organisation", "role", "is_active"]
-TOKEN_PREFIX = "plm_"
+TOKEN_PREFIX = "plm_"  # noqa: S105 - a public prefix, not a secret
 
 
 # --- countries -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from palermo.core.auth import AUTH, request_user
@@ -83,10 +83,15 @@ def conflicts(request: HttpRequest, instrument: str = "", country: str = "") -> 
 
 @router.get("/treaty-actions", response=list[TreatyActionOut], auth=None)
 @paginate(PageNumberPagination)
-def treaty_actions(request: HttpRequest, instrument: str = "", country: str = "") -> list[dict[str, Any]]:
+def treaty_actions(
+    request: HttpRequest, instrument: str = "", country: str = ""
+) -> list[dict[str, Any]]:
     inst = selectors.instrument_get(instrument) if instrument else None
     ctry = country_get(country) if country else None
-    return [serializers.treaty_action_dict(a) for a in selectors.treaty_action_list(instrument=inst, country=ctry)]
+    return [
+        serializers.treaty_action_dict(a)
+        for a in selectors.treaty_action_list(instrument=inst, country=ctry)
+    ]
 
 
 @router.get("/mechanisms", response=list[MechanismOut], auth=None)
@@ -102,17 +107,24 @@ def mechanism(request: HttpRequest, acronym: str) -> dict[str, Any]:
 
 @router.get("/memberships", response=list[MembershipOut], auth=None)
 @paginate(PageNumberPagination)
-def memberships(request: HttpRequest, mechanism: str = "", country: str = "") -> list[dict[str, Any]]:
+def memberships(
+    request: HttpRequest, mechanism: str = "", country: str = ""
+) -> list[dict[str, Any]]:
     mech = selectors.mechanism_get(mechanism) if mechanism else None
     ctry = country_get(country) if country else None
-    return [serializers.membership_dict(m) for m in selectors.membership_list(mechanism=mech, country=ctry)]
+    return [
+        serializers.membership_dict(m)
+        for m in selectors.membership_list(mechanism=mech, country=ctry)
+    ]
 
 
 @router.get("/legislation", response=list[LegislationOut], auth=None)
 @paginate(PageNumberPagination)
 def legislation(request: HttpRequest, country: str = "", q: str = "") -> list[dict[str, Any]]:
     ctry = country_get(country) if country else None
-    return [serializers.legislation_dict(law) for law in selectors.legislation_list(country=ctry, q=q)]
+    return [
+        serializers.legislation_dict(law) for law in selectors.legislation_list(country=ctry, q=q)
+    ]
 
 
 @router.get("/directory", response=list[DirectoryOut], auth=None)
@@ -144,42 +156,54 @@ def countries(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
 
 
 @router.post("/treaty-actions", response={201: TreatyActionOut}, auth=AUTH)
-def treaty_action_add(request: HttpRequest, payload: TreatyActionIn) -> tuple[int, dict[str, Any]]:
+def treaty_action_add(request: HttpRequest, payload: TreatyActionIn) -> Status[dict[str, Any]]:
     data = payload.dict(exclude={"source"})
-    action = services.treaty_action_record(actor=request_user(request), source=payload.source.dict(), **data)
-    return 201, serializers.treaty_action_dict(action)
+    action = services.treaty_action_record(
+        actor=request_user(request), source=payload.source.dict(), **data
+    )
+    return Status(201, serializers.treaty_action_dict(action))
 
 
 @router.patch("/treaty-actions/{action_id}", response=TreatyActionOut, auth=AUTH)
-def treaty_action_correct(request: HttpRequest, action_id: int, payload: TreatyActionCorrectIn) -> dict[str, Any]:
+def treaty_action_correct(
+    request: HttpRequest, action_id: int, payload: TreatyActionCorrectIn
+) -> dict[str, Any]:
     user = request_user(request)
     services.registry_editor_required(user)  # the role first: an id's existence is not revealed
     obj = TreatyAction.objects.filter(pk=action_id).first()
     if obj is None:
         raise NotFoundError("No treaty action {}.".format(action_id))
-    updated = services.treaty_action_correct(actor=user, treaty_action=obj, **payload.dict(exclude_unset=True))
+    updated = services.treaty_action_correct(
+        actor=user, treaty_action=obj, **payload.dict(exclude_unset=True)
+    )
     return serializers.treaty_action_dict(updated)
 
 
 @router.post("/legislation", response={201: LegislationOut}, auth=AUTH)
-def legislation_add(request: HttpRequest, payload: LegislationIn) -> tuple[int, dict[str, Any]]:
+def legislation_add(request: HttpRequest, payload: LegislationIn) -> Status[dict[str, Any]]:
     law = services.legislation_record(
-        actor=request_user(request), source=payload.source.dict(), **payload.dict(exclude={"source"})
+        actor=request_user(request),
+        source=payload.source.dict(),
+        **payload.dict(exclude={"source"}),
     )
-    return 201, serializers.legislation_dict(law)
+    return Status(201, serializers.legislation_dict(law))
 
 
 @router.post("/directory", response={201: DirectoryOut}, auth=AUTH)
-def directory_add(request: HttpRequest, payload: DirectoryIn) -> tuple[int, dict[str, Any]]:
+def directory_add(request: HttpRequest, payload: DirectoryIn) -> Status[dict[str, Any]]:
     entry = services.directory_entry_record(
-        actor=request_user(request), source=payload.source.dict(), **payload.dict(exclude={"source"})
+        actor=request_user(request),
+        source=payload.source.dict(),
+        **payload.dict(exclude={"source"}),
     )
-    return 201, serializers.directory_dict(entry, show_contacts=True)
+    return Status(201, serializers.directory_dict(entry, show_contacts=True))
 
 
 @router.post("/memberships", response={201: MembershipOut}, auth=AUTH)
-def membership_add(request: HttpRequest, payload: MembershipIn) -> tuple[int, dict[str, Any]]:
+def membership_add(request: HttpRequest, payload: MembershipIn) -> Status[dict[str, Any]]:
     m = services.membership_record(
-        actor=request_user(request), source=payload.source.dict(), **payload.dict(exclude={"source"})
+        actor=request_user(request),
+        source=payload.source.dict(),
+        **payload.dict(exclude={"source"}),
     )
-    return 201, serializers.membership_dict(m)
+    return Status(201, serializers.membership_dict(m))

@@ -93,7 +93,10 @@ class LegislationStatus(models.TextChoices):
 class DirectoryRole(models.TextChoices):
     NATIONAL_COORDINATOR = "national_coordinator", _("National coordinator")
     NATIONAL_RAPPORTEUR = "national_rapporteur", _("National rapporteur")
-    MLA_CENTRAL_AUTHORITY = "mla_central_authority", _("Central authority for mutual legal assistance")
+    MLA_CENTRAL_AUTHORITY = (
+        "mla_central_authority",
+        _("Central authority for mutual legal assistance"),
+    )
     EXTRADITION_AUTHORITY = "extradition_authority", _("Extradition authority")
     SPECIALIST_POLICE_UNIT = "specialist_police_unit", _("Specialist police unit")
     SPECIALIST_PROSECUTION_UNIT = "specialist_prosecution_unit", _("Specialist prosecution unit")

@@ -16,6 +16,7 @@ from palermo.registry.choices import (
     MembershipRole,
     TreatyActionKind,
 )
+from palermo.registry.models import Instrument
 
 
 class DateInput(forms.DateInput):
@@ -26,8 +27,12 @@ class SourceFields(forms.Form):
     """A citation: a known document, or a new one by title/symbol/URL; plus the locator."""
 
     source_document = forms.ChoiceField(label=_("Source document"), required=False)
-    source_locator = forms.CharField(label=_("Paragraph, page or footnote"), required=False, max_length=200)
-    source_title = forms.CharField(label=_("or a new document: title"), required=False, max_length=500)
+    source_locator = forms.CharField(
+        label=_("Paragraph, page or footnote"), required=False, max_length=200
+    )
+    source_title = forms.CharField(
+        label=_("or a new document: title"), required=False, max_length=500
+    )
     source_symbol = forms.CharField(label=_("document symbol"), required=False, max_length=100)
     source_url = forms.URLField(label=_("URL"), required=False)
 
@@ -39,7 +44,9 @@ class SourceFields(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("source_document") and not data.get("source_title"):
-            raise forms.ValidationError(_("Cite a source: pick a document or give a new document's title."))
+            raise forms.ValidationError(
+                _("Cite a source: pick a document or give a new document's title.")
+            )
         return data
 
     def source(self) -> dict[str, Any]:
@@ -58,15 +65,18 @@ class TreatyActionForm(SourceFields):
     country = forms.CharField(label=_("State (ISO alpha-3)"), max_length=3, min_length=3)
     action = forms.ChoiceField(label=_("Action"), choices=TreatyActionKind.choices)
     date = forms.DateField(label=_("Date"), required=False, widget=DateInput)
-    date_text = forms.CharField(label=_("Date as printed in the source"), required=False, max_length=100)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    date_text = forms.CharField(
+        label=_("Date as printed in the source"), required=False, max_length=100
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from palermo.registry.models import Instrument
-
         self.fields["instrument"].choices = [  # type: ignore[attr-defined]
-            (i.slug, "{} ({})".format(i.short_name, i.slug)) for i in Instrument.objects.order_by("slug")
+            (i.slug, "{} ({})".format(i.short_name, i.slug))
+            for i in Instrument.objects.order_by("slug")
         ]
         self.order_fields(["instrument", "country", "action", "date", "date_text", "note"])
 
@@ -74,9 +84,14 @@ class TreatyActionForm(SourceFields):
 class TreatyActionCorrectForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=TreatyActionKind.choices)
     date = forms.DateField(label=_("Date"), required=False, widget=DateInput)
-    date_text = forms.CharField(label=_("Date as printed in the source"), required=False, max_length=100)
-    note = forms.CharField(label=_("Reason for the correction / note"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    date_text = forms.CharField(
+        label=_("Date as printed in the source"), required=False, max_length=100
+    )
+    note = forms.CharField(
+        label=_("Reason for the correction / note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class LegislationForm(SourceFields):
@@ -85,33 +100,61 @@ class LegislationForm(SourceFields):
     kind = forms.ChoiceField(label=_("Kind"), choices=LegislationKind.choices)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1800, max_value=2200)
     date = forms.DateField(label=_("Date"), required=False, widget=DateInput)
-    status = forms.ChoiceField(label=_("Status"), choices=LegislationStatus.choices, initial="unknown")
+    status = forms.ChoiceField(
+        label=_("Status"), choices=LegislationStatus.choices, initial="unknown"
+    )
     implements = forms.CharField(label=_("Implements (instrument slug)"), required=False)
-    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(
+        label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.order_fields(["country", "title", "kind", "year", "date", "status", "implements", "summary"])
+        self.order_fields(
+            ["country", "title", "kind", "year", "date", "status", "implements", "summary"]
+        )
 
 
 class DirectoryEntryForm(SourceFields):
     organisation = forms.CharField(label=_("Organisation"), max_length=300)
-    organisation_kind = forms.ChoiceField(label=_("Kind of organisation"), choices=OrganisationKind.choices)
+    organisation_kind = forms.ChoiceField(
+        label=_("Kind of organisation"), choices=OrganisationKind.choices
+    )
     country = forms.CharField(label=_("Country (ISO alpha-3)"), required=False, max_length=3)
     role = forms.ChoiceField(label=_("Role"), choices=DirectoryRole.choices)
     unit = forms.CharField(label=_("Unit"), required=False, max_length=300)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    languages = forms.CharField(label=_("Languages (ISO 639-1, separated by commas)"), required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    languages = forms.CharField(
+        label=_("Languages (ISO 639-1, separated by commas)"), required=False
+    )
     url = forms.URLField(label=_("Website"), required=False)
-    address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     person_name = forms.CharField(label=_("Contact person"), required=False, max_length=200)
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Telephone"), required=False, max_length=50)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.order_fields(["organisation", "organisation_kind", "country", "role", "unit", "description",
-                           "languages", "url", "address", "person_name", "email", "phone"])
+        self.order_fields(
+            [
+                "organisation",
+                "organisation_kind",
+                "country",
+                "role",
+                "unit",
+                "description",
+                "languages",
+                "url",
+                "address",
+                "person_name",
+                "email",
+                "phone",
+            ]
+        )
 
 
 class MembershipForm(SourceFields):

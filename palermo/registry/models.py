@@ -29,7 +29,9 @@ from palermo.registry.choices import (
 class Fact(models.Model):
     """Fields every registry fact has: where it came from and whether an editor changed it."""
 
-    ref_key = models.CharField(_("reference key"), max_length=200, null=True, blank=True, unique=True)
+    ref_key = models.CharField(
+        _("reference key"), max_length=200, null=True, blank=True, unique=True
+    )
     origin = models.CharField(
         _("origin"), max_length=20, choices=Origin.choices, default=Origin.EDITOR
     )
@@ -59,7 +61,9 @@ class Mechanism(Fact):
         blank=True,
         related_name="mechanism",
     )
-    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="+")
+    sources = models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["acronym"]
@@ -86,7 +90,9 @@ class Membership(Fact):
     left = models.DateField(_("left"), null=True, blank=True)
     name_in_source = models.CharField(_("name in source"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
-    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="+")
+    sources = models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["mechanism__acronym", "country__name"]
@@ -94,7 +100,9 @@ class Membership(Fact):
         verbose_name_plural = _("memberships")
         constraints = [
             models.CheckConstraint(
-                condition=Q(left__isnull=True) | Q(joined__isnull=True) | Q(left__gte=models.F("joined")),
+                condition=Q(left__isnull=True)
+                | Q(joined__isnull=True)
+                | Q(left__gte=models.F("joined")),
                 name="membership_left_after_joined",
                 violation_error_message=_("A membership cannot end before it starts."),
             )
@@ -143,7 +151,9 @@ class Instrument(Fact):
     eif_article = models.CharField(_("entry-into-force article"), max_length=50, blank=True)
     url = models.URLField(_("URL"), max_length=500, blank=True)
     summary = models.TextField(_("summary"), blank=True)
-    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="+")
+    sources = models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["adopted", "slug"]
@@ -164,7 +174,10 @@ class Instrument(Fact):
 
 
 class TreatyAction(Fact):
-    """One source's statement that a state signed, ratified, acceded ... on a date (may be unknown)."""
+    """One source's statement that a state signed, ratified, acceded ... on a date.
+
+    The date may be unknown; the statement then counts from the date of its document.
+    """
 
     instrument = models.ForeignKey(
         Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT, related_name="actions"
@@ -272,7 +285,10 @@ class Legislation(Fact):
     year = models.PositiveIntegerField(_("year"), null=True, blank=True)
     date = models.DateField(_("date"), null=True, blank=True)
     status = models.CharField(
-        _("status"), max_length=20, choices=LegislationStatus.choices, default=LegislationStatus.UNKNOWN
+        _("status"),
+        max_length=20,
+        choices=LegislationStatus.choices,
+        default=LegislationStatus.UNKNOWN,
     )
     implements = models.ForeignKey(
         Instrument,
@@ -284,7 +300,9 @@ class Legislation(Fact):
     )
     summary = models.TextField(_("summary"), blank=True)
     name_in_source = models.CharField(_("name in source"), max_length=200, blank=True)
-    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="+")
+    sources = models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["country__name", "year", "title"]
@@ -309,12 +327,17 @@ class LegislationTransmittal(Fact):
         Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
     )
     recipient = models.ForeignKey(
-        Mechanism, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="transmittals"
+        Mechanism,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="transmittals",
     )
     date = models.DateField(_("date"), null=True, blank=True)
     date_text = models.CharField(_("date as printed"), max_length=100, blank=True)
     name_in_source = models.CharField(_("name in source"), max_length=200, blank=True)
-    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["country__name", "date"]
@@ -361,7 +384,9 @@ class DirectoryEntry(Fact):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("telephone"), max_length=50, blank=True)
     name_in_source = models.CharField(_("name in source"), max_length=200, blank=True)
-    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="+")
+    sources = models.ManyToManyField(
+        Source, verbose_name=_("sources"), blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["country__name", "role", "organisation__name"]

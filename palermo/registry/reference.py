@@ -22,7 +22,7 @@ from django.db import models, transaction
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, OrganisationKind
 from palermo.core.models import Country, Document, Source
-from palermo.core.services import countries_load, organisation_ensure
+from palermo.core.services import countries_load, country_reference_rows, organisation_ensure
 from palermo.registry.choices import (
     DirectoryRole,
     InstrumentKind,
@@ -36,6 +36,7 @@ from palermo.registry.choices import (
     TreatyActionKind,
 )
 from palermo.registry.models import (
+    Fact,
     DirectoryEntry,
     Instrument,
     Legislation,
@@ -51,12 +52,68 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 ACTOR = "load-reference"
 
 CSV_COLUMNS: dict[str, list[str]] = {
-    "treaty_actions.csv": "instrument,country,name_in_source,action,date,date_text,source,locator,note".split(","),
-    "status_claims.csv": "listing,country,name_in_source,status,note".split(","),
-    "memberships.csv": "mechanism,country,name_in_source,role,joined,left,source,locator,note".split(","),
-    "legislation.csv": "country,name_in_source,title,kind,year,date,status,implements,summary,source,locator".split(","),
-    "legislation_transmittals.csv": "country,name_in_source,recipient,date,date_text,source,locator".split(","),
-    "directory.csv": "country,name_in_source,organisation,organisation_kind,role,unit,description,languages,url,email,phone,address,person_name,source,locator".split(","),
+    "treaty_actions.csv": [
+        "instrument",
+        "country",
+        "name_in_source",
+        "action",
+        "date",
+        "date_text",
+        "source",
+        "locator",
+        "note",
+    ],
+    "status_claims.csv": ["listing", "country", "name_in_source", "status", "note"],
+    "memberships.csv": [
+        "mechanism",
+        "country",
+        "name_in_source",
+        "role",
+        "joined",
+        "left",
+        "source",
+        "locator",
+        "note",
+    ],
+    "legislation.csv": [
+        "country",
+        "name_in_source",
+        "title",
+        "kind",
+        "year",
+        "date",
+        "status",
+        "implements",
+        "summary",
+        "source",
+        "locator",
+    ],
+    "legislation_transmittals.csv": [
+        "country",
+        "name_in_source",
+        "recipient",
+        "date",
+        "date_text",
+        "source",
+        "locator",
+    ],
+    "directory.csv": [
+        "country",
+        "name_in_source",
+        "organisation",
+        "organisation_kind",
+        "role",
+        "unit",
+        "description",
+        "languages",
+        "url",
+        "email",
+        "phone",
+        "address",
+        "person_name",
+        "source",
+        "locator",
+    ],
 }
 
 
@@ -128,7 +185,9 @@ def _read_yaml(path: Path) -> list[Row]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ReferenceDataError(path.name, (mark.line + 1) if mark else 0, "invalid YAML: {}".format(exc)) from exc
+        raise ReferenceDataError(
+            path.name, (mark.line + 1) if mark else 0, "invalid YAML: {}".format(exc)
+        ) from exc
     if data is None:
         return []
     if not isinstance(data, list) or node is None or not isinstance(node, yaml.SequenceNode):
@@ -168,7 +227,9 @@ def _read_csv(path: Path) -> list[Row]:
 
 
 def _short_hash(*parts: object) -> str:
-    return hashlib.sha1("|".join(str(p) for p in parts).encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+    return hashlib.sha1(
+        "|".join(str(p) for p in parts).encode("utf-8"), usedforsecurity=False
+    ).hexdigest()[:16]
 
 
 @dataclass
@@ -211,7 +272,9 @@ class _Validator:
             raise row.fail("unknown country code '{}' (use ISO 3166-1 alpha-3)".format(code))
         return code
 
-    def source(self, row: Row, doc_field: str = "source", loc_field: str = "locator") -> tuple[str, str]:
+    def source(
+        self, row: Row, doc_field: str = "source", loc_field: str = "locator"
+    ) -> tuple[str, str]:
         key = row.text(doc_field, required=True)
         if key not in self.doc_keys:
             raise row.fail("unknown source document '{}' (not in documents.yaml)".format(key))
@@ -228,7 +291,9 @@ class _Validator:
             out.append(self.source(Row(row.path, row.line, item)))
         return out
 
-    def ref(self, row: Row, name: str, known: set[str], what: str, *, required: bool = False) -> str | None:
+    def ref(
+        self, row: Row, name: str, known: set[str], what: str, *, required: bool = False
+    ) -> str | None:
         value = row.text(name, required=required)
         if not value:
             return None
@@ -241,7 +306,7 @@ class _Validator:
             raise row.fail("duplicate {} '{}'".format(what, key))
         seen.add(key)
 
-    def run(self) -> Plan:  # noqa: PLR0915 - one pass over every file, in dependency order
+    def run(self) -> Plan:  # noqa: PLR0912, PLR0915 - one pass over every file, in dependency order
         p = self.plan
         for row in self.rows("documents.yaml"):
             key = row.text("key", required=True)
@@ -275,7 +340,9 @@ class _Validator:
             )
         instrument_rows = self.rows("instruments.yaml")
         for row in instrument_rows:
-            self.unique(row, self.instrument_keys, row.text("slug", required=True), "instrument slug")
+            self.unique(
+                row, self.instrument_keys, row.text("slug", required=True), "instrument slug"
+            )
         for row in instrument_rows:
             rule = row.data.get("eif_rule") or {}
             if not isinstance(rule, dict):
@@ -332,11 +399,15 @@ class _Validator:
             )
         seen = set()
         for row in self.rows("treaty_actions.csv"):
-            instrument = self.ref(row, "instrument", self.instrument_keys, "instrument", required=True)
+            instrument = self.ref(
+                row, "instrument", self.instrument_keys, "instrument", required=True
+            )
             country = self.country(row)
             action = row.choice("action", TreatyActionKind)
             src = self.source(row)
-            key = "ta:{}:{}:{}:{}:{}".format(instrument, country, action, src[0], _short_hash(src[1]))
+            key = "ta:{}:{}:{}:{}:{}".format(
+                instrument, country, action, src[0], _short_hash(src[1])
+            )
             self.unique(row, seen, key, "treaty action (same state, instrument, action and source)")
             p.treaty_actions.append(
                 {
@@ -366,7 +437,9 @@ class _Validator:
                 {
                     "ref_key": "listing:" + key,
                     "key": key,
-                    "_instrument": self.ref(row, "instrument", self.instrument_keys, "instrument", required=True),
+                    "_instrument": self.ref(
+                        row, "instrument", self.instrument_keys, "instrument", required=True
+                    ),
                     "_scope": self.ref(row, "scope", self.mech_keys, "mechanism"),
                     "as_of": row.date("as_of"),
                     "exhaustive": bool(row.data.get("exhaustive")),
@@ -408,7 +481,8 @@ class _Validator:
                     "kind": row.choice("kind", LegislationKind),
                     "year": year,
                     "date": row.date("date"),
-                    "status": row.choice("status", LegislationStatus, required=False) or LegislationStatus.UNKNOWN,
+                    "status": row.choice("status", LegislationStatus, required=False)
+                    or LegislationStatus.UNKNOWN,
                     "_implements": self.ref(row, "implements", self.instrument_keys, "instrument"),
                     "summary": row.text("summary"),
                     "name_in_source": row.text("name_in_source"),
@@ -419,7 +493,9 @@ class _Validator:
         for row in self.rows("legislation_transmittals.csv"):
             country = self.country(row)
             recipient = self.ref(row, "recipient", self.mech_keys, "mechanism", required=True)
-            key = "tx:{}:{}:{}".format(country, recipient, row.text("date_text") or row.text("date"))
+            key = "tx:{}:{}:{}".format(
+                country, recipient, row.text("date_text") or row.text("date")
+            )
             self.unique(row, seen, key, "transmittal")
             p.transmittals.append(
                 {
@@ -440,7 +516,9 @@ class _Validator:
             unit = row.text("unit")
             key = "dir:{}:{}:{}".format(country or "-", role, _short_hash(org, unit))
             self.unique(row, seen, key, "directory entry (same country, role, organisation, unit)")
-            languages = [code.strip().lower() for code in row.text("languages").split(";") if code.strip()]
+            languages = [
+                code.strip().lower() for code in row.text("languages").split(";") if code.strip()
+            ]
             for code in languages:
                 if len(code) != 2 or not code.isalpha():
                     raise row.fail("language '{}' is not an ISO 639-1 code".format(code))
@@ -468,8 +546,6 @@ class _Validator:
 
 
 def _country_codes() -> list[dict[str, Any]]:
-    from palermo.core.services import country_reference_rows
-
     return country_reference_rows()
 
 
@@ -483,7 +559,9 @@ class LoadReport:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def bump(self, kind: str, what: str) -> None:
-        self.counts.setdefault(kind, {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, "kept_edit": 0})
+        self.counts.setdefault(
+            kind, {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, "kept_edit": 0}
+        )
         self.counts[kind][what] += 1
 
     @property
@@ -503,18 +581,22 @@ class _Writer:
 
     def source(self, key: tuple[str, str]) -> Source:
         if key not in self.sources:
-            self.sources[key], _ = Source.objects.get_or_create(document=self.documents[key[0]], locator=key[1])
+            self.sources[key], _ = Source.objects.get_or_create(
+                document=self.documents[key[0]], locator=key[1]
+            )
         return self.sources[key]
 
     def upsert(
         self,
-        model: type[models.Model],
+        model: type[Fact],
         kind: str,
         rows: Iterable[dict[str, Any]],
         resolve: Callable[[dict[str, Any]], dict[str, Any]],
     ) -> dict[str, Any]:
         """Create or update every row by ref_key; delete reference rows no longer in the files."""
-        existing = {obj.ref_key: obj for obj in model.objects.filter(origin=Origin.REFERENCE)}  # type: ignore[attr-defined]
+        existing = {
+            obj.ref_key: obj for obj in model._default_manager.filter(origin=Origin.REFERENCE)
+        }
         result: dict[str, Any] = {}
         seen: set[str] = set()
         for row in rows:
@@ -528,14 +610,16 @@ class _Writer:
                 obj.full_clean(validate_unique=False)
                 obj.save()
                 if sources is not None:
-                    obj.sources.set(sources)  # type: ignore[attr-defined]
+                    _sources(obj).set(sources)
                 self.audit(kind, obj, AuditAction.CREATE, None, values, sources)
                 self.report.bump(kind, "created")
-            elif obj.edited:  # type: ignore[attr-defined]
+            elif obj.edited:
                 self.report.bump(kind, "kept_edit")
             else:
                 before = {k: _plain(getattr(obj, k)) for k in values}
-                old_sources = sorted(s.pk for s in obj.sources.all()) if sources is not None else None  # type: ignore[attr-defined]
+                old_sources = (
+                    sorted(s.pk for s in _sources(obj).all()) if sources is not None else None
+                )
                 new_sources = sorted(s.pk for s in sources) if sources is not None else None
                 after = {k: _plain(v) for k, v in values.items()}
                 if before != after or old_sources != new_sources:
@@ -544,28 +628,48 @@ class _Writer:
                     obj.full_clean(validate_unique=False)
                     obj.save()
                     if sources is not None:
-                        obj.sources.set(sources)  # type: ignore[attr-defined]
+                        _sources(obj).set(sources)
                     self.audit(kind, obj, AuditAction.UPDATE, before, values, sources)
                     self.report.bump(kind, "updated")
                 else:
                     self.report.bump(kind, "unchanged")
             result[key] = obj
         for key, obj in existing.items():
-            if key not in seen and not obj.edited:  # type: ignore[attr-defined]
+            if key not in seen and not obj.edited:
                 snapshot = {"ref_key": key}
                 obj.delete()
-                audit_record(actor=None, actor_label=ACTOR, action=AuditAction.DELETE,
-                             object_type="registry." + kind, object_id=key, before=snapshot)
+                audit_record(
+                    actor=None,
+                    actor_label=ACTOR,
+                    action=AuditAction.DELETE,
+                    object_type="registry." + kind,
+                    object_id=key or "",
+                    before=snapshot,
+                )
                 self.report.bump(kind, "deleted")
         return result
 
-    def audit(self, kind: str, obj: models.Model, action: AuditAction, before: dict[str, Any] | None,
-              values: dict[str, Any], sources: list[Source] | None) -> None:
+    def audit(
+        self,
+        kind: str,
+        obj: models.Model,
+        action: AuditAction,
+        before: dict[str, Any] | None,
+        values: dict[str, Any],
+        sources: list[Source] | None,
+    ) -> None:
         after = {k: _plain(v) for k, v in values.items()}
         if sources is not None:
             after["sources"] = [str(s) for s in sources]
-        audit_record(actor=None, actor_label=ACTOR, action=action, object_type="registry." + kind,
-                     object_id=obj.pk, before=before, after=after)
+        audit_record(
+            actor=None,
+            actor_label=ACTOR,
+            action=action,
+            object_type="registry." + kind,
+            object_id=obj.pk,
+            before=before,
+            after=after,
+        )
 
     def write(self) -> None:  # noqa: PLR0915 - the files in dependency order
         p = self.plan
@@ -577,15 +681,26 @@ class _Writer:
                     setattr(obj, k, v)
                 obj.full_clean()
                 obj.save()
-                audit_record(actor=None, actor_label=ACTOR, action=AuditAction.UPDATE,
-                             object_type="core.document", object_id=obj.pk, before=before,
-                             after={k: _plain(v) for k, v in doc.items()})
+                audit_record(
+                    actor=None,
+                    actor_label=ACTOR,
+                    action=AuditAction.UPDATE,
+                    object_type="core.document",
+                    object_id=obj.pk,
+                    before=before,
+                    after={k: _plain(v) for k, v in doc.items()},
+                )
                 self.report.bump("document", "updated")
             elif created:
                 obj.full_clean()
-                audit_record(actor=None, actor_label=ACTOR, action=AuditAction.CREATE,
-                             object_type="core.document", object_id=obj.pk,
-                             after={k: _plain(v) for k, v in doc.items()})
+                audit_record(
+                    actor=None,
+                    actor_label=ACTOR,
+                    action=AuditAction.CREATE,
+                    object_type="core.document",
+                    object_id=obj.pk,
+                    after={k: _plain(v) for k, v in doc.items()},
+                )
                 self.report.bump("document", "created")
             else:
                 self.report.bump("document", "unchanged")
@@ -602,7 +717,8 @@ class _Writer:
             if mech.organisation_id is None:
                 org = organisation_ensure(
                     name=mech.name if mech.kind != "international_organisation" else mech.name,
-                    kind=OrganisationKind.INTERNATIONAL if mech.kind == "international_organisation"
+                    kind=OrganisationKind.INTERNATIONAL
+                    if mech.kind == "international_organisation"
                     else OrganisationKind.REGIONAL_MECHANISM,
                     country=None,
                     actor_label=ACTOR,
@@ -611,7 +727,9 @@ class _Writer:
 
         def instrument_values(row: dict[str, Any]) -> dict[str, Any]:
             values = with_sources(row)
-            values["adopted_by"] = self.mechanisms[row["_adopted_by"]] if row["_adopted_by"] else None
+            values["adopted_by"] = (
+                self.mechanisms[row["_adopted_by"]] if row["_adopted_by"] else None
+            )
             return values
 
         instruments = self.upsert(Instrument, "instrument", p.instruments, instrument_values)
@@ -656,7 +774,9 @@ class _Writer:
 
         def legislation_values(row: dict[str, Any]) -> dict[str, Any]:
             values = with_sources(row)
-            values["implements"] = self.instruments[row["_implements"]] if row["_implements"] else None
+            values["implements"] = (
+                self.instruments[row["_implements"]] if row["_implements"] else None
+            )
             return values
 
         self.upsert(Legislation, "legislation", p.legislation, legislation_values)
@@ -675,7 +795,9 @@ class _Writer:
             values = with_sources(row)
             country = countries.get(row["country_id"]) if row["country_id"] else None
             values["organisation"] = organisation_ensure(
-                name=row["_organisation"] if not row["_mechanism"] else self.mechanisms[row["_mechanism"]].name,
+                name=row["_organisation"]
+                if not row["_mechanism"]
+                else self.mechanisms[row["_mechanism"]].name,
                 kind=row["_organisation_kind"],
                 country=country,
                 actor_label=ACTOR,
@@ -684,6 +806,11 @@ class _Writer:
             return values
 
         self.upsert(DirectoryEntry, "directory_entry", p.directory, directory_values)
+
+
+def _sources(obj: Fact) -> Any:
+    """The `sources` relation of a fact that has one (mechanisms, laws, directory ...)."""
+    return obj.sources  # type: ignore[attr-defined]
 
 
 def _plain(value: Any) -> Any:
@@ -700,6 +827,12 @@ def load_reference(data_dir: Path = DATA_DIR) -> LoadReport:
     report = LoadReport()
     with transaction.atomic():
         changed = countries_load()
-        report.counts["country"] = {"created": 0, "updated": changed, "deleted": 0, "unchanged": 0, "kept_edit": 0}
+        report.counts["country"] = {
+            "created": 0,
+            "updated": changed,
+            "deleted": 0,
+            "unchanged": 0,
+            "kept_edit": 0,
+        }
         _Writer(plan, report).write()
     return report

@@ -35,7 +35,9 @@ from palermo.registry.models import (
 
 
 def instrument_list(*, kind: str | None = None) -> QuerySet[Instrument]:
-    qs = Instrument.objects.select_related("parent", "adopted_by").prefetch_related("sources__document")
+    qs = Instrument.objects.select_related("parent", "adopted_by").prefetch_related(
+        "sources__document"
+    )
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("adopted", "slug")
@@ -74,8 +76,12 @@ def member_codes(mechanism: Mechanism, as_of: dt.date) -> set[str]:
     )
 
 
-def membership_list(*, mechanism: Mechanism | None = None, country: Country | None = None) -> QuerySet[Membership]:
-    qs = Membership.objects.select_related("mechanism", "country").prefetch_related("sources__document")
+def membership_list(
+    *, mechanism: Mechanism | None = None, country: Country | None = None
+) -> QuerySet[Membership]:
+    qs = Membership.objects.select_related("mechanism", "country").prefetch_related(
+        "sources__document"
+    )
     if mechanism is not None:
         qs = qs.filter(mechanism=mechanism)
     if country is not None:
@@ -84,7 +90,9 @@ def membership_list(*, mechanism: Mechanism | None = None, country: Country | No
 
 
 def legislation_list(*, country: Country | None = None, q: str = "") -> QuerySet[Legislation]:
-    qs = Legislation.objects.select_related("country", "implements").prefetch_related("sources__document")
+    qs = Legislation.objects.select_related("country", "implements").prefetch_related(
+        "sources__document"
+    )
     if country is not None:
         qs = qs.filter(country=country)
     if q:
@@ -112,9 +120,9 @@ def directory_list(
     member_of: Mechanism | None = None,
 ) -> tuple[QuerySet[DirectoryEntry], bool]:
     """Directory entries and whether people's contact details may be shown to this user."""
-    qs = DirectoryEntry.objects.select_related("country", "organisation", "mechanism").prefetch_related(
-        "sources__document"
-    )
+    qs = DirectoryEntry.objects.select_related(
+        "country", "organisation", "mechanism"
+    ).prefetch_related("sources__document")
     if country is not None:
         qs = qs.filter(country=country)
     if role:
@@ -211,10 +219,18 @@ def _position(actions: list[TreatyAction], as_of: dt.date) -> _StatePosition:
     consent = None
     for kind in CONSENT_ACTIONS:
         candidate = best.get(kind)
-        if candidate and (consent is None or (_effective_date(candidate) or dt.date.max) < (_effective_date(consent) or dt.date.max)):
+        if candidate and (
+            consent is None
+            or (_effective_date(candidate) or dt.date.max)
+            < (_effective_date(consent) or dt.date.max)
+        ):
             consent = candidate
     withdrawn = best.get(TreatyActionKind.WITHDRAWAL)
-    if withdrawn and consent and (_effective_date(withdrawn) or dt.date.min) < (_effective_date(consent) or dt.date.min):
+    if (
+        withdrawn
+        and consent
+        and (_effective_date(withdrawn) or dt.date.min) < (_effective_date(consent) or dt.date.min)
+    ):
         withdrawn = None  # withdrew, then consented again
     return _StatePosition(best.get(TreatyActionKind.SIGNATURE), consent, withdrawn)
 
@@ -239,11 +255,7 @@ def general_entry_into_force(instrument: Instrument) -> EntryIntoForce:
         )
         own = EntryIntoForce(instrument.entry_into_force, threshold, "recorded")
     elif instrument.eif_instruments_required:
-        deposits = sorted(
-            d
-            for d in _consent_dates(instrument).values()
-            if d is not None
-        )
+        deposits = sorted(d for d in _consent_dates(instrument).values() if d is not None)
         if len(deposits) >= instrument.eif_instruments_required:
             threshold = deposits[instrument.eif_instruments_required - 1]
             own = EntryIntoForce(
@@ -258,13 +270,17 @@ def general_entry_into_force(instrument: Instrument) -> EntryIntoForce:
     if instrument.parent_id and own.date:
         parent = general_entry_into_force(instrument.parent)  # type: ignore[arg-type]
         if parent.date and parent.date > own.date:
-            return EntryIntoForce(parent.date, own.threshold_date, own.method + ", not before its parent")
+            return EntryIntoForce(
+                parent.date, own.threshold_date, own.method + ", not before its parent"
+            )
     return own
 
 
 def _consent_dates(instrument: Instrument) -> dict[str, dt.date | None]:
     by_state: dict[str, list[TreatyAction]] = defaultdict(list)
-    for action in TreatyAction.objects.filter(instrument=instrument).select_related("source__document"):
+    for action in TreatyAction.objects.filter(instrument=instrument).select_related(
+        "source__document"
+    ):
         by_state[action.country_id].append(action)
     out: dict[str, dt.date | None] = {}
     for state, actions in by_state.items():
@@ -331,7 +347,9 @@ def parties(
         in_force = state_entry_into_force(instrument, consent_date, general) if bound else None
         if bound and instrument.parent_id:
             parent = parent_rows.get(state)
-            parent_force = parent.in_force if parent and parent.status == PartyStatus.PARTY else None
+            parent_force = (
+                parent.in_force if parent and parent.status == PartyStatus.PARTY else None
+            )
             in_force = max(in_force, parent_force) if in_force and parent_force else None
         used = [a for a in (pos.signed, pos.consent if bound else None) if a is not None]
         sources = _dedupe_sources([a.source for a in used])
@@ -361,11 +379,18 @@ def _dedupe_sources(sources: list[Source]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def ratification_matrix(*, mechanism: Mechanism, instruments: list[Instrument], as_of: dt.date) -> list[dict[str, Any]]:
+def ratification_matrix(
+    *, mechanism: Mechanism, instruments: list[Instrument], as_of: dt.date
+) -> list[dict[str, Any]]:
     """For each member of `mechanism`, its status on each instrument as of a date."""
     members = Country.objects.filter(iso3__in=member_codes(mechanism, as_of)).order_by("name")
     statuses = {
-        inst.slug: {r.country: r for r in parties(instrument=inst, as_of=as_of, member_of=mechanism, with_conflicts=False)}
+        inst.slug: {
+            r.country: r
+            for r in parties(
+                instrument=inst, as_of=as_of, member_of=mechanism, with_conflicts=False
+            )
+        }
         for inst in instruments
     }
     return [
@@ -419,16 +444,21 @@ def _status_from_actions(actions: list[TreatyAction], as_of: dt.date) -> str | N
     return None
 
 
+CLAIM_DESCRIPTIONS: dict[str, str] = {
+    PartyStatus.PARTY: "party (ratified, acceded or otherwise bound)",
+    PartyStatus.SIGNATORY: "signatory only",
+    PartyStatus.LISTED: "listed without a status or date",
+    PartyStatus.NOT_PARTY: "not a party",
+}
+
+
 def _describe_claim(claim_status: str) -> str:
-    return {
-        PartyStatus.PARTY: "party (ratified, acceded or otherwise bound)",
-        PartyStatus.SIGNATORY: "signatory only",
-        PartyStatus.LISTED: "listed without a status or date",
-        PartyStatus.NOT_PARTY: "not a party",
-    }.get(claim_status, claim_status)
+    return CLAIM_DESCRIPTIONS.get(claim_status, claim_status)
 
 
-def conflict_list(*, instrument: Instrument | None = None, country: Country | None = None) -> list[Conflict]:
+def conflict_list(
+    *, instrument: Instrument | None = None, country: Country | None = None
+) -> list[Conflict]:
     """Every disagreement between sources, computed from the stored facts."""
     instruments = [instrument] if instrument is not None else list(Instrument.objects.all())
     conflicts: list[Conflict] = []
@@ -438,7 +468,9 @@ def conflict_list(*, instrument: Instrument | None = None, country: Country | No
         listings = list(
             Listing.objects.filter(instrument=inst)
             .select_related("source__document", "scope", "instrument")
-            .prefetch_related(Prefetch("claims", queryset=StatusClaim.objects.select_related("country")))
+            .prefetch_related(
+                Prefetch("claims", queryset=StatusClaim.objects.select_related("country"))
+            )
         )
         conflicts += _claim_vs_action_conflicts(inst, listings, by_state)
         conflicts += _listing_conflicts(inst, listings)
@@ -488,12 +520,13 @@ def _claim_vs_action_conflicts(
             others = [
                 a
                 for a in by_state.get(claim.country_id, [])
-                if a.source_id != listing.source_id and a.source_id not in listed_by[claim.country_id]
+                if a.source_id != listing.source_id
+                and a.source_id not in listed_by[claim.country_id]
             ]
             if not others:
                 continue
             derived = _status_from_actions(others, horizon)
-            if claim.status == PartyStatus.LISTED or derived == claim.status:
+            if claim.status in (PartyStatus.LISTED, derived):
                 continue
             if claim.status == PartyStatus.NOT_PARTY and derived != PartyStatus.PARTY:
                 continue
@@ -504,11 +537,16 @@ def _claim_vs_action_conflicts(
                     instrument=inst.slug,
                     country=claim.country_id,
                     description="{} says {} is {}; other sources record it as {}.".format(
-                        listing.source, claim.country_id, _describe_claim(claim.status),
+                        listing.source,
+                        claim.country_id,
+                        _describe_claim(claim.status),
                         _describe_claim(derived) if derived else "without signature or consent",
                     ),
                     statements=[_statement(listing.source, _describe_claim(claim.status))]
-                    + [{"source": s, "says": _describe_claim(derived) if derived else "no action"} for s in sources],
+                    + [
+                        {"source": s, "says": _describe_claim(derived) if derived else "no action"}
+                        for s in sources
+                    ],
                 )
             )
     return out
@@ -542,7 +580,9 @@ def _listing_date(listing: Listing) -> dt.date | None:
     return listing.as_of or listing.source.document.date
 
 
-def _pair_conflict(inst: Instrument, state: str, a: Listing, sa: str, b: Listing, sb: str) -> Conflict:
+def _pair_conflict(
+    inst: Instrument, state: str, a: Listing, sa: str, b: Listing, sb: str
+) -> Conflict:
     return Conflict(
         kind="status",
         instrument=inst.slug,
@@ -550,11 +590,16 @@ def _pair_conflict(inst: Instrument, state: str, a: Listing, sa: str, b: Listing
         description="{} lists {} as {}; {} lists it as {}.".format(
             a.source, state, _describe_claim(sa), b.source, _describe_claim(sb)
         ),
-        statements=[_statement(a.source, _describe_claim(sa)), _statement(b.source, _describe_claim(sb))],
+        statements=[
+            _statement(a.source, _describe_claim(sa)),
+            _statement(b.source, _describe_claim(sb)),
+        ],
     )
 
 
-def _missing_conflict(inst: Instrument, state: str, has: Listing, status: str, lacks: Listing) -> Conflict:
+def _missing_conflict(
+    inst: Instrument, state: str, has: Listing, status: str, lacks: Listing
+) -> Conflict:
     scope = lacks.scope.acronym if lacks.scope else "worldwide"
     return Conflict(
         kind="listing",
@@ -603,7 +648,9 @@ def _count_conflicts(inst: Instrument, stated: Listing, counted: Listing) -> lis
                     ),
                     statements=[
                         _statement(stated.source, "{} {}".format(number, status)),
-                        _statement(counted.source, "{} {} named".format(counts.get(status, 0), status)),
+                        _statement(
+                            counted.source, "{} {} named".format(counts.get(status, 0), status)
+                        ),
                     ],
                 )
             )
@@ -616,8 +663,13 @@ def _count_conflicts(inst: Instrument, stated: Listing, counted: Listing) -> lis
 def country_profile(country: Country, as_of: dt.date) -> dict[str, Any]:
     """Everything the registry knows about one country."""
     instruments = []
-    for inst in Instrument.objects.filter(actions__country=country).distinct().order_by("adopted", "slug"):
-        row = next(iter(r for r in parties(instrument=inst, as_of=as_of) if r.country == country.iso3), None)
+    for inst in (
+        Instrument.objects.filter(actions__country=country).distinct().order_by("adopted", "slug")
+    ):
+        row = next(
+            iter(r for r in parties(instrument=inst, as_of=as_of) if r.country == country.iso3),
+            None,
+        )
         instruments.append({"instrument": inst, "position": row})
     return {
         "country": country,

@@ -124,4 +124,10 @@ def directory_dict(entry: DirectoryEntry, *, show_contacts: bool) -> dict[str, A
 
 
 def country_dict(c: Country) -> dict[str, Any]:
-    return {"iso3": c.iso3, "iso2": c.iso2, "name": c.name, "names": c.names, "historical": c.historical}
+    return {
+        "iso3": c.iso3,
+        "iso2": c.iso2,
+        "name": c.name,
+        "names": c.names,
+        "historical": c.historical,
+    }

@@ -27,8 +27,17 @@ from palermo.registry.selectors import instrument_get, mechanism_get
 TREATY_ACTION_FIELDS = ["instrument", "country", "action", "date", "date_text", "note", "source"]
 LEGISLATION_FIELDS = ["country", "title", "kind", "year", "date", "status", "implements", "summary"]
 DIRECTORY_FIELDS = [
-    "country", "organisation", "role", "unit", "description", "languages", "url",
-    "address", "person_name", "email", "phone",
+    "country",
+    "organisation",
+    "role",
+    "unit",
+    "description",
+    "languages",
+    "url",
+    "address",
+    "person_name",
+    "email",
+    "phone",
 ]
 MEMBERSHIP_FIELDS = ["mechanism", "country", "role", "joined", "left", "note"]
 
@@ -70,7 +79,9 @@ def source_cite(
     if document:
         doc = Document.objects.filter(key=document).first()
         if doc is None:
-            raise NotFoundError("Unknown source document '{}'.".format(document), code="unknown_document")
+            raise NotFoundError(
+                "Unknown source document '{}'.".format(document), code="unknown_document"
+            )
     else:
         if not title.strip():
             raise ApplicationError(
@@ -81,11 +92,18 @@ def source_cite(
         key = "".join(ch if ch.isalnum() else "-" for ch in base).strip("-")[:80] or "document"
         doc = Document.objects.filter(key=key).first()
         if doc is None:
-            doc = Document(key=key, title=title.strip(), symbol=symbol.strip(), url=url.strip(), date=date)
+            doc = Document(
+                key=key, title=title.strip(), symbol=symbol.strip(), url=url.strip(), date=date
+            )
             doc.full_clean()
             doc.save()
-            audit_record(actor=editor, action=AuditAction.CREATE, object_type="core.document",
-                         object_id=doc.pk, after=model_snapshot(doc, ["key", "symbol", "title", "url", "date"]))
+            audit_record(
+                actor=editor,
+                action=AuditAction.CREATE,
+                object_type="core.document",
+                object_id=doc.pk,
+                after=model_snapshot(doc, ["key", "symbol", "title", "url", "date"]),
+            )
     source, _ = Source.objects.get_or_create(document=doc, locator=locator.strip())
     return source
 
@@ -108,7 +126,9 @@ def treaty_action_record(
     inst = instrument_get(instrument)
     if not inst.binding:
         raise ApplicationError(
-            "'{}' is a {}; states do not sign or ratify it.".format(inst.slug, inst.get_kind_display()),
+            "'{}' is a {}; states do not sign or ratify it.".format(
+                inst.slug, inst.get_kind_display()
+            ),
             code="not_a_treaty",
         )
     if date and inst.adopted and date < inst.adopted and action != TreatyActionKind.SIGNATURE:
@@ -130,8 +150,13 @@ def treaty_action_record(
     )
     obj.full_clean()
     obj.save()
-    audit_record(actor=editor, action=AuditAction.CREATE, object_type="registry.treaty_action",
-                 object_id=obj.pk, after=model_snapshot(obj, TREATY_ACTION_FIELDS))
+    audit_record(
+        actor=editor,
+        action=AuditAction.CREATE,
+        object_type="registry.treaty_action",
+        object_id=obj.pk,
+        after=model_snapshot(obj, TREATY_ACTION_FIELDS),
+    )
     return obj
 
 
@@ -160,9 +185,14 @@ def treaty_action_correct(
     treaty_action.edited = True
     treaty_action.full_clean()
     treaty_action.save()
-    audit_record(actor=editor, action=AuditAction.UPDATE, object_type="registry.treaty_action",
-                 object_id=treaty_action.pk, before=before,
-                 after=model_snapshot(treaty_action, TREATY_ACTION_FIELDS))
+    audit_record(
+        actor=editor,
+        action=AuditAction.UPDATE,
+        object_type="registry.treaty_action",
+        object_id=treaty_action.pk,
+        before=before,
+        after=model_snapshot(treaty_action, TREATY_ACTION_FIELDS),
+    )
     return treaty_action
 
 
@@ -185,7 +215,9 @@ def legislation_record(
     if not title.strip():
         raise ApplicationError("The title of the law is required.", code="title_required")
     if date and year and date.year != year:
-        raise ApplicationError("The date {} is not in the year {}.".format(date, year), code="year_mismatch")
+        raise ApplicationError(
+            "The date {} is not in the year {}.".format(date, year), code="year_mismatch"
+        )
     obj = Legislation(
         country=country_get(country),
         title=title.strip(),
@@ -200,8 +232,13 @@ def legislation_record(
     obj.full_clean()
     obj.save()
     obj.sources.set([source])
-    audit_record(actor=editor, action=AuditAction.CREATE, object_type="registry.legislation",
-                 object_id=obj.pk, after=model_snapshot(obj, LEGISLATION_FIELDS) | {"sources": [str(source)]})
+    audit_record(
+        actor=editor,
+        action=AuditAction.CREATE,
+        object_type="registry.legislation",
+        object_id=obj.pk,
+        after=model_snapshot(obj, LEGISLATION_FIELDS) | {"sources": [str(source)]},
+    )
     return obj
 
 
@@ -230,20 +267,39 @@ def directory_entry_record(
     country_obj = country_get(country) if country else None
     org = Organisation.objects.filter(name=organisation.strip()).first()
     if org is None:
-        org = Organisation(name=organisation.strip(), kind=_choice(organisation_kind, OrganisationKind, "organisation kind"),
-                           country=country_obj)
+        org = Organisation(
+            name=organisation.strip(),
+            kind=_choice(organisation_kind, OrganisationKind, "organisation kind"),
+            country=country_obj,
+        )
         org.full_clean()
         org.save()
-        audit_record(actor=editor, action=AuditAction.CREATE, object_type="core.organisation",
-                     object_id=org.pk, after=model_snapshot(org, ["name", "kind", "country"]))
+        audit_record(
+            actor=editor,
+            action=AuditAction.CREATE,
+            object_type="core.organisation",
+            object_id=org.pk,
+            after=model_snapshot(org, ["name", "kind", "country"]),
+        )
     langs = [code.strip().lower() for code in (languages or []) if code.strip()]
     for code in langs:
         if len(code) != 2 or not code.isalpha():
-            raise ApplicationError("'{}' is not an ISO 639-1 language code.".format(code), code="unknown_language")
+            raise ApplicationError(
+                "'{}' is not an ISO 639-1 language code.".format(code), code="unknown_language"
+            )
     obj = DirectoryEntry(
-        country=country_obj, organisation=org, role=_choice(role, DirectoryRole, "role"), unit=unit,
-        description=description, languages=langs, url=url, address=address, person_name=person_name,
-        email=email, phone=phone, origin=Origin.EDITOR,
+        country=country_obj,
+        organisation=org,
+        role=_choice(role, DirectoryRole, "role"),
+        unit=unit,
+        description=description,
+        languages=langs,
+        url=url,
+        address=address,
+        person_name=person_name,
+        email=email,
+        phone=phone,
+        origin=Origin.EDITOR,
     )
     obj.full_clean()
     obj.save()
@@ -251,8 +307,13 @@ def directory_entry_record(
     # The log records that contact details changed, not the details themselves.
     snapshot = model_snapshot(obj, DIRECTORY_FIELDS[:8])
     snapshot["has_person_contact"] = bool(person_name or email or phone)
-    audit_record(actor=editor, action=AuditAction.CREATE, object_type="registry.directory_entry",
-                 object_id=obj.pk, after=snapshot)
+    audit_record(
+        actor=editor,
+        action=AuditAction.CREATE,
+        object_type="registry.directory_entry",
+        object_id=obj.pk,
+        after=snapshot,
+    )
     return obj
 
 
@@ -271,15 +332,27 @@ def membership_record(
     editor = _editor(actor)
     source = _resolve_source(editor, source)
     if joined and left and left < joined:
-        raise ApplicationError("A membership cannot end ({}) before it starts ({}).".format(left, joined),
-                               code="left_before_joined")
+        raise ApplicationError(
+            "A membership cannot end ({}) before it starts ({}).".format(left, joined),
+            code="left_before_joined",
+        )
     obj = Membership(
-        mechanism=mechanism_get(mechanism), country=country_get(country),
-        role=_choice(role, MembershipRole, "role"), joined=joined, left=left, note=note, origin=Origin.EDITOR,
+        mechanism=mechanism_get(mechanism),
+        country=country_get(country),
+        role=_choice(role, MembershipRole, "role"),
+        joined=joined,
+        left=left,
+        note=note,
+        origin=Origin.EDITOR,
     )
     obj.full_clean()
     obj.save()
     obj.sources.set([source])
-    audit_record(actor=editor, action=AuditAction.CREATE, object_type="registry.membership",
-                 object_id=obj.pk, after=model_snapshot(obj, MEMBERSHIP_FIELDS))
+    audit_record(
+        actor=editor,
+        action=AuditAction.CREATE,
+        object_type="registry.membership",
+        object_id=obj.pk,
+        after=model_snapshot(obj, MEMBERSHIP_FIELDS),
+    )
     return obj

@@ -14,7 +14,11 @@ urlpatterns = [
     path("directory/", views.directory, name="directory"),
     path("conflicts/", views.conflict_list, name="conflict_list"),
     path("edit/treaty-actions/new/", views.treaty_action_new, name="treaty_action_new"),
-    path("edit/treaty-actions/<int:pk>/correct/", views.treaty_action_correct, name="treaty_action_correct"),
+    path(
+        "edit/treaty-actions/<int:pk>/correct/",
+        views.treaty_action_correct,
+        name="treaty_action_correct",
+    ),
     path("edit/legislation/new/", views.legislation_new, name="legislation_new"),
     path("edit/directory/new/", views.directory_new, name="directory_new"),
     path("edit/memberships/new/", views.membership_new, name="membership_new"),

@@ -10,10 +10,12 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from palermo.core.errors import ApplicationError
@@ -46,6 +48,17 @@ def _as_of(request: HttpRequest) -> dt.date:
         return selectors.parse_as_of(request.GET.get("as_of", ""))
     except ApplicationError:
         return dt.date.today()  # noqa: DTZ011
+
+
+def _render_htmx(
+    request: HttpRequest, page: str, partial: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The partial for an htmx request, else the page (also for an htmx history restore)."""
+    htmx = request.htmx  # type: ignore[attr-defined]
+    wants_partial = bool(htmx) and not htmx.history_restore_request
+    response = render(request, partial if wants_partial else page, context)
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
 
 
 def instrument_list(request: HttpRequest) -> HttpResponse:
@@ -84,11 +97,13 @@ def parties(request: HttpRequest) -> HttpResponse:
     try:
         inst = selectors.instrument_get(context["selected"])
         mech = selectors.mechanism_get(context["member_of"]) if context["member_of"] else None
-        context.update(instrument=inst, rows=selectors.parties(instrument=inst, as_of=context["as_of"], member_of=mech))
+        context.update(
+            instrument=inst,
+            rows=selectors.parties(instrument=inst, as_of=context["as_of"], member_of=mech),
+        )
     except ApplicationError as exc:
         context["error"] = exc.detail
-    template = "registry/_parties_table.html" if request.htmx else "registry/parties.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    return _render_htmx(request, "registry/parties.html", "registry/_parties_table.html", context)
 
 
 def country_list(request: HttpRequest) -> HttpResponse:
@@ -100,8 +115,12 @@ def country_list(request: HttpRequest) -> HttpResponse:
     ).filter(Q(n_actions__gt=0) | Q(n_laws__gt=0) | Q(n_memberships__gt=0) | Q(historical=False))
     if q:
         countries = countries.filter(Q(name__icontains=q) | Q(iso3__iexact=q))
-    template = "registry/_country_rows.html" if request.htmx else "registry/country_list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"countries": countries.order_by("name"), "q": q})
+    return _render_htmx(
+        request,
+        "registry/country_list.html",
+        "registry/_country_rows.html",
+        {"countries": countries.order_by("name"), "q": q},
+    )
 
 
 def country_detail(request: HttpRequest, iso3: str) -> HttpResponse:
@@ -109,8 +128,12 @@ def country_detail(request: HttpRequest, iso3: str) -> HttpResponse:
     as_of = _as_of(request)
     profile = selectors.country_profile(country, as_of)
     entries, show_contacts = selectors.directory_list(user=request.user, country=country)
-    profile.update(as_of=as_of, directory=entries, show_contacts=show_contacts,
-                   localized_name=country.localized_name(request.LANGUAGE_CODE))  # type: ignore[attr-defined]
+    profile.update(
+        as_of=as_of,
+        directory=entries,
+        show_contacts=show_contacts,
+        localized_name=country.localized_name(request.LANGUAGE_CODE),
+    )
     return render(request, "registry/country_detail.html", profile)
 
 
@@ -125,7 +148,9 @@ def mechanism_detail(request: HttpRequest, acronym: str) -> HttpResponse:
     slugs = MATRIX_INSTRUMENTS + list(
         mech.instruments.filter(actions__isnull=False).values_list("slug", flat=True).distinct()
     )
-    instruments = [i for s in dict.fromkeys(slugs) if (i := Instrument.objects.filter(slug=s).first())]
+    instruments = [
+        i for s in dict.fromkeys(slugs) if (i := Instrument.objects.filter(slug=s).first())
+    ]
     return render(
         request,
         "registry/mechanism_detail.html",
@@ -133,7 +158,9 @@ def mechanism_detail(request: HttpRequest, acronym: str) -> HttpResponse:
             "mechanism": mech,
             "as_of": as_of,
             "instruments": instruments,
-            "matrix": selectors.ratification_matrix(mechanism=mech, instruments=instruments, as_of=as_of),
+            "matrix": selectors.ratification_matrix(
+                mechanism=mech, instruments=instruments, as_of=as_of
+            ),
             "memberships": selectors.membership_list(mechanism=mech),
             "adopted": mech.instruments.all(),
         },
@@ -149,11 +176,16 @@ def directory(request: HttpRequest) -> HttpResponse:
         user=request.user, q=q, role=role or None, country=country
     )
     context = {
-        "entries": entries, "show_contacts": show_contacts, "q": q, "role": role,
-        "country": country_code, "roles": DirectoryRole.choices,
+        "entries": entries,
+        "show_contacts": show_contacts,
+        "q": q,
+        "role": role,
+        "country": country_code,
+        "roles": DirectoryRole.choices,
     }
-    template = "registry/_directory_rows.html" if request.htmx else "registry/directory.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    return _render_htmx(
+        request, "registry/directory.html", "registry/_directory_rows.html", context
+    )
 
 
 def conflict_list(request: HttpRequest) -> HttpResponse:
@@ -188,9 +220,17 @@ def _edit(
             obj = save(form)
         except ApplicationError as exc:
             form.add_error(None, exc.detail)
+        except ValidationError as exc:
+            # A model constraint, e.g. the same action recorded twice from one source.
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, _("Saved: {}").format(obj))
-            return redirect(request.GET.get("next") or "registry:instrument_list")
+            next_url = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                next_url = ""  # never redirect off-site
+            return redirect(next_url or "registry:instrument_list")
     return render(request, "registry/edit_form.html", {"form": form, "title": title})
 
 
@@ -199,30 +239,57 @@ def treaty_action_new(request: HttpRequest) -> HttpResponse:
     def save(form: Any) -> Any:
         d = form.cleaned_data
         return services.treaty_action_record(
-            actor=request.user, instrument=d["instrument"], country=d["country"], action=d["action"],
-            date=d["date"], date_text=d["date_text"], note=d["note"], source=form.source(),
+            actor=request.user,
+            instrument=d["instrument"],
+            country=d["country"],
+            action=d["action"],
+            date=d["date"],
+            date_text=d["date_text"],
+            note=d["note"],
+            source=form.source(),
         )
 
-    return _edit(request, TreatyActionForm, save, _("Record a treaty action"), initial=request.GET.dict())
+    return _edit(
+        request, TreatyActionForm, save, _("Record a treaty action"), initial=request.GET.dict()
+    )
 
 
 @editor_required
 def treaty_action_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    action = TreatyAction.objects.select_related("instrument", "country", "source__document").filter(pk=pk).first()
+    action = (
+        TreatyAction.objects.select_related("instrument", "country", "source__document")
+        .filter(pk=pk)
+        .first()
+    )
     if action is None:
         raise Http404(_("No such treaty action."))
 
     def save(form: Any) -> Any:
         d = form.cleaned_data
         return services.treaty_action_correct(
-            actor=request.user, treaty_action=action, date=d["date"], action=d["action"],
-            date_text=d["date_text"], note=d["note"],
+            actor=request.user,
+            treaty_action=action,
+            date=d["date"],
+            action=d["action"],
+            date_text=d["date_text"],
+            note=d["note"],
         )
 
-    initial = {"action": action.action, "date": action.date, "date_text": action.date_text, "note": action.note}
-    return _edit(request, TreatyActionCorrectForm, save,
-                 _("Correct: {} {} of {}").format(action.country.name, action.get_action_display(),
-                                                  action.instrument.short_name), initial)
+    initial = {
+        "action": action.action,
+        "date": action.date,
+        "date_text": action.date_text,
+        "note": action.note,
+    }
+    return _edit(
+        request,
+        TreatyActionCorrectForm,
+        save,
+        _("Correct: {} {} of {}").format(
+            action.country.name, action.get_action_display(), action.instrument.short_name
+        ),
+        initial,
+    )
 
 
 @editor_required
@@ -230,12 +297,21 @@ def legislation_new(request: HttpRequest) -> HttpResponse:
     def save(form: Any) -> Any:
         d = form.cleaned_data
         return services.legislation_record(
-            actor=request.user, country=d["country"], title=d["title"], kind=d["kind"], year=d["year"],
-            date=d["date"], status=d["status"], implements=d["implements"], summary=d["summary"],
+            actor=request.user,
+            country=d["country"],
+            title=d["title"],
+            kind=d["kind"],
+            year=d["year"],
+            date=d["date"],
+            status=d["status"],
+            implements=d["implements"],
+            summary=d["summary"],
             source=form.source(),
         )
 
-    return _edit(request, LegislationForm, save, _("Add national legislation"), initial=request.GET.dict())
+    return _edit(
+        request, LegislationForm, save, _("Add national legislation"), initial=request.GET.dict()
+    )
 
 
 @editor_required
@@ -243,14 +319,29 @@ def directory_new(request: HttpRequest) -> HttpResponse:
     def save(form: Any) -> Any:
         d = form.cleaned_data
         return services.directory_entry_record(
-            actor=request.user, organisation=d["organisation"], organisation_kind=d["organisation_kind"],
-            country=d["country"], role=d["role"], unit=d["unit"], description=d["description"],
-            languages=[x.strip() for x in d["languages"].split(",") if x.strip()], url=d["url"],
-            address=d["address"], person_name=d["person_name"], email=d["email"], phone=d["phone"],
+            actor=request.user,
+            organisation=d["organisation"],
+            organisation_kind=d["organisation_kind"],
+            country=d["country"],
+            role=d["role"],
+            unit=d["unit"],
+            description=d["description"],
+            languages=[x.strip() for x in d["languages"].split(",") if x.strip()],
+            url=d["url"],
+            address=d["address"],
+            person_name=d["person_name"],
+            email=d["email"],
+            phone=d["phone"],
             source=form.source(),
         )
 
-    return _edit(request, DirectoryEntryForm, save, _("Add an authority or focal point"), initial=request.GET.dict())
+    return _edit(
+        request,
+        DirectoryEntryForm,
+        save,
+        _("Add an authority or focal point"),
+        initial=request.GET.dict(),
+    )
 
 
 @editor_required
@@ -258,8 +349,14 @@ def membership_new(request: HttpRequest) -> HttpResponse:
     def save(form: Any) -> Any:
         d = form.cleaned_data
         return services.membership_record(
-            actor=request.user, mechanism=d["mechanism"], country=d["country"], role=d["role"],
-            joined=d["joined"], left=d["left"], note=d["note"], source=form.source(),
+            actor=request.user,
+            mechanism=d["mechanism"],
+            country=d["country"],
+            role=d["role"],
+            joined=d["joined"],
+            left=d["left"],
+            note=d["note"],
+            source=form.source(),
         )
 
     return _edit(request, MembershipForm, save, _("Add a membership"), initial=request.GET.dict())

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 def _append(n: int) -> list[AuditEntry]:
     return [
-        audit_record(actor=None, action="update", object_type="test.thing", object_id=i, after={"v": i})
+        audit_record(
+            actor=None, action="update", object_type="test.thing", object_id=i, after={"v": i}
+        )
         for i in range(n)
     ]
 
@@ -34,7 +36,9 @@ def test_altered_entry_is_reported_as_first_broken() -> None:
     entries = _append(4)
     target = entries[1]
     with connection.cursor() as cur:
-        cur.execute("UPDATE core_auditentry SET after = %s WHERE id = %s", ['{"v": 999}', target.pk])
+        cur.execute(
+            "UPDATE core_auditentry SET after = %s WHERE id = %s", ['{"v": 999}', target.pk]
+        )
     report = audit_verify()
     assert not report.ok
     assert report.first_broken_sequence == target.sequence
@@ -64,7 +68,9 @@ def test_cli_verify_passes_then_names_the_broken_entry(capsys: pytest.CaptureFix
     call_command("audit", "verify")
     assert "audit chain intact" in capsys.readouterr().out
     with connection.cursor() as cur:
-        cur.execute("UPDATE core_auditentry SET actor_label = 'mallory' WHERE id = %s", [entries[0].pk])
+        cur.execute(
+            "UPDATE core_auditentry SET actor_label = 'mallory' WHERE id = %s", [entries[0].pk]
+        )
     with pytest.raises(CommandError, match="#{}".format(entries[0].sequence)):
         call_command("audit", "verify")
 

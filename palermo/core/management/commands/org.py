@@ -46,4 +46,6 @@ class Command(PalermoCommand):
             }
             for o in Organisation.objects.select_related("parent").order_by("name")
         ]
-        self.stdout.write(render_rows(rows, ["name", "kind", "country", "parent", "users"], opts["format"]))
+        self.stdout.write(
+            render_rows(rows, ["name", "kind", "country", "parent", "users"], opts["format"])
+        )

@@ -36,14 +36,23 @@ class Command(PalermoCommand):
             cred_file.write_text(password + "\n")
             cred_file.chmod(0o600)
         if not Organisation.objects.filter(name=DEMO_ORG).exists():
-            organisation_create(actor=None, system=True, name=DEMO_ORG, kind=OrganisationKind.INTERNATIONAL)
+            organisation_create(
+                actor=None, system=True, name=DEMO_ORG, kind=OrganisationKind.INTERNATIONAL
+            )
         for username, role in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
                 user_create(
-                    actor=None, system=True, username=username, organisation=DEMO_ORG,
-                    role=role, password=password,
+                    actor=None,
+                    system=True,
+                    username=username,
+                    organisation=DEMO_ORG,
+                    role=role,
+                    password=password,
                 )
-        self.stdout.write("demo users: {} (all with the password below)".format(
-            ", ".join("{} ({})".format(u, r.value) for u, r in DEMO_USERS)))
+        self.stdout.write(
+            "demo users: {} (all with the password below)".format(
+                ", ".join("{} ({})".format(u, r.value) for u, r in DEMO_USERS)
+            )
+        )
         self.stdout.write("password: {}".format(password))
         self.stdout.write("(kept in {})".format(cred_file))

@@ -25,5 +25,7 @@ class Command(PalermoCommand):
         if user is None:
             raise NotFoundError("No user named '{}'.".format(opts["username"]))
         secret = token_create(actor=None, user=user, name=opts["name"])
-        self.stdout.write("token for {} (send as 'Authorization: Bearer <token>'):".format(user.username))
+        self.stdout.write(
+            "token for {} (send as 'Authorization: Bearer <token>'):".format(user.username)
+        )
         self.stdout.write(secret)

@@ -16,13 +16,17 @@ class Command(PalermoCommand):
     help = "Load countries (ISO 3166, CLDR names) and the registry reference data. Safe to repeat."
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="folder of the data files")
+        parser.add_argument(
+            "--data-dir", type=Path, default=DATA_DIR, help="folder of the data files"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
             report = load_reference(opts["data_dir"])
         except ReferenceDataError as exc:
-            raise CommandError("reference data not loaded, nothing written: {}".format(exc)) from exc
+            raise CommandError(
+                "reference data not loaded, nothing written: {}".format(exc)
+            ) from exc
         for kind, counts in sorted(report.counts.items()):
             shown = ", ".join("{} {}".format(v, k) for k, v in counts.items() if v)
             self.stdout.write("{:<16} {}".format(kind, shown or "unchanged"))

@@ -49,7 +49,9 @@ class Command(PalermoCommand):
         inst = selectors.instrument_get(opts["instrument"])
         as_of = selectors.parse_as_of(opts["as_of"])
         mech = selectors.mechanism_get(opts["member_of"]) if opts["member_of"] else None
-        rows = selectors.parties(instrument=inst, as_of=as_of, member_of=mech, status=opts["status"])
+        rows = selectors.parties(
+            instrument=inst, as_of=as_of, member_of=mech, status=opts["status"]
+        )
         if opts["format"] == "json":
             return [r.as_dict() for r in rows], []
         flat = [
@@ -62,13 +64,24 @@ class Command(PalermoCommand):
                 "consent_date": r.consent_date,
                 "in_force": r.in_force,
                 "sources": [
-                    "{} {}".format(s["symbol"] or s["document"], s["locator"]).strip() for s in r.sources
+                    "{} {}".format(s["symbol"] or s["document"], s["locator"]).strip()
+                    for s in r.sources
                 ],
                 "conflicts": len(r.conflicts),
             }
             for r in rows
         ]
-        cols = ["country", "name", "status", "signed", "consent", "consent_date", "in_force", "sources", "conflicts"]
+        cols = [
+            "country",
+            "name",
+            "status",
+            "signed",
+            "consent",
+            "consent_date",
+            "in_force",
+            "sources",
+            "conflicts",
+        ]
         return flat, cols
 
     def do_instruments(self, opts: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -99,6 +112,8 @@ class Command(PalermoCommand):
         as_of = selectors.parse_as_of(opts["as_of"])
         rows = [
             serializers.membership_dict(m)
-            for m in selectors.membership_list(mechanism=mech).filter(selectors.active_membership_q(as_of))
+            for m in selectors.membership_list(mechanism=mech).filter(
+                selectors.active_membership_q(as_of)
+            )
         ]
         return rows, ["country", "country_name", "role", "joined", "left"]
