@@ -31,7 +31,7 @@ run: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(BIN)/ruff check palermo bench
 	$(BIN)/ruff format --check palermo bench
-	DJANGO_SETTINGS_MODULE=palermo.settings.test $(BIN)/mypy palermo
+	DJANGO_SETTINGS_MODULE=palermo.settings.test $(BIN)/mypy palermo bench
 	DJANGO_SETTINGS_MODULE=palermo.settings.test $(PALERMO) check
 	DJANGO_SETTINGS_MODULE=palermo.settings.test $(PALERMO) makemigrations --check --dry-run
 

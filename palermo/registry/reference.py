@@ -36,8 +36,8 @@ from palermo.registry.choices import (
     TreatyActionKind,
 )
 from palermo.registry.models import (
-    Fact,
     DirectoryEntry,
+    Fact,
     Instrument,
     Legislation,
     LegislationTransmittal,
@@ -594,9 +594,10 @@ class _Writer:
         resolve: Callable[[dict[str, Any]], dict[str, Any]],
     ) -> dict[str, Any]:
         """Create or update every row by ref_key; delete reference rows no longer in the files."""
-        existing = {
-            obj.ref_key: obj for obj in model._default_manager.filter(origin=Origin.REFERENCE)
-        }
+        queryset = model._default_manager.filter(origin=Origin.REFERENCE)
+        if any(f.name == "sources" for f in model._meta.many_to_many):
+            queryset = queryset.prefetch_related("sources")  # type: ignore[misc]
+        existing = {obj.ref_key: obj for obj in queryset}
         result: dict[str, Any] = {}
         seen: set[str] = set()
         for row in rows:
@@ -616,7 +617,7 @@ class _Writer:
             elif obj.edited:
                 self.report.bump(kind, "kept_edit")
             else:
-                before = {k: _plain(getattr(obj, k)) for k in values}
+                before = {k: _current(obj, k) for k in values}
                 old_sources = (
                     sorted(s.pk for s in _sources(obj).all()) if sources is not None else None
                 )
@@ -806,6 +807,14 @@ class _Writer:
             return values
 
         self.upsert(DirectoryEntry, "directory_entry", p.directory, directory_values)
+
+
+def _current(obj: Fact, name: str) -> Any:
+    """A field's stored value without loading related rows (foreign keys by id)."""
+    field = obj._meta.get_field(name)
+    if field.is_relation and field.many_to_one:
+        return getattr(obj, field.attname)  # type: ignore[union-attr]
+    return _plain(getattr(obj, name))
 
 
 def _sources(obj: Fact) -> Any:

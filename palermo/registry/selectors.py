@@ -72,6 +72,7 @@ def member_codes(mechanism: Mechanism, as_of: dt.date) -> set[str]:
     return set(
         Membership.objects.filter(mechanism=mechanism, role="member")
         .filter(active_membership_q(as_of))
+        .order_by()
         .values_list("country_id", flat=True)
     )
 
@@ -244,8 +245,12 @@ class EntryIntoForce:
     method: str
 
 
-def general_entry_into_force(instrument: Instrument) -> EntryIntoForce:
-    """The general entry-into-force date: recorded, else computed from the required deposits."""
+def general_entry_into_force(
+    instrument: Instrument, by_state: dict[str, list[TreatyAction]] | None = None
+) -> EntryIntoForce:
+    """The general entry-into-force date: recorded, else computed from the required deposits.
+
+    `by_state` (the instrument's actions per state) may be passed when already loaded."""
     own: EntryIntoForce
     if instrument.entry_into_force:
         threshold = (
@@ -255,7 +260,9 @@ def general_entry_into_force(instrument: Instrument) -> EntryIntoForce:
         )
         own = EntryIntoForce(instrument.entry_into_force, threshold, "recorded")
     elif instrument.eif_instruments_required:
-        deposits = sorted(d for d in _consent_dates(instrument).values() if d is not None)
+        if by_state is None:
+            by_state = _actions_by_state(instrument)
+        deposits = sorted(d for d in _consent_dates(by_state).values() if d is not None)
         if len(deposits) >= instrument.eif_instruments_required:
             threshold = deposits[instrument.eif_instruments_required - 1]
             own = EntryIntoForce(
@@ -276,12 +283,7 @@ def general_entry_into_force(instrument: Instrument) -> EntryIntoForce:
     return own
 
 
-def _consent_dates(instrument: Instrument) -> dict[str, dt.date | None]:
-    by_state: dict[str, list[TreatyAction]] = defaultdict(list)
-    for action in TreatyAction.objects.filter(instrument=instrument).select_related(
-        "source__document"
-    ):
-        by_state[action.country_id].append(action)
+def _consent_dates(by_state: dict[str, list[TreatyAction]]) -> dict[str, dt.date | None]:
     out: dict[str, dt.date | None] = {}
     for state, actions in by_state.items():
         pos = _position(actions, dt.date.max)
@@ -304,9 +306,8 @@ def state_entry_into_force(
 
 def _actions_by_state(instrument: Instrument) -> dict[str, list[TreatyAction]]:
     by_state: dict[str, list[TreatyAction]] = defaultdict(list)
-    for action in TreatyAction.objects.filter(instrument=instrument).select_related(
-        "source__document", "country"
-    ):
+    actions = TreatyAction.objects.filter(instrument=instrument).select_related("source__document")
+    for action in actions.defer("note", "name_in_source", "ref_key", "created_at", "updated_at"):
         by_state[action.country_id].append(action)
     return by_state
 
@@ -322,16 +323,21 @@ def parties(
     """Every state that signed or consented to be bound on or before `as_of`."""
     by_state = _actions_by_state(instrument)
     members = member_codes(member_of, as_of) if member_of is not None else None
-    general = general_entry_into_force(instrument)
+    general = general_entry_into_force(instrument, by_state)
     parent_rows: dict[str, PartyRow] = {}
     if instrument.parent_id:
         parent_rows = {
             r.country: r
-            for r in parties(instrument=instrument.parent, as_of=as_of, with_conflicts=False)  # type: ignore[arg-type]
+            for r in parties(
+                instrument=instrument.parent,  # type: ignore[arg-type]
+                as_of=as_of,
+                member_of=member_of,
+                with_conflicts=False,
+            )
         }
     conflicts_by_state: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if with_conflicts:
-        for conflict in conflict_list(instrument=instrument):
+        for conflict in _instrument_conflicts(instrument, by_state):
             if conflict.country:
                 conflicts_by_state[conflict.country].append(conflict.as_dict())
     names = dict(Country.objects.filter(iso3__in=by_state.keys()).values_list("iso3", "name"))
@@ -460,23 +466,41 @@ def conflict_list(
     *, instrument: Instrument | None = None, country: Country | None = None
 ) -> list[Conflict]:
     """Every disagreement between sources, computed from the stored facts."""
-    instruments = [instrument] if instrument is not None else list(Instrument.objects.all())
+    if instrument is not None:
+        instruments = [instrument]
+    elif country is not None:
+        instruments = list(
+            Instrument.objects.filter(
+                Q(actions__country=country) | Q(listings__claims__country=country)
+            ).distinct()
+        )
+    else:
+        instruments = list(
+            Instrument.objects.filter(
+                Q(actions__isnull=False) | Q(listings__isnull=False)
+            ).distinct()
+        )
     conflicts: list[Conflict] = []
     for inst in instruments:
-        by_state = _actions_by_state(inst)
-        conflicts += _date_conflicts(inst, by_state)
-        listings = list(
-            Listing.objects.filter(instrument=inst)
-            .select_related("source__document", "scope", "instrument")
-            .prefetch_related(
-                Prefetch("claims", queryset=StatusClaim.objects.select_related("country"))
-            )
-        )
-        conflicts += _claim_vs_action_conflicts(inst, listings, by_state)
-        conflicts += _listing_conflicts(inst, listings)
+        conflicts += _instrument_conflicts(inst, _actions_by_state(inst))
     if country is not None:
         conflicts = [c for c in conflicts if c.country == country.iso3]
     return conflicts
+
+
+def _instrument_conflicts(
+    inst: Instrument, by_state: dict[str, list[TreatyAction]]
+) -> list[Conflict]:
+    listings = list(
+        Listing.objects.filter(instrument=inst)
+        .select_related("source__document", "scope")
+        .prefetch_related(Prefetch("claims", queryset=StatusClaim.objects.order_by("country_id")))
+    )
+    return (
+        _date_conflicts(inst, by_state)
+        + _claim_vs_action_conflicts(inst, listings, by_state)
+        + _listing_conflicts(inst, listings)
+    )
 
 
 def _date_conflicts(inst: Instrument, by_state: dict[str, list[TreatyAction]]) -> list[Conflict]:
