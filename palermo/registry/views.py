@@ -214,7 +214,7 @@ def _edit(
     title: str,
     initial: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    form = form_class(request.POST or None, initial=initial)
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             obj = save(form)

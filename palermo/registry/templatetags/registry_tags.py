@@ -24,15 +24,23 @@ def cite(sources: Any) -> SafeString:
     if not items:
         return format_html('<span class="muted">{}</span>', "—")
 
-    def parts(s: dict[str, Any]) -> tuple[str, str, str]:
-        label = s.get("symbol") or s.get("title") or s.get("document")
-        return (s.get("url") or "", str(label), s.get("locator") or "")
+    def one(s: dict[str, Any]) -> SafeString:
+        label = str(s.get("symbol") or s.get("title") or s.get("document"))
+        locator = s.get("locator") or ""
+        url = s.get("url") or ""
+        if url.startswith(("https://", "http://")):
+            return format_html(
+                '<cite class="source"><a href="{}" rel="noopener">{}</a></cite>'
+                ' <span class="locator">{}</span>',
+                url,
+                label,
+                locator,
+            )
+        return format_html(
+            '<cite class="source">{}</cite> <span class="locator">{}</span>', label, locator
+        )
 
-    return format_html_join(
-        "; ",
-        '<cite class="source" data-url="{}">{}</cite> <span class="locator">{}</span>',
-        (parts(s) for s in items),
-    )
+    return format_html_join("; ", "{}", ((one(s),) for s in items))
 
 
 @register.filter

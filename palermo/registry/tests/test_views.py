@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -110,7 +111,11 @@ def test_public_page_answers_anonymously(client: Client, url: str, marker: str) 
     page = html(response)
     assert page.lstrip().startswith("<!doctype html>")
     assert marker in page
-    assert 'href="/login/?next=' in page  # the anonymous header offers a login
+    # The anonymous header offers a login that comes back to this page (not to the login page).
+    if url == "/login/":
+        assert 'href="/login/">' in page
+    else:
+        assert 'href="/login/?next={}'.format(quote(url, safe="/")) in page
 
 
 @pytest.mark.parametrize(
@@ -163,7 +168,7 @@ def test_untoc_page_lists_turkey_as_party_in_2005(client: Client) -> None:
 
 
 def test_parties_among_aalco_members_as_of_2005(client: Client, editor: User) -> None:
-    # France is no AALCO member: its (test) ratification counts worldwide but not among AALCO's members.
+    # France is no AALCO member: its (test) ratification counts worldwide, not among AALCO's.
     record_action(editor, "FRA", "ratification", dt.date(2002, 10, 29))
     url = "/registry/parties/?instrument=trafficking-protocol&member_of=AALCO&as_of=2005-01-01"
     page = html(client.get(url))
@@ -209,7 +214,7 @@ def test_parties_htmx_request_returns_the_partial(client: Client) -> None:
 
 
 def test_parties_history_restore_gets_the_full_page(client: Client) -> None:
-    # htmx re-requests a pushed URL with both headers when its history cache misses; it needs the whole page.
+    # On a history-cache miss htmx re-requests a pushed URL with both headers: it needs the page.
     response = client.get(
         "/registry/parties/?instrument=trafficking-protocol&as_of=2005-01-01",
         HTTP_HX_HISTORY_RESTORE_REQUEST="true",
