@@ -67,7 +67,7 @@ def audit_record(
     actor: User | None,
     action: AuditAction | str,
     object_type: str,
-    object_id: str | int = "",
+    object_id: object = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",

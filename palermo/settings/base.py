@@ -5,7 +5,7 @@ from __future__ import annotations
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from palermo.settings.env import BASE_DIR, data_dir, env_bool, env_str, secret_key
+from palermo.settings.env import BASE_DIR, data_dir, env_bool, env_str, field_keys, secret_key
 
 DATA_DIR = data_dir()
 SECRET_KEY = secret_key()
@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "palermo.core",
     "palermo.registry",
+    "palermo.cases",
     "palermo.web",
 ]
 
@@ -140,3 +141,6 @@ NINJA_MAX_PER_PAGE_SIZE = 500
 
 # The audit log refuses UPDATE/DELETE at the database level (palermo.core.dbguard).
 PALERMO_AUDIT_DB_GUARD = env_bool("PALERMO_AUDIT_DB_GUARD", True)
+
+# Field-level encryption of identifying data (palermo.cases.crypto); newest key first.
+FIELD_ENCRYPTION_KEYS = field_keys()

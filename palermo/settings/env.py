@@ -37,3 +37,24 @@ def secret_key() -> str:
         key_file.write_text(secrets.token_urlsafe(64))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def field_keys_file() -> Path:
+    return data_dir() / "field_keys"
+
+
+def field_keys() -> list[str]:
+    """Keys for field-level encryption of identifying data, newest first.
+
+    Production: PALERMO_FIELD_KEYS (comma-separated Fernet keys). Without it, a key generated once
+    is kept in the data directory (mode 600), so a development node works out of the box."""
+    from_env = env_str("PALERMO_FIELD_KEYS")
+    if from_env:
+        return [k.strip() for k in from_env.split(",") if k.strip()]
+    path = field_keys_file()
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_text(Fernet.generate_key().decode() + "\n")
+        path.chmod(0o600)
+    return [k.strip() for k in path.read_text().splitlines() if k.strip()]

@@ -1,0 +1,133 @@
+"""Screening against indicator lists and the reasoned outcome (ILO/EU operational indicators).
+
+The indicator lists are data (`palermo/cases/data/indicators.yaml`), loaded by
+`palermo load-reference`. A dimension is met when the observed indicators of that dimension
+reach the list's rule; a person is a presumed victim when recruitment (deceptive, coercive or by
+abuse of vulnerability) and exploitation are met and, for adults, coercion or abuse of
+vulnerability at destination too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from palermo.cases.choices import IndicatorDimension as D
+from palermo.cases.choices import IndicatorStrength, ScreeningOutcome
+from palermo.cases.models import Indicator, IndicatorList
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "indicators.yaml"
+RECRUITMENT = (
+    D.DECEPTIVE_RECRUITMENT,
+    D.COERCIVE_RECRUITMENT,
+    D.RECRUITMENT_ABUSE_OF_VULNERABILITY,
+)
+MEANS = (D.COERCION_AT_DESTINATION, D.ABUSE_OF_VULNERABILITY_AT_DESTINATION)
+
+
+def dimension_met(strengths: Counter[str]) -> bool:
+    """One strong indicator, or two medium, or one medium and one weak."""
+    strong = strengths[IndicatorStrength.STRONG]
+    medium = strengths[IndicatorStrength.MEDIUM]
+    weak = strengths[IndicatorStrength.WEAK]
+    return strong >= 1 or medium >= 2 or (medium >= 1 and weak >= 1)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    dimensions_met: list[str]
+    outcome: str
+    reasoning: str
+
+
+def assess(indicators: list[Indicator], *, requires_means: bool) -> Assessment:
+    per_dimension: dict[str, Counter[str]] = {}
+    for ind in indicators:
+        per_dimension.setdefault(ind.dimension, Counter())[ind.strength] += 1
+    met = sorted(d for d, counts in per_dimension.items() if dimension_met(counts))
+    recruitment = [d for d in RECRUITMENT if d in met]
+    exploitation = D.EXPLOITATION in met
+    means = [d for d in MEANS if d in met]
+    presumed = bool(recruitment) and exploitation and (bool(means) or not requires_means)
+    labels = dict(D.choices)
+    lines = []
+    for dim in D.values:
+        counts = per_dimension.get(dim, Counter())
+        lines.append(
+            "{}: {} strong, {} medium, {} weak -> {}".format(
+                labels[dim],
+                counts["strong"],
+                counts["medium"],
+                counts["weak"],
+                "met" if dim in met else "not met",
+            )
+        )
+    if presumed:
+        verdict = "Presumed victim: recruitment ({}) and exploitation{} are met.".format(
+            ", ".join(str(labels[d]) for d in recruitment),
+            " and means ({})".format(", ".join(str(labels[d]) for d in means))
+            if means
+            else " (means are not required for a child)",
+        )
+    else:
+        missing = []
+        if not recruitment:
+            missing.append("recruitment")
+        if not exploitation:
+            missing.append("exploitation")
+        if requires_means and not means:
+            missing.append("coercion or abuse of vulnerability at destination")
+        verdict = "Not presumed a victim on these indicators: {} not met.".format(
+            ", ".join(missing)
+        )
+    return Assessment(
+        met,
+        ScreeningOutcome.PRESUMED_VICTIM if presumed else ScreeningOutcome.NOT_A_VICTIM,
+        verdict + "\n" + "\n".join(lines),
+    )
+
+
+def requires_means(indicator_list: IndicatorList) -> bool:
+    return not indicator_list.target.startswith("child")
+
+
+@transaction.atomic
+def indicator_lists_load(path: Path = DATA_FILE) -> int:
+    """Create or update the indicator lists from the data file; returns lists written."""
+    if not path.exists():
+        return 0
+    data: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    written = 0
+    for item in data:
+        lst, _ = IndicatorList.objects.update_or_create(
+            key=item["key"],
+            version=str(item["version"]),
+            defaults={
+                "title": item["title"],
+                "target": item["target"],
+                "source": item.get("source", ""),
+            },
+        )
+        for ind in item.get("indicators", []):
+            if ind["dimension"] not in D.values or ind["strength"] not in IndicatorStrength.values:
+                raise ValueError(
+                    "{}: indicator {} has an unknown dimension or strength".format(
+                        path.name, ind.get("code")
+                    )
+                )
+            Indicator.objects.update_or_create(
+                indicator_list=lst,
+                code=ind["code"],
+                defaults={
+                    "dimension": ind["dimension"],
+                    "strength": ind["strength"],
+                    "text": ind["text"][:300],
+                },
+            )
+        written += 1
+    return written

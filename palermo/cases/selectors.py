@@ -1,0 +1,347 @@
+"""Reads of case management, always limited to what the user may see (see access.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from palermo.cases.access import CaseAccess, case_queryset
+from palermo.cases.choices import MeasureStatus, ReferralStatus, ShareScope
+from palermo.cases.models import Case, FollowUpVisit, Person, ProtectionMeasure, Referral
+from palermo.core.models import User
+from palermo.core.permissions import AnyUser
+
+
+def case_list(
+    *,
+    user: AnyUser | None,
+    q: str = "",
+    status: str = "",
+    exploitation: str = "",
+    role: str = "",
+    country: str = "",
+    opened_from: dt.date | None = None,
+    opened_to: dt.date | None = None,
+    child: bool | None = None,
+) -> QuerySet[Case]:
+    """Cases visible to the user, filtered. `q` matches the reference, title or a pseudonym."""
+    qs = case_queryset(user).select_related("organisation", "country")
+    if q:
+        qs = qs.filter(
+            Q(reference__icontains=q) | Q(title__icontains=q) | Q(persons__pseudonym__iexact=q)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if exploitation:
+        qs = (
+            qs.filter(persons__types_of_exploitation__contains=[exploitation])
+            if _json_contains()
+            else qs.filter(persons__types_of_exploitation__icontains='"{}"'.format(exploitation))
+        )
+    if role:
+        qs = qs.filter(persons__role=role)
+    if country:
+        qs = qs.filter(country_id=country.upper())
+    if opened_from:
+        qs = qs.filter(opened_on__gte=opened_from)
+    if opened_to:
+        qs = qs.filter(opened_on__lte=opened_to)
+    if child is not None:
+        child_q = Q(persons__age_uncertain=True) | Q(persons__age_at_registration__lt=18)
+        qs = qs.filter(child_q) if child else qs.exclude(child_q)
+    return qs.distinct().order_by("-opened_on", "reference")
+
+
+def _json_contains() -> bool:
+    """JSON `contains` lookups exist on PostgreSQL; SQLite matches the quoted code instead."""
+    return connection.vendor == "postgresql"
+
+
+def case_persons(access: CaseAccess) -> list[Person]:
+    persons = list(access.case.persons.all().order_by("created_at"))
+    return [p for p in persons if access.sees_person(p)]
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    day: dt.date
+    kind: str
+    text: str
+    person: str = ""
+
+
+def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 - one branch per record kind
+    """What happened in the case, oldest first, limited to the user's scopes."""
+    case = access.case
+    events = [TimelineEvent(case.opened_on, "case", "Case opened")]
+    persons = case_persons(access)
+    facts = access.can(ShareScope.CASE_FACTS)
+    protection = access.can(ShareScope.PROTECTION)
+    for p in persons:
+        if facts:
+            for s in p.screenings.all():
+                events.append(
+                    TimelineEvent(
+                        s.screened_on,
+                        "screening",
+                        "Screening: {}".format(s.get_outcome_display()),
+                        p.pseudonym,
+                    )
+                )
+            for i in p.identifications.all():
+                events.append(
+                    TimelineEvent(
+                        i.decided_on,
+                        "identification",
+                        "Identification: {}".format(i.get_decision_display()),
+                        p.pseudonym,
+                    )
+                )
+            for m in p.movements.all():
+                if m.date:
+                    events.append(
+                        TimelineEvent(
+                            m.date,
+                            "movement",
+                            "{} in {}".format(m.get_event_type_display(), m.country_id),
+                            p.pseudonym,
+                        )
+                    )
+            for r in p.returns.all():
+                if r.decided_on:
+                    events.append(
+                        TimelineEvent(
+                            r.decided_on,
+                            "return",
+                            "Return to {} decided".format(r.destination_id),
+                            p.pseudonym,
+                        )
+                    )
+                if r.return_date:
+                    events.append(
+                        TimelineEvent(
+                            r.return_date,
+                            "return",
+                            "Returned to {}".format(r.destination_id),
+                            p.pseudonym,
+                        )
+                    )
+            for b in p.best_interest_determinations.all():
+                events.append(
+                    TimelineEvent(
+                        b.decided_on, "best_interest", "Best-interest determination", p.pseudonym
+                    )
+                )
+            for v in p.follow_ups.all():
+                if v.done_on:
+                    events.append(
+                        TimelineEvent(
+                            v.done_on,
+                            "follow_up",
+                            "Follow-up visit" + (" — re-trafficked" if v.retrafficked else ""),
+                            p.pseudonym,
+                        )
+                    )
+        if protection:
+            for ms in p.measures.all():
+                events.append(
+                    TimelineEvent(
+                        ms.starts_on,
+                        "measure",
+                        "{} from {} to {}".format(
+                            ms.get_kind_display(), ms.starts_on, ms.ends_on or "—"
+                        ),
+                        p.pseudonym,
+                    )
+                )
+        for ref in p.referrals.all():
+            if access.owner or ref.to_organisation_id in _viewer_orgs(access):
+                events.append(
+                    TimelineEvent(
+                        ref.sent_on,
+                        "referral",
+                        "Referred for {} ({})".format(
+                            ref.get_service_display(), ref.get_status_display()
+                        ),
+                        p.pseudonym,
+                    )
+                )
+    if case.closed_on:
+        events.append(TimelineEvent(case.closed_on, "case", "Case closed"))
+    return sorted(events, key=lambda e: (e.day, e.kind))
+
+
+def _viewer_orgs(access: CaseAccess) -> set[int]:
+    return set(
+        access.case.shares.filter(revoked_at__isnull=True).values_list("organisation_id", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    day: dt.date
+    kind: str
+    what: str
+    case_id: str
+    case_reference: str
+    person: str
+    overdue: bool
+
+
+def deadline_board(
+    *, user: AnyUser | None, days: int = 7, today: dt.date | None = None
+) -> list[Deadline]:
+    """What ends or is due within `days` (or is overdue) for the user's organisation."""
+    if not isinstance(user, User) or user.organisation_id is None:
+        return []
+    day = today or timezone.localdate()
+    horizon = day + dt.timedelta(days=days)
+    visible = case_queryset(user).values("pk")
+    out: list[Deadline] = []
+    measures = ProtectionMeasure.objects.filter(
+        organisation_id=user.organisation_id,
+        status=MeasureStatus.ACTIVE,
+        ends_on__isnull=False,
+        ends_on__lte=horizon,
+        person__case__in=visible,
+    ).select_related("person__case")
+    for m in measures:
+        assert m.ends_on is not None  # noqa: S101 - filtered above
+        out.append(
+            Deadline(
+                m.ends_on,
+                m.kind,
+                "{} ends".format(m.get_kind_display()),
+                str(m.person.case_id),
+                m.person.case.reference,
+                m.person.pseudonym,
+                m.ends_on < day,
+            )
+        )
+    visits = FollowUpVisit.objects.filter(
+        organisation_id=user.organisation_id,
+        done_on__isnull=True,
+        planned_on__lte=horizon,
+        person__case__in=visible,
+    ).select_related("person__case")
+    for v in visits:
+        out.append(
+            Deadline(
+                v.planned_on,
+                "follow_up",
+                "Follow-up visit due",
+                str(v.person.case_id),
+                v.person.case.reference,
+                v.person.pseudonym,
+                v.planned_on < day,
+            )
+        )
+    waiting = Referral.objects.filter(
+        to_organisation_id=user.organisation_id,
+        status=ReferralStatus.SENT,
+        sent_on__lte=day - dt.timedelta(days=2),
+    ).select_related("person__case")
+    for r in waiting:
+        due = r.sent_on + dt.timedelta(days=2)
+        out.append(
+            Deadline(
+                due,
+                "referral",
+                "Referral awaiting your answer",
+                str(r.person.case_id),
+                r.person.case.reference,
+                r.person.pseudonym,
+                due < day,
+            )
+        )
+    return sorted(out, key=lambda d: (d.day, d.kind))
+
+
+def referral_inbox(*, user: AnyUser | None, status: str = "") -> QuerySet[Referral]:
+    """Referrals addressed to the user's organisation."""
+    if not isinstance(user, User) or user.organisation_id is None:
+        return Referral.objects.none()
+    qs = Referral.objects.filter(to_organisation_id=user.organisation_id).select_related(
+        "person", "from_organisation", "person__case"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-sent_on")
+
+
+def referral_outbox(*, user: AnyUser | None) -> QuerySet[Referral]:
+    if not isinstance(user, User) or user.organisation_id is None:
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(from_organisation_id=user.organisation_id)
+        .select_related("person", "to_organisation")
+        .order_by("-sent_on")
+    )
+
+
+def case_detail_queryset() -> QuerySet[Case]:
+    """A case with what its page needs, in few queries."""
+    return Case.objects.select_related("organisation", "country", "owner").prefetch_related(
+        Prefetch(
+            "persons",
+            queryset=Person.objects.prefetch_related(
+                "screenings",
+                "identifications",
+                "movements",
+                "measures",
+                "referrals",
+                "returns",
+                "best_interest_determinations",
+                "follow_ups",
+                "consents",
+                "guardians",
+                "support_plans",
+            ),
+        ),
+        "proceedings",
+        "comments",
+        "shares",
+    )
+
+
+def person_facts(person: Person, access: CaseAccess) -> dict[str, Any]:
+    """A person's non-identifying facts, as far as the user's scopes allow."""
+    base = {"pseudonym": person.pseudonym, "role": person.role, "is_child": person.is_child}
+    if not access.can(ShareScope.CASE_FACTS, person):
+        return base
+    fields = [
+        "gender",
+        "age_at_registration",
+        "age_uncertain",
+        "deceased",
+        "marital_status",
+        "number_of_children",
+        "primary_language",
+        "secondary_language",
+        "education",
+        "citizenship",
+        "agreement_to_manage_personal_data",
+        "trafficking_status",
+        "status_decision_org",
+        "relationship_to_trafficker",
+        "age_when_trafficked",
+        "recruitment_websites_and_apps",
+        "methods_of_recruitment",
+        "location_of_recruitment",
+        "methods_of_control",
+        "types_of_exploitation",
+        "forced_labour_industry",
+        "types_of_sex_exploitation",
+        "location_of_exploitation",
+        "exploitation_websites_and_apps",
+        "vulnerabilities",
+        "details_of_vulnerabilities",
+        "perpetrator_roles",
+        "perpetrator_role_details",
+    ]
+    return base | {f: getattr(person, f) for f in fields}
