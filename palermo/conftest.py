@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from palermo.cases.identification import indicator_lists_load
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.models import Organisation, User
 from palermo.core.services import token_create
@@ -21,6 +22,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """Countries and registry reference data, loaded once per run (rolled back per test)."""
     with django_db_blocker.unblock():
         load_reference()
+        indicator_lists_load()
 
 
 @pytest.fixture

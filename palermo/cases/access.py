@@ -79,10 +79,9 @@ def case_access(user: AnyUser | None, case: Case) -> CaseAccess:
         return CaseAccess(case, owner=True, scopes=ALL_SCOPES)
     if u.role not in CASE_ROLES | {Role.NATIONAL_COORDINATOR}:
         raise NotFoundError("No such case.", code="not_found")
+    org_id: int = u.organisation_id or 0
     shares = list(
-        CaseShare.objects.filter(
-            case=case, organisation_id=u.organisation_id, revoked_at__isnull=True
-        )
+        CaseShare.objects.filter(case=case, organisation_id=org_id, revoked_at__isnull=True)
     )
     scopes: set[str] = set()
     persons: set[str] = set()

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -53,8 +55,6 @@ def field_keys() -> list[str]:
         return [k.strip() for k in from_env.split(",") if k.strip()]
     path = field_keys_file()
     if not path.exists():
-        from cryptography.fernet import Fernet
-
         path.write_text(Fernet.generate_key().decode() + "\n")
         path.chmod(0o600)
     return [k.strip() for k in path.read_text().splitlines() if k.strip()]

@@ -1,4 +1,5 @@
-"""`palermo load-reference`: load countries and the registry's reference data (idempotent)."""
+"""`palermo load-reference`: countries, registry reference data and identification indicator
+lists (idempotent). It lives in `web` because it loads the data of several apps."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
+from palermo.cases.identification import indicator_lists_load
 from palermo.core.management.base import PalermoCommand
 from palermo.registry.reference import DATA_DIR, ReferenceDataError, load_reference
 
@@ -30,4 +32,6 @@ class Command(PalermoCommand):
         for kind, counts in sorted(report.counts.items()):
             shown = ", ".join("{} {}".format(v, k) for k, v in counts.items() if v)
             self.stdout.write("{:<16} {}".format(kind, shown or "unchanged"))
+        lists = indicator_lists_load()
+        self.stdout.write("{:<16} {} lists".format("indicator_list", lists))
         self.stdout.write("reference data loaded: {} changes".format(report.changed))
