@@ -8,7 +8,14 @@ import pytest
 
 from palermo.cases import services as s
 from palermo.cases.crypto import decrypt_json
-from palermo.cases.models import Case, Movement, Person, PersonIdentity, ProtectionMeasure
+from palermo.cases.models import (
+    Case,
+    CountryPolicy,
+    Movement,
+    Person,
+    PersonIdentity,
+    ProtectionMeasure,
+)
 from palermo.cases.tests.factories import indicator_list
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import AuditEntry, Organisation
@@ -161,8 +168,6 @@ def test_impossible_dates_and_unknown_codes_are_refused(worker, case, child) -> 
 
 
 def test_reflection_period_minimum_is_configurable(worker, child) -> None:  # type: ignore[no-untyped-def]
-    from palermo.cases.models import CountryPolicy
-
     with pytest.raises(ApplicationError, match="at least 30 days"):
         s.measure_grant(
             actor=worker,
