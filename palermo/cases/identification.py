@@ -2,9 +2,9 @@
 
 The indicator lists are data (`palermo/cases/data/indicators.yaml`), loaded by
 `palermo load-reference`. A dimension is met when the observed indicators of that dimension
-reach the list's rule; a person is a presumed victim when recruitment (deceptive, coercive or by
-abuse of vulnerability) and exploitation are met and, for adults, coercion or abuse of
-vulnerability at destination too.
+reach the publication's threshold (see `dimension_met`); a person is a presumed victim when
+recruitment (deceptive, coercive or by abuse of vulnerability) and exploitation are met and,
+for adults, coercion or abuse of vulnerability at destination too.
 """
 
 from __future__ import annotations
@@ -31,11 +31,17 @@ MEANS = (D.COERCION_AT_DESTINATION, D.ABUSE_OF_VULNERABILITY_AT_DESTINATION)
 
 
 def dimension_met(strengths: Counter[str]) -> bool:
-    """One strong indicator, or two medium, or one medium and one weak."""
+    """The ILO/EC 2009 rule: at least 2 strong; or 1 strong and 1 medium or weak; or 3 medium;
+    or 2 medium and 1 weak indicators of the dimension."""
     strong = strengths[IndicatorStrength.STRONG]
     medium = strengths[IndicatorStrength.MEDIUM]
     weak = strengths[IndicatorStrength.WEAK]
-    return strong >= 1 or medium >= 2 or (medium >= 1 and weak >= 1)
+    return (
+        strong >= 2
+        or (strong >= 1 and medium + weak >= 1)
+        or medium >= 3
+        or (medium >= 2 and weak >= 1)
+    )
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ def indicator_lists_load(path: Path = DATA_FILE) -> int:
     data: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     written = 0
     for item in data:
+        indicators = item.get("indicators") or []
         lst, _ = IndicatorList.objects.update_or_create(
             key=item["key"],
             version=str(item["version"]),
@@ -111,9 +118,11 @@ def indicator_lists_load(path: Path = DATA_FILE) -> int:
                 "title": item["title"],
                 "target": item["target"],
                 "source": item.get("source", ""),
+                # A list without indicators cannot screen anyone: kept, but not offered.
+                "active": bool(indicators),
             },
         )
-        for ind in item.get("indicators", []):
+        for ind in indicators:
             if ind["dimension"] not in D.values or ind["strength"] not in IndicatorStrength.values:
                 raise ValueError(
                     "{}: indicator {} has an unknown dimension or strength".format(

@@ -115,7 +115,7 @@ class CaseShare(models.Model):
         on_delete=models.PROTECT,
         related_name="case_shares",
     )
-    scopes = models.JSONField(_("what is shared"), default=list)
+    scopes = models.JSONField(_("what is shared"), default=list, blank=True)
     persons = models.JSONField(
         _("persons shared (pseudonyms; empty = all)"), default=list, blank=True
     )
@@ -366,8 +366,8 @@ class Screening(models.Model):
     indicator_list = models.ForeignKey(
         IndicatorList, verbose_name=_("indicator list"), on_delete=models.PROTECT, related_name="+"
     )
-    indicators = models.JSONField(_("indicators observed (codes)"), default=list)
-    dimensions_met = models.JSONField(_("dimensions met"), default=list)
+    indicators = models.JSONField(_("indicators observed (codes)"), default=list, blank=True)
+    dimensions_met = models.JSONField(_("dimensions met"), default=list, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=c.ScreeningOutcome.choices)
     reasoning = models.TextField(_("reasoning"))
     screened_on = models.DateField(_("screened on"))
@@ -483,7 +483,7 @@ class Referral(models.Model):
         default=h.ReferralReason.ADDITIONAL_SERVICES_REQUIRED,
     )
     details = models.TextField(_("details (shared with the receiver)"), blank=True)
-    scopes = models.JSONField(_("what is shared"), default=list)
+    scopes = models.JSONField(_("what is shared"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=c.ReferralStatus.choices, default=c.ReferralStatus.SENT
     )

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -169,7 +170,10 @@ def _audit(actor: User, action: str, obj: models.Model, **kw: Any) -> None:
 
 
 def _save(obj: models.Model) -> None:
-    obj.full_clean()
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), code="invalid") from exc
     try:
         obj.save()
     except IntegrityError as exc:  # a race past full_clean: still one clear error

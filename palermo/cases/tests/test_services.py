@@ -99,7 +99,10 @@ def test_screening_gives_a_reasoned_outcome(worker, child) -> None:  # type: ign
     )
     assert weak.outcome == "not_a_victim" and "recruitment" in weak.reasoning
     full = s.screening_record(
-        actor=worker, person=child, indicator_list=lst, indicators=["0-s", "3-s", "4-m", "4-w"]
+        actor=worker,
+        person=child,
+        indicator_list=lst,
+        indicators=["0-s", "0-m", "3-s", "3-w", "4-s", "4-m", "5-m"],
     )
     assert full.outcome == "presumed_victim"
     assert full.dimensions_met == [
@@ -113,7 +116,10 @@ def test_screening_gives_a_reasoned_outcome(worker, child) -> None:  # type: ign
         s.screening_record(actor=worker, person=child, indicator_list=lst, indicators=["nope"])
     child_list = indicator_list("child_labour")
     no_means = s.screening_record(
-        actor=worker, person=child, indicator_list=child_list, indicators=["1-s", "3-s"]
+        actor=worker,
+        person=child,
+        indicator_list=child_list,
+        indicators=["1-s", "1-m", "3-m", "3-s"],
     )
     assert no_means.outcome == "presumed_victim"  # a child needs no means
 
@@ -359,3 +365,43 @@ def test_case_rules(worker, case) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ApplicationError, match="reason"):
         s.case_close(actor=worker, case=case, reason="")
     assert Case.objects.get(pk=case.pk).status == "Active"
+
+
+@pytest.mark.parametrize(
+    ("strong", "medium", "weak", "met"),
+    [
+        (2, 0, 0, True),
+        (1, 1, 0, True),
+        (1, 0, 1, True),
+        (0, 3, 0, True),
+        (0, 2, 1, True),
+        (1, 0, 0, False),
+        (0, 2, 0, False),
+        (0, 1, 1, False),
+        (0, 0, 3, False),
+    ],
+)
+def test_ilo_dimension_threshold(strong: int, medium: int, weak: int, met: bool) -> None:
+    from collections import Counter
+
+    from palermo.cases.identification import dimension_met
+
+    assert dimension_met(Counter(strong=strong, medium=medium, weak=weak)) is met
+
+
+def test_shipped_indicator_lists_load() -> None:
+    from palermo.cases.identification import indicator_lists_load
+    from palermo.cases.models import IndicatorList
+
+    assert indicator_lists_load() == 4
+    adult = IndicatorList.objects.get(key="ilo-ec-2009-adult-labour")
+    assert adult.active and adult.indicators.count() >= 60
+    assert set(adult.indicators.values_list("dimension", flat=True)) == {
+        "deceptive_recruitment",
+        "coercive_recruitment",
+        "recruitment_abuse_of_vulnerability",
+        "exploitation",
+        "coercion_at_destination",
+        "abuse_of_vulnerability_at_destination",
+    }
+    assert not IndicatorList.objects.get(key="ilo-ec-2009-adult-sexual").active
