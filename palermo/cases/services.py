@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -1333,7 +1334,7 @@ def _retention_days(case: Case, default_days: int | None) -> int:
     policy = CountryPolicy.objects.filter(country=case.country_id).first()
     if policy is not None:
         return policy.retention_days_after_closure
-    return default_days if default_days is not None else 5 * 365
+    return default_days if default_days is not None else settings.PALERMO_CASE_RETENTION_DAYS
 
 
 @transaction.atomic

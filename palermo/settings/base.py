@@ -144,3 +144,6 @@ PALERMO_AUDIT_DB_GUARD = env_bool("PALERMO_AUDIT_DB_GUARD", True)
 
 # Field-level encryption of identifying data (palermo.cases.crypto); newest key first.
 FIELD_ENCRYPTION_KEYS = field_keys()
+
+# Closed cases are anonymised this many days after closure unless a CountryPolicy says otherwise.
+PALERMO_CASE_RETENTION_DAYS = int(env_str("PALERMO_CASE_RETENTION_DAYS", str(5 * 365)))
