@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from palermo.cases.api import router as cases_router
 from palermo.core.api import router as core_router
 from palermo.core.errors import ApplicationError
 from palermo.registry.api import router as registry_router
@@ -78,3 +79,4 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/registry/", registry_router)
+api.add_router("/cases/", cases_router)

@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("registry/", include("palermo.registry.urls")),
+    path("cases/", include("palermo.cases.urls")),
     path("", include("palermo.web.urls")),
 ]

@@ -17,7 +17,17 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from palermo.cases.choices import ShareScope
-from palermo.cases.models import Case, CaseShare, Person
+from palermo.cases.models import (
+    Case,
+    CaseShare,
+    Consent,
+    FollowUpVisit,
+    Person,
+    PersonPhoto,
+    ProtectionMeasure,
+    Referral,
+    Return,
+)
 from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import User
@@ -56,14 +66,29 @@ class CaseAccess:
     owner: bool
     scopes: frozenset[str]
     persons: frozenset[str] = field(default_factory=frozenset)  # pseudonyms; empty = all
+    viewer_organisation_id: int | None = None  # the organisation of the user this is for
+    # One (scopes, pseudonyms) pair per share: a share's scopes hold for the persons it names
+    # (empty = all), not for persons another share names. Empty: `scopes` hold for every person.
+    grants: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
 
     def sees_person(self, person: Person) -> bool:
         return self.owner or not self.persons or person.pseudonym in self.persons
 
     def can(self, scope: str, person: Person | None = None) -> bool:
-        if person is not None and not self.sees_person(person):
+        """`scope` for this person, or (person None) for the case as a whole."""
+        if person is None:
+            return scope in self.scopes
+        if not self.sees_person(person):
             return False
-        return scope in self.scopes
+        if self.owner or not self.grants:
+            return scope in self.scopes
+        return any(
+            scope in scopes and (not names or person.pseudonym in names)
+            for scopes, names in self.grants
+        )
+
+    def scopes_for(self, person: Person) -> frozenset[str]:
+        return frozenset(scope for scope in self.scopes if self.can(scope, person))
 
     @property
     def can_edit(self) -> bool:
@@ -76,7 +101,9 @@ def case_access(user: AnyUser | None, case: Case) -> CaseAccess:
     if u is None:
         raise NotFoundError("No such case.", code="not_found")
     if u.role in CASE_ROLES and case.organisation_id == u.organisation_id:
-        return CaseAccess(case, owner=True, scopes=ALL_SCOPES)
+        return CaseAccess(
+            case, owner=True, scopes=ALL_SCOPES, viewer_organisation_id=u.organisation_id
+        )
     if u.role not in CASE_ROLES | {Role.NATIONAL_COORDINATOR}:
         raise NotFoundError("No such case.", code="not_found")
     org_id: int = u.organisation_id or 0
@@ -97,16 +124,26 @@ def case_access(user: AnyUser | None, case: Case) -> CaseAccess:
         if country and case.organisation.country_id == country:
             # National oversight: de-identified facts only, never identity or contacts.
             return CaseAccess(
-                case, owner=False, scopes=frozenset({ShareScope.CASE_FACTS, ShareScope.PROTECTION})
+                case,
+                owner=False,
+                scopes=frozenset({ShareScope.CASE_FACTS, ShareScope.PROTECTION}),
+                viewer_organisation_id=org_id,
             )
         scopes -= {ShareScope.IDENTITY, ShareScope.CONTACT}
     if not shares:
         raise NotFoundError("No such case.", code="not_found")
+    withheld = (
+        {ShareScope.IDENTITY, ShareScope.CONTACT} if u.role == Role.NATIONAL_COORDINATOR else set()
+    )
     return CaseAccess(
         case,
         owner=False,
         scopes=frozenset(scopes),
         persons=frozenset() if all_persons else frozenset(persons),
+        viewer_organisation_id=org_id,
+        grants=tuple(
+            (frozenset(share.scopes) - withheld, frozenset(share.persons)) for share in shares
+        ),
     )
 
 
@@ -148,3 +185,79 @@ def require_edit(access: CaseAccess) -> None:
 def require_scope(access: CaseAccess, scope: str, person: Person | None = None) -> None:
     if not access.can(scope, person):
         raise NotFoundError("Not shared with your organisation.", code="not_found")
+
+
+# --- records looked up by integer id (API): always through a case the user may see -----------
+
+
+def _person_record_get[R: (Consent, ProtectionMeasure, Return, FollowUpVisit)](
+    user: AnyUser | None, qs: QuerySet[R], pk: int, scope: str, what: str
+) -> tuple[R, CaseAccess]:
+    """One record of a person, when the user sees the person and `scope` of the case.
+
+    Whether the id does not exist or is not visible, the answer is the same 404."""
+    missing = NotFoundError("No such {}.".format(what), code="not_found")
+    record = qs.select_related("person__case__organisation").filter(pk=pk).first()
+    if record is None or not case_queryset(user).filter(pk=record.person.case_id).exists():
+        raise missing
+    try:
+        access = case_access(user, record.person.case)
+    except NotFoundError:
+        raise missing from None
+    if not access.can(scope, record.person):
+        raise missing
+    return record, access
+
+
+def consent_get(user: AnyUser | None, pk: int) -> tuple[Consent, CaseAccess]:
+    return _person_record_get(user, Consent.objects.all(), pk, ShareScope.CASE_FACTS, "consent")
+
+
+def measure_get(user: AnyUser | None, pk: int) -> tuple[ProtectionMeasure, CaseAccess]:
+    return _person_record_get(
+        user, ProtectionMeasure.objects.all(), pk, ShareScope.PROTECTION, "measure"
+    )
+
+
+def return_get(user: AnyUser | None, pk: int) -> tuple[Return, CaseAccess]:
+    return _person_record_get(user, Return.objects.all(), pk, ShareScope.CASE_FACTS, "return")
+
+
+def visit_get(user: AnyUser | None, pk: int) -> tuple[FollowUpVisit, CaseAccess]:
+    return _person_record_get(
+        user, FollowUpVisit.objects.all(), pk, ShareScope.CASE_FACTS, "follow-up visit"
+    )
+
+
+def referral_get(user: AnyUser | None, pk: int) -> Referral:
+    """A referral sent or received by the user's organisation (case workers, investigators)."""
+    u = _user(user)
+    referral = None
+    if u is not None and u.role in CASE_ROLES:
+        referral = (
+            Referral.objects.select_related("person__case__organisation")
+            .filter(
+                Q(to_organisation_id=u.organisation_id) | Q(from_organisation_id=u.organisation_id)
+            )
+            .filter(pk=pk)
+            .first()
+        )
+    if referral is None:
+        raise NotFoundError("No such referral.", code="not_found")
+    return referral
+
+
+def share_get(access: CaseAccess, pk: int) -> CaseShare:
+    """A share of the case; only the owning organisation sees the shares."""
+    share = access.case.shares.filter(pk=pk).first() if access.owner else None
+    if share is None:
+        raise NotFoundError("No such share.", code="not_found")
+    return share
+
+
+def photo_get(person: Person, pk: int) -> PersonPhoto:
+    """A photo of a person already looked up with person_get."""
+    photo = person.photos.filter(pk=pk).first()
+    if photo is None:
+        raise NotFoundError("No such photo.", code="not_found")
+    return photo

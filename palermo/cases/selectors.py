@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from palermo.cases.access import CaseAccess, case_queryset
+from palermo.cases.access import CASE_ROLES, CaseAccess, case_queryset, person_get
 from palermo.cases.choices import MeasureStatus, ReferralStatus, ShareScope
-from palermo.cases.models import Case, FollowUpVisit, Person, ProtectionMeasure, Referral
+from palermo.cases.models import (
+    Case,
+    FollowUpVisit,
+    IndicatorList,
+    Person,
+    ProtectionMeasure,
+    Referral,
+)
+from palermo.core.errors import NotFoundError
 from palermo.core.models import User
 from palermo.core.permissions import AnyUser
 
@@ -32,9 +40,16 @@ def case_list(
     """Cases visible to the user, filtered. `q` matches the reference, title or a pseudonym."""
     qs = case_queryset(user).select_related("organisation", "country")
     if q:
-        qs = qs.filter(
-            Q(reference__icontains=q) | Q(title__icontains=q) | Q(persons__pseudonym__iexact=q)
-        )
+        match = Q(reference__icontains=q) | Q(title__icontains=q)
+        # A pseudonym finds its case only if the user may see that person (a referral for one
+        # person must not confirm who else is in the case).
+        try:
+            person, _ = person_get(user, q.strip().upper())
+        except NotFoundError:
+            person = None
+        if person is not None:
+            match |= Q(pk=person.case_id)
+        qs = qs.filter(match)
     if status:
         qs = qs.filter(status=status)
     if exploitation:
@@ -63,7 +78,8 @@ def _json_contains() -> bool:
 
 
 def case_persons(access: CaseAccess) -> list[Person]:
-    persons = list(access.case.persons.all().order_by("created_at"))
+    """The case's persons the user sees, oldest first (sorted here to keep any prefetch)."""
+    persons = sorted(access.case.persons.all(), key=lambda p: p.created_at)
     return [p for p in persons if access.sees_person(p)]
 
 
@@ -80,9 +96,9 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
     case = access.case
     events = [TimelineEvent(case.opened_on, "case", "Case opened")]
     persons = case_persons(access)
-    facts = access.can(ShareScope.CASE_FACTS)
-    protection = access.can(ShareScope.PROTECTION)
     for p in persons:
+        facts = access.can(ShareScope.CASE_FACTS, p)
+        protection = access.can(ShareScope.PROTECTION, p)
         if facts:
             for s in p.screenings.all():
                 events.append(
@@ -160,7 +176,8 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                     )
                 )
         for ref in p.referrals.all():
-            if access.owner or ref.to_organisation_id in _viewer_orgs(access):
+            # Another receiver's referral is not this viewer's business.
+            if access.owner or ref.to_organisation_id == access.viewer_organisation_id:
                 events.append(
                     TimelineEvent(
                         ref.sent_on,
@@ -174,12 +191,6 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
     if case.closed_on:
         events.append(TimelineEvent(case.closed_on, "case", "Case closed"))
     return sorted(events, key=lambda e: (e.day, e.kind))
-
-
-def _viewer_orgs(access: CaseAccess) -> set[int]:
-    return set(
-        access.case.shares.filter(revoked_at__isnull=True).values_list("organisation_id", flat=True)
-    )
 
 
 @dataclass(frozen=True)
@@ -245,6 +256,7 @@ def deadline_board(
         to_organisation_id=user.organisation_id,
         status=ReferralStatus.SENT,
         sent_on__lte=day - dt.timedelta(days=2),
+        person__case__in=visible,
     ).select_related("person__case")
     for r in waiting:
         due = r.sent_on + dt.timedelta(days=2)
@@ -263,11 +275,11 @@ def deadline_board(
 
 
 def referral_inbox(*, user: AnyUser | None, status: str = "") -> QuerySet[Referral]:
-    """Referrals addressed to the user's organisation."""
-    if not isinstance(user, User) or user.organisation_id is None:
+    """Referrals addressed to the user's organisation (for its case workers and investigators)."""
+    if not _case_worker(user):
         return Referral.objects.none()
     qs = Referral.objects.filter(to_organisation_id=user.organisation_id).select_related(
-        "person", "from_organisation", "person__case"
+        "person", "from_organisation", "to_organisation", "person__case"
     )
     if status:
         qs = qs.filter(status=status)
@@ -275,12 +287,22 @@ def referral_inbox(*, user: AnyUser | None, status: str = "") -> QuerySet[Referr
 
 
 def referral_outbox(*, user: AnyUser | None) -> QuerySet[Referral]:
-    if not isinstance(user, User) or user.organisation_id is None:
+    if not _case_worker(user):
         return Referral.objects.none()
     return (
         Referral.objects.filter(from_organisation_id=user.organisation_id)
-        .select_related("person", "to_organisation")
+        .select_related("person", "from_organisation", "to_organisation", "person__case")
         .order_by("-sent_on")
+    )
+
+
+def _case_worker(user: AnyUser | None) -> TypeGuard[User]:
+    """Referrals are work of case workers and investigators, not of other roles in the org."""
+    return (
+        isinstance(user, User)
+        and user.is_active
+        and user.organisation_id is not None
+        and user.role in CASE_ROLES
     )
 
 
@@ -345,3 +367,17 @@ def person_facts(person: Person, access: CaseAccess) -> dict[str, Any]:
         "perpetrator_role_details",
     ]
     return base | {f: getattr(person, f) for f in fields}
+
+
+def indicator_lists() -> QuerySet[IndicatorList]:
+    """The indicator lists in use, with their indicators (reference data, not personal)."""
+    return IndicatorList.objects.filter(active=True).prefetch_related("indicators")
+
+
+def indicator_list_get(key: str, version: str) -> IndicatorList:
+    lst = IndicatorList.objects.filter(key=key, version=version).first()
+    if lst is None:
+        raise NotFoundError(
+            "No indicator list '{}' version {}.".format(key, version), code="unknown_indicator_list"
+        )
+    return lst

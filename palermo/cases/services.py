@@ -471,16 +471,18 @@ def person_identity_read(
         )
     access = case_access(user, person.case)
     allowed = set(scopes or access.scopes)
+    granted = access.scopes_for(person)  # what the shares grant for this very person
+    # What is asked for (a photo asks for identity only) must be shared, not just something.
     if not access.sees_person(person) or not (
-        {c.ShareScope.IDENTITY, c.ShareScope.CONTACT} & access.scopes
+        {c.ShareScope.IDENTITY, c.ShareScope.CONTACT} & granted & allowed
     ):
         raise NotFoundError("Not shared with your organisation.", code="not_found")
     identity = PersonIdentity.objects.filter(person=person).first()
     data = decrypt_json(identity.ciphertext) if identity else {}
     visible: dict[str, Any] = {}
-    if c.ShareScope.IDENTITY in access.scopes & allowed:
+    if c.ShareScope.IDENTITY in granted & allowed:
         visible.update({k: v for k, v in data.items() if k in IDENTITY_FIELDS})
-    if c.ShareScope.CONTACT in access.scopes & allowed:
+    if c.ShareScope.CONTACT in granted & allowed:
         visible.update({k: v for k, v in data.items() if k in CONTACT_FIELDS})
     with transaction.atomic():
         audit_record(
@@ -829,8 +831,10 @@ def referral_transition(
         )
     receiving = user.organisation_id == referral.to_organisation_id
     sending = user.organisation_id == referral.from_organisation_id
-    if not (receiving or (sending and action == "close")):
+    if not (receiving or sending):
         raise NotFoundError("No such referral.", code="not_found")
+    if not receiving and action != "close":
+        raise ForbiddenError("Only the receiving organisation can {} a referral.".format(action))
     allowed, target = REFERRAL_TRANSITIONS[action]
     if referral.status not in allowed:
         raise ApplicationError(
@@ -914,6 +918,8 @@ def case_share(
 @transaction.atomic
 def case_share_revoke(*, actor: AnyUser | None, share: CaseShare) -> CaseShare:
     user, _ = _owner_access(actor, share.case)
+    if share.revoked_at is not None:  # keep the first revocation's time
+        raise ApplicationError("This share was already revoked.", code="invalid_transition")
     share.revoked_at = timezone.now()
     share.save(update_fields=["revoked_at"])
     _audit(user, AuditAction.UPDATE, share, after={"revoked": True})
@@ -999,7 +1005,7 @@ def measure_renew(
     *, actor: AnyUser | None, measure: ProtectionMeasure, ends_on: dt.date, reference: str = ""
 ) -> ProtectionMeasure:
     """Renew a residence permit (or extend a period): the old measure ends, a linked one starts."""
-    _owner_access(actor, measure.person.case)
+    user, _ = _owner_access(actor, measure.person.case)
     if measure.status != c.MeasureStatus.ACTIVE:
         raise ApplicationError("Only an active measure can be renewed.", code="invalid_transition")
     start = (measure.ends_on or _today()) + dt.timedelta(days=1)
@@ -1007,6 +1013,13 @@ def measure_renew(
         raise ApplicationError("The renewal must end after {}.".format(start), code="invalid_date")
     measure.status = c.MeasureStatus.ENDED
     measure.save(update_fields=["status"])
+    _audit(
+        user,
+        AuditAction.UPDATE,
+        measure,
+        before={"status": c.MeasureStatus.ACTIVE},
+        after={"status": measure.status, "renewed": True},
+    )
     return measure_grant(
         actor=actor,
         person=measure.person,
@@ -1217,6 +1230,20 @@ def return_complete(*, actor: AnyUser | None, ret: Return, return_date: dt.date)
     ret.status, ret.return_date = c.ReturnStatus.COMPLETED, return_date
     _save(ret)
     _audit(user, AuditAction.UPDATE, ret, after={"status": ret.status})
+    return ret
+
+
+@transaction.atomic
+def return_cancel(*, actor: AnyUser | None, ret: Return, reason: str = "") -> Return:
+    """Cancel a planned or decided return (the person chose to stay, the risk changed)."""
+    user, _ = _owner_access(actor, ret.person.case)
+    if ret.status not in (c.ReturnStatus.PLANNED, c.ReturnStatus.DECIDED):
+        raise ApplicationError(
+            "Only a planned or decided return can be cancelled.", code="invalid_transition"
+        )
+    ret.status = c.ReturnStatus.CANCELLED
+    _save(ret)
+    _audit(user, AuditAction.UPDATE, ret, after={"status": ret.status}, reason=reason[:500])
     return ret
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from palermo.core.permissions import can_edit_registry
+from palermo.core.choices import Role
+from palermo.core.permissions import can_edit_registry, has_role
 
 NAVIGATION = [
     ("web:home", _("Home")),
@@ -17,8 +18,19 @@ NAVIGATION = [
     ("registry:directory", _("Directory")),
     ("registry:conflict_list", _("Conflicts")),
 ]
+# Case management, after "Home": only for the roles that work on cases.
+CASE_NAVIGATION = [("cases:list", _("Cases"))]
+CASE_WORK_NAVIGATION = [("cases:inbox", _("Referrals")), ("cases:deadlines", _("Deadlines"))]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    return {"navigation": NAVIGATION, "can_edit_registry": can_edit_registry(user)}
+    cases = []
+    if has_role(user, Role.CASE_WORKER, Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR):
+        cases += CASE_NAVIGATION
+    if has_role(user, Role.CASE_WORKER, Role.INVESTIGATOR):
+        cases += CASE_WORK_NAVIGATION
+    return {
+        "navigation": NAVIGATION[:1] + cases + NAVIGATION[1:],
+        "can_edit_registry": can_edit_registry(user),
+    }
