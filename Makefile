@@ -23,9 +23,11 @@ run: $(VENV)/.installed
 	@$(PALERMO) collectstatic --noinput -v0
 	@echo
 	@$(PALERMO) setup-demo
+	@$(PALERMO) demo-data --cases 40 --org "Palermo demo shelter" --as caseworker
 	@echo
 	@echo "Palermo is at http://127.0.0.1:$(PORT)/  (API: http://127.0.0.1:$(PORT)/api/v1/docs)"
-	@echo "Log in as 'admin' (administrator) or 'editor' (registry editor) with the password above."
+	@echo "Log in as 'admin' (administrator), 'editor' (registry editor) or 'caseworker' (case worker"
+	@echo "at the demo shelter, with 40 synthetic cases) with the password above."
 	@$(PALERMO) runserver --noreload 127.0.0.1:$(PORT)
 
 check: $(VENV)/.installed

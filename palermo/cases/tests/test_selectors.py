@@ -18,9 +18,13 @@ def test_pseudonym_search_respects_person_limited_shares(make_user) -> None:  # 
     case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 1))
     a = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=30)
     b = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=31)
-    clinic_org = Organisation.objects.create(name="Clinic", kind="service_provider", country_id="BWA")
+    clinic_org = Organisation.objects.create(
+        name="Clinic", kind="service_provider", country_id="BWA"
+    )
     clinic = make_user("case_worker", org="Clinic")
-    s.referral_send(actor=worker, person=a, to_organisation=clinic_org, service="medical", scopes=["case_facts"])
+    s.referral_send(
+        actor=worker, person=a, to_organisation=clinic_org, service="medical", scopes=["case_facts"]
+    )
     assert list(case_list(user=clinic, q=a.pseudonym)) == [case]
     assert list(case_list(user=clinic, q=b.pseudonym)) == []
     assert list(case_list(user=worker, q=b.pseudonym)) == [case]
@@ -32,12 +36,30 @@ def test_deadline_board_shows_what_ends_this_week_and_overdue(make_user) -> None
     case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 1))
     p = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=30)
     today = dt.date(2026, 3, 10)
-    s.measure_grant(actor=worker, person=p, kind="reflection_period", starts_on=dt.date(2026, 2, 1),
-                    ends_on=dt.date(2026, 3, 12))
-    s.measure_grant(actor=worker, person=p, kind="residence_permit", starts_on=dt.date(2026, 1, 1),
-                    ends_on=dt.date(2026, 3, 1))
-    s.measure_grant(actor=worker, person=p, kind="residence_permit", starts_on=dt.date(2026, 3, 13),
-                    ends_on=dt.date(2026, 9, 1))
+    s.measure_grant(
+        actor=worker,
+        person=p,
+        kind="reflection_period",
+        starts_on=dt.date(2026, 2, 1),
+        ends_on=dt.date(2026, 3, 12),
+    )
+    s.measure_grant(
+        actor=worker,
+        person=p,
+        kind="residence_permit",
+        starts_on=dt.date(2026, 1, 1),
+        ends_on=dt.date(2026, 3, 1),
+    )
+    s.measure_grant(
+        actor=worker,
+        person=p,
+        kind="residence_permit",
+        starts_on=dt.date(2026, 3, 13),
+        ends_on=dt.date(2026, 9, 1),
+    )
     board = deadline_board(user=worker, today=today)
-    assert [(d.kind, d.overdue) for d in board] == [("residence_permit", True), ("reflection_period", False)]
+    assert [(d.kind, d.overdue) for d in board] == [
+        ("residence_permit", True),
+        ("reflection_period", False),
+    ]
     assert deadline_board(user=other, today=today) == []

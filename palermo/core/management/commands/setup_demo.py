@@ -17,15 +17,20 @@ from palermo.core.models import Organisation, User
 from palermo.core.services import organisation_create, user_create
 
 DEMO_ORG = "Palermo demo secretariat"
+DEMO_SHELTER = "Palermo demo shelter"  # an NGO in Italy; `palermo demo-data` fills it with cases
 DEMO_USERS = [
-    ("admin", Role.ADMINISTRATOR),
-    ("editor", Role.REGISTRY_EDITOR),
-    ("analyst", Role.ANALYST),
+    ("admin", Role.ADMINISTRATOR, DEMO_ORG),
+    ("editor", Role.REGISTRY_EDITOR, DEMO_ORG),
+    ("analyst", Role.ANALYST, DEMO_ORG),
+    ("caseworker", Role.CASE_WORKER, DEMO_SHELTER),
 ]
 
 
 class Command(PalermoCommand):
-    help = "Create the demo organisation and demo users (administrator, registry editor, analyst)."
+    help = (
+        "Create the demo organisations and users (administrator, registry editor, analyst; a case "
+        "worker at the demo shelter)."
+    )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         cred_file = settings.DATA_DIR / "demo-credentials.txt"
@@ -39,19 +44,23 @@ class Command(PalermoCommand):
             organisation_create(
                 actor=None, system=True, name=DEMO_ORG, kind=OrganisationKind.INTERNATIONAL
             )
-        for username, role in DEMO_USERS:
+        if not Organisation.objects.filter(name=DEMO_SHELTER).exists():
+            organisation_create(
+                actor=None, system=True, name=DEMO_SHELTER, kind=OrganisationKind.NGO, country="ITA"
+            )
+        for username, role, org in DEMO_USERS:
             if not User.objects.filter(username=username).exists():
                 user_create(
                     actor=None,
                     system=True,
                     username=username,
-                    organisation=DEMO_ORG,
+                    organisation=org,
                     role=role,
                     password=password,
                 )
         self.stdout.write(
             "demo users: {} (all with the password below)".format(
-                ", ".join("{} ({})".format(u, r.value) for u, r in DEMO_USERS)
+                ", ".join("{} ({})".format(u, r.value) for u, r, _ in DEMO_USERS)
             )
         )
         self.stdout.write("password: {}".format(password))

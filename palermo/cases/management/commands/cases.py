@@ -1,0 +1,220 @@
+"""`palermo cases export|import|rotate-key|anonymise`: case data in and out, keys, retention."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError
+
+from palermo.cases import interchange, services
+from palermo.cases.tasks import anonymise_closed_cases
+from palermo.core.management.base import PalermoCommand, render_rows
+from palermo.core.models import User
+from palermo.core.services import organisation_get
+
+RETENTION_HELP = (
+    "Anonymise closed cases whose retention period (the country's policy, else "
+    "PALERMO_CASE_RETENTION_DAYS, default five years) has passed. Schedule it daily, e.g. in "
+    "cron: '15 3 * * * palermo cases anonymise', or with --enqueue for the task worker "
+    "('palermo db_worker' running as a service)."
+)
+
+
+def _user(username: str) -> User:
+    user = User.objects.select_related("organisation").filter(username=username).first()
+    if user is None:
+        raise CommandError("No user named '{}'.".format(username))
+    return user
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("'{}' is not a date (YYYY-MM-DD)".format(value)) from None
+
+
+class Command(PalermoCommand):
+    help = (
+        "Case data: export and import in HTCDS (JSON, CSV) and the CTDC layout, the HTCDS field "
+        "map, re-encryption of identifying data with a new key, retention (anonymise)."
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="sub", required=True)
+        ex = sub.add_parser(
+            "export",
+            help="export an organisation's cases as HTCDS records (de-identified by default)",
+        )
+        ex.add_argument("--org", required=True, help="name of the organisation holding the cases")
+        ex.add_argument("--format", choices=["htcds-json", "csv"], default="htcds-json")
+        ex.add_argument("--as", dest="as_user", required=True, help="username of who exports")
+        ex.add_argument(
+            "--identifying",
+            action="store_true",
+            help="include names, birthdate, documents and contacts (case workers and "
+            "investigators of the organisation only; every person's identity read is audited)",
+        )
+        ex.add_argument("--reason", default="", help="why (required with --identifying)")
+        ex.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+
+        im = sub.add_parser(
+            "import",
+            help="import HTCDS JSON or CSV, or the CTDC layout: all records or nothing",
+        )
+        im.add_argument("file", type=Path)
+        im.add_argument("--org", required=True, help="organisation that will hold the cases")
+        im.add_argument(
+            "--as", dest="as_user", required=True, help="username of the importing case worker"
+        )
+        im.add_argument(
+            "--format",
+            choices=list(interchange.FORMATS),
+            help="default: by extension (.json htcds-json, .csv csv); CTDC needs --format ctdc",
+        )
+        im.add_argument(
+            "--new-pseudonyms",
+            action="store_true",
+            help="give every person a new pseudonym instead of the file's plm_Pseudonym",
+        )
+
+        rk = sub.add_parser(
+            "rotate-key",
+            help="re-encrypt every identity, photo and guardian name with the newest field key",
+        )
+        rk.add_argument(
+            "--new-key",
+            action="store_true",
+            help="first put a freshly generated key at the top of the data directory's key file "
+            "(not possible when keys come from PALERMO_FIELD_KEYS)",
+        )
+
+        fl = sub.add_parser(
+            "fields", help="where each HTCDS field is kept in Palermo (or why it is not)"
+        )
+        fl.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+        an = sub.add_parser("anonymise", help=RETENTION_HELP, description=RETENTION_HELP)
+        an.add_argument("--today", type=_date, help="act as if today were this date (YYYY-MM-DD)")
+        an.add_argument(
+            "--enqueue", action="store_true", help="hand the run to the task worker instead"
+        )
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        getattr(self, "do_" + opts["sub"].replace("-", "_"))(opts)
+
+    def do_export(self, opts: dict[str, Any]) -> None:
+        org = organisation_get(opts["org"])
+        actor = _user(opts["as_user"])
+        out: Path | None = opts["output"]
+        stream: interchange.Writable
+        if out:  # readable by its owner only, from the first byte
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            stream = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        else:
+            self.stdout.ending = ""  # the export writes its own line ends
+            stream = self.stdout
+        try:
+            report = interchange.cases_export(
+                actor=actor,
+                organisation=org,
+                stream=stream,
+                fmt=opts["format"],
+                identifying=opts["identifying"],
+                reason=opts["reason"],
+            )
+        except BrokenPipeError:  # `palermo cases export ... | head`: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
+        except Exception:
+            if out:
+                stream.close()
+                out.unlink(missing_ok=True)  # no half-written export is left behind
+            raise
+        if out:
+            stream.close()
+            self.stderr.write(
+                "exported {} records of {} cases ({}) to {}".format(
+                    report.records,
+                    report.cases,
+                    "identifying" if report.identifying else "de-identified",
+                    out,
+                )
+            )
+
+    def do_import(self, opts: dict[str, Any]) -> None:
+        path: Path = opts["file"]
+        if not path.is_file():
+            raise CommandError("No such file: {}".format(path))
+        report = interchange.cases_import(
+            actor=_user(opts["as_user"]),
+            organisation=organisation_get(opts["org"]),
+            path=path,
+            fmt=opts["format"],
+            new_pseudonyms=opts["new_pseudonyms"],
+        )
+        self.stdout.write(
+            "imported {} cases, {} persons ({} with identifying data), {} movements, {} support "
+            "plans, {} consents, {} comments from {}".format(
+                report.cases,
+                report.persons,
+                report.identities,
+                report.movements,
+                report.support_plans,
+                report.consents,
+                report.comments,
+                path.name,
+            )
+        )
+        if report.referrals_not_imported:
+            self.stdout.write(
+                "{} outgoing referrals in the file were not imported: the importing "
+                "organisation refers the persons itself.".format(report.referrals_not_imported)
+            )
+
+    def do_rotate_key(self, opts: dict[str, Any]) -> None:
+        if opts["new_key"]:
+            path = interchange.field_key_add()
+            self.stdout.write("new key added at the top of {}".format(path))
+        report = interchange.encrypted_fields_rotate()
+        self.stdout.write(
+            "re-encrypted with the newest key: {} identities, {} photos, {} guardian names".format(
+                report.identities, report.photos, report.guardians
+            )
+        )
+        if opts["new_key"]:
+            self.stdout.write(
+                "The older keys stay in the file: remove them once no backup you may restore "
+                "needs them."
+            )
+
+    def do_fields(self, opts: dict[str, Any]) -> None:
+        identifying = {col.name for col in interchange.ALL_COLUMNS if col.identifying}
+        rows = [
+            {
+                "field": name,
+                "home": "{}.{}".format(home.model, home.field) if home.stored else "not stored",
+                "export": ""
+                if not home.stored or name.startswith("org_")
+                else "identifying"
+                if name in identifying
+                else "de-identified",
+                "note": home.note,
+            }
+            for name, home in interchange.HTCDS_HOMES.items()
+        ]
+        self.stdout.write(render_rows(rows, ["field", "home", "export", "note"], opts["format"]))
+
+    def do_anonymise(self, opts: dict[str, Any]) -> None:
+        today: dt.date | None = opts["today"]
+        if opts["enqueue"]:
+            result = anonymise_closed_cases.enqueue(today=today.isoformat() if today else None)
+            self.stdout.write("enqueued retention run {}".format(result.id))
+            return
+        done = services.cases_anonymise_due(today=today)
+        self.stdout.write("anonymised {} case{}".format(done, "" if done == 1 else "s"))
