@@ -97,6 +97,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["status", "closed_on"]),
+            models.Index(fields=["-opened_on", "reference"], name="case_list_order"),
         ]
 
     def __str__(self) -> str:

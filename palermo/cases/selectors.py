@@ -52,14 +52,21 @@ def case_list(
         qs = qs.filter(match)
     if status:
         qs = qs.filter(status=status)
+    # Person filters are subqueries on the person table: no join, no duplicates, no DISTINCT.
+    persons = Person.objects.all()
+    person_filtered = False
     if exploitation:
-        qs = (
-            qs.filter(persons__types_of_exploitation__contains=[exploitation])
+        persons = (
+            persons.filter(types_of_exploitation__contains=[exploitation])
             if _json_contains()
-            else qs.filter(persons__types_of_exploitation__icontains='"{}"'.format(exploitation))
+            else persons.filter(types_of_exploitation__icontains='"{}"'.format(exploitation))
         )
+        person_filtered = True
     if role:
-        qs = qs.filter(persons__role=role)
+        persons = persons.filter(role=role)
+        person_filtered = True
+    if person_filtered:
+        qs = qs.filter(pk__in=persons.values("case_id"))
     if country:
         qs = qs.filter(country_id=country.upper())
     if opened_from:
@@ -67,9 +74,10 @@ def case_list(
     if opened_to:
         qs = qs.filter(opened_on__lte=opened_to)
     if child is not None:
-        child_q = Q(persons__age_uncertain=True) | Q(persons__age_at_registration__lt=18)
-        qs = qs.filter(child_q) if child else qs.exclude(child_q)
-    return qs.distinct().order_by("-opened_on", "reference")
+        children = Person.objects.filter(Q(age_uncertain=True) | Q(age_at_registration__lt=18))
+        child_cases = Q(pk__in=children.values("case_id"))
+        qs = qs.filter(child_cases) if child else qs.exclude(child_cases)
+    return qs.order_by("-opened_on", "reference")
 
 
 def _json_contains() -> bool:
