@@ -450,6 +450,10 @@ def person_identity_set(
                 "The date of birth {} is after a recorded movement ({}).".format(born, first.date),
                 code="invalid_date",
             )
+        if "birthdate" in identity and "age_at_registration" not in identity:
+            # The age at registration follows a (corrected) date of birth: the child rules use it.
+            person.age_at_registration = _age_on(born, person.case.opened_on)
+            person.save(update_fields=["age_at_registration", "updated_at"])
     PersonIdentity.objects.update_or_create(
         person=person, defaults={"ciphertext": encrypt_json(data)}
     )

@@ -405,3 +405,11 @@ def test_shipped_indicator_lists_load() -> None:
         "abuse_of_vulnerability_at_destination",
     }
     assert not IndicatorList.objects.get(key="ilo-ec-2009-adult-sexual").active
+
+
+def test_a_date_of_birth_added_later_sets_the_age_and_child_rules(worker, case) -> None:  # type: ignore[no-untyped-def]
+    person = s.person_add(actor=worker, case=case, role="presumed_victim")
+    assert person.age_at_registration is None and not person.is_child
+    s.person_identity_set(actor=worker, person=person, identity={"birthdate": "2012-05-01"})
+    person.refresh_from_db()
+    assert person.age_at_registration == 13 and person.is_child
