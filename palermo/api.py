@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from palermo.cases.api import router as cases_router
+from palermo.cooperation.api import router as node_router
 from palermo.core.api import router as core_router
 from palermo.core.errors import ApplicationError
 from palermo.registry.api import router as registry_router
@@ -80,3 +81,4 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", core_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/cases/", cases_router)
+api.add_router("/node/", node_router)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from palermo.settings.env import BASE_DIR, data_dir, env_bool, env_str, field_keys, secret_key
+from palermo.settings.env import (
+    BASE_DIR,
+    data_dir,
+    env_bool,
+    env_str,
+    field_keys,
+    node_key,
+    secret_key,
+)
 
 DATA_DIR = data_dir()
 SECRET_KEY = secret_key()
@@ -24,6 +32,7 @@ INSTALLED_APPS = [
     "palermo.core",
     "palermo.registry",
     "palermo.cases",
+    "palermo.cooperation",
     "palermo.web",
 ]
 
@@ -147,3 +156,9 @@ FIELD_ENCRYPTION_KEYS = field_keys()
 
 # Closed cases are anonymised this many days after closure unless a CountryPolicy says otherwise.
 PALERMO_CASE_RETENTION_DAYS = int(env_str("PALERMO_CASE_RETENTION_DAYS", str(5 * 365)))
+
+# Node-to-node cooperation (palermo.cooperation): this node's name and Ed25519 private key
+# (base64 of the raw 32 bytes), and the largest signed message the inbox accepts.
+PALERMO_NODE_NAME = env_str("PALERMO_NODE_NAME", "local")
+PALERMO_NODE_KEY = node_key()
+PALERMO_NODE_MAX_MESSAGE_BYTES = int(env_str("PALERMO_NODE_MAX_MESSAGE_BYTES", str(1024 * 1024)))

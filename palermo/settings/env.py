@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -58,3 +61,24 @@ def field_keys() -> list[str]:
         path.write_text(Fernet.generate_key().decode() + "\n")
         path.chmod(0o600)
     return [k.strip() for k in path.read_text().splitlines() if k.strip()]
+
+
+def node_key() -> str:
+    """This node's Ed25519 private key (base64 of the raw 32 bytes) for node-to-node messages.
+
+    Production: PALERMO_NODE_KEY. Without it, a key generated once is kept in the data
+    directory as `node_key` (mode 600)."""
+    from_env = env_str("PALERMO_NODE_KEY")
+    if from_env:
+        return from_env.strip()
+    path = data_dir() / "node_key"
+    if not path.exists():
+        raw = Ed25519PrivateKey.generate().private_bytes(
+            encoding=serialization.Encoding.Raw,
+            format=serialization.PrivateFormat.Raw,
+            encryption_algorithm=serialization.NoEncryption(),
+        )
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(base64.b64encode(raw).decode() + "\n")
+    return path.read_text().strip()

@@ -1,0 +1,25 @@
+"""System check: this node's private key must load, so the inbox never fails on it at runtime."""
+
+from __future__ import annotations
+
+import binascii
+from typing import Any
+
+from django.core.checks import CheckMessage, Error
+
+from palermo.cooperation import signing
+
+
+def node_key_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    try:
+        signing.node_private_key()
+    except (binascii.Error, ValueError) as exc:
+        return [
+            Error(
+                "PALERMO_NODE_KEY is not a base64 Ed25519 private key (32 raw bytes): {}".format(
+                    exc
+                ),
+                id="palermo.cooperation.E001",
+            )
+        ]
+    return []

@@ -1,0 +1,147 @@
+"""Two real nodes: this test process (node "local", the sender) and a second Palermo node run
+as a subprocess (`palermo runserver`, its own data dir and SQLite database, node "bravo").
+
+A burst of messages in two requests goes out; the receiver is killed halfway and restarted;
+delivery runs until the outbox is drained; every message arrived exactly once and in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from palermo.cooperation import services, signing
+from palermo.cooperation.models import OutboundMessage
+
+pytestmark = pytest.mark.django_db
+
+# The issue asks for a burst of 1,000; 50 keeps the default run short. Set PALERMO_TWO_NODE_BURST.
+BURST = int(os.environ.get("PALERMO_TWO_NODE_BURST", "50"))
+PALERMO = str(Path(sys.executable).with_name("palermo"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(data: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PALERMO_", "DATABASE_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="palermo.settings.test",
+        PALERMO_DATA_DIR=str(data),
+        DATABASE_URL="sqlite:///{}".format(data / "node.sqlite3"),
+        PALERMO_NODE_NAME="bravo",
+        PALERMO_ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    return env
+
+
+def _run(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(  # noqa: S603 - our own console script
+        [PALERMO, *args], env=env, check=True, capture_output=True, text=True, timeout=300
+    ).stdout
+
+
+def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """runserver for the second node; its log goes to server.log in its data dir."""
+    with open(Path(env["PALERMO_DATA_DIR"]) / "server.log", "ab") as log:
+        proc = subprocess.Popen(  # noqa: S603
+            [PALERMO, "runserver", "--noreload", "127.0.0.1:{}".format(port)],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    _stop(proc)
+    raise AssertionError("the second node did not start")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def test_two_nodes_receiver_restarted_mid_burst(tmp_path: Path) -> None:
+    data = tmp_path / "bravo"
+    data.mkdir()
+    env = _env(data)
+    _run(env, "migrate", "--no-input")
+    key_out = _run(env, "node", "key")
+    bravo_key = key_out.split("public key:")[1].strip()
+    port = _free_port()
+    _run(env, "nodes", "add", "local", "http://127.0.0.1:1", "--key", signing.node_public_key())
+    bravo = services.node_add(
+        name="bravo", url="http://127.0.0.1:{}".format(port), public_key=bravo_key
+    )
+
+    proc = _start(env, port)
+    try:
+        ms, receipt = services.node_ping(node=bravo)
+        assert receipt["status"] == "accepted"
+        out = StringIO()
+        call_command("nodes", "ping", "bravo", stdout=out)
+        assert "bravo: signed receipt accepted in" in out.getvalue()
+        sent: dict[str, list[OutboundMessage]] = {"R": [], "S": []}
+        for n in range(BURST):
+            request = "R" if n % 3 else "S"  # two requests, interleaved in the outbox
+            sent[request].append(
+                services.outbox_enqueue(
+                    target=bravo, kind="information", payload={"n": n}, request=request
+                )
+            )
+        calls = [0]
+        running = [proc]
+
+        def kill_halfway(url: str, body: bytes, headers: dict[str, str]):
+            calls[0] += 1
+            if calls[0] == BURST // 2:
+                _stop(running[0])  # the receiver dies in the middle of the burst
+            return services.http_transport(url, body, headers)
+
+        report = services.outbox_deliver(transport=kill_halfway)
+        assert report.acknowledged == BURST // 2 - 1
+        assert report.failed == 1  # bravo unreachable: everything after waits, nothing lost
+
+        now = timezone.now() + dt.timedelta(seconds=1)
+        assert services.outbox_deliver(now=now).acknowledged == 0  # still down: backing off
+        proc = running[0] = _start(env, port)
+        for _ in range(BURST):
+            now += dt.timedelta(seconds=301)
+            services.outbox_deliver(now=now)
+            if not OutboundMessage.objects.filter(acknowledged_at__isnull=True).exists():
+                break
+        assert not OutboundMessage.objects.filter(acknowledged_at__isnull=True).exists()
+    finally:
+        _stop(proc)
+
+    with sqlite3.connect(data / "node.sqlite3") as db:
+        rows = db.execute(
+            "SELECT request, envelope_id, seq FROM cooperation_inboundmessage "
+            "WHERE request IS NOT NULL ORDER BY id"
+        ).fetchall()
+    assert len(rows) == BURST
+    for request, messages in sent.items():
+        got = [(str(eid).replace("-", ""), seq) for r, eid, seq in rows if r == request]
+        assert got == [(m.envelope_id.hex, m.seq) for m in messages]  # once each, in order
+        assert [seq for _, seq in got] == list(range(1, len(messages) + 1))
