@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import django
-from benchdb import Postgres
+from benchlib import Postgres, check, env_int
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, reset_queries
@@ -47,19 +47,6 @@ if str(ROOT) not in sys.path:
 SHELTER = "Bench shelter"
 IMPORTER = "Bench import shelter"
 COPY_TABLE = "bench_htcds_copy"
-
-
-def env_int(name: str, default: int, minimum: int = 0) -> int:
-    raw = os.environ.get(name, "").strip().replace("_", "").replace(",", "")
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit("{} must be an integer, not '{}'".format(name, raw)) from None
-    if value < minimum:
-        raise SystemExit("{} must be at least {}".format(name, minimum))
-    return value
 
 
 @dataclass(frozen=True)
@@ -189,11 +176,6 @@ class Bench:
             ),
             flush=True,
         )
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise RuntimeError(message)
 
 
 def render_table(results: list[Result]) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import django
-from benchdb import Postgres
+from benchlib import Postgres, check, env_int
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, reset_queries, transaction
@@ -46,19 +46,6 @@ SYNTHETIC_SLUG = "bench-convention"
 API_PATH = "/api/v1/registry/parties"
 QUERY_LOG_LIMIT = 1_000_000
 API_PARAMS = {"instrument": "trafficking-protocol", "member_of": "AALCO", "as_of": "2005-01-01"}
-
-
-def env_int(name: str, default: int, minimum: int = 0) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit("{} must be an integer, not '{}'".format(name, raw)) from None
-    if value < minimum:
-        raise SystemExit("{} must be at least {}".format(name, minimum))
-    return value
 
 
 def env_date(name: str, default: str) -> dt.date:
@@ -187,11 +174,6 @@ class Bench:
             samples.append((time.perf_counter() - start) * 1000)
         self.results.append(Result(operation, size, samples, queries))
         return value
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise RuntimeError(message)
 
 
 def render_table(results: list[Result]) -> str:

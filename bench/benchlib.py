@@ -1,11 +1,32 @@
-"""Shared by the benchmarks: a dedicated PostgreSQL database to create and drop."""
+"""Shared by the benchmarks: sizes from the environment, sanity checks, a PostgreSQL database."""
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """A whole number from the environment (`200_000` and `200,000` accepted)."""
+    raw = os.environ.get(name, "").strip().replace("_", "").replace(",", "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit("{} must be an integer, not '{}'".format(name, raw)) from None
+    if value < minimum:
+        raise SystemExit("{} must be at least {}".format(name, minimum))
+    return value
+
+
+def check(condition: bool, message: str) -> None:
+    """A sanity check on a benchmark's results: failing it fails the run."""
+    if not condition:
+        raise RuntimeError(message)
 
 
 class Postgres:
