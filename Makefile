@@ -8,10 +8,13 @@ export PALERMO_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run test test-sqlite test-postgres check lint bench bench-% install clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements-nodeps.txt
 	@test -x $(BIN)/python || $$(scripts/find-python) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# pycanon pins exact versions of all its dependencies (typing_extensions among them, which
+	@# breaks pydantic); it only needs numpy, pandas and scipy, which pyproject.toml names.
+	@$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@touch $@
 
 install: $(VENV)/.installed

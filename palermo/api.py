@@ -17,6 +17,7 @@ from palermo.cooperation.api import router as node_router
 from palermo.core.api import router as core_router
 from palermo.core.errors import ApplicationError
 from palermo.registry.api import router as registry_router
+from palermo.statistics.api import router as statistics_router
 
 api = NinjaAPI(
     title="Palermo API",
@@ -82,3 +83,4 @@ api.add_router("/", core_router)
 api.add_router("/registry/", registry_router)
 api.add_router("/cases/", cases_router)
 api.add_router("/node/", node_router)
+api.add_router("/statistics/", statistics_router)

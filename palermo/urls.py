@@ -11,5 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("registry/", include("palermo.registry.urls")),
     path("cases/", include("palermo.cases.urls")),
+    path("cooperation/", include("palermo.cooperation.urls")),
+    path("statistics/", include("palermo.statistics.urls")),
     path("", include("palermo.web.urls")),
 ]

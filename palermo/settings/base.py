@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "palermo.registry",
     "palermo.cases",
     "palermo.cooperation",
+    "palermo.statistics",
     "palermo.web",
 ]
 

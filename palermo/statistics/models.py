@@ -1,0 +1,1 @@
+"""Indicators, data sets, values and publications of trafficking statistics."""
