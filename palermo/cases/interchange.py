@@ -59,7 +59,7 @@ import os
 import re
 import secrets
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -67,6 +67,7 @@ from typing import Any, Protocol
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.utils import timezone
 from psycopg import sql
@@ -988,6 +989,20 @@ class _Values:
             if iso2:
                 self.countries.setdefault(iso2, iso3)
         self.organisations = dict(Organisation.objects.values_list("name", "pk"))
+        self._parsers: dict[str, Callable[[Any, Column], Any]] = {
+            STRINGS: self._parse_strings,
+            COUNTRIES: self._parse_countries,
+            CODES: self._parse_codes,
+            BOOL: self._parse_bool,
+            INT: self._parse_int,
+            NUMBER: self._parse_number,
+            TEXT: self._parse_text,
+            CODE: self._parse_code,
+            COUNTRY: self._parse_country,
+            DATE: self._parse_date,
+            ORG: self._parse_organisation,
+            LANGUAGE: self._parse_language,
+        }
 
     def country(self, raw: str, name: str) -> str:
         code = self.countries.get(raw.strip().upper())
@@ -1021,74 +1036,84 @@ class _Values:
             raise _Bad("{} must be a list of text values".format(col.name))
         return [v.strip() for v in raw if v.strip()]
 
-    def value(self, col: Column, raw: Any) -> Any:  # noqa: PLR0911, PLR0912 - one branch per kind
+    def value(self, col: Column, raw: Any) -> Any:
         """The model value of `raw` for `col`; None, "" or [] when empty."""
-        if col.kind in (CODES, COUNTRIES, STRINGS):
-            items = self._list(raw, col)
-            if col.kind == STRINGS:
-                return items
-            if col.kind == COUNTRIES:
-                return sorted({self.country(v, col.name) for v in items})
-            assert col.choices is not None  # noqa: S101 - every CODES column has choices
-            for v in items:
-                self._code(v, col)
-            return sorted(set(items))
+        if col.kind in LIST_KINDS:
+            return self._parsers[col.kind](self._list(raw, col), col)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            return "" if col.kind in (TEXT, CODE, LANGUAGE) else None
-        if col.kind == BOOL:
-            if isinstance(raw, bool):
-                return raw
-            if self.csv and str(raw).strip().lower() in TRUE | FALSE:
-                return str(raw).strip().lower() in TRUE
-            raise _Bad("{} must be true or false, not '{}'".format(col.name, raw))
-        if col.kind == INT:
-            if isinstance(raw, int) and not isinstance(raw, bool):
-                number = raw
-            elif isinstance(raw, str) and raw.strip().isdigit():
-                number = int(raw.strip())
-            else:
-                raise _Bad("{} must be a whole number, not '{}'".format(col.name, raw))
-            if not 0 <= number <= (col.maximum or 10**6):
-                raise _Bad(
-                    "{} must be between 0 and {}, not {}".format(col.name, col.maximum, number)
-                )
-            return number
-        if col.kind == NUMBER:
-            try:
-                return float(raw)
-            except (TypeError, ValueError):
-                raise _Bad("{} must be a number, not '{}'".format(col.name, raw)) from None
+            return "" if col.kind in TEXT_KINDS else None
+        return self._parsers[col.kind](raw, col)
+
+    # One parser per kind, looked up once per value (imports parse millions of values).
+
+    def _parse_strings(self, items: list[str], col: Column) -> list[str]:
+        return items
+
+    def _parse_countries(self, items: list[str], col: Column) -> list[str]:
+        return sorted({self.country(v, col.name) for v in items})
+
+    def _parse_codes(self, items: list[str], col: Column) -> list[str]:
+        for v in items:
+            self._code(v, col)
+        return sorted(set(items))
+
+    def _parse_bool(self, raw: Any, col: Column) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if self.csv and str(raw).strip().lower() in TRUE | FALSE:
+            return str(raw).strip().lower() in TRUE
+        raise _Bad("{} must be true or false, not '{}'".format(col.name, raw))
+
+    def _parse_int(self, raw: Any, col: Column) -> int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            number = raw
+        elif isinstance(raw, str) and raw.strip().isdigit():
+            number = int(raw.strip())
+        else:
+            raise _Bad("{} must be a whole number, not '{}'".format(col.name, raw))
+        if not 0 <= number <= (col.maximum or 10**6):
+            raise _Bad("{} must be between 0 and {}, not {}".format(col.name, col.maximum, number))
+        return number
+
+    def _parse_number(self, raw: Any, col: Column) -> float:
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise _Bad("{} must be a number, not '{}'".format(col.name, raw)) from None
+
+    def _parse_text(self, raw: Any, col: Column) -> str:
         text = self._text(raw, col)
-        if col.kind == TEXT:
-            if col.max_length and len(text) > col.max_length:
-                raise _Bad(
-                    "{} is longer than {} characters ({})".format(
-                        col.name, col.max_length, len(text)
-                    )
+        if col.max_length and len(text) > col.max_length:
+            raise _Bad(
+                "{} is longer than {} characters ({})".format(col.name, col.max_length, len(text))
+            )
+        return text
+
+    def _parse_code(self, raw: Any, col: Column) -> str:
+        return self._code(self._text(raw, col), col)
+
+    def _parse_country(self, raw: Any, col: Column) -> str:
+        return self.country(self._text(raw, col), col.name)
+
+    def _parse_date(self, raw: Any, col: Column) -> dt.date:
+        return self.date(self._text(raw, col), col.name)
+
+    def _parse_organisation(self, raw: Any, col: Column) -> int:
+        text = self._text(raw, col)
+        org_id = self.organisations.get(text)
+        if org_id is None:
+            raise _Bad(
+                "unknown organisation '{}' for {} (create it first: palermo org create)".format(
+                    text, col.name
                 )
-            return text
-        if col.kind == CODE:
-            return self._code(text, col)
-        if col.kind == COUNTRY:
-            return self.country(text, col.name)
-        if col.kind == DATE:
-            return self.date(text, col.name)
-        if col.kind == ORG:
-            org_id = self.organisations.get(text)
-            if org_id is None:
-                raise _Bad(
-                    "unknown organisation '{}' for {} (create it first: palermo org create)".format(
-                        text, col.name
-                    )
-                )
-            return org_id
-        if col.kind == LANGUAGE:
-            if not LANGUAGE_RE.match(text):
-                raise _Bad(
-                    "{} must be an ISO 639 code such as 'en', not '{}'".format(col.name, text)
-                )
-            return text
-        raise AssertionError(col.kind)
+            )
+        return org_id
+
+    def _parse_language(self, raw: Any, col: Column) -> str:
+        text = self._text(raw, col)
+        if not LANGUAGE_RE.match(text):
+            raise _Bad("{} must be an ISO 639 code such as 'en', not '{}'".format(col.name, text))
+        return text
 
     def _code(self, value: str, col: Column) -> str:
         assert col.choices is not None  # noqa: S101 - every CODE column has choices
@@ -1468,6 +1493,20 @@ def _existing_pseudonyms(names: list[str]) -> set[str]:
     return found
 
 
+def _copy_prep(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How a value goes into COPY: JSON as its text (the server parses it into jsonb), the
+    rest as it is (psycopg adapts Python values itself)."""
+    if isinstance(f, models.JSONField):
+        encoder = f.encoder
+        return lambda v: None if v is None else json.dumps(v, cls=encoder)
+    return None
+
+
+def _insert_prep(f: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
+    """How a value goes into INSERT: prepared by its field, as a save would."""
+    return lambda v: f.get_db_prep_save(v, db)
+
+
 def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     """Insert checked rows ({attname: value}) inside the caller's transaction: with COPY into
     the model's table on PostgreSQL, with one executemany INSERT elsewhere. Constraints and
@@ -1489,28 +1528,24 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         elif f.attname not in rows[0]:
             defaults[f.attname] = f.get_default()
     copy = db.vendor == "postgresql"
-    # For COPY only JSON needs the driver's Jsonb wrapper (psycopg adapts the other Python
-    # values itself); for INSERT every field prepares its value.
-    prepare = [
-        (lambda v, f=f: f.get_db_prep_save(v, db))
-        if not copy or isinstance(f, models.JSONField)
-        else None
-        for f in fields
+    # COPY takes JSON as its text (the server parses it into jsonb); psycopg adapts the other
+    # Python values itself. For INSERT every field prepares its value.
+    prepare = [_copy_prep(f) if copy else _insert_prep(f, db) for f in fields]
+
+    spec = [
+        (f.attname, f.attname in auto, defaults.get(f.attname), prep)
+        for f, prep in zip(fields, prepare, strict=True)
     ]
 
     def values() -> Iterator[list[Any]]:
         for index, row in enumerate(rows):
             # Timestamps one microsecond apart keep the insertion order, as saves one by one do.
             stamp = now + dt.timedelta(microseconds=index)
-            raw = [
-                stamp
-                if f.attname in auto
-                else row[f.attname]
-                if f.attname in row
-                else defaults[f.attname]
-                for f in fields
-            ]
-            yield [v if prep is None else prep(v) for v, prep in zip(raw, prepare, strict=True)]
+            out = []
+            for attname, is_auto, default, prep in spec:
+                value = stamp if is_auto else row.get(attname, default)
+                out.append(value if prep is None else prep(value))
+            yield out
 
     table = model._meta.db_table
     columns = [str(f.column) for f in fields]
