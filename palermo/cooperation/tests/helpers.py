@@ -54,3 +54,18 @@ def client_transport(client: Client) -> Any:
 
 def old(minutes: int) -> dt.datetime:
     return timezone.now() - dt.timedelta(minutes=minutes)
+
+
+def peer_event(
+    client: Client,
+    kind: str,
+    request: str,
+    seq: int,
+    payload: dict[str, Any],
+    sender: str = "bravo",
+) -> Any:
+    """The peer node (PEER_KEY) posts a request event to this node's inbox."""
+    env = signing.envelope_build(
+        to=signing.node_name(), kind=kind, payload=payload, request=request, seq=seq, sender=sender
+    )
+    return post_signed(client, env)

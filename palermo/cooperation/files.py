@@ -1,0 +1,59 @@
+"""Attachment files: encrypted at rest under the data dir, checked by SHA-256 when read."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from django.conf import settings
+
+from palermo.cases.crypto import fernet
+from palermo.core.errors import ApplicationError
+
+DEFAULT_MAX_ATTACHMENT_BYTES = 512 * 1024
+
+
+def max_attachment_bytes() -> int:
+    """Per message (all its files together): they travel inside one signed envelope."""
+    return int(
+        getattr(settings, "PALERMO_COOPERATION_MAX_ATTACHMENT_BYTES", DEFAULT_MAX_ATTACHMENT_BYTES)
+    )
+
+
+def root() -> Path:
+    return Path(settings.DATA_DIR) / "cooperation" / "attachments"
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def store(content: bytes, name: str) -> str:
+    """Write the encrypted content; return its path relative to the attachments root."""
+    relative = "{}/{}.bin".format(name[:2], name)
+    path = root() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        os.chmod(tmp, 0o600)
+        fh.write(fernet().encrypt(content))
+    os.replace(tmp, path)
+    return relative
+
+
+def load(relative: str, expected_sha256: str) -> bytes:
+    path = (root() / relative).resolve()
+    if root().resolve() not in path.parents:
+        raise ApplicationError("The attachment path is not valid.", code="attachment_missing")
+    try:
+        content = fernet().decrypt(path.read_bytes())
+    except FileNotFoundError:
+        raise ApplicationError(
+            "The attachment's file is missing from the data directory.", code="attachment_missing"
+        ) from None
+    if sha256(content) != expected_sha256:
+        raise ApplicationError(
+            "The attachment's file does not match its SHA-256.", code="attachment_corrupt"
+        )
+    return content

@@ -1,0 +1,39 @@
+"""Fixtures of the cooperation tests: attachments go to a temporary data dir."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from palermo.core.choices import OrganisationKind, Role
+from palermo.core.models import User
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(settings: Any, tmp_path: Path) -> None:
+    settings.DATA_DIR = tmp_path / "data"
+
+
+@pytest.fixture
+def investigator(make_user: Callable[..., User]) -> User:
+    """An investigator of the Nigeria Police Force (this node's requesting authority)."""
+    return make_user(Role.INVESTIGATOR, org="Nigeria Police Force", country="NGA")
+
+
+@pytest.fixture
+def coordinator(make_user: Callable[..., User]) -> User:
+    return make_user(Role.NATIONAL_COORDINATOR, org="Nigeria Police Force", country="NGA")
+
+
+@pytest.fixture
+def outsider(make_user: Callable[..., User]) -> User:
+    """An investigator of another organisation of the same state."""
+    return make_user(Role.INVESTIGATOR, org="Lagos State Police", country="NGA")
+
+
+@pytest.fixture
+def ngo(make_user: Callable[..., User]) -> User:
+    return make_user(Role.CASE_WORKER, org="Shelter NGO", country="NGA", kind=OrganisationKind.NGO)

@@ -1,0 +1,718 @@
+"""The request workflow on one node: the other node is simulated by signed posts to the inbox.
+
+Legal-basis suggestions use the real registry reference data (loaded once per run)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from palermo.cases import services as cases
+from palermo.cases.choices import ConsentPurpose, PersonRole
+from palermo.cooperation import access, envelopes, files, handling, selectors, services
+from palermo.cooperation import choices as c
+from palermo.cooperation.models import (
+    Attachment,
+    InboundMessage,
+    Message,
+    OutboundMessage,
+    Request,
+    SharedCaseExtract,
+    StatusChange,
+)
+from palermo.core.choices import OrganisationKind
+from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
+from palermo.core.models import AuditEntry, Country, Document, Organisation, Source
+from palermo.registry.models import Instrument, TreatyAction
+
+from .helpers import make_peer, peer_event
+
+pytestmark = pytest.mark.django_db
+
+RS = c.RequestStatus
+
+
+@pytest.fixture
+def bravo():
+    node = make_peer("bravo")
+    node.country = Country.objects.get(iso3="ZAF")
+    node.save()
+    return node
+
+
+@pytest.fixture
+def saps() -> Organisation:
+    return Organisation.objects.create(
+        name="South African Police Service", kind=OrganisationKind.GOVERNMENT, country_id="ZAF"
+    )
+
+
+def _draft(user, bravo, saps, **kw: Any) -> Request:
+    base: dict[str, Any] = {
+        "actor": user,
+        "type": c.RequestType.MLA,
+        "subject": "Bank records of a recruiter",
+        "node": bravo,
+        "requested_authority": saps.name,
+        "legal_basis": "untoc:art. 18",
+    }
+    base.update(kw)
+    return services.request_create(**base)
+
+
+def _outbox(kind: str | None = None) -> list[OutboundMessage]:
+    qs = OutboundMessage.objects.order_by("id")
+    return list(qs.filter(kind=kind) if kind else qs)
+
+
+def _incoming_payload(**kw: Any) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "id": "6d7c6f3e-1f0e-4b7a-9a55-3c1d2f1a0b01",
+        "type": "extradition",
+        "subject": "Surrender of a suspect",
+        "description": "Wanted for trafficking in persons.",
+        "urgency": "urgent",
+        "due_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+        "requester_reference": "EXTRADITION-2026-AAAA0001",
+        "requesting_authority": {"name": "South African Police Service"},
+        "requested_authority": {"name": "Nigeria Police Force"},
+        "requesting_country": "ZAF",
+        "requested_country": "NGA",
+        "legal_basis": {"kind": "instrument", "instrument": "untoc", "article": "art. 16"},
+        "sent_at": timezone.now().isoformat(),
+    }
+    request.update(kw)
+    return {"request": request}
+
+
+def _receive(client: Client, **kw: Any) -> Request:
+    payload = _incoming_payload(**kw)
+    resp = peer_event(client, envelopes.KIND_CREATE, payload["request"]["id"], 1, payload)
+    assert resp.status_code == 200, resp.content
+    return Request.objects.get(pk=payload["request"]["id"])
+
+
+def _peer_message(request_id: str, seq: int, client: Client, **kw: Any) -> Any:
+    content = kw.pop("content", b"%PDF-1.4 bank records")
+    message: dict[str, Any] = {
+        "id": kw.pop("id", "0b2e0c1a-5d7e-4f33-8a61-7a0f1e2d3c40"),
+        "author": "Detective Dlamini, South African Police Service",
+        "body": "Records attached.",
+        "source_reliability": "B",
+        "information_assessment": "2",
+        "handling_codes": kw.pop("codes", []),
+        "created_at": timezone.now().isoformat(),
+        "attachments": [
+            {
+                "id": "3f1d2c3b-4a5b-4c6d-8e7f-8091a2b3c4d5",
+                "filename": "records.pdf",
+                "content_type": "application/pdf",
+                "size": len(content),
+                "sha256": files.sha256(content),
+                "content_b64": base64.b64encode(content).decode(),
+            }
+        ]
+        if content
+        else [],
+    }
+    message.update(kw)
+    return peer_event(client, envelopes.KIND_MESSAGE, request_id, seq, {"message": message})
+
+
+# --- legal basis from the registry -----------------------------------------------------------
+
+
+def test_suggestion_from_reference_data() -> None:
+    # Nigeria ratified UNTOC in 2001, South Africa on 20 February 2004 (in force 30 days later).
+    later = selectors.legal_basis_suggest(
+        type="mla", requesting="NGA", requested="ZAF", on=dt.date(2005, 1, 1)
+    )
+    assert [(s["instrument"], s["article"]) for s in later["suggestions"]] == [("untoc", "art. 18")]
+    assert later["suggestions"][0]["requested"]["in_force"] == "2004-03-21"
+    assert later["suggestions"][0]["sources"]
+    assert later["fallbacks"] == []
+    for kind, expected in [
+        ("extradition", ("untoc", "art. 16")),
+        ("jit", ("untoc", "art. 19")),
+        ("information", ("trafficking-protocol", "art. 10")),
+        ("return_verification", ("trafficking-protocol", "art. 8")),
+        ("assets", ("untoc", "arts. 12-14")),
+    ]:
+        got = selectors.legal_basis_suggest(
+            type=kind, requesting="NGA", requested="ZAF", on=dt.date(2005, 1, 1)
+        )
+        assert (got["suggestions"][0]["instrument"], got["suggestions"][0]["article"]) == expected
+
+    before = selectors.legal_basis_suggest(
+        type="mla", requesting="NGA", requested="ZAF", on=dt.date(2004, 3, 1)
+    )
+    assert before["suggestions"] == []
+    assert "ZAF not bound" in before["not_applicable"][0]["why_not"]
+    assert [f["kind"] for f in before["fallbacks"]] == ["bilateral", "reciprocity"]
+    # India only signed: never a suggestion for it.
+    india = selectors.legal_basis_suggest(
+        type="mla", requesting="NGA", requested="IND", on=dt.date(2010, 1, 1)
+    )
+    assert india["suggestions"] == []
+
+
+def test_regional_suggestion_where_both_are_party() -> None:
+    saarc = Instrument.objects.get(slug="saarc-trafficking-convention")
+    doc = Document.objects.create(key="test-saarc-status", title="SAARC status (test)")
+    source = Source.objects.create(document=doc, locator="p. 1")
+    for iso3 in ("IND", "NPL"):
+        TreatyAction.objects.create(
+            instrument=saarc,
+            country_id=iso3,
+            action="ratification",
+            date=dt.date(2005, 6, 1),
+            source=source,
+        )
+    got = selectors.legal_basis_suggest(
+        type="mla", requesting="IND", requested="NPL", on=dt.date(2010, 1, 1)
+    )
+    assert [(s["instrument"], s["article"]) for s in got["suggestions"]] == [
+        ("saarc-trafficking-convention", "art. VI")
+    ]
+    assert "caveat" in got["suggestions"][0]  # entry into force not recorded in the registry
+    # Nepal is not party to UNTOC in the reference data: UNTOC is listed as not applicable.
+    assert any(s["instrument"] == "untoc" for s in got["not_applicable"])
+
+
+# --- life cycle ------------------------------------------------------------------------------
+
+
+def test_draft_send_and_envelope(investigator, bravo, saps) -> None:
+    request = _draft(investigator, bravo, saps, due_date=timezone.localdate() + dt.timedelta(7))
+    assert request.status == RS.DRAFT
+    assert request.requesting_country_id == "NGA"
+    assert request.requested_country_id == "ZAF"
+    assert request.requester_reference.startswith("MLA-")
+    assert not _outbox()
+    services.message_post(
+        actor=investigator,
+        request=request,
+        body="Letter of request attached.",
+        attachments=[services.NewAttachment("letter.txt", "text/plain", b"Dear colleagues")],
+    )
+    assert not _outbox()  # a draft's messages wait for it
+    services.request_send(actor=investigator, request=request)
+    request.refresh_from_db()
+    assert request.status == RS.SENT
+    assert request.legal_basis_suggestion["suggestions"][0]["instrument"] == "untoc"
+    create, message = _outbox()
+    assert (create.kind, create.seq, create.request) == (
+        envelopes.KIND_CREATE,
+        1,
+        str(request.pk),
+    )
+    assert create.payload["request"]["legal_basis"]["instrument"] == "untoc"
+    assert create.payload["request"]["requested_authority"]["name"] == saps.name
+    att = message.payload["message"]["attachments"][0]
+    assert base64.b64decode(att["content_b64"]) == b"Dear colleagues"
+    assert att["sha256"] == files.sha256(b"Dear colleagues")
+    assert message.seq == 2
+    assert [(ch.from_status, ch.to_status) for ch in request.status_changes.all()] == [
+        (RS.DRAFT, RS.DRAFT),
+        (RS.DRAFT, RS.SENT),
+    ]
+    with pytest.raises(ApplicationError, match="Only a draft"):
+        services.request_send(actor=investigator, request=request)
+
+
+def test_send_needs_node_and_legal_basis(investigator, bravo, saps) -> None:
+    request = services.request_create(
+        actor=investigator, type="mla", subject="x", requested_authority=saps.name
+    )
+    with pytest.raises(ApplicationError) as err:
+        services.request_send(actor=investigator, request=request)
+    assert err.value.code == "incomplete"
+    assert "node" in err.value.detail and "legal basis" in err.value.detail
+    with pytest.raises(ApplicationError) as err:
+        services.request_update(actor=investigator, request=request, legal_basis="bilateral:")
+    assert err.value.code == "legal_basis_text_required"
+    services.request_update(
+        actor=investigator, request=request, node=bravo, legal_basis="bilateral:NGA-ZAF MoU 2012"
+    )
+    services.request_send(actor=investigator, request=request)
+    assert _outbox()[0].payload["request"]["legal_basis"] == {
+        "kind": "bilateral",
+        "instrument": None,
+        "instrument_title": "",
+        "article": "",
+        "text": "NGA-ZAF MoU 2012",
+    }
+
+
+def test_suggested_legal_basis_and_reciprocity(investigator, bravo, saps) -> None:
+    request = _draft(investigator, bravo, saps, legal_basis="suggested", type="jit")
+    assert (request.legal_basis_instrument.slug, request.legal_basis_article) == (
+        "untoc",
+        "art. 19",
+    )
+    other = _draft(investigator, bravo, saps, legal_basis="reciprocity")
+    assert other.legal_basis_kind == "reciprocity"
+    with pytest.raises(NotFoundError):
+        _draft(investigator, bravo, saps, legal_basis="no-such-treaty")
+
+
+def test_type_codes_are_exact() -> None:
+    assert c.RequestType.values == [
+        "mla",
+        "extradition",
+        "jit",
+        "information",
+        "return_verification",
+        "tracing",
+        "assets",
+    ]
+
+
+def test_ack_received_then_refused_with_grounds(client: Client, investigator, bravo, saps) -> None:
+    request = _draft(investigator, bravo, saps)
+    services.request_send(actor=investigator, request=request)
+    rid = str(request.pk)
+    now = timezone.now()
+    ack = {"requested_reference": "IN-2026-00AA11", "received_at": now.isoformat()}
+    assert peer_event(client, envelopes.KIND_ACK, rid, 1, ack).status_code == 200
+    request.refresh_from_db()
+    assert request.status == RS.RECEIVED
+    assert request.requested_reference == "IN-2026-00AA11"
+    assert request.messages.get().kind == c.MessageKind.ACKNOWLEDGEMENT
+    refusal = {
+        "from_status": "received",
+        "to_status": "refused",
+        "at": now.isoformat(),
+        "actor": "Adv. Naidoo",
+        "note": "The conduct is not an offence here.",
+        "refusal_ground": "dual_criminality",
+    }
+    assert peer_event(client, envelopes.KIND_STATUS, rid, 2, refusal).status_code == 200
+    request.refresh_from_db()
+    assert (request.status, request.refusal_ground) == (RS.REFUSED, "dual_criminality")
+    assert request.refusal_grounds == "The conduct is not an offence here."
+    assert request.responded_at is not None and request.completed_at is not None
+    # Only the requested side refuses; a requester may close a refused request.
+    assert services.allowed_transitions(request) == {RS.CLOSED}
+    services.request_transition(actor=investigator, request=request, to_status=RS.CLOSED)
+    assert _outbox(envelopes.KIND_STATUS)[-1].payload["to_status"] == "closed"
+
+
+def test_incoming_request_is_acknowledged_automatically(
+    client: Client, investigator, bravo
+) -> None:
+    request = _receive(client)
+    assert request.direction == c.Direction.INCOMING
+    assert request.status == RS.RECEIVED
+    assert request.requested_organisation == investigator.organisation
+    assert request.requested_reference.startswith("IN-")
+    assert request.legal_basis_instrument.slug == "untoc"
+    (ack,) = _outbox()
+    assert ack.kind == envelopes.KIND_ACK and ack.target == bravo and ack.seq == 1
+    assert ack.payload["requested_reference"] == request.requested_reference
+    assert access.request_get(investigator, request.requested_reference) == request
+    # The requested side decides; a refusal needs a ground and the grounds in full.
+    with pytest.raises(ApplicationError) as err:
+        services.request_transition(actor=investigator, request=request, to_status=RS.WITHDRAWN)
+    assert err.value.code == "invalid_transition"
+    with pytest.raises(ApplicationError) as err:
+        services.request_transition(actor=investigator, request=request, to_status=RS.REFUSED)
+    assert err.value.code == "grounds_required"
+    with pytest.raises(ApplicationError):
+        services.request_refuse(
+            actor=investigator, request=request, ground="nationality", grounds=" "
+        )
+    services.request_transition(
+        actor=investigator, request=request, to_status=RS.MORE_INFO_REQUESTED, note="Which?"
+    )
+    services.request_transition(actor=investigator, request=request, to_status=RS.ACCEPTED)
+    services.request_transition(
+        actor=investigator, request=request, to_status=RS.PARTIALLY_EXECUTED
+    )
+    services.request_transition(actor=investigator, request=request, to_status=RS.EXECUTED)
+    request.refresh_from_db()
+    assert request.status == RS.EXECUTED
+    statuses = [m.payload.get("to_status") for m in _outbox(envelopes.KIND_STATUS)]
+    assert statuses == ["more_info_requested", "accepted", "partially_executed", "executed"]
+    assert [m.seq for m in _outbox()] == [1, 2, 3, 4, 5]
+
+
+def test_invalid_content_is_refused_and_nothing_stored(client: Client, investigator, bravo) -> None:
+    payload = _incoming_payload(type="smuggling")
+    resp = peer_event(client, envelopes.KIND_CREATE, payload["request"]["id"], 1, payload)
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "invalid_content"
+    assert "request.type" in resp.json()["detail"]
+    assert not InboundMessage.objects.exists() and not Request.objects.exists()
+    # An event about a request the node does not know.
+    resp = peer_event(
+        client, envelopes.KIND_ACK, payload["request"]["id"], 1, {"requested_reference": "x"}
+    )
+    assert resp.status_code == 422
+    request = _receive(client)
+    bad = _peer_message(str(request.pk), 2, client, source_reliability="Z")
+    assert bad.status_code == 422 and "source_reliability" in bad.json()["detail"]
+    tampered = _peer_message(
+        str(request.pk),
+        2,
+        client,
+        attachments=[
+            {
+                "id": "3f1d2c3b-4a5b-4c6d-8e7f-8091a2b3c4d5",
+                "filename": "x.pdf",
+                "content_type": "application/pdf",
+                "size": 3,
+                "sha256": "0" * 64,
+                "content_b64": base64.b64encode(b"abc").decode(),
+            }
+        ],
+    )
+    assert tampered.status_code == 422 and tampered.json()["code"] == "attachment_corrupt"
+    assert not Message.objects.exists() and not Attachment.objects.exists()
+
+
+def test_crossing_status_changes_are_recorded_not_applied(
+    client: Client, investigator, bravo, saps
+) -> None:
+    request = _draft(investigator, bravo, saps)
+    services.request_send(actor=investigator, request=request)
+    rid = str(request.pk)
+    now = timezone.now().isoformat()
+    peer_event(
+        client, envelopes.KIND_ACK, rid, 1, {"requested_reference": "IN-1", "received_at": now}
+    )
+    services.request_withdraw(actor=investigator, request=request, note="Case closed here")
+    accepted = {"from_status": "received", "to_status": "accepted", "at": now}
+    assert peer_event(client, envelopes.KIND_STATUS, rid, 2, accepted).status_code == 200
+    request.refresh_from_db()
+    assert request.status == RS.WITHDRAWN
+    crossed = StatusChange.objects.get(request=request, applied=False)
+    assert (crossed.to_status, crossed.remote) == (RS.ACCEPTED, True)
+
+
+# --- messages, attachments, handling codes ---------------------------------------------------
+
+
+def test_received_attachment_is_stored_encrypted_and_checked(
+    client: Client, investigator, bravo
+) -> None:
+    request = _receive(client)
+    assert _peer_message(str(request.pk), 2, client).status_code == 200
+    message = Message.objects.get(kind=c.MessageKind.MESSAGE)
+    assert (message.direction, message.handling_label) == (c.Direction.INCOMING, "B2")
+    attachment = message.attachments.get()
+    raw = (files.root() / attachment.path).read_bytes()
+    assert b"bank records" not in raw  # encrypted at rest
+    assert services.attachment_read(actor=investigator, attachment=attachment) == (
+        b"%PDF-1.4 bank records"
+    )
+    assert AuditEntry.objects.filter(
+        object_type="cooperation.attachment", action="read", object_id=str(attachment.pk)
+    ).exists()
+    (files.root() / attachment.path).write_bytes(files.fernet().encrypt(b"%PDF-1.4 other records"))
+    with pytest.raises(ApplicationError) as err:
+        services.attachment_read(actor=investigator, attachment=attachment)
+    assert err.value.code == "attachment_corrupt"
+
+
+def test_attachment_size_limit(settings, investigator, bravo, saps) -> None:
+    settings.PALERMO_COOPERATION_MAX_ATTACHMENT_BYTES = 10
+    request = _draft(investigator, bravo, saps)
+    with pytest.raises(ApplicationError) as err:
+        services.message_post(
+            actor=investigator,
+            request=request,
+            attachments=[services.NewAttachment("a.bin", "application/octet-stream", b"x" * 11)],
+        )
+    assert err.value.code == "too_large"
+
+
+@pytest.mark.parametrize(
+    ("codes", "refused"),
+    [
+        ([], set()),
+        (["no_further_dissemination"], {"forward", "share_gov", "share_ngo", "record", "court"}),
+        (["law_enforcement_only"], {"share_ngo"}),
+        (["not_for_court"], {"court"}),
+    ],
+)
+def test_handling_codes_are_enforced(
+    client: Client, investigator, bravo, saps, codes, refused
+) -> None:
+    incoming = _receive(client)
+    assert _peer_message(str(incoming.pk), 2, client, codes=codes).status_code == 200
+    message = Message.objects.get(kind=c.MessageKind.MESSAGE, direction=c.Direction.INCOMING)
+    other = _draft(investigator, bravo, saps)
+    gov = Organisation.objects.create(
+        name="Financial Intelligence Unit", kind=OrganisationKind.GOVERNMENT, country_id="NGA"
+    )
+    ngo = Organisation.objects.create(name="Help NGO", kind=OrganisationKind.NGO, country_id="NGA")
+    attempts = {
+        "forward": lambda: services.message_forward(
+            actor=investigator, message=message, to_request=other
+        ),
+        "share_gov": lambda: services.message_share(
+            actor=investigator, message=message, organisation=gov, reason="financial analysis"
+        ),
+        "share_ngo": lambda: services.message_share(
+            actor=investigator, message=message, organisation=ngo, reason="victim support"
+        ),
+        "record": lambda: services.request_export(actor=investigator, request=incoming),
+        "court": lambda: services.request_export(
+            actor=investigator, request=incoming, purpose="court"
+        ),
+    }
+    for name, attempt in attempts.items():
+        if name in refused:
+            with pytest.raises(handling.HandlingRestricted) as err:
+                attempt()
+            assert err.value.status == 403 and err.value.code == "handling_restricted"
+            assert "Ask the originator for permission" in err.value.detail
+            assert codes[0] in err.value.detail
+        else:
+            attempt()
+    detail = selectors.request_detail(user=investigator, key=incoming.pk)
+    ops = detail.message_operations[str(message.pk)]
+    assert ops["forward"] == ("forward" not in refused)
+    assert ops["court"] == ("court" not in refused)
+    if "forward" not in refused:
+        forwarded = Message.objects.get(kind=c.MessageKind.FORWARD)
+        assert forwarded.handling_codes == codes  # the restrictions travel with the content
+        assert forwarded.attachments.get().sha256 == message.attachments.get().sha256
+
+
+def test_own_content_is_never_restricted(investigator, bravo, saps) -> None:
+    request = _draft(investigator, bravo, saps)
+    own = services.message_post(
+        actor=investigator, request=request, body="ours", handling_codes=["not_for_court"]
+    )
+    assert handling.allowed(own, handling.COURT)
+    services.request_export(actor=investigator, request=request, purpose="court")
+    with pytest.raises(ApplicationError) as err:
+        services.message_post(
+            actor=investigator, request=request, body="x", handling_codes=["top_secret"]
+        )
+    assert err.value.code == "invalid_handling"
+
+
+# --- partial case sharing --------------------------------------------------------------------
+
+
+@pytest.fixture
+def case_with_victim(investigator):
+    case = cases.case_open(actor=investigator, title="Recruitment ring")
+    victim = cases.person_add(
+        actor=investigator,
+        case=case,
+        role=PersonRole.VICTIM,
+        gender="Feminine",
+        identity={"first_name": "Amina", "birthdate": "1990-02-03"},
+    )
+    suspect = cases.person_add(
+        actor=investigator, case=case, role=PersonRole.SUSPECT, identity={"first_name": "Obi"}
+    )
+    return case, victim, suspect
+
+
+def test_extract_needs_consent_or_legal_basis(investigator, bravo, saps, case_with_victim) -> None:
+    case, victim, suspect = case_with_victim
+    request = _draft(investigator, bravo, saps, case=case)
+    spec = services.ExtractSpec(
+        case=case,
+        case_fields=("title", "opened_on"),
+        persons={victim.pseudonym: ("gender", "first_name"), suspect.pseudonym: ("first_name",)},
+    )
+    with pytest.raises(ApplicationError) as err:
+        services.message_post(actor=investigator, request=request, extract=spec)
+    assert err.value.code == "consent_or_legal_basis_required"
+    assert not SharedCaseExtract.objects.exists()
+    # Facts only: no consent needed.
+    facts = services.ExtractSpec(case=case, persons={victim.pseudonym: ("gender",)})
+    services.message_post(actor=investigator, request=request, extract=facts)
+    assert SharedCaseExtract.objects.get().basis == c.CaseBasis.NOT_IDENTIFYING
+    # With the victim's recorded consent to data sharing.
+    cases.consent_record(actor=investigator, person=victim, purpose=ConsentPurpose.DATA_SHARING)
+    message = services.message_post(actor=investigator, request=request, extract=spec)
+    extract = message.extracts.get()
+    assert extract.basis == c.CaseBasis.CONSENT and extract.identifying
+    assert extract.fields == {
+        "case": ["opened_on", "title"],
+        "persons": {
+            suspect.pseudonym: ["first_name"],
+            victim.pseudonym: ["first_name", "gender"],
+        },
+    }
+    data = services.extract_read(actor=investigator, extract=extract, reason="check")
+    assert data["persons"][victim.pseudonym] == {"first_name": "Amina", "gender": "Feminine"}
+    assert data["case"]["title"] == "Recruitment ring"
+    assert "birthdate" not in json.dumps(data)  # exactly the fields chosen
+    # Audited on the sending node: the identity reads, and what went to whom.
+    entry = AuditEntry.objects.get(
+        object_type="cooperation.sharedcaseextract", action="create", object_id=str(extract.pk)
+    )
+    assert entry.after["to_node"] == "bravo" and entry.after["basis"] == "consent"
+    assert entry.after["to_authority"] == saps.name
+    assert "Amina" not in json.dumps(entry.after)
+    assert AuditEntry.objects.filter(
+        object_type="cases.person", action="read", object_id=str(victim.pk)
+    ).exists()
+    # A stated legal basis instead of consent.
+    services.message_post(
+        actor=investigator,
+        request=request,
+        extract=services.ExtractSpec(
+            case=case,
+            persons={victim.pseudonym: ("birthdate",)},
+            legal_basis="UNTOC art. 18(1); national MLA act s. 12",
+        ),
+    )
+    assert SharedCaseExtract.objects.filter(basis=c.CaseBasis.LEGAL_BASIS).count() == 1
+    with pytest.raises(ApplicationError) as err:
+        services.message_post(
+            actor=investigator,
+            request=request,
+            extract=services.ExtractSpec(case=case, persons={victim.pseudonym: ("password",)}),
+        )
+    assert err.value.code == "unknown_field"
+
+
+def test_extract_only_by_the_case_holder(investigator, outsider, bravo, saps, case_with_victim):
+    case, victim, _ = case_with_victim
+    request = _draft(outsider, bravo, saps)
+    with pytest.raises(NotFoundError):
+        services.message_post(
+            actor=outsider,
+            request=request,
+            extract=services.ExtractSpec(case=case, persons={victim.pseudonym: ("gender",)}),
+        )
+
+
+def test_received_extract_reads_are_audited(client: Client, investigator, bravo) -> None:
+    request = _receive(client)
+    extract_payload = {
+        "id": "a1b2c3d4-0000-4000-8000-000000000001",
+        "case_reference": "C-ZAF-1",
+        "fields": {"case": [], "persons": {"P-1": ["first_name"]}},
+        "identifying": True,
+        "basis": "consent",
+        "consents": [{"pseudonym": "P-1", "given_on": "2026-01-01"}],
+        "data": {"case": {}, "persons": {"P-1": {"first_name": "Thandi"}}},
+    }
+    resp = _peer_message(str(request.pk), 2, client, content=b"", extracts=[extract_payload])
+    assert resp.status_code == 200, resp.content
+    extract = SharedCaseExtract.objects.get()
+    assert extract.direction == c.Direction.INCOMING
+    assert b"Thandi" not in extract.ciphertext.encode()
+    received = AuditEntry.objects.get(object_type="cooperation.sharedcaseextract", action="create")
+    assert received.actor_label == "node:bravo"
+    with pytest.raises(ApplicationError):
+        services.extract_read(actor=investigator, extract=extract, reason="")
+    for _ in range(2):
+        data = services.extract_read(actor=investigator, extract=extract, reason="identify")
+    assert data["persons"]["P-1"]["first_name"] == "Thandi"
+    assert (
+        AuditEntry.objects.filter(
+            object_type="cooperation.sharedcaseextract", action="read", object_id=str(extract.pk)
+        ).count()
+        == 2
+    )
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+
+def test_visibility(client: Client, investigator, coordinator, outsider, ngo, analyst, bravo, saps):
+    mine = _draft(investigator, bravo, saps)
+    incoming = _receive(client)
+    for user in (investigator, coordinator):
+        assert set(selectors.request_list(user=user)) == {mine, incoming}
+    for user in (outsider, ngo, analyst):
+        assert not selectors.request_list(user=user).exists()
+        with pytest.raises(NotFoundError):
+            access.request_get(user, mine.pk)
+    with pytest.raises(ForbiddenError):
+        services.request_create(actor=ngo, type="mla", subject="x")
+    with pytest.raises(ForbiddenError):
+        selectors.cooperation_statistics(user=ngo)
+    selectors.cooperation_statistics(user=analyst)
+
+
+def test_unassigned_incoming_goes_to_national_coordinators(
+    client: Client, investigator, coordinator, outsider, bravo
+) -> None:
+    request = _receive(client, requested_authority={"name": "Unknown Ministry"})
+    assert request.requested_organisation is None
+    assert not selectors.request_list(user=investigator).exists()
+    assert list(selectors.request_list(user=coordinator)) == [request]
+    with pytest.raises(NotFoundError):  # not theirs to see
+        services.request_assign(actor=investigator, request=request, organisation="x")
+    services.request_assign(
+        actor=coordinator, request=request, organisation=outsider.organisation.name
+    )
+    assert list(selectors.request_list(user=outsider)) == [request]
+    assert not selectors.request_list(user=coordinator).exists()
+
+
+# --- deadlines, reminders, statistics --------------------------------------------------------
+
+
+def test_overdue_on_each_side_and_reminders(client: Client, investigator, bravo, saps) -> None:
+    today = timezone.localdate()
+    ours = _receive(client, due_date=(today + dt.timedelta(days=3)).isoformat())
+    theirs = _draft(investigator, bravo, saps, due_date=today + dt.timedelta(days=3))
+    services.request_send(actor=investigator, request=theirs)
+    later = today + dt.timedelta(days=5)
+    board = selectors.request_deadlines(user=investigator, today=today)
+    assert {d.request for d in board} == {ours, theirs} and not any(d.overdue for d in board)
+    late = selectors.overdue(user=investigator, today=later)
+    assert [d.request for d in late["ours"]] == [ours]
+    assert [d.request for d in late["theirs"]] == [theirs]
+    assert late["ours"][0].days == 2
+    now = timezone.now() + dt.timedelta(days=5)
+    assert services.reminders_send(now=now) == 1  # only what the other side owes us
+    assert services.reminders_send(now=now + dt.timedelta(days=1)) == 0  # weekly at most
+    reminder = theirs.messages.get(kind=c.MessageKind.REMINDER)
+    assert "2 days overdue" in reminder.body
+    assert _outbox(envelopes.KIND_MESSAGE)[-1].payload["message"]["kind"] == "reminder"
+
+
+def test_statistics(client: Client, investigator, analyst, bravo, saps) -> None:
+    t0 = timezone.now() - dt.timedelta(days=20)
+    for n, (ground, days) in enumerate([("dual_criminality", 2), ("sovereignty", 4), (None, 6)]):
+        request = _draft(investigator, bravo, saps, type="mla" if n < 2 else "extradition")
+        services.request_send(actor=investigator, request=request, now=t0)
+        rid = str(request.pk)
+        at = (t0 + dt.timedelta(days=days)).isoformat()
+        peer_event(
+            client, envelopes.KIND_ACK, rid, 1, {"requested_reference": "r", "received_at": at}
+        )
+        status = (
+            {"from_status": "received", "to_status": "refused", "at": at, "note": "no"}
+            | {"refusal_ground": ground}
+            if ground
+            else {"from_status": "received", "to_status": "accepted", "at": at}
+        )
+        assert peer_event(client, envelopes.KIND_STATUS, rid, 2, status).status_code == 200
+    _draft(investigator, bravo, saps)  # drafts do not count
+    stats = selectors.cooperation_statistics(user=analyst)
+    assert stats["total"] == 3
+    assert [
+        (p["requesting_country"], p["requested_country"], p["type"], p["requests"], p["refused"])
+        for p in stats["pairs"]
+    ] == [
+        ("NGA", "ZAF", "extradition", 1, 0),
+        ("NGA", "ZAF", "mla", 2, 2),
+    ]
+    first = stats["response_times"]["first_response"]
+    assert (first["n"], first["median_days"], first["p90_days"]) == (3, 4.0, 6.0)
+    assert stats["response_times"]["completion"]["n"] == 2
+    assert {g["ground"]: g["count"] for g in stats["refusal_grounds"]} == {
+        "dual_criminality": 1,
+        "sovereignty": 1,
+    }
