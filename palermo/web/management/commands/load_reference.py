@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from palermo.cases.identification import indicator_lists_load
 from palermo.core.management.base import PalermoCommand
 from palermo.registry.reference import DATA_DIR, ReferenceDataError, load_reference
+from palermo.statistics.definitions import definitions_load
 
 
 class Command(PalermoCommand):
@@ -25,6 +26,7 @@ class Command(PalermoCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
             report = load_reference(opts["data_dir"])
+            statistics = definitions_load()  # indicators, data sets, rules, seed figures
         except ReferenceDataError as exc:
             raise CommandError(
                 "reference data not loaded, nothing written: {}".format(exc)
@@ -34,4 +36,5 @@ class Command(PalermoCommand):
             self.stdout.write("{:<16} {}".format(kind, shown or "unchanged"))
         lists = indicator_lists_load()
         self.stdout.write("{:<16} {} lists".format("indicator_list", lists))
+        self.stdout.write("{:<16} {} changes".format("statistics", statistics.changed))
         self.stdout.write("reference data loaded: {} changes".format(report.changed))

@@ -1,0 +1,108 @@
+"""Reads for the pages: scoped figures, trends, indicator across countries, flows, board, grid."""
+
+from __future__ import annotations
+
+import pytest
+
+from palermo.statistics import selectors as sel
+from palermo.statistics import services as s
+from palermo.statistics.tests.factories import GOOD, enter
+
+pytestmark = pytest.mark.django_db
+
+
+def test_value_list_is_scoped_to_the_user(coordinator, other_coordinator, stats_analyst) -> None:
+    enter(coordinator, GOOD)
+    enter(other_coordinator, {"victims_detected": 3}, country="NAM")
+    mine = sel.value_list(user=coordinator, filters=sel.ValueFilters(dataset="tip-annual"))
+    assert {v.country_id for v in mine} == {"BWA"}
+    theirs = sel.value_list(user=other_coordinator, filters=sel.ValueFilters(dataset="tip-annual"))
+    assert {v.country_id for v in theirs} == {"NAM"}
+    for user in (stats_analyst, None):
+        assert not sel.value_list(
+            user=user, filters=sel.ValueFilters(dataset="tip-annual")
+        ).exists()
+        # ... but they see public figures, e.g. those the seeds state.
+        assert sel.value_list(user=user, filters=sel.ValueFilters(country="LTU")).count() == 9
+
+
+def test_every_disaggregation_filters(coordinator) -> None:
+    enter(coordinator, GOOD)
+    f = sel.ValueFilters(country="BWA", dims={"sex": "F", "age_group": "Y0T17"})
+    assert [v.value for v in sel.value_list(user=coordinator, filters=f)] == [6]
+    f = sel.ValueFilters(country="BWA", indicator="victims_detected", dims={"sex": "_T"})
+    assert [v.value for v in sel.value_list(user=coordinator, filters=f)] == [20]
+
+
+def test_country_profile_series_keep_annual_and_other_periods_apart() -> None:
+    series = sel.country_profile(user=None, country="UKR")
+    annual = next(
+        x
+        for x in series
+        if x.indicator == "investigations_initiated" and x.points[0].period == "1998"
+    )
+    assert [(p.period, p.value) for p in annual.points] == [
+        ("1998", 2),
+        ("1999", 11),
+        ("2000", 42),
+        ("2001", 90),
+        ("2002", 169),
+        ("2003", 289),
+    ]
+    other = [x for x in series if x.indicator == "investigations_initiated" and x is not annual]
+    assert {p.period for x in other for p in x.points} == {"2004-Q1", "1998-03/2004-07"}
+
+
+def test_indicator_across_countries() -> None:
+    rows = sel.indicator_across_countries(user=None, indicator="persons_convicted", period="2003")
+    assert [(r.country, r.value) for r in rows] == [("LTU", 7)]
+
+
+def test_entry_grid_has_every_cell_and_the_issues(coordinator) -> None:
+    enter(coordinator, {**GOOD, "victims_detected": 25})
+    s.values_check(actor=coordinator, dataset="tip-annual", country="BWA", period="2023")
+    blocks = sel.entry_grid(user=coordinator, dataset="tip-annual", country="BWA", period="2023")
+    by_cell = {c.cell: c for b in blocks for c in b.cells}
+    total = by_cell["victims_detected"]
+    assert total.display == "25" and total.errors and not total.warnings
+    child = by_cell["victims_detected:sex=F:age_group=Y0T17"]
+    assert child.labels == {"sex": "Female", "age_group": "0 to 17 years"} and child.display == "6"
+    assert by_cell["victims_detected:sex=_U:age_group=_U"].value is None
+    assert "victims_detected:exploitation=SEXUAL" in by_cell
+    assert "cooperation_requests_sent" in by_cell
+
+
+def test_entry_grid_is_for_the_coordinator_only(other_coordinator) -> None:
+    from palermo.core.errors import ForbiddenError
+
+    with pytest.raises(ForbiddenError):
+        sel.entry_grid(user=other_coordinator, dataset="tip-annual", country="BWA", period="2023")
+
+
+def test_completeness_board_counts_without_figures(coordinator, other_coordinator) -> None:
+    enter(coordinator, GOOD)
+    s.values_submit(actor=coordinator, dataset="tip-annual", country="BWA", period="2023")
+    enter(other_coordinator, {"victims_detected": 3}, country="NAM")
+    board = sel.completeness_board(dataset="tip-annual")
+    assert board["countries"] == ["BWA", "NAM"] and board["periods"] == ["2023"]
+    bwa = board["cells"][("BWA", "2023")]
+    assert (bwa.figures, bwa.indicators, bwa.status) == (len(GOOD), 3, "submitted")
+    assert board["cells"][("NAM", "2023")].status == "draft"
+
+
+def test_route_flows_from_values(coordinator) -> None:
+    enter(
+        coordinator,
+        {
+            "victims_detected": 9,
+            "victims_detected:citizenship=ZWE": 6,
+            "victims_detected:citizenship=ZMB": "<5",
+            "victims_detected:citizenship=BWA": 3,
+        },
+    )
+    flows = sel.route_flows_from_values(user=coordinator, country="BWA")
+    assert [(f.origin, f.destination, f.count, f.display) for f in flows] == [
+        ("ZWE", "BWA", 6, "6"),
+        ("ZMB", "BWA", None, "<5"),
+    ]
+    assert sel.route_flows_from_values(user=None, country="BWA") == []
