@@ -1,0 +1,504 @@
+"""Small-cell suppression of frequency tables, with secondary suppression that is proved safe.
+
+**Primary suppression.** A published cell (interior or any marginal total) whose count is
+``1 .. threshold - 1`` is suppressed. Zeros are *not* primary-suppressed: an empty cell says
+that nobody has that combination, which identifies no one, and trafficking tables are mostly
+zeros (suppressing them would withhold most of a table for no protection). Zero cells may
+still be suppressed as *secondary* cells to hide others. (A zero next to a non-zero total can
+disclose a group attribute, "all victims of X were ..."; this module does not protect against
+that, as Tau-Argus's frequency rule does not by default.)
+
+**What "protected" means.** The attacker knows every published value, that all counts are
+non-negative, and that every total is the sum of its parts. For each primary cell ``p`` with
+count ``a`` the values of ``p`` consistent with that knowledge must reach from 0 (down by the
+*lower protection level* ``a``) to at least ``threshold`` (up by the *upper protection level*
+``threshold - a``): the attacker cannot tell whether the cell is empty, small, or at the
+threshold, so the interval is at least ``threshold`` wide. (This is the linear-programming
+attacker of Tau-Argus's audit: integrality of counts is not used, as is usual.)
+
+**Secondary suppression** hides more cells so that every primary cell keeps that interval:
+
+- ``method="milp"``: Fischetti & Salazar's model, solved by HiGHS through
+  ``scipy.optimize.milp``. A master MILP chooses the cells to suppress at minimum cost (cost
+  of a cell = its count + 1) subject to "no relation has exactly one suppressed cell" and to
+  *capacity cuts*; for the chosen pattern the attacker's LP (``scipy.optimize.linprog``,
+  HiGHS) is solved for every primary cell up and down, and each interval that is too narrow
+  yields a cut from the LP's dual values (Benders), until every interval is wide enough.
+  The loop ends only on a pattern the attacker LPs accept, so its answer is safe; it is
+  optimal for the cost when HiGHS proves optimality within the time limit.
+- ``method="hypercube"``: the fast fallback (as GHMITER). For each primary cell it picks the
+  cheapest hypercube of cells (one partner code per dimension, totals allowed) whose
+  corners, all suppressed, let the cell move down by its count and up to the threshold while
+  all counts stay non-negative. Such a hypercube is a feasible change of the table that keeps
+  every published value, so it proves the interval by construction. A cell for which no such
+  hypercube is found is checked with the attacker LP and, if needed, repaired with the same
+  cuts as the MILP (adding the cheapest cells until it passes).
+- ``method="tauargus"``: Tau-Argus's OPT (``pytauargus``, HiGHS) on the same table, with
+  our primary cells and protection levels; its pattern is then checked with our attacker LP
+  and repaired if needed. If ``pytauargus`` is not installed or fails, ``"auto"`` is used and
+  ``notes`` says so. (The PyPI wheels of ``pytauargus`` since 0.6 bundle the native Tau-Argus
+  engine with HiGHS for Linux x86_64/aarch64, so it runs here once installed; it is not yet a
+  dependency of Palermo.)
+- ``method="auto"`` (default): the MILP for tables of up to ``MILP_MAX_CELLS`` published cells,
+  falling back to the hypercube method when the MILP is too big, fails or runs out of time.
+
+**Information loss** (``SuppressionResult.information_loss``) is the share of the published
+mass that is withheld: the sum of the counts of all suppressed cells (interior and totals)
+divided by the sum of the counts of all published cells. ``cell_loss`` is the share of
+non-empty published cells that are suppressed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize, sparse  # type: ignore[import-untyped]
+from scipy.sparse import csgraph  # type: ignore[import-untyped]
+
+from .tables import Key, Layout, Table
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+METHODS = ("auto", "milp", "hypercube", "tauargus")
+MILP_MAX_CELLS = 20_000
+"""Tables with more published cells go straight to the hypercube method under "auto"."""
+MILP_TIME_LIMIT = 60.0
+"""Seconds the MILP loop may take in total before "auto" falls back to the hypercube."""
+HYPERCUBE_COMBINATIONS = 4096
+"""Partner combinations the hypercube method evaluates per primary cell (per dimension
+about the ``ndim``-th root of this, the most promising partners first)."""
+_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class SuppressionResult:
+    """A table ready to publish: every cell's value, ``None`` where suppressed."""
+
+    values: dict[Key, int | None]
+    primary: frozenset[Key]
+    secondary: frozenset[Key]
+    method: str
+    threshold: int
+    information_loss: float
+    cell_loss: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def suppressed(self) -> frozenset[Key]:
+        return self.primary | self.secondary
+
+
+def primary_cells(table: Table, *, threshold: int = 5) -> frozenset[Key]:
+    """The cells (interior and totals) with a count from 1 to ``threshold - 1``."""
+    layout = Layout(table)
+    return frozenset(layout.key(int(c)) for c in np.flatnonzero(_primary_mask(layout, threshold)))
+
+
+def suppress(table: Table, *, threshold: int = 5, method: str = "auto") -> SuppressionResult:
+    """Primary and secondary suppression of ``table`` (see the module docstring)."""
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise ValueError("threshold must be a whole number of at least 1")
+    if method not in METHODS:
+        raise ValueError("method must be one of {}, not {!r}".format(", ".join(METHODS), method))
+    layout = Layout(table)
+    primary = _primary_mask(layout, threshold)
+    notes: list[str] = []
+    used = method
+    mask: BoolArray | None = None
+    if not primary.any():
+        mask, used = primary.copy(), "none"
+    elif method == "tauargus":
+        mask = _tauargus(layout, primary, threshold, notes)
+        if mask is None:
+            method = "auto"
+    if mask is None and method in ("auto", "milp"):
+        if method == "auto" and layout.size > MILP_MAX_CELLS:
+            notes.append(
+                "MILP not tried: {} cells is more than {}".format(layout.size, MILP_MAX_CELLS)
+            )
+        else:
+            try:
+                mask = _milp(layout, primary, threshold, time_limit=MILP_TIME_LIMIT)
+                used = "milp"
+            except _MilpGaveUpError as exc:
+                if method == "milp":
+                    raise RuntimeError("MILP suppression failed: {}".format(exc)) from exc
+                notes.append("MILP gave up ({}); hypercube used".format(exc))
+    if mask is None:
+        mask = _hypercube(layout, primary, threshold)
+        used = "hypercube"
+    return _result(layout, primary, mask, used, threshold, tuple(notes))
+
+
+def _tauargus(
+    layout: Layout, primary: BoolArray, threshold: int, notes: list[str]
+) -> BoolArray | None:
+    """Tau-Argus OPT's pattern, checked and repaired by our attacker; None if unavailable."""
+    from . import tauargus  # noqa: PLC0415 - optional dependency
+
+    try:
+        mask = tauargus.opt_suppress(layout, primary, threshold)
+    except tauargus.TauArgusUnavailableError as exc:
+        notes.append("Tau-Argus not used: {}".format(exc))
+        return None
+    repaired = _repair(layout, mask, primary, threshold)
+    added = int(repaired.sum() - mask.sum())
+    if added:
+        notes.append("{} cells added to Tau-Argus's pattern by our audit".format(added))
+    return repaired
+
+
+def audit(table: Table, values: dict[Key, int | None]) -> dict[Key, tuple[float, float]]:
+    """The interval an attacker can derive for each suppressed cell (``None`` in ``values``)
+    from the published values, non-negativity and additivity (linear programming)."""
+    layout = Layout(table)
+    mask = np.zeros(layout.size, dtype=bool)
+    for key, value in values.items():
+        if value is None:
+            mask[layout.cell(key)] = True
+    attacker = _Attacker(layout, mask, big=None)
+    out: dict[Key, tuple[float, float]] = {}
+    for cell in np.flatnonzero(mask):
+        up, _ = attacker.move(int(cell), +1)
+        down, _ = attacker.move(int(cell), -1)
+        count = float(layout.values[cell])
+        out[layout.key(int(cell))] = (count - down, count + up)
+    return out
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+
+def _primary_mask(layout: Layout, threshold: int) -> BoolArray:
+    return (layout.values > 0) & (layout.values < threshold)
+
+
+def _levels(layout: Layout, threshold: int) -> tuple[FloatArray, FloatArray]:
+    """Lower and upper protection levels of every cell (used for primary cells only)."""
+    a = layout.values.astype(np.float64)
+    return a, np.maximum(threshold - a, 0.0)
+
+
+def _result(
+    layout: Layout,
+    primary: BoolArray,
+    mask: BoolArray,
+    method: str,
+    threshold: int,
+    notes: tuple[str, ...],
+) -> SuppressionResult:
+    mask = mask | primary
+    values: dict[Key, int | None] = {}
+    prim: set[Key] = set()
+    sec: set[Key] = set()
+    for cell, (key, value) in enumerate(zip(layout.keys(), layout.values.tolist(), strict=True)):
+        if mask[cell]:
+            values[key] = None
+            (prim if primary[cell] else sec).add(key)
+        else:
+            values[key] = int(value)
+    total = float(layout.values.sum())
+    nonempty = int((layout.values > 0).sum())
+    return SuppressionResult(
+        values=values,
+        primary=frozenset(prim),
+        secondary=frozenset(sec),
+        method=method,
+        threshold=threshold,
+        information_loss=float(layout.values[mask].sum()) / total if total else 0.0,
+        cell_loss=float((mask & (layout.values > 0)).sum()) / nonempty if nonempty else 0.0,
+        notes=notes,
+    )
+
+
+class _Attacker:
+    """The attacker's LPs for one suppression pattern: how far each suppressed cell can move.
+
+    Variables are the changes ``z`` of the suppressed cells only (published cells cannot
+    change), restricted to the connected group of suppressed cells linked by relations.
+    ``big`` bounds upward moves (needed for finite cut coefficients); ``None`` = unbounded.
+    """
+
+    def __init__(self, layout: Layout, mask: BoolArray, *, big: float | None) -> None:
+        self.layout = layout
+        self.big = big
+        self.cells = np.flatnonzero(mask)
+        sub = layout.relations[:, self.cells].tocsr()
+        self.rows = np.flatnonzero(np.diff(sub.indptr) > 0)
+        self.matrix = sub[self.rows].tocsc()
+        n_rows, n_cells = self.matrix.shape
+        graph = sparse.bmat([[None, self.matrix], [self.matrix.T, None]], format="csr")
+        _, labels = csgraph.connected_components(graph, directed=False)
+        self.row_label = labels[:n_rows]
+        self.cell_label = labels[n_rows : n_rows + n_cells]
+        self.position = {int(c): i for i, c in enumerate(self.cells)}
+
+    def move(self, cell: int, sense: int) -> tuple[float, FloatArray | None]:
+        """The largest change of ``cell`` in direction ``sense`` (+1 up, -1 down) and the
+        dual values of the relations (over all rows of ``layout.relations``), or None."""
+        i = self.position[cell]
+        label = self.cell_label[i]
+        cols = np.flatnonzero(self.cell_label == label)
+        rows = np.flatnonzero(self.row_label == label)
+        a = self.layout.values[self.cells[cols]].astype(np.float64)
+        if rows.size == 0:  # linked to nothing: only non-negativity bounds it
+            return (np.inf if sense > 0 else float(self.layout.values[cell])), None
+        matrix = self.matrix[rows][:, cols]
+        c = np.zeros(cols.size)
+        c[int(np.searchsorted(cols, i))] = -float(sense)
+        upper = np.full(cols.size, np.inf) if self.big is None else np.full(cols.size, self.big)
+        bounds = np.stack([-a, upper], axis=1)
+        res = optimize.linprog(
+            c, A_eq=matrix, b_eq=np.zeros(rows.size), bounds=bounds, method="highs"
+        )
+        if res.status == 3:  # unbounded
+            return np.inf, None
+        if res.status != 0:
+            raise RuntimeError("attacker LP failed: {}".format(res.message))
+        duals = np.zeros(self.layout.relations.shape[0])
+        duals[self.rows[rows]] = res.eqlin.marginals
+        return float(-res.fun), duals
+
+
+def _cut(
+    layout: Layout, cell: int, sense: int, duals: FloatArray, big: float, need: float
+) -> FloatArray:
+    """Coefficients of the capacity cut ``sum coef_i x_i >= need`` from the attacker LP's duals.
+
+    For any dual values ``y`` of the relations, with ``r = sense*e_cell + M^T y``, the move is at
+    most ``sum_i x_i (max(r_i,0)*big + max(-r_i,0)*a_i)`` for every pattern ``x``, so a pattern
+    protecting the cell must make this at least ``need`` (Fischetti & Salazar).
+    """
+    r = layout.relations.T @ duals
+    r[cell] += sense
+    a = layout.values.astype(np.float64)
+    coef: FloatArray = np.minimum(np.maximum(r, 0.0) * big + np.maximum(-r, 0.0) * a, need)
+    return coef
+
+
+# --- MILP (Fischetti & Salazar with Benders cuts) ---------------------------------------------
+
+
+class _MilpGaveUpError(Exception):
+    pass
+
+
+def _milp(
+    layout: Layout, primary: BoolArray, threshold: int, *, time_limit: float, max_rounds: int = 200
+) -> BoolArray:
+    deadline = time.monotonic() + time_limit
+    n = layout.size
+    lower, upper = _levels(layout, threshold)
+    big = float(layout.values.max()) + threshold
+    relations = layout.relations.tocoo()
+    n_rel = relations.shape[0]
+    # Variables: x (one per cell, binary) then y (one per relation, continuous in [0, 1]).
+    # Line constraints: y_e >= x_c for every member c of relation e, and sum_c x_c >= 2 y_e:
+    # a relation with a suppressed cell has at least two.
+    k = relations.nnz
+    link = sparse.coo_matrix(
+        (
+            np.concatenate([np.ones(k), -np.ones(k)]),
+            (
+                np.concatenate([np.arange(k), np.arange(k)]),
+                np.concatenate([n + relations.row, relations.col]),
+            ),
+        ),
+        shape=(k, n + n_rel),
+    )
+    pairs = sparse.coo_matrix(
+        (
+            np.concatenate([np.ones(k), np.full(n_rel, -2.0)]),
+            (
+                np.concatenate([relations.row, np.arange(n_rel)]),
+                np.concatenate([relations.col, n + np.arange(n_rel)]),
+            ),
+        ),
+        shape=(n_rel, n + n_rel),
+    )
+    base = sparse.vstack([link, pairs]).tocsr()
+    cost = np.concatenate([layout.values.astype(np.float64) + 1.0, np.zeros(n_rel)])
+    integrality = np.concatenate([np.ones(n), np.zeros(n_rel)])
+    lb = np.concatenate([primary.astype(np.float64), np.zeros(n_rel)])
+    bounds = optimize.Bounds(lb, np.ones(n + n_rel))
+    cut_rows: list[FloatArray] = []
+    cut_rhs: list[float] = []
+    cells = np.flatnonzero(primary)
+    for _ in range(max_rounds):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _MilpGaveUpError("time limit of {:.0f} s".format(time_limit))
+        constraints = [optimize.LinearConstraint(base, 0.0, np.inf)]
+        if cut_rows:
+            cuts = sparse.csr_matrix(np.vstack(cut_rows))
+            cuts = sparse.hstack([cuts, sparse.csr_matrix((len(cut_rows), n_rel))]).tocsr()
+            constraints.append(optimize.LinearConstraint(cuts, np.array(cut_rhs), np.inf))
+        res = optimize.milp(
+            cost,
+            integrality=integrality,
+            bounds=bounds,
+            constraints=constraints,
+            options={"time_limit": remaining, "disp": False, "mip_rel_gap": 1e-4},
+        )
+        if res.x is None:
+            raise _MilpGaveUpError(str(res.message))
+        mask: BoolArray = np.asarray(res.x[:n] > 0.5, dtype=bool)
+        attacker = _Attacker(layout, mask, big=big)
+        new = 0
+        for cell in cells.tolist():
+            for sense, need in ((+1, upper[cell]), (-1, lower[cell])):
+                if need <= 0:
+                    continue
+                moved, duals = attacker.move(cell, sense)
+                if moved >= need - _TOL:
+                    continue
+                if duals is None:
+                    raise _MilpGaveUpError("no dual values for a cut")
+                coef = _cut(layout, cell, sense, duals, big, need)
+                if coef[mask].sum() >= need - _TOL:  # numerically not a cut: forbid this pattern
+                    coef = np.where(mask, 0.0, need)
+                cut_rows.append(coef)
+                cut_rhs.append(need)
+                new += 1
+        if not new:
+            return mask
+        if time.monotonic() > deadline:
+            raise _MilpGaveUpError("time limit of {:.0f} s".format(time_limit))
+    raise _MilpGaveUpError("no safe pattern after {} rounds".format(max_rounds))
+
+
+# --- hypercube fallback -------------------------------------------------------------------------
+
+
+def _hypercube(layout: Layout, primary: BoolArray, threshold: int) -> BoolArray:
+    lower, upper = _levels(layout, threshold)
+    values = layout.values
+    mask = primary.copy()
+    shape = np.array(layout.shape)
+    ndim = layout.ndim
+    total_index = shape - 1
+    per_axis = max(2, int(HYPERCUBE_COMBINATIONS ** (1.0 / ndim)))
+    bits = np.array(list(itertools.product((0, 1), repeat=ndim)), dtype=bool)  # (2^n, n)
+    unresolved: list[int] = []
+    # The largest requirements first: their hypercubes are the hardest to find.
+    order = sorted(np.flatnonzero(primary).tolist(), key=lambda c: (-lower[c], c))
+    for cell in order:
+        position = np.array(np.unravel_index(cell, layout.shape))
+        need_down, need_up = lower[cell], upper[cell]
+        candidates: list[list[int]] = []
+        for axis in range(ndim):
+            here = position[axis]
+            options = [i for i in range(shape[axis]) if i != here]
+            if here == total_index[axis]:
+                options = [i for i in options if i != total_index[axis]]
+            step = position.copy()
+
+            def rank(
+                i: int,
+                axis: int = axis,
+                step: npt.NDArray[np.intp] = step,
+                need: float = max(need_down, need_up),
+            ) -> tuple[int, ...]:
+                step[axis] = i
+                neighbour = int(np.ravel_multi_index(tuple(step), layout.shape))
+                v = int(values[neighbour])
+                enough = v >= need
+                return (0 if mask[neighbour] and enough else 1, 0 if enough else 1, v)
+
+            options.sort(key=rank)
+            chosen = options[:per_axis]
+            if here != total_index[axis] and total_index[axis] not in chosen:
+                chosen[-1] = int(total_index[axis])  # the total partner always works downwards
+            candidates.append(chosen)
+        best = _best_cube(layout, mask, position, candidates, bits, need_down, need_up, total_index)
+        if best is None:
+            unresolved.append(cell)
+        else:
+            mask[best] = True
+    if unresolved:
+        mask = _repair(layout, mask, primary, threshold, cells=unresolved)
+    return mask
+
+
+def _best_cube(
+    layout: Layout,
+    mask: BoolArray,
+    position: npt.NDArray[np.intp],
+    candidates: Sequence[Sequence[int]],
+    bits: BoolArray,
+    need_down: float,
+    need_up: float,
+    total_index: npt.NDArray[np.intp],
+) -> npt.NDArray[np.int64] | None:
+    partners = np.array(list(itertools.product(*candidates)), dtype=np.int64)  # (C, n)
+    # Corner positions: (C, 2^n, n)
+    corners = np.where(bits[None, :, :], partners[:, None, :], position[None, None, :])
+    flat = np.ravel_multi_index(tuple(np.moveaxis(corners, -1, 0)), layout.shape)  # (C, 2^n)
+    # A step between two interior codes flips the sign of the change; a step to or from the
+    # total keeps it (total = sum of parts).
+    flips = (partners != total_index) & (position != total_index)  # (C, n)
+    sign_odd = (bits[None, :, :] & flips[:, None, :]).sum(axis=2) % 2 == 1  # (C, 2^n)
+    vals = layout.values[flat].astype(np.float64)
+    same = ~sign_odd
+    same[:, 0] = False  # the cell itself
+    ok_down = np.where(same, vals >= need_down - _TOL, True).all(axis=1)
+    ok_up = np.where(sign_odd, vals >= need_up - _TOL, True).all(axis=1)
+    feasible = ok_down & ok_up
+    if not feasible.any():
+        return None
+    cost = np.where(mask[flat], 0.0, vals + 1.0).sum(axis=1)
+    cost[~feasible] = np.inf
+    best: npt.NDArray[np.int64] = flat[int(np.argmin(cost))]
+    return best
+
+
+def _repair(
+    layout: Layout,
+    mask: BoolArray,
+    primary: BoolArray,
+    threshold: int,
+    *,
+    cells: Sequence[int] | None = None,
+    max_rounds: int = 1000,
+) -> BoolArray:
+    """Check cells with the attacker LP and add the cheapest cells a cut asks for until each
+    primary cell's interval is wide enough."""
+    lower, upper = _levels(layout, threshold)
+    big = float(layout.values.max()) + threshold
+    mask = mask | primary
+    todo = list(np.flatnonzero(primary)) if cells is None else list(cells)
+    cost = layout.values.astype(np.float64) + 1.0
+    for _ in range(max_rounds):
+        attacker = _Attacker(layout, mask, big=big)
+        changed = False
+        for cell in todo:
+            for sense, need in ((+1, upper[cell]), (-1, lower[cell])):
+                if need <= 0:
+                    continue
+                moved, duals = attacker.move(int(cell), sense)
+                if moved >= need - _TOL:
+                    continue
+                if duals is None:
+                    raise RuntimeError("no dual values to repair a suppression pattern")
+                coef = _cut(layout, int(cell), sense, duals, big, need)
+                have = float(coef[mask].sum())
+                free = np.flatnonzero(~mask & (coef > _TOL))
+                if free.size == 0:
+                    raise RuntimeError("a suppression pattern cannot be repaired")
+                added = 0
+                for extra in free[np.argsort(cost[free] / coef[free], kind="stable")]:
+                    mask[extra] = True
+                    added += 1
+                    have += float(coef[extra])
+                    if have >= need - _TOL:
+                        break
+                changed = changed or added > 0
+        if not changed:
+            return mask
+    raise RuntimeError("a suppression pattern could not be repaired")

@@ -1,0 +1,306 @@
+"""Suppression: primary and secondary cells, proved by an attacker who solves the margins.
+
+The attacker here is written independently of the library: from the published values alone
+(keys and numbers, ``None`` where suppressed) it rebuilds every additivity relation, and for
+each suppressed cell solves min and max of that cell with scipy's linprog (counts >= 0).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import sparse  # type: ignore[import-untyped]
+from scipy.optimize import linprog  # type: ignore[import-untyped]
+
+from palermo.statistics import disclosure
+from palermo.statistics.disclosure import TOTAL, Table, primary_cells, suppress, tauargus
+from palermo.statistics.disclosure import suppression as suppression_module
+
+
+def attack(values, cells=None):
+    """Min and max of every suppressed cell (or of ``cells``) given the published values and
+    additivity."""
+    keys = list(values)
+    index = {k: i for i, k in enumerate(keys)}
+    ndim = len(keys[0])
+    codes = [sorted({k[d] for k in keys} - {TOTAL}) for d in range(ndim)]
+    rows = []
+    for key in keys:
+        for d in range(ndim):
+            if key[d] != TOTAL:
+                continue
+            row = np.zeros(len(keys))
+            row[index[key]] = 1.0
+            for code in codes[d]:
+                row[index[key[:d] + (code,) + key[d + 1 :]]] -= 1.0
+            rows.append(row)
+    a_eq = sparse.csr_matrix(np.array(rows))
+    bounds = [(0, None) if values[k] is None else (values[k], values[k]) for k in keys]
+    out = {}
+    for key in keys:
+        if values[key] is not None or (cells is not None and key not in cells):
+            continue
+        c = np.zeros(len(keys))
+        c[index[key]] = 1.0
+        low = linprog(c, A_eq=a_eq, b_eq=np.zeros(len(rows)), bounds=bounds, method="highs")
+        high = linprog(-c, A_eq=a_eq, b_eq=np.zeros(len(rows)), bounds=bounds, method="highs")
+        assert low.status == 0
+        upper = np.inf if high.status == 3 else -high.fun
+        out[key] = (low.fun, upper)
+    return out
+
+
+def assert_protected(table, result):
+    threshold = result.threshold
+    intervals = attack(result.values, result.primary)
+    truth = full_values(table)
+    assert set(intervals) == set(result.primary)
+    for key in result.primary:
+        low, high = intervals[key]
+        assert low <= 1e-6, (key, truth[key], low, high)  # cannot rule out an empty cell
+        assert high >= threshold - 1e-6, (key, truth[key], low, high)  # nor a safe one
+        assert high - low >= threshold - 1e-6
+
+
+def full_values(table):
+    """Every cell and total of ``table``, computed directly from the interior cells."""
+    codes = [sorted({k[d] for k in table.cells}) for d in range(len(table.dimensions))]
+    out = {}
+    for key in itertools.product(*[[*c, TOTAL] for c in codes]):
+        out[key] = sum(
+            v
+            for k, v in table.cells.items()
+            if all(part in (TOTAL, code) for part, code in zip(key, k, strict=True))
+        )
+    return out
+
+
+def assert_consistent(table, result):
+    truth = full_values(table)
+    assert set(result.values) == set(truth)
+    for key, value in result.values.items():
+        assert value is None or value == truth[key]
+    for key in result.primary:
+        assert 0 < truth[key] < result.threshold
+    for key, value in truth.items():
+        if 0 < value < result.threshold:
+            assert key in result.primary
+        if value == 0 or value >= result.threshold:
+            assert key not in result.primary
+
+
+def grid(shape, values):
+    dims = tuple("d{}".format(i) for i in range(len(shape)))
+    keys = itertools.product(
+        *[["{}{}".format(chr(97 + d), i) for i in range(n)] for d, n in enumerate(shape)]
+    )
+    return Table(dims, dict(zip(keys, values, strict=True)))
+
+
+COUNTRY_SEX = Table(
+    ("country", "sex"),
+    {
+        ("ITA", "F"): 40, ("ITA", "M"): 12, ("ITA", "X"): 2,
+        ("NGA", "F"): 31, ("NGA", "M"): 3, ("NGA", "X"): 0,
+        ("ROU", "F"): 18, ("ROU", "M"): 9, ("ROU", "X"): 0,
+        ("THA", "F"): 7, ("THA", "M"): 22, ("THA", "X"): 1,
+    },
+)  # fmt: skip
+
+
+def test_primary_suppression_alone_is_recoverable():
+    """Hiding only the small cells is not enough: the attacker gets them back exactly."""
+    primary = primary_cells(COUNTRY_SEX)
+    values = {
+        key: (None if key in primary else value) for key, value in full_values(COUNTRY_SEX).items()
+    }
+    intervals = attack(values)
+    assert intervals[("ITA", "X")] == pytest.approx((2, 2))
+    assert intervals[("NGA", "M")] == pytest.approx((3, 3))
+    with pytest.raises(AssertionError):
+        assert_protected(
+            COUNTRY_SEX,
+            suppression_module.SuppressionResult(
+                values=values,
+                primary=primary,
+                secondary=frozenset(),
+                method="primary only",
+                threshold=5,
+                information_loss=0.0,
+            ),
+        )
+
+
+@pytest.mark.parametrize("method", ["milp", "hypercube"])
+def test_suppress_2d(method):
+    result = suppress(COUNTRY_SEX, method=method)
+    assert result.method == method
+    assert result.primary == {("ITA", "X"), ("NGA", "M"), ("THA", "X"), ("_T", "X")}
+    assert result.secondary
+    assert_consistent(COUNTRY_SEX, result)
+    assert_protected(COUNTRY_SEX, result)
+
+
+def test_milp_is_optimal_on_a_known_table():
+    """3 x 3 with one small cell: the cheapest safe pattern is the 2 x 2 rectangle of the
+    small cell with the two smallest partners (Tau-Argus OPT finds the same)."""
+    table = grid((3, 3), [10, 3, 12, 7, 20, 9, 8, 6, 15])
+    result = suppress(table, method="milp")
+    assert result.primary == {("a0", "b1")}
+    assert result.secondary == {("a0", "b0"), ("a2", "b0"), ("a2", "b1")}
+    assert_protected(table, result)
+
+
+def test_suppress_3d():
+    rng = np.random.default_rng(5)
+    table = grid((4, 3, 3), rng.poisson(5, size=36).tolist())
+    milp = suppress(table, method="milp")
+    cube = suppress(table, method="hypercube")
+    for result in (milp, cube):
+        assert_consistent(table, result)
+        assert_protected(table, result)
+    assert milp.primary == cube.primary
+    assert len(milp.primary) > 3
+    # The MILP minimises the suppressed mass; the hypercube heuristic cannot beat it.
+    assert milp.information_loss <= cube.information_loss + 1e-9
+
+
+def test_suppress_5d_hypercube():
+    rng = np.random.default_rng(7)
+    shape = (3, 3, 2, 2, 3)
+    table = grid(shape, rng.poisson(6, size=int(np.prod(shape))).tolist())
+    result = suppress(table, method="hypercube")
+    assert len(result.values) == 4 * 4 * 3 * 3 * 4
+    assert result.secondary
+    assert_consistent(table, result)
+    assert_protected(table, result)
+
+
+def test_auto_uses_the_milp_and_falls_back_to_the_hypercube(monkeypatch):
+    assert suppress(COUNTRY_SEX).method == "milp"
+    monkeypatch.setattr(suppression_module, "MILP_MAX_CELLS", 10)
+    result = suppress(COUNTRY_SEX)
+    assert result.method == "hypercube"
+    assert "MILP not tried" in result.notes[0]
+    assert_protected(COUNTRY_SEX, result)
+
+
+def test_milp_timeout_falls_back(monkeypatch):
+    monkeypatch.setattr(suppression_module, "MILP_TIME_LIMIT", 0.0)
+    result = suppress(COUNTRY_SEX)
+    assert result.method == "hypercube"
+    assert "MILP gave up" in result.notes[0]
+    assert_protected(COUNTRY_SEX, result)
+    with pytest.raises(RuntimeError, match="MILP suppression failed"):
+        suppress(COUNTRY_SEX, method="milp")
+
+
+def test_tauargus_method_is_safe_or_falls_back():
+    result = suppress(COUNTRY_SEX, method="tauargus")
+    assert_consistent(COUNTRY_SEX, result)
+    assert_protected(COUNTRY_SEX, result)
+    if tauargus.available():
+        assert result.method == "tauargus"
+        assert result.information_loss == pytest.approx(
+            suppress(COUNTRY_SEX, method="milp").information_loss
+        )
+    else:
+        assert result.method == "milp"
+        assert "pytauargus is not installed" in result.notes[0]
+
+
+def test_zeros_threshold_and_loss():
+    table = grid((2, 2), [0, 10, 20, 30])
+    result = suppress(table)
+    assert result.values[("a0", "b0")] == 0
+    assert not result.primary and not result.secondary
+    assert result.information_loss == 0.0
+    assert result.values[(TOTAL, TOTAL)] == 60
+    # With threshold 11 the 10 and its row total (also 10) are primary.
+    strict = suppress(table, threshold=11)
+    assert strict.primary == {("a0", "b1"), ("a0", TOTAL)}
+    assert strict.suppressed >= {("a0", "b1"), ("a1", "b1"), ("a0", TOTAL), ("a1", TOTAL)}
+    assert_protected(table, strict)
+    suppressed_mass = sum(full_values(table)[k] for k in strict.suppressed)
+    assert strict.information_loss == pytest.approx(
+        suppressed_mass / sum(full_values(table).values())
+    )
+    assert 0 < strict.cell_loss <= 1
+
+
+def test_all_cells_below_threshold_in_one_line_are_protected():
+    table = grid((3, 2), [1, 1, 1, 10, 2, 9])
+    result = suppress(table, method="hypercube")
+    assert_protected(table, result)
+    assert_protected(table, suppress(table, method="milp"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"threshold": 0}, "threshold"),
+        ({"method": "magic"}, "method must be one of"),
+    ],
+)
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        suppress(COUNTRY_SEX, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("dims", "cells", "message"),
+    [
+        (("a", "b"), {("x",): 1}, "tuple of 2 codes"),
+        (("a",), {("_T",): 1}, "interior cells only"),
+        (("a",), {("x",): -1}, "must not be negative"),
+        (("a",), {("x",): 1.5}, "must be an integer"),
+        (("a", "a"), {("x", "y"): 1}, "unique"),
+    ],
+)
+def test_bad_tables(dims, cells, message):
+    with pytest.raises(ValueError, match=message):
+        Table(dims, cells)
+
+
+def test_categories_add_zero_cells():
+    table = Table(("sex",), {("F",): 3}, categories=(("F", "M"),))
+    result = suppress(table)
+    assert set(result.values) == {("F",), ("M",), (TOTAL,)}
+    assert result.values[("M",)] == 0
+    assert result.suppressed == {("F",), (TOTAL,)}  # a 1-D total equal to the cell
+    with pytest.raises(ValueError, match="not a category"):
+        Table(("sex",), {("X",): 3}, categories=(("F", "M"),))
+
+
+def test_library_audit_matches_the_independent_attacker():
+    result = suppress(COUNTRY_SEX)
+    ours = disclosure.audit(COUNTRY_SEX, result.values)
+    theirs = attack(result.values)
+    assert set(ours) == set(theirs)
+    for key in ours:
+        assert ours[key] == pytest.approx(theirs[key])
+
+
+@st.composite
+def tables(draw):
+    ndim = draw(st.sampled_from([2, 3]))
+    shape = tuple(draw(st.integers(2, 4 if ndim == 2 else 3)) for _ in range(ndim))
+    size = int(np.prod(shape))
+    # Mostly small counts, so that there is work for secondary suppression.
+    counts = draw(
+        st.lists(st.one_of(st.integers(0, 6), st.integers(5, 40)), min_size=size, max_size=size)
+    )
+    return grid(shape, counts)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=tables(), threshold=st.sampled_from([3, 5]))
+def test_random_tables_cannot_be_recovered(table, threshold):
+    for method in ("milp", "hypercube"):
+        result = suppress(table, threshold=threshold, method=method)
+        assert_consistent(table, result)
+        assert_protected(table, result)
