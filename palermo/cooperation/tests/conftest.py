@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
+from palermo.cooperation.models import Node
 from palermo.core.choices import OrganisationKind, Role
-from palermo.core.models import User
+from palermo.core.models import Country, Organisation, User
+
+from .helpers import make_peer
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +40,18 @@ def outsider(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def ngo(make_user: Callable[..., User]) -> User:
     return make_user(Role.CASE_WORKER, org="Shelter NGO", country="NGA", kind=OrganisationKind.NGO)
+
+
+@pytest.fixture
+def bravo() -> Node:
+    node = make_peer("bravo")
+    node.country = Country.objects.get(iso3="ZAF")
+    node.save()
+    return node
+
+
+@pytest.fixture
+def saps() -> Organisation:
+    return Organisation.objects.create(
+        name="South African Police Service", kind=OrganisationKind.GOVERNMENT, country_id="ZAF"
+    )

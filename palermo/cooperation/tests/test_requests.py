@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -21,108 +20,20 @@ from palermo.cooperation.models import (
     Attachment,
     InboundMessage,
     Message,
-    OutboundMessage,
     Request,
     SharedCaseExtract,
     StatusChange,
 )
 from palermo.core.choices import OrganisationKind
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
-from palermo.core.models import AuditEntry, Country, Document, Organisation, Source
+from palermo.core.models import AuditEntry, Document, Organisation, Source
 from palermo.registry.models import Instrument, TreatyAction
 
-from .helpers import make_peer, peer_event
+from .helpers import _draft, _incoming_payload, _outbox, _peer_message, _receive, peer_event
 
 pytestmark = pytest.mark.django_db
 
 RS = c.RequestStatus
-
-
-@pytest.fixture
-def bravo():
-    node = make_peer("bravo")
-    node.country = Country.objects.get(iso3="ZAF")
-    node.save()
-    return node
-
-
-@pytest.fixture
-def saps() -> Organisation:
-    return Organisation.objects.create(
-        name="South African Police Service", kind=OrganisationKind.GOVERNMENT, country_id="ZAF"
-    )
-
-
-def _draft(user, bravo, saps, **kw: Any) -> Request:
-    base: dict[str, Any] = {
-        "actor": user,
-        "type": c.RequestType.MLA,
-        "subject": "Bank records of a recruiter",
-        "node": bravo,
-        "requested_authority": saps.name,
-        "legal_basis": "untoc:art. 18",
-    }
-    base.update(kw)
-    return services.request_create(**base)
-
-
-def _outbox(kind: str | None = None) -> list[OutboundMessage]:
-    qs = OutboundMessage.objects.order_by("id")
-    return list(qs.filter(kind=kind) if kind else qs)
-
-
-def _incoming_payload(**kw: Any) -> dict[str, Any]:
-    request: dict[str, Any] = {
-        "id": "6d7c6f3e-1f0e-4b7a-9a55-3c1d2f1a0b01",
-        "type": "extradition",
-        "subject": "Surrender of a suspect",
-        "description": "Wanted for trafficking in persons.",
-        "urgency": "urgent",
-        "due_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
-        "requester_reference": "EXTRADITION-2026-AAAA0001",
-        "requesting_authority": {"name": "South African Police Service"},
-        "requested_authority": {"name": "Nigeria Police Force"},
-        "requesting_country": "ZAF",
-        "requested_country": "NGA",
-        "legal_basis": {"kind": "instrument", "instrument": "untoc", "article": "art. 16"},
-        "sent_at": timezone.now().isoformat(),
-    }
-    request.update(kw)
-    return {"request": request}
-
-
-def _receive(client: Client, **kw: Any) -> Request:
-    payload = _incoming_payload(**kw)
-    resp = peer_event(client, envelopes.KIND_CREATE, payload["request"]["id"], 1, payload)
-    assert resp.status_code == 200, resp.content
-    return Request.objects.get(pk=payload["request"]["id"])
-
-
-def _peer_message(request_id: str, seq: int, client: Client, **kw: Any) -> Any:
-    content = kw.pop("content", b"%PDF-1.4 bank records")
-    message: dict[str, Any] = {
-        "id": kw.pop("id", "0b2e0c1a-5d7e-4f33-8a61-7a0f1e2d3c40"),
-        "author": "Detective Dlamini, South African Police Service",
-        "body": "Records attached.",
-        "source_reliability": "B",
-        "information_assessment": "2",
-        "handling_codes": kw.pop("codes", []),
-        "created_at": timezone.now().isoformat(),
-        "attachments": [
-            {
-                "id": "3f1d2c3b-4a5b-4c6d-8e7f-8091a2b3c4d5",
-                "filename": "records.pdf",
-                "content_type": "application/pdf",
-                "size": len(content),
-                "sha256": files.sha256(content),
-                "content_b64": base64.b64encode(content).decode(),
-            }
-        ]
-        if content
-        else [],
-    }
-    message.update(kw)
-    return peer_event(client, envelopes.KIND_MESSAGE, request_id, seq, {"message": message})
 
 
 # --- legal basis from the registry -----------------------------------------------------------
