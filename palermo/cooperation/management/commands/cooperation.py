@@ -1,17 +1,82 @@
-"""`palermo cooperation deliver [--loop]`: send the outbox until acknowledged."""
+"""`palermo cooperation ...`: node-to-node requests from the command line.
+
+deliver [--loop]            send the outbox until acknowledged (run as a service)
+send --to-node NAME --type TYPE --subject TEXT [...] --as USER
+list [--format table|json|csv] [--as USER]
+transition REQUEST STATUS [--note TEXT] [--ground CODE] --as USER
+message REQUEST [--body TEXT] [--attach FILE ...] [--handling CODE ...] --as USER
+forward MESSAGE --to-request REQUEST --as USER
+export REQUEST [--purpose record|court] [--output FILE] --as USER
+remind [--enqueue]          remind other nodes of overdue requests
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import mimetypes
 import time
+from pathlib import Path
 from typing import Any
 
-from palermo.cooperation import services
-from palermo.core.management.base import PalermoCommand
+from django.core.management.base import CommandError
+
+from palermo.cooperation import access, choices, selectors, services
+from palermo.cooperation.models import Request
+from palermo.cooperation.tasks import send_reminders
+from palermo.core.management.base import PalermoCommand, render_rows
+from palermo.core.models import User
+
+LIST_COLUMNS = [
+    "reference",
+    "direction",
+    "type",
+    "status",
+    "urgency",
+    "due_date",
+    "node",
+    "requesting_country",
+    "requested_country",
+    "requested_authority",
+    "legal_basis",
+    "subject",
+    "id",
+]
+
+
+def _as_user(name: str | None, what: str) -> User:
+    if not name:
+        raise CommandError(
+            "Say who {} with --as USER (an investigator/prosecutor or national "
+            "coordinator).".format(what)
+        )
+    user = User.objects.filter(username=name).first()
+    if user is None:
+        raise CommandError("No user named '{}'.".format(name))
+    return user
+
+
+def _row(r: Request) -> dict[str, Any]:
+    return {
+        "reference": r.local_reference,
+        "direction": r.direction,
+        "type": r.type,
+        "status": r.status,
+        "urgency": r.urgency,
+        "due_date": r.due_date.isoformat() if r.due_date else "",
+        "node": r.node.name if r.node else "",
+        "requesting_country": r.requesting_country_id or "",
+        "requested_country": r.requested_country_id or "",
+        "requested_authority": r.requested_authority_name,
+        "legal_basis": services.legal_basis_label(r),
+        "subject": r.subject,
+        "id": str(r.pk),
+    }
 
 
 class Command(PalermoCommand):
-    help = "Node-to-node cooperation: deliver the outbox (signed, retried with back-off)."
+    help = "Node-to-node cooperation: requests, messages, the outbox, reminders."
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
@@ -20,7 +85,70 @@ class Command(PalermoCommand):
         deliver.add_argument("--interval", type=float, default=1.0, help="seconds between runs")
         deliver.add_argument("--limit", type=int, default=500, help="messages per run")
 
+        send = sub.add_parser("send", help="create a request and send it to a node")
+        send.add_argument("--to-node", required=True, help="the node it goes to")
+        send.add_argument("--type", required=True, choices=choices.RequestType.values)
+        send.add_argument("--subject", required=True)
+        send.add_argument(
+            "--to-authority",
+            help="requested authority: organisation name, directory entry id or reference key",
+        )
+        send.add_argument("--to-country", help="requested state (ISO alpha-3), if not the node's")
+        send.add_argument("--description", default="")
+        send.add_argument("--urgency", choices=choices.Urgency.values, default="normal")
+        send.add_argument("--due", type=dt.date.fromisoformat, help="due date, YYYY-MM-DD")
+        send.add_argument(
+            "--legal-basis",
+            default=services.SUGGESTED,
+            help="instrument slug[:article] (untoc:art. 18), bilateral:TEXT, reciprocity, or "
+            "suggested (default: the first instrument both states are bound by)",
+        )
+        send.add_argument("--as", dest="as_user", help="username of the sender")
+
+        ls = sub.add_parser("list", help="list requests")
+        ls.add_argument("--format", choices=["table", "json", "csv"], default="table")
+        ls.add_argument("--as", dest="as_user", help="only what this user sees (default: all)")
+        ls.add_argument("--direction", choices=choices.Direction.values, default="")
+        ls.add_argument("--status", choices=choices.RequestStatus.values, default="")
+        ls.add_argument("--type", choices=choices.RequestType.values, default="")
+
+        tr = sub.add_parser("transition", help="move a request on (accept, refuse, close ...)")
+        tr.add_argument("request", help="uuid or either side's reference")
+        tr.add_argument("status", choices=choices.RequestStatus.values)
+        tr.add_argument("--note", default="", help="a note; for a refusal the grounds in full")
+        tr.add_argument("--ground", default="", choices=["", *choices.RefusalGround.values])
+        tr.add_argument("--as", dest="as_user")
+
+        msg = sub.add_parser("message", help="post a message (with files) on a request")
+        msg.add_argument("request")
+        msg.add_argument("--body", default="")
+        msg.add_argument("--attach", action="append", default=[], type=Path, help="a file")
+        msg.add_argument("--reliability", default="X", choices=choices.SourceReliability.values)
+        msg.add_argument("--assessment", default="4", choices=choices.InformationAssessment.values)
+        msg.add_argument(
+            "--handling", action="append", default=[], choices=choices.HandlingCode.values
+        )
+        msg.add_argument("--as", dest="as_user")
+
+        fw = sub.add_parser("forward", help="forward a received message to another request")
+        fw.add_argument("message", help="message uuid")
+        fw.add_argument("--to-request", required=True)
+        fw.add_argument("--note", default="")
+        fw.add_argument("--as", dest="as_user")
+
+        ex = sub.add_parser("export", help="export a request and its thread as JSON")
+        ex.add_argument("request")
+        ex.add_argument("--purpose", choices=sorted(services.EXPORT_PURPOSES), default="record")
+        ex.add_argument("--output", type=Path, help="file to write (default: standard output)")
+        ex.add_argument("--as", dest="as_user")
+
+        rm = sub.add_parser("remind", help="remind other nodes of overdue requests")
+        rm.add_argument("--enqueue", action="store_true", help="hand the run to the task worker")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, "do_" + options["sub"])(options)
+
+    def do_deliver(self, options: dict[str, Any]) -> None:
         while True:
             report = services.outbox_deliver(limit=options["limit"])
             if report.sent or not options["loop"]:
@@ -34,3 +162,112 @@ class Command(PalermoCommand):
             if report.sent == report.acknowledged and report.sent >= options["limit"]:
                 continue
             time.sleep(options["interval"])
+
+    def do_send(self, o: dict[str, Any]) -> None:
+        user = _as_user(o["as_user"], "sends the request")
+        request = services.request_create(
+            actor=user,
+            type=o["type"],
+            subject=o["subject"],
+            description=o["description"],
+            node=o["to_node"],
+            requested_authority=o["to_authority"],
+            requested_country=o["to_country"],
+            urgency=o["urgency"],
+            due_date=o["due"],
+            legal_basis=o["legal_basis"],
+        )
+        request = services.request_send(actor=user, request=request)
+        self.stdout.write(
+            "Sent {} ({}) to {}: {} ({}), legal basis {}.".format(
+                request.requester_reference,
+                request.pk,
+                o["to_node"],
+                request.type,
+                request.urgency,
+                services.legal_basis_label(request),
+            )
+        )
+
+    def do_list(self, o: dict[str, Any]) -> None:
+        if o["as_user"]:
+            qs = selectors.request_list(
+                user=_as_user(o["as_user"], "lists"),
+                direction=o["direction"],
+                status=o["status"],
+                type=o["type"],
+            )
+        else:  # the operator of this node: every request, as on the admin's server
+            qs = Request.objects.select_related(*selectors.LIST_RELATED).order_by("-created_at")
+            for name in ("direction", "status", "type"):
+                if o[name]:
+                    qs = qs.filter(**{name: o[name]})
+        self.stdout.write(render_rows([_row(r) for r in qs], LIST_COLUMNS, o["format"]))
+
+    def do_transition(self, o: dict[str, Any]) -> None:
+        user = _as_user(o["as_user"], "moves the request on")
+        request = services.request_transition(
+            actor=user,
+            request=access.request_get(user, o["request"]),
+            to_status=o["status"],
+            note=o["note"],
+            refusal_ground=o["ground"],
+        )
+        self.stdout.write("{} is now {}.".format(request.local_reference, request.status))
+
+    def do_message(self, o: dict[str, Any]) -> None:
+        user = _as_user(o["as_user"], "writes")
+        attachments = []
+        for path in o["attach"]:
+            if not path.is_file():
+                raise CommandError("No file {}.".format(path))
+            attachments.append(
+                services.NewAttachment(
+                    path.name,
+                    mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+                    path.read_bytes(),
+                )
+            )
+        message = services.message_post(
+            actor=user,
+            request=access.request_get(user, o["request"]),
+            body=o["body"],
+            attachments=attachments,
+            source_reliability=o["reliability"],
+            information_assessment=o["assessment"],
+            handling_codes=o["handling"],
+        )
+        self.stdout.write(
+            "Message {} ({}) with {} attachment(s).".format(
+                message.pk, message.handling_label, len(attachments)
+            )
+        )
+
+    def do_forward(self, o: dict[str, Any]) -> None:
+        user = _as_user(o["as_user"], "forwards")
+        message = services.message_forward(
+            actor=user,
+            message=access.message_get(user, o["message"]),
+            to_request=access.request_get(user, o["to_request"]),
+            note=o["note"],
+        )
+        self.stdout.write("Forwarded as message {}.".format(message.pk))
+
+    def do_export(self, o: dict[str, Any]) -> None:
+        user = _as_user(o["as_user"], "exports")
+        bundle = services.request_export(
+            actor=user, request=access.request_get(user, o["request"]), purpose=o["purpose"]
+        )
+        text = json.dumps(bundle, ensure_ascii=False, indent=2)
+        if o["output"]:
+            o["output"].write_text(text + "\n", encoding="utf-8")
+            self.stdout.write("Wrote {}.".format(o["output"]))
+        else:
+            self.stdout.write(text)
+
+    def do_remind(self, o: dict[str, Any]) -> None:
+        if o["enqueue"]:
+            result = send_reminders.enqueue()
+            self.stdout.write("enqueued reminders run {}".format(result.id))
+            return
+        self.stdout.write("sent {} reminder(s)".format(services.reminders_send()))

@@ -21,6 +21,7 @@ class Command(PalermoCommand):
         add.add_argument("name")
         add.add_argument("url", help="base URL, e.g. https://palermo.example.org")
         add.add_argument("--key", required=True, help="its public key (`palermo node key` there)")
+        add.add_argument("--country", help="the state whose authorities work on it (ISO alpha-3)")
         add.add_argument("--as", dest="as_user", help="username of the administrator")
         ls = sub.add_parser("list", help="list peer nodes")
         ls.add_argument("--format", choices=["table", "json", "csv"], default="table")
@@ -36,7 +37,11 @@ class Command(PalermoCommand):
                 if actor is None:
                     raise CommandError("No user named '{}'.".format(options["as_user"]))
             node = services.node_add(
-                name=options["name"], url=options["url"], public_key=options["key"], actor=actor
+                name=options["name"],
+                url=options["url"],
+                public_key=options["key"],
+                actor=actor,
+                country=options["country"],
             )
             self.stdout.write("Added node {} ({}).".format(node.name, node.url))
         elif sub == "list":
@@ -46,11 +51,12 @@ class Command(PalermoCommand):
                     "url": n.url,
                     "public_key": n.public_key,
                     "active": n.active,
+                    "country": n.country_id or "",
                     "created_at": n.created_at.isoformat(timespec="seconds"),
                 }
                 for n in selectors.node_list()
             ]
-            columns = ["name", "url", "public_key", "active", "created_at"]
+            columns = ["name", "url", "public_key", "country", "active", "created_at"]
             self.stdout.write(render_rows(rows, columns, options["format"]))
         elif sub == "ping":
             node = services.node_get(name=options["name"])
