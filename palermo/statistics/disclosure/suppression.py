@@ -40,7 +40,9 @@ attacker of Tau-Argus's audit: integrality of counts is not used, as is usual.)
   engine with HiGHS for Linux x86_64/aarch64, so it runs here once installed; it is not yet a
   dependency of Palermo.)
 - ``method="auto"`` (default): the MILP for tables of up to ``MILP_MAX_CELLS`` published cells,
-  falling back to the hypercube method when the MILP is too big, fails or runs out of time.
+  falling back to the hypercube method when the MILP is too big or fails. When the MILP runs
+  out of time (``MILP_TIME_LIMIT``) after choosing a pattern, that last pattern is completed
+  by the repair (attacker LP and cuts, adding the cheapest cells) instead.
 
 **Information loss** (``SuppressionResult.information_loss``) is the share of the published
 mass that is withheld: the sum of the counts of all suppressed cells (interior and totals)
@@ -54,6 +56,7 @@ import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -66,7 +69,7 @@ BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
 METHODS = ("auto", "milp", "hypercube", "tauargus")
-MILP_MAX_CELLS = 20_000
+MILP_MAX_CELLS = 5_000
 """Tables with more published cells go straight to the hypercube method under "auto"."""
 MILP_TIME_LIMIT = 60.0
 """Seconds the MILP loop may take in total before "auto" falls back to the hypercube."""
@@ -118,22 +121,36 @@ def suppress(table: Table, *, threshold: int = 5, method: str = "auto") -> Suppr
         if mask is None:
             method = "auto"
     if mask is None and method in ("auto", "milp"):
-        if method == "auto" and layout.size > MILP_MAX_CELLS:
-            notes.append(
-                "MILP not tried: {} cells is more than {}".format(layout.size, MILP_MAX_CELLS)
-            )
-        else:
-            try:
-                mask = _milp(layout, primary, threshold, time_limit=MILP_TIME_LIMIT)
-                used = "milp"
-            except _MilpGaveUpError as exc:
-                if method == "milp":
-                    raise RuntimeError("MILP suppression failed: {}".format(exc)) from exc
-                notes.append("MILP gave up ({}); hypercube used".format(exc))
+        mask = _try_milp(layout, primary, threshold, method, notes)
+        if mask is not None:
+            used = "milp"
     if mask is None:
         mask = _hypercube(layout, primary, threshold)
         used = "hypercube"
     return _result(layout, primary, mask, used, threshold, tuple(notes))
+
+
+def _try_milp(
+    layout: Layout, primary: BoolArray, threshold: int, method: str, notes: list[str]
+) -> BoolArray | None:
+    """The MILP's pattern, or None when "auto" should use the hypercube method instead."""
+    if method == "auto" and layout.size > MILP_MAX_CELLS:
+        notes.append("MILP not tried: {} cells is more than {}".format(layout.size, MILP_MAX_CELLS))
+        return None
+    try:
+        return _milp(layout, primary, threshold, time_limit=MILP_TIME_LIMIT)
+    except _MilpGaveUpError as exc:
+        if exc.mask is not None:
+            # The master's last pattern, completed by the attacker-LP repair: usually far
+            # cheaper than starting again with hypercubes.
+            notes.append(
+                "MILP stopped ({}); its last pattern was completed by the repair".format(exc)
+            )
+            return _repair(layout, exc.mask, primary, threshold)
+        if method == "milp":
+            raise RuntimeError("MILP suppression failed: {}".format(exc)) from exc
+        notes.append("MILP gave up ({}); hypercube used".format(exc))
+        return None
 
 
 def _tauargus(
@@ -227,6 +244,7 @@ class _Attacker:
 
     def __init__(self, layout: Layout, mask: BoolArray, *, big: float | None) -> None:
         self.layout = layout
+        self.mask = mask
         self.big = big
         self.cells = np.flatnonzero(mask)
         sub = layout.relations[:, self.cells].tocsr()
@@ -238,6 +256,19 @@ class _Attacker:
         self.row_label = labels[:n_rows]
         self.cell_label = labels[n_rows : n_rows + n_cells]
         self.position = {int(c): i for i, c in enumerate(self.cells)}
+        self._groups: dict[int, _Group] = {}
+
+    def protected(self, cell: int, sense: int, need: float, cache: dict[bytes, float]) -> bool:
+        """Whether ``cell`` can move by ``need`` in direction ``sense`` (the LP, cached by the
+        cell's group of suppressed cells, which determines the LP)."""
+        if need <= 0:
+            return True
+        i = self.position[cell]
+        group = self.cells[self.cell_label == self.cell_label[i]]
+        key = np.array([cell, sense], dtype=np.int64).tobytes() + group.tobytes()
+        if key not in cache:
+            cache[key] = self.move(cell, sense)[0]
+        return cache[key] >= need - _TOL
 
     def move(self, cell: int, sense: int) -> tuple[float, FloatArray | None]:
         """The largest change of ``cell`` in direction ``sense`` (+1 up, -1 down) and the
@@ -249,21 +280,94 @@ class _Attacker:
         a = self.layout.values[self.cells[cols]].astype(np.float64)
         if rows.size == 0:  # linked to nothing: only non-negativity bounds it
             return (np.inf if sense > 0 else float(self.layout.values[cell])), None
-        matrix = self.matrix[rows][:, cols]
-        c = np.zeros(cols.size)
-        c[int(np.searchsorted(cols, i))] = -float(sense)
         upper = np.full(cols.size, np.inf) if self.big is None else np.full(cols.size, self.big)
-        bounds = np.stack([-a, upper], axis=1)
+        label = int(label)
+        if label not in self._groups:
+            self._groups[label] = _Group(self.matrix[rows][:, cols].tocsc(), -a, upper)
+        moved, row_duals = self._groups[label].maximise(int(np.searchsorted(cols, i)), sense)
+        if row_duals is None:
+            return moved, None
+        duals = np.zeros(self.layout.relations.shape[0])
+        duals[self.rows[rows]] = row_duals
+        return moved, duals
+
+
+class _Group:
+    """The attacker LP over one group of linked suppressed cells: ``max sense*z_i`` subject
+    to ``A z = 0`` and bounds. One HiGHS model is kept and only the objective changes between
+    cells, so each solve starts from the previous basis (scipy's bundled HiGHS bindings; plain
+    ``scipy.optimize.linprog`` when those are not available)."""
+
+    def __init__(self, matrix: sparse.csc_matrix, lower: FloatArray, upper: FloatArray) -> None:
+        self.matrix = matrix
+        self.lower = lower
+        self.upper = upper
+        self.highs: Any = None
+        self.core: Any = None
+        self.last = -1
+        try:
+            from scipy.optimize._highspy import _core  # type: ignore[import-untyped]  # noqa: PLC0415
+        except ImportError:  # another scipy: use linprog
+            return
+        n_rows, n_cols = matrix.shape
+        lp = _core.HighsLp()
+        lp.num_col_ = n_cols
+        lp.num_row_ = n_rows
+        lp.col_cost_ = np.zeros(n_cols)
+        lp.col_lower_ = lower
+        lp.col_upper_ = np.where(np.isinf(upper), _core.kHighsInf, upper)
+        lp.row_lower_ = np.zeros(n_rows)
+        lp.row_upper_ = np.zeros(n_rows)
+        lp.a_matrix_.format_ = _core.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_ = n_cols
+        lp.a_matrix_.num_row_ = n_rows
+        lp.a_matrix_.start_ = matrix.indptr
+        lp.a_matrix_.index_ = matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        highs = _core._Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("presolve", "off")
+        # Primal simplex: the previous optimum stays primal feasible when only the objective
+        # changes, so it restarts from there (about 20 iterations instead of hundreds).
+        highs.setOptionValue("simplex_strategy", 4)
+        highs.passModel(lp)
+        self.highs, self.core = highs, _core
+
+    def maximise(self, col: int, sense: int) -> tuple[float, FloatArray | None]:
+        if self.highs is None:
+            return self._linprog(col, sense)
+        highs, core = self.highs, self.core
+        if self.last >= 0:
+            highs.changeColCost(self.last, 0.0)
+        highs.changeColCost(col, -float(sense))
+        self.last = col
+        highs.run()
+        status = highs.getModelStatus()
+        if status in (
+            core.HighsModelStatus.kUnbounded,
+            core.HighsModelStatus.kUnboundedOrInfeasible,
+        ):
+            return np.inf, None
+        if status != core.HighsModelStatus.kOptimal:
+            return self._linprog(col, sense)
+        row_duals = np.asarray(highs.getSolution().row_dual, dtype=np.float64)
+        return -float(highs.getInfo().objective_function_value), row_duals
+
+    def _linprog(self, col: int, sense: int) -> tuple[float, FloatArray | None]:
+        c = np.zeros(self.matrix.shape[1])
+        c[col] = -float(sense)
         res = optimize.linprog(
-            c, A_eq=matrix, b_eq=np.zeros(rows.size), bounds=bounds, method="highs"
+            c,
+            A_eq=self.matrix,
+            b_eq=np.zeros(self.matrix.shape[0]),
+            bounds=np.stack([self.lower, self.upper], axis=1),
+            method="highs",
         )
         if res.status == 3:  # unbounded
             return np.inf, None
         if res.status != 0:
             raise RuntimeError("attacker LP failed: {}".format(res.message))
-        duals = np.zeros(self.layout.relations.shape[0])
-        duals[self.rows[rows]] = res.eqlin.marginals
-        return float(-res.fun), duals
+        return float(-res.fun), np.asarray(res.eqlin.marginals, dtype=np.float64)
 
 
 def _cut(
@@ -286,21 +390,67 @@ def _cut(
 
 
 class _MilpGaveUpError(Exception):
-    pass
+    def __init__(self, message: str, mask: BoolArray | None = None) -> None:
+        super().__init__(message)
+        self.mask = mask  # the last pattern the master chose, if any
 
 
-def _milp(
-    layout: Layout, primary: BoolArray, threshold: int, *, time_limit: float, max_rounds: int = 200
-) -> BoolArray:
-    deadline = time.monotonic() + time_limit
+def _relation_cuts(
+    layout: Layout, cells: npt.NDArray[np.int64], lower: FloatArray, upper: FloatArray
+) -> tuple[list[sparse.csr_matrix], list[float]]:
+    """The capacity cuts of each single relation through each primary cell.
+
+    One relation alone already limits the cell: to go up by ``need``, a part must be balanced
+    by its suppressed total (unbounded) or by other suppressed parts going down (each by at most
+    its count); to go down, by the total going down or other parts going up; for a total cell,
+    by its parts. Every safe pattern satisfies these (the attacker who knows all relations can
+    do no worse than one who knows one), so they are valid cuts that spare many LP rounds.
+    """
+    values = layout.values.astype(np.float64)
+    rows: list[sparse.csr_matrix] = []
+    rhs: list[float] = []
+    grid = layout.grid
+    for cell in cells.tolist():
+        position = np.unravel_index(cell, layout.shape)
+        for axis in range(layout.ndim):
+            line = np.moveaxis(grid, axis, -1)[
+                tuple(int(p) for i, p in enumerate(position) if i != axis)
+            ]
+            total, parts = int(line[-1]), line[:-1]
+            is_total = cell == total
+            others = parts[parts != cell]
+            for going_up, need, part_cap, total_cap in (
+                # (direction, need, what each other part brings, what the total brings)
+                (True, upper[cell], values[others], np.inf),  # up: others down or total up
+                (False, lower[cell], np.full(others.size, np.inf), values[total]),  # down
+            ):
+                if need <= 0:
+                    continue
+                coef = np.zeros(layout.size)
+                if is_total:
+                    # A total moves with its parts: up by any part going up (unbounded), down
+                    # by parts going down (each by at most its count).
+                    caps = np.full(parts.size, np.inf) if going_up else values[parts]
+                    coef[parts] = np.minimum(caps, need)
+                else:
+                    coef[others] = np.minimum(part_cap, need)
+                    coef[total] = min(total_cap, need)
+                coef[cell] = 0.0
+                rows.append(sparse.csr_matrix(coef))
+                rhs.append(float(need))
+    return rows, rhs
+
+
+def _master(
+    layout: Layout, primary: BoolArray
+) -> tuple[sparse.csr_matrix, FloatArray, FloatArray, optimize.Bounds]:
+    """The master problem without cuts: variables x (one per cell, binary) then y (one per
+    relation, continuous in [0, 1]); line constraints y_e >= x_c for every member c of
+    relation e and sum_c x_c >= 2 y_e (a relation with a suppressed cell has at least two);
+    cost of a cell = its count + 1; primary cells fixed to 1."""
     n = layout.size
-    lower, upper = _levels(layout, threshold)
-    big = float(layout.values.max()) + threshold
     relations = layout.relations.tocoo()
     n_rel = relations.shape[0]
-    # Variables: x (one per cell, binary) then y (one per relation, continuous in [0, 1]).
-    # Line constraints: y_e >= x_c for every member c of relation e, and sum_c x_c >= 2 y_e:
-    # a relation with a suppressed cell has at least two.
     k = relations.nnz
     link = sparse.coo_matrix(
         (
@@ -326,51 +476,63 @@ def _milp(
     cost = np.concatenate([layout.values.astype(np.float64) + 1.0, np.zeros(n_rel)])
     integrality = np.concatenate([np.ones(n), np.zeros(n_rel)])
     lb = np.concatenate([primary.astype(np.float64), np.zeros(n_rel)])
-    bounds = optimize.Bounds(lb, np.ones(n + n_rel))
-    cut_rows: list[FloatArray] = []
-    cut_rhs: list[float] = []
+    return base, cost, integrality, optimize.Bounds(lb, np.ones(n + n_rel))
+
+
+def _milp(
+    layout: Layout, primary: BoolArray, threshold: int, *, time_limit: float, max_rounds: int = 200
+) -> BoolArray:
+    deadline = time.monotonic() + time_limit
+    n = layout.size
+    lower, upper = _levels(layout, threshold)
+    big = float(layout.values.max()) + threshold
+    base, cost, integrality, bounds = _master(layout, primary)
+    n_rel = cost.size - n
     cells = np.flatnonzero(primary)
+    cut_rows, cut_rhs = _relation_cuts(layout, cells, lower, upper)
+    cuts_per_round = max(20, cells.size // 10)
+    cache: dict[bytes, float] = {}
+    last: BoolArray | None = None
     for _ in range(max_rounds):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise _MilpGaveUpError("time limit of {:.0f} s".format(time_limit))
-        constraints = [optimize.LinearConstraint(base, 0.0, np.inf)]
-        if cut_rows:
-            cuts = sparse.csr_matrix(np.vstack(cut_rows))
-            cuts = sparse.hstack([cuts, sparse.csr_matrix((len(cut_rows), n_rel))]).tocsr()
-            constraints.append(optimize.LinearConstraint(cuts, np.array(cut_rhs), np.inf))
+            raise _MilpGaveUpError("time limit of {:.0f} s".format(time_limit), last)
+        cuts = sparse.vstack(cut_rows).tocsr()
+        cuts = sparse.hstack([cuts, sparse.csr_matrix((len(cut_rows), n_rel))]).tocsr()
         res = optimize.milp(
             cost,
             integrality=integrality,
             bounds=bounds,
-            constraints=constraints,
+            constraints=[
+                optimize.LinearConstraint(base, 0.0, np.inf),
+                optimize.LinearConstraint(cuts, np.array(cut_rhs), np.inf),
+            ],
             options={"time_limit": remaining, "disp": False, "mip_rel_gap": 1e-4},
         )
         if res.x is None:
-            raise _MilpGaveUpError(str(res.message))
+            raise _MilpGaveUpError(str(res.message), last)
         mask: BoolArray = np.asarray(res.x[:n] > 0.5, dtype=bool)
+        last = mask
         attacker = _Attacker(layout, mask, big=big)
         new = 0
         for cell in cells.tolist():
+            if new >= cuts_per_round:  # lazy: re-solve the master before checking the rest
+                break
             for sense, need in ((+1, upper[cell]), (-1, lower[cell])):
-                if need <= 0:
+                if attacker.protected(cell, sense, need, cache):
                     continue
-                moved, duals = attacker.move(cell, sense)
-                if moved >= need - _TOL:
-                    continue
+                _, duals = attacker.move(cell, sense)
                 if duals is None:
-                    raise _MilpGaveUpError("no dual values for a cut")
+                    raise _MilpGaveUpError("no dual values for a cut", last)
                 coef = _cut(layout, cell, sense, duals, big, need)
                 if coef[mask].sum() >= need - _TOL:  # numerically not a cut: forbid this pattern
                     coef = np.where(mask, 0.0, need)
-                cut_rows.append(coef)
+                cut_rows.append(sparse.csr_matrix(coef))
                 cut_rhs.append(need)
                 new += 1
         if not new:
             return mask
-        if time.monotonic() > deadline:
-            raise _MilpGaveUpError("time limit of {:.0f} s".format(time_limit))
-    raise _MilpGaveUpError("no safe pattern after {} rounds".format(max_rounds))
+    raise _MilpGaveUpError("no safe pattern after {} rounds".format(max_rounds), last)
 
 
 # --- hypercube fallback -------------------------------------------------------------------------
@@ -437,13 +599,7 @@ def _best_cube(
     total_index: npt.NDArray[np.intp],
 ) -> npt.NDArray[np.int64] | None:
     partners = np.array(list(itertools.product(*candidates)), dtype=np.int64)  # (C, n)
-    # Corner positions: (C, 2^n, n)
-    corners = np.where(bits[None, :, :], partners[:, None, :], position[None, None, :])
-    flat = np.ravel_multi_index(tuple(np.moveaxis(corners, -1, 0)), layout.shape)  # (C, 2^n)
-    # A step between two interior codes flips the sign of the change; a step to or from the
-    # total keeps it (total = sum of parts).
-    flips = (partners != total_index) & (position != total_index)  # (C, n)
-    sign_odd = (bits[None, :, :] & flips[:, None, :]).sum(axis=2) % 2 == 1  # (C, 2^n)
+    flat, sign_odd = _corners(layout, position, partners, bits, total_index)
     vals = layout.values[flat].astype(np.float64)
     same = ~sign_odd
     same[:, 0] = False  # the cell itself
@@ -456,6 +612,25 @@ def _best_cube(
     cost[~feasible] = np.inf
     best: npt.NDArray[np.int64] = flat[int(np.argmin(cost))]
     return best
+
+
+def _corners(
+    layout: Layout,
+    position: npt.NDArray[np.intp],
+    partners: npt.NDArray[np.int64],
+    bits: BoolArray,
+    total_index: npt.NDArray[np.intp],
+) -> tuple[npt.NDArray[np.int64], BoolArray]:
+    """The cells of each hypercube (one partner code per dimension; shape (C, 2^n)) and
+    whether each corner changes opposite to the cell itself."""
+    # Corner positions: (C, 2^n, n)
+    corners = np.where(bits[None, :, :], partners[:, None, :], position[None, None, :])
+    flat = np.ravel_multi_index(tuple(np.moveaxis(corners, -1, 0)), layout.shape)  # (C, 2^n)
+    # A step between two interior codes flips the sign of the change; a step to or from the
+    # total keeps it (total = sum of parts).
+    flips = (partners != total_index) & (position != total_index)  # (C, n)
+    sign_odd: BoolArray = (bits[None, :, :] & flips[:, None, :]).sum(axis=2) % 2 == 1
+    return np.asarray(flat, dtype=np.int64), sign_odd
 
 
 def _repair(
@@ -474,12 +649,13 @@ def _repair(
     mask = mask | primary
     todo = list(np.flatnonzero(primary)) if cells is None else list(cells)
     cost = layout.values.astype(np.float64) + 1.0
+    cache: dict[bytes, float] = {}
     for _ in range(max_rounds):
         attacker = _Attacker(layout, mask, big=big)
         changed = False
         for cell in todo:
             for sense, need in ((+1, upper[cell]), (-1, lower[cell])):
-                if need <= 0:
+                if attacker.protected(int(cell), sense, need, cache):
                     continue
                 moved, duals = attacker.move(int(cell), sense)
                 if moved >= need - _TOL:
@@ -490,6 +666,8 @@ def _repair(
                 have = float(coef[mask].sum())
                 free = np.flatnonzero(~mask & (coef > _TOL))
                 if free.size == 0:
+                    if changed:  # the LP saw the pattern before this round's additions
+                        continue
                     raise RuntimeError("a suppression pattern cannot be repaired")
                 added = 0
                 for extra in free[np.argsort(cost[free] / coef[free], kind="stable")]:

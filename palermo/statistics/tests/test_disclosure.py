@@ -19,6 +19,7 @@ from scipy.optimize import linprog  # type: ignore[import-untyped]
 from palermo.statistics import disclosure
 from palermo.statistics.disclosure import TOTAL, Table, primary_cells, suppress, tauargus
 from palermo.statistics.disclosure import suppression as suppression_module
+from palermo.statistics.disclosure.tables import Layout
 
 
 def attack(values, cells=None):
@@ -304,3 +305,27 @@ def test_random_tables_cannot_be_recovered(table, threshold):
         result = suppress(table, threshold=threshold, method=method)
         assert_consistent(table, result)
         assert_protected(table, result)
+    # The repair alone, started from primary suppression only.
+    layout = Layout(table)
+    primary = suppression_module._primary_mask(layout, threshold)
+    mask = suppression_module._repair(layout, primary, primary, threshold)
+    repaired = suppression_module._result(layout, primary, mask, "repair", threshold, ())
+    assert_protected(table, repaired)
+
+
+def test_milp_stopped_with_a_pattern_is_repaired(monkeypatch):
+    """When the MILP stops after choosing an unsafe pattern (here: primary cells only), the
+    attacker-LP repair completes it until every primary cell is protected."""
+
+    def stopped(layout, primary, threshold, *, time_limit):
+        raise suppression_module._MilpGaveUpError("time limit of 60 s", primary.copy())
+
+    monkeypatch.setattr(suppression_module, "_milp", stopped)
+    rng = np.random.default_rng(3)
+    table = grid((5, 4, 3), rng.poisson(5, size=60).tolist())
+    result = suppress(table)
+    assert result.method == "milp"
+    assert "completed by the repair" in result.notes[0]
+    assert result.secondary
+    assert_consistent(table, result)
+    assert_protected(table, result)
