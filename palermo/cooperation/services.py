@@ -747,9 +747,15 @@ def _clean_request_fields(  # noqa: PLR0912, PLR0915 - one branch per field
         if node is not None and not node.active:
             raise ApplicationError("The node {} is not active.".format(node.name), "inactive_node")
         request.node = node
+    named_only = ""
     if requested_authority != "":
         if isinstance(requested_authority, str):
-            org, entry = authority_resolve(requested_authority)
+            try:
+                org, entry = authority_resolve(requested_authority)
+            except NotFoundError:
+                # An authority of the other state that this node does not know: it travels by
+                # name, and the other node resolves it (or its national coordinators assign it).
+                org, entry, named_only = None, None, requested_authority.strip()[:300]
             request.requested_organisation, request.requested_authority = org, entry
         else:
             request.requested_authority = requested_authority
@@ -777,6 +783,8 @@ def _clean_request_fields(  # noqa: PLR0912, PLR0915 - one branch per field
         request.requested_authority_name = _authority_label(
             request.requested_organisation, request.requested_authority
         )
+    elif named_only:
+        request.requested_authority_name = named_only
     if case != "":
         request.case = case if not isinstance(case, str) else None
 
@@ -942,7 +950,9 @@ def _request_payload(request: Request) -> dict[str, Any]:
                 else None,
             ),
             requested_authority=envelopes.AuthorityRef(
-                name=request.requested_organisation.name if request.requested_organisation else "",
+                name=request.requested_organisation.name
+                if request.requested_organisation
+                else request.requested_authority_name,
                 directory_ref=request.requested_authority.ref_key
                 if request.requested_authority
                 else None,
@@ -981,7 +991,7 @@ def request_send(
         problems.append("the node it goes to")
     elif not request.node.active:
         problems.append("an active node (node {} is inactive)".format(request.node.name))
-    if request.requested_organisation is None and request.requested_country_id is None:
+    if not request.requested_authority_name and request.requested_country_id is None:
         problems.append("the requested authority or state")
     if not request.legal_basis_kind:
         problems.append(

@@ -12,7 +12,7 @@ from palermo.cooperation.models import Node
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.models import Country, Organisation, User
 
-from .helpers import make_peer
+from .helpers import bravo_template, make_peer
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +55,9 @@ def saps() -> Organisation:
     return Organisation.objects.create(
         name="South African Police Service", kind=OrganisationKind.GOVERNMENT, country_id="ZAF"
     )
+
+
+@pytest.fixture(scope="session")
+def bravo_node(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A second node's data dir and public key, made once per test run (see helpers)."""
+    return bravo_template(tmp_path_factory.mktemp("bravo-template"))

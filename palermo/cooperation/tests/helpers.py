@@ -4,6 +4,19 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -147,3 +160,200 @@ def _peer_message(request_id: str, seq: int, client: Client, **kw: Any) -> Any:
     }
     message.update(kw)
     return peer_event(client, envelopes.KIND_MESSAGE, request_id, seq, {"message": message})
+
+
+# --- a second node as a real process -----------------------------------------------------------
+#
+# The other node ("bravo") is `palermo runserver` in a subprocess with its own data dir and
+# SQLite database. Its database is migrated once per test run (bravo_template) and copied for
+# each test. This test process is the first node; InboxPump makes its inbox reachable over
+# HTTP while every database write stays in the main thread (inside the test's transaction).
+
+PALERMO = str(Path(sys.executable).with_name("palermo"))
+BRAVO_PASSWORD = "Bravo-Node-Test-Password-1"  # noqa: S105 - a throwaway test node
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def node_env(data: Path, name: str = "bravo") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PALERMO_", "DATABASE_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="palermo.settings.test",
+        PALERMO_DATA_DIR=str(data),
+        DATABASE_URL="sqlite:///{}".format(data / "node.sqlite3"),
+        PALERMO_NODE_NAME=name,
+        PALERMO_ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    return env
+
+
+def node_run(env: dict[str, str], *args: str, stdin: str = "") -> str:
+    result = subprocess.run(  # noqa: S603 - our own console script
+        [PALERMO, *args],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=stdin,
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            "palermo {} failed ({}): {}{}".format(
+                " ".join(args), result.returncode, result.stdout, result.stderr
+            )
+        )
+    return result.stdout
+
+
+def node_start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """runserver for the second node; its log goes to server.log in its data dir."""
+    with open(Path(env["PALERMO_DATA_DIR"]) / "server.log", "ab") as log:
+        proc = subprocess.Popen(  # noqa: S603
+            [PALERMO, "runserver", "--noreload", "127.0.0.1:{}".format(port)],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    node_stop(proc)
+    raise AssertionError("the second node did not start")
+
+
+def node_spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    """A long-running palermo command of the second node (e.g. `cooperation deliver --loop`)."""
+    with open(Path(env["PALERMO_DATA_DIR"]) / "worker.log", "ab") as log:
+        return subprocess.Popen(  # noqa: S603
+            [PALERMO, *args], env=env, stdout=log, stderr=log, start_new_session=True
+        )
+
+
+def node_stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+BRAVO_AUTHORITY = "South African Police Service"
+
+
+def bravo_template(root: Path) -> tuple[Path, str]:
+    """A second node's data dir, made once per run and copied for each test: migrated, with
+    the countries, its key, and an investigator `brv` of the South African Police Service.
+    Returns the folder and the node's public key."""
+    env = node_env(root)
+    node_run(env, "migrate", "--no-input", "-v0")
+    node_run(
+        env, "shell", "-c", "from palermo.core.services import countries_load; countries_load()"
+    )
+    node_run(env, "org", "create", "--name", BRAVO_AUTHORITY, "--kind", "government",
+             "--country", "ZAF")  # fmt: skip
+    node_run(env, "user", "create", "brv", "--org", BRAVO_AUTHORITY, "--role", "investigator",
+             stdin=BRAVO_PASSWORD + "\n")  # fmt: skip
+    key = node_run(env, "node", "key").split("public key:")[1].strip()
+    return root, key
+
+
+def bravo_data_dir(template: Path, target: Path) -> Path:
+    """A fresh copy of the template node's data dir (database and keys)."""
+    shutil.copytree(template, target, ignore=shutil.ignore_patterns("*.log"))
+    return target
+
+
+class InboxPump:
+    """This test process's inbox on a real port: a thread receives the POSTs, the main thread
+    applies them with services.inbox_receive while it `serve`s (so all database work stays in
+    the main thread and inside the test's transaction, on SQLite and PostgreSQL alike)."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.Queue[tuple[bytes, dict[str, str], queue.Queue[Any]]] = queue.Queue()
+        pump = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if self.path != INBOX_PATH:
+                    self._reply(404, {}, b"{}")
+                    return
+                headers = {
+                    signing.NODE_HEADER: self.headers.get(signing.NODE_HEADER, ""),
+                    signing.SIGNATURE_HEADER: self.headers.get(signing.SIGNATURE_HEADER, ""),
+                }
+                box: queue.Queue[Any] = queue.Queue()
+                pump.jobs.put((body, headers, box))
+                try:
+                    status, reply_headers, reply = box.get(timeout=8)
+                except queue.Empty:
+                    status, reply_headers, reply = 503, {}, b'{"code": "busy"}'
+                self._reply(status, reply_headers, reply)
+
+            def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.handled = 0
+
+    @property
+    def url(self) -> str:
+        return "http://127.0.0.1:{}".format(self.server.server_address[1])
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handle_one(self, timeout: float) -> bool:
+        try:
+            body, headers, box = self.jobs.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        try:
+            reply = services.inbox_receive(body=body, headers=headers)
+            box.put((reply.status, reply.headers, reply.body))
+        except services.NodeRefusal as exc:
+            error = json.dumps({"detail": exc.detail, "code": exc.code}).encode()
+            box.put((exc.status, {}, error))
+        self.handled += 1
+        return True
+
+    def serve(self, until: Callable[[], bool], timeout: float = 90) -> None:
+        """Apply incoming messages until `until()` holds; fail after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not until():
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out waiting for the other node")
+            self._handle_one(0.1)
+
+    def run(self, env: dict[str, str], *args: str) -> str:
+        """A palermo command of the other node, serving this inbox meanwhile."""
+        proc = subprocess.Popen(  # noqa: S603
+            [PALERMO, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        while proc.poll() is None:
+            self._handle_one(0.05)
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise AssertionError("palermo {} failed: {}{}".format(" ".join(args), out, err))
+        return out
