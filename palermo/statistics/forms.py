@@ -1,0 +1,121 @@
+"""Forms of the statistics pages. They only parse what was typed; the services validate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from palermo.statistics.models import DataSet, Indicator
+from palermo.statistics.periods import PeriodError, parse_period
+
+UPLOAD_FORMATS = {"csv": "csv", "xlsx": "xlsx"}
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)  # noqa: S101 - a programming error otherwise
+    field.choices = choices
+
+
+def _indicator_choices() -> list[tuple[str, str]]:
+    return [(i.code, i.name) for i in Indicator.objects.order_by("position", "code")]
+
+
+def _dataset_choices(*, entry: bool = False) -> list[tuple[str, str]]:
+    qs = DataSet.objects.order_by("code")
+    if entry:  # figures a country enters itself come in data sets with validation rules
+        qs = qs.filter(rules__isnull=False).distinct()
+    return [(d.code, d.name) for d in qs]
+
+
+class AcrossForm(forms.Form):
+    """Which period (and data set) to compare countries in."""
+
+    period = forms.ChoiceField(label=_("Period"), required=False)
+    dataset = forms.ChoiceField(label=_("Data set"), required=False)
+
+    def __init__(self, *args: Any, periods: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "period", [(p, p) for p in periods])
+        _set_choices(self, "dataset", [("", _("All data sets")), *_dataset_choices()])
+
+
+class RouteForm(forms.Form):
+    """Which figures the routes are drawn from."""
+
+    indicator = forms.ChoiceField(label=_("Indicator"), initial="victims_detected")
+    year_from = forms.IntegerField(label=_("From year"), required=False, min_value=1900)
+    year_to = forms.IntegerField(label=_("To year"), required=False, max_value=2100)
+    dataset = forms.ChoiceField(label=_("Data set"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "indicator", _indicator_choices())
+        _set_choices(self, "dataset", [("", _("All data sets")), *_dataset_choices()])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("year_from"), data.get("year_to")
+        if first is not None and last is not None and first > last:
+            self.add_error("year_to", _("The last year comes before the first year."))
+        return data
+
+
+class CompletenessForm(forms.Form):
+    dataset = forms.ChoiceField(label=_("Data set"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "dataset", _dataset_choices())
+
+
+class EntryScopeForm(forms.Form):
+    """Which figures to enter: a data set, the coordinator's country and a period."""
+
+    dataset = forms.ChoiceField(label=_("Data set"))
+    period = forms.CharField(
+        label=_("Period"),
+        max_length=24,
+        help_text=_("A year (2024) or a quarter (2024-Q3), as the data set is reported."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "dataset", _dataset_choices(entry=True))
+
+    def clean_period(self) -> str:
+        text = str(self.cleaned_data["period"]).strip()
+        try:
+            period = parse_period(text)
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if "/" in period.text:
+            raise forms.ValidationError(_("Enter one year or one quarter, not a range."))
+        return period.text
+
+
+class UploadForm(forms.Form):
+    """A filled-in data-set template (CSV or XLSX, as downloaded)."""
+
+    file = forms.FileField(label=_("Filled-in template (CSV or XLSX)"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        suffix = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if suffix not in UPLOAD_FORMATS:
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file (the template)."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
+
+    @property
+    def format(self) -> str:
+        name = self.cleaned_data["file"].name
+        return UPLOAD_FORMATS[name.rsplit(".", 1)[-1].lower()]
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_("Why return the figures to draft?"), max_length=500)

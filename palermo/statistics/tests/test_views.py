@@ -1,0 +1,467 @@
+"""Statistics pages through Django's test client.
+
+Every page answers each role; analysts, other countries' coordinators and the anonymous see
+public figures and publications only (never a country's unpublished figures: pages, charts and
+downloads are checked); what a user may not see answers 404; forms show clear errors and write
+nothing on bad input; the entry form blocks submission on errors and on warnings without a
+comment.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from html import unescape
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from palermo.conftest import PASSWORD
+from palermo.core.choices import Role
+from palermo.core.models import User
+from palermo.statistics.choices import ValueOrigin, ValueStatus
+from palermo.statistics.models import DataSet, Indicator, Publication, Value
+from palermo.statistics.periods import parse_period
+from palermo.statistics.tests.factories import GOOD, enter
+
+pytestmark = pytest.mark.django_db
+
+SECRET = 4242  # a figure only Botswana's coordinator may see
+SECRET_ZWE = 4241
+
+
+def html(response: Any) -> str:
+    """The page's text with HTML entities resolved (quotes in messages are escaped)."""
+    return unescape(response.content.decode())
+
+
+def login(client: Client, user: User | None) -> Client:
+    if user is not None:
+        assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def public_value(country: str, indicator: str, period: str, value: int | str, **dims: str) -> Value:
+    """A figure as an import of an already-public source (GLOTIP) writes it."""
+    p = parse_period(period)
+    masked = isinstance(value, str)
+    return Value.objects.create(
+        dataset=DataSet.objects.get(code="glotip"),
+        indicator=Indicator.objects.get(code=indicator),
+        country_id=country,
+        period=p.text,
+        period_start=p.start,
+        period_end=p.end,
+        year=p.year,
+        value=None if masked else value,
+        value_text=str(value),
+        masked=masked,
+        origin=ValueOrigin.GLOTIP,
+        public=True,
+        status=ValueStatus.PUBLISHED,
+        **dims,
+    )
+
+
+def make_publication(user: User, *, version: int = 1) -> Publication:
+    """A frozen suppressed table: F is a small cell, M protects it, the total is published."""
+    return Publication.objects.create(
+        key="bwa-victims-2023",
+        version=version,
+        title="Victims detected in Botswana by sex, 2023",
+        dataset=DataSet.objects.get(code="tip-annual"),
+        indicator=Indicator.objects.get(code="victims_detected"),
+        country_id="BWA",
+        period="2023",
+        dimensions=["sex"],
+        method="suppression",
+        parameters={"threshold": 5, "secondary": "milp"},
+        information_loss=0.35,
+        cells=[
+            {"key": ["F"], "value": None, "flag": "primary"},
+            {"key": ["M"], "value": None, "flag": "secondary"},
+            {"key": ["_T"], "value": 17, "flag": ""},
+        ],
+        digest="0" * 64,
+        basis="validated",
+        created_by=user,
+    )
+
+
+@pytest.fixture
+def secret(coordinator: User) -> User:
+    """Botswana's draft figures, with a route from Zimbabwe."""
+    enter(
+        coordinator,
+        {"victims_detected": SECRET, "victims_detected:citizenship=ZWE": SECRET_ZWE},
+    )
+    return coordinator
+
+
+@pytest.fixture
+def flows() -> None:
+    """Public GLOTIP-like figures: Nigerians in Italy, Romanians in Germany, a masked route."""
+    public_value("ITA", "victims_detected", "2019", 120, citizenship="NGA")
+    public_value("DEU", "victims_detected", "2019", 60, citizenship="ROU")
+    public_value("DEU", "victims_detected", "2019", "<5", citizenship="UKR")
+    public_value("ITA", "victims_detected", "2019", 300)
+
+
+@pytest.fixture
+def users(
+    make_user: Callable[..., User], stats_analyst: User, other_coordinator: User
+) -> dict[str, User | None]:
+    return {
+        "anonymous": None,
+        "analyst": stats_analyst,
+        "other coordinator": other_coordinator,
+        "case worker": make_user(Role.CASE_WORKER, org="Shelter", country="BWA", kind="ngo"),
+    }
+
+
+# --- every page, every role -------------------------------------------------------------------
+
+
+def test_public_pages_answer_everyone(users: dict[str, User | None], flows: None) -> None:
+    publication = make_publication(User.objects.exclude(role=Role.CASE_WORKER).first())  # type: ignore[arg-type]
+    pages = [
+        reverse("statistics:index"),
+        reverse("statistics:country", args=["LTU"]),
+        reverse("statistics:indicator", args=["victims_detected"]),
+        reverse("statistics:routes"),
+        reverse("statistics:publications"),
+        reverse("statistics:publication", args=[publication.key]),
+        reverse("statistics:publication_version", args=[publication.key, 1]),
+    ]
+    for who, user in users.items():
+        client = login(Client(), user)
+        for url in pages:
+            assert client.get(url).status_code == 200, (who, url)
+
+
+def test_completeness_needs_a_login_and_entry_a_coordinator(
+    users: dict[str, User | None], coordinator: User
+) -> None:
+    board, entry = reverse("statistics:completeness"), reverse("statistics:entry")
+    anonymous = Client()
+    assert anonymous.get(board)["Location"].startswith("/login/?next=")
+    assert anonymous.get(entry)["Location"].startswith("/login/?next=")
+    for who in ("analyst", "case worker"):
+        client = login(Client(), users[who])
+        assert client.get(board).status_code == 200, who
+        assert client.get(entry).status_code == 404, who
+    assert login(Client(), coordinator).get(entry).status_code == 200
+
+
+def test_navigation_shows_data_entry_to_coordinators_only(
+    coordinator: User, stats_analyst: User
+) -> None:
+    entry = 'href="{}"'.format(reverse("statistics:entry"))
+    index = 'href="{}"'.format(reverse("statistics:index"))
+    page = html(login(Client(), coordinator).get(reverse("web:home")))
+    assert entry in page and index in page
+    for user in (stats_analyst, None):
+        page = html(login(Client(), user).get(reverse("web:home")))
+        assert entry not in page and index in page
+
+
+# --- only published or public figures for analysts and the anonymous -----------------------------
+
+
+def _private_urls() -> list[str]:
+    across = reverse("statistics:indicator", args=["victims_detected"]) + "?period=2023"
+    return [
+        reverse("statistics:index"),
+        reverse("statistics:country", args=["BWA"]),
+        reverse("statistics:country_data", args=["BWA", "csv"]),
+        reverse("statistics:country_data", args=["BWA", "sdmx-csv"]),
+        across,
+        reverse("statistics:indicator_data", args=["victims_detected", "csv"]) + "?period=2023",
+        reverse("statistics:indicator_chart", args=["victims_detected", "svg"]) + "?period=2023",
+        reverse("statistics:routes"),
+        reverse("statistics:route_chart", args=["sankey", "svg"]),
+        reverse("statistics:route_chart", args=["map", "svg"]),
+        reverse("statistics:completeness"),
+    ]
+
+
+def test_unpublished_figures_reach_only_their_coordinator(
+    users: dict[str, User | None], secret: User
+) -> None:
+    for who, user in users.items():
+        client = login(Client(), user)
+        for url in _private_urls():
+            response = client.get(url)
+            body = response.content.decode()
+            assert str(SECRET) not in body and str(SECRET_ZWE) not in body, (who, url)
+            assert "Zimbabwe" not in body, (who, url)
+        # Botswana has no figures they may see: no chart to export either.
+        chart = reverse("statistics:country_chart", args=["BWA", 0, "svg"])
+        assert client.get(chart).status_code == 404, who
+    # The coordinator sees them on the same pages.
+    client = login(Client(), secret)
+    assert str(SECRET) in html(client.get(reverse("statistics:country", args=["BWA"])))
+    assert "Zimbabwe" in html(client.get(reverse("statistics:routes")))
+    svg = client.get(reverse("statistics:country_chart", args=["BWA", 0, "svg"]))
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    assert svg["Cache-Control"].count("private") == 1
+
+
+def test_the_completeness_board_counts_without_showing_figures(
+    secret: User, stats_analyst: User
+) -> None:
+    page = html(login(Client(), stats_analyst).get(reverse("statistics:completeness")))
+    assert "Botswana" in page and "2 figures" in page and "draft" in page
+    assert str(SECRET) not in page
+
+
+def test_public_figures_are_charted_for_everyone(flows: None) -> None:
+    page = html(Client().get(reverse("statistics:routes")))
+    for name in ("Nigeria", "Italy", "Romania", "Germany", "Ukraine"):
+        assert name in page
+    assert 'id="flow-map-spec"' in page and 'id="sankey-spec"' in page
+    assert "countries-110m.json" in page  # the boundaries come from our own static files
+    assert "https://" not in page.replace("https://vega.github.io/schema/vega-lite/v6.json", "")
+    png = Client().get(reverse("statistics:route_chart", args=["sankey", "png"]))
+    assert png["Content-Type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    page = html(Client().get(reverse("statistics:indicator", args=["victims_detected"])))
+    assert "Italy" in page and "300" in page and "2019" in page
+
+
+# --- 404 for what does not exist or may not be seen ----------------------------------------------
+
+
+def test_unknown_or_forbidden_objects_answer_404(
+    coordinator: User, other_coordinator: User
+) -> None:
+    client = login(Client(), coordinator)
+    for url in (
+        reverse("statistics:country", args=["XYZ"]),
+        reverse("statistics:indicator", args=["no-such-indicator"]),
+        reverse("statistics:publication", args=["no-such-table"]),
+        reverse("statistics:publication_version", args=["no-such-table", 3]),
+        reverse("statistics:entry_grid", args=["no-such-set", "BWA", "2023"]),
+        reverse("statistics:entry_grid", args=["tip-annual", "BWA", "2023-Q9"]),
+        reverse("statistics:entry_grid", args=["tip-annual", "NAM", "2023"]),
+        reverse("statistics:entry_template", args=["tip-annual", "NAM", "2023", "csv"]),
+        reverse("statistics:route_chart", args=["pie", "svg"]),
+        reverse("statistics:route_chart", args=["map", "gif"]),
+        reverse("statistics:country_data", args=["LTU", "json"]),
+    ):
+        assert client.get(url).status_code == 404, url
+    other = login(Client(), other_coordinator)
+    grid = reverse("statistics:entry_grid", args=["tip-annual", "BWA", "2023"])
+    assert other.get(grid).status_code == 404
+    before = Value.objects.count()
+    assert other.post(grid, {"v:victims_detected": "5"}).status_code == 404
+    assert Value.objects.count() == before
+
+
+# --- form errors ------------------------------------------------------------------------------
+
+
+def test_filter_forms_explain_bad_input() -> None:
+    client = Client()
+    response = client.get(reverse("statistics:routes"), {"year_from": 2020, "year_to": 2010})
+    assert response.status_code == 400
+    assert "The last year comes before the first year." in html(response)
+    response = client.get(
+        reverse("statistics:indicator", args=["victims_detected"]), {"period": "1850"}
+    )
+    assert response.status_code == 400 and "Select a valid choice" in html(response)
+
+
+def test_entry_start_checks_the_period(coordinator: User) -> None:
+    client = login(Client(), coordinator)
+    url = reverse("statistics:entry")
+    response = client.post(url, {"dataset": "tip-annual", "period": "2023-Q9"})
+    assert response.status_code == 400 and "is not a period" in html(response)
+    response = client.post(url, {"dataset": "tip-quarterly", "period": "2023"})
+    assert response.status_code == 400 and "reported by quarter" in html(response)
+    response = client.post(url, {"dataset": "tip-annual", "period": "2023"})
+    assert response["Location"] == reverse(
+        "statistics:entry_grid", args=["tip-annual", "BWA", "2023"]
+    )
+
+
+# --- the entry form ---------------------------------------------------------------------------
+
+
+def grid_url(period: str = "2023") -> str:
+    return reverse("statistics:entry_grid", args=["tip-annual", "BWA", period])
+
+
+def figures() -> dict[str, tuple[str, str]]:
+    return {
+        ":".join(
+            [
+                v.indicator.code,
+                *(
+                    "{}={}".format(k, c)
+                    for k, c in zip(
+                        (
+                            "sex",
+                            "age_group",
+                            "exploitation",
+                            "citizenship",
+                            "country_of_exploitation",
+                            "country_of_repatriation",
+                        ),
+                        v.key,
+                        strict=True,
+                    )
+                    if c != "_T"
+                ),
+            ]
+        ): (v.value_text, v.status)
+        for v in Value.objects.filter(country_id="BWA").select_related("indicator")
+    }
+
+
+def test_entry_rejects_unreadable_cells_and_writes_nothing(coordinator: User) -> None:
+    client = login(Client(), coordinator)
+    page = html(client.get(grid_url()))
+    assert 'name="v:victims_detected:sex=F:age_group=Y0T17"' in page
+    response = client.post(
+        grid_url(), {"v:victims_detected": "12", "v:persons_convicted": "abc", "action": "save"}
+    )
+    assert response.status_code == 400
+    body = html(response)
+    assert "'abc' is not a count" in body
+    assert 'value="abc"' in body and 'value="12"' in body  # the input is kept
+    assert Value.objects.filter(country_id="BWA").count() == 0
+
+
+def test_entry_blocks_submission_on_errors_and_uncommented_warnings(coordinator: User) -> None:
+    client = login(Client(), coordinator)
+    cells = {"v:" + k: str(v) for k, v in GOOD.items()}
+    cells["v:victims_detected"] = "25"  # the sex x age breakdown adds up to 20
+    cells["v:persons_convicted"] = "12"  # more than the 9 prosecuted: a warning
+    cells["add:victims_detected:citizenship"] = "zwe"  # a country row added on the form
+    cells["add:victims_detected:citizenship:value"] = "<5"
+    response = client.post(grid_url(), {**cells, "action": "save"})
+    assert response.status_code == 302
+    assert figures()["victims_detected:citizenship=ZWE"] == ("<5", "draft")
+
+    response = client.post(grid_url(), {"action": "submit"})
+    assert response.status_code == 400
+    body = html(response)
+    assert "Not submitted: 2 error(s) and 1 warning(s) without a comment." in body
+    assert "2 error(s), 1 warning(s) without a comment: see the cells marked below." in body
+    assert "Error: The sex x age group breakdown adds up to 20, but the total is 25." in body
+    assert "Error: The citizenship breakdown adds up to 0-4, but the total is 25." in body
+    assert "Warning: 12 persons convicted but 9 prosecuted in 2023" in body
+    assert "Comment (required)" in body
+    assert {s for _v, s in figures().values()} == {"draft"}
+
+    # Correct the total and explain the warning: now it goes through.
+    response = client.post(
+        grid_url(),
+        {
+            "v:victims_detected": "20",
+            "add:victims_detected:citizenship": "BWA",
+            "add:victims_detected:citizenship:value": "16",
+            "c:persons_convicted": "Cohort of 2022 convicted in 2023.",
+        },
+    )
+    assert response.status_code == 302
+    response = client.post(grid_url(), {"action": "submit"})
+    assert response.status_code == 302
+    assert {s for _v, s in figures().values()} == {"submitted"}
+    page = html(client.get(grid_url()))
+    assert "The figures were submitted." in page and "readonly" in page
+
+    # A submitted figure cannot be changed from the form; validation, then return to draft.
+    response = client.post(grid_url(), {"v:victims_detected": "21", "action": "save"})
+    assert response.status_code == 400 and "return it to draft to change it" in html(response)
+    assert client.post(grid_url(), {"action": "validate"}).status_code == 302
+    assert {s for _v, s in figures().values()} == {"validated"}
+    response = client.post(grid_url(), {"action": "return", "reason": ""})
+    assert response.status_code == 400 and "This field is required" in html(response)
+    response = client.post(grid_url(), {"action": "return", "reason": "Late police figures"})
+    assert response.status_code == 302
+    assert {s for _v, s in figures().values()} == {"draft"}
+
+
+def test_template_download_and_upload(coordinator: User) -> None:
+    enter(coordinator, {"victims_detected": 20})
+    client = login(Client(), coordinator)
+    url = reverse("statistics:entry_template", args=["tip-annual", "BWA", "2023", "csv"])
+    response = client.get(url)
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    total = next(r for r in rows if r["indicator"] == "victims_detected" and r["sex"] == "_T")
+    assert total["value"] == "20" and total["country"] == "BWA" and total["period"] == "2023"
+    xlsx = client.get(url.replace("template.csv", "template.xlsx"))
+    assert xlsx.content[:2] == b"PK"
+
+    total["value"] = "23"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    upload = reverse("statistics:entry_upload", args=["tip-annual", "BWA", "2023"])
+    response = client.post(
+        upload, {"file": SimpleUploadedFile("bwa.csv", out.getvalue().encode(), "text/csv")}
+    )
+    assert response.status_code == 302
+    assert figures()["victims_detected"] == ("23", "draft")
+    page = html(client.get(grid_url()))
+    assert "figures read from bwa.csv" in page
+
+    # A file that is not a template: a clear message and nothing written.
+    response = client.post(
+        upload, {"file": SimpleUploadedFile("notes.txt", b"hello", "text/plain")}, follow=True
+    )
+    assert "Upload a .csv or .xlsx file" in html(response)
+    bad = out.getvalue().replace(",23,", ",lots,")
+    response = client.post(
+        upload, {"file": SimpleUploadedFile("bad.csv", bad.encode(), "text/csv")}, follow=True
+    )
+    assert "Nothing was imported" in html(response) and "bad.csv" in html(response)
+    assert figures()["victims_detected"] == ("23", "draft")
+
+
+# --- publications -----------------------------------------------------------------------------
+
+
+def test_publication_shows_suppressed_cells_and_its_method(coordinator: User) -> None:
+    make_publication(coordinator)
+    latest = make_publication(coordinator, version=2)
+    client = Client()
+    page = html(client.get(reverse("statistics:publications")))
+    assert "Victims detected in Botswana by sex, 2023" in page and "v2" in page
+    page = html(client.get(reverse("statistics:publication", args=[latest.key])))
+    assert "v2" in page and "Small-cell suppression with secondary suppression" in page
+    assert "suppressed (small cell)" in page and "suppressed (protects another cell)" in page
+    assert "2 cells are suppressed" in page and ">17<" in page
+    assert "Threshold" in page and "Information loss" in page
+    csv_url = reverse("statistics:publication_data", args=[latest.key, 2, "csv"])
+    assert 'href="{}"'.format(csv_url) in page
+    response = client.get(csv_url)
+    assert response.status_code == 200 and b"17" in response.content
+    assert (
+        client.get(reverse("statistics:publication_version", args=[latest.key, 1])).status_code
+        == 200
+    )
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+def test_table_downloads_in_every_format(flows: None) -> None:
+    client = Client()
+    base = reverse("statistics:indicator_data", args=["victims_detected", "x"])[:-1]
+    csv_response = client.get(base + "csv?period=2019")
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert b"ITA" in csv_response.content and b"300" in csv_response.content
+    assert client.get(base + "xlsx?period=2019").content[:2] == b"PK"
+    sdmx = client.get(base + "sdmx-csv?period=2019")
+    assert (
+        sdmx.content.startswith(b"DATAFLOW,")
+        and b"-sdmx.csv" in sdmx["Content-Disposition"].encode()
+    )
