@@ -8,6 +8,10 @@ class CooperationConfig(AppConfig):
     verbose_name = "Cooperation"
 
     def ready(self) -> None:
-        from palermo.cooperation.checks import node_key_check  # noqa: PLC0415 - apps are loaded
+        from palermo.cooperation.checks import (  # noqa: PLC0415 - apps are loaded
+            node_key_check,
+            unsigned_bench_check,
+        )
 
         checks.register(node_key_check)
+        checks.register(unsigned_bench_check)

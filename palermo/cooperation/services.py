@@ -184,7 +184,10 @@ def inbox_receive(
     if sender is None:
         raise NodeRefusal("The sending node is not registered here.", "unknown_node", 401)
     signature = headers.get(signing.SIGNATURE_HEADER, "")
-    if not signature or not signing.verify(body, signature, sender.public_key):
+    bench_unsigned = signature == signing.UNSIGNED and signing.unsigned_allowed()
+    if not bench_unsigned and (
+        not signature or not signing.verify(body, signature, sender.public_key)
+    ):
         raise NodeRefusal("The signature is missing or does not verify.", "bad_signature", 401)
     try:
         envelope = json.loads(body.decode("utf-8"))
@@ -203,7 +206,10 @@ def inbox_receive(
     receipt = signing.receipt_build(
         receipt_for=str(envelope["id"]), to=sender.name, status=status, now=now
     )
-    reply_body, reply_headers = signing.signed(receipt)
+    if bench_unsigned:
+        reply_body, reply_headers = signing.unsigned(receipt)
+    else:
+        reply_body, reply_headers = signing.signed(receipt)
     return SignedReply(200, reply_body, reply_headers)
 
 
@@ -308,7 +314,13 @@ def inbox_url(node: Node) -> str:
 
 
 def receipt_verify(
-    *, node: Node, envelope_id: str, status: int, headers: Mapping[str, str], body: bytes
+    *,
+    node: Node,
+    envelope_id: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    unsigned: bool = False,
 ) -> dict[str, Any]:
     """The receipt of a send, checked against the target's key; DeliveryError otherwise."""
     if status != 200:
@@ -321,7 +333,9 @@ def receipt_verify(
     lowered = {k.lower(): v for k, v in headers.items()}
     if lowered.get(signing.NODE_HEADER.lower()) != node.name:
         raise DeliveryError("the receipt does not come from {}".format(node.name))
-    if not signing.verify(body, lowered.get(signing.SIGNATURE_HEADER.lower(), ""), node.public_key):
+    signature = lowered.get(signing.SIGNATURE_HEADER.lower(), "")
+    bench_unsigned = unsigned and signature == signing.UNSIGNED and signing.unsigned_allowed()
+    if not bench_unsigned and not signing.verify(body, signature, node.public_key):
         raise DeliveryError("the receipt's signature does not verify")
     try:
         receipt = json.loads(body)
@@ -350,7 +364,9 @@ class DeliveryReport:
     pending: int = 0
 
 
-def _send_one(message: OutboundMessage, transport: Transport, now: dt.datetime) -> str:
+def _send_one(
+    message: OutboundMessage, transport: Transport, now: dt.datetime, unsigned: bool = False
+) -> str:
     """One attempt: "acknowledged", "refused" (the peer answered) or "unreachable"."""
     target = message.target
     envelope = signing.envelope_build(
@@ -361,7 +377,7 @@ def _send_one(message: OutboundMessage, transport: Transport, now: dt.datetime) 
         seq=message.seq,
         envelope_id=message.envelope_id,
     )  # stamped with the real clock: `now` only drives scheduling
-    body, headers = signing.signed(envelope)
+    body, headers = signing.unsigned(envelope) if unsigned else signing.signed(envelope)
     message.envelope = envelope
     message.attempts += 1
     outcome = "unreachable"
@@ -374,6 +390,7 @@ def _send_one(message: OutboundMessage, transport: Transport, now: dt.datetime) 
             status=status,
             headers=resp_headers,
             body=resp_body,
+            unsigned=unsigned,
         )
     except (OSError, DeliveryError) as exc:
         message.last_error = str(exc)[:2000] or exc.__class__.__name__
@@ -388,13 +405,25 @@ def _send_one(message: OutboundMessage, transport: Transport, now: dt.datetime) 
 
 
 def outbox_deliver(
-    *, now: dt.datetime | None = None, limit: int = 500, transport: Transport | None = None
+    *,
+    now: dt.datetime | None = None,
+    limit: int = 500,
+    transport: Transport | None = None,
+    unsigned: bool = False,
 ) -> DeliveryReport:
     """Send due messages: per (target, request) strictly in seq order, one at a time.
 
     A failed send (unreachable, 5xx, 409 out of order, bad receipt ...) is retried after a
     back-off; the later messages of its request wait for it. Messages without a request are
-    independent. A target that cannot be reached is skipped for the rest of this run."""
+    independent. A target that cannot be reached is skipped for the rest of this run.
+
+    `unsigned` (the benchmark's comparison only) is refused unless signing.unsigned_allowed()."""
+    if unsigned and not signing.unsigned_allowed():
+        raise ApplicationError(
+            "Unsigned delivery is only for the benchmark (PALERMO_NODE_UNSIGNED_BENCH with the "
+            "test settings).",
+            "unsigned_refused",
+        )
     send = transport or http_transport
     report = DeliveryReport()
     blocked_groups: set[tuple[int, str]] = set()
@@ -416,7 +445,7 @@ def outbox_deliver(
                 blocked_groups.add(group)
             continue
         report.sent += 1
-        outcome = _send_one(message, send, current)
+        outcome = _send_one(message, send, current, unsigned)
         if outcome == "acknowledged":
             report.acknowledged += 1
             continue

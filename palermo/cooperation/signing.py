@@ -10,6 +10,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import os
 import uuid
 from functools import lru_cache
 from typing import Any
@@ -146,5 +147,40 @@ def signed(
     body = canonical(document)
     return body, {
         SIGNATURE_HEADER: sign(body, key),
+        NODE_HEADER: sender or str(document.get("from") or node_name()),
+    }
+
+
+# --- the benchmark's unsigned mode -----------------------------------------------------------
+#
+# bench/bench_cooperation.py compares signed delivery with the same nodes exchanging unsigned
+# messages. Unsigned messages are refused unless PALERMO_NODE_UNSIGNED_BENCH is on, which only
+# the test settings can turn on (a system check fails any other settings module that does).
+
+UNSIGNED = "unsigned"
+BENCH_SETTINGS_MODULE = "palermo.settings.test"
+
+
+def settings_module() -> str:
+    """The settings module in use (override_settings hides it; the environment names it)."""
+    return str(settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE", ""))
+
+
+def unsigned_allowed() -> bool:
+    return bool(getattr(settings, "PALERMO_NODE_UNSIGNED_BENCH", False)) and (
+        settings_module() == BENCH_SETTINGS_MODULE
+    )
+
+
+def unsigned(document: dict[str, Any], sender: str | None = None) -> tuple[bytes, dict[str, str]]:
+    """The canonical body with the `unsigned` marker instead of a signature (bench only)."""
+    if not unsigned_allowed():
+        raise ValidationError(
+            "Unsigned node messages are only for the benchmark (PALERMO_NODE_UNSIGNED_BENCH "
+            "with the test settings).",
+            code="unsigned_refused",
+        )
+    return canonical(document), {
+        SIGNATURE_HEADER: UNSIGNED,
         NODE_HEADER: sender or str(document.get("from") or node_name()),
     }

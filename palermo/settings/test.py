@@ -13,3 +13,6 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 # The test runner empties tables between tests; the guard's own test installs it itself.
 PALERMO_AUDIT_DB_GUARD = False
+# bench/bench_cooperation.py only: lets two nodes exchange unsigned messages for comparison.
+# Never set in production (a system check fails any other settings module that sets it).
+PALERMO_NODE_UNSIGNED_BENCH = env_bool("PALERMO_NODE_UNSIGNED_BENCH", False)  # noqa: F405
