@@ -329,7 +329,7 @@ _VALUE_COLUMNS = [
 ]
 
 
-def _insert(rows: Sequence[dict[str, Any]]) -> int:
+def insert_figures(rows: Sequence[dict[str, Any]]) -> int:
     """Insert figures given as {column: value} with one prepared statement (executemany): the
     set-based path for imports and derivations, without a model instance per row."""
     if not rows:
@@ -423,7 +423,7 @@ def _replace_import(
         )
         for figure in figures:
             figure["data_import_id"] = record.pk
-        written = _insert(figures)
+        written = insert_figures(figures)
         record.values = written
         record.save(update_fields=["values"])
         audit_record(

@@ -1,0 +1,336 @@
+"""Publications: frozen, versioned tables with their disclosure-control method recorded.
+
+- Submitted figures (validated by the country) are published with small-cell suppression and
+  secondary suppression (`palermo.statistics.disclosure.suppress`), so that no suppressed cell
+  can be recovered from the published totals and margins.
+- Tables derived from case records are released with differential privacy
+  (`dp_histogram`, bounded contribution per person) against a privacy budget per data set and
+  country: each release is recorded in the ledger (`PrivacySpend`), and a release that would
+  exceed the budget is refused with nothing written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils.text import slugify
+
+from palermo.core.audit import audit_record
+from palermo.core.choices import AuditAction, Role
+from palermo.core.errors import ApplicationError
+from palermo.core.models import Country
+from palermo.core.permissions import AnyUser
+from palermo.statistics.access import require_coordinator, require_publisher
+from palermo.statistics.choices import PublicationMethod, ValueStatus
+from palermo.statistics.derivation import DERIVABLE, person_records
+from palermo.statistics.disclosure import Table, dp_histogram, suppress
+from palermo.statistics.models import (
+    DIMENSIONS,
+    OTHER,
+    TOTAL,
+    UNKNOWN,
+    DataSet,
+    Dimension,
+    Indicator,
+    PrivacySpend,
+    Publication,
+    Value,
+)
+from palermo.statistics.periods import PeriodError, check_period_type, parse_period
+
+COUNTRY = "country"
+
+
+def _dataset(code: str) -> DataSet:
+    dataset = DataSet.objects.filter(code=code).first()
+    if dataset is None:
+        raise ApplicationError("No data set '{}'.".format(code), code="not_found")
+    return dataset
+
+
+def _indicator(dataset: DataSet, code: str, dimensions: Sequence[str]) -> Indicator:
+    indicator = dataset.indicators.filter(code=code).first()
+    if indicator is None:
+        raise ApplicationError("Indicator '{}' is not in data set '{}'.".format(code, dataset.code))
+    bad = [d for d in dimensions if d not in indicator.dimensions]
+    if bad:
+        raise ApplicationError(
+            "'{}' has no breakdown by {}.".format(code, ", ".join(bad)), code="invalid_dimension"
+        )
+    if len(set(dimensions)) != len(dimensions):
+        raise ApplicationError("A dimension is named twice.", code="invalid_dimension")
+    return indicator
+
+
+def _period(dataset: DataSet, period: str) -> str:
+    try:
+        parsed = parse_period(period)
+        check_period_type(parsed, dataset.period_type)
+    except PeriodError as exc:
+        raise ApplicationError(str(exc), code="invalid_period") from None
+    return parsed.text
+
+
+def _next_version(key: str) -> int:
+    current = Publication.objects.filter(key=key).aggregate(v=Max("version"))["v"]
+    return (current or 0) + 1
+
+
+def _digest(cells: list[dict[str, Any]]) -> str:
+    text = json.dumps(cells, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def publication_create(
+    *,
+    actor: AnyUser | None,
+    dataset: str,
+    indicator: str,
+    period: str,
+    dimensions: Sequence[str],
+    countries: Sequence[str] = (),
+    threshold: int | None = None,
+    method: str = "auto",
+    key: str = "",
+    title: str = "",
+) -> Publication:
+    """Publish validated figures as a table with small-cell and secondary suppression.
+
+    One country: the country's coordinator. Several countries (a regional table, `country` is
+    then the table's first dimension): an analyst. The figures used become `published`."""
+    ds = _dataset(dataset)
+    dims = list(dimensions)
+    ind = _indicator(ds, indicator, dims)
+    period_text = _period(ds, period)
+    codes = sorted({c.upper() for c in countries})
+    if not codes:
+        raise ApplicationError("Name at least one country.", code="required")
+    user = require_publisher(actor, codes[0] if len(codes) == 1 else None)
+    if len(codes) > 1 and user.role != Role.ANALYST:
+        raise ApplicationError(
+            "Only analysts publish tables of several countries.", code="forbidden"
+        )
+    if not dims and len(codes) == 1:
+        raise ApplicationError("A table needs at least one dimension.", code="invalid_dimension")
+    cell_filter = {d: TOTAL for d in DIMENSIONS if d not in dims}
+    figures = list(
+        Value.objects.filter(
+            dataset=ds,
+            indicator=ind,
+            period=period_text,
+            country_id__in=codes,
+            status__in=[ValueStatus.VALIDATED, ValueStatus.PUBLISHED],
+            label="",
+            **cell_filter,
+        ).order_by("pk")
+    )
+    table_dims = ([COUNTRY] if len(codes) > 1 else []) + dims
+    cells: dict[tuple[str, ...], int] = {}
+    for v in figures:
+        if any(getattr(v, d) == TOTAL for d in dims):
+            continue  # a margin: the publication computes its own from the interior cells
+        if v.masked or v.value is None:
+            raise ApplicationError(
+                "The {} figure of {} is masked ({}); a table is published from counts.".format(
+                    ind.code, v.country_id, v.value_text
+                ),
+                code="masked",
+            )
+        cell_key = ((v.country_id,) if len(codes) > 1 else ()) + tuple(getattr(v, d) for d in dims)
+        cells[cell_key] = int(v.value)
+    if not cells:
+        raise ApplicationError(
+            "No validated figures of {} by {} for {} in {}.".format(
+                ind.code, ", ".join(dims) or "country", ", ".join(codes), period_text
+            ),
+            code="no_figures",
+        )
+    limit = threshold if threshold is not None else ds.suppression_threshold
+    result = suppress(Table(tuple(table_dims), cells), threshold=limit, method=method)
+    published = [
+        {
+            "key": list(k),
+            "value": v,
+            "flag": "primary"
+            if k in result.primary
+            else ("secondary" if k in result.secondary else ""),
+        }
+        for k, v in sorted(result.values.items())
+    ]
+    pub_key = key or slugify(
+        "{}-{}-{}".format(ind.code, codes[0] if len(codes) == 1 else "regional", period_text)
+    )
+    publication = Publication(
+        key=pub_key,
+        version=_next_version(pub_key),
+        title=title or "{}, {}, {}".format(ind.name, ", ".join(codes), period_text),
+        dataset=ds,
+        indicator=ind,
+        country=Country.objects.get(iso3=codes[0]) if len(codes) == 1 else None,
+        period=period_text,
+        dimensions=table_dims,
+        method=PublicationMethod.SUPPRESSION,
+        parameters={
+            "threshold": result.threshold,
+            "method": result.method,
+            "primary": len(result.primary),
+            "secondary": len(result.secondary),
+            "countries": codes,
+        },
+        information_loss=result.information_loss,
+        cells=published,
+        digest=_digest(published),
+        basis="figures",
+        created_by=user,
+    )
+    publication.full_clean()
+    publication.save()
+    used = [v.pk for v in figures]
+    Value.objects.filter(pk__in=used, status=ValueStatus.VALIDATED).update(
+        status=ValueStatus.PUBLISHED
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        object_type="statistics.publication",
+        object_id=publication.pk,
+        after={
+            "key": publication.key,
+            "version": publication.version,
+            "method": publication.method,
+            "parameters": publication.parameters,
+            "figures_used": len(used),
+        },
+    )
+    return publication
+
+
+def _dp_categories(dimensions: Sequence[str]) -> list[list[str]]:
+    """Every code of each dimension, decided without looking at the data (as DP requires)."""
+    dims = {d.code: d for d in Dimension.objects.filter(code__in=dimensions)}
+    countries = sorted(Country.objects.filter(historical=False).values_list("iso3", flat=True))
+    out = []
+    for name in dimensions:
+        dim = dims[name]
+        codes = [str(c["code"]) for c in dim.codes]
+        if dim.countries:
+            codes = countries + [c for c in codes if c in (UNKNOWN, OTHER)]
+        out.append(codes)
+    return out
+
+
+def privacy_budget_left(dataset: DataSet, country: str) -> float:
+    """Epsilon still available to a country for releases of a data set."""
+    spent = PrivacySpend.objects.filter(dataset=dataset, country_id=country).aggregate(
+        e=Sum("epsilon")
+    )["e"]
+    return float(dataset.privacy_budget or 0) - float(spent or 0)
+
+
+@transaction.atomic
+def publication_release_dp(
+    *,
+    actor: AnyUser | None,
+    dataset: str,
+    indicator: str,
+    country: str,
+    period: str,
+    dimensions: Sequence[str],
+    epsilon: float,
+    max_contributions: int = 1,
+    key: str = "",
+    title: str = "",
+) -> Publication:
+    """Release a differentially private table of a country's case records (coordinator only).
+
+    The budget row is locked, the spend checked, the release made and recorded in one
+    transaction: a release that would exceed the budget is refused and nothing is written."""
+    iso3 = country.upper()
+    user = require_coordinator(actor, iso3)
+    ds_row = _dataset(dataset)
+    ds = DataSet.objects.select_for_update().get(pk=ds_row.pk)
+    dims = list(dimensions)
+    ind = _indicator(ds, indicator, dims)
+    if ind.code not in DERIVABLE:
+        raise ApplicationError("'{}' is not derived from case records.".format(ind.code))
+    if not dims:
+        raise ApplicationError("A table needs at least one dimension.", code="invalid_dimension")
+    if ds.privacy_budget is None:
+        raise ApplicationError(
+            "Data set '{}' has no privacy budget.".format(ds.code), code="no_budget"
+        )
+    if not epsilon > 0:
+        raise ApplicationError("Epsilon must be positive.", code="invalid")
+    if max_contributions < 1:
+        raise ApplicationError("Each person contributes at least one record.", code="invalid")
+    left = privacy_budget_left(ds, iso3)
+    if epsilon > left + 1e-12:
+        raise ApplicationError(
+            "Refused: epsilon {} exceeds the privacy budget left for {} in {} "
+            "({:.4g} of {}).".format(epsilon, iso3, ds.code, left, ds.privacy_budget),
+            code="budget_exceeded",
+        )
+    period_text = _period(ds, period)
+    parsed = parse_period(period_text)
+    records = person_records(ind.code, iso3, parsed, dims)
+    release = dp_histogram(
+        records,
+        categories=_dp_categories(dims),
+        epsilon=epsilon,
+        max_contributions=max_contributions,
+    )
+    # Negative noisy counts are published as 0: post-processing, which costs no privacy.
+    cells = [
+        {"key": list(k), "value": max(0, int(v)), "flag": "noise"}
+        for k, v in sorted(release.counts.items())
+    ]
+    pub_key = key or slugify("{}-{}-{}-dp".format(ind.code, iso3, period_text))
+    publication = Publication(
+        key=pub_key,
+        version=_next_version(pub_key),
+        title=title or "{}, {}, {} (differentially private)".format(ind.name, iso3, period_text),
+        dataset=ds,
+        indicator=ind,
+        country=Country.objects.get(iso3=iso3),
+        period=period_text,
+        dimensions=dims,
+        method=PublicationMethod.DIFFERENTIAL_PRIVACY,
+        parameters={
+            "epsilon": release.epsilon,
+            "mechanism": release.mechanism,
+            "max_contributions": release.max_contributions,
+            "scale": release.scale,
+            "budget": ds.privacy_budget,
+            "budget_left": left - epsilon,
+            "post_processing": "negative counts set to 0",
+        },
+        information_loss=None,
+        cells=cells,
+        digest=_digest(cells),
+        basis="cases",
+        created_by=user,
+    )
+    publication.full_clean()
+    publication.save()
+    PrivacySpend.objects.create(
+        dataset=ds, country_id=iso3, publication=publication, epsilon=release.epsilon
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        object_type="statistics.publication",
+        object_id=publication.pk,
+        after={
+            "key": publication.key,
+            "version": publication.version,
+            "method": publication.method,
+            "parameters": publication.parameters,
+        },
+    )
+    return publication

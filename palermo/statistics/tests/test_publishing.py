@@ -1,0 +1,221 @@
+"""Publications: suppression of submitted figures, DP of case-derived tables, the budget ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog  # type: ignore[import-untyped]
+
+from palermo.cases import services as cs
+from palermo.core.errors import ApplicationError, ForbiddenError
+from palermo.statistics import publishing as pb
+from palermo.statistics import services as s
+from palermo.statistics.models import PrivacySpend, Publication, Value
+from palermo.statistics.selectors import publication_get, publication_table
+from palermo.statistics.tests.factories import enter
+
+pytestmark = pytest.mark.django_db
+SCOPE = {"dataset": "tip-annual", "period": "2023"}
+SMALL = {
+    "victims_detected": 40,
+    "victims_detected:sex=F:age_group=Y0T17": 12,
+    "victims_detected:sex=F:age_group=Y_GE18": 15,
+    "victims_detected:sex=M:age_group=Y0T17": 2,  # below 5: must be suppressed
+    "victims_detected:sex=M:age_group=Y_GE18": 11,
+}
+
+
+def validated(user, cells, country="BWA"):
+    enter(user, cells, country=country)
+    s.values_submit(actor=user, country=country, **SCOPE)
+    s.values_validate(actor=user, country=country, **SCOPE)
+
+
+def test_suppressed_table_cannot_be_recovered_from_its_margins(coordinator) -> None:
+    validated(coordinator, SMALL)
+    pub = pb.publication_create(
+        actor=coordinator,
+        indicator="victims_detected",
+        countries=["BWA"],
+        dimensions=["sex", "age_group"],
+        **SCOPE,
+    )
+    assert pub.method == "suppression" and pub.parameters["threshold"] == 5
+    assert pub.parameters["primary"] == 1 and pub.parameters["secondary"] >= 1
+    cells = {tuple(c["key"]): c for c in pub.cells}
+    assert cells[("M", "Y0T17")]["value"] is None and cells[("M", "Y0T17")]["flag"] == "primary"
+    assert cells[("_T", "_T")]["value"] == 40
+    # An attacker solves the published margins for every suppressed cell: each must stay
+    # uncertain by more than nothing (here: min and max of the cell differ).
+    suppressed = [k for k, c in cells.items() if c["value"] is None]
+    index = {k: i for i, k in enumerate(cells)}
+    rows, rhs = [], []
+    sexes, ages = ("F", "M", "_T"), ("Y0T17", "Y_GE18", "_T")
+    for a in ages:  # total over sex
+        row = np.zeros(len(cells))
+        for sx in sexes[:2]:
+            row[index[(sx, a)]] += 1
+        row[index[("_T", a)]] -= 1
+        rows.append(row)
+        rhs.append(0)
+    for sx in sexes:  # total over age
+        row = np.zeros(len(cells))
+        for a in ages[:2]:
+            row[index[(sx, a)]] += 1
+        row[index[(sx, "_T")]] -= 1
+        rows.append(row)
+        rhs.append(0)
+    bounds = [
+        (c["value"], c["value"]) if c["value"] is not None else (0, None) for c in cells.values()
+    ]
+    for k in suppressed:
+        objective = np.zeros(len(cells))
+        objective[index[k]] = 1
+        low = linprog(objective, A_eq=np.array(rows), b_eq=rhs, bounds=bounds).fun
+        high = -linprog(-objective, A_eq=np.array(rows), b_eq=rhs, bounds=bounds).fun
+        assert high - low > 0, "cell {} can be recovered".format(k)
+    # Frozen: the publication cannot be changed, only published again as a new version.
+    with pytest.raises(RuntimeError):
+        pub.save()
+    assert set(Value.objects.filter(country_id="BWA").values_list("status", flat=True)) == {
+        "published"
+    }
+    again = pb.publication_create(
+        actor=coordinator,
+        indicator="victims_detected",
+        countries=["BWA"],
+        dimensions=["sex", "age_group"],
+        threshold=3,
+        **SCOPE,
+    )
+    assert (again.key, again.version) == (pub.key, 2)
+    assert (
+        publication_get(key=pub.key).version == 2
+        and publication_get(key=pub.key, version=1).pk == pub.pk
+    )
+    table = publication_table(again)
+    assert {c.labels for c in table if c.key == ("F", "Y0T17")} == {("Female", "0 to 17 years")}
+
+
+def test_only_validated_figures_are_published_and_by_whom(
+    coordinator, other_coordinator, stats_analyst
+) -> None:
+    enter(coordinator, SMALL)  # drafts only
+    with pytest.raises(ApplicationError, match="No validated figures"):
+        pb.publication_create(
+            actor=coordinator,
+            indicator="victims_detected",
+            countries=["BWA"],
+            dimensions=["sex", "age_group"],
+            **SCOPE,
+        )
+    s.values_submit(actor=coordinator, country="BWA", **SCOPE)
+    s.values_validate(actor=coordinator, country="BWA", **SCOPE)
+    with pytest.raises(ForbiddenError):
+        pb.publication_create(
+            actor=other_coordinator,
+            indicator="victims_detected",
+            countries=["BWA"],
+            dimensions=["sex", "age_group"],
+            **SCOPE,
+        )
+    validated(
+        other_coordinator,
+        {"victims_detected": 9, "victims_detected:sex=F:age_group=Y_GE18": 9},
+        country="NAM",
+    )
+    with pytest.raises(ForbiddenError, match="or an analyst can publish"):
+        pb.publication_create(
+            actor=coordinator,
+            indicator="victims_detected",
+            countries=["BWA", "NAM"],
+            dimensions=["sex"],
+            **SCOPE,
+        )
+    regional = pb.publication_create(
+        actor=stats_analyst,
+        indicator="victims_detected",
+        countries=["BWA", "NAM"],
+        dimensions=["sex", "age_group"],
+        **SCOPE,
+    )
+    assert regional.dimensions == ["country", "sex", "age_group"] and regional.country is None
+    cells = {tuple(c["key"]): c["value"] for c in regional.cells}
+    assert cells[("_T", "_T", "_T")] == 49
+    assert cells[("BWA", "M", "Y0T17")] is None
+
+
+@pytest.fixture
+def case_records(make_user):
+    worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
+    for i, (gender, age) in enumerate(itertools.product(["Feminine", "Masculine"], [15, 30])):
+        for _ in range(3 + i):
+            case = cs.case_open(actor=worker, opened_on=dt.date(2024, 3, 1), title="x")
+            cs.person_add(
+                actor=worker,
+                case=case,
+                role="victim",
+                gender=gender,
+                age_at_registration=age,
+                types_of_exploitation=["ForcedLabour"],
+            )
+    return worker
+
+
+def test_dp_release_spends_the_budget_and_is_refused_beyond_it(
+    case_records, coordinator, stats_analyst
+) -> None:
+    pub = pb.publication_release_dp(
+        actor=coordinator,
+        dataset="tip-annual",
+        indicator="victims_detected",
+        country="BWA",
+        period="2024",
+        dimensions=["sex", "age_group"],
+        epsilon=1.0,
+    )
+    assert pub.method == "dp" and pub.basis == "cases"
+    assert pub.parameters["epsilon"] == 1.0 and pub.parameters["max_contributions"] == 1
+    assert pub.parameters["mechanism"]
+    keys = {tuple(c["key"]) for c in pub.cells}
+    assert ("F", "Y0T17") in keys and ("_U", "_U") in keys  # every category, not only those seen
+    assert [c for c in pub.cells if not (isinstance(c["value"], int) and c["value"] >= 0)] == []
+    assert pb.privacy_budget_left(pub.dataset, "BWA") == pytest.approx(2.0)
+    pb.publication_release_dp(
+        actor=coordinator,
+        dataset="tip-annual",
+        indicator="victims_detected",
+        country="BWA",
+        period="2024",
+        dimensions=["exploitation"],
+        epsilon=1.5,
+    )
+    before = (Publication.objects.count(), PrivacySpend.objects.count())
+    with pytest.raises(ApplicationError) as err:
+        pb.publication_release_dp(
+            actor=coordinator,
+            dataset="tip-annual",
+            indicator="victims_detected",
+            country="BWA",
+            period="2024",
+            dimensions=["sex"],
+            epsilon=0.6,
+        )
+    assert err.value.code == "budget_exceeded"
+    assert "0.5 of 3.0" in err.value.detail
+    assert (Publication.objects.count(), PrivacySpend.objects.count()) == before
+    ledger = list(PrivacySpend.objects.filter(country_id="BWA").values_list("epsilon", flat=True))
+    assert ledger == pytest.approx([1.0, 1.5])
+    with pytest.raises(ForbiddenError):
+        pb.publication_release_dp(
+            actor=stats_analyst,
+            dataset="tip-annual",
+            indicator="victims_detected",
+            country="BWA",
+            period="2024",
+            dimensions=["sex"],
+            epsilon=0.1,
+        )
