@@ -21,6 +21,10 @@ NAVIGATION = [
 # Case management, after "Home": only for the roles that work on cases.
 CASE_NAVIGATION = [("cases:list", _("Cases"))]
 CASE_WORK_NAVIGATION = [("cases:inbox", _("Referrals")), ("cases:deadlines", _("Deadlines"))]
+# Cross-border cooperation: requests for investigators/prosecutors and national coordinators;
+# analysts see only its statistics.
+COOPERATION_NAVIGATION = [("cooperation:inbox", _("Cooperation"))]
+COOPERATION_STATISTICS_NAVIGATION = [("cooperation:statistics", _("Cooperation statistics"))]
 # Statistics, after the registry: figures for everyone, data entry for national coordinators.
 STATISTICS_NAVIGATION = [("statistics:index", _("Statistics"))]
 STATISTICS_ENTRY_NAVIGATION = [("statistics:entry", _("Data entry"))]
@@ -33,6 +37,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         cases += CASE_NAVIGATION
     if has_role(user, Role.CASE_WORKER, Role.INVESTIGATOR):
         cases += CASE_WORK_NAVIGATION
+    if has_role(user, Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR):
+        cases += COOPERATION_NAVIGATION
+    elif has_role(user, Role.ANALYST):
+        cases += COOPERATION_STATISTICS_NAVIGATION
     statistics = list(STATISTICS_NAVIGATION)
     if has_role(user, Role.NATIONAL_COORDINATOR):
         statistics += STATISTICS_ENTRY_NAVIGATION
