@@ -470,6 +470,9 @@ def sankey_layout(
     by_column: dict[str, list[SankeyNode]] = defaultdict(list)
     for n in nodes.values():
         by_column[n.column].append(n)
+    # Many countries in a column: a taller drawing rather than unreadable slivers.
+    height = max(height, max(len(ns) for ns in by_column.values()) * (padding + 16))
+    layout.height = height
     # One scale for every column: the busiest column fills the height.
     scale = min(
         (height - padding * (len(ns) - 1) - min_thickness * len(ns))

@@ -119,3 +119,28 @@ class UploadForm(forms.Form):
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("Why return the figures to draft?"), max_length=500)
+
+
+class PublishForm(forms.Form):
+    """Publish one breakdown of validated figures with small-cell and secondary suppression."""
+
+    table = forms.ChoiceField(label=_("Table"))
+    threshold = forms.IntegerField(
+        label=_("Small-cell threshold"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("Cells below it are suppressed; empty: the data set's threshold."),
+    )
+
+    def __init__(self, *args: Any, tables: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "table", tables)
+
+    @property
+    def indicator(self) -> str:
+        return str(self.cleaned_data["table"]).split("|", 1)[0]
+
+    @property
+    def dimensions(self) -> list[str]:
+        return [d for d in str(self.cleaned_data["table"]).split("|", 1)[1].split(",") if d]

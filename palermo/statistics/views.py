@@ -27,13 +27,14 @@ from django.views import View
 
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import Country, User
-from palermo.statistics import charts, interchange, selectors, services
+from palermo.statistics import charts, interchange, publishing, selectors, services
 from palermo.statistics.access import active_user, coordinator_country
 from palermo.statistics.choices import Severity, ValueStatus
 from palermo.statistics.forms import (
     AcrossForm,
     CompletenessForm,
     EntryScopeForm,
+    PublishForm,
     ReturnForm,
     RouteForm,
     UploadForm,
@@ -41,6 +42,7 @@ from palermo.statistics.forms import (
 from palermo.statistics.models import DIMENSIONS, TOTAL, Publication
 from palermo.statistics.selectors import GridBlock, GridCell, ValueFilters
 
+MAX_CHARTED_ROUTES = 40  # the largest routes are charted; the table lists them all
 CHART_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 TABLE_TYPES = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -271,8 +273,9 @@ def _routes(request: HttpRequest) -> dict[str, Any]:
     return {
         "form": form,
         "flows": flows,
+        "charted": flows[:MAX_CHARTED_ROUTES],
         "names": names,
-        "unmapped": [(c, names.get(c, c)) for c in charts.unmapped(flows)],
+        "unmapped": [(c, names.get(c, c)) for c in charts.unmapped(flows[:MAX_CHARTED_ROUTES])],
         "indicator": selectors.indicator_get(params["indicator"]),
     }
 
@@ -292,9 +295,10 @@ class RoutesView(StatisticsView):
                 for f in flows
             ],
             map_spec=charts.flow_map(
-                flows, names=names, boundaries_url=static(charts.WORLD_ATLAS_STATIC)
+                context["charted"], names=names, boundaries_url=static(charts.WORLD_ATLAS_STATIC)
             ),
-            sankey_spec=charts.sankey_chart(flows, names=names),
+            sankey_spec=charts.sankey_chart(context["charted"], names=names),
+            max_charted=MAX_CHARTED_ROUTES,
             query="?" + request.GET.urlencode() if request.GET else "",
         )
         status = 400 if context["form"].errors else 200
@@ -305,9 +309,9 @@ class RouteChartView(StatisticsView):
     def get(self, request: HttpRequest, chart: str, fmt: str) -> HttpResponse:
         context = _routes(request)
         if chart == "map":
-            spec = charts.flow_map(context["flows"], names=context["names"])
+            spec = charts.flow_map(context["charted"], names=context["names"])
         elif chart == "sankey":
-            spec = charts.sankey_chart(context["flows"], names=context["names"])
+            spec = charts.sankey_chart(context["charted"], names=context["names"])
         else:
             raise Http404(_("No such chart."))
         return _chart_response(spec, fmt, "routes-{}".format(chart))
@@ -400,6 +404,23 @@ class EntryStartView(StatisticsView):
         )
 
 
+def _tables(blocks: list[GridBlock]) -> list[tuple[str, str]]:
+    """The breakdowns that can be published as tables: (indicator|dims, label)."""
+    names = {d.code: d.name for d in selectors.dimension_list()}
+    return [
+        (
+            "{}|{}".format(b.indicator.code, ",".join(b.dimensions)),
+            "{}, {} {}".format(
+                b.indicator.name,
+                _("by"),
+                " × ".join(str(names.get(d, d)).lower() for d in b.dimensions),
+            ),
+        )
+        for b in blocks
+        if b.dimensions
+    ]
+
+
 def _value_text(cell: GridCell) -> str:
     return cell.value.value_text if cell.value is not None else ""
 
@@ -471,8 +492,14 @@ class EntryGridView(StatisticsView):
         errors: dict[str, list[str]] = {}
         summary = ""
         return_form = ReturnForm(request.POST if action == "return" else None)
+        publish_form = PublishForm(
+            request.POST if action == "publish" else None, tables=_tables(blocks)
+        )
+        target = request.path
         try:
-            if action == "return":
+            if action == "publish":
+                target = self._publish(request, scope, publish_form)
+            elif action == "return":
                 if not return_form.is_valid():
                     raise ApplicationError(_("Give a reason for returning the figures."))
                 n = services.values_return(**scope, reason=return_form.cleaned_data["reason"])
@@ -481,44 +508,68 @@ class EntryGridView(StatisticsView):
                 n = services.values_validate(**scope)
                 messages.success(request, _("{} figures validated.").format(n))
             else:
-                cells = _changed_cells(request, blocks)
-                if cells:
-                    services.values_enter(**scope, cells=cells)
-                if action == "check":
-                    report = services.values_check(**scope)
-                    messages.info(
-                        request,
-                        _("Checked: {} error(s), {} warning(s).").format(
-                            len(report.errors), len(report.warnings)
-                        ),
-                    )
-                elif action == "submit":
-                    services.values_submit(**scope)
-                    messages.success(request, _("The figures were submitted."))
-                else:
-                    messages.success(request, _("{} cell(s) saved.").format(len(cells)))
+                self._enter(request, scope, blocks, action)
         except services.CellErrors as exc:
             summary = exc.detail
             for error in exc.errors:
                 errors.setdefault(error["cell"], []).append(error["message"])
         except ApplicationError as exc:
             summary = exc.detail
-        if summary:
-            blocks = self._blocks(request, dataset, iso3, period)
-            keep = action not in ("submit", "validate", "return")  # input errors: keep the input
-            return self._page(
+        if not summary:
+            return redirect(target)
+        keep = action in ("save", "check")  # input errors: keep what was typed
+        return self._page(
+            request,
+            self._blocks(request, dataset, iso3, period),
+            dataset,
+            iso3,
+            period,
+            errors=errors,
+            summary=summary,
+            posted=request.POST if keep else None,
+            return_form=return_form,
+            publish_form=publish_form,
+            status=400,
+        )
+
+    def _enter(
+        self, request: HttpRequest, scope: dict[str, Any], blocks: list[GridBlock], action: str
+    ) -> None:
+        """Save the changed cells; then check or submit if asked."""
+        cells = _changed_cells(request, blocks)
+        if cells:
+            services.values_enter(**scope, cells=cells)
+        if action == "check":
+            report = services.values_check(**scope)
+            messages.info(
                 request,
-                blocks,
-                dataset,
-                iso3,
-                period,
-                errors=errors,
-                summary=summary,
-                posted=request.POST if keep else None,
-                return_form=return_form,
-                status=400,
+                _("Checked: {} error(s), {} warning(s).").format(
+                    len(report.errors), len(report.warnings)
+                ),
             )
-        return redirect(request.path)
+        elif action == "submit":
+            services.values_submit(**scope)
+            messages.success(request, _("The figures were submitted."))
+        else:
+            messages.success(request, _("{} cell(s) saved.").format(len(cells)))
+
+    def _publish(self, request: HttpRequest, scope: dict[str, Any], form: PublishForm) -> str:
+        """Publish a breakdown of the validated figures; the URL of the publication."""
+        if not form.is_valid():
+            raise ApplicationError(_("Choose a table to publish."))
+        publication = publishing.publication_create(
+            actor=scope["actor"],
+            dataset=scope["dataset"],
+            indicator=form.indicator,
+            period=scope["period"],
+            dimensions=form.dimensions,
+            countries=[scope["country"]],
+            threshold=form.cleaned_data["threshold"],
+        )
+        messages.success(request, _("Published: {}.").format(publication.title))
+        return reverse(
+            "statistics:publication_version", args=[publication.key, publication.version]
+        )
 
     def _page(
         self,
@@ -532,6 +583,7 @@ class EntryGridView(StatisticsView):
         summary: str = "",
         posted: Any = None,
         return_form: ReturnForm | None = None,
+        publish_form: PublishForm | None = None,
         status: int = 200,
     ) -> HttpResponse:
         errors = errors or {}
@@ -597,6 +649,8 @@ class EntryGridView(StatisticsView):
             "can_return": bool({ValueStatus.SUBMITTED, ValueStatus.VALIDATED} & statuses),
             "upload_form": UploadForm(),
             "return_form": return_form or ReturnForm(),
+            "publish_form": publish_form or PublishForm(tables=_tables(blocks)),
+            "can_publish": bool({ValueStatus.VALIDATED, ValueStatus.PUBLISHED} & statuses),
             "template_csv": base + "template.csv",
             "template_xlsx": base + "template.xlsx",
             "severity": Severity,

@@ -202,3 +202,13 @@ def test_the_renderer_loads_no_url() -> None:
         charts.render(spec, "svg")
     with pytest.raises(charts.ChartError, match="unknown chart format"):
         charts.render(charts.sankey_chart(FLOWS, names=NAMES), "gif")
+
+
+def test_many_countries_make_a_taller_sankey_not_slivers() -> None:
+    codes = sorted(charts.country_centroids())[:45]
+    flows = [Flow(code, "", "ITA", 10 + i, str(10 + i)) for i, code in enumerate(codes)]
+    layout = charts.sankey_layout(flows, names={}, height=420)
+    assert charts.scale_is_finite(layout)
+    origins = [n for n in layout.nodes if n.column == "origin"]
+    assert len(origins) == 45 and layout.height >= 45 * 22
+    assert all(n.y1 - n.y0 >= 4 for n in origins)  # each at least a few pixels tall

@@ -22,7 +22,8 @@ from django.urls import reverse
 
 from palermo.conftest import PASSWORD
 from palermo.core.choices import Role
-from palermo.core.models import User
+from palermo.core.models import Country, User
+from palermo.statistics import charts
 from palermo.statistics.choices import ValueOrigin, ValueStatus
 from palermo.statistics.models import DataSet, Indicator, Publication, Value
 from palermo.statistics.periods import parse_period
@@ -465,3 +466,47 @@ def test_table_downloads_in_every_format(flows: None) -> None:
         sdmx.content.startswith(b"DATAFLOW,")
         and b"-sdmx.csv" in sdmx["Content-Disposition"].encode()
     )
+
+
+def test_coordinator_publishes_validated_figures_with_suppression(
+    coordinator: User, stats_analyst: User
+) -> None:
+    enter(coordinator, GOOD)
+    client = login(Client(), coordinator)
+    assert "Publish a table" not in html(client.get(grid_url()))  # drafts cannot be published
+    assert client.post(grid_url(), {"action": "submit"}).status_code == 302
+    assert client.post(grid_url(), {"action": "validate"}).status_code == 302
+    page = html(client.get(grid_url()))
+    assert "Publish a table" in page
+    table = "victims_detected|sex,age_group"
+    assert 'value="{}"'.format(table) in page
+    response = client.post(grid_url(), {"action": "publish", "table": table, "threshold": "0"})
+    assert response.status_code == 400 and "greater than or equal to 1" in html(response)
+    assert not Publication.objects.exists()
+    response = client.post(grid_url(), {"action": "publish", "table": table, "threshold": "5"})
+    publication = Publication.objects.get()
+    assert response["Location"] == reverse(
+        "statistics:publication_version", args=[publication.key, publication.version]
+    )
+    # Anyone reads it; the small cells (2 and 4 males) are suppressed, with a protecting cell.
+    page = html(login(Client(), stats_analyst).get(response["Location"]))
+    assert "suppressed (small cell)" in page and "suppressed (protects another cell)" in page
+    assert ">20<" in page  # the published total
+    cells = {tuple(c["key"]): c["value"] for c in publication.cells}
+    assert cells[("M", "Y0T17")] is None and cells[("M", "Y_GE18")] is None
+    assert {s for _v, s in figures().values() if s} >= {"published"}
+
+
+def test_routes_chart_the_largest_and_list_them_all() -> None:
+    origins = list(
+        Country.objects.filter(historical=False).exclude(iso3="ITA").values_list("iso3", flat=True)
+    )[:45]
+    for i, code in enumerate(origins):
+        public_value("ITA", "victims_detected", "2019", 100 + i, citizenship=code)
+    response = Client().get(reverse("statistics:routes"))
+    page = html(response)
+    assert "The charts show the 40 largest of 45 routes" in page
+    assert page.count('<td class="num">') == 45  # the table lists every route
+    spec = response.context["sankey_spec"]
+    assert len({f["origin"] for f in charts.sankey_flows(spec)}) == 40
+    assert min(f["count"] for f in charts.sankey_flows(spec)) == 105  # the 5 smallest left out
