@@ -20,7 +20,7 @@ from palermo.cases.forms import IDENTITY_LABELS
 from palermo.cases.models import Case, Person
 from palermo.cases.services import CONTACT_FIELDS, IDENTITY_FIELDS, PERSON_FACT_FIELDS
 from palermo.cooperation import choices as c
-from palermo.cooperation import files, selectors, services
+from palermo.cooperation import files, handling, selectors, services
 from palermo.cooperation.models import Node, Request
 from palermo.core.models import Country, Organisation, User
 from palermo.registry.choices import DirectoryRole
@@ -643,11 +643,17 @@ class ShareMessageForm(Form):
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User, law_enforcement_only: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["organisation"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above
-        field.queryset = Organisation.objects.exclude(pk=user.organisation_id or 0).order_by("name")
+        qs = Organisation.objects.exclude(pk=user.organisation_id or 0).order_by("name")
+        if law_enforcement_only:  # the originator's code: government agencies only
+            qs = qs.filter(kind__in=handling.LAW_ENFORCEMENT_KINDS)
+            field.help_text = _("Marked law enforcement only: government agencies only.")
+        field.queryset = qs
 
 
 class AssignForm(Form):

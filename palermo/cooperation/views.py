@@ -344,8 +344,17 @@ def _message_row(m: Message, ops: dict[str, bool] | None) -> MessageRow:
         assessment=str(ASSESSMENT_LABELS.get(m.information_assessment, m.information_assessment)),
         restrictions=[(code, str(HANDLING_LABELS.get(code, code))) for code in m.handling_codes],
         may_forward=not automatic and allowed.get(handling.FORWARD, True),
-        may_share=not automatic and incoming and allowed.get(handling.SHARE, True),
+        may_share=not automatic and incoming and not _share_blocked(m),
     )
+
+
+def _share_blocked(message: Message) -> list[str]:
+    """Codes that forbid sharing with anyone here (law_enforcement_only limits who, see form)."""
+    return [
+        code
+        for code in handling.restrictions(message, handling.SHARE)
+        if code != c.HandlingCode.LAW_ENFORCEMENT_ONLY
+    ]
 
 
 def _actions(detail: selectors.RequestDetail) -> Actions:
@@ -642,9 +651,11 @@ class MessageStepView(CooperationView):
         return message
 
     def refused(self, message: Message) -> list[str]:
-        return [
-            str(HANDLING_LABELS.get(x, x)) for x in handling.restrictions(message, self.operation)
-        ]
+        if self.operation == handling.SHARE:
+            codes = _share_blocked(message)
+        else:
+            codes = handling.restrictions(message, self.operation)
+        return [str(HANDLING_LABELS.get(x, x)) for x in codes]
 
     def page(self, message: Message, form: Any, status: int = 200, error: str = "") -> HttpResponse:
         context = {
@@ -703,15 +714,23 @@ class ShareMessageView(MessageStepView):
     operation = handling.SHARE
     title = _("Share a received message with an organisation here")
 
+    def make_form(self, message: Message, data: Any = None) -> f.ShareMessageForm:
+        return f.ShareMessageForm(
+            data,
+            user=_user(self.request),
+            law_enforcement_only=c.HandlingCode.LAW_ENFORCEMENT_ONLY in message.handling_codes
+            and message.direction == c.Direction.INCOMING,
+        )
+
     def get(self, request: HttpRequest, pk: str) -> HttpResponse:
         message = self.message(pk)
         if self.refused(message):
             return self.page(message, None, status=403)
-        return self.page(message, f.ShareMessageForm(user=_user(request)))
+        return self.page(message, self.make_form(message))
 
     def post(self, request: HttpRequest, pk: str) -> HttpResponse:
         message = self.message(pk)
-        form = f.ShareMessageForm(request.POST, user=_user(request))
+        form = self.make_form(message, request.POST)
         if form.is_valid():
             try:
                 services.message_share(

@@ -631,3 +631,77 @@ def test_received_extract_read_with_reason_is_audited(prosecutor: User, manila: 
     read = AuditEntry.objects.filter(action=AuditAction.READ, object_id=extract_id).get()
     assert read.reason == "Match with our victim" and read.actor == prosecutor
     assert "Maria" not in url
+
+
+def test_coordinator_assigns_request_without_authority_here(
+    prosecutor: User, coordinator: User, outsider: User, manila: Node
+) -> None:
+    request = incoming(Client(), requested_authority={"name": "Unknown agency"})
+    assert request.requested_organisation is None
+    url = reverse("cooperation:detail", args=[request.pk])
+    assert login(prosecutor).get(url).status_code == 404  # not theirs yet
+    client = login(coordinator)
+    page = client.get(url).content.decode()
+    assert 'action="{}"'.format(reverse("cooperation:assign", args=[request.pk])) in page
+    assign = reverse("cooperation:assign", args=[request.pk])
+    resp = client.post(assign, {"organisation": ""})
+    assert resp.status_code == 400 and "This field is required." in resp.content.decode()
+    police = Organisation.objects.get(name="Nigeria Police Force")
+    resp = client.post(assign, {"organisation": str(police.pk)})
+    assert resp.status_code == 302
+    request.refresh_from_db()
+    assert request.requested_organisation == police
+    assert login(prosecutor).get(url).status_code == 200
+    assert login(outsider).get(url).status_code == 404
+
+
+def test_forward_and_share_where_the_codes_allow(
+    prosecutor: User, manila: Node, doj: DirectoryEntry
+) -> None:
+    peer = Client()
+    request = sent(prosecutor, manila, doj)
+    other = sent(prosecutor, manila, doj, subject="Another request")
+    ack(peer, request)
+    message = peer_message(peer, request, 2, ["law_enforcement_only"])
+    client = login(prosecutor)
+    page = client.get(reverse("cooperation:detail", args=[request.pk])).content.decode()
+    forward = reverse("cooperation:forward", args=[message.pk])
+    share = reverse("cooperation:share_message", args=[message.pk])
+    assert forward in page and share in page
+    resp = client.post(forward, {"to_request": "", "note": ""})
+    assert resp.status_code == 400 and "This field is required." in resp.content.decode()
+    resp = client.post(forward, {"to_request": str(other.pk), "note": "Same recruiter"})
+    assert resp.status_code == 302
+    copy = Message.objects.get(request=other, kind="forward")
+    assert copy.handling_codes == ["law_enforcement_only"]  # the codes go with it
+    assert copy.attachments.count() == 1
+    # Law enforcement only: a government agency may get it, an NGO may not.
+    ngo = Organisation.objects.create(
+        name="Shelter NGO", kind=OrganisationKind.NGO, country_id="NGA"
+    )
+    assert "Shelter NGO" not in client.get(share).content.decode()
+    resp = client.post(share, {"organisation": str(ngo.pk), "reason": "support"})
+    assert resp.status_code == 400 and "Select a valid choice" in resp.content.decode()
+    assert not message.shares.exists()
+    police = Organisation.objects.create(
+        name="Lagos State Police", kind=OrganisationKind.GOVERNMENT, country_id="NGA"
+    )
+    resp = client.post(share, {"organisation": str(police.pk), "reason": "joint operation"})
+    assert resp.status_code == 302
+    assert list(message.shares.values_list("organisation__name", flat=True)) == [
+        "Lagos State Police"
+    ]
+
+
+def test_lists_use_a_fixed_number_of_queries(
+    prosecutor: User, manila: Node, doj: DirectoryEntry, django_assert_max_num_queries: Any
+) -> None:
+    client = login(prosecutor)
+    sent(prosecutor, manila, doj)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("cooperation:outbox"))
+    for n in range(8):
+        sent(prosecutor, manila, doj, subject="Request {}".format(n))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        resp = client.get(reverse("cooperation:outbox"))
+    assert len(resp.context["page"].object_list) == 9
