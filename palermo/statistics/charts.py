@@ -268,7 +268,7 @@ def unmapped(flows: Iterable[Flow]) -> list[str]:
     """Countries of the flows that have no shape at 1:110m (listed under the map)."""
     centroids = country_centroids()
     codes = {c for f in flows for c in (f.origin, f.transit, f.destination) if c}
-    return sorted(c for c in codes if c not in centroids)
+    return sorted(c for c in codes if c not in centroids and not c.startswith("_"))
 
 
 def flow_map(

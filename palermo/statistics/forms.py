@@ -43,16 +43,27 @@ class AcrossForm(forms.Form):
         _set_choices(self, "dataset", [("", _("All data sets")), *_dataset_choices()])
 
 
-class RouteForm(forms.Form):
-    """Which figures the routes are drawn from."""
+ROUTE_SOURCES = [
+    ("figures", _("Reported figures (by citizenship)")),
+    ("cases", _("Case records of this node (movements)")),
+]
 
+
+class RouteForm(forms.Form):
+    """Which figures the routes are drawn from. Case records are offered only to the users the
+    derivation lets read them (national coordinators, analysts)."""
+
+    source = forms.ChoiceField(label=_("From"), required=False)
     indicator = forms.ChoiceField(label=_("Indicator"), initial="victims_detected")
     year_from = forms.IntegerField(label=_("From year"), required=False, min_value=1900)
     year_to = forms.IntegerField(label=_("To year"), required=False, max_value=2100)
     dataset = forms.ChoiceField(label=_("Data set"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cases: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _set_choices(self, "source", ROUTE_SOURCES if cases else ROUTE_SOURCES[:1])
+        if not cases:
+            self.fields["source"].widget = forms.HiddenInput()
         _set_choices(self, "indicator", _indicator_choices())
         _set_choices(self, "dataset", [("", _("All data sets")), *_dataset_choices()])
 

@@ -27,8 +27,15 @@ from django.views import View
 
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import Country, User
-from palermo.statistics import charts, interchange, publishing, selectors, services
-from palermo.statistics.access import active_user, coordinator_country
+from palermo.statistics import (
+    charts,
+    derivation,
+    interchange,
+    publishing,
+    selectors,
+    services,
+)
+from palermo.statistics.access import active_user, coordinator_country, is_analyst
 from palermo.statistics.choices import Severity, ValueStatus
 from palermo.statistics.forms import (
     AcrossForm,
@@ -39,7 +46,7 @@ from palermo.statistics.forms import (
     RouteForm,
     UploadForm,
 )
-from palermo.statistics.models import DIMENSIONS, TOTAL, Publication
+from palermo.statistics.models import DIMENSIONS, TOTAL, UNKNOWN, Publication
 from palermo.statistics.selectors import GridBlock, GridCell, ValueFilters
 
 MAX_CHARTED_ROUTES = 40  # the largest routes are charted; the table lists them all
@@ -257,21 +264,35 @@ class IndicatorDataView(StatisticsView):
 
 
 def _routes(request: HttpRequest) -> dict[str, Any]:
-    form = RouteForm(request.GET or None)
+    user = request.user
+    cases = coordinator_country(user) is not None or is_analyst(user)
+    form = RouteForm(request.GET or None, cases=cases)
     params: dict[str, Any] = {"indicator": "victims_detected"}
+    source = "figures"
     if form.is_bound and form.is_valid():
+        source = form.cleaned_data["source"] or "figures"
         params = {
             "indicator": form.cleaned_data["indicator"],
             "year_from": form.cleaned_data["year_from"],
             "year_to": form.cleaned_data["year_to"],
             "dataset": form.cleaned_data["dataset"],
         }
-    flows = (
-        selectors.route_flows_from_values(user=request.user, **params) if not form.errors else []
-    )
-    names = _names()
+    flows: list[selectors.Flow] = []
+    if form.errors:
+        flows = []
+    elif source == "cases":
+        flows = [
+            selectors.Flow(f.origin, f.transit, f.destination, f.count, f.display)
+            for f in derivation.route_flows_from_cases(
+                user=user, year_from=params.get("year_from"), year_to=params.get("year_to")
+            )
+        ]
+    else:
+        flows = selectors.route_flows_from_values(user=user, **params)
+    names = {**_names(), UNKNOWN: _("Unknown")}
     return {
         "form": form,
+        "source": source,
         "flows": flows,
         "charted": flows[:MAX_CHARTED_ROUTES],
         "names": names,

@@ -10,6 +10,7 @@ comment.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable
 from html import unescape
@@ -510,3 +511,35 @@ def test_routes_chart_the_largest_and_list_them_all() -> None:
     spec = response.context["sankey_spec"]
     assert len({f["origin"] for f in charts.sankey_flows(spec)}) == 40
     assert min(f["count"] for f in charts.sankey_flows(spec)) == 105  # the 5 smallest left out
+
+
+def test_routes_from_case_records_for_coordinators_and_analysts(
+    make_user: Callable[..., User], coordinator: User, stats_analyst: User
+) -> None:
+    from palermo.statistics.tests.test_derivation import victim  # noqa: PLC0415
+
+    worker = make_user(Role.CASE_WORKER, org="Shelter Gaborone", country="BWA", kind="ngo")
+    day = dt.date(2024, 2, 1)
+    for _ in range(5):
+        victim(worker, day, route=[("Recruitment", "ZMB"), ("Exploitation", "BWA")])
+    victim(worker, day, route=[("Recruitment", "ZWE"), ("Transit", "ZAF"), ("Exploitation", "BWA")])
+    url = reverse("statistics:routes")
+    query = {"source": "cases", "indicator": "victims_detected"}
+    # The coordinator: every route of the country's cases, the transit one included.
+    response = login(Client(), coordinator).get(url, query)
+    flows = charts.sankey_flows(response.context["sankey_spec"])
+    assert sorted({(f["origin"], f["transit"], f["display"]) for f in flows}) == [
+        ("ZMB", "", "5"),
+        ("ZWE", "ZAF", "1"),
+    ]
+    assert "South Africa" in html(response)
+    # The analyst: the small route is suppressed, in the table and in the charts.
+    response = login(Client(), stats_analyst).get(url, query)
+    flows = charts.sankey_flows(response.context["sankey_spec"])
+    assert sorted({(f["origin"], f["display"]) for f in flows}) == [("ZMB", "5"), ("ZWE", "<5")]
+    assert all(f["count"] is None for f in flows if f["origin"] == "ZWE")
+    # Anyone else cannot ask for case records.
+    for user in (None, worker):
+        response = login(Client(), user).get(url, query)
+        assert response.status_code == 400 and "Select a valid choice" in html(response)
+        assert "Zambia" not in html(response)
