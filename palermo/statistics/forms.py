@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from palermo.statistics.models import DataSet, Indicator
+from palermo.core.models import Country
+from palermo.statistics.models import DataSet, Dimension, Indicator
 from palermo.statistics.periods import PeriodError, parse_period
 
 UPLOAD_FORMATS = {"csv": "csv", "xlsx": "xlsx"}
@@ -155,3 +156,52 @@ class PublishForm(forms.Form):
     @property
     def dimensions(self) -> list[str]:
         return [d for d in str(self.cleaned_data["table"]).split("|", 1)[1].split(",") if d]
+
+
+def breakdown_tables(*, totals: bool = False) -> list[tuple[str, str]]:
+    """Every breakdown an indicator collects, as "indicator|dim,dim" choices for a table;
+    `totals`: also each indicator's total by country (for tables of several countries)."""
+    names = {d.code: d.name for d in Dimension.objects.all()}
+    out: list[tuple[str, str]] = []
+    for indicator in Indicator.objects.order_by("position", "code"):
+        for breakdown in indicator.breakdowns:
+            if not breakdown and not totals:
+                continue
+            label = " × ".join(str(names.get(d, d)).lower() for d in breakdown)
+            out.append(
+                (
+                    "{}|{}".format(indicator.code, ",".join(breakdown)),
+                    "{}, {}".format(indicator.name, label or _("total by country")),
+                )
+            )
+    return out
+
+
+class RegionalPublishForm(PublishForm):
+    """An analyst's table of several countries' validated figures."""
+
+    dataset = forms.ChoiceField(label=_("Data set"))
+    period = forms.CharField(label=_("Period"), max_length=24)
+    countries = forms.CharField(
+        label=_("Countries"),
+        max_length=2000,
+        help_text=_("ISO 3166 alpha-3 codes separated by commas, e.g. BWA, NAM, ZAF."),
+    )
+    field_order = ["dataset", "period", "table", "countries", "threshold"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, tables=breakdown_tables(totals=True), **kwargs)
+        _set_choices(self, "dataset", _dataset_choices(entry=True))
+
+    def clean_countries(self) -> list[str]:
+        codes = [c.strip().upper() for c in str(self.cleaned_data["countries"]).split(",")]
+        codes = [c for c in codes if c]
+        known = set(Country.objects.filter(iso3__in=codes).values_list("iso3", flat=True))
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise forms.ValidationError(
+                _("Not ISO 3166 alpha-3 codes: {}.").format(", ".join(unknown))
+            )
+        if len(set(codes)) < 2:  # noqa: PLR2004 - a regional table needs two countries
+            raise forms.ValidationError(_("Name at least two countries."))
+        return sorted(set(codes))

@@ -50,6 +50,7 @@ urlpatterns = [
         name="entry_upload",
     ),
     path("publications/", views.PublicationListView.as_view(), name="publications"),
+    path("publications/new/", views.PublicationNewView.as_view(), name="publication_new"),
     path("publications/<slug:key>/", views.PublicationDetailView.as_view(), name="publication"),
     path(
         "publications/<slug:key>/v<int:version>/",

@@ -42,6 +42,7 @@ from palermo.statistics.forms import (
     CompletenessForm,
     EntryScopeForm,
     PublishForm,
+    RegionalPublishForm,
     ReturnForm,
     RouteForm,
     UploadForm,
@@ -741,6 +742,43 @@ class PublicationListView(StatisticsView):
             country=request.GET.get("country", ""),
         )
         return render(request, "statistics/publication_list.html", {"publications": publications})
+
+
+class PublicationNewView(StatisticsView):
+    """Analysts publish tables of several countries' validated figures (with suppression)."""
+
+    login_required = True
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and not is_analyst(request.user):
+            raise Http404(_("Only analysts publish tables of several countries."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = RegionalPublishForm(initial={"dataset": "tip-annual"})
+        return render(request, "statistics/publication_new.html", {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = RegionalPublishForm(request.POST)
+        if form.is_valid():
+            try:
+                publication = publishing.publication_create(
+                    actor=request.user,
+                    dataset=form.cleaned_data["dataset"],
+                    indicator=form.indicator,
+                    period=form.cleaned_data["period"],
+                    dimensions=form.dimensions,
+                    countries=form.cleaned_data["countries"],
+                    threshold=form.cleaned_data["threshold"],
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(request, _("Published: {}.").format(publication.title))
+                return redirect(
+                    "statistics:publication_version", publication.key, publication.version
+                )
+        return render(request, "statistics/publication_new.html", {"form": form}, status=400)
 
 
 def _publication(key: str, version: int | None) -> Publication:

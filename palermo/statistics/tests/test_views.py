@@ -543,3 +543,42 @@ def test_routes_from_case_records_for_coordinators_and_analysts(
         response = login(Client(), user).get(url, query)
         assert response.status_code == 400 and "Select a valid choice" in html(response)
         assert "Zambia" not in html(response)
+
+
+def test_analysts_publish_regional_tables(
+    coordinator: User, other_coordinator: User, stats_analyst: User
+) -> None:
+    url = reverse("statistics:publication_new")
+    assert Client().get(url)["Location"].startswith("/login/?next=")
+    assert login(Client(), coordinator).get(url).status_code == 404
+    client = login(Client(), stats_analyst)
+    assert "Publish a regional table" in html(client.get(reverse("statistics:publications")))
+    form = {
+        "dataset": "tip-annual",
+        "period": "2023",
+        "table": "victims_detected|",
+        "countries": "BWA, XXX",
+        "threshold": "5",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 400 and "Not ISO 3166 alpha-3 codes: XXX." in html(response)
+    response = client.post(url, {**form, "countries": "BWA"})
+    assert "Name at least two countries." in html(response)
+    response = client.post(url, {**form, "countries": "BWA, NAM"})
+    assert response.status_code == 400
+    assert "No validated figures of victims_detected by country for BWA, NAM in 2023" in html(
+        response
+    )
+    for user, iso3, n in ((coordinator, "BWA", 30), (other_coordinator, "NAM", 3)):
+        enter(user, {"victims_detected": n}, country=iso3)
+        s_url = reverse("statistics:entry_grid", args=["tip-annual", iso3, "2023"])
+        own = login(Client(), user)
+        assert own.post(s_url, {"action": "submit"}).status_code == 302
+        assert own.post(s_url, {"action": "validate"}).status_code == 302
+    response = client.post(url, {**form, "countries": "nam, bwa"})
+    assert response.status_code == 302
+    publication = Publication.objects.get()
+    assert publication.dimensions == ["country"] and publication.country is None
+    page = html(Client().get(response["Location"]))
+    assert "Botswana" in page and "Namibia" in page and "x" in page
+    assert {tuple(c["key"]): c["value"] for c in publication.cells}[("NAM",)] is None
