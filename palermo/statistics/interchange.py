@@ -132,6 +132,8 @@ TEMPLATE_COLUMNS = [
     "notes",
     "comment",
 ]
+# An upload needs these; a missing dimension column means the total over it.
+TEMPLATE_REQUIRED = ["dataset", "country", "period", "indicator", "value"]
 EXPORT_COLUMNS = [
     "dataset",
     "indicator",
@@ -675,7 +677,7 @@ def template_file(
 
 def _template_cells(path: Path) -> dict[tuple[str, str, str], list[tuple[int, CellInput]]]:
     groups: dict[tuple[str, str, str], list[tuple[int, CellInput]]] = defaultdict(list)
-    for raw in _rows(path, TEMPLATE_COLUMNS, exact=False):
+    for raw in _rows(path, TEMPLATE_REQUIRED, exact=False):
         key = {d: raw.text(d) or TOTAL for d in DIMENSIONS}
         indicator = raw.text("indicator")
         if not indicator:

@@ -1,0 +1,253 @@
+"""Input and output schemas of the statistics API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Schema
+
+
+class IndicatorOut(Schema):
+    code: str
+    version: int
+    name: str
+    description: str
+    unit: str
+    ics_tip: str
+    glotip_name: str
+    dimensions: list[str]
+    breakdowns: list[list[str]]
+
+
+class RuleOut(Schema):
+    code: str
+    version: int
+    kind: str
+    severity: str
+    message: str
+    params: dict[str, Any]
+
+
+class DataSetOut(Schema):
+    code: str
+    version: int
+    name: str
+    description: str
+    period_type: str
+    indicators: list[str]
+    rules: list[str]
+    privacy_budget: float | None
+    suppression_threshold: int
+
+
+class DataSetDetailOut(DataSetOut):
+    indicator_definitions: list[IndicatorOut]
+    rule_definitions: list[RuleOut]
+
+
+class DimensionOut(Schema):
+    code: str
+    version: int
+    name: str
+    description: str
+    countries: bool
+    codes: list[dict[str, Any]]
+
+
+class ValueOut(Schema):
+    id: int
+    dataset: str
+    indicator: str
+    country: str
+    period: str
+    sex: str
+    age_group: str
+    exploitation: str
+    citizenship: str
+    country_of_exploitation: str
+    country_of_repatriation: str
+    label: str
+    value: int | None
+    value_text: str
+    masked: bool
+    qualifier: str
+    suspect: bool
+    status: str
+    origin: str
+    public: bool
+    source: str | None
+    source_ref: str
+    notes: str
+    comment: str
+
+
+class CellIn(Schema):
+    cell: str
+    value: int | str | None = None
+    notes: str = ""
+    comment: str = ""
+    qualifier: str = "exact"
+
+
+class ScopeIn(Schema):
+    dataset: str
+    country: str
+    period: str
+
+
+class ValuesIn(ScopeIn):
+    cells: list[CellIn]
+
+
+class ReturnIn(ScopeIn):
+    reason: str
+
+
+class CommentIn(Schema):
+    comment: str
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class CellErrorOut(Schema):
+    cell: str
+    message: str
+    severity: str = "error"
+
+
+class CellErrorsOut(Schema):
+    detail: str
+    code: str
+    errors: list[CellErrorOut]
+
+
+class IssueOut(Schema):
+    cell: str
+    value_id: int
+    rule: str
+    severity: str
+    message: str
+    commented: bool
+
+
+class CheckOut(Schema):
+    errors: int
+    warnings: int
+    unexplained: int
+    issues: list[IssueOut]
+
+
+class CountOut(Schema):
+    figures: int
+
+
+class ImportOut(Schema):
+    figures: int
+    rows: int
+    notes: str
+
+
+class PublicationIn(Schema):
+    dataset: str
+    indicator: str
+    period: str
+    dimensions: list[str]
+    countries: list[str]
+    threshold: int | None = None
+    method: str = "auto"
+    key: str = ""
+    title: str = ""
+
+
+class DPReleaseIn(Schema):
+    dataset: str
+    indicator: str
+    country: str
+    period: str
+    dimensions: list[str]
+    epsilon: float
+    max_contributions: int = 1
+    key: str = ""
+    title: str = ""
+
+
+class PublicationCellOut(Schema):
+    key: list[str]
+    value: int | None
+    flag: str
+
+
+class PublicationOut(Schema):
+    key: str
+    version: int
+    title: str
+    dataset: str
+    indicator: str
+    country: str | None
+    period: str
+    dimensions: list[str]
+    method: str
+    parameters: dict[str, Any]
+    information_loss: float | None
+    basis: str
+    digest: str
+    created_at: str
+
+
+class PublicationDetailOut(PublicationOut):
+    cells: list[PublicationCellOut]
+
+
+class BudgetOut(Schema):
+    dataset: str
+    country: str
+    budget: float | None
+    spent: float
+    left: float
+    releases: list[dict[str, Any]]
+
+
+class DerivationIn(ScopeIn):
+    pass
+
+
+class DerivationOut(Schema):
+    id: int
+    dataset: str
+    country: str
+    period: str
+    persons: int
+    figures: int
+
+
+class TraceOut(Schema):
+    value_id: int
+    value: int | None
+    pseudonyms: list[str]
+    changed_since_derived: bool
+
+
+class FlowOut(Schema):
+    origin: str
+    transit: str
+    destination: str
+    count: int | None
+    display: str
+
+
+class CompletenessCellOut(Schema):
+    country: str
+    period: str
+    figures: int
+    indicators: int
+    status: str
+
+
+class CompletenessOut(Schema):
+    dataset: str
+    indicators: int
+    countries: list[str]
+    periods: list[str]
+    cells: list[CompletenessCellOut]
