@@ -1,6 +1,7 @@
 """Test settings: fast hashing, everything else as in production."""
 
 from palermo.settings.base import *  # noqa: F403
+from palermo.settings.env import env_bool
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",  # speed only; production uses Argon2
@@ -15,4 +16,4 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 PALERMO_AUDIT_DB_GUARD = False
 # bench/bench_cooperation.py only: lets two nodes exchange unsigned messages for comparison.
 # Never set in production (a system check fails any other settings module that sets it).
-PALERMO_NODE_UNSIGNED_BENCH = env_bool("PALERMO_NODE_UNSIGNED_BENCH", False)  # noqa: F405
+PALERMO_NODE_UNSIGNED_BENCH = env_bool("PALERMO_NODE_UNSIGNED_BENCH", False)
