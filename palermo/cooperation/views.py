@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from palermo.cooperation import access, handling, selectors, services
@@ -671,7 +672,7 @@ class MessageStepView(CooperationView):
 
 class ForwardView(MessageStepView):
     operation = handling.FORWARD
-    title = _("Forward a message")
+    title = gettext_lazy("Forward a message")
 
     def make_form(self, message: Message, data: Any = None) -> f.ForwardForm:
         requests = (
@@ -712,7 +713,7 @@ class ForwardView(MessageStepView):
 
 class ShareMessageView(MessageStepView):
     operation = handling.SHARE
-    title = _("Share a received message with an organisation here")
+    title = gettext_lazy("Share a received message with an organisation here")
 
     def make_form(self, message: Message, data: Any = None) -> f.ShareMessageForm:
         return f.ShareMessageForm(
