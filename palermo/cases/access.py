@@ -48,12 +48,13 @@ def case_queryset(user: AnyUser | None) -> QuerySet[Case]:
     u = _user(user)
     if u is None:
         return Case.objects.none()
-    # A subquery, not a join: no duplicate rows, so no DISTINCT over wide rows at scale.
-    shared = Q(
-        pk__in=CaseShare.objects.filter(
-            organisation_id=u.organisation_id or 0, revoked_at__isnull=True
-        ).values("case_id")
-    )
+    # A subquery, not a join: no duplicate rows, so no DISTINCT over wide rows at scale. When
+    # nothing is shared with the organisation (one indexed lookup) the condition is left out:
+    # an OR with a subquery keeps PostgreSQL from reading the case list from its index alone.
+    shares = CaseShare.objects.filter(
+        organisation_id=u.organisation_id or 0, revoked_at__isnull=True
+    ).values("case_id")
+    shared = Q(pk__in=shares) if shares.exists() else Q(pk__in=[])
     if u.role in CASE_ROLES:
         return Case.objects.filter(Q(organisation_id=u.organisation_id) | shared)
     if u.role == Role.NATIONAL_COORDINATOR:

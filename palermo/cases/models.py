@@ -95,7 +95,13 @@ class Case(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["organisation", "status"]),
+            # Filtered lists and their counts read this index alone on PostgreSQL (it holds
+            # the id they join on), not the table.
+            models.Index(
+                fields=["organisation", "status", "country", "opened_on"],
+                include=["id"],
+                name="case_list_filter",
+            ),
             models.Index(fields=["status", "closed_on"]),
             models.Index(fields=["-opened_on", "reference"], name="case_list_order"),
         ]
@@ -227,6 +233,16 @@ class Person(models.Model):
         ordering = ["case", "pseudonym"]
         verbose_name = _("person")
         verbose_name_plural = _("persons")
+        indexes = [
+            # The case list's person filters (children, role) read these alone; the forms of
+            # exploitation have their own partial indexes on PostgreSQL (migration 0004).
+            models.Index(
+                fields=["case"],
+                condition=Q(age_uncertain=True) | Q(age_at_registration__lt=18),
+                name="person_child_case",
+            ),
+            models.Index(fields=["role", "case"], name="person_role_case"),
+        ]
 
     def __str__(self) -> str:
         return self.pseudonym

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from palermo.cases import services as s
 from palermo.cases.selectors import case_list, deadline_board
 from palermo.core.models import Organisation
 
 pytestmark = pytest.mark.django_db
+ON_POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's partial indexes and plans"
+)
 
 
 def test_pseudonym_search_respects_person_limited_shares(make_user) -> None:  # type: ignore[no-untyped-def]
@@ -63,3 +67,55 @@ def test_deadline_board_shows_what_ends_this_week_and_overdue(make_user) -> None
         ("reflection_period", False),
     ]
     assert deadline_board(user=other, today=today) == []
+
+
+def test_list_filters_give_the_same_cases_with_or_without_shares(make_user) -> None:  # type: ignore[no-untyped-def]
+    """Visibility leaves out the shares condition when nothing is shared: the same answer."""
+    worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
+    mine = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 2))
+    s.person_add(actor=worker, case=mine, role="presumed_victim", age_at_registration=15)
+    other = make_user("case_worker", org="Clinic", country="BWA", kind="service_provider")
+    theirs = s.case_open(actor=other, opened_on=dt.date(2026, 1, 1))
+    child = s.person_add(actor=other, case=theirs, role="presumed_victim", age_at_registration=16)
+    assert list(case_list(user=worker, child=True)) == [mine]
+    s.referral_send(
+        actor=other,
+        person=child,
+        to_organisation=worker.organisation,
+        service="shelter",
+        scopes=["case_facts"],
+    )
+    assert list(case_list(user=worker, child=True)) == [mine, theirs]
+    assert list(case_list(user=other, child=True)) == [theirs]
+
+
+@ON_POSTGRESQL
+def test_every_form_of_exploitation_has_its_partial_index() -> None:
+    """Migration 0004 made one partial index per code; a code added later needs its own."""
+    from palermo.cases.htcds import TypeOfExploitation
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'cases_person' "
+            "AND indexname LIKE 'person_expl_%%'"
+        )
+        definitions = [row[0] for row in cursor.fetchall()]
+    for code in TypeOfExploitation.values:
+        assert any("'[\"{}\"]'::jsonb".format(code) in d for d in definitions), code
+
+
+@ON_POSTGRESQL
+def test_exploitation_filter_reads_the_partial_index(make_user) -> None:  # type: ignore[no-untyped-def]
+    worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
+    qs = case_list(user=worker, exploitation="SexualExploitation")
+    # GIN indexes only do bitmap scans: with those and table scans off, the persons can only
+    # be found through the partial index, if the filter's condition matches the index's.
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_bitmapscan = off")
+        try:
+            plan = qs.explain()
+        finally:
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_bitmapscan")
+    assert "person_expl_sexualexploitation" in plan
