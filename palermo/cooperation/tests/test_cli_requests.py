@@ -14,6 +14,8 @@ from django.test import Client
 
 from palermo.cooperation import envelopes
 from palermo.cooperation.models import Message, OutboundMessage, Request
+from palermo.core.choices import OrganisationKind
+from palermo.core.models import Organisation
 
 from .helpers import _peer_message, _receive
 
@@ -108,6 +110,9 @@ def test_transition_message_export_forward(
     received = Message.objects.get(direction="incoming", kind="message")
     with pytest.raises(CommandError, match="no_further_dissemination"):
         run("export", str(incoming.pk), "--as", user)
+    Organisation.objects.create(name="FIU", kind=OrganisationKind.GOVERNMENT, country_id="NGA")
+    with pytest.raises(CommandError, match="may not be shared"):
+        run("share", str(received.pk), "--organisation", "FIU", "--reason", "x", "--as", user)
     other = run(
         "send", "--to-node", "bravo", "--type", "information", "--subject", "y",
         "--to-authority", saps.name, "--legal-basis", "reciprocity", "--as", user,
@@ -117,6 +122,9 @@ def test_transition_message_export_forward(
         run("forward", str(received.pk), "--to-request", other_id, "--as", user)
     received.handling_codes = []
     received.save()
+    assert "Shared with FIU" in run(
+        "share", str(received.pk), "--organisation", "FIU", "--reason", "analysis", "--as", user
+    )
     assert "Forwarded as message" in run(
         "forward", str(received.pk), "--to-request", other_id, "--as", user
     )

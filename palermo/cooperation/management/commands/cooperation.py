@@ -26,7 +26,7 @@ from palermo.cooperation import access, choices, selectors, services
 from palermo.cooperation.models import Request
 from palermo.cooperation.tasks import send_reminders
 from palermo.core.management.base import PalermoCommand, render_rows
-from palermo.core.models import User
+from palermo.core.models import Organisation, User
 
 LIST_COLUMNS = [
     "reference",
@@ -78,7 +78,7 @@ def _row(r: Request) -> dict[str, Any]:
 class Command(PalermoCommand):
     help = "Node-to-node cooperation: requests, messages, the outbox, reminders."
 
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one parser per subcommand
         sub = parser.add_subparsers(dest="sub", required=True)
         deliver = sub.add_parser("deliver", help="send due outbox messages")
         deliver.add_argument("--loop", action="store_true", help="keep delivering until stopped")
@@ -135,6 +135,12 @@ class Command(PalermoCommand):
         fw.add_argument("--to-request", required=True)
         fw.add_argument("--note", default="")
         fw.add_argument("--as", dest="as_user")
+
+        sh = sub.add_parser("share", help="let another organisation here see a received message")
+        sh.add_argument("message", help="message uuid")
+        sh.add_argument("--organisation", required=True, help="organisation name")
+        sh.add_argument("--reason", required=True)
+        sh.add_argument("--as", dest="as_user")
 
         ex = sub.add_parser("export", help="export a request and its thread as JSON")
         ex.add_argument("request")
@@ -252,6 +258,19 @@ class Command(PalermoCommand):
             note=o["note"],
         )
         self.stdout.write("Forwarded as message {}.".format(message.pk))
+
+    def do_share(self, o: dict[str, Any]) -> None:
+        user = _as_user(o["as_user"], "shares")
+        org = Organisation.objects.filter(name=o["organisation"]).first()
+        if org is None:
+            raise CommandError("No organisation named '{}'.".format(o["organisation"]))
+        services.message_share(
+            actor=user,
+            message=access.message_get(user, o["message"]),
+            organisation=org,
+            reason=o["reason"],
+        )
+        self.stdout.write("Shared with {}.".format(org.name))
 
     def do_export(self, o: dict[str, Any]) -> None:
         user = _as_user(o["as_user"], "exports")
