@@ -698,6 +698,11 @@ def _template_cells(path: Path) -> dict[tuple[str, str, str], list[tuple[int, Ce
     return groups
 
 
+def template_scopes(path: Path) -> list[tuple[str, str, str]]:
+    """The (data set, country, period) a filled-in template holds figures for."""
+    return sorted(_template_cells(path))
+
+
 def _template_import(path: Path, actor: AnyUser | None, public: bool) -> list[Value]:
     """A filled-in template: the figures are entered as drafts of each country (its national
     coordinator only); `public` marks them as already published and public."""

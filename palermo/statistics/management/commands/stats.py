@@ -1,0 +1,261 @@
+"""`palermo stats import|validate|publish|export|derive`: statistics from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from palermo.core.management.base import PalermoCommand, render_rows
+from palermo.core.models import User
+from palermo.statistics import derivation, interchange, publishing, selectors, services
+from palermo.statistics.choices import ImportFormat
+from palermo.statistics.models import DIMENSIONS
+
+
+def _user(username: str | None) -> User | None:
+    if not username:
+        return None
+    user = User.objects.select_related("organisation").filter(username=username).first()
+    if user is None:
+        raise CommandError("No user named '{}'.".format(username))
+    return user
+
+
+class _DryRun(Exception):
+    """Raised to roll back a validation run of a file."""
+
+
+class Command(PalermoCommand):
+    help = (
+        "Statistics: import UNODC GLOTIP, the CTDC layout or a filled-in data-set template; "
+        "run the validation rules; publish disclosure-controlled tables; export figures and "
+        "publications as CSV, XLSX or SDMX-CSV; derive a country's figures from its cases."
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one parser per subcommand
+        sub = parser.add_subparsers(dest="sub", required=True)
+
+        im = sub.add_parser("import", help="import a file; one bad row stops it, nothing written")
+        im.add_argument("file", type=Path)
+        im.add_argument("--format", required=True, choices=list(ImportFormat.values))
+        im.add_argument(
+            "--public",
+            action="store_true",
+            help="the figures are already public (e.g. UNODC's): readable without login",
+        )
+        im.add_argument(
+            "--as",
+            dest="as_user",
+            help="username (a national coordinator for csv/xlsx templates; optional for "
+            "glotip/ctdc, imported as the system otherwise)",
+        )
+
+        va = sub.add_parser(
+            "validate",
+            help="run the validation rules over a country's figures, or over a template file "
+            "without saving it; exit status 1 on errors",
+        )
+        va.add_argument("file", type=Path, nargs="?", help="a filled-in template (csv/xlsx)")
+        va.add_argument("--dataset")
+        va.add_argument("--country")
+        va.add_argument("--period")
+        va.add_argument("--as", dest="as_user", required=True)
+        va.add_argument("--format", dest="out", choices=["table", "json", "csv"], default="table")
+
+        pu = sub.add_parser(
+            "publish",
+            help="publish a table: suppression of validated figures, or --dp for case records",
+        )
+        pu.add_argument("--dataset", required=True)
+        pu.add_argument("--indicator", required=True)
+        pu.add_argument("--period", required=True)
+        pu.add_argument(
+            "--dims", required=True, help="dimensions, comma-separated (e.g. sex,age_group)"
+        )
+        pu.add_argument("--country", action="append", default=[], help="ISO3 (repeat for several)")
+        pu.add_argument("--threshold", type=int, help="small-cell threshold (default: data set's)")
+        pu.add_argument("--method", default="auto", help="suppression method (auto, milp, ...)")
+        pu.add_argument("--dp", action="store_true", help="differential privacy from case records")
+        pu.add_argument("--epsilon", type=float, help="privacy loss of this release (with --dp)")
+        pu.add_argument("--max-contributions", type=int, default=1)
+        pu.add_argument("--key", default="")
+        pu.add_argument("--title", default="")
+        pu.add_argument("--as", dest="as_user", required=True)
+        pu.add_argument("--format", dest="out", choices=["table", "json", "csv"], default="table")
+
+        ex = sub.add_parser("export", help="export figures or a publication")
+        ex.add_argument("--format", default="csv", choices=["csv", "xlsx", "sdmx-csv"])
+        ex.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+        ex.add_argument("--as", dest="as_user", help="username (default: public figures only)")
+        ex.add_argument("--publication", help="a publication key instead of figures")
+        ex.add_argument("--version", type=int)
+        for name in ("country", "indicator", "dataset", "period", "status", "origin", *DIMENSIONS):
+            ex.add_argument("--" + name.replace("_", "-"), dest=name, default="")
+        ex.add_argument("--year-from", type=int)
+        ex.add_argument("--year-to", type=int)
+
+        de = sub.add_parser("derive", help="compute a country's figures from its case records")
+        de.add_argument("--dataset", required=True)
+        de.add_argument("--country", required=True)
+        de.add_argument("--period", required=True)
+        de.add_argument("--as", dest="as_user", required=True)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        getattr(self, "_" + opts["sub"])(opts)
+
+    def _import(self, opts: dict[str, Any]) -> None:
+        result = interchange.data_import_run(
+            actor=_user(opts["as_user"]),
+            path=opts["file"],
+            fmt=opts["format"],
+            public=opts["public"],
+        )
+        self.stdout.write(
+            "{} rows read, {} figures written{}".format(
+                result.rows, result.figures, " (public)" if opts["public"] else ""
+            )
+        )
+        if result.notes:
+            self.stdout.write(result.notes)
+
+    def _validate(self, opts: dict[str, Any]) -> None:
+        user = _user(opts["as_user"])
+        reports: list[services.CheckReport] = []
+        if opts["file"] is not None:
+            fmt = "xlsx" if opts["file"].suffix.lower() == ".xlsx" else "csv"
+            try:
+                with transaction.atomic():  # enter the file's figures, check them, roll back
+                    interchange.data_import_run(actor=user, path=opts["file"], fmt=fmt)
+                    for dataset, country, period in interchange.template_scopes(opts["file"]):
+                        reports.append(
+                            services.values_check(
+                                actor=user, dataset=dataset, country=country, period=period
+                            )
+                        )
+                    raise _DryRun
+            except _DryRun:
+                pass
+        else:
+            if not (opts["dataset"] and opts["country"] and opts["period"]):
+                raise CommandError("Give a FILE, or --dataset, --country and --period.")
+            reports.append(
+                services.values_check(
+                    actor=user,
+                    dataset=opts["dataset"],
+                    country=opts["country"],
+                    period=opts["period"],
+                )
+            )
+        rows = [
+            {
+                "scope": r.scope.describe(),
+                "cell": i.cell,
+                "severity": i.severity,
+                "rule": i.rule.code,
+                "message": i.message,
+                "commented": "yes" if i.value.comment.strip() else "",
+            }
+            for r in reports
+            for i in r.issues
+        ]
+        columns = ["scope", "cell", "severity", "rule", "message", "commented"]
+        if rows:
+            self.stdout.write(render_rows(rows, columns, opts["out"]))
+        errors = sum(len(r.errors) for r in reports)
+        unexplained = sum(len(r.unexplained) for r in reports)
+        self.stdout.write(
+            "{} error(s), {} warning(s) without a comment".format(errors, unexplained)
+        )
+        if errors:
+            raise CommandError("validation failed: {} error(s)".format(errors))
+
+    def _publish(self, opts: dict[str, Any]) -> None:
+        user = _user(opts["as_user"])
+        dims = [d.strip() for d in opts["dims"].split(",") if d.strip()]
+        if opts["dp"]:
+            if opts["epsilon"] is None or len(opts["country"]) != 1:
+                raise CommandError("--dp needs --epsilon and exactly one --country.")
+            pub = publishing.publication_release_dp(
+                actor=user,
+                dataset=opts["dataset"],
+                indicator=opts["indicator"],
+                country=opts["country"][0],
+                period=opts["period"],
+                dimensions=dims,
+                epsilon=opts["epsilon"],
+                max_contributions=opts["max_contributions"],
+                key=opts["key"],
+                title=opts["title"],
+            )
+        else:
+            pub = publishing.publication_create(
+                actor=user,
+                dataset=opts["dataset"],
+                indicator=opts["indicator"],
+                period=opts["period"],
+                dimensions=dims,
+                countries=opts["country"],
+                threshold=opts["threshold"],
+                method=opts["method"],
+                key=opts["key"],
+                title=opts["title"],
+            )
+        self.stdout.write(
+            "published {} version {} ({}: {})".format(
+                pub.key,
+                pub.version,
+                pub.method,
+                ", ".join("{}={}".format(k, v) for k, v in sorted(pub.parameters.items())),
+            )
+        )
+        columns = [*pub.dimensions, "value", "flag"]
+        rows = [
+            {**dict(zip(pub.dimensions, c.key, strict=True)), "value": c.display, "flag": c.flag}
+            for c in selectors.publication_table(pub)
+        ]
+        self.stdout.write(render_rows(rows, columns, opts["out"]))
+
+    def _export(self, opts: dict[str, Any]) -> None:
+        user = _user(opts["as_user"])
+        if opts["publication"]:
+            pub = selectors.publication_get(key=opts["publication"], version=opts["version"])
+            content = interchange.publication_export(pub, opts["format"])
+        else:
+            filters = selectors.ValueFilters(
+                country=opts["country"],
+                indicator=opts["indicator"],
+                dataset=opts["dataset"],
+                period=opts["period"],
+                year_from=opts["year_from"],
+                year_to=opts["year_to"],
+                status=opts["status"],
+                origin=opts["origin"],
+                dims={d: opts[d] for d in DIMENSIONS if opts[d]},
+            )
+            content = interchange.values_export(
+                selectors.value_list(user=user, filters=filters), opts["format"]
+            )
+        if opts["output"]:
+            opts["output"].write_bytes(content)
+            self.stdout.write("wrote {} ({} bytes)".format(opts["output"], len(content)))
+        elif opts["format"] == "xlsx":
+            raise CommandError("XLSX needs -o FILE.")
+        else:
+            self.stdout.write(content.decode("utf-8"), ending="")
+
+    def _derive(self, opts: dict[str, Any]) -> None:
+        d = derivation.derivation_run(
+            actor=_user(opts["as_user"]),
+            dataset=opts["dataset"],
+            country=opts["country"],
+            period=opts["period"],
+        )
+        self.stdout.write(
+            "derived {} figures from {} person records ({} {} {})".format(
+                d.values, d.persons, opts["dataset"], d.country_id, d.period
+            )
+        )
