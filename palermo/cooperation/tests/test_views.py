@@ -531,7 +531,7 @@ def test_handling_codes_shown_and_enforced(
 
 
 def test_case_share_needs_consent_or_legal_basis(
-    prosecutor: User, manila: Node, doj: DirectoryEntry
+    prosecutor: User, outsider: User, manila: Node, doj: DirectoryEntry
 ) -> None:
     request = sent(prosecutor, manila, doj)
     case = cases.case_open(actor=prosecutor, title="Lagos recruiters")
@@ -582,11 +582,12 @@ def test_case_share_needs_consent_or_legal_basis(
     assert (
         "Ada" not in client.get(reverse("cooperation:detail", args=[request.pk])).content.decode()
     )
-    # Only the sending organisation's cases are offered; another case is not a valid choice.
-    other_case = cases.case_open(actor=prosecutor, title="x")
-    Request.objects.filter(pk=request.pk).update()  # no change
-    assert client.get(url, {"case": 999999}).context["form"] is None
-    assert client.get(url, {"case": other_case.pk}).context["form"] is not None
+    # Only the organisation holding a case shares it: another organisation's case is no choice.
+    theirs = cases.case_open(actor=outsider, title="Not ours")
+    resp = client.get(url, {"case": theirs.pk})
+    assert resp.context["form"] is None and "Select a valid choice" in resp.content.decode()
+    resp = client.post(url, base | {"case": str(theirs.pk), "case_fields": ["status"]})
+    assert resp.status_code == 400 and SharedCaseExtract.objects.count() == 1
 
 
 def test_received_extract_read_with_reason_is_audited(prosecutor: User, manila: Node) -> None:
