@@ -196,3 +196,24 @@ def test_route_flows_from_case_movements(records, coordinator, stats_analyst, wo
         dv.route_flows_from_cases(user=worker)
     with pytest.raises(ForbiddenError):
         dv.route_flows_from_cases(user=None)
+
+
+def test_country_table_counts_every_country_in_one_query(
+    records, make_user, django_assert_max_num_queries
+) -> None:
+    nam = make_user("case_worker", org="Shelter Windhoek", country="NAM", kind="ngo")
+    victim(nam, D(2024, 2, 1), gender="Masculine", age=12)
+    from palermo.statistics.periods import parse_period
+
+    with django_assert_max_num_queries(3):  # the grouped query and the code lists
+        table = dv.country_table("victims_detected", parse_period("2024"), ["sex", "age_group"])
+    assert table == {
+        ("BWA", "F", "Y_GE18"): 2,
+        ("BWA", "M", "Y0T17"): 1,
+        ("BWA", "M", "Y_GE18"): 1,
+        ("NAM", "M", "Y0T17"): 1,
+    }
+    only = dv.country_table(
+        "victims_detected", parse_period("2024"), ["exploitation"], countries=["NAM"]
+    )
+    assert only == {("NAM", "SEXUAL"): 1}
