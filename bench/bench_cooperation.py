@@ -1,0 +1,358 @@
+"""Benchmark node-to-node cooperation: request messages between two real nodes on loopback.
+
+Run from the project root with no other setup:
+
+    .venv/bin/python bench/bench_cooperation.py          # or: make bench-cooperation
+
+This process is node "alpha" (a Nigerian authority); node "bravo" is `palermo runserver` in a
+subprocess with its own data dir and SQLite database. Alpha sends BENCH_REQUESTS requests to
+bravo, then measures, with Ed25519 signing and verification on (as always in production) and
+with the same two nodes exchanging unsigned messages (the benchmark-only switch
+PALERMO_NODE_UNSIGNED_BENCH, honoured only under the test settings):
+
+- throughput: BENCH_MESSAGES request messages are written, then the outbox delivers them
+  (sign, POST, verify, store and apply to the request on bravo, signed receipt back, verify);
+  messages per second over the delivery's wall time;
+- end-to-end latency: BENCH_LATENCY messages one at a time, from writing the message
+  (`services.message_post`) until its receipt is verified; median and p95.
+
+It prints one table and the signed/unsigned ratios, and checks that bravo applied every message
+exactly once. Like the other benchmarks it uses a temporary data directory (removed at the end)
+and, with BENCH_DATABASE_URL, a dedicated PostgreSQL database for alpha. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import django
+from benchlib import Postgres, check, env_int
+from django.core.management import call_command
+from django.db import connections
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+PALERMO = str(Path(sys.executable).with_name("palermo"))
+AUTHORITY = "Bench Nigeria Police Force"
+REQUESTED = "Bench South African Police Service"
+
+
+@dataclass(frozen=True)
+class Config:
+    messages: int
+    latency: int
+    requests: int
+    body_bytes: int
+    rounds: int
+    database_url: str
+    database_name: str
+    keep: bool
+
+    @classmethod
+    def from_env(cls) -> Config:
+        return cls(
+            messages=env_int("BENCH_MESSAGES", 200, minimum=10),
+            latency=env_int("BENCH_LATENCY", 60, minimum=5),
+            requests=env_int("BENCH_REQUESTS", 4, minimum=1),
+            body_bytes=env_int("BENCH_BODY_BYTES", 1024, minimum=1),
+            rounds=env_int("BENCH_ROUNDS", 2, minimum=1),
+            database_url=os.environ.get("BENCH_DATABASE_URL", "").strip(),
+            database_name=os.environ.get("BENCH_DATABASE_NAME", "").strip()
+            or "palermo_bench_cooperation",
+            keep=os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "true", "yes", "on"},
+        )
+
+
+# --- the two nodes ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bravo_env(data: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PALERMO_", "DATABASE_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="palermo.settings.test",
+        PALERMO_DATA_DIR=str(data),
+        DATABASE_URL="sqlite:///{}".format(data / "node.sqlite3"),
+        PALERMO_NODE_NAME="bravo",
+        PALERMO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        PALERMO_NODE_UNSIGNED_BENCH="1",
+        PALERMO_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def bravo_run(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(  # noqa: S603 - our own console script
+        [PALERMO, *args], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError("bravo: palermo {} failed: {}".format(" ".join(args), result.stderr))
+    return result.stdout
+
+
+def bravo_start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    with open(Path(env["PALERMO_DATA_DIR"]) / "server.log", "ab") as log:
+        proc = subprocess.Popen(  # noqa: S603
+            [PALERMO, "runserver", "--noreload", "127.0.0.1:{}".format(port)],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    bravo_stop(proc)
+    raise RuntimeError("bravo did not start")
+
+
+def bravo_stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def prepare_alpha(config: Config, data_dir: Path) -> Postgres | None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "palermo.settings.test"
+    os.environ["PALERMO_DATA_DIR"] = str(data_dir)
+    os.environ["PALERMO_NODE_NAME"] = "alpha"
+    os.environ["PALERMO_NODE_UNSIGNED_BENCH"] = "1"
+    os.environ["PALERMO_LOG_LEVEL"] = "WARNING"
+    os.environ.pop("PALERMO_FIELD_KEYS", None)
+    os.environ.pop("PALERMO_NODE_KEY", None)
+    os.environ.setdefault("PALERMO_DB_CONN_MAX_AGE", "600")
+    if config.database_url:
+        pg = Postgres(config.database_url, config.database_name)
+        pg.create()
+        os.environ["DATABASE_URL"] = pg.url
+        return pg
+    os.environ["DATABASE_URL"] = "sqlite:///{}".format(data_dir / "alpha.sqlite3")
+    return None
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+@dataclass
+class Mode:
+    name: str
+    unsigned: bool
+    rates: list[float]
+    latencies_ms: list[float]
+
+    def p95(self) -> float:
+        return statistics.quantiles(self.latencies_ms, n=20, method="inclusive")[18]
+
+
+def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # noqa: PLR0915
+    from palermo.cooperation import services, signing  # noqa: PLC0415 - after django.setup()
+    from palermo.cooperation.models import OutboundMessage  # noqa: PLC0415
+    from palermo.core.choices import OrganisationKind, Role  # noqa: PLC0415
+    from palermo.core.models import Organisation, User  # noqa: PLC0415
+    from palermo.core.services import countries_load  # noqa: PLC0415
+
+    # Bravo: migrated in the background while alpha migrates.
+    bravo_dir = root / "bravo"
+    bravo_dir.mkdir()
+    env = bravo_env(bravo_dir)
+    migrating = subprocess.Popen(  # noqa: S603
+        [PALERMO, "migrate", "--no-input", "-v0"], env=env, start_new_session=True
+    )
+    call_command("migrate", verbosity=0, interactive=False)
+    countries_load()
+    if migrating.wait(timeout=600) != 0:
+        raise RuntimeError("bravo: migrate failed")
+    bravo_key = bravo_run(env, "node", "key").split("public key:")[1].strip()
+    bravo_run(
+        env, "nodes", "add", "alpha", "http://127.0.0.1:1", "--key", signing.node_public_key()
+    )
+    port = free_port()
+    bravo = services.node_add(
+        name="bravo", url="http://127.0.0.1:{}".format(port), public_key=bravo_key
+    )
+    org = Organisation.objects.create(
+        name=AUTHORITY, kind=OrganisationKind.GOVERNMENT, country_id="NGA"
+    )
+    user = User.objects.create(
+        username="bench-investigator", organisation=org, role=Role.INVESTIGATOR
+    )
+    proc = bravo_start(env, port)
+    body = ("x" * config.body_bytes)[: config.body_bytes]
+    written = 0
+    modes = [Mode("signed (Ed25519)", False, [], []), Mode("unsigned (bench only)", True, [], [])]
+    try:
+        requests = []
+        for n in range(config.requests):
+            r = services.request_create(
+                actor=user,
+                type="information",
+                subject="Bench request {}".format(n),
+                node=bravo,
+                requested_authority=REQUESTED,
+                requested_country="ZAF",
+                legal_basis="reciprocity",
+            )
+            requests.append(services.request_send(actor=user, request=r))
+        check(services.outbox_deliver().acknowledged == config.requests, "requests not delivered")
+
+        def write(count: int) -> None:
+            nonlocal written
+            for i in range(count):
+                services.message_post(actor=user, request=requests[i % len(requests)], body=body)
+            written += count
+
+        for mode in modes:  # warm-up: connections, caches, bravo's first requests
+            write(5)
+            check(services.outbox_deliver(unsigned=mode.unsigned).acknowledged == 5, "warm-up")
+        for _ in range(config.rounds):
+            for mode in modes:
+                write(config.messages)
+                started = time.perf_counter()
+                report = services.outbox_deliver(limit=config.messages + 10, unsigned=mode.unsigned)
+                elapsed = time.perf_counter() - started
+                check(report.acknowledged == config.messages, "{}: {}".format(mode.name, report))
+                mode.rates.append(config.messages / elapsed)
+                for i in range(config.latency // config.rounds or 1):
+                    started = time.perf_counter()
+                    services.message_post(
+                        actor=user, request=requests[i % len(requests)], body=body
+                    )
+                    report = services.outbox_deliver(unsigned=mode.unsigned)
+                    mode.latencies_ms.append((time.perf_counter() - started) * 1000)
+                    written += 1
+                    check(report.acknowledged == 1, "{}: {}".format(mode.name, report))
+        check(
+            not OutboundMessage.objects.filter(acknowledged_at__isnull=True).exists(),
+            "undelivered messages left",
+        )
+        # The cost of the cryptography alone, on a body of the same size.
+        envelope = signing.canonical({"payload": body, "kind": "request.message"})
+        key = signing.node_private_key()
+        started = time.perf_counter()
+        loops = 2000
+        for _ in range(loops):
+            sig = signing.sign(envelope, key)
+            check(signing.verify(envelope, sig, signing.node_public_key()), "verify")
+        crypto_us = (time.perf_counter() - started) / loops * 1e6
+    finally:
+        bravo_stop(proc)
+    with sqlite3.connect(bravo_dir / "node.sqlite3") as db:
+        applied = db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT id) FROM cooperation_message WHERE kind = 'message'"
+        ).fetchone()
+        received = db.execute(
+            "SELECT COUNT(*) FROM cooperation_request WHERE status = 'received'"
+        ).fetchone()
+    check(received == (config.requests,), "bravo holds {} received requests".format(received))
+    check(applied == (written, written), "bravo applied {} of {} messages".format(applied, written))
+    return modes, crypto_us, config.body_bytes, written
+
+
+def render(modes: list[Mode], config: Config) -> str:
+    rows = [
+        (
+            m.name,
+            "{:,}".format(config.messages * len(m.rates)),
+            "{:,.0f}".format(statistics.median(m.rates)),
+            "{:.1f}".format(statistics.median(m.latencies_ms)),
+            "{:.1f}".format(m.p95()),
+        )
+        for m in modes
+    ]
+    head = ("mode", "messages", "msg/s", "median ms", "p95 ms")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    lines = [
+        "  ".join(
+            h.ljust(w) if i == 0 else h.rjust(w)
+            for i, (h, w) in enumerate(zip(head, widths, strict=True))
+        )
+    ]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append(
+            "  ".join(
+                v.ljust(w) if i == 0 else v.rjust(w)
+                for i, (v, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    config = Config.from_env()
+    root = Path(tempfile.mkdtemp(prefix="palermo-bench-cooperation-"))
+    alpha_dir = root / "alpha"
+    alpha_dir.mkdir()
+    pg: Postgres | None = None
+    status = 0
+    try:
+        pg = prepare_alpha(config, alpha_dir)
+        started = time.perf_counter()
+        django.setup()
+        modes, crypto_us, body_bytes, written = run(config, root)
+        signed, unsigned = modes
+        print()
+        print(
+            "Request messages alpha -> bravo on loopback ({} requests, {} B bodies, "
+            "alpha on {}, bravo on SQLite under runserver)".format(
+                config.requests, body_bytes, "PostgreSQL" if pg else "SQLite"
+            )
+        )
+        print()
+        print(render(modes, config))
+        print()
+        rate = statistics.median(signed.rates) / statistics.median(unsigned.rates)
+        p95 = signed.p95() / unsigned.p95()
+        print(
+            "signed/unsigned: throughput x{:.2f}, p95 latency x{:.2f}; Ed25519 sign + verify "
+            "of one envelope: {:.0f} us".format(rate, p95, crypto_us)
+        )
+        print("bravo applied all {} messages exactly once".format(written))
+        print()
+        print("total {:.1f} s".format(time.perf_counter() - started))
+    except Exception:
+        traceback.print_exc()
+        status = 1
+    finally:
+        connections.close_all()
+        if pg is not None and not config.keep:
+            try:
+                pg.drop()
+            except Exception:
+                traceback.print_exc()
+                status = 1
+        if config.keep:
+            print("kept {}".format(root), file=sys.stderr)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
