@@ -276,7 +276,7 @@ def copy_same_rows_into_same_tables(organisation_id: int) -> tuple[float, int]:
     connection.ensure_connection()
     raw = connection.connection
     assert raw is not None
-    dumps: list[tuple[sql.Composable, bytes]] = []
+    dumps: list[tuple[sql.Identifier, bytes]] = []
     rows = 0
     with raw.cursor() as cur:
         for model, where in tables:
@@ -290,11 +290,11 @@ def copy_same_rows_into_same_tables(organisation_id: int) -> tuple[float, int]:
             dumps.append((table, bytes(buffer)))
         with raw.transaction():
             # Children first; a WHERE reads the parent rows, which are deleted after them.
-            for (_, where), (table, _) in zip(reversed(tables), reversed(dumps), strict=True):
-                cur.execute(sql.SQL("DELETE FROM {} WHERE {}").format(table, where))
+            for (_, where), (name, _) in zip(reversed(tables), reversed(dumps), strict=True):
+                cur.execute(sql.SQL("DELETE FROM {} WHERE {}").format(name, where))
             start = time.perf_counter()
-            for table, data in dumps:
-                with cur.copy(sql.SQL("COPY {} FROM STDIN").format(table)) as copy:
+            for name, data in dumps:
+                with cur.copy(sql.SQL("COPY {} FROM STDIN").format(name)) as copy:
                     copy.write(data)
         elapsed = (time.perf_counter() - start) * 1000  # the commit included
     return elapsed, rows
