@@ -239,6 +239,33 @@ def indicator_across_countries(
     return out
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """Sources that give different figures for the same cell (all are kept, none overwritten)."""
+
+    country: str
+    indicator: str
+    period: str
+    key: Key
+    figures: list[Value]
+
+
+def value_conflicts(
+    *, user: AnyUser | None, country: str = "", indicator: str = ""
+) -> list[Conflict]:
+    """Cells (country, indicator, period, codes) for which the figures the user may see differ
+    between data sets or within an import (GLOTIP publishes some cells twice)."""
+    qs = value_list(user=user, filters=ValueFilters(country=country, indicator=indicator))
+    cells: dict[tuple[str, str, str, Key], list[Value]] = defaultdict(list)
+    for v in qs.filter(label=""):
+        cells[(v.country_id, v.indicator.code, v.period, v.key)].append(v)
+    out = []
+    for (iso3, code, period, key), figures in sorted(cells.items()):
+        if len({f.display for f in figures}) > 1:
+            out.append(Conflict(iso3, code, period, key, figures))
+    return out
+
+
 # --- route flows ------------------------------------------------------------------------------
 
 
@@ -509,6 +536,7 @@ def period_range(*, dataset: str = "", country: str = "") -> tuple[int | None, i
 
 __all__ = [
     "CompletenessCell",
+    "Conflict",
     "CountryFigure",
     "Flow",
     "GridBlock",
@@ -532,5 +560,6 @@ __all__ = [
     "publication_list",
     "publication_table",
     "route_flows_from_values",
+    "value_conflicts",
     "value_list",
 ]

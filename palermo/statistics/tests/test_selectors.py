@@ -106,3 +106,21 @@ def test_route_flows_from_values(coordinator) -> None:
         ("ZMB", "BWA", None, "<5"),
     ]
     assert sel.route_flows_from_values(user=None, country="BWA") == []
+
+
+def test_sources_that_disagree_are_both_kept_and_listed(tmp_path) -> None:
+    from palermo.statistics import interchange as ix
+
+    path = tmp_path / "g.csv"
+    path.write_text(
+        ",".join(ix.GLOTIP_COLUMNS)
+        + "\nLTU,Lithuania,Europe,Northern Europe,Persons convicted,Total,Total,Total,Total,"
+        "2003,Counts,<5,GLOTIP\n"
+    )
+    ix.data_import_run(actor=None, path=path, fmt="glotip", public=True)
+    (conflict,) = sel.value_conflicts(user=None, country="LTU", indicator="persons_convicted")
+    assert (conflict.period, conflict.key[0]) == ("2003", "_T")
+    assert sorted((f.dataset.code, f.display) for f in conflict.figures) == [
+        ("glotip", "<5"),
+        ("survey-2005", "7"),
+    ]
