@@ -383,6 +383,14 @@ def publications(
     return [_publication_dict(p) for p in qs]
 
 
+# Registered before /publications/{key}, so that "dp" is not read as a key.
+@router.post("/publications/dp", response={201: PublicationDetailOut}, auth=AUTH)
+def publication_dp(request: HttpRequest, payload: DPReleaseIn) -> Status[dict[str, Any]]:
+    """Release a differentially private table of case records against the privacy budget."""
+    pub = publishing.publication_release_dp(actor=_user(request), **payload.dict())
+    return Status(201, _publication_dict(pub, cells=True))
+
+
 @router.get("/publications/{key}", response=PublicationDetailOut, auth=None)
 def publication(request: HttpRequest, key: str, version: int | None = None) -> dict[str, Any]:
     return _publication_dict(selectors.publication_get(key=key, version=version), cells=True)
@@ -401,13 +409,6 @@ def publication_export(
 def publication_create(request: HttpRequest, payload: PublicationIn) -> Status[dict[str, Any]]:
     """Publish validated figures with small-cell and secondary suppression."""
     pub = publishing.publication_create(actor=_user(request), **payload.dict())
-    return Status(201, _publication_dict(pub, cells=True))
-
-
-@router.post("/publications/dp", response={201: PublicationDetailOut}, auth=AUTH)
-def publication_dp(request: HttpRequest, payload: DPReleaseIn) -> Status[dict[str, Any]]:
-    """Release a differentially private table of case records against the privacy budget."""
-    pub = publishing.publication_release_dp(actor=_user(request), **payload.dict())
     return Status(201, _publication_dict(pub, cells=True))
 
 

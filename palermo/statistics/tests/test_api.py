@@ -237,3 +237,50 @@ def test_flows_completeness_budget_and_openapi(client, bearer, coordinator, stat
     )
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/statistics/values" in paths and "/api/v1/statistics/publications/dp" in paths
+
+
+def test_derive_trace_and_dp_release_over_the_api(
+    client, bearer, coordinator, other_coordinator, stats_analyst, make_user
+) -> None:
+    import datetime as dt
+
+    from palermo.cases import services as cs
+
+    worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
+    for _ in range(3):
+        case = cs.case_open(actor=worker, opened_on=dt.date(2024, 2, 1), title="x")
+        cs.person_add(
+            actor=worker, case=case, role="victim", gender="Feminine", age_at_registration=20
+        )
+    h = bearer(coordinator)
+    scope = {"dataset": "tip-annual", "country": "BWA", "period": "2024"}
+    assert post(client, "/derivations", scope, bearer(stats_analyst)).status_code == 403
+    r = post(client, "/derivations", scope, h)
+    assert r.status_code == 201 and r.json()["persons"] == 3
+    total = Value.objects.get(
+        country_id="BWA",
+        period="2024",
+        indicator__code="victims_detected",
+        sex="_T",
+        age_group="_T",
+        exploitation="_T",
+        citizenship="_T",
+        country_of_exploitation="_T",
+    )
+    r = post(client, "/values/{}/trace".format(total.pk), {"reason": "audit of the 2024 report"}, h)
+    assert r.status_code == 200 and len(r.json()["pseudonyms"]) == 3
+    assert all(p.startswith("P-") for p in r.json()["pseudonyms"])
+    for user in (other_coordinator, stats_analyst):  # the draft figure does not exist for them
+        assert (
+            post(
+                client, "/values/{}/trace".format(total.pk), {"reason": "x"}, bearer(user)
+            ).status_code
+            == 404
+        )
+    body = {**scope, "indicator": "victims_detected", "dimensions": ["sex"], "epsilon": 2.0}
+    r = post(client, "/publications/dp", body, h)
+    assert r.status_code == 201 and r.json()["method"] == "dp"
+    r = post(client, "/publications/dp", {**body, "epsilon": 1.5}, h)
+    assert r.status_code == 400 and r.json()["code"] == "budget_exceeded"
+    ledger = client.get(BASE + "/budget", {"dataset": "tip-annual", "country": "BWA"}, **h).json()
+    assert ledger["spent"] == pytest.approx(2.0) and len(ledger["releases"]) == 1
