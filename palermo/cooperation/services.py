@@ -1401,11 +1401,17 @@ def _check_size(attachments: list[NewAttachment]) -> None:
             )
 
 
+def _safe_filename(name: str) -> str:
+    """A file name safe in a download header: printable, no path separators."""
+    cleaned = "".join(ch if ch.isprintable() and ch not in '/\\"' else "_" for ch in name)
+    return cleaned.strip()[:255] or "attachment"
+
+
 def _store_attachment(message: Message, new: NewAttachment, pk: uuid.UUID | None = None) -> None:
     digest = files.sha256(new.content)
     attachment = Attachment(
         message=message,
-        filename=new.filename.strip()[:255],
+        filename=_safe_filename(new.filename),
         content_type=(new.content_type or "application/octet-stream")[:100],
         size=len(new.content),
         sha256=digest,

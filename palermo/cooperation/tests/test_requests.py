@@ -627,3 +627,21 @@ def test_statistics(client: Client, investigator, analyst, bravo, saps) -> None:
         "dual_criminality": 1,
         "sovereignty": 1,
     }
+
+
+def test_received_file_names_are_made_safe(client: Client, investigator, bravo) -> None:
+    request = _receive(client)
+    content = b"data"
+    attachment = {
+        "id": "3f1d2c3b-4a5b-4c6d-8e7f-8091a2b3c4d6",
+        "filename": '../../etc/passwd"\r\nX-Evil: 1',
+        "content_type": "text/plain",
+        "size": len(content),
+        "sha256": files.sha256(content),
+        "content_b64": base64.b64encode(content).decode(),
+    }
+    resp = _peer_message(str(request.pk), 2, client, content=b"", attachments=[attachment])
+    assert resp.status_code == 200, resp.content
+    stored = Attachment.objects.get()
+    assert stored.filename == ".._.._etc_passwd___X-Evil: 1"
+    assert str(files.root()) not in stored.path and ".." not in stored.path
