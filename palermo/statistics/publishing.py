@@ -214,7 +214,7 @@ def publication_create(
 def _dp_categories(dimensions: Sequence[str]) -> list[list[str]]:
     """Every code of each dimension, decided without looking at the data (as DP requires)."""
     dims = {d.code: d for d in Dimension.objects.filter(code__in=dimensions)}
-    countries = sorted(Country.objects.filter(historical=False).values_list("iso3", flat=True))
+    countries = sorted(Country.objects.values_list("iso3", flat=True))
     out = []
     for name in dimensions:
         dim = dims[name]
