@@ -5,7 +5,8 @@ statistics app's models and services.
 
 - :func:`suppress` - primary and secondary suppression of n-dimensional frequency tables with
   all marginal totals (MILP with HiGHS, hypercube fallback, Tau-Argus behind the same call);
-  :func:`audit` gives the intervals an attacker derives from a published table.
+  :func:`audit` gives the intervals an attacker derives from a published table and
+  :func:`unprotected` the primary cells it could narrow too much (none, for a safe table).
 - :func:`dp_histogram` - a differentially private histogram (OpenDP) over the full cross
   product of categories with bounded contributions per person.
 - :func:`k_anonymity` - k of a record-level extract (pycanon).
@@ -13,7 +14,7 @@ statistics app's models and services.
 
 from .anonymity import k_anonymity
 from .privacy import DPRelease, dp_histogram
-from .suppression import SuppressionResult, audit, primary_cells, suppress
+from .suppression import SuppressionResult, audit, primary_cells, suppress, unprotected
 from .tables import TOTAL, Key, Table
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "k_anonymity",
     "primary_cells",
     "suppress",
+    "unprotected",
 ]

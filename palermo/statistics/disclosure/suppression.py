@@ -27,12 +27,13 @@ attacker of Tau-Argus's audit: integrality of counts is not used, as is usual.)
   The loop ends only on a pattern the attacker LPs accept, so its answer is safe; it is
   optimal for the cost when HiGHS proves optimality within the time limit.
 - ``method="hypercube"``: the fast fallback (as GHMITER). For each primary cell it picks the
-  cheapest hypercube of cells (one partner code per dimension, totals allowed) whose
-  corners, all suppressed, let the cell move down by its count and up to the threshold while
-  all counts stay non-negative. Such a hypercube is a feasible change of the table that keeps
-  every published value, so it proves the interval by construction. A cell for which no such
-  hypercube is found is checked with the attacker LP and, if needed, repaired with the same
-  cuts as the MILP (adding the cheapest cells until it passes).
+  cheapest hypercube of cells (one partner code per dimension, totals allowed; the most
+  promising few partners per dimension first) whose corners, all suppressed, let the cell
+  move down by its count and up to the threshold while all counts stay non-negative; failing
+  one, a few hypercubes that share no other cell, whose moves add up. Such a hypercube is a
+  feasible change of the table that keeps every published value, so it proves the interval
+  by construction. A cell for which none is found is checked with the attacker LP and, if
+  needed, repaired with the same cuts as the MILP (adding the cheapest cells until it passes).
 - ``method="tauargus"``: Tau-Argus's OPT (``pytauargus``, HiGHS) on the same table, with
   our primary cells and protection levels; its pattern is then checked with our attacker LP
   and repaired if needed. If ``pytauargus`` is not installed or fails, ``"auto"`` is used and
@@ -187,6 +188,30 @@ def audit(table: Table, values: dict[Key, int | None]) -> dict[Key, tuple[float,
         count = float(layout.values[cell])
         out[layout.key(int(cell))] = (count - down, count + up)
     return out
+
+
+def unprotected(table: Table, result: SuppressionResult) -> frozenset[Key]:
+    """The primary cells of ``result`` whose attacker interval (from the published values,
+    non-negativity and additivity) does not reach from 0 to the threshold: empty for a safe
+    table. One LP per primary cell and direction, so it costs about what the check inside
+    the MILP does; use it to verify a pattern that came from elsewhere."""
+    layout = Layout(table)
+    mask = np.zeros(layout.size, dtype=bool)
+    for key, value in result.values.items():
+        if value is None:
+            mask[layout.cell(key)] = True
+    lower, upper = _levels(layout, result.threshold)
+    attacker = _Attacker(layout, mask, big=None)
+    cache: dict[bytes, float] = {}
+    bad = set()
+    for key in result.primary:
+        cell = layout.cell(key)
+        if not mask[cell] or not all(
+            attacker.protected(cell, sense, need, cache)
+            for sense, need in ((+1, upper[cell]), (-1, lower[cell]))
+        ):
+            bad.add(key)
+    return frozenset(bad)
 
 
 # --- shared -----------------------------------------------------------------------------------
@@ -543,6 +568,7 @@ def _hypercube(layout: Layout, primary: BoolArray, threshold: int) -> BoolArray:
     values = layout.values
     mask = primary.copy()
     shape = np.array(layout.shape)
+    strides = layout.strides
     ndim = layout.ndim
     total_index = shape - 1
     per_axis = max(2, int(HYPERCUBE_COMBINATIONS ** (1.0 / ndim)))
@@ -553,42 +579,45 @@ def _hypercube(layout: Layout, primary: BoolArray, threshold: int) -> BoolArray:
     for cell in order:
         position = np.array(np.unravel_index(cell, layout.shape))
         need_down, need_up = lower[cell], upper[cell]
-        candidates: list[list[int]] = []
+        need = max(need_down, need_up)
+        ranked: list[npt.NDArray[np.int64]] = []
         for axis in range(ndim):
-            here = position[axis]
-            options = [i for i in range(shape[axis]) if i != here]
+            here = int(position[axis])
+            options = np.delete(np.arange(shape[axis]), here)
             if here == total_index[axis]:
-                options = [i for i in options if i != total_index[axis]]
-            step = position.copy()
-
-            def rank(
-                i: int,
-                axis: int = axis,
-                step: npt.NDArray[np.intp] = step,
-                need: float = max(need_down, need_up),
-            ) -> tuple[int, ...]:
-                step[axis] = i
-                neighbour = int(np.ravel_multi_index(tuple(step), layout.shape))
-                v = int(values[neighbour])
-                enough = v >= need
-                return (0 if mask[neighbour] and enough else 1, 0 if enough else 1, v)
-
-            options.sort(key=rank)
-            chosen = options[:per_axis]
-            if here != total_index[axis] and total_index[axis] not in chosen:
-                chosen[-1] = int(total_index[axis])  # the total partner always works downwards
-            candidates.append(chosen)
-        best = _best_cube(layout, mask, position, candidates, bits, need_down, need_up, total_index)
-        if best is None:
+                options = options[options != total_index[axis]]
+            neighbours = cell + (options - here) * strides[axis]
+            vals = values[neighbours]
+            enough = vals >= need
+            # Partners whose neighbour is already suppressed and big enough first, then big
+            # enough ones, each group by increasing count (cheapest).
+            ranked.append(options[np.lexsort((vals, ~enough, ~(mask[neighbours] & enough)))])
+        cubes = None
+        # Few partners per dimension first (fast, and usually enough), then more.
+        for width in sorted({min(3, per_axis), per_axis}):
+            candidates: list[list[int]] = []
+            for axis in range(ndim):
+                chosen = [int(i) for i in ranked[axis][:width]]
+                here = int(position[axis])
+                if here != total_index[axis] and total_index[axis] not in chosen:
+                    chosen[-1] = int(total_index[axis])  # the total always works downwards
+                candidates.append(chosen)
+            cubes = _cubes_for(
+                layout, mask, position, candidates, bits, need_down, need_up, total_index
+            )
+            if cubes is not None:
+                break
+        if cubes is None:
             unresolved.append(cell)
         else:
-            mask[best] = True
+            for corners in cubes:
+                mask[corners] = True
     if unresolved:
         mask = _repair(layout, mask, primary, threshold, cells=unresolved)
     return mask
 
 
-def _best_cube(
+def _cubes_for(
     layout: Layout,
     mask: BoolArray,
     position: npt.NDArray[np.intp],
@@ -597,21 +626,39 @@ def _best_cube(
     need_down: float,
     need_up: float,
     total_index: npt.NDArray[np.intp],
-) -> npt.NDArray[np.int64] | None:
-    partners = np.array(list(itertools.product(*candidates)), dtype=np.int64)  # (C, n)
+) -> list[npt.NDArray[np.int64]] | None:
+    """The cheapest hypercube that protects the cell alone, or else a few hypercubes that
+    share no cell but this one (their moves add up), or None."""
+    partners = np.stack(
+        [g.reshape(-1) for g in np.meshgrid(*candidates, indexing="ij")], axis=1
+    ).astype(np.int64)  # (C, n): every combination of partners
     flat, sign_odd = _corners(layout, position, partners, bits, total_index)
     vals = layout.values[flat].astype(np.float64)
     same = ~sign_odd
     same[:, 0] = False  # the cell itself
-    ok_down = np.where(same, vals >= need_down - _TOL, True).all(axis=1)
-    ok_up = np.where(sign_odd, vals >= need_up - _TOL, True).all(axis=1)
-    feasible = ok_down & ok_up
-    if not feasible.any():
-        return None
+    cap_down = np.where(same, vals, np.inf).min(axis=1)
+    cap_up = np.where(sign_odd, vals, np.inf).min(axis=1)
     cost = np.where(mask[flat], 0.0, vals + 1.0).sum(axis=1)
-    cost[~feasible] = np.inf
-    best: npt.NDArray[np.int64] = flat[int(np.argmin(cost))]
-    return best
+    feasible = (cap_down >= need_down - _TOL) & (cap_up >= need_up - _TOL)
+    if feasible.any():
+        return [flat[int(np.argmin(np.where(feasible, cost, np.inf)))]]
+    chosen: list[npt.NDArray[np.int64]] = []
+    used = np.zeros(layout.size, dtype=bool)
+    left_down, left_up = need_down, need_up
+    for _ in range(8):
+        disjoint = ~used[flat[:, 1:]].any(axis=1)
+        gain = np.minimum(cap_down, left_down) + np.minimum(cap_up, left_up)
+        score = np.where(disjoint & (gain > _TOL), gain / (cost + 1.0), -1.0)
+        best = int(np.argmax(score))
+        if score[best] <= 0:
+            return None
+        chosen.append(flat[best])
+        used[flat[best]] = True
+        left_down -= min(float(cap_down[best]), left_down)
+        left_up -= min(float(cap_up[best]), left_up)
+        if left_down <= _TOL and left_up <= _TOL:
+            return chosen
+    return None
 
 
 def _corners(
@@ -623,14 +670,16 @@ def _corners(
 ) -> tuple[npt.NDArray[np.int64], BoolArray]:
     """The cells of each hypercube (one partner code per dimension; shape (C, 2^n)) and
     whether each corner changes opposite to the cell itself."""
-    # Corner positions: (C, 2^n, n)
-    corners = np.where(bits[None, :, :], partners[:, None, :], position[None, None, :])
-    flat = np.ravel_multi_index(tuple(np.moveaxis(corners, -1, 0)), layout.shape)  # (C, 2^n)
+    strides = layout.strides
+    cell = int(np.dot(position, strides))
+    corner_bits = bits.T.astype(np.int64)
+    steps = (partners - position) * strides  # (C, n): the move along each dimension
+    flat: npt.NDArray[np.int64] = cell + steps @ corner_bits  # (C, 2^n)
     # A step between two interior codes flips the sign of the change; a step to or from the
     # total keeps it (total = sum of parts).
-    flips = (partners != total_index) & (position != total_index)  # (C, n)
-    sign_odd: BoolArray = (bits[None, :, :] & flips[:, None, :]).sum(axis=2) % 2 == 1
-    return np.asarray(flat, dtype=np.int64), sign_odd
+    flips = ((partners != total_index) & (position != total_index)).astype(np.int64)
+    sign_odd: BoolArray = (flips @ corner_bits) % 2 == 1
+    return flat, sign_odd
 
 
 def _repair(

@@ -130,6 +130,9 @@ class Layout:
         for axis in range(self.ndim):
             full = np.concatenate([full, full.sum(axis=axis, keepdims=True)], axis=axis)
         self.values: IntArray = full.reshape(-1)
+        self.strides: IntArray = np.array(
+            [int(np.prod(self.shape[d + 1 :])) for d in range(self.ndim)], dtype=np.int64
+        )
 
     def key(self, cell: int) -> Key:
         position = np.unravel_index(cell, self.shape)

@@ -33,6 +33,10 @@ from .tables import Layout
 BoolArray = npt.NDArray[np.bool_]
 
 
+MAX_MINUTES = 10
+"""Time Tau-Argus's OPT may take (its own limit, in whole minutes)."""
+
+
 class TauArgusUnavailableError(Exception):
     """pytauargus is not installed or its engine failed."""
 
@@ -67,11 +71,13 @@ _SCRIPT = "import sys\nfrom pytauargus.engine import run_batch\nrun_batch(sys.ar
 
 
 def opt_suppress(
-    layout: Layout, primary: BoolArray, threshold: int, *, max_minutes: int = 10
+    layout: Layout, primary: BoolArray, threshold: int, *, max_minutes: int | None = None
 ) -> BoolArray:
     """Tau-Argus OPT's suppression pattern (primary and secondary cells) as a mask."""
     if not available():
         raise TauArgusUnavailableError("pytauargus is not installed (pip install pytauargus)")
+    if max_minutes is None:
+        max_minutes = MAX_MINUTES
     values = layout.values
     lower = np.where(primary, values, 0)
     upper = np.where(primary, np.maximum(threshold - values, 0), 0)
@@ -134,7 +140,7 @@ def opt_suppress(
     for line in text.splitlines():
         if not line.strip():
             continue
-        fields = [f.strip().strip('"') for f in line.split(";")]
+        fields = [f.strip().strip('"').strip() for f in line.split(";")]
         where: list[int] = [
             n - 1 if code == "_T" else int(code[1:])
             for code, n in zip(fields[: layout.ndim], layout.shape, strict=True)

@@ -122,6 +122,20 @@ def test_primary_suppression_alone_is_recoverable():
     intervals = attack(values)
     assert intervals[("ITA", "X")] == pytest.approx((2, 2))
     assert intervals[("NGA", "M")] == pytest.approx((3, 3))
+    assert (
+        disclosure.unprotected(
+            COUNTRY_SEX,
+            suppression_module.SuppressionResult(
+                values=values,
+                primary=primary,
+                secondary=frozenset(),
+                method="primary only",
+                threshold=5,
+                information_loss=0.0,
+            ),
+        )
+        == primary
+    )
     with pytest.raises(AssertionError):
         assert_protected(
             COUNTRY_SEX,
@@ -279,6 +293,7 @@ def test_categories_add_zero_cells():
 
 def test_library_audit_matches_the_independent_attacker():
     result = suppress(COUNTRY_SEX)
+    assert disclosure.unprotected(COUNTRY_SEX, result) == frozenset()
     ours = disclosure.audit(COUNTRY_SEX, result.values)
     theirs = attack(result.values)
     assert set(ours) == set(theirs)
