@@ -590,8 +590,10 @@ def _hypercube(layout: Layout, primary: BoolArray, threshold: int) -> BoolArray:
             vals = values[neighbours]
             enough = vals >= need
             # Partners whose neighbour is already suppressed and big enough first, then big
-            # enough ones, each group by increasing count (cheapest).
-            ranked.append(options[np.lexsort((vals, ~enough, ~(mask[neighbours] & enough)))])
+            # enough ones by increasing count (cheapest), then the others by decreasing count
+            # (most capacity, for hypercubes that add up).
+            order_key = np.where(enough, vals, -vals)
+            ranked.append(options[np.lexsort((order_key, ~enough, ~(mask[neighbours] & enough)))])
         cubes = None
         # Few partners per dimension first (fast, and usually enough), then more.
         for width in sorted({min(3, per_axis), per_axis}):
@@ -645,7 +647,7 @@ def _cubes_for(
     chosen: list[npt.NDArray[np.int64]] = []
     used = np.zeros(layout.size, dtype=bool)
     left_down, left_up = need_down, need_up
-    for _ in range(8):
+    for _ in range(16):
         disjoint = ~used[flat[:, 1:]].any(axis=1)
         gain = np.minimum(cap_down, left_down) + np.minimum(cap_up, left_up)
         score = np.where(disjoint & (gain > _TOL), gain / (cost + 1.0), -1.0)
