@@ -1020,8 +1020,10 @@ def request_send(
         problems.append("the node it goes to")
     elif not request.node.active:
         problems.append("an active node (node {} is inactive)".format(request.node.name))
-    if not request.requested_authority_name and request.requested_country_id is None:
-        problems.append("the requested authority or state")
+    if request.requested_country_id is None:
+        # Without it, a request whose authority the other node does not know would reach
+        # nobody there (its national coordinators assign such requests).
+        problems.append("the requested state")
     if not request.legal_basis_kind:
         problems.append(
             "a legal basis (an instrument, a bilateral agreement or reciprocity; "

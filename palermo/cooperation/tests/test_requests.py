@@ -137,7 +137,19 @@ def test_draft_send_and_envelope(investigator, bravo, saps) -> None:
         services.request_send(actor=investigator, request=request)
 
 
-def test_send_needs_node_and_legal_basis(investigator, bravo, saps) -> None:
+def test_send_needs_node_state_and_legal_basis(investigator, bravo, saps) -> None:
+    unknown = services.request_create(
+        actor=investigator,
+        type="mla",
+        subject="x",
+        requested_authority="Some ministry",
+        legal_basis="reciprocity",
+    )
+    assert unknown.requested_authority_name == "Some ministry"  # travels by name
+    with pytest.raises(ApplicationError, match="the requested state"):
+        services.request_send(actor=investigator, request=unknown)
+    services.request_update(actor=investigator, request=unknown, node=bravo)
+    assert services.request_send(actor=investigator, request=unknown).requested_country_id == "ZAF"
     request = services.request_create(
         actor=investigator, type="mla", subject="x", requested_authority=saps.name
     )
@@ -152,7 +164,7 @@ def test_send_needs_node_and_legal_basis(investigator, bravo, saps) -> None:
         actor=investigator, request=request, node=bravo, legal_basis="bilateral:NGA-ZAF MoU 2012"
     )
     services.request_send(actor=investigator, request=request)
-    assert _outbox()[0].payload["request"]["legal_basis"] == {
+    assert _outbox()[-1].payload["request"]["legal_basis"] == {
         "kind": "bilateral",
         "instrument": None,
         "instrument_title": "",
