@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -76,7 +76,7 @@ from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases import services
 from palermo.cases.access import CASE_ROLES
-from palermo.cases.crypto import decrypt_json, encrypt_json, rotate_token
+from palermo.cases.crypto import column_rotate, decrypt_json, encrypt_json, registered_rotations
 from palermo.cases.models import (
     Case,
     CaseComment,
@@ -2010,43 +2010,22 @@ class RotationReport:
     identities: int
     photos: int
     guardians: int
+    others: dict[str, int] = field(default_factory=dict)  # other apps' data, by label
 
 
 def encrypted_fields_rotate(*, batch_size: int = 500) -> RotationReport:
-    """Re-encrypt every identity, photo and guardian name with the newest key (one transaction;
-    audited). Tokens under any configured key are read; none is left under an old key."""
-
-    def rotate(model: type[models.Model], column: str, exclude_empty: bool = False) -> int:
-        qs = model._default_manager.order_by("pk").only("pk", column)
-        if exclude_empty:
-            qs = qs.exclude(**{column: ""})
-        done = 0
-        pending: list[models.Model] = []
-        for obj in qs.iterator(chunk_size=batch_size):
-            try:
-                setattr(obj, column, rotate_token(getattr(obj, column)))
-            except InvalidToken:
-                raise ApplicationError(
-                    "{} {} cannot be read with any configured key: add the key it was "
-                    "written with (after the newest) and run again; nothing was "
-                    "changed.".format(model._meta.verbose_name, obj.pk),
-                    code="undecryptable",
-                ) from None
-            pending.append(obj)
-            if len(pending) >= batch_size:
-                model._default_manager.bulk_update(pending, [column])
-                done += len(pending)
-                pending = []
-        if pending:
-            model._default_manager.bulk_update(pending, [column])
-            done += len(pending)
-        return done
+    """Re-encrypt every identity, photo and guardian name, and what other apps registered
+    (crypto.rotation_register), with the newest key (one transaction; audited). Tokens under
+    any configured key are read; none is left under an old key."""
 
     with transaction.atomic():
         report = RotationReport(
-            identities=rotate(PersonIdentity, "ciphertext"),
-            photos=rotate(PersonPhoto, "ciphertext"),
-            guardians=rotate(Guardian, "name_ciphertext", exclude_empty=True),
+            identities=column_rotate(PersonIdentity, "ciphertext", batch_size=batch_size),
+            photos=column_rotate(PersonPhoto, "ciphertext", batch_size=batch_size),
+            guardians=column_rotate(
+                Guardian, "name_ciphertext", exclude_empty=True, batch_size=batch_size
+            ),
+            others={label: rotate() for label, rotate in registered_rotations()},
         )
         audit_record(
             actor=None,
@@ -2058,6 +2037,7 @@ def encrypted_fields_rotate(*, batch_size: int = 500) -> RotationReport:
                 "identities": report.identities,
                 "photos": report.photos,
                 "guardians": report.guardians,
+                **report.others,
                 "keys": len(settings.FIELD_ENCRYPTION_KEYS),
             },
         )

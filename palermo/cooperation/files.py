@@ -6,9 +6,11 @@ import hashlib
 import os
 from pathlib import Path
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 
-from palermo.cases.crypto import fernet
+from palermo.cases.crypto import column_rotate, fernet
+from palermo.cooperation.models import Attachment, SharedCaseExtract
 from palermo.core.errors import ApplicationError
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 512 * 1024
@@ -34,11 +36,7 @@ def store(content: bytes, name: str) -> str:
     relative = "{}/{}.bin".format(name[:2], name)
     path = root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        os.chmod(tmp, 0o600)
-        fh.write(fernet().encrypt(content))
-    os.replace(tmp, path)
+    _write(path, fernet().encrypt(content))
     return relative
 
 
@@ -57,3 +55,38 @@ def load(relative: str, expected_sha256: str) -> bytes:
             "The attachment's file does not match its SHA-256.", code="attachment_corrupt"
         )
     return content
+
+
+def _write(path: Path, token: bytes) -> None:
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        os.chmod(tmp, 0o600)
+        fh.write(token)
+    os.replace(tmp, path)
+
+
+def attachments_rotate() -> int:
+    """Re-encrypt every stored attachment file with the newest field key (each file replaced
+    atomically; a file under an older key stays readable until then). Returns the count."""
+    done = 0
+    for relative in Attachment.objects.order_by("pk").values_list("path", flat=True).iterator():
+        path = root() / relative
+        if not path.exists():
+            continue  # reported when read ("attachment_missing"); nothing to re-encrypt
+        try:
+            token = fernet().rotate(path.read_bytes())
+        except InvalidToken:
+            raise ApplicationError(
+                "An attachment file cannot be read with any configured key: add the key it was "
+                "written with (after the newest) and run again.",
+                code="undecryptable",
+            ) from None
+        _write(path, token)
+        done += 1
+    return done
+
+
+def extracts_rotate() -> int:
+    """Re-encrypt every shared case extract with the newest field key (in the caller's
+    transaction)."""
+    return column_rotate(SharedCaseExtract, "ciphertext")

@@ -657,3 +657,39 @@ def test_received_file_names_are_made_safe(client: Client, investigator, bravo) 
     stored = Attachment.objects.get()
     assert stored.filename == ".._.._etc_passwd___X-Evil: 1"
     assert str(files.root()) not in stored.path and ".." not in stored.path
+
+
+def test_rotate_key_re_encrypts_attachments_and_extracts(
+    client: Client, investigator, bravo, settings
+) -> None:
+    """After `palermo cases rotate-key` the old key can go: files and extracts read without it."""
+    import io
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    request = _receive(client)
+    extract_payload = {
+        "id": "a1b2c3d4-0000-4000-8000-000000000002",
+        "case_reference": "C-ZAF-2",
+        "fields": {"case": [], "persons": {"P-2": ["first_name"]}},
+        "identifying": True,
+        "basis": "consent",
+        "consents": [{"pseudonym": "P-2", "given_on": "2026-01-01"}],
+        "data": {"case": {}, "persons": {"P-2": {"first_name": "Thandi"}}},
+    }
+    resp = _peer_message(str(request.pk), 2, client, extracts=[extract_payload])
+    assert resp.status_code == 200, resp.content
+    attachment = Attachment.objects.get()
+    old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *old_keys]
+    out = io.StringIO()
+    call_command("cases", "rotate-key", stdout=out)
+    assert "1 cooperation attachments, 1 cooperation case extracts" in out.getvalue()
+    settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]  # the old keys dropped
+    assert services.attachment_read(actor=investigator, attachment=attachment) == (
+        b"%PDF-1.4 bank records"
+    )
+    extract = SharedCaseExtract.objects.get()
+    data = services.extract_read(actor=investigator, extract=extract, reason="identify")
+    assert data["persons"]["P-2"]["first_name"] == "Thandi"

@@ -182,10 +182,10 @@ class Command(PalermoCommand):
             path = interchange.field_key_add()
             self.stdout.write("new key added at the top of {}".format(path))
         report = interchange.encrypted_fields_rotate()
+        others = "".join(", {} {}".format(n, label) for label, n in report.others.items())
         self.stdout.write(
-            "re-encrypted with the newest key: {} identities, {} photos, {} guardian names".format(
-                report.identities, report.photos, report.guardians
-            )
+            "re-encrypted with the newest key: {} identities, {} photos, {} guardian "
+            "names{}".format(report.identities, report.photos, report.guardians, others)
         )
         if opts["new_key"]:
             self.stdout.write(
