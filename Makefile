@@ -48,11 +48,18 @@ test-postgres: $(VENV)/.installed
 	@echo "== tests on PostgreSQL"
 	scripts/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
+# The two databases' suites run side by side (each line prefixed with its database); the
+# machine has two cores and each suite uses about one. TEST_SERIAL=1 runs them one after the other.
 test: $(VENV)/.installed
 	@scripts/ensure-chromium
 	@$(MAKE) --no-print-directory check
+ifeq ($(TEST_SERIAL),1)
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
+else
+	@scripts/side-by-side "sqlite" "$(MAKE) --no-print-directory test-sqlite" \
+		"postgres" "$(MAKE) --no-print-directory test-postgres"
+endif
 
 bench: $(VENV)/.installed
 	@for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
