@@ -344,3 +344,45 @@ def test_milp_stopped_with_a_pattern_is_repaired(monkeypatch):
     assert result.secondary
     assert_consistent(table, result)
     assert_protected(table, result)
+
+
+@pytest.mark.parametrize(("shape", "seed", "mean"), [((4, 3, 3), 1, 4), ((4, 3, 2, 2), 2, 3)])
+def test_box_repair_from_primary_cells_alone_is_safe(shape, seed, mean):
+    """The repair inside small boxes (used for the cells the hypercubes leave), started from
+    primary suppression only, protects every primary cell against the independent attacker,
+    whether the boxes did it alone or the whole-table repair finished it."""
+    rng = np.random.default_rng(seed)
+    table = grid(shape, rng.poisson(mean, size=int(np.prod(shape))).tolist())
+    layout = Layout(table)
+    primary = suppression_module._primary_mask(layout, 5)
+    assert primary.any()
+    cells = np.flatnonzero(primary).tolist()
+    mask = suppression_module._local_repair(layout, primary.copy(), primary, 5, cells)
+    result = suppression_module._result(layout, primary, mask, "box", 5, ())
+    assert result.secondary
+    assert_consistent(table, result)
+    assert_protected(table, result)
+    assert not disclosure.unprotected(table, result)
+
+
+def test_box_repair_protects_inside_the_box_without_the_whole_table(monkeypatch):
+    """A small total whose parts are all small (the cells hypercubes cannot protect) is
+    protected by the boxes alone: the whole-table repair is never called."""
+
+    def no_global(*args, **kwargs):
+        raise AssertionError("the whole-table repair was used")
+
+    monkeypatch.setattr(suppression_module, "_repair", no_global)
+    rng = np.random.default_rng(11)
+    counts = rng.poisson(30, size=(8, 4, 3))
+    counts[2, 1, :] = [1, 1, 2]  # the total (a2, b1, _T) = 4 and all its parts are small
+    table = grid(counts.shape, counts.reshape(-1).tolist())
+    layout = Layout(table)
+    primary = suppression_module._primary_mask(layout, 5)
+    total = layout.cell(("a2", "b1", TOTAL))
+    assert primary[total]
+    mask = suppression_module._local_repair(layout, primary.copy(), primary, 5, [total])
+    result = suppression_module._result(layout, primary, mask, "box", 5, ())
+    intervals = attack(result.values, {("a2", "b1", TOTAL)})
+    low, high = intervals[("a2", "b1", TOTAL)]
+    assert low <= 1e-6 and high >= 5 - 1e-6
