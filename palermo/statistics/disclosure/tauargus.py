@@ -4,9 +4,9 @@ Tau-Argus is the reference tool of statistics offices for cell suppression. Sinc
 0.6.0 the PyPI wheels of ``pytauargus`` (EUPL-1.2) bundle the native Tau-Argus engine and the
 HiGHS solver for Linux x86_64/aarch64 (glibc 2.28+), macOS arm64 and Windows, so no
 Windows-only ``TauArgus.exe`` or licensed solver is needed: it runs on this platform once
-installed. It is not yet a pinned dependency of Palermo, so this adapter imports it lazily and
-raises :class:`TauArgusUnavailableError` when it is missing or fails, and ``suppress`` falls
-back to its own methods. The engine runs in a child process (same interpreter) inside a
+installed. It is a dependency of Palermo (pyproject.toml); being young, it stays behind our
+interface: this adapter imports it lazily and raises :class:`TauArgusUnavailableError` when it
+is missing or fails, and ``suppress`` falls back to its own methods. The engine runs in a child process (same interpreter) inside a
 temporary directory, because it writes log files into its working directory and concurrent
 engine calls within one process are not supported by pytauargus.
 
