@@ -94,6 +94,7 @@ from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import Country, Organisation, User
 from palermo.settings.env import field_keys_file
+from palermo.statistics.disclosure import k_anonymity
 
 HTCDS_VERSION = "2.0"
 ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # as in models.new_pseudonym
@@ -798,6 +799,27 @@ class ExportReport:
     records: int
     cases: int
     identifying: bool
+    # Of a de-identified export: the smallest number of records sharing the same
+    # EXPORT_QUASI_IDENTIFIERS (pycanon), measured before the file leaves; None if identifying.
+    k_anonymity: int | None = None
+
+
+# What someone holding other data could link a de-identified record by: sex, age at
+# registration, citizenship and the country of the case.
+EXPORT_QUASI_IDENTIFIERS = (
+    "prs_Gender",
+    "plm_AgeAtRegistration",
+    "prs_Citizenship",
+    "plm_CaseCountry",
+)
+
+
+def _quasi_identifiers(record: dict[str, Any]) -> dict[str, object]:
+    return {
+        name: ",".join(value) if isinstance(value, list) else value
+        for name in EXPORT_QUASI_IDENTIFIERS
+        for value in [record.get(name)]
+    }
 
 
 def cases_export(
@@ -819,6 +841,7 @@ def cases_export(
     )
     count = 0
     cases: set[str] = set()
+    quasi: list[dict[str, object]] = []
     complete = False
     try:
         if fmt == "csv":
@@ -830,6 +853,7 @@ def cases_export(
                 writer.writerow(record_to_csv_row(record, identifying=identifying))
                 count += 1
                 cases.add(record["plm_CaseReference"])
+                quasi.append(_quasi_identifiers(record))
         else:
             header = {
                 "htcds_version": HTCDS_VERSION,
@@ -845,6 +869,7 @@ def cases_export(
                 stream.write(json.dumps(record, ensure_ascii=False))
                 count += 1
                 cases.add(record["plm_CaseReference"])
+                quasi.append(_quasi_identifiers(record))
             stream.write("\n]}\n")
         complete = True
     finally:  # an interrupted export is recorded too, with what it wrote
@@ -862,7 +887,8 @@ def cases_export(
                 "complete": complete,
             },
         )
-    return ExportReport(records=count, cases=len(cases), identifying=identifying)
+    k = None if identifying else k_anonymity(quasi, EXPORT_QUASI_IDENTIFIERS)
+    return ExportReport(records=count, cases=len(cases), identifying=identifying, k_anonymity=k)
 
 
 # --- reading files ---------------------------------------------------------------------------

@@ -821,3 +821,24 @@ def test_anonymise_command_and_task(worker, cases) -> None:  # type: ignore[no-u
     assert not PersonIdentity.objects.exists()
     call_command("cases", "anonymise", "--enqueue", stdout=out)
     assert "enqueued retention run" in out.getvalue()
+
+
+def test_de_identified_export_measures_k_anonymity(worker, cases) -> None:  # type: ignore[no-untyped-def]
+    """Before a de-identified file leaves, its k over sex, age, citizenship and country is
+    measured (pycanon) and told: these few cases are each alone on those fields."""
+    stream = io.StringIO()
+    report = ix.cases_export(
+        actor=worker, organisation=worker.organisation, stream=stream, fmt="csv"
+    )
+    assert report.records >= 2 and report.k_anonymity == 1
+    err = io.StringIO()
+    call_command(
+        "cases", "export", "--org", "Shelter Palermo", "--as", worker.username,
+        "--format", "csv", stdout=io.StringIO(), stderr=err,
+    )  # fmt: skip
+    assert "k-anonymity 1 over prs_Gender, plm_AgeAtRegistration" in err.getvalue()
+    # Records that share the four fields make the smallest group larger.
+    rows = [dict.fromkeys(ix.EXPORT_QUASI_IDENTIFIERS, "x") for _ in range(3)]
+    from palermo.statistics.disclosure import k_anonymity
+
+    assert k_anonymity(rows, ix.EXPORT_QUASI_IDENTIFIERS) == 3

@@ -146,6 +146,17 @@ class Command(PalermoCommand):
                     out,
                 )
             )
+        if report.k_anonymity is not None:
+            self.stderr.write(
+                "k-anonymity {} over {}{}".format(
+                    report.k_anonymity,
+                    ", ".join(interchange.EXPORT_QUASI_IDENTIFIERS),
+                    ": some records are alone or nearly so on these fields; think before "
+                    "sharing the file"
+                    if 0 < report.k_anonymity < 5
+                    else "",
+                )
+            )
 
     def do_import(self, opts: dict[str, Any]) -> None:
         path: Path = opts["file"]
