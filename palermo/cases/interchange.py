@@ -94,7 +94,6 @@ from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import Country, Organisation, User
 from palermo.settings.env import field_keys_file
-from palermo.statistics.disclosure import k_anonymity
 
 HTCDS_VERSION = "2.0"
 ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # as in models.new_pseudonym
@@ -887,6 +886,9 @@ def cases_export(
                 "complete": complete,
             },
         )
+    # Loaded here: the disclosure library brings NumPy, SciPy and pandas with it.
+    from palermo.statistics.disclosure import k_anonymity  # noqa: PLC0415
+
     k = None if identifying else k_anonymity(quasi, EXPORT_QUASI_IDENTIFIERS)
     return ExportReport(records=count, cases=len(cases), identifying=identifying, k_anonymity=k)
 
