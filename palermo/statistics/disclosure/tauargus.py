@@ -7,8 +7,9 @@ Windows-only ``TauArgus.exe`` or licensed solver is needed: it runs on this plat
 installed. It is a dependency of Palermo (pyproject.toml); being young, it stays behind our
 interface: this adapter imports it lazily and raises :class:`TauArgusUnavailableError` when it
 is missing or fails, and ``suppress`` falls back to its own methods. The engine runs in a child
-process (same interpreter) inside a temporary directory, because it writes log files into its working directory and concurrent
-engine calls within one process are not supported by pytauargus.
+process (same interpreter) inside a temporary directory, because it writes log files into its
+working directory and concurrent engine calls within one process are not supported by
+pytauargus.
 
 The table goes to Tau-Argus as tabular input (``<OPENTABLEDATA>``) with every published cell,
 our own primary cells as status ``U`` (empty safety rule: "use the given status"), our
