@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from palermo.cases import interchange as cases_interchange
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
@@ -91,35 +92,8 @@ UNKNOWN_LABELS = {
     "no registra",
     "(nationality not stated)",
 }
-CTDC_COLUMNS = [
-    "yearOfRegistration",
-    "gender",
-    "ageBroad",
-    "citizenship",
-    "CountryOfExploitation",
-    "traffickMonths",
-    "meansDebtBondageEarnings",
-    "meansThreats",
-    "meansAbusePsyPhySex",
-    "meansFalsePromises",
-    "meansDrugsAlcohol",
-    "meansDenyBasicNeeds",
-    "meansExcessiveWorkHours",
-    "meansWithholdDocs",
-    "isForcedLabour",
-    "isSexualExploit",
-    "isOtherExploit",
-    "typeOfLabourAgriculture",
-    "typeOfLabourConstruction",
-    "typeOfLabourDomesticWork",
-    "typeOfLabourHospitality",
-    "typeOfSexProstitution",
-    "typeOfSexPornography",
-    "recruiterRelationIntimatePartner",
-    "recruiterRelationFriend",
-    "recruiterRelationFamily",
-    "recruiterRelationOther",
-]
+# The CTDC synthetic victim dataset layout, as the cases import reads it.
+CTDC_COLUMNS = list(cases_interchange.CTDC_COLUMNS)
 CTDC_FLAGS = [c for c in CTDC_COLUMNS if c.startswith(("means", "is", "typeOf", "recruiter"))]
 TEMPLATE_COLUMNS = [
     "dataset",
