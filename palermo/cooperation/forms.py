@@ -23,52 +23,11 @@ from palermo.cooperation import choices as c
 from palermo.cooperation import files, handling, selectors, services
 from palermo.cooperation.models import Node, Request
 from palermo.core.models import Country, Organisation, User
-from palermo.registry.choices import DirectoryRole
 from palermo.registry.models import DirectoryEntry
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
 RS = c.RequestStatus
 
-# Which directory roles are competent for which type of request, most competent first. Only
-# orders the authorities offered; the requested state's coordinators may reassign a request.
-COMPETENT_ROLES: dict[str, tuple[str, ...]] = {
-    c.RequestType.MLA: (
-        DirectoryRole.MLA_CENTRAL_AUTHORITY,
-        DirectoryRole.SPECIALIST_PROSECUTION_UNIT,
-    ),
-    c.RequestType.EXTRADITION: (
-        DirectoryRole.EXTRADITION_AUTHORITY,
-        DirectoryRole.MLA_CENTRAL_AUTHORITY,
-        DirectoryRole.SPECIALIST_PROSECUTION_UNIT,
-    ),
-    c.RequestType.JIT: (
-        DirectoryRole.SPECIALIST_PROSECUTION_UNIT,
-        DirectoryRole.SPECIALIST_POLICE_UNIT,
-    ),
-    c.RequestType.INFORMATION: (
-        DirectoryRole.SPECIALIST_POLICE_UNIT,
-        DirectoryRole.FOCAL_POINT,
-    ),
-    c.RequestType.RETURN_VERIFICATION: (
-        DirectoryRole.NATIONAL_COORDINATOR,
-        DirectoryRole.REFERRAL_COORDINATOR,
-    ),
-    c.RequestType.TRACING: (
-        DirectoryRole.SPECIALIST_POLICE_UNIT,
-        DirectoryRole.REFERRAL_COORDINATOR,
-    ),
-    c.RequestType.ASSETS: (
-        DirectoryRole.MLA_CENTRAL_AUTHORITY,
-        DirectoryRole.SPECIALIST_PROSECUTION_UNIT,
-        DirectoryRole.SPECIALIST_POLICE_UNIT,
-    ),
-}
-# After the competent ones: who coordinates in that state.
-FALLBACK_ROLES = (
-    DirectoryRole.NATIONAL_COORDINATOR,
-    DirectoryRole.COORDINATION_BODY,
-    DirectoryRole.FOCAL_POINT,
-)
 NO_AUTHORITY = "none"
 BILATERAL = c.LegalBasisKind.BILATERAL.value
 RECIPROCITY = c.LegalBasisKind.RECIPROCITY.value
@@ -115,19 +74,6 @@ class CaseField(forms.ModelChoiceField[Case]):
 def country_choices() -> list[tuple[str, str]]:
     rows = Country.objects.filter(historical=False).order_by("name").values_list("iso3", "name")
     return BLANK + [(iso3, "{} ({})".format(name, iso3)) for iso3, name in rows]
-
-
-def authorities(type_: str, country: str) -> list[tuple[DirectoryEntry, bool]]:
-    """The directory entries of `country`, the competent ones for `type_` first (flagged True)."""
-    if not country:
-        return []
-    competent = COMPETENT_ROLES.get(type_, ())
-    ranking = {role: n for n, role in enumerate((*competent, *FALLBACK_ROLES))}
-    entries = DirectoryEntry.objects.filter(country_id=country).select_related("organisation")
-    ordered = sorted(
-        entries, key=lambda e: (ranking.get(e.role, len(ranking)), e.organisation.name, e.unit)
-    )
-    return [(e, e.role in competent) for e in ordered]
 
 
 def authority_label(entry: DirectoryEntry) -> str:
@@ -259,7 +205,7 @@ class RequestForm(Form):
         cast(NodeField, self.fields["node"]).queryset = active
         type_ = self._value("type")
         country = self._value("requested_country").upper()
-        self.authorities = authorities(type_, country)
+        self.authorities = selectors.authority_candidates(type_=type_, country=country)
         auth_choices: list[tuple[str, str]] = [
             (NO_AUTHORITY, str(_("None in the directory: the national coordinators assign it")))
         ]

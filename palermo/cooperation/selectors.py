@@ -32,8 +32,8 @@ from palermo.core.errors import ForbiddenError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.registry import selectors as registry
-from palermo.registry.choices import PartyStatus
-from palermo.registry.models import Instrument
+from palermo.registry.choices import DirectoryRole, PartyStatus
+from palermo.registry.models import DirectoryEntry, Instrument
 
 # --- nodes and transport ---------------------------------------------------------------------
 
@@ -525,3 +525,60 @@ def cooperation_statistics(
             for g, n in grounds.most_common()
         ],
     }
+
+
+# --- authorities -------------------------------------------------------------------------------
+
+# Which directory roles are competent for which type of request, most competent first. Only
+# orders the authorities offered; the requested state's coordinators may reassign a request.
+COMPETENT_ROLES: dict[str, tuple[str, ...]] = {
+    c.RequestType.MLA: (
+        DirectoryRole.MLA_CENTRAL_AUTHORITY,
+        DirectoryRole.SPECIALIST_PROSECUTION_UNIT,
+    ),
+    c.RequestType.EXTRADITION: (
+        DirectoryRole.EXTRADITION_AUTHORITY,
+        DirectoryRole.MLA_CENTRAL_AUTHORITY,
+        DirectoryRole.SPECIALIST_PROSECUTION_UNIT,
+    ),
+    c.RequestType.JIT: (
+        DirectoryRole.SPECIALIST_PROSECUTION_UNIT,
+        DirectoryRole.SPECIALIST_POLICE_UNIT,
+    ),
+    c.RequestType.INFORMATION: (
+        DirectoryRole.SPECIALIST_POLICE_UNIT,
+        DirectoryRole.FOCAL_POINT,
+    ),
+    c.RequestType.RETURN_VERIFICATION: (
+        DirectoryRole.NATIONAL_COORDINATOR,
+        DirectoryRole.REFERRAL_COORDINATOR,
+    ),
+    c.RequestType.TRACING: (
+        DirectoryRole.SPECIALIST_POLICE_UNIT,
+        DirectoryRole.REFERRAL_COORDINATOR,
+    ),
+    c.RequestType.ASSETS: (
+        DirectoryRole.MLA_CENTRAL_AUTHORITY,
+        DirectoryRole.SPECIALIST_PROSECUTION_UNIT,
+        DirectoryRole.SPECIALIST_POLICE_UNIT,
+    ),
+}
+# After the competent ones: who coordinates in that state.
+FALLBACK_ROLES = (
+    DirectoryRole.NATIONAL_COORDINATOR,
+    DirectoryRole.COORDINATION_BODY,
+    DirectoryRole.FOCAL_POINT,
+)
+
+
+def authority_candidates(*, type_: str, country: str) -> list[tuple[DirectoryEntry, bool]]:
+    """The directory entries of `country`, the competent ones for `type_` first (flagged True)."""
+    if not country:
+        return []
+    competent = COMPETENT_ROLES.get(type_, ())
+    ranking = {role: n for n, role in enumerate((*competent, *FALLBACK_ROLES))}
+    entries = DirectoryEntry.objects.filter(country_id=country).select_related("organisation")
+    ordered = sorted(
+        entries, key=lambda e: (ranking.get(e.role, len(ranking)), e.organisation.name, e.unit)
+    )
+    return [(e, e.role in competent) for e in ordered]
