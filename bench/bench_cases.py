@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -32,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import django
-from benchlib import Postgres, check, env_int
+from benchlib import Postgres, check, env_int, finish
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, connections, reset_queries
+from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from psycopg import sql
@@ -496,20 +495,7 @@ def main() -> int:
         traceback.print_exc()
         status = 1
     finally:
-        connections.close_all()
-        if pg is not None and not config.keep:
-            try:
-                pg.drop()
-            except Exception:
-                traceback.print_exc()
-                status = 1
-        if config.keep:
-            print(
-                "kept {}{}".format(data_dir, " and database " + pg.name if pg else ""),
-                file=sys.stderr,
-            )
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        status = finish(data_dir, pg, keep=config.keep) or status
     return status
 
 

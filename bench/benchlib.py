@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -56,3 +60,25 @@ class Postgres:
 
     def drop(self) -> None:
         self._execute("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+
+def finish(data_dir: Path, pg: Postgres | None, *, keep: bool) -> int:
+    """After a run: close Django's connections, then drop the database and remove the data
+    directory, or say where they were kept. Returns 1 if dropping the database failed."""
+    from django.db import connections  # noqa: PLC0415 - Django is set up by the benchmark
+
+    status = 0
+    connections.close_all()
+    if pg is not None and not keep:
+        try:
+            pg.drop()
+        except Exception:
+            traceback.print_exc()
+            status = 1
+    if keep:
+        print(
+            "kept {}{}".format(data_dir, " and database " + pg.name if pg else ""), file=sys.stderr
+        )
+    else:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return status
