@@ -175,7 +175,7 @@ def _case_detail(access: CaseAccess) -> dict[str, Any]:
             m
             for p in persons
             if access.can(ShareScope.PROTECTION, p)
-            for m in p.measures.select_related("person", "decided_by", "organisation")
+            for m in p.measures.all()  # prefetched with their person, decider and organisation
         ],
         "proceedings": [
             _proceeding_out(proc, access) for proc in case.proceedings.select_related("suspect")
@@ -528,6 +528,7 @@ def support_plan_add(request: HttpRequest, pseudonym: str, payload: SupportPlanI
 def case_detail(request: HttpRequest, case_id: str) -> dict[str, Any]:
     """A case (by id or reference) with what the caller's access covers."""
     _, access = acc.case_get(_user(request), case_id)
+    selectors.case_records_prefetch(access.case)
     return _case_detail(access)
 
 

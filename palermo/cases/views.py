@@ -303,6 +303,7 @@ class CaseDetailView(CasesView):
 
     def get(self, request: HttpRequest, case_id: str) -> HttpResponse:
         case, access = acl.case_get(_user(request), case_id)
+        selectors.case_records_prefetch(case)
         facts = access.can(c.ShareScope.CASE_FACTS)
         exploitation = dict(services.MULTI_FIELDS["types_of_exploitation"].choices)
         persons = []

@@ -1337,3 +1337,32 @@ def test_session_login_works_like_a_token(w, client) -> None:  # type: ignore[no
     client.logout()
     body = client.get(BASE + "/").json()
     assert body == {"detail": body["detail"], "code": "not_authenticated"}
+
+
+def test_case_detail_queries_do_not_grow_with_persons(make_user) -> None:  # type: ignore[no-untyped-def]
+    """The detail and the case page load each kind of record once for all persons."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
+    client = Client()
+    client.force_login(worker)
+    case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 1))
+
+    def add_person() -> None:
+        person = s.person_add(
+            actor=worker, case=case, role="presumed_victim", age_at_registration=30
+        )
+        s.movement_add(actor=worker, person=person, event_type="Recruitment", country="NGA")
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    add_person()
+    one = [queries("/api/v1/cases/{}".format(case.pk)), queries("/cases/{}/".format(case.pk))]
+    for _ in range(3):
+        add_person()
+    four = [queries("/api/v1/cases/{}".format(case.pk)), queries("/cases/{}/".format(case.pk))]
+    assert four == one
