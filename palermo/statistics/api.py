@@ -304,7 +304,8 @@ def value_comment(request: HttpRequest, value_id: int, payload: CommentIn) -> di
 
 @router.post("/values/{int:value_id}/trace", response=TraceOut, auth=AUTH)
 def value_trace(request: HttpRequest, value_id: int, payload: ReasonIn) -> dict[str, Any]:
-    """The pseudonymous persons a derived figure counts (the country's coordinator; audited)."""
+    """The pseudonymous persons (or the requests) a derived figure counts (the country's
+    coordinator; audited)."""
     user = _user(request)
     trace = derivation.derivation_trace(
         actor=user, figure=value_get(user, value_id), reason=payload.reason
@@ -313,6 +314,7 @@ def value_trace(request: HttpRequest, value_id: int, payload: ReasonIn) -> dict[
         "value_id": value_id,
         "value": trace.figure.value,
         "pseudonyms": trace.pseudonyms,
+        "requests": trace.requests,
         "changed_since_derived": trace.changed,
     }
 

@@ -1,18 +1,21 @@
-"""Figures derived from case records, and route flows from movements.
+"""Figures derived from case records and cooperation requests, and route flows from movements.
 
 A national coordinator computes the country's figures for a period from the case records held
 by the country's organisations. The database does the counting: persons are grouped by the
 coded facts that make up a cell (sex, age group, citizenship, forms of exploitation, country of
 exploitation), and only the distinct combinations come back to Python to be coded and added up
-into the cells of each breakdown. Each derived figure can be traced back to the pseudonyms of
-the persons it counts, by the country's coordinator only, and every trace is audited.
+into the cells of each breakdown. The cooperation indicators count the country's requests on
+this node: those it sent (by date sent) and those it received (by date received), drafts never.
+Each derived figure can be traced back to the pseudonyms of the persons it counts, or to the
+references of the requests it counts, by the country's coordinator only, and every trace is
+audited.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -23,10 +26,12 @@ from django.db.models.functions import ExtractYear
 from palermo.cases import htcds as h
 from palermo.cases.choices import PersonRole, ProceedingStage, ReferralStatus, ReturnStatus, Verdict
 from palermo.cases.models import Movement, Person, Proceeding, Referral, Return
+from palermo.cooperation.choices import Direction, RequestStatus
+from palermo.cooperation.models import Request
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
-from palermo.core.models import Country
+from palermo.core.models import Country, User
 from palermo.core.permissions import AnyUser
 from palermo.statistics.access import active_user, coordinator_country, require_coordinator
 from palermo.statistics.choices import ValueOrigin, ValueStatus
@@ -131,6 +136,38 @@ DERIVABLE = (
     "persons_convicted",
     "persons_acquitted",
 )
+
+
+# Indicators counted from the cooperation requests of this node (totals: a request carries none
+# of the statistics dimensions).
+FROM_REQUESTS = ("cooperation_requests_sent", "cooperation_requests_received")
+
+
+def requests_for(indicator: str, country: str, period: Period) -> QuerySet[Request] | None:
+    """The cooperation requests an indicator counts for a country and period; None if it is not
+    counted from requests. Sent: the country's outgoing requests, by the day they were sent.
+    Received: requests made to the country, by the day they reached this node. Drafts never
+    count (they were not sent)."""
+    if indicator not in FROM_REQUESTS:
+        return None
+    requests = Request.objects.exclude(status=RequestStatus.DRAFT)
+    if indicator == "cooperation_requests_sent":
+        return requests.filter(
+            _in(period, "sent_at__date"), direction=Direction.OUTGOING, requesting_country=country
+        )
+    return requests.filter(
+        _in(period, "received_at__date"), direction=Direction.INCOMING, requested_country=country
+    )
+
+
+def request_references(requests: QuerySet[Request]) -> list[str]:
+    """This node's reference of each request (its id when it has none), in order."""
+    rows = requests.values_list("pk", "direction", "requester_reference", "requested_reference")
+    refs = []
+    for pk, direction, requester_ref, requested_ref in rows.order_by():
+        local = requester_ref if direction == Direction.OUTGOING else requested_ref
+        refs.append(local or str(pk))
+    return sorted(refs)
 
 
 # The person fields each dimension is coded from.
@@ -276,9 +313,13 @@ def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period:
     Replaces the drafts of the derivable indicators; refuses when some are already submitted."""
     scope: Scope = scope_get(dataset=dataset, country=country, period=period)
     user = require_coordinator(actor, scope.country)
-    indicators = [i for i in scope.dataset.indicators.all() if i.code in DERIVABLE]
+    indicators = [
+        i for i in scope.dataset.indicators.all() if i.code in DERIVABLE or i.code in FROM_REQUESTS
+    ]
     if not indicators:
-        raise ApplicationError("No indicator of this data set can be derived from case records.")
+        raise ApplicationError(
+            "No indicator of this data set can be derived from case records or requests."
+        )
     current = scope.values().filter(indicator__in=indicators)
     if current.exclude(status=ValueStatus.DRAFT).exists():
         raise ApplicationError(
@@ -295,9 +336,16 @@ def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period:
     )
     rows = []
     persons = 0
+    requests = 0
     for indicator in indicators:
-        counts = person_keys(indicator.code, scope.country.iso3, scope.period)
-        persons += sum(counts.values())
+        counted = requests_for(indicator.code, scope.country.iso3, scope.period)
+        if counted is not None:
+            n = counted.count()
+            requests += n
+            counts: Counter[Key] = Counter({tuple(TOTAL for _ in DIMENSIONS): n})
+        else:
+            counts = person_keys(indicator.code, scope.country.iso3, scope.period)
+            persons += sum(counts.values())
         allowed = set(indicator.dimensions)
         for cell, n in sorted(cells_from(indicator, counts).items()):
             if any(c != TOTAL and d not in allowed for d, c in zip(DIMENSIONS, cell, strict=True)):
@@ -331,6 +379,8 @@ def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period:
             "scope": scope.describe(),
             "indicators": [i.code for i in indicators],
             "figures": derivation.values,
+            "persons": persons,
+            "requests": requests,
             "replaced": replaced,
         },
     )
@@ -339,26 +389,34 @@ def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period:
 
 @dataclass(frozen=True)
 class Trace:
-    """The pseudonyms of the persons a derived figure counts, as the records are now."""
+    """What a derived figure counts, as the records are now: the pseudonyms of the persons, or
+    (for the cooperation indicators) this node's references of the requests."""
 
     figure: Figure
     pseudonyms: list[str]
+    requests: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        """True when the case records changed since the figure was derived."""
-        return len(self.pseudonyms) != (self.figure.value or 0)
+        """True when the records changed since the figure was derived."""
+        return len(self.pseudonyms) + len(self.requests) != (self.figure.value or 0)
 
 
 def derivation_trace(*, actor: AnyUser | None, figure: Figure, reason: str) -> Trace:
-    """The pseudonymous persons behind a derived figure; the country's coordinator only,
-    with a reason, and audited (who, which figure, which persons, why)."""
+    """The pseudonymous persons (or the requests) behind a derived figure; the country's
+    coordinator only, with a reason, and audited (who, which figure, which persons or
+    requests, why)."""
     user = require_coordinator(actor, figure.country_id)
     if figure.origin != ValueOrigin.DERIVED:
-        raise ApplicationError("Only figures derived from case records can be traced.")
+        raise ApplicationError("Only derived figures can be traced.")
     if not reason.strip():
         raise ApplicationError("Give a reason for tracing the figure.", code="reason_required")
     period = Period(figure.period, figure.period_start, figure.period_end)
+    counted = requests_for(figure.indicator.code, figure.country_id, period)
+    if counted is not None:
+        references = request_references(counted)
+        _trace_audit(user, figure, reason, {"requests": references})
+        return Trace(figure, [], references)
     persons = persons_for(figure.indicator.code, figure.country_id, period)
     assert persons is not None  # noqa: S101 - derived figures are of derivable indicators
     coder = Coder()
@@ -368,15 +426,19 @@ def derivation_trace(*, actor: AnyUser | None, figure: Figure, reason: str) -> T
         key = coder.key(row)
         if all(w in (TOTAL, k) for w, k in zip(want, key, strict=True)):
             found.append(str(row["pseudonym"]))
+    _trace_audit(user, figure, reason, {"persons": found})
+    return Trace(figure, found)
+
+
+def _trace_audit(user: User, figure: Figure, reason: str, after: dict[str, list[str]]) -> None:
     audit_record(
         actor=user,
         action=AuditAction.READ,
         object_type="statistics.value",
         object_id=figure.pk,
-        after={"persons": found},
+        after=after,
         reason=reason.strip(),
     )
-    return Trace(figure, found)
 
 
 # --- route flows from case movements ----------------------------------------------------------

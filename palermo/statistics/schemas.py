@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class IndicatorOut(Schema):
@@ -226,6 +226,9 @@ class TraceOut(Schema):
     value_id: int
     value: int | None
     pseudonyms: list[str]
+    requests: list[str] = Field(
+        default_factory=list, description="references of the requests a cooperation figure counts"
+    )
     changed_since_derived: bool
 
 

@@ -1,10 +1,12 @@
-"""Figures derived from case records, traced to pseudonyms (audited), and route flows."""
+"""Figures derived from case records and cooperation requests, traced to pseudonyms or request
+references (audited), and route flows."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from palermo.cases import services as cs
 from palermo.core.errors import ApplicationError, ForbiddenError
@@ -217,3 +219,136 @@ def test_country_table_counts_every_country_in_one_query(
         "victims_detected", parse_period("2024"), ["exploitation"], countries=["NAM"]
     )
     assert only == {("NAM", "SEXUAL"): 1}
+
+
+# --- cooperation requests -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def cooperation_requests(make_user, client):
+    """Botswana's requests on this node, and others that must not be counted for it:
+    returns (the requests BWA sent this year, the request BWA received, this year)."""
+    from palermo.cooperation import services as co
+    from palermo.cooperation.tests.helpers import _draft, _receive, make_peer
+    from palermo.core.models import Country, Organisation
+
+    bravo = make_peer("bravo")
+    bravo.country = Country.objects.get(iso3="ZAF")
+    bravo.save()
+    saps = Organisation.objects.create(
+        name="South African Police Service", kind="government", country_id="ZAF"
+    )
+    bwa = make_user("investigator", org="Botswana Police Service", country="BWA")
+    nam = make_user("investigator", org="Namibian Police", country="NAM")
+    year = timezone.localdate().year
+
+    def sent(user, on, **kw):
+        request = _draft(user, bravo, saps, **kw)
+        return co.request_send(actor=user, request=request, now=on)
+
+    counted = [
+        sent(bwa, noon(year, 1, 2)),
+        sent(bwa, noon(year, 1, 3), type="extradition"),
+    ]
+    withdrawn = sent(bwa, noon(year, 1, 4))
+    counted.append(co.request_withdraw(actor=bwa, request=withdrawn))  # withdrawn, but was sent
+    sent(bwa, noon(year - 1, 12, 30))  # the year before
+    _draft(bwa, bravo, saps)  # a draft: never sent
+    sent(nam, noon(year, 1, 2))  # Namibia's
+    received = _receive(
+        client,
+        id="6d7c6f3e-1f0e-4b7a-9a55-3c1d2f1a0b02",
+        requested_country="BWA",
+        requested_authority={"name": "Botswana Police Service"},
+    )
+    _receive(  # made to Namibia
+        client,
+        id="6d7c6f3e-1f0e-4b7a-9a55-3c1d2f1a0b03",
+        requester_reference="EXTRADITION-2026-AAAA0002",
+        requested_country="NAM",
+        requested_authority={"name": "Namibian Police"},
+    )
+    return counted, received
+
+
+def noon(year, month, day):
+    return dt.datetime(year, month, day, 12, tzinfo=dt.UTC)
+
+
+def total(indicator, period):
+    return Value.objects.get(
+        indicator__code=indicator,
+        country_id="BWA",
+        period=period,
+        sex="_T",
+        age_group="_T",
+        exploitation="_T",
+        citizenship="_T",
+        country_of_exploitation="_T",
+        country_of_repatriation="_T",
+    )
+
+
+def test_cooperation_requests_are_counted_from_the_countrys_requests(
+    cooperation_requests, coordinator, other_coordinator
+) -> None:
+    counted, received = cooperation_requests
+    year = str(timezone.localdate().year)
+    derivation = dv.derivation_run(
+        actor=coordinator, dataset="tip-annual", country="BWA", period=year
+    )
+    sent = total("cooperation_requests_sent", year)
+    assert sent.value == len(counted) == 3  # drafts, other years and other countries left out
+    assert sent.origin == "derived" and sent.status == "draft"
+    assert sent.derivation_id == derivation.pk
+    assert total("cooperation_requests_received", year).value == 1
+    # Totals only: a request carries none of the statistics dimensions.
+    assert (
+        Value.objects.filter(
+            indicator__code__startswith="cooperation_requests", country_id="BWA"
+        ).count()
+        == 2
+    )
+    assert derivation.persons == 0  # requests are not persons
+    entry = AuditEntry.objects.filter(object_type="statistics.derivation").latest("sequence")
+    assert entry.after["requests"] == 4
+    assert "cooperation_requests_sent" in entry.after["indicators"]
+    # The year before: the one request sent then, nothing received.
+    dv.derivation_run(
+        actor=coordinator, dataset="tip-annual", country="BWA", period=str(int(year) - 1)
+    )
+    assert total("cooperation_requests_sent", str(int(year) - 1)).value == 1
+    assert total("cooperation_requests_received", str(int(year) - 1)).value == 0
+    # Namibia's own derivation counts Namibia's requests only.
+    dv.derivation_run(actor=other_coordinator, dataset="tip-annual", country="NAM", period=year)
+    nam = Value.objects.filter(
+        indicator__code__startswith="cooperation_requests", country_id="NAM", period=year
+    )
+    assert dict(nam.values_list("indicator__code", "value")) == {
+        "cooperation_requests_sent": 1,
+        "cooperation_requests_received": 1,
+    }
+    assert received.requested_country_id == "BWA"
+
+
+def test_trace_lists_exactly_the_counted_requests_and_is_audited(
+    cooperation_requests, coordinator, other_coordinator, stats_analyst
+) -> None:
+    counted, received = cooperation_requests
+    year = str(timezone.localdate().year)
+    dv.derivation_run(actor=coordinator, dataset="tip-annual", country="BWA", period=year)
+    figure_sent = total("cooperation_requests_sent", year)
+    trace = dv.derivation_trace(actor=coordinator, figure=figure_sent, reason="annual report")
+    assert trace.requests == sorted(r.requester_reference for r in counted)
+    assert trace.pseudonyms == [] and not trace.changed
+    entry = AuditEntry.objects.latest("sequence")
+    assert entry.action == "read" and entry.object_id == str(figure_sent.pk)
+    assert entry.reason == "annual report" and entry.after == {"requests": trace.requests}
+    in_trace = dv.derivation_trace(
+        actor=coordinator, figure=total("cooperation_requests_received", year), reason="check"
+    )
+    assert in_trace.requests == [received.requested_reference]
+    assert received.requested_reference.startswith("IN-")
+    for user in (other_coordinator, stats_analyst, None):
+        with pytest.raises(ForbiddenError):
+            dv.derivation_trace(actor=user, figure=figure_sent, reason="curious")
