@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
@@ -22,12 +22,11 @@ from palermo.core.auth import AUTH, request_user
 from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.statistics import derivation, interchange, publishing, selectors, services
-from palermo.statistics.access import require_coordinator, value_get
+from palermo.statistics.access import value_get
 from palermo.statistics.models import (
     DIMENSIONS,
     DataSet,
     Indicator,
-    PrivacySpend,
     Publication,
     Value,
 )
@@ -417,18 +416,15 @@ def publication_create(request: HttpRequest, payload: PublicationIn) -> Status[d
 @router.get("/budget", response=BudgetOut, auth=AUTH)
 def budget(request: HttpRequest, dataset: str, country: str) -> dict[str, Any]:
     """The privacy-budget ledger of a data set for a country (its coordinator)."""
-    require_coordinator(_user(request), country)
-    ds = selectors.dataset_get(dataset)
-    spends = PrivacySpend.objects.filter(dataset=ds, country_id=country.upper()).select_related(
-        "publication"
+    ledger = publishing.privacy_budget_ledger(
+        actor=_user(request), dataset=dataset, country=country
     )
-    spent = float(spends.aggregate(e=Sum("epsilon"))["e"] or 0)
     return {
-        "dataset": ds.code,
-        "country": country.upper(),
-        "budget": ds.privacy_budget,
-        "spent": spent,
-        "left": float(ds.privacy_budget or 0) - spent,
+        "dataset": ledger.dataset.code,
+        "country": ledger.country,
+        "budget": ledger.budget,
+        "spent": ledger.spent,
+        "left": ledger.left,
         "releases": [
             {
                 "publication": s.publication.key,
@@ -436,7 +432,7 @@ def budget(request: HttpRequest, dataset: str, country: str) -> dict[str, Any]:
                 "epsilon": s.epsilon,
                 "spent_at": s.spent_at.isoformat(),
             }
-            for s in spends
+            for s in ledger.spends
         ],
     }
 

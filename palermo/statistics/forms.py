@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.models import Country
+from palermo.statistics.derivation import DERIVABLE
 from palermo.statistics.models import DataSet, Dimension, Indicator
 from palermo.statistics.periods import PeriodError, parse_period
 
@@ -205,3 +207,54 @@ class RegionalPublishForm(PublishForm):
         if len(set(codes)) < 2:  # noqa: PLR2004 - a regional table needs two countries
             raise forms.ValidationError(_("Name at least two countries."))
         return sorted(set(codes))
+
+
+class DPReleaseForm(forms.Form):
+    """A differentially private table of the coordinator's case records: what to count, and how
+    much of the data set's privacy budget (epsilon) the release spends."""
+
+    dataset = forms.ChoiceField(
+        label=_("Data set"),
+        # The budget beside the form follows the data set chosen.
+        widget=forms.Select(
+            attrs={
+                "hx-get": reverse_lazy("statistics:publication_budget"),
+                "hx-target": "#budget",
+                "hx-swap": "outerHTML",
+                "hx-trigger": "change",
+            }
+        ),
+    )
+    indicator = forms.ChoiceField(label=_("Indicator"))
+    period = forms.CharField(
+        label=_("Period"),
+        max_length=24,
+        help_text=_("A year (2024) or a quarter (2024-Q3), as the data set is reported."),
+    )
+    dimensions = forms.MultipleChoiceField(
+        label=_("Dimensions"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The breakdown of the table; the indicator must collect each of them."),
+    )
+    epsilon = forms.FloatField(
+        label=_("Epsilon"),
+        help_text=_(
+            "The privacy this release spends from the budget: smaller is more private and noisier."
+        ),
+    )
+    max_contributions = forms.IntegerField(
+        label=_("Max contributions per person"),
+        initial=1,
+        help_text=_(
+            "The most records one person adds to the table (more are left out); the noise "
+            "grows with it."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        budgeted = DataSet.objects.filter(privacy_budget__isnull=False).order_by("code")
+        _set_choices(self, "dataset", [(d.code, d.name) for d in budgeted])
+        indicators = Indicator.objects.filter(code__in=DERIVABLE).order_by("position", "code")
+        _set_choices(self, "indicator", [(i.code, i.name) for i in indicators])
+        _set_choices(self, "dimensions", [(d.code, d.name) for d in Dimension.objects.all()])

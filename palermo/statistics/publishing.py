@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from django.utils.text import slugify
 
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, Role
-from palermo.core.errors import ApplicationError
+from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.statistics.access import require_coordinator, require_publisher
@@ -223,6 +224,43 @@ def _dp_categories(dimensions: Sequence[str]) -> list[list[str]]:
             codes = countries + [c for c in codes if c in (UNKNOWN, OTHER)]
         out.append(codes)
     return out
+
+
+@dataclass(frozen=True)
+class BudgetLedger:
+    """A country's privacy budget for a data set: the total, each release's spend, what is left."""
+
+    dataset: DataSet
+    country: str
+    spends: list[PrivacySpend]
+
+    @property
+    def budget(self) -> float | None:
+        return self.dataset.privacy_budget
+
+    @property
+    def spent(self) -> float:
+        return float(sum(s.epsilon for s in self.spends))
+
+    @property
+    def left(self) -> float:
+        return float(self.dataset.privacy_budget or 0) - self.spent
+
+
+def privacy_budget_ledger(*, actor: AnyUser | None, dataset: str, country: str) -> BudgetLedger:
+    """The privacy-budget ledger of a data set for a country, oldest release first (the
+    country's coordinator only: it is shown before a release is made)."""
+    iso3 = country.upper()
+    require_coordinator(actor, iso3)
+    ds = DataSet.objects.filter(code=dataset).first()
+    if ds is None:
+        raise NotFoundError("No data set '{}'.".format(dataset))
+    spends = (
+        PrivacySpend.objects.filter(dataset=ds, country_id=iso3)
+        .select_related("publication")
+        .order_by("spent_at", "pk")
+    )
+    return BudgetLedger(ds, iso3, list(spends))
 
 
 def privacy_budget_left(dataset: DataSet, country: str) -> float:

@@ -51,6 +51,16 @@ urlpatterns = [
     ),
     path("publications/", views.PublicationListView.as_view(), name="publications"),
     path("publications/new/", views.PublicationNewView.as_view(), name="publication_new"),
+    path(
+        "publications/release/",
+        views.PublicationReleaseView.as_view(),
+        name="publication_release",
+    ),
+    path(
+        "publications/release/budget/",
+        views.PublicationBudgetView.as_view(),
+        name="publication_budget",
+    ),
     path("publications/<slug:key>/", views.PublicationDetailView.as_view(), name="publication"),
     path(
         "publications/<slug:key>/v<int:version>/",

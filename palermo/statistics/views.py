@@ -36,10 +36,11 @@ from palermo.statistics import (
     services,
 )
 from palermo.statistics.access import active_user, coordinator_country, is_analyst
-from palermo.statistics.choices import Severity, ValueStatus
+from palermo.statistics.choices import PublicationMethod, Severity, ValueStatus
 from palermo.statistics.forms import (
     AcrossForm,
     CompletenessForm,
+    DPReleaseForm,
     EntryScopeForm,
     PublishForm,
     RegionalPublishForm,
@@ -781,6 +782,86 @@ class PublicationNewView(StatisticsView):
         return render(request, "statistics/publication_new.html", {"form": form}, status=400)
 
 
+def _release_coordinator(request: HttpRequest) -> tuple[User, str]:
+    user = active_user(request.user)
+    country = coordinator_country(user)
+    if user is None or country is None:
+        raise Http404(_("Only national coordinators release tables of their case records."))
+    return user, country
+
+
+class PublicationReleaseView(StatisticsView):
+    """A national coordinator releases a differentially private table of the country's case
+    records; the data set's privacy budget for the country is shown beside the form, and a
+    release that would exceed it is refused with nothing written (by the service)."""
+
+    login_required = True
+    template_name = "statistics/publication_release.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user, country = _release_coordinator(request)
+        form = DPReleaseForm(initial={"dataset": "tip-annual", "max_contributions": 1})
+        return self._page(request, form, user, country, "tip-annual")
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user, country = _release_coordinator(request)
+        form = DPReleaseForm(request.POST)
+        if form.is_valid():
+            try:
+                publication = publishing.publication_release_dp(
+                    actor=user, country=country, **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(
+                    request,
+                    _("Released: {}. Epsilon {} spent; {:.4g} left.").format(
+                        publication.title,
+                        publication.parameters["epsilon"],
+                        publication.parameters["budget_left"],
+                    ),
+                )
+                return redirect(
+                    "statistics:publication_version", publication.key, publication.version
+                )
+        dataset = str(request.POST.get("dataset", ""))
+        return self._page(request, form, user, country, dataset, status=400)
+
+    def _page(
+        self,
+        request: HttpRequest,
+        form: DPReleaseForm,
+        user: User,
+        country: str,
+        dataset: str,
+        status: int = 200,
+    ) -> HttpResponse:
+        try:
+            ledger = publishing.privacy_budget_ledger(actor=user, dataset=dataset, country=country)
+        except NotFoundError:  # no data set chosen (or not one): no budget to show
+            ledger = None
+        context = {"form": form, "ledger": ledger, "country": Country.objects.get(iso3=country)}
+        return render(request, self.template_name, context, status=status)
+
+
+class PublicationBudgetView(StatisticsView):
+    """htmx: the privacy budget of the coordinator's country for the data set chosen."""
+
+    login_required = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user, country = _release_coordinator(request)
+        ledger = publishing.privacy_budget_ledger(
+            actor=user, dataset=request.GET.get("dataset", ""), country=country
+        )
+        return render(
+            request,
+            "statistics/_budget.html",
+            {"ledger": ledger, "country": Country.objects.get(iso3=country)},
+        )
+
+
 def _publication(key: str, version: int | None) -> Publication:
     return selectors.publication_get(key=key, version=version)
 
@@ -791,6 +872,18 @@ class PublicationDetailView(StatisticsView):
         cells = selectors.publication_table(publication)
         versions = selectors.publication_list(user=request.user).filter(key=key)
         suppressed = sum(1 for c in cells if c.value is None)
+        dp = publication.method == PublicationMethod.DIFFERENTIAL_PRIVACY
+        ledger = None
+        if (
+            dp
+            and publication.country_id
+            and coordinator_country(request.user) == (publication.country_id)
+        ):  # the budget ledger is the coordinator's, as before a release
+            ledger = publishing.privacy_budget_ledger(
+                actor=request.user,
+                dataset=publication.dataset.code,
+                country=publication.country_id,
+            )
         return render(
             request,
             "statistics/publication_detail.html",
@@ -800,6 +893,9 @@ class PublicationDetailView(StatisticsView):
                 "dimensions": [d.replace("_", " ") for d in publication.dimensions],
                 "versions": versions,
                 "suppressed": suppressed,
+                "dp": dp,
+                "ledger": ledger,
+                "country": publication.country,
                 "parameters": sorted(publication.parameters.items()),
                 "downloads": _downloads(
                     "statistics:publication_data",

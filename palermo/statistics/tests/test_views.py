@@ -582,3 +582,161 @@ def test_analysts_publish_regional_tables(
     page = html(Client().get(response["Location"]))
     assert "Botswana" in page and "Namibia" in page and "x" in page
     assert {tuple(c["key"]): c["value"] for c in publication.cells}[("NAM",)] is None
+
+
+# --- differentially private releases -----------------------------------------------------------
+
+RELEASE = {
+    "dataset": "tip-annual",
+    "indicator": "victims_detected",
+    "period": "2024",
+    "dimensions": ["sex", "age_group"],
+    "epsilon": "2.5",
+    "max_contributions": "1",
+}
+
+
+@pytest.fixture
+def victims(make_user: Callable[..., User]) -> None:
+    """Victims in Botswana's and Namibia's case records, 2024."""
+    from palermo.cases import services as cs
+
+    for country in ("BWA", "NAM"):
+        worker = make_user(Role.CASE_WORKER, org="Shelter " + country, country=country, kind="ngo")
+        for gender, age in (("Feminine", 15), ("Masculine", 30), ("Feminine", 30)):
+            case = cs.case_open(actor=worker, opened_on=dt.date(2024, 3, 1), title="x")
+            cs.person_add(
+                actor=worker, case=case, role="victim", gender=gender, age_at_registration=age
+            )
+
+
+def written() -> tuple[int, int, int]:
+    from palermo.core.models import AuditEntry
+    from palermo.statistics.models import PrivacySpend
+
+    return Publication.objects.count(), PrivacySpend.objects.count(), AuditEntry.objects.count()
+
+
+def test_dp_releases_are_for_national_coordinators_only(
+    users: dict[str, User | None], coordinator: User, victims: None
+) -> None:
+    release = reverse("statistics:publication_release")
+    budget = reverse("statistics:publication_budget")
+    for url in (release, budget):
+        assert Client().get(url, {"dataset": "tip-annual"})["Location"].startswith("/login/?next=")
+    assert Client().post(release, RELEASE)["Location"].startswith("/login/?next=")
+    before = written()
+    # (A coordinator of another country releases for their own country only: see below.)
+    for name in ("analyst", "case worker"):
+        client = login(Client(), users[name])
+        assert client.get(release).status_code == 404, name
+        assert client.get(budget, {"dataset": "tip-annual"}).status_code == 404, name
+        assert client.post(release, RELEASE).status_code == 404, name
+        page = html(client.get(reverse("statistics:publications")))
+        assert "New differentially private release" not in page
+    assert written() == before
+    page = html(login(Client(), coordinator).get(reverse("statistics:publications")))
+    assert "New differentially private release" in page and release in page
+
+
+def test_coordinator_releases_within_the_budget_and_is_refused_beyond_it(
+    coordinator: User, victims: None
+) -> None:
+    from palermo.statistics.models import PrivacySpend
+
+    client = login(Client(), coordinator)
+    url = reverse("statistics:publication_release")
+    page = html(client.get(url))
+    assert "Privacy budget" in page and "Trafficking in persons, annual" in page
+    assert '<dd id="budget-total">3</dd>' in page and '<dd id="budget-left">3</dd>' in page
+    assert "Nothing has been released from this budget yet." in page
+    # htmx: the budget of another data set, for the coordinator's own country.
+    part = html(
+        client.get(
+            reverse("statistics:publication_budget"),
+            {"dataset": "tip-quarterly"},
+            headers={"HX-Request": "true"},
+        )
+    )
+    assert part.startswith('<section id="budget"') and "quarterly victim statistics" in part
+    assert "<html" not in part
+    assert (
+        client.get(reverse("statistics:publication_budget"), {"dataset": "nope"}).status_code == 404
+    )
+
+    response = client.post(url, RELEASE)
+    assert response.status_code == 302
+    publication = Publication.objects.get()
+    assert response["Location"] == reverse(
+        "statistics:publication_version", args=[publication.key, publication.version]
+    )
+    assert publication.method == "dp" and publication.country_id == "BWA"
+    spend = PrivacySpend.objects.get()
+    assert (spend.country_id, spend.epsilon, spend.publication) == ("BWA", 2.5, publication)
+    page = html(client.get(response["Location"]))
+    assert "Released: " in page and "Epsilon 2.5 spent; 0.5 left." in page
+    assert '<dd id="dp-epsilon">2.5</dd>' in page
+    assert '<dd id="dp-mechanism">{}</dd>'.format(publication.parameters["mechanism"]) in page
+    assert '<dd id="dp-contributions">1</dd>' in page
+    assert "0.5 of 3 left after this release" in page
+    assert 'id="budget-ledger"' in page and '<dd id="budget-left">0.5</dd>' in page
+    assert 'aria-current="true"' in page  # this release, in the ledger
+
+    # Over the budget: refused with the service's message, and nothing is written.
+    before = written()
+    response = client.post(url, {**RELEASE, "epsilon": "0.6", "dimensions": ["sex"]})
+    page = html(response)
+    assert response.status_code == 400 and "Nothing was released:" in page
+    assert "Refused: epsilon 0.6 exceeds the privacy budget left for BWA in tip-annual" in page
+    assert "(0.5 of 3.0)" in page
+    assert '<dd id="budget-left">0.5</dd>' in page  # the budget is shown with the refusal
+    assert written() == before
+    # What is left can still be spent.
+    assert client.post(url, {**RELEASE, "epsilon": "0.5"}).status_code == 302
+    assert PrivacySpend.objects.filter(country_id="BWA").count() == 2
+
+
+def test_dp_release_form_explains_bad_input_and_writes_nothing(
+    coordinator: User, victims: None
+) -> None:
+    client = login(Client(), coordinator)
+    url = reverse("statistics:publication_release")
+    before = written()
+    for change, message in (
+        ({"epsilon": "lots"}, "Enter a number."),
+        ({"epsilon": "-1"}, "Epsilon must be positive."),
+        ({"dimensions": []}, "This field is required."),
+        ({"max_contributions": "0"}, "Each person contributes at least one record."),
+        ({"period": "2024-Q9"}, "'2024-Q9' is not a period"),
+        ({"indicator": "persons_acquitted", "dimensions": ["age_group"]}, "has no breakdown by"),
+        ({"dataset": "glotip"}, "Select a valid choice"),
+    ):
+        response = client.post(url, {**RELEASE, **change})
+        assert response.status_code == 400, change
+        assert message in html(response), (change, html(response)[:3000])
+        assert "Nothing was released:" in html(response)
+    assert written() == before
+
+
+def test_other_coordinators_spend_their_own_budget_and_do_not_see_others_ledgers(
+    coordinator: User, other_coordinator: User, stats_analyst: User, victims: None
+) -> None:
+    from palermo.statistics.models import PrivacySpend
+
+    login(Client(), coordinator).post(reverse("statistics:publication_release"), RELEASE)
+    bwa = Publication.objects.get()
+    other = login(Client(), other_coordinator)
+    page = html(other.get(reverse("statistics:publication_release")))
+    assert "for Namibia" in page and '<dd id="budget-left">3</dd>' in page
+    assert bwa.title not in page
+    # The Botswana release is public, with its method; its ledger is Botswana's coordinator's.
+    detail = reverse("statistics:publication_version", args=[bwa.key, bwa.version])
+    for client in (other, login(Client(), stats_analyst), Client()):
+        page = html(client.get(detail))
+        assert '<dd id="dp-epsilon">2.5</dd>' in page and 'id="budget-ledger"' not in page
+    response = other.post(reverse("statistics:publication_release"), {**RELEASE, "epsilon": "3"})
+    assert response.status_code == 302
+    assert dict(PrivacySpend.objects.values_list("country_id", "epsilon")) == pytest.approx(
+        {"BWA": 2.5, "NAM": 3.0}
+    )
+    assert Publication.objects.get(country_id="NAM").created_by == other_coordinator
