@@ -2,13 +2,14 @@
 
 Every request the browser makes is checked: anything that does not go to the live server is
 blocked and recorded, and each test asserts that nothing was attempted (no CDN, no tile
-server, no schema fetch), and that no JavaScript error happened. Two tests only, because the
-live server's database is emptied after each one (the reference data and the statistics
-definitions are loaded again). Screenshots go to /tmp/statistics-*.png (PALERMO_SCREENSHOTS).
+server, no schema fetch), and that no JavaScript error happened. Few tests, because the live
+server's database is emptied after each one (the reference data and the statistics definitions
+are loaded again). Screenshots go to /tmp/statistics-*.png (PALERMO_SCREENSHOTS).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ from palermo.core.models import User
 from palermo.registry.models import Instrument
 from palermo.registry.reference import load_reference
 from palermo.statistics.definitions import definitions_load
-from palermo.statistics.models import DataSet, Publication, Value
+from palermo.statistics.models import DataSet, PrivacySpend, Publication, Value
 from palermo.statistics.tests.test_views import public_value
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
@@ -190,3 +191,61 @@ def test_charts_draw_offline(offline_page: Callable[[], Page]) -> None:
     expect(first).to_have_attribute("data-rendered", "true")
     assert first.locator("svg").count() == 1
     expect(page.locator("main")).to_contain_text("289")
+
+
+def test_differentially_private_release_and_refusal_over_budget(
+    offline_page: Callable[[], Page], coordinator: User, make_user: Callable[..., User]
+) -> None:
+    from palermo.cases import services as cs
+
+    worker = make_user("case_worker", org="Shelter Gaborone", country="BWA", kind="ngo")
+    for gender, age in (("Feminine", 15), ("Masculine", 30), ("Feminine", 30)):
+        case = cs.case_open(actor=worker, opened_on=dt.date(2024, 3, 1), title="x")
+        cs.person_add(
+            actor=worker, case=case, role="victim", gender=gender, age_at_registration=age
+        )
+    page = offline_page()
+    log_in(page, coordinator)
+    page.goto("/statistics/publications/")
+    page.get_by_role("link", name="New differentially private release").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New differentially private release")
+    budget = page.locator("#budget")
+    expect(budget).to_contain_text("Trafficking in persons, annual national statistics")
+    expect(page.locator("#budget-left")).to_have_text("3")
+    # The budget follows the data set chosen (htmx), before anything is released.
+    page.get_by_label("Data set").select_option("tip-quarterly")
+    expect(budget).to_contain_text("quarterly victim statistics")
+    page.get_by_label("Data set").select_option("tip-annual")
+    expect(budget).to_contain_text("annual national statistics")
+
+    page.get_by_label("Indicator").select_option("victims_detected")
+    page.get_by_label("Period").fill("2024")
+    page.get_by_label("Sex").check()
+    page.get_by_label("Age group").check()
+    page.get_by_label("Epsilon").fill("2.5")
+    page.get_by_role("button", name="Release").click()
+    expect(page.locator(".messages")).to_contain_text("Epsilon 2.5 spent; 0.5 left.")
+    publication = Publication.objects.get()
+    expect(page).to_have_url(
+        "/statistics/publications/{}/v{}/".format(publication.key, publication.version)
+    )
+    expect(page.locator("#method")).to_contain_text("Differential privacy")
+    expect(page.locator("#dp-epsilon")).to_have_text("2.5")
+    expect(page.locator("#dp-mechanism")).to_have_text(publication.parameters["mechanism"])
+    expect(page.locator("#dp-contributions")).to_have_text("1")
+    expect(page.locator("#budget-ledger tr.current")).to_contain_text(publication.title)
+    expect(page.locator("#budget-left")).to_have_text("0.5")
+    page.screenshot(path=str(SCREENSHOTS / "statistics-dp-release.png"), full_page=True)
+
+    # More than is left: refused, nothing written, the budget shown as it stands.
+    page.goto("/statistics/publications/release/")
+    page.get_by_label("Period").fill("2024")
+    page.get_by_label("Sex").check()
+    page.get_by_label("Epsilon").fill("1")
+    page.get_by_role("button", name="Release").click()
+    errors = page.locator("#release-errors")
+    expect(errors).to_contain_text("Nothing was released")
+    expect(errors).to_contain_text("Refused: epsilon 1.0 exceeds the privacy budget left for BWA")
+    expect(page.locator("#budget-left")).to_have_text("0.5")
+    assert Publication.objects.count() == 1 and PrivacySpend.objects.count() == 1
+    page.screenshot(path=str(SCREENSHOTS / "statistics-dp-refused.png"), full_page=True)
