@@ -874,11 +874,8 @@ class PublicationDetailView(StatisticsView):
         suppressed = sum(1 for c in cells if c.value is None)
         dp = publication.method == PublicationMethod.DIFFERENTIAL_PRIVACY
         ledger = None
-        if (
-            dp
-            and publication.country_id
-            and coordinator_country(request.user) == (publication.country_id)
-        ):  # the budget ledger is the coordinator's, as before a release
+        own = publication.country_id and coordinator_country(request.user) == publication.country_id
+        if dp and own:  # the budget ledger is the country's coordinator's (as in the API)
             ledger = publishing.privacy_budget_ledger(
                 actor=request.user,
                 dataset=publication.dataset.code,
