@@ -874,12 +874,11 @@ class PublicationDetailView(StatisticsView):
         suppressed = sum(1 for c in cells if c.value is None)
         dp = publication.method == PublicationMethod.DIFFERENTIAL_PRIVACY
         ledger = None
-        own = publication.country_id and coordinator_country(request.user) == publication.country_id
-        if dp and own:  # the budget ledger is the country's coordinator's (as in the API)
+        country = publication.country_id
+        if dp and country and coordinator_country(request.user) == country:
+            # The budget ledger is the country's coordinator's (as in the API).
             ledger = publishing.privacy_budget_ledger(
-                actor=request.user,
-                dataset=publication.dataset.code,
-                country=publication.country_id,
+                actor=request.user, dataset=publication.dataset.code, country=country
             )
         return render(
             request,
