@@ -39,7 +39,9 @@ from django.utils import timezone
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases import services as s
+from palermo.cases.bulk import instance_row, rows_insert
 from palermo.cases.crypto import encrypt_json, encrypt_text
+from palermo.cases.facets import case_facets
 from palermo.cases.identification import assess, requires_means
 from palermo.cases.models import (
     BestInterestDetermination,
@@ -2060,6 +2062,12 @@ def _last_day(dcase: DCase) -> dt.date:
 # --- writing in bulk -------------------------------------------------------------------------
 
 
+# Rows whose ids other demo rows refer to (a renewal its permit, a referral its share, a return
+# its best-interest determination): written with bulk_create, which returns the new ids. The
+# others go through rows_insert (COPY on PostgreSQL).
+_REFERENCED = frozenset({"measure", "share", "bid"})
+
+
 def write_bulk(  # noqa: PLR0912, PLR0915 - one insert list per model
     cases: Sequence[DCase],
     *,
@@ -2117,6 +2125,7 @@ def write_bulk(  # noqa: PLR0912, PLR0915 - one insert list per model
                     incoming_referral_date=dcase.incoming_referral_date,
                     reason_for_incoming_referral=dcase.reason_for_incoming_referral,
                     incoming_referral_details=dcase.incoming_referral_details,
+                    **case_facets({"role": dp.role, **dp.facts} for dp in dcase.persons),
                 )
                 rows["case"].append(case)
                 persons = []
@@ -2284,8 +2293,12 @@ def write_bulk(  # noqa: PLR0912, PLR0915 - one insert list per model
                 ("comment", CaseComment),
             ]
             for name, model in models_in_order:
-                if rows[name]:
+                if not rows[name]:
+                    continue
+                if name in _REFERENCED:  # later rows need their new ids
                     model.objects.bulk_create(rows[name], batch_size=2000)
+                else:
+                    rows_insert(model, [instance_row(obj) for obj in rows[name]])
             audit_record(
                 actor=actor,
                 action=AuditAction.CREATE,

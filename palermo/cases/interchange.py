@@ -66,17 +66,17 @@ from typing import Any, Protocol
 
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from psycopg import sql
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases import services
 from palermo.cases.access import CASE_ROLES
+from palermo.cases.bulk import rows_insert
 from palermo.cases.crypto import column_rotate, decrypt_json, encrypt_json, registered_rotations
+from palermo.cases.facets import case_facets
 from palermo.cases.models import (
     Case,
     CaseComment,
@@ -1521,79 +1521,6 @@ def _existing_pseudonyms(names: list[str]) -> set[str]:
     return found
 
 
-def _copy_prep(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-    """How a value goes into COPY: JSON as its text (the server parses it into jsonb), the
-    rest as it is (psycopg adapts Python values itself)."""
-    if isinstance(f, models.JSONField):
-        encoder = f.encoder
-        return lambda v: None if v is None else json.dumps(v, cls=encoder)
-    return None
-
-
-def _insert_prep(f: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
-    """How a value goes into INSERT: prepared by its field, as a save would."""
-    return lambda v: f.get_db_prep_save(v, db)
-
-
-def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """Insert checked rows ({attname: value}) inside the caller's transaction: with COPY into
-    the model's table on PostgreSQL, with one executemany INSERT elsewhere. Constraints and
-    foreign keys still apply; values are prepared by the model's fields, as a save would."""
-    if not rows:
-        return
-    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the per-thread proxy
-    now = timezone.now()
-    auto: set[str] = set()
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if not (f.primary_key and f.get_internal_type() in ("AutoField", "BigAutoField"))
-    ]
-    defaults: dict[str, Any] = {}
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            auto.add(f.attname)
-        elif f.attname not in rows[0]:
-            defaults[f.attname] = f.get_default()
-    copy = db.vendor == "postgresql"
-    # COPY takes JSON as its text (the server parses it into jsonb); psycopg adapts the other
-    # Python values itself. For INSERT every field prepares its value.
-    prepare = [_copy_prep(f) if copy else _insert_prep(f, db) for f in fields]
-
-    spec = [
-        (f.attname, f.attname in auto, defaults.get(f.attname), prep)
-        for f, prep in zip(fields, prepare, strict=True)
-    ]
-
-    def values() -> Iterator[list[Any]]:
-        for index, row in enumerate(rows):
-            # Timestamps one microsecond apart keep the insertion order, as saves one by one do.
-            stamp = now + dt.timedelta(microseconds=index)
-            out = []
-            for attname, is_auto, default, prep in spec:
-                value = stamp if is_auto else row.get(attname, default)
-                out.append(value if prep is None else prep(value))
-            yield out
-
-    table = model._meta.db_table
-    columns = [str(f.column) for f in fields]
-    with db.cursor() as cursor:
-        if copy:
-            statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                sql.Identifier(table), sql.SQL(", ").join([sql.Identifier(c) for c in columns])
-            )
-            with cursor.cursor.copy(statement) as stream:
-                for row_values in values():
-                    stream.write_row(row_values)
-        else:
-            qn = db.ops.quote_name
-            # Table and column names come from the model, values are parameters.
-            statement_text = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-                qn(table), ", ".join(qn(c) for c in columns), ", ".join(["%s"] * len(columns))
-            )
-            cursor.executemany(statement_text, list(values()))
-
-
 def _random_id(prefix: str) -> str:
     """Like models.new_pseudonym/new_case_reference, from one call to the system's randomness
     (256 is a multiple of the 32 letters, so every letter is equally likely)."""
@@ -1639,6 +1566,7 @@ def write_plans(
                     "incoming_referral_date": f["incoming_referral_date"],
                     "reason_for_incoming_referral": f["reason_for_incoming_referral"],
                     "incoming_referral_details": f["incoming_referral_details"],
+                    **case_facets(p.facts for p in plan.persons),
                 }
             )
             comments += [
@@ -1667,13 +1595,13 @@ def write_plans(
                     for con in p.consents
                 ]
                 report.referrals_not_imported += p.referrals
-        _insert(Case, cases)
-        _insert(Person, persons)
-        _insert(PersonIdentity, identities)
-        _insert(Movement, movements)
-        _insert(SupportPlan, support)
-        _insert(Consent, consents)
-        _insert(CaseComment, comments)
+        rows_insert(Case, cases)
+        rows_insert(Person, persons)
+        rows_insert(PersonIdentity, identities)
+        rows_insert(Movement, movements)
+        rows_insert(SupportPlan, support)
+        rows_insert(Consent, consents)
+        rows_insert(CaseComment, comments)
         case_ids = [str(row["id"]) for row in cases]
         audit_record(
             actor=actor,

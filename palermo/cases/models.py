@@ -80,6 +80,15 @@ class Case(models.Model):
     )
     incoming_referral_details = models.TextField(_("incoming referral details"), blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # Facets: what the case's persons are, kept here for the case list's filters (facets.py).
+    # Written only by cases.facets, never by a form or an ordinary save of the case.
+    has_child = models.BooleanField(_("a child among its persons"), default=False, editable=False)
+    person_roles = models.JSONField(
+        _("roles of its persons"), default=list, blank=True, editable=False
+    )
+    exploitation_types = models.JSONField(
+        _("forms of exploitation of its persons"), default=list, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -104,6 +113,15 @@ class Case(models.Model):
             ),
             models.Index(fields=["status", "closed_on"]),
             models.Index(fields=["-opened_on", "reference"], name="case_list_order"),
+            # The first page of one organisation's cases with a child, in list order; the
+            # count reads it alone (PostgreSQL). Role and exploitation have one such partial
+            # index per code on PostgreSQL (migration 0005).
+            models.Index(
+                fields=["organisation", "-opened_on", "reference"],
+                include=["status", "country", "id"],
+                condition=Q(has_child=True),
+                name="case_child_list",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -234,13 +252,8 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         indexes = [
-            # The case list's person filters (children, role) read these alone; the forms of
-            # exploitation have their own partial indexes on PostgreSQL (migration 0004).
-            models.Index(
-                fields=["case"],
-                condition=Q(age_uncertain=True) | Q(age_at_registration__lt=18),
-                name="person_child_case",
-            ),
+            # Persons of a role per case (statistics by role; the case list filters on the
+            # case's own facets instead, see cases.facets).
             models.Index(fields=["role", "case"], name="person_role_case"),
         ]
 

@@ -52,21 +52,11 @@ def case_list(
         qs = qs.filter(match)
     if status:
         qs = qs.filter(status=status)
-    # Person filters are subqueries on the person table: no join, no duplicates, no DISTINCT.
-    persons = Person.objects.all()
-    person_filtered = False
+    # Person filters read the case's facets (cases.facets): one partial index on PostgreSQL.
     if exploitation:
-        persons = (
-            persons.filter(types_of_exploitation__contains=[exploitation])
-            if _json_contains()
-            else persons.filter(types_of_exploitation__icontains='"{}"'.format(exploitation))
-        )
-        person_filtered = True
+        qs = qs.filter(_facet_has("exploitation_types", exploitation))
     if role:
-        persons = persons.filter(role=role)
-        person_filtered = True
-    if person_filtered:
-        qs = qs.filter(pk__in=persons.values("case_id"))
+        qs = qs.filter(_facet_has("person_roles", role))
     if country:
         qs = qs.filter(country_id=country.upper())
     if opened_from:
@@ -74,15 +64,16 @@ def case_list(
     if opened_to:
         qs = qs.filter(opened_on__lte=opened_to)
     if child is not None:
-        children = Person.objects.filter(Q(age_uncertain=True) | Q(age_at_registration__lt=18))
-        child_cases = Q(pk__in=children.values("case_id"))
-        qs = qs.filter(child_cases) if child else qs.exclude(child_cases)
+        qs = qs.filter(has_child=child)
     return qs.order_by("-opened_on", "reference")
 
 
-def _json_contains() -> bool:
-    """JSON `contains` lookups exist on PostgreSQL; SQLite matches the quoted code instead."""
-    return connection.vendor == "postgresql"
+def _facet_has(field: str, code: str) -> Q:
+    """A facet list holds the code: `@>` on PostgreSQL, the condition of that facet's partial
+    indexes (migration 0005); SQLite has no JSON containment and matches the quoted code."""
+    if connection.vendor == "postgresql":
+        return Q(**{"{}__contains".format(field): [code]})
+    return Q(**{"{}__icontains".format(field): '"{}"'.format(code)})
 
 
 def case_persons(access: CaseAccess) -> list[Person]:

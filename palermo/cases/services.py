@@ -17,6 +17,7 @@ from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.access import CASE_ROLES, CaseAccess, case_access, require_edit
 from palermo.cases.crypto import decrypt_json, decrypt_text, encrypt_json, encrypt_text
+from palermo.cases.facets import FACET_FIELDS, case_facets_refresh
 from palermo.cases.identification import assess, requires_means
 from palermo.cases.models import (
     BestInterestDetermination,
@@ -170,17 +171,35 @@ def _audit(actor: User, action: str, obj: models.Model, **kw: Any) -> None:
     )
 
 
+# An ordinary save of a case writes every field but its facets (cases.facets keeps those): a
+# case loaded before a person changed must not put back the facets it was loaded with.
+_CASE_SAVED_FIELDS = tuple(
+    f.name for f in Case._meta.concrete_fields if not f.primary_key and f.name not in FACET_FIELDS
+)
+
+
 def _save(obj: models.Model) -> None:
     try:
         obj.full_clean()
     except ValidationError as exc:
         raise ApplicationError(" ".join(exc.messages), code="invalid") from exc
     try:
-        obj.save()
+        if isinstance(obj, Case) and not obj._state.adding:
+            obj.save(update_fields=_CASE_SAVED_FIELDS)
+        else:
+            obj.save()
     except IntegrityError as exc:  # a race past full_clean: still one clear error
         raise ApplicationError(
             "This record conflicts with an existing one.", code="conflict"
         ) from exc
+    if isinstance(obj, Person):
+        case_facets_refresh(obj.case_id)
+
+
+def _person_save(person: Person, fields: list[str]) -> None:
+    """Save some fields of a person and bring its case's facets up to date."""
+    person.save(update_fields=[*fields, "updated_at"])
+    case_facets_refresh(person.case_id)
 
 
 def _today() -> dt.date:
@@ -453,7 +472,7 @@ def person_identity_set(
         if "birthdate" in identity and "age_at_registration" not in identity:
             # The age at registration follows a (corrected) date of birth: the child rules use it.
             person.age_at_registration = _age_on(born, person.case.opened_on)
-            person.save(update_fields=["age_at_registration", "updated_at"])
+            _person_save(person, ["age_at_registration"])
     PersonIdentity.objects.update_or_create(
         person=person, defaults={"ciphertext": encrypt_json(data)}
     )
@@ -628,7 +647,7 @@ def screening_record(
     ):
         person.role = c.PersonRole.PRESUMED_VICTIM
         person.trafficking_status = h.TraffickingStatus.POSSIBLE_VICTIM_OF_TRAFFICKING
-        person.save(update_fields=["role", "trafficking_status", "updated_at"])
+        _person_save(person, ["role", "trafficking_status"])
     _audit(
         user,
         AuditAction.CREATE,
@@ -681,7 +700,7 @@ def identification_record(
     person.status_decision_org = decision_org_type
     if identified:
         person.role = c.PersonRole.VICTIM
-    person.save(update_fields=["trafficking_status", "status_decision_org", "role", "updated_at"])
+    _person_save(person, ["trafficking_status", "status_decision_org", "role"])
     _audit(
         user, AuditAction.CREATE, ident, after={"person": person.pseudonym, "decision": decision}
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from palermo.cases import demo
 from palermo.cases import htcds as h
 from palermo.cases.crypto import decrypt_json
+from palermo.cases.facets import case_facets_check
 from palermo.cases.interchange import FACT_COLUMNS
 from palermo.cases.models import (
     BestInterestDetermination,
@@ -323,6 +324,12 @@ def test_bulk_writes_what_the_services_write(make_user, worker) -> None:  # type
     in_bulk = sorted(summary(c) for c in Case.objects.filter(organisation__name="Bulk shelter"))
     assert len(by_services) == 40
     assert by_services == in_bulk
+    # Both writers keep each case's facets equal to its persons (the case list filters on them).
+    assert case_facets_check() == []
+    assert Case.objects.filter(has_child=True).exists()
+    assert Case.objects.filter(organisation__name="Bulk shelter", has_child=True).count() == (
+        Case.objects.filter(organisation__name=ORG, has_child=True).count()
+    )
     assert User.objects.filter(username__startswith="demo-").exists()  # partners' workers
 
 

@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 
 from palermo.cases import interchange as ix
 from palermo.cases import services as s
+from palermo.cases.facets import case_facets_check
 from palermo.cases.models import Case, Guardian, Person, PersonIdentity, Referral
 from palermo.cases.tasks import anonymise_closed_cases
 from palermo.core.models import AuditEntry, Organisation
@@ -364,6 +365,12 @@ def test_round_trip_into_another_organisation(
     assert comparable(records_of(again, fmt)) == comparable(records_of(text, fmt))
     imported = Case.objects.filter(organisation__name="Shelter Torino")
     assert imported.count() == 2 and all(c.owner == other_worker for c in imported)
+    assert case_facets_check() == []
+    assert sorted(imported.values_list("exploitation_types", flat=True)) == sorted(
+        Case.objects.filter(organisation__name="Shelter Palermo").values_list(
+            "exploitation_types", flat=True
+        )
+    )
     created = AuditEntry.objects.filter(
         action="create", object_type="cases.case", object_id="import"
     )
@@ -657,6 +664,8 @@ def test_ctdc_import_maps_to_htcds_codes(worker, tmp_path) -> None:  # type: ign
     )
     assert "imported 3 cases, 3 persons (0 with identifying data)" in out.getvalue()
     assert not PersonIdentity.objects.exists()
+    assert case_facets_check() == []
+    assert Case.objects.filter(has_child=True).count() == 1
     child, older, young = (
         Person.objects.get(case__opened_on=D(year, 1, 1)) for year in (2019, 2021, 2020)
     )

@@ -87,35 +87,3 @@ def test_list_filters_give_the_same_cases_with_or_without_shares(make_user) -> N
     )
     assert list(case_list(user=worker, child=True)) == [mine, theirs]
     assert list(case_list(user=other, child=True)) == [theirs]
-
-
-@ON_POSTGRESQL
-def test_every_form_of_exploitation_has_its_partial_index() -> None:
-    """Migration 0004 made one partial index per code; a code added later needs its own."""
-    from palermo.cases.htcds import TypeOfExploitation
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'cases_person' "
-            "AND indexname LIKE 'person_expl_%%'"
-        )
-        definitions = [row[0] for row in cursor.fetchall()]
-    for code in TypeOfExploitation.values:
-        assert any("'[\"{}\"]'::jsonb".format(code) in d for d in definitions), code
-
-
-@ON_POSTGRESQL
-def test_exploitation_filter_reads_the_partial_index(make_user) -> None:  # type: ignore[no-untyped-def]
-    worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    qs = case_list(user=worker, exploitation="SexualExploitation")
-    # GIN indexes only do bitmap scans: with those and table scans off, the persons can only
-    # be found through the partial index, if the filter's condition matches the index's.
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        cursor.execute("SET enable_bitmapscan = off")
-        try:
-            plan = qs.explain()
-        finally:
-            cursor.execute("RESET enable_seqscan")
-            cursor.execute("RESET enable_bitmapscan")
-    assert "person_expl_sexualexploitation" in plan

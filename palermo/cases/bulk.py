@@ -1,0 +1,102 @@
+"""Writing many checked rows at once: COPY on PostgreSQL, one executemany INSERT elsewhere.
+
+Used by the import and by bulk demo data: the rows have been checked by the caller, and the
+database still applies every constraint and foreign key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+from psycopg import sql
+
+
+def _copy_prep(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How a value goes into COPY: JSON as its text (the server parses it into jsonb), the
+    rest as it is (psycopg adapts Python values itself)."""
+    if isinstance(f, models.JSONField):
+        encoder = f.encoder
+        return lambda v: None if v is None else json.dumps(v, cls=encoder)
+    return None
+
+
+def _insert_prep(f: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
+    """How a value goes into INSERT: prepared by its field, as a save would."""
+    return lambda v: f.get_db_prep_save(v, db)
+
+
+def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """Insert checked rows ({attname: value}) inside the caller's transaction: with COPY into
+    the model's table on PostgreSQL, with one executemany INSERT elsewhere. Constraints and
+    foreign keys still apply; values are prepared by the model's fields, as a save would."""
+    if not rows:
+        return
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the per-thread proxy
+    now = timezone.now()
+    auto: set[str] = set()
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and f.get_internal_type() in ("AutoField", "BigAutoField"))
+    ]
+    defaults: dict[str, Any] = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            auto.add(f.attname)
+        elif f.attname not in rows[0]:
+            defaults[f.attname] = f.get_default()
+    copy = db.vendor == "postgresql"
+    # COPY takes JSON as its text (the server parses it into jsonb); psycopg adapts the other
+    # Python values itself. For INSERT every field prepares its value.
+    prepare = [_copy_prep(f) if copy else _insert_prep(f, db) for f in fields]
+
+    spec = [
+        (f.attname, f.attname in auto, defaults.get(f.attname), prep)
+        for f, prep in zip(fields, prepare, strict=True)
+    ]
+
+    def values() -> Iterator[list[Any]]:
+        for index, row in enumerate(rows):
+            # Timestamps one microsecond apart keep the insertion order, as saves one by one do.
+            stamp = now + dt.timedelta(microseconds=index)
+            out = []
+            for attname, is_auto, default, prep in spec:
+                value = stamp if is_auto else row.get(attname, default)
+                out.append(value if prep is None else prep(value))
+            yield out
+
+    table = model._meta.db_table
+    columns = [str(f.column) for f in fields]
+    with db.cursor() as cursor:
+        if copy:
+            statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(table), sql.SQL(", ").join([sql.Identifier(c) for c in columns])
+            )
+            with cursor.cursor.copy(statement) as stream:
+                for row_values in values():
+                    stream.write_row(row_values)
+        else:
+            qn = db.ops.quote_name
+            # Table and column names come from the model, values are parameters.
+            statement_text = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+                qn(table), ", ".join(qn(c) for c in columns), ", ".join(["%s"] * len(columns))
+            )
+            cursor.executemany(statement_text, list(values()))
+
+
+def instance_row(obj: models.Model) -> dict[str, Any]:
+    """A model instance as the {attname: value} row rows_insert takes (its pk too if set).
+
+    Foreign keys to instances saved after this one was built (bulk_create set their pk) are
+    taken from those instances, as bulk_create itself does."""
+    obj._prepare_related_fields_for_save(operation_name="rows_insert")  # type: ignore[attr-defined]  # Django API, not in the stubs
+    return {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if not (f.primary_key and getattr(obj, f.attname) is None)
+    }
