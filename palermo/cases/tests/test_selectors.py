@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 
 from palermo.cases import services as s
+from palermo.cases.models import Case
 from palermo.cases.selectors import case_list, deadline_board
 from palermo.core.models import Organisation
 
@@ -87,3 +89,22 @@ def test_list_filters_give_the_same_cases_with_or_without_shares(make_user) -> N
     )
     assert list(case_list(user=worker, child=True)) == [mine, theirs]
     assert list(case_list(user=other, child=True)) == [theirs]
+
+
+@ON_POSTGRESQL
+def test_search_reads_the_trigram_indexes(make_user) -> None:  # type: ignore[no-untyped-def]
+    """`q` is a substring match (icontains): only migration 0006's trigram indexes serve it."""
+    worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
+    case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 2), title="Farm workers, Ghanzi")
+    assert list(case_list(user=worker, q="farm work")) == [case]
+    assert list(case_list(user=worker, q=case.reference[2:9].lower())) == [case]
+    # The search's own conditions, with table scans off: the plan can only use the trigram
+    # indexes if their expression is exactly the SQL Django writes for icontains.
+    search = Case.objects.filter(Q(reference__icontains="farm") | Q(title__icontains="farm"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            plan = search.explain()
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    assert "case_reference_trgm" in plan and "case_title_trgm" in plan, plan
