@@ -35,8 +35,8 @@ def country_get(code: str) -> Country:
     country = Country.objects.filter(iso3=value).first()
     if country is None and len(value) == 2:
         country = Country.objects.filter(iso2=value).first()
-    if country is None:
-        raise NotFoundError(
+    if country is None:  # a bad value in the input (400), not a missing resource (404)
+        raise ApplicationError(
             "Unknown country code '{}': use ISO 3166-1 alpha-3 such as BWA.".format(code),
             code="unknown_country",
         )

@@ -522,7 +522,7 @@ def test_open_list_filter_and_paginate(w) -> None:  # type: ignore[no-untyped-de
     # Analysts and administrators open nothing; a future case is refused.
     assert_error(Api(w.analyst).post("/", {"title": "x"}), 403, "forbidden")
     assert_error(api_.post("/", {"opened_on": "2099-01-01"}), 400, "date_in_future")
-    assert_error(api_.post("/", {"country": "XXX"}), 404, "unknown_country")
+    assert_error(api_.post("/", {"country": "XXX"}), 400, "unknown_country")
     assert_error(api_.post("/", {"referring_organisation_id": 10**8}), 404, "unknown_organisation")
     assert_error(api_.post("/", {"reason_for_incoming_referral": "Whim"}), 400, "unknown_code")
     assert Case.objects.count() == 2  # nothing half-saved
@@ -1001,7 +1001,7 @@ def test_movements(w) -> None:  # type: ignore[no-untyped-def]
     )
     assert_error(api_.post(url, {"event_type": "Holiday", "country": "ZAF"}), 400, "unknown_code")
     assert_error(
-        api_.post(url, {"event_type": "Transit", "country": "XXX"}), 404, "unknown_country"
+        api_.post(url, {"event_type": "Transit", "country": "XXX"}), 400, "unknown_country"
     )
 
 

@@ -156,7 +156,7 @@ def test_impossible_dates_and_unknown_codes_are_refused(worker, case, child) -> 
             starts_on=D(2026, 5, 1),
             ends_on=D(2026, 4, 1),
         )
-    with pytest.raises(NotFoundError, match="Unknown country"):
+    with pytest.raises(ApplicationError, match="Unknown country"):
         s.movement_add(actor=worker, person=child, event_type="Transit", country="XXX")
     before = (Person.objects.count(), PersonIdentity.objects.count())
     with pytest.raises(ApplicationError, match="already used"):
