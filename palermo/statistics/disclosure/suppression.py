@@ -57,21 +57,22 @@ import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import optimize, sparse  # type: ignore[import-untyped]
 from scipy.sparse import csgraph  # type: ignore[import-untyped]
 
+from . import boxes
+from .lp import AttackerLP as _Group
 from .tables import Key, Layout, Table
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
-METHODS = ("auto", "milp", "hypercube", "tauargus")
+METHODS = ("auto", "milp", "boxes", "hypercube", "tauargus")
 MILP_MAX_CELLS = 5_000
-"""Tables with more published cells go straight to the hypercube method under "auto"."""
+"""Tables with more published cells go straight to the box method under "auto"."""
 MILP_TIME_LIMIT = 60.0
 """Seconds the MILP loop may take in total before "auto" falls back to the hypercube."""
 HYPERCUBE_COMBINATIONS = 4096
@@ -125,9 +126,12 @@ def suppress(table: Table, *, threshold: int = 5, method: str = "auto") -> Suppr
         mask = _try_milp(layout, primary, threshold, method, notes)
         if mask is not None:
             used = "milp"
-    if mask is None:
+    if mask is None and method == "hypercube":
         mask = _hypercube(layout, primary, threshold)
         used = "hypercube"
+    if mask is None:
+        mask = _boxes(layout, primary, threshold, notes)
+        used = "boxes"
     return _result(layout, primary, mask, used, threshold, tuple(notes))
 
 
@@ -152,6 +156,16 @@ def _try_milp(
             raise RuntimeError("MILP suppression failed: {}".format(exc)) from exc
         notes.append("MILP gave up ({}); hypercube used".format(exc))
         return None
+
+
+def _boxes(layout: Layout, primary: BoolArray, threshold: int, notes: list[str]) -> BoolArray:
+    """The cheapest moves inside small boxes (:mod:`.boxes`), then the whole-table repair for
+    the cells no box could protect."""
+    mask, leftover = boxes.protect(layout, primary.copy(), primary, threshold)
+    if leftover:
+        notes.append("{} cells protected by the whole-table repair".format(len(leftover)))
+        mask = _repair(layout, mask, primary, threshold, cells=leftover)
+    return mask
 
 
 def _tauargus(
@@ -190,27 +204,39 @@ def audit(table: Table, values: dict[Key, int | None]) -> dict[Key, tuple[float,
     return out
 
 
-def unprotected(table: Table, result: SuppressionResult) -> frozenset[Key]:
+def unprotected(
+    table: Table, result: SuppressionResult, *, boxes_first: bool = True
+) -> frozenset[Key]:
     """The primary cells of ``result`` whose attacker interval (from the published values,
     non-negativity and additivity) does not reach from 0 to the threshold: empty for a safe
-    table. One LP per primary cell and direction, so it costs about what the check inside
-    the MILP does; use it to verify a pattern that came from elsewhere."""
+    table. Use it to verify a pattern that came from elsewhere.
+
+    Exact for every primary cell. With ``boxes_first`` a cell is first looked at inside small
+    boxes of the table (:func:`.boxes.certify`): a move found there is a move of the whole table,
+    so the cell is protected; only the cells no box certifies get the attacker LP over the whole
+    pattern (one LP per cell and direction, slow on a big table). ``boxes_first=False`` gives
+    every primary cell the whole-table LP."""
     layout = Layout(table)
     mask = np.zeros(layout.size, dtype=bool)
     for key, value in result.values.items():
         if value is None:
             mask[layout.cell(key)] = True
+    primary = [layout.cell(key) for key in result.primary]
+    bad = {layout.key(cell) for cell in primary if not mask[cell]}
+    todo = [cell for cell in primary if mask[cell]]
+    if boxes_first:
+        todo = boxes.certify(layout, mask, todo, result.threshold)
+    if not todo:
+        return frozenset(bad)
     lower, upper = _levels(layout, result.threshold)
     attacker = _Attacker(layout, mask, big=None)
     cache: dict[bytes, float] = {}
-    bad = set()
-    for key in result.primary:
-        cell = layout.cell(key)
-        if not mask[cell] or not all(
+    for cell in todo:
+        if not all(
             attacker.protected(cell, sense, need, cache)
             for sense, need in ((+1, upper[cell]), (-1, lower[cell]))
         ):
-            bad.add(key)
+            bad.add(layout.key(cell))
     return frozenset(bad)
 
 
@@ -315,84 +341,6 @@ class _Attacker:
         duals = np.zeros(self.layout.relations.shape[0])
         duals[self.rows[rows]] = row_duals
         return moved, duals
-
-
-class _Group:
-    """The attacker LP over one group of linked suppressed cells: ``max sense*z_i`` subject
-    to ``A z = 0`` and bounds. One HiGHS model is kept and only the objective changes between
-    cells, so each solve starts from the previous basis (scipy's bundled HiGHS bindings; plain
-    ``scipy.optimize.linprog`` when those are not available)."""
-
-    def __init__(self, matrix: sparse.csc_matrix, lower: FloatArray, upper: FloatArray) -> None:
-        self.matrix = matrix
-        self.lower = lower
-        self.upper = upper
-        self.highs: Any = None
-        self.core: Any = None
-        self.last = -1
-        try:
-            from scipy.optimize._highspy import _core  # type: ignore[import-untyped]  # noqa: PLC0415
-        except ImportError:  # another scipy: use linprog
-            return
-        n_rows, n_cols = matrix.shape
-        lp = _core.HighsLp()
-        lp.num_col_ = n_cols
-        lp.num_row_ = n_rows
-        lp.col_cost_ = np.zeros(n_cols)
-        lp.col_lower_ = lower
-        lp.col_upper_ = np.where(np.isinf(upper), _core.kHighsInf, upper)
-        lp.row_lower_ = np.zeros(n_rows)
-        lp.row_upper_ = np.zeros(n_rows)
-        lp.a_matrix_.format_ = _core.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_ = n_cols
-        lp.a_matrix_.num_row_ = n_rows
-        lp.a_matrix_.start_ = matrix.indptr
-        lp.a_matrix_.index_ = matrix.indices
-        lp.a_matrix_.value_ = matrix.data
-        highs = _core._Highs()
-        highs.setOptionValue("output_flag", False)
-        highs.setOptionValue("presolve", "off")
-        # Primal simplex: the previous optimum stays primal feasible when only the objective
-        # changes, so it restarts from there (about 20 iterations instead of hundreds).
-        highs.setOptionValue("simplex_strategy", 4)
-        highs.passModel(lp)
-        self.highs, self.core = highs, _core
-
-    def maximise(self, col: int, sense: int) -> tuple[float, FloatArray | None]:
-        if self.highs is None:
-            return self._linprog(col, sense)
-        highs, core = self.highs, self.core
-        if self.last >= 0:
-            highs.changeColCost(self.last, 0.0)
-        highs.changeColCost(col, -float(sense))
-        self.last = col
-        highs.run()
-        status = highs.getModelStatus()
-        if status in (
-            core.HighsModelStatus.kUnbounded,
-            core.HighsModelStatus.kUnboundedOrInfeasible,
-        ):
-            return np.inf, None
-        if status != core.HighsModelStatus.kOptimal:
-            return self._linprog(col, sense)
-        row_duals = np.asarray(highs.getSolution().row_dual, dtype=np.float64)
-        return -float(highs.getInfo().objective_function_value), row_duals
-
-    def _linprog(self, col: int, sense: int) -> tuple[float, FloatArray | None]:
-        c = np.zeros(self.matrix.shape[1])
-        c[col] = -float(sense)
-        res = optimize.linprog(
-            c,
-            A_eq=self.matrix,
-            b_eq=np.zeros(self.matrix.shape[0]),
-            bounds=np.stack([self.lower, self.upper], axis=1),
-            method="highs",
-        )
-        if res.status == 3:  # unbounded
-            return np.inf, None
-        if res.status != 0:
-            raise RuntimeError("attacker LP failed: {}".format(res.message))
-        return float(-res.fun), np.asarray(res.eqlin.marginals, dtype=np.float64)
 
 
 def _cut(

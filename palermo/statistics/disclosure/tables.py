@@ -160,20 +160,29 @@ class Layout:
     @cached_property
     def relations(self) -> sparse.csr_matrix:
         """One row per relation ``total - sum(parts) = 0`` along one dimension."""
-        rows: list[IntArray] = []
-        cols: list[IntArray] = []
-        data: list[npt.NDArray[np.float64]] = []
-        start = 0
-        for axis, n in enumerate(self.shape):
-            block = np.moveaxis(self.grid, axis, -1).reshape(-1, n)
-            count = block.shape[0]
-            rows.append(np.repeat(np.arange(start, start + count, dtype=np.int64), n))
-            cols.append(block.reshape(-1))
-            coefficients = np.full(n, -1.0)
-            coefficients[-1] = 1.0
-            data.append(np.tile(coefficients, count))
-            start += count
-        return sparse.csr_matrix(
-            (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(start, self.size),
-        )
+        return relation_matrix(self.shape)
+
+
+def relation_matrix(shape: tuple[int, ...]) -> sparse.csr_matrix:
+    """The additive relations of a table with all totals over ``shape`` (the last index of each
+    dimension is its total; cells numbered in C order): one row ``total - sum(parts) = 0`` per
+    line along one dimension."""
+    size = int(np.prod(shape))
+    grid = np.arange(size, dtype=np.int64).reshape(shape)
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    data: list[npt.NDArray[np.float64]] = []
+    start = 0
+    for axis, n in enumerate(shape):
+        block = np.moveaxis(grid, axis, -1).reshape(-1, n)
+        count = block.shape[0]
+        rows.append(np.repeat(np.arange(start, start + count, dtype=np.int64), n))
+        cols.append(block.reshape(-1))
+        coefficients = np.full(n, -1.0)
+        coefficients[-1] = 1.0
+        data.append(np.tile(coefficients, count))
+        start += count
+    return sparse.csr_matrix(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(start, size),
+    )
