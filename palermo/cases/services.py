@@ -615,6 +615,15 @@ def screening_record(
 ) -> Screening:
     """Screen a person against a versioned indicator list; outcome and reasons are computed."""
     user, _ = _owner_access(actor, person.case)
+    if not indicator_list.active or not indicator_list.indicators.exists():
+        # A retired or not yet transcribed list would record "not a victim" for lack of
+        # indicators, not for lack of signs: refuse it.
+        raise ApplicationError(
+            "The indicator list {} version {} is not in use; screen with a list in use.".format(
+                indicator_list.key, indicator_list.version
+            ),
+            code="indicator_list_not_in_use",
+        )
     known = {i.code: i for i in indicator_list.indicators.all()}
     unknown = sorted(set(indicators) - set(known))
     if unknown:

@@ -229,14 +229,10 @@ def test_screening_with_a_shipped_list_follows_the_rule(  # type: ignore[no-unty
     assert screen(exploited + means) == "not_a_victim"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect: screening_record (and POST /persons/{p}/screenings via "
-    "indicator_list_get) accept an inactive list with no indicators and record 'not a victim'",
-)
 def test_an_empty_inactive_list_cannot_be_used_for_a_screening(worker, case) -> None:  # type: ignore[no-untyped-def]
     lst = IndicatorList.objects.get(key=ADULT_SEXUAL, version="2009")
     assert not lst.active and not lst.indicators.exists()
     person = _person(worker, case, child=False, exploitation="SexualExploitation")
-    with pytest.raises(ApplicationError):
+    with pytest.raises(ApplicationError, match="not in use"):
         s.screening_record(actor=worker, person=person, indicator_list=lst, indicators=[])
+    assert not person.screenings.exists()
