@@ -43,6 +43,36 @@ def _user(user: AnyUser | None) -> User | None:
     return None
 
 
+def whole_cases(user: AnyUser | None) -> Q:
+    """The cases whose every person the user sees (the organisation's own for case workers and
+    investigators, the country's for a national coordinator); shared cases are not among them."""
+    u = _user(user)
+    if u is None:
+        return Q(pk__in=[])
+    if u.role in CASE_ROLES:
+        return Q(organisation_id=u.organisation_id)
+    if u.role == Role.NATIONAL_COORDINATOR and u.organisation and u.organisation.country_id:
+        return Q(organisation__country_id=u.organisation.country_id)
+    return Q(pk__in=[])
+
+
+def shared_grants(user: AnyUser | None) -> dict[uuid.UUID, list[tuple[frozenset[str], list[str]]]]:
+    """Per case shared with the user's organisation (and not one of its whole cases), each live
+    share's (scopes, pseudonyms; empty = every person)."""
+    u = _user(user)
+    if u is None or u.role not in CASE_ROLES | {Role.NATIONAL_COORDINATOR}:
+        return {}
+    rows = (
+        CaseShare.objects.filter(organisation_id=u.organisation_id or 0, revoked_at__isnull=True)
+        .exclude(case__in=Case.objects.filter(whole_cases(u)))
+        .values_list("case_id", "scopes", "persons")
+    )
+    grants: dict[uuid.UUID, list[tuple[frozenset[str], list[str]]]] = {}
+    for case_id, scopes, persons in rows:
+        grants.setdefault(case_id, []).append((frozenset(scopes), list(persons)))
+    return grants
+
+
 def case_queryset(user: AnyUser | None) -> QuerySet[Case]:
     """The cases this user may see at all."""
     u = _user(user)

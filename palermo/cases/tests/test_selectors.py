@@ -108,3 +108,60 @@ def test_search_reads_the_trigram_indexes(make_user) -> None:  # type: ignore[no
         finally:
             cursor.execute("RESET enable_seqscan")
     assert "case_reference_trgm" in plan and "case_title_trgm" in plan, plan
+
+
+def test_person_filters_on_a_shared_case_see_only_the_shared_persons(make_user) -> None:  # type: ignore[no-untyped-def]
+    """A referral of one adult must not tell, through a filter, that the case holds a child, a
+    suspect or a form of exploitation the share does not show."""
+    owner = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
+    case = s.case_open(actor=owner, opened_on=dt.date(2026, 1, 2))
+    adult = s.person_add(
+        actor=owner,
+        case=case,
+        role="presumed_victim",
+        age_at_registration=30,
+        types_of_exploitation=["ForcedLabour"],
+    )
+    s.person_add(
+        actor=owner,
+        case=case,
+        role="presumed_victim",
+        age_at_registration=12,
+        types_of_exploitation=["SexualExploitation"],
+    )
+    s.person_add(actor=owner, case=case, role="suspect")
+    clinic_org = Organisation.objects.create(
+        name="Clinic", kind="service_provider", country_id="BWA"
+    )
+    clinic = make_user("case_worker", org="Clinic")
+    s.referral_send(
+        actor=owner,
+        person=adult,
+        to_organisation=clinic_org,
+        service="medical",
+        scopes=["protection"],
+    )
+    # The owner's filters read the facets of the whole case.
+    for filters in ({"child": True}, {"role": "suspect"}, {"exploitation": "SexualExploitation"}):
+        assert list(case_list(user=owner, **filters)) == [case], filters
+    # The clinic sees one adult presumed victim, with protection measures but not case facts.
+    assert list(case_list(user=clinic)) == [case]
+    assert list(case_list(user=clinic, child=False)) == [case]
+    assert list(case_list(user=clinic, role="presumed_victim")) == [case]
+    for filters in (
+        {"child": True},
+        {"role": "suspect"},
+        {"exploitation": "SexualExploitation"},
+        {"exploitation": "ForcedLabour"},  # facts not shared
+    ):
+        assert list(case_list(user=clinic, **filters)) == [], filters
+    # With the case facts shared, the adult's form of exploitation (only) becomes a filter.
+    s.referral_send(
+        actor=owner,
+        person=adult,
+        to_organisation=clinic_org,
+        service="legal_aid",
+        scopes=["case_facts"],
+    )
+    assert list(case_list(user=clinic, exploitation="ForcedLabour")) == [case]
+    assert list(case_list(user=clinic, exploitation="SexualExploitation")) == []
