@@ -98,15 +98,20 @@ def test_search_reads_the_trigram_indexes(make_user) -> None:  # type: ignore[no
     case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 2), title="Farm workers, Ghanzi")
     assert list(case_list(user=worker, q="farm work")) == [case]
     assert list(case_list(user=worker, q=case.reference[2:9].lower())) == [case]
-    # The search's own conditions, with table scans off: the plan can only use the trigram
-    # indexes if their expression is exactly the SQL Django writes for icontains.
-    search = Case.objects.filter(Q(reference__icontains="farm") | Q(title__icontains="farm"))
+    # The search's own conditions, unordered, with table scans and plain index scans off: only
+    # a bitmap scan is left, and it can only use the trigram indexes if their expression is
+    # exactly the SQL Django writes for icontains.
+    search = Case.objects.filter(
+        Q(reference__icontains="farm") | Q(title__icontains="farm")
+    ).order_by()
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_indexscan = off")
         try:
             plan = search.explain()
         finally:
             cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_indexscan")
     assert "case_reference_trgm" in plan and "case_title_trgm" in plan, plan
 
 
