@@ -373,11 +373,12 @@ class CompletenessView(StatisticsView):
 # --- entry ------------------------------------------------------------------------------------
 
 
-def _coordinator(request: HttpRequest) -> tuple[User, str]:
+def _coordinator(request: HttpRequest, refusal: str = "") -> tuple[User, str]:
+    """The national coordinator and their country; 404 with `refusal` for anyone else."""
     user = active_user(request.user)
     country = coordinator_country(user)
     if user is None or country is None:
-        raise Http404(_("Only national coordinators enter figures."))
+        raise Http404(refusal or _("Only national coordinators enter figures."))
     return user, country
 
 
@@ -783,11 +784,9 @@ class PublicationNewView(StatisticsView):
 
 
 def _release_coordinator(request: HttpRequest) -> tuple[User, str]:
-    user = active_user(request.user)
-    country = coordinator_country(user)
-    if user is None or country is None:
-        raise Http404(_("Only national coordinators release tables of their case records."))
-    return user, country
+    return _coordinator(
+        request, str(_("Only national coordinators release tables of their case records."))
+    )
 
 
 class PublicationReleaseView(StatisticsView):
