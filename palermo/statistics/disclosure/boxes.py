@@ -35,18 +35,20 @@ from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, sparse  # type: ignore[import-untyped]
+from scipy import sparse  # type: ignore[import-untyped]
 
-from .lp import AttackerLP
+from .lp import AttackerLP, MoveLP
 from .tables import Layout, relation_matrix
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-WIDTHS = (1, 2, 3)
-"""Partner codes per dimension of the boxes tried for a cell, smallest first."""
-"""Partner codes per dimension of the boxes tried for a cell, smallest first."""
+BOX_CELLS = (1_100, 2_600)
+"""The largest boxes in which moves are sought for a cell, smallest first: the widest boxes
+(partner codes per dimension) of at most these many cells. Wider boxes find cheaper moves, but
+their LPs take longer (on the 5-D benchmark table, about 3, 25 and 95 ms for boxes of 324, 1,024
+and 2,500 cells)."""
 _TOL = 1e-6
 
 
@@ -61,6 +63,7 @@ class Boxes:
         self.big = float(layout.values.max()) + threshold
         self.cost: FloatArray = self.values + 1.0
         self._relations: dict[tuple[int, ...], sparse.csc_matrix] = {}
+        self._moves: dict[tuple[int, int], MoveLP] = {}
         self.lps = 0
 
     def box(self, cell: int, mask: BoolArray, width: int) -> tuple[IntArray, sparse.csc_matrix]:
@@ -69,7 +72,8 @@ class Boxes:
         Per dimension: the cell's code, the total and ``width`` partners (all codes of a
         dimension with at most ``width + 2``): neighbours already suppressed first, then those
         with enough count to give the cell its whole range (smallest first, the cheapest), then
-        the others by decreasing count (the most room)."""
+        the others by decreasing count (the most room); along a dimension where the cell is the
+        total, also every non-zero part."""
         layout = self.layout
         position = np.unravel_index(cell, layout.shape)
         need = max(self.lower[cell], self.upper[cell])
@@ -85,7 +89,12 @@ class Boxes:
             vals = self.values[neighbours]
             enough = vals >= need
             order = np.lexsort((np.where(enough, vals, -vals), ~enough, ~mask[neighbours]))
-            chosen.append(np.unique(np.concatenate([[here, n - 1], options[order[:width]]])))
+            extra = options[order[:width]]
+            if here == n - 1:
+                # The cell is a total along this axis: to move down it needs its non-zero parts
+                # (fewer than the threshold, as their sum is), so the box holds all of them.
+                extra = np.concatenate([extra, options[vals > 0]])
+            chosen.append(np.unique(np.concatenate([[here, n - 1], extra])))
         shape = tuple(len(c) for c in chosen)
         flat = np.zeros(1, dtype=np.int64)
         for codes, stride in zip(chosen, layout.strides, strict=True):
@@ -121,54 +130,46 @@ class Boxes:
         """Suppress the cells of the cheapest moves of ``cell`` inside the box (down by its
         count, up to the threshold): one LP per direction over every cell of the box, weighing
         each unsuppressed cell by its cost per unit of movement; False when the box has none."""
+        shape = relations.shape
+        key = (shape[0], shape[1])
+        if key not in self._moves:
+            self._moves[key] = MoveLP(relations)
+        lp = self._moves[key]
         at = int(np.searchsorted(cells, cell))
         values = self.values[cells]
         n = cells.size
         weight = np.where(mask[cells], 1e-3, self.cost[cells])
-        matrix = sparse.hstack([relations, -relations]).tocsc()
+        cost = np.concatenate([weight, weight])
         for sense, need in ((+1, self.upper[cell]), (-1, self.lower[cell])):
             if need <= 0:
                 continue
-            upper_plus = np.full(n, self.big)
-            upper_minus = values.copy()
-            lower_plus = np.zeros(n)
-            lower_minus = np.zeros(n)
+            lower = np.zeros(2 * n)
+            upper = np.concatenate([np.full(n, self.big), values])
             if sense > 0:
-                lower_plus[at] = upper_plus[at] = need
-                upper_minus[at] = 0.0
+                lower[at] = upper[at] = need
+                upper[n + at] = 0.0
             else:
-                lower_minus[at] = upper_minus[at] = need
-                upper_plus[at] = 0.0
+                lower[n + at] = upper[n + at] = need
+                upper[at] = 0.0
             self.lps += 1
-            res = optimize.linprog(
-                np.concatenate([weight, weight]) / need,
-                A_eq=matrix,
-                b_eq=np.zeros(matrix.shape[0]),
-                bounds=np.stack(
-                    [
-                        np.concatenate([lower_plus, lower_minus]),
-                        np.concatenate([upper_plus, upper_minus]),
-                    ],
-                    axis=1,
-                ),
-                method="highs",
-            )
-            if res.status != 0:
+            moved = lp.solve(cost / need, lower, upper)
+            if moved is None:
                 return False
-            moved = np.abs(res.x[:n] - res.x[n:]) > _TOL
-            mask[cells[moved]] = True
+            mask[cells[np.abs(moved) > _TOL]] = True
         return True
 
-    def settle(self, cell: int, mask: BoolArray, *, add: bool) -> int | None:
+    def settle(
+        self, cell: int, mask: BoolArray, *, add: bool, widths: tuple[int, ...]
+    ) -> int | None:
         """The width of the first box that protects ``cell`` (after adding the cells of the
         cheapest moves inside a box when ``add``: the smallest box is checked first, then moves
         are sought in growing boxes), or None."""
-        for width in WIDTHS[:1] if add else WIDTHS:
+        for width in (1,) if add else (1, *widths):
             cells, relations = self.box(cell, mask, width)
             if self.protected(cell, mask, cells, relations):
                 return width
         if add:
-            for width in WIDTHS:
+            for width in widths:
                 cells, relations = self.box(cell, mask, width)
                 if self.cheapest_move(cell, mask, cells, relations):
                     return width
@@ -176,17 +177,28 @@ class Boxes:
 
 
 def protect(
-    layout: Layout, mask: BoolArray, primary: BoolArray, threshold: int
+    layout: Layout,
+    mask: BoolArray,
+    primary: BoolArray,
+    threshold: int,
+    *,
+    cells: Iterable[int] | None = None,
+    widths: tuple[int, ...] | None = None,
 ) -> tuple[BoolArray, list[int]]:
-    """``mask`` (a copy) with cells added until every primary cell is protected inside a box,
-    and the primary cells no box could protect (for the whole-table repair)."""
+    """``mask`` (a copy) with cells added until every primary cell (or each of ``cells``) is
+    protected inside a box, and the cells no box could protect (for the whole-table repair)."""
     boxes = Boxes(layout, threshold)
+    widths = widths or widths_for(layout.shape)
     mask = mask | primary
-    cells = np.flatnonzero(primary)
+    todo = np.flatnonzero(primary) if cells is None else np.array(list(cells), dtype=np.int64)
     # The largest protection levels first (as the hypercube method): their moves are the
     # hardest to find, and the cells they suppress then serve the smaller ones for free.
-    order = cells[np.argsort(-layout.values[cells], kind="stable")]
-    leftover = [int(c) for c in order.tolist() if boxes.settle(int(c), mask, add=True) is None]
+    order = todo[np.argsort(-layout.values[todo], kind="stable")]
+    leftover = [
+        int(c)
+        for c in order.tolist()
+        if boxes.settle(int(c), mask, add=True, widths=widths) is None
+    ]
     return mask, leftover
 
 
@@ -194,4 +206,19 @@ def certify(layout: Layout, mask: BoolArray, cells: Iterable[int], threshold: in
     """The cells among ``cells`` that no box certifies as protected under ``mask``: each other
     cell is proved protected in the whole table (see the module docstring)."""
     boxes = Boxes(layout, threshold)
-    return [int(c) for c in cells if boxes.settle(int(c), mask, add=False) is None]
+    widths = widths_for(layout.shape)
+    return [
+        int(c) for c in cells if boxes.settle(int(c), mask, add=False, widths=widths) is None
+    ]
+
+
+def widths_for(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The partner widths of the boxes for a table of ``shape`` (see :data:`BOX_CELLS`)."""
+    out: list[int] = []
+    for limit in BOX_CELLS:
+        width = 1
+        while width < max(shape) and np.prod([min(n, width + 3) for n in shape]) <= limit:
+            width += 1
+        if width not in out:
+            out.append(width)
+    return tuple(out)

@@ -73,6 +73,10 @@ FloatArray = npt.NDArray[np.float64]
 METHODS = ("auto", "milp", "boxes", "hypercube", "tauargus")
 MILP_MAX_CELLS = 5_000
 """Tables with more published cells go straight to the box method under "auto"."""
+BOXES_MAX_PRIMARY = 4_000
+"""Tables with more primary cells get the hypercube method under "auto" (the box method's LPs,
+tens of milliseconds per primary cell on a 5-D table, would take too long); its cells that no
+hypercube protects still get moves inside boxes."""
 MILP_TIME_LIMIT = 60.0
 """Seconds the MILP loop may take in total before "auto" falls back to the hypercube."""
 HYPERCUBE_COMBINATIONS = 4096
@@ -126,6 +130,13 @@ def suppress(table: Table, *, threshold: int = 5, method: str = "auto") -> Suppr
         mask = _try_milp(layout, primary, threshold, method, notes)
         if mask is not None:
             used = "milp"
+    if mask is None and method == "auto" and int(primary.sum()) > BOXES_MAX_PRIMARY:
+        notes.append(
+            "{} primary cells is more than {} for the box method".format(
+                int(primary.sum()), BOXES_MAX_PRIMARY
+            )
+        )
+        method = "hypercube"
     if mask is None and method == "hypercube":
         mask = _hypercube(layout, primary, threshold)
         used = "hypercube"
@@ -511,7 +522,12 @@ def _milp(
 # --- hypercube fallback -------------------------------------------------------------------------
 
 
-def _hypercube(layout: Layout, primary: BoolArray, threshold: int) -> BoolArray:
+def _hypercube(
+    layout: Layout, primary: BoolArray, threshold: int, *, max_cost: float = np.inf
+) -> BoolArray:
+    """Hypercubes for every primary cell; with ``max_cost``, a cell whose cheapest hypercubes
+    would add cells worth more than that (count + 1 each) gets the cheapest moves inside boxes
+    instead (as a cell no hypercube protects does)."""
     lower, upper = _levels(layout, threshold)
     values = layout.values
     mask = primary.copy()
@@ -557,126 +573,22 @@ def _hypercube(layout: Layout, primary: BoolArray, threshold: int) -> BoolArray:
             )
             if cubes is not None:
                 break
-        if cubes is None:
+        if cubes is None or (
+            max_cost < np.inf
+            and sum(float(values[c][~mask[c]].sum() + (~mask[c]).sum()) for c in cubes) > max_cost
+        ):
             unresolved.append(cell)
         else:
             for corners in cubes:
                 mask[corners] = True
     if unresolved:
-        mask = _local_repair(layout, mask, primary, threshold, unresolved)
+        widths = (1, *boxes.widths_for(layout.shape)) if max_cost == np.inf else None
+        mask, leftover = boxes.protect(
+            layout, mask, primary, threshold, cells=unresolved, widths=widths
+        )
+        if leftover:
+            mask = _repair(layout, mask, primary, threshold, cells=leftover)
     return mask
-
-
-def _local_repair(
-    layout: Layout, mask: BoolArray, primary: BoolArray, threshold: int, cells: Sequence[int]
-) -> BoolArray:
-    """Protect each cell inside a small box of the table around it, else by the whole-table
-    repair.
-
-    The box holds, per dimension, the cell's own code, the total and a few partner codes (all
-    codes of a short dimension). In the attacker's LP restricted to the suppressed cells of
-    the box (every relation through them kept, every cell outside the box held fixed), a
-    feasible move is also a feasible move of the whole table, so a cell protected there is
-    protected: the restriction can only make the attacker stronger. Cells are added from the
-    box by the same cuts as :func:`_repair`, on LPs of a few hundred cells instead of the whole
-    pattern (which on a 5-D table has ~100,000 suppressed cells and makes each LP slow).
-    """
-    lower, upper = _levels(layout, threshold)
-    big = float(layout.values.max()) + threshold
-    mask = mask | primary
-    columns = layout.relations.tocsc()
-    leftover: list[int] = []
-    for cell in cells:
-        if not any(
-            _protect_in_box(
-                layout,
-                columns,
-                mask,
-                _box(layout, mask, int(cell), width),
-                int(cell),
-                lower,
-                upper,
-                big,
-            )
-            for width in (2, 3)
-        ):
-            leftover.append(int(cell))
-    if leftover:
-        mask = _repair(layout, mask, primary, threshold, cells=leftover)
-    return mask
-
-
-def _box(layout: Layout, mask: BoolArray, cell: int, width: int) -> npt.NDArray[np.int64]:
-    """The cells of the box around ``cell``: per dimension its code, the total and up to
-    ``width`` partners (the largest neighbours: most room to move), or every code of a
-    dimension with at most ``width + 2`` codes."""
-    position = np.unravel_index(cell, layout.shape)
-    chosen: list[npt.NDArray[np.int64]] = []
-    for axis, n in enumerate(layout.shape):
-        here = int(position[axis])
-        if n <= width + 2:
-            chosen.append(np.arange(n, dtype=np.int64))
-            continue
-        options = np.array([i for i in range(n - 1) if i != here], dtype=np.int64)
-        neighbours = cell + (options - here) * int(layout.strides[axis])
-        ranked = options[np.argsort(-layout.values[neighbours], kind="stable")]
-        chosen.append(np.unique(np.concatenate([[here, n - 1], ranked[:width]])))
-    grids = np.meshgrid(*chosen, indexing="ij")
-    flat: npt.NDArray[np.int64] = sum(
-        (g.reshape(-1) * int(s) for g, s in zip(grids, layout.strides, strict=True)),
-        np.zeros(1, dtype=np.int64),
-    )
-    return np.sort(flat)
-
-
-def _protect_in_box(
-    layout: Layout,
-    columns: sparse.csc_matrix,
-    mask: BoolArray,
-    box: npt.NDArray[np.int64],
-    cell: int,
-    lower: FloatArray,
-    upper: FloatArray,
-    big: float,
-    max_rounds: int = 200,
-) -> bool:
-    """Add cells of ``box`` to ``mask`` (in place) until the attacker restricted to the box
-    cannot narrow ``cell``'s interval; False when the box cannot do it."""
-    values = layout.values.astype(np.float64)
-    cost = values[box] + 1.0
-    for _ in range(max_rounds):
-        variables = box[mask[box]]
-        sub = columns[:, variables].tocsr()
-        rows = np.flatnonzero(np.diff(sub.indptr) > 0)
-        group = _Group(sub[rows].tocsc(), -values[variables], np.full(variables.size, big))
-        col = int(np.searchsorted(variables, cell))
-        added = False
-        for sense, need in ((+1, upper[cell]), (-1, lower[cell])):
-            if need <= 0:
-                continue
-            moved, row_duals = group._linprog(col, sense)
-            if moved >= need - _TOL:
-                continue
-            if row_duals is None:
-                return False
-            r = np.asarray(columns[rows][:, box].T @ row_duals, dtype=np.float64)
-            r[int(np.searchsorted(box, cell))] += sense
-            coef = np.minimum(np.maximum(r, 0.0) * big + np.maximum(-r, 0.0) * values[box], need)
-            inside = mask[box]
-            have = float(coef[inside].sum())
-            free = np.flatnonzero(~inside & (coef > _TOL))
-            if free.size == 0:
-                return False
-            for extra in free[np.argsort(cost[free] / coef[free], kind="stable")]:
-                mask[box[extra]] = True
-                have += float(coef[extra])
-                if have >= need - _TOL:
-                    break
-            added = True
-            break  # the LP changes with the pattern: build it again
-        if not added:
-            return True
-    return False
 
 
 def _cubes_for(
@@ -702,9 +614,15 @@ def _cubes_for(
     cap_up = np.where(sign_odd, vals, np.inf).min(axis=1)
     cost = np.where(mask[flat], 0.0, vals + 1.0).sum(axis=1)
     feasible = (cap_down >= need_down - _TOL) & (cap_up >= need_up - _TOL)
+    single: list[npt.NDArray[np.int64]] | None = None
+    single_cost = np.inf
     if feasible.any():
-        return [flat[int(np.argmin(np.where(feasible, cost, np.inf)))]]
+        best = int(np.argmin(np.where(feasible, cost, np.inf)))
+        single, single_cost = [flat[best]], float(cost[best])
+    # A few cheap hypercubes whose moves add up often cost far less than one hypercube big
+    # enough alone (which tends to run through large totals).
     chosen: list[npt.NDArray[np.int64]] = []
+    chosen_cost = 0.0
     used = np.zeros(layout.size, dtype=bool)
     left_down, left_up = need_down, need_up
     for _ in range(16):
@@ -712,15 +630,16 @@ def _cubes_for(
         gain = np.minimum(cap_down, left_down) + np.minimum(cap_up, left_up)
         score = np.where(disjoint & (gain > _TOL), gain / (cost + 1.0), -1.0)
         best = int(np.argmax(score))
-        if score[best] <= 0:
-            return None
+        if score[best] <= 0 or chosen_cost + float(cost[best]) >= single_cost:
+            return single
         chosen.append(flat[best])
+        chosen_cost += float(cost[best])
         used[flat[best]] = True
         left_down -= min(float(cap_down[best]), left_down)
         left_up -= min(float(cap_up[best]), left_up)
         if left_down <= _TOL and left_up <= _TOL:
             return chosen
-    return None
+    return single
 
 
 def _corners(

@@ -358,7 +358,9 @@ def test_box_repair_from_primary_cells_alone_is_safe(shape, seed, mean):
     primary = suppression_module._primary_mask(layout, 5)
     assert primary.any()
     cells = np.flatnonzero(primary).tolist()
-    mask = suppression_module._local_repair(layout, primary.copy(), primary, 5, cells)
+    mask, leftover = boxes_module.protect(layout, primary.copy(), primary, 5, cells=cells)
+    if leftover:
+        mask = suppression_module._repair(layout, mask, primary, 5, cells=leftover)
     result = suppression_module._result(layout, primary, mask, "box", 5, ())
     assert result.secondary
     assert_consistent(table, result)
@@ -382,7 +384,8 @@ def test_box_repair_protects_inside_the_box_without_the_whole_table(monkeypatch)
     primary = suppression_module._primary_mask(layout, 5)
     total = layout.cell(("a2", "b1", TOTAL))
     assert primary[total]
-    mask = suppression_module._local_repair(layout, primary.copy(), primary, 5, [total])
+    mask, leftover = boxes_module.protect(layout, primary.copy(), primary, 5, cells=[total])
+    assert not leftover
     result = suppression_module._result(layout, primary, mask, "box", 5, ())
     intervals = attack(result.values, {("a2", "b1", TOTAL)})
     low, high = intervals[("a2", "b1", TOTAL)]
@@ -394,7 +397,7 @@ def test_box_repair_protects_inside_the_box_without_the_whole_table(monkeypatch)
 
 @pytest.mark.parametrize(
     ("shape", "seed", "mean"),
-    [((6, 4, 3, 3), 5, 4), ((4, 3, 3, 2, 3), 6, 3), ((5, 4, 2, 3, 2), 8, 5)],
+    [((6, 4, 3, 3), 5, 4), ((3, 3, 3, 2, 3), 6, 3), ((4, 3, 2, 3, 2), 8, 5)],
 )
 def test_boxes_cannot_be_recovered_by_solving_the_margins(shape, seed, mean):
     """A 4-D and two 5-D tables published by the box method: the independent attacker solves
@@ -474,3 +477,19 @@ def test_box_moves_are_moves_of_the_whole_table():
     for key in certified:
         low, high = intervals[key]
         assert low <= 1e-6 and high >= 5 - 1e-6
+
+
+def test_auto_uses_hypercubes_for_many_primary_cells(monkeypatch):
+    """Above BOXES_MAX_PRIMARY primary cells "auto" takes the hypercube method, whose cells
+    without a hypercube get box moves; the result is still safe."""
+    rng = np.random.default_rng(21)
+    table = grid((6, 4, 3, 3), rng.poisson(3, size=216).tolist())
+    monkeypatch.setattr(suppression_module, "MILP_MAX_CELLS", 10)
+    monkeypatch.setattr(suppression_module, "BOXES_MAX_PRIMARY", 5)
+    result = suppress(table)
+    assert result.method == "hypercube"
+    assert "for the box method" in result.notes[1]
+    assert_consistent(table, result)
+    assert_protected(table, result)
+    monkeypatch.setattr(suppression_module, "BOXES_MAX_PRIMARY", 10_000)
+    assert suppress(table).method == "boxes"
