@@ -107,7 +107,7 @@ class MoveLP:
         self.highs: Any = None
         self.core: Any = None
         try:
-            from scipy.optimize._highspy import _core  # type: ignore[import-untyped]  # noqa: PLC0415
+            from scipy.optimize._highspy import _core  # noqa: PLC0415
         except ImportError:
             return
         n_rows, n_cols = self.matrix.shape

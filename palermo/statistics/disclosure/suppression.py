@@ -236,6 +236,7 @@ def unprotected(
     bad = {layout.key(cell) for cell in primary if not mask[cell]}
     todo = [cell for cell in primary if mask[cell]]
     if boxes_first:
+        todo = _cube_certify(layout, mask, todo, result.threshold)
         todo = boxes.certify(layout, mask, todo, result.threshold)
     if not todo:
         return frozenset(bad)
@@ -249,6 +250,20 @@ def unprotected(
         ):
             bad.add(layout.key(cell))
     return frozenset(bad)
+
+
+def _cube_certify(layout: Layout, mask: BoolArray, cells: list[int], threshold: int) -> list[int]:
+    """The cells among ``cells`` for which no hypercube (or disjoint hypercubes) of suppressed
+    cells gives the whole range: each other cell is protected, a hypercube being a move of
+    the whole table that keeps every published value (the fast first test of the audit)."""
+    lower, upper = _levels(layout, threshold)
+    finder = _CubeFinder(layout)
+    left = []
+    for cell in cells:
+        cubes = finder.find(mask, cell, lower[cell], upper[cell])
+        if cubes is None or not all(mask[corners].all() for corners in cubes):
+            left.append(cell)
+    return left
 
 
 # --- shared -----------------------------------------------------------------------------------
@@ -522,30 +537,51 @@ def _milp(
 # --- hypercube fallback -------------------------------------------------------------------------
 
 
-def _hypercube(
-    layout: Layout, primary: BoolArray, threshold: int, *, max_cost: float = np.inf
-) -> BoolArray:
-    """Hypercubes for every primary cell; with ``max_cost``, a cell whose cheapest hypercubes
-    would add cells worth more than that (count + 1 each) gets the cheapest moves inside boxes
-    instead (as a cell no hypercube protects does)."""
+def _hypercube(layout: Layout, primary: BoolArray, threshold: int) -> BoolArray:
+    """Hypercubes for every primary cell; a cell for which none is found gets the cheapest
+    moves inside boxes, and the whole-table repair if no box has one."""
     lower, upper = _levels(layout, threshold)
-    values = layout.values
     mask = primary.copy()
-    shape = np.array(layout.shape)
-    strides = layout.strides
-    ndim = layout.ndim
-    total_index = shape - 1
-    per_axis = max(2, int(HYPERCUBE_COMBINATIONS ** (1.0 / ndim)))
-    bits = np.array(list(itertools.product((0, 1), repeat=ndim)), dtype=bool)  # (2^n, n)
     unresolved: list[int] = []
     # The largest requirements first: their hypercubes are the hardest to find.
     order = sorted(np.flatnonzero(primary).tolist(), key=lambda c: (-lower[c], c))
+    finder = _CubeFinder(layout)
     for cell in order:
+        cubes = finder.find(mask, cell, lower[cell], upper[cell])
+        if cubes is None:
+            unresolved.append(cell)
+        else:
+            for corners in cubes:
+                mask[corners] = True
+    if unresolved:
+        widths = (1, *boxes.widths_for(layout.shape))
+        mask, leftover = boxes.protect(
+            layout, mask, primary, threshold, cells=unresolved, widths=widths
+        )
+        if leftover:
+            mask = _repair(layout, mask, primary, threshold, cells=leftover)
+    return mask
+
+
+class _CubeFinder:
+    """The search for the cheapest hypercubes of one cell (see :func:`_cubes_for`)."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.shape = np.array(layout.shape)
+        self.total_index = self.shape - 1
+        self.per_axis = max(2, int(HYPERCUBE_COMBINATIONS ** (1.0 / layout.ndim)))
+        self.bits = np.array(list(itertools.product((0, 1), repeat=layout.ndim)), dtype=bool)
+
+    def find(
+        self, mask: BoolArray, cell: int, need_down: float, need_up: float
+    ) -> list[npt.NDArray[np.int64]] | None:
+        layout, shape, total_index = self.layout, self.shape, self.total_index
+        values, strides = layout.values, layout.strides
         position = np.array(np.unravel_index(cell, layout.shape))
-        need_down, need_up = lower[cell], upper[cell]
         need = max(need_down, need_up)
         ranked: list[npt.NDArray[np.int64]] = []
-        for axis in range(ndim):
+        for axis in range(layout.ndim):
             here = int(position[axis])
             options = np.delete(np.arange(shape[axis]), here)
             if here == total_index[axis]:
@@ -558,37 +594,21 @@ def _hypercube(
             # (most capacity, for hypercubes that add up).
             order_key = np.where(enough, vals, -vals)
             ranked.append(options[np.lexsort((order_key, ~enough, ~(mask[neighbours] & enough)))])
-        cubes = None
         # Few partners per dimension first (fast, and usually enough), then more.
-        for width in sorted({min(3, per_axis), per_axis}):
+        for width in sorted({min(3, self.per_axis), self.per_axis}):
             candidates: list[list[int]] = []
-            for axis in range(ndim):
+            for axis in range(layout.ndim):
                 chosen = [int(i) for i in ranked[axis][:width]]
                 here = int(position[axis])
                 if here != total_index[axis] and total_index[axis] not in chosen:
                     chosen[-1] = int(total_index[axis])  # the total always works downwards
                 candidates.append(chosen)
             cubes = _cubes_for(
-                layout, mask, position, candidates, bits, need_down, need_up, total_index
+                layout, mask, position, candidates, self.bits, need_down, need_up, total_index
             )
             if cubes is not None:
-                break
-        if cubes is None or (
-            max_cost < np.inf
-            and sum(float(values[c][~mask[c]].sum() + (~mask[c]).sum()) for c in cubes) > max_cost
-        ):
-            unresolved.append(cell)
-        else:
-            for corners in cubes:
-                mask[corners] = True
-    if unresolved:
-        widths = (1, *boxes.widths_for(layout.shape)) if max_cost == np.inf else None
-        mask, leftover = boxes.protect(
-            layout, mask, primary, threshold, cells=unresolved, widths=widths
-        )
-        if leftover:
-            mask = _repair(layout, mask, primary, threshold, cells=leftover)
-    return mask
+                return cubes
+        return None
 
 
 def _cubes_for(
