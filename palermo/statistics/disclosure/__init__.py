@@ -4,7 +4,8 @@ Pure functions and dataclasses (no Django models); the privacy budget ledger liv
 statistics app's models and services.
 
 - :func:`suppress` - primary and secondary suppression of n-dimensional frequency tables with
-  all marginal totals (MILP with HiGHS, hypercube fallback, Tau-Argus behind the same call);
+  all marginal totals (MILP with HiGHS; LP moves inside boxes and hypercubes for big tables;
+  Tau-Argus behind the same call);
   :func:`audit` gives the intervals an attacker derives from a published table and
   :func:`unprotected` the primary cells it could narrow too much (none, for a safe table).
 - :func:`dp_histogram` - a differentially private histogram (OpenDP) over the full cross

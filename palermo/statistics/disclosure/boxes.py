@@ -66,14 +66,17 @@ class Boxes:
         self._moves: dict[tuple[int, int], MoveLP] = {}
         self.lps = 0
 
-    def box(self, cell: int, mask: BoolArray, width: int) -> tuple[IntArray, sparse.csc_matrix]:
+    def box(
+        self, cell: int, mask: BoolArray, width: int, *, roomy: bool = False
+    ) -> tuple[IntArray, sparse.csc_matrix]:
         """The cells of the box around ``cell`` (C order over the box) and its relations.
 
         Per dimension: the cell's code, the total and ``width`` partners (all codes of a
         dimension with at most ``width + 2``): neighbours already suppressed first, then those
         with enough count to give the cell its whole range (smallest first, the cheapest), then
         the others by decreasing count (the most room); along a dimension where the cell is the
-        total, also every non-zero part."""
+        total, also every non-zero part. ``roomy`` ranks the suppressed neighbours by decreasing
+        count instead (for the audit, which looks for any move through suppressed cells)."""
         layout = self.layout
         position = np.unravel_index(cell, layout.shape)
         need = max(self.lower[cell], self.upper[cell])
@@ -88,7 +91,10 @@ class Boxes:
             neighbours = cell + (options - here) * int(layout.strides[axis])
             vals = self.values[neighbours]
             enough = vals >= need
-            order = np.lexsort((np.where(enough, vals, -vals), ~enough, ~mask[neighbours]))
+            if roomy:  # suppressed neighbours, the largest first
+                order = np.lexsort((-vals, ~mask[neighbours]))
+            else:
+                order = np.lexsort((np.where(enough, vals, -vals), ~enough, ~mask[neighbours]))
             extra = options[order[:width]]
             if here == n - 1:
                 # The cell is a total along this axis: to move down it needs its non-zero parts
@@ -168,6 +174,11 @@ class Boxes:
             cells, relations = self.box(cell, mask, width)
             if self.protected(cell, mask, cells, relations):
                 return width
+        if not add:
+            for width in (*widths, widths[-1] + 2):
+                cells, relations = self.box(cell, mask, width, roomy=True)
+                if self.protected(cell, mask, cells, relations):
+                    return width
         if add:
             for width in widths:
                 cells, relations = self.box(cell, mask, width)
@@ -207,9 +218,7 @@ def certify(layout: Layout, mask: BoolArray, cells: Iterable[int], threshold: in
     cell is proved protected in the whole table (see the module docstring)."""
     boxes = Boxes(layout, threshold)
     widths = widths_for(layout.shape)
-    return [
-        int(c) for c in cells if boxes.settle(int(c), mask, add=False, widths=widths) is None
-    ]
+    return [int(c) for c in cells if boxes.settle(int(c), mask, add=False, widths=widths) is None]
 
 
 def widths_for(shape: tuple[int, ...]) -> tuple[int, ...]:

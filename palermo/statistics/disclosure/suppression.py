@@ -26,14 +26,25 @@ attacker of Tau-Argus's audit: integrality of counts is not used, as is usual.)
   yields a cut from the LP's dual values (Benders), until every interval is wide enough.
   The loop ends only on a pattern the attacker LPs accept, so its answer is safe; it is
   optimal for the cost when HiGHS proves optimality within the time limit.
-- ``method="hypercube"``: the fast fallback (as GHMITER). For each primary cell it picks the
+- ``method="boxes"``: for tables too big for the MILP. For each primary cell (largest
+  protection levels first) the attacker LP inside a small box of the table (the cell's code, the
+  total, a few partner codes per dimension and every non-zero part along a dimension where the
+  cell is a total; see :mod:`.boxes`) first checks whether the cells already suppressed protect
+  it; if not, an LP over every cell of the box finds the cheapest move of the cell down by its
+  count and up to the threshold (each unsuppressed cell weighed by ``count + 1`` per unit it
+  moves), in growing boxes, and the cells of those moves are suppressed. A move inside a box is
+  a move of the whole table that keeps every published value, so each cell is protected by
+  construction; a cell no box can protect goes to the whole-table repair. On sparse tables it
+  loses far less than hypercubes (whose moves must each be one hypercube), at tens of
+  milliseconds per primary cell on a 5-D table.
+- ``method="hypercube"``: the fast method (as GHMITER). For each primary cell it picks the
   cheapest hypercube of cells (one partner code per dimension, totals allowed; the most
   promising few partners per dimension first) whose corners, all suppressed, let the cell
-  move down by its count and up to the threshold while all counts stay non-negative; failing
-  one, a few hypercubes that share no other cell, whose moves add up. Such a hypercube is a
-  feasible change of the table that keeps every published value, so it proves the interval
-  by construction. A cell for which none is found is checked with the attacker LP and, if
-  needed, repaired with the same cuts as the MILP (adding the cheapest cells until it passes).
+  move down by its count and up to the threshold while all counts stay non-negative, or a few
+  hypercubes that share no other cell, whose moves add up, when they are cheaper. Such a
+  hypercube is a feasible change of the table that keeps every published value, so it proves
+  the interval by construction. A cell for which none is found gets the box moves above (and
+  the whole-table repair if no box has one).
 - ``method="tauargus"``: Tau-Argus's OPT (``pytauargus``, HiGHS) on the same table, with
   our primary cells and protection levels; its pattern is then checked with our attacker LP
   and repaired if needed. If ``pytauargus`` is not installed or fails, ``"auto"`` is used and
@@ -41,9 +52,14 @@ attacker of Tau-Argus's audit: integrality of counts is not used, as is usual.)
   engine with HiGHS for Linux x86_64/aarch64, so it runs here once installed; it is not yet a
   dependency of Palermo.)
 - ``method="auto"`` (default): the MILP for tables of up to ``MILP_MAX_CELLS`` published cells,
-  falling back to the hypercube method when the MILP is too big or fails. When the MILP runs
+  the box method for bigger tables with up to ``BOXES_MAX_PRIMARY`` primary cells, the
+  hypercube method beyond. When the MILP fails it falls back to the box method; when it runs
   out of time (``MILP_TIME_LIMIT``) after choosing a pattern, that last pattern is completed
   by the repair (attacker LP and cuts, adding the cheapest cells) instead.
+
+:func:`unprotected` audits a published pattern exactly, with proofs first: a hypercube of
+suppressed cells, then a move inside a box, then the attacker LP over the whole pattern for the
+cells neither certifies.
 
 **Information loss** (``SuppressionResult.information_loss``) is the share of the published
 mass that is withheld: the sum of the counts of all suppressed cells (interior and totals)
