@@ -10,17 +10,19 @@ Three parts, each printing one table (see bench/README.md):
     group x form of exploitation (60 x 10 x 3 x 6 x 6) from BENCH_DP_RECORDS synthetic records
     through `palermo.statistics.disclosure.dp_histogram`, next to OpenDP's
     `make_count_by_categories` + `then_laplace` doing the same directly.
-(b) Secondary suppression of the same tables (2-D and 3-D, from BENCH_SUPPRESSION_RECORDS
-    records) by our MILP, our hypercube fallback and Tau-Argus OPT (when `pytauargus` can be
-    imported): cells suppressed, information lost, time, and whether our attacker LP finds every
-    primary cell protected.
+(b) Secondary suppression of tables (2-D and 3-D, from BENCH_SUPPRESSION_RECORDS records) by
+    our MILP, box and hypercube methods and Tau-Argus OPT (when `pytauargus` can be imported):
+    cells suppressed, information lost, time, and whether our audit finds every primary cell
+    protected.
 (c) BENCH_CASE_RECORDS synthetic case records in a plain table of SQLite (temporary file) or
-    PostgreSQL (BENCH_DATABASE_URL): the country-year-sex-age-exploitation table derived in SQL
-    and published with suppression, and a route-flow query (origin -> transit -> destination),
-    each next to DuckDB computing the same from the same rows in the same run.
+    PostgreSQL (BENCH_DATABASE_URL): the country-year-sex-age-exploitation table derived in SQL,
+    published with suppression ("auto": hypercubes with moves inside boxes for the cells they
+    leave) and audited (every primary cell; the run fails if one is unprotected), and a
+    route-flow query (origin -> transit -> destination), next to DuckDB computing the same from
+    the same rows in the same run.
 
-The statistics app has no derivation-from-cases service yet, so (c) aggregates in SQL the way
-it will (one GROUP BY over the case facts).
+(c) aggregates with its own GROUP BY over a plain table, not yet through the statistics app's
+derivation code (palermo/statistics/derivation.py) over Palermo's case tables.
 """
 
 from __future__ import annotations
