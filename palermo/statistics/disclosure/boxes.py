@@ -31,6 +31,7 @@ LP decides).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import numpy as np
@@ -195,22 +196,25 @@ def protect(
     *,
     cells: Iterable[int] | None = None,
     widths: tuple[int, ...] | None = None,
-) -> tuple[BoolArray, list[int]]:
+    deadline: float | None = None,
+) -> tuple[BoolArray, list[int], list[int]]:
     """``mask`` (a copy) with cells added until every primary cell (or each of ``cells``) is
-    protected inside a box, and the cells no box could protect (for the whole-table repair)."""
+    protected inside a box; the cells no box could protect (for the whole-table repair); and
+    the cells not looked at because ``time.monotonic()`` passed ``deadline``."""
     boxes = Boxes(layout, threshold)
     widths = widths or widths_for(layout.shape)
     mask = mask | primary
     todo = np.flatnonzero(primary) if cells is None else np.array(list(cells), dtype=np.int64)
     # The largest protection levels first (as the hypercube method): their moves are the
     # hardest to find, and the cells they suppress then serve the smaller ones for free.
-    order = todo[np.argsort(-layout.values[todo], kind="stable")]
-    leftover = [
-        int(c)
-        for c in order.tolist()
-        if boxes.settle(int(c), mask, add=True, widths=widths) is None
-    ]
-    return mask, leftover
+    order = todo[np.argsort(-layout.values[todo], kind="stable")].tolist()
+    leftover: list[int] = []
+    for i, cell in enumerate(order):
+        if deadline is not None and time.monotonic() > deadline:
+            return mask, leftover, [int(c) for c in order[i:]]
+        if boxes.settle(int(cell), mask, add=True, widths=widths) is None:
+            leftover.append(int(cell))
+    return mask, leftover, []
 
 
 def certify(layout: Layout, mask: BoolArray, cells: Iterable[int], threshold: int) -> list[int]:

@@ -36,7 +36,9 @@ attacker of Tau-Argus's audit: integrality of counts is not used, as is usual.)
   a move of the whole table that keeps every published value, so each cell is protected by
   construction; a cell no box can protect goes to the whole-table repair. On sparse tables it
   loses far less than hypercubes (whose moves must each be one hypercube), at tens of
-  milliseconds per primary cell on a 5-D table.
+  milliseconds per primary cell on a 5-D table: after ``BOXES_TIME_LIMIT`` seconds the primary
+  cells not reached yet get hypercubes instead (most of them then find hypercubes of cells
+  already suppressed), so the pattern of a big table depends on the machine's speed.
 - ``method="hypercube"``: the fast method (as GHMITER). For each primary cell it picks the
   cheapest hypercube of cells (one partner code per dimension, totals allowed; the most
   promising few partners per dimension first) whose corners, all suppressed, let the cell
@@ -52,10 +54,9 @@ attacker of Tau-Argus's audit: integrality of counts is not used, as is usual.)
   engine with HiGHS for Linux x86_64/aarch64, so it runs here once installed; it is not yet a
   dependency of Palermo.)
 - ``method="auto"`` (default): the MILP for tables of up to ``MILP_MAX_CELLS`` published cells,
-  the box method for bigger tables with up to ``BOXES_MAX_PRIMARY`` primary cells, the
-  hypercube method beyond. When the MILP fails it falls back to the box method; when it runs
-  out of time (``MILP_TIME_LIMIT``) after choosing a pattern, that last pattern is completed
-  by the repair (attacker LP and cuts, adding the cheapest cells) instead.
+  the box method for bigger tables. When the MILP fails it falls back to the box method; when
+  it runs out of time (``MILP_TIME_LIMIT``) after choosing a pattern, that last pattern is
+  completed by the repair (attacker LP and cuts, adding the cheapest cells) instead.
 
 :func:`unprotected` audits a published pattern exactly, with proofs first: a hypercube of
 suppressed cells, then a move inside a box, then the attacker LP over the whole pattern for the
@@ -89,10 +90,9 @@ FloatArray = npt.NDArray[np.float64]
 METHODS = ("auto", "milp", "boxes", "hypercube", "tauargus")
 MILP_MAX_CELLS = 5_000
 """Tables with more published cells go straight to the box method under "auto"."""
-BOXES_MAX_PRIMARY = 4_000
-"""Tables with more primary cells get the hypercube method under "auto" (the box method's LPs,
-tens of milliseconds per primary cell on a 5-D table, would take too long); its cells that no
-hypercube protects still get moves inside boxes."""
+BOXES_TIME_LIMIT = 150.0
+"""Seconds the box method spends on moves inside boxes before the primary cells not reached
+get hypercubes (its LPs take tens of milliseconds per primary cell on a 5-D table)."""
 MILP_TIME_LIMIT = 60.0
 """Seconds the MILP loop may take in total before "auto" falls back to the hypercube."""
 HYPERCUBE_COMBINATIONS = 4096
@@ -146,13 +146,6 @@ def suppress(table: Table, *, threshold: int = 5, method: str = "auto") -> Suppr
         mask = _try_milp(layout, primary, threshold, method, notes)
         if mask is not None:
             used = "milp"
-    if mask is None and method == "auto" and int(primary.sum()) > BOXES_MAX_PRIMARY:
-        notes.append(
-            "{} primary cells is more than {} for the box method".format(
-                int(primary.sum()), BOXES_MAX_PRIMARY
-            )
-        )
-        method = "hypercube"
     if mask is None and method == "hypercube":
         mask = _hypercube(layout, primary, threshold)
         used = "hypercube"
@@ -186,9 +179,20 @@ def _try_milp(
 
 
 def _boxes(layout: Layout, primary: BoolArray, threshold: int, notes: list[str]) -> BoolArray:
-    """The cheapest moves inside small boxes (:mod:`.boxes`), then the whole-table repair for
-    the cells no box could protect."""
-    mask, leftover = boxes.protect(layout, primary.copy(), primary, threshold)
+    """The cheapest moves inside small boxes (:mod:`.boxes`) for ``BOXES_TIME_LIMIT`` seconds,
+    hypercubes for the cells not reached by then, the whole-table repair for the cells no box
+    could protect."""
+    deadline = time.monotonic() + BOXES_TIME_LIMIT
+    mask, leftover, rest = boxes.protect(
+        layout, primary.copy(), primary, threshold, deadline=deadline
+    )
+    if rest:
+        notes.append(
+            "{} of {} primary cells got hypercubes (box time limit of {:.0f} s)".format(
+                len(rest), int(primary.sum()), BOXES_TIME_LIMIT
+            )
+        )
+        mask = _hypercube(layout, primary, threshold, mask=mask, cells=rest)
     if leftover:
         notes.append("{} cells protected by the whole-table repair".format(len(leftover)))
         mask = _repair(layout, mask, primary, threshold, cells=leftover)
@@ -553,14 +557,23 @@ def _milp(
 # --- hypercube fallback -------------------------------------------------------------------------
 
 
-def _hypercube(layout: Layout, primary: BoolArray, threshold: int) -> BoolArray:
-    """Hypercubes for every primary cell; a cell for which none is found gets the cheapest
-    moves inside boxes, and the whole-table repair if no box has one."""
+def _hypercube(
+    layout: Layout,
+    primary: BoolArray,
+    threshold: int,
+    *,
+    mask: BoolArray | None = None,
+    cells: Sequence[int] | None = None,
+) -> BoolArray:
+    """Hypercubes for every primary cell (or each of ``cells``, on top of ``mask``); a cell for
+    which none is found gets the cheapest moves inside boxes, and the whole-table repair if no
+    box has one."""
     lower, upper = _levels(layout, threshold)
-    mask = primary.copy()
+    mask = primary.copy() if mask is None else mask | primary
     unresolved: list[int] = []
+    todo = np.flatnonzero(primary).tolist() if cells is None else list(cells)
     # The largest requirements first: their hypercubes are the hardest to find.
-    order = sorted(np.flatnonzero(primary).tolist(), key=lambda c: (-lower[c], c))
+    order = sorted(todo, key=lambda c: (-lower[c], c))
     finder = _CubeFinder(layout)
     for cell in order:
         cubes = finder.find(mask, cell, lower[cell], upper[cell])
@@ -571,7 +584,7 @@ def _hypercube(layout: Layout, primary: BoolArray, threshold: int) -> BoolArray:
                 mask[corners] = True
     if unresolved:
         widths = (1, *boxes.widths_for(layout.shape))
-        mask, leftover = boxes.protect(
+        mask, leftover, _ = boxes.protect(
             layout, mask, primary, threshold, cells=unresolved, widths=widths
         )
         if leftover:

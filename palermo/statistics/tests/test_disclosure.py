@@ -358,7 +358,8 @@ def test_box_repair_from_primary_cells_alone_is_safe(shape, seed, mean):
     primary = suppression_module._primary_mask(layout, 5)
     assert primary.any()
     cells = np.flatnonzero(primary).tolist()
-    mask, leftover = boxes_module.protect(layout, primary.copy(), primary, 5, cells=cells)
+    mask, leftover, rest = boxes_module.protect(layout, primary.copy(), primary, 5, cells=cells)
+    assert not rest
     if leftover:
         mask = suppression_module._repair(layout, mask, primary, 5, cells=leftover)
     result = suppression_module._result(layout, primary, mask, "box", 5, ())
@@ -384,7 +385,7 @@ def test_box_repair_protects_inside_the_box_without_the_whole_table(monkeypatch)
     primary = suppression_module._primary_mask(layout, 5)
     total = layout.cell(("a2", "b1", TOTAL))
     assert primary[total]
-    mask, leftover = boxes_module.protect(layout, primary.copy(), primary, 5, cells=[total])
+    mask, leftover, _ = boxes_module.protect(layout, primary.copy(), primary, 5, cells=[total])
     assert not leftover
     result = suppression_module._result(layout, primary, mask, "box", 5, ())
     intervals = attack(result.values, {("a2", "b1", TOTAL)})
@@ -479,17 +480,15 @@ def test_box_moves_are_moves_of_the_whole_table():
         assert low <= 1e-6 and high >= 5 - 1e-6
 
 
-def test_auto_uses_hypercubes_for_many_primary_cells(monkeypatch):
-    """Above BOXES_MAX_PRIMARY primary cells "auto" takes the hypercube method, whose cells
-    without a hypercube get box moves; the result is still safe."""
+def test_boxes_out_of_time_finish_with_hypercubes(monkeypatch):
+    """When the box method's time is up, the primary cells not reached get hypercubes (and box
+    moves where none is found); the result is still safe."""
     rng = np.random.default_rng(21)
     table = grid((6, 4, 3, 3), rng.poisson(3, size=216).tolist())
     monkeypatch.setattr(suppression_module, "MILP_MAX_CELLS", 10)
-    monkeypatch.setattr(suppression_module, "BOXES_MAX_PRIMARY", 5)
+    monkeypatch.setattr(suppression_module, "BOXES_TIME_LIMIT", 0.0)
     result = suppress(table)
-    assert result.method == "hypercube"
-    assert "for the box method" in result.notes[1]
+    assert result.method == "boxes"
+    assert "got hypercubes (box time limit of 0 s)" in result.notes[1]
     assert_consistent(table, result)
     assert_protected(table, result)
-    monkeypatch.setattr(suppression_module, "BOXES_MAX_PRIMARY", 10_000)
-    assert suppress(table).method == "boxes"
