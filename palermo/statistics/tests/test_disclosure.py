@@ -492,3 +492,17 @@ def test_boxes_out_of_time_finish_with_hypercubes(monkeypatch):
     assert "got hypercubes (box time limit of 0 s)" in result.notes[1]
     assert_consistent(table, result)
     assert_protected(table, result)
+
+
+def test_auto_uses_hypercubes_for_many_primary_cells(monkeypatch):
+    """Above BOXES_MAX_PRIMARY primary cells "auto" takes the hypercube method (box moves for
+    the cells without a hypercube); the result is still safe."""
+    rng = np.random.default_rng(22)
+    table = grid((6, 4, 3, 3), rng.poisson(3, size=216).tolist())
+    monkeypatch.setattr(suppression_module, "MILP_MAX_CELLS", 10)
+    monkeypatch.setattr(suppression_module, "BOXES_MAX_PRIMARY", 5)
+    result = suppress(table)
+    assert result.method == "hypercube"
+    assert "for the box method" in result.notes[1]
+    assert_consistent(table, result)
+    assert_protected(table, result)
