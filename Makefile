@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PALERMO := $(BIN)/palermo
 export PALERMO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres check lint bench bench-% install clean
+.PHONY: run test test-sqlite test-postgres check lint bench bench-statistics bench-% install clean
 
 $(VENV)/.installed: pyproject.toml requirements-nodeps.txt
 	@test -x $(BIN)/python || $$(scripts/find-python) -m venv $(VENV)
@@ -63,6 +63,12 @@ endif
 
 bench: $(VENV)/.installed
 	@for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+# The statistics benchmark has two parts: the disclosure library and plain SQL next to DuckDB,
+# and the statistics app's own derivation from Palermo's case tables next to DuckDB.
+bench-statistics: $(VENV)/.installed
+	$(BIN)/python bench/bench_statistics.py
+	$(BIN)/python bench/bench_derivation.py
 
 bench-%: $(VENV)/.installed
 	$(BIN)/python bench/bench_$*.py
