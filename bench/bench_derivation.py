@@ -79,7 +79,6 @@ DUCK_DERIVE = (
 class Config:
     records: int
     seed: int
-    publish_seconds: int
     database_url: str
     database_name: str
     keep: bool
@@ -89,7 +88,6 @@ class Config:
         return cls(
             records=env_int("BENCH_CASE_RECORDS", 1_000_000, minimum=1000),
             seed=env_int("BENCH_SEED", 20001215),
-            publish_seconds=env_int("BENCH_PUBLISH_SECONDS", 300, minimum=1),
             database_url=os.environ.get("BENCH_DATABASE_URL", "").strip(),
             database_name=os.environ.get("BENCH_DATABASE_NAME", "").strip()
             or "palermo_bench_derivation",
