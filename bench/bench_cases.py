@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import django
-from benchlib import Postgres, check, env_int, finish
+from benchlib import Postgres, check, django_environment, env_int, finish
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, reset_queries
@@ -77,10 +77,7 @@ class Config:
 
 def prepare_environment(config: Config, data_dir: Path) -> Postgres | None:
     """Point the settings at the temporary data dir and a fresh database, before django.setup()."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "palermo.settings.test"
-    os.environ["PALERMO_DATA_DIR"] = str(data_dir)
-    os.environ.pop("PALERMO_FIELD_KEYS", None)  # a key generated in the temporary data dir
-    (data_dir / "static").mkdir()
+    pg = django_environment(data_dir, config.database_url, config.database_name)
     hosts = [
         h for h in os.environ.get("PALERMO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
     ]
@@ -89,13 +86,7 @@ def prepare_environment(config: Config, data_dir: Path) -> Postgres | None:
     os.environ["PALERMO_ALLOWED_HOSTS"] = ",".join(hosts)
     # One connection kept across requests, so that timings are the request's own work.
     os.environ.setdefault("PALERMO_DB_CONN_MAX_AGE", "600")
-    if config.database_url:
-        pg = Postgres(config.database_url, config.database_name)
-        pg.create()
-        os.environ["DATABASE_URL"] = pg.url
-        return pg
-    os.environ["DATABASE_URL"] = "sqlite:///{}".format(data_dir / "bench.sqlite3")
-    return None
+    return pg
 
 
 def setup_django() -> None:

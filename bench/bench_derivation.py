@@ -34,7 +34,7 @@ from typing import Any
 import django
 import duckdb
 import pandas as pd  # type: ignore[import-untyped]
-from benchlib import Postgres, check, env_int, finish
+from benchlib import check, django_environment, env_int, finish
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,20 +93,6 @@ class Config:
             or "palermo_bench_derivation",
             keep=os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "true", "yes", "on"},
         )
-
-
-def prepare_environment(config: Config, data_dir: Path) -> Postgres | None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "palermo.settings.test"
-    os.environ["PALERMO_DATA_DIR"] = str(data_dir)
-    os.environ.pop("PALERMO_FIELD_KEYS", None)
-    (data_dir / "static").mkdir()
-    if config.database_url:
-        pg = Postgres(config.database_url, config.database_name)
-        pg.create()
-        os.environ["DATABASE_URL"] = pg.url
-        return pg
-    os.environ["DATABASE_URL"] = "sqlite:///{}".format(data_dir / "bench.sqlite3")
-    return None
 
 
 def timed[R](fn: Callable[[], R]) -> tuple[R, float]:
@@ -342,7 +328,7 @@ def run(config: Config) -> list[Row]:
 def main() -> int:
     config = Config.from_env()
     data_dir = Path(tempfile.mkdtemp(prefix="palermo-bench-derivation-"))
-    pg = prepare_environment(config, data_dir)
+    pg = django_environment(data_dir, config.database_url, config.database_name)
     print(
         "Palermo derivation benchmark on {}: records={} seed={}".format(
             "postgresql" if pg else "sqlite", config.records, config.seed

@@ -62,6 +62,23 @@ class Postgres:
         self._execute("DROP DATABASE IF EXISTS {} WITH (FORCE)")
 
 
+def django_environment(data_dir: Path, database_url: str, database_name: str) -> Postgres | None:
+    """Point Palermo's test settings at a temporary data directory and a fresh database (a new
+    PostgreSQL database on `database_url`'s server, or SQLite in the data directory), before
+    django.setup(). Returns the PostgreSQL database to drop afterwards, if any."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "palermo.settings.test"
+    os.environ["PALERMO_DATA_DIR"] = str(data_dir)
+    os.environ.pop("PALERMO_FIELD_KEYS", None)  # a key generated in the temporary data dir
+    (data_dir / "static").mkdir()
+    if database_url:
+        pg = Postgres(database_url, database_name)
+        pg.create()
+        os.environ["DATABASE_URL"] = pg.url
+        return pg
+    os.environ["DATABASE_URL"] = "sqlite:///{}".format(data_dir / "bench.sqlite3")
+    return None
+
+
 def finish(data_dir: Path, pg: Postgres | None, *, keep: bool) -> int:
     """After a run: close Django's connections, then drop the database and remove the data
     directory, or say where they were kept. Returns 1 if dropping the database failed."""
