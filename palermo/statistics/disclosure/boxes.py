@@ -39,7 +39,7 @@ import numpy.typing as npt
 from scipy import sparse  # type: ignore[import-untyped]
 
 from .lp import AttackerLP, MoveLP
-from .tables import Layout, relation_matrix
+from .tables import Layout, protection_levels, relation_matrix
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -59,13 +59,11 @@ class Boxes:
     def __init__(self, layout: Layout, threshold: int) -> None:
         self.layout = layout
         self.values: FloatArray = layout.values.astype(np.float64)
-        self.lower: FloatArray = self.values
-        self.upper: FloatArray = np.maximum(threshold - self.values, 0.0)
+        self.lower, self.upper = protection_levels(layout, threshold)
         self.big = float(layout.values.max()) + threshold
         self.cost: FloatArray = self.values + 1.0
         self._relations: dict[tuple[int, ...], sparse.csc_matrix] = {}
         self._moves: dict[tuple[int, int], MoveLP] = {}
-        self.lps = 0
 
     def box(
         self, cell: int, mask: BoolArray, width: int, *, roomy: bool = False
@@ -125,7 +123,6 @@ class Boxes:
         for sense, need in ((+1, self.upper[cell]), (-1, self.lower[cell])):
             if need <= 0:
                 continue
-            self.lps += 1
             moved, _ = lp.maximise(col, sense)
             if moved < need - _TOL:
                 return False
@@ -158,7 +155,6 @@ class Boxes:
             else:
                 lower[n + at] = upper[n + at] = need
                 upper[at] = 0.0
-            self.lps += 1
             moved = lp.solve(cost / need, lower, upper)
             if moved is None:
                 return False
@@ -171,20 +167,23 @@ class Boxes:
         """The width of the first box that protects ``cell`` (after adding the cells of the
         cheapest moves inside a box when ``add``: the smallest box is checked first, then moves
         are sought in growing boxes), or None."""
-        for width in (1,) if add else (1, *widths):
-            cells, relations = self.box(cell, mask, width)
-            if self.protected(cell, mask, cells, relations):
-                return width
-        if not add:
-            for width in (*widths, widths[-1] + 2):
-                cells, relations = self.box(cell, mask, width, roomy=True)
-                if self.protected(cell, mask, cells, relations):
-                    return width
         if add:
+            cells, relations = self.box(cell, mask, 1)
+            if self.protected(cell, mask, cells, relations):
+                return 1
             for width in widths:
                 cells, relations = self.box(cell, mask, width)
                 if self.cheapest_move(cell, mask, cells, relations):
                     return width
+            return None
+        for width in (1, *widths):
+            cells, relations = self.box(cell, mask, width)
+            if self.protected(cell, mask, cells, relations):
+                return width
+        for width in (*widths, widths[-1] + 2):
+            cells, relations = self.box(cell, mask, width, roomy=True)
+            if self.protected(cell, mask, cells, relations):
+                return width
         return None
 
 

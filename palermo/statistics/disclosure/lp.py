@@ -16,6 +16,30 @@ from scipy import optimize, sparse  # type: ignore[import-untyped]
 FloatArray = npt.NDArray[np.float64]
 
 
+def _highs_model(core: Any, matrix: sparse.csc_matrix, lower: FloatArray, upper: FloatArray) -> Any:
+    """A quiet HiGHS instance holding ``min 0`` subject to ``matrix @ x = 0`` and
+    ``lower <= x <= upper`` (scipy's bundled bindings, module ``core``)."""
+    n_rows, n_cols = matrix.shape
+    lp = core.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = np.zeros(n_cols)
+    lp.col_lower_ = lower
+    lp.col_upper_ = np.where(np.isinf(upper), core.kHighsInf, upper)
+    lp.row_lower_ = np.zeros(n_rows)
+    lp.row_upper_ = np.zeros(n_rows)
+    lp.a_matrix_.format_ = core.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = n_cols
+    lp.a_matrix_.num_row_ = n_rows
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    highs = core._Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(lp)
+    return highs
+
+
 class AttackerLP:
     """The attacker LP over one group of linked suppressed cells: ``max sense*z_i`` subject
     to ``A z = 0`` and bounds. One HiGHS model is kept and only the objective changes between
@@ -33,28 +57,11 @@ class AttackerLP:
             from scipy.optimize._highspy import _core  # type: ignore[import-untyped]  # noqa: PLC0415
         except ImportError:  # another scipy: use linprog
             return
-        n_rows, n_cols = matrix.shape
-        lp = _core.HighsLp()
-        lp.num_col_ = n_cols
-        lp.num_row_ = n_rows
-        lp.col_cost_ = np.zeros(n_cols)
-        lp.col_lower_ = lower
-        lp.col_upper_ = np.where(np.isinf(upper), _core.kHighsInf, upper)
-        lp.row_lower_ = np.zeros(n_rows)
-        lp.row_upper_ = np.zeros(n_rows)
-        lp.a_matrix_.format_ = _core.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_ = n_cols
-        lp.a_matrix_.num_row_ = n_rows
-        lp.a_matrix_.start_ = matrix.indptr
-        lp.a_matrix_.index_ = matrix.indices
-        lp.a_matrix_.value_ = matrix.data
-        highs = _core._Highs()
-        highs.setOptionValue("output_flag", False)
+        highs = _highs_model(_core, matrix, lower, upper)
         highs.setOptionValue("presolve", "off")
         # Primal simplex: the previous optimum stays primal feasible when only the objective
         # changes, so it restarts from there (about 20 iterations instead of hundreds).
         highs.setOptionValue("simplex_strategy", 4)
-        highs.passModel(lp)
         self.highs, self.core = highs, _core
 
     def maximise(self, col: int, sense: int) -> tuple[float, FloatArray | None]:
@@ -110,24 +117,8 @@ class MoveLP:
             from scipy.optimize._highspy import _core  # noqa: PLC0415
         except ImportError:
             return
-        n_rows, n_cols = self.matrix.shape
-        lp = _core.HighsLp()
-        lp.num_col_ = n_cols
-        lp.num_row_ = n_rows
-        lp.col_cost_ = np.zeros(n_cols)
-        lp.col_lower_ = np.zeros(n_cols)
-        lp.col_upper_ = np.zeros(n_cols)
-        lp.row_lower_ = np.zeros(n_rows)
-        lp.row_upper_ = np.zeros(n_rows)
-        lp.a_matrix_.format_ = _core.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_ = n_cols
-        lp.a_matrix_.num_row_ = n_rows
-        lp.a_matrix_.start_ = self.matrix.indptr
-        lp.a_matrix_.index_ = self.matrix.indices
-        lp.a_matrix_.value_ = self.matrix.data
-        highs = _core._Highs()
-        highs.setOptionValue("output_flag", False)
-        highs.passModel(lp)
+        n_cols = self.matrix.shape[1]
+        highs = _highs_model(_core, self.matrix, np.zeros(n_cols), np.zeros(n_cols))
         self.highs, self.core = highs, _core
         self.columns = np.arange(n_cols, dtype=np.int32)
 

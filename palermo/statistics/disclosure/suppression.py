@@ -83,7 +83,7 @@ from scipy.sparse import csgraph  # type: ignore[import-untyped]
 
 from . import boxes
 from .lp import AttackerLP as _Group
-from .tables import Key, Layout, Table
+from .tables import Key, Layout, Table, protection_levels
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -232,10 +232,7 @@ def audit(table: Table, values: dict[Key, int | None]) -> dict[Key, tuple[float,
     """The interval an attacker can derive for each suppressed cell (``None`` in ``values``)
     from the published values, non-negativity and additivity (linear programming)."""
     layout = Layout(table)
-    mask = np.zeros(layout.size, dtype=bool)
-    for key, value in values.items():
-        if value is None:
-            mask[layout.cell(key)] = True
+    mask = _suppressed_mask(layout, values)
     attacker = _Attacker(layout, mask, big=None)
     out: dict[Key, tuple[float, float]] = {}
     for cell in np.flatnonzero(mask):
@@ -259,10 +256,7 @@ def unprotected(
     pattern (one LP per cell and direction, slow on a big table). ``boxes_first=False`` gives
     every primary cell the whole-table LP."""
     layout = Layout(table)
-    mask = np.zeros(layout.size, dtype=bool)
-    for key, value in result.values.items():
-        if value is None:
-            mask[layout.cell(key)] = True
+    mask = _suppressed_mask(layout, result.values)
     primary = [layout.cell(key) for key in result.primary]
     bad = {layout.key(cell) for cell in primary if not mask[cell]}
     todo = [cell for cell in primary if mask[cell]]
@@ -271,7 +265,7 @@ def unprotected(
         todo = boxes.certify(layout, mask, todo, result.threshold)
     if not todo:
         return frozenset(bad)
-    lower, upper = _levels(layout, result.threshold)
+    lower, upper = protection_levels(layout, result.threshold)
     attacker = _Attacker(layout, mask, big=None)
     cache: dict[bytes, float] = {}
     for cell in todo:
@@ -287,7 +281,7 @@ def _cube_certify(layout: Layout, mask: BoolArray, cells: list[int], threshold: 
     """The cells among ``cells`` for which no hypercube (or disjoint hypercubes) of suppressed
     cells gives the whole range: each other cell is protected, a hypercube being a move of
     the whole table that keeps every published value (the fast first test of the audit)."""
-    lower, upper = _levels(layout, threshold)
+    lower, upper = protection_levels(layout, threshold)
     finder = _CubeFinder(layout)
     left = []
     for cell in cells:
@@ -304,10 +298,13 @@ def _primary_mask(layout: Layout, threshold: int) -> BoolArray:
     return (layout.values > 0) & (layout.values < threshold)
 
 
-def _levels(layout: Layout, threshold: int) -> tuple[FloatArray, FloatArray]:
-    """Lower and upper protection levels of every cell (used for primary cells only)."""
-    a = layout.values.astype(np.float64)
-    return a, np.maximum(threshold - a, 0.0)
+def _suppressed_mask(layout: Layout, values: dict[Key, int | None]) -> BoolArray:
+    """The cells published as ``None`` in ``values``."""
+    mask = np.zeros(layout.size, dtype=bool)
+    for key, value in values.items():
+        if value is None:
+            mask[layout.cell(key)] = True
+    return mask
 
 
 def _result(
@@ -365,6 +362,8 @@ class _Attacker:
         self.cell_label = labels[n_rows : n_rows + n_cells]
         self.position = {int(c): i for i, c in enumerate(self.cells)}
         self._groups: dict[int, _Group] = {}
+        # The last move: a failed check is followed by a call for its duals (one LP, not two).
+        self._last: tuple[int, int, tuple[float, FloatArray | None]] | None = None
 
     def protected(self, cell: int, sense: int, need: float, cache: dict[bytes, float]) -> bool:
         """Whether ``cell`` can move by ``need`` in direction ``sense`` (the LP, cached by the
@@ -381,6 +380,13 @@ class _Attacker:
     def move(self, cell: int, sense: int) -> tuple[float, FloatArray | None]:
         """The largest change of ``cell`` in direction ``sense`` (+1 up, -1 down) and the
         dual values of the relations (over all rows of ``layout.relations``), or None."""
+        if self._last is not None and self._last[:2] == (cell, sense):
+            return self._last[2]
+        result = self._move(cell, sense)
+        self._last = (cell, sense, result)
+        return result
+
+    def _move(self, cell: int, sense: int) -> tuple[float, FloatArray | None]:
         i = self.position[cell]
         label = self.cell_label[i]
         cols = np.flatnonzero(self.cell_label == label)
@@ -514,7 +520,7 @@ def _milp(
 ) -> BoolArray:
     deadline = time.monotonic() + time_limit
     n = layout.size
-    lower, upper = _levels(layout, threshold)
+    lower, upper = protection_levels(layout, threshold)
     big = float(layout.values.max()) + threshold
     base, cost, integrality, bounds = _master(layout, primary)
     n_rel = cost.size - n
@@ -579,7 +585,7 @@ def _hypercube(
     """Hypercubes for every primary cell (or each of ``cells``, on top of ``mask``); a cell for
     which none is found gets the cheapest moves inside boxes, and the whole-table repair if no
     box has one."""
-    lower, upper = _levels(layout, threshold)
+    lower, upper = protection_levels(layout, threshold)
     mask = primary.copy() if mask is None else mask | primary
     unresolved: list[int] = []
     todo = np.flatnonzero(primary).tolist() if cells is None else list(cells)
@@ -734,7 +740,7 @@ def _repair(
 ) -> BoolArray:
     """Check cells with the attacker LP and add the cheapest cells a cut asks for until each
     primary cell's interval is wide enough."""
-    lower, upper = _levels(layout, threshold)
+    lower, upper = protection_levels(layout, threshold)
     big = float(layout.values.max()) + threshold
     mask = mask | primary
     todo = list(np.flatnonzero(primary)) if cells is None else list(cells)

@@ -186,3 +186,12 @@ def relation_matrix(shape: tuple[int, ...]) -> sparse.csr_matrix:
         (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
         shape=(start, size),
     )
+
+
+def protection_levels(
+    layout: Layout, threshold: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Lower and upper protection levels of every cell (used for primary cells only): down by
+    its count to 0, up to ``threshold``."""
+    a = layout.values.astype(np.float64)
+    return a, np.maximum(threshold - a, 0.0)
