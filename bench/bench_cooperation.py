@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -38,14 +36,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import django
-from benchlib import Postgres, check, env_int
+from benchlib import Postgres, check, django_environment, env_int
 from django.core.management import call_command
 from django.db import connections
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-PALERMO = str(Path(sys.executable).with_name("palermo"))
+
+from palermo.cooperation.nodeproc import (  # noqa: E402 - after the path is set
+    PALERMO,
+    free_port,
+    node_env,
+    node_run,
+    node_start,
+    node_stop,
+)
+
 AUTHORITY = "Bench Nigeria Police Force"
 REQUESTED = "Bench South African Police Service"
 
@@ -79,81 +86,14 @@ class Config:
 # --- the two nodes ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def bravo_env(data: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PALERMO_", "DATABASE_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="palermo.settings.test",
-        PALERMO_DATA_DIR=str(data),
-        DATABASE_URL="sqlite:///{}".format(data / "node.sqlite3"),
-        PALERMO_NODE_NAME="bravo",
-        PALERMO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        PALERMO_NODE_UNSIGNED_BENCH="1",
-        PALERMO_LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def bravo_run(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(  # noqa: S603 - our own console script
-        [PALERMO, *args], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError("bravo: palermo {} failed: {}".format(" ".join(args), result.stderr))
-    return result.stdout
-
-
-def bravo_start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    with open(Path(env["PALERMO_DATA_DIR"]) / "server.log", "ab") as log:
-        proc = subprocess.Popen(  # noqa: S603
-            [PALERMO, "runserver", "--noreload", "127.0.0.1:{}".format(port)],
-            env=env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    bravo_stop(proc)
-    raise RuntimeError("bravo did not start")
-
-
-def bravo_stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
 def prepare_alpha(config: Config, data_dir: Path) -> Postgres | None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "palermo.settings.test"
-    os.environ["PALERMO_DATA_DIR"] = str(data_dir)
+    pg = django_environment(data_dir, config.database_url, config.database_name)
     os.environ["PALERMO_NODE_NAME"] = "alpha"
     os.environ["PALERMO_NODE_UNSIGNED_BENCH"] = "1"
     os.environ["PALERMO_LOG_LEVEL"] = "WARNING"
-    os.environ.pop("PALERMO_FIELD_KEYS", None)
     os.environ.pop("PALERMO_NODE_KEY", None)
     os.environ.setdefault("PALERMO_DB_CONN_MAX_AGE", "600")
-    if config.database_url:
-        pg = Postgres(config.database_url, config.database_name)
-        pg.create()
-        os.environ["DATABASE_URL"] = pg.url
-        return pg
-    os.environ["DATABASE_URL"] = "sqlite:///{}".format(data_dir / "alpha.sqlite3")
-    return None
+    return pg
 
 
 # --- measuring -------------------------------------------------------------------------------
@@ -180,7 +120,7 @@ def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # 
     # Bravo: migrated in the background while alpha migrates.
     bravo_dir = root / "bravo"
     bravo_dir.mkdir()
-    env = bravo_env(bravo_dir)
+    env = node_env(bravo_dir, PALERMO_NODE_UNSIGNED_BENCH="1", PALERMO_LOG_LEVEL="WARNING")
     migrating = subprocess.Popen(  # noqa: S603
         [PALERMO, "migrate", "--no-input", "-v0"], env=env, start_new_session=True
     )
@@ -188,10 +128,8 @@ def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # 
     countries_load()
     if migrating.wait(timeout=600) != 0:
         raise RuntimeError("bravo: migrate failed")
-    bravo_key = bravo_run(env, "node", "key").split("public key:")[1].strip()
-    bravo_run(
-        env, "nodes", "add", "alpha", "http://127.0.0.1:1", "--key", signing.node_public_key()
-    )
+    bravo_key = node_run(env, "node", "key").split("public key:")[1].strip()
+    node_run(env, "nodes", "add", "alpha", "http://127.0.0.1:1", "--key", signing.node_public_key())
     port = free_port()
     bravo = services.node_add(
         name="bravo", url="http://127.0.0.1:{}".format(port), public_key=bravo_key
@@ -202,7 +140,7 @@ def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # 
     user = User.objects.create(
         username="bench-investigator", organisation=org, role=Role.INVESTIGATOR
     )
-    proc = bravo_start(env, port)
+    proc = node_start(env, port, wait=120)
     body = ("x" * config.body_bytes)[: config.body_bytes]
     written = 0
     modes = [Mode("signed (Ed25519)", False, [], []), Mode("unsigned (bench only)", True, [], [])]
@@ -261,7 +199,7 @@ def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # 
             check(signing.verify(envelope, sig, signing.node_public_key()), "verify")
         crypto_us = (time.perf_counter() - started) / loops * 1e6
     finally:
-        bravo_stop(proc)
+        node_stop(proc, graceful=True)
     with sqlite3.connect(bravo_dir / "node.sqlite3") as db:
         applied = db.execute(
             "SELECT COUNT(*), COUNT(DISTINCT id) FROM cooperation_message WHERE kind = 'message'"

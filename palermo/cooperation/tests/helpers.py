@@ -5,13 +5,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import queue
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +22,15 @@ from django.utils import timezone
 from palermo.cooperation import choices as c
 from palermo.cooperation import envelopes, files, services, signing
 from palermo.cooperation.models import Node, OutboundMessage, Request
+from palermo.cooperation.nodeproc import (  # noqa: F401 - the tests import them from here
+    PALERMO,
+    free_port,
+    node_env,
+    node_run,
+    node_spawn,
+    node_start,
+    node_stop,
+)
 from palermo.cooperation.services import INBOX_PATH
 from palermo.core.models import Organisation, User
 
@@ -169,80 +174,7 @@ def _peer_message(request_id: str, seq: int, client: Client, **kw: Any) -> Any:
 # each test. This test process is the first node; InboxPump makes its inbox reachable over
 # HTTP while every database write stays in the main thread (inside the test's transaction).
 
-PALERMO = str(Path(sys.executable).with_name("palermo"))
 BRAVO_PASSWORD = "Bravo-Node-Test-Password-1"  # noqa: S105 - a throwaway test node
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def node_env(data: Path, name: str = "bravo") -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PALERMO_", "DATABASE_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="palermo.settings.test",
-        PALERMO_DATA_DIR=str(data),
-        DATABASE_URL="sqlite:///{}".format(data / "node.sqlite3"),
-        PALERMO_NODE_NAME=name,
-        PALERMO_ALLOWED_HOSTS="127.0.0.1,localhost",
-    )
-    return env
-
-
-def node_run(env: dict[str, str], *args: str, stdin: str = "") -> str:
-    result = subprocess.run(  # noqa: S603 - our own console script
-        [PALERMO, *args],
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        input=stdin,
-    )
-    if result.returncode != 0:
-        raise AssertionError(
-            "palermo {} failed ({}): {}{}".format(
-                " ".join(args), result.returncode, result.stdout, result.stderr
-            )
-        )
-    return result.stdout
-
-
-def node_start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """runserver for the second node; its log goes to server.log in its data dir."""
-    with open(Path(env["PALERMO_DATA_DIR"]) / "server.log", "ab") as log:
-        proc = subprocess.Popen(  # noqa: S603
-            [PALERMO, "runserver", "--noreload", "127.0.0.1:{}".format(port)],
-            env=env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    node_stop(proc)
-    raise AssertionError("the second node did not start")
-
-
-def node_spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
-    """A long-running palermo command of the second node (e.g. `cooperation deliver --loop`)."""
-    with open(Path(env["PALERMO_DATA_DIR"]) / "worker.log", "ab") as log:
-        return subprocess.Popen(  # noqa: S603
-            [PALERMO, *args], env=env, stdout=log, stderr=log, start_new_session=True
-        )
-
-
-def node_stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 BRAVO_AUTHORITY = "South African Police Service"
