@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import django
-from benchlib import Postgres, check, django_environment, env_int, finish
+from benchlib import Postgres, check, django_environment, env_database, env_int, finish
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, reset_queries
@@ -65,10 +65,7 @@ class Config:
             cases=env_int("BENCH_CASES", 2000, minimum=25),
             repeat=env_int("BENCH_REPEAT", 30, minimum=2),
             seed=env_int("BENCH_SEED", 20001215),
-            database_url=os.environ.get("BENCH_DATABASE_URL", "").strip(),
-            database_name=os.environ.get("BENCH_DATABASE_NAME", "").strip()
-            or "palermo_bench_cases",
-            keep=os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "true", "yes", "on"},
+            **env_database("palermo_bench_cases"),
         )
 
 

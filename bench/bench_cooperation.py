@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import django
-from benchlib import Postgres, check, django_environment, env_int
+from benchlib import Postgres, check, django_environment, env_database, env_int
 from django.core.management import call_command
 from django.db import connections
 
@@ -76,10 +76,7 @@ class Config:
             requests=env_int("BENCH_REQUESTS", 4, minimum=1),
             body_bytes=env_int("BENCH_BODY_BYTES", 1024, minimum=1),
             rounds=env_int("BENCH_ROUNDS", 2, minimum=1),
-            database_url=os.environ.get("BENCH_DATABASE_URL", "").strip(),
-            database_name=os.environ.get("BENCH_DATABASE_NAME", "").strip()
-            or "palermo_bench_cooperation",
-            keep=os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "true", "yes", "on"},
+            **env_database("palermo_bench_cooperation"),
         )
 
 

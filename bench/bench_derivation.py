@@ -18,7 +18,6 @@ same rows in the same run; the results must be identical. See bench/README.md.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from typing import Any
 import django
 import duckdb
 import pandas as pd  # type: ignore[import-untyped]
-from benchlib import check, django_environment, env_int, finish
+from benchlib import check, django_environment, env_database, env_int, finish
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,10 +87,7 @@ class Config:
         return cls(
             records=env_int("BENCH_CASE_RECORDS", 1_000_000, minimum=1000),
             seed=env_int("BENCH_SEED", 20001215),
-            database_url=os.environ.get("BENCH_DATABASE_URL", "").strip(),
-            database_name=os.environ.get("BENCH_DATABASE_NAME", "").strip()
-            or "palermo_bench_derivation",
-            keep=os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "true", "yes", "on"},
+            **env_database("palermo_bench_derivation"),
         )
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import django
-from benchlib import Postgres, check, env_int, finish
+from benchlib import Postgres, check, env_database, env_int, finish
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, reset_queries, transaction
@@ -82,9 +82,7 @@ class Config:
             seed=env_int("BENCH_SEED", 20001215),
             as_of=env_date("BENCH_AS_OF", "2006-01-01"),
             mechanism=os.environ.get("BENCH_MECHANISM", "").strip() or "AU",
-            database_url=os.environ.get("BENCH_DATABASE_URL", "").strip(),
-            database_name=os.environ.get("BENCH_DATABASE_NAME", "").strip() or "palermo_bench",
-            keep=os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "true", "yes", "on"},
+            **env_database("palermo_bench"),
         )
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import os
 import queue as queue_module
 import shutil
 import sqlite3
@@ -48,7 +47,7 @@ import numpy.typing as npt
 import opendp.prelude as dp
 import pandas as pd  # type: ignore[import-untyped]
 import psycopg
-from benchlib import Postgres, check, env_int
+from benchlib import Postgres, check, env_database, env_int
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -113,10 +112,7 @@ class Config:
             case_records=env_int("BENCH_CASE_RECORDS", 1_000_000, minimum=1000),
             publish_seconds=env_int("BENCH_PUBLISH_SECONDS", 300, minimum=1),
             seed=env_int("BENCH_SEED", 20001215),
-            database_url=os.environ.get("BENCH_DATABASE_URL", "").strip(),
-            database_name=os.environ.get("BENCH_DATABASE_NAME", "").strip()
-            or "palermo_bench_statistics",
-            keep=os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "true", "yes", "on"},
+            **env_database("palermo_bench_statistics"),
         )
 
     @property

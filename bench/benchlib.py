@@ -7,6 +7,7 @@ import shutil
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -25,6 +26,16 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     if value < minimum:
         raise SystemExit("{} must be at least {}".format(name, minimum))
     return value
+
+
+def env_database(default_name: str) -> dict[str, Any]:
+    """The database settings every benchmark takes: BENCH_DATABASE_URL (unset: SQLite),
+    BENCH_DATABASE_NAME (the database created on that server) and BENCH_KEEP."""
+    return {
+        "database_url": os.environ.get("BENCH_DATABASE_URL", "").strip(),
+        "database_name": os.environ.get("BENCH_DATABASE_NAME", "").strip() or default_name,
+        "keep": os.environ.get("BENCH_KEEP", "").strip().lower() in {"1", "true", "yes", "on"},
+    }
 
 
 def check(condition: bool, message: str) -> None:
