@@ -63,6 +63,7 @@ from palermo.cases.models import (
     Return,
     Screening,
     SupportPlan,
+    is_child,
     new_case_reference,
 )
 from palermo.core.audit import audit_record
@@ -1656,8 +1657,7 @@ class _Gen:
 
 
 def person_is_child(facts: dict[str, Any]) -> bool:
-    age = facts.get("age_at_registration")
-    return bool(facts.get("age_uncertain")) or (age is not None and age < 18)
+    return is_child(facts.get("age_uncertain"), facts.get("age_at_registration"))
 
 
 def consent_on(person: DPerson, purpose: str, day: dt.date) -> bool:

@@ -20,16 +20,11 @@ from typing import Any
 
 from django.db import transaction
 
-from palermo.cases.models import Case, Person
+from palermo.cases.models import Case, Person, is_child
 
 # The Case fields that follow from its persons; ordinary saves of a case leave them alone.
 FACET_FIELDS = ("has_child", "person_roles", "exploitation_types")
 _PERSON_FIELDS = ("role", "types_of_exploitation", "age_uncertain", "age_at_registration")
-
-
-def is_child(age_uncertain: bool | None, age_at_registration: int | None) -> bool:
-    """Under 18, or of uncertain age and so presumed a child (as Person.is_child)."""
-    return bool(age_uncertain) or (age_at_registration is not None and age_at_registration < 18)
 
 
 def case_facets(persons: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -31,6 +31,11 @@ def new_case_reference() -> str:
     return "C-" + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
+def is_child(age_uncertain: bool | None, age_at_registration: int | None) -> bool:
+    """Under 18, or of uncertain age and so presumed a child (CoE Convention art. 10(3))."""
+    return bool(age_uncertain) or (age_at_registration is not None and age_at_registration < 18)
+
+
 class Case(models.Model):
     """A trafficking case held by one organisation (HTCDS `cas_`)."""
 
@@ -262,10 +267,7 @@ class Person(models.Model):
 
     @property
     def is_child(self) -> bool:
-        """Under 18, or of uncertain age and so presumed a child (CoE Convention art. 10(3))."""
-        return self.age_uncertain or (
-            self.age_at_registration is not None and self.age_at_registration < 18
-        )
+        return is_child(self.age_uncertain, self.age_at_registration)
 
 
 class PersonIdentity(models.Model):

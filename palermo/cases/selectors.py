@@ -19,7 +19,6 @@ from palermo.cases.access import (
     whole_cases,
 )
 from palermo.cases.choices import MeasureStatus, ReferralStatus, ShareScope
-from palermo.cases.facets import is_child
 from palermo.cases.models import (
     Case,
     FollowUpVisit,
@@ -27,6 +26,7 @@ from palermo.cases.models import (
     Person,
     ProtectionMeasure,
     Referral,
+    is_child,
 )
 from palermo.core.errors import NotFoundError
 from palermo.core.models import User
