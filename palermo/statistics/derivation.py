@@ -237,15 +237,29 @@ class Coder:
         )
 
 
-def person_keys(indicator: str, country: str, period: Period) -> Counter[Key]:
-    """How many persons an indicator counts per full key (every dimension coded), set-based."""
+def _persons(indicator: str, country: str | None, period: Period) -> QuerySet[Person]:
     persons = persons_for(indicator, country, period)
     if persons is None:
         raise ApplicationError("'{}' cannot be derived from case records.".format(indicator))
+    return persons
+
+
+def _groups(
+    persons: QuerySet[Person], fields: Sequence[str], *by: str
+) -> Iterator[tuple[dict[str, Any], Key, int]]:
+    """(row, coded key, persons) per distinct combination of `by` and `fields`, grouped in the
+    database."""
     coder = Coder()
+    rows = _annotated(persons, fields).values(*by, *fields).annotate(n=Count("pk")).order_by()
+    for row in rows:
+        yield row, coder.key(row), row["n"]
+
+
+def person_keys(indicator: str, country: str, period: Period) -> Counter[Key]:
+    """How many persons an indicator counts per full key (every dimension coded), set-based."""
     counts: Counter[Key] = Counter()
-    for row in _annotated(persons).values(*_FIELDS).annotate(n=Count("pk")).order_by():
-        counts[coder.key(row)] += row["n"]
+    for _row, key, n in _groups(_persons(indicator, country, period), _FIELDS):
+        counts[key] += n
     return counts
 
 
@@ -253,9 +267,7 @@ def person_records(
     indicator: str, country: str, period: Period, dimensions: Sequence[str]
 ) -> Iterator[tuple[str, Key]]:
     """(person id, key over `dimensions`) per person, for differentially private releases."""
-    persons = persons_for(indicator, country, period)
-    if persons is None:
-        raise ApplicationError("'{}' cannot be derived from case records.".format(indicator))
+    persons = _persons(indicator, country, period)
     coder = Coder()
     positions = [DIMENSIONS.index(d) for d in dimensions]
     fields = _fields(dimensions)
@@ -270,25 +282,14 @@ def country_table(
     """Persons per (country, *dimensions) over every country's cases on this node, counted in
     one grouped query: the input of a regional table (a benchmark, or a release that checks
     access itself). No access check here: callers decide who may have it."""
-    persons = persons_for(indicator, None, period)
-    if persons is None:
-        raise ApplicationError("'{}' cannot be derived from case records.".format(indicator))
+    persons = _persons(indicator, None, period)
     if countries:
         persons = persons.filter(case__organisation__country_id__in=list(countries))
-    coder = Coder()
     positions = [DIMENSIONS.index(d) for d in dimensions]
     counts: Counter[Key] = Counter()
-    fields = _fields(dimensions)
-    rows = (
-        _annotated(persons, fields)
-        .values("case__organisation__country_id", *fields)
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        key = coder.key(row)
-        cell = (str(row["case__organisation__country_id"]), *(key[i] for i in positions))
-        counts[cell] += row["n"]
+    country = "case__organisation__country_id"
+    for row, key, n in _groups(persons, _fields(dimensions), country):
+        counts[(str(row[country]), *(key[i] for i in positions))] += n
     return counts
 
 
