@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from playwright.sync_api import Browser, sync_playwright
 
@@ -18,6 +20,26 @@ from palermo.core.services import token_create
 from palermo.registry.reference import load_reference
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test users only
+
+# Tests that depend on today's date take the `clock` fixture, which pins "now" to this instant
+# (ticking from there), so they pass on any calendar day. `make test` proves it: the SQLite run
+# moves the whole clock a year ahead (PALERMO_TEST_SHIFT_DAYS, see palermo.settings.test) and the
+# `clock` tests run once more a year back.
+PINNED_NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that takes the `clock` fixture is marked `clock` (so `-m clock` selects them)."""
+    for item in items:
+        if "clock" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.clock)
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Coordinates]:
+    """Today is PINNED_NOW's day for this test (time still passes from there)."""
+    with time_machine.travel(PINNED_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,8 @@ def free_port() -> int:
 def node_env(data: Path, name: str = "bravo", **extra: str) -> dict[str, str]:
     """The node's environment: this one's without PALERMO_/DATABASE_ settings, plus its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PALERMO_", "DATABASE_"))}
+    if "PALERMO_TEST_SHIFT_DAYS" in os.environ:  # the tests' moved clock (palermo.settings.test)
+        env["PALERMO_TEST_SHIFT_DAYS"] = os.environ["PALERMO_TEST_SHIFT_DAYS"]
     env.update(
         DJANGO_SETTINGS_MODULE="palermo.settings.test",
         PALERMO_DATA_DIR=str(data),

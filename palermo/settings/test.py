@@ -1,7 +1,19 @@
 """Test settings: fast hashing, everything else as in production."""
 
+import datetime as dt
+
 from palermo.settings.base import *  # noqa: F403
-from palermo.settings.env import env_bool
+from palermo.settings.env import env_bool, env_str
+
+# PALERMO_TEST_SHIFT_DAYS=N runs the tests (and the second nodes they start, which get the same
+# variable) with the clock N days from the real one, ticking: `make test` runs the SQLite suite a
+# year ahead, so a test that depends on today's date without pinning its clock fails there.
+if _shift := env_str("PALERMO_TEST_SHIFT_DAYS", ""):
+    import time_machine
+
+    time_machine.travel(
+        dt.datetime.now(dt.UTC) + dt.timedelta(days=int(_shift)), tick=True
+    ).start()
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",  # speed only; production uses Argon2

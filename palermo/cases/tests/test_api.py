@@ -1089,7 +1089,7 @@ def test_inbox_is_only_for_case_workers_of_the_receiving_organisation(w, make_us
 # --- protection measures and deadlines -------------------------------------------------------
 
 
-def test_measures_renew_end_and_deadlines(w) -> None:  # type: ignore[no-untyped-def]
+def test_measures_renew_end_and_deadlines(clock, w) -> None:  # type: ignore[no-untyped-def]
     api_ = Api(w.owner)
     url = "/persons/{}/measures".format(w.child.pseudonym)
     status, body = api_.post(
