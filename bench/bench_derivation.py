@@ -6,7 +6,7 @@ Run from the project root with no other setup:
                                                   # (make bench-statistics runs it too)
 
 It writes BENCH_CASE_RECORDS synthetic victims (two per case) into Palermo's own case tables
-(cases and persons, through `palermo.cases.bulk.rows_insert`: COPY on PostgreSQL), held by one
+(cases and persons, through `palermo.core.bulk.rows_insert`: COPY on PostgreSQL), held by one
 organisation in each of 60 countries, over ten years. Timed: the country x year x sex x age group
 x form of exploitation table of `victims_detected`, derived by the statistics app itself
 (`palermo.statistics.derivation.country_table`, one grouped query per year, coded by the data
@@ -130,9 +130,9 @@ def load(rows: list[dict[str, Any]]) -> None:
     """The victims into Palermo's case tables, two per case, one organisation per country."""
     from django.db import transaction  # noqa: PLC0415 - after django.setup()
 
-    from palermo.cases.bulk import rows_insert  # noqa: PLC0415
     from palermo.cases.facets import case_facets  # noqa: PLC0415
     from palermo.cases.models import Case, Movement, Person  # noqa: PLC0415
+    from palermo.core.bulk import rows_insert  # noqa: PLC0415
     from palermo.core.models import Organisation  # noqa: PLC0415
 
     orgs = {
@@ -268,7 +268,7 @@ Row = tuple[str, str, float, str]
 
 
 def run(config: Config) -> list[Row]:
-    from palermo.statistics.disclosure import Table, suppress, unprotected  # noqa: PLC0415
+    from palermo.disclosure import Table, suppress, unprotected  # noqa: PLC0415
 
     out: list[Row] = []
     rows, generated = timed(lambda: synthetic(config))

@@ -8,7 +8,7 @@ Three parts, each printing one table (see bench/README.md):
 
 (a) A differentially private release of the 64,800-cell histogram country x year x sex x age
     group x form of exploitation (60 x 10 x 3 x 6 x 6) from BENCH_DP_RECORDS synthetic records
-    through `palermo.statistics.disclosure.dp_histogram`, next to OpenDP's
+    through `palermo.disclosure.dp_histogram`, next to OpenDP's
     `make_count_by_categories` + `then_laplace` doing the same directly.
 (b) Secondary suppression of tables (2-D and 3-D, from BENCH_SUPPRESSION_RECORDS records) by
     our MILP, box and hypercube methods and Tau-Argus OPT (when `pytauargus` can be imported):
@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from palermo.statistics.disclosure import (  # noqa: E402 - after the path is set
+from palermo.disclosure import (  # noqa: E402 - after the path is set
     SuppressionResult,
     Table,
     dp_histogram,
@@ -61,7 +61,7 @@ from palermo.statistics.disclosure import (  # noqa: E402 - after the path is se
     tauargus,
     unprotected,
 )
-from palermo.statistics.disclosure import suppression as suppression_module  # noqa: E402
+from palermo.disclosure import suppression as suppression_module  # noqa: E402
 
 # 60 countries (ISO 3166-1 alpha-3), drawn with Zipf-like weights: a few report many cases.
 _COUNTRY_CODES = (

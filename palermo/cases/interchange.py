@@ -887,7 +887,7 @@ def cases_export(
             },
         )
     # Loaded here: the disclosure library brings NumPy, SciPy and pandas with it.
-    from palermo.statistics.disclosure import k_anonymity  # noqa: PLC0415
+    from palermo.disclosure import k_anonymity  # noqa: PLC0415
 
     k = None if identifying else k_anonymity(quasi, EXPORT_QUASI_IDENTIFIERS)
     return ExportReport(records=count, cases=len(cases), identifying=identifying, k_anonymity=k)

@@ -1,7 +1,7 @@
 """Publications: frozen, versioned tables with their disclosure-control method recorded.
 
 - Submitted figures (validated by the country) are published with small-cell suppression and
-  secondary suppression (`palermo.statistics.disclosure.suppress`), so that no suppressed cell
+  secondary suppression (`palermo.disclosure.suppress`), so that no suppressed cell
   can be recovered from the published totals and margins.
 - Tables derived from case records are released with differential privacy
   (`dp_histogram`, bounded contribution per person) against a privacy budget per data set and
@@ -26,10 +26,10 @@ from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
+from palermo.disclosure import Table, dp_histogram, suppress
 from palermo.statistics.access import require_coordinator, require_publisher
 from palermo.statistics.choices import PublicationMethod, ValueStatus
 from palermo.statistics.derivation import DERIVABLE, person_records
-from palermo.statistics.disclosure import Table, dp_histogram, suppress
 from palermo.statistics.models import (
     DIMENSIONS,
     OTHER,

@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from palermo.statistics.disclosure import DPRelease, dp_histogram, k_anonymity
-from palermo.statistics.disclosure.privacy import histogram_measurement, truncate
+from palermo.disclosure import DPRelease, dp_histogram, k_anonymity
+from palermo.disclosure.privacy import histogram_measurement, truncate
 
 SEX = ("F", "M", "X")
 FORMS = ("sexual", "labour", "other")

@@ -1,4 +1,4 @@
-"""Tau-Argus (``pytauargus``) behind :func:`~palermo.statistics.disclosure.suppress`.
+"""Tau-Argus (``pytauargus``) behind :func:`~palermo.disclosure.suppress`.
 
 Tau-Argus is the reference tool of statistics offices for cell suppression. Since version
 0.6.0 the PyPI wheels of ``pytauargus`` (EUPL-1.2) bundle the native Tau-Argus engine and the

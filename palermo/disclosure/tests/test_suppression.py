@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from scipy import sparse  # type: ignore[import-untyped]
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 
-from palermo.statistics import disclosure
-from palermo.statistics.disclosure import TOTAL, Table, primary_cells, suppress, tauargus
-from palermo.statistics.disclosure import boxes as boxes_module
-from palermo.statistics.disclosure import suppression as suppression_module
-from palermo.statistics.disclosure.tables import Layout
+from palermo import disclosure
+from palermo.disclosure import TOTAL, Table, primary_cells, suppress, tauargus
+from palermo.disclosure import boxes as boxes_module
+from palermo.disclosure import suppression as suppression_module
+from palermo.disclosure.tables import Layout
 
 
 def attack(values, cells=None):
