@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def clock() -> Iterator[time_machine.Traveller]:
     """Today is PINNED_NOW's day for this test (time still passes from there)."""
     with time_machine.travel(PINNED_NOW, tick=True) as traveller:
         yield traveller

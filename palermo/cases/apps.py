@@ -5,3 +5,15 @@ class CasesConfig(AppConfig):
     name = "palermo.cases"
     label = "cases"
     verbose_name = "Cases"
+
+    def ready(self) -> None:
+        from palermo.cases.models import Guardian, PersonIdentity, PersonPhoto  # noqa: PLC0415
+        from palermo.core.crypto import column_rotate, rotation_register  # noqa: PLC0415
+
+        # `palermo cases rotate-key` re-encrypts identities, photos and guardians' names.
+        rotation_register("identities", lambda: column_rotate(PersonIdentity, "ciphertext"))
+        rotation_register("photos", lambda: column_rotate(PersonPhoto, "ciphertext"))
+        rotation_register(
+            "guardian names",
+            lambda: column_rotate(Guardian, "name_ciphertext", exclude_empty=True),
+        )

@@ -39,8 +39,7 @@ from django.utils import timezone
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases import services as s
-from palermo.cases.bulk import instance_row, rows_insert
-from palermo.cases.crypto import encrypt_json, encrypt_text
+from palermo.cases.audit_kinds import CASE
 from palermo.cases.facets import case_facets
 from palermo.cases.identification import assess, requires_means
 from palermo.cases.models import (
@@ -67,7 +66,9 @@ from palermo.cases.models import (
     new_case_reference,
 )
 from palermo.core.audit import audit_record
+from palermo.core.bulk import instance_row, rows_insert
 from palermo.core.choices import AuditAction, OrganisationKind, Role
+from palermo.core.crypto import encrypt_json, encrypt_text
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Country, Organisation, User
 from palermo.core.services import organisation_ensure, user_create
@@ -2302,7 +2303,7 @@ def write_bulk(  # noqa: PLR0912, PLR0915 - one insert list per model
             audit_record(
                 actor=actor,
                 action=AuditAction.CREATE,
-                object_type="cases.case",
+                kind=CASE,
                 object_id="demo-data",
                 reason="synthetic demo data",
                 after={

@@ -55,7 +55,6 @@ import datetime as dt
 import functools
 import io
 import json
-import os
 import re
 import secrets
 import uuid
@@ -64,8 +63,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from cryptography.fernet import Fernet
-from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -74,26 +71,24 @@ from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases import services
 from palermo.cases.access import CASE_ROLES
-from palermo.cases.bulk import rows_insert
-from palermo.cases.crypto import column_rotate, decrypt_json, encrypt_json, registered_rotations
+from palermo.cases.audit_kinds import CASE
 from palermo.cases.facets import case_facets
 from palermo.cases.models import (
     Case,
     CaseComment,
     Consent,
-    Guardian,
     Movement,
     Person,
     PersonIdentity,
-    PersonPhoto,
     Referral,
     SupportPlan,
 )
 from palermo.core.audit import audit_record
+from palermo.core.bulk import rows_insert
 from palermo.core.choices import AuditAction, Role
+from palermo.core.crypto import decrypt_json, encrypt_json
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import Country, Organisation, User
-from palermo.settings.env import field_keys_file
 
 HTCDS_VERSION = "2.0"
 ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # as in models.new_pseudonym
@@ -875,8 +870,7 @@ def cases_export(
         audit_record(
             actor=actor,
             action=AuditAction.READ,
-            object_type="core.organisation",
-            object_id=organisation.pk,
+            obj=organisation,
             reason=reason.strip()[:500] or "export",
             after={
                 "export": fmt,
@@ -1606,7 +1600,7 @@ def write_plans(
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,
-            object_type="cases.case",
+            kind=CASE,
             object_id="import",
             reason="import from {}".format(source)[:500],
             after={
@@ -1932,69 +1926,3 @@ def ctdc_plans(path: Path, *, organisation: Organisation) -> list[CasePlan]:  # 
         )
     checker.raise_if_failed()
     return plans
-
-
-# --- key rotation ----------------------------------------------------------------------------
-# Re-encryption is a bulk rewrite of the encrypted columns, like an import, so it lives here.
-
-
-KEYS_FROM_ENV_HELP = (
-    "The field keys come from PALERMO_FIELD_KEYS, so Palermo cannot add one. Generate a key with\n"
-    "  python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'\n"
-    "put it FIRST in PALERMO_FIELD_KEYS (keep the old keys after it, comma-separated), restart "
-    "Palermo, run `palermo cases rotate-key`, and only then drop the old keys from the variable."
-)
-
-
-def field_key_add() -> Path:
-    """Prepend a new key to the data directory's key file (mode 600) and use it from now on."""
-    if os.environ.get("PALERMO_FIELD_KEYS", "").strip():
-        raise ApplicationError(KEYS_FROM_ENV_HELP, code="keys_from_environment")
-    path = field_keys_file()
-    old = [k.strip() for k in path.read_text().splitlines() if k.strip()] if path.exists() else []
-    new = Fernet.generate_key().decode()
-    tmp = path.with_suffix(".new")
-    tmp.write_text("\n".join([new, *old]) + "\n")
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    settings.FIELD_ENCRYPTION_KEYS = [new, *old]
-    return path
-
-
-@dataclass
-class RotationReport:
-    identities: int
-    photos: int
-    guardians: int
-    others: dict[str, int] = field(default_factory=dict)  # other apps' data, by label
-
-
-def encrypted_fields_rotate(*, batch_size: int = 500) -> RotationReport:
-    """Re-encrypt every identity, photo and guardian name, and what other apps registered
-    (crypto.rotation_register), with the newest key (one transaction; audited). Tokens under
-    any configured key are read; none is left under an old key."""
-
-    with transaction.atomic():
-        report = RotationReport(
-            identities=column_rotate(PersonIdentity, "ciphertext", batch_size=batch_size),
-            photos=column_rotate(PersonPhoto, "ciphertext", batch_size=batch_size),
-            guardians=column_rotate(
-                Guardian, "name_ciphertext", exclude_empty=True, batch_size=batch_size
-            ),
-            others={label: rotate() for label, rotate in registered_rotations()},
-        )
-        audit_record(
-            actor=None,
-            actor_label="rotate-key",
-            action=AuditAction.UPDATE,
-            object_type="cases.field_keys",
-            object_id="rotate",
-            after={
-                "identities": report.identities,
-                "photos": report.photos,
-                "guardians": report.guardians,
-                **report.others,
-                "keys": len(settings.FIELD_ENCRYPTION_KEYS),
-            },
-        )
-    return report

@@ -8,16 +8,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.access import CASE_ROLES, CaseAccess, case_access, require_edit
-from palermo.cases.crypto import decrypt_json, decrypt_text, encrypt_json, encrypt_text
-from palermo.cases.facets import FACET_FIELDS, case_facets_refresh
 from palermo.cases.identification import assess, requires_means
 from palermo.cases.models import (
     BestInterestDetermination,
@@ -41,8 +38,10 @@ from palermo.cases.models import (
     Screening,
     SupportPlan,
 )
+from palermo.cases.writer import person_save, row_save
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
+from palermo.core.crypto import decrypt_json, decrypt_text, encrypt_json, encrypt_text
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import Country, Organisation, User
 from palermo.core.permissions import AnyUser
@@ -161,47 +160,6 @@ def _check_countries(codes: Iterable[str] | None) -> list[str]:
     return sorted({country_get(code).iso3 for code in codes or []})
 
 
-def _audit(actor: User, action: str, obj: models.Model, **kw: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        object_type="cases.{}".format(obj._meta.model_name),
-        object_id=obj.pk,
-        **kw,
-    )
-
-
-# An ordinary save of a case writes every field but its facets (cases.facets keeps those): a
-# case loaded before a person changed must not put back the facets it was loaded with.
-_CASE_SAVED_FIELDS = tuple(
-    f.name for f in Case._meta.concrete_fields if not f.primary_key and f.name not in FACET_FIELDS
-)
-
-
-def _save(obj: models.Model) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise ApplicationError(" ".join(exc.messages), code="invalid") from exc
-    try:
-        if isinstance(obj, Case) and not obj._state.adding:
-            obj.save(update_fields=_CASE_SAVED_FIELDS)
-        else:
-            obj.save()
-    except IntegrityError as exc:  # a race past full_clean: still one clear error
-        raise ApplicationError(
-            "This record conflicts with an existing one.", code="conflict"
-        ) from exc
-    if isinstance(obj, Person):
-        case_facets_refresh(obj.case_id)
-
-
-def _person_save(person: Person, fields: list[str]) -> None:
-    """Save some fields of a person and bring its case's facets up to date."""
-    person.save(update_fields=[*fields, "updated_at"])
-    case_facets_refresh(person.case_id)
-
-
 def _today() -> dt.date:
     return timezone.localdate()
 
@@ -259,9 +217,12 @@ def case_open(
         ),
         incoming_referral_details=incoming_referral_details,
     )
-    _save(case)
-    _audit(
-        user, AuditAction.CREATE, case, after={"reference": case.reference, "organisation": org.pk}
+    row_save(case)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=case,
+        after={"reference": case.reference, "organisation": org.pk},
     )
     return case
 
@@ -281,9 +242,13 @@ def case_update(*, actor: AnyUser | None, case: Case, **fields: Any) -> Case:
     before = {k: str(getattr(case, k)) for k in fields}
     for k, v in fields.items():
         setattr(case, k, v)
-    _save(case)
-    _audit(
-        user, AuditAction.UPDATE, case, before=before, after={k: str(v) for k, v in fields.items()}
+    row_save(case)
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=case,
+        before=before,
+        after={k: str(v) for k, v in fields.items()},
     )
     return case
 
@@ -312,11 +277,11 @@ def case_close(
     case.status = h.CaseStatus.CLOSED_REFERRED if referred else h.CaseStatus.CLOSED
     case.closed_on = closed
     case.reason_for_closure = reason
-    _save(case)
-    _audit(
-        user,
-        AuditAction.UPDATE,
-        case,
+    row_save(case)
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=case,
         before=before,
         after={"status": case.status, "closed_on": str(closed)},
     )
@@ -331,8 +296,8 @@ def case_reopen(*, actor: AnyUser | None, case: Case) -> Case:
     if case.status not in (h.CaseStatus.CLOSED, h.CaseStatus.CLOSED_REFERRED):
         raise ApplicationError("Only a closed case can be reopened.", code="invalid_transition")
     case.status, case.closed_on = h.CaseStatus.FOLLOW_UP, None
-    _save(case)
-    _audit(user, AuditAction.UPDATE, case, after={"status": case.status})
+    row_save(case)
+    audit_record(actor=user, action=AuditAction.UPDATE, obj=case, after={"status": case.status})
     return case
 
 
@@ -342,8 +307,8 @@ def comment_add(*, actor: AnyUser | None, case: Case, text: str) -> CaseComment:
     if not text.strip():
         raise ApplicationError("The comment is empty.", code="empty")
     comment = CaseComment(case=case, text=text, author=user)
-    _save(comment)
-    _audit(user, AuditAction.CREATE, comment, after={"case": str(case.pk)})
+    row_save(comment)
+    audit_record(actor=user, action=AuditAction.CREATE, obj=comment, after={"case": str(case.pk)})
     return comment
 
 
@@ -422,13 +387,13 @@ def person_add(
         person.age_at_registration = _age_on(
             dt.date.fromisoformat(clean_identity["birthdate"]), case.opened_on
         )
-    _save(person)
+    row_save(person)
     if clean_identity:
         PersonIdentity.objects.create(person=person, ciphertext=encrypt_json(clean_identity))
-    _audit(
-        user,
-        AuditAction.CREATE,
-        person,
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=person,
         after={
             "pseudonym": person.pseudonym,
             "role": person.role,
@@ -445,8 +410,8 @@ def person_update(*, actor: AnyUser | None, person: Person, **facts: Any) -> Per
     before = {k: getattr(person, k) for k in facts}
     for k, v in facts.items():
         setattr(person, k, v)
-    _save(person)
-    _audit(user, AuditAction.UPDATE, person, before=before, after=facts)
+    row_save(person)
+    audit_record(actor=user, action=AuditAction.UPDATE, obj=person, before=before, after=facts)
     return person
 
 
@@ -472,12 +437,17 @@ def person_identity_set(
         if "birthdate" in identity and "age_at_registration" not in identity:
             # The age at registration follows a (corrected) date of birth: the child rules use it.
             person.age_at_registration = _age_on(born, person.case.opened_on)
-            _person_save(person, ["age_at_registration"])
+            person_save(person, ["age_at_registration"])
     PersonIdentity.objects.update_or_create(
         person=person, defaults={"ciphertext": encrypt_json(data)}
     )
     # Only which fields changed is logged, never their values.
-    _audit(user, AuditAction.UPDATE, person, after={"identity_fields": sorted(identity)})
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=person,
+        after={"identity_fields": sorted(identity)},
+    )
     return person
 
 
@@ -511,8 +481,7 @@ def person_identity_read(
         audit_record(
             actor=user,
             action=AuditAction.READ,
-            object_type="cases.person",
-            object_id=person.pk,
+            obj=person,
             reason=reason.strip()[:500],
             after={"pseudonym": person.pseudonym, "fields": sorted(visible)},
         )
@@ -533,9 +502,12 @@ def photo_add(
         content_type=content_type,
         ciphertext=encrypt_text(base64.b64encode(content).decode()),
     )
-    _save(photo)
-    _audit(
-        user, AuditAction.CREATE, photo, after={"person": person.pseudonym, "bytes": len(content)}
+    row_save(photo)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=photo,
+        after={"person": person.pseudonym, "bytes": len(content)},
     )
     return photo
 
@@ -577,12 +549,15 @@ def consent_record(
     consent = Consent(
         person=person, purpose=purpose, given_on=given_on or _today(), recorded_by=user, notes=notes
     )
-    _save(consent)
+    row_save(consent)
     if purpose == c.ConsentPurpose.DATA_SHARING and not person.agreement_to_manage_personal_data:
         person.agreement_to_manage_personal_data = True
         person.save(update_fields=["agreement_to_manage_personal_data", "updated_at"])
-    _audit(
-        user, AuditAction.CREATE, consent, after={"person": person.pseudonym, "purpose": purpose}
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=consent,
+        after={"person": person.pseudonym, "purpose": purpose},
     )
     return consent
 
@@ -595,8 +570,13 @@ def consent_withdraw(
     if consent.withdrawn_on is not None:
         raise ApplicationError("This consent was already withdrawn.", code="invalid_transition")
     consent.withdrawn_on = withdrawn_on or _today()
-    _save(consent)
-    _audit(user, AuditAction.UPDATE, consent, after={"withdrawn_on": str(consent.withdrawn_on)})
+    row_save(consent)
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=consent,
+        after={"withdrawn_on": str(consent.withdrawn_on)},
+    )
     return consent
 
 
@@ -644,7 +624,7 @@ def screening_record(
         screened_on=screened_on or _today(),
         screened_by=user,
     )
-    _save(screening)
+    row_save(screening)
     if (
         result.outcome == c.ScreeningOutcome.PRESUMED_VICTIM
         and person.role
@@ -656,11 +636,11 @@ def screening_record(
     ):
         person.role = c.PersonRole.PRESUMED_VICTIM
         person.trafficking_status = h.TraffickingStatus.POSSIBLE_VICTIM_OF_TRAFFICKING
-        _person_save(person, ["role", "trafficking_status"])
-    _audit(
-        user,
-        AuditAction.CREATE,
-        screening,
+        person_save(person, ["role", "trafficking_status"])
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=screening,
         after={
             "person": person.pseudonym,
             "outcome": result.outcome,
@@ -699,7 +679,7 @@ def identification_record(
         reasoning=reasoning,
         recorded_by=user,
     )
-    _save(ident)
+    row_save(ident)
     identified = decision == c.IdentificationDecision.IDENTIFIED
     person.trafficking_status = (
         h.TraffickingStatus.ACTUAL_VICTIM_OF_TRAFFICKING
@@ -709,9 +689,12 @@ def identification_record(
     person.status_decision_org = decision_org_type
     if identified:
         person.role = c.PersonRole.VICTIM
-    _person_save(person, ["trafficking_status", "status_decision_org", "role"])
-    _audit(
-        user, AuditAction.CREATE, ident, after={"person": person.pseudonym, "decision": decision}
+    person_save(person, ["trafficking_status", "status_decision_org", "role"])
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=ident,
+        after={"person": person.pseudonym, "decision": decision},
     )
     return ident
 
@@ -760,11 +743,11 @@ def movement_add(
         state=state,
         description=description,
     )
-    _save(mv)
-    _audit(
-        user,
-        AuditAction.CREATE,
-        mv,
+    row_save(mv)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=mv,
         after={"person": person.pseudonym, "type": event_type, "country": mv.country_id},
     )
     return mv
@@ -807,7 +790,7 @@ def referral_send(
         reason="referral: {}".format(service),
         granted_by=user,
     )
-    _save(share)
+    row_save(share)
     referral = Referral(
         person=person,
         from_organisation=person.case.organisation,
@@ -820,11 +803,11 @@ def referral_send(
         share=share,
         sent_by=user,
     )
-    _save(referral)
-    _audit(
-        user,
-        AuditAction.CREATE,
-        referral,
+    row_save(referral)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=referral,
         after={
             "person": person.pseudonym,
             "to": to_organisation.pk,
@@ -884,12 +867,14 @@ def referral_transition(
         referral.closed_on = day
     if note:
         referral.response_note = note
-    _save(referral)
+    row_save(referral)
     if target in (c.ReferralStatus.DECLINED, c.ReferralStatus.CLOSED):
         CaseShare.objects.filter(pk=referral.share_id, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
-    _audit(user, AuditAction.UPDATE, referral, before=before, after={"status": target})
+    audit_record(
+        actor=user, action=AuditAction.UPDATE, obj=referral, before=before, after={"status": target}
+    )
     return referral
 
 
@@ -937,11 +922,11 @@ def case_share(
         reason=reason,
         granted_by=user,
     )
-    _save(share)
-    _audit(
-        user,
-        AuditAction.CREATE,
-        share,
+    row_save(share)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=share,
         after={"case": str(case.pk), "to": organisation.pk, "scopes": scopes},
     )
     return share
@@ -954,7 +939,7 @@ def case_share_revoke(*, actor: AnyUser | None, share: CaseShare) -> CaseShare:
         raise ApplicationError("This share was already revoked.", code="invalid_transition")
     share.revoked_at = timezone.now()
     share.save(update_fields=["revoked_at"])
-    _audit(user, AuditAction.UPDATE, share, after={"revoked": True})
+    audit_record(actor=user, action=AuditAction.UPDATE, obj=share, after={"revoked": True})
     return share
 
 
@@ -1017,11 +1002,11 @@ def measure_grant(
         renewal_of=renewal_of,
         organisation=person.case.organisation,
     )
-    _save(measure)
-    _audit(
-        user,
-        AuditAction.CREATE,
-        measure,
+    row_save(measure)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=measure,
         after={
             "person": person.pseudonym,
             "kind": kind,
@@ -1045,10 +1030,10 @@ def measure_renew(
         raise ApplicationError("The renewal must end after {}.".format(start), code="invalid_date")
     measure.status = c.MeasureStatus.ENDED
     measure.save(update_fields=["status"])
-    _audit(
-        user,
-        AuditAction.UPDATE,
-        measure,
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=measure,
         before={"status": c.MeasureStatus.ACTIVE},
         after={"status": measure.status, "renewed": True},
     )
@@ -1075,8 +1060,10 @@ def measure_end(
     measure.status = c.MeasureStatus.REVOKED if revoke else c.MeasureStatus.ENDED
     if notes:
         measure.notes = (measure.notes + "\n" + notes).strip()
-    _save(measure)
-    _audit(user, AuditAction.UPDATE, measure, after={"status": measure.status})
+    row_save(measure)
+    audit_record(
+        actor=user, action=AuditAction.UPDATE, obj=measure, after={"status": measure.status}
+    )
     return measure
 
 
@@ -1111,11 +1098,11 @@ def guardian_appoint(
         appointed_on=appointed_on,
         name_ciphertext=encrypt_text(name.strip()) if name.strip() else "",
     )
-    _save(guardian)
-    _audit(
-        user,
-        AuditAction.CREATE,
-        guardian,
+    row_save(guardian)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=guardian,
         after={
             "person": person.pseudonym,
             "organisation": organisation.pk if organisation else None,
@@ -1147,11 +1134,11 @@ def best_interest_record(
         reasoning=reasoning,
         decided_by=decided_by,
     )
-    _save(bid)
-    _audit(
-        user,
-        AuditAction.CREATE,
-        bid,
+    row_save(bid)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=bid,
         after={"person": person.pseudonym, "return_in_best_interest": return_in_best_interest},
     )
     return bid
@@ -1195,11 +1182,11 @@ def return_plan(
         consent_on=consent_on if voluntary_consent else None,
         travel_documents=travel_documents,
     )
-    _save(ret)
-    _audit(
-        user,
-        AuditAction.CREATE,
-        ret,
+    row_save(ret)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=ret,
         after={"person": person.pseudonym, "destination": country.iso3, "risk": risk_level},
     )
     return ret
@@ -1247,8 +1234,13 @@ def return_decide(
             )
         ret.best_interest_determination = bid
     ret.status, ret.decided_on = c.ReturnStatus.DECIDED, day
-    _save(ret)
-    _audit(user, AuditAction.UPDATE, ret, after={"status": ret.status, "decided_on": str(day)})
+    row_save(ret)
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=ret,
+        after={"status": ret.status, "decided_on": str(day)},
+    )
     return ret
 
 
@@ -1260,8 +1252,8 @@ def return_complete(*, actor: AnyUser | None, ret: Return, return_date: dt.date)
     if ret.decided_on and return_date < ret.decided_on:
         raise ApplicationError("The return date is before the decision.", code="invalid_date")
     ret.status, ret.return_date = c.ReturnStatus.COMPLETED, return_date
-    _save(ret)
-    _audit(user, AuditAction.UPDATE, ret, after={"status": ret.status})
+    row_save(ret)
+    audit_record(actor=user, action=AuditAction.UPDATE, obj=ret, after={"status": ret.status})
     return ret
 
 
@@ -1274,8 +1266,14 @@ def return_cancel(*, actor: AnyUser | None, ret: Return, reason: str = "") -> Re
             "Only a planned or decided return can be cancelled.", code="invalid_transition"
         )
     ret.status = c.ReturnStatus.CANCELLED
-    _save(ret)
-    _audit(user, AuditAction.UPDATE, ret, after={"status": ret.status}, reason=reason[:500])
+    row_save(ret)
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=ret,
+        after={"status": ret.status},
+        reason=reason[:500],
+    )
     return ret
 
 
@@ -1285,11 +1283,11 @@ def follow_up_plan(*, actor: AnyUser | None, person: Person, planned_on: dt.date
     visit = FollowUpVisit(
         person=person, planned_on=planned_on, organisation=person.case.organisation
     )
-    _save(visit)
-    _audit(
-        user,
-        AuditAction.CREATE,
-        visit,
+    row_save(visit)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=visit,
         after={"person": person.pseudonym, "planned_on": str(planned_on)},
     )
     return visit
@@ -1308,11 +1306,11 @@ def follow_up_record(
     if done_on > _today():
         raise ApplicationError("A visit cannot be recorded in the future.", code="date_in_future")
     visit.done_on, visit.outcome, visit.retrafficked = done_on, outcome, retrafficked
-    _save(visit)
-    _audit(
-        user,
-        AuditAction.UPDATE,
-        visit,
+    row_save(visit)
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=visit,
         after={"done_on": str(done_on), "retrafficked": retrafficked},
     )
     return visit
@@ -1357,8 +1355,13 @@ def proceeding_record(
             "The verdict is dated before the proceedings started.", code="invalid_date"
         )
     proc = Proceeding(case=case, suspect=suspect, stage=stage, started_on=started_on, **fields)
-    _save(proc)
-    _audit(user, AuditAction.CREATE, proc, after={"case": str(case.pk), "stage": stage})
+    row_save(proc)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=proc,
+        after={"case": str(case.pk), "stage": stage},
+    )
     return proc
 
 
@@ -1381,8 +1384,13 @@ def support_plan_add(
         action_plan=action_plan,
         planned_end=planned_end,
     )
-    _save(plan)
-    _audit(user, AuditAction.CREATE, plan, after={"person": person.pseudonym, "type": plan_type})
+    row_save(plan)
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=plan,
+        after={"person": person.pseudonym, "type": plan_type},
+    )
     return plan
 
 
@@ -1434,8 +1442,7 @@ def case_anonymise(*, case: Case, actor_label: str = "retention") -> Case:
         actor=None,
         actor_label=actor_label,
         action=AuditAction.UPDATE,
-        object_type="cases.case",
-        object_id=case.pk,
+        obj=case,
         after={"anonymised": True, "persons": len(persons)},
     )
     case.refresh_from_db()

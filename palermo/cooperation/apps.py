@@ -8,12 +8,12 @@ class CooperationConfig(AppConfig):
     verbose_name = "Cooperation"
 
     def ready(self) -> None:
-        from palermo.cases.crypto import rotation_register  # noqa: PLC0415
         from palermo.cooperation.checks import (  # noqa: PLC0415 - apps are loaded
             node_key_check,
             unsigned_bench_check,
         )
         from palermo.cooperation.files import attachments_rotate, extracts_rotate  # noqa: PLC0415
+        from palermo.core.crypto import rotation_register  # noqa: PLC0415
 
         checks.register(node_key_check)
         checks.register(unsigned_bench_check)

@@ -9,8 +9,8 @@ from pathlib import Path
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 
-from palermo.cases.crypto import column_rotate, fernet
 from palermo.cooperation.models import Attachment, SharedCaseExtract
+from palermo.core.crypto import column_rotate, fernet
 from palermo.core.errors import ApplicationError
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 512 * 1024

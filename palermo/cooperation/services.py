@@ -30,7 +30,6 @@ from django.utils import timezone
 
 from palermo.cases.access import case_access, case_queryset
 from palermo.cases.choices import ConsentPurpose, PersonRole
-from palermo.cases.crypto import decrypt_json, encrypt_json
 from palermo.cases.models import Case, Consent
 from palermo.cases.services import (
     CONTACT_FIELDS,
@@ -55,6 +54,7 @@ from palermo.cooperation.models import (
 )
 from palermo.core.audit import audit_record, model_snapshot
 from palermo.core.choices import AuditAction, Role
+from palermo.core.crypto import decrypt_json, encrypt_json
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import Country, Organisation, User
 from palermo.core.permissions import AnyUser
@@ -111,8 +111,7 @@ def node_add(
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,
-            object_type="cooperation.node",
-            object_id=node.pk,
+            obj=node,
             after=model_snapshot(node, NODE_FIELDS),
             actor_label="" if actor else "cli",
         )
@@ -556,16 +555,6 @@ def _node_label(node: Node) -> str:
     return "node:{}".format(node.name)
 
 
-def _audit_request(actor: User | None, action: str, obj: Any, object_type: str, **kw: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        object_type="cooperation.{}".format(object_type),
-        object_id=obj.pk,
-        **kw,
-    )
-
-
 def _enqueue(request: Request, kind: str, payload: dict[str, Any]) -> OutboundMessage | None:
     """Queue an event of a sent request for the other node (nothing for a draft)."""
     if request.status == RS.DRAFT or request.node is None:
@@ -895,11 +884,10 @@ def request_create(
         note="Draft created",
         at=now,
     )
-    _audit_request(
-        user,
-        AuditAction.CREATE,
-        request,
-        "request",
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=request,
         after=model_snapshot(request, REQUEST_AUDIT_FIELDS),
     )
     return request
@@ -949,11 +937,10 @@ def request_update(
         _legal_basis_apply(request, choice, timezone.localdate())
     request.full_clean()
     request.save()
-    _audit_request(
-        user,
-        AuditAction.UPDATE,
-        request,
-        "request",
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=request,
         before=before,
         after=model_snapshot(request, REQUEST_AUDIT_FIELDS),
     )
@@ -1043,11 +1030,10 @@ def request_send(
         "created_at", "id"
     ):
         _enqueue(request, envelopes.KIND_MESSAGE, _message_payload(message))
-    _audit_request(
-        user,
-        AuditAction.UPDATE,
-        request,
-        "request",
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=request,
         after={
             "status": RS.SENT,
             "node": request.node.name if request.node else None,
@@ -1149,11 +1135,10 @@ def request_transition(
             )
         ),
     )
-    _audit_request(
-        user,
-        AuditAction.UPDATE,
-        request,
-        "request",
+    audit_record(
+        actor=user,
+        action=AuditAction.UPDATE,
+        obj=request,
         before={"status": before},
         after={"status": to_status, "refusal_ground": request.refusal_ground or None},
     )
@@ -1193,8 +1178,8 @@ def request_assign(
     )
     request.requested_organisation = org
     request.save(update_fields=["requested_organisation", "updated_at"])
-    _audit_request(
-        user, AuditAction.UPDATE, request, "request", after={"requested_organisation": org.pk}
+    audit_record(
+        actor=user, action=AuditAction.UPDATE, obj=request, after={"requested_organisation": org.pk}
     )
     return request
 
@@ -1496,11 +1481,10 @@ def message_post(
             created_at=now,
         )
         # What went, to whom, on which basis: never the values themselves.
-        _audit_request(
-            user,
-            AuditAction.CREATE,
-            extract_row,
-            "sharedcaseextract",
+        audit_record(
+            actor=user,
+            action=AuditAction.CREATE,
+            obj=extract_row,
             after={
                 "request": str(request.pk),
                 "case": extract.case.reference,
@@ -1524,11 +1508,10 @@ def message_post(
                 code="too_large",
             )
     _enqueue(request, envelopes.KIND_MESSAGE, payload)
-    _audit_request(
-        user,
-        AuditAction.CREATE,
-        message,
-        "message",
+    audit_record(
+        actor=user,
+        action=AuditAction.CREATE,
+        obj=message,
         after={
             "request": str(request.pk),
             "kind": kind,
@@ -1547,11 +1530,10 @@ def attachment_read(*, actor: AnyUser | None, attachment: Attachment) -> bytes:
     content = files.load(attachment.path, attachment.sha256)
     if attachment.message.direction == c.Direction.INCOMING:
         with transaction.atomic():
-            _audit_request(
-                user,
-                AuditAction.READ,
-                attachment,
-                "attachment",
+            audit_record(
+                actor=user,
+                action=AuditAction.READ,
+                obj=attachment,
                 after={"filename": attachment.filename, "sha256": attachment.sha256},
                 reason="read a received attachment",
             )
@@ -1567,11 +1549,10 @@ def extract_read(
     if not reason.strip():
         raise ApplicationError("Say why you need to see this case extract.", code="reason_required")
     with transaction.atomic():
-        _audit_request(
-            user,
-            AuditAction.READ,
-            extract,
-            "sharedcaseextract",
+        audit_record(
+            actor=user,
+            action=AuditAction.READ,
+            obj=extract,
             after={"request": str(extract.request_id), "fields": extract.fields},
             reason=reason.strip()[:500],
         )
@@ -1641,11 +1622,10 @@ def message_share(
         defaults={"reason": reason.strip()[:300], "shared_by": user},
     )
     if created:
-        _audit_request(
-            user,
-            AuditAction.CREATE,
-            share,
-            "messageshare",
+        audit_record(
+            actor=user,
+            action=AuditAction.CREATE,
+            obj=share,
             after={"message": str(message.pk), "organisation": organisation.pk},
         )
     return share
@@ -1671,11 +1651,10 @@ def request_export(
     messages = list(request.messages.prefetch_related("attachments"))
     handling.check(messages, EXPORT_PURPOSES[purpose])
     with transaction.atomic():
-        _audit_request(
-            user,
-            AuditAction.READ,
-            request,
-            "request",
+        audit_record(
+            actor=user,
+            action=AuditAction.READ,
+            obj=request,
             after={"export": purpose, "messages": len(messages)},
             reason="export for {}".format(purpose),
         )
@@ -1883,8 +1862,7 @@ def _apply_create(
         actor=None,
         actor_label=_node_label(sender),
         action=AuditAction.CREATE,
-        object_type="cooperation.request",
-        object_id=request.pk,
+        obj=request,
         after={
             "received_from": sender.name,
             "type": request.type,
@@ -2032,8 +2010,7 @@ def _apply_message(
             actor=None,
             actor_label=_node_label(sender),
             action=AuditAction.CREATE,
-            object_type="cooperation.sharedcaseextract",
-            object_id=extract.pk,
+            obj=extract,
             after={
                 "received_from": sender.name,
                 "request": str(request.pk),

@@ -1,4 +1,8 @@
-"""The tamper-evident audit log: append with a hash chain, verify the chain.
+"""The tamper-evident audit log: what an entry is about, append with a hash chain, verify.
+
+Owns `AuditKind`, the registered, typed names of what entries are about (`cases.case`): each
+app declares its kinds in its `audit_kinds.py` (a kind may be bound to a model, so that an entry
+about an instance finds its kind), and `audit_record` is the one way to write an entry.
 
 Each entry's hash covers its content and the previous entry's hash, so changing, inserting or
 removing any entry breaks the chain from that point. Appends lock the chain head row, so
@@ -13,13 +17,69 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.module_loading import autodiscover_modules
 
 from palermo.core.choices import AuditAction
 from palermo.core.models import AuditChainHead, AuditEntry, User
 
 GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditKind:
+    """What an audit entry is about: its registered name (`app.thing`), a label for people, and
+    the model whose instances it names, if any."""
+
+    name: str
+    label: str | Promise
+    model: type[models.Model] | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+_KINDS: dict[str, AuditKind] = {}
+_BY_MODEL: dict[type[models.Model], AuditKind] = {}
+
+
+def audit_kind(
+    name: str, label: str | Promise, *, model: type[models.Model] | None = None
+) -> AuditKind:
+    """Register a kind (from an app's `audit_kinds.py`); a name or model registered twice is a
+    programming error."""
+    app, dot, thing = name.partition(".")
+    if not (app and dot and thing) or name != name.lower():
+        raise ImproperlyConfigured("audit kind {!r} is not 'app.thing' in lower case".format(name))
+    if name in _KINDS or (model is not None and model in _BY_MODEL):
+        raise ImproperlyConfigured("audit kind {!r} is registered twice".format(name))
+    kind = AuditKind(name, label, model)
+    _KINDS[name] = kind
+    if model is not None:
+        _BY_MODEL[model] = kind
+    return kind
+
+
+def audit_kind_of(model: type[models.Model] | models.Model) -> AuditKind:
+    """The kind registered for a model (or an instance's model)."""
+    cls = model if isinstance(model, type) else type(model)
+    if cls not in _BY_MODEL:
+        autodiscover_modules("audit_kinds")  # every app's kinds, once
+    try:
+        return _BY_MODEL[cls]
+    except KeyError:
+        raise ImproperlyConfigured(
+            "no audit kind is registered for {}".format(cls._meta.label)
+        ) from None
+
+
+def audit_kinds() -> dict[str, AuditKind]:
+    """Every registered kind by name (each installed app's `audit_kinds` module is loaded)."""
+    autodiscover_modules("audit_kinds")
+    return dict(sorted(_KINDS.items()))
 
 
 def _canonical(value: Any) -> str:
@@ -66,14 +126,22 @@ def audit_record(
     *,
     actor: User | None,
     action: AuditAction | str,
-    object_type: str,
+    kind: AuditKind | None = None,
+    obj: models.Model | None = None,
     object_id: object = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
     actor_label: str = "",
 ) -> AuditEntry:
-    """Append one entry. Call inside the transaction of the write it records."""
+    """Append one entry about `obj` (its model's kind and its pk), or about `kind` and
+    `object_id`. Call inside the transaction of the write it records."""
+    if obj is not None:
+        kind = kind or audit_kind_of(obj)
+        object_id = object_id or obj.pk
+    if kind is None:
+        raise ImproperlyConfigured("an audit entry needs a kind or an object")
+    object_type = kind.name
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         sequence = head.sequence + 1

@@ -1,4 +1,4 @@
-"""Who is calling: a session user or an `Authorization: Bearer <token>` user."""
+"""Who is calling the API: a session user or an `Authorization: Bearer <token>` user."""
 
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ class SessionUserAuth(SessionAuth):
 
 
 AUTH = [BearerAuth(), SessionUserAuth()]
+
+
+def api_user(request: HttpRequest) -> User:
+    """The authenticated caller of an endpoint behind AUTH (the router guarantees one)."""
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):  # only reachable on an endpoint without AUTH: a bug
+        raise TypeError("api_user() needs an endpoint that requires authentication")
+    return user
 
 
 def request_user(request: HttpRequest) -> User | None:

@@ -152,8 +152,7 @@ def organisation_create(
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
-        object_type="core.organisation",
-        object_id=org.pk,
+        obj=org,
         after=model_snapshot(org, ORG_FIELDS),
     )
     return org
@@ -173,8 +172,7 @@ def organisation_ensure(
         actor=None,
         actor_label=actor_label,
         action=AuditAction.CREATE,
-        object_type="core.organisation",
-        object_id=org.pk,
+        obj=org,
         after=model_snapshot(org, ORG_FIELDS),
     )
     return org
@@ -226,8 +224,7 @@ def user_create(
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
-        object_type="core.user",
-        object_id=user.pk,
+        obj=user,
         after=model_snapshot(user, USER_FIELDS),
     )
     return user, generated
@@ -249,8 +246,7 @@ def token_create(*, actor: User | None, user: User, name: str = "") -> str:
     audit_record(
         actor=actor,
         action=AuditAction.TOKEN,
-        object_type="core.apitoken",
-        object_id=token.pk,
+        obj=token,
         after={"user": user.pk, "name": name, "prefix": token.prefix},
     )
     return secret

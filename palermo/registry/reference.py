@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from django.db import models, transaction
 
-from palermo.core.audit import audit_record
+from palermo.core.audit import audit_kind_of, audit_record
 from palermo.core.choices import AuditAction, OrganisationKind
 from palermo.core.models import Country, Document, Source
 from palermo.core.services import countries_load, country_reference_rows, organisation_ensure
@@ -643,7 +643,7 @@ class _Writer:
                     actor=None,
                     actor_label=ACTOR,
                     action=AuditAction.DELETE,
-                    object_type="registry." + kind,
+                    kind=audit_kind_of(model),
                     object_id=key or "",
                     before=snapshot,
                 )
@@ -666,8 +666,7 @@ class _Writer:
             actor=None,
             actor_label=ACTOR,
             action=action,
-            object_type="registry." + kind,
-            object_id=obj.pk,
+            obj=obj,
             before=before,
             after=after,
         )
@@ -686,8 +685,7 @@ class _Writer:
                     actor=None,
                     actor_label=ACTOR,
                     action=AuditAction.UPDATE,
-                    object_type="core.document",
-                    object_id=obj.pk,
+                    obj=obj,
                     before=before,
                     after={k: _plain(v) for k, v in doc.items()},
                 )
@@ -698,8 +696,7 @@ class _Writer:
                     actor=None,
                     actor_label=ACTOR,
                     action=AuditAction.CREATE,
-                    object_type="core.document",
-                    object_id=obj.pk,
+                    obj=obj,
                     after={k: _plain(v) for k, v in doc.items()},
                 )
                 self.report.bump("document", "created")

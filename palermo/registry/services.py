@@ -100,8 +100,7 @@ def source_cite(
             audit_record(
                 actor=editor,
                 action=AuditAction.CREATE,
-                object_type="core.document",
-                object_id=doc.pk,
+                obj=doc,
                 after=model_snapshot(doc, ["key", "symbol", "title", "url", "date"]),
             )
     source, _ = Source.objects.get_or_create(document=doc, locator=locator.strip())
@@ -153,8 +152,7 @@ def treaty_action_record(
     audit_record(
         actor=editor,
         action=AuditAction.CREATE,
-        object_type="registry.treaty_action",
-        object_id=obj.pk,
+        obj=obj,
         after=model_snapshot(obj, TREATY_ACTION_FIELDS),
     )
     return obj
@@ -188,8 +186,7 @@ def treaty_action_correct(
     audit_record(
         actor=editor,
         action=AuditAction.UPDATE,
-        object_type="registry.treaty_action",
-        object_id=treaty_action.pk,
+        obj=treaty_action,
         before=before,
         after=model_snapshot(treaty_action, TREATY_ACTION_FIELDS),
     )
@@ -235,8 +232,7 @@ def legislation_record(
     audit_record(
         actor=editor,
         action=AuditAction.CREATE,
-        object_type="registry.legislation",
-        object_id=obj.pk,
+        obj=obj,
         after=model_snapshot(obj, LEGISLATION_FIELDS) | {"sources": [str(source)]},
     )
     return obj
@@ -277,8 +273,7 @@ def directory_entry_record(
         audit_record(
             actor=editor,
             action=AuditAction.CREATE,
-            object_type="core.organisation",
-            object_id=org.pk,
+            obj=org,
             after=model_snapshot(org, ["name", "kind", "country"]),
         )
     langs = [code.strip().lower() for code in (languages or []) if code.strip()]
@@ -310,8 +305,7 @@ def directory_entry_record(
     audit_record(
         actor=editor,
         action=AuditAction.CREATE,
-        object_type="registry.directory_entry",
-        object_id=obj.pk,
+        obj=obj,
         after=snapshot,
     )
     return obj
@@ -351,8 +345,7 @@ def membership_record(
     audit_record(
         actor=editor,
         action=AuditAction.CREATE,
-        object_type="registry.membership",
-        object_id=obj.pk,
+        obj=obj,
         after=model_snapshot(obj, MEMBERSHIP_FIELDS),
     )
     return obj

@@ -152,7 +152,7 @@ NINJA_MAX_PER_PAGE_SIZE = 500
 # The audit log refuses UPDATE/DELETE at the database level (palermo.core.dbguard).
 PALERMO_AUDIT_DB_GUARD = env_bool("PALERMO_AUDIT_DB_GUARD", True)
 
-# Field-level encryption of identifying data (palermo.cases.crypto); newest key first.
+# Field-level encryption of identifying data (palermo.core.crypto); newest key first.
 FIELD_ENCRYPTION_KEYS = field_keys()
 
 # Closed cases are anonymised this many days after closure unless a CountryPolicy says otherwise.

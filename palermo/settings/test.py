@@ -11,9 +11,7 @@ from palermo.settings.env import env_bool, env_str
 if _shift := env_str("PALERMO_TEST_SHIFT_DAYS", ""):
     import time_machine
 
-    time_machine.travel(
-        dt.datetime.now(dt.UTC) + dt.timedelta(days=int(_shift)), tick=True
-    ).start()
+    time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=int(_shift)), tick=True).start()
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",  # speed only; production uses Argon2

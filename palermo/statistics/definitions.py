@@ -419,18 +419,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _audit(kind: str, object_id: object, action: AuditAction, before: Any, after: Any) -> None:
-    audit_record(
-        actor=None,
-        actor_label=ACTOR,
-        action=action,
-        object_type="statistics." + kind,
-        object_id=object_id,
-        before=before,
-        after=after,
-    )
-
-
 class _Writer:
     def __init__(self, plan: Plan, report: LoadReport) -> None:
         self.plan = plan
@@ -449,8 +437,13 @@ class _Writer:
             obj = model(**fields)
             obj.full_clean()
             obj.save()
-            _audit(
-                kind, obj.pk, AuditAction.CREATE, None, {k: _plain(v) for k, v in fields.items()}
+            audit_record(
+                actor=None,
+                actor_label=ACTOR,
+                action=AuditAction.CREATE,
+                obj=obj,
+                before=None,
+                after={k: _plain(v) for k, v in fields.items()},
             )
             self.report.bump(kind, "created")
         else:
@@ -461,7 +454,14 @@ class _Writer:
                     setattr(obj, k, v)
                 obj.full_clean()
                 obj.save()
-                _audit(kind, obj.pk, AuditAction.UPDATE, before, after)
+                audit_record(
+                    actor=None,
+                    actor_label=ACTOR,
+                    action=AuditAction.UPDATE,
+                    obj=obj,
+                    before=before,
+                    after=after,
+                )
                 self.report.bump(kind, "updated")
             else:
                 self.report.bump(kind, "unchanged")
@@ -479,7 +479,14 @@ class _Writer:
                 obj = Document(**doc)
                 obj.full_clean()
                 obj.save()
-                _audit("document", obj.pk, AuditAction.CREATE, None, doc)
+                audit_record(
+                    actor=None,
+                    actor_label=ACTOR,
+                    action=AuditAction.CREATE,
+                    obj=obj,
+                    before=None,
+                    after=doc,
+                )
                 self.report.bump("document", "created")
             elif any(getattr(obj, k) != v for k, v in doc.items()):
                 before = {k: _plain(getattr(obj, k)) for k in doc}
@@ -487,7 +494,14 @@ class _Writer:
                     setattr(obj, k, v)
                 obj.full_clean()
                 obj.save()
-                _audit("document", obj.pk, AuditAction.UPDATE, before, doc)
+                audit_record(
+                    actor=None,
+                    actor_label=ACTOR,
+                    action=AuditAction.UPDATE,
+                    obj=obj,
+                    before=before,
+                    after=doc,
+                )
                 self.report.bump("document", "updated")
             else:
                 self.report.bump("document", "unchanged")
@@ -549,12 +563,13 @@ class _Writer:
                 obj = Value(dataset=dataset, indicator=indicator, origin=ValueOrigin.SEED, **values)
                 obj.full_clean(validate_constraints=False)
                 obj.save()
-                _audit(
-                    "value",
-                    obj.pk,
-                    AuditAction.CREATE,
-                    None,
-                    {k: _plain(v) for k, v in values.items()},
+                audit_record(
+                    actor=None,
+                    actor_label=ACTOR,
+                    action=AuditAction.CREATE,
+                    obj=obj,
+                    before=None,
+                    after={k: _plain(v) for k, v in values.items()},
                 )
                 self.report.bump("seed_figure", "created")
                 continue
@@ -565,13 +580,27 @@ class _Writer:
                     setattr(obj, k, v)
                 obj.full_clean(validate_constraints=False)
                 obj.save()
-                _audit("value", obj.pk, AuditAction.UPDATE, before, after)
+                audit_record(
+                    actor=None,
+                    actor_label=ACTOR,
+                    action=AuditAction.UPDATE,
+                    obj=obj,
+                    before=before,
+                    after=after,
+                )
                 self.report.bump("seed_figure", "updated")
             else:
                 self.report.bump("seed_figure", "unchanged")
         for key, obj in existing.items():
             if key not in seen:
-                _audit("value", obj.pk, AuditAction.DELETE, {"period": obj.period}, None)
+                audit_record(
+                    actor=None,
+                    actor_label=ACTOR,
+                    action=AuditAction.DELETE,
+                    obj=obj,
+                    before={"period": obj.period},
+                    after=None,
+                )
                 obj.delete()
                 self.report.bump("seed_figure", "deleted")
 

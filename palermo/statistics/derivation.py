@@ -374,8 +374,7 @@ def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period:
     audit_record(
         actor=user,
         action=AuditAction.CREATE,
-        object_type="statistics.derivation",
-        object_id=derivation.pk,
+        obj=derivation,
         after={
             "scope": scope.describe(),
             "indicators": [i.code for i in indicators],
@@ -435,8 +434,7 @@ def _trace_audit(user: User, figure: Figure, reason: str, after: dict[str, list[
     audit_record(
         actor=user,
         action=AuditAction.READ,
-        object_type="statistics.value",
-        object_id=figure.pk,
+        obj=figure,
         after=after,
         reason=reason.strip(),
     )

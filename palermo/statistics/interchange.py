@@ -30,6 +30,7 @@ from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import Country, Document, Source, User
 from palermo.core.permissions import AnyUser
 from palermo.statistics.access import active_user, require_coordinator
+from palermo.statistics.audit_kinds import VALUE_SCOPE
 from palermo.statistics.choices import (
     ImportFormat,
     PeriodType,
@@ -406,8 +407,7 @@ def _replace_import(
             actor=actor,
             actor_label="" if actor else "palermo stats import",
             action=AuditAction.CREATE,
-            object_type="statistics.import",
-            object_id=record.pk,
+            obj=record,
             after={
                 "format": fmt,
                 "file": path.name,
@@ -712,7 +712,7 @@ def _template_import(path: Path, actor: AnyUser | None, public: bool) -> list[Va
             audit_record(
                 actor=user,
                 action=AuditAction.UPDATE,
-                object_type="statistics.values",
+                kind=VALUE_SCOPE,
                 object_id=path.name,
                 after={"public": True, "status": ValueStatus.PUBLISHED, "figures": len(ids)},
             )

@@ -199,8 +199,7 @@ def publication_create(
     audit_record(
         actor=user,
         action=AuditAction.CREATE,
-        object_type="statistics.publication",
-        object_id=publication.pk,
+        obj=publication,
         after={
             "key": publication.key,
             "version": publication.version,
@@ -362,8 +361,7 @@ def publication_release_dp(
     audit_record(
         actor=user,
         action=AuditAction.CREATE,
-        object_type="statistics.publication",
-        object_id=publication.pk,
+        obj=publication,
         after={
             "key": publication.key,
             "version": publication.version,

@@ -22,6 +22,7 @@ from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.statistics.access import require_coordinator
+from palermo.statistics.audit_kinds import VALUE_SCOPE
 from palermo.statistics.choices import Qualifier, Severity, ValueOrigin, ValueStatus
 from palermo.statistics.models import (
     DIMENSIONS,
@@ -261,7 +262,7 @@ def values_enter(
         audit_record(
             actor=user,
             action=AuditAction.UPDATE,
-            object_type="statistics.values",
+            kind=VALUE_SCOPE,
             object_id=scope.describe(),
             after={"cells": changes, "origin": origin},
         )
@@ -359,8 +360,7 @@ def value_explain(*, actor: AnyUser | None, value: Value, comment: str) -> Value
     audit_record(
         actor=user,
         action=AuditAction.UPDATE,
-        object_type="statistics.value",
-        object_id=value.pk,
+        obj=value,
         before={"comment": before},
         after={"comment": text},
     )
@@ -379,7 +379,7 @@ def _transition(
     audit_record(
         actor=user,
         action=AuditAction.UPDATE,
-        object_type="statistics.values",
+        kind=VALUE_SCOPE,
         object_id=scope.describe(),
         before={"status": from_status},
         after={"status": to_status, "figures": count},

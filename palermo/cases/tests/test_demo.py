@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from palermo.cases import demo
 from palermo.cases import htcds as h
-from palermo.cases.crypto import decrypt_json
 from palermo.cases.facets import case_facets_check
 from palermo.cases.interchange import FACT_COLUMNS
 from palermo.cases.models import (
@@ -39,6 +38,7 @@ from palermo.cases.models import (
     SupportPlan,
 )
 from palermo.cases.selectors import deadline_board
+from palermo.core.crypto import decrypt_json
 from palermo.core.models import AuditEntry, User
 
 pytestmark = pytest.mark.django_db

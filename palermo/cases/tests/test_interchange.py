@@ -792,7 +792,7 @@ def test_rotate_key_with_a_new_key(key_file, worker, cases, settings) -> None:  
     assert (
         s.person_identity_read(actor=worker, person=victim, reason="check")["first_name"] == "Amina"
     )
-    assert AuditEntry.objects.filter(object_type="cases.field_keys").exists()
+    assert AuditEntry.objects.filter(object_type="core.field_keys").exists()
 
 
 def test_rotate_key_refuses_a_new_key_when_keys_come_from_the_environment(

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from palermo.cases import services as s
-from palermo.cases.crypto import decrypt_json
 from palermo.cases.models import (
     Case,
     CountryPolicy,
@@ -17,6 +16,7 @@ from palermo.cases.models import (
     ProtectionMeasure,
 )
 from palermo.cases.tests.factories import indicator_list
+from palermo.core.crypto import decrypt_json
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import AuditEntry, Organisation
 

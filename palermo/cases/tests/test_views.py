@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from palermo.cases import services as s
-from palermo.cases.crypto import decrypt_json
 from palermo.cases.models import (
     Case,
     Consent,
@@ -37,6 +36,7 @@ from palermo.cases.models import (
 from palermo.cases.tests.factories import indicator_list
 from palermo.conftest import PASSWORD
 from palermo.core.choices import AuditAction, Role
+from palermo.core.crypto import decrypt_json
 from palermo.core.models import AuditEntry, User
 from palermo.registry.models import DirectoryEntry
 

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from palermo.core.audit import audit_record, audit_verify
+from palermo.core.audit_kinds import FIELD_KEYS
 from palermo.core.dbguard import install_guard
 from palermo.core.models import AuditEntry
 
@@ -16,9 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _append(n: int) -> list[AuditEntry]:
     return [
-        audit_record(
-            actor=None, action="update", object_type="test.thing", object_id=i, after={"v": i}
-        )
+        audit_record(actor=None, action="update", kind=FIELD_KEYS, object_id=i, after={"v": i})
         for i in range(n)
     ]
 

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 
 from palermo.cases import interchange, services
 from palermo.cases.tasks import anonymise_closed_cases
+from palermo.core import crypto
 from palermo.core.management.base import PalermoCommand, render_rows
 from palermo.core.models import User
 from palermo.core.services import organisation_get
@@ -190,13 +191,13 @@ class Command(PalermoCommand):
 
     def do_rotate_key(self, opts: dict[str, Any]) -> None:
         if opts["new_key"]:
-            path = interchange.field_key_add()
+            path = crypto.field_key_add()
             self.stdout.write("new key added at the top of {}".format(path))
-        report = interchange.encrypted_fields_rotate()
-        others = "".join(", {} {}".format(n, label) for label, n in report.others.items())
+        report = crypto.encrypted_fields_rotate()
         self.stdout.write(
-            "re-encrypted with the newest key: {} identities, {} photos, {} guardian "
-            "names{}".format(report.identities, report.photos, report.guardians, others)
+            "re-encrypted with the newest key: {}".format(
+                ", ".join("{} {}".format(n, label) for label, n in report.counts.items())
+            )
         )
         if opts["new_key"]:
             self.stdout.write(

@@ -1,21 +1,31 @@
 """Field-level encryption of identifying data with Fernet (AES-128-CBC + HMAC-SHA256).
 
-Keys come from settings.FIELD_ENCRYPTION_KEYS (PALERMO_FIELD_KEYS), newest first. Tokens written
-with an older key stay readable until `palermo cases rotate-key` re-encrypts them.
+Owns encrypting and decrypting values, and key rotation: keys come from
+settings.FIELD_ENCRYPTION_KEYS (PALERMO_FIELD_KEYS), newest first. Tokens written with an older
+key stay readable until `palermo cases rotate-key` re-encrypts them: every app that keeps
+encrypted columns registers their re-encryption here (`rotation_register`, from its
+`AppConfig.ready`), and `encrypted_fields_rotate` runs them all in one audited transaction.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 
+from palermo.core.audit import audit_record
+from palermo.core.audit_kinds import FIELD_KEYS
+from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError
+from palermo.settings.env import field_keys_file
 
 
 @lru_cache(maxsize=4)
@@ -90,8 +100,8 @@ def column_rotate(
     return done
 
 
-# What other apps keep encrypted with these keys, re-encrypted by `palermo cases rotate-key`
-# with the case fields: label -> function returning how many items it re-encrypted.
+# What the apps keep encrypted with these keys, re-encrypted by `palermo cases rotate-key`:
+# label -> function returning how many items it re-encrypted, in the order registered.
 _ROTATIONS: dict[str, Callable[[], int]] = {}
 
 
@@ -101,4 +111,51 @@ def rotation_register(label: str, rotate: Callable[[], int]) -> None:
 
 
 def registered_rotations() -> list[tuple[str, Callable[[], int]]]:
-    return sorted(_ROTATIONS.items())
+    return list(_ROTATIONS.items())
+
+
+KEYS_FROM_ENV_HELP = (
+    "The field keys come from PALERMO_FIELD_KEYS, so Palermo cannot add one. Generate a key with\n"
+    "  python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'\n"
+    "put it FIRST in PALERMO_FIELD_KEYS (keep the old keys after it, comma-separated), restart "
+    "Palermo, run `palermo cases rotate-key`, and only then drop the old keys from the variable."
+)
+
+
+def field_key_add() -> Path:
+    """Prepend a new key to the data directory's key file (mode 600) and use it from now on."""
+    if os.environ.get("PALERMO_FIELD_KEYS", "").strip():
+        raise ApplicationError(KEYS_FROM_ENV_HELP, code="keys_from_environment")
+    path = field_keys_file()
+    old = [k.strip() for k in path.read_text().splitlines() if k.strip()] if path.exists() else []
+    new = Fernet.generate_key().decode()
+    tmp = path.with_suffix(".new")
+    tmp.write_text("\n".join([new, *old]) + "\n")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    settings.FIELD_ENCRYPTION_KEYS = [new, *old]
+    return path
+
+
+@dataclass
+class RotationReport:
+    """How many items of each registered kind were re-encrypted, in registration order."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def encrypted_fields_rotate() -> RotationReport:
+    """Re-encrypt everything the apps registered (rotation_register) with the newest key, in one
+    transaction, audited. Tokens under any configured key are read; none is left under an old
+    key, and a token no key reads stops it with nothing changed."""
+    with transaction.atomic():
+        report = RotationReport({label: rotate() for label, rotate in registered_rotations()})
+        audit_record(
+            actor=None,
+            actor_label="rotate-key",
+            action=AuditAction.UPDATE,
+            kind=FIELD_KEYS,
+            object_id="rotate",
+            after={**report.counts, "keys": len(settings.FIELD_ENCRYPTION_KEYS)},
+        )
+    return report
