@@ -1,3 +1,5 @@
+"""URLs of the registry pages (the names are used by templates and other apps: keep them)."""
+
 from django.urls import path
 
 from palermo.registry import views
