@@ -5,7 +5,14 @@ The first malformed row stops the load with the file, the line and the reason, a
 written. Loading twice changes nothing; facts an editor corrected are kept on reload.
 """
 
-from palermo.registry.reference.files import CSV_COLUMNS, DATA_DIR, ReferenceDataError, Row
+from palermo.registry.reference.files import (
+    CSV_COLUMNS,
+    DATA_DIR,
+    ReferenceDataError,
+    Row,
+    read_csv,
+    read_yaml,
+)
 from palermo.registry.reference.validate import Plan, validate
 from palermo.registry.reference.write import ACTOR, LoadReport, load_reference
 
@@ -18,5 +25,7 @@ __all__ = [
     "ReferenceDataError",
     "Row",
     "load_reference",
+    "read_csv",
+    "read_yaml",
     "validate",
 ]

@@ -85,6 +85,7 @@ class _Writer:
         """Create or update every row by ref_key; delete reference rows no longer in the files."""
         queryset = model._default_manager.filter(origin=Origin.REFERENCE)
         if any(f.name == "sources" for f in model._meta.many_to_many):
+            # `sources` is a field of the concrete models that have one, not of Fact.
             queryset = queryset.prefetch_related("sources")  # type: ignore[misc]
         existing = {obj.ref_key: obj for obj in queryset}
         result: dict[str, Any] = {}
@@ -312,14 +313,14 @@ def _sources_changed(obj: Fact, sources: list[Source] | None) -> bool:
 def _current(obj: Fact, name: str) -> Any:
     """A field's stored value without loading related rows (foreign keys by id)."""
     field = obj._meta.get_field(name)
-    if field.is_relation and field.many_to_one:
-        return getattr(obj, field.attname)  # type: ignore[union-attr]
+    if isinstance(field, models.ForeignKey):
+        return getattr(obj, field.attname)
     return _plain(getattr(obj, name))
 
 
 def _sources(obj: Fact) -> Any:
     """The `sources` relation of a fact that has one (mechanisms, laws, directory ...)."""
-    return obj.sources  # type: ignore[attr-defined]
+    return obj.sources  # type: ignore[attr-defined]  # only the facts that have sources get here
 
 
 def _plain(value: Any) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from palermo.core.models import AuditEntry, Country, Document
+from palermo.core.models import AuditEntry, Country, Document, User
 from palermo.registry.models import (
     DirectoryEntry,
     Instrument,
@@ -171,7 +171,7 @@ def test_bad_yaml_reports_line(tmp_path: Path) -> None:
     assert info.value.line == text.count("\n") + 2
 
 
-def test_edited_fact_survives_a_reload(editor) -> None:  # type: ignore[no-untyped-def]
+def test_edited_fact_survives_a_reload(editor: User) -> None:
     action = TreatyAction.objects.get(
         instrument__slug="untoc", country="BWA", action="ratification"
     )
