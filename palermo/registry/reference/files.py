@@ -15,6 +15,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# libyaml's parser where PyYAML was built with it (several times faster), else the Python one.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # The columns of each CSV file, in order (the data README describes them).
 CSV_COLUMNS: dict[str, list[str]] = {
@@ -148,15 +150,17 @@ class Row:
 
 def read_yaml(path: Path) -> list[Row]:
     """The records of a YAML file holding a list of mappings, each with its line."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+    loader = _LOADER(path.read_text(encoding="utf-8"))
+    try:  # parsed once: the nodes give the lines, the data is constructed from them
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ReferenceDataError(
             path.name, (mark.line + 1) if mark else 0, _("invalid YAML: {}").format(exc)
         ) from exc
+    finally:
+        loader.dispose()
     if data is None:
         return []
     if not isinstance(data, list) or node is None or not isinstance(node, yaml.SequenceNode):

@@ -88,6 +88,9 @@ class _Writer:
             # `sources` is a field of the concrete models that have one, not of Fact.
             queryset = queryset.prefetch_related("sources")  # type: ignore[misc]
         existing = {obj.ref_key: obj for obj in queryset}
+        # Related rows were just written or checked (countries against ISO 3166): full_clean need
+        # not look each one up again.
+        resolved = [f.name for f in model._meta.concrete_fields if f.is_relation]
         result: dict[str, Any] = {}
         seen: set[str] = set()
         for row in rows:
@@ -99,10 +102,10 @@ class _Writer:
             after = _after(values, sources)
             if obj is None:
                 obj = model(origin=Origin.REFERENCE, **values)
-                obj.full_clean(validate_unique=False)
+                obj.full_clean(exclude=resolved, validate_unique=False)
                 obj.save()
                 if sources is not None:
-                    _sources(obj).set(sources)
+                    _sources(obj).add(*sources)
                 audit_record(
                     actor=None, actor_label=ACTOR, action=AuditAction.CREATE, obj=obj, after=after
                 )
@@ -114,7 +117,7 @@ class _Writer:
             } or _sources_changed(obj, sources):
                 for k, v in values.items():
                     setattr(obj, k, v)
-                obj.full_clean(validate_unique=False)
+                obj.full_clean(exclude=resolved, validate_unique=False)
                 obj.save()
                 if sources is not None:
                     _sources(obj).set(sources)
