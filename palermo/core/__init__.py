@@ -1,0 +1,1 @@
+"""Core: users, organisations, roles and permissions, the audit log, countries and sources."""

@@ -10,9 +10,9 @@ from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from palermo.core.audit import audit_verify
-from palermo.core.auth import AUTH
+from palermo.core.auth import AUTH, api_user
 from palermo.core.choices import Role
-from palermo.core.models import AuditEntry, Organisation, User
+from palermo.core.models import AuditEntry, Organisation
 from palermo.core.permissions import require_role
 from palermo.core.schemas import (
     AuditOut,
@@ -30,12 +30,6 @@ from palermo.core.services import organisation_create, token_create, user_create
 router = Router(tags=["core"], auth=AUTH)
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by the router's auth
-    return user
-
-
 def _org_out(org: Organisation) -> dict[str, Any]:
     return {
         "id": org.pk,
@@ -48,7 +42,7 @@ def _org_out(org: Organisation) -> dict[str, Any]:
 
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     org = user.organisation
     return {
         "username": user.username,
@@ -61,19 +55,19 @@ def me(request: HttpRequest) -> dict[str, Any]:
 @router.get("/organisations", response=list[OrganisationOut])
 @paginate(PageNumberPagination)
 def organisation_list(request: HttpRequest) -> list[dict[str, Any]]:
-    require_role(_user(request), Role.ADMINISTRATOR)
+    require_role(api_user(request), Role.ADMINISTRATOR)
     return [_org_out(o) for o in Organisation.objects.select_related("parent").order_by("name")]
 
 
 @router.post("/organisations", response={201: OrganisationOut})
 def organisation_add(request: HttpRequest, payload: OrganisationIn) -> Status[dict[str, Any]]:
-    org = organisation_create(actor=_user(request), **payload.dict())
+    org = organisation_create(actor=api_user(request), **payload.dict())
     return Status(201, _org_out(org))
 
 
 @router.post("/users", response={201: UserOut})
 def user_add(request: HttpRequest, payload: UserIn) -> Status[dict[str, Any]]:
-    user, generated = user_create(actor=_user(request), **payload.dict())
+    user, generated = user_create(actor=api_user(request), **payload.dict())
     return Status(
         201,
         {
@@ -88,14 +82,14 @@ def user_add(request: HttpRequest, payload: UserIn) -> Status[dict[str, Any]]:
 
 @router.post("/tokens", response={201: TokenOut})
 def token_add(request: HttpRequest, payload: TokenIn) -> Status[dict[str, str]]:
-    user = _user(request)
+    user = api_user(request)
     return Status(201, {"token": token_create(actor=user, user=user, name=payload.name)})
 
 
 @router.get("/audit", response=list[AuditOut])
 @paginate(PageNumberPagination)
 def audit_list(request: HttpRequest, object_type: str = "") -> QuerySet[AuditEntry]:
-    require_role(_user(request), Role.ADMINISTRATOR)
+    require_role(api_user(request), Role.ADMINISTRATOR)
     qs = AuditEntry.objects.order_by("-sequence")
     if object_type:
         qs = qs.filter(object_type=object_type)
@@ -104,7 +98,7 @@ def audit_list(request: HttpRequest, object_type: str = "") -> QuerySet[AuditEnt
 
 @router.get("/audit/verify", response=ChainOut)
 def audit_chain(request: HttpRequest) -> dict[str, Any]:
-    require_role(_user(request), Role.ADMINISTRATOR)
+    require_role(api_user(request), Role.ADMINISTRATOR)
     report = audit_verify()
     return {
         "ok": report.ok,

@@ -1,6 +1,12 @@
-"""Domain errors that the API and CLI map to one error shape."""
+"""Domain errors that the API, the pages and the CLI map to one error shape.
+
+Their `detail` is for people (translatable, see `gettext` at the raise); their `code` is a stable
+machine-readable name.
+"""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext as _
 
 
 class ApplicationError(Exception):
@@ -24,7 +30,7 @@ class NotFoundError(ApplicationError):
 class ForbiddenError(ApplicationError):
     status = 403
 
-    def __init__(
-        self, detail: str = "You do not have permission for this.", code: str = "forbidden"
-    ) -> None:
-        super().__init__(detail, code)
+    def __init__(self, detail: str | None = None, code: str = "forbidden") -> None:
+        super().__init__(
+            _("You do not have permission for this.") if detail is None else detail, code
+        )

@@ -1,8 +1,10 @@
-"""Role checks shared by every app. Object-level rules live in each app's selectors."""
+"""Role checks shared by every app (who is logged in, who holds which role); object-level rules
+live in each app's selectors."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
 
 from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError
@@ -22,10 +24,10 @@ def has_role(user: AnyUser | None, *roles: Role) -> bool:
 def require_role(user: AnyUser | None, *roles: Role) -> User:
     """Return the user when they hold one of `roles`, else raise ForbiddenError."""
     if not is_authenticated(user) or not isinstance(user, User):
-        raise ForbiddenError("Log in to do this.", code="not_authenticated")
+        raise ForbiddenError(_("Log in to do this."), code="not_authenticated")
     if user.role not in roles:
         raise ForbiddenError(
-            "This needs the role {}.".format(" or ".join(str(r.value) for r in roles))
+            _("This needs the role {}.").format(_(" or ").join(str(r.value) for r in roles))
         )
     return user
 

@@ -13,6 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_record, model_snapshot
 from palermo.core.choices import AuditAction, OrganisationKind, Role
@@ -37,7 +38,7 @@ def country_get(code: str) -> Country:
         country = Country.objects.filter(iso2=value).first()
     if country is None:  # a bad value in the input (400), not a missing resource (404)
         raise ApplicationError(
-            "Unknown country code '{}': use ISO 3166-1 alpha-3 such as BWA.".format(code),
+            _("Unknown country code '{}': use ISO 3166-1 alpha-3 such as BWA.").format(code),
             code="unknown_country",
         )
     return country
@@ -113,7 +114,9 @@ def countries_load() -> int:
 def organisation_get(name: str) -> Organisation:
     org = Organisation.objects.filter(name=name).first()
     if org is None:
-        raise NotFoundError("No organisation named '{}'.".format(name), code="unknown_organisation")
+        raise NotFoundError(
+            _("No organisation named '{}'.").format(name), code="unknown_organisation"
+        )
     return org
 
 
@@ -132,14 +135,14 @@ def organisation_create(
         require_role(actor, Role.ADMINISTRATOR)
     if kind not in OrganisationKind.values:
         raise ApplicationError(
-            "Unknown organisation kind '{}': use one of {}.".format(
+            _("Unknown organisation kind '{}': use one of {}.").format(
                 kind, ", ".join(OrganisationKind.values)
             ),
             code="unknown_kind",
         )
     if Organisation.objects.filter(name=name).exists():
         raise ApplicationError(
-            "An organisation named '{}' already exists.".format(name), code="duplicate"
+            _("An organisation named '{}' already exists.").format(name), code="duplicate"
         )
     org = Organisation(
         name=name.strip(),
@@ -197,11 +200,11 @@ def user_create(
         require_role(actor, Role.ADMINISTRATOR)
     if role not in Role.values:
         raise ApplicationError(
-            "Unknown role '{}': use one of {}.".format(role, ", ".join(Role.values)),
+            _("Unknown role '{}': use one of {}.").format(role, ", ".join(Role.values)),
             code="unknown_role",
         )
     if User.objects.filter(username=username).exists():
-        raise ApplicationError("User '{}' already exists.".format(username), code="duplicate")
+        raise ApplicationError(_("User '{}' already exists.").format(username), code="duplicate")
     org = organisation_get(organisation)
     generated = None
     if not password:
@@ -230,7 +233,8 @@ def user_create(
     return user, generated
 
 
-def _digest(secret: str) -> str:
+def token_digest(secret: str) -> str:
+    """What is stored of a token: its SHA-256 (the secret itself never is)."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
@@ -241,7 +245,7 @@ def token_create(*, actor: User | None, user: User, name: str = "") -> str:
         require_role(actor, Role.ADMINISTRATOR)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=secret[:12], digest=_digest(secret)
+        user=user, name=name, prefix=secret[:12], digest=token_digest(secret)
     )
     audit_record(
         actor=actor,
@@ -258,7 +262,7 @@ def token_authenticate(secret: str) -> User | None:
         return None
     token = (
         ApiToken.objects.select_related("user", "user__organisation")
-        .filter(digest=_digest(secret), revoked_at__isnull=True)
+        .filter(digest=token_digest(secret), revoked_at__isnull=True)
         .first()
     )
     if token is None or not token.user.is_active:
@@ -273,14 +277,14 @@ def token_authenticate(secret: str) -> User | None:
 
 
 def source_get_or_create(*, document: Document, locator: str) -> Source:
-    source, _ = Source.objects.get_or_create(document=document, locator=locator.strip())
+    source, _created = Source.objects.get_or_create(document=document, locator=locator.strip())
     return source
 
 
 def document_get(key: str) -> Document:
     doc = Document.objects.filter(key=key).first()
     if doc is None:
-        raise NotFoundError("Unknown document '{}'.".format(key), code="unknown_document")
+        raise NotFoundError(_("Unknown document '{}'.").format(key), code="unknown_document")
     return doc
 
 

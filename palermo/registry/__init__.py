@@ -1,0 +1,1 @@
+"""Registry: instruments, treaty actions, legislation, mechanisms and memberships, the directory."""

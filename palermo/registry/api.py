@@ -6,16 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from palermo.core.auth import AUTH, request_user
-from palermo.core.errors import ApplicationError, NotFoundError
-from palermo.core.models import Country
+from palermo.core.auth import AUTH, api_user, request_user
+from palermo.core.errors import ApplicationError
 from palermo.core.services import country_get
 from palermo.registry import selectors, serializers, services
 from palermo.registry.choices import PartyStatus
-from palermo.registry.models import TreatyAction
 from palermo.registry.schemas import (
     ConflictsOut,
     CountryOut,
@@ -61,7 +60,7 @@ def parties(
     date = selectors.parse_as_of(as_of)
     mech = selectors.mechanism_get(member_of) if member_of else None
     if status and status not in (PartyStatus.PARTY, PartyStatus.SIGNATORY):
-        raise ApplicationError("status must be 'party' or 'signatory'.", code="invalid_status")
+        raise ApplicationError(_("status must be 'party' or 'signatory'."), code="invalid_status")
     rows = selectors.parties(instrument=inst, as_of=date, member_of=mech, status=status or None)
     return {
         "instrument": inst.slug,
@@ -146,10 +145,7 @@ def directory(
 @router.get("/countries", response=list[CountryOut], auth=None)
 @paginate(PageNumberPagination)
 def countries(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
-    qs = Country.objects.order_by("name")
-    if q:
-        qs = qs.filter(name__icontains=q)
-    return [serializers.country_dict(c) for c in qs]
+    return [serializers.country_dict(c) for c in selectors.country_list(q=q)]
 
 
 # --- writes (registry editors) ---------------------------------------------------------------
@@ -159,7 +155,7 @@ def countries(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
 def treaty_action_add(request: HttpRequest, payload: TreatyActionIn) -> Status[dict[str, Any]]:
     data = payload.dict(exclude={"source"})
     action = services.treaty_action_record(
-        actor=request_user(request), source=payload.source.dict(), **data
+        actor=api_user(request), source=payload.source.dict(), **data
     )
     return Status(201, serializers.treaty_action_dict(action))
 
@@ -168,11 +164,9 @@ def treaty_action_add(request: HttpRequest, payload: TreatyActionIn) -> Status[d
 def treaty_action_correct(
     request: HttpRequest, action_id: int, payload: TreatyActionCorrectIn
 ) -> dict[str, Any]:
-    user = request_user(request)
+    user = api_user(request)
     services.registry_editor_required(user)  # the role first: an id's existence is not revealed
-    obj = TreatyAction.objects.filter(pk=action_id).first()
-    if obj is None:
-        raise NotFoundError("No treaty action {}.".format(action_id))
+    obj = selectors.treaty_action_get(action_id)
     updated = services.treaty_action_correct(
         actor=user, treaty_action=obj, **payload.dict(exclude_unset=True)
     )
@@ -182,7 +176,7 @@ def treaty_action_correct(
 @router.post("/legislation", response={201: LegislationOut}, auth=AUTH)
 def legislation_add(request: HttpRequest, payload: LegislationIn) -> Status[dict[str, Any]]:
     law = services.legislation_record(
-        actor=request_user(request),
+        actor=api_user(request),
         source=payload.source.dict(),
         **payload.dict(exclude={"source"}),
     )
@@ -192,7 +186,7 @@ def legislation_add(request: HttpRequest, payload: LegislationIn) -> Status[dict
 @router.post("/directory", response={201: DirectoryOut}, auth=AUTH)
 def directory_add(request: HttpRequest, payload: DirectoryIn) -> Status[dict[str, Any]]:
     entry = services.directory_entry_record(
-        actor=request_user(request),
+        actor=api_user(request),
         source=payload.source.dict(),
         **payload.dict(exclude={"source"}),
     )
@@ -202,7 +196,7 @@ def directory_add(request: HttpRequest, payload: DirectoryIn) -> Status[dict[str
 @router.post("/memberships", response={201: MembershipOut}, auth=AUTH)
 def membership_add(request: HttpRequest, payload: MembershipIn) -> Status[dict[str, Any]]:
     m = services.membership_record(
-        actor=request_user(request),
+        actor=api_user(request),
         source=payload.source.dict(),
         **payload.dict(exclude={"source"}),
     )

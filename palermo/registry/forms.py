@@ -1,4 +1,5 @@
-"""Forms of the registry editor pages. They only parse; services validate and write."""
+"""Forms of the registry editor pages (a source cited with every fact). They only parse;
+services validate and write."""
 
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ class SourceFields(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        docs = [("", "—")] + [(d.key, str(d)) for d in Document.objects.order_by("key")]
-        self.fields["source_document"].choices = docs  # type: ignore[attr-defined]
+        field = self.fields["source_document"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = [("", "—")] + [(d.key, str(d)) for d in Document.objects.order_by("key")]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -74,7 +76,9 @@ class TreatyActionForm(SourceFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["instrument"].choices = [  # type: ignore[attr-defined]
+        field = self.fields["instrument"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = [
             (i.slug, "{} ({})".format(i.short_name, i.slug))
             for i in Instrument.objects.order_by("slug")
         ]

@@ -1,4 +1,8 @@
-"""Writes to the registry by registry editors: each validated, atomic and audited."""
+"""Writes to the registry by registry editors: each validated, atomic and audited.
+
+Owns citing a source, recording and correcting treaty actions, and adding legislation, directory
+entries and memberships. (The reference data files are written by `registry.reference`.)
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from palermo.core.audit import audit_record, model_snapshot
 from palermo.core.choices import AuditAction, OrganisationKind, Role
@@ -40,13 +47,16 @@ DIRECTORY_FIELDS = [
     "phone",
 ]
 MEMBERSHIP_FIELDS = ["mechanism", "country", "role", "joined", "left", "note"]
+ACTION = gettext_lazy("action")
+ROLE = gettext_lazy("role")
 
 
-def _choice(value: str, choices: Any, name: str) -> str:
+def _choice(value: str, choices: Any, name: str, label: str | Promise) -> str:
+    """`value` when it is one of `choices`; else an error with the code `unknown_<name>`."""
     if value not in choices.values:
         raise ApplicationError(
-            "Unknown {} '{}': use one of {}.".format(name, value, ", ".join(choices.values)),
-            code="unknown_" + name.replace(" ", "_"),
+            _("Unknown {} '{}': use one of {}.").format(label, value, ", ".join(choices.values)),
+            code="unknown_" + name,
         )
     return value
 
@@ -80,12 +90,12 @@ def source_cite(
         doc = Document.objects.filter(key=document).first()
         if doc is None:
             raise NotFoundError(
-                "Unknown source document '{}'.".format(document), code="unknown_document"
+                _("Unknown source document '{}'.").format(document), code="unknown_document"
             )
     else:
         if not title.strip():
             raise ApplicationError(
-                "A source is required: name a known document or give the new document's title.",
+                _("A source is required: name a known document or give the new document's title."),
                 code="source_required",
             )
         base = (symbol or title).lower()
@@ -103,7 +113,7 @@ def source_cite(
                 obj=doc,
                 after=model_snapshot(doc, ["key", "symbol", "title", "url", "date"]),
             )
-    source, _ = Source.objects.get_or_create(document=doc, locator=locator.strip())
+    source, _created = Source.objects.get_or_create(document=doc, locator=locator.strip())
     return source
 
 
@@ -125,22 +135,24 @@ def treaty_action_record(
     inst = instrument_get(instrument)
     if not inst.binding:
         raise ApplicationError(
-            "'{}' is a {}; states do not sign or ratify it.".format(
+            _("'{}' is a {}; states do not sign or ratify it.").format(
                 inst.slug, inst.get_kind_display()
             ),
             code="not_a_treaty",
         )
     if date and inst.adopted and date < inst.adopted and action != TreatyActionKind.SIGNATURE:
         raise ApplicationError(
-            "The date {} is before the instrument was adopted ({}).".format(date, inst.adopted),
+            _("The date {} is before the instrument was adopted ({}).").format(date, inst.adopted),
             code="date_before_adoption",
         )
     if date and date > dt.date.today():  # noqa: DTZ011
-        raise ApplicationError("The date {} is in the future.".format(date), code="date_in_future")
+        raise ApplicationError(
+            _("The date {} is in the future.").format(date), code="date_in_future"
+        )
     obj = TreatyAction(
         instrument=inst,
         country=country_get(country),
-        action=_choice(action, TreatyActionKind, "action"),
+        action=_choice(action, TreatyActionKind, "action", ACTION),
         date=date,
         date_text=date_text,
         note=note,
@@ -172,10 +184,12 @@ def treaty_action_correct(
     editor = _editor(actor)
     before = model_snapshot(treaty_action, TREATY_ACTION_FIELDS)
     if date and date > dt.date.today():  # noqa: DTZ011
-        raise ApplicationError("The date {} is in the future.".format(date), code="date_in_future")
+        raise ApplicationError(
+            _("The date {} is in the future.").format(date), code="date_in_future"
+        )
     treaty_action.date = date
     if action is not None:
-        treaty_action.action = _choice(action, TreatyActionKind, "action")
+        treaty_action.action = _choice(action, TreatyActionKind, "action", ACTION)
     if date_text is not None:
         treaty_action.date_text = date_text
     if note is not None:
@@ -210,18 +224,18 @@ def legislation_record(
     editor = _editor(actor)
     source = _resolve_source(editor, source)
     if not title.strip():
-        raise ApplicationError("The title of the law is required.", code="title_required")
+        raise ApplicationError(_("The title of the law is required."), code="title_required")
     if date and year and date.year != year:
         raise ApplicationError(
-            "The date {} is not in the year {}.".format(date, year), code="year_mismatch"
+            _("The date {} is not in the year {}.").format(date, year), code="year_mismatch"
         )
     obj = Legislation(
         country=country_get(country),
         title=title.strip(),
-        kind=_choice(kind, LegislationKind, "kind"),
+        kind=_choice(kind, LegislationKind, "kind", gettext_lazy("kind")),
         year=year or (date.year if date else None),
         date=date,
-        status=_choice(status, LegislationStatus, "status"),
+        status=_choice(status, LegislationStatus, "status", gettext_lazy("status")),
         implements=instrument_get(implements) if implements else None,
         summary=summary,
         origin=Origin.EDITOR,
@@ -259,13 +273,18 @@ def directory_entry_record(
     editor = _editor(actor)
     source = _resolve_source(editor, source)
     if not organisation.strip():
-        raise ApplicationError("The organisation is required.", code="organisation_required")
+        raise ApplicationError(_("The organisation is required."), code="organisation_required")
     country_obj = country_get(country) if country else None
     org = Organisation.objects.filter(name=organisation.strip()).first()
     if org is None:
         org = Organisation(
             name=organisation.strip(),
-            kind=_choice(organisation_kind, OrganisationKind, "organisation kind"),
+            kind=_choice(
+                organisation_kind,
+                OrganisationKind,
+                "organisation_kind",
+                gettext_lazy("organisation kind"),
+            ),
             country=country_obj,
         )
         org.full_clean()
@@ -280,12 +299,13 @@ def directory_entry_record(
     for code in langs:
         if len(code) != 2 or not code.isalpha():
             raise ApplicationError(
-                "'{}' is not an ISO 639-1 language code.".format(code), code="unknown_language"
+                _("'{}' is not an ISO 639-1 language code.").format(code),
+                code="unknown_language",
             )
     obj = DirectoryEntry(
         country=country_obj,
         organisation=org,
-        role=_choice(role, DirectoryRole, "role"),
+        role=_choice(role, DirectoryRole, "role", ROLE),
         unit=unit,
         description=description,
         languages=langs,
@@ -327,13 +347,13 @@ def membership_record(
     source = _resolve_source(editor, source)
     if joined and left and left < joined:
         raise ApplicationError(
-            "A membership cannot end ({}) before it starts ({}).".format(left, joined),
+            _("A membership cannot end ({}) before it starts ({}).").format(left, joined),
             code="left_before_joined",
         )
     obj = Membership(
         mechanism=mechanism_get(mechanism),
         country=country_get(country),
-        role=_choice(role, MembershipRole, "role"),
+        role=_choice(role, MembershipRole, "role", ROLE),
         joined=joined,
         left=left,
         note=note,

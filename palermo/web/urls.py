@@ -1,3 +1,5 @@
+"""URLs of the home page, login and logout."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -5,7 +7,7 @@ from palermo.web import views
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.HomeView.as_view(), name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from palermo.core.errors import ApplicationError
 
@@ -56,4 +57,4 @@ class PalermoCommand(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         except PermissionDenied as exc:
-            raise CommandError(str(exc) or "permission denied") from exc
+            raise CommandError(str(exc) or _("permission denied")) from exc

@@ -1,0 +1,1 @@
+"""Tests of the core app, its factories (organisations, users, tokens) and a database snapshot."""

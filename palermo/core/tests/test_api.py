@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from palermo.core.choices import Role
 from palermo.core.models import ApiToken, AuditEntry, Organisation, User
+from palermo.core.tests.factories import UserFactory, bearer_headers
 
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_answers_with_the_database(client) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_answers_with_the_database(client: Client) -> None:
     res = client.get("/healthz")
     assert res.status_code == 200 and res.json()["status"] == "ok"
 
 
-def test_me_needs_authentication(client, analyst, bearer) -> None:  # type: ignore[no-untyped-def]
+def test_me_needs_authentication(client: Client, analyst: User) -> None:
     res = client.get("/api/v1/me")
     assert res.status_code == 401 and res.json() == {
         "detail": "Authentication required: log in or send a bearer token.",
@@ -23,30 +26,43 @@ def test_me_needs_authentication(client, analyst, bearer) -> None:  # type: igno
     }
     res = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer plm_wrong")
     assert res.status_code == 401
-    res = client.get("/api/v1/me", **bearer(analyst))
+    res = client.get("/api/v1/me", **bearer_headers(analyst))
     assert res.status_code == 200 and res.json()["role"] == "analyst"
     client.force_login(analyst)
     assert client.get("/api/v1/me").json()["username"] == analyst.username
 
 
-def test_revoked_token_and_inactive_user_are_refused(client, analyst, bearer) -> None:  # type: ignore[no-untyped-def]
-    headers = bearer(analyst)
-    ApiToken.objects.filter(user=analyst).update(revoked_at="2026-01-01T00:00:00Z")
+def test_revoked_token_and_inactive_user_are_refused(client: Client, analyst: User) -> None:
+    headers = bearer_headers(analyst)
+    ApiToken.objects.filter(user=analyst).update(revoked_at=timezone.now())
     assert client.get("/api/v1/me", **headers).status_code == 401
-    headers = bearer(analyst)
+    headers = bearer_headers(analyst)
     User.objects.filter(pk=analyst.pk).update(is_active=False)
     assert client.get("/api/v1/me", **headers).status_code == 401
 
 
 @pytest.mark.parametrize(
-    "role", ["case_worker", "investigator", "national_coordinator", "analyst", "registry_editor"]
+    "role",
+    [
+        Role.CASE_WORKER,
+        Role.INVESTIGATOR,
+        Role.NATIONAL_COORDINATOR,
+        Role.ANALYST,
+        Role.REGISTRY_EDITOR,
+    ],
 )
-def test_administration_endpoints_refuse_other_roles(client, make_user, bearer, role) -> None:  # type: ignore[no-untyped-def]
-    headers = bearer(make_user(role))
+def test_administration_endpoints_refuse_other_roles(client: Client, role: Role) -> None:
+    user = UserFactory.create(role=role)
+    assert user.organisation is not None
+    headers = bearer_headers(user)
     for method, path, body in [
         ("get", "/api/v1/organisations", None),
         ("post", "/api/v1/organisations", {"name": "X", "kind": "ngo"}),
-        ("post", "/api/v1/users", {"username": "x", "organisation": "Org A", "role": "analyst"}),
+        (
+            "post",
+            "/api/v1/users",
+            {"username": "x", "organisation": user.organisation.name, "role": "analyst"},
+        ),
         ("get", "/api/v1/audit", None),
         ("get", "/api/v1/audit/verify", None),
     ]:
@@ -62,9 +78,9 @@ def test_administration_endpoints_refuse_other_roles(client, make_user, bearer, 
 
 
 def test_administrator_creates_organisations_and_users_and_reads_the_audit(
-    client, admin_user, bearer
-) -> None:  # type: ignore[no-untyped-def]
-    headers = bearer(admin_user)
+    client: Client, admin_user: User
+) -> None:
+    headers = bearer_headers(admin_user)
     res = client.post(
         "/api/v1/organisations",
         {"name": "Shelter", "kind": "service_provider", "country": "BWA"},
@@ -96,7 +112,7 @@ def test_administrator_creates_organisations_and_users_and_reads_the_audit(
     )
 
 
-def test_session_writes_need_csrf(analyst) -> None:  # type: ignore[no-untyped-def]
+def test_session_writes_need_csrf(analyst: User) -> None:
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(analyst)
     res = strict.post("/api/v1/tokens", {"name": "x"}, content_type="application/json")
@@ -104,9 +120,12 @@ def test_session_writes_need_csrf(analyst) -> None:  # type: ignore[no-untyped-d
     assert not ApiToken.objects.filter(user=analyst).exists()
 
 
-def test_user_issues_own_token(client, analyst, bearer) -> None:  # type: ignore[no-untyped-def]
+def test_user_issues_own_token(client: Client, analyst: User) -> None:
     res = client.post(
-        "/api/v1/tokens", {"name": "laptop"}, content_type="application/json", **bearer(analyst)
+        "/api/v1/tokens",
+        {"name": "laptop"},
+        content_type="application/json",
+        **bearer_headers(analyst),
     )
     assert res.status_code == 201
     token = res.json()["token"]

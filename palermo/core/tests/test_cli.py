@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import identify_hasher
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from pytest_django.fixtures import Settings
 
+from palermo.core.choices import Role
 from palermo.core.models import ApiToken, Organisation, User
 from palermo.core.services import token_authenticate
+from palermo.core.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +65,9 @@ def test_org_create_errors_are_clear_and_write_nothing(args: list[str], message:
     assert Organisation.objects.count() == before
 
 
-def test_user_create_with_password_from_stdin_is_hashed_with_argon2(settings) -> None:  # type: ignore[no-untyped-def]
+def test_user_create_with_password_from_stdin_is_hashed_with_argon2(
+    settings: Settings,
+) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     run("org", "create", "--name", "Shelter One", "--kind", "ngo", "--country", "BWA")
     out = run(
@@ -76,12 +82,15 @@ def test_user_create_with_password_from_stdin_is_hashed_with_argon2(settings) ->
     )
     assert "created user mpho" in out and "password:" not in out
     user = User.objects.get(username="mpho")
-    assert user.role == "case_worker" and user.organisation.name == "Shelter One"
+    assert user.role == "case_worker"
+    assert user.organisation is not None and user.organisation.name == "Shelter One"
     assert identify_hasher(user.password).algorithm == "argon2"
     assert user.check_password("a-long-secret-passphrase")
 
 
-def test_user_create_generates_a_password_when_none_is_piped(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_user_create_generates_a_password_when_none_is_piped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     run("org", "create", "--name", "Task Force", "--kind", "government")
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     out = io.StringIO()
@@ -139,8 +148,8 @@ def test_user_create_rejects_unknown_org_weak_password_and_duplicates() -> None:
         )
 
 
-def test_token_create_prints_the_token_on_its_last_line(make_user) -> None:  # type: ignore[no-untyped-def]
-    user = make_user("analyst", username="ana")
+def test_token_create_prints_the_token_on_its_last_line() -> None:
+    user = UserFactory.create(role=Role.ANALYST, username="ana")
     out = run("token", "create", "ana")
     token = out.strip().splitlines()[-1]
     assert token_authenticate(token) == user
@@ -150,7 +159,7 @@ def test_token_create_prints_the_token_on_its_last_line(make_user) -> None:  # t
         run("token", "create", "ghost")
 
 
-def test_console_script_maps_hyphenated_commands(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_console_script_maps_hyphenated_commands(tmp_path: Path) -> None:
     result = subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, "-m", "palermo.cli", "load-reference", "--help"],
         capture_output=True,

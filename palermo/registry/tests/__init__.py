@@ -1,0 +1,1 @@
+"""Tests of the registry app and its factories."""

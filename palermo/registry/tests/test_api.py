@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from palermo.core.models import AuditEntry
+import pytest
+from django.test import Client
+from time_machine import Traveller
+
+from palermo.core.models import AuditEntry, User
+from palermo.core.tests.factories import bearer_headers
 from palermo.registry.models import DirectoryEntry, Legislation, Membership, TreatyAction
 from palermo.registry.services import directory_entry_record
 
@@ -13,7 +18,7 @@ API = "/api/v1/registry"
 SOURCE = {"document": "sg-2005-intl-cooperation", "locator": "para. 9"}
 
 
-def test_instruments_are_public_and_paginated(client) -> None:  # type: ignore[no-untyped-def]
+def test_instruments_are_public_and_paginated(client: Client) -> None:
     res = client.get(API + "/instruments")
     assert res.status_code == 200
     body = res.json()
@@ -25,7 +30,7 @@ def test_instruments_are_public_and_paginated(client) -> None:  # type: ignore[n
     assert data["sources"]
 
 
-def test_parties_as_of_with_member_filter(client) -> None:  # type: ignore[no-untyped-def]
+def test_parties_as_of_with_member_filter(client: Client) -> None:
     res = client.get(
         API + "/parties",
         {"instrument": "trafficking-protocol", "as_of": "2005-01-01", "member_of": "AALCO"},
@@ -52,21 +57,23 @@ def test_parties_as_of_with_member_filter(client) -> None:  # type: ignore[no-un
         ({}, 422, "invalid_input"),
     ],
 )
-def test_bad_input_gets_one_error_shape(client, params, status, code) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_one_error_shape(
+    client: Client, params: dict[str, str], status: int, code: str
+) -> None:
     res = client.get(API + "/parties", params)
     assert res.status_code == status
     body = res.json()
     assert set(body) == {"detail", "code"} and body["code"] == code and body["detail"]
 
 
-def test_conflicts_endpoint_lists_the_aalco_disagreement(client) -> None:  # type: ignore[no-untyped-def]
+def test_conflicts_endpoint_lists_the_aalco_disagreement(client: Client) -> None:
     body = client.get(API + "/conflicts", {"instrument": "trafficking-protocol"}).json()
     countries = {c["country"] for c in body["items"]}
     assert {"TUR", "IRN"} <= countries
     assert body["count"] == len(body["items"])
 
 
-def test_directory_contacts_need_a_login(client, editor, analyst, bearer) -> None:  # type: ignore[no-untyped-def]
+def test_directory_contacts_need_a_login(client: Client, editor: User, analyst: User) -> None:
     directory_entry_record(
         actor=editor,
         organisation="Ministry of Justice of Botswana",
@@ -83,12 +90,16 @@ def test_directory_contacts_need_a_login(client, editor, analyst, bearer) -> Non
     assert anon["count"] == 1 and anon["items"][0]["contact"] is None
     assert "mla@example.org" not in str(anon)
     logged = client.get(
-        API + "/directory", {"country": "BWA", "role": "mla_central_authority"}, **bearer(analyst)
+        API + "/directory",
+        {"country": "BWA", "role": "mla_central_authority"},
+        **bearer_headers(analyst),
     ).json()
     assert logged["items"][0]["contact"]["email"] == "mla@example.org"
 
 
-def test_writes_need_a_registry_editor(client, analyst, admin_user, editor, bearer) -> None:  # type: ignore[no-untyped-def]
+def test_writes_need_a_registry_editor(
+    client: Client, analyst: User, admin_user: User, editor: User
+) -> None:
     payload = {
         "instrument": "untoc",
         "country": "FRA",
@@ -101,12 +112,15 @@ def test_writes_need_a_registry_editor(client, analyst, admin_user, editor, bear
     assert res.status_code == 401 and res.json()["code"] == "not_authenticated"
     for user in (analyst, admin_user):
         res = client.post(
-            API + "/treaty-actions", payload, content_type="application/json", **bearer(user)
+            API + "/treaty-actions",
+            payload,
+            content_type="application/json",
+            **bearer_headers(user),
         )
         assert res.status_code == 403 and res.json()["code"] == "forbidden"
     assert TreatyAction.objects.count() == before
     res = client.post(
-        API + "/treaty-actions", payload, content_type="application/json", **bearer(editor)
+        API + "/treaty-actions", payload, content_type="application/json", **bearer_headers(editor)
     )
     assert res.status_code == 201, res.content
     created = res.json()
@@ -114,34 +128,38 @@ def test_writes_need_a_registry_editor(client, analyst, admin_user, editor, bear
     entry = AuditEntry.objects.filter(
         object_type="registry.treaty_action", object_id=str(created["id"])
     ).get()
-    assert entry.actor == editor and entry.after["date"] == "2000-12-12"
+    assert entry.actor == editor
+    assert entry.after is not None and entry.after["date"] == "2000-12-12"
 
 
-def test_correction_is_audited_before_and_after(client, editor, analyst, bearer) -> None:  # type: ignore[no-untyped-def]
+def test_correction_is_audited_before_and_after(
+    client: Client, editor: User, analyst: User
+) -> None:
     action = TreatyAction.objects.get(
         instrument__slug="untoc", country="BWA", action="ratification"
     )
     url = "{}/treaty-actions/{}".format(API, action.pk)
     res = client.patch(
-        url, {"date": "2002-08-30"}, content_type="application/json", **bearer(analyst)
+        url, {"date": "2002-08-30"}, content_type="application/json", **bearer_headers(analyst)
     )
     assert res.status_code == 403
     res = client.patch(
         url,
         {"date": "2002-08-30", "note": "misprint"},
         content_type="application/json",
-        **bearer(editor),
+        **bearer_headers(editor),
     )
     assert res.status_code == 200 and res.json()["date"] == "2002-08-30"
     entry = AuditEntry.objects.filter(
         object_type="registry.treaty_action", object_id=str(action.pk)
     ).latest("sequence")
-    assert entry.before["date"] == "2002-08-29" and entry.after["date"] == "2002-08-30"
+    assert entry.before is not None and entry.before["date"] == "2002-08-29"
+    assert entry.after is not None and entry.after["date"] == "2002-08-30"
     res = client.patch(
         API + "/treaty-actions/99999999",
         {"date": None},
         content_type="application/json",
-        **bearer(editor),
+        **bearer_headers(editor),
     )
     assert res.status_code == 404 and res.json()["code"] == "not_found"
 
@@ -179,9 +197,9 @@ def test_correction_is_audited_before_and_after(client, editor, analyst, bearer)
     ],
 )
 def test_invalid_writes_are_refused_and_nothing_is_written(
-    client, editor, bearer, path, payload, code
-) -> None:  # type: ignore[no-untyped-def]
-    headers = bearer(editor)
+    clock: Traveller, client: Client, editor: User, path: str, payload: dict[str, Any], code: str
+) -> None:
+    headers = bearer_headers(editor)
     counts = (
         TreatyAction.objects.count(),
         Legislation.objects.count(),
@@ -203,15 +221,15 @@ def test_invalid_writes_are_refused_and_nothing_is_written(
     )
 
 
-def test_source_is_required_for_a_new_fact(client, editor, bearer) -> None:  # type: ignore[no-untyped-def]
+def test_source_is_required_for_a_new_fact(client: Client, editor: User) -> None:
     payload = {"country": "FRA", "title": "Loi X", "kind": "law", "source": {"locator": "p. 1"}}
     res = client.post(
-        API + "/legislation", payload, content_type="application/json", **bearer(editor)
+        API + "/legislation", payload, content_type="application/json", **bearer_headers(editor)
     )
     assert res.status_code == 400 and res.json()["code"] == "source_required"
 
 
-def test_new_source_document_and_legislation(client, editor, bearer) -> None:  # type: ignore[no-untyped-def]
+def test_new_source_document_and_legislation(client: Client, editor: User) -> None:
     payload = {
         "country": "FRA",
         "title": "Loi n° 2003-239",
@@ -222,7 +240,7 @@ def test_new_source_document_and_legislation(client, editor, bearer) -> None:  #
         "source": {"title": "Journal officiel", "symbol": "JORF 2003-03-19", "locator": "art. 32"},
     }
     res = client.post(
-        API + "/legislation", payload, content_type="application/json", **bearer(editor)
+        API + "/legislation", payload, content_type="application/json", **bearer_headers(editor)
     )
     assert res.status_code == 201, res.content
     body = res.json()
@@ -234,7 +252,7 @@ def test_new_source_document_and_legislation(client, editor, bearer) -> None:  #
     assert any(law["title"] == "Loi n° 2003-239" for law in listed["items"])
 
 
-def test_openapi_and_other_public_lists(client) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_and_other_public_lists(client: Client) -> None:
     assert client.get("/api/v1/docs").status_code == 200
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/registry/parties" in schema["paths"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from time_machine import Traveller
 
 from palermo.registry.models import TreatyAction
 from palermo.registry.reference import DATA_DIR
@@ -63,7 +64,7 @@ def test_unknown_instrument_and_bad_date_are_clear_errors() -> None:
         run("registry", "parties", "--instrument", "untoc", "--as-of", "01/02/2005")
 
 
-def test_conflicts_directory_mechanisms_members_instruments() -> None:
+def test_conflicts_directory_mechanisms_members_instruments(clock: Traveller) -> None:
     assert "TUR" in run("registry", "conflicts", "--instrument", "trafficking-protocol")
     assert "specialist_police_unit" in run(
         "registry", "directory", "--role", "specialist_police_unit"

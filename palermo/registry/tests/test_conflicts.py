@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from palermo.registry.models import Instrument, TreatyAction
 from palermo.registry.selectors import conflict_list, parties
-from palermo.registry.tests.factories import InstrumentFactory, SourceFactory, TreatyActionFactory
+from palermo.registry.tests.factories import (
+    InstrumentFactory,
+    ListingFactory,
+    SourceFactory,
+    StatusClaimFactory,
+    TreatyActionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +40,18 @@ def test_footnote_13_disagrees_with_the_untoc_table() -> None:
 
 
 def test_different_dates_from_two_sources_are_both_kept() -> None:
-    inst = InstrumentFactory(entry_into_force=dt.date(2000, 1, 1))
-    a = TreatyActionFactory(
+    inst = InstrumentFactory.create(entry_into_force=dt.date(2000, 1, 1))
+    a = TreatyActionFactory.create(
         instrument=inst,
         country_id="FRA",
         date=dt.date(2001, 1, 1),
-        source=SourceFactory(document__date=dt.date(2002, 1, 1)),
+        source=SourceFactory.create(document__date=dt.date(2002, 1, 1)),
     )
-    b = TreatyActionFactory(
+    b = TreatyActionFactory.create(
         instrument=inst,
         country_id="FRA",
         date=dt.date(2001, 2, 1),
-        source=SourceFactory(document__date=dt.date(2003, 1, 1)),
+        source=SourceFactory.create(document__date=dt.date(2003, 1, 1)),
     )
     conflicts = conflict_list(instrument=inst)
     assert len(conflicts) == 1 and conflicts[0].kind == "date"
@@ -59,7 +66,24 @@ def test_different_dates_from_two_sources_are_both_kept() -> None:
 
 
 def test_agreeing_sources_are_not_a_conflict() -> None:
-    inst = InstrumentFactory()
-    TreatyActionFactory(instrument=inst, country_id="FRA", date=dt.date(2001, 1, 1))
-    TreatyActionFactory(instrument=inst, country_id="FRA", date=dt.date(2001, 1, 1))
+    inst = InstrumentFactory.create()
+    TreatyActionFactory.create(instrument=inst, country_id="FRA", date=dt.date(2001, 1, 1))
+    TreatyActionFactory.create(instrument=inst, country_id="FRA", date=dt.date(2001, 1, 1))
     assert conflict_list(instrument=inst) == []
+
+
+def test_a_listing_that_says_signatory_where_another_source_records_consent() -> None:
+    inst = InstrumentFactory.create(entry_into_force=dt.date(2000, 1, 1))
+    TreatyActionFactory.create(instrument=inst, country_id="FRA", date=dt.date(2001, 1, 1))
+    listing = ListingFactory.create(
+        instrument=inst, source=SourceFactory.create(document__date=dt.date(2003, 1, 1))
+    )
+    StatusClaimFactory.create(listing=listing, country_id="FRA", status="signatory")
+    conflicts = conflict_list(instrument=inst)
+    assert [(c.kind, c.country) for c in conflicts] == [("status", "FRA")]
+    conflict = conflicts[0]
+    assert "is signatory only; other sources record it as party" in conflict.description
+    assert [s["says"] for s in conflict.statements][0] == "signatory only"
+    assert conflict.key.startswith("status:{}:FRA:".format(inst.slug))
+    with translation.override("fr"):  # the key does not depend on the language
+        assert conflict_list(instrument=inst)[0].key == conflict.key

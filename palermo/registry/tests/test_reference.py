@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from palermo.core.models import AuditEntry, Country, Document
+from palermo.core.models import AuditEntry, Country, Document, User
 from palermo.registry.models import (
     DirectoryEntry,
     Instrument,
@@ -171,7 +171,7 @@ def test_bad_yaml_reports_line(tmp_path: Path) -> None:
     assert info.value.line == text.count("\n") + 2
 
 
-def test_edited_fact_survives_a_reload(editor) -> None:  # type: ignore[no-untyped-def]
+def test_edited_fact_survives_a_reload(editor: User) -> None:
     action = TreatyAction.objects.get(
         instrument__slug="untoc", country="BWA", action="ratification"
     )
@@ -182,3 +182,22 @@ def test_edited_fact_survives_a_reload(editor) -> None:  # type: ignore[no-untyp
     action.refresh_from_db()
     assert action.note == "checked against UNTC"
     assert report.counts["treaty_action"]["kept_edit"] == 1
+
+
+def test_a_fact_gone_from_the_files_is_deleted_and_audited(tmp_path: Path) -> None:
+    data = _copy_data(tmp_path)
+    path = data / "memberships.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")
+    before = Membership.objects.count()
+    report = load_reference(data)
+    assert report.counts["membership"]["deleted"] == 1 and report.changed == 1
+    assert Membership.objects.count() == before - 1
+    entry = AuditEntry.objects.order_by("-sequence").first()
+    assert entry is not None
+    assert (entry.action, entry.object_type, entry.actor_label) == (
+        "delete",
+        "registry.membership",
+        "load-reference",
+    )
+    assert entry.before == {"ref_key": entry.object_id}

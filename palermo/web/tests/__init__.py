@@ -1,0 +1,1 @@
+"""Tests of the web app: the home page, logging in, and the registry in a browser."""

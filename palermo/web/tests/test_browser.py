@@ -1,8 +1,9 @@
 """End-to-end tests in headless Chromium (Playwright, sync API) against pytest-django's live server.
 
 Run with `pytest -m browser`. Chromium is Debian's (/usr/bin/chromium); no browser is downloaded.
-Live-server tests are transactional: the database is emptied after each test, so each test loads
-the reference data again (about 3 s on SQLite, 8 s on PostgreSQL); keep their number small.
+Live-server tests are transactional: the database is emptied after each test, so each test gets
+the reference data written back from a copy in memory (core.tests.dbsnapshot); keep their number
+small all the same.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from pytest_django import DjangoDbBlocker
+from pytest_django.live_server_helper import LiveServer
 
 from palermo.conftest import PASSWORD
 from palermo.core.models import User
+from palermo.core.tests.dbsnapshot import Snapshot, restore_database, snapshot_database
 from palermo.registry.models import Instrument, TreatyAction
 from palermo.registry.reference import load_reference
 from palermo.registry.selectors import directory_list
@@ -32,15 +35,26 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
 
 
+@pytest.fixture(scope="session")
+def reference_rows(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Snapshot:
+    """The database with the reference data, kept in memory (loaded first if a transactional
+    test before emptied the tables)."""
+    with django_db_blocker.unblock():
+        if not Instrument.objects.exists():
+            load_reference()
+        return snapshot_database()
+
+
 @pytest.fixture(autouse=True)
-def reference(transactional_db: None) -> None:
-    """The live server's database is flushed after every test: load the reference data again."""
-    if not Instrument.objects.exists():  # the first test still has the session's data
-        load_reference()
+def reference(reference_rows: Snapshot, transactional_db: None) -> None:
+    """The live server's database is emptied after every test: the reference data is written
+    back (the first test still has it)."""
+    if not Instrument.objects.exists():
+        restore_database(reference_rows)
 
 
 @pytest.fixture
-def page(browser: Browser, live_server: Any) -> Iterator[Page]:
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context = browser.new_context(
         base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
     )

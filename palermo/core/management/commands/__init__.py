@@ -1,0 +1,1 @@
+"""The core app's commands: org, user, token, audit, setup-demo."""

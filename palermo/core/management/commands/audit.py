@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_verify
 from palermo.core.management.base import PalermoCommand
@@ -21,10 +22,10 @@ class Command(PalermoCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         report = audit_verify()
         if report.ok:
-            self.stdout.write("audit chain intact: {} entries verified".format(report.checked))
+            self.stdout.write(_("audit chain intact: {} entries verified").format(report.checked))
             return
         raise CommandError(
-            "audit chain broken at entry #{}: {} ({} entries verified before it)".format(
+            _("audit chain broken at entry #{}: {} ({} entries verified before it)").format(
                 report.first_broken_sequence, report.reason, report.checked
             )
         )

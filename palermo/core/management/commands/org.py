@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from palermo.core.choices import OrganisationKind
 from palermo.core.management.base import PalermoCommand, render_rows
 from palermo.core.models import Organisation
@@ -34,7 +36,7 @@ class Command(PalermoCommand):
                 country=opts.get("country"),
                 parent=opts.get("parent"),
             )
-            self.stdout.write("created organisation {} ({})".format(org.name, org.kind))
+            self.stdout.write(_("created organisation {} ({})").format(org.name, org.kind))
             return
         rows = [
             {

@@ -10,6 +10,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.management.base import PalermoCommand
@@ -59,9 +60,9 @@ class Command(PalermoCommand):
                     password=password,
                 )
         self.stdout.write(
-            "demo users: {} (all with the password below)".format(
+            _("demo users: {} (all with the password below)").format(
                 ", ".join("{} ({})".format(u, r.value) for u, r, _ in DEMO_USERS)
             )
         )
         self.stdout.write("password: {}".format(password))
-        self.stdout.write("(kept in {})".format(cred_file))
+        self.stdout.write(_("(kept in {})").format(cred_file))

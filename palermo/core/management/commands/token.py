@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from palermo.core.errors import NotFoundError
 from palermo.core.management.base import PalermoCommand
 from palermo.core.models import User
@@ -23,9 +25,9 @@ class Command(PalermoCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         user = User.objects.filter(username=opts["username"]).first()
         if user is None:
-            raise NotFoundError("No user named '{}'.".format(opts["username"]))
+            raise NotFoundError(_("No user named '{}'.").format(opts["username"]))
         secret = token_create(actor=None, user=user, name=opts["name"])
         self.stdout.write(
-            "token for {} (send as 'Authorization: Bearer <token>'):".format(user.username)
+            _("token for {} (send as 'Authorization: Bearer <token>'):").format(user.username)
         )
         self.stdout.write(secret)

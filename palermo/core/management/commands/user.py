@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from palermo.core.choices import Role
 from palermo.core.management.base import PalermoCommand
 from palermo.core.services import user_create
@@ -35,6 +37,8 @@ class Command(PalermoCommand):
             password=password,
             email=opts["email"],
         )
-        self.stdout.write("created user {} ({}, {})".format(user.username, user.role, opts["org"]))
+        self.stdout.write(
+            _("created user {} ({}, {})").format(user.username, user.role, opts["org"])
+        )
         if generated:
             self.stdout.write("password: {}".format(generated))

@@ -1,0 +1,1 @@
+"""The registry app's commands: `palermo registry ...`."""

@@ -1,0 +1,1 @@
+"""The web app's commands: load-reference (the data of several apps)."""

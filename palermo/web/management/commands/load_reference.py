@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from palermo.cases.identification import indicator_lists_load
 from palermo.core.management.base import PalermoCommand
@@ -29,12 +30,14 @@ class Command(PalermoCommand):
             statistics = definitions_load()  # indicators, data sets, rules, seed figures
         except ReferenceDataError as exc:
             raise CommandError(
-                "reference data not loaded, nothing written: {}".format(exc)
+                _("reference data not loaded, nothing written: {}").format(exc)
             ) from exc
         for kind, counts in sorted(report.counts.items()):
             shown = ", ".join("{} {}".format(v, k) for k, v in counts.items() if v)
-            self.stdout.write("{:<16} {}".format(kind, shown or "unchanged"))
+            self.stdout.write("{:<16} {}".format(kind, shown or _("unchanged")))
         lists = indicator_lists_load()
-        self.stdout.write("{:<16} {} lists".format("indicator_list", lists))
-        self.stdout.write("{:<16} {} changes".format("statistics", statistics.changed))
-        self.stdout.write("reference data loaded: {} changes".format(report.changed))
+        self.stdout.write("{:<16} {}".format("indicator_list", _("{} lists").format(lists)))
+        self.stdout.write(
+            "{:<16} {}".format("statistics", _("{} changes").format(statistics.changed))
+        )
+        self.stdout.write(_("reference data loaded: {} changes").format(report.changed))

@@ -1,0 +1,165 @@
+"""What each registry page shows: one selector per page, so the views only pick a template.
+
+Reads are public; people's contact details in the directory only for logged-in users.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from palermo.core.errors import ApplicationError
+from palermo.core.models import Country
+from palermo.core.permissions import AnyUser
+from palermo.core.services import country_get
+from palermo.registry.choices import DirectoryRole
+from palermo.registry.models import Instrument, Mechanism
+from palermo.registry.selectors.conflicts import conflict_list
+from palermo.registry.selectors.facts import (
+    directory_list,
+    instrument_get,
+    instrument_list,
+    legislation_list,
+    mechanism_get,
+    mechanism_list,
+    membership_list,
+    treaty_action_list,
+)
+from palermo.registry.selectors.parties import (
+    general_entry_into_force,
+    parties,
+    ratification_matrix,
+)
+
+# The instruments every mechanism's ratification matrix starts with.
+MATRIX_INSTRUMENTS = ["untoc", "trafficking-protocol", "smuggling-protocol"]
+
+
+def instrument_overview() -> QuerySet[Instrument]:
+    """Every instrument with its number of recorded treaty actions."""
+    return instrument_list().annotate(n_actions=Count("actions"))
+
+
+def instrument_page(*, slug: str, as_of: dt.date) -> dict[str, Any]:
+    """An instrument: its entry into force, timeline, parties as of a date and conflicts."""
+    inst = instrument_get(slug)
+    return {
+        "instrument": inst,
+        "eif": general_entry_into_force(inst),
+        "actions": treaty_action_list(instrument=inst),
+        "rows": parties(instrument=inst, as_of=as_of),
+        "as_of": as_of,
+        "conflicts": conflict_list(instrument=inst),
+        "supplements": inst.supplements.all(),
+    }
+
+
+def parties_page(*, instrument: str, member_of: str, as_of: dt.date) -> dict[str, Any]:
+    """Parties and signatories of an instrument as of a date, optionally among one mechanism's
+    members; an unknown instrument or mechanism is an `error` on the page."""
+    page: dict[str, Any] = {
+        "instruments": Instrument.objects.filter(actions__isnull=False).distinct().order_by("slug"),
+        "mechanisms": mechanism_list(),
+        "selected": instrument,
+        "member_of": member_of,
+        "as_of": as_of,
+        "error": "",
+    }
+    try:
+        inst = instrument_get(instrument)
+        mech = mechanism_get(member_of) if member_of else None
+        page.update(instrument=inst, rows=parties(instrument=inst, as_of=as_of, member_of=mech))
+    except ApplicationError as exc:
+        page["error"] = exc.detail
+    return page
+
+
+def country_overview(*, q: str = "") -> QuerySet[Country]:
+    """Current countries, and historical ones the registry has facts about; `q` searches the
+    name or matches the ISO code."""
+    countries = Country.objects.annotate(
+        n_actions=Count("treaty_actions", distinct=True),
+        n_laws=Count("legislation", distinct=True),
+        n_memberships=Count("memberships", distinct=True),
+    ).filter(Q(n_actions__gt=0) | Q(n_laws__gt=0) | Q(n_memberships__gt=0) | Q(historical=False))
+    if q:
+        countries = countries.filter(Q(name__icontains=q) | Q(iso3__iexact=q))
+    return countries.order_by("name")
+
+
+def country_profile(country: Country, as_of: dt.date) -> dict[str, Any]:
+    """Everything the registry knows about one country."""
+    instruments = []
+    for inst in (
+        Instrument.objects.filter(actions__country=country).distinct().order_by("adopted", "slug")
+    ):
+        row = next(
+            iter(r for r in parties(instrument=inst, as_of=as_of) if r.country == country.iso3),
+            None,
+        )
+        instruments.append({"instrument": inst, "position": row})
+    return {
+        "country": country,
+        "instruments": instruments,
+        "actions": treaty_action_list(country=country),
+        "legislation": legislation_list(country=country),
+        "memberships": membership_list(country=country),
+        "conflicts": conflict_list(country=country),
+    }
+
+
+def country_page(
+    *, user: AnyUser | None, iso3: str, as_of: dt.date, language: str
+) -> dict[str, Any]:
+    """A country's profile with its directory entries (contacts only for logged-in users)."""
+    country = country_get(iso3)
+    page = country_profile(country, as_of)
+    entries, show_contacts = directory_list(user=user, country=country)
+    page.update(
+        as_of=as_of,
+        directory=entries,
+        show_contacts=show_contacts,
+        localized_name=country.localized_name(language),
+    )
+    return page
+
+
+def mechanism_overview() -> QuerySet[Mechanism]:
+    """Every mechanism with its number of memberships."""
+    return mechanism_list().annotate(n_members=Count("memberships"))
+
+
+def mechanism_page(*, acronym: str, as_of: dt.date) -> dict[str, Any]:
+    """A mechanism: its members' ratification matrix as of a date (the UN instruments and those
+    it adopted), its memberships and instruments."""
+    mech = mechanism_get(acronym)
+    slugs = MATRIX_INSTRUMENTS + list(
+        mech.instruments.filter(actions__isnull=False).values_list("slug", flat=True).distinct()
+    )
+    by_slug = Instrument.objects.in_bulk(slugs, field_name="slug")
+    instruments = [by_slug[s] for s in dict.fromkeys(slugs) if s in by_slug]
+    return {
+        "mechanism": mech,
+        "as_of": as_of,
+        "instruments": instruments,
+        "matrix": ratification_matrix(mechanism=mech, instruments=instruments, as_of=as_of),
+        "memberships": membership_list(mechanism=mech),
+        "adopted": mech.instruments.all(),
+    }
+
+
+def directory_page(*, user: AnyUser | None, q: str, role: str, country: str) -> dict[str, Any]:
+    """Authorities and focal points found by text, role and country (an unknown country code
+    filters nothing); people's contacts only for logged-in users."""
+    found = Country.objects.filter(iso3=country.upper()).first() if country else None
+    entries, show_contacts = directory_list(user=user, q=q, role=role or None, country=found)
+    return {
+        "entries": entries,
+        "show_contacts": show_contacts,
+        "q": q,
+        "role": role,
+        "country": country,
+        "roles": DirectoryRole.choices,
+    }
