@@ -39,10 +39,12 @@ def imported_apps(path: Path, package: Path = PACKAGE) -> set[tuple[str, int]]:
     parts = path.relative_to(package.parent).with_suffix("").parts
     found: set[tuple[str, int]] = set()
     for node in ast.walk(tree):
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
+        else:
             if node.level:  # relative: from the module's own package upwards
                 base = list(parts[: len(parts) - node.level])
                 names = [".".join([*base, node.module] if node.module else base)]
