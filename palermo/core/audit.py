@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
 
 from palermo.core.choices import AuditAction
 from palermo.core.models import AuditChainHead, AuditEntry, User
@@ -199,13 +200,13 @@ def audit_verify(*, batch_size: int = 2000) -> ChainReport:
                 False,
                 checked,
                 entry.sequence,
-                "entry #{} follows #{}: entries are missing".format(
+                _("entry #{} follows #{}: entries are missing").format(
                     entry.sequence, expected_sequence - 1
                 ),
             )
         if entry.previous_hash != previous:
             return ChainReport(
-                False, checked, entry.sequence, "link to the previous entry does not match"
+                False, checked, entry.sequence, _("link to the previous entry does not match")
             )
         digest = entry_digest(
             sequence=entry.sequence,
@@ -222,7 +223,7 @@ def audit_verify(*, batch_size: int = 2000) -> ChainReport:
         )
         if digest != entry.entry_hash:
             return ChainReport(
-                False, checked, entry.sequence, "content does not match its hash (altered)"
+                False, checked, entry.sequence, _("content does not match its hash (altered)")
             )
         previous = entry.entry_hash
         expected_sequence += 1
@@ -233,7 +234,7 @@ def audit_verify(*, batch_size: int = 2000) -> ChainReport:
             False,
             checked,
             checked + 1,
-            "the chain head says {} entries but {} were found: entries were removed".format(
+            _("the chain head says {} entries but {} were found: entries were removed").format(
                 head.sequence, checked
             ),
         )

@@ -20,6 +20,8 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from palermo.core.audit import audit_record
 from palermo.core.audit_kinds import FIELD_KEYS
@@ -32,7 +34,7 @@ from palermo.settings.env import field_keys_file
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
         raise ApplicationError(
-            "No field encryption key is configured (PALERMO_FIELD_KEYS).", code="no_key"
+            _("No field encryption key is configured (PALERMO_FIELD_KEYS)."), code="no_key"
         )
     return MultiFernet([Fernet(k.encode()) for k in keys])
 
@@ -50,7 +52,7 @@ def decrypt_text(token: str) -> str:
         return fernet().decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken as exc:
         raise ApplicationError(
-            "Encrypted data cannot be read with the configured keys.", code="undecryptable"
+            _("Encrypted data cannot be read with the configured keys."), code="undecryptable"
         ) from exc
 
 
@@ -83,10 +85,10 @@ def column_rotate(
             setattr(obj, column, rotate_token(getattr(obj, column)))
         except InvalidToken:
             raise ApplicationError(
-                "{} {} cannot be read with any configured key: add the key it was written with "
-                "(after the newest) and run again; nothing was changed.".format(
-                    model._meta.verbose_name, obj.pk
-                ),
+                _(
+                    "{} {} cannot be read with any configured key: add the key it was written "
+                    "with (after the newest) and run again; nothing was changed."
+                ).format(model._meta.verbose_name, obj.pk),
                 code="undecryptable",
             ) from None
         pending.append(obj)
@@ -114,7 +116,7 @@ def registered_rotations() -> list[tuple[str, Callable[[], int]]]:
     return list(_ROTATIONS.items())
 
 
-KEYS_FROM_ENV_HELP = (
+KEYS_FROM_ENV_HELP = gettext_lazy(
     "The field keys come from PALERMO_FIELD_KEYS, so Palermo cannot add one. Generate a key with\n"
     "  python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'\n"
     "put it FIRST in PALERMO_FIELD_KEYS (keep the old keys after it, comma-separated), restart "
@@ -125,7 +127,7 @@ KEYS_FROM_ENV_HELP = (
 def field_key_add() -> Path:
     """Prepend a new key to the data directory's key file (mode 600) and use it from now on."""
     if os.environ.get("PALERMO_FIELD_KEYS", "").strip():
-        raise ApplicationError(KEYS_FROM_ENV_HELP, code="keys_from_environment")
+        raise ApplicationError(str(KEYS_FROM_ENV_HELP), code="keys_from_environment")
     path = field_keys_file()
     old = [k.strip() for k in path.read_text().splitlines() if k.strip()] if path.exists() else []
     new = Fernet.generate_key().decode()
