@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
-from palermo.cases.choices import ShareScope
+from palermo.cases.choices import REFERRAL_TRANSITIONS, ShareScope
 from palermo.cases.models import (
     Case,
     CaseShare,
@@ -31,10 +31,13 @@ from palermo.cases.models import (
 from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import User
-from palermo.core.permissions import AnyUser
+from palermo.core.permissions import AnyUser, has_role
 
 CASE_ROLES = frozenset({Role.CASE_WORKER, Role.INVESTIGATOR})
+# Those who see cases at all: the case roles, and national coordinators (de-identified facts).
+CASE_VIEWER_ROLES = CASE_ROLES | {Role.NATIONAL_COORDINATOR}
 ALL_SCOPES = frozenset(ShareScope.values)
+IDENTIFYING_SCOPES = frozenset({ShareScope.IDENTITY, ShareScope.CONTACT})
 
 
 def _user(user: AnyUser | None) -> User | None:
@@ -60,7 +63,7 @@ def shared_grants(user: AnyUser | None) -> dict[uuid.UUID, list[tuple[frozenset[
     """Per case shared with the user's organisation (and not one of its whole cases), each live
     share's (scopes, pseudonyms; empty = every person)."""
     u = _user(user)
-    if u is None or u.role not in CASE_ROLES | {Role.NATIONAL_COORDINATOR}:
+    if u is None or u.role not in CASE_VIEWER_ROLES:
         return {}
     rows = (
         CaseShare.objects.filter(organisation_id=u.organisation_id or 0, revoked_at__isnull=True)
@@ -130,6 +133,14 @@ class CaseAccess:
     def can_edit(self) -> bool:
         return self.owner
 
+    @property
+    def whole_case_facts(self) -> bool:
+        """Case-level facts (proceedings, incoming referral, closure) need the case facts of the
+        whole case: a referral of one person shares that person's facts, not the case's."""
+        if self.owner or not self.grants:
+            return self.can(ShareScope.CASE_FACTS)
+        return any(ShareScope.CASE_FACTS in scopes and not names for scopes, names in self.grants)
+
 
 def case_access(user: AnyUser | None, case: Case) -> CaseAccess:
     """The user's access to a case; NotFoundError when they may not see it at all."""
@@ -140,7 +151,7 @@ def case_access(user: AnyUser | None, case: Case) -> CaseAccess:
         return CaseAccess(
             case, owner=True, scopes=ALL_SCOPES, viewer_organisation_id=u.organisation_id
         )
-    if u.role not in CASE_ROLES | {Role.NATIONAL_COORDINATOR}:
+    if u.role not in CASE_VIEWER_ROLES:
         raise NotFoundError("No such case.", code="not_found")
     org_id: int = u.organisation_id or 0
     shares = list(
@@ -221,6 +232,42 @@ def require_edit(access: CaseAccess) -> None:
 def require_scope(access: CaseAccess, scope: str, person: Person | None = None) -> None:
     if not access.can(scope, person):
         raise NotFoundError("Not shared with your organisation.", code="not_found")
+
+
+# --- what the pages offer a user ---------------------------------------------------------------
+
+
+def may_open_cases(user: AnyUser | None) -> bool:
+    """Case workers and investigators open cases (held by their organisation)."""
+    return has_role(user, *CASE_ROLES)
+
+
+def sees_title(user: User, case: Case) -> bool:
+    """A case's working title shows in lists to its own organisation and to national
+    coordinators; an organisation it was shared with sees only the reference."""
+    return case.organisation_id == user.organisation_id or user.role == Role.NATIONAL_COORDINATOR
+
+
+def identity_readable(user: User, person: Person, access: CaseAccess) -> bool:
+    """Whether the user may ask for the person's identifying data (the read is then audited):
+    case workers and investigators who see the person, with identity or contact shared."""
+    return (
+        user.role in CASE_ROLES
+        and access.sees_person(person)
+        and bool(IDENTIFYING_SCOPES & access.scopes_for(person))
+    )
+
+
+def referral_actions(user: User, referral: Referral) -> list[str]:
+    """The actions the user's organisation may take on a referral now: accept, decline and
+    deliver for the receiving organisation, close for either side, as its status allows."""
+    receiving = user.organisation_id == referral.to_organisation_id
+    sending = user.organisation_id == referral.from_organisation_id
+    return [
+        action
+        for action, (allowed, _target) in REFERRAL_TRANSITIONS.items()
+        if referral.status in allowed and (receiving or (sending and action == "close"))
+    ]
 
 
 # --- records looked up by integer id (API): always through a case the user may see -----------

@@ -16,6 +16,7 @@ One module per concern; every public name is importable from `palermo.cases.serv
 Saving a row is `palermo.cases.writer` (row_save, person_save).
 """
 
+from palermo.cases.choices import REFERRAL_TRANSITIONS
 from palermo.cases.services.cases import (
     case_close,
     case_open,
@@ -50,7 +51,6 @@ from palermo.cases.services.persons import (
 )
 from palermo.cases.services.proceedings import proceeding_record, support_plan_add
 from palermo.cases.services.referrals import (
-    REFERRAL_TRANSITIONS,
     case_share,
     case_share_revoke,
     referral_send,

@@ -16,7 +16,7 @@ from palermo.cases.services.common import (
     case_actor,
     check_choice,
     local_today,
-    owner_access,
+    owner_actor,
 )
 from palermo.cases.services.fields import (
     CASE_FIELDS,
@@ -80,7 +80,7 @@ def case_open(
 
 @transaction.atomic
 def case_update(*, actor: AnyUser | None, case: Case, **fields: Any) -> Case:
-    user, _ = owner_access(actor, case)
+    user = owner_actor(actor, case)
     unknown = set(fields) - set(CASE_FIELDS)
     if unknown:
         raise ApplicationError(
@@ -113,7 +113,7 @@ def case_close(
     closed_on: dt.date | None = None,
     referred: bool = False,
 ) -> Case:
-    user, _ = owner_access(actor, case)
+    user = owner_actor(actor, case)
     if case.status in (h.CaseStatus.CLOSED, h.CaseStatus.CLOSED_REFERRED):
         raise ApplicationError("The case is already closed.", code="invalid_transition")
     if not reason.strip():
@@ -141,7 +141,7 @@ def case_close(
 
 @transaction.atomic
 def case_reopen(*, actor: AnyUser | None, case: Case) -> Case:
-    user, _ = owner_access(actor, case)
+    user = owner_actor(actor, case)
     if case.anonymised_at is not None:
         raise ApplicationError("An anonymised case cannot be reopened.", code="invalid_transition")
     if case.status not in (h.CaseStatus.CLOSED, h.CaseStatus.CLOSED_REFERRED):
@@ -154,7 +154,7 @@ def case_reopen(*, actor: AnyUser | None, case: Case) -> Case:
 
 @transaction.atomic
 def comment_add(*, actor: AnyUser | None, case: Case, text: str) -> CaseComment:
-    user, _ = owner_access(actor, case)
+    user = owner_actor(actor, case)
     if not text.strip():
         raise ApplicationError("The comment is empty.", code="empty")
     comment = CaseComment(case=case, text=text, author=user)

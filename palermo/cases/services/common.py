@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.db import models
 from django.utils import timezone
 
-from palermo.cases.access import CASE_ROLES, CaseAccess, case_access, require_edit
+from palermo.cases.access import CASE_ROLES, case_access, require_edit
 from palermo.cases.models import (
     Case,
     Person,
@@ -31,11 +31,12 @@ def case_actor(user: AnyUser | None) -> User:
     return user
 
 
-def owner_access(user: AnyUser | None, case: Case) -> tuple[User, CaseAccess]:
+def owner_actor(user: AnyUser | None, case: Case) -> User:
+    """The acting user, when their organisation holds the case: a case they may not see does
+    not exist for them (NotFoundError), one they see but may not change is forbidden."""
     actor = case_actor(user)
-    access = case_access(actor, case)
-    require_edit(access)
-    return actor, access
+    require_edit(case_access(actor, case))
+    return actor
 
 
 def check_choice(value: str, choices: type[models.TextChoices], name: str) -> str:

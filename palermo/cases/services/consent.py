@@ -15,7 +15,7 @@ from palermo.cases.models import (
 from palermo.cases.services.common import (
     check_choice,
     local_today,
-    owner_access,
+    owner_actor,
 )
 from palermo.cases.writer import row_save
 from palermo.core.audit import audit_record
@@ -42,7 +42,7 @@ def consent_record(
     given_on: dt.date | None = None,
     notes: str = "",
 ) -> Consent:
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     check_choice(purpose, c.ConsentPurpose, "purpose")
     if has_consent(person, purpose, given_on):
         raise ApplicationError(
@@ -72,7 +72,7 @@ def consent_record(
 def consent_withdraw(
     *, actor: AnyUser | None, consent: Consent, withdrawn_on: dt.date | None = None
 ) -> Consent:
-    user, _ = owner_access(actor, consent.person.case)
+    user = owner_actor(actor, consent.person.case)
     if consent.withdrawn_on is not None:
         raise ApplicationError("This consent was already withdrawn.", code="invalid_transition")
     consent.withdrawn_on = withdrawn_on or local_today()

@@ -18,7 +18,7 @@ from palermo.cases.models import (
 from palermo.cases.services.common import (
     check_choice,
     local_today,
-    owner_access,
+    owner_actor,
 )
 from palermo.cases.writer import person_save, row_save
 from palermo.core.audit import audit_record
@@ -39,7 +39,7 @@ def screening_record(
     notes: str = "",
 ) -> Screening:
     """Screen a person against a versioned indicator list; outcome and reasons are computed."""
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     if not indicator_list.active or not indicator_list.indicators.exists():
         # A retired or not yet transcribed list would record "not a victim" for lack of
         # indicators, not for lack of signs: refuse it.
@@ -107,7 +107,7 @@ def identification_record(
     decided_on: dt.date | None = None,
 ) -> Identification:
     """Formal identification by a competent authority; sets the HTCDS trafficking status."""
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     check_choice(decision, c.IdentificationDecision, "decision")
     check_choice(decision_org_type, h.StatusDecisionOrg, "decision_org_type")
     if not reasoning.strip():

@@ -15,7 +15,7 @@ from palermo.cases.models import (
 from palermo.cases.services.common import (
     check_choice,
     local_today,
-    owner_access,
+    owner_actor,
 )
 from palermo.cases.writer import row_save
 from palermo.core.audit import audit_record
@@ -45,7 +45,7 @@ def measure_grant(
     renewal_of: ProtectionMeasure | None = None,
 ) -> ProtectionMeasure:
     """Grant a reflection period, residence permit or witness protection measure."""
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     check_choice(kind, c.MeasureKind, "kind")
     if person.role not in (c.PersonRole.VICTIM, c.PersonRole.PRESUMED_VICTIM, c.PersonRole.WITNESS):
         raise ApplicationError(
@@ -101,7 +101,7 @@ def measure_renew(
     *, actor: AnyUser | None, measure: ProtectionMeasure, ends_on: dt.date, reference: str = ""
 ) -> ProtectionMeasure:
     """Renew a residence permit (or extend a period): the old measure ends, a linked one starts."""
-    user, _ = owner_access(actor, measure.person.case)
+    user = owner_actor(actor, measure.person.case)
     if measure.status != c.MeasureStatus.ACTIVE:
         raise ApplicationError("Only an active measure can be renewed.", code="invalid_transition")
     start = (measure.ends_on or local_today()) + dt.timedelta(days=1)
@@ -133,7 +133,7 @@ def measure_renew(
 def measure_end(
     *, actor: AnyUser | None, measure: ProtectionMeasure, revoke: bool = False, notes: str = ""
 ) -> ProtectionMeasure:
-    user, _ = owner_access(actor, measure.person.case)
+    user = owner_actor(actor, measure.person.case)
     if measure.status != c.MeasureStatus.ACTIVE:
         raise ApplicationError("The measure is not active.", code="invalid_transition")
     measure.status = c.MeasureStatus.REVOKED if revoke else c.MeasureStatus.ENDED

@@ -15,7 +15,7 @@ from palermo.cases.services.common import (
     birthdate_of,
     check_choice,
     local_today,
-    owner_access,
+    owner_actor,
 )
 from palermo.cases.writer import row_save
 from palermo.core.audit import audit_record
@@ -38,7 +38,7 @@ def movement_add(
     state: str = "",
     description: str = "",
 ) -> Movement:
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     check_choice(event_type, h.EventType, "event_type")
     born = birthdate_of(person)
     for day in (date, end_date):

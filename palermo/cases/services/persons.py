@@ -26,7 +26,7 @@ from palermo.cases.services.common import (
     check_countries,
     check_multi,
     local_today,
-    owner_access,
+    owner_actor,
 )
 from palermo.cases.services.fields import (
     CONTACT_FIELDS,
@@ -103,7 +103,7 @@ def person_add(
     **facts: Any,
 ) -> Person:
     """Add a person to a case; identifying data is encrypted apart from the facts."""
-    user, _ = owner_access(actor, case)
+    user = owner_actor(actor, case)
     facts = _clean_facts({"role": role, **facts})
     if pseudonym and Person.objects.filter(pseudonym=pseudonym).exists():
         raise ApplicationError(
@@ -135,7 +135,7 @@ def person_add(
 
 @transaction.atomic
 def person_update(*, actor: AnyUser | None, person: Person, **facts: Any) -> Person:
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     facts = _clean_facts(facts)
     before = {k: getattr(person, k) for k in facts}
     for k, v in facts.items():
@@ -150,7 +150,7 @@ def person_identity_set(
     *, actor: AnyUser | None, person: Person, identity: dict[str, Any]
 ) -> Person:
     """Replace the identifying data (merge: keys given replace, others stay)."""
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     current = PersonIdentity.objects.filter(person=person).first()
     data = decrypt_json(current.ciphertext) if current else {}
     data.update(_clean_identity(identity))
@@ -222,7 +222,7 @@ def person_identity_read(
 def photo_add(
     *, actor: AnyUser | None, person: Person, content: bytes, content_type: str
 ) -> PersonPhoto:
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     if content_type not in ("image/jpeg", "image/png", "image/webp"):
         raise ApplicationError("Photos must be JPEG, PNG or WebP.", code="invalid_type")
     if len(content) > 5 * 1024 * 1024:

@@ -17,7 +17,7 @@ from palermo.cases.models import (
 )
 from palermo.cases.services.common import (
     check_choice,
-    owner_access,
+    owner_actor,
 )
 from palermo.cases.writer import row_save
 from palermo.core.audit import audit_record
@@ -36,7 +36,7 @@ def proceeding_record(
     suspect: Person | None = None,
     **fields: Any,
 ) -> Proceeding:
-    user, _ = owner_access(actor, case)
+    user = owner_actor(actor, case)
     check_choice(stage, c.ProceedingStage, "stage")
     if suspect is not None and (suspect.case_id != case.pk or suspect.role != c.PersonRole.SUSPECT):
         raise ApplicationError("The suspect must be a suspect in this case.", code="invalid")
@@ -82,7 +82,7 @@ def support_plan_add(
     action_plan: str = "",
     planned_end: dt.date | None = None,
 ) -> SupportPlan:
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     check_choice(plan_type, h.SupportPlanType, "plan_type")
     plan = SupportPlan(
         person=person,

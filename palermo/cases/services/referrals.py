@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
+from palermo.cases.choices import REFERRAL_TRANSITIONS
 from palermo.cases.models import (
     Case,
     CaseShare,
@@ -20,7 +21,7 @@ from palermo.cases.services.common import (
     check_choice,
     check_multi,
     local_today,
-    owner_access,
+    owner_actor,
 )
 from palermo.cases.services.consent import has_consent
 from palermo.cases.writer import row_save
@@ -44,7 +45,7 @@ def referral_send(
     sent_on: dt.date | None = None,
 ) -> Referral:
     """Refer a person to a service provider, sharing exactly the chosen scopes of the case."""
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     check_choice(service, c.ServiceType, "service")
     check_choice(reason, h.ReferralReason, "reason")
     scopes = check_multi(scopes, c.ShareScope, "scopes")
@@ -91,17 +92,6 @@ def referral_send(
         },
     )
     return referral
-
-
-REFERRAL_TRANSITIONS = {
-    "accept": ({c.ReferralStatus.SENT}, c.ReferralStatus.ACCEPTED),
-    "decline": ({c.ReferralStatus.SENT}, c.ReferralStatus.DECLINED),
-    "deliver": ({c.ReferralStatus.ACCEPTED}, c.ReferralStatus.DELIVERED),
-    "close": (
-        {c.ReferralStatus.ACCEPTED, c.ReferralStatus.DELIVERED, c.ReferralStatus.DECLINED},
-        c.ReferralStatus.CLOSED,
-    ),
-}
 
 
 @transaction.atomic
@@ -164,7 +154,7 @@ def case_share(
     persons: list[str] | None = None,
 ) -> CaseShare:
     """Share a case explicitly (e.g. with an investigating authority)."""
-    user, _ = owner_access(actor, case)
+    user = owner_actor(actor, case)
     scopes = check_multi(scopes, c.ShareScope, "scopes")
     if not reason.strip():
         raise ApplicationError(
@@ -209,7 +199,7 @@ def case_share(
 
 @transaction.atomic
 def case_share_revoke(*, actor: AnyUser | None, share: CaseShare) -> CaseShare:
-    user, _ = owner_access(actor, share.case)
+    user = owner_actor(actor, share.case)
     if share.revoked_at is not None:  # keep the first revocation's time
         raise ApplicationError("This share was already revoked.", code="invalid_transition")
     share.revoked_at = timezone.now()

@@ -19,7 +19,7 @@ from palermo.cases.models import (
 from palermo.cases.services.common import (
     check_choice,
     local_today,
-    owner_access,
+    owner_actor,
 )
 from palermo.cases.writer import row_save
 from palermo.core.audit import audit_record
@@ -48,7 +48,7 @@ def guardian_appoint(
     name: str = "",
     organisation: Organisation | None = None,
 ) -> Guardian:
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     _require_child(person)
     if not name.strip() and organisation is None:
         raise ApplicationError(
@@ -83,7 +83,7 @@ def best_interest_record(
     reasoning: str,
     decided_by: Organisation,
 ) -> BestInterestDetermination:
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     _require_child(person)
     if not reasoning.strip():
         raise ApplicationError(
@@ -120,7 +120,7 @@ def return_plan(
     receiving_authority_id: int | None = None,
 ) -> Return:
     """Plan a return: destination, risk assessment, the receiving country's authority."""
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     check_choice(risk_level, c.RiskLevel, "risk_level")
     if not risk_assessment.strip():
         raise ApplicationError("A return needs a risk assessment.", code="risk_assessment_required")
@@ -160,7 +160,7 @@ def return_decide(
 ) -> Return:
     """Decide a return. A child's return needs a guardian and a prior best-interest determination
     finding return in the child's interest; every return needs the person's voluntary consent."""
-    user, _ = owner_access(actor, ret.person.case)
+    user = owner_actor(actor, ret.person.case)
     if ret.status != c.ReturnStatus.PLANNED:
         raise ApplicationError("Only a planned return can be decided.", code="invalid_transition")
     day = decided_on or local_today()
@@ -208,7 +208,7 @@ def return_decide(
 
 @transaction.atomic
 def return_complete(*, actor: AnyUser | None, ret: Return, return_date: dt.date) -> Return:
-    user, _ = owner_access(actor, ret.person.case)
+    user = owner_actor(actor, ret.person.case)
     if ret.status != c.ReturnStatus.DECIDED:
         raise ApplicationError("Only a decided return can be completed.", code="invalid_transition")
     if ret.decided_on and return_date < ret.decided_on:
@@ -222,7 +222,7 @@ def return_complete(*, actor: AnyUser | None, ret: Return, return_date: dt.date)
 @transaction.atomic
 def return_cancel(*, actor: AnyUser | None, ret: Return, reason: str = "") -> Return:
     """Cancel a planned or decided return (the person chose to stay, the risk changed)."""
-    user, _ = owner_access(actor, ret.person.case)
+    user = owner_actor(actor, ret.person.case)
     if ret.status not in (c.ReturnStatus.PLANNED, c.ReturnStatus.DECIDED):
         raise ApplicationError(
             "Only a planned or decided return can be cancelled.", code="invalid_transition"
@@ -241,7 +241,7 @@ def return_cancel(*, actor: AnyUser | None, ret: Return, reason: str = "") -> Re
 
 @transaction.atomic
 def follow_up_plan(*, actor: AnyUser | None, person: Person, planned_on: dt.date) -> FollowUpVisit:
-    user, _ = owner_access(actor, person.case)
+    user = owner_actor(actor, person.case)
     visit = FollowUpVisit(
         person=person, planned_on=planned_on, organisation=person.case.organisation
     )
@@ -264,7 +264,7 @@ def follow_up_record(
     outcome: str,
     retrafficked: bool = False,
 ) -> FollowUpVisit:
-    user, _ = owner_access(actor, visit.person.case)
+    user = owner_actor(actor, visit.person.case)
     if done_on > local_today():
         raise ApplicationError("A visit cannot be recorded in the future.", code="date_in_future")
     visit.done_on, visit.outcome, visit.retrafficked = done_on, outcome, retrafficked
