@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from palermo.cases import htcds as h
 from palermo.cases.models import (
@@ -49,12 +50,12 @@ def case_open(
     country_obj = country_get(country) if country else org.country
     if country_obj is None:
         raise ApplicationError(
-            "The case needs a country: your organisation has none, so give one.",
+            _("The case needs a country: your organisation has none, so give one."),
             code="country_required",
         )
     opened = opened_on or local_today()
     if opened > local_today():
-        raise ApplicationError("A case cannot be opened in the future.", code="date_in_future")
+        raise ApplicationError(_("A case cannot be opened in the future."), code="date_in_future")
     case = Case(
         organisation=org,
         owner=user,
@@ -84,7 +85,7 @@ def case_update(*, actor: AnyUser | None, case: Case, **fields: Any) -> Case:
     unknown = set(fields) - set(CASE_FIELDS)
     if unknown:
         raise ApplicationError(
-            "Unknown case field(s): {}.".format(", ".join(sorted(unknown))), code="unknown_field"
+            _("Unknown case field(s): {}.").format(", ".join(sorted(unknown))), code="unknown_field"
         )
     if "reason_for_incoming_referral" in fields:
         check_choice(
@@ -115,13 +116,13 @@ def case_close(
 ) -> Case:
     user = owner_actor(actor, case)
     if case.status in (h.CaseStatus.CLOSED, h.CaseStatus.CLOSED_REFERRED):
-        raise ApplicationError("The case is already closed.", code="invalid_transition")
+        raise ApplicationError(_("The case is already closed."), code="invalid_transition")
     if not reason.strip():
-        raise ApplicationError("Give the reason for closing the case.", code="reason_required")
+        raise ApplicationError(_("Give the reason for closing the case."), code="reason_required")
     closed = closed_on or local_today()
     if closed < case.opened_on:
         raise ApplicationError(
-            "A case cannot be closed before it was opened ({}).".format(case.opened_on),
+            _("A case cannot be closed before it was opened ({}).").format(case.opened_on),
             code="invalid_date",
         )
     before = {"status": case.status}
@@ -143,9 +144,11 @@ def case_close(
 def case_reopen(*, actor: AnyUser | None, case: Case) -> Case:
     user = owner_actor(actor, case)
     if case.anonymised_at is not None:
-        raise ApplicationError("An anonymised case cannot be reopened.", code="invalid_transition")
+        raise ApplicationError(
+            _("An anonymised case cannot be reopened."), code="invalid_transition"
+        )
     if case.status not in (h.CaseStatus.CLOSED, h.CaseStatus.CLOSED_REFERRED):
-        raise ApplicationError("Only a closed case can be reopened.", code="invalid_transition")
+        raise ApplicationError(_("Only a closed case can be reopened."), code="invalid_transition")
     case.status, case.closed_on = h.CaseStatus.FOLLOW_UP, None
     row_save(case)
     audit_record(actor=user, action=AuditAction.UPDATE, obj=case, after={"status": case.status})
@@ -156,7 +159,7 @@ def case_reopen(*, actor: AnyUser | None, case: Case) -> Case:
 def comment_add(*, actor: AnyUser | None, case: Case, text: str) -> CaseComment:
     user = owner_actor(actor, case)
     if not text.strip():
-        raise ApplicationError("The comment is empty.", code="empty")
+        raise ApplicationError(_("The comment is empty."), code="empty")
     comment = CaseComment(case=case, text=text, author=user)
     row_save(comment)
     audit_record(actor=user, action=AuditAction.CREATE, obj=comment, after={"case": str(case.pk)})

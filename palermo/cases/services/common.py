@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from palermo.cases.access import CASE_ROLES, case_access, require_edit
 from palermo.cases.models import (
@@ -22,11 +23,12 @@ from palermo.core.services import country_get
 
 
 def case_actor(user: AnyUser | None) -> User:
+    """The acting user, when they may work on cases at all (a case role in an organisation)."""
     if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
-        raise ForbiddenError("Log in to do this.", code="not_authenticated")
+        raise ForbiddenError(_("Log in to do this."), code="not_authenticated")
     if user.role not in CASE_ROLES or user.organisation_id is None:
         raise ForbiddenError(
-            "Only case workers and investigators of an organisation work on cases."
+            _("Only case workers and investigators of an organisation work on cases.")
         )
     return user
 
@@ -40,9 +42,10 @@ def owner_actor(user: AnyUser | None, case: Case) -> User:
 
 
 def check_choice(value: str, choices: type[models.TextChoices], name: str) -> str:
+    """`value` when it is one of the codes of `choices` (or empty), else an unknown_code error."""
     if value and value not in choices.values:
         raise ApplicationError(
-            "Unknown code '{}' for {}: use one of {}.".format(
+            _("Unknown code '{}' for {}: use one of {}.").format(
                 value, name, ", ".join(choices.values)
             ),
             code="unknown_code",
@@ -53,6 +56,7 @@ def check_choice(value: str, choices: type[models.TextChoices], name: str) -> st
 def check_multi(
     values: Iterable[str] | None, choices: type[models.TextChoices], name: str
 ) -> list[str]:
+    """The distinct codes, sorted, each checked like check_choice."""
     out = []
     for v in values or []:
         out.append(check_choice(str(v), choices, name))
@@ -60,14 +64,17 @@ def check_multi(
 
 
 def check_countries(codes: Iterable[str] | None) -> list[str]:
+    """ISO alpha-3 codes of the countries named, sorted (an unknown country is an error)."""
     return sorted({country_get(code).iso3 for code in codes or []})
 
 
 def local_today() -> dt.date:
+    """Today in the node's time zone."""
     return timezone.localdate()
 
 
 def birthdate_of(person: Person) -> dt.date | None:
+    """The person's date of birth from their encrypted identity, if recorded."""
     identity = PersonIdentity.objects.filter(person=person).first()
     if identity is None:
         return None
@@ -76,4 +83,5 @@ def birthdate_of(person: Person) -> dt.date | None:
 
 
 def age_on(birthdate: dt.date, day: dt.date) -> int:
+    """Age in whole years on `day`."""
     return day.year - birthdate.year - ((day.month, day.day) < (birthdate.month, birthdate.day))

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from palermo.cases import choices as c
 from palermo.cases.models import (
@@ -46,7 +47,7 @@ def consent_record(
     check_choice(purpose, c.ConsentPurpose, "purpose")
     if has_consent(person, purpose, given_on):
         raise ApplicationError(
-            "Consent for {} is already recorded.".format(purpose), code="duplicate"
+            _("Consent for {} is already recorded.").format(purpose), code="duplicate"
         )
     consent = Consent(
         person=person,
@@ -74,7 +75,7 @@ def consent_withdraw(
 ) -> Consent:
     user = owner_actor(actor, consent.person.case)
     if consent.withdrawn_on is not None:
-        raise ApplicationError("This consent was already withdrawn.", code="invalid_transition")
+        raise ApplicationError(_("This consent was already withdrawn."), code="invalid_transition")
     consent.withdrawn_on = withdrawn_on or local_today()
     row_save(consent)
     audit_record(

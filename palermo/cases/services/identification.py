@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
@@ -44,7 +45,7 @@ def screening_record(
         # A retired or not yet transcribed list would record "not a victim" for lack of
         # indicators, not for lack of signs: refuse it.
         raise ApplicationError(
-            "The indicator list {} version {} is not in use; screen with a list in use.".format(
+            _("The indicator list {} version {} is not in use; screen with a list in use.").format(
                 indicator_list.key, indicator_list.version
             ),
             code="indicator_list_not_in_use",
@@ -53,7 +54,7 @@ def screening_record(
     unknown = sorted(set(indicators) - set(known))
     if unknown:
         raise ApplicationError(
-            "Unknown indicator code(s) for {}: {}.".format(indicator_list, ", ".join(unknown)),
+            _("Unknown indicator code(s) for {}: {}.").format(indicator_list, ", ".join(unknown)),
             code="unknown_code",
         )
     result = assess(
@@ -65,7 +66,8 @@ def screening_record(
         indicators=sorted(set(indicators)),
         dimensions_met=result.dimensions_met,
         outcome=result.outcome,
-        reasoning=result.reasoning + ("\n\nNotes: " + notes if notes.strip() else ""),
+        reasoning=result.reasoning
+        + ("\n\n" + _("Notes: {}").format(notes) if notes.strip() else ""),
         screened_on=screened_on or local_today(),
         screened_by=user,
     )
@@ -111,10 +113,10 @@ def identification_record(
     check_choice(decision, c.IdentificationDecision, "decision")
     check_choice(decision_org_type, h.StatusDecisionOrg, "decision_org_type")
     if not reasoning.strip():
-        raise ApplicationError("Give the reasons for the decision.", code="reason_required")
+        raise ApplicationError(_("Give the reasons for the decision."), code="reason_required")
     day = decided_on or local_today()
     if day > local_today():
-        raise ApplicationError("The decision date is in the future.", code="date_in_future")
+        raise ApplicationError(_("The decision date is in the future."), code="date_in_future")
     ident = Identification(
         person=person,
         authority=authority,

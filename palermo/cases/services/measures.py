@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from palermo.cases import choices as c
 from palermo.cases.models import (
@@ -49,22 +50,23 @@ def measure_grant(
     check_choice(kind, c.MeasureKind, "kind")
     if person.role not in (c.PersonRole.VICTIM, c.PersonRole.PRESUMED_VICTIM, c.PersonRole.WITNESS):
         raise ApplicationError(
-            "Protection measures are for victims, presumed victims and witnesses.", code="invalid"
+            _("Protection measures are for victims, presumed victims and witnesses."),
+            code="invalid",
         )
     if ends_on is None and kind != c.MeasureKind.WITNESS_PROTECTION:
         raise ApplicationError(
-            "A {} needs an end date.".format(kind.replace("_", " ")), code="end_required"
+            _("A {} needs an end date.").format(kind.replace("_", " ")), code="end_required"
         )
     if ends_on and ends_on < starts_on:
         raise ApplicationError(
-            "The measure ends ({}) before it starts ({}).".format(ends_on, starts_on),
+            _("The measure ends ({}) before it starts ({}).").format(ends_on, starts_on),
             code="invalid_date",
         )
     if kind == c.MeasureKind.REFLECTION_PERIOD and ends_on and renewal_of is None:
         minimum = reflection_days_min(person.case.country)
         if (ends_on - starts_on).days < minimum:
             raise ApplicationError(
-                "The reflection period must last at least {} days in {} ({} given).".format(
+                _("The reflection period must last at least {} days in {} ({} given).").format(
                     minimum, person.case.country.name, (ends_on - starts_on).days
                 ),
                 code="reflection_too_short",
@@ -103,10 +105,14 @@ def measure_renew(
     """Renew a residence permit (or extend a period): the old measure ends, a linked one starts."""
     user = owner_actor(actor, measure.person.case)
     if measure.status != c.MeasureStatus.ACTIVE:
-        raise ApplicationError("Only an active measure can be renewed.", code="invalid_transition")
+        raise ApplicationError(
+            _("Only an active measure can be renewed."), code="invalid_transition"
+        )
     start = (measure.ends_on or local_today()) + dt.timedelta(days=1)
     if ends_on < start:
-        raise ApplicationError("The renewal must end after {}.".format(start), code="invalid_date")
+        raise ApplicationError(
+            _("The renewal must end after {}.").format(start), code="invalid_date"
+        )
     measure.status = c.MeasureStatus.ENDED
     measure.save(update_fields=["status"])
     audit_record(
@@ -135,7 +141,7 @@ def measure_end(
 ) -> ProtectionMeasure:
     user = owner_actor(actor, measure.person.case)
     if measure.status != c.MeasureStatus.ACTIVE:
-        raise ApplicationError("The measure is not active.", code="invalid_transition")
+        raise ApplicationError(_("The measure is not active."), code="invalid_transition")
     measure.status = c.MeasureStatus.REVOKED if revoke else c.MeasureStatus.ENDED
     if notes:
         measure.notes = (measure.notes + "\n" + notes).strip()

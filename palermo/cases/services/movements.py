@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from palermo.cases import htcds as h
 from palermo.cases.models import (
@@ -44,16 +45,16 @@ def movement_add(
     for day in (date, end_date):
         if day and born and day < born:
             raise ApplicationError(
-                "The {} date {} is before the person was born.".format(event_type.lower(), day),
+                _("The {} date {} is before the person was born.").format(event_type.lower(), day),
                 code="invalid_date",
             )
         if day and day > local_today():
             raise ApplicationError(
-                "The date {} is in the future.".format(day), code="date_in_future"
+                _("The date {} is in the future.").format(day), code="date_in_future"
             )
     if date and end_date and end_date < date:
         raise ApplicationError(
-            "The movement ends ({}) before it starts ({}).".format(end_date, date),
+            _("The movement ends ({}) before it starts ({}).").format(end_date, date),
             code="invalid_date",
         )
     mv = Movement(

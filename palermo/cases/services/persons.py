@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from palermo.cases import choices as c
 from palermo.cases.access import CASE_ROLES, case_access
@@ -49,7 +50,8 @@ def _clean_facts(facts: dict[str, Any]) -> dict[str, Any]:
     unknown = set(facts) - set(PERSON_FACT_FIELDS)
     if unknown:
         raise ApplicationError(
-            "Unknown person field(s): {}.".format(", ".join(sorted(unknown))), code="unknown_field"
+            _("Unknown person field(s): {}.").format(", ".join(sorted(unknown))),
+            code="unknown_field",
         )
     out = dict(facts)
     for name, choices in SINGLE_FIELDS.items():
@@ -63,7 +65,9 @@ def _clean_facts(facts: dict[str, Any]) -> dict[str, Any]:
     for name in ("age_at_registration", "age_when_trafficked"):
         value = out.get(name)
         if value is not None and not 0 <= int(value) <= 120:
-            raise ApplicationError("{} must be between 0 and 120.".format(name), code="invalid_age")
+            raise ApplicationError(
+                _("{} must be between 0 and 120.").format(name), code="invalid_age"
+            )
     return out
 
 
@@ -71,7 +75,7 @@ def _clean_identity(identity: dict[str, Any]) -> dict[str, Any]:
     unknown = set(identity) - set(IDENTITY_FIELDS) - set(CONTACT_FIELDS)
     if unknown:
         raise ApplicationError(
-            "Unknown identity field(s): {}.".format(", ".join(sorted(unknown))),
+            _("Unknown identity field(s): {}.").format(", ".join(sorted(unknown))),
             code="unknown_field",
         )
     out = {k: v for k, v in identity.items() if v not in (None, "", [])}
@@ -80,15 +84,15 @@ def _clean_identity(identity: dict[str, Any]) -> dict[str, Any]:
             born = dt.date.fromisoformat(str(out["birthdate"]))
         except ValueError:
             raise ApplicationError(
-                "birthdate must be a date (YYYY-MM-DD).", code="invalid_date"
+                _("birthdate must be a date (YYYY-MM-DD)."), code="invalid_date"
             ) from None
         if born > local_today():
-            raise ApplicationError("The date of birth is in the future.", code="invalid_date")
+            raise ApplicationError(_("The date of birth is in the future."), code="invalid_date")
         out["birthdate"] = born.isoformat()
     if "mailing_country" in out:
         out["mailing_country"] = country_get(str(out["mailing_country"])).iso3
     if "aliases" in out and not isinstance(out["aliases"], list):
-        raise ApplicationError("aliases must be a list of names.", code="invalid")
+        raise ApplicationError(_("aliases must be a list of names."), code="invalid")
     return out
 
 
@@ -107,7 +111,7 @@ def person_add(
     facts = _clean_facts({"role": role, **facts})
     if pseudonym and Person.objects.filter(pseudonym=pseudonym).exists():
         raise ApplicationError(
-            "The pseudonym '{}' is already used.".format(pseudonym), code="duplicate_pseudonym"
+            _("The pseudonym '{}' is already used.").format(pseudonym), code="duplicate_pseudonym"
         )
     person = Person(case=case, **facts)
     if pseudonym:
@@ -161,7 +165,7 @@ def person_identity_set(
         first = Movement.objects.filter(person=person, date__isnull=False).order_by("date").first()
         if first is not None and first.date is not None and first.date < born:
             raise ApplicationError(
-                "The date of birth {} is after a recorded movement ({}).".format(born, first.date),
+                _("The date of birth is after a recorded movement ({}).").format(first.date),
                 code="invalid_date",
             )
         if "birthdate" in identity and "age_at_registration" not in identity:
@@ -187,10 +191,10 @@ def person_identity_read(
     """The identifying data the actor may see; every read is written to the audit log."""
     user = case_actor(actor) if not isinstance(actor, User) or actor.role in CASE_ROLES else None
     if user is None:
-        raise NotFoundError("No such person.", code="not_found")
+        raise NotFoundError(_("No such person."), code="not_found")
     if not reason.strip():
         raise ApplicationError(
-            "Say why you need to see this person's identifying data.", code="reason_required"
+            _("Say why you need to see this person's identifying data."), code="reason_required"
         )
     access = case_access(user, person.case)
     allowed = set(scopes or access.scopes)
@@ -199,7 +203,7 @@ def person_identity_read(
     if not access.sees_person(person) or not (
         {c.ShareScope.IDENTITY, c.ShareScope.CONTACT} & granted & allowed
     ):
-        raise NotFoundError("Not shared with your organisation.", code="not_found")
+        raise NotFoundError(_("Not shared with your organisation."), code="not_found")
     identity = PersonIdentity.objects.filter(person=person).first()
     data = decrypt_json(identity.ciphertext) if identity else {}
     visible: dict[str, Any] = {}
@@ -224,9 +228,9 @@ def photo_add(
 ) -> PersonPhoto:
     user = owner_actor(actor, person.case)
     if content_type not in ("image/jpeg", "image/png", "image/webp"):
-        raise ApplicationError("Photos must be JPEG, PNG or WebP.", code="invalid_type")
+        raise ApplicationError(_("Photos must be JPEG, PNG or WebP."), code="invalid_type")
     if len(content) > 5 * 1024 * 1024:
-        raise ApplicationError("The photo is larger than 5 MiB.", code="too_large")
+        raise ApplicationError(_("The photo is larger than 5 MiB."), code="too_large")
     photo = PersonPhoto(
         person=person,
         content_type=content_type,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
@@ -39,7 +40,7 @@ def proceeding_record(
     user = owner_actor(actor, case)
     check_choice(stage, c.ProceedingStage, "stage")
     if suspect is not None and (suspect.case_id != case.pk or suspect.role != c.PersonRole.SUSPECT):
-        raise ApplicationError("The suspect must be a suspect in this case.", code="invalid")
+        raise ApplicationError(_("The suspect must be a suspect in this case."), code="invalid")
     if fields.get("verdict"):
         check_choice(fields["verdict"], c.Verdict, "verdict")
     allowed = {
@@ -54,12 +55,12 @@ def proceeding_record(
     }
     if set(fields) - allowed:
         raise ApplicationError(
-            "Unknown proceeding field(s): {}.".format(", ".join(sorted(set(fields) - allowed))),
+            _("Unknown proceeding field(s): {}.").format(", ".join(sorted(set(fields) - allowed))),
             code="unknown_field",
         )
     if fields.get("verdict_on") and fields["verdict_on"] < started_on:
         raise ApplicationError(
-            "The verdict is dated before the proceedings started.", code="invalid_date"
+            _("The verdict is dated before the proceedings started."), code="invalid_date"
         )
     proc = Proceeding(case=case, suspect=suspect, stage=stage, started_on=started_on, **fields)
     row_save(proc)

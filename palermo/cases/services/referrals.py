@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
@@ -50,12 +51,12 @@ def referral_send(
     check_choice(reason, h.ReferralReason, "reason")
     scopes = check_multi(scopes, c.ShareScope, "scopes")
     if to_organisation.pk == person.case.organisation_id:
-        raise ApplicationError("A referral goes to another organisation.", code="invalid")
+        raise ApplicationError(_("A referral goes to another organisation."), code="invalid")
     if {c.ShareScope.IDENTITY, c.ShareScope.CONTACT} & set(scopes) and not has_consent(
         person, c.ConsentPurpose.DATA_SHARING, sent_on
     ):
         raise ApplicationError(
-            "Sharing identifying data needs the person's recorded consent to data sharing.",
+            _("Sharing identifying data needs the person's recorded consent to data sharing."),
             code="consent_required",
         )
     share = CaseShare(
@@ -107,18 +108,18 @@ def referral_transition(
     user = case_actor(actor)
     if action not in REFERRAL_TRANSITIONS:
         raise ApplicationError(
-            "Unknown referral action '{}'.".format(action), code="invalid_transition"
+            _("Unknown referral action '{}'.").format(action), code="invalid_transition"
         )
     receiving = user.organisation_id == referral.to_organisation_id
     sending = user.organisation_id == referral.from_organisation_id
     if not (receiving or sending):
-        raise NotFoundError("No such referral.", code="not_found")
+        raise NotFoundError(_("No such referral."), code="not_found")
     if not receiving and action != "close":
-        raise ForbiddenError("Only the receiving organisation can {} a referral.".format(action))
+        raise ForbiddenError(_("Only the receiving organisation can {} a referral.").format(action))
     allowed, target = REFERRAL_TRANSITIONS[action]
     if referral.status not in allowed:
         raise ApplicationError(
-            "A referral that is {} cannot be {}ed.".format(referral.status, action.rstrip("e")),
+            _("A referral that is {} cannot be {}ed.").format(referral.status, action.rstrip("e")),
             code="invalid_transition",
         )
     day = on or local_today()
@@ -158,13 +159,13 @@ def case_share(
     scopes = check_multi(scopes, c.ShareScope, "scopes")
     if not reason.strip():
         raise ApplicationError(
-            "Give the reason or legal basis for sharing.", code="reason_required"
+            _("Give the reason or legal basis for sharing."), code="reason_required"
         )
     names = set(persons or [])
     pseudos = set(case.persons.values_list("pseudonym", flat=True))
     if names - pseudos:
         raise ApplicationError(
-            "Not persons of this case: {}.".format(", ".join(sorted(names - pseudos))),
+            _("Not persons of this case: {}.").format(", ".join(sorted(names - pseudos))),
             code="unknown_person",
         )
     if {c.ShareScope.IDENTITY, c.ShareScope.CONTACT} & set(scopes):
@@ -174,7 +175,7 @@ def case_share(
                 c.PersonRole.PRESUMED_VICTIM,
             ) and not has_consent(person, c.ConsentPurpose.DATA_SHARING):
                 raise ApplicationError(
-                    "Sharing {}'s identifying data needs their consent to data sharing.".format(
+                    _("Sharing {}'s identifying data needs their consent to data sharing.").format(
                         person.pseudonym
                     ),
                     code="consent_required",
@@ -201,7 +202,7 @@ def case_share(
 def case_share_revoke(*, actor: AnyUser | None, share: CaseShare) -> CaseShare:
     user = owner_actor(actor, share.case)
     if share.revoked_at is not None:  # keep the first revocation's time
-        raise ApplicationError("This share was already revoked.", code="invalid_transition")
+        raise ApplicationError(_("This share was already revoked."), code="invalid_transition")
     share.revoked_at = timezone.now()
     share.save(update_fields=["revoked_at"])
     audit_record(actor=user, action=AuditAction.UPDATE, obj=share, after={"revoked": True})

@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from palermo.cases import htcds as h
 from palermo.cases.models import (
@@ -49,6 +50,7 @@ def case_anonymise(*, case: Case, actor_label: str = "retention") -> Case:
     if case.anonymised_at is not None:
         return case
     persons = list(case.persons.all())
+    removed = _("(removed by retention)")
     PersonIdentity.objects.filter(person__in=persons).delete()
     PersonPhoto.objects.filter(person__in=persons).delete()
     Guardian.objects.filter(person__in=persons).update(name_ciphertext="")
@@ -60,14 +62,10 @@ def case_anonymise(*, case: Case, actor_label: str = "retention") -> Case:
     )
     Movement.objects.filter(person__in=persons).update(description="", city="", state="")
     Consent.objects.filter(person__in=persons).update(notes="")
-    Screening.objects.filter(person__in=persons).update(reasoning="(removed by retention)")
-    Identification.objects.filter(person__in=persons).update(reasoning="(removed by retention)")
-    BestInterestDetermination.objects.filter(person__in=persons).update(
-        reasoning="(removed by retention)"
-    )
-    Return.objects.filter(person__in=persons).update(
-        risk_assessment="(removed by retention)", travel_documents=""
-    )
+    Screening.objects.filter(person__in=persons).update(reasoning=removed)
+    Identification.objects.filter(person__in=persons).update(reasoning=removed)
+    BestInterestDetermination.objects.filter(person__in=persons).update(reasoning=removed)
+    Return.objects.filter(person__in=persons).update(risk_assessment=removed, travel_documents="")
     FollowUpVisit.objects.filter(person__in=persons).update(outcome="")
     Referral.objects.filter(person__in=persons).update(details="", response_note="")
     ProtectionMeasure.objects.filter(person__in=persons).update(notes="", reference="")

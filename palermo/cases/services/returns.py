@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from palermo.cases import choices as c
 from palermo.cases.models import (
@@ -35,7 +36,7 @@ from palermo.registry.models import DirectoryEntry
 def _require_child(person: Person) -> None:
     if not person.is_child:
         raise ApplicationError(
-            "This applies to a child (under 18 or of uncertain age).", code="not_a_child"
+            _("This applies to a child (under 18 or of uncertain age)."), code="not_a_child"
         )
 
 
@@ -52,7 +53,7 @@ def guardian_appoint(
     _require_child(person)
     if not name.strip() and organisation is None:
         raise ApplicationError(
-            "Name the guardian or the guardian's organisation.", code="guardian_required"
+            _("Name the guardian or the guardian's organisation."), code="guardian_required"
         )
     guardian = Guardian(
         person=person,
@@ -87,7 +88,7 @@ def best_interest_record(
     _require_child(person)
     if not reasoning.strip():
         raise ApplicationError(
-            "A best-interest determination needs its reasons.", code="reason_required"
+            _("A best-interest determination needs its reasons."), code="reason_required"
         )
     bid = BestInterestDetermination(
         person=person,
@@ -123,16 +124,21 @@ def return_plan(
     user = owner_actor(actor, person.case)
     check_choice(risk_level, c.RiskLevel, "risk_level")
     if not risk_assessment.strip():
-        raise ApplicationError("A return needs a risk assessment.", code="risk_assessment_required")
+        raise ApplicationError(
+            _("A return needs a risk assessment."), code="risk_assessment_required"
+        )
     country = country_get(destination)
     authority = None
     if receiving_authority_id is not None:
         authority = DirectoryEntry.objects.filter(pk=receiving_authority_id).first()
         if authority is None:
-            raise ApplicationError("No such authority in the directory.", code="unknown_authority")
+            raise ApplicationError(
+                _("No such authority in the directory."), code="unknown_authority"
+            )
         if authority.country_id and authority.country_id != country.iso3:
             raise ApplicationError(
-                "The receiving authority is not in {}.".format(country.name), code="wrong_country"
+                _("The receiving authority is not in {}.").format(country.name),
+                code="wrong_country",
             )
     ret = Return(
         person=person,
@@ -162,12 +168,14 @@ def return_decide(
     finding return in the child's interest; every return needs the person's voluntary consent."""
     user = owner_actor(actor, ret.person.case)
     if ret.status != c.ReturnStatus.PLANNED:
-        raise ApplicationError("Only a planned return can be decided.", code="invalid_transition")
+        raise ApplicationError(
+            _("Only a planned return can be decided."), code="invalid_transition"
+        )
     day = decided_on or local_today()
     person = ret.person
     if not ret.voluntary_consent:
         raise ApplicationError(
-            "The person's voluntary consent to return is not recorded.", code="consent_required"
+            _("The person's voluntary consent to return is not recorded."), code="consent_required"
         )
     if person.is_child:
         if (
@@ -176,7 +184,7 @@ def return_decide(
             .exists()
         ):
             raise ApplicationError(
-                "A child's return needs an appointed guardian.", code="guardian_required"
+                _("A child's return needs an appointed guardian."), code="guardian_required"
             )
         bid = (
             person.best_interest_determinations.filter(decided_on__lte=day)
@@ -185,13 +193,15 @@ def return_decide(
         )
         if bid is None:
             raise ApplicationError(
-                "A child's return cannot be decided without a best-interest determination.",
+                _("A child's return cannot be decided without a best-interest determination."),
                 code="best_interest_required",
             )
         if not bid.return_in_best_interest:
             raise ApplicationError(
-                "The best-interest determination of {} found return against the child's "
-                "interest.".format(bid.decided_on),
+                _(
+                    "The best-interest determination of {} found return against the child's "
+                    "interest."
+                ).format(bid.decided_on),
                 code="best_interest_against_return",
             )
         ret.best_interest_determination = bid
@@ -210,9 +220,11 @@ def return_decide(
 def return_complete(*, actor: AnyUser | None, ret: Return, return_date: dt.date) -> Return:
     user = owner_actor(actor, ret.person.case)
     if ret.status != c.ReturnStatus.DECIDED:
-        raise ApplicationError("Only a decided return can be completed.", code="invalid_transition")
+        raise ApplicationError(
+            _("Only a decided return can be completed."), code="invalid_transition"
+        )
     if ret.decided_on and return_date < ret.decided_on:
-        raise ApplicationError("The return date is before the decision.", code="invalid_date")
+        raise ApplicationError(_("The return date is before the decision."), code="invalid_date")
     ret.status, ret.return_date = c.ReturnStatus.COMPLETED, return_date
     row_save(ret)
     audit_record(actor=user, action=AuditAction.UPDATE, obj=ret, after={"status": ret.status})
@@ -225,7 +237,7 @@ def return_cancel(*, actor: AnyUser | None, ret: Return, reason: str = "") -> Re
     user = owner_actor(actor, ret.person.case)
     if ret.status not in (c.ReturnStatus.PLANNED, c.ReturnStatus.DECIDED):
         raise ApplicationError(
-            "Only a planned or decided return can be cancelled.", code="invalid_transition"
+            _("Only a planned or decided return can be cancelled."), code="invalid_transition"
         )
     ret.status = c.ReturnStatus.CANCELLED
     row_save(ret)
@@ -266,7 +278,9 @@ def follow_up_record(
 ) -> FollowUpVisit:
     user = owner_actor(actor, visit.person.case)
     if done_on > local_today():
-        raise ApplicationError("A visit cannot be recorded in the future.", code="date_in_future")
+        raise ApplicationError(
+            _("A visit cannot be recorded in the future."), code="date_in_future"
+        )
     visit.done_on, visit.outcome, visit.retrafficked = done_on, outcome, retrafficked
     row_save(visit)
     audit_record(
