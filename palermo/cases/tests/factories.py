@@ -1,38 +1,141 @@
-"""Test data for case management."""
+"""Test data for case management.
+
+Organisations, users, indicator lists and national policies are plain rows (factory_boy). Cases
+and persons go through the services (`CaseFactory`, `PersonFactory`): a case row written any
+other way would miss its facets, its encryption and its audit entries.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
-from palermo.cases.models import Indicator, IndicatorList
+from factory import declarations
+from factory.base import Factory
+from factory.django import DjangoModelFactory
+
+from palermo.cases import services
+from palermo.cases.models import Case, CountryPolicy, Indicator, IndicatorList, Person
+from palermo.core.choices import OrganisationKind, Role
+from palermo.core.models import Organisation, User
 
 D = dt.date
 
+# factory_boy's declarations are untyped: typed names for the ones used here.
+Sequence: Callable[[Callable[[int], Any]], Any] = declarations.Sequence
+SubFactory: Callable[[type[Factory[Any]]], Any] = declarations.SubFactory
+LazyAttribute: Callable[[Callable[[Any], Any]], Any] = declarations.LazyAttribute
+# The six dimensions of the ILO/EC 2009 indicators, in the order `indicator_list` numbers them.
+DIMENSIONS = (
+    "deceptive_recruitment",
+    "coercive_recruitment",
+    "recruitment_abuse_of_vulnerability",
+    "exploitation",
+    "coercion_at_destination",
+    "abuse_of_vulnerability_at_destination",
+)
+
+
+class OrganisationFactory(DjangoModelFactory[Organisation]):
+    """An organisation in Botswana (an NGO unless told otherwise)."""
+
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("name",)
+
+    name = Sequence("Organisation {}".format)
+    kind = OrganisationKind.NGO
+    country_id = "BWA"
+
+
+class UserFactory(DjangoModelFactory[User]):
+    """A case worker of a new organisation."""
+
+    class Meta:
+        model = User
+
+    username = Sequence("user-{}".format)
+    organisation = SubFactory(OrganisationFactory)
+    role = Role.CASE_WORKER
+
+
+class CountryPolicyFactory(DjangoModelFactory[CountryPolicy]):
+    """A national policy of the referral mechanism (Botswana's unless told otherwise)."""
+
+    class Meta:
+        model = CountryPolicy
+        django_get_or_create = ("country_id",)
+
+    country_id = "BWA"
+
+
+class IndicatorListFactory(DjangoModelFactory[IndicatorList]):
+    class Meta:
+        model = IndicatorList
+        django_get_or_create = ("key", "version")
+
+    key = Sequence("test-list-{}".format)
+    version = "1"
+    title = "Test"
+    target = "adult_labour"
+    source = "test"
+
+
+class IndicatorFactory(DjangoModelFactory[Indicator]):
+    class Meta:
+        model = Indicator
+        django_get_or_create = ("indicator_list", "code")
+
+    indicator_list = SubFactory(IndicatorListFactory)
+    code = Sequence("i-{}".format)
+    dimension = DIMENSIONS[0]
+    strength = "strong"
+    text = LazyAttribute(lambda o: "{} {}".format(o.dimension, o.strength))
+
 
 def indicator_list(target: str = "adult_labour") -> IndicatorList:
-    """A small indicator list covering every dimension with each strength."""
-    lst, _ = IndicatorList.objects.get_or_create(
-        key="test-{}".format(target),
-        version="1",
-        defaults={"title": "Test", "target": target, "source": "test"},
-    )
-    dims = [
-        "deceptive_recruitment",
-        "coercive_recruitment",
-        "recruitment_abuse_of_vulnerability",
-        "exploitation",
-        "coercion_at_destination",
-        "abuse_of_vulnerability_at_destination",
-    ]
-    for i, dim in enumerate(dims):
+    """A small indicator list for `target` covering every dimension with each strength: the
+    indicator `{n}-{s|m|w}` is the strong, medium or weak one of the n-th of DIMENSIONS."""
+    lst = IndicatorListFactory.create(key="test-{}".format(target), target=target)
+    for i, dim in enumerate(DIMENSIONS):
         for strength in ("strong", "medium", "weak"):
-            Indicator.objects.get_or_create(
+            IndicatorFactory.create(
                 indicator_list=lst,
                 code="{}-{}".format(i, strength[0]),
-                defaults={
-                    "dimension": dim,
-                    "strength": strength,
-                    "text": "{} {}".format(dim, strength),
-                },
+                dimension=dim,
+                strength=strength,
             )
     return lst
+
+
+class CaseFactory(Factory[Case]):
+    """A case opened by `actor` through `case_open` (give `actor`, and what else matters)."""
+
+    class Meta:
+        model = Case
+
+    opened_on = D(2026, 1, 10)
+
+    @classmethod
+    def _create(cls, model_class: type[Case], *args: Any, **kwargs: Any) -> Case:
+        return services.case_open(**kwargs)
+
+
+class PersonFactory(Factory[Person]):
+    """A person added to `case` by `actor` through `person_add` (a presumed victim)."""
+
+    class Meta:
+        model = Person
+
+    role = "presumed_victim"
+
+    @classmethod
+    def _create(cls, model_class: type[Person], *args: Any, **kwargs: Any) -> Person:
+        return services.person_add(**kwargs)
+
+
+def organisation_of(user: User) -> Organisation:
+    """The organisation of a test user (every user made for these tests has one)."""
+    assert user.organisation is not None
+    return user.organisation

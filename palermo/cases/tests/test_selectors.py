@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
+import time_machine
 from django.db import connection
 from django.db.models import Q
 
 from palermo.cases import services as s
 from palermo.cases.models import Case
 from palermo.cases.selectors import case_list, deadline_board
-from palermo.core.models import Organisation
+from palermo.cases.tests.factories import OrganisationFactory, organisation_of
+from palermo.core.models import User
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRESQL = pytest.mark.skipif(
@@ -19,14 +22,14 @@ ON_POSTGRESQL = pytest.mark.skipif(
 )
 
 
-def test_pseudonym_search_respects_person_limited_shares(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_pseudonym_search_respects_person_limited_shares(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
     case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 1))
     a = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=30)
     b = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=31)
-    clinic_org = Organisation.objects.create(
-        name="Clinic", kind="service_provider", country_id="BWA"
-    )
+    clinic_org = OrganisationFactory.create(name="Clinic", kind="service_provider")
     clinic = make_user("case_worker", org="Clinic")
     s.referral_send(
         actor=worker, person=a, to_organisation=clinic_org, service="medical", scopes=["case_facts"]
@@ -36,7 +39,9 @@ def test_pseudonym_search_respects_person_limited_shares(make_user) -> None:  # 
     assert list(case_list(user=worker, q=b.pseudonym)) == [case]
 
 
-def test_deadline_board_shows_what_ends_this_week_and_overdue(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_deadline_board_shows_what_ends_this_week_and_overdue(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
     other = make_user("case_worker", org="Elsewhere", country="BWA", kind="ngo")
     case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 1))
@@ -71,7 +76,9 @@ def test_deadline_board_shows_what_ends_this_week_and_overdue(make_user) -> None
     assert deadline_board(user=other, today=today) == []
 
 
-def test_list_filters_give_the_same_cases_with_or_without_shares(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters_give_the_same_cases_with_or_without_shares(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     """Visibility leaves out the shares condition when nothing is shared: the same answer."""
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
     mine = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 2))
@@ -83,7 +90,7 @@ def test_list_filters_give_the_same_cases_with_or_without_shares(make_user) -> N
     s.referral_send(
         actor=other,
         person=child,
-        to_organisation=worker.organisation,
+        to_organisation=organisation_of(worker),
         service="shelter",
         scopes=["case_facts"],
     )
@@ -92,7 +99,9 @@ def test_list_filters_give_the_same_cases_with_or_without_shares(make_user) -> N
 
 
 @ON_POSTGRESQL
-def test_search_reads_the_trigram_indexes(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_search_reads_the_trigram_indexes(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     """`q` is a substring match (icontains): only migration 0006's trigram indexes serve it."""
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
     case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 2), title="Farm workers, Ghanzi")
@@ -115,7 +124,9 @@ def test_search_reads_the_trigram_indexes(make_user) -> None:  # type: ignore[no
     assert "case_reference_trgm" in plan and "case_title_trgm" in plan, plan
 
 
-def test_person_filters_on_a_shared_case_see_only_the_shared_persons(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_person_filters_on_a_shared_case_see_only_the_shared_persons(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     """A referral of one adult must not tell, through a filter, that the case holds a child, a
     suspect or a form of exploitation the share does not show."""
     owner = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
@@ -135,9 +146,7 @@ def test_person_filters_on_a_shared_case_see_only_the_shared_persons(make_user) 
         types_of_exploitation=["SexualExploitation"],
     )
     s.person_add(actor=owner, case=case, role="suspect")
-    clinic_org = Organisation.objects.create(
-        name="Clinic", kind="service_provider", country_id="BWA"
-    )
+    clinic_org = OrganisationFactory.create(name="Clinic", kind="service_provider")
     clinic = make_user("case_worker", org="Clinic")
     s.referral_send(
         actor=owner,
