@@ -18,7 +18,7 @@ from palermo.cases.facets import case_facets, case_facets_check
 from palermo.cases.htcds import TypeOfExploitation
 from palermo.cases.models import Case
 from palermo.cases.selectors import case_list
-from palermo.cases.tests.factories import OrganisationFactory
+from palermo.cases.tests.factories import CaseFactory, OrganisationFactory
 from palermo.core.models import User
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_services_keep_the_facets(
     clock: time_machine.Traveller, make_user: Callable[..., User]
 ) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=D(2026, 1, 2))
+    case = CaseFactory.create(actor=worker, opened_on=D(2026, 1, 2))
     stale = Case.objects.get(pk=case.pk)  # loaded before any person: no facets
     adult = s.person_add(
         actor=worker,
@@ -101,7 +101,7 @@ def test_a_corrected_date_of_birth_changes_the_child_facet(
     clock: time_machine.Traveller, make_user: Callable[..., User]
 ) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=D(2026, 1, 2))
+    case = CaseFactory.create(actor=worker, opened_on=D(2026, 1, 2))
     person = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=25)
     assert list(case_list(user=worker, child=True)) == []
     s.person_identity_set(actor=worker, person=person, identity={"birthdate": "2012-05-01"})
@@ -113,7 +113,7 @@ def test_facets_check_names_a_case_that_disagrees(
     clock: time_machine.Traveller, make_user: Callable[..., User]
 ) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=D(2026, 1, 2))
+    case = CaseFactory.create(actor=worker, opened_on=D(2026, 1, 2))
     s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=9)
     Case.objects.filter(pk=case.pk).update(has_child=False)
     assert case_facets_check() == [case.reference]

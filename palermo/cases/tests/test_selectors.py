@@ -13,7 +13,12 @@ from django.db.models import Q
 from palermo.cases import services as s
 from palermo.cases.models import Case
 from palermo.cases.selectors import case_list, deadline_board
-from palermo.cases.tests.factories import OrganisationFactory, organisation_of
+from palermo.cases.tests.factories import (
+    CaseFactory,
+    OrganisationFactory,
+    PersonFactory,
+    organisation_of,
+)
 from palermo.core.models import User
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +31,13 @@ def test_pseudonym_search_respects_person_limited_shares(
     clock: time_machine.Traveller, make_user: Callable[..., User]
 ) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 1))
-    a = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=30)
-    b = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=31)
+    case = CaseFactory.create(actor=worker, opened_on=dt.date(2026, 1, 1))
+    a = PersonFactory.create(
+        actor=worker, case=case, role="presumed_victim", age_at_registration=30
+    )
+    b = PersonFactory.create(
+        actor=worker, case=case, role="presumed_victim", age_at_registration=31
+    )
     clinic_org = OrganisationFactory.create(name="Clinic", kind="service_provider")
     clinic = make_user("case_worker", org="Clinic")
     s.referral_send(
@@ -44,8 +53,10 @@ def test_deadline_board_shows_what_ends_this_week_and_overdue(
 ) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
     other = make_user("case_worker", org="Elsewhere", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 1))
-    p = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=30)
+    case = CaseFactory.create(actor=worker, opened_on=dt.date(2026, 1, 1))
+    p = PersonFactory.create(
+        actor=worker, case=case, role="presumed_victim", age_at_registration=30
+    )
     today = dt.date(2026, 3, 10)
     s.measure_grant(
         actor=worker,
@@ -81,11 +92,13 @@ def test_list_filters_give_the_same_cases_with_or_without_shares(
 ) -> None:
     """Visibility leaves out the shares condition when nothing is shared: the same answer."""
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    mine = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 2))
-    s.person_add(actor=worker, case=mine, role="presumed_victim", age_at_registration=15)
+    mine = CaseFactory.create(actor=worker, opened_on=dt.date(2026, 1, 2))
+    PersonFactory.create(actor=worker, case=mine, role="presumed_victim", age_at_registration=15)
     other = make_user("case_worker", org="Clinic", country="BWA", kind="service_provider")
-    theirs = s.case_open(actor=other, opened_on=dt.date(2026, 1, 1))
-    child = s.person_add(actor=other, case=theirs, role="presumed_victim", age_at_registration=16)
+    theirs = CaseFactory.create(actor=other, opened_on=dt.date(2026, 1, 1))
+    child = PersonFactory.create(
+        actor=other, case=theirs, role="presumed_victim", age_at_registration=16
+    )
     assert list(case_list(user=worker, child=True)) == [mine]
     s.referral_send(
         actor=other,
@@ -104,7 +117,9 @@ def test_search_reads_the_trigram_indexes(
 ) -> None:
     """`q` is a substring match (icontains): only migration 0006's trigram indexes serve it."""
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 2), title="Farm workers, Ghanzi")
+    case = CaseFactory.create(
+        actor=worker, opened_on=dt.date(2026, 1, 2), title="Farm workers, Ghanzi"
+    )
     assert list(case_list(user=worker, q="farm work")) == [case]
     assert list(case_list(user=worker, q=case.reference[2:9].lower())) == [case]
     # The search's own conditions, unordered, with table scans and plain index scans off: only
@@ -130,22 +145,22 @@ def test_person_filters_on_a_shared_case_see_only_the_shared_persons(
     """A referral of one adult must not tell, through a filter, that the case holds a child, a
     suspect or a form of exploitation the share does not show."""
     owner = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=owner, opened_on=dt.date(2026, 1, 2))
-    adult = s.person_add(
+    case = CaseFactory.create(actor=owner, opened_on=dt.date(2026, 1, 2))
+    adult = PersonFactory.create(
         actor=owner,
         case=case,
         role="presumed_victim",
         age_at_registration=30,
         types_of_exploitation=["ForcedLabour"],
     )
-    s.person_add(
+    PersonFactory.create(
         actor=owner,
         case=case,
         role="presumed_victim",
         age_at_registration=12,
         types_of_exploitation=["SexualExploitation"],
     )
-    s.person_add(actor=owner, case=case, role="suspect")
+    PersonFactory.create(actor=owner, case=case, role="suspect")
     clinic_org = OrganisationFactory.create(name="Clinic", kind="service_provider")
     clinic = make_user("case_worker", org="Clinic")
     s.referral_send(
