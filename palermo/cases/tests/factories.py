@@ -2,21 +2,28 @@
 
 Organisations, users, indicator lists and national policies are plain rows (factory_boy). Cases
 and persons go through the services (`CaseFactory`, `PersonFactory`): a case row written any
-other way would miss its facets, its encryption and its audit entries.
+other way would miss its facets, its encryption and its audit entries. `module_rows` writes a
+module's shared world once (Django's setUpTestData for pytest).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import time_machine
+from django.db import transaction
 from factory import declarations
+from factory import django as django_factory
 from factory.base import Factory
 from factory.django import DjangoModelFactory
+from pytest_django import DjangoDbBlocker
 
 from palermo.cases import services
 from palermo.cases.models import Case, CountryPolicy, Indicator, IndicatorList, Person
+from palermo.conftest import PASSWORD, PINNED_NOW
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.models import Organisation, User
 
@@ -26,6 +33,7 @@ D = dt.date
 Sequence: Callable[[Callable[[int], Any]], Any] = declarations.Sequence
 SubFactory: Callable[[type[Factory[Any]]], Any] = declarations.SubFactory
 LazyAttribute: Callable[[Callable[[Any], Any]], Any] = declarations.LazyAttribute
+Password: Callable[[str], Any] = django_factory.Password
 # The six dimensions of the ILO/EC 2009 indicators, in the order `indicator_list` numbers them.
 DIMENSIONS = (
     "deceptive_recruitment",
@@ -50,7 +58,7 @@ class OrganisationFactory(DjangoModelFactory[Organisation]):
 
 
 class UserFactory(DjangoModelFactory[User]):
-    """A case worker of a new organisation."""
+    """A case worker of a new organisation, who logs in with the tests' PASSWORD."""
 
     class Meta:
         model = User
@@ -58,6 +66,21 @@ class UserFactory(DjangoModelFactory[User]):
     username = Sequence("user-{}".format)
     organisation = SubFactory(OrganisationFactory)
     role = Role.CASE_WORKER
+    password = Password(PASSWORD)
+
+
+def case_user(
+    role: str,
+    org: str,
+    country: str | None = "BWA",
+    kind: str = OrganisationKind.GOVERNMENT,
+    username: str | None = None,
+) -> User:
+    """A user of the organisation named `org` (made if new), like the `make_user` fixture."""
+    organisation = OrganisationFactory.create(name=org, kind=kind, country_id=country)
+    if username is None:
+        return UserFactory.create(role=role, organisation=organisation)
+    return UserFactory.create(role=role, organisation=organisation, username=username)
 
 
 class CountryPolicyFactory(DjangoModelFactory[CountryPolicy]):
@@ -139,3 +162,24 @@ def organisation_of(user: User) -> Organisation:
     """The organisation of a test user (every user made for these tests has one)."""
     assert user.organisation is not None
     return user.organisation
+
+
+@contextmanager
+def module_rows[T](
+    blocker: DjangoDbBlocker, build: Callable[[], T], *, pinned: bool = False
+) -> Iterator[T]:
+    """What `build()` writes, written once for a whole test module (like Django's setUpTestData).
+
+    The rows stay for the module's tests: each test's own transaction is then a savepoint inside
+    this one, rolled back after the test, and this one is rolled back after the module. Tests
+    must work on a deep copy of what `build()` returned (their fixtures make one). With `pinned`,
+    `build()` runs on the `clock` fixture's day (only `build()`: the tests keep their own clock).
+    """
+    with blocker.unblock(), transaction.atomic():
+        if pinned:
+            with time_machine.travel(PINNED_NOW, tick=True):
+                rows = build()
+        else:
+            rows = build()
+        yield rows
+        transaction.set_rollback(True)

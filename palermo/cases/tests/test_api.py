@@ -3,11 +3,12 @@ them (taken from the OpenAPI schema, so an endpoint cannot be added without bein
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from types import SimpleNamespace
@@ -18,7 +19,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
-from pytest_django import DjangoAssertNumQueries
+from pytest_django import DjangoAssertNumQueries, DjangoDbBlocker
 
 from palermo.api import api
 from palermo.cases import services as s
@@ -32,7 +33,13 @@ from palermo.cases.models import (
     Return,
     new_pseudonym,
 )
-from palermo.cases.tests.factories import OrganisationFactory, indicator_list, organisation_of
+from palermo.cases.tests.factories import (
+    OrganisationFactory,
+    case_user,
+    indicator_list,
+    module_rows,
+    organisation_of,
+)
 from palermo.core.models import AuditEntry, User
 from palermo.core.services import token_create
 
@@ -139,10 +146,17 @@ def build_world(make_user: Callable[..., User]) -> SimpleNamespace:
     return w
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[SimpleNamespace]:
+    """The world, written once for the module on the pinned clock's day (its dates are 2026)."""
+    with module_rows(django_db_blocker, lambda: build_world(case_user), pinned=True) as rows:
+        yield rows
+
+
 @pytest.fixture
-def w(clock: time_machine.Traveller, make_user: Callable[..., User]) -> SimpleNamespace:
-    """The world of build_world, built on the pinned clock (its dates are early 2026)."""
-    return build_world(make_user)
+def w(clock: time_machine.Traveller, db: None, world: SimpleNamespace) -> SimpleNamespace:
+    """The world for one test: its rows are rolled back after the test, its objects a copy."""
+    return copy.deepcopy(world)
 
 
 class Api:

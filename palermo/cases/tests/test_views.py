@@ -9,9 +9,10 @@ after a reason is POSTed, and that read is in the audit log.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -22,6 +23,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 from palermo.cases import services as s
 from palermo.cases.models import (
@@ -33,7 +35,12 @@ from palermo.cases.models import (
     Return,
     Screening,
 )
-from palermo.cases.tests.factories import indicator_list, organisation_of
+from palermo.cases.tests.factories import (
+    case_user,
+    indicator_list,
+    module_rows,
+    organisation_of,
+)
 from palermo.conftest import PASSWORD
 from palermo.core.choices import AuditAction, Role
 from palermo.core.crypto import decrypt_json
@@ -73,32 +80,14 @@ def counts() -> dict[str, int]:
 # --- the world: one case with a record of every kind ---------------------------------------------
 
 
-@pytest.fixture
-def worker(make_user: Callable[..., User]) -> User:
-    return make_user(Role.CASE_WORKER, org="Shelter Gaborone", country="BWA", kind="ngo")
-
-
-@pytest.fixture
-def provider(make_user: Callable[..., User]) -> User:
-    return make_user(
-        Role.CASE_WORKER, org="Safe House Francistown", country="BWA", kind="service_provider"
-    )
-
-
-@pytest.fixture
-def other(make_user: Callable[..., User]) -> User:
-    return make_user(Role.CASE_WORKER, org="Other NGO", country="BWA", kind="ngo")
-
-
-@pytest.fixture
-def coordinator(make_user: Callable[..., User]) -> User:
-    return make_user(Role.NATIONAL_COORDINATOR, org="NRM Botswana", country="BWA")
-
-
-@pytest.fixture
-def world(worker: User, provider: User) -> SimpleNamespace:
-    """A case with a child (guardian, BID, returns), a second child without a BID, a suspect."""
+def build_world() -> SimpleNamespace:
+    """A shelter's case with a child (guardian, BID, returns), a second child without a BID, a
+    suspect, referred to a safe house; `worker` of the shelter, `provider` of the safe house."""
     w = SimpleNamespace()
+    w.worker = worker = case_user(Role.CASE_WORKER, org="Shelter Gaborone", kind="ngo")
+    w.provider = provider = case_user(
+        Role.CASE_WORKER, org="Safe House Francistown", kind="service_provider"
+    )
     w.case = s.case_open(actor=worker, opened_on=TODAY - 60 * DAY, title="Farm workers")
     w.child = s.person_add(
         actor=worker,
@@ -168,6 +157,43 @@ def world(worker: User, provider: User) -> SimpleNamespace:
     )
     s.comment_add(actor=worker, case=w.case, text="First interview done")
     return w
+
+
+@pytest.fixture(scope="module")
+def shared_world(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[SimpleNamespace]:
+    """The world, written once for the module."""
+    with module_rows(django_db_blocker, build_world) as rows:
+        yield rows
+
+
+@pytest.fixture
+def world(db: None, shared_world: SimpleNamespace) -> SimpleNamespace:
+    """The world for one test: its rows are rolled back after the test, its objects a copy."""
+    return copy.deepcopy(shared_world)
+
+
+@pytest.fixture
+def worker(world: SimpleNamespace) -> User:
+    user: User = world.worker
+    return user
+
+
+@pytest.fixture
+def provider(world: SimpleNamespace) -> User:
+    user: User = world.provider
+    return user
+
+
+@pytest.fixture
+def other(make_user: Callable[..., User]) -> User:
+    return make_user(Role.CASE_WORKER, org="Other NGO", country="BWA", kind="ngo")
+
+
+@pytest.fixture
+def coordinator(make_user: Callable[..., User]) -> User:
+    return make_user(Role.NATIONAL_COORDINATOR, org="NRM Botswana", country="BWA")
 
 
 def case_pages(w: SimpleNamespace) -> list[str]:
