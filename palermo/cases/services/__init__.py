@@ -31,6 +31,7 @@ from palermo.cases.services.fields import (
     IDENTITY_FIELDS,
     MULTI_FIELDS,
     PERSON_FACT_FIELDS,
+    PROCEEDING_FIELDS,
     SINGLE_FIELDS,
 )
 from palermo.cases.services.identification import identification_record, screening_record
@@ -74,6 +75,7 @@ __all__ = [
     "IDENTITY_FIELDS",
     "MULTI_FIELDS",
     "PERSON_FACT_FIELDS",
+    "PROCEEDING_FIELDS",
     "REFERRAL_TRANSITIONS",
     "SINGLE_FIELDS",
     "best_interest_record",

@@ -74,3 +74,14 @@ CASE_FIELDS = (
     "incoming_referral_details",
     "incoming_referral_date",
 )
+# What a criminal proceeding records beyond its stage, start and suspect.
+PROCEEDING_FIELDS = (
+    "charges",
+    "verdict",
+    "verdict_on",
+    "sentence_months",
+    "confiscated_amount",
+    "compensation_ordered",
+    "compensation_paid",
+    "currency",
+)

@@ -20,6 +20,7 @@ from palermo.cases.services.common import (
     check_choice,
     owner_actor,
 )
+from palermo.cases.services.fields import PROCEEDING_FIELDS
 from palermo.cases.writer import row_save
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
@@ -43,16 +44,7 @@ def proceeding_record(
         raise ApplicationError(_("The suspect must be a suspect in this case."), code="invalid")
     if fields.get("verdict"):
         check_choice(fields["verdict"], c.Verdict, "verdict")
-    allowed = {
-        "charges",
-        "verdict",
-        "verdict_on",
-        "sentence_months",
-        "confiscated_amount",
-        "compensation_ordered",
-        "compensation_paid",
-        "currency",
-    }
+    allowed = set(PROCEEDING_FIELDS)
     if set(fields) - allowed:
         raise ApplicationError(
             _("Unknown proceeding field(s): {}.").format(", ".join(sorted(set(fields) - allowed))),

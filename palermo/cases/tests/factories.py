@@ -22,6 +22,7 @@ from factory.django import DjangoModelFactory
 from pytest_django import DjangoDbBlocker
 
 from palermo.cases import services
+from palermo.cases.choices import IndicatorDimension
 from palermo.cases.models import Case, CountryPolicy, Indicator, IndicatorList, Person
 from palermo.conftest import PASSWORD, PINNED_NOW
 from palermo.core.choices import OrganisationKind, Role
@@ -35,14 +36,7 @@ SubFactory: Callable[[type[Factory[Any]]], Any] = declarations.SubFactory
 LazyAttribute: Callable[[Callable[[Any], Any]], Any] = declarations.LazyAttribute
 Password: Callable[[str], Any] = django_factory.Password
 # The six dimensions of the ILO/EC 2009 indicators, in the order `indicator_list` numbers them.
-DIMENSIONS = (
-    "deceptive_recruitment",
-    "coercive_recruitment",
-    "recruitment_abuse_of_vulnerability",
-    "exploitation",
-    "coercion_at_destination",
-    "abuse_of_vulnerability_at_destination",
-)
+DIMENSIONS = tuple(IndicatorDimension.values)
 
 
 class OrganisationFactory(DjangoModelFactory[Organisation]):
