@@ -1,0 +1,1 @@
+"""Case management for a national referral mechanism, aligned with HTCDS v2.0."""

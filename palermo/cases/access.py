@@ -15,8 +15,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from palermo.cases.choices import ShareScope
+from palermo.cases.choices import REFERRAL_TRANSITIONS, ShareScope
 from palermo.cases.models import (
     Case,
     CaseShare,
@@ -31,10 +32,13 @@ from palermo.cases.models import (
 from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import User
-from palermo.core.permissions import AnyUser
+from palermo.core.permissions import AnyUser, has_role
 
 CASE_ROLES = frozenset({Role.CASE_WORKER, Role.INVESTIGATOR})
+# Those who see cases at all: the case roles, and national coordinators (de-identified facts).
+CASE_VIEWER_ROLES = CASE_ROLES | {Role.NATIONAL_COORDINATOR}
 ALL_SCOPES = frozenset(ShareScope.values)
+IDENTIFYING_SCOPES = frozenset({ShareScope.IDENTITY, ShareScope.CONTACT})
 
 
 def _user(user: AnyUser | None) -> User | None:
@@ -60,7 +64,7 @@ def shared_grants(user: AnyUser | None) -> dict[uuid.UUID, list[tuple[frozenset[
     """Per case shared with the user's organisation (and not one of its whole cases), each live
     share's (scopes, pseudonyms; empty = every person)."""
     u = _user(user)
-    if u is None or u.role not in CASE_ROLES | {Role.NATIONAL_COORDINATOR}:
+    if u is None or u.role not in CASE_VIEWER_ROLES:
         return {}
     rows = (
         CaseShare.objects.filter(organisation_id=u.organisation_id or 0, revoked_at__isnull=True)
@@ -130,18 +134,26 @@ class CaseAccess:
     def can_edit(self) -> bool:
         return self.owner
 
+    @property
+    def whole_case_facts(self) -> bool:
+        """Case-level facts (proceedings, incoming referral, closure) need the case facts of the
+        whole case: a referral of one person shares that person's facts, not the case's."""
+        if self.owner or not self.grants:
+            return self.can(ShareScope.CASE_FACTS)
+        return any(ShareScope.CASE_FACTS in scopes and not names for scopes, names in self.grants)
+
 
 def case_access(user: AnyUser | None, case: Case) -> CaseAccess:
     """The user's access to a case; NotFoundError when they may not see it at all."""
     u = _user(user)
     if u is None:
-        raise NotFoundError("No such case.", code="not_found")
+        raise NotFoundError(_("No such case."), code="not_found")
     if u.role in CASE_ROLES and case.organisation_id == u.organisation_id:
         return CaseAccess(
             case, owner=True, scopes=ALL_SCOPES, viewer_organisation_id=u.organisation_id
         )
-    if u.role not in CASE_ROLES | {Role.NATIONAL_COORDINATOR}:
-        raise NotFoundError("No such case.", code="not_found")
+    if u.role not in CASE_VIEWER_ROLES:
+        raise NotFoundError(_("No such case."), code="not_found")
     org_id: int = u.organisation_id or 0
     shares = list(
         CaseShare.objects.filter(case=case, organisation_id=org_id, revoked_at__isnull=True)
@@ -167,7 +179,7 @@ def case_access(user: AnyUser | None, case: Case) -> CaseAccess:
             )
         scopes -= {ShareScope.IDENTITY, ShareScope.CONTACT}
     if not shares:
-        raise NotFoundError("No such case.", code="not_found")
+        raise NotFoundError(_("No such case."), code="not_found")
     withheld = (
         {ShareScope.IDENTITY, ShareScope.CONTACT} if u.role == Role.NATIONAL_COORDINATOR else set()
     )
@@ -194,7 +206,7 @@ def case_get(user: AnyUser | None, case_id: object) -> tuple[Case, CaseAccess]:
     if case is None:
         case = qs.filter(reference=str(case_id)).first()
     if case is None:
-        raise NotFoundError("No such case.", code="not_found")
+        raise NotFoundError(_("No such case."), code="not_found")
     return case, case_access(user, case)
 
 
@@ -206,33 +218,69 @@ def person_get(user: AnyUser | None, pseudonym: str) -> tuple[Person, CaseAccess
         .first()
     )
     if person is None or not case_queryset(user).filter(pk=person.case_id).exists():
-        raise NotFoundError("No such person.", code="not_found")
+        raise NotFoundError(_("No such person."), code="not_found")
     access = case_access(user, person.case)
     if not access.sees_person(person):
-        raise NotFoundError("No such person.", code="not_found")
+        raise NotFoundError(_("No such person."), code="not_found")
     return person, access
 
 
 def require_edit(access: CaseAccess) -> None:
     if not access.can_edit:
-        raise ForbiddenError("Only the organisation holding the case can change it.")
+        raise ForbiddenError(_("Only the organisation holding the case can change it."))
 
 
 def require_scope(access: CaseAccess, scope: str, person: Person | None = None) -> None:
     if not access.can(scope, person):
-        raise NotFoundError("Not shared with your organisation.", code="not_found")
+        raise NotFoundError(_("Not shared with your organisation."), code="not_found")
+
+
+# --- what the pages offer a user ---------------------------------------------------------------
+
+
+def may_open_cases(user: AnyUser | None) -> bool:
+    """Case workers and investigators open cases (held by their organisation)."""
+    return has_role(user, *CASE_ROLES)
+
+
+def sees_title(user: User, case: Case) -> bool:
+    """A case's working title shows in lists to its own organisation and to national
+    coordinators; an organisation it was shared with sees only the reference."""
+    return case.organisation_id == user.organisation_id or user.role == Role.NATIONAL_COORDINATOR
+
+
+def identity_readable(user: User, person: Person, access: CaseAccess) -> bool:
+    """Whether the user may ask for the person's identifying data (the read is then audited):
+    case workers and investigators who see the person, with identity or contact shared."""
+    return (
+        user.role in CASE_ROLES
+        and access.sees_person(person)
+        and bool(IDENTIFYING_SCOPES & access.scopes_for(person))
+    )
+
+
+def referral_actions(user: User, referral: Referral) -> list[str]:
+    """The actions the user's organisation may take on a referral now: accept, decline and
+    deliver for the receiving organisation, close for either side, as its status allows."""
+    receiving = user.organisation_id == referral.to_organisation_id
+    sending = user.organisation_id == referral.from_organisation_id
+    return [
+        action
+        for action, (allowed, _target) in REFERRAL_TRANSITIONS.items()
+        if referral.status in allowed and (receiving or (sending and action == "close"))
+    ]
 
 
 # --- records looked up by integer id (API): always through a case the user may see -----------
 
 
 def _person_record_get[R: (Consent, ProtectionMeasure, Return, FollowUpVisit)](
-    user: AnyUser | None, qs: QuerySet[R], pk: int, scope: str, what: str
+    user: AnyUser | None, qs: QuerySet[R], pk: int, scope: str, missing_text: str
 ) -> tuple[R, CaseAccess]:
     """One record of a person, when the user sees the person and `scope` of the case.
 
     Whether the id does not exist or is not visible, the answer is the same 404."""
-    missing = NotFoundError("No such {}.".format(what), code="not_found")
+    missing = NotFoundError(missing_text, code="not_found")
     record = qs.select_related("person__case__organisation").filter(pk=pk).first()
     if record is None or not case_queryset(user).filter(pk=record.person.case_id).exists():
         raise missing
@@ -246,22 +294,26 @@ def _person_record_get[R: (Consent, ProtectionMeasure, Return, FollowUpVisit)](
 
 
 def consent_get(user: AnyUser | None, pk: int) -> tuple[Consent, CaseAccess]:
-    return _person_record_get(user, Consent.objects.all(), pk, ShareScope.CASE_FACTS, "consent")
+    return _person_record_get(
+        user, Consent.objects.all(), pk, ShareScope.CASE_FACTS, _("No such consent.")
+    )
 
 
 def measure_get(user: AnyUser | None, pk: int) -> tuple[ProtectionMeasure, CaseAccess]:
     return _person_record_get(
-        user, ProtectionMeasure.objects.all(), pk, ShareScope.PROTECTION, "measure"
+        user, ProtectionMeasure.objects.all(), pk, ShareScope.PROTECTION, _("No such measure.")
     )
 
 
 def return_get(user: AnyUser | None, pk: int) -> tuple[Return, CaseAccess]:
-    return _person_record_get(user, Return.objects.all(), pk, ShareScope.CASE_FACTS, "return")
+    return _person_record_get(
+        user, Return.objects.all(), pk, ShareScope.CASE_FACTS, _("No such return.")
+    )
 
 
 def visit_get(user: AnyUser | None, pk: int) -> tuple[FollowUpVisit, CaseAccess]:
     return _person_record_get(
-        user, FollowUpVisit.objects.all(), pk, ShareScope.CASE_FACTS, "follow-up visit"
+        user, FollowUpVisit.objects.all(), pk, ShareScope.CASE_FACTS, _("No such follow-up visit.")
     )
 
 
@@ -279,7 +331,7 @@ def referral_get(user: AnyUser | None, pk: int) -> Referral:
             .first()
         )
     if referral is None:
-        raise NotFoundError("No such referral.", code="not_found")
+        raise NotFoundError(_("No such referral."), code="not_found")
     return referral
 
 
@@ -287,7 +339,7 @@ def share_get(access: CaseAccess, pk: int) -> CaseShare:
     """A share of the case; only the owning organisation sees the shares."""
     share = access.case.shares.filter(pk=pk).first() if access.owner else None
     if share is None:
-        raise NotFoundError("No such share.", code="not_found")
+        raise NotFoundError(_("No such share."), code="not_found")
     return share
 
 
@@ -295,5 +347,5 @@ def photo_get(person: Person, pk: int) -> PersonPhoto:
     """A photo of a person already looked up with person_get."""
     photo = person.photos.filter(pk=pk).first()
     if photo is None:
-        raise NotFoundError("No such photo.", code="not_found")
+        raise NotFoundError(_("No such photo."), code="not_found")
     return photo

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import File, Query, Router, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -86,19 +87,13 @@ from palermo.cases.schemas import (
     SupportPlanIn,
     SupportPlanOut,
 )
-from palermo.core.auth import AUTH
+from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import NotFoundError
-from palermo.core.models import Organisation, User
+from palermo.core.models import Organisation
 
 router = Router(tags=["cases"], auth=AUTH)
 
 NO_STORE = "no-store"  # identifying data must not sit in browser or proxy caches
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by the router's auth
-    return user
 
 
 def _organisation(org_id: int | None) -> Organisation | None:
@@ -107,7 +102,9 @@ def _organisation(org_id: int | None) -> Organisation | None:
         return None
     org = Organisation.objects.filter(pk=org_id).first()
     if org is None:
-        raise NotFoundError("No organisation {}.".format(org_id), code="unknown_organisation")
+        raise NotFoundError(
+            gettext("No organisation {}.").format(org_id), code="unknown_organisation"
+        )
     return org
 
 
@@ -126,34 +123,16 @@ def _person_out(person: Person, access: CaseAccess) -> dict[str, Any]:
     }
 
 
-def _referrals_seen(person: Person, access: CaseAccess) -> list[Referral]:
-    return [
-        r
-        for r in person.referrals.select_related(
-            "person__case", "from_organisation", "to_organisation"
-        )
-        if access.owner or r.to_organisation_id == access.viewer_organisation_id
-    ]
-
-
 def _proceeding_out(proc: Proceeding, access: CaseAccess) -> Proceeding:
     if proc.suspect is not None and not access.sees_person(proc.suspect):
         proc.suspect = None  # on this read-only copy: a suspect not shared is not named
     return proc
 
 
-def _whole_case_facts(access: CaseAccess) -> bool:
-    """Case-level facts (proceedings, incoming referral, closure) need the case facts of the
-    whole case: a referral of one person shares that person's facts, not the case's."""
-    if access.owner or not access.grants:
-        return access.can(ShareScope.CASE_FACTS)
-    return any(ShareScope.CASE_FACTS in scopes and not names for scopes, names in access.grants)
-
-
 def _case_detail(access: CaseAccess) -> dict[str, Any]:
     case = access.case
     persons = selectors.case_persons(access)
-    facts = _whole_case_facts(access)
+    facts = access.whole_case_facts
     return CaseOut.from_orm(case).dict() | {
         "access": {
             "owner": access.owner,
@@ -189,32 +168,11 @@ def _case_detail(access: CaseAccess) -> dict[str, Any]:
 
 
 def _person_detail(person: Person, access: CaseAccess) -> dict[str, Any]:
-    facts = access.can(ShareScope.CASE_FACTS, person)
-    protection = access.can(ShareScope.PROTECTION, person)
-
-    def when(allowed: bool, records: QuerySet[Any]) -> list[Any]:
-        return list(records) if allowed else []
-
-    return _person_out(person, access) | {
-        "case_id": person.case_id,
-        "case_reference": person.case.reference,
-        "screenings": when(facts, person.screenings.select_related("indicator_list")),
-        "identifications": when(facts, person.identifications.select_related("authority")),
-        "movements": when(facts, person.movements.all()),
-        "consents": when(facts, person.consents.all()),
-        "referrals": _referrals_seen(person, access),
-        "measures": when(
-            protection, person.measures.select_related("person", "decided_by", "organisation")
-        ),
-        "guardians": when(facts, person.guardians.select_related("organisation")),
-        "best_interest_determinations": when(
-            facts, person.best_interest_determinations.select_related("decided_by")
-        ),
-        "returns": when(facts, person.returns.select_related("person")),
-        "follow_ups": when(facts, person.follow_ups.select_related("person", "organisation")),
-        "support_plans": when(facts, person.support_plans.all()),
-        "photos": when(access.can(ShareScope.IDENTITY, person), person.photos.all()),
-    }
+    return (
+        _person_out(person, access)
+        | {"case_id": person.case_id, "case_reference": person.case.reference}
+        | selectors.person_records(person, access)
+    )
 
 
 # --- lists and reference data ---------------------------------------------------------------------
@@ -224,14 +182,14 @@ def _person_detail(person: Person, access: CaseAccess) -> dict[str, Any]:
 @paginate(PageNumberPagination)
 def case_list(request: HttpRequest, filters: Query[CaseFilters]) -> QuerySet[Case]:
     """Cases the caller may see, newest first, filtered."""
-    return selectors.case_list(user=_user(request), **filters.dict())
+    return selectors.case_list(user=api_user(request), **filters.dict())
 
 
 @router.post("/", response={201: CaseOut})
 def case_open(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     """Open a case held by the caller's organisation."""
     case = services.case_open(
-        actor=_user(request),
+        actor=api_user(request),
         referring_organisation=_organisation(payload.referring_organisation_id),
         **payload.dict(exclude={"referring_organisation_id"}),
     )
@@ -241,7 +199,7 @@ def case_open(request: HttpRequest, payload: CaseIn) -> Status[Case]:
 @router.get("/deadlines", response=list[DeadlineOut])
 def deadlines(request: HttpRequest, days: int = 7) -> list[selectors.Deadline]:
     """What ends, is due or overdue within `days` for the caller's organisation."""
-    return selectors.deadline_board(user=_user(request), days=max(0, min(days, 366)))
+    return selectors.deadline_board(user=api_user(request), days=max(0, min(days, 366)))
 
 
 @router.get("/indicator-lists", response=list[IndicatorListOut])
@@ -254,14 +212,14 @@ def indicator_lists(request: HttpRequest) -> QuerySet[Any]:
 @paginate(PageNumberPagination)
 def referral_inbox(request: HttpRequest, status: str = "") -> QuerySet[Referral]:
     """Referrals addressed to the caller's organisation."""
-    return selectors.referral_inbox(user=_user(request), status=status)
+    return selectors.referral_inbox(user=api_user(request), status=status)
 
 
 @router.get("/referrals/outbox", response=list[ReferralOut])
 @paginate(PageNumberPagination)
 def referral_outbox(request: HttpRequest) -> QuerySet[Referral]:
     """Referrals the caller's organisation sent."""
-    return selectors.referral_outbox(user=_user(request))
+    return selectors.referral_outbox(user=api_user(request))
 
 
 # --- one person ------------------------------------------------------------------------------
@@ -270,13 +228,13 @@ def referral_outbox(request: HttpRequest) -> QuerySet[Referral]:
 @router.get("/persons/{pseudonym}", response=PersonDetailOut)
 def person_detail(request: HttpRequest, pseudonym: str) -> dict[str, Any]:
     """A person's facts and records, as far as the caller's share covers them."""
-    person, access = acc.person_get(_user(request), pseudonym)
+    person, access = acc.person_get(api_user(request), pseudonym)
     return _person_detail(person, access)
 
 
 @router.patch("/persons/{pseudonym}", response=PersonOut)
 def person_update(request: HttpRequest, pseudonym: str, payload: PersonPatch) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     person, access = acc.person_get(user, pseudonym)
     person = services.person_update(actor=user, person=person, **payload.dict(exclude_unset=True))
     return _person_out(person, access)
@@ -287,7 +245,7 @@ def person_identity(
     request: HttpRequest, response: HttpResponse, pseudonym: str, reason: str
 ) -> dict[str, Any]:
     """Identifying data, as far as shared. `reason` is required and written to the audit log."""
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     data = services.person_identity_read(actor=user, person=person, reason=reason)
     response["Cache-Control"] = NO_STORE
@@ -299,7 +257,7 @@ def person_identity_set(
     request: HttpRequest, pseudonym: str, payload: IdentityIn
 ) -> dict[str, Any]:
     """Replace identity fields (given fields replace, null or "" removes); values not echoed."""
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     data = payload.dict(exclude_unset=True)
     services.person_identity_set(actor=user, person=person, identity=data)
@@ -311,7 +269,7 @@ def photo_add(
     request: HttpRequest, pseudonym: str, file: File[UploadedFile]
 ) -> Status[PersonPhoto]:
     """Add a photo (JPEG, PNG or WebP, at most 5 MiB); stored encrypted."""
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     photo = services.photo_add(
         actor=user, person=person, content=file.read(), content_type=file.content_type or ""
@@ -322,7 +280,7 @@ def photo_add(
 @router.get("/persons/{pseudonym}/photos/{photo_id}")
 def photo_read(request: HttpRequest, pseudonym: str, photo_id: int, reason: str) -> HttpResponse:
     """The image itself; an audited read of identifying data like the identity."""
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     photo = acc.photo_get(person, photo_id)
     content = services.photo_read(actor=user, photo=photo, reason=reason)
@@ -333,14 +291,14 @@ def photo_read(request: HttpRequest, pseudonym: str, photo_id: int, reason: str)
 
 @router.post("/persons/{pseudonym}/consents", response={201: ConsentOut})
 def consent_add(request: HttpRequest, pseudonym: str, payload: ConsentIn) -> Status[Consent]:
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     return Status(201, services.consent_record(actor=user, person=person, **payload.dict()))
 
 
 @router.post("/consents/{consent_id}/withdraw", response=ConsentOut)
 def consent_withdraw(request: HttpRequest, consent_id: int, payload: ConsentWithdrawIn) -> Consent:
-    user = _user(request)
+    user = api_user(request)
     consent, _ = acc.consent_get(user, consent_id)
     return services.consent_withdraw(actor=user, consent=consent, **payload.dict())
 
@@ -348,7 +306,7 @@ def consent_withdraw(request: HttpRequest, consent_id: int, payload: ConsentWith
 @router.post("/persons/{pseudonym}/screenings", response={201: ScreeningOut})
 def screening_add(request: HttpRequest, pseudonym: str, payload: ScreeningIn) -> Status[Any]:
     """Screen against a versioned indicator list; the outcome and its reasons are computed."""
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     screening = services.screening_record(
         actor=user,
@@ -366,7 +324,7 @@ def identification_add(
     request: HttpRequest, pseudonym: str, payload: IdentificationIn
 ) -> Status[Any]:
     """Formal identification by a competent authority."""
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     ident = services.identification_record(
         actor=user,
@@ -379,7 +337,7 @@ def identification_add(
 
 @router.post("/persons/{pseudonym}/movements", response={201: MovementOut})
 def movement_add(request: HttpRequest, pseudonym: str, payload: MovementIn) -> Status[Any]:
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     return Status(201, services.movement_add(actor=user, person=person, **payload.dict()))
 
@@ -387,7 +345,7 @@ def movement_add(request: HttpRequest, pseudonym: str, payload: MovementIn) -> S
 @router.post("/persons/{pseudonym}/referrals", response={201: ReferralOut})
 def referral_send(request: HttpRequest, pseudonym: str, payload: ReferralIn) -> Status[Referral]:
     """Refer to a service provider; the receiver sees exactly `scopes` of this person."""
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     referral = services.referral_send(
         actor=user,
@@ -403,7 +361,7 @@ def referral_action(
     request: HttpRequest, referral_id: int, action: str, payload: ReferralActionIn
 ) -> Referral:
     """accept, decline or deliver (the receiver); close (either side)."""
-    user = _user(request)
+    user = api_user(request)
     referral = acc.referral_get(user, referral_id)
     return services.referral_transition(
         actor=user, referral=referral, action=action, note=payload.note, on=payload.on
@@ -415,7 +373,7 @@ def measure_grant(
     request: HttpRequest, pseudonym: str, payload: MeasureIn
 ) -> Status[ProtectionMeasure]:
     """A reflection period, residence permit or witness protection measure."""
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     measure = services.measure_grant(
         actor=user,
@@ -431,14 +389,14 @@ def measure_renew(
     request: HttpRequest, measure_id: int, payload: MeasureRenewIn
 ) -> Status[ProtectionMeasure]:
     """Renew: the measure ends and a linked one starts the next day."""
-    user = _user(request)
+    user = api_user(request)
     measure, _ = acc.measure_get(user, measure_id)
     return Status(201, services.measure_renew(actor=user, measure=measure, **payload.dict()))
 
 
 @router.post("/measures/{measure_id}/end", response=MeasureOut)
 def measure_end(request: HttpRequest, measure_id: int, payload: MeasureEndIn) -> ProtectionMeasure:
-    user = _user(request)
+    user = api_user(request)
     measure, _ = acc.measure_get(user, measure_id)
     return services.measure_end(actor=user, measure=measure, **payload.dict())
 
@@ -446,7 +404,7 @@ def measure_end(request: HttpRequest, measure_id: int, payload: MeasureEndIn) ->
 @router.post("/persons/{pseudonym}/guardians", response={201: GuardianOut})
 def guardian_appoint(request: HttpRequest, pseudonym: str, payload: GuardianIn) -> Status[Any]:
     """Appoint a guardian for a child; the name is stored encrypted and never returned."""
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     guardian = services.guardian_appoint(
         actor=user,
@@ -462,7 +420,7 @@ def best_interest_record(
     request: HttpRequest, pseudonym: str, payload: BestInterestIn
 ) -> Status[Any]:
     """A best-interest determination for a child (needed before a return is decided)."""
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     bid = services.best_interest_record(
         actor=user,
@@ -475,7 +433,7 @@ def best_interest_record(
 
 @router.post("/persons/{pseudonym}/returns", response={201: ReturnOut})
 def return_plan(request: HttpRequest, pseudonym: str, payload: ReturnIn) -> Status[Return]:
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     return Status(201, services.return_plan(actor=user, person=person, **payload.dict()))
 
@@ -483,14 +441,14 @@ def return_plan(request: HttpRequest, pseudonym: str, payload: ReturnIn) -> Stat
 @router.post("/returns/{return_id}/decide", response=ReturnOut)
 def return_decide(request: HttpRequest, return_id: int, payload: ReturnDecideIn) -> Return:
     """Decide a return: consent, and for a child a guardian and a best-interest determination."""
-    user = _user(request)
+    user = api_user(request)
     ret, _ = acc.return_get(user, return_id)
     return services.return_decide(actor=user, ret=ret, **payload.dict())
 
 
 @router.post("/returns/{return_id}/complete", response=ReturnOut)
 def return_complete(request: HttpRequest, return_id: int, payload: ReturnCompleteIn) -> Return:
-    user = _user(request)
+    user = api_user(request)
     ret, _ = acc.return_get(user, return_id)
     return services.return_complete(actor=user, ret=ret, **payload.dict())
 
@@ -499,7 +457,7 @@ def return_complete(request: HttpRequest, return_id: int, payload: ReturnComplet
 def follow_up_plan(
     request: HttpRequest, pseudonym: str, payload: FollowUpIn
 ) -> Status[FollowUpVisit]:
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     return Status(201, services.follow_up_plan(actor=user, person=person, **payload.dict()))
 
@@ -509,14 +467,14 @@ def follow_up_record(
     request: HttpRequest, visit_id: int, payload: FollowUpRecordIn
 ) -> FollowUpVisit:
     """Record a visit; re-trafficking is recorded as such."""
-    user = _user(request)
+    user = api_user(request)
     visit, _ = acc.visit_get(user, visit_id)
     return services.follow_up_record(actor=user, visit=visit, **payload.dict())
 
 
 @router.post("/persons/{pseudonym}/support-plans", response={201: SupportPlanOut})
 def support_plan_add(request: HttpRequest, pseudonym: str, payload: SupportPlanIn) -> Status[Any]:
-    user = _user(request)
+    user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     return Status(201, services.support_plan_add(actor=user, person=person, **payload.dict()))
 
@@ -527,35 +485,35 @@ def support_plan_add(request: HttpRequest, pseudonym: str, payload: SupportPlanI
 @router.get("/{case_id}", response=CaseDetailOut)
 def case_detail(request: HttpRequest, case_id: str) -> dict[str, Any]:
     """A case (by id or reference) with what the caller's access covers."""
-    _, access = acc.case_get(_user(request), case_id)
+    _, access = acc.case_get(api_user(request), case_id)
     selectors.case_records_prefetch(access.case)
     return _case_detail(access)
 
 
 @router.patch("/{case_id}", response=CaseOut)
 def case_update(request: HttpRequest, case_id: str, payload: CasePatch) -> Case:
-    user = _user(request)
+    user = api_user(request)
     case, _ = acc.case_get(user, case_id)
     return services.case_update(actor=user, case=case, **payload.dict(exclude_unset=True))
 
 
 @router.post("/{case_id}/close", response=CaseOut)
 def case_close(request: HttpRequest, case_id: str, payload: CaseCloseIn) -> Case:
-    user = _user(request)
+    user = api_user(request)
     case, _ = acc.case_get(user, case_id)
     return services.case_close(actor=user, case=case, **payload.dict())
 
 
 @router.post("/{case_id}/reopen", response=CaseOut)
 def case_reopen(request: HttpRequest, case_id: str) -> Case:
-    user = _user(request)
+    user = api_user(request)
     case, _ = acc.case_get(user, case_id)
     return services.case_reopen(actor=user, case=case)
 
 
 @router.post("/{case_id}/comments", response={201: CommentOut})
 def comment_add(request: HttpRequest, case_id: str, payload: CommentIn) -> Status[CaseComment]:
-    user = _user(request)
+    user = api_user(request)
     case, _ = acc.case_get(user, case_id)
     return Status(201, services.comment_add(actor=user, case=case, text=payload.text))
 
@@ -563,7 +521,7 @@ def comment_add(request: HttpRequest, case_id: str, payload: CommentIn) -> Statu
 @router.post("/{case_id}/shares", response={201: ShareOut})
 def case_share(request: HttpRequest, case_id: str, payload: ShareIn) -> Status[CaseShare]:
     """Share the case (or some of its persons) with another organisation."""
-    user = _user(request)
+    user = api_user(request)
     case, _ = acc.case_get(user, case_id)
     share = services.case_share(
         actor=user,
@@ -576,14 +534,14 @@ def case_share(request: HttpRequest, case_id: str, payload: ShareIn) -> Status[C
 
 @router.post("/{case_id}/shares/{share_id}/revoke", response=ShareOut)
 def case_share_revoke(request: HttpRequest, case_id: str, share_id: int) -> CaseShare:
-    user = _user(request)
+    user = api_user(request)
     _, access = acc.case_get(user, case_id)
     return services.case_share_revoke(actor=user, share=acc.share_get(access, share_id))
 
 
 @router.post("/{case_id}/proceedings", response={201: ProceedingOut})
 def proceeding_add(request: HttpRequest, case_id: str, payload: ProceedingIn) -> Status[Proceeding]:
-    user = _user(request)
+    user = api_user(request)
     case, access = acc.case_get(user, case_id)
     acc.require_edit(access)  # before the suspect's lookup: a viewer learns nothing more
     suspect = acc.person_get(user, payload.suspect)[0] if payload.suspect else None
@@ -596,7 +554,7 @@ def proceeding_add(request: HttpRequest, case_id: str, payload: ProceedingIn) ->
 @router.post("/{case_id}/persons", response={201: PersonOut})
 def person_add(request: HttpRequest, case_id: str, payload: PersonIn) -> Status[dict[str, Any]]:
     """Add a person; identifying data (`identity`) is encrypted apart from the facts."""
-    user = _user(request)
+    user = api_user(request)
     case, access = acc.case_get(user, case_id)
     person = services.person_add(
         actor=user,

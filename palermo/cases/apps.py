@@ -1,10 +1,13 @@
+"""The cases app: its configuration, and the encrypted columns it registers for key rotation."""
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "palermo.cases"
     label = "cases"
-    verbose_name = "Cases"
+    verbose_name = _("Cases")
 
     def ready(self) -> None:
         from palermo.cases.models import Guardian, PersonIdentity, PersonPhoto  # noqa: PLC0415

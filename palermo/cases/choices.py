@@ -62,6 +62,19 @@ class ReferralStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# What each referral action needs (the statuses it can start from) and where it leads. Accept,
+# decline and deliver are the receiving organisation's; either side may close.
+REFERRAL_TRANSITIONS: dict[str, tuple[set[ReferralStatus], ReferralStatus]] = {
+    "accept": ({ReferralStatus.SENT}, ReferralStatus.ACCEPTED),
+    "decline": ({ReferralStatus.SENT}, ReferralStatus.DECLINED),
+    "deliver": ({ReferralStatus.ACCEPTED}, ReferralStatus.DELIVERED),
+    "close": (
+        {ReferralStatus.ACCEPTED, ReferralStatus.DELIVERED, ReferralStatus.DECLINED},
+        ReferralStatus.CLOSED,
+    ),
+}
+
+
 class ShareScope(models.TextChoices):
     """What a referral or a share reveals to the receiving organisation."""
 

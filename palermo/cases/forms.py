@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.models import Indicator, IndicatorList, Person
+from palermo.cases.services.fields import PROCEEDING_FIELDS
 from palermo.core.choices import OrganisationKind
 from palermo.core.models import Country, Organisation
 from palermo.registry.models import DirectoryEntry
@@ -704,17 +705,7 @@ class ProceedingForm(Form):
 
     def details(self) -> dict[str, Any]:
         d = self.cleaned_data
-        keys = (
-            "charges",
-            "verdict",
-            "verdict_on",
-            "sentence_months",
-            "confiscated_amount",
-            "compensation_ordered",
-            "compensation_paid",
-            "currency",
-        )
-        out = {k: d[k] for k in keys if d.get(k) not in (None, "")}
+        out = {k: d[k] for k in PROCEEDING_FIELDS if d.get(k) not in (None, "")}
         if "currency" in out:
             out["currency"] = out["currency"].upper()
         return out

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from palermo.cases.choices import IndicatorDimension as D
 from palermo.cases.choices import IndicatorStrength, ScreeningOutcome
@@ -65,30 +66,34 @@ def assess(indicators: list[Indicator], *, requires_means: bool) -> Assessment:
     for dim in D.values:
         counts = per_dimension.get(dim, Counter())
         lines.append(
-            "{}: {} strong, {} medium, {} weak -> {}".format(
+            _("{}: {} strong, {} medium, {} weak -> {}").format(
                 labels[dim],
                 counts["strong"],
                 counts["medium"],
                 counts["weak"],
-                "met" if dim in met else "not met",
+                _("met") if dim in met else _("not met"),
             )
         )
     if presumed:
-        verdict = "Presumed victim: recruitment ({}) and exploitation{} are met.".format(
-            ", ".join(str(labels[d]) for d in recruitment),
-            " and means ({})".format(", ".join(str(labels[d]) for d in means))
-            if means
-            else " (means are not required for a child)",
-        )
+        recruited = ", ".join(str(labels[d]) for d in recruitment)
+        if means:
+            verdict = _(
+                "Presumed victim: recruitment ({}) and exploitation and means ({}) are met."
+            ).format(recruited, ", ".join(str(labels[d]) for d in means))
+        else:
+            verdict = _(
+                "Presumed victim: recruitment ({}) and exploitation (means are not required for "
+                "a child) are met."
+            ).format(recruited)
     else:
         missing = []
         if not recruitment:
-            missing.append("recruitment")
+            missing.append(_("recruitment"))
         if not exploitation:
-            missing.append("exploitation")
+            missing.append(_("exploitation"))
         if requires_means and not means:
-            missing.append("coercion or abuse of vulnerability at destination")
-        verdict = "Not presumed a victim on these indicators: {} not met.".format(
+            missing.append(_("coercion or abuse of vulnerability at destination"))
+        verdict = _("Not presumed a victim on these indicators: {} not met.").format(
             ", ".join(missing)
         )
     return Assessment(
@@ -111,7 +116,7 @@ def indicator_lists_load(path: Path = DATA_FILE) -> int:
     written = 0
     for item in data:
         indicators = item.get("indicators") or []
-        lst, _ = IndicatorList.objects.update_or_create(
+        lst, _created = IndicatorList.objects.update_or_create(
             key=item["key"],
             version=str(item["version"]),
             defaults={
@@ -125,7 +130,7 @@ def indicator_lists_load(path: Path = DATA_FILE) -> int:
         for ind in indicators:
             if ind["dimension"] not in D.values or ind["strength"] not in IndicatorStrength.values:
                 raise ValueError(
-                    "{}: indicator {} has an unknown dimension or strength".format(
+                    _("{}: indicator {} has an unknown dimension or strength").format(
                         path.name, ind.get("code")
                     )
                 )

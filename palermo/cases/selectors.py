@@ -9,6 +9,7 @@ from typing import Any, TypeGuard
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from palermo.cases.access import (
     CASE_ROLES,
@@ -52,7 +53,7 @@ def case_list(
         # A pseudonym finds its case only if the user may see that person (a referral for one
         # person must not confirm who else is in the case).
         try:
-            person, _ = person_get(user, q.strip().upper())
+            person, _access = person_get(user, q.strip().upper())
         except NotFoundError:
             person = None
         if person is not None:
@@ -142,16 +143,19 @@ def case_persons(access: CaseAccess) -> list[Person]:
 
 @dataclass(frozen=True)
 class TimelineEvent:
+    """One thing that happened in a case, said in the user's language."""
+
     day: dt.date
     kind: str
     text: str
     person: str = ""
+    closes: bool = False  # the closing of the case (the last event of its day)
 
 
 def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 - one branch per record kind
     """What happened in the case, oldest first, limited to the user's scopes."""
     case = access.case
-    events = [TimelineEvent(case.opened_on, "case", "Case opened")]
+    events = [TimelineEvent(case.opened_on, "case", _("Case opened"))]
     persons = case_persons(access)
     for p in persons:
         facts = access.can(ShareScope.CASE_FACTS, p)
@@ -162,7 +166,7 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                     TimelineEvent(
                         s.screened_on,
                         "screening",
-                        "Screening: {}".format(s.get_outcome_display()),
+                        _("Screening: {}").format(s.get_outcome_display()),
                         p.pseudonym,
                     )
                 )
@@ -171,7 +175,7 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                     TimelineEvent(
                         i.decided_on,
                         "identification",
-                        "Identification: {}".format(i.get_decision_display()),
+                        _("Identification: {}").format(i.get_decision_display()),
                         p.pseudonym,
                     )
                 )
@@ -181,7 +185,7 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                         TimelineEvent(
                             m.date,
                             "movement",
-                            "{} in {}".format(m.get_event_type_display(), m.country_id),
+                            _("{} in {}").format(m.get_event_type_display(), m.country_id),
                             p.pseudonym,
                         )
                     )
@@ -191,7 +195,7 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                         TimelineEvent(
                             r.decided_on,
                             "return",
-                            "Return to {} decided".format(r.destination_id),
+                            _("Return to {} decided").format(r.destination_id),
                             p.pseudonym,
                         )
                     )
@@ -200,14 +204,14 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                         TimelineEvent(
                             r.return_date,
                             "return",
-                            "Returned to {}".format(r.destination_id),
+                            _("Returned to {}").format(r.destination_id),
                             p.pseudonym,
                         )
                     )
             for b in p.best_interest_determinations.all():
                 events.append(
                     TimelineEvent(
-                        b.decided_on, "best_interest", "Best-interest determination", p.pseudonym
+                        b.decided_on, "best_interest", _("Best-interest determination"), p.pseudonym
                     )
                 )
             for v in p.follow_ups.all():
@@ -216,7 +220,9 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                         TimelineEvent(
                             v.done_on,
                             "follow_up",
-                            "Follow-up visit" + (" — re-trafficked" if v.retrafficked else ""),
+                            _("Follow-up visit — re-trafficked")
+                            if v.retrafficked
+                            else _("Follow-up visit"),
                             p.pseudonym,
                         )
                     )
@@ -226,7 +232,7 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                     TimelineEvent(
                         ms.starts_on,
                         "measure",
-                        "{} from {} to {}".format(
+                        _("{} from {} to {}").format(
                             ms.get_kind_display(), ms.starts_on, ms.ends_on or "—"
                         ),
                         p.pseudonym,
@@ -239,14 +245,14 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                     TimelineEvent(
                         ref.sent_on,
                         "referral",
-                        "Referred for {} ({})".format(
+                        _("Referred for {} ({})").format(
                             ref.get_service_display(), ref.get_status_display()
                         ),
                         p.pseudonym,
                     )
                 )
     if case.closed_on:
-        events.append(TimelineEvent(case.closed_on, "case", "Case closed"))
+        events.append(TimelineEvent(case.closed_on, "case", _("Case closed"), closes=True))
     return sorted(events, key=lambda e: (e.day, e.kind))
 
 
@@ -284,7 +290,7 @@ def deadline_board(
             Deadline(
                 m.ends_on,
                 m.kind,
-                "{} ends".format(m.get_kind_display()),
+                _("{} ends").format(m.get_kind_display()),
                 str(m.person.case_id),
                 m.person.case.reference,
                 m.person.pseudonym,
@@ -302,7 +308,7 @@ def deadline_board(
             Deadline(
                 v.planned_on,
                 "follow_up",
-                "Follow-up visit due",
+                _("Follow-up visit due"),
                 str(v.person.case_id),
                 v.person.case.reference,
                 v.person.pseudonym,
@@ -321,7 +327,7 @@ def deadline_board(
             Deadline(
                 due,
                 "referral",
-                "Referral awaiting your answer",
+                _("Referral awaiting your answer"),
                 str(r.person.case_id),
                 r.person.case.reference,
                 r.person.pseudonym,
@@ -389,6 +395,51 @@ def case_records_prefetch(case: Case) -> None:
     )
 
 
+def person_referrals(person: Person, access: CaseAccess) -> QuerySet[Referral]:
+    """A person's referrals: all of them for the owning organisation, else only those addressed
+    to the viewer's organisation (another receiver's referral is not its business)."""
+    qs = person.referrals.select_related("person__case", "from_organisation", "to_organisation")
+    if not access.owner:
+        qs = qs.filter(to_organisation_id=access.viewer_organisation_id)
+    return qs
+
+
+def person_records(person: Person, access: CaseAccess) -> dict[str, list[Any]]:
+    """A person's records by kind, as far as the user's scopes cover them (an empty list for a
+    kind they do not cover): case facts for most, protection for measures, identity for photos."""
+    facts = access.can(ShareScope.CASE_FACTS, person)
+    protection = access.can(ShareScope.PROTECTION, person)
+
+    def when(allowed: bool, records: QuerySet[Any]) -> list[Any]:
+        return list(records) if allowed else []
+
+    return {
+        "screenings": when(
+            facts, person.screenings.select_related("indicator_list", "screened_by")
+        ),
+        "identifications": when(facts, person.identifications.select_related("authority")),
+        "movements": when(facts, person.movements.select_related("country")),
+        "consents": when(facts, person.consents.all()),
+        "referrals": list(person_referrals(person, access)),
+        "measures": when(
+            protection, person.measures.select_related("person", "decided_by", "organisation")
+        ),
+        "guardians": when(facts, person.guardians.select_related("organisation")),
+        "best_interest_determinations": when(
+            facts, person.best_interest_determinations.select_related("decided_by")
+        ),
+        "returns": when(
+            facts,
+            person.returns.select_related(
+                "person", "destination", "receiving_authority__organisation"
+            ),
+        ),
+        "follow_ups": when(facts, person.follow_ups.select_related("person", "organisation")),
+        "support_plans": when(facts, person.support_plans.all()),
+        "photos": when(access.can(ShareScope.IDENTITY, person), person.photos.all()),
+    }
+
+
 def person_facts(person: Person, access: CaseAccess) -> dict[str, Any]:
     """A person's non-identifying facts, as far as the user's scopes allow."""
     base = {"pseudonym": person.pseudonym, "role": person.role, "is_child": person.is_child}
@@ -436,6 +487,17 @@ def indicator_list_get(key: str, version: str) -> IndicatorList:
     lst = IndicatorList.objects.filter(key=key, version=version).first()
     if lst is None:
         raise NotFoundError(
-            "No indicator list '{}' version {}.".format(key, version), code="unknown_indicator_list"
+            _("No indicator list '{}' version {}.").format(key, version),
+            code="unknown_indicator_list",
         )
     return lst
+
+
+def indicator_list_for(person: Person, lists: list[IndicatorList]) -> IndicatorList | None:
+    """The list to screen a person with by default: the first list in use for children when the
+    person is a child (or of uncertain age), else for adults, that has indicators."""
+    prefix = "child" if person.is_child else "adult"
+    for lst in lists:
+        if lst.target.startswith(prefix) and lst.indicators.exists():
+            return lst
+    return lists[0] if lists else None

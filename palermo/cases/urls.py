@@ -1,3 +1,6 @@
+"""URLs of the case worker pages under /cases/: lists, the case and person pages, and one URL per
+step (on a case, on a person, on one record of a person)."""
+
 from django.urls import path
 
 from palermo.cases import views as v

@@ -3,19 +3,23 @@ them (taken from the OpenAPI schema, so an endpoint cannot be added without bein
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries, DjangoDbBlocker
 
 from palermo.api import api
 from palermo.cases import services as s
@@ -29,8 +33,14 @@ from palermo.cases.models import (
     Return,
     new_pseudonym,
 )
-from palermo.cases.tests.factories import indicator_list
-from palermo.core.models import AuditEntry, Organisation, User
+from palermo.cases.tests.factories import (
+    OrganisationFactory,
+    case_user,
+    indicator_list,
+    module_rows,
+    organisation_of,
+)
+from palermo.core.models import AuditEntry, User
 from palermo.core.services import token_create
 
 pytestmark = pytest.mark.django_db
@@ -67,9 +77,7 @@ def build_world(make_user: Callable[..., User]) -> SimpleNamespace:
     w.police = w.shared.organisation
     w.clinic = w.receiver.organisation
     w.other_org = w.other.organisation
-    w.welfare = Organisation.objects.create(
-        name="Social Welfare", kind="government", country_id="BWA"
-    )
+    w.welfare = OrganisationFactory.create(name="Social Welfare", kind="government")
     w.case = s.case_open(actor=w.owner, opened_on=D(2026, 1, 10), title="Farm workers")
     w.child = s.person_add(
         actor=w.owner,
@@ -138,9 +146,17 @@ def build_world(make_user: Callable[..., User]) -> SimpleNamespace:
     return w
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[SimpleNamespace]:
+    """The world, written once for the module on the pinned clock's day (its dates are 2026)."""
+    with module_rows(django_db_blocker, lambda: build_world(case_user), pinned=True) as rows:
+        yield rows
+
+
 @pytest.fixture
-def w(make_user):  # type: ignore[no-untyped-def]
-    return build_world(make_user)
+def w(clock: time_machine.Traveller, db: None, world: SimpleNamespace) -> SimpleNamespace:
+    """The world for one test: its rows are rolled back after the test, its objects a copy."""
+    return copy.deepcopy(world)
 
 
 class Api:
@@ -150,7 +166,7 @@ class Api:
         self.client = Client()
         self.headers: dict[str, str] = {}
         if user is not None:
-            self.headers["HTTP_AUTHORIZATION"] = "Bearer " + token_create(actor=None, user=user)
+            self.headers["Authorization"] = "Bearer " + token_create(actor=None, user=user)
 
     def call(
         self,
@@ -164,14 +180,14 @@ class Api:
         if query:
             url += "?" + "&".join("{}={}".format(k, v) for k, v in query.items())
         if files is not None:
-            resp = self.client.post(url, data=files, **self.headers)  # multipart
+            resp = self.client.post(url, data=files, headers=self.headers)  # multipart
         else:
             resp = self.client.generic(
                 method,
                 url,
                 json.dumps(body, default=str) if body is not None else "",
                 content_type="application/json",
-                **self.headers,
+                headers=self.headers,
             )
         ctype = resp.get("Content-Type", "")
         data = resp.json() if ctype.startswith("application/json") else resp.content
@@ -193,8 +209,9 @@ class Api:
 def assert_error(result: tuple[int, Any], status: int, code: str) -> dict[str, Any]:
     got, body = result
     assert got == status, body
-    assert set(body) == {"detail", "code"} and body["code"] == code, body
-    return body  # type: ignore[no-any-return]
+    error: dict[str, Any] = body
+    assert set(error) == {"detail", "code"} and error["code"] == code, error
+    return error
 
 
 # --- the permission matrix -------------------------------------------------------------------
@@ -238,7 +255,7 @@ class Call:
     params: Callable[[Any], dict[str, Any]] = lambda w: {}
     body: Callable[[Any], dict[str, Any] | None] = lambda w: {}
     query: dict[str, Any] = field(default_factory=dict)
-    prepare: Callable[[Any], None] = lambda w: None
+    prepare: Callable[[Any], object] = lambda w: None
     files: bool = False
     visible_to: tuple[str, ...] = ()  # for lists: who finds the world's case/referral in it
 
@@ -435,7 +452,7 @@ def _in_rollback(fn: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_permission_matrix(w, actor) -> None:  # type: ignore[no-untyped-def]
+def test_permission_matrix(clock: time_machine.Traveller, w: SimpleNamespace, actor: str) -> None:
     """Every endpoint as every kind of user: 401 / 404 (existence not revealed) / 403 / allowed."""
     caller = Api(None if actor == "anonymous" else getattr(w, actor))
     wrong = []
@@ -464,7 +481,9 @@ def test_permission_matrix(w, actor) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_guessed_ids_are_not_found(w, actor) -> None:  # type: ignore[no-untyped-def]
+def test_guessed_ids_are_not_found(
+    clock: time_machine.Traveller, w: SimpleNamespace, actor: str
+) -> None:
     """Random UUIDs, references, pseudonyms and integer ids answer 404 like hidden ones."""
     caller = Api(None if actor == "anonymous" else getattr(w, actor))
     guesses = {
@@ -484,9 +503,7 @@ def test_guessed_ids_are_not_found(w, actor) -> None:  # type: ignore[no-untyped
             continue
         call = MATRIX[(method, path)]
         guessed = Call(call.expect, lambda w: guesses, call.body, call.query, files=call.files)
-        status, data = _in_rollback(
-            lambda p=path, m=method, c=guessed: _request(caller, m, p, c, w)
-        )
+        status, data = _in_rollback(partial(_request, caller, method, path, guessed, w))
         assert status == (401 if actor == "anonymous" else 404), (method, path, status, data)
         assert set(data) == {"detail", "code"}
     # A case reference is as good as its id, and as hidden.
@@ -497,7 +514,7 @@ def test_guessed_ids_are_not_found(w, actor) -> None:  # type: ignore[no-untyped
 # --- cases -----------------------------------------------------------------------------------
 
 
-def test_open_list_filter_and_paginate(w) -> None:  # type: ignore[no-untyped-def]
+def test_open_list_filter_and_paginate(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     status, body = api_.post("/", {"title": "Bakery", "opened_on": "2026-03-01", "country": "ZAF"})
     assert status == 201 and body["country"] == "ZAF" and body["status"] == "Active"
@@ -528,7 +545,11 @@ def test_open_list_filter_and_paginate(w) -> None:  # type: ignore[no-untyped-de
     assert Case.objects.count() == 2  # nothing half-saved
 
 
-def test_case_list_query_count_does_not_grow(w, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_case_list_query_count_does_not_grow(
+    clock: time_machine.Traveller,
+    w: SimpleNamespace,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
     api_ = Api(w.owner)
     for i in range(5):
         s.case_open(actor=w.owner, opened_on=D(2026, 3, 1 + i), title="c{}".format(i))
@@ -537,7 +558,9 @@ def test_case_list_query_count_does_not_grow(w, django_assert_max_num_queries) -
     assert status == 200 and body["count"] == 6
 
 
-def test_case_detail_as_owner_and_as_viewers(w) -> None:  # type: ignore[no-untyped-def]
+def test_case_detail_as_owner_and_as_viewers(
+    clock: time_machine.Traveller, w: SimpleNamespace
+) -> None:
     status, body = Api(w.owner).get("/{}".format(w.case.pk))
     assert status == 200
     assert body["access"] == {
@@ -576,13 +599,15 @@ def test_case_detail_as_owner_and_as_viewers(w) -> None:  # type: ignore[no-unty
     assert len(body["persons"]) == 2 and body["measures"] and body["comments"] == []
 
 
-def test_timeline_shows_a_receiver_only_its_own_referral(w, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_timeline_shows_a_receiver_only_its_own_referral(
+    clock: time_machine.Traveller, w: SimpleNamespace, make_user: Callable[..., User]
+) -> None:
     """The clinic must not learn that the child was also referred to a lawyer."""
     lawyers = make_user("case_worker", org="Legal Aid", kind="ngo", username="lawyer")
     s.referral_send(
         actor=w.owner,
         person=w.child,
-        to_organisation=lawyers.organisation,
+        to_organisation=organisation_of(lawyers),
         service="legal_aid",
         scopes=["case_facts"],
     )
@@ -596,7 +621,7 @@ def test_timeline_shows_a_receiver_only_its_own_referral(w, make_user) -> None: 
     assert sorted(r["service"] for r in owner["referrals"]) == ["legal_aid", "medical"]
 
 
-def test_update_close_reopen(w) -> None:  # type: ignore[no-untyped-def]
+def test_update_close_reopen(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     url = "/{}".format(w.case.pk)
     status, body = api_.patch(url, {"title": "Farm workers (2)"})
@@ -616,7 +641,7 @@ def test_update_close_reopen(w) -> None:  # type: ignore[no-untyped-def]
     assert_error(Api(w.shared).patch(url, {"title": "x"}), 403, "forbidden")
 
 
-def test_comments_shares_and_proceedings(w) -> None:  # type: ignore[no-untyped-def]
+def test_comments_shares_and_proceedings(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     url = "/{}".format(w.case.pk)
     status, body = api_.post(url + "/comments", {"text": "Met the family"})
@@ -641,9 +666,8 @@ def test_comments_shares_and_proceedings(w) -> None:  # type: ignore[no-untyped-
     status, body = api_.post(revoke)
     assert status == 200 and body["revoked_at"]
     assert_error(api_.post(revoke), 400, "invalid_transition")
-    assert (
-        CaseShare.objects.get(pk=body["id"]).revoked_at.isoformat()[:19] == body["revoked_at"][:19]
-    )
+    revoked_at = CaseShare.objects.get(pk=body["id"]).revoked_at
+    assert revoked_at is not None and revoked_at.isoformat()[:19] == body["revoked_at"][:19]
     assert_error(other.get(url), 404, "not_found")
     assert_error(
         api_.post(
@@ -709,7 +733,7 @@ def test_comments_shares_and_proceedings(w) -> None:  # type: ignore[no-untyped-
 # --- persons and identity --------------------------------------------------------------------
 
 
-def test_add_and_update_person(w) -> None:  # type: ignore[no-untyped-def]
+def test_add_and_update_person(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     status, body = api_.post(
         "/{}/persons".format(w.case.pk),
@@ -762,7 +786,9 @@ def test_add_and_update_person(w) -> None:  # type: ignore[no-untyped-def]
     assert Person.objects.count() == count
 
 
-def test_person_detail_follows_the_scopes(w) -> None:  # type: ignore[no-untyped-def]
+def test_person_detail_follows_the_scopes(
+    clock: time_machine.Traveller, w: SimpleNamespace
+) -> None:
     url = "/persons/{}".format(w.child.pseudonym)
     body = Api(w.owner).get(url)[1]
     assert body["case_id"] == str(w.case.pk) and body["case_reference"] == w.case.reference
@@ -799,10 +825,12 @@ def test_person_detail_follows_the_scopes(w) -> None:  # type: ignore[no-untyped
     assert other["movements"] == [] and other["returns"] == [] and other["pseudonym"]
 
 
-def test_identity_read_is_audited_and_never_cached(w) -> None:  # type: ignore[no-untyped-def]
+def test_identity_read_is_audited_and_never_cached(
+    clock: time_machine.Traveller, w: SimpleNamespace
+) -> None:
     url = "/persons/{}/identity".format(w.child.pseudonym)
     api_ = Api(w.owner)
-    resp = api_.client.get(BASE + url + "?reason=shelter%20admission", **api_.headers)
+    resp = api_.client.get(BASE + url + "?reason=shelter%20admission", headers=api_.headers)
     assert resp.status_code == 200 and resp["Cache-Control"] == "no-store"
     body = resp.json()
     assert body["first_name"] == "Amina" and body["birthdate"] == "2009-03-14"
@@ -823,7 +851,9 @@ def test_identity_read_is_audited_and_never_cached(w) -> None:  # type: ignore[n
     assert AuditEntry.objects.filter(action="read").count() == 2
 
 
-def test_identity_write_merges_and_does_not_echo(w) -> None:  # type: ignore[no-untyped-def]
+def test_identity_write_merges_and_does_not_echo(
+    clock: time_machine.Traveller, w: SimpleNamespace
+) -> None:
     url = "/persons/{}/identity".format(w.child.pseudonym)
     api_ = Api(w.owner)
     status, body = api_.put(
@@ -844,7 +874,9 @@ def test_identity_write_merges_and_does_not_echo(w) -> None:  # type: ignore[no-
     assert_error(api_.put(url, {"birthdate": "2024-06-01"}), 400, "invalid_date")
 
 
-def test_contact_only_share_reads_no_photo(w) -> None:  # type: ignore[no-untyped-def]
+def test_contact_only_share_reads_no_photo(
+    clock: time_machine.Traveller, w: SimpleNamespace
+) -> None:
     """A share of contact details does not include the face (photos are identity)."""
     s.case_share(
         actor=w.owner, case=w.case, organisation=w.other_org, scopes=["contact"], reason="Callback"
@@ -862,7 +894,7 @@ def test_contact_only_share_reads_no_photo(w) -> None:  # type: ignore[no-untype
     assert status == 200 and content == PNG
 
 
-def test_photo_upload(w) -> None:  # type: ignore[no-untyped-def]
+def test_photo_upload(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     url = "/persons/{}/photos".format(w.child.pseudonym)
     status, body = api_.call(
@@ -884,7 +916,7 @@ def test_photo_upload(w) -> None:  # type: ignore[no-untyped-def]
 # --- consent, identification, movements ------------------------------------------------------
 
 
-def test_consents(w) -> None:  # type: ignore[no-untyped-def]
+def test_consents(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     url = "/persons/{}/consents".format(w.child.pseudonym)
     status, body = api_.post(
@@ -900,7 +932,7 @@ def test_consents(w) -> None:  # type: ignore[no-untyped-def]
     assert_error(api_.post(wurl), 400, "invalid_transition")
 
 
-def test_screening_and_identification(w) -> None:  # type: ignore[no-untyped-def]
+def test_screening_and_identification(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     lists = api_.get("/indicator-lists")[1]
     test_list = next(x for x in lists if x["key"] == w.indicators.key)
@@ -967,7 +999,7 @@ def test_screening_and_identification(w) -> None:  # type: ignore[no-untyped-def
     )
 
 
-def test_movements(w) -> None:  # type: ignore[no-untyped-def]
+def test_movements(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     url = "/persons/{}/movements".format(w.child.pseudonym)
     status, body = api_.post(
@@ -1008,7 +1040,9 @@ def test_movements(w) -> None:  # type: ignore[no-untyped-def]
 # --- referrals -------------------------------------------------------------------------------
 
 
-def test_referral_journey(w, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_referral_journey(
+    clock: time_machine.Traveller, w: SimpleNamespace, make_user: Callable[..., User]
+) -> None:
     owner, lawyer_user = Api(w.owner), make_user("case_worker", org="Legal Aid", kind="ngo")
     lawyer = Api(lawyer_user)
     url = "/persons/{}/referrals".format(w.child.pseudonym)
@@ -1063,7 +1097,7 @@ def test_referral_journey(w, make_user) -> None:  # type: ignore[no-untyped-def]
         assert Api(user).get("/referrals/inbox")[1]["count"] == 0
 
 
-def test_referral_errors(w) -> None:  # type: ignore[no-untyped-def]
+def test_referral_errors(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     url = "/persons/{}/referrals".format(w.child.pseudonym)
     base = {"to_organisation_id": w.other_org.pk, "service": "shelter", "scopes": ["case_facts"]}
@@ -1077,7 +1111,9 @@ def test_referral_errors(w) -> None:  # type: ignore[no-untyped-def]
     assert (Referral.objects.count(), CaseShare.objects.count()) == before
 
 
-def test_inbox_is_only_for_case_workers_of_the_receiving_organisation(w, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_inbox_is_only_for_case_workers_of_the_receiving_organisation(
+    clock: time_machine.Traveller, w: SimpleNamespace, make_user: Callable[..., User]
+) -> None:
     clinic_admin = make_user("administrator", org="Clinic")
     clinic_analyst = make_user("analyst", org="Clinic")
     for user in (clinic_admin, clinic_analyst):
@@ -1089,7 +1125,9 @@ def test_inbox_is_only_for_case_workers_of_the_receiving_organisation(w, make_us
 # --- protection measures and deadlines -------------------------------------------------------
 
 
-def test_measures_renew_end_and_deadlines(clock, w) -> None:  # type: ignore[no-untyped-def]
+def test_measures_renew_end_and_deadlines(
+    clock: time_machine.Traveller, w: SimpleNamespace
+) -> None:
     api_ = Api(w.owner)
     url = "/persons/{}/measures".format(w.child.pseudonym)
     status, body = api_.post(
@@ -1175,7 +1213,7 @@ def test_measures_renew_end_and_deadlines(clock, w) -> None:  # type: ignore[no-
 # --- children, return and reintegration ------------------------------------------------------
 
 
-def test_child_return_journey(w) -> None:  # type: ignore[no-untyped-def]
+def test_child_return_journey(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     child = w.child.pseudonym
     status, body = api_.post(
@@ -1299,7 +1337,7 @@ def test_child_return_journey(w) -> None:  # type: ignore[no-untyped-def]
     assert any("re-trafficked" in e["text"] for e in timeline)
 
 
-def test_support_plans(w) -> None:  # type: ignore[no-untyped-def]
+def test_support_plans(clock: time_machine.Traveller, w: SimpleNamespace) -> None:
     api_ = Api(w.owner)
     url = "/persons/{}/support-plans".format(w.child.pseudonym)
     status, body = api_.post(
@@ -1314,7 +1352,9 @@ def test_support_plans(w) -> None:  # type: ignore[no-untyped-def]
 # --- what outputs never contain --------------------------------------------------------------
 
 
-def test_outputs_name_no_model_whole_and_identity_only_in_identity(w) -> None:  # type: ignore[no-untyped-def]
+def test_outputs_name_no_model_whole_and_identity_only_in_identity(
+    clock: time_machine.Traveller, w: SimpleNamespace
+) -> None:
     """No output schema carries ciphertext or identity fields except the identity endpoint."""
     schemas = api.get_openapi_schema()["components"]["schemas"]
     for name, schema in schemas.items():
@@ -1330,7 +1370,9 @@ def test_outputs_name_no_model_whole_and_identity_only_in_identity(w) -> None:  
             }, name
 
 
-def test_session_login_works_like_a_token(w, client) -> None:  # type: ignore[no-untyped-def]
+def test_session_login_works_like_a_token(
+    clock: time_machine.Traveller, w: SimpleNamespace, client: Client
+) -> None:
     client.force_login(w.owner)
     resp = client.get(BASE + "/")
     assert resp.status_code == 200 and resp.json()["count"] == 1
@@ -1339,7 +1381,9 @@ def test_session_login_works_like_a_token(w, client) -> None:  # type: ignore[no
     assert body == {"detail": body["detail"], "code": "not_authenticated"}
 
 
-def test_case_detail_queries_do_not_grow_with_persons(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_case_detail_queries_do_not_grow_with_persons(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     """The detail and the case page load each kind of record once for all persons."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

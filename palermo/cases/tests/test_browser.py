@@ -1,8 +1,8 @@
 """The case worker's journey in headless Chromium (Playwright) against the live server.
 
 Run with `pytest -m browser`. Like palermo/web/tests/test_browser.py: Debian's Chromium, and the
-reference data loaded again for each test because live-server tests empty the database; so
-there are only two tests here. Screenshots of the case page and the deadline board go to
+countries loaded again for each test because live-server tests empty the database; so there
+are only two tests here. Screenshots of the case page and the deadline board go to
 /tmp/cases-*.png (PALERMO_SCREENSHOTS to change the folder).
 """
 
@@ -25,9 +25,8 @@ from palermo.cases.models import Case, Return
 from palermo.cases.tests.factories import indicator_list
 from palermo.conftest import PASSWORD
 from palermo.core.choices import AuditAction, Role
-from palermo.core.models import AuditEntry, User
-from palermo.registry.models import Instrument
-from palermo.registry.reference import load_reference
+from palermo.core.models import AuditEntry, Country, User
+from palermo.core.services import countries_load
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -45,9 +44,10 @@ def day(offset: int) -> str:
 
 @pytest.fixture(autouse=True)
 def reference(transactional_db: None) -> None:
-    """The live server's database is flushed after every test: load the reference data again."""
-    if not Instrument.objects.exists():  # the first test still has the session's data
-        load_reference()
+    """The live server's database is flushed after every test: load again what the case pages
+    need, the countries (not the whole registry) and an indicator list."""
+    if not Country.objects.exists():  # the first test still has the session's data
+        countries_load()
     indicator_list("child_labour")
 
 

@@ -4,9 +4,13 @@ and the case list's filters read them (on PostgreSQL through one partial index e
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
+from django.db.models import QuerySet
 
 from palermo.cases import services as s
 from palermo.cases.choices import PersonRole
@@ -14,7 +18,8 @@ from palermo.cases.facets import case_facets, case_facets_check
 from palermo.cases.htcds import TypeOfExploitation
 from palermo.cases.models import Case
 from palermo.cases.selectors import case_list
-from palermo.core.models import Organisation
+from palermo.cases.tests.factories import CaseFactory, OrganisationFactory
+from palermo.core.models import User
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRESQL = pytest.mark.skipif(
@@ -44,9 +49,11 @@ def test_case_facets_from_person_facts() -> None:
     assert adult == {"has_child": False, "person_roles": ["witness"], "exploitation_types": []}
 
 
-def test_services_keep_the_facets(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_services_keep_the_facets(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=D(2026, 1, 2))
+    case = CaseFactory.create(actor=worker, opened_on=D(2026, 1, 2))
     stale = Case.objects.get(pk=case.pk)  # loaded before any person: no facets
     adult = s.person_add(
         actor=worker,
@@ -63,7 +70,7 @@ def test_services_keep_the_facets(make_user) -> None:  # type: ignore[no-untyped
     )
     s.person_update(actor=worker, person=adult, age_uncertain=True)
     s.person_add(actor=worker, case=case, role="suspect")
-    police = Organisation.objects.create(name="Police", kind="government", country_id="BWA")
+    police = OrganisationFactory.create(name="Police", kind="government")
     s.identification_record(
         actor=worker,
         person=adult,
@@ -90,9 +97,11 @@ def test_services_keep_the_facets(make_user) -> None:  # type: ignore[no-untyped
     assert list(case_list(user=worker, exploitation="SexualExploitation")) == []
 
 
-def test_a_corrected_date_of_birth_changes_the_child_facet(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_corrected_date_of_birth_changes_the_child_facet(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=D(2026, 1, 2))
+    case = CaseFactory.create(actor=worker, opened_on=D(2026, 1, 2))
     person = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=25)
     assert list(case_list(user=worker, child=True)) == []
     s.person_identity_set(actor=worker, person=person, identity={"birthdate": "2012-05-01"})
@@ -100,22 +109,24 @@ def test_a_corrected_date_of_birth_changes_the_child_facet(make_user) -> None:  
     assert list(case_list(user=worker, child=False)) == []
 
 
-def test_facets_check_names_a_case_that_disagrees(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_facets_check_names_a_case_that_disagrees(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=D(2026, 1, 2))
+    case = CaseFactory.create(actor=worker, opened_on=D(2026, 1, 2))
     s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=9)
     Case.objects.filter(pk=case.pk).update(has_child=False)
     assert case_facets_check() == [case.reference]
 
 
-def _plan(qs: object) -> str:
+def _plan(qs: QuerySet[Case]) -> str:
     # Table scans and bitmap scans off: the cases can then only come from an index, and the
     # plan names the partial index if the filter's condition matches its predicate.
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         cursor.execute("SET enable_bitmapscan = off")
         try:
-            return qs.explain()  # type: ignore[attr-defined,no-any-return]
+            return qs.explain()
         finally:
             cursor.execute("RESET enable_seqscan")
             cursor.execute("RESET enable_bitmapscan")
@@ -149,6 +160,8 @@ def test_every_form_and_role_has_its_partial_index() -> None:
         ({"child": True, "country": "BWA"}, "case_child_list"),
     ],
 )
-def test_person_filters_read_their_partial_index(make_user, filters, index) -> None:  # type: ignore[no-untyped-def]
+def test_person_filters_read_their_partial_index(
+    make_user: Callable[..., User], filters: dict[str, Any], index: str
+) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
     assert index in _plan(case_list(user=worker, **filters))

@@ -11,16 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 import yaml
 
 from palermo.cases import selectors
 from palermo.cases import services as s
 from palermo.cases.identification import DATA_FILE, indicator_lists_load, requires_means
-from palermo.cases.models import Indicator, IndicatorList
+from palermo.cases.models import Case, Indicator, IndicatorList, Person
+from palermo.cases.tests.factories import CaseFactory
 from palermo.core.errors import ApplicationError
+from palermo.core.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -170,16 +174,16 @@ def _meeting(indicators: list[Indicator], dimension: str) -> list[str]:
 
 
 @pytest.fixture
-def worker(make_user):  # type: ignore[no-untyped-def]
+def worker(make_user: Callable[..., User]) -> User:
     return make_user("case_worker", org="Shelter Gaborone", country="BWA", kind="ngo")
 
 
 @pytest.fixture
-def case(worker):  # type: ignore[no-untyped-def]
-    return s.case_open(actor=worker, opened_on=dt.date(2026, 1, 10), title="Bar in Gaborone")
+def case(clock: time_machine.Traveller, worker: User) -> Case:
+    return CaseFactory.create(actor=worker, opened_on=dt.date(2026, 1, 10), title="Bar in Gaborone")
 
 
-def _person(worker, case, *, child: bool, exploitation: str):  # type: ignore[no-untyped-def]
+def _person(worker: User, case: Case, *, child: bool, exploitation: str) -> Person:
     person = s.person_add(
         actor=worker,
         case=case,
@@ -201,8 +205,13 @@ def _person(worker, case, *, child: bool, exploitation: str):  # type: ignore[no
         (CHILD_SEXUAL, True, "SexualExploitation"),
     ],
 )
-def test_screening_with_a_shipped_list_follows_the_rule(  # type: ignore[no-untyped-def]
-    worker, case, key, child, exploitation
+def test_screening_with_a_shipped_list_follows_the_rule(
+    clock: time_machine.Traveller,
+    worker: User,
+    case: Case,
+    key: str,
+    child: bool,
+    exploitation: str,
 ) -> None:
     lst = IndicatorList.objects.get(key=key, version="2009")
     indicators = list(lst.indicators.all())
@@ -229,7 +238,9 @@ def test_screening_with_a_shipped_list_follows_the_rule(  # type: ignore[no-unty
     assert screen(exploited + means) == "not_a_victim"
 
 
-def test_an_empty_inactive_list_cannot_be_used_for_a_screening(worker, case) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_inactive_list_cannot_be_used_for_a_screening(
+    clock: time_machine.Traveller, worker: User, case: Case
+) -> None:
     lst = IndicatorList.objects.get(key=ADULT_SEXUAL, version="2009")
     assert not lst.active and not lst.indicators.exists()
     person = _person(worker, case, child=False, exploitation="SexualExploitation")

@@ -12,6 +12,7 @@ The rule, restated here independently of access.py:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,10 @@ from palermo.cases import services as s
 from palermo.cases.access import case_access, case_queryset, person_get
 from palermo.cases.choices import ShareScope
 from palermo.cases.models import Case, Person
+from palermo.cases.tests.factories import OrganisationFactory, UserFactory, organisation_of
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.errors import ApplicationError, NotFoundError
-from palermo.core.models import AuditEntry, Organisation, User
+from palermo.core.models import AuditEntry, User
 
 pytestmark = pytest.mark.django_db
 
@@ -174,20 +176,18 @@ def expected_access(world: WorldSpec, user: UserSpec, case_index: int) -> Expect
 
 def build(world: WorldSpec) -> tuple[list[User], list[Case], list[list[Person]]]:
     orgs = [
-        Organisation.objects.create(
+        OrganisationFactory.create(
             name="Org {}".format(i), kind=OrganisationKind.NGO, country_id=country
         )
         for i, country in enumerate(world.countries)
     ]
     # Each organisation's own case worker opens and shares its cases (and is checked too).
     founders = [
-        User.objects.create(
-            username="founder-{}".format(i), organisation=org, role=Role.CASE_WORKER
-        )
+        UserFactory.create(username="founder-{}".format(i), organisation=org)
         for i, org in enumerate(orgs)
     ]
     users = founders + [
-        User.objects.create(
+        UserFactory.create(
             username="user-{}".format(i),
             organisation=orgs[u.org] if u.org is not None else None,
             role=u.role,
@@ -312,13 +312,15 @@ def check(world: WorldSpec) -> None:  # noqa: PLR0912 - one assertion block per 
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(world=worlds())
-def test_access_follows_the_rule(db: Any, world: WorldSpec) -> None:  # type: ignore[no-untyped-def]
+def test_access_follows_the_rule(db: None, world: WorldSpec) -> None:
     with transaction.atomic():
         check(world)
         transaction.set_rollback(True)  # every example starts from an empty case register
 
 
-def test_a_referral_of_one_person_does_not_share_another(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_referral_of_one_person_does_not_share_another(
+    make_user: Callable[..., User],
+) -> None:
     """Found by the property: two shares with one organisation must not mix their scopes."""
     owner = make_user("case_worker", org="Shelter")
     clinic = make_user("case_worker", org="Clinic", kind="service_provider")
@@ -331,14 +333,14 @@ def test_a_referral_of_one_person_does_not_share_another(make_user) -> None:  # 
     s.referral_send(
         actor=owner,
         person=child,
-        to_organisation=clinic.organisation,
+        to_organisation=organisation_of(clinic),
         service="medical",
         scopes=["case_facts"],
     )
     s.referral_send(
         actor=owner,
         person=adult,
-        to_organisation=clinic.organisation,
+        to_organisation=organisation_of(clinic),
         service="legal_aid",
         scopes=["identity"],
     )

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
+import time_machine
 from django.db import connection
 from django.db.models import Q
 
 from palermo.cases import services as s
 from palermo.cases.models import Case
 from palermo.cases.selectors import case_list, deadline_board
-from palermo.core.models import Organisation
+from palermo.cases.tests.factories import (
+    CaseFactory,
+    OrganisationFactory,
+    PersonFactory,
+    organisation_of,
+)
+from palermo.core.models import User
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRESQL = pytest.mark.skipif(
@@ -19,14 +27,18 @@ ON_POSTGRESQL = pytest.mark.skipif(
 )
 
 
-def test_pseudonym_search_respects_person_limited_shares(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_pseudonym_search_respects_person_limited_shares(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 1))
-    a = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=30)
-    b = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=31)
-    clinic_org = Organisation.objects.create(
-        name="Clinic", kind="service_provider", country_id="BWA"
+    case = CaseFactory.create(actor=worker, opened_on=dt.date(2026, 1, 1))
+    a = PersonFactory.create(
+        actor=worker, case=case, role="presumed_victim", age_at_registration=30
     )
+    b = PersonFactory.create(
+        actor=worker, case=case, role="presumed_victim", age_at_registration=31
+    )
+    clinic_org = OrganisationFactory.create(name="Clinic", kind="service_provider")
     clinic = make_user("case_worker", org="Clinic")
     s.referral_send(
         actor=worker, person=a, to_organisation=clinic_org, service="medical", scopes=["case_facts"]
@@ -36,11 +48,15 @@ def test_pseudonym_search_respects_person_limited_shares(make_user) -> None:  # 
     assert list(case_list(user=worker, q=b.pseudonym)) == [case]
 
 
-def test_deadline_board_shows_what_ends_this_week_and_overdue(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_deadline_board_shows_what_ends_this_week_and_overdue(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
     other = make_user("case_worker", org="Elsewhere", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 1))
-    p = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=30)
+    case = CaseFactory.create(actor=worker, opened_on=dt.date(2026, 1, 1))
+    p = PersonFactory.create(
+        actor=worker, case=case, role="presumed_victim", age_at_registration=30
+    )
     today = dt.date(2026, 3, 10)
     s.measure_grant(
         actor=worker,
@@ -71,19 +87,23 @@ def test_deadline_board_shows_what_ends_this_week_and_overdue(make_user) -> None
     assert deadline_board(user=other, today=today) == []
 
 
-def test_list_filters_give_the_same_cases_with_or_without_shares(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters_give_the_same_cases_with_or_without_shares(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     """Visibility leaves out the shares condition when nothing is shared: the same answer."""
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    mine = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 2))
-    s.person_add(actor=worker, case=mine, role="presumed_victim", age_at_registration=15)
+    mine = CaseFactory.create(actor=worker, opened_on=dt.date(2026, 1, 2))
+    PersonFactory.create(actor=worker, case=mine, role="presumed_victim", age_at_registration=15)
     other = make_user("case_worker", org="Clinic", country="BWA", kind="service_provider")
-    theirs = s.case_open(actor=other, opened_on=dt.date(2026, 1, 1))
-    child = s.person_add(actor=other, case=theirs, role="presumed_victim", age_at_registration=16)
+    theirs = CaseFactory.create(actor=other, opened_on=dt.date(2026, 1, 1))
+    child = PersonFactory.create(
+        actor=other, case=theirs, role="presumed_victim", age_at_registration=16
+    )
     assert list(case_list(user=worker, child=True)) == [mine]
     s.referral_send(
         actor=other,
         person=child,
-        to_organisation=worker.organisation,
+        to_organisation=organisation_of(worker),
         service="shelter",
         scopes=["case_facts"],
     )
@@ -92,10 +112,14 @@ def test_list_filters_give_the_same_cases_with_or_without_shares(make_user) -> N
 
 
 @ON_POSTGRESQL
-def test_search_reads_the_trigram_indexes(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_search_reads_the_trigram_indexes(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     """`q` is a substring match (icontains): only migration 0006's trigram indexes serve it."""
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=worker, opened_on=dt.date(2026, 1, 2), title="Farm workers, Ghanzi")
+    case = CaseFactory.create(
+        actor=worker, opened_on=dt.date(2026, 1, 2), title="Farm workers, Ghanzi"
+    )
     assert list(case_list(user=worker, q="farm work")) == [case]
     assert list(case_list(user=worker, q=case.reference[2:9].lower())) == [case]
     # The search's own conditions, unordered, with table scans and plain index scans off: only
@@ -115,29 +139,29 @@ def test_search_reads_the_trigram_indexes(make_user) -> None:  # type: ignore[no
     assert "case_reference_trgm" in plan and "case_title_trgm" in plan, plan
 
 
-def test_person_filters_on_a_shared_case_see_only_the_shared_persons(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_person_filters_on_a_shared_case_see_only_the_shared_persons(
+    clock: time_machine.Traveller, make_user: Callable[..., User]
+) -> None:
     """A referral of one adult must not tell, through a filter, that the case holds a child, a
     suspect or a form of exploitation the share does not show."""
     owner = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
-    case = s.case_open(actor=owner, opened_on=dt.date(2026, 1, 2))
-    adult = s.person_add(
+    case = CaseFactory.create(actor=owner, opened_on=dt.date(2026, 1, 2))
+    adult = PersonFactory.create(
         actor=owner,
         case=case,
         role="presumed_victim",
         age_at_registration=30,
         types_of_exploitation=["ForcedLabour"],
     )
-    s.person_add(
+    PersonFactory.create(
         actor=owner,
         case=case,
         role="presumed_victim",
         age_at_registration=12,
         types_of_exploitation=["SexualExploitation"],
     )
-    s.person_add(actor=owner, case=case, role="suspect")
-    clinic_org = Organisation.objects.create(
-        name="Clinic", kind="service_provider", country_id="BWA"
-    )
+    PersonFactory.create(actor=owner, case=case, role="suspect")
+    clinic_org = OrganisationFactory.create(name="Clinic", kind="service_provider")
     clinic = make_user("case_worker", org="Clinic")
     s.referral_send(
         actor=owner,

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
+import time_machine
 
 from palermo.cases import services as s
 from palermo.cases.models import (
     Case,
-    CountryPolicy,
     Movement,
     Person,
     PersonIdentity,
     ProtectionMeasure,
 )
-from palermo.cases.tests.factories import indicator_list
+from palermo.cases.tests.factories import (
+    CaseFactory,
+    CountryPolicyFactory,
+    OrganisationFactory,
+    indicator_list,
+)
 from palermo.core.crypto import decrypt_json
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
-from palermo.core.models import AuditEntry, Organisation
+from palermo.core.models import AuditEntry, User
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -32,17 +38,18 @@ IDENTITY = {
 
 
 @pytest.fixture
-def worker(make_user):  # type: ignore[no-untyped-def]
+def worker(make_user: Callable[..., User]) -> User:
     return make_user("case_worker", org="Shelter Gaborone", country="BWA", kind="ngo")
 
 
 @pytest.fixture
-def case(worker):  # type: ignore[no-untyped-def]
-    return s.case_open(actor=worker, opened_on=D(2026, 1, 10), title="Farm workers")
+def case(clock: time_machine.Traveller, worker: User) -> Case:
+    """A case opened on 2026-01-10 (so the clock is pinned: no date of it is in the future)."""
+    return CaseFactory.create(actor=worker, opened_on=D(2026, 1, 10), title="Farm workers")
 
 
 @pytest.fixture
-def child(worker, case):  # type: ignore[no-untyped-def]
+def child(worker: User, case: Case) -> Person:
     return s.person_add(
         actor=worker,
         case=case,
@@ -54,7 +61,9 @@ def child(worker, case):  # type: ignore[no-untyped-def]
     )
 
 
-def test_identity_is_encrypted_at_rest_and_apart_from_facts(child) -> None:  # type: ignore[no-untyped-def]
+def test_identity_is_encrypted_at_rest_and_apart_from_facts(
+    clock: time_machine.Traveller, child: Person
+) -> None:
     stored = PersonIdentity.objects.get(person=child)
     assert "Amina" not in stored.ciphertext and "2009" not in stored.ciphertext
     assert decrypt_json(stored.ciphertext)["first_name"] == "Amina"
@@ -64,7 +73,9 @@ def test_identity_is_encrypted_at_rest_and_apart_from_facts(child) -> None:  # t
     assert "Amina" not in str(entry.after) and "Diallo" not in str(entry.after)
 
 
-def test_every_identity_read_is_audited_with_its_reason(worker, child) -> None:  # type: ignore[no-untyped-def]
+def test_every_identity_read_is_audited_with_its_reason(
+    clock: time_machine.Traveller, worker: User, child: Person
+) -> None:
     with pytest.raises(ApplicationError, match="why"):
         s.person_identity_read(actor=worker, person=child, reason=" ")
     data = s.person_identity_read(
@@ -77,14 +88,18 @@ def test_every_identity_read_is_audited_with_its_reason(worker, child) -> None: 
 
 
 @pytest.mark.parametrize("role", ["analyst", "administrator", "registry_editor"])
-def test_roles_without_case_access_never_read_identity(make_user, child, role) -> None:  # type: ignore[no-untyped-def]
+def test_roles_without_case_access_never_read_identity(
+    clock: time_machine.Traveller, make_user: Callable[..., User], child: Person, role: str
+) -> None:
     user = make_user(role, org="Shelter Gaborone")
     with pytest.raises((NotFoundError, ForbiddenError)):
         s.person_identity_read(actor=user, person=child, reason="curious")
     assert not AuditEntry.objects.filter(action="read").exists()
 
 
-def test_other_organisation_cannot_change_or_see(make_user, case, child) -> None:  # type: ignore[no-untyped-def]
+def test_other_organisation_cannot_change_or_see(
+    clock: time_machine.Traveller, make_user: Callable[..., User], case: Case, child: Person
+) -> None:
     other = make_user("case_worker", org="Other NGO", country="BWA", kind="ngo")
     with pytest.raises(NotFoundError):
         s.person_add(actor=other, case=case, role="witness")
@@ -92,7 +107,9 @@ def test_other_organisation_cannot_change_or_see(make_user, case, child) -> None
         s.person_identity_read(actor=other, person=child, reason="x")
 
 
-def test_screening_gives_a_reasoned_outcome(worker, child) -> None:  # type: ignore[no-untyped-def]
+def test_screening_gives_a_reasoned_outcome(
+    clock: time_machine.Traveller, worker: User, child: Person
+) -> None:
     lst = indicator_list("adult_labour")
     weak = s.screening_record(
         actor=worker, person=child, indicator_list=lst, indicators=["0-w", "3-s"]
@@ -124,10 +141,10 @@ def test_screening_gives_a_reasoned_outcome(worker, child) -> None:  # type: ign
     assert no_means.outcome == "presumed_victim"  # a child needs no means
 
 
-def test_formal_identification_sets_the_htcds_status(worker, child) -> None:  # type: ignore[no-untyped-def]
-    police = Organisation.objects.create(
-        name="Botswana Police", kind="government", country_id="BWA"
-    )
+def test_formal_identification_sets_the_htcds_status(
+    clock: time_machine.Traveller, worker: User, child: Person
+) -> None:
+    police = OrganisationFactory.create(name="Botswana Police", kind="government")
     s.identification_record(
         actor=worker,
         person=child,
@@ -141,7 +158,9 @@ def test_formal_identification_sets_the_htcds_status(worker, child) -> None:  # 
     assert child.trafficking_status == "ActualVictimOfTrafficking" and child.role == "victim"
 
 
-def test_impossible_dates_and_unknown_codes_are_refused(worker, case, child) -> None:  # type: ignore[no-untyped-def]
+def test_impossible_dates_and_unknown_codes_are_refused(
+    clock: time_machine.Traveller, worker: User, case: Case, child: Person
+) -> None:
     with pytest.raises(ApplicationError, match="before the person was born"):
         s.movement_add(
             actor=worker, person=child, event_type="Exploitation", country="ZAF", date=D(2008, 1, 1)
@@ -173,7 +192,9 @@ def test_impossible_dates_and_unknown_codes_are_refused(worker, case, child) -> 
     assert not Movement.objects.exists() and not ProtectionMeasure.objects.exists()
 
 
-def test_reflection_period_minimum_is_configurable(worker, child) -> None:  # type: ignore[no-untyped-def]
+def test_reflection_period_minimum_is_configurable(
+    clock: time_machine.Traveller, worker: User, child: Person
+) -> None:
     with pytest.raises(ApplicationError, match="at least 30 days"):
         s.measure_grant(
             actor=worker,
@@ -182,7 +203,7 @@ def test_reflection_period_minimum_is_configurable(worker, child) -> None:  # ty
             starts_on=D(2026, 1, 10),
             ends_on=D(2026, 2, 1),
         )
-    CountryPolicy.objects.create(country_id="BWA", reflection_days_min=90)
+    CountryPolicyFactory.create(country_id="BWA", reflection_days_min=90)
     with pytest.raises(ApplicationError, match="at least 90 days"):
         s.measure_grant(
             actor=worker,
@@ -217,11 +238,9 @@ def test_reflection_period_minimum_is_configurable(worker, child) -> None:  # ty
 
 
 def test_referral_shares_only_what_is_chosen_and_needs_consent_for_identity(
-    make_user, worker, child
-) -> None:  # type: ignore[no-untyped-def]
-    clinic_org = Organisation.objects.create(
-        name="Clinic", kind="service_provider", country_id="BWA"
-    )
+    clock: time_machine.Traveller, make_user: Callable[..., User], worker: User, child: Person
+) -> None:
+    clinic_org = OrganisationFactory.create(name="Clinic", kind="service_provider")
     clinic = make_user("case_worker", org="Clinic")
     with pytest.raises(ApplicationError, match="consent"):
         s.referral_send(
@@ -259,10 +278,10 @@ def test_referral_shares_only_what_is_chosen_and_needs_consent_for_identity(
         s.person_identity_read(actor=clinic, person=child, reason="again")
 
 
-def test_child_return_needs_guardian_and_best_interest_determination(worker, child) -> None:  # type: ignore[no-untyped-def]
-    welfare = Organisation.objects.create(
-        name="Social Welfare", kind="government", country_id="BWA"
-    )
+def test_child_return_needs_guardian_and_best_interest_determination(
+    clock: time_machine.Traveller, worker: User, child: Person
+) -> None:
+    welfare = OrganisationFactory.create(name="Social Welfare", kind="government")
     ret = s.return_plan(
         actor=worker,
         person=child,
@@ -304,7 +323,9 @@ def test_child_return_needs_guardian_and_best_interest_determination(worker, chi
     )
 
 
-def test_adult_is_not_subject_to_child_rules(worker, case) -> None:  # type: ignore[no-untyped-def]
+def test_adult_is_not_subject_to_child_rules(
+    clock: time_machine.Traveller, worker: User, case: Case
+) -> None:
     adult = s.person_add(actor=worker, case=case, role="victim", age_at_registration=34)
     with pytest.raises(ApplicationError, match="child"):
         s.guardian_appoint(actor=worker, person=adult, appointed_on=D(2026, 1, 1), name="X")
@@ -317,12 +338,14 @@ def test_adult_is_not_subject_to_child_rules(worker, case) -> None:  # type: ign
     assert uncertain.is_child
 
 
-def test_consent_withdrawal_stops_identity_sharing(make_user, worker, child) -> None:  # type: ignore[no-untyped-def]
+def test_consent_withdrawal_stops_identity_sharing(
+    clock: time_machine.Traveller, make_user: Callable[..., User], worker: User, child: Person
+) -> None:
     consent = s.consent_record(
         actor=worker, person=child, purpose="data_sharing", given_on=D(2026, 1, 12)
     )
     s.consent_withdraw(actor=worker, consent=consent, withdrawn_on=D(2026, 1, 13))
-    org = Organisation.objects.create(name="Legal aid", kind="ngo", country_id="BWA")
+    org = OrganisationFactory.create(name="Legal aid", kind="ngo")
     with pytest.raises(ApplicationError, match="consent"):
         s.referral_send(
             actor=worker,
@@ -333,7 +356,9 @@ def test_consent_withdrawal_stops_identity_sharing(make_user, worker, child) -> 
         )
 
 
-def test_closed_case_is_anonymised_after_retention(worker, case, child) -> None:  # type: ignore[no-untyped-def]
+def test_closed_case_is_anonymised_after_retention(
+    clock: time_machine.Traveller, worker: User, case: Case, child: Person
+) -> None:
     s.movement_add(
         actor=worker,
         person=child,
@@ -359,7 +384,7 @@ def test_closed_case_is_anonymised_after_retention(worker, case, child) -> None:
         s.case_reopen(actor=worker, case=case)
 
 
-def test_case_rules(worker, case) -> None:  # type: ignore[no-untyped-def]
+def test_case_rules(clock: time_machine.Traveller, worker: User, case: Case) -> None:
     with pytest.raises(ApplicationError, match="before it was opened"):
         s.case_close(actor=worker, case=case, reason="x", closed_on=D(2025, 1, 1))
     with pytest.raises(ApplicationError, match="reason"):
@@ -407,7 +432,9 @@ def test_shipped_indicator_lists_load() -> None:
     assert not IndicatorList.objects.get(key="ilo-ec-2009-adult-sexual").active
 
 
-def test_a_date_of_birth_added_later_sets_the_age_and_child_rules(worker, case) -> None:  # type: ignore[no-untyped-def]
+def test_a_date_of_birth_added_later_sets_the_age_and_child_rules(
+    clock: time_machine.Traveller, worker: User, case: Case
+) -> None:
     person = s.person_add(actor=worker, case=case, role="presumed_victim")
     assert person.age_at_registration is None and not person.is_child
     s.person_identity_set(actor=worker, person=person, identity={"birthdate": "2012-05-01"})

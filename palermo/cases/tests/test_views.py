@@ -9,9 +9,10 @@ after a reason is POSTed, and that read is in the audit log.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -22,6 +23,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 from palermo.cases import services as s
 from palermo.cases.models import (
@@ -33,7 +35,12 @@ from palermo.cases.models import (
     Return,
     Screening,
 )
-from palermo.cases.tests.factories import indicator_list
+from palermo.cases.tests.factories import (
+    case_user,
+    indicator_list,
+    module_rows,
+    organisation_of,
+)
 from palermo.conftest import PASSWORD
 from palermo.core.choices import AuditAction, Role
 from palermo.core.crypto import decrypt_json
@@ -44,7 +51,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 DAY = dt.timedelta(days=1)
-HX = {"HTTP_HX_REQUEST": "true"}
+HX = {"HX-Request": "true"}
 IDENTITY = {
     "first_name": "Amina",
     "second_name": "Diallo",
@@ -67,38 +74,20 @@ def login(client: Client, user: User) -> Client:
 def counts() -> dict[str, int]:
     """Row counts of every table a case page could write, and of the audit log."""
     models = list(apps.get_app_config("cases").get_models()) + [AuditEntry]
-    return {m.__name__: m.objects.count() for m in models}
+    return {m.__name__: m._default_manager.count() for m in models}
 
 
 # --- the world: one case with a record of every kind ---------------------------------------------
 
 
-@pytest.fixture
-def worker(make_user: Callable[..., User]) -> User:
-    return make_user(Role.CASE_WORKER, org="Shelter Gaborone", country="BWA", kind="ngo")
-
-
-@pytest.fixture
-def provider(make_user: Callable[..., User]) -> User:
-    return make_user(
-        Role.CASE_WORKER, org="Safe House Francistown", country="BWA", kind="service_provider"
-    )
-
-
-@pytest.fixture
-def other(make_user: Callable[..., User]) -> User:
-    return make_user(Role.CASE_WORKER, org="Other NGO", country="BWA", kind="ngo")
-
-
-@pytest.fixture
-def coordinator(make_user: Callable[..., User]) -> User:
-    return make_user(Role.NATIONAL_COORDINATOR, org="NRM Botswana", country="BWA")
-
-
-@pytest.fixture
-def world(worker: User, provider: User) -> SimpleNamespace:
-    """A case with a child (guardian, BID, returns), a second child without a BID, a suspect."""
+def build_world() -> SimpleNamespace:
+    """A shelter's case with a child (guardian, BID, returns), a second child without a BID, a
+    suspect, referred to a safe house; `worker` of the shelter, `provider` of the safe house."""
     w = SimpleNamespace()
+    w.worker = worker = case_user(Role.CASE_WORKER, org="Shelter Gaborone", kind="ngo")
+    w.provider = provider = case_user(
+        Role.CASE_WORKER, org="Safe House Francistown", kind="service_provider"
+    )
     w.case = s.case_open(actor=worker, opened_on=TODAY - 60 * DAY, title="Farm workers")
     w.child = s.person_add(
         actor=worker,
@@ -122,7 +111,7 @@ def world(worker: User, provider: User) -> SimpleNamespace:
     w.referral = s.referral_send(
         actor=worker,
         person=w.child,
-        to_organisation=provider.organisation,
+        to_organisation=organisation_of(provider),
         service="shelter",
         scopes=["case_facts"],
         details="Needs a bed tonight",
@@ -144,9 +133,9 @@ def world(worker: User, provider: User) -> SimpleNamespace:
         decided_on=TODAY - 10 * DAY,
         return_in_best_interest=True,
         reasoning="Family traced and assessed",
-        decided_by=worker.organisation,
+        decided_by=organisation_of(worker),
     )
-    plan = {
+    plan: dict[str, Any] = {
         "destination": "ZWE",
         "risk_level": "low",
         "risk_assessment": "Family safe",
@@ -168,6 +157,43 @@ def world(worker: User, provider: User) -> SimpleNamespace:
     )
     s.comment_add(actor=worker, case=w.case, text="First interview done")
     return w
+
+
+@pytest.fixture(scope="module")
+def shared_world(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[SimpleNamespace]:
+    """The world, written once for the module."""
+    with module_rows(django_db_blocker, build_world) as rows:
+        yield rows
+
+
+@pytest.fixture
+def world(db: None, shared_world: SimpleNamespace) -> SimpleNamespace:
+    """The world for one test: its rows are rolled back after the test, its objects a copy."""
+    return copy.deepcopy(shared_world)
+
+
+@pytest.fixture
+def worker(world: SimpleNamespace) -> User:
+    user: User = world.worker
+    return user
+
+
+@pytest.fixture
+def provider(world: SimpleNamespace) -> User:
+    user: User = world.provider
+    return user
+
+
+@pytest.fixture
+def other(make_user: Callable[..., User]) -> User:
+    return make_user(Role.CASE_WORKER, org="Other NGO", country="BWA", kind="ngo")
+
+
+@pytest.fixture
+def coordinator(make_user: Callable[..., User]) -> User:
+    return make_user(Role.NATIONAL_COORDINATOR, org="NRM Botswana", country="BWA")
 
 
 def case_pages(w: SimpleNamespace) -> list[str]:
@@ -371,13 +397,13 @@ def test_identity_is_shown_only_after_a_reason_is_posted_and_the_read_is_audited
     assert "Show identity" in page and 'action="{}"'.format(url) in page
     assert client.get(url).status_code == 405  # never by GET, so never in a URL
 
-    no_reason = client.post(url, {"reason": "  "}, **HX)
+    no_reason = client.post(url, {"reason": "  "}, headers=HX)
     assert no_reason.status_code == 200
     assert "This field is required." in html(no_reason)
     assert "Amina" not in html(no_reason)
     assert not AuditEntry.objects.filter(action=AuditAction.READ).exists()
 
-    shown = client.post(url, {"reason": "prepare the shelter admission"}, **HX)
+    shown = client.post(url, {"reason": "prepare the shelter admission"}, headers=HX)
     assert shown.status_code == 200
     partial = html(shown)
     assert "<html" not in partial  # htmx gets the identity region only
@@ -406,13 +432,13 @@ def test_a_referral_sharing_identity_lets_the_receiver_read_it(
     s.referral_send(
         actor=worker,
         person=world.child,
-        to_organisation=provider.organisation,
+        to_organisation=organisation_of(provider),
         service="legal_aid",
         scopes=["identity"],
     )
     login(client, provider)
     url = reverse("cases:identity", args=[world.child.pseudonym])
-    shown = html(client.post(url, {"reason": "legal aid intake"}, **HX))
+    shown = html(client.post(url, {"reason": "legal aid intake"}, headers=HX))
     assert "Amina" in shown and "Diallo" in shown
     assert "+267 71 000 000" not in shown  # contact details were not shared
     assert AuditEntry.objects.get(action=AuditAction.READ).actor == provider
@@ -460,7 +486,7 @@ def test_case_list_searches_filters_and_pages(
     assert refs(opened_to=(TODAY - 100 * DAY).isoformat()) == {closed.reference}
     assert refs(opened_from="not a date") == everything  # bad input filters nothing
 
-    partial = client.get("/cases/", {"q": "restaur"}, **HX)
+    partial = client.get("/cases/", {"q": "restaur"}, headers=HX)
     assert "<html" not in html(partial) and "1 case" in html(partial)
     assert partial["Vary"].count("HX-Request") == 1
 
@@ -887,14 +913,14 @@ def test_referral_inbox_accept_deliver_close(
     assert world.case.title not in page
     url = reverse("cases:referral_action", args=[world.referral.pk, "deliver"])
     before = counts()
-    wrong = client.post(url, {"note": ""}, **HX)
+    wrong = client.post(url, {"note": ""}, headers=HX)
     assert "A referral that is sent cannot be" in html(wrong)
     assert counts() == before
 
     accepted = client.post(
         reverse("cases:referral_action", args=[world.referral.pk, "accept"]),
         {"note": "Bed ready"},
-        **HX,
+        headers=HX,
     )
     assert "<html" not in html(accepted) and "Accepted" in html(accepted)
     world.referral.refresh_from_db()
