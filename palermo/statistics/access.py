@@ -19,7 +19,8 @@ from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import Country, User
 from palermo.core.permissions import AnyUser
-from palermo.statistics.models import Value
+from palermo.statistics.choices import PublicationMethod
+from palermo.statistics.models import Publication, Value
 
 
 def active_user(user: AnyUser | None) -> User | None:
@@ -39,6 +40,21 @@ def coordinator_country(user: AnyUser | None) -> str | None:
 def is_analyst(user: AnyUser | None) -> bool:
     u = active_user(user)
     return u is not None and u.role == Role.ANALYST
+
+
+def reads_case_flows(user: AnyUser | None) -> bool:
+    """Route flows from case records: national coordinators (their country's, exact) and
+    analysts (every case on this node, small flows suppressed)."""
+    return coordinator_country(user) is not None or is_analyst(user)
+
+
+def sees_budget_ledger(user: AnyUser | None, publication: Publication) -> bool:
+    """A differentially private publication's budget ledger is its country's coordinator's."""
+    return (
+        publication.method == PublicationMethod.DIFFERENTIAL_PRIVACY
+        and publication.country_id is not None
+        and coordinator_country(user) == publication.country_id
+    )
 
 
 def value_queryset(user: AnyUser | None) -> QuerySet[Value]:

@@ -30,11 +30,11 @@ from palermo.cooperation.choices import Direction, RequestStatus
 from palermo.cooperation.models import Request
 from palermo.core.audit import audit_record
 from palermo.core.bulk import rows_insert
-from palermo.core.choices import AuditAction, Role
+from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import Country, User
 from palermo.core.permissions import AnyUser
-from palermo.statistics.access import active_user, coordinator_country, require_coordinator
+from palermo.statistics.access import coordinator_country, reads_case_flows, require_coordinator
 from palermo.statistics.choices import ValueOrigin, ValueStatus
 from palermo.statistics.interchange.rows import figure_row
 from palermo.statistics.models import DIMENSIONS, TOTAL, UNKNOWN, Derivation, Dimension, Indicator
@@ -475,13 +475,12 @@ def route_flows_from_cases(
     A national coordinator gets the exact flows of the country's cases; an analyst gets the
     flows of every case on this node with flows below `threshold` suppressed (only counts of
     groups leave the node, never a case). Others: ForbiddenError."""
+    if not reads_case_flows(user):
+        raise ForbiddenError("Route flows from case records are for coordinators and analysts.")
     country = coordinator_country(user)
-    u = active_user(user)
     persons = Person.objects.filter(role__in=VICTIM_ROLES)
     if country:
         persons = persons.filter(case__organisation__country_id=country)
-    elif u is None or u.role != Role.ANALYST:
-        raise ForbiddenError("Route flows from case records are for coordinators and analysts.")
     if year_from is not None or year_to is not None:
         persons = persons.annotate(opened_year=ExtractYear("case__opened_on"))
         if year_from is not None:

@@ -400,6 +400,11 @@ class GridCell:
         return "" if self.value is None else self.value.display
 
     @property
+    def editable(self) -> bool:
+        """A cell can be typed into while it holds no figure or a draft one."""
+        return self.value is None or self.value.status == ValueStatus.DRAFT
+
+    @property
     def errors(self) -> list[ValidationIssue]:
         return [i for i in self.issues if i.severity == Severity.ERROR]
 
@@ -471,6 +476,37 @@ def entry_grid(*, user: AnyUser | None, dataset: str, country: str, period: str)
     return blocks
 
 
+@dataclass(frozen=True)
+class EntryState:
+    """Where the figures of an entry grid stand, and what can be done with them next."""
+
+    statuses: list[str]  # the statuses present, draft first
+
+    @property
+    def has_draft(self) -> bool:
+        return ValueStatus.DRAFT in self.statuses
+
+    @property
+    def can_validate(self) -> bool:
+        return ValueStatus.SUBMITTED in self.statuses
+
+    @property
+    def can_return(self) -> bool:
+        """Submitted or validated figures (not yet published) can go back to draft."""
+        return bool({ValueStatus.SUBMITTED, ValueStatus.VALIDATED} & set(self.statuses))
+
+    @property
+    def can_publish(self) -> bool:
+        """Tables are published from validated figures (published ones can be again)."""
+        return bool({ValueStatus.VALIDATED, ValueStatus.PUBLISHED} & set(self.statuses))
+
+
+def entry_state(blocks: Iterable[GridBlock]) -> EntryState:
+    """The state of the figures of an entry grid (from `entry_grid`)."""
+    present = {c.value.status for b in blocks for c in b.cells if c.value is not None}
+    return EntryState(sorted(present, key=STATUS_ORDER.index))
+
+
 # --- publications -----------------------------------------------------------------------------
 
 
@@ -538,6 +574,7 @@ __all__ = [
     "CompletenessCell",
     "Conflict",
     "CountryFigure",
+    "EntryState",
     "Flow",
     "GridBlock",
     "GridCell",
@@ -552,6 +589,7 @@ __all__ = [
     "dataset_list",
     "dimension_list",
     "entry_grid",
+    "entry_state",
     "indicator_across_countries",
     "indicator_get",
     "indicator_list",

@@ -124,3 +124,61 @@ def test_sources_that_disagree_are_both_kept_and_listed(tmp_path) -> None:
         ("glotip", "<5"),
         ("survey-2005", "7"),
     ]
+
+
+def test_entry_state_says_what_can_be_done_next(coordinator) -> None:
+    def state() -> sel.EntryState:
+        grid = sel.entry_grid(user=coordinator, dataset="tip-annual", country="BWA", period="2023")
+        return sel.entry_state(grid)
+
+    def actions() -> tuple[bool, bool, bool, bool]:
+        st = state()
+        return st.has_draft, st.can_validate, st.can_return, st.can_publish
+
+    assert state().statuses == [] and actions() == (False, False, False, False)
+    enter(coordinator, GOOD)
+    assert state().statuses == ["draft"] and actions() == (True, False, False, False)
+    scope = {"actor": coordinator, "dataset": "tip-annual", "country": "BWA", "period": "2023"}
+    s.values_submit(**scope)
+    assert actions() == (False, True, True, False)
+    enter(coordinator, {"persons_arrested": 4})  # a draft next to submitted figures
+    assert state().statuses == ["draft", "submitted"]
+    s.values_validate(**scope)
+    assert state().statuses == ["draft", "validated"]
+    assert actions() == (True, False, True, True)
+
+
+def test_a_grid_cell_is_editable_while_empty_or_draft(coordinator) -> None:
+    enter(coordinator, GOOD)
+    scope = {"actor": coordinator, "dataset": "tip-annual", "country": "BWA", "period": "2023"}
+
+    def editable() -> dict[str, bool]:
+        grid = sel.entry_grid(user=coordinator, dataset="tip-annual", country="BWA", period="2023")
+        cells = {c.cell: c for b in grid for c in b.cells}
+        return {name: cells[name].editable for name in ("victims_detected", "persons_arrested")}
+
+    assert editable() == {"victims_detected": True, "persons_arrested": True}
+    s.values_submit(**scope)
+    assert editable() == {"victims_detected": False, "persons_arrested": True}
+
+
+def test_who_reads_case_flows_and_budget_ledgers(
+    coordinator, other_coordinator, stats_analyst, make_user
+) -> None:
+    from palermo.core.choices import Role
+    from palermo.statistics.access import reads_case_flows, sees_budget_ledger
+    from palermo.statistics.models import Publication
+
+    worker = make_user(Role.CASE_WORKER, org="Shelter", country="BWA", kind="ngo")
+    assert [reads_case_flows(u) for u in (coordinator, stats_analyst, worker, None)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    dp = Publication(method="dp", country_id="BWA")
+    suppressed = Publication(method="suppression", country_id="BWA")
+    assert sees_budget_ledger(coordinator, dp)
+    assert not sees_budget_ledger(coordinator, suppressed)
+    for user in (other_coordinator, stats_analyst, worker, None):
+        assert not sees_budget_ledger(user, dp)
