@@ -32,7 +32,7 @@ from palermo.core.audit import audit_record
 from palermo.core.bulk import rows_insert
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, ForbiddenError
-from palermo.core.models import Country, User
+from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.statistics.access import coordinator_country, reads_case_flows, require_coordinator
 from palermo.statistics.choices import ValueOrigin, ValueStatus
@@ -416,9 +416,17 @@ def derivation_trace(*, actor: AnyUser | None, figure: Figure, reason: str) -> T
     period = Period(figure.period, figure.period_start, figure.period_end)
     counted = requests_for(figure.indicator.code, figure.country_id, period)
     if counted is not None:
-        references = request_references(counted)
-        _trace_audit(user, figure, reason, {"requests": references})
-        return Trace(figure, [], references)
+        trace = Trace(figure, [], request_references(counted))
+        read = {"requests": trace.requests}
+    else:
+        trace = Trace(figure, _counted_pseudonyms(figure, period))
+        read = {"persons": trace.pseudonyms}
+    audit_record(actor=user, action=AuditAction.READ, obj=figure, after=read, reason=reason.strip())
+    return trace
+
+
+def _counted_pseudonyms(figure: Figure, period: Period) -> list[str]:
+    """The pseudonyms of the persons a derived figure of a person indicator counts."""
     persons = persons_for(figure.indicator.code, figure.country_id, period)
     assert persons is not None  # noqa: S101 - derived figures are of derivable indicators
     coder = Coder()
@@ -428,18 +436,7 @@ def derivation_trace(*, actor: AnyUser | None, figure: Figure, reason: str) -> T
         key = coder.key(row)
         if all(w in (TOTAL, k) for w, k in zip(want, key, strict=True)):
             found.append(str(row["pseudonym"]))
-    _trace_audit(user, figure, reason, {"persons": found})
-    return Trace(figure, found)
-
-
-def _trace_audit(user: User, figure: Figure, reason: str, after: dict[str, list[str]]) -> None:
-    audit_record(
-        actor=user,
-        action=AuditAction.READ,
-        obj=figure,
-        after=after,
-        reason=reason.strip(),
-    )
+    return found
 
 
 # --- route flows from case movements ----------------------------------------------------------
