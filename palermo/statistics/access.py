@@ -14,6 +14,7 @@ A figure a user may not see does not exist for them: lists leave it out and look
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError, NotFoundError
@@ -70,11 +71,11 @@ def require_coordinator(user: AnyUser | None, country: Country | str) -> User:
     """The user when they are the national coordinator of `country`; ForbiddenError otherwise."""
     u = active_user(user)
     if u is None:
-        raise ForbiddenError("Log in to do this.", code="not_authenticated")
+        raise ForbiddenError(_("Log in to do this."), code="not_authenticated")
     iso3 = country if isinstance(country, str) else country.iso3
     if coordinator_country(u) != iso3.upper():
         raise ForbiddenError(
-            "Only a national coordinator of {} can change its figures.".format(iso3.upper())
+            _("Only a national coordinator of {} can change its figures.").format(iso3.upper())
         )
     return u
 
@@ -83,17 +84,17 @@ def require_publisher(user: AnyUser | None, country: str | None) -> User:
     """National coordinators publish their country's tables; analysts publish any country's."""
     u = active_user(user)
     if u is None:
-        raise ForbiddenError("Log in to do this.", code="not_authenticated")
+        raise ForbiddenError(_("Log in to do this."), code="not_authenticated")
     if u.role == Role.ANALYST:
         return u
     if u.role == Role.NATIONAL_COORDINATOR and country and coordinator_country(u) == country:
         return u
-    raise ForbiddenError("Only a national coordinator of the country or an analyst can publish.")
+    raise ForbiddenError(_("Only a national coordinator of the country or an analyst can publish."))
 
 
 def value_get(user: AnyUser | None, pk: int) -> Value:
     value = value_queryset(user).select_related("indicator", "dataset", "country").filter(pk=pk)
     found = value.first()
     if found is None:
-        raise NotFoundError("No such figure.")
+        raise NotFoundError(_("No such figure."))
     return found

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -66,7 +67,7 @@ FILE_TYPES = {
 
 def _file(content: bytes, name: str, fmt: str) -> HttpResponse:
     if fmt not in FILE_TYPES:
-        raise ApplicationError("Unknown format '{}' (csv, xlsx, sdmx-csv).".format(fmt))
+        raise ApplicationError(_("Unknown format '{}' (csv, xlsx, sdmx-csv).").format(fmt))
     response = HttpResponse(content, content_type=FILE_TYPES[fmt])
     extension = "xlsx" if fmt == "xlsx" else "csv"
     response["Content-Disposition"] = 'attachment; filename="{}.{}"'.format(name, extension)
@@ -120,7 +121,7 @@ class TemplateQuery(Schema):
 def template(request: HttpRequest, code: str, q: Query[TemplateQuery]) -> HttpResponse:
     """The data set's entry template for a country and period (its national coordinator)."""
     if q.format not in ("csv", "xlsx"):
-        raise ApplicationError("The template is CSV or XLSX.")
+        raise ApplicationError(_("The template is CSV or XLSX."))
     content = interchange.template_file(
         user=api_user(request), dataset=code, country=q.country, period=q.period, fmt=q.format
     )
@@ -315,7 +316,7 @@ def value_trace(request: HttpRequest, value_id: int, payload: ReasonIn) -> dict[
 def upload(request: HttpRequest, file: File[UploadedFile], format: Form[str] = "csv") -> Any:
     """Upload a filled-in data-set template (CSV or XLSX) as the country's drafts."""
     if format not in ("csv", "xlsx"):
-        raise ApplicationError("Upload a data-set template as csv or xlsx.")
+        raise ApplicationError(_("Upload a data-set template as csv or xlsx."))
     name = Path(file.name or "upload").name
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
@@ -461,7 +462,7 @@ def flows(
             )
         ]
     if source != "values":
-        raise ApplicationError("source is values or cases.")
+        raise ApplicationError(_("source is values or cases."))
     return [
         {
             "origin": f.origin,

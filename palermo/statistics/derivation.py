@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Case as SqlCase
 from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
 
 from palermo.cases import htcds as h
 from palermo.cases.choices import PersonRole, ProceedingStage, ReferralStatus, ReturnStatus, Verdict
@@ -241,7 +242,7 @@ class Coder:
 def _persons(indicator: str, country: str | None, period: Period) -> QuerySet[Person]:
     persons = persons_for(indicator, country, period)
     if persons is None:
-        raise ApplicationError("'{}' cannot be derived from case records.".format(indicator))
+        raise ApplicationError(_("'{}' cannot be derived from case records.").format(indicator))
     return persons
 
 
@@ -320,12 +321,12 @@ def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period:
     ]
     if not indicators:
         raise ApplicationError(
-            "No indicator of this data set can be derived from case records or requests."
+            _("No indicator of this data set can be derived from case records or requests.")
         )
     current = scope.values().filter(indicator__in=indicators)
     if current.exclude(status=ValueStatus.DRAFT).exists():
         raise ApplicationError(
-            "Some of these figures are already submitted: return them to draft first.",
+            _("Some of these figures are already submitted: return them to draft first."),
             code="already_submitted",
         )
     derivation = Derivation.objects.create(
@@ -410,9 +411,9 @@ def derivation_trace(*, actor: AnyUser | None, figure: Figure, reason: str) -> T
     requests, why)."""
     user = require_coordinator(actor, figure.country_id)
     if figure.origin != ValueOrigin.DERIVED:
-        raise ApplicationError("Only derived figures can be traced.")
+        raise ApplicationError(_("Only derived figures can be traced."))
     if not reason.strip():
-        raise ApplicationError("Give a reason for tracing the figure.", code="reason_required")
+        raise ApplicationError(_("Give a reason for tracing the figure."), code="reason_required")
     period = Period(figure.period, figure.period_start, figure.period_end)
     counted = requests_for(figure.indicator.code, figure.country_id, period)
     if counted is not None:
@@ -473,7 +474,7 @@ def route_flows_from_cases(
     flows of every case on this node with flows below `threshold` suppressed (only counts of
     groups leave the node, never a case). Others: ForbiddenError."""
     if not reads_case_flows(user):
-        raise ForbiddenError("Route flows from case records are for coordinators and analysts.")
+        raise ForbiddenError(_("Route flows from case records are for coordinators and analysts."))
     country = coordinator_country(user)
     persons = Person.objects.filter(role__in=VICTIM_ROLES)
     if country:

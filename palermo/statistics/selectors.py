@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, Min, QuerySet
+from django.utils.translation import gettext as _
 
 from palermo.core.errors import NotFoundError
 from palermo.core.models import Country
@@ -46,7 +47,7 @@ def dataset_list() -> QuerySet[DataSet]:
 def dataset_get(code: str) -> DataSet:
     dataset = dataset_list().filter(code=code).first()
     if dataset is None:
-        raise NotFoundError("No data set '{}'.".format(code))
+        raise NotFoundError(_("No data set '{}'.").format(code))
     return dataset
 
 
@@ -57,7 +58,7 @@ def indicator_list() -> QuerySet[Indicator]:
 def indicator_get(code: str) -> Indicator:
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
-        raise NotFoundError("No indicator '{}'.".format(code))
+        raise NotFoundError(_("No indicator '{}'.").format(code))
     return indicator
 
 
@@ -70,7 +71,7 @@ def code_labels() -> dict[str, dict[str, str]]:
     labels: dict[str, dict[str, str]] = {}
     names = dict(Country.objects.values_list("iso3", "name"))
     for d in dimension_list():
-        labels[d.code] = {TOTAL: "Total", **d.code_labels()}
+        labels[d.code] = {TOTAL: _("Total"), **d.code_labels()}
         if d.countries:
             labels[d.code] = {**names, **labels[d.code]}
     return labels
@@ -176,7 +177,7 @@ def country_profile(*, user: AnyUser | None, country: str) -> list[Series]:
     their own series so that they are never mixed with annual figures."""
     iso3 = country.upper()
     if not Country.objects.filter(iso3=iso3).exists():
-        raise NotFoundError("No country '{}'.".format(country))
+        raise NotFoundError(_("No country '{}'.").format(country))
     qs = _totals(value_list(user=user, filters=ValueFilters(country=iso3)))
     series: dict[tuple[str, str, str], Series] = {}
     for v in qs.order_by("indicator__position", "dataset__code", "period_start"):
@@ -528,7 +529,7 @@ def publication_get(*, key: str, version: int | None = None) -> Publication:
     qs = publication_list().filter(key=key)
     found = qs.filter(version=version).first() if version is not None else qs.first()
     if found is None:
-        raise NotFoundError("No publication '{}'.".format(key))
+        raise NotFoundError(_("No publication '{}'.").format(key))
     return found
 
 

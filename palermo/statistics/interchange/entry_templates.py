@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
@@ -78,7 +79,7 @@ def _template_cells(path: Path) -> dict[tuple[str, str, str], list[tuple[int, Ce
         key = {d: raw.text(d) or TOTAL for d in DIMENSIONS}
         indicator = raw.text("indicator")
         if not indicator:
-            raise ImportFileError(path.name, raw.line, "'indicator' is empty")
+            raise ImportFileError(path.name, raw.line, _("'indicator' is empty"))
         value = raw.data.get("value")
         cell = CellInput(
             cell=cell_id(indicator, tuple(key[d] for d in DIMENSIONS)),
@@ -89,7 +90,7 @@ def _template_cells(path: Path) -> dict[tuple[str, str, str], list[tuple[int, Ce
         scope = (raw.text("dataset"), raw.text("country").upper(), raw.text("period"))
         if not all(scope):
             raise ImportFileError(
-                path.name, raw.line, "'dataset', 'country' and 'period' are required"
+                path.name, raw.line, _("'dataset', 'country' and 'period' are required")
             )
         groups[scope].append((raw.line, cell))
     return groups
@@ -105,7 +106,7 @@ def template_import(path: Path, actor: AnyUser | None, public: bool) -> list[Val
     coordinator only); `public` marks them as already published and public."""
     if actor is None:
         raise ApplicationError(
-            "Importing a template needs a national coordinator (--as USER).", code="forbidden"
+            _("Importing a template needs a national coordinator (--as USER)."), code="forbidden"
         )
     written: list[Value] = []
     with transaction.atomic():

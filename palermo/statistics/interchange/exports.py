@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from palermo.core.errors import ApplicationError
 from palermo.statistics.models import DIMENSIONS, Publication, Value
 from palermo.statistics.periods import parse_period
@@ -122,7 +124,7 @@ def table_bytes(
         workbook.save(buffer)
         return buffer.getvalue()
     if fmt not in ("csv", "sdmx-csv"):
-        raise ApplicationError("Unknown export format '{}' (csv, xlsx, sdmx-csv).".format(fmt))
+        raise ApplicationError(_("Unknown export format '{}' (csv, xlsx, sdmx-csv).").format(fmt))
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()

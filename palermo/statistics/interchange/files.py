@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Country
 from palermo.statistics.choices import PeriodType
@@ -22,7 +24,7 @@ class ImportFileError(ApplicationError):
     """A bad row in an import file: names the file and the line."""
 
     def __init__(self, filename: str, line: int, reason: str) -> None:
-        super().__init__("{}: line {}: {}".format(filename, line, reason), code="invalid_file")
+        super().__init__(_("{}: line {}: {}").format(filename, line, reason), code="invalid_file")
         self.filename = filename
         self.line = line
         self.reason = reason
@@ -51,7 +53,7 @@ def _read_csv(path: Path, columns: Sequence[str], *, exact: bool = True) -> Iter
         _check_header(path.name, 1, header, columns, exact=exact)
         for record in reader:
             if None in record:
-                raise ImportFileError(path.name, reader.line_num, "more cells than columns")
+                raise ImportFileError(path.name, reader.line_num, _("more cells than columns"))
             if all(not (v or "").strip() for v in record.values()):
                 continue
             yield Raw(reader.line_num, dict(record))
@@ -67,7 +69,7 @@ def _check_header(
         raise ImportFileError(
             filename,
             line,
-            "columns do not match (missing: {}; unexpected: {})".format(
+            _("columns do not match (missing: {}; unexpected: {})").format(
                 ", ".join(missing) or "none", ", ".join(extra) or "none"
             ),
         )
@@ -81,7 +83,7 @@ def _read_xlsx(path: Path, columns: Sequence[str], *, exact: bool = True) -> Ite
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same error to the user
-        raise ImportFileError(path.name, 0, "not a readable XLSX file ({})".format(exc)) from exc
+        raise ImportFileError(path.name, 0, _("not a readable XLSX file ({})").format(exc)) from exc
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some producers write a wrong sheet size
@@ -93,14 +95,14 @@ def _read_xlsx(path: Path, columns: Sequence[str], *, exact: bool = True) -> Ite
                     _check_header(path.name, number, header, columns, exact=exact)
                 elif number >= 10:
                     raise ImportFileError(
-                        path.name, number, "no header row starting with '{}'".format(columns[0])
+                        path.name, number, _("no header row starting with '{}'").format(columns[0])
                     )
                 continue
             if all(c is None or str(c).strip() == "" for c in row):
                 continue
             yield Raw(number, {h: c for h, c in zip(header, row, strict=False) if h})
         if header is None:
-            raise ImportFileError(path.name, 0, "the sheet is empty")
+            raise ImportFileError(path.name, 0, _("the sheet is empty"))
     finally:
         workbook.close()
 
@@ -150,7 +152,7 @@ def year_period(text: str) -> Period:
     """A calendar year (GLOTIP `Year`, CTDC `yearOfRegistration`); PeriodError otherwise."""
     period = parse_period(text)
     if period.kind != PeriodType.YEAR:
-        raise PeriodError("'{}' is not a year".format(text))
+        raise PeriodError(_("'{}' is not a year").format(text))
     return period
 
 

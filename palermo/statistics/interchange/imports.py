@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from palermo.core.errors import ApplicationError
 from palermo.core.permissions import AnyUser
 from palermo.statistics.choices import ImportFormat, ValueOrigin
@@ -38,10 +40,10 @@ def data_import_run(
     data-set template (CSV or XLSX, entered as the country's drafts)."""
     if fmt not in ImportFormat.values:
         raise ApplicationError(
-            "Unknown format '{}' (use {}).".format(fmt, ", ".join(ImportFormat.values))
+            _("Unknown format '{}' (use {}).").format(fmt, ", ".join(ImportFormat.values))
         )
     if not path.is_file():
-        raise ApplicationError("No file {}.".format(path), code="not_found")
+        raise ApplicationError(_("No file {}.").format(path), code="not_found")
     if fmt in (ImportFormat.CSV, ImportFormat.XLSX):
         written = template_import(path, actor, public)
         return ImportResult(len(written), len(written), "")

@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from palermo.cases import interchange as cases_interchange
 from palermo.core.choices import Role
 from palermo.core.errors import ApplicationError, ForbiddenError
@@ -77,7 +79,7 @@ def require_importer(actor: AnyUser | None) -> User | None:
         return None
     user = active_user(actor)
     if user is None or user.role not in (Role.ANALYST, Role.ADMINISTRATOR):
-        raise ForbiddenError("Only analysts and administrators import international data sets.")
+        raise ForbiddenError(_("Only analysts and administrators import international data sets."))
     return user
 
 
@@ -85,9 +87,9 @@ def _source(document_key: str, locator: str) -> Source:
     document = Document.objects.filter(key=document_key).first()
     if document is None:
         raise ApplicationError(
-            "Document '{}' is not loaded: run palermo load-reference.".format(document_key)
+            _("Document '{}' is not loaded: run palermo load-reference.").format(document_key)
         )
-    source, _ = Source.objects.get_or_create(document=document, locator=locator)
+    source, _created = Source.objects.get_or_create(document=document, locator=locator)
     return source
 
 
@@ -126,34 +128,34 @@ def glotip_figures(  # noqa: PLR0912, PLR0915 - one check per column
             skipped[raw.text("Country") or "(no name)"] += 1
             continue
         if iso3 not in names.iso3:
-            raise fail("unknown country code '{}'".format(iso3))
+            raise fail(_("unknown country code '{}'").format(iso3))
         indicator = indicators.get(raw.text("Indicator"))
         if indicator is None:
-            raise fail("unknown indicator '{}'".format(raw.text("Indicator")))
+            raise fail(_("unknown indicator '{}'").format(raw.text("Indicator")))
         dimension_text = raw.text("Dimension")
         if dimension_text not in GLOTIP_DIMENSIONS:
-            raise fail("unknown dimension '{}'".format(dimension_text))
+            raise fail(_("unknown dimension '{}'").format(dimension_text))
         sex = "_T" if raw.text("Sex") == "Total" else sexes.get(raw.text("Sex"))
         age = "_T" if raw.text("Age") == "Total" else ages.get(raw.text("Age"))
         if sex is None:
-            raise fail("unknown sex '{}'".format(raw.text("Sex")))
+            raise fail(_("unknown sex '{}'").format(raw.text("Sex")))
         if age is None:
-            raise fail("unknown age '{}'".format(raw.text("Age")))
+            raise fail(_("unknown age '{}'").format(raw.text("Age")))
         try:
             period = year_period(raw.text("Year"))
         except PeriodError as exc:
-            raise fail("'Year': {}".format(exc)) from None
+            raise fail(_("'Year': {}").format(exc)) from None
         if raw.text("Unit of measurement") != "Counts":
-            raise fail("unit '{}' is not Counts".format(raw.text("Unit of measurement")))
+            raise fail(_("unit '{}' is not Counts").format(raw.text("Unit of measurement")))
         try:
             figure = parse_figure(raw.text("txtVALUE"))
         except ValueError as exc:
-            raise fail("'txtVALUE': {}".format(exc)) from None
+            raise fail(_("'txtVALUE': {}").format(exc)) from None
         if figure is None:
-            raise fail("'txtVALUE' is empty")
+            raise fail(_("'txtVALUE' is empty"))
         number, text, masked = figure
         if number is not None and number < 0:
-            raise fail("'txtVALUE' is negative")
+            raise fail(_("'txtVALUE' is negative"))
         cell = dict.fromkeys(DIMENSIONS, TOTAL)
         cell["sex"], cell["age_group"] = sex, age
         label = ""
@@ -161,11 +163,11 @@ def glotip_figures(  # noqa: PLR0912, PLR0915 - one check per column
         category = raw.text("Category")
         if dim is None:
             if category != "Total":
-                raise fail("category '{}' with dimension Total".format(category))
+                raise fail(_("category '{}' with dimension Total").format(category))
         elif dim == "exploitation":
             code = forms.get(category)
             if code is None:
-                raise fail("unknown form of exploitation '{}'".format(category))
+                raise fail(_("unknown form of exploitation '{}'").format(category))
             cell[dim] = code
         else:
             label = category[:200]
@@ -197,7 +199,7 @@ def glotip_figures(  # noqa: PLR0912, PLR0915 - one check per column
         )
     notes = ""
     if skipped:
-        notes = "rows without an ISO 3166 code not imported: {}".format(
+        notes = _("rows without an ISO 3166 code not imported: {}").format(
             ", ".join("{} ({})".format(k, v) for k, v in sorted(skipped.items()))
         )
     return figures, rows, notes
@@ -226,25 +228,25 @@ def ctdc_figures(  # noqa: PLR0912 - one check per column
 
         year_text = raw.text("yearOfRegistration")
         if not year_text.isdigit() or not 1900 <= int(year_text) <= 2100:
-            raise fail("'yearOfRegistration' is not a year: '{}'".format(year_text))
+            raise fail(_("'yearOfRegistration' is not a year: '{}'").format(year_text))
         flags = {}
         for name in CTDC_FLAGS:
             value = raw.text(name)
             if value not in ("", "1"):
-                raise fail("'{}' must be 1 or empty, not '{}'".format(name, value))
+                raise fail(_("'{}' must be 1 or empty, not '{}'").format(name, value))
             flags[name] = value == "1"
         sex = sexes.get(raw.text("gender"))
         if sex is None:
-            raise fail("unknown gender '{}'".format(raw.text("gender")))
+            raise fail(_("unknown gender '{}'").format(raw.text("gender")))
         age = ages.get(raw.text("ageBroad"))
         if age is None:
-            raise fail("unknown ageBroad '{}'".format(raw.text("ageBroad")))
+            raise fail(_("unknown ageBroad '{}'").format(raw.text("ageBroad")))
         codes = {}
         for column in ("citizenship", "CountryOfExploitation"):
             text = raw.text(column)
             code = names.code(text) if text else UNKNOWN
             if code is None:
-                raise fail("unknown country '{}' in '{}'".format(text, column))
+                raise fail(_("unknown country '{}' in '{}'").format(text, column))
             codes[column] = code
         exploited = [
             forms[f] for f in ("isSexualExploit", "isForcedLabour", "isOtherExploit") if flags[f]
@@ -283,7 +285,7 @@ def ctdc_figures(  # noqa: PLR0912 - one check per column
         for (where, year, cell), n in sorted(cells.items())
     ]
     notes = (
-        "{} records without a country of exploitation not counted".format(no_country)
+        _("{} records without a country of exploitation not counted").format(no_country)
         if no_country
         else ""
     )
