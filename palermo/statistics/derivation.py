@@ -30,14 +30,13 @@ from palermo.cases.models import Movement, Person, Proceeding, Referral, Return
 from palermo.cooperation.choices import Direction, RequestStatus
 from palermo.cooperation.models import Request
 from palermo.core.audit import audit_record
-from palermo.core.bulk import rows_insert
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.statistics.access import coordinator_country, reads_case_flows, require_coordinator
 from palermo.statistics.choices import ValueOrigin, ValueStatus
-from palermo.statistics.interchange.rows import figure_row
+from palermo.statistics.interchange.rows import figure_row, insert_figures
 from palermo.statistics.models import DIMENSIONS, TOTAL, UNKNOWN, Derivation, Dimension, Indicator
 from palermo.statistics.models import Value as Figure
 from palermo.statistics.periods import Period
@@ -370,8 +369,7 @@ def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period:
             )
     replaced = current.count()
     Figure.objects.filter(pk__in=list(current.values_list("pk", flat=True))).delete()
-    rows_insert(Figure, rows)
-    derivation.values = len(rows)
+    derivation.values = insert_figures(rows)
     derivation.persons = persons
     derivation.save(update_fields=["values", "persons"])
     audit_record(

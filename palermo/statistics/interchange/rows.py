@@ -1,6 +1,6 @@
-"""Figures as rows of the figures table (`figure_row`), written in bulk with
-`palermo.core.bulk.rows_insert` by imports and derivations, without a model instance per figure;
-and the audited replacement of an import."""
+"""Figures as rows of the figures table (`figure_row`), written in bulk by imports and derivations
+(`insert_figures`: one prepared statement, without a model instance or a prepared value per
+figure), and the audited replacement of an import."""
 
 from __future__ import annotations
 
@@ -8,18 +8,44 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from palermo.core.audit import audit_record
-from palermo.core.bulk import rows_insert
 from palermo.core.choices import AuditAction
 from palermo.core.models import User
 from palermo.statistics.choices import Qualifier, ValueStatus
 from palermo.statistics.interchange.files import file_digest
 from palermo.statistics.models import DIMENSIONS, DataImport, DataSet, ValidationIssue, Value
 from palermo.statistics.periods import Period
+
+BATCH = 5000
+_VALUE_COLUMNS = [
+    str(f.column)
+    for f in Value._meta.concrete_fields
+    if not f.primary_key  # the id comes from the database
+]
+
+
+def insert_figures(rows: Sequence[dict[str, Any]]) -> int:
+    """Insert figures given as {column: value} with one prepared statement (executemany).
+
+    Not `palermo.core.bulk.rows_insert`: on SQLite that prepares every value through its model
+    field, which doubles the time of a GLOTIP import (58,769 rows); the figures' values are
+    plain numbers, texts, dates and booleans that the database driver takes as they are."""
+    if not rows:
+        return 0
+    table = connection.ops.quote_name(Value._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _VALUE_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_VALUE_COLUMNS))
+    # Names from the model's metadata, quoted; values are parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(table, columns, placeholders)  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            cursor.executemany(sql, [[row.get(c) for c in _VALUE_COLUMNS] for row in chunk])
+    return len(rows)
 
 
 def delete_figures(queryset: QuerySet[Value]) -> int:
@@ -99,8 +125,7 @@ def replace_import(
         )
         for figure in figures:
             figure["data_import_id"] = record.pk
-        rows_insert(Value, figures)
-        written = len(figures)
+        written = insert_figures(figures)
         record.values = written
         record.save(update_fields=["values"])
         audit_record(
