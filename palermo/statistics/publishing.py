@@ -28,6 +28,7 @@ from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.disclosure import Table, dp_histogram, suppress
+from palermo.disclosure.suppression import METHODS as SUPPRESSION_METHODS
 from palermo.statistics.access import require_coordinator, require_publisher
 from palermo.statistics.choices import PublicationMethod, ValueStatus
 from palermo.statistics.derivation import DERIVABLE, person_records
@@ -109,6 +110,17 @@ def publication_create(
     One country: the country's coordinator. Several countries (a regional table, `country` is
     then the table's first dimension): an analyst. The figures used become `published`."""
     ds = _dataset(dataset)
+    if method not in SUPPRESSION_METHODS:
+        raise ApplicationError(
+            _("Unknown suppression method '{}' (use {}).").format(
+                method, ", ".join(SUPPRESSION_METHODS)
+            ),
+            code="invalid_method",
+        )
+    if threshold is not None and threshold < 1:
+        raise ApplicationError(
+            _("The small-cell threshold is a whole number from 1."), code="invalid_threshold"
+        )
     dims = list(dimensions)
     ind = _indicator(ds, indicator, dims)
     period_text = _period(ds, period)

@@ -117,6 +117,18 @@ def test_only_validated_figures_are_published_and_by_whom(
         )
     s.values_submit(actor=coordinator, country="BWA", **SCOPE)
     s.values_validate(actor=coordinator, country="BWA", **SCOPE)
+    table: dict[str, Any] = {
+        "indicator": "victims_detected",
+        "countries": ["BWA"],
+        "dimensions": ["sex"],
+    }
+    for wrong, code in (
+        ({"method": "guess"}, "invalid_method"),
+        ({"threshold": 0}, "invalid_threshold"),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            pb.publication_create(actor=coordinator, **table, **wrong, **SCOPE)
+        assert refused.value.code == code
     with pytest.raises(ForbiddenError):
         pb.publication_create(
             actor=other_coordinator,
