@@ -15,12 +15,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
-from palermo.core.auth import AUTH, request_user
+from palermo.core.auth import AUTH, api_user, request_user
 from palermo.core.errors import ApplicationError
-from palermo.core.models import User
 from palermo.statistics import derivation, interchange, publishing, selectors, services
 from palermo.statistics.access import value_get
 from palermo.statistics.models import (
@@ -65,15 +65,9 @@ FILE_TYPES = {
 }
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by the endpoint's auth
-    return user
-
-
 def _file(content: bytes, name: str, fmt: str) -> HttpResponse:
     if fmt not in FILE_TYPES:
-        raise ApplicationError("Unknown format '{}' (csv, xlsx, sdmx-csv).".format(fmt))
+        raise ApplicationError(_("Unknown format '{}' (csv, xlsx, sdmx-csv).").format(fmt))
     response = HttpResponse(content, content_type=FILE_TYPES[fmt])
     extension = "xlsx" if fmt == "xlsx" else "csv"
     response["Content-Disposition"] = 'attachment; filename="{}.{}"'.format(name, extension)
@@ -127,9 +121,9 @@ class TemplateQuery(Schema):
 def template(request: HttpRequest, code: str, q: Query[TemplateQuery]) -> HttpResponse:
     """The data set's entry template for a country and period (its national coordinator)."""
     if q.format not in ("csv", "xlsx"):
-        raise ApplicationError("The template is CSV or XLSX.")
+        raise ApplicationError(_("The template is CSV or XLSX."))
     content = interchange.template_file(
-        user=_user(request), dataset=code, country=q.country, period=q.period, fmt=q.format
+        user=api_user(request), dataset=code, country=q.country, period=q.period, fmt=q.format
     )
     return _file(content, "{}-{}-{}".format(code, q.country.upper(), q.period), q.format)
 
@@ -236,7 +230,7 @@ def values_enter(request: HttpRequest, payload: ValuesIn) -> Any:
     value removes the draft figure of that cell."""
     try:
         written = services.values_enter(
-            actor=_user(request),
+            actor=api_user(request),
             dataset=payload.dataset,
             country=payload.country,
             period=payload.period,
@@ -269,13 +263,13 @@ def _check_dict(report: services.CheckReport) -> dict[str, Any]:
 @router.post("/values/check", response=CheckOut, auth=AUTH)
 def values_check(request: HttpRequest, payload: ScopeIn) -> dict[str, Any]:
     """Run the validation rules; the issues are kept for the entry form."""
-    return _check_dict(services.values_check(actor=_user(request), **payload.dict()))
+    return _check_dict(services.values_check(actor=api_user(request), **payload.dict()))
 
 
 @router.post("/values/submit", response={200: CheckOut, 400: CellErrorsOut}, auth=AUTH)
 def values_submit(request: HttpRequest, payload: ScopeIn) -> Any:
     try:
-        return _check_dict(services.values_submit(actor=_user(request), **payload.dict()))
+        return _check_dict(services.values_submit(actor=api_user(request), **payload.dict()))
     except services.CellErrors as exc:
         return _cell_errors(exc)
 
@@ -283,20 +277,20 @@ def values_submit(request: HttpRequest, payload: ScopeIn) -> Any:
 @router.post("/values/validate", response={200: CountOut, 400: CellErrorsOut}, auth=AUTH)
 def values_validate(request: HttpRequest, payload: ScopeIn) -> Any:
     try:
-        return {"figures": services.values_validate(actor=_user(request), **payload.dict())}
+        return {"figures": services.values_validate(actor=api_user(request), **payload.dict())}
     except services.CellErrors as exc:
         return _cell_errors(exc)
 
 
 @router.post("/values/return", response=CountOut, auth=AUTH)
 def values_return(request: HttpRequest, payload: ReturnIn) -> dict[str, int]:
-    return {"figures": services.values_return(actor=_user(request), **payload.dict())}
+    return {"figures": services.values_return(actor=api_user(request), **payload.dict())}
 
 
 @router.post("/values/{int:value_id}/comment", response=ValueOut, auth=AUTH)
 def value_comment(request: HttpRequest, value_id: int, payload: CommentIn) -> dict[str, Any]:
     """Explain a figure (a warning needs a comment before submission)."""
-    user = _user(request)
+    user = api_user(request)
     figure = value_get(user, value_id)
     return _value_dict(services.value_explain(actor=user, value=figure, comment=payload.comment))
 
@@ -305,7 +299,7 @@ def value_comment(request: HttpRequest, value_id: int, payload: CommentIn) -> di
 def value_trace(request: HttpRequest, value_id: int, payload: ReasonIn) -> dict[str, Any]:
     """The pseudonymous persons (or the requests) a derived figure counts (the country's
     coordinator; audited)."""
-    user = _user(request)
+    user = api_user(request)
     trace = derivation.derivation_trace(
         actor=user, figure=value_get(user, value_id), reason=payload.reason
     )
@@ -322,21 +316,21 @@ def value_trace(request: HttpRequest, value_id: int, payload: ReasonIn) -> dict[
 def upload(request: HttpRequest, file: File[UploadedFile], format: Form[str] = "csv") -> Any:
     """Upload a filled-in data-set template (CSV or XLSX) as the country's drafts."""
     if format not in ("csv", "xlsx"):
-        raise ApplicationError("Upload a data-set template as csv or xlsx.")
+        raise ApplicationError(_("Upload a data-set template as csv or xlsx."))
     name = Path(file.name or "upload").name
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         with path.open("wb") as handle:
             for chunk in file.chunks():
                 handle.write(chunk)
-        result = interchange.data_import_run(actor=_user(request), path=path, fmt=format)
+        result = interchange.data_import_run(actor=api_user(request), path=path, fmt=format)
     return {"figures": result.figures, "rows": result.rows, "notes": result.notes}
 
 
 @router.post("/derivations", response={201: DerivationOut}, auth=AUTH)
 def derive(request: HttpRequest, payload: DerivationIn) -> Status[dict[str, Any]]:
     """Compute the country's figures for the period from its case records, as drafts."""
-    d = derivation.derivation_run(actor=_user(request), **payload.dict())
+    d = derivation.derivation_run(actor=api_user(request), **payload.dict())
     return Status(
         201,
         {
@@ -388,7 +382,7 @@ def publications(
 @router.post("/publications/dp", response={201: PublicationDetailOut}, auth=AUTH)
 def publication_dp(request: HttpRequest, payload: DPReleaseIn) -> Status[dict[str, Any]]:
     """Release a differentially private table of case records against the privacy budget."""
-    pub = publishing.publication_release_dp(actor=_user(request), **payload.dict())
+    pub = publishing.publication_release_dp(actor=api_user(request), **payload.dict())
     return Status(201, _publication_dict(pub, cells=True))
 
 
@@ -409,7 +403,7 @@ def publication_export(
 @router.post("/publications", response={201: PublicationDetailOut}, auth=AUTH)
 def publication_create(request: HttpRequest, payload: PublicationIn) -> Status[dict[str, Any]]:
     """Publish validated figures with small-cell and secondary suppression."""
-    pub = publishing.publication_create(actor=_user(request), **payload.dict())
+    pub = publishing.publication_create(actor=api_user(request), **payload.dict())
     return Status(201, _publication_dict(pub, cells=True))
 
 
@@ -417,7 +411,7 @@ def publication_create(request: HttpRequest, payload: PublicationIn) -> Status[d
 def budget(request: HttpRequest, dataset: str, country: str) -> dict[str, Any]:
     """The privacy-budget ledger of a data set for a country (its coordinator)."""
     ledger = publishing.privacy_budget_ledger(
-        actor=_user(request), dataset=dataset, country=country
+        actor=api_user(request), dataset=dataset, country=country
     )
     return {
         "dataset": ledger.dataset.code,
@@ -468,7 +462,7 @@ def flows(
             )
         ]
     if source != "values":
-        raise ApplicationError("source is values or cases.")
+        raise ApplicationError(_("source is values or cases."))
     return [
         {
             "origin": f.origin,

@@ -25,6 +25,7 @@ from typing import Any
 
 import pycountry
 import vl_convert
+from django.utils.translation import gettext as _
 
 from palermo.statistics.selectors import CountryFigure, Flow, Series
 
@@ -85,7 +86,7 @@ def trend_chart(series: Series, *, title: str = "") -> Spec:
     x = {"field": "period", "type": "ordinal", "sort": order, "title": None}
     y_title = series.name
     return _spec(
-        "Trend of {} ({})".format(series.name, series.dataset),
+        _("Trend of {} ({})").format(series.name, series.dataset),
         title=title or None,
         width=520,
         height=220,
@@ -103,9 +104,9 @@ def trend_chart(series: Series, *, title: str = "") -> Spec:
                         "scale": {"zero": True},
                     },
                     "tooltip": [
-                        {"field": "period", "title": "Period"},
-                        {"field": "display", "title": "Figure"},
-                        {"field": "status", "title": "Status"},
+                        {"field": "period", "title": _("Period")},
+                        {"field": "display", "title": _("Figure")},
+                        {"field": "status", "title": _("Status")},
                     ],
                 },
             },
@@ -117,8 +118,8 @@ def trend_chart(series: Series, *, title: str = "") -> Spec:
                     "y": {"field": "base", "type": "quantitative"},
                     "text": {"field": "display"},
                     "tooltip": [
-                        {"field": "period", "title": "Period"},
-                        {"field": "display", "title": "Figure (masked)"},
+                        {"field": "period", "title": _("Period")},
+                        {"field": "display", "title": _("Figure (masked)")},
                     ],
                 },
             },
@@ -142,7 +143,7 @@ def across_chart(rows: Sequence[CountryFigure], *, indicator: str, period: str) 
     order = [r.name for r in sorted(rows, key=lambda r: -(r.value if r.value is not None else -1))]
     y = {"field": "name", "type": "nominal", "sort": order, "title": None}
     return _spec(
-        "{} by country, {}".format(indicator, period),
+        _("{} by country, {}").format(indicator, period),
         width=520,
         height={"step": 22},
         data={"values": values},
@@ -153,9 +154,9 @@ def across_chart(rows: Sequence[CountryFigure], *, indicator: str, period: str) 
                     "y": y,
                     "x": {"field": "value", "type": "quantitative", "title": indicator},
                     "tooltip": [
-                        {"field": "name", "title": "Country"},
-                        {"field": "display", "title": "Figure"},
-                        {"field": "period", "title": "Period"},
+                        {"field": "name", "title": _("Country")},
+                        {"field": "display", "title": _("Figure")},
+                        {"field": "period", "title": _("Period")},
                     ],
                 },
             },
@@ -317,13 +318,13 @@ def flow_map(
     boundaries["format"] = {"type": "topojson", "feature": "countries"}
     top = max((f.count or 0 for f in flows), default=0) or 1
     tooltip = [
-        {"field": "origin_name", "title": "Origin"},
-        {"field": "transit_name", "title": "Transit"},
-        {"field": "destination_name", "title": "Destination"},
-        {"field": "display", "title": "Persons"},
+        {"field": "origin_name", "title": _("Origin")},
+        {"field": "transit_name", "title": _("Transit")},
+        {"field": "destination_name", "title": _("Destination")},
+        {"field": "display", "title": _("Persons")},
     ]
     return _spec(
-        "Flow map: origin, transit and destination countries",
+        _("Flow map: origin, transit and destination countries"),
         width=760,
         height=400,
         projection={"type": "equalEarth"},
@@ -349,7 +350,7 @@ def flow_map(
                     "color": {
                         "field": "origin_name",
                         "type": "nominal",
-                        "title": "Origin",
+                        "title": _("Origin"),
                         "scale": {"scheme": "tableau10"},
                     },
                     "strokeDash": {
@@ -366,7 +367,7 @@ def flow_map(
                     "longitude": {"field": "lon", "type": "quantitative"},
                     "latitude": {"field": "lat", "type": "quantitative"},
                     "color": {"value": "#1b1f24"},
-                    "tooltip": [{"field": "name", "title": "Country"}],
+                    "tooltip": [{"field": "name", "title": _("Country")}],
                 },
             },
         ],
@@ -592,7 +593,7 @@ def sankey_chart(flows: Sequence[Flow], *, names: Mapping[str, str]) -> Spec:
         "latitude": {"field": "y", "type": "quantitative"},
     }
     return _spec(
-        "Sankey diagram: persons from origin through transit to destination countries",
+        _("Sankey diagram: persons from origin through transit to destination countries"),
         width=layout.width,
         height=layout.height + 14,
         projection=identity,
@@ -608,22 +609,22 @@ def sankey_chart(flows: Sequence[Flow], *, names: Mapping[str, str]) -> Spec:
                     "color": {
                         "field": "properties.origin_name",
                         "type": "nominal",
-                        "title": "Origin",
+                        "title": _("Origin"),
                         "legend": None,
                         "scale": {"scheme": "tableau10"},
                     },
                     "tooltip": [
-                        {"field": "properties.origin_name", "title": "Origin"},
-                        {"field": "properties.transit_name", "title": "Transit"},
-                        {"field": "properties.destination_name", "title": "Destination"},
-                        {"field": "properties.display", "title": "Persons"},
+                        {"field": "properties.origin_name", "title": _("Origin")},
+                        {"field": "properties.transit_name", "title": _("Transit")},
+                        {"field": "properties.destination_name", "title": _("Destination")},
+                        {"field": "properties.display", "title": _("Persons")},
                     ],
                 },
             },
             {
                 "data": {"values": nodes},
                 "mark": {"type": "geoshape", "fill": "#1b1f24", "stroke": None},
-                "encoding": {"tooltip": [{"field": "properties.name", "title": "Country"}]},
+                "encoding": {"tooltip": [{"field": "properties.name", "title": _("Country")}]},
             },
             {
                 "data": {"values": [lb for lb in labels if lb["align"] == "right"]},
@@ -673,7 +674,7 @@ def render(spec: Spec, fmt: str) -> bytes:
             return bytes(png)
     except ValueError as exc:
         raise ChartError(str(exc)) from exc
-    raise ChartError("unknown chart format '{}' (svg or png)".format(fmt))
+    raise ChartError(_("unknown chart format '{}' (svg or png)").format(fmt))
 
 
 def scale_is_finite(layout: SankeyLayout) -> bool:

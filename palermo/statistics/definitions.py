@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
@@ -46,7 +47,7 @@ __all__ = ["DATA_DIR", "ReferenceDataError", "definitions_load", "definitions_va
 
 def _read_yaml(path: Path) -> list[Row]:
     if not path.exists():
-        raise ReferenceDataError(path.name, 0, "file is missing")
+        raise ReferenceDataError(path.name, 0, _("file is missing"))
     text = path.read_text(encoding="utf-8")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -54,17 +55,17 @@ def _read_yaml(path: Path) -> list[Row]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ReferenceDataError(
-            path.name, (mark.line + 1) if mark else 0, "invalid YAML: {}".format(exc)
+            path.name, (mark.line + 1) if mark else 0, _("invalid YAML: {}").format(exc)
         ) from exc
     if data is None:
         return []
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
-        raise ReferenceDataError(path.name, 1, "the file must hold a list of records")
+        raise ReferenceDataError(path.name, 1, _("the file must hold a list of records"))
     rows = []
     for item, item_node in zip(data, node.value, strict=True):
         line = item_node.start_mark.line + 1
         if not isinstance(item, dict):
-            raise ReferenceDataError(path.name, line, "each record must be a mapping")
+            raise ReferenceDataError(path.name, line, _("each record must be a mapping"))
         rows.append(Row(path, line, item))
     return rows
 
@@ -118,18 +119,18 @@ class _Validator:
     def version(self, row: Row, kind: str, code: str, content: dict[str, Any]) -> int:
         version = row.integer("version")
         if version is None or version < 1:
-            raise row.fail("'version' is required (a whole number from 1)")
+            raise row.fail(_("'version' is required (a whole number from 1)"))
         loaded = self.loaded_versions.get((kind, code))
         if loaded is not None and version < loaded:
             raise row.fail(
-                "{} '{}' version {} is older than the loaded version {}".format(
+                _("{} '{}' version {} is older than the loaded version {}").format(
                     kind, code, version, loaded
                 )
             )
         stored = self.revisions.get((kind, code, version))
         if stored is not None and stored != _digest(content):
             raise row.fail(
-                "{} '{}' changed but its version is still {}: raise the version".format(
+                _("{} '{}' changed but its version is still {}: raise the version").format(
                     kind, code, version
                 )
             )
@@ -140,14 +141,14 @@ class _Validator:
     ) -> list[str]:
         value = row.data.get(name) or []
         if not isinstance(value, list):
-            raise row.fail("'{}' must be a list".format(name))
+            raise row.fail(_("'{}' must be a list").format(name))
         out = []
         for item in value:
             code = str(item)
             if code not in known:
-                raise row.fail("unknown {} '{}' in '{}'".format(what, code, name))
+                raise row.fail(_("unknown {} '{}' in '{}'").format(what, code, name))
             if code in out:
-                raise row.fail("'{}' is listed twice in '{}'".format(code, name))
+                raise row.fail(_("'{}' is listed twice in '{}'").format(code, name))
             out.append(code)
         return out
 
@@ -172,25 +173,25 @@ class _Validator:
             code = row.text("code", required=True)
             if code not in DIMENSIONS:
                 raise row.fail(
-                    "unknown dimension '{}' (the figures have columns for: {})".format(
+                    _("unknown dimension '{}' (the figures have columns for: {})").format(
                         code, ", ".join(DIMENSIONS)
                     )
                 )
             if code in self.dims:
-                raise row.fail("duplicate dimension '{}'".format(code))
+                raise row.fail(_("duplicate dimension '{}'").format(code))
             codes = row.data.get("codes") or []
             if not isinstance(codes, list):
-                raise row.fail("'codes' must be a list of {code, label}")
+                raise row.fail(_("'codes' must be a list of {code, label}"))
             seen: set[str] = set()
             clean_codes = []
             for item in codes:
                 if not isinstance(item, dict) or not item.get("code") or not item.get("label"):
-                    raise row.fail("each code needs 'code' and 'label'")
+                    raise row.fail(_("each code needs 'code' and 'label'"))
                 c = str(item["code"])
                 limit = getattr(Value._meta.get_field(code), "max_length", None) or 12
                 if c == TOTAL or c in seen or len(c) > limit:
                     raise row.fail(
-                        "code '{}' is reserved, repeated or longer than {} characters".format(
+                        _("code '{}' is reserved, repeated or longer than {} characters").format(
                             c, limit
                         )
                     )
@@ -200,7 +201,7 @@ class _Validator:
                     if extra in item:
                         values = item[extra]
                         if not isinstance(values, list):
-                            raise row.fail("'{}' of code '{}' must be a list".format(extra, c))
+                            raise row.fail(_("'{}' of code '{}' must be a list").format(extra, c))
                         clean[extra] = [str(v) for v in values]
                 clean_codes.append(clean)
             countries = bool(row.data.get("countries", False))
@@ -220,7 +221,7 @@ class _Validator:
         missing = [d for d in DIMENSIONS if d not in self.dims]
         if missing:
             raise ReferenceDataError(
-                "dimensions.yaml", 0, "dimensions not defined: {}".format(", ".join(missing))
+                "dimensions.yaml", 0, _("dimensions not defined: {}").format(", ".join(missing))
             )
 
         indicator_rows = self.rows("indicators.yaml")
@@ -228,23 +229,23 @@ class _Validator:
         for row in self.rows("rules.yaml"):
             code = row.text("code", required=True)
             if code in self.rule_keys:
-                raise row.fail("duplicate rule '{}'".format(code))
+                raise row.fail(_("duplicate rule '{}'").format(code))
             kind = row.choice("kind", RuleKind)
             params = row.data.get("params") or {}
             if not isinstance(params, dict):
-                raise row.fail("'params' must be a mapping")
+                raise row.fail(_("'params' must be a mapping"))
             if kind == RuleKind.NOT_ABOVE:
                 for name in ("indicator", "reference"):
                     if params.get(name) not in indicator_codes:
-                        raise row.fail("'params.{}' must name an indicator".format(name))
+                        raise row.fail(_("'params.{}' must name an indicator").format(name))
             if kind == RuleKind.CHANGE_BOUND:
                 try:
                     ratio = float(params.get("max_ratio", 0))
                     floor = float(params.get("min_value", 0))
                 except (TypeError, ValueError):
-                    raise row.fail("'max_ratio' and 'min_value' must be numbers") from None
+                    raise row.fail(_("'max_ratio' and 'min_value' must be numbers")) from None
                 if ratio <= 1 or floor < 0:
-                    raise row.fail("'max_ratio' must be above 1 and 'min_value' not negative")
+                    raise row.fail(_("'max_ratio' must be above 1 and 'min_value' not negative"))
             content = {
                 "code": code,
                 "kind": kind,
@@ -259,26 +260,28 @@ class _Validator:
         for position, row in enumerate(indicator_rows):
             code = row.text("code", required=True)
             if code in self.indicators:
-                raise row.fail("duplicate indicator '{}'".format(code))
+                raise row.fail(_("duplicate indicator '{}'").format(code))
             dims = self.code_list(row, "dimensions", self.dims, "dimension")
             breakdowns_raw = row.data.get("breakdowns") or [[]]
             if not isinstance(breakdowns_raw, list) or not all(
                 isinstance(b, list) for b in breakdowns_raw
             ):
-                raise row.fail("'breakdowns' must be a list of lists of dimensions")
+                raise row.fail(_("'breakdowns' must be a list of lists of dimensions"))
             breakdowns = []
             for b in breakdowns_raw:
                 for d in b:
                     if d not in dims:
                         raise row.fail(
-                            "breakdown {} uses '{}', which is not among the indicator's "
-                            "dimensions".format(b, d)
+                            _(
+                                "breakdown {} uses '{}', which is not among the indicator's "
+                                "dimensions"
+                            ).format(b, d)
                         )
                 breakdowns.append([str(d) for d in b])
             sources = []
             for item in row.data.get("sources") or []:
                 if not isinstance(item, dict) or item.get("source") not in self.doc_keys:
-                    raise row.fail("each source needs a known document key in 'source'")
+                    raise row.fail(_("each source needs a known document key in 'source'"))
                 sources.append([str(item["source"]), str(item.get("locator") or "")])
             content = {
                 "code": code,
@@ -299,15 +302,15 @@ class _Validator:
         for row in self.rows("datasets.yaml"):
             code = row.text("code", required=True)
             if code in self.datasets:
-                raise row.fail("duplicate data set '{}'".format(code))
+                raise row.fail(_("duplicate data set '{}'").format(code))
             budget = row.data.get("privacy_budget")
             if budget is not None:
                 try:
                     budget = float(budget)
                 except (TypeError, ValueError):
-                    raise row.fail("'privacy_budget' must be a number") from None
+                    raise row.fail(_("'privacy_budget' must be a number")) from None
                 if budget <= 0:
-                    raise row.fail("'privacy_budget' must be positive")
+                    raise row.fail(_("'privacy_budget' must be positive"))
             threshold = row.integer("suppression_threshold") or 5
             content = {
                 "code": code,
@@ -320,7 +323,7 @@ class _Validator:
                 "suppression_threshold": threshold,
             }
             if not content["indicators"]:
-                raise row.fail("a data set needs at least one indicator")
+                raise row.fail(_("a data set needs at least one indicator"))
             content["version"] = self.version(row, "dataset", code, content)
             self.datasets[code] = content
             p.datasets.append(content)
@@ -332,25 +335,25 @@ class _Validator:
     def dim_code(self, row: Row, dim: str, value: str) -> str:
         if value in self.dims[dim] or (dim in self.country_dims and value in self.countries):
             return value
-        raise row.fail("unknown code '{}' for {}".format(value, dim))
+        raise row.fail(_("unknown code '{}' for {}").format(value, dim))
 
     def figures(self, filename: str, dataset_code: str, doc_key: str) -> None:
         dataset = self.datasets.get(dataset_code)
         if dataset is None:
             raise ReferenceDataError(
-                filename, 0, "data set '{}' is not defined".format(dataset_code)
+                filename, 0, _("data set '{}' is not defined").format(dataset_code)
             )
         if doc_key not in self.doc_keys:
-            raise ReferenceDataError(filename, 0, "document '{}' is not loaded".format(doc_key))
+            raise ReferenceDataError(filename, 0, _("document '{}' is not loaded").format(doc_key))
         seen: set[tuple[str, ...]] = set()
         for row in self.rows(filename):
             country = row.text("country", required=True).upper()
             if country not in self.countries:
-                raise row.fail("unknown country code '{}'".format(country))
+                raise row.fail(_("unknown country code '{}'").format(country))
             indicator = row.text("indicator", required=True)
             if indicator not in dataset["indicators"]:
                 raise row.fail(
-                    "indicator '{}' is not in data set '{}'".format(indicator, dataset_code)
+                    _("indicator '{}' is not in data set '{}'").format(indicator, dataset_code)
                 )
             try:
                 period = parse_period(row.text("period", required=True))
@@ -359,7 +362,7 @@ class _Validator:
                 raise row.fail(str(exc)) from None
             value = row.integer("value")
             if value is None or value < 0:
-                raise row.fail("'value' must be a whole number, not negative")
+                raise row.fail(_("'value' must be a whole number, not negative"))
             cell = {}
             allowed = self.indicators[indicator]["dimensions"]
             for dim in DIMENSIONS:
@@ -367,13 +370,13 @@ class _Validator:
                 if code != TOTAL:
                     if dim not in allowed:
                         raise row.fail(
-                            "indicator '{}' has no '{}' breakdown".format(indicator, dim)
+                            _("indicator '{}' has no '{}' breakdown").format(indicator, dim)
                         )
                     code = self.dim_code(row, dim, code)
                 cell[dim] = code
             key = (country, indicator, period.text, *cell.values())
             if key in seen:
-                raise row.fail("this cell is given twice")
+                raise row.fail(_("this cell is given twice"))
             seen.add(key)
             self.plan.figures.append(
                 {
@@ -428,7 +431,9 @@ class _Writer:
     def source(self, key: tuple[str, str]) -> Source:
         if key not in self.sources:
             document = Document.objects.get(key=key[0])
-            self.sources[key], _ = Source.objects.get_or_create(document=document, locator=key[1])
+            self.sources[key], _created = Source.objects.get_or_create(
+                document=document, locator=key[1]
+            )
         return self.sources[key]
 
     def upsert(self, kind: str, model: Any, content: dict[str, Any], fields: dict[str, Any]) -> Any:

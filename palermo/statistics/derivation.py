@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Case as SqlCase
 from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
 
 from palermo.cases import htcds as h
 from palermo.cases.choices import PersonRole, ProceedingStage, ReferralStatus, ReturnStatus, Verdict
@@ -29,13 +30,13 @@ from palermo.cases.models import Movement, Person, Proceeding, Referral, Return
 from palermo.cooperation.choices import Direction, RequestStatus
 from palermo.cooperation.models import Request
 from palermo.core.audit import audit_record
-from palermo.core.choices import AuditAction, Role
+from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, ForbiddenError
-from palermo.core.models import Country, User
+from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
-from palermo.statistics.access import active_user, coordinator_country, require_coordinator
+from palermo.statistics.access import coordinator_country, reads_case_flows, require_coordinator
 from palermo.statistics.choices import ValueOrigin, ValueStatus
-from palermo.statistics.interchange import figure_row, insert_figures
+from palermo.statistics.interchange.rows import figure_row, insert_figures
 from palermo.statistics.models import DIMENSIONS, TOTAL, UNKNOWN, Derivation, Dimension, Indicator
 from palermo.statistics.models import Value as Figure
 from palermo.statistics.periods import Period
@@ -240,7 +241,7 @@ class Coder:
 def _persons(indicator: str, country: str | None, period: Period) -> QuerySet[Person]:
     persons = persons_for(indicator, country, period)
     if persons is None:
-        raise ApplicationError("'{}' cannot be derived from case records.".format(indicator))
+        raise ApplicationError(_("'{}' cannot be derived from case records.").format(indicator))
     return persons
 
 
@@ -319,12 +320,12 @@ def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period:
     ]
     if not indicators:
         raise ApplicationError(
-            "No indicator of this data set can be derived from case records or requests."
+            _("No indicator of this data set can be derived from case records or requests.")
         )
     current = scope.values().filter(indicator__in=indicators)
     if current.exclude(status=ValueStatus.DRAFT).exists():
         raise ApplicationError(
-            "Some of these figures are already submitted: return them to draft first.",
+            _("Some of these figures are already submitted: return them to draft first."),
             code="already_submitted",
         )
     derivation = Derivation.objects.create(
@@ -408,15 +409,23 @@ def derivation_trace(*, actor: AnyUser | None, figure: Figure, reason: str) -> T
     requests, why)."""
     user = require_coordinator(actor, figure.country_id)
     if figure.origin != ValueOrigin.DERIVED:
-        raise ApplicationError("Only derived figures can be traced.")
+        raise ApplicationError(_("Only derived figures can be traced."))
     if not reason.strip():
-        raise ApplicationError("Give a reason for tracing the figure.", code="reason_required")
+        raise ApplicationError(_("Give a reason for tracing the figure."), code="reason_required")
     period = Period(figure.period, figure.period_start, figure.period_end)
     counted = requests_for(figure.indicator.code, figure.country_id, period)
     if counted is not None:
-        references = request_references(counted)
-        _trace_audit(user, figure, reason, {"requests": references})
-        return Trace(figure, [], references)
+        trace = Trace(figure, [], request_references(counted))
+        read = {"requests": trace.requests}
+    else:
+        trace = Trace(figure, _counted_pseudonyms(figure, period))
+        read = {"persons": trace.pseudonyms}
+    audit_record(actor=user, action=AuditAction.READ, obj=figure, after=read, reason=reason.strip())
+    return trace
+
+
+def _counted_pseudonyms(figure: Figure, period: Period) -> list[str]:
+    """The pseudonyms of the persons a derived figure of a person indicator counts."""
     persons = persons_for(figure.indicator.code, figure.country_id, period)
     assert persons is not None  # noqa: S101 - derived figures are of derivable indicators
     coder = Coder()
@@ -426,18 +435,7 @@ def derivation_trace(*, actor: AnyUser | None, figure: Figure, reason: str) -> T
         key = coder.key(row)
         if all(w in (TOTAL, k) for w, k in zip(want, key, strict=True)):
             found.append(str(row["pseudonym"]))
-    _trace_audit(user, figure, reason, {"persons": found})
-    return Trace(figure, found)
-
-
-def _trace_audit(user: User, figure: Figure, reason: str, after: dict[str, list[str]]) -> None:
-    audit_record(
-        actor=user,
-        action=AuditAction.READ,
-        obj=figure,
-        after=after,
-        reason=reason.strip(),
-    )
+    return found
 
 
 # --- route flows from case movements ----------------------------------------------------------
@@ -473,13 +471,12 @@ def route_flows_from_cases(
     A national coordinator gets the exact flows of the country's cases; an analyst gets the
     flows of every case on this node with flows below `threshold` suppressed (only counts of
     groups leave the node, never a case). Others: ForbiddenError."""
+    if not reads_case_flows(user):
+        raise ForbiddenError(_("Route flows from case records are for coordinators and analysts."))
     country = coordinator_country(user)
-    u = active_user(user)
     persons = Person.objects.filter(role__in=VICTIM_ROLES)
     if country:
         persons = persons.filter(case__organisation__country_id=country)
-    elif u is None or u.role != Role.ANALYST:
-        raise ForbiddenError("Route flows from case records are for coordinators and analysts.")
     if year_from is not None or year_to is not None:
         persons = persons.annotate(opened_year=ExtractYear("case__opened_on"))
         if year_from is not None:

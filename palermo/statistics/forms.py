@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from palermo.core.models import Country
 from palermo.statistics.derivation import DERIVABLE
 from palermo.statistics.models import DataSet, Dimension, Indicator
 from palermo.statistics.periods import PeriodError, parse_period
+from palermo.statistics.selectors import GridBlock
 
 UPLOAD_FORMATS = {"csv": "csv", "xlsx": "xlsx"}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -160,23 +162,46 @@ class PublishForm(forms.Form):
         return [d for d in str(self.cleaned_data["table"]).split("|", 1)[1].split(",") if d]
 
 
+def _table(indicator: Indicator, breakdown: Sequence[str]) -> str:
+    """The choice value of a table: "indicator|dim,dim" (PublishForm reads it back)."""
+    return "{}|{}".format(indicator.code, ",".join(breakdown))
+
+
+def _breakdown(breakdown: Sequence[str], names: dict[str, str]) -> str:
+    return " × ".join(str(names.get(d, d)).lower() for d in breakdown)
+
+
+def _dimension_names() -> dict[str, str]:
+    return {d.code: d.name for d in Dimension.objects.all()}
+
+
 def breakdown_tables(*, totals: bool = False) -> list[tuple[str, str]]:
     """Every breakdown an indicator collects, as "indicator|dim,dim" choices for a table;
     `totals`: also each indicator's total by country (for tables of several countries)."""
-    names = {d.code: d.name for d in Dimension.objects.all()}
+    names = _dimension_names()
     out: list[tuple[str, str]] = []
     for indicator in Indicator.objects.order_by("position", "code"):
         for breakdown in indicator.breakdowns:
             if not breakdown and not totals:
                 continue
-            label = " × ".join(str(names.get(d, d)).lower() for d in breakdown)
-            out.append(
-                (
-                    "{}|{}".format(indicator.code, ",".join(breakdown)),
-                    "{}, {}".format(indicator.name, label or _("total by country")),
-                )
-            )
+            label = _breakdown(breakdown, names) or _("total by country")
+            out.append((_table(indicator, breakdown), "{}, {}".format(indicator.name, label)))
     return out
+
+
+def grid_tables(blocks: Iterable[GridBlock]) -> list[tuple[str, str]]:
+    """The breakdowns of an entry grid that can be published as tables, as choices."""
+    names = _dimension_names()
+    return [
+        (
+            _table(b.indicator, b.dimensions),
+            _("{indicator}, by {breakdown}").format(
+                indicator=b.indicator.name, breakdown=_breakdown(b.dimensions, names)
+            ),
+        )
+        for b in blocks
+        if b.dimensions
+    ]
 
 
 class RegionalPublishForm(PublishForm):

@@ -11,6 +11,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from palermo.statistics.choices import PeriodType
 
 _SINGLE = re.compile(r"^(?P<y>\d{4})(?:-(?:Q(?P<q>[1-4])|S(?P<s>[12])|(?P<m>0[1-9]|1[0-2])))?$")
@@ -55,7 +57,9 @@ def _bounds(text: str) -> tuple[dt.date, dt.date]:
     match = _SINGLE.match(text)
     if match is None:
         raise PeriodError(
-            "'{}' is not a period (use 2019, 2019-Q3, 2019-S1, 2019-07 or START/END)".format(text)
+            _("'{}' is not a period (use 2019, 2019-Q3, 2019-S1, 2019-07 or START/END)").format(
+                text
+            )
         )
     year = int(match["y"])
     if match["q"]:
@@ -77,11 +81,11 @@ def parse_period(text: object) -> Period:
     if raw.endswith(".0") and raw[:-2].isdigit():  # a year read from a spreadsheet as a float
         raw = raw[:-2]
     if "/" in raw:
-        first, _, last = raw.partition("/")
+        first, _sep, last = raw.partition("/")
         start, _end = _bounds(first)
         _start, end = _bounds(last)
         if end < start:
-            raise PeriodError("the period '{}' ends before it starts".format(raw))
+            raise PeriodError(_("the period '{}' ends before it starts").format(raw))
         return Period(raw, start, end)
     start, end = _bounds(raw)
     return Period(raw, start, end)
@@ -93,7 +97,7 @@ def check_period_type(period: Period, period_type: str) -> None:
         return
     if period.kind != period_type:
         raise PeriodError(
-            "the data set is reported by {}: '{}' is not one (e.g. {})".format(
+            _("the data set is reported by {}: '{}' is not one (e.g. {})").format(
                 period_type, period.text, "2019" if period_type == PeriodType.YEAR else "2019-Q3"
             )
         )

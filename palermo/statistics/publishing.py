@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, Role
@@ -27,6 +28,7 @@ from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.disclosure import Table, dp_histogram, suppress
+from palermo.disclosure.suppression import METHODS as SUPPRESSION_METHODS
 from palermo.statistics.access import require_coordinator, require_publisher
 from palermo.statistics.choices import PublicationMethod, ValueStatus
 from palermo.statistics.derivation import DERIVABLE, person_records
@@ -50,21 +52,23 @@ COUNTRY = "country"
 def _dataset(code: str) -> DataSet:
     dataset = DataSet.objects.filter(code=code).first()
     if dataset is None:
-        raise ApplicationError("No data set '{}'.".format(code), code="not_found")
+        raise ApplicationError(_("No data set '{}'.").format(code), code="not_found")
     return dataset
 
 
 def _indicator(dataset: DataSet, code: str, dimensions: Sequence[str]) -> Indicator:
     indicator = dataset.indicators.filter(code=code).first()
     if indicator is None:
-        raise ApplicationError("Indicator '{}' is not in data set '{}'.".format(code, dataset.code))
+        raise ApplicationError(
+            _("Indicator '{}' is not in data set '{}'.").format(code, dataset.code)
+        )
     bad = [d for d in dimensions if d not in indicator.dimensions]
     if bad:
         raise ApplicationError(
-            "'{}' has no breakdown by {}.".format(code, ", ".join(bad)), code="invalid_dimension"
+            _("'{}' has no breakdown by {}.").format(code, ", ".join(bad)), code="invalid_dimension"
         )
     if len(set(dimensions)) != len(dimensions):
-        raise ApplicationError("A dimension is named twice.", code="invalid_dimension")
+        raise ApplicationError(_("A dimension is named twice."), code="invalid_dimension")
     return indicator
 
 
@@ -106,19 +110,30 @@ def publication_create(
     One country: the country's coordinator. Several countries (a regional table, `country` is
     then the table's first dimension): an analyst. The figures used become `published`."""
     ds = _dataset(dataset)
+    if method not in SUPPRESSION_METHODS:
+        raise ApplicationError(
+            _("Unknown suppression method '{}' (use {}).").format(
+                method, ", ".join(SUPPRESSION_METHODS)
+            ),
+            code="invalid_method",
+        )
+    if threshold is not None and threshold < 1:
+        raise ApplicationError(
+            _("The small-cell threshold is a whole number from 1."), code="invalid_threshold"
+        )
     dims = list(dimensions)
     ind = _indicator(ds, indicator, dims)
     period_text = _period(ds, period)
     codes = sorted({c.upper() for c in countries})
     if not codes:
-        raise ApplicationError("Name at least one country.", code="required")
+        raise ApplicationError(_("Name at least one country."), code="required")
     user = require_publisher(actor, codes[0] if len(codes) == 1 else None)
     if len(codes) > 1 and user.role != Role.ANALYST:
         raise ApplicationError(
-            "Only analysts publish tables of several countries.", code="forbidden"
+            _("Only analysts publish tables of several countries."), code="forbidden"
         )
     if not dims and len(codes) == 1:
-        raise ApplicationError("A table needs at least one dimension.", code="invalid_dimension")
+        raise ApplicationError(_("A table needs at least one dimension."), code="invalid_dimension")
     cell_filter = {d: TOTAL for d in DIMENSIONS if d not in dims}
     figures = list(
         Value.objects.filter(
@@ -138,7 +153,7 @@ def publication_create(
             continue  # a margin: the publication computes its own from the interior cells
         if v.masked or v.value is None:
             raise ApplicationError(
-                "The {} figure of {} is masked ({}); a table is published from counts.".format(
+                _("The {} figure of {} is masked ({}); a table is published from counts.").format(
                     ind.code, v.country_id, v.value_text
                 ),
                 code="masked",
@@ -147,7 +162,7 @@ def publication_create(
         cells[cell_key] = int(v.value)
     if not cells:
         raise ApplicationError(
-            "No validated figures of {} by {} for {} in {}.".format(
+            _("No validated figures of {} by {} for {} in {}.").format(
                 ind.code, ", ".join(dims) or "country", ", ".join(codes), period_text
             ),
             code="no_figures",
@@ -170,7 +185,7 @@ def publication_create(
     publication = Publication(
         key=pub_key,
         version=_next_version(pub_key),
-        title=title or "{}, {}, {}".format(ind.name, ", ".join(codes), period_text),
+        title=title or _("{}, {}, {}").format(ind.name, ", ".join(codes), period_text),
         dataset=ds,
         indicator=ind,
         country=Country.objects.get(iso3=codes[0]) if len(codes) == 1 else None,
@@ -253,7 +268,7 @@ def privacy_budget_ledger(*, actor: AnyUser | None, dataset: str, country: str) 
     require_coordinator(actor, iso3)
     ds = DataSet.objects.filter(code=dataset).first()
     if ds is None:
-        raise NotFoundError("No data set '{}'.".format(dataset))
+        raise NotFoundError(_("No data set '{}'.").format(dataset))
     spends = (
         PrivacySpend.objects.filter(dataset=ds, country_id=iso3)
         .select_related("publication")
@@ -295,22 +310,23 @@ def publication_release_dp(
     dims = list(dimensions)
     ind = _indicator(ds, indicator, dims)
     if ind.code not in DERIVABLE:
-        raise ApplicationError("'{}' is not derived from case records.".format(ind.code))
+        raise ApplicationError(_("'{}' is not derived from case records.").format(ind.code))
     if not dims:
-        raise ApplicationError("A table needs at least one dimension.", code="invalid_dimension")
+        raise ApplicationError(_("A table needs at least one dimension."), code="invalid_dimension")
     if ds.privacy_budget is None:
         raise ApplicationError(
-            "Data set '{}' has no privacy budget.".format(ds.code), code="no_budget"
+            _("Data set '{}' has no privacy budget.").format(ds.code), code="no_budget"
         )
     if not epsilon > 0:
-        raise ApplicationError("Epsilon must be positive.", code="invalid")
+        raise ApplicationError(_("Epsilon must be positive."), code="invalid")
     if max_contributions < 1:
-        raise ApplicationError("Each person contributes at least one record.", code="invalid")
+        raise ApplicationError(_("Each person contributes at least one record."), code="invalid")
     left = privacy_budget_left(ds, iso3)
     if epsilon > left + 1e-12:
         raise ApplicationError(
-            "Refused: epsilon {} exceeds the privacy budget left for {} in {} "
-            "({:.4g} of {}).".format(epsilon, iso3, ds.code, left, ds.privacy_budget),
+            _(
+                "Refused: epsilon {} exceeds the privacy budget left for {} in {} ({:.4g} of {})."
+            ).format(epsilon, iso3, ds.code, left, ds.privacy_budget),
             code="budget_exceeded",
         )
     period_text = _period(ds, period)
@@ -331,7 +347,7 @@ def publication_release_dp(
     publication = Publication(
         key=pub_key,
         version=_next_version(pub_key),
-        title=title or "{}, {}, {} (differentially private)".format(ind.name, iso3, period_text),
+        title=title or _("{}, {}, {} (differentially private)").format(ind.name, iso3, period_text),
         dataset=ds,
         indicator=ind,
         country=Country.objects.get(iso3=iso3),

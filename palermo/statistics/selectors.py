@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, Min, QuerySet
+from django.utils.translation import gettext as _
 
 from palermo.core.errors import NotFoundError
 from palermo.core.models import Country
@@ -46,7 +47,7 @@ def dataset_list() -> QuerySet[DataSet]:
 def dataset_get(code: str) -> DataSet:
     dataset = dataset_list().filter(code=code).first()
     if dataset is None:
-        raise NotFoundError("No data set '{}'.".format(code))
+        raise NotFoundError(_("No data set '{}'.").format(code))
     return dataset
 
 
@@ -57,7 +58,7 @@ def indicator_list() -> QuerySet[Indicator]:
 def indicator_get(code: str) -> Indicator:
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
-        raise NotFoundError("No indicator '{}'.".format(code))
+        raise NotFoundError(_("No indicator '{}'.").format(code))
     return indicator
 
 
@@ -70,7 +71,7 @@ def code_labels() -> dict[str, dict[str, str]]:
     labels: dict[str, dict[str, str]] = {}
     names = dict(Country.objects.values_list("iso3", "name"))
     for d in dimension_list():
-        labels[d.code] = {TOTAL: "Total", **d.code_labels()}
+        labels[d.code] = {TOTAL: _("Total"), **d.code_labels()}
         if d.countries:
             labels[d.code] = {**names, **labels[d.code]}
     return labels
@@ -176,7 +177,7 @@ def country_profile(*, user: AnyUser | None, country: str) -> list[Series]:
     their own series so that they are never mixed with annual figures."""
     iso3 = country.upper()
     if not Country.objects.filter(iso3=iso3).exists():
-        raise NotFoundError("No country '{}'.".format(country))
+        raise NotFoundError(_("No country '{}'.").format(country))
     qs = _totals(value_list(user=user, filters=ValueFilters(country=iso3)))
     series: dict[tuple[str, str, str], Series] = {}
     for v in qs.order_by("indicator__position", "dataset__code", "period_start"):
@@ -400,6 +401,11 @@ class GridCell:
         return "" if self.value is None else self.value.display
 
     @property
+    def editable(self) -> bool:
+        """A cell can be typed into while it holds no figure or a draft one."""
+        return self.value is None or self.value.status == ValueStatus.DRAFT
+
+    @property
     def errors(self) -> list[ValidationIssue]:
         return [i for i in self.issues if i.severity == Severity.ERROR]
 
@@ -471,6 +477,37 @@ def entry_grid(*, user: AnyUser | None, dataset: str, country: str, period: str)
     return blocks
 
 
+@dataclass(frozen=True)
+class EntryState:
+    """Where the figures of an entry grid stand, and what can be done with them next."""
+
+    statuses: list[str]  # the statuses present, draft first
+
+    @property
+    def has_draft(self) -> bool:
+        return ValueStatus.DRAFT in self.statuses
+
+    @property
+    def can_validate(self) -> bool:
+        return ValueStatus.SUBMITTED in self.statuses
+
+    @property
+    def can_return(self) -> bool:
+        """Submitted or validated figures (not yet published) can go back to draft."""
+        return bool({ValueStatus.SUBMITTED, ValueStatus.VALIDATED} & set(self.statuses))
+
+    @property
+    def can_publish(self) -> bool:
+        """Tables are published from validated figures (published ones can be again)."""
+        return bool({ValueStatus.VALIDATED, ValueStatus.PUBLISHED} & set(self.statuses))
+
+
+def entry_state(blocks: Iterable[GridBlock]) -> EntryState:
+    """The state of the figures of an entry grid (from `entry_grid`)."""
+    present = {c.value.status for b in blocks for c in b.cells if c.value is not None}
+    return EntryState(sorted(present, key=STATUS_ORDER.index))
+
+
 # --- publications -----------------------------------------------------------------------------
 
 
@@ -492,7 +529,7 @@ def publication_get(*, key: str, version: int | None = None) -> Publication:
     qs = publication_list().filter(key=key)
     found = qs.filter(version=version).first() if version is not None else qs.first()
     if found is None:
-        raise NotFoundError("No publication '{}'.".format(key))
+        raise NotFoundError(_("No publication '{}'.").format(key))
     return found
 
 
@@ -538,6 +575,7 @@ __all__ = [
     "CompletenessCell",
     "Conflict",
     "CountryFigure",
+    "EntryState",
     "Flow",
     "GridBlock",
     "GridCell",
@@ -552,6 +590,7 @@ __all__ = [
     "dataset_list",
     "dimension_list",
     "entry_grid",
+    "entry_state",
     "indicator_across_countries",
     "indicator_get",
     "indicator_list",

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
@@ -86,12 +87,12 @@ def scope_get(*, dataset: DataSet | str, country: Country | str, period: str) ->
     if isinstance(dataset, str):
         found = DataSet.objects.filter(code=dataset).first()
         if found is None:
-            raise NotFoundError("No data set '{}'.".format(dataset))
+            raise NotFoundError(_("No data set '{}'.").format(dataset))
         dataset = found
     if isinstance(country, str):
         found_country = Country.objects.filter(iso3=country.upper()).first()
         if found_country is None:
-            raise NotFoundError("No country '{}' (use ISO 3166-1 alpha-3).".format(country))
+            raise NotFoundError(_("No country '{}' (use ISO 3166-1 alpha-3).").format(country))
         country = found_country
     try:
         parsed = parse_period(period)
@@ -106,12 +107,12 @@ def parse_figure(raw: int | str | None) -> tuple[int | None, str, bool] | None:
     if raw is None:
         return None
     if isinstance(raw, bool):
-        raise ValueError("not a count")
+        raise ValueError(_("not a count"))
     if isinstance(raw, int):
         return raw, str(raw), False
     if isinstance(raw, float):
         if not raw.is_integer():
-            raise ValueError("'{}' is not a whole number".format(raw))
+            raise ValueError(_("'{}' is not a whole number").format(raw))
         return int(raw), str(int(raw)), False
     text = str(raw).strip()
     if not text:
@@ -121,7 +122,7 @@ def parse_figure(raw: int | str | None) -> tuple[int | None, str, bool] | None:
     if _NUMBER.match(text):
         return int(text.replace(",", "")), text, False
     raise ValueError(
-        "'{}' is not a count (a whole number, or a masked value such as <5)".format(text)
+        _("'{}' is not a count (a whole number, or a masked value such as <5)").format(text)
     )
 
 
@@ -148,14 +149,14 @@ def check_cell(text: str, indicators: dict[str, Indicator], codes: _Codes) -> tu
     code, key = parse_cell_id(text)
     indicator = indicators.get(code)
     if indicator is None:
-        raise ValueError("indicator '{}' is not in this data set".format(code))
+        raise ValueError(_("indicator '{}' is not in this data set").format(code))
     for dim, value in zip(DIMENSIONS, key, strict=True):
         if value == TOTAL:
             continue
         if dim not in indicator.dimensions:
-            raise ValueError("'{}' has no breakdown by {}".format(code, dim.replace("_", " ")))
+            raise ValueError(_("'{}' has no breakdown by {}").format(code, dim.replace("_", " ")))
         if not codes.valid(dim, value):
-            raise ValueError("'{}' is not a code of {}".format(value, dim.replace("_", " ")))
+            raise ValueError(_("'{}' is not a code of {}").format(value, dim.replace("_", " ")))
     return indicator, key
 
 
@@ -180,25 +181,25 @@ def _plan_cells(
             indicator, key = check_cell(cell.cell, indicators, codes)
             figure = parse_figure(cell.value)
             if cell.qualifier not in Qualifier.values:
-                raise ValueError("unknown qualifier '{}'".format(cell.qualifier))
+                raise ValueError(_("unknown qualifier '{}'").format(cell.qualifier))
         except ValueError as exc:
             errors.append({"cell": cell.cell, "message": str(exc)})
             continue
         name = cell_id(indicator.code, key)
         if name in seen:
-            errors.append({"cell": name, "message": "this cell is given twice"})
+            errors.append({"cell": name, "message": _("this cell is given twice")})
             continue
         seen.add(name)
         current = existing.get((indicator.code, key))
         if current is not None and current.status != ValueStatus.DRAFT:
-            message = "this figure is {}; return it to draft to change it".format(current.status)
+            message = _("this figure is {}; return it to draft to change it").format(current.status)
             errors.append({"cell": name, "message": message})
             continue
         planned.append((cell, indicator, key, figure))
     if errors:
         first = errors[0]
         raise CellErrors(
-            "{} cell(s) could not be entered; {}: {}".format(
+            _("{} cell(s) could not be entered; {}: {}").format(
                 len(errors), first["cell"], first["message"]
             ),
             errors,
@@ -298,7 +299,7 @@ class CheckReport:
         out += [
             {
                 "cell": i.cell,
-                "message": "{} A comment is required.".format(i.message),
+                "message": _("{} A comment is required.").format(i.message),
                 "severity": i.severity,
             }
             for i in self.unexplained
@@ -350,10 +351,10 @@ def value_explain(*, actor: AnyUser | None, value: Value, comment: str) -> Value
     """Comment on a figure, e.g. to explain a warning (cohorts lag, a new law, a big case)."""
     user = require_coordinator(actor, value.country_id)
     if value.status not in (ValueStatus.DRAFT, ValueStatus.SUBMITTED):
-        raise ApplicationError("A {} figure cannot be changed.".format(value.status))
+        raise ApplicationError(_("A {} figure cannot be changed.").format(value.status))
     text = comment.strip()
     if not text:
-        raise ApplicationError("The comment is empty.", code="required")
+        raise ApplicationError(_("The comment is empty."), code="required")
     before = value.comment
     value.comment = text
     value.save(update_fields=["comment", "updated_at"])
@@ -399,12 +400,12 @@ def values_submit(
     with transaction.atomic():
         if not scope.values().filter(status=ValueStatus.DRAFT).exists():
             raise ApplicationError(
-                "There are no draft figures to submit.", code="nothing_to_submit"
+                _("There are no draft figures to submit."), code="nothing_to_submit"
             )
         report = _run_checks(scope)
     if report.blocking:
         raise CellErrors(
-            "Not submitted: {} error(s) and {} warning(s) without a comment.".format(
+            _("Not submitted: {} error(s) and {} warning(s) without a comment.").format(
                 len(report.errors), len(report.unexplained)
             ),
             report.as_errors(),
@@ -424,12 +425,12 @@ def values_validate(
     user = require_coordinator(actor, scope.country)
     if not scope.values().filter(status=ValueStatus.SUBMITTED).exists():
         raise ApplicationError(
-            "There are no submitted figures to validate.", code="nothing_to_validate"
+            _("There are no submitted figures to validate."), code="nothing_to_validate"
         )
     report = _run_checks(scope)
     if report.blocking:
         raise CellErrors(
-            "Not validated: the figures no longer pass the checks.",
+            _("Not validated: the figures no longer pass the checks."),
             report.as_errors(),
             code="validation_failed",
         )
@@ -449,11 +450,11 @@ def values_return(
     scope = scope_get(dataset=dataset, country=country, period=period)
     user = require_coordinator(actor, scope.country)
     if not reason.strip():
-        raise ApplicationError("Give a reason for returning the figures.", code="required")
+        raise ApplicationError(_("Give a reason for returning the figures."), code="required")
     count = 0
     for status in (ValueStatus.SUBMITTED, ValueStatus.VALIDATED):
         if scope.values().filter(status=status).exists():
             count += _transition(scope, user, status, ValueStatus.DRAFT, None, reason.strip())
     if not count:
-        raise ApplicationError("There are no submitted or validated figures to return.")
+        raise ApplicationError(_("There are no submitted or validated figures to return."))
     return count

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
+from django.utils.translation import gettext as _
+
 from palermo.statistics.choices import RuleKind
 from palermo.statistics.models import DIMENSIONS, TOTAL, ValidationRule, Value
 
@@ -35,10 +37,10 @@ def parse_cell_id(text: str) -> tuple[str, Key]:
     for part in parts:
         dim, sep, code = part.partition("=")
         if not sep or dim not in codes or not code:
-            raise ValueError("'{}' is not a cell (indicator:dimension=code...)".format(text))
+            raise ValueError(_("'{}' is not a cell (indicator:dimension=code...)").format(text))
         codes[dim] = code
     if not indicator:
-        raise ValueError("'{}' names no indicator".format(text))
+        raise ValueError(_("'{}' names no indicator").format(text))
     return indicator, tuple(codes[d] for d in DIMENSIONS)
 
 

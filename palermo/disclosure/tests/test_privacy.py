@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,15 +16,15 @@ FORMS = ("sexual", "labour", "other")
 
 
 @pytest.mark.parametrize(("epsilon", "k"), [(1.0, 1), (0.5, 3), (0.1, 2), (2.0, 5)])
-def test_privacy_map_equals_the_epsilon_asked(epsilon, k):
+def test_privacy_map_equals_the_epsilon_asked(epsilon: float, k: int) -> None:
     labels = ["a", "b", "c"]
     measurement, scale, spent = histogram_measurement(labels, epsilon=epsilon, max_contributions=k)
-    assert spent == measurement.map(k)
+    assert spent == measurement.map(k)  # type: ignore[no-untyped-call]  # OpenDP's map is unannotated
     assert spent <= epsilon
     assert spent == pytest.approx(epsilon, rel=1e-9)
     assert scale == pytest.approx(k / epsilon, rel=1e-9)
     # One more contribution per person than declared would cost more than asked.
-    assert measurement.map(k + 1) > epsilon
+    assert measurement.map(k + 1) > epsilon  # type: ignore[no-untyped-call]  # as above
     release = dp_histogram(
         [("p1", ("F", "sexual"))], categories=[SEX, FORMS], epsilon=epsilon, max_contributions=k
     )
@@ -33,7 +34,7 @@ def test_privacy_map_equals_the_epsilon_asked(epsilon, k):
     assert release.mechanism == "discrete_laplace"
 
 
-def test_every_cell_of_the_cross_product_is_released():
+def test_every_cell_of_the_cross_product_is_released() -> None:
     release = dp_histogram(
         [("p1", ("F", "sexual")), ("p2", ("M", "labour"))],
         categories=[SEX, FORMS],
@@ -44,7 +45,7 @@ def test_every_cell_of_the_cross_product_is_released():
     assert all(isinstance(v, int) for v in release.counts.values())
 
 
-def test_truncation_is_bounded_and_deterministic():
+def test_truncation_is_bounded_and_deterministic() -> None:
     records = [("p1", (s, f)) for s in SEX for f in FORMS] + [("p2", ("F", "sexual"))]
     kept = truncate(records, 2)
     assert sum(1 for p, _ in kept if p == "p1") == 2
@@ -58,7 +59,7 @@ def test_truncation_is_bounded_and_deterministic():
     assert release.records_used == 3
 
 
-def test_noise_is_present_and_unbiased():
+def test_noise_is_present_and_unbiased() -> None:
     """10,000 cells with known counts: the errors average ~0 and have the discrete Laplace
     variance. Without noise the variance is 0; with a biased mechanism the mean moves."""
     rows = [str(i) for i in range(100)]
@@ -80,7 +81,7 @@ def test_noise_is_present_and_unbiased():
     assert (errors != 0).mean() > 0.3
 
 
-def test_empty_cells_get_noise():
+def test_empty_cells_get_noise() -> None:
     rows = [str(i) for i in range(2000)]
     release = dp_histogram([], categories=[rows], epsilon=1.0, max_contributions=1)
     values = np.array(list(release.counts.values()))
@@ -100,8 +101,8 @@ def test_empty_cells_get_noise():
         ({"records": [("p", ("F",))]}, "has 1 codes, not 2"),
     ],
 )
-def test_bad_input(kwargs, message):
-    arguments = {
+def test_bad_input(kwargs: dict[str, Any], message: str) -> None:
+    arguments: dict[str, Any] = {
         "records": [("p", ("F", "sexual"))],
         "categories": [SEX, FORMS],
         "epsilon": 1.0,
@@ -111,8 +112,8 @@ def test_bad_input(kwargs, message):
         dp_histogram(**arguments)
 
 
-def test_k_anonymity():
-    rows = [
+def test_k_anonymity() -> None:
+    rows: list[dict[str, str | None]] = [
         {"sex": "F", "age": "18-24", "country": "ITA"},
         {"sex": "F", "age": "18-24", "country": "ITA"},
         {"sex": "F", "age": "18-24", "country": "ITA"},
@@ -123,7 +124,10 @@ def test_k_anonymity():
     assert k_anonymity(rows, ["sex", "age", "country"]) == 1
     assert k_anonymity(rows[:3], ["sex", "age", "country"]) == 3
     assert k_anonymity([], ["sex"]) == 0
-    with_missing = [*rows[:3], {"sex": None, "age": "18-24", "country": "ITA"}]
+    with_missing: list[dict[str, str | None]] = [
+        *rows[:3],
+        {"sex": None, "age": "18-24", "country": "ITA"},
+    ]
     assert k_anonymity(with_missing, ["sex"]) == 1
     with pytest.raises(ValueError, match="row 0 has no column zip"):
         k_anonymity(rows, ["sex", "zip"])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from palermo.core.choices import OrganisationKind, Role
+from palermo.core.models import User
 from palermo.statistics.definitions import definitions_load
 
 
@@ -18,19 +20,20 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture
-def coordinator(make_user):  # type: ignore[no-untyped-def]
+def coordinator(make_user: Callable[..., User]) -> User:
     """A national coordinator of Botswana."""
     return make_user(Role.NATIONAL_COORDINATOR, org="BWA task force", country="BWA")
 
 
 @pytest.fixture
-def other_coordinator(make_user):  # type: ignore[no-untyped-def]
+def other_coordinator(make_user: Callable[..., User]) -> User:
     """A national coordinator of Namibia."""
     return make_user(Role.NATIONAL_COORDINATOR, org="NAM task force", country="NAM")
 
 
 @pytest.fixture
-def stats_analyst(make_user):  # type: ignore[no-untyped-def]
+def stats_analyst(make_user: Callable[..., User]) -> User:
+    """An analyst of a regional secretariat."""
     return make_user(
         Role.ANALYST,
         org="Regional secretariat",

@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from palermo.core.models import User
 from palermo.statistics import services as s
 from palermo.statistics.models import Value
 from palermo.statistics.tests.factories import GOOD, enter
@@ -18,13 +22,14 @@ BASE = "/api/v1/statistics"
 SCOPE = {"dataset": "tip-annual", "country": "BWA", "period": "2023"}
 
 
-def post(client, path, body, headers):
+def post(client: Client, path: str, body: dict[str, Any], headers: dict[str, Any]) -> Any:
+    """POST a JSON body to the statistics API."""
     return client.post(
         BASE + path, data=json.dumps(body), content_type="application/json", **headers
     )
 
 
-def test_definitions_are_public(client) -> None:
+def test_definitions_are_public(client: Client) -> None:
     datasets = client.get(BASE + "/datasets").json()
     assert {"tip-annual", "tip-quarterly", "glotip", "ctdc", "survey-2005"} <= {
         d["code"] for d in datasets
@@ -37,7 +42,7 @@ def test_definitions_are_public(client) -> None:
     assert client.get(BASE + "/datasets/nope").json()["code"] == "not_found"
 
 
-def test_values_filter_by_country_indicator_period_and_disaggregation(client) -> None:
+def test_values_filter_by_country_indicator_period_and_disaggregation(client: Client) -> None:
     r = client.get(
         BASE + "/values",
         {"country": "UKR", "indicator": "investigations_initiated", "period": "2001"},
@@ -56,10 +61,15 @@ def test_values_filter_by_country_indicator_period_and_disaggregation(client) ->
 
 
 def test_who_sees_which_figures(
-    client, bearer, coordinator, other_coordinator, stats_analyst, make_user
+    client: Client,
+    bearer: Callable[[User], dict[str, Any]],
+    coordinator: User,
+    other_coordinator: User,
+    stats_analyst: User,
+    make_user: Callable[..., User],
 ) -> None:
     enter(coordinator, GOOD)
-    private = Value.objects.filter(country_id="BWA").first()
+    private = Value.objects.filter(country_id="BWA")[0]
     mine = client.get(BASE + "/values", {"country": "BWA"}, **bearer(coordinator)).json()
     assert mine["count"] == len(GOOD)
     for user in (
@@ -84,7 +94,9 @@ def test_who_sees_which_figures(
     assert export.content.decode().count("PALERMO:TIP_ANNUAL") == len(GOOD)
 
 
-def test_entry_errors_are_cell_level(client, bearer, coordinator, stats_analyst) -> None:
+def test_entry_errors_are_cell_level(
+    client: Client, bearer: Callable[[User], dict[str, Any]], coordinator: User, stats_analyst: User
+) -> None:
     body = {
         **SCOPE,
         "cells": [
@@ -107,7 +119,9 @@ def test_entry_errors_are_cell_level(client, bearer, coordinator, stats_analyst)
     assert post(client, "/values", body, {}).status_code == 401
 
 
-def test_entry_check_comment_submit_validate(client, bearer, coordinator) -> None:
+def test_entry_check_comment_submit_validate(
+    client: Client, bearer: Callable[[User], dict[str, Any]], coordinator: User
+) -> None:
     h = bearer(coordinator)
     cells = [
         {"cell": "persons_prosecuted", "value": 3},
@@ -128,7 +142,12 @@ def test_entry_check_comment_submit_validate(client, bearer, coordinator) -> Non
     }
 
 
-def test_template_download_and_upload(client, bearer, coordinator, other_coordinator) -> None:
+def test_template_download_and_upload(
+    client: Client,
+    bearer: Callable[[User], dict[str, Any]],
+    coordinator: User,
+    other_coordinator: User,
+) -> None:
     r = client.get(
         BASE + "/datasets/tip-annual/template",
         {"country": "BWA", "period": "2023"},
@@ -174,7 +193,7 @@ def test_template_download_and_upload(client, bearer, coordinator, other_coordin
 
 
 def test_publications_are_public_and_analysts_see_only_them(
-    client, bearer, coordinator, stats_analyst
+    client: Client, bearer: Callable[[User], dict[str, Any]], coordinator: User, stats_analyst: User
 ) -> None:
     enter(
         coordinator,
@@ -210,7 +229,9 @@ def test_publications_are_public_and_analysts_see_only_them(
     assert client.get(BASE + "/publications").json()["count"] == 1
 
 
-def test_flows_completeness_budget_and_openapi(client, bearer, coordinator, stats_analyst) -> None:
+def test_flows_completeness_budget_and_openapi(
+    client: Client, bearer: Callable[[User], dict[str, Any]], coordinator: User, stats_analyst: User
+) -> None:
     enter(coordinator, {"victims_detected:citizenship=ZWE": 6})
     assert client.get(BASE + "/flows", {"country": "BWA"}).json() == []
     mine = client.get(BASE + "/flows", {"country": "BWA"}, **bearer(coordinator)).json()
@@ -240,7 +261,12 @@ def test_flows_completeness_budget_and_openapi(client, bearer, coordinator, stat
 
 
 def test_derive_trace_and_dp_release_over_the_api(
-    client, bearer, coordinator, other_coordinator, stats_analyst, make_user
+    client: Client,
+    bearer: Callable[[User], dict[str, Any]],
+    coordinator: User,
+    other_coordinator: User,
+    stats_analyst: User,
+    make_user: Callable[..., User],
 ) -> None:
     import datetime as dt
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from palermo.core.models import User
 from palermo.statistics import interchange as ix
 from palermo.statistics import services as s
 from palermo.statistics.models import Publication, Value
@@ -64,7 +66,7 @@ def test_import_error_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_private_figures_do_not_leave_without_the_coordinator(
-    coordinator, stats_analyst, tmp_path: Path
+    coordinator: User, stats_analyst: User, tmp_path: Path
 ) -> None:
     enter(coordinator, {"victims_detected": 8})
     assert run("export", "--country", "BWA").count("\n") == 1  # the header only
@@ -86,7 +88,9 @@ def test_private_figures_do_not_leave_without_the_coordinator(
     assert target.stat().st_size > 0
 
 
-def test_validate_stored_figures_and_a_file_without_saving_it(coordinator, tmp_path: Path) -> None:
+def test_validate_stored_figures_and_a_file_without_saving_it(
+    coordinator: User, tmp_path: Path
+) -> None:
     enter(coordinator, {"victims_detected": 8, "victims_detected:sex=F": 9})
     with pytest.raises(CommandError, match="validation failed: 1 error"):
         run(
@@ -112,7 +116,7 @@ def test_validate_stored_figures_and_a_file_without_saving_it(coordinator, tmp_p
     assert not Value.objects.filter(period="2024").exists()  # validated, not saved
 
 
-def test_publish_with_suppression_and_dp(coordinator, make_user) -> None:
+def test_publish_with_suppression_and_dp(coordinator: User, make_user: Callable[..., User]) -> None:
     enter(
         coordinator,
         {"victims_detected": 20, "victims_detected:sex=F": 17, "victims_detected:sex=M": 3},

@@ -4,53 +4,37 @@ references (audited), and route flows."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from palermo.cases import services as cs
+from palermo.cases.models import Person
+from palermo.cooperation.models import Request
 from palermo.core.errors import ApplicationError, ForbiddenError
-from palermo.core.models import AuditEntry
+from palermo.core.models import AuditEntry, User
 from palermo.statistics import derivation as dv
 from palermo.statistics import services as s
+from palermo.statistics.audit_kinds import DERIVATION
 from palermo.statistics.models import Value
+from palermo.statistics.tests.factories import OrganisationFactory, victim
 
 pytestmark = pytest.mark.django_db
 D = dt.date
 
 
 @pytest.fixture
-def worker(make_user):
+def worker(make_user: Callable[..., User]) -> User:
     return make_user("case_worker", org="Shelter Gaborone", country="BWA", kind="ngo")
 
 
-def victim(
-    worker,
-    opened,
-    *,
-    gender="Feminine",
-    age=25,
-    cit=("ZWE",),
-    forms=("SexualExploitation",),
-    route=(),
-):
-    case = cs.case_open(actor=worker, opened_on=opened, title="t")
-    person = cs.person_add(
-        actor=worker,
-        case=case,
-        role="victim",
-        gender=gender,
-        age_at_registration=age,
-        citizenship=list(cit),
-        types_of_exploitation=list(forms),
-    )
-    for event, country in route:
-        cs.movement_add(actor=worker, person=person, event_type=event, country=country, date=opened)
-    return person
-
-
 @pytest.fixture
-def records(worker):
+def records(worker: User) -> list[Person]:
+    """Victims of 2024 (four) and 2023 (one) in Botswana, and a convicted suspect of 2024."""
     people = [
         victim(
             worker,
@@ -85,7 +69,8 @@ def records(worker):
     return people
 
 
-def figure(**cell):
+def figure(**cell: Any) -> Value:
+    """Botswana's derived figure of victims detected in 2024 for a cell (`cells={dim: code}`)."""
     base = {"indicator__code": "victims_detected", "country_id": "BWA", "period": "2024"}
     codes = {
         d: "_T"
@@ -102,7 +87,9 @@ def figure(**cell):
     return Value.objects.get(**base, **codes, **cell)
 
 
-def test_coordinator_derives_the_year_from_case_records(records, coordinator) -> None:
+def test_coordinator_derives_the_year_from_case_records(
+    records: list[Person], coordinator: User
+) -> None:
     derivation = dv.derivation_run(
         actor=coordinator, dataset="tip-annual", country="BWA", period="2024"
     )
@@ -143,7 +130,7 @@ def test_coordinator_derives_the_year_from_case_records(records, coordinator) ->
 
 
 def test_deriving_again_replaces_drafts_but_not_submitted_figures(
-    records, coordinator, worker
+    records: list[Person], coordinator: User, worker: User
 ) -> None:
     dv.derivation_run(actor=coordinator, dataset="tip-annual", country="BWA", period="2024")
     victim(worker, D(2024, 9, 1))
@@ -155,7 +142,7 @@ def test_deriving_again_replaces_drafts_but_not_submitted_figures(
 
 
 def test_only_the_country_coordinator_derives(
-    records, other_coordinator, stats_analyst, worker
+    records: list[Person], other_coordinator: User, stats_analyst: User, worker: User
 ) -> None:
     for user in (other_coordinator, stats_analyst, worker):
         with pytest.raises(ForbiddenError):
@@ -163,7 +150,7 @@ def test_only_the_country_coordinator_derives(
 
 
 def test_trace_to_pseudonyms_is_for_the_coordinator_and_audited(
-    records, coordinator, other_coordinator, stats_analyst
+    records: list[Person], coordinator: User, other_coordinator: User, stats_analyst: User
 ) -> None:
     dv.derivation_run(actor=coordinator, dataset="tip-annual", country="BWA", period="2024")
     cell = figure(cells={"citizenship": "ZWE"})
@@ -172,7 +159,7 @@ def test_trace_to_pseudonyms_is_for_the_coordinator_and_audited(
     assert not trace.changed
     entry = AuditEntry.objects.latest("sequence")
     assert entry.action == "read" and entry.reason == "check the 2024 return"
-    assert sorted(entry.after["persons"]) == sorted(trace.pseudonyms)
+    assert entry.after is not None and sorted(entry.after["persons"]) == sorted(trace.pseudonyms)
     for user in (other_coordinator, stats_analyst, None):
         with pytest.raises(ForbiddenError):
             dv.derivation_trace(actor=user, figure=cell, reason="curious")
@@ -180,7 +167,9 @@ def test_trace_to_pseudonyms_is_for_the_coordinator_and_audited(
         dv.derivation_trace(actor=coordinator, figure=cell, reason=" ")
 
 
-def test_route_flows_from_case_movements(records, coordinator, stats_analyst, worker) -> None:
+def test_route_flows_from_case_movements(
+    records: list[Person], coordinator: User, stats_analyst: User, worker: User
+) -> None:
     flows = dv.route_flows_from_cases(user=coordinator)
     assert [(f.origin, f.transit, f.destination, f.count) for f in flows] == [
         ("ZWE", "", "BWA", 1),
@@ -201,7 +190,9 @@ def test_route_flows_from_case_movements(records, coordinator, stats_analyst, wo
 
 
 def test_country_table_counts_every_country_in_one_query(
-    records, make_user, django_assert_max_num_queries
+    records: list[Person],
+    make_user: Callable[..., User],
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     nam = make_user("case_worker", org="Shelter Windhoek", country="NAM", kind="ngo")
     victim(nam, D(2024, 2, 1), gender="Masculine", age=12)
@@ -225,24 +216,24 @@ def test_country_table_counts_every_country_in_one_query(
 
 
 @pytest.fixture
-def cooperation_requests(make_user, client):
+def cooperation_requests(
+    make_user: Callable[..., User], client: Client
+) -> tuple[list[Request], Request]:
     """Botswana's requests on this node, and others that must not be counted for it:
     returns (the requests BWA sent this year, the request BWA received, this year)."""
     from palermo.cooperation import services as co
     from palermo.cooperation.tests.helpers import _draft, _receive, make_peer
-    from palermo.core.models import Country, Organisation
+    from palermo.core.models import Country
 
     bravo = make_peer("bravo")
     bravo.country = Country.objects.get(iso3="ZAF")
     bravo.save()
-    saps = Organisation.objects.create(
-        name="South African Police Service", kind="government", country_id="ZAF"
-    )
+    saps = OrganisationFactory.create(name="South African Police Service", country_id="ZAF")
     bwa = make_user("investigator", org="Botswana Police Service", country="BWA")
     nam = make_user("investigator", org="Namibian Police", country="NAM")
     year = timezone.localdate().year
 
-    def sent(user, on, **kw):
+    def sent(user: User, on: dt.datetime, **kw: Any) -> Request:
         request = _draft(user, bravo, saps, **kw)
         return co.request_send(actor=user, request=request, now=on)
 
@@ -271,11 +262,12 @@ def cooperation_requests(make_user, client):
     return counted, received
 
 
-def noon(year, month, day):
+def noon(year: int, month: int, day: int) -> dt.datetime:
     return dt.datetime(year, month, day, 12, tzinfo=dt.UTC)
 
 
-def total(indicator, period):
+def total(indicator: str, period: str) -> Value:
+    """Botswana's total of an indicator for a period."""
     return Value.objects.get(
         indicator__code=indicator,
         country_id="BWA",
@@ -290,7 +282,7 @@ def total(indicator, period):
 
 
 def test_cooperation_requests_are_counted_from_the_countrys_requests(
-    cooperation_requests, coordinator, other_coordinator
+    cooperation_requests: tuple[list[Request], Request], coordinator: User, other_coordinator: User
 ) -> None:
     counted, received = cooperation_requests
     year = str(timezone.localdate().year)
@@ -310,8 +302,8 @@ def test_cooperation_requests_are_counted_from_the_countrys_requests(
         == 2
     )
     assert derivation.persons == 0  # requests are not persons
-    entry = AuditEntry.objects.filter(object_type="statistics.derivation").latest("sequence")
-    assert entry.after["requests"] == 4
+    entry = AuditEntry.objects.filter(object_type=DERIVATION.name).latest("sequence")
+    assert entry.after is not None and entry.after["requests"] == 4
     assert "cooperation_requests_sent" in entry.after["indicators"]
     # The year before: the one request sent then, nothing received.
     dv.derivation_run(
@@ -332,7 +324,10 @@ def test_cooperation_requests_are_counted_from_the_countrys_requests(
 
 
 def test_trace_lists_exactly_the_counted_requests_and_is_audited(
-    cooperation_requests, coordinator, other_coordinator, stats_analyst
+    cooperation_requests: tuple[list[Request], Request],
+    coordinator: User,
+    other_coordinator: User,
+    stats_analyst: User,
 ) -> None:
     counted, received = cooperation_requests
     year = str(timezone.localdate().year)

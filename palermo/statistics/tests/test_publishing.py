@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 
-from palermo.cases import services as cs
 from palermo.core.errors import ApplicationError, ForbiddenError
+from palermo.core.models import User
 from palermo.statistics import publishing as pb
 from palermo.statistics import services as s
 from palermo.statistics.models import PrivacySpend, Publication, Value
 from palermo.statistics.selectors import publication_get, publication_table
-from palermo.statistics.tests.factories import enter
+from palermo.statistics.tests.factories import enter, victim
 
 pytestmark = pytest.mark.django_db
-SCOPE = {"dataset": "tip-annual", "period": "2023"}
-SMALL = {
+SCOPE: dict[str, Any] = {"dataset": "tip-annual", "period": "2023"}
+SMALL: dict[str, int | str | None] = {
     "victims_detected": 40,
     "victims_detected:sex=F:age_group=Y0T17": 12,
     "victims_detected:sex=F:age_group=Y_GE18": 15,
@@ -28,13 +30,14 @@ SMALL = {
 }
 
 
-def validated(user, cells, country="BWA"):
+def validated(user: User, cells: Mapping[str, int | str | None], country: str = "BWA") -> None:
+    """The figures entered, submitted and validated by the country's coordinator."""
     enter(user, cells, country=country)
     s.values_submit(actor=user, country=country, **SCOPE)
     s.values_validate(actor=user, country=country, **SCOPE)
 
 
-def test_suppressed_table_cannot_be_recovered_from_its_margins(coordinator) -> None:
+def test_suppressed_table_cannot_be_recovered_from_its_margins(coordinator: User) -> None:
     validated(coordinator, SMALL)
     pub = pb.publication_create(
         actor=coordinator,
@@ -101,7 +104,7 @@ def test_suppressed_table_cannot_be_recovered_from_its_margins(coordinator) -> N
 
 
 def test_only_validated_figures_are_published_and_by_whom(
-    coordinator, other_coordinator, stats_analyst
+    coordinator: User, other_coordinator: User, stats_analyst: User
 ) -> None:
     enter(coordinator, SMALL)  # drafts only
     with pytest.raises(ApplicationError, match="No validated figures"):
@@ -114,6 +117,18 @@ def test_only_validated_figures_are_published_and_by_whom(
         )
     s.values_submit(actor=coordinator, country="BWA", **SCOPE)
     s.values_validate(actor=coordinator, country="BWA", **SCOPE)
+    table: dict[str, Any] = {
+        "indicator": "victims_detected",
+        "countries": ["BWA"],
+        "dimensions": ["sex"],
+    }
+    for wrong, code in (
+        ({"method": "guess"}, "invalid_method"),
+        ({"threshold": 0}, "invalid_threshold"),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            pb.publication_create(actor=coordinator, **table, **wrong, **SCOPE)
+        assert refused.value.code == code
     with pytest.raises(ForbiddenError):
         pb.publication_create(
             actor=other_coordinator,
@@ -149,24 +164,19 @@ def test_only_validated_figures_are_published_and_by_whom(
 
 
 @pytest.fixture
-def case_records(make_user):
+def case_records(make_user: Callable[..., User]) -> User:
+    """Victims of 2024 in a Botswana shelter's cases (3 to 6 per sex and age); its worker."""
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
     for i, (gender, age) in enumerate(itertools.product(["Feminine", "Masculine"], [15, 30])):
         for _ in range(3 + i):
-            case = cs.case_open(actor=worker, opened_on=dt.date(2024, 3, 1), title="x")
-            cs.person_add(
-                actor=worker,
-                case=case,
-                role="victim",
-                gender=gender,
-                age_at_registration=age,
-                types_of_exploitation=["ForcedLabour"],
+            victim(
+                worker, dt.date(2024, 3, 1), gender=gender, age=age, cit=(), forms=["ForcedLabour"]
             )
     return worker
 
 
 def test_dp_release_spends_the_budget_and_is_refused_beyond_it(
-    case_records, coordinator, stats_analyst
+    case_records: User, coordinator: User, stats_analyst: User
 ) -> None:
     pub = pb.publication_release_dp(
         actor=coordinator,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from palermo.core.models import User
 from palermo.statistics import selectors as sel
 from palermo.statistics import services as s
 from palermo.statistics.tests.factories import GOOD, enter
@@ -11,7 +16,9 @@ from palermo.statistics.tests.factories import GOOD, enter
 pytestmark = pytest.mark.django_db
 
 
-def test_value_list_is_scoped_to_the_user(coordinator, other_coordinator, stats_analyst) -> None:
+def test_value_list_is_scoped_to_the_user(
+    coordinator: User, other_coordinator: User, stats_analyst: User
+) -> None:
     enter(coordinator, GOOD)
     enter(other_coordinator, {"victims_detected": 3}, country="NAM")
     mine = sel.value_list(user=coordinator, filters=sel.ValueFilters(dataset="tip-annual"))
@@ -26,7 +33,7 @@ def test_value_list_is_scoped_to_the_user(coordinator, other_coordinator, stats_
         assert sel.value_list(user=user, filters=sel.ValueFilters(country="LTU")).count() == 9
 
 
-def test_every_disaggregation_filters(coordinator) -> None:
+def test_every_disaggregation_filters(coordinator: User) -> None:
     enter(coordinator, GOOD)
     f = sel.ValueFilters(country="BWA", dims={"sex": "F", "age_group": "Y0T17"})
     assert [v.value for v in sel.value_list(user=coordinator, filters=f)] == [6]
@@ -58,7 +65,7 @@ def test_indicator_across_countries() -> None:
     assert [(r.country, r.value) for r in rows] == [("LTU", 7)]
 
 
-def test_entry_grid_has_every_cell_and_the_issues(coordinator) -> None:
+def test_entry_grid_has_every_cell_and_the_issues(coordinator: User) -> None:
     enter(coordinator, {**GOOD, "victims_detected": 25})
     s.values_check(actor=coordinator, dataset="tip-annual", country="BWA", period="2023")
     blocks = sel.entry_grid(user=coordinator, dataset="tip-annual", country="BWA", period="2023")
@@ -72,14 +79,16 @@ def test_entry_grid_has_every_cell_and_the_issues(coordinator) -> None:
     assert "cooperation_requests_sent" in by_cell
 
 
-def test_entry_grid_is_for_the_coordinator_only(other_coordinator) -> None:
+def test_entry_grid_is_for_the_coordinator_only(other_coordinator: User) -> None:
     from palermo.core.errors import ForbiddenError
 
     with pytest.raises(ForbiddenError):
         sel.entry_grid(user=other_coordinator, dataset="tip-annual", country="BWA", period="2023")
 
 
-def test_completeness_board_counts_without_figures(coordinator, other_coordinator) -> None:
+def test_completeness_board_counts_without_figures(
+    coordinator: User, other_coordinator: User
+) -> None:
     enter(coordinator, GOOD)
     s.values_submit(actor=coordinator, dataset="tip-annual", country="BWA", period="2023")
     enter(other_coordinator, {"victims_detected": 3}, country="NAM")
@@ -90,7 +99,7 @@ def test_completeness_board_counts_without_figures(coordinator, other_coordinato
     assert board["cells"][("NAM", "2023")].status == "draft"
 
 
-def test_route_flows_from_values(coordinator) -> None:
+def test_route_flows_from_values(coordinator: User) -> None:
     enter(
         coordinator,
         {
@@ -108,7 +117,7 @@ def test_route_flows_from_values(coordinator) -> None:
     assert sel.route_flows_from_values(user=None, country="BWA") == []
 
 
-def test_sources_that_disagree_are_both_kept_and_listed(tmp_path) -> None:
+def test_sources_that_disagree_are_both_kept_and_listed(tmp_path: Path) -> None:
     from palermo.statistics import interchange as ix
 
     path = tmp_path / "g.csv"
@@ -124,3 +133,71 @@ def test_sources_that_disagree_are_both_kept_and_listed(tmp_path) -> None:
         ("glotip", "<5"),
         ("survey-2005", "7"),
     ]
+
+
+def test_entry_state_says_what_can_be_done_next(coordinator: User) -> None:
+    def state() -> sel.EntryState:
+        grid = sel.entry_grid(user=coordinator, dataset="tip-annual", country="BWA", period="2023")
+        return sel.entry_state(grid)
+
+    def actions() -> tuple[bool, bool, bool, bool]:
+        st = state()
+        return st.has_draft, st.can_validate, st.can_return, st.can_publish
+
+    assert state().statuses == [] and actions() == (False, False, False, False)
+    enter(coordinator, GOOD)
+    assert state().statuses == ["draft"] and actions() == (True, False, False, False)
+    scope: dict[str, Any] = {
+        "actor": coordinator,
+        "dataset": "tip-annual",
+        "country": "BWA",
+        "period": "2023",
+    }
+    s.values_submit(**scope)
+    assert actions() == (False, True, True, False)
+    enter(coordinator, {"persons_arrested": 4})  # a draft next to submitted figures
+    assert state().statuses == ["draft", "submitted"]
+    s.values_validate(**scope)
+    assert state().statuses == ["draft", "validated"]
+    assert actions() == (True, False, True, True)
+
+
+def test_a_grid_cell_is_editable_while_empty_or_draft(coordinator: User) -> None:
+    enter(coordinator, GOOD)
+    scope: dict[str, Any] = {
+        "actor": coordinator,
+        "dataset": "tip-annual",
+        "country": "BWA",
+        "period": "2023",
+    }
+
+    def editable() -> dict[str, bool]:
+        grid = sel.entry_grid(user=coordinator, dataset="tip-annual", country="BWA", period="2023")
+        cells = {c.cell: c for b in grid for c in b.cells}
+        return {name: cells[name].editable for name in ("victims_detected", "persons_arrested")}
+
+    assert editable() == {"victims_detected": True, "persons_arrested": True}
+    s.values_submit(**scope)
+    assert editable() == {"victims_detected": False, "persons_arrested": True}
+
+
+def test_who_reads_case_flows_and_budget_ledgers(
+    coordinator: User, other_coordinator: User, stats_analyst: User, make_user: Callable[..., User]
+) -> None:
+    from palermo.core.choices import Role
+    from palermo.statistics.access import reads_case_flows, sees_budget_ledger
+    from palermo.statistics.models import Publication
+
+    worker = make_user(Role.CASE_WORKER, org="Shelter", country="BWA", kind="ngo")
+    assert [reads_case_flows(u) for u in (coordinator, stats_analyst, worker, None)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    dp = Publication(method="dp", country_id="BWA")
+    suppressed = Publication(method="suppression", country_id="BWA")
+    assert sees_budget_ledger(coordinator, dp)
+    assert not sees_budget_ledger(coordinator, suppressed)
+    for user in (other_coordinator, stats_analyst, worker, None):
+        assert not sees_budget_ledger(user, dp)

@@ -25,10 +25,14 @@ from palermo.conftest import PASSWORD
 from palermo.core.choices import Role
 from palermo.core.models import Country, User
 from palermo.statistics import charts
-from palermo.statistics.choices import ValueOrigin, ValueStatus
-from palermo.statistics.models import DataSet, Indicator, Publication, Value
-from palermo.statistics.periods import parse_period
-from palermo.statistics.tests.factories import GOOD, enter
+from palermo.statistics.models import Publication, Value
+from palermo.statistics.tests.factories import (
+    GOOD,
+    PublicationFactory,
+    PublicValueFactory,
+    enter,
+    victim,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,53 +51,6 @@ def login(client: Client, user: User | None) -> Client:
     return client
 
 
-def public_value(country: str, indicator: str, period: str, value: int | str, **dims: str) -> Value:
-    """A figure as an import of an already-public source (GLOTIP) writes it."""
-    p = parse_period(period)
-    masked = isinstance(value, str)
-    return Value.objects.create(
-        dataset=DataSet.objects.get(code="glotip"),
-        indicator=Indicator.objects.get(code=indicator),
-        country_id=country,
-        period=p.text,
-        period_start=p.start,
-        period_end=p.end,
-        year=p.year,
-        value=None if masked else value,
-        value_text=str(value),
-        masked=masked,
-        origin=ValueOrigin.GLOTIP,
-        public=True,
-        status=ValueStatus.PUBLISHED,
-        **dims,
-    )
-
-
-def make_publication(user: User, *, version: int = 1) -> Publication:
-    """A frozen suppressed table: F is a small cell, M protects it, the total is published."""
-    return Publication.objects.create(
-        key="bwa-victims-2023",
-        version=version,
-        title="Victims detected in Botswana by sex, 2023",
-        dataset=DataSet.objects.get(code="tip-annual"),
-        indicator=Indicator.objects.get(code="victims_detected"),
-        country_id="BWA",
-        period="2023",
-        dimensions=["sex"],
-        method="suppression",
-        parameters={"threshold": 5, "secondary": "milp"},
-        information_loss=0.35,
-        cells=[
-            {"key": ["F"], "value": None, "flag": "primary"},
-            {"key": ["M"], "value": None, "flag": "secondary"},
-            {"key": ["_T"], "value": 17, "flag": ""},
-        ],
-        digest="0" * 64,
-        basis="validated",
-        created_by=user,
-    )
-
-
 @pytest.fixture
 def secret(coordinator: User) -> User:
     """Botswana's draft figures, with a route from Zimbabwe."""
@@ -107,10 +64,10 @@ def secret(coordinator: User) -> User:
 @pytest.fixture
 def flows() -> None:
     """Public GLOTIP-like figures: Nigerians in Italy, Romanians in Germany, a masked route."""
-    public_value("ITA", "victims_detected", "2019", 120, citizenship="NGA")
-    public_value("DEU", "victims_detected", "2019", 60, citizenship="ROU")
-    public_value("DEU", "victims_detected", "2019", "<5", citizenship="UKR")
-    public_value("ITA", "victims_detected", "2019", 300)
+    PublicValueFactory.create(country_id="ITA", figure=120, citizenship="NGA")
+    PublicValueFactory.create(country_id="DEU", figure=60, citizenship="ROU")
+    PublicValueFactory.create(country_id="DEU", figure="<5", citizenship="UKR")
+    PublicValueFactory.create(country_id="ITA", figure=300)
 
 
 @pytest.fixture
@@ -128,8 +85,10 @@ def users(
 # --- every page, every role -------------------------------------------------------------------
 
 
-def test_public_pages_answer_everyone(users: dict[str, User | None], flows: None) -> None:
-    publication = make_publication(User.objects.exclude(role=Role.CASE_WORKER).first())  # type: ignore[arg-type]
+def test_public_pages_answer_everyone(
+    users: dict[str, User | None], stats_analyst: User, flows: None
+) -> None:
+    publication = PublicationFactory.create(created_by=stats_analyst)
     pages = [
         reverse("statistics:index"),
         reverse("statistics:country", args=["LTU"]),
@@ -432,8 +391,8 @@ def test_template_download_and_upload(coordinator: User) -> None:
 
 
 def test_publication_shows_suppressed_cells_and_its_method(coordinator: User) -> None:
-    make_publication(coordinator)
-    latest = make_publication(coordinator, version=2)
+    PublicationFactory.create(created_by=coordinator)
+    latest = PublicationFactory.create(created_by=coordinator, version=2)
     client = Client()
     page = html(client.get(reverse("statistics:publications")))
     assert "Victims detected in Botswana by sex, 2023" in page and "v2" in page
@@ -503,7 +462,7 @@ def test_routes_chart_the_largest_and_list_them_all() -> None:
         Country.objects.filter(historical=False).exclude(iso3="ITA").values_list("iso3", flat=True)
     )[:45]
     for i, code in enumerate(origins):
-        public_value("ITA", "victims_detected", "2019", 100 + i, citizenship=code)
+        PublicValueFactory.create(country_id="ITA", figure=100 + i, citizenship=code)
     response = Client().get(reverse("statistics:routes"))
     page = html(response)
     assert "The charts show the 40 largest of 45 routes" in page
@@ -516,8 +475,6 @@ def test_routes_chart_the_largest_and_list_them_all() -> None:
 def test_routes_from_case_records_for_coordinators_and_analysts(
     make_user: Callable[..., User], coordinator: User, stats_analyst: User
 ) -> None:
-    from palermo.statistics.tests.test_derivation import victim  # noqa: PLC0415
-
     worker = make_user(Role.CASE_WORKER, org="Shelter Gaborone", country="BWA", kind="ngo")
     day = dt.date(2024, 2, 1)
     for _ in range(5):
@@ -599,15 +556,11 @@ RELEASE = {
 @pytest.fixture
 def victims(make_user: Callable[..., User]) -> None:
     """Victims in Botswana's and Namibia's case records, 2024."""
-    from palermo.cases import services as cs
 
     for country in ("BWA", "NAM"):
         worker = make_user(Role.CASE_WORKER, org="Shelter " + country, country=country, kind="ngo")
         for gender, age in (("Feminine", 15), ("Masculine", 30), ("Feminine", 30)):
-            case = cs.case_open(actor=worker, opened_on=dt.date(2024, 3, 1), title="x")
-            cs.person_add(
-                actor=worker, case=case, role="victim", gender=gender, age_at_registration=age
-            )
+            victim(worker, dt.date(2024, 3, 1), gender=gender, age=age, cit=(), forms=())
 
 
 def written() -> tuple[int, int, int]:

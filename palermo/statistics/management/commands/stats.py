@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from palermo.core.management.base import PalermoCommand, render_rows
 from palermo.core.models import User
@@ -21,7 +22,7 @@ def _user(username: str | None) -> User | None:
         return None
     user = User.objects.select_related("organisation").filter(username=username).first()
     if user is None:
-        raise CommandError("No user named '{}'.".format(username))
+        raise CommandError(_("No user named '{}'.").format(username))
     return user
 
 
@@ -115,8 +116,8 @@ class Command(PalermoCommand):
             public=opts["public"],
         )
         self.stdout.write(
-            "{} rows read, {} figures written{}".format(
-                result.rows, result.figures, " (public)" if opts["public"] else ""
+            _("{} rows read, {} figures written{}").format(
+                result.rows, result.figures, _(" (public)") if opts["public"] else ""
             )
         )
         if result.notes:
@@ -141,7 +142,7 @@ class Command(PalermoCommand):
                 pass
         else:
             if not (opts["dataset"] and opts["country"] and opts["period"]):
-                raise CommandError("Give a FILE, or --dataset, --country and --period.")
+                raise CommandError(_("Give a FILE, or --dataset, --country and --period."))
             reports.append(
                 services.values_check(
                     actor=user,
@@ -168,17 +169,17 @@ class Command(PalermoCommand):
         errors = sum(len(r.errors) for r in reports)
         unexplained = sum(len(r.unexplained) for r in reports)
         self.stdout.write(
-            "{} error(s), {} warning(s) without a comment".format(errors, unexplained)
+            _("{} error(s), {} warning(s) without a comment").format(errors, unexplained)
         )
         if errors:
-            raise CommandError("validation failed: {} error(s)".format(errors))
+            raise CommandError(_("validation failed: {} error(s)").format(errors))
 
     def _publish(self, opts: dict[str, Any]) -> None:
         user = _user(opts["as_user"])
         dims = [d.strip() for d in opts["dims"].split(",") if d.strip()]
         if opts["dp"]:
             if opts["epsilon"] is None or len(opts["country"]) != 1:
-                raise CommandError("--dp needs --epsilon and exactly one --country.")
+                raise CommandError(_("--dp needs --epsilon and exactly one --country."))
             pub = publishing.publication_release_dp(
                 actor=user,
                 dataset=opts["dataset"],
@@ -205,7 +206,7 @@ class Command(PalermoCommand):
                 title=opts["title"],
             )
         self.stdout.write(
-            "published {} version {} ({}: {})".format(
+            _("published {} version {} ({}: {})").format(
                 pub.key,
                 pub.version,
                 pub.method,
@@ -241,9 +242,9 @@ class Command(PalermoCommand):
             )
         if opts["output"]:
             opts["output"].write_bytes(content)
-            self.stdout.write("wrote {} ({} bytes)".format(opts["output"], len(content)))
+            self.stdout.write(_("wrote {} ({} bytes)").format(opts["output"], len(content)))
         elif opts["format"] == "xlsx":
-            raise CommandError("XLSX needs -o FILE.")
+            raise CommandError(_("XLSX needs -o FILE."))
         else:
             self.stdout.write(content.decode("utf-8"), ending="")
 
@@ -255,7 +256,7 @@ class Command(PalermoCommand):
             period=opts["period"],
         )
         self.stdout.write(
-            "derived {} figures from {} person records ({} {} {})".format(
+            _("derived {} figures from {} person records ({} {} {})").format(
                 d.values, d.persons, opts["dataset"], d.country_id, d.period
             )
         )

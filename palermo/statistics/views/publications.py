@@ -1,0 +1,164 @@
+"""Publications: the list, a publication with its method and its table download, an analyst's
+regional table (suppression), and a national coordinator's differentially private release
+with the country's privacy budget beside the form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from palermo.core.errors import NotFoundError
+from palermo.core.models import Country, User
+from palermo.core.views import page_user
+from palermo.statistics import interchange, publishing, selectors
+from palermo.statistics.access import is_analyst, sees_budget_ledger
+from palermo.statistics.choices import PublicationMethod
+from palermo.statistics.forms import DPReleaseForm, RegionalPublishForm
+from palermo.statistics.models import Publication
+from palermo.statistics.views.base import (
+    CoordinatorView,
+    StatisticsFormView,
+    StatisticsView,
+    downloads,
+    table_response,
+)
+
+
+class PublicationListView(StatisticsView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        publications = selectors.publication_list(
+            user=request.user,
+            dataset=request.GET.get("dataset", ""),
+            country=request.GET.get("country", ""),
+        )
+        return render(request, "statistics/publication_list.html", {"publications": publications})
+
+
+class PublicationNewView(StatisticsFormView):
+    """Analysts publish tables of several countries' validated figures (with suppression)."""
+
+    login_required = True
+    form_class = RegionalPublishForm
+    template_name = "statistics/publication_new.html"
+
+    def allowed(self, user: User) -> bool:
+        return is_analyst(user)
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"dataset": "tip-annual"}
+
+    def perform(self, form: RegionalPublishForm) -> Publication:
+        return publishing.publication_create(
+            actor=page_user(self.request),
+            dataset=form.cleaned_data["dataset"],
+            indicator=form.indicator,
+            period=form.cleaned_data["period"],
+            dimensions=form.dimensions,
+            countries=form.cleaned_data["countries"],
+            threshold=form.cleaned_data["threshold"],
+        )
+
+    def get_success_url(self, obj: Publication) -> str:
+        return reverse("statistics:publication_version", args=[obj.key, obj.version])
+
+    def get_success_message(self, obj: Publication) -> str:
+        return _("Published: {}.").format(obj.title)
+
+
+class PublicationReleaseView(StatisticsFormView, CoordinatorView):
+    """A national coordinator releases a differentially private table of the country's case
+    records; the data set's privacy budget for the country is shown beside the form, and a
+    release that would exceed it is refused with nothing written (by the service)."""
+
+    form_class = DPReleaseForm
+    template_name = "statistics/publication_release.html"
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"dataset": "tip-annual", "max_contributions": 1}
+
+    def perform(self, form: DPReleaseForm) -> Publication:
+        return publishing.publication_release_dp(
+            actor=self.user, country=self.country, **form.cleaned_data
+        )
+
+    def get_success_url(self, obj: Publication) -> str:
+        return reverse("statistics:publication_version", args=[obj.key, obj.version])
+
+    def get_success_message(self, obj: Publication) -> str:
+        return _("Released: {}. Epsilon {} spent; {:.4g} left.").format(
+            obj.title, obj.parameters["epsilon"], obj.parameters["budget_left"]
+        )
+
+    def get_context_data(self, form: forms.Form) -> dict[str, Any]:
+        dataset = str(form["dataset"].value() or "")  # as typed, or the initial one
+        try:
+            ledger = publishing.privacy_budget_ledger(
+                actor=self.user, dataset=dataset, country=self.country
+            )
+        except NotFoundError:  # no data set chosen (or not one): no budget to show
+            ledger = None
+        return {
+            **super().get_context_data(form),
+            "ledger": ledger,
+            "country": Country.objects.get(iso3=self.country),
+        }
+
+
+class PublicationBudgetView(CoordinatorView):
+    """htmx: the privacy budget of the coordinator's country for the data set chosen."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        ledger = publishing.privacy_budget_ledger(
+            actor=self.user, dataset=request.GET.get("dataset", ""), country=self.country
+        )
+        return render(
+            request,
+            "statistics/_budget.html",
+            {"ledger": ledger, "country": Country.objects.get(iso3=self.country)},
+        )
+
+
+class PublicationDetailView(StatisticsView):
+    def get(self, request: HttpRequest, key: str, version: int | None = None) -> HttpResponse:
+        publication = selectors.publication_get(key=key, version=version)
+        cells = selectors.publication_table(publication)
+        ledger = None
+        if sees_budget_ledger(request.user, publication):
+            ledger = publishing.privacy_budget_ledger(
+                actor=request.user,
+                dataset=publication.dataset.code,
+                country=str(publication.country_id),
+            )
+        return render(
+            request,
+            "statistics/publication_detail.html",
+            {
+                "publication": publication,
+                "cells": cells,
+                "dimensions": [d.replace("_", " ") for d in publication.dimensions],
+                "versions": selectors.publication_list(user=request.user).filter(key=key),
+                "suppressed": sum(1 for c in cells if c.value is None),
+                "dp": publication.method == PublicationMethod.DIFFERENTIAL_PRIVACY,
+                "ledger": ledger,
+                "country": publication.country,
+                "parameters": sorted(publication.parameters.items()),
+                "downloads": downloads(
+                    "statistics:publication_data",
+                    key=publication.key,
+                    version=publication.version,
+                ),
+            },
+        )
+
+
+class PublicationDataView(StatisticsView):
+    def get(self, request: HttpRequest, key: str, version: int, fmt: str) -> HttpResponse:
+        publication = selectors.publication_get(key=key, version=version)
+        name = "{}-v{}".format(publication.key, publication.version)
+        return table_response(lambda: interchange.publication_export(publication, fmt), fmt, name)
