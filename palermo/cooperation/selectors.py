@@ -28,6 +28,7 @@ from palermo.cooperation.models import (
     SharedCaseExtract,
     StatusChange,
 )
+from palermo.cooperation.workflow import FALLBACKS, LEGAL_BASES, allowed_transitions
 from palermo.core.errors import ForbiddenError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
@@ -150,8 +151,6 @@ class RequestDetail:
 
 def request_detail(*, user: AnyUser | None, key: object) -> RequestDetail:
     """A request with its thread in time order; 404 when the user may not see it."""
-    from palermo.cooperation.services import allowed_transitions  # noqa: PLC0415 - no cycle
-
     request = access.request_get(user, key)
     messages = list(
         request.messages.select_related("author").prefetch_related("attachments", "extracts")
@@ -186,70 +185,6 @@ def request_messages(*, user: AnyUser | None, key: object) -> QuerySet[Message]:
 
 
 # --- legal basis -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Basis:
-    instrument: str  # registry slug
-    article: str
-    note: str
-
-
-# Which provisions can carry which request. The instruments are looked up in the registry;
-# one both states are bound by (and in force for both) on the request date is suggested.
-LEGAL_BASES: dict[str, tuple[Basis, ...]] = {
-    c.RequestType.MLA: (
-        Basis("untoc", "art. 18", "Mutual legal assistance"),
-        Basis("uncac", "art. 46", "Mutual legal assistance (corruption-related offences)"),
-        Basis("saarc-trafficking-convention", "art. VI", "Mutual legal assistance"),
-        Basis("coe-trafficking-convention", "art. 32", "International co-operation"),
-    ),
-    c.RequestType.EXTRADITION: (
-        Basis("untoc", "art. 16", "Extradition"),
-        Basis("uncac", "art. 44", "Extradition (corruption-related offences)"),
-        Basis("saarc-trafficking-convention", "art. VII", "Extradition or prosecution"),
-        Basis("coe-trafficking-convention", "art. 32", "International co-operation"),
-    ),
-    c.RequestType.JIT: (
-        Basis("untoc", "art. 19", "Joint investigations"),
-        Basis("uncac", "art. 49", "Joint investigations"),
-        Basis("coe-trafficking-convention", "art. 32", "International co-operation"),
-    ),
-    c.RequestType.INFORMATION: (
-        Basis("trafficking-protocol", "art. 10", "Information exchange"),
-        Basis("untoc", "art. 27", "Law enforcement cooperation"),
-        Basis("coe-trafficking-convention", "art. 34", "Information"),
-    ),
-    c.RequestType.RETURN_VERIFICATION: (
-        Basis(
-            "trafficking-protocol",
-            "art. 8",
-            "Repatriation of victims (verification of nationality or residence, art. 8(3))",
-        ),
-        Basis("coe-trafficking-convention", "art. 16", "Repatriation and return of victims"),
-        Basis("saarc-trafficking-convention", "art. IX", "Care, rehabilitation and repatriation"),
-    ),
-    c.RequestType.TRACING: (
-        Basis(
-            "untoc",
-            "art. 27(1)(b)",
-            "Inquiries on the identity, whereabouts and activities of persons",
-        ),
-        Basis("coe-trafficking-convention", "art. 33", "Endangered or missing persons"),
-    ),
-    c.RequestType.ASSETS: (
-        Basis("untoc", "arts. 12-14", "Confiscation and seizure; international cooperation"),
-        Basis("uncac", "arts. 51-57", "Asset recovery"),
-        Basis("coe-trafficking-convention", "art. 23(3)", "Confiscation of proceeds"),
-    ),
-}
-FALLBACKS = (
-    {
-        "kind": c.LegalBasisKind.BILATERAL,
-        "label": "Bilateral agreement or arrangement (state it in free text)",
-    },
-    {"kind": c.LegalBasisKind.RECIPROCITY, "label": "Reciprocity (no treaty applies)"},
-)
 
 
 def _position(row: registry.PartyRow | None, on: dt.date) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from palermo.cases import sharing
 from palermo.cooperation import access, handling, selectors, services
 from palermo.cooperation import choices as c
 from palermo.cooperation import forms as f
@@ -633,7 +634,7 @@ def _rows(values: dict[str, Any]) -> list[tuple[str, str]]:
         if value in (None, "", []):
             continue
         text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-        out.append((f.person_field_label(name), text))
+        out.append((sharing.person_field_label(name), text))
     return out
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from palermo.cooperation import choices as c
 from palermo.cooperation import handling, services, signing
+from palermo.cooperation.files import sha256
 from palermo.cooperation.models import Message, Node, OutboundMessage, Request
 from palermo.core.models import User
 
@@ -191,7 +192,7 @@ def test_request_flow_between_two_nodes(
             "SELECT COUNT(*) FROM cooperation_outboundmessage "
             "WHERE kind = 'request.ack' AND acknowledged_at IS NOT NULL"
         ).fetchone()
-    assert ("letter.pdf", services.files.sha256(letter)) in files
+    assert ("letter.pdf", sha256(letter)) in files
     assert acks == (2,)
 
 
