@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from palermo.cooperation import access, handling
 from palermo.cooperation import choices as c
@@ -29,7 +30,8 @@ from palermo.cooperation.models import (
     StatusChange,
 )
 from palermo.cooperation.workflow import FALLBACKS, LEGAL_BASES, allowed_transitions
-from palermo.core.errors import ForbiddenError
+from palermo.core.choices import Role
+from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.registry import selectors as registry
@@ -138,6 +140,15 @@ class ThreadItem:
     change: StatusChange | None = None
 
 
+@dataclass(frozen=True)
+class MessageActions:
+    """What a page offers for one message of a thread."""
+
+    automatic: bool  # an acknowledgement or a reminder: no handling code, no actions
+    may_forward: bool
+    may_share: bool
+
+
 @dataclass
 class RequestDetail:
     request: Request
@@ -147,10 +158,51 @@ class RequestDetail:
     pending_outbound: int
     # For received messages: which operations their handling codes still allow here.
     message_operations: dict[str, dict[str, bool]] = field(default_factory=dict)
+    # What the request page offers (decided here, shown by the page).
+    message_actions: dict[str, MessageActions] = field(default_factory=dict)
+    may_write: bool = False  # messages, case extracts (not on a closed request)
+    may_assign: bool = False  # a national coordinator, an incoming request without authority
+    may_export: bool = True
+    may_export_court: bool = True
+    export_blocked_by: list[str] = field(default_factory=list)  # the handling codes
+    overdue: bool = False
 
 
-def request_detail(*, user: AnyUser | None, key: object) -> RequestDetail:
-    """A request with its thread in time order; 404 when the user may not see it."""
+def share_refusals(message: Message) -> list[str]:
+    """The handling codes that forbid sharing a message with anyone here (law_enforcement_only
+    only limits who may get it: the form offers government agencies alone)."""
+    return [
+        code
+        for code in handling.restrictions(message, handling.SHARE)
+        if code != c.HandlingCode.LAW_ENFORCEMENT_ONLY
+    ]
+
+
+def refusals(message: Message, operation: str) -> list[str]:
+    """The handling codes that forbid `operation` (handling.OPERATIONS) on a message here."""
+    if operation == handling.SHARE:
+        return share_refusals(message)
+    return handling.restrictions(message, operation)
+
+
+def message_actions(message: Message, operations: dict[str, bool] | None = None) -> MessageActions:
+    """What to offer for a message; `operations` as in RequestDetail.message_operations."""
+    automatic = message.kind in (c.MessageKind.ACKNOWLEDGEMENT, c.MessageKind.REMINDER)
+    allowed = operations or {op: True for op in handling.OPERATIONS}
+    return MessageActions(
+        automatic=automatic,
+        may_forward=not automatic and allowed.get(handling.FORWARD, True),
+        may_share=not automatic
+        and message.direction == c.Direction.INCOMING
+        and not share_refusals(message),
+    )
+
+
+def request_detail(
+    *, user: AnyUser | None, key: object, today: dt.date | None = None
+) -> RequestDetail:
+    """A request with its thread in time order and what the user may do with it; 404 when the
+    user may not see it."""
     request = access.request_get(user, key)
     messages = list(
         request.messages.select_related("author").prefetch_related("attachments", "extracts")
@@ -169,6 +221,8 @@ def request_detail(*, user: AnyUser | None, key: object) -> RequestDetail:
         for m in messages
         if m.direction == c.Direction.INCOMING
     }
+    day = today or timezone.localdate()
+    u = access.cooperation_user(user)
     return RequestDetail(
         request=request,
         thread=thread,
@@ -176,6 +230,45 @@ def request_detail(*, user: AnyUser | None, key: object) -> RequestDetail:
         allowed_actions=sorted(allowed_transitions(request)),
         pending_outbound=pending,
         message_operations=ops,
+        message_actions={str(m.pk): message_actions(m, ops.get(str(m.pk))) for m in messages},
+        may_write=request.status != c.RequestStatus.CLOSED,
+        may_assign=request.direction == c.Direction.INCOMING
+        and request.requested_organisation_id is None
+        and u is not None
+        and u.role == Role.NATIONAL_COORDINATOR,
+        may_export=all(o[handling.EXPORT] for o in ops.values()),
+        may_export_court=all(o[handling.COURT] for o in ops.values()),
+        export_blocked_by=sorted(
+            {code for m in messages for code in handling.restrictions(m, handling.COURT)}
+        ),
+        overdue=request.is_open and request.due_date is not None and request.due_date < day,
+    )
+
+
+def draft_get(*, user: AnyUser | None, key: object) -> Request:
+    """An outgoing draft of the user's to change; ForbiddenError once it is no longer one."""
+    request = access.request_get(user, key)
+    if request.status != c.RequestStatus.DRAFT or request.direction != c.Direction.OUTGOING:
+        raise ForbiddenError(_("Only a draft can be changed."), code="not_a_draft")
+    return request
+
+
+def message_to_handle(*, user: AnyUser | None, key: object) -> Message:
+    """A message on a request the user works on (to forward or share); 404 otherwise (a message
+    only shared with their organisation is read, not passed on)."""
+    message = access.message_get(user, key)
+    if not access.request_queryset(user).filter(pk=message.request_id).exists():
+        raise NotFoundError(_("No such message."), code="not_found")
+    return message
+
+
+def forward_targets(*, user: AnyUser | None, message: Message) -> QuerySet[Request]:
+    """The user's other open requests a message may be forwarded to, newest first."""
+    return (
+        access.request_queryset(user)
+        .exclude(pk=message.request_id)
+        .exclude(status__in=[c.RequestStatus.CLOSED])
+        .order_by("-created_at")
     )
 
 
