@@ -307,7 +307,7 @@ def legal_basis_suggest(
     says so), `not_applicable` (with why: which state is not bound), and the `fallbacks`
     (bilateral agreement, reciprocity) when no treaty applies."""
     if type not in c.RequestType.values:
-        raise ForbiddenError("Unknown request type '{}'.".format(type), code="unknown_type")
+        raise ForbiddenError(_("Unknown request type '{}'.").format(type), code="unknown_type")
     day = on or timezone.localdate()
     codes = [x.strip().upper() if x else None for x in (requesting, requested)]
     bases = LEGAL_BASES[type]
@@ -469,7 +469,7 @@ def cooperation_statistics(
     Analysts, investigators/prosecutors and national coordinators may see them."""
     if not access.can_see_statistics(user):
         raise ForbiddenError(
-            "Cooperation statistics are for analysts, investigators and coordinators."
+            _("Cooperation statistics are for analysts, investigators and coordinators.")
         )
     qs = Request.objects.exclude(status=c.RequestStatus.DRAFT).exclude(sent_at__isnull=True)
     if date_from:
