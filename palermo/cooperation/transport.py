@@ -48,7 +48,8 @@ logger = logging.getLogger(__name__)
 
 # A transport posts (url, body, headers) and returns (status, lower-cased headers, body);
 # it raises OSError when the peer cannot be reached.
-Transport = Callable[[str, bytes, dict[str, str]], tuple[int, dict[str, str], bytes]]
+TransportReply = tuple[int, dict[str, str], bytes]
+Transport = Callable[[str, bytes, dict[str, str]], TransportReply]
 # Applies a request event (sender, envelope, now) inside the inbox's transaction; raises
 # NodeRefusal to refuse it (then nothing of it is stored).
 RequestHandler = Callable[[Node, dict[str, Any], dt.datetime], None]
@@ -291,9 +292,7 @@ def outbox_enqueue(
     return message
 
 
-def http_transport(
-    url: str, body: bytes, headers: dict[str, str]
-) -> tuple[int, dict[str, str], bytes]:
+def http_transport(url: str, body: bytes, headers: dict[str, str]) -> TransportReply:
     """POST with urllib; HTTP errors come back as a status, unreachable peers raise OSError."""
     if not url.startswith(("http://", "https://")):
         raise OSError("not an http(s) URL: {}".format(url))
