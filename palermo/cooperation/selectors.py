@@ -178,6 +178,14 @@ def share_refusals(message: Message) -> list[str]:
     ]
 
 
+def shared_with_law_enforcement_only(message: Message) -> bool:
+    """Whether a received message may be shared here only with a government agency."""
+    return (
+        message.direction == c.Direction.INCOMING
+        and c.HandlingCode.LAW_ENFORCEMENT_ONLY in message.handling_codes
+    )
+
+
 def refusals(message: Message, operation: str) -> list[str]:
     """The handling codes that forbid `operation` (handling.OPERATIONS) on a message here."""
     if operation == handling.SHARE:

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 from palermo.cases import sharing
 from palermo.cases.models import Case
 from palermo.cooperation import access, handling, selectors, services
-from palermo.cooperation import choices as c
 from palermo.cooperation import forms as f
 from palermo.cooperation.models import Message, MessageShare, Request, SharedCaseExtract
 from palermo.cooperation.views.base import CooperationFormView, CooperationView, handling_labels
@@ -158,9 +157,7 @@ class ShareMessageView(MessageStepView):
     def get_form_kwargs(self) -> dict[str, Any]:
         return {
             "user": page_user(self.request),
-            "law_enforcement_only": c.HandlingCode.LAW_ENFORCEMENT_ONLY
-            in self.message.handling_codes
-            and self.message.direction == c.Direction.INCOMING,
+            "law_enforcement_only": selectors.shared_with_law_enforcement_only(self.message),
         }
 
     def act(self, form: f.ShareMessageForm) -> MessageShare:
