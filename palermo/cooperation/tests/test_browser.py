@@ -140,6 +140,7 @@ def test_whole_request_between_two_nodes(
     a.get_by_role("navigation", name="Main").get_by_role("link", name="Cooperation").click()
     expect(a.get_by_role("heading", level=1)).to_have_text("Inbox: requests received")
     a.get_by_role("link", name="New request").first.click()
+    a.wait_for_url("**/cooperation/new/")  # loaded: htmx listens now (a change before is lost)
     choose(a, lambda: a.get_by_label("Type of request").select_option("mla"))
     choose(a, lambda: a.get_by_label("Requested state").select_option("PHL"))
     suggestion = a.get_by_role("status", name="Legal basis suggestion")
