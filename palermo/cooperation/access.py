@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from palermo.cooperation.choices import Direction
 from palermo.cooperation.models import Attachment, Message, Request, SharedCaseExtract
@@ -45,10 +46,12 @@ def require_cooperation_user(user: AnyUser | None) -> User:
     u = cooperation_user(user)
     if u is None:
         if not isinstance(user, User) or not user.is_authenticated:
-            raise ForbiddenError("Log in to do this.", code="not_authenticated")
+            raise ForbiddenError(_("Log in to do this."), code="not_authenticated")
         raise ForbiddenError(
-            "Only investigators/prosecutors and national coordinators of an organisation "
-            "work on cooperation requests."
+            _(
+                "Only investigators/prosecutors and national coordinators of an organisation "
+                "work on cooperation requests."
+            )
         )
     return u
 
@@ -108,7 +111,7 @@ def request_get(user: AnyUser | None, key: object) -> Request:
                 .first()
             )
     if request is None:
-        raise NotFoundError("No such request.", code="not_found")
+        raise NotFoundError(_("No such request."), code="not_found")
     return request
 
 
@@ -127,10 +130,10 @@ def message_get(user: AnyUser | None, key: object) -> Message:
     try:
         pk = uuid.UUID(str(key))
     except ValueError:
-        raise NotFoundError("No such message.", code="not_found") from None
+        raise NotFoundError(_("No such message."), code="not_found") from None
     message = message_queryset(user).select_related("request", "author").filter(pk=pk).first()
     if message is None:
-        raise NotFoundError("No such message.", code="not_found")
+        raise NotFoundError(_("No such message."), code="not_found")
     return message
 
 
@@ -138,14 +141,14 @@ def attachment_get(user: AnyUser | None, key: object) -> Attachment:
     try:
         pk = uuid.UUID(str(key))
     except ValueError:
-        raise NotFoundError("No such attachment.", code="not_found") from None
+        raise NotFoundError(_("No such attachment."), code="not_found") from None
     attachment = (
         Attachment.objects.select_related("message__request")
         .filter(pk=pk, message__in=message_queryset(user).values("pk"))
         .first()
     )
     if attachment is None:
-        raise NotFoundError("No such attachment.", code="not_found")
+        raise NotFoundError(_("No such attachment."), code="not_found")
     return attachment
 
 
@@ -153,12 +156,12 @@ def extract_get(user: AnyUser | None, key: object) -> SharedCaseExtract:
     try:
         pk = uuid.UUID(str(key))
     except ValueError:
-        raise NotFoundError("No such case extract.", code="not_found") from None
+        raise NotFoundError(_("No such case extract."), code="not_found") from None
     extract = (
         SharedCaseExtract.objects.select_related("request", "message")
         .filter(pk=pk, request__in=request_queryset(user).values("pk"))
         .first()
     )
     if extract is None:
-        raise NotFoundError("No such case extract.", code="not_found")
+        raise NotFoundError(_("No such case extract."), code="not_found")
     return extract

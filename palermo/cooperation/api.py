@@ -13,12 +13,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from palermo.cases.access import case_get
 from palermo.cases.models import Case
 from palermo.cooperation import access, schemas, selectors, services, signing
-from palermo.core.auth import AUTH
+from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Organisation, User
 
@@ -29,11 +30,11 @@ router = Router(tags=["node"], auth=None)
 def inbox(request: HttpRequest) -> HttpResponse:
     declared = request.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > settings.PALERMO_NODE_MAX_MESSAGE_BYTES:
-        raise services.NodeRefusal("The message is too large.", "too_large", 413)
+        raise services.NodeRefusal(_("The message is too large."), "too_large", 413)
     try:
         body = request.body
     except RequestDataTooBig:
-        raise services.NodeRefusal("The message is too large.", "too_large", 413) from None
+        raise services.NodeRefusal(_("The message is too large."), "too_large", 413) from None
     headers = {
         signing.NODE_HEADER: request.headers.get(signing.NODE_HEADER, ""),
         signing.SIGNATURE_HEADER: request.headers.get(signing.SIGNATURE_HEADER, ""),
@@ -58,12 +59,6 @@ requests_router = Router(tags=["cooperation"], auth=AUTH)
 NO_STORE = "no-store"
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by the router's auth
-    return user
-
-
 def _choice(value: schemas.LegalBasisIn | None) -> services.LegalBasisChoice | None:
     if value is None:
         return None
@@ -75,7 +70,7 @@ def _choice(value: schemas.LegalBasisIn | None) -> services.LegalBasisChoice | N
 def _case(user: User, key: str | None) -> Case | None:
     if not key:
         return None
-    case, _ = case_get(user, key)
+    case, _access = case_get(user, key)
     return case
 
 
@@ -114,7 +109,7 @@ class RequestPage(Schema):
 @requests_router.get("/requests", response=RequestPage)
 def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict[str, Any]:
     """The caller's requests (outgoing and incoming), newest first, filtered and paged."""
-    user = access.require_cooperation_user(_user(request))
+    user = access.require_cooperation_user(api_user(request))
     f = filters.dict()
     page, size = f.pop("page"), f.pop("page_size")
     qs = selectors.request_list(user=user, **f)
@@ -131,7 +126,7 @@ def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict[s
 @requests_router.post("/requests", response={201: schemas.RequestDetailOut})
 def request_create(request: HttpRequest, payload: schemas.RequestIn) -> Status[dict[str, Any]]:
     """A draft request of the caller's organisation."""
-    user = _user(request)
+    user = api_user(request)
     created = services.request_create(
         actor=user,
         type=payload.type,
@@ -151,13 +146,13 @@ def request_create(request: HttpRequest, payload: schemas.RequestIn) -> Status[d
 @requests_router.get("/requests/{key}", response=schemas.RequestDetailOut)
 def request_get(request: HttpRequest, key: str) -> dict[str, Any]:
     """A request with its thread (messages and status changes, in time order)."""
-    return _detail(_user(request), key)
+    return _detail(api_user(request), key)
 
 
 @requests_router.patch("/requests/{key}", response=schemas.RequestDetailOut)
 def request_update(request: HttpRequest, key: str, payload: schemas.RequestPatch) -> dict[str, Any]:
     """Change a draft."""
-    user = _user(request)
+    user = api_user(request)
     target = access.request_get(user, key)
     fields = payload.dict(exclude_unset=True)
     basis = fields.pop("legal_basis", None)
@@ -173,7 +168,7 @@ def request_update(request: HttpRequest, key: str, payload: schemas.RequestPatch
 @requests_router.post("/requests/{key}/send", response=schemas.RequestDetailOut)
 def request_send(request: HttpRequest, key: str) -> dict[str, Any]:
     """Send a draft to its node (with the messages written so far)."""
-    user = _user(request)
+    user = api_user(request)
     services.request_send(actor=user, request=access.request_get(user, key))
     return _detail(user, key)
 
@@ -183,7 +178,7 @@ def request_transition(
     request: HttpRequest, key: str, payload: schemas.TransitionIn
 ) -> dict[str, Any]:
     """Accept, ask for more information, execute, refuse (ground + grounds), withdraw, close."""
-    user = _user(request)
+    user = api_user(request)
     services.request_transition(
         actor=user,
         request=access.request_get(user, key),
@@ -197,7 +192,7 @@ def request_transition(
 @requests_router.post("/requests/{key}/assign", response=schemas.RequestDetailOut)
 def request_assign(request: HttpRequest, key: str, payload: schemas.AssignIn) -> dict[str, Any]:
     """A national coordinator gives an incoming request to an authority here."""
-    user = _user(request)
+    user = api_user(request)
     target = access.request_get(user, key)
     services.request_assign(actor=user, request=target, organisation=payload.organisation)
     return _detail(user, target.pk)
@@ -206,7 +201,7 @@ def request_assign(request: HttpRequest, key: str, payload: schemas.AssignIn) ->
 @requests_router.get("/requests/{key}/messages", response=list[schemas.MessageOut])
 def message_list(request: HttpRequest, key: str) -> list[dict[str, Any]]:
     return [
-        schemas.message_out(m) for m in selectors.request_messages(user=_user(request), key=key)
+        schemas.message_out(m) for m in selectors.request_messages(user=api_user(request), key=key)
     ]
 
 
@@ -215,7 +210,7 @@ def message_post(
     request: HttpRequest, key: str, payload: schemas.MessageIn
 ) -> Status[dict[str, Any]]:
     """A message with handling codes, attachments (base64) and optionally a case extract."""
-    user = _user(request)
+    user = api_user(request)
     target = access.request_get(user, key)
     attachments = []
     for a in payload.attachments:
@@ -223,7 +218,7 @@ def message_post(
             content = base64.b64decode(a.content_b64, validate=True)
         except (binascii.Error, ValueError):
             raise ApplicationError(
-                "Attachment {} is not valid base64.".format(a.filename), "invalid_base64"
+                _("Attachment {} is not valid base64.").format(a.filename), "invalid_base64"
             ) from None
         attachments.append(services.NewAttachment(a.filename, a.content_type, content))
     extract = None
@@ -253,7 +248,7 @@ def message_post(
 def request_export(request: HttpRequest, key: str, purpose: str = "record") -> HttpResponse:
     """The request and its thread as JSON (refused when received content's handling codes
     forbid it: 403 `handling_restricted`)."""
-    user = _user(request)
+    user = api_user(request)
     bundle = services.request_export(
         actor=user, request=access.request_get(user, key), purpose=purpose
     )
@@ -267,7 +262,7 @@ def request_export(request: HttpRequest, key: str, purpose: str = "record") -> H
 @requests_router.get("/attachments/{attachment_id}")
 def attachment_get(request: HttpRequest, attachment_id: str) -> HttpResponse:
     """The file (checked against its SHA-256; reads of received files are audited)."""
-    user = _user(request)
+    user = api_user(request)
     attachment = access.attachment_get(user, attachment_id)
     content = services.attachment_read(actor=user, attachment=attachment)
     response = HttpResponse(content, content_type=attachment.content_type)
@@ -282,7 +277,7 @@ def attachment_get(request: HttpRequest, attachment_id: str) -> HttpResponse:
 @requests_router.get("/extracts/{extract_id}", response=dict[str, Any])
 def extract_get(request: HttpRequest, extract_id: str, reason: str = "") -> HttpResponse:
     """A shared case extract's content; `reason` is required and every read is audited."""
-    user = _user(request)
+    user = api_user(request)
     data = services.extract_read(
         actor=user, extract=access.extract_get(user, extract_id), reason=reason
     )
@@ -296,7 +291,7 @@ def message_forward(
     request: HttpRequest, message_id: str, payload: schemas.ForwardIn
 ) -> Status[dict[str, Any]]:
     """Forward a message to another request (403 `handling_restricted` when its codes forbid)."""
-    user = _user(request)
+    user = api_user(request)
     message = access.message_get(user, message_id)
     forwarded = services.message_forward(
         actor=user,
@@ -312,12 +307,12 @@ def message_share(
     request: HttpRequest, message_id: str, payload: schemas.ShareIn
 ) -> Status[dict[str, Any]]:
     """Let another organisation here see a received message (if its handling codes allow)."""
-    user = _user(request)
+    user = api_user(request)
     message = access.message_get(user, message_id)
     org = Organisation.objects.filter(name=payload.organisation).first()
     if org is None:
         raise NotFoundError(
-            "No organisation named '{}'.".format(payload.organisation), "unknown_organisation"
+            _("No organisation named '{}'.").format(payload.organisation), "unknown_organisation"
         )
     share = services.message_share(
         actor=user, message=message, organisation=org, reason=payload.reason
@@ -334,7 +329,7 @@ def legal_basis(
     date: dt.date | None = None,
 ) -> dict[str, Any]:
     """The instruments both states are bound by on `date` for this type of request."""
-    access.require_cooperation_user(_user(request))
+    access.require_cooperation_user(api_user(request))
     return selectors.legal_basis_suggest(
         type=type, requesting=requesting, requested=requested, on=date
     )
@@ -353,7 +348,7 @@ def _deadline_out(d: selectors.RequestDeadline) -> dict[str, Any]:
 @requests_router.get("/overdue", response=schemas.OverdueOut)
 def overdue(request: HttpRequest) -> dict[str, Any]:
     """Open requests past their due date: those we owe an answer to, those we wait for."""
-    user = access.require_cooperation_user(_user(request))
+    user = access.require_cooperation_user(api_user(request))
     rows = selectors.overdue(user=user)
     return {k: [_deadline_out(d) for d in v] for k, v in rows.items()}
 
@@ -361,7 +356,7 @@ def overdue(request: HttpRequest) -> dict[str, Any]:
 @requests_router.get("/deadlines", response=list[schemas.DeadlineOut])
 def deadlines(request: HttpRequest, days: int = 7) -> list[dict[str, Any]]:
     """Open requests due within `days` days or overdue, most pressing first."""
-    user = access.require_cooperation_user(_user(request))
+    user = access.require_cooperation_user(api_user(request))
     return [_deadline_out(d) for d in selectors.request_deadlines(user=user, days=days)]
 
 
@@ -374,5 +369,5 @@ def statistics(
 ) -> dict[str, Any]:
     """Requests per country pair and type, median/p90 response times, refusal grounds."""
     return selectors.cooperation_statistics(
-        user=_user(request), date_from=date_from, date_to=date_to, type=type
+        user=api_user(request), date_from=date_from, date_to=date_to, type=type
     )

@@ -1,3 +1,6 @@
+"""The cooperation app's start-up: its system checks, the encrypted columns it registers for key
+rotation, and the handler that applies request events the transport receives."""
+
 from django.apps import AppConfig
 from django.core import checks
 
@@ -13,6 +16,8 @@ class CooperationConfig(AppConfig):
             unsigned_bench_check,
         )
         from palermo.cooperation.files import attachments_rotate, extracts_rotate  # noqa: PLC0415
+        from palermo.cooperation.services import inbound_apply  # noqa: PLC0415
+        from palermo.cooperation.transport import request_handler_register  # noqa: PLC0415
         from palermo.core.crypto import rotation_register  # noqa: PLC0415
 
         checks.register(node_key_check)
@@ -20,3 +25,6 @@ class CooperationConfig(AppConfig):
         # `palermo cases rotate-key` re-encrypts attachments and case extracts too.
         rotation_register("cooperation attachments", attachments_rotate)
         rotation_register("cooperation case extracts", extracts_rotate)
+        # Request events received from a peer are applied by the workflow, which the transport
+        # does not import.
+        request_handler_register(inbound_apply)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
+from django.utils.translation import gettext as _
 
 from palermo.cooperation import signing
 
@@ -17,10 +18,10 @@ def unsigned_bench_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     if on and signing.settings_module() != signing.BENCH_SETTINGS_MODULE:
         return [
             Error(
-                "PALERMO_NODE_UNSIGNED_BENCH is on with {}: unsigned node messages are only for "
-                "the benchmark, under {}.".format(
-                    signing.settings_module(), signing.BENCH_SETTINGS_MODULE
-                ),
+                _(
+                    "PALERMO_NODE_UNSIGNED_BENCH is on with {}: unsigned node messages are only "
+                    "for the benchmark, under {}."
+                ).format(signing.settings_module(), signing.BENCH_SETTINGS_MODULE),
                 id="palermo.cooperation.E002",
             )
         ]
@@ -33,7 +34,7 @@ def node_key_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     except (binascii.Error, ValueError) as exc:
         return [
             Error(
-                "PALERMO_NODE_KEY is not a base64 Ed25519 private key (32 raw bytes): {}".format(
+                _("PALERMO_NODE_KEY is not a base64 Ed25519 private key (32 raw bytes): {}").format(
                     exc
                 ),
                 id="palermo.cooperation.E001",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from palermo.cooperation.models import Attachment, SharedCaseExtract
 from palermo.core.crypto import column_rotate, fernet
@@ -43,16 +44,17 @@ def store(content: bytes, name: str) -> str:
 def load(relative: str, expected_sha256: str) -> bytes:
     path = (root() / relative).resolve()
     if root().resolve() not in path.parents:
-        raise ApplicationError("The attachment path is not valid.", code="attachment_missing")
+        raise ApplicationError(_("The attachment path is not valid."), code="attachment_missing")
     try:
         content = fernet().decrypt(path.read_bytes())
     except FileNotFoundError:
         raise ApplicationError(
-            "The attachment's file is missing from the data directory.", code="attachment_missing"
+            _("The attachment's file is missing from the data directory."),
+            code="attachment_missing",
         ) from None
     if sha256(content) != expected_sha256:
         raise ApplicationError(
-            "The attachment's file does not match its SHA-256.", code="attachment_corrupt"
+            _("The attachment's file does not match its SHA-256."), code="attachment_corrupt"
         )
     return content
 
@@ -77,8 +79,10 @@ def attachments_rotate() -> int:
             token = fernet().rotate(path.read_bytes())
         except InvalidToken:
             raise ApplicationError(
-                "An attachment file cannot be read with any configured key: add the key it was "
-                "written with (after the newest) and run again.",
+                _(
+                    "An attachment file cannot be read with any configured key: add the key it was "
+                    "written with (after the newest) and run again."
+                ),
                 code="undecryptable",
             ) from None
         _write(path, token)

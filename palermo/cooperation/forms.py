@@ -16,11 +16,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from palermo.cases.forms import IDENTITY_LABELS
+from palermo.cases import sharing
 from palermo.cases.models import Case, Person
-from palermo.cases.services import CONTACT_FIELDS, IDENTITY_FIELDS, PERSON_FACT_FIELDS
 from palermo.cooperation import choices as c
-from palermo.cooperation import files, handling, selectors, services
+from palermo.cooperation import files, handling, selectors, services, workflow
 from palermo.cooperation.models import Node, Request
 from palermo.core.models import Country, Organisation, User
 from palermo.registry.models import DirectoryEntry
@@ -68,7 +67,7 @@ class NodeField(forms.ModelChoiceField[Node]):
 
 class CaseField(forms.ModelChoiceField[Case]):
     def label_from_instance(self, obj: Case) -> str:
-        return "{} {}".format(obj.reference, obj.title).strip()
+        return sharing.case_label(obj)
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -288,13 +287,13 @@ class RequestForm(Form):
             )
         return data
 
-    def legal_basis_choice(self) -> services.LegalBasisChoice:
+    def legal_basis_choice(self) -> workflow.LegalBasisChoice:
         basis = self.cleaned_data["legal_basis"]
         if basis == BILATERAL:
-            return services.legal_basis_parse(
+            return workflow.legal_basis_parse(
                 "{}:{}".format(BILATERAL, self.cleaned_data["legal_basis_text"])
             )
-        return services.legal_basis_parse(basis)
+        return workflow.legal_basis_parse(basis)
 
     def authority(self) -> DirectoryEntry | None:
         pk = self.cleaned_data.get("requested_authority") or NO_AUTHORITY
@@ -457,22 +456,6 @@ class MessageForm(HandlingFields):
         ]
 
 
-PERSON_FIELD_GROUPS = (
-    ("facts", _("Facts (not identifying)"), ("role", *PERSON_FACT_FIELDS)),
-    ("identity", _("Identity (identifying)"), IDENTITY_FIELDS),
-    ("contact", _("Contact details (identifying)"), CONTACT_FIELDS),
-)
-
-
-def person_field_label(name: str) -> str:
-    if name in IDENTITY_LABELS:
-        return str(IDENTITY_LABELS[name])
-    try:
-        return str(getattr(Person._meta.get_field(name), "verbose_name", name)).capitalize()
-    except Exception:  # noqa: BLE001 - a contact field kept with the identity
-        return name.replace("_", " ").capitalize()
-
-
 class CaseShareForm(HandlingFields):
     """Exactly which fields of a case go with a message; one checkbox per field and person."""
 
@@ -480,10 +463,7 @@ class CaseShareForm(HandlingFields):
     case_fields = forms.MultipleChoiceField(
         label=_("Case fields"),
         required=False,
-        choices=[
-            (name, str(getattr(Case._meta.get_field(name), "verbose_name", name)).capitalize())
-            for name in services.CASE_SHAREABLE_FIELDS
-        ],
+        choices=sharing.case_field_choices,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
     )
     legal_basis = _text(
@@ -501,16 +481,16 @@ class CaseShareForm(HandlingFields):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
-        self.persons = list(case.persons.order_by("pseudonym"))
+        self.persons = sharing.case_persons(case)
         self.person_groups: list[tuple[Person, list[tuple[str, Any, str]]]] = []
         for person in self.persons:
             groups = []
-            for key, label, names in PERSON_FIELD_GROUPS:
+            for key, label, names in sharing.PERSON_FIELD_GROUPS:
                 name = "p-{}-{}".format(person.pseudonym, key)
                 self.fields[name] = forms.MultipleChoiceField(
                     label=label,
                     required=False,
-                    choices=[(n, person_field_label(n)) for n in names],
+                    choices=[(n, sharing.person_field_label(n)) for n in names],
                     widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
                 )
                 groups.append((name, label, key))
@@ -534,8 +514,8 @@ class CaseShareForm(HandlingFields):
             self.add_error(None, _("Choose at least one field to share."))
         return data
 
-    def spec(self) -> services.ExtractSpec:
-        return services.ExtractSpec(
+    def spec(self) -> sharing.ExtractSpec:
+        return sharing.ExtractSpec(
             case=self.case,
             case_fields=tuple(self.cleaned_data["case_fields"]),
             persons=self.person_fields(),
@@ -554,9 +534,7 @@ class CaseChoiceForm(Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the organisation holding a case shares it.
-        cast(CaseField, self.fields["case"]).queryset = Case.objects.filter(
-            organisation_id=user.organisation_id or 0
-        ).order_by("-opened_on")
+        cast(CaseField, self.fields["case"]).queryset = sharing.shareable_cases(user)
 
 
 class RevealForm(Form):

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from palermo.cooperation.choices import Direction, HandlingCode
 from palermo.cooperation.models import Message
 from palermo.core.choices import OrganisationKind
@@ -38,10 +41,10 @@ BLOCKS: dict[str, frozenset[str]] = {
 }
 LAW_ENFORCEMENT_KINDS = frozenset({OrganisationKind.GOVERNMENT})
 VERBS = {
-    FORWARD: "forwarded",
-    SHARE: "shared",
-    EXPORT: "exported",
-    COURT: "exported for use in court",
+    FORWARD: gettext_lazy("forwarded"),
+    SHARE: gettext_lazy("shared"),
+    EXPORT: gettext_lazy("exported"),
+    COURT: gettext_lazy("exported for use in court"),
 }
 
 
@@ -87,10 +90,12 @@ def check(messages: Iterable[Message], operation: str, target: Organisation | No
         if hit:
             labels = "; ".join("{} ({})".format(code, HandlingCode(code).label) for code in hit)
             raise HandlingRestricted(
-                "Message {} from {} ({}) may not be {}: it is marked {}. "
-                "Ask the originator for permission.".format(
+                _(
+                    "Message {} from {} ({}) may not be {}: it is marked {}. "
+                    "Ask the originator for permission."
+                ).format(
                     str(message.pk)[:8],
-                    message.author_name or "the other node",
+                    message.author_name or _("the other node"),
                     message.handling_label,
                     VERBS[operation],
                     labels,

@@ -351,8 +351,7 @@ class Request(models.Model):
 def handling_codes_validate(value: object) -> None:
     if not isinstance(value, list) or any(v not in c.HandlingCode.values for v in value):
         raise ValidationError(
-            _("Handling codes are a list of: %(codes)s."),
-            params={"codes": ", ".join(c.HandlingCode.values)},
+            _("Handling codes are a list of: {}.").format(", ".join(c.HandlingCode.values))
         )
 
 

@@ -14,6 +14,7 @@ from ninja import Field, Schema
 
 from palermo.cooperation import handling
 from palermo.cooperation.models import Attachment, Message, Request, StatusChange
+from palermo.cooperation.workflow import allowed_transitions, legal_basis_label
 
 # --- inputs ----------------------------------------------------------------------------------
 
@@ -197,11 +198,6 @@ class OverdueOut(Schema):
 
 
 def request_out(r: Request) -> dict[str, Any]:
-    from palermo.cooperation.services import (  # noqa: PLC0415 - services import schemas' models
-        allowed_transitions,
-        legal_basis_label,
-    )
-
     return {
         "id": r.pk,
         "direction": r.direction,

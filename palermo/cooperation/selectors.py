@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from palermo.cooperation import access, handling
 from palermo.cooperation import choices as c
@@ -28,7 +29,9 @@ from palermo.cooperation.models import (
     SharedCaseExtract,
     StatusChange,
 )
-from palermo.core.errors import ForbiddenError
+from palermo.cooperation.workflow import FALLBACKS, LEGAL_BASES, allowed_transitions
+from palermo.core.choices import Role
+from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.registry import selectors as registry
@@ -137,6 +140,15 @@ class ThreadItem:
     change: StatusChange | None = None
 
 
+@dataclass(frozen=True)
+class MessageActions:
+    """What a page offers for one message of a thread."""
+
+    automatic: bool  # an acknowledgement or a reminder: no handling code, no actions
+    may_forward: bool
+    may_share: bool
+
+
 @dataclass
 class RequestDetail:
     request: Request
@@ -146,12 +158,59 @@ class RequestDetail:
     pending_outbound: int
     # For received messages: which operations their handling codes still allow here.
     message_operations: dict[str, dict[str, bool]] = field(default_factory=dict)
+    # What the request page offers (decided here, shown by the page).
+    message_actions: dict[str, MessageActions] = field(default_factory=dict)
+    may_write: bool = False  # messages, case extracts (not on a closed request)
+    may_assign: bool = False  # a national coordinator, an incoming request without authority
+    may_export: bool = True
+    may_export_court: bool = True
+    export_blocked_by: list[str] = field(default_factory=list)  # the handling codes
+    overdue: bool = False
 
 
-def request_detail(*, user: AnyUser | None, key: object) -> RequestDetail:
-    """A request with its thread in time order; 404 when the user may not see it."""
-    from palermo.cooperation.services import allowed_transitions  # noqa: PLC0415 - no cycle
+def share_refusals(message: Message) -> list[str]:
+    """The handling codes that forbid sharing a message with anyone here (law_enforcement_only
+    only limits who may get it: the form offers government agencies alone)."""
+    return [
+        code
+        for code in handling.restrictions(message, handling.SHARE)
+        if code != c.HandlingCode.LAW_ENFORCEMENT_ONLY
+    ]
 
+
+def shared_with_law_enforcement_only(message: Message) -> bool:
+    """Whether a received message may be shared here only with a government agency."""
+    return (
+        message.direction == c.Direction.INCOMING
+        and c.HandlingCode.LAW_ENFORCEMENT_ONLY in message.handling_codes
+    )
+
+
+def refusals(message: Message, operation: str) -> list[str]:
+    """The handling codes that forbid `operation` (handling.OPERATIONS) on a message here."""
+    if operation == handling.SHARE:
+        return share_refusals(message)
+    return handling.restrictions(message, operation)
+
+
+def message_actions(message: Message, operations: dict[str, bool] | None = None) -> MessageActions:
+    """What to offer for a message; `operations` as in RequestDetail.message_operations."""
+    automatic = message.kind in (c.MessageKind.ACKNOWLEDGEMENT, c.MessageKind.REMINDER)
+    allowed = operations or {op: True for op in handling.OPERATIONS}
+    return MessageActions(
+        automatic=automatic,
+        may_forward=not automatic and allowed.get(handling.FORWARD, True),
+        may_share=not automatic
+        and message.direction == c.Direction.INCOMING
+        and not share_refusals(message),
+    )
+
+
+def request_detail(
+    *, user: AnyUser | None, key: object, today: dt.date | None = None
+) -> RequestDetail:
+    """A request with its thread in time order and what the user may do with it; 404 when the
+    user may not see it."""
     request = access.request_get(user, key)
     messages = list(
         request.messages.select_related("author").prefetch_related("attachments", "extracts")
@@ -170,6 +229,8 @@ def request_detail(*, user: AnyUser | None, key: object) -> RequestDetail:
         for m in messages
         if m.direction == c.Direction.INCOMING
     }
+    day = today or timezone.localdate()
+    u = access.cooperation_user(user)
     return RequestDetail(
         request=request,
         thread=thread,
@@ -177,6 +238,45 @@ def request_detail(*, user: AnyUser | None, key: object) -> RequestDetail:
         allowed_actions=sorted(allowed_transitions(request)),
         pending_outbound=pending,
         message_operations=ops,
+        message_actions={str(m.pk): message_actions(m, ops.get(str(m.pk))) for m in messages},
+        may_write=request.status != c.RequestStatus.CLOSED,
+        may_assign=request.direction == c.Direction.INCOMING
+        and request.requested_organisation_id is None
+        and u is not None
+        and u.role == Role.NATIONAL_COORDINATOR,
+        may_export=all(o[handling.EXPORT] for o in ops.values()),
+        may_export_court=all(o[handling.COURT] for o in ops.values()),
+        export_blocked_by=sorted(
+            {code for m in messages for code in handling.restrictions(m, handling.COURT)}
+        ),
+        overdue=request.is_open and request.due_date is not None and request.due_date < day,
+    )
+
+
+def draft_get(*, user: AnyUser | None, key: object) -> Request:
+    """An outgoing draft of the user's to change; ForbiddenError once it is no longer one."""
+    request = access.request_get(user, key)
+    if request.status != c.RequestStatus.DRAFT or request.direction != c.Direction.OUTGOING:
+        raise ForbiddenError(_("Only a draft can be changed."), code="not_a_draft")
+    return request
+
+
+def message_to_handle(*, user: AnyUser | None, key: object) -> Message:
+    """A message on a request the user works on (to forward or share); 404 otherwise (a message
+    only shared with their organisation is read, not passed on)."""
+    message = access.message_get(user, key)
+    if not access.request_queryset(user).filter(pk=message.request_id).exists():
+        raise NotFoundError(_("No such message."), code="not_found")
+    return message
+
+
+def forward_targets(*, user: AnyUser | None, message: Message) -> QuerySet[Request]:
+    """The user's other open requests a message may be forwarded to, newest first."""
+    return (
+        access.request_queryset(user)
+        .exclude(pk=message.request_id)
+        .exclude(status__in=[c.RequestStatus.CLOSED])
+        .order_by("-created_at")
     )
 
 
@@ -186,70 +286,6 @@ def request_messages(*, user: AnyUser | None, key: object) -> QuerySet[Message]:
 
 
 # --- legal basis -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Basis:
-    instrument: str  # registry slug
-    article: str
-    note: str
-
-
-# Which provisions can carry which request. The instruments are looked up in the registry;
-# one both states are bound by (and in force for both) on the request date is suggested.
-LEGAL_BASES: dict[str, tuple[Basis, ...]] = {
-    c.RequestType.MLA: (
-        Basis("untoc", "art. 18", "Mutual legal assistance"),
-        Basis("uncac", "art. 46", "Mutual legal assistance (corruption-related offences)"),
-        Basis("saarc-trafficking-convention", "art. VI", "Mutual legal assistance"),
-        Basis("coe-trafficking-convention", "art. 32", "International co-operation"),
-    ),
-    c.RequestType.EXTRADITION: (
-        Basis("untoc", "art. 16", "Extradition"),
-        Basis("uncac", "art. 44", "Extradition (corruption-related offences)"),
-        Basis("saarc-trafficking-convention", "art. VII", "Extradition or prosecution"),
-        Basis("coe-trafficking-convention", "art. 32", "International co-operation"),
-    ),
-    c.RequestType.JIT: (
-        Basis("untoc", "art. 19", "Joint investigations"),
-        Basis("uncac", "art. 49", "Joint investigations"),
-        Basis("coe-trafficking-convention", "art. 32", "International co-operation"),
-    ),
-    c.RequestType.INFORMATION: (
-        Basis("trafficking-protocol", "art. 10", "Information exchange"),
-        Basis("untoc", "art. 27", "Law enforcement cooperation"),
-        Basis("coe-trafficking-convention", "art. 34", "Information"),
-    ),
-    c.RequestType.RETURN_VERIFICATION: (
-        Basis(
-            "trafficking-protocol",
-            "art. 8",
-            "Repatriation of victims (verification of nationality or residence, art. 8(3))",
-        ),
-        Basis("coe-trafficking-convention", "art. 16", "Repatriation and return of victims"),
-        Basis("saarc-trafficking-convention", "art. IX", "Care, rehabilitation and repatriation"),
-    ),
-    c.RequestType.TRACING: (
-        Basis(
-            "untoc",
-            "art. 27(1)(b)",
-            "Inquiries on the identity, whereabouts and activities of persons",
-        ),
-        Basis("coe-trafficking-convention", "art. 33", "Endangered or missing persons"),
-    ),
-    c.RequestType.ASSETS: (
-        Basis("untoc", "arts. 12-14", "Confiscation and seizure; international cooperation"),
-        Basis("uncac", "arts. 51-57", "Asset recovery"),
-        Basis("coe-trafficking-convention", "art. 23(3)", "Confiscation of proceeds"),
-    ),
-}
-FALLBACKS = (
-    {
-        "kind": c.LegalBasisKind.BILATERAL,
-        "label": "Bilateral agreement or arrangement (state it in free text)",
-    },
-    {"kind": c.LegalBasisKind.RECIPROCITY, "label": "Reciprocity (no treaty applies)"},
-)
 
 
 def _position(row: registry.PartyRow | None, on: dt.date) -> dict[str, Any] | None:
@@ -279,7 +315,7 @@ def legal_basis_suggest(
     says so), `not_applicable` (with why: which state is not bound), and the `fallbacks`
     (bilateral agreement, reciprocity) when no treaty applies."""
     if type not in c.RequestType.values:
-        raise ForbiddenError("Unknown request type '{}'.".format(type), code="unknown_type")
+        raise ForbiddenError(_("Unknown request type '{}'.").format(type), code="unknown_type")
     day = on or timezone.localdate()
     codes = [x.strip().upper() if x else None for x in (requesting, requested)]
     bases = LEGAL_BASES[type]
@@ -441,7 +477,7 @@ def cooperation_statistics(
     Analysts, investigators/prosecutors and national coordinators may see them."""
     if not access.can_see_statistics(user):
         raise ForbiddenError(
-            "Cooperation statistics are for analysts, investigators and coordinators."
+            _("Cooperation statistics are for analysts, investigators and coordinators.")
         )
     qs = Request.objects.exclude(status=c.RequestStatus.DRAFT).exclude(sent_at__isnull=True)
     if date_from:

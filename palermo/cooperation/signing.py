@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 SIGNATURE_HEADER = "X-Palermo-Signature"
 NODE_HEADER = "X-Palermo-Node"
@@ -73,10 +74,10 @@ def load_public_key(b64: str) -> Ed25519PublicKey:
     try:
         raw = base64.b64decode(b64.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise ValidationError("The public key is not valid base64.", code="bad_key") from None
+        raise ValidationError(_("The public key is not valid base64."), code="bad_key") from None
     if len(raw) != 32:
         raise ValidationError(
-            "An Ed25519 public key is 32 bytes; this one is {}.".format(len(raw)), code="bad_key"
+            _("An Ed25519 public key is 32 bytes; this one is {}.").format(len(raw)), code="bad_key"
         )
     return Ed25519PublicKey.from_public_bytes(raw)
 
@@ -176,8 +177,10 @@ def unsigned(document: dict[str, Any], sender: str | None = None) -> tuple[bytes
     """The canonical body with the `unsigned` marker instead of a signature (bench only)."""
     if not unsigned_allowed():
         raise ValidationError(
-            "Unsigned node messages are only for the benchmark (PALERMO_NODE_UNSIGNED_BENCH "
-            "with the test settings).",
+            _(
+                "Unsigned node messages are only for the benchmark (PALERMO_NODE_UNSIGNED_BENCH "
+                "with the test settings)."
+            ),
             code="unsigned_refused",
         )
     return canonical(document), {

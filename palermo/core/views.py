@@ -119,11 +119,11 @@ class PalermoView(View):
 class FormServiceView(PalermoView):
     """A page with one form whose valid input goes to one service.
 
-    GET shows the form; a valid POST calls `perform(form)` (the service call), then redirects
-    to `get_success_url(obj)` with `get_success_message(obj)`. An ApplicationError or a
-    ValidationError from the service is shown on the form, which is rendered again with what
-    was typed. `resolve(**kwargs)` finds the objects the page is about and checks that the user
-    may change them (before the form is shown or processed).
+    GET shows the form; a valid POST calls `perform(form)` (the service call), then answers
+    `success_response(obj)`: a redirect to `get_success_url(obj)` with `get_success_message(obj)`.
+    An ApplicationError or a ValidationError from the service is shown on the form, which is
+    rendered again with what was typed. `resolve(**kwargs)` finds the objects the page is about
+    and checks that the user may change them (before the form is shown or processed).
     """
 
     form_class: type[forms.Form]
@@ -149,6 +149,13 @@ class FormServiceView(PalermoView):
 
     def get_success_message(self, obj: Any) -> str:
         return _("Saved.")
+
+    def success_response(self, obj: Any) -> HttpResponse:
+        """The answer once the service succeeded: by default its message and a redirect to
+        `get_success_url(obj)`. Override for a page that answers with what the service returned
+        (a download, a revealed record)."""
+        messages.success(self.request, self.get_success_message(obj))
+        return redirect(self.get_success_url(obj))
 
     def get_context_data(self, form: forms.Form) -> dict[str, Any]:
         return {
@@ -177,8 +184,7 @@ class FormServiceView(PalermoView):
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                messages.success(request, self.get_success_message(obj))
-                return redirect(self.get_success_url(obj))
+                return self.success_response(obj)
         return self.render_form(form)
 
     def render_form(self, form: forms.Form) -> HttpResponse:

@@ -1,22 +1,24 @@
-"""Fixtures of the cooperation tests: attachments go to a temporary data dir."""
+"""Fixtures of the cooperation tests: attachments go to a temporary data dir; the users of the
+Nigerian authority, the peer node of South Africa and its police; a second node's template."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from palermo.cooperation.models import Node
 from palermo.core.choices import OrganisationKind, Role
-from palermo.core.models import Country, Organisation, User
+from palermo.core.models import Organisation, User
 
-from .helpers import bravo_template, make_peer
+from .factories import SAPS, NodeFactory, OrganisationFactory
+from .nodes import bravo_template
 
 
 @pytest.fixture(autouse=True)
-def _data_dir(settings: Any, tmp_path: Path) -> None:
+def _data_dir(settings: Settings, tmp_path: Path) -> None:
     settings.DATA_DIR = tmp_path / "data"
 
 
@@ -43,21 +45,17 @@ def ngo(make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
-def bravo() -> Node:
-    node = make_peer("bravo")
-    node.country = Country.objects.get(iso3="ZAF")
-    node.save()
-    return node
+def bravo(db: None) -> Node:
+    """The peer node of South Africa (it signs with factories.PEER_KEY)."""
+    return NodeFactory.create(country_id="ZAF")
 
 
 @pytest.fixture
-def saps() -> Organisation:
-    return Organisation.objects.create(
-        name="South African Police Service", kind=OrganisationKind.GOVERNMENT, country_id="ZAF"
-    )
+def saps(db: None) -> Organisation:
+    return OrganisationFactory.create(name=SAPS, country_id="ZAF")
 
 
 @pytest.fixture(scope="session")
 def bravo_node(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A second node's data dir and public key, made once per test run (see helpers)."""
+    """A second node's data dir and public key, made once per test run (see nodes.py)."""
     return bravo_template(tmp_path_factory.mktemp("bravo-template"))

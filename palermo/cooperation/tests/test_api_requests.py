@@ -14,11 +14,12 @@ from django.test import Client
 from palermo.api import api
 from palermo.cases import services as cases
 from palermo.cases.choices import PersonRole
-from palermo.cooperation.models import Message, Request
-from palermo.core.choices import OrganisationKind, Role
+from palermo.cooperation.models import Message, Node, Request
+from palermo.core.choices import Role
 from palermo.core.models import AuditEntry, Organisation, User
 from palermo.core.services import token_create
 
+from .factories import ExtractPayloadFactory, OrganisationFactory
 from .helpers import _draft, _peer_message, _receive
 
 pytestmark = pytest.mark.django_db
@@ -44,19 +45,28 @@ class World:
 
 
 @pytest.fixture
-def w(client: Client, make_user, investigator, coordinator, outsider, analyst, bravo, saps):
+def w(
+    client: Client,
+    make_user: Callable[..., User],
+    investigator: User,
+    coordinator: User,
+    outsider: User,
+    analyst: User,
+    bravo: Node,
+    saps: Organisation,
+) -> World:
     case_worker = make_user(Role.CASE_WORKER, org="Nigeria Police Force", country="NGA")
     admin = make_user(Role.ADMINISTRATOR, org="Node IT", country="NGA")
     draft = _draft(investigator, bravo, saps)
     incoming = _receive(client)
-    extract = {
-        "id": "a1b2c3d4-0000-4000-8000-000000000009",
-        "case_reference": "C-ZAF-9",
-        "fields": {"case": ["title"], "persons": {}},
-        "identifying": False,
-        "basis": "not_identifying",
-        "data": {"case": {"title": "Ring"}, "persons": {}},
-    }
+    extract = ExtractPayloadFactory.build(
+        case_reference="C-ZAF-9",
+        fields={"case": ["title"], "persons": {}},
+        identifying=False,
+        basis="not_identifying",
+        consents=[],
+        data={"case": {"title": "Ring"}, "persons": {}},
+    )
     assert _peer_message(str(incoming.pk), 2, client, extracts=[extract]).status_code == 200
     unassigned = _receive(
         client,
@@ -65,9 +75,7 @@ def w(client: Client, make_user, investigator, coordinator, outsider, analyst, b
     )
     case = cases.case_open(actor=investigator, title="Ring")
     cases.person_add(actor=investigator, case=case, role=PersonRole.SUSPECT)
-    Organisation.objects.create(
-        name="Financial Intelligence Unit", kind=OrganisationKind.GOVERNMENT, country_id="NGA"
-    )
+    OrganisationFactory.create(name="Financial Intelligence Unit")
     return World(
         investigator,
         coordinator,

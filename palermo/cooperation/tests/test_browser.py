@@ -1,11 +1,13 @@
 """A whole cooperation request between two real nodes, in headless Chromium (Playwright).
 
 Node A (Nigeria) is this test process's live server and database; node B (the Philippines) is a
-second Palermo process with its own SQLite database on a loopback port (browser_nodes.py). They
-know each other's Ed25519 keys and exchange signed envelopes over HTTP: node A's outbox is
-delivered by the service, node B's by `palermo cooperation deliver`. A prosecutor on each node
-works in the browser. Run with `pytest -m browser`; screenshots go to /tmp/cooperation-*.png
-(PALERMO_SCREENSHOTS to change the folder).
+second Palermo process with its own SQLite database on a loopback port (nodes.SecondNode, on this
+process's clock). They know each other's Ed25519 keys and exchange signed envelopes over HTTP:
+node A's outbox is delivered by the service, node B's by `palermo cooperation deliver`. A
+prosecutor on each node works in the browser. The clock is pinned; session and CSRF cookies last
+as long as the browser, so the browser's real clock never finds them expired. Run with
+`pytest -m browser`; screenshots go to /tmp/cooperation-*.png (PALERMO_SCREENSHOTS to change
+the folder).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
+from pytest_django import Settings
 
 from palermo.conftest import PASSWORD
 from palermo.cooperation import services, signing
@@ -29,7 +33,7 @@ from palermo.core.models import AuditEntry, User
 from palermo.registry.models import DirectoryEntry, Instrument
 from palermo.registry.reference import load_reference
 
-from .browser_nodes import SecondNode
+from .nodes import SecondNode
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -72,11 +76,19 @@ def new_context(browser: Browser) -> Iterator[Callable[[str], Page]]:
 
 
 @pytest.fixture
-def node_b(tmp_path: Path, live_server: Any) -> Iterator[SecondNode]:
+def node_b(
+    clock: time_machine.Traveller,
+    tmp_path: Path,
+    live_server: Any,
+    bravo_node: tuple[Path, str],
+    settings: Settings,
+) -> Iterator[SecondNode]:
     """The Philippines node, registered here as `bravo`; it knows this node as its peer."""
-    node = SecondNode(tmp_path / "bravo")
+    # Cookies as node B sets them (nodes.NODE_SETTINGS): not dated by the pinned clock.
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
+    node = SecondNode(bravo_node, tmp_path / "bravo")
     node.seed(
-        countries=[("NGA", "Nigeria"), ("PHL", "Philippines")],
         org=DOJ,
         country="PHL",
         username="santos",
@@ -87,7 +99,7 @@ def node_b(tmp_path: Path, live_server: Any) -> Iterator[SecondNode]:
         peer_country="NGA",
     )
     services.node_add(name=node.name, url=node.url, public_key=node.public_key, country="PHL")
-    yield node  # the test starts it when it needs it: it migrates meanwhile
+    yield node  # the test starts it when it needs it: it is seeded meanwhile
     node.stop()
 
 
@@ -110,6 +122,7 @@ def status(page: Page) -> Any:
 
 
 def test_whole_request_between_two_nodes(
+    clock: time_machine.Traveller,
     new_context: Callable[[str], Page],
     live_server: Any,
     node_b: SecondNode,
@@ -127,6 +140,7 @@ def test_whole_request_between_two_nodes(
     a.get_by_role("navigation", name="Main").get_by_role("link", name="Cooperation").click()
     expect(a.get_by_role("heading", level=1)).to_have_text("Inbox: requests received")
     a.get_by_role("link", name="New request").first.click()
+    a.wait_for_url("**/cooperation/new/")  # loaded: htmx listens now (a change before is lost)
     choose(a, lambda: a.get_by_label("Type of request").select_option("mla"))
     choose(a, lambda: a.get_by_label("Requested state").select_option("PHL"))
     suggestion = a.get_by_role("status", name="Legal basis suggestion")
@@ -154,6 +168,7 @@ def test_whole_request_between_two_nodes(
     a.get_by_role("button", name="Send the request").click()
     expect(status(a)).to_have_text("Sent")
     request = Request.objects.get()
+    assert request.legal_basis_suggestion is not None
     assert request.legal_basis_suggestion["suggestions"][0]["instrument"] == "untoc"
 
     node_b.start()
@@ -196,9 +211,12 @@ def test_whole_request_between_two_nodes(
     b.get_by_role("button", name="Accept").click()
     expect(status(b)).to_have_text("Accepted")
     b.get_by_label("Message", exact=True).fill("Statements attached.")
-    b.locator("#id_attachments").set_input_files(
-        files=[{"name": "statements.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
+    statements: FilePayload = {
+        "name": "statements.pdf",
+        "mimeType": "application/pdf",
+        "buffer": PDF,
+    }
+    b.locator("#id_attachments").set_input_files(files=[statements])
     b.get_by_label("Source reliability").select_option("B")
     b.get_by_label("Information assessment").select_option("2")
     b.get_by_label("Not to be disseminated further without the originator's permission").check()

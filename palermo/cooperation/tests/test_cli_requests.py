@@ -13,10 +13,10 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from palermo.cooperation import envelopes
-from palermo.cooperation.models import Message, OutboundMessage, Request
-from palermo.core.choices import OrganisationKind
-from palermo.core.models import Organisation
+from palermo.cooperation.models import Message, Node, OutboundMessage, Request
+from palermo.core.models import Organisation, User
 
+from .factories import OrganisationFactory
 from .helpers import _peer_message, _receive
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_send_and_list(investigator, outsider, bravo, saps) -> None:
+def test_send_and_list(investigator: User, outsider: User, bravo: Node, saps: Organisation) -> None:
     out = run(
         "send",
         "--to-node",
@@ -67,7 +67,7 @@ def test_send_and_list(investigator, outsider, bravo, saps) -> None:
     assert json.loads(run("list", "--format", "json", "--as", outsider.username)) == []
 
 
-def test_send_needs_a_user_and_a_basis(investigator, bravo, saps) -> None:
+def test_send_needs_a_user_and_a_basis(investigator: User, bravo: Node, saps: Organisation) -> None:
     with pytest.raises(CommandError, match="--as USER"):
         run("send", "--to-node", "bravo", "--type", "mla", "--subject", "x")
     with pytest.raises(CommandError, match="bilateral"):
@@ -84,7 +84,7 @@ def test_send_needs_a_user_and_a_basis(investigator, bravo, saps) -> None:
 
 
 def test_transition_message_export_forward(
-    client: Client, tmp_path: Path, investigator, bravo, saps
+    client: Client, tmp_path: Path, investigator: User, bravo: Node, saps: Organisation
 ) -> None:
     incoming = _receive(client)
     user = investigator.username
@@ -110,7 +110,7 @@ def test_transition_message_export_forward(
     received = Message.objects.get(direction="incoming", kind="message")
     with pytest.raises(CommandError, match="no_further_dissemination"):
         run("export", str(incoming.pk), "--as", user)
-    Organisation.objects.create(name="FIU", kind=OrganisationKind.GOVERNMENT, country_id="NGA")
+    OrganisationFactory.create(name="FIU")
     with pytest.raises(CommandError, match="may not be shared"):
         run("share", str(received.pk), "--organisation", "FIU", "--reason", "x", "--as", user)
     other = run(
@@ -121,7 +121,7 @@ def test_transition_message_export_forward(
     with pytest.raises(CommandError, match="may not be forwarded"):
         run("forward", str(received.pk), "--to-request", other_id, "--as", user)
     received.handling_codes = []
-    received.save()
+    received.save(update_fields=["handling_codes"])
     assert "Shared with FIU" in run(
         "share", str(received.pk), "--organisation", "FIU", "--reason", "analysis", "--as", user
     )
@@ -136,6 +136,6 @@ def test_transition_message_export_forward(
     )
 
 
-def test_remind(investigator, bravo, saps) -> None:
+def test_remind(investigator: User, bravo: Node, saps: Organisation) -> None:
     assert run("remind") == "sent 0 reminder(s)\n"
     assert "enqueued reminders run" in run("remind", "--enqueue")

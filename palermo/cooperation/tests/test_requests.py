@@ -7,28 +7,35 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
 from palermo.cases import services as cases
 from palermo.cases.choices import ConsentPurpose, PersonRole
+from palermo.cases.models import Case, Person
 from palermo.cooperation import access, envelopes, files, handling, selectors, services
 from palermo.cooperation import choices as c
 from palermo.cooperation.models import (
     Attachment,
     InboundMessage,
     Message,
+    Node,
     Request,
     SharedCaseExtract,
     StatusChange,
 )
 from palermo.core.choices import OrganisationKind
+from palermo.core.crypto import fernet
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
-from palermo.core.models import AuditEntry, Document, Organisation, Source
-from palermo.registry.models import Instrument, TreatyAction
+from palermo.core.models import AuditEntry, Organisation, User
+from palermo.registry.models import Instrument
+from palermo.registry.tests.factories import SourceFactory, TreatyActionFactory
 
+from .factories import ExtractPayloadFactory, OrganisationFactory
 from .helpers import _draft, _incoming_payload, _outbox, _peer_message, _receive, peer_event
 
 pytestmark = pytest.mark.django_db
@@ -75,10 +82,9 @@ def test_suggestion_from_reference_data() -> None:
 
 def test_regional_suggestion_where_both_are_party() -> None:
     saarc = Instrument.objects.get(slug="saarc-trafficking-convention")
-    doc = Document.objects.create(key="test-saarc-status", title="SAARC status (test)")
-    source = Source.objects.create(document=doc, locator="p. 1")
+    source = SourceFactory.create(document__key="test-saarc-status", locator="p. 1")
     for iso3 in ("IND", "NPL"):
-        TreatyAction.objects.create(
+        TreatyActionFactory.create(
             instrument=saarc,
             country_id=iso3,
             action="ratification",
@@ -99,7 +105,7 @@ def test_regional_suggestion_where_both_are_party() -> None:
 # --- life cycle ------------------------------------------------------------------------------
 
 
-def test_draft_send_and_envelope(investigator, bravo, saps) -> None:
+def test_draft_send_and_envelope(investigator: User, bravo: Node, saps: Organisation) -> None:
     request = _draft(investigator, bravo, saps, due_date=timezone.localdate() + dt.timedelta(7))
     assert request.status == RS.DRAFT
     assert request.requesting_country_id == "NGA"
@@ -116,6 +122,7 @@ def test_draft_send_and_envelope(investigator, bravo, saps) -> None:
     services.request_send(actor=investigator, request=request)
     request.refresh_from_db()
     assert request.status == RS.SENT
+    assert request.legal_basis_suggestion is not None
     assert request.legal_basis_suggestion["suggestions"][0]["instrument"] == "untoc"
     create, message = _outbox()
     assert (create.kind, create.seq, create.request) == (
@@ -137,7 +144,9 @@ def test_draft_send_and_envelope(investigator, bravo, saps) -> None:
         services.request_send(actor=investigator, request=request)
 
 
-def test_send_needs_node_state_and_legal_basis(investigator, bravo, saps) -> None:
+def test_send_needs_node_state_and_legal_basis(
+    investigator: User, bravo: Node, saps: Organisation
+) -> None:
     unknown = services.request_create(
         actor=investigator,
         type="mla",
@@ -173,8 +182,11 @@ def test_send_needs_node_state_and_legal_basis(investigator, bravo, saps) -> Non
     }
 
 
-def test_suggested_legal_basis_and_reciprocity(investigator, bravo, saps) -> None:
+def test_suggested_legal_basis_and_reciprocity(
+    investigator: User, bravo: Node, saps: Organisation
+) -> None:
     request = _draft(investigator, bravo, saps, legal_basis="suggested", type="jit")
+    assert request.legal_basis_instrument is not None
     assert (request.legal_basis_instrument.slug, request.legal_basis_article) == (
         "untoc",
         "art. 19",
@@ -197,7 +209,9 @@ def test_type_codes_are_exact() -> None:
     ]
 
 
-def test_ack_received_then_refused_with_grounds(client: Client, investigator, bravo, saps) -> None:
+def test_ack_received_then_refused_with_grounds(
+    client: Client, investigator: User, bravo: Node, saps: Organisation
+) -> None:
     request = _draft(investigator, bravo, saps)
     services.request_send(actor=investigator, request=request)
     rid = str(request.pk)
@@ -228,13 +242,14 @@ def test_ack_received_then_refused_with_grounds(client: Client, investigator, br
 
 
 def test_incoming_request_is_acknowledged_automatically(
-    client: Client, investigator, bravo
+    client: Client, investigator: User, bravo: Node
 ) -> None:
     request = _receive(client)
     assert request.direction == c.Direction.INCOMING
     assert request.status == RS.RECEIVED
     assert request.requested_organisation == investigator.organisation
     assert request.requested_reference.startswith("IN-")
+    assert request.legal_basis_instrument is not None
     assert request.legal_basis_instrument.slug == "untoc"
     (ack,) = _outbox()
     assert ack.kind == envelopes.KIND_ACK and ack.target == bravo and ack.seq == 1
@@ -266,7 +281,9 @@ def test_incoming_request_is_acknowledged_automatically(
     assert [m.seq for m in _outbox()] == [1, 2, 3, 4, 5]
 
 
-def test_invalid_content_is_refused_and_nothing_stored(client: Client, investigator, bravo) -> None:
+def test_invalid_content_is_refused_and_nothing_stored(
+    client: Client, investigator: User, bravo: Node
+) -> None:
     payload = _incoming_payload(type="smuggling")
     resp = peer_event(client, envelopes.KIND_CREATE, payload["request"]["id"], 1, payload)
     assert resp.status_code == 422
@@ -301,7 +318,7 @@ def test_invalid_content_is_refused_and_nothing_stored(client: Client, investiga
 
 
 def test_crossing_status_changes_are_recorded_not_applied(
-    client: Client, investigator, bravo, saps
+    client: Client, investigator: User, bravo: Node, saps: Organisation
 ) -> None:
     request = _draft(investigator, bravo, saps)
     services.request_send(actor=investigator, request=request)
@@ -323,7 +340,7 @@ def test_crossing_status_changes_are_recorded_not_applied(
 
 
 def test_received_attachment_is_stored_encrypted_and_checked(
-    client: Client, investigator, bravo
+    client: Client, investigator: User, bravo: Node
 ) -> None:
     request = _receive(client)
     assert _peer_message(str(request.pk), 2, client).status_code == 200
@@ -338,13 +355,15 @@ def test_received_attachment_is_stored_encrypted_and_checked(
     assert AuditEntry.objects.filter(
         object_type="cooperation.attachment", action="read", object_id=str(attachment.pk)
     ).exists()
-    (files.root() / attachment.path).write_bytes(files.fernet().encrypt(b"%PDF-1.4 other records"))
+    (files.root() / attachment.path).write_bytes(fernet().encrypt(b"%PDF-1.4 other records"))
     with pytest.raises(ApplicationError) as err:
         services.attachment_read(actor=investigator, attachment=attachment)
     assert err.value.code == "attachment_corrupt"
 
 
-def test_attachment_size_limit(settings, investigator, bravo, saps) -> None:
+def test_attachment_size_limit(
+    settings: Settings, investigator: User, bravo: Node, saps: Organisation
+) -> None:
     settings.PALERMO_COOPERATION_MAX_ATTACHMENT_BYTES = 10
     request = _draft(investigator, bravo, saps)
     with pytest.raises(ApplicationError) as err:
@@ -366,17 +385,20 @@ def test_attachment_size_limit(settings, investigator, bravo, saps) -> None:
     ],
 )
 def test_handling_codes_are_enforced(
-    client: Client, investigator, bravo, saps, codes, refused
+    client: Client,
+    investigator: User,
+    bravo: Node,
+    saps: Organisation,
+    codes: list[str],
+    refused: set[str],
 ) -> None:
     incoming = _receive(client)
     assert _peer_message(str(incoming.pk), 2, client, codes=codes).status_code == 200
     message = Message.objects.get(kind=c.MessageKind.MESSAGE, direction=c.Direction.INCOMING)
     other = _draft(investigator, bravo, saps)
-    gov = Organisation.objects.create(
-        name="Financial Intelligence Unit", kind=OrganisationKind.GOVERNMENT, country_id="NGA"
-    )
-    ngo = Organisation.objects.create(name="Help NGO", kind=OrganisationKind.NGO, country_id="NGA")
-    attempts = {
+    gov = OrganisationFactory.create(name="Financial Intelligence Unit")
+    ngo = OrganisationFactory.create(name="Help NGO", kind=OrganisationKind.NGO)
+    attempts: dict[str, Callable[[], object]] = {
         "forward": lambda: services.message_forward(
             actor=investigator, message=message, to_request=other
         ),
@@ -410,7 +432,9 @@ def test_handling_codes_are_enforced(
         assert forwarded.attachments.get().sha256 == message.attachments.get().sha256
 
 
-def test_own_content_is_never_restricted(investigator, bravo, saps) -> None:
+def test_own_content_is_never_restricted(
+    investigator: User, bravo: Node, saps: Organisation
+) -> None:
     request = _draft(investigator, bravo, saps)
     own = services.message_post(
         actor=investigator, request=request, body="ours", handling_codes=["not_for_court"]
@@ -428,7 +452,7 @@ def test_own_content_is_never_restricted(investigator, bravo, saps) -> None:
 
 
 @pytest.fixture
-def case_with_victim(investigator):
+def case_with_victim(investigator: User) -> tuple[Case, Person, Person]:
     case = cases.case_open(actor=investigator, title="Recruitment ring")
     victim = cases.person_add(
         actor=investigator,
@@ -443,7 +467,12 @@ def case_with_victim(investigator):
     return case, victim, suspect
 
 
-def test_extract_needs_consent_or_legal_basis(investigator, bravo, saps, case_with_victim) -> None:
+def test_extract_needs_consent_or_legal_basis(
+    investigator: User,
+    bravo: Node,
+    saps: Organisation,
+    case_with_victim: tuple[Case, Person, Person],
+) -> None:
     case, victim, suspect = case_with_victim
     request = _draft(investigator, bravo, saps, case=case)
     spec = services.ExtractSpec(
@@ -479,9 +508,11 @@ def test_extract_needs_consent_or_legal_basis(investigator, bravo, saps, case_wi
     entry = AuditEntry.objects.get(
         object_type="cooperation.sharedcaseextract", action="create", object_id=str(extract.pk)
     )
-    assert entry.after["to_node"] == "bravo" and entry.after["basis"] == "consent"
-    assert entry.after["to_authority"] == saps.name
-    assert "Amina" not in json.dumps(entry.after)
+    after = entry.after
+    assert after is not None
+    assert after["to_node"] == "bravo" and after["basis"] == "consent"
+    assert after["to_authority"] == saps.name
+    assert "Amina" not in json.dumps(after)
     assert AuditEntry.objects.filter(
         object_type="cases.person", action="read", object_id=str(victim.pk)
     ).exists()
@@ -505,7 +536,13 @@ def test_extract_needs_consent_or_legal_basis(investigator, bravo, saps, case_wi
     assert err.value.code == "unknown_field"
 
 
-def test_extract_only_by_the_case_holder(investigator, outsider, bravo, saps, case_with_victim):
+def test_extract_only_by_the_case_holder(
+    investigator: User,
+    outsider: User,
+    bravo: Node,
+    saps: Organisation,
+    case_with_victim: tuple[Case, Person, Person],
+) -> None:
     case, victim, _ = case_with_victim
     request = _draft(outsider, bravo, saps)
     with pytest.raises(NotFoundError):
@@ -516,17 +553,11 @@ def test_extract_only_by_the_case_holder(investigator, outsider, bravo, saps, ca
         )
 
 
-def test_received_extract_reads_are_audited(client: Client, investigator, bravo) -> None:
+def test_received_extract_reads_are_audited(
+    client: Client, investigator: User, bravo: Node
+) -> None:
     request = _receive(client)
-    extract_payload = {
-        "id": "a1b2c3d4-0000-4000-8000-000000000001",
-        "case_reference": "C-ZAF-1",
-        "fields": {"case": [], "persons": {"P-1": ["first_name"]}},
-        "identifying": True,
-        "basis": "consent",
-        "consents": [{"pseudonym": "P-1", "given_on": "2026-01-01"}],
-        "data": {"case": {}, "persons": {"P-1": {"first_name": "Thandi"}}},
-    }
+    extract_payload = ExtractPayloadFactory.build()
     resp = _peer_message(str(request.pk), 2, client, content=b"", extracts=[extract_payload])
     assert resp.status_code == 200, resp.content
     extract = SharedCaseExtract.objects.get()
@@ -550,7 +581,16 @@ def test_received_extract_reads_are_audited(client: Client, investigator, bravo)
 # --- who sees what ---------------------------------------------------------------------------
 
 
-def test_visibility(client: Client, investigator, coordinator, outsider, ngo, analyst, bravo, saps):
+def test_visibility(
+    client: Client,
+    investigator: User,
+    coordinator: User,
+    outsider: User,
+    ngo: User,
+    analyst: User,
+    bravo: Node,
+    saps: Organisation,
+) -> None:
     mine = _draft(investigator, bravo, saps)
     incoming = _receive(client)
     for user in (investigator, coordinator):
@@ -567,7 +607,7 @@ def test_visibility(client: Client, investigator, coordinator, outsider, ngo, an
 
 
 def test_unassigned_incoming_goes_to_national_coordinators(
-    client: Client, investigator, coordinator, outsider, bravo
+    client: Client, investigator: User, coordinator: User, outsider: User, bravo: Node
 ) -> None:
     request = _receive(client, requested_authority={"name": "Unknown Ministry"})
     assert request.requested_organisation is None
@@ -575,6 +615,7 @@ def test_unassigned_incoming_goes_to_national_coordinators(
     assert list(selectors.request_list(user=coordinator)) == [request]
     with pytest.raises(NotFoundError):  # not theirs to see
         services.request_assign(actor=investigator, request=request, organisation="x")
+    assert outsider.organisation is not None
     services.request_assign(
         actor=coordinator, request=request, organisation=outsider.organisation.name
     )
@@ -585,7 +626,9 @@ def test_unassigned_incoming_goes_to_national_coordinators(
 # --- deadlines, reminders, statistics --------------------------------------------------------
 
 
-def test_overdue_on_each_side_and_reminders(client: Client, investigator, bravo, saps) -> None:
+def test_overdue_on_each_side_and_reminders(
+    client: Client, investigator: User, bravo: Node, saps: Organisation
+) -> None:
     today = timezone.localdate()
     ours = _receive(client, due_date=(today + dt.timedelta(days=3)).isoformat())
     theirs = _draft(investigator, bravo, saps, due_date=today + dt.timedelta(days=3))
@@ -605,7 +648,9 @@ def test_overdue_on_each_side_and_reminders(client: Client, investigator, bravo,
     assert _outbox(envelopes.KIND_MESSAGE)[-1].payload["message"]["kind"] == "reminder"
 
 
-def test_statistics(client: Client, investigator, analyst, bravo, saps) -> None:
+def test_statistics(
+    client: Client, investigator: User, analyst: User, bravo: Node, saps: Organisation
+) -> None:
     t0 = timezone.now() - dt.timedelta(days=20)
     for n, (ground, days) in enumerate([("dual_criminality", 2), ("sovereignty", 4), (None, 6)]):
         request = _draft(investigator, bravo, saps, type="mla" if n < 2 else "extradition")
@@ -641,7 +686,7 @@ def test_statistics(client: Client, investigator, analyst, bravo, saps) -> None:
     }
 
 
-def test_received_file_names_are_made_safe(client: Client, investigator, bravo) -> None:
+def test_received_file_names_are_made_safe(client: Client, investigator: User, bravo: Node) -> None:
     request = _receive(client)
     content = b"data"
     attachment = {
@@ -660,7 +705,7 @@ def test_received_file_names_are_made_safe(client: Client, investigator, bravo) 
 
 
 def test_rotate_key_re_encrypts_attachments_and_extracts(
-    client: Client, investigator, bravo, settings
+    client: Client, investigator: User, bravo: Node, settings: Settings
 ) -> None:
     """After `palermo cases rotate-key` the old key can go: files and extracts read without it."""
     import io
@@ -669,15 +714,7 @@ def test_rotate_key_re_encrypts_attachments_and_extracts(
     from django.core.management import call_command
 
     request = _receive(client)
-    extract_payload = {
-        "id": "a1b2c3d4-0000-4000-8000-000000000002",
-        "case_reference": "C-ZAF-2",
-        "fields": {"case": [], "persons": {"P-2": ["first_name"]}},
-        "identifying": True,
-        "basis": "consent",
-        "consents": [{"pseudonym": "P-2", "given_on": "2026-01-01"}],
-        "data": {"case": {}, "persons": {"P-2": {"first_name": "Thandi"}}},
-    }
+    extract_payload = ExtractPayloadFactory.build(case_reference="C-ZAF-2")
     resp = _peer_message(str(request.pk), 2, client, extracts=[extract_payload])
     assert resp.status_code == 200, resp.content
     attachment = Attachment.objects.get()
@@ -692,4 +729,4 @@ def test_rotate_key_re_encrypts_attachments_and_extracts(
     )
     extract = SharedCaseExtract.objects.get()
     data = services.extract_read(actor=investigator, extract=extract, reason="identify")
-    assert data["persons"]["P-2"]["first_name"] == "Thandi"
+    assert data["persons"]["P-1"]["first_name"] == "Thandi"

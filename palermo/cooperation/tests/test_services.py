@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def me():
+def me() -> Node:
     return services.node_add(
         name=signing.node_name(), url="http://localhost:8000", public_key=signing.node_public_key()
     )
@@ -39,10 +39,10 @@ def test_node_add_validates_and_audits() -> None:
     node = services.node_add(name="z", url="http://z.example", public_key=signing.node_public_key())
     entry = AuditEntry.objects.get(object_type="cooperation.node")
     assert entry.object_id == str(node.pk)
-    assert entry.after["public_key"] == node.public_key
+    assert entry.after is not None and entry.after["public_key"] == node.public_key
 
 
-def test_deliver_in_order_and_exactly_once(client: Client, me) -> None:
+def test_deliver_in_order_and_exactly_once(client: Client, me: Node) -> None:
     for i in range(5):
         services.outbox_enqueue(target=me, kind="information", payload={"i": i}, request="R-1")
     services.outbox_enqueue(target=me, kind="note", payload={"free": True})
@@ -53,15 +53,16 @@ def test_deliver_in_order_and_exactly_once(client: Client, me) -> None:
     assert [m.payload["i"] for m in rows] == [0, 1, 2, 3, 4]
     assert not OutboundMessage.objects.filter(acknowledged_at__isnull=True).exists()
     out = OutboundMessage.objects.first()
+    assert out is not None and out.receipt is not None
     assert out.receipt["status"] == "accepted"
     # nothing left to send
     assert services.outbox_deliver(transport=client_transport(client)).sent == 0
 
 
-def test_backoff_on_unreachable(me) -> None:
+def test_backoff_on_unreachable(me: Node) -> None:
     calls: list[str] = []
 
-    def down(url, body, headers):
+    def down(url: str, body: bytes, headers: dict[str, str]) -> services.TransportReply:
         calls.append(url)
         raise OSError("connection refused")
 
@@ -82,12 +83,12 @@ def test_backoff_on_unreachable(me) -> None:
     assert services.backoff(100) == dt.timedelta(minutes=5)
 
 
-def test_later_seq_waits_for_earlier(client: Client, me) -> None:
+def test_later_seq_waits_for_earlier(client: Client, me: Node) -> None:
     real = client_transport(client)
     failed_once: set[int] = set()
     sent_seqs: list[int] = []
 
-    def flaky(url, body, headers):
+    def flaky(url: str, body: bytes, headers: dict[str, str]) -> services.TransportReply:
         import json
 
         seq = json.loads(body)["seq"]
@@ -111,11 +112,11 @@ def test_later_seq_waits_for_earlier(client: Client, me) -> None:
     assert list(InboundMessage.objects.order_by("id").values_list("seq", flat=True)) == [1, 2, 3, 4]
 
 
-def test_lost_receipt_is_retried_without_duplicate(client: Client, me) -> None:
+def test_lost_receipt_is_retried_without_duplicate(client: Client, me: Node) -> None:
     real = client_transport(client)
     lost = [True]
 
-    def lossy(url, body, headers):
+    def lossy(url: str, body: bytes, headers: dict[str, str]) -> services.TransportReply:
         result = real(url, body, headers)
         if lost[0]:
             lost[0] = False
@@ -128,13 +129,14 @@ def test_lost_receipt_is_retried_without_duplicate(client: Client, me) -> None:
     later = now + dt.timedelta(minutes=3)
     assert services.outbox_deliver(now=later, transport=lossy).acknowledged == 1
     assert InboundMessage.objects.count() == 1
-    assert OutboundMessage.objects.get().receipt["status"] == "duplicate"
+    receipt = OutboundMessage.objects.get().receipt
+    assert receipt is not None and receipt["status"] == "duplicate"
 
 
-def test_receipt_must_be_signed_by_target(client: Client, me) -> None:
+def test_receipt_must_be_signed_by_target(client: Client, me: Node) -> None:
     real = client_transport(client)
 
-    def forged(url, body, headers):
+    def forged(url: str, body: bytes, headers: dict[str, str]) -> services.TransportReply:
         status, resp_headers, resp_body = real(url, body, headers)
         return status, resp_headers, resp_body.replace(b"accepted", b"duplicate")
 
@@ -146,7 +148,7 @@ def test_receipt_must_be_signed_by_target(client: Client, me) -> None:
     assert "signature" in msg.last_error
 
 
-def test_refusal_is_recorded(client: Client, me) -> None:
+def test_refusal_is_recorded(client: Client, me: Node) -> None:
     other = services.node_add(
         name="elsewhere", url="http://localhost:8000", public_key=signing.node_public_key()
     )
@@ -158,7 +160,7 @@ def test_refusal_is_recorded(client: Client, me) -> None:
     assert InboundMessage.objects.count() == 0
 
 
-def test_ping(client: Client, me) -> None:
+def test_ping(client: Client, me: Node) -> None:
     ms, receipt = services.node_ping(node=me, transport=client_transport(client))
     assert ms >= 0
     assert receipt["status"] == "accepted"

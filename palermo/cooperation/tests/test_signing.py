@@ -6,6 +6,7 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ValidationError
+from pytest_django import Settings
 
 from palermo.cooperation import signing
 
@@ -40,7 +41,7 @@ def test_node_key_is_stable() -> None:
     assert len(base64.b64decode(signing.node_public_key())) == 32
 
 
-def test_bad_node_key_fails_the_system_check(settings) -> None:
+def test_bad_node_key_fails_the_system_check(settings: Settings) -> None:
     from palermo.cooperation.checks import node_key_check
 
     assert node_key_check() == []

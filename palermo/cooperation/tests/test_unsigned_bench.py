@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from pytest_django import Settings
 
 from palermo.cooperation import checks, services, signing
-from palermo.cooperation.models import InboundMessage
+from palermo.cooperation.models import InboundMessage, Node
 from palermo.core.errors import ApplicationError
 
 from .helpers import client_transport, peer_envelope, post
@@ -15,13 +16,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def me():
+def me() -> Node:
     return services.node_add(
         name=signing.node_name(), url="http://localhost:8000", public_key=signing.node_public_key()
     )
 
 
-def test_unsigned_is_refused_by_default(client: Client, me) -> None:
+def test_unsigned_is_refused_by_default(client: Client, me: Node) -> None:
     assert not signing.unsigned_allowed()
     services.outbox_enqueue(target=me, kind="information", payload={"n": 1})
     with pytest.raises(ApplicationError) as err:
@@ -33,7 +34,9 @@ def test_unsigned_is_refused_by_default(client: Client, me) -> None:
     assert not InboundMessage.objects.exists()
 
 
-def test_unsigned_when_enabled_for_the_benchmark(settings, client: Client, me) -> None:
+def test_unsigned_when_enabled_for_the_benchmark(
+    settings: Settings, client: Client, me: Node
+) -> None:
     settings.PALERMO_NODE_UNSIGNED_BENCH = True
     services.outbox_enqueue(target=me, kind="information", payload={"n": 1})
     report = services.outbox_deliver(transport=client_transport(client), unsigned=True)
@@ -44,7 +47,9 @@ def test_unsigned_when_enabled_for_the_benchmark(settings, client: Client, me) -
     assert InboundMessage.objects.count() == 2
 
 
-def test_check_fails_outside_the_test_settings(settings, monkeypatch) -> None:
+def test_check_fails_outside_the_test_settings(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings.PALERMO_NODE_UNSIGNED_BENCH = True
     assert checks.unsigned_bench_check() == []
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "palermo.settings.base")

@@ -6,7 +6,6 @@ suggestions come from the registry reference data (loaded once per run)."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import uuid
@@ -22,18 +21,18 @@ from palermo.cases import services as cases
 from palermo.cases.choices import PersonRole
 from palermo.conftest import PASSWORD
 from palermo.cooperation import choices as c
-from palermo.cooperation import envelopes, files, services
+from palermo.cooperation import envelopes, services
 from palermo.cooperation.models import Message, Node, OutboundMessage, Request, SharedCaseExtract
 from palermo.core.choices import AuditAction, OrganisationKind, Role
-from palermo.core.models import AuditEntry, Country, Organisation, User
+from palermo.core.models import AuditEntry, Organisation, User
 from palermo.registry.models import DirectoryEntry
 
-from .helpers import make_peer, peer_event
+from .factories import NodeFactory, OrganisationFactory
+from .helpers import _peer_message, _receive, peer_event
 
 pytestmark = pytest.mark.django_db
 
 RS = c.RequestStatus
-TODAY = timezone.localdate()
 DOJ_PHL = "Department of Justice of the Philippines"
 
 
@@ -59,11 +58,8 @@ def worker(make_user: Callable[..., User]) -> User:
 
 @pytest.fixture
 def manila() -> Node:
-    """The peer node of the Philippines (it signs with helpers.PEER_KEY as "bravo")."""
-    node = make_peer("bravo")
-    node.country = Country.objects.get(iso3="PHL")
-    node.save()
-    return node
+    """The peer node of the Philippines (it signs with factories.PEER_KEY as "bravo")."""
+    return NodeFactory.create(country_id="PHL")
 
 
 @pytest.fixture
@@ -111,56 +107,41 @@ def ack(client: Client, request: Request) -> None:
 def peer_message(
     client: Client, request: Request, seq: int, codes: list[str], body: str = "Records attached."
 ) -> Message:
-    content = b"%PDF-1.4 bank records"
+    """The Philippines' prosecutor replies on the request with a file under handling `codes`."""
     message_id = str(uuid.uuid4())
-    message = {
-        "id": message_id,
-        "author": "Prosecutor Santos, Department of Justice",
-        "body": body,
-        "source_reliability": "B",
-        "information_assessment": "2",
-        "handling_codes": codes,
-        "created_at": timezone.now().isoformat(),
-        "attachments": [
-            {
-                "id": str(uuid.uuid4()),
-                "filename": "records.pdf",
-                "content_type": "application/pdf",
-                "size": len(content),
-                "sha256": files.sha256(content),
-                "content_b64": base64.b64encode(content).decode(),
-            }
-        ],
-    }
-    resp = peer_event(client, envelopes.KIND_MESSAGE, str(request.pk), seq, {"message": message})
+    resp = _peer_message(
+        str(request.pk),
+        seq,
+        client,
+        codes=codes,
+        id=message_id,
+        author="Prosecutor Santos, Department of Justice",
+        body=body,
+    )
     assert resp.status_code == 200, resp.content
     return Message.objects.get(pk=message_id)
 
 
 def incoming(client: Client, **kw: Any) -> Request:
     """A request from the Philippines node to the Nigeria Police Force, acknowledged here."""
-    request_id = str(uuid.uuid4())
-    payload = {
-        "id": request_id,
-        "type": "information",
-        "subject": "Travel documents of two recruits",
-        "urgency": "urgent",
-        "due_date": (TODAY + dt.timedelta(days=3)).isoformat(),
-        "requester_reference": "INFORMATION-2026-AAAA0001",
-        "requesting_authority": {"name": DOJ_PHL},
-        "requested_authority": {"name": "Nigeria Police Force"},
-        "requesting_country": "PHL",
-        "requested_country": "NGA",
-        "legal_basis": {
-            "kind": "instrument",
-            "instrument": "trafficking-protocol",
-            "article": "art. 10",
-        },
-        "sent_at": timezone.now().isoformat(),
-    } | kw
-    resp = peer_event(client, envelopes.KIND_CREATE, request_id, 1, {"request": payload})
-    assert resp.status_code == 200, resp.content
-    return Request.objects.get(pk=request_id)
+    return _receive(
+        client,
+        **{
+            "type": "information",
+            "subject": "Travel documents of two recruits",
+            "urgency": "urgent",
+            "due_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+            "requester_reference": "INFORMATION-2026-AAAA0001",
+            "requesting_authority": {"name": DOJ_PHL},
+            "requesting_country": "PHL",
+            "legal_basis": {
+                "kind": "instrument",
+                "instrument": "trafficking-protocol",
+                "article": "art. 10",
+            },
+        }
+        | kw,
+    )
 
 
 # --- who sees which page -------------------------------------------------------------------------
@@ -278,8 +259,8 @@ def test_legal_basis_suggestion_live_and_form_errors(
         "node": str(manila.pk),
         "subject": "Bank records of a recruiter",
         "urgency": "urgent",
-        "due_date": (TODAY + dt.timedelta(days=20)).isoformat(),
-        "request_date": TODAY.isoformat(),
+        "due_date": (timezone.localdate() + dt.timedelta(days=20)).isoformat(),
+        "request_date": timezone.localdate().isoformat(),
         "legal_basis": "untoc:art. 18",
     }
     for change, field, message in [
@@ -298,6 +279,7 @@ def test_legal_basis_suggestion_live_and_form_errors(
     assert resp.status_code == 302 and resp["Location"] == reverse(
         "cooperation:detail", args=[request.pk]
     )
+    assert request.legal_basis_instrument is not None and request.requested_organisation
     assert (request.status, request.legal_basis_instrument.slug) == (RS.DRAFT, "untoc")
     assert request.requested_organisation.name == DOJ_PHL
     assert request.requested_country_id == "PHL" and request.urgency == "urgent"
@@ -331,7 +313,7 @@ def test_inbox_outbox_filters_and_overdue(
     peer = Client()
     received = incoming(peer)
     late = sent(prosecutor, manila, doj, subject="Late answer", type="assets")
-    Request.objects.filter(pk=late.pk).update(due_date=TODAY - dt.timedelta(days=4))
+    Request.objects.filter(pk=late.pk).update(due_date=timezone.localdate() - dt.timedelta(days=4))
     sent(prosecutor, manila, doj, subject="Extradite the recruiter", type="extradition")
 
     client = login(prosecutor)
@@ -498,9 +480,7 @@ def test_handling_codes_shown_and_enforced(
     assert resp.status_code in (400, 403)
     assert not Message.objects.filter(request=other).exists()
     share = reverse("cooperation:share_message", args=[restricted.pk])
-    org = Organisation.objects.create(
-        name="Lagos State Police", kind=OrganisationKind.GOVERNMENT, country_id="NGA"
-    )
+    org = OrganisationFactory.create(name="Lagos State Police")
     assert client.get(share).status_code == 403
     resp = client.post(share, {"organisation": str(org.pk), "reason": "joint operation"})
     assert resp.status_code in (400, 403) and not restricted.shares.exists()
@@ -543,7 +523,7 @@ def test_case_share_needs_consent_or_legal_basis(
     )
     client = login(prosecutor)
     url = reverse("cooperation:share_case", args=[request.pk])
-    page = client.get(url, {"case": case.pk}).content.decode()
+    page = client.get(url, {"case": str(case.pk)}).content.decode()
     assert victim.pseudonym in page and "Ada" not in page
     base = {
         "case": str(case.pk),
@@ -584,7 +564,7 @@ def test_case_share_needs_consent_or_legal_basis(
     )
     # Only the organisation holding a case shares it: another organisation's case is no choice.
     theirs = cases.case_open(actor=outsider, title="Not ours")
-    resp = client.get(url, {"case": theirs.pk})
+    resp = client.get(url, {"case": str(theirs.pk)})
     assert resp.context["form"] is None and "Select a valid choice" in resp.content.decode()
     resp = client.post(url, base | {"case": str(theirs.pk), "case_fields": ["status"]})
     assert resp.status_code == 400 and SharedCaseExtract.objects.count() == 1
@@ -677,16 +657,12 @@ def test_forward_and_share_where_the_codes_allow(
     assert copy.handling_codes == ["law_enforcement_only"]  # the codes go with it
     assert copy.attachments.count() == 1
     # Law enforcement only: a government agency may get it, an NGO may not.
-    ngo = Organisation.objects.create(
-        name="Shelter NGO", kind=OrganisationKind.NGO, country_id="NGA"
-    )
+    ngo = OrganisationFactory.create(name="Shelter NGO", kind=OrganisationKind.NGO)
     assert "Shelter NGO" not in client.get(share).content.decode()
     resp = client.post(share, {"organisation": str(ngo.pk), "reason": "support"})
     assert resp.status_code == 400 and "Select a valid choice" in resp.content.decode()
     assert not message.shares.exists()
-    police = Organisation.objects.create(
-        name="Lagos State Police", kind=OrganisationKind.GOVERNMENT, country_id="NGA"
-    )
+    police = OrganisationFactory.create(name="Lagos State Police")
     resp = client.post(share, {"organisation": str(police.pk), "reason": "joint operation"})
     assert resp.status_code == 302
     assert list(message.shares.values_list("organisation__name", flat=True)) == [

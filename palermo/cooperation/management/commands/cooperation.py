@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from palermo.cooperation import access, choices, selectors, services
 from palermo.cooperation.models import Request
@@ -48,12 +49,13 @@ LIST_COLUMNS = [
 def _as_user(name: str | None, what: str) -> User:
     if not name:
         raise CommandError(
-            "Say who {} with --as USER (an investigator/prosecutor or national "
-            "coordinator).".format(what)
+            _(
+                "Say who {} with --as USER (an investigator/prosecutor or national coordinator)."
+            ).format(what)
         )
     user = User.objects.filter(username=name).first()
     if user is None:
-        raise CommandError("No user named '{}'.".format(name))
+        raise CommandError(_("No user named '{}'.").format(name))
     return user
 
 
@@ -170,7 +172,7 @@ class Command(PalermoCommand):
             time.sleep(options["interval"])
 
     def do_send(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], "sends the request")
+        user = _as_user(o["as_user"], _("sends the request"))
         request = services.request_create(
             actor=user,
             type=o["type"],
@@ -185,7 +187,7 @@ class Command(PalermoCommand):
         )
         request = services.request_send(actor=user, request=request)
         self.stdout.write(
-            "Sent {} ({}) to {}: {} ({}), legal basis {}.".format(
+            _("Sent {} ({}) to {}: {} ({}), legal basis {}.").format(
                 request.requester_reference,
                 request.pk,
                 o["to_node"],
@@ -198,7 +200,7 @@ class Command(PalermoCommand):
     def do_list(self, o: dict[str, Any]) -> None:
         if o["as_user"]:
             qs = selectors.request_list(
-                user=_as_user(o["as_user"], "lists"),
+                user=_as_user(o["as_user"], _("lists")),
                 direction=o["direction"],
                 status=o["status"],
                 type=o["type"],
@@ -211,7 +213,7 @@ class Command(PalermoCommand):
         self.stdout.write(render_rows([_row(r) for r in qs], LIST_COLUMNS, o["format"]))
 
     def do_transition(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], "moves the request on")
+        user = _as_user(o["as_user"], _("moves the request on"))
         request = services.request_transition(
             actor=user,
             request=access.request_get(user, o["request"]),
@@ -219,14 +221,14 @@ class Command(PalermoCommand):
             note=o["note"],
             refusal_ground=o["ground"],
         )
-        self.stdout.write("{} is now {}.".format(request.local_reference, request.status))
+        self.stdout.write(_("{} is now {}.").format(request.local_reference, request.status))
 
     def do_message(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], "writes")
+        user = _as_user(o["as_user"], _("writes"))
         attachments = []
         for path in o["attach"]:
             if not path.is_file():
-                raise CommandError("No file {}.".format(path))
+                raise CommandError(_("No file {}.").format(path))
             attachments.append(
                 services.NewAttachment(
                     path.name,
@@ -244,49 +246,49 @@ class Command(PalermoCommand):
             handling_codes=o["handling"],
         )
         self.stdout.write(
-            "Message {} ({}) with {} attachment(s).".format(
+            _("Message {} ({}) with {} attachment(s).").format(
                 message.pk, message.handling_label, len(attachments)
             )
         )
 
     def do_forward(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], "forwards")
+        user = _as_user(o["as_user"], _("forwards"))
         message = services.message_forward(
             actor=user,
             message=access.message_get(user, o["message"]),
             to_request=access.request_get(user, o["to_request"]),
             note=o["note"],
         )
-        self.stdout.write("Forwarded as message {}.".format(message.pk))
+        self.stdout.write(_("Forwarded as message {}.").format(message.pk))
 
     def do_share(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], "shares")
+        user = _as_user(o["as_user"], _("shares"))
         org = Organisation.objects.filter(name=o["organisation"]).first()
         if org is None:
-            raise CommandError("No organisation named '{}'.".format(o["organisation"]))
+            raise CommandError(_("No organisation named '{}'.").format(o["organisation"]))
         services.message_share(
             actor=user,
             message=access.message_get(user, o["message"]),
             organisation=org,
             reason=o["reason"],
         )
-        self.stdout.write("Shared with {}.".format(org.name))
+        self.stdout.write(_("Shared with {}.").format(org.name))
 
     def do_export(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], "exports")
+        user = _as_user(o["as_user"], _("exports"))
         bundle = services.request_export(
             actor=user, request=access.request_get(user, o["request"]), purpose=o["purpose"]
         )
         text = json.dumps(bundle, ensure_ascii=False, indent=2)
         if o["output"]:
             o["output"].write_text(text + "\n", encoding="utf-8")
-            self.stdout.write("Wrote {}.".format(o["output"]))
+            self.stdout.write(_("Wrote {}.").format(o["output"]))
         else:
             self.stdout.write(text)
 
     def do_remind(self, o: dict[str, Any]) -> None:
         if o["enqueue"]:
             result = send_reminders.enqueue()
-            self.stdout.write("enqueued reminders run {}".format(result.id))
+            self.stdout.write(_("enqueued reminders run {}").format(result.id))
             return
-        self.stdout.write("sent {} reminder(s)".format(services.reminders_send()))
+        self.stdout.write(_("sent {} reminder(s)").format(services.reminders_send()))

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from palermo.cooperation import selectors, services
 from palermo.core.management.base import PalermoCommand, render_rows
@@ -35,7 +36,7 @@ class Command(PalermoCommand):
             if options["as_user"]:
                 actor = User.objects.filter(username=options["as_user"]).first()
                 if actor is None:
-                    raise CommandError("No user named '{}'.".format(options["as_user"]))
+                    raise CommandError(_("No user named '{}'.").format(options["as_user"]))
             node = services.node_add(
                 name=options["name"],
                 url=options["url"],
@@ -43,7 +44,7 @@ class Command(PalermoCommand):
                 actor=actor,
                 country=options["country"],
             )
-            self.stdout.write("Added node {} ({}).".format(node.name, node.url))
+            self.stdout.write(_("Added node {} ({}).").format(node.name, node.url))
         elif sub == "list":
             rows = [
                 {
@@ -62,5 +63,5 @@ class Command(PalermoCommand):
             node = services.node_get(name=options["name"])
             ms, receipt = services.node_ping(node=node)
             self.stdout.write(
-                "{}: signed receipt {} in {:.1f} ms".format(node.name, receipt["status"], ms)
+                _("{}: signed receipt {} in {:.1f} ms").format(node.name, receipt["status"], ms)
             )

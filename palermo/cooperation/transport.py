@@ -1,0 +1,480 @@
+"""Node-to-node transport: peer nodes, the signed inbox, the retrying outbox, ping.
+
+Delivery is at-least-once: the outbox re-sends a message (same envelope id, fresh timestamp
+and signature) until the target answers with a receipt signed by its key; the inbox keeps one
+row per (sender, envelope id), so a retry is answered "duplicate" and never stored twice.
+Within a request, messages carry seq 1, 2, 3 ...: the outbox never sends seq n+1 before n is
+acknowledged, and the inbox refuses seq n+1 (409) while n is missing.
+
+Transport knows nothing of the request workflow: an envelope of a request kind
+(envelopes.REQUEST_KINDS) is handed, inside the inbox's transaction, to the handler registered
+with `request_handler_register` (the workflow registers its own in CooperationConfig.ready).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from palermo.cooperation import envelopes, signing
+from palermo.cooperation.choices import ReceiptStatus
+from palermo.cooperation.models import InboundMessage, Node, OutboundMessage
+from palermo.core.audit import audit_record, model_snapshot
+from palermo.core.choices import AuditAction
+from palermo.core.errors import ApplicationError, NotFoundError
+from palermo.core.models import User
+from palermo.core.services import country_get
+
+INBOX_PATH = "/api/v1/node/inbox"
+MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
+MAX_BACKOFF_SECONDS = 300
+NODE_FIELDS = ["name", "url", "public_key", "active", "country"]
+
+logger = logging.getLogger(__name__)
+
+# A transport posts (url, body, headers) and returns (status, lower-cased headers, body);
+# it raises OSError when the peer cannot be reached.
+TransportReply = tuple[int, dict[str, str], bytes]
+Transport = Callable[[str, bytes, dict[str, str]], TransportReply]
+# Applies a request event (sender, envelope, now) inside the inbox's transaction; raises
+# NodeRefusal to refuse it (then nothing of it is stored).
+RequestHandler = Callable[[Node, dict[str, Any], dt.datetime], None]
+
+_request_handlers: list[RequestHandler] = []
+
+
+def request_handler_register(handler: RequestHandler) -> None:
+    """Who applies request events received from a peer (one handler; registering again replaces
+    it, so that a reloaded app does not apply an event twice)."""
+    _request_handlers[:] = [handler]
+
+
+class NodeRefusal(ApplicationError):
+    """The inbox refuses a message; nothing from it is stored."""
+
+    def __init__(self, detail: str, code: str, status: int) -> None:
+        super().__init__(detail, code)
+        self.status = status
+        logger.warning("node inbox refused a message: %s (%s)", code, detail)
+
+
+class DeliveryError(Exception):
+    """A send attempt that did not end with a valid signed receipt."""
+
+
+# --- nodes -----------------------------------------------------------------------------------
+
+
+def node_add(
+    *,
+    name: str,
+    url: str,
+    public_key: str,
+    actor: User | None = None,
+    country: str | None = None,
+) -> Node:
+    """Register a peer node, its Ed25519 public key (checked) and its state; audited."""
+    with transaction.atomic():
+        node = Node(
+            name=name.strip(),
+            url=url.strip(),
+            public_key=public_key.strip(),
+            added_by=actor,
+            country=country_get(country) if country else None,
+        )
+        node.full_clean()  # includes the public key check
+        node.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=node,
+            after=model_snapshot(node, NODE_FIELDS),
+            actor_label="" if actor else "cli",
+        )
+    return node
+
+
+def node_get(*, name: str) -> Node:
+    node = Node.objects.filter(name=name).first()
+    if node is None:
+        raise NotFoundError(_("No node named '{}'.").format(name), code="unknown_node")
+    return node
+
+
+# --- inbox -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignedReply:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+def _parse_ts(value: object) -> dt.datetime:
+    if not isinstance(value, str):
+        raise ValueError("ts")
+    ts = dt.datetime.fromisoformat(value)
+    if ts.tzinfo is None:
+        raise ValueError("ts without time zone")
+    return ts
+
+
+def _check_envelope(envelope: Any, sender: Node) -> None:
+    if not isinstance(envelope, dict):
+        raise NodeRefusal(_("The body is not a JSON object."), "invalid", 400)
+    if envelope.get("v") != signing.VERSION:
+        raise NodeRefusal(_("Unsupported envelope version."), "invalid", 400)
+    try:
+        uuid.UUID(str(envelope.get("id")))
+    except ValueError:
+        raise NodeRefusal(_("The envelope id is not a UUID."), "invalid", 400) from None
+    if envelope.get("from") != sender.name:
+        raise NodeRefusal(_("The envelope's sender is not the signing node."), "bad_signature", 401)
+    if not isinstance(envelope.get("kind"), str) or not envelope["kind"]:
+        raise NodeRefusal(_("The envelope has no kind."), "invalid", 400)
+    if not isinstance(envelope.get("payload"), dict):
+        raise NodeRefusal(_("The payload is not a JSON object."), "invalid", 400)
+    request, seq = envelope.get("request"), envelope.get("seq")
+    if request is not None and (not isinstance(request, str) or not 0 < len(request) <= 100):
+        raise NodeRefusal(_("The request reference is not a short string."), "invalid", 400)
+    if seq is not None and (
+        isinstance(seq, bool) or not isinstance(seq, int) or seq < 1 or request is None
+    ):
+        raise NodeRefusal(_("seq is a positive integer within a request."), "invalid", 400)
+
+
+def inbox_receive(
+    *, body: bytes, headers: Mapping[str, str], now: dt.datetime | None = None
+) -> SignedReply:
+    """Check a signed envelope, store it once, and return the signed receipt.
+
+    Raises NodeRefusal (nothing stored) for an oversized, unsigned, wrongly signed, misaddressed,
+    stale, malformed or out-of-order message. A replayed id gets a "duplicate" receipt."""
+    now = now or timezone.now()
+    if len(body) > settings.PALERMO_NODE_MAX_MESSAGE_BYTES:
+        raise NodeRefusal(_("The message is too large."), "too_large", 413)
+    sender_name = headers.get(signing.NODE_HEADER, "")
+    sender = Node.objects.filter(name=sender_name, active=True).first() if sender_name else None
+    if sender is None:
+        raise NodeRefusal(_("The sending node is not registered here."), "unknown_node", 401)
+    signature = headers.get(signing.SIGNATURE_HEADER, "")
+    bench_unsigned = signature == signing.UNSIGNED and signing.unsigned_allowed()
+    if not bench_unsigned and (
+        not signature or not signing.verify(body, signature, sender.public_key)
+    ):
+        raise NodeRefusal(_("The signature is missing or does not verify."), "bad_signature", 401)
+    try:
+        envelope = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise NodeRefusal(_("The body is not valid JSON."), "invalid", 400) from None
+    _check_envelope(envelope, sender)
+    if envelope.get("to") != signing.node_name():
+        raise NodeRefusal(_("The message is addressed to another node."), "wrong_recipient", 400)
+    try:
+        sent_at = _parse_ts(envelope.get("ts"))
+    except ValueError:
+        raise NodeRefusal(
+            _("ts is not an ISO-8601 time with a time zone."), "invalid", 400
+        ) from None
+    if abs(now - sent_at) > MAX_CLOCK_SKEW:
+        raise NodeRefusal(_("The message is stale (ts more than 5 minutes off)."), "stale", 400)
+    status = _inbox_store(sender=sender, envelope=envelope, sent_at=sent_at, now=now)
+    receipt = signing.receipt_build(
+        receipt_for=str(envelope["id"]), to=sender.name, status=status, now=now
+    )
+    if bench_unsigned:
+        reply_body, reply_headers = signing.unsigned(receipt)
+    else:
+        reply_body, reply_headers = signing.signed(receipt)
+    return SignedReply(200, reply_body, reply_headers)
+
+
+def _request_apply(sender: Node, envelope: dict[str, Any], now: dt.datetime) -> None:
+    if not _request_handlers:  # only without the cooperation app's start-up: a set-up error
+        raise NodeRefusal(_("This node does not take request events."), "invalid_content", 422)
+    _request_handlers[0](sender, envelope, now)
+
+
+def _inbox_store(
+    *, sender: Node, envelope: dict[str, Any], sent_at: dt.datetime, now: dt.datetime
+) -> str:
+    envelope_id = uuid.UUID(str(envelope["id"]))
+    request, seq = envelope.get("request"), envelope.get("seq")
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                if InboundMessage.objects.filter(sender=sender, envelope_id=envelope_id).exists():
+                    return ReceiptStatus.DUPLICATE
+                if seq is not None:
+                    previous = InboundMessage.objects.filter(
+                        sender=sender, request=request, seq__in=[seq - 1, seq]
+                    ).values_list("seq", flat=True)
+                    seen = set(previous)
+                    if seq in seen:
+                        raise NodeRefusal(
+                            _("seq {} of this request came with another id.").format(seq),
+                            "seq_conflict",
+                            409,
+                        )
+                    if seq > 1 and seq - 1 not in seen:
+                        raise NodeRefusal(
+                            _("seq {} arrived before seq {}: send again later.").format(
+                                seq, seq - 1
+                            ),
+                            "out_of_order",
+                            409,
+                        )
+                message = InboundMessage(
+                    sender=sender,
+                    envelope_id=envelope_id,
+                    kind=envelope["kind"],
+                    request=request,
+                    seq=seq,
+                    payload=envelope["payload"],
+                    sent_at=sent_at,
+                    received_at=now,
+                )
+                message.save()
+                if envelope["kind"] in envelopes.REQUEST_KINDS:
+                    _request_apply(sender, envelope, now)
+                return ReceiptStatus.ACCEPTED
+        except IntegrityError:
+            continue  # a concurrent delivery of the same message won: answer as a duplicate
+    if InboundMessage.objects.filter(sender=sender, envelope_id=envelope_id).exists():
+        return ReceiptStatus.DUPLICATE
+    raise NodeRefusal(_("The message conflicts with one received meanwhile."), "seq_conflict", 409)
+
+
+# --- outbox ----------------------------------------------------------------------------------
+
+
+def outbox_enqueue(
+    *,
+    target: Node,
+    kind: str,
+    payload: dict[str, Any],
+    request: str | None = None,
+    now: dt.datetime | None = None,
+) -> OutboundMessage:
+    """Queue a message for target; within a request it gets the next seq (1, 2, 3 ...)."""
+    with transaction.atomic():
+        seq = None
+        if request is not None:
+            # Lock the target row so that concurrent enqueues number one request one by one.
+            Node.objects.select_for_update().filter(pk=target.pk).first()
+            last = OutboundMessage.objects.filter(target=target, request=request)
+            seq = (last.aggregate(m=Max("seq"))["m"] or 0) + 1
+        message = OutboundMessage(
+            target=target,
+            kind=kind,
+            payload=payload,
+            request=request,
+            seq=seq,
+            next_attempt_at=now or timezone.now(),
+        )
+        message.full_clean()
+        message.save()
+    return message
+
+
+def http_transport(url: str, body: bytes, headers: dict[str, str]) -> TransportReply:
+    """POST with urllib; HTTP errors come back as a status, unreachable peers raise OSError."""
+    if not url.startswith(("http://", "https://")):
+        raise OSError("not an http(s) URL: {}".format(url))
+    req = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+
+
+def inbox_url(node: Node) -> str:
+    return node.url.rstrip("/") + INBOX_PATH
+
+
+def receipt_verify(
+    *,
+    node: Node,
+    envelope_id: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    unsigned: bool = False,
+) -> dict[str, Any]:
+    """The receipt of a send, checked against the target's key; DeliveryError otherwise."""
+    if status != 200:
+        try:
+            error = json.loads(body)
+            detail = "{} {}: {}".format(status, error.get("code"), error.get("detail"))
+        except (ValueError, AttributeError):
+            detail = "{} {}".format(status, body[:200].decode("utf-8", "replace"))
+        raise DeliveryError(detail)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if lowered.get(signing.NODE_HEADER.lower()) != node.name:
+        raise DeliveryError("the receipt does not come from {}".format(node.name))
+    signature = lowered.get(signing.SIGNATURE_HEADER.lower(), "")
+    bench_unsigned = unsigned and signature == signing.UNSIGNED and signing.unsigned_allowed()
+    if not bench_unsigned and not signing.verify(body, signature, node.public_key):
+        raise DeliveryError("the receipt's signature does not verify")
+    try:
+        receipt = json.loads(body)
+    except ValueError:
+        raise DeliveryError("the receipt is not JSON") from None
+    if not isinstance(receipt, dict) or (
+        receipt.get("receipt_for") != envelope_id
+        or receipt.get("from") != node.name
+        or receipt.get("to") != signing.node_name()
+        or receipt.get("status") not in ReceiptStatus.values
+    ):
+        raise DeliveryError("the receipt does not match the message")
+    return receipt
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1 s, 2 s, 4 s ... after the 1st, 2nd, 3rd failed attempt, capped at 5 minutes."""
+    return dt.timedelta(seconds=min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    acknowledged: int = 0
+    failed: int = 0
+    pending: int = 0
+
+
+def _send_one(
+    message: OutboundMessage, transport: Transport, now: dt.datetime, unsigned: bool = False
+) -> str:
+    """One attempt: "acknowledged", "refused" (the peer answered) or "unreachable"."""
+    target = message.target
+    envelope = signing.envelope_build(
+        to=target.name,
+        kind=message.kind,
+        payload=message.payload,
+        request=message.request,
+        seq=message.seq,
+        envelope_id=message.envelope_id,
+    )  # stamped with the real clock: `now` only drives scheduling
+    body, headers = signing.unsigned(envelope) if unsigned else signing.signed(envelope)
+    message.envelope = envelope
+    message.attempts += 1
+    outcome = "unreachable"
+    try:
+        status, resp_headers, resp_body = transport(inbox_url(target), body, headers)
+        outcome = "refused"
+        receipt = receipt_verify(
+            node=target,
+            envelope_id=str(message.envelope_id),
+            status=status,
+            headers=resp_headers,
+            body=resp_body,
+            unsigned=unsigned,
+        )
+    except (OSError, DeliveryError) as exc:
+        message.last_error = str(exc)[:2000] or exc.__class__.__name__
+        message.next_attempt_at = now + backoff(message.attempts)
+        message.save(update_fields=["envelope", "attempts", "last_error", "next_attempt_at"])
+        return outcome
+    message.receipt = receipt
+    message.acknowledged_at = timezone.now()
+    message.last_error = ""
+    message.save(update_fields=["envelope", "attempts", "last_error", "receipt", "acknowledged_at"])
+    return "acknowledged"
+
+
+def outbox_deliver(
+    *,
+    now: dt.datetime | None = None,
+    limit: int = 500,
+    transport: Transport | None = None,
+    unsigned: bool = False,
+) -> DeliveryReport:
+    """Send due messages: per (target, request) strictly in seq order, one at a time.
+
+    A failed send (unreachable, 5xx, 409 out of order, bad receipt ...) is retried after a
+    back-off; the later messages of its request wait for it. Messages without a request are
+    independent. A target that cannot be reached is skipped for the rest of this run.
+
+    `unsigned` (the benchmark's comparison only) is refused unless signing.unsigned_allowed()."""
+    if unsigned and not signing.unsigned_allowed():
+        raise ApplicationError(
+            _(
+                "Unsigned delivery is only for the benchmark (PALERMO_NODE_UNSIGNED_BENCH with "
+                "the test settings)."
+            ),
+            "unsigned_refused",
+        )
+    send = transport or http_transport
+    report = DeliveryReport()
+    blocked_groups: set[tuple[int, str]] = set()
+    unreachable: set[int] = set()
+    pending = (
+        OutboundMessage.objects.filter(acknowledged_at__isnull=True, target__active=True)
+        .select_related("target")
+        .order_by("target_id", "request", "seq", "id")
+    )
+    for message in pending.iterator(chunk_size=500):
+        current = now or timezone.now()
+        group = (message.target_id, message.request) if message.request is not None else None
+        if message.target_id in unreachable or (group is not None and group in blocked_groups):
+            report.pending += 1
+            continue
+        if message.next_attempt_at > current or report.sent >= limit:
+            report.pending += 1
+            if group is not None:
+                blocked_groups.add(group)
+            continue
+        report.sent += 1
+        outcome = _send_one(message, send, current, unsigned)
+        if outcome == "acknowledged":
+            report.acknowledged += 1
+            continue
+        report.failed += 1
+        report.pending += 1
+        if group is not None:
+            blocked_groups.add(group)
+        if outcome == "unreachable":
+            unreachable.add(message.target_id)
+    return report
+
+
+def node_ping(*, node: Node, transport: Transport | None = None) -> tuple[float, dict[str, Any]]:
+    """Send a signed ping to node; return the round trip in ms and its verified receipt."""
+    envelope = signing.envelope_build(to=node.name, kind="ping", payload={})
+    body, headers = signing.signed(envelope)
+    started = time.perf_counter()
+    try:
+        status, resp_headers, resp_body = (transport or http_transport)(
+            inbox_url(node), body, headers
+        )
+        receipt = receipt_verify(
+            node=node,
+            envelope_id=envelope["id"],
+            status=status,
+            headers=resp_headers,
+            body=resp_body,
+        )
+    except (OSError, DeliveryError) as exc:
+        raise ApplicationError(
+            _("Ping to {} failed: {}").format(node.name, exc), "ping_failed"
+        ) from exc
+    return (time.perf_counter() - started) * 1000, receipt
