@@ -12,11 +12,14 @@ import pytest
 import time_machine
 from django.test import Client
 from playwright.sync_api import Browser, sync_playwright
+from pytest_django import DjangoDbBlocker
 
 from palermo.cases.identification import indicator_lists_load
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.models import Organisation, User
 from palermo.core.services import token_create
+from palermo.core.tests.dbsnapshot import Snapshot, restore_database, snapshot_database
+from palermo.registry.models import Instrument
 from palermo.registry.reference import load_reference
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test users only
@@ -42,12 +45,41 @@ def clock() -> Iterator[time_machine.Traveller]:
         yield traveller
 
 
+def reference_load() -> None:
+    """The countries, the registry's reference data and the indicator lists (idempotent)."""
+    load_reference()
+    indicator_lists_load()
+
+
+def reference_ensure() -> None:
+    """The reference data, loaded again if a transactional test emptied the tables."""
+    if not Instrument.objects.exists():
+        reference_load()
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+def django_db_setup(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> None:
     """Countries and registry reference data, loaded once per run (rolled back per test)."""
     with django_db_blocker.unblock():
-        load_reference()
-        indicator_lists_load()
+        reference_load()
+
+
+@pytest.fixture(scope="session")
+def reference_rows(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Snapshot:
+    """The session's reference rows, kept in memory (loaded again first if a transactional test
+    before emptied the tables)."""
+    with django_db_blocker.unblock():
+        reference_ensure()
+        return snapshot_database()
+
+
+@pytest.fixture
+def live_reference(reference_rows: Snapshot, transactional_db: None) -> None:
+    """For live-server (browser) tests, which are transactional: the database is emptied after
+    each of them, so the reference rows are written back from memory (much faster than loading
+    the files again); the first such test still has them."""
+    if not Instrument.objects.exists():
+        restore_database(reference_rows)
 
 
 @pytest.fixture

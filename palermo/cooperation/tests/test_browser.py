@@ -30,8 +30,7 @@ from palermo.cooperation import services, signing
 from palermo.cooperation.models import Node, Request
 from palermo.core.choices import AuditAction, Role
 from palermo.core.models import AuditEntry, User
-from palermo.registry.models import DirectoryEntry, Instrument
-from palermo.registry.reference import load_reference
+from palermo.registry.models import DirectoryEntry
 
 from .nodes import SecondNode
 
@@ -47,10 +46,8 @@ PDF = b"%PDF-1.4 statements of account 2024-2025"
 
 
 @pytest.fixture(autouse=True)
-def reference(transactional_db: None) -> None:
-    """The live server's database is flushed after every test: load the reference data again."""
-    if not Instrument.objects.exists():
-        load_reference()
+def reference(live_reference: None) -> None:
+    """The reference rows, written back after the previous live-server test (conftest)."""
 
 
 @pytest.fixture

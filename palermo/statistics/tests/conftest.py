@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from palermo.conftest import reference_ensure
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.models import User
 from palermo.statistics.definitions import definitions_load
@@ -14,8 +15,10 @@ from palermo.statistics.definitions import definitions_load
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
-    """The project's reference data (parent fixture), then the statistics definitions."""
+    """The project's reference data (parent fixture; loaded again if a transactional test
+    emptied the tables before the first statistics test), then the statistics definitions."""
     with django_db_blocker.unblock():
+        reference_ensure()
         definitions_load()
 
 

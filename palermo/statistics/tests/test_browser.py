@@ -22,8 +22,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from palermo.conftest import PASSWORD
 from palermo.core.models import User
-from palermo.registry.models import Instrument
-from palermo.registry.reference import load_reference
 from palermo.statistics.definitions import definitions_load
 from palermo.statistics.models import DataSet, PrivacySpend, Publication, Value
 from palermo.statistics.tests.factories import PublicValueFactory, victim
@@ -38,10 +36,9 @@ SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
 
 
 @pytest.fixture(autouse=True)
-def reference(transactional_db: None) -> None:
-    """The live server's database is flushed after every test: load the reference data again."""
-    if not Instrument.objects.exists():
-        load_reference()
+def reference(live_reference: None) -> None:
+    """The reference rows, written back after the previous live-server test (conftest), and
+    the statistics definitions."""
     if not DataSet.objects.exists():
         definitions_load()
 

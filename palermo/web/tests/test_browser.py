@@ -16,14 +16,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from pytest_django import DjangoDbBlocker
 from pytest_django.live_server_helper import LiveServer
 
 from palermo.conftest import PASSWORD
 from palermo.core.models import User
-from palermo.core.tests.dbsnapshot import Snapshot, restore_database, snapshot_database
-from palermo.registry.models import Instrument, TreatyAction
-from palermo.registry.reference import load_reference
+from palermo.registry.models import TreatyAction
 from palermo.registry.selectors import directory_list
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
@@ -35,22 +32,9 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
 
 
-@pytest.fixture(scope="session")
-def reference_rows(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Snapshot:
-    """The database with the reference data, kept in memory (loaded first if a transactional
-    test before emptied the tables)."""
-    with django_db_blocker.unblock():
-        if not Instrument.objects.exists():
-            load_reference()
-        return snapshot_database()
-
-
 @pytest.fixture(autouse=True)
-def reference(reference_rows: Snapshot, transactional_db: None) -> None:
-    """The live server's database is emptied after every test: the reference data is written
-    back (the first test still has it)."""
-    if not Instrument.objects.exists():
-        restore_database(reference_rows)
+def reference(live_reference: None) -> None:
+    """The reference rows, written back after the previous live-server test (conftest)."""
 
 
 @pytest.fixture
