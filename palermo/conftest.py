@@ -16,13 +16,14 @@ from pytest_django import DjangoDbBlocker
 
 from palermo.cases.identification import indicator_lists_load
 from palermo.core.choices import OrganisationKind, Role
-from palermo.core.models import Organisation, User
+from palermo.core.models import User
 from palermo.core.services import token_create
 from palermo.core.tests.dbsnapshot import Snapshot, restore_database, snapshot_database
+from palermo.core.tests.factories import PASSWORD, OrganisationFactory, UserFactory
 from palermo.registry.models import Instrument
 from palermo.registry.reference import load_reference
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test users only
+__all__ = ["PASSWORD", "reference_ensure", "reference_load"]
 
 # Tests that depend on today's date take the `clock` fixture, which pins "now" to this instant
 # (ticking from there), so they pass on any calendar day. `make test` proves it: the SQLite run
@@ -84,18 +85,17 @@ def live_reference(reference_rows: Snapshot, transactional_db: None) -> None:
 
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
+    """make(role, org, country, kind=..., username=...): a user of that organisation (made the
+    first time it is named), who logs in with PASSWORD."""
+
     def make(
         role: str = Role.CASE_WORKER, org: str = "Org A", country: str | None = "BWA", **kw: Any
     ) -> User:
-        organisation, _ = Organisation.objects.get_or_create(
-            name=org,
-            defaults={"kind": kw.pop("kind", OrganisationKind.GOVERNMENT), "country_id": country},
+        organisation = OrganisationFactory.create(
+            name=org, kind=kw.pop("kind", OrganisationKind.GOVERNMENT), country_id=country
         )
         username = kw.pop("username", "{}-{}".format(role, User.objects.count() + 1))
-        user = User(username=username, organisation=organisation, role=role)
-        user.set_password(PASSWORD)
-        user.save()
-        return user
+        return UserFactory.create(username=username, organisation=organisation, role=role, **kw)
 
     return make
 

@@ -11,10 +11,11 @@ from typing import Any
 from factory.declarations import LazyAttribute, Sequence, SubFactory
 from factory.django import DjangoModelFactory, Password
 
-from palermo.conftest import PASSWORD
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.models import ApiToken, Organisation, User
 from palermo.core.services import TOKEN_PREFIX, token_digest
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test users only
 
 
 class OrganisationFactory(DjangoModelFactory[Organisation]):
