@@ -19,7 +19,7 @@ import functools
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -510,8 +510,3 @@ def cases_bulk_create(
         report.rows.update({name: len(rows) for name, rows in batch.tables.items()})
         report.case_ids += case_ids
     return report
-
-
-def plans_persons(plans: Iterable[CasePlan]) -> int:
-    """How many persons the plans hold."""
-    return sum(len(plan.persons) for plan in plans)
