@@ -4,7 +4,7 @@ Owns `write_bulk`: the drawn cases become `writer.CasePlan`s (partners named in 
 organisation ids, indicator lists ids, each return's receiving authority the registry's entry
 for its country) and `writer.cases_bulk_create` writes them, one transaction and one audit entry
 per batch of cases. The values are those the services would have stored (the generator only
-draws valid codes and consistent dates; `test_demo_writers` compares both writers).
+draws valid codes and consistent dates; `tests/test_demo.py` compares both writers).
 """
 
 from __future__ import annotations

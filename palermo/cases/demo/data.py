@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from palermo.cases import htcds as h
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "demo_routes.yaml"
-ISO3_RE = re.compile(r"^[A-Z]{3}$")
+CODE3_RE = re.compile(r"^[A-Z]{3}$")  # ISO 3166-1 alpha-3, ISO 4217
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -81,13 +81,17 @@ class DemoData:
 class _Reader:
     """Reads one part of the file, naming where it is when something is wrong."""
 
-    def __init__(self, data: Any, where: str) -> None:
+    def __init__(self, data: Any, where: str, file_name: str) -> None:
         self.data = data
         self.where = where
+        self.file_name = file_name
+
+    def part(self, data: Any, where: str) -> _Reader:
+        return _Reader(data, where, self.file_name)
 
     def fail(self, problem: str) -> ImproperlyConfigured:
         return ImproperlyConfigured(
-            _("{}: {}: {}").format(DATA_FILE.name, self.where or _("top level"), problem)
+            _("{}: {}: {}").format(self.file_name, self.where or _("top level"), problem)
         )
 
     def mapping(self) -> dict[str, Any]:
@@ -100,7 +104,7 @@ class _Reader:
         if key not in data and required:
             raise self.fail(_("'{}' is missing").format(key))
         where = "{}.{}".format(self.where, key) if self.where else key
-        return _Reader(data.get(key, default), where)
+        return self.part(data.get(key, default), where)
 
     def text(self) -> str:
         if not isinstance(self.data, str) or not self.data.strip():
@@ -111,13 +115,13 @@ class _Reader:
         if not isinstance(self.data, list):
             raise self.fail(_("expected a list"))
         return tuple(
-            _Reader(v, "{}[{}]".format(self.where, i)).text() for i, v in enumerate(self.data)
+            self.part(v, "{}[{}]".format(self.where, i)).text() for i, v in enumerate(self.data)
         )
 
     def items(self) -> list[_Reader]:
         if not isinstance(self.data, list) or not self.data:
             raise self.fail(_("expected a list that is not empty"))
-        return [_Reader(v, "{}[{}]".format(self.where, i)) for i, v in enumerate(self.data)]
+        return [self.part(v, "{}[{}]".format(self.where, i)) for i, v in enumerate(self.data)]
 
     def weight(self) -> int:
         if isinstance(self.data, bool) or not isinstance(self.data, int) or self.data < 1:
@@ -144,8 +148,14 @@ class _Reader:
 
     def country(self) -> str:
         value = self.text()
-        if not ISO3_RE.match(value):
+        if not CODE3_RE.match(value):
             raise self.fail(_("'{}' is not an ISO 3166-1 alpha-3 code").format(value))
+        return value
+
+    def currency(self) -> str:
+        value = self.text()
+        if not CODE3_RE.match(value):
+            raise self.fail(_("'{}' is not an ISO 4217 code").format(value))
         return value
 
 
@@ -205,20 +215,19 @@ def demo_data_read(path: Path = DATA_FILE) -> DemoData:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ImproperlyConfigured(_("{}: not valid YAML ({})").format(path.name, exc)) from exc
-    top = _Reader(raw, "")
+    top = _Reader(raw, "", path.name)
     names = {
-        str(key): _names(_Reader(value, "names.{}".format(key)))
+        str(key): _names(top.part(value, "names.{}".format(key)))
         for key, value in top.at("names").mapping().items()
     }
     routes = tuple(_route(r, names) for r in top.at("routes").items())
     keys = [route.key for route in routes]
     if len(set(keys)) != len(keys):
         raise top.fail(_("two routes have the same key"))
-    currency_reader = top.at("currency")
     currency = {}
-    for country, code in currency_reader.mapping().items():
-        where = _Reader(code, "currency.{}".format(country))
-        currency[_Reader(country, where.where).country()] = where.text()
+    for country, code in top.at("currency").mapping().items():
+        where = "currency.{}".format(country)
+        currency[top.part(country, where).country()] = top.part(code, where).currency()
     return DemoData(
         names=names,
         nicknames=top.at("nicknames").texts(),
