@@ -257,11 +257,9 @@ def _template(model: type[models.Model]) -> tuple[dict[str, Any], dict[str, str]
     for f in model._meta.concrete_fields:
         attnames[f.name] = f.attname
         attnames[f.attname] = f.attname
-        if f.primary_key or f.unique or getattr(f, "auto_now", False):
-            continue
-        if getattr(f, "auto_now_add", False):
-            continue
-        defaults[f.attname] = f.get_default()
+        stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        if not (f.primary_key or f.unique or stamped):
+            defaults[f.attname] = f.get_default()
     return defaults, attnames
 
 
@@ -386,7 +384,10 @@ class _Batch:
                 organisation=self.organisation_id,
             )
             if m.renewal_of is not None:
-                row["renewal_of_id"] = _Ref(rows[m.renewal_of])
+                renewed = rows[m.renewal_of]
+                if isinstance(renewed["renewal_of_id"], _Ref):  # written in the same insert
+                    raise ValueError("a renewal renews a measure that is not itself a renewal")
+                row["renewal_of_id"] = _Ref(renewed)
                 self.add("renewal", row)
             else:
                 self.add("measure", row)
