@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -455,24 +455,29 @@ class _Batch:
 
     def write(self) -> None:
         """Every table in order: rows that others refer to with bulk_create (their new ids are
-        put into the rows), the rest with rows_insert once their references are known."""
-        for name, model in TABLES:
-            rows = self.tables[name]
-            if not rows:
-                continue
-            link = _LINKS.get(name)
-            if link is not None:
-                for row in rows:
-                    if isinstance(row[link], _Ref):
-                        row[link] = row[link].row["id"]
-            if name in _REFERENCED:
-                objs = model._default_manager.bulk_create(
-                    [model(**row) for row in rows], batch_size=2000
-                )
-                for row, obj in zip(rows, objs, strict=True):
-                    row["id"] = obj.pk
-            else:
-                rows_insert(model, rows)
+        put into the rows), the rest with rows_insert once their references are known. A refusal
+        is Django's IntegrityError on every database (COPY's errors come from psycopg itself)."""
+        with connection.wrap_database_errors:
+            for name, model in TABLES:
+                self.write_table(name, model, self.tables[name])
+
+    @staticmethod
+    def write_table(name: str, model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        link = _LINKS.get(name)
+        if link is not None:
+            for row in rows:
+                if isinstance(row[link], _Ref):
+                    row[link] = row[link].row["id"]
+        if name in _REFERENCED:
+            objs = model._default_manager.bulk_create(
+                [model(**row) for row in rows], batch_size=2000
+            )
+            for row, obj in zip(rows, objs, strict=True):
+                row["id"] = obj.pk
+        else:
+            rows_insert(model, rows)
 
 
 def cases_bulk_create(

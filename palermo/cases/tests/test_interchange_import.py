@@ -12,6 +12,7 @@ import pytest
 from django.core.management.base import CommandError
 
 from palermo.cases.facets import case_facets_check
+from palermo.cases.interchange import importing
 from palermo.cases.models import Case, Person, PersonIdentity, Referral
 from palermo.cases.tests.interchange_cases import (
     comparable,
@@ -291,3 +292,20 @@ def test_a_refusal_never_repeats_an_identifying_value(
     assert reason in str(err.value)
     assert value not in str(err.value)
     assert Case.objects.count() == 0
+
+
+@pytest.mark.usefixtures("cases")
+def test_a_database_refusal_is_one_clear_problem(
+    worker: User, other_worker: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As if another import had written the same pseudonyms after this one checked them."""
+    path = write(tmp_path, "cases.json", export(worker, "Shelter Palermo"))
+    monkeypatch.setattr(importing, "_existing_pseudonyms", lambda names: set())
+    before = counts()
+    with pytest.raises(CommandError) as err:
+        import_file(path, "Shelter Torino", other_worker)
+    message = str(err.value)
+    assert "cases.json: the database refused the import (" in message
+    assert "nothing was written" in message
+    assert not any(p in message for p in Person.objects.values_list("pseudonym", flat=True))
+    assert counts() == before
