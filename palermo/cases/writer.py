@@ -147,7 +147,8 @@ class ReturnPlan:
 
 @dataclass
 class PersonPlan:
-    """One person and everything recorded about them. The dicts hold model fields by name
+    """One person and everything recorded about them (most parts empty by default: an empty
+    tuple, shared, as an import plans thousands of persons). The dicts hold model fields by name
     (a foreign key as the id of its row: `country` an ISO3 code, `authority` an organisation
     id); `identity` is the plain identity, encrypted when written; an empty `pseudonym` gets a
     new one."""
@@ -155,17 +156,17 @@ class PersonPlan:
     facts: dict[str, Any]  # Person fields, role included
     pseudonym: str = ""
     identity: dict[str, Any] = field(default_factory=dict)
-    movements: list[dict[str, Any]] = field(default_factory=list)
-    consents: list[dict[str, Any]] = field(default_factory=list)
-    screenings: list[dict[str, Any]] = field(default_factory=list)
-    identification: dict[str, Any] | None = None
-    measures: list[MeasurePlan] = field(default_factory=list)
-    guardian: dict[str, Any] | None = None  # its `name` in plain text
-    bid: dict[str, Any] | None = None
-    referrals: list[ReferralPlan] = field(default_factory=list)
-    returns: list[ReturnPlan] = field(default_factory=list)
-    follow_ups: list[dict[str, Any]] = field(default_factory=list)
-    support_plans: list[dict[str, Any]] = field(default_factory=list)
+    movements: Sequence[Mapping[str, Any]] = ()
+    consents: Sequence[Mapping[str, Any]] = ()
+    screenings: Sequence[Mapping[str, Any]] = ()
+    identification: Mapping[str, Any] | None = None
+    measures: Sequence[MeasurePlan] = ()
+    guardian: Mapping[str, Any] | None = None  # its `name` in plain text
+    bid: Mapping[str, Any] | None = None
+    referrals: Sequence[ReferralPlan] = ()
+    returns: Sequence[ReturnPlan] = ()
+    follow_ups: Sequence[Mapping[str, Any]] = ()
+    support_plans: Sequence[Mapping[str, Any]] = ()
 
 
 @dataclass
@@ -184,7 +185,7 @@ class CasePlan:
     incoming_referral_date: dt.date | None = None
     reason_for_incoming_referral: str = ""
     incoming_referral_details: str = ""
-    proceedings: list[dict[str, Any]] = field(default_factory=list)
+    proceedings: Sequence[Mapping[str, Any]] = ()
     comments: list[str] = field(default_factory=list)
 
 
@@ -247,29 +248,43 @@ def random_id(prefix: str) -> str:
     return prefix + "".join(ID_ALPHABET[b % 32] for b in secrets.token_bytes(10))
 
 
+@dataclass(frozen=True)
+class _Template:
+    """A model's row of defaults ({attname: default}, as a new instance has them; left out: the
+    primary key, unique fields, which the builder gives, and timestamps, which rows_insert and
+    bulk_create set), its attnames, and the attname of each field name that is not one (a
+    foreign key: `country` -> `country_id`)."""
+
+    defaults: dict[str, Any]
+    attnames: frozenset[str]
+    renamed: dict[str, str]
+    renamed_names: frozenset[str]
+
+
 @functools.cache
-def _template(model: type[models.Model]) -> tuple[dict[str, Any], dict[str, str]]:
-    """A model's row of defaults ({attname: default}, as a new instance has them) and its field
-    names by attname. Left out: the primary key, unique fields (given by the builder) and
-    timestamps (rows_insert and bulk_create set those)."""
+def _template(model: type[models.Model]) -> _Template:
     defaults: dict[str, Any] = {}
-    attnames: dict[str, str] = {}
+    renamed: dict[str, str] = {}
     for f in model._meta.concrete_fields:
-        attnames[f.name] = f.attname
-        attnames[f.attname] = f.attname
+        if f.name != f.attname:
+            renamed[f.name] = f.attname
         stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         if not (f.primary_key or f.unique or stamped):
             defaults[f.attname] = f.get_default()
-    return defaults, attnames
+    attnames = frozenset(f.attname for f in model._meta.concrete_fields)
+    return _Template(defaults, attnames, renamed, frozenset(renamed))
 
 
-def _row(model: type[models.Model], values: Mapping[str, Any], **more: Any) -> dict[str, Any]:
-    """A complete row of `model`: its defaults, then `values` and `more` by field name or
-    attname (a foreign key as the id of its row)."""
-    defaults, attnames = _template(model)
-    row = dict(defaults)
-    for name, value in (*values.items(), *more.items()):
-        row[attnames[name]] = value  # a KeyError names a field the model does not have
+def _row(model: type[models.Model], values: Mapping[str, Any], **ids: Any) -> dict[str, Any]:
+    """A complete row of `model`: its defaults, then `values` by field name or attname (a
+    foreign key as the id of its row), then `ids` by attname (`person_id=...`)."""
+    t = _template(model)
+    row = {**t.defaults, **values, **ids}
+    if not t.renamed_names.isdisjoint(values):
+        for name in t.renamed_names.intersection(values):
+            row[t.renamed[name]] = row.pop(name)
+    if not t.attnames.issuperset(row):
+        raise KeyError(sorted(set(row) - t.attnames))  # not a field of the model
     return row
 
 
@@ -281,15 +296,11 @@ class _Batch:
         self.organisation_id = organisation.pk
         self.now = timezone.now()
         self.tables: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in TABLES}
-
-    def add(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
-        self.tables[name].append(row)
-        return row
+        self.add = {name: rows.append for name, rows in self.tables.items()}  # add["case"](row)
 
     def case(self, plan: CasePlan) -> uuid.UUID:
         case_id = uuid.uuid4()
-        self.add(
-            "case",
+        self.add["case"](
             _row(
                 Case,
                 {
@@ -306,63 +317,62 @@ class _Batch:
                 },
                 id=case_id,
                 reference=random_id("C-"),
-                organisation=self.organisation_id,
-                owner=self.actor_id,
+                organisation_id=self.organisation_id,
+                owner_id=self.actor_id,
                 **case_facets(p.facts for p in plan.persons),
             ),
         )
         person_ids = [self.person(case_id, p) for p in plan.persons]
         for proc in plan.proceedings:
             values = {k: v for k, v in proc.items() if k != "suspect"}
-            self.add(
-                "proceeding",
-                _row(Proceeding, values, case=case_id, suspect=person_ids[proc["suspect"]]),
+            self.add["proceeding"](
+                _row(Proceeding, values, case_id=case_id, suspect_id=person_ids[proc["suspect"]]),
             )
         for text in plan.comments:
-            self.add(
-                "comment", _row(CaseComment, {"text": text}, case=case_id, author=self.actor_id)
+            self.add["comment"](
+                _row(CaseComment, {"text": text}, case_id=case_id, author_id=self.actor_id),
             )
         return case_id
 
     def person(self, case_id: uuid.UUID, plan: PersonPlan) -> uuid.UUID:
         pid = uuid.uuid4()
         pseudonym = plan.pseudonym or random_id("P-")
-        self.add("person", _row(Person, plan.facts, id=pid, case=case_id, pseudonym=pseudonym))
+        self.add["person"](_row(Person, plan.facts, id=pid, case_id=case_id, pseudonym=pseudonym))
         if plan.identity:
-            self.add(
-                "identity",
-                _row(PersonIdentity, {}, person=pid, ciphertext=encrypt_json(plan.identity)),
+            self.add["identity"](
+                _row(PersonIdentity, {}, person_id=pid, ciphertext=encrypt_json(plan.identity)),
             )
         for m in plan.movements:
-            self.add("movement", _row(Movement, m, person=pid))
+            self.add["movement"](_row(Movement, m, person_id=pid))
         for x in plan.consents:
-            self.add("consent", _row(Consent, x, person=pid, recorded_by=self.actor_id))
+            self.add["consent"](_row(Consent, x, person_id=pid, recorded_by_id=self.actor_id))
         for sc in plan.screenings:
-            self.add("screening", _row(Screening, sc, person=pid, screened_by=self.actor_id))
+            self.add["screening"](_row(Screening, sc, person_id=pid, screened_by_id=self.actor_id))
         if plan.identification:
-            self.add(
-                "identification",
-                _row(Identification, plan.identification, person=pid, recorded_by=self.actor_id),
+            self.add["identification"](
+                _row(
+                    Identification, plan.identification, person_id=pid, recorded_by_id=self.actor_id
+                ),
             )
         self.measures(pid, plan.measures)
         if plan.guardian:
             values = {k: v for k, v in plan.guardian.items() if k != "name"}
             name = plan.guardian.get("name") or ""
             cipher = encrypt_text(name) if name else ""
-            self.add("guardian", _row(Guardian, values, person=pid, name_ciphertext=cipher))
-        bid = (
-            self.add("bid", _row(BestInterestDetermination, plan.bid, person=pid))
-            if plan.bid
-            else None
-        )
+            self.add["guardian"](_row(Guardian, values, person_id=pid, name_ciphertext=cipher))
+        bid = _row(BestInterestDetermination, plan.bid, person_id=pid) if plan.bid else None
+        if bid is not None:
+            self.add["bid"](bid)
         for ref in plan.referrals:
             self.referral(case_id, pid, pseudonym, ref)
         for ret in plan.returns:
-            self.add("return", self.return_row(pid, ret, bid))
+            self.add["return"](self.return_row(pid, ret, bid))
         for v in plan.follow_ups:
-            self.add("visit", _row(FollowUpVisit, v, person=pid, organisation=self.organisation_id))
+            self.add["visit"](
+                _row(FollowUpVisit, v, person_id=pid, organisation_id=self.organisation_id)
+            )
         for sp in plan.support_plans:
-            self.add("support_plan", _row(SupportPlan, sp, person=pid))
+            self.add["support_plan"](_row(SupportPlan, sp, person_id=pid))
         return pid
 
     def measures(self, pid: uuid.UUID, plans: Sequence[MeasurePlan]) -> None:
@@ -380,17 +390,17 @@ class _Batch:
                     "reference": m.reference,
                     "notes": m.notes,
                 },
-                person=pid,
-                organisation=self.organisation_id,
+                person_id=pid,
+                organisation_id=self.organisation_id,
             )
             if m.renewal_of is not None:
                 renewed = rows[m.renewal_of]
                 if isinstance(renewed["renewal_of_id"], _Ref):  # written in the same insert
                     raise ValueError("a renewal renews a measure that is not itself a renewal")
                 row["renewal_of_id"] = _Ref(renewed)
-                self.add("renewal", row)
+                self.add["renewal"](row)
             else:
-                self.add("measure", row)
+                self.add["measure"](row)
             rows.append(row)
 
     def referral(
@@ -405,13 +415,12 @@ class _Batch:
                 "reason": "referral: {}".format(ref.service),
                 "revoked_at": self.now if closed else None,
             },
-            case=case_id,
-            organisation=ref.to_organisation,
-            granted_by=self.actor_id,
+            case_id=case_id,
+            organisation_id=ref.to_organisation,
+            granted_by_id=self.actor_id,
         )
-        self.add("share", share)
-        self.add(
-            "referral",
+        self.add["share"](share)
+        self.add["referral"](
             _row(
                 Referral,
                 {
@@ -425,11 +434,11 @@ class _Batch:
                     "closed_on": ref.closed_on,
                     "response_note": ref.response_note,
                 },
-                person=pid,
-                from_organisation=self.organisation_id,
-                to_organisation=ref.to_organisation,
-                share=_Ref(share),
-                sent_by=self.actor_id,
+                person_id=pid,
+                from_organisation_id=self.organisation_id,
+                to_organisation_id=ref.to_organisation,
+                share_id=_Ref(share),
+                sent_by_id=self.actor_id,
             ),
         )
 
@@ -449,8 +458,8 @@ class _Batch:
                 "decided_on": ret.decided_on,
                 "return_date": ret.return_date,
             },
-            person=pid,
-            best_interest_determination=_Ref(bid) if ret.with_bid and bid is not None else None,
+            person_id=pid,
+            best_interest_determination_id=_Ref(bid) if ret.with_bid and bid is not None else None,
         )
 
     def write(self) -> None:

@@ -35,11 +35,13 @@ from palermo.cases.interchange.fields import (
     Column,
 )
 from palermo.cases.interchange.reading import RawRecord
-from palermo.cases.interchange.values import Values, empty_value
+from palermo.cases.interchange.values import LIST_KINDS, TEXT_KINDS, Values
 from palermo.cases.writer import CasePlan, PersonPlan
 from palermo.core.models import Organisation
 
 PSEUDONYM_RE = re.compile(r"^[A-Za-z0-9-]{3,20}$")
+_KEYS = frozenset(COLUMN_BY_NAME) | {g.key for g in GROUPS}  # what a record may hold
+_GROUPED = frozenset(GROUP_OF)  # fields that belong inside a group (in JSON)
 
 
 def _column_of(columns: Iterable[Column], attr: str) -> str:
@@ -122,12 +124,11 @@ class Checker:
         return list(cases.values())
 
     def _check_keys(self, record: RawRecord) -> None:
-        allowed = set(COLUMN_BY_NAME) | {g.key for g in GROUPS}
-        unknown = sorted(set(record.data) - allowed)
-        if unknown:
+        if not _KEYS.issuperset(record.data):
+            unknown = sorted(set(record.data) - _KEYS)
             raise RecordError(_("unknown field(s) {}").format(", ".join(unknown)))
-        if not self.values.csv:
-            grouped = sorted(set(record.data) & set(GROUP_OF))
+        if not self.values.csv and not _GROUPED.isdisjoint(record.data):
+            grouped = sorted(_GROUPED.intersection(record.data))
             if grouped:
                 raise RecordError(
                     _("{} belong inside {} (a list of objects)").format(
@@ -141,7 +142,9 @@ class Checker:
         for col in columns:
             raw = data.get(col.name)
             if raw is None or raw == "":  # most fields of a record are empty: no parsing
-                out[col.attr] = empty_value(col)
+                out[col.attr] = (
+                    [] if col.kind in LIST_KINDS else "" if col.kind in TEXT_KINDS else None
+                )
             else:
                 out[col.attr] = self.values.value(col, raw)
         return out

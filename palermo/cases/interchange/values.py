@@ -55,11 +55,6 @@ def _codes_hint(choices: type[models.TextChoices]) -> str:
     return shown + (_(", ... ({} codes)").format(len(values)) if len(values) > 8 else "")
 
 
-def empty_value(col: Column) -> Any:
-    """What an empty field holds: [] for lists, "" for text, else None."""
-    return [] if col.kind in LIST_KINDS else "" if col.kind in TEXT_KINDS else None
-
-
 def shown(raw: Any, *, identifying: bool = False) -> str:
     """A bad value as a refusal repeats it: quoted, or not at all when the field identifies
     a person (a refusal is printed and may be kept in logs)."""
@@ -254,9 +249,14 @@ class Values:
 
     def group(self, group: Group, raw_record: dict[str, Any]) -> list[dict[str, Any]]:
         """The items of a group, each as {attr: value}."""
+        if not self.csv and raw_record.get(group.key) is None:
+            return []  # most records have no items in most groups
+        raw_items = self._raw_items(group, raw_record)
+        if not raw_items:
+            return []
         names = {col.name for col in group.columns}
         items = []
-        for n, raw_item in enumerate(self._raw_items(group, raw_record), start=1):
+        for n, raw_item in enumerate(raw_items, start=1):
             unknown = sorted(set(raw_item) - names)
             if unknown:
                 raise RecordError(
