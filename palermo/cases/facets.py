@@ -6,10 +6,11 @@ persons, and its count touches each of them: at 200,000 cases that alone is over
 the case (a flag and two short code lists), a filter and its count read one partial index of the
 case table instead (see migration 0005).
 
-The facets are derived data: `case_facets` computes them from persons, one function for every
-writer (services, import, demo data), and `case_facets_refresh` recomputes them from the
-database after a person changes. They never hold anything that is not also on the persons, and
-nothing identifying.
+The facets are derived data: `case_facets` computes them from persons, one function for both
+ways case rows are written (`writer.cases_bulk_create` from the planned persons of the import
+and bulk demo data; `writer.row_save` for the services, through `case_facets_refresh`, which
+recomputes them from the database after a person changes). They never hold anything that is
+not also on the persons, and nothing identifying.
 """
 
 from __future__ import annotations

@@ -1,18 +1,64 @@
 """Writing case rows: the one place that saves case data.
 
-Owns how a row of case data reaches the database: `row_save` for one row written by a service
-(validated, a case's facets untouched, a person's case facets refreshed) and `person_save` for
-some fields of a person.
+Owns how rows of case data reach the database, by one of two ways:
+
+- one row written by a service: `row_save` (validated; a case's facets untouched, a person's
+  case facets refreshed) and `person_save` for some fields of a person;
+- many planned cases at once, for the HTCDS and CTDC import and bulk demo data:
+  `cases_bulk_create` takes `CasePlan`s (the final state of each case, every value already
+  checked by the caller), builds the rows of every table with one builder per model, computes
+  each case's facets from its planned persons (`cases.facets`), writes them with
+  `core.bulk.rows_insert` (COPY on PostgreSQL, one executemany INSERT elsewhere) and records one
+  audit entry per batch naming the cases created.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models
+import datetime as dt
+import functools
+import secrets
+import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from palermo.cases.facets import FACET_FIELDS, case_facets_refresh
-from palermo.cases.models import Case, Person
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from palermo.cases import choices as c
+from palermo.cases import htcds as h
+from palermo.cases.audit_kinds import CASE
+from palermo.cases.facets import FACET_FIELDS, case_facets, case_facets_refresh
+from palermo.cases.models import (
+    BestInterestDetermination,
+    Case,
+    CaseComment,
+    CaseShare,
+    Consent,
+    FollowUpVisit,
+    Guardian,
+    Identification,
+    Movement,
+    Person,
+    PersonIdentity,
+    Proceeding,
+    ProtectionMeasure,
+    Referral,
+    Return,
+    Screening,
+    SupportPlan,
+)
+from palermo.core.audit import audit_record
+from palermo.core.bulk import rows_insert
+from palermo.core.choices import AuditAction
+from palermo.core.crypto import encrypt_json, encrypt_text
 from palermo.core.errors import ApplicationError
+from palermo.core.models import Organisation, User
+
+# --- one row, through a service ---------------------------------------------------------------
 
 # An ordinary save of a case writes every field but its facets (cases.facets keeps those): a
 # case loaded before a person changed must not put back the facets it was loaded with.
@@ -35,7 +81,7 @@ def row_save(obj: models.Model) -> None:
             obj.save()
     except IntegrityError as exc:  # a race past full_clean: still one clear error
         raise ApplicationError(
-            "This record conflicts with an existing one.", code="conflict"
+            _("This record conflicts with an existing one."), code="conflict"
         ) from exc
     if isinstance(obj, Person):
         case_facets_refresh(obj.case_id)
@@ -45,3 +91,437 @@ def person_save(person: Person, fields: list[str]) -> None:
     """Save some fields of a person and bring its case's facets up to date."""
     person.save(update_fields=[*fields, "updated_at"])
     case_facets_refresh(person.case_id)
+
+
+# --- many cases at once: the plans ------------------------------------------------------------
+
+
+@dataclass
+class MeasurePlan:
+    """A protection measure; `renewal_of` is the index of the measure it renews in the
+    person's measures (written after it)."""
+
+    kind: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    status: str
+    decided_by: int | None = None  # organisation id
+    linked_to_cooperation: bool = False
+    reference: str = ""
+    notes: str = ""
+    renewal_of: int | None = None
+
+
+@dataclass
+class ReferralPlan:
+    """A referral to another organisation and the share of the case that goes with it."""
+
+    to_organisation: int
+    service: str
+    scopes: list[str]
+    sent_on: dt.date
+    status: str
+    details: str = ""
+    responded_on: dt.date | None = None
+    delivered_on: dt.date | None = None
+    closed_on: dt.date | None = None
+    response_note: str = ""
+
+
+@dataclass
+class ReturnPlan:
+    """A return home; `with_bid` ties it to the person's best-interest determination."""
+
+    destination: str
+    status: str
+    risk_level: str
+    risk_assessment: str = ""
+    voluntary_consent: bool = False
+    consent_on: dt.date | None = None
+    travel_documents: str = ""
+    decided_on: dt.date | None = None
+    return_date: dt.date | None = None
+    receiving_authority: int | None = None  # registry directory entry id
+    with_bid: bool = False
+
+
+@dataclass
+class PersonPlan:
+    """One person and everything recorded about them (most parts empty by default: an empty
+    tuple, shared, as an import plans thousands of persons). The dicts hold model fields by name
+    (a foreign key as the id of its row: `country` an ISO3 code, `authority` an organisation
+    id); `identity` is the plain identity, encrypted when written; an empty `pseudonym` gets a
+    new one."""
+
+    facts: dict[str, Any]  # Person fields, role included
+    pseudonym: str = ""
+    identity: dict[str, Any] = field(default_factory=dict)
+    movements: Sequence[Mapping[str, Any]] = ()
+    consents: Sequence[Mapping[str, Any]] = ()
+    screenings: Sequence[Mapping[str, Any]] = ()
+    identification: Mapping[str, Any] | None = None
+    measures: Sequence[MeasurePlan] = ()
+    guardian: Mapping[str, Any] | None = None  # its `name` in plain text
+    bid: Mapping[str, Any] | None = None
+    referrals: Sequence[ReferralPlan] = ()
+    returns: Sequence[ReturnPlan] = ()
+    follow_ups: Sequence[Mapping[str, Any]] = ()
+    support_plans: Sequence[Mapping[str, Any]] = ()
+
+
+@dataclass
+class CasePlan:
+    """One case to create: its fields, persons, proceedings (`suspect` is the index of a person
+    in `persons`) and comments."""
+
+    opened_on: dt.date
+    country: str
+    persons: list[PersonPlan] = field(default_factory=list)
+    title: str = ""
+    status: str = h.CaseStatus.ACTIVE
+    closed_on: dt.date | None = None
+    reason_for_closure: str = ""
+    referring_organisation: int | None = None
+    incoming_referral_date: dt.date | None = None
+    reason_for_incoming_referral: str = ""
+    incoming_referral_details: str = ""
+    proceedings: Sequence[Mapping[str, Any]] = ()
+    comments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BulkReport:
+    """What `cases_bulk_create` wrote: rows per table ("case", "person", "identity",
+    "movement", "consent", "support_plan", "comment", ...) and the new cases' ids."""
+
+    rows: Counter[str] = field(default_factory=Counter)
+    case_ids: list[str] = field(default_factory=list)
+
+
+# --- many cases at once: the rows -------------------------------------------------------------
+
+ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # as in models.new_pseudonym
+
+# The tables in the order they are written (a row's foreign keys point to rows written before).
+# Renewals are protection measures that refer to an earlier measure, so they come second.
+TABLES: tuple[tuple[str, type[models.Model]], ...] = (
+    ("case", Case),
+    ("person", Person),
+    ("identity", PersonIdentity),
+    ("movement", Movement),
+    ("consent", Consent),
+    ("screening", Screening),
+    ("identification", Identification),
+    ("measure", ProtectionMeasure),
+    ("renewal", ProtectionMeasure),
+    ("guardian", Guardian),
+    ("bid", BestInterestDetermination),
+    ("share", CaseShare),
+    ("referral", Referral),
+    ("return", Return),
+    ("visit", FollowUpVisit),
+    ("support_plan", SupportPlan),
+    ("proceeding", Proceeding),
+    ("comment", CaseComment),
+)
+# Rows that later rows refer to by their new (auto-increment) id: written with bulk_create,
+# which returns the ids. The others go through rows_insert.
+_REFERENCED = frozenset({"measure", "bid", "share"})
+# Which column of which table holds a reference to such a row (a `_Ref` until it is written).
+_LINKS = {
+    "renewal": "renewal_of_id",
+    "referral": "share_id",
+    "return": "best_interest_determination_id",
+}
+
+
+@dataclass(eq=False)
+class _Ref:
+    """A foreign key to a row written earlier in the same batch, known once it is written."""
+
+    row: dict[str, Any]
+
+
+def random_id(prefix: str) -> str:
+    """Like models.new_pseudonym/new_case_reference, from one call to the system's randomness
+    (256 is a multiple of the 32 letters, so every letter is equally likely)."""
+    return prefix + "".join(ID_ALPHABET[b % 32] for b in secrets.token_bytes(10))
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A model's row of defaults ({attname: default}, as a new instance has them; left out: the
+    primary key, unique fields, which the builder gives, and timestamps, which rows_insert and
+    bulk_create set), its attnames, and the attname of each field name that is not one (a
+    foreign key: `country` -> `country_id`)."""
+
+    defaults: dict[str, Any]
+    attnames: frozenset[str]
+    renamed: dict[str, str]
+    renamed_names: frozenset[str]
+
+
+@functools.cache
+def _template(model: type[models.Model]) -> _Template:
+    defaults: dict[str, Any] = {}
+    renamed: dict[str, str] = {}
+    for f in model._meta.concrete_fields:
+        if f.name != f.attname:
+            renamed[f.name] = f.attname
+        stamped = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        if not (f.primary_key or f.unique or stamped):
+            defaults[f.attname] = f.get_default()
+    attnames = frozenset(f.attname for f in model._meta.concrete_fields)
+    return _Template(defaults, attnames, renamed, frozenset(renamed))
+
+
+def _row(model: type[models.Model], values: Mapping[str, Any], **ids: Any) -> dict[str, Any]:
+    """A complete row of `model`: its defaults, then `values` by field name or attname (a
+    foreign key as the id of its row), then `ids` by attname (`person_id=...`)."""
+    t = _template(model)
+    row = {**t.defaults, **values, **ids}
+    if not t.renamed_names.isdisjoint(values):
+        for name in t.renamed_names.intersection(values):
+            row[t.renamed[name]] = row.pop(name)
+    if not t.attnames.issuperset(row):
+        raise KeyError(sorted(set(row) - t.attnames))  # not a field of the model
+    return row
+
+
+class _Batch:
+    """The rows of one batch of cases, table by table, built from their plans."""
+
+    def __init__(self, *, actor: User, organisation: Organisation) -> None:
+        self.actor_id = actor.pk
+        self.organisation_id = organisation.pk
+        self.now = timezone.now()
+        self.tables: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in TABLES}
+        self.add = {name: rows.append for name, rows in self.tables.items()}  # add["case"](row)
+
+    def case(self, plan: CasePlan) -> uuid.UUID:
+        case_id = uuid.uuid4()
+        self.add["case"](
+            _row(
+                Case,
+                {
+                    "title": plan.title,
+                    "status": plan.status,
+                    "reason_for_closure": plan.reason_for_closure,
+                    "country": plan.country,
+                    "opened_on": plan.opened_on,
+                    "closed_on": plan.closed_on,
+                    "referring_organisation": plan.referring_organisation,
+                    "incoming_referral_date": plan.incoming_referral_date,
+                    "reason_for_incoming_referral": plan.reason_for_incoming_referral,
+                    "incoming_referral_details": plan.incoming_referral_details,
+                },
+                id=case_id,
+                reference=random_id("C-"),
+                organisation_id=self.organisation_id,
+                owner_id=self.actor_id,
+                **case_facets(p.facts for p in plan.persons),
+            ),
+        )
+        person_ids = [self.person(case_id, p) for p in plan.persons]
+        for proc in plan.proceedings:
+            values = {k: v for k, v in proc.items() if k != "suspect"}
+            self.add["proceeding"](
+                _row(Proceeding, values, case_id=case_id, suspect_id=person_ids[proc["suspect"]]),
+            )
+        for text in plan.comments:
+            self.add["comment"](
+                _row(CaseComment, {"text": text}, case_id=case_id, author_id=self.actor_id),
+            )
+        return case_id
+
+    def person(self, case_id: uuid.UUID, plan: PersonPlan) -> uuid.UUID:
+        pid = uuid.uuid4()
+        pseudonym = plan.pseudonym or random_id("P-")
+        self.add["person"](_row(Person, plan.facts, id=pid, case_id=case_id, pseudonym=pseudonym))
+        if plan.identity:
+            self.add["identity"](
+                _row(PersonIdentity, {}, person_id=pid, ciphertext=encrypt_json(plan.identity)),
+            )
+        for m in plan.movements:
+            self.add["movement"](_row(Movement, m, person_id=pid))
+        for x in plan.consents:
+            self.add["consent"](_row(Consent, x, person_id=pid, recorded_by_id=self.actor_id))
+        for sc in plan.screenings:
+            self.add["screening"](_row(Screening, sc, person_id=pid, screened_by_id=self.actor_id))
+        if plan.identification:
+            self.add["identification"](
+                _row(
+                    Identification, plan.identification, person_id=pid, recorded_by_id=self.actor_id
+                ),
+            )
+        self.measures(pid, plan.measures)
+        if plan.guardian:
+            values = {k: v for k, v in plan.guardian.items() if k != "name"}
+            name = plan.guardian.get("name") or ""
+            cipher = encrypt_text(name) if name else ""
+            self.add["guardian"](_row(Guardian, values, person_id=pid, name_ciphertext=cipher))
+        bid = _row(BestInterestDetermination, plan.bid, person_id=pid) if plan.bid else None
+        if bid is not None:
+            self.add["bid"](bid)
+        for ref in plan.referrals:
+            self.referral(case_id, pid, pseudonym, ref)
+        for ret in plan.returns:
+            self.add["return"](self.return_row(pid, ret, bid))
+        for v in plan.follow_ups:
+            self.add["visit"](
+                _row(FollowUpVisit, v, person_id=pid, organisation_id=self.organisation_id)
+            )
+        for sp in plan.support_plans:
+            self.add["support_plan"](_row(SupportPlan, sp, person_id=pid))
+        return pid
+
+    def measures(self, pid: uuid.UUID, plans: Sequence[MeasurePlan]) -> None:
+        rows: list[dict[str, Any]] = []
+        for m in plans:
+            row = _row(
+                ProtectionMeasure,
+                {
+                    "kind": m.kind,
+                    "starts_on": m.starts_on,
+                    "ends_on": m.ends_on,
+                    "status": m.status,
+                    "linked_to_cooperation": m.linked_to_cooperation,
+                    "decided_by": m.decided_by,
+                    "reference": m.reference,
+                    "notes": m.notes,
+                },
+                person_id=pid,
+                organisation_id=self.organisation_id,
+            )
+            if m.renewal_of is not None:
+                renewed = rows[m.renewal_of]
+                if isinstance(renewed["renewal_of_id"], _Ref):  # written in the same insert
+                    raise ValueError("a renewal renews a measure that is not itself a renewal")
+                row["renewal_of_id"] = _Ref(renewed)
+                self.add["renewal"](row)
+            else:
+                self.add["measure"](row)
+            rows.append(row)
+
+    def referral(
+        self, case_id: uuid.UUID, pid: uuid.UUID, pseudonym: str, ref: ReferralPlan
+    ) -> None:
+        closed = ref.status in (c.ReferralStatus.DECLINED, c.ReferralStatus.CLOSED)
+        share = _row(
+            CaseShare,
+            {
+                "scopes": ref.scopes,
+                "persons": [pseudonym],
+                "reason": "referral: {}".format(ref.service),
+                "revoked_at": self.now if closed else None,
+            },
+            case_id=case_id,
+            organisation_id=ref.to_organisation,
+            granted_by_id=self.actor_id,
+        )
+        self.add["share"](share)
+        self.add["referral"](
+            _row(
+                Referral,
+                {
+                    "service": ref.service,
+                    "details": ref.details,
+                    "scopes": ref.scopes,
+                    "status": ref.status,
+                    "sent_on": ref.sent_on,
+                    "responded_on": ref.responded_on,
+                    "delivered_on": ref.delivered_on,
+                    "closed_on": ref.closed_on,
+                    "response_note": ref.response_note,
+                },
+                person_id=pid,
+                from_organisation_id=self.organisation_id,
+                to_organisation_id=ref.to_organisation,
+                share_id=_Ref(share),
+                sent_by_id=self.actor_id,
+            ),
+        )
+
+    @staticmethod
+    def return_row(pid: uuid.UUID, ret: ReturnPlan, bid: dict[str, Any] | None) -> dict[str, Any]:
+        return _row(
+            Return,
+            {
+                "destination": ret.destination,
+                "receiving_authority": ret.receiving_authority,
+                "risk_level": ret.risk_level,
+                "risk_assessment": ret.risk_assessment,
+                "voluntary_consent": ret.voluntary_consent,
+                "consent_on": ret.consent_on,
+                "travel_documents": ret.travel_documents,
+                "status": ret.status,
+                "decided_on": ret.decided_on,
+                "return_date": ret.return_date,
+            },
+            person_id=pid,
+            best_interest_determination_id=_Ref(bid) if ret.with_bid and bid is not None else None,
+        )
+
+    def write(self) -> None:
+        """Every table in order: rows that others refer to with bulk_create (their new ids are
+        put into the rows), the rest with rows_insert once their references are known. A refusal
+        is Django's IntegrityError on every database (COPY's errors come from psycopg itself)."""
+        with connection.wrap_database_errors:
+            for name, model in TABLES:
+                self.write_table(name, model, self.tables[name])
+
+    @staticmethod
+    def write_table(name: str, model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        link = _LINKS.get(name)
+        if link is not None:
+            for row in rows:
+                if isinstance(row[link], _Ref):
+                    row[link] = row[link].row["id"]
+        if name in _REFERENCED:
+            objs = model._default_manager.bulk_create(
+                [model(**row) for row in rows], batch_size=2000
+            )
+            for row, obj in zip(rows, objs, strict=True):
+                row["id"] = obj.pk
+        else:
+            rows_insert(model, rows)
+
+
+def cases_bulk_create(
+    plans: Sequence[CasePlan],
+    *,
+    actor: User,
+    organisation: Organisation,
+    label: str,
+    reason: str,
+    batch_size: int = 1000,
+) -> BulkReport:
+    """Create the planned cases for `organisation`, owned by `actor`, in batches of
+    `batch_size` cases: one transaction (a savepoint inside the caller's) and one audit entry
+    per batch, whose object id is `label` ("import", "demo-data") and whose `after` names the
+    cases. Every value has been checked by the caller; the database still applies every
+    constraint and foreign key."""
+    report = BulkReport()
+    for start in range(0, len(plans), batch_size):
+        batch = _Batch(actor=actor, organisation=organisation)
+        case_ids = [str(batch.case(plan)) for plan in plans[start : start + batch_size]]
+        with transaction.atomic():
+            batch.write()
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                kind=CASE,
+                object_id=label,
+                reason=reason[:500],
+                after={
+                    "organisation": organisation.pk,
+                    "cases": case_ids,
+                    "persons": len(batch.tables["person"]),
+                    "identities": len(batch.tables["identity"]),
+                },
+            )
+        report.rows.update({name: len(rows) for name, rows in batch.tables.items()})
+        report.case_ids += case_ids
+    return report

@@ -1,4 +1,5 @@
-"""`palermo demo-data`: synthetic cases covering every stage, valid codes, both writers agree."""
+"""`palermo demo-data`: synthetic cases covering every stage, valid codes, and the two writers
+(through the services, in bulk) write the same facts."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import datetime as dt
 import io
 import json
 import unicodedata
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import models
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from palermo.cases import demo
 from palermo.cases import htcds as h
@@ -47,7 +51,7 @@ N = 30
 
 
 @pytest.fixture
-def worker(make_user):  # type: ignore[no-untyped-def]
+def worker(make_user: Callable[..., User]) -> User:
     return make_user("case_worker", org=ORG, country="ITA", kind="ngo", username="caseworker")
 
 
@@ -66,7 +70,7 @@ def scripts(text: str) -> set[str]:
     return found
 
 
-def test_demo_data_covers_every_stage(worker) -> None:  # type: ignore[no-untyped-def]
+def test_demo_data_covers_every_stage(worker: User) -> None:
     out = load("--cases", str(N), "--org", ORG)
     assert "{} demo cases".format(N) in out and "through the services" in out
     today = timezone.localdate()
@@ -142,7 +146,8 @@ def test_demo_data_covers_every_stage(worker) -> None:  # type: ignore[no-untype
     assert AuditEntry.objects.filter(object_type="cases.referral").count() >= 5
 
 
-def test_demo_data_is_idempotent_and_deterministic(worker) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("worker")
+def test_demo_data_is_idempotent_and_deterministic() -> None:
     load("--cases", "5", "--org", ORG)
     assert "already holds 5 cases" in load("--cases", "5", "--org", ORG)
     assert Case.objects.count() == 5
@@ -160,7 +165,8 @@ def _codes_valid(obj: models.Model) -> None:
             assert getattr(obj, f.attname) in dict(f.flatchoices), (obj, f.name)
 
 
-def test_every_code_is_valid_and_every_row_passes_validation(worker) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("worker")
+def test_every_code_is_valid_and_every_row_passes_validation() -> None:
     out = load("--cases", "60", "--org", ORG, "--bulk", "--seed", "3")
     assert "bulk" in out
     for person in Person.objects.all():
@@ -192,13 +198,13 @@ def test_every_code_is_valid_and_every_row_passes_validation(worker) -> None:  #
             _codes_valid(obj)
     # One audit entry for the batch, naming its cases.
     entry = AuditEntry.objects.get(object_id="demo-data")
-    assert len(entry.after["cases"]) == 60
+    assert entry.after is not None and len(entry.after["cases"]) == 60
 
 
 def summary(case: Case) -> str:
     """The coded facts of a case and everything in it, without ids, references or pseudonyms."""
 
-    def rows(qs: Any, *fields: str) -> list[Any]:
+    def rows(qs: Any, *fields: str) -> list[str]:
         return sorted(json.dumps(r, default=str, sort_keys=True) for r in qs.values(*fields))
 
     persons = []
@@ -315,7 +321,8 @@ def summary(case: Case) -> str:
     )
 
 
-def test_bulk_writes_what_the_services_write(make_user, worker) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("worker")
+def test_bulk_writes_what_the_services_write(make_user: Callable[..., User]) -> None:
     """The same seed through the services (org A) and in bulk (org B): the same facts."""
     make_user("case_worker", org="Bulk shelter", country="ITA", kind="ngo")
     load("--cases", "40", "--org", ORG, "--seed", "11")
@@ -333,7 +340,7 @@ def test_bulk_writes_what_the_services_write(make_user, worker) -> None:  # type
     assert User.objects.filter(username__startswith="demo-").exists()  # partners' workers
 
 
-def test_make_run_flow_setup_demo_then_demo_data(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_make_run_flow_setup_demo_then_demo_data(settings: Settings, tmp_path: Path) -> None:
     """What `make run` does: the demo shelter and its case worker, then a modest demo set."""
     settings.DATA_DIR = tmp_path
     call_command("setup_demo", stdout=io.StringIO())

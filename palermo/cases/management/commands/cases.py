@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from palermo.cases import interchange, services
 from palermo.cases.tasks import anonymise_closed_cases
@@ -18,7 +20,7 @@ from palermo.core.management.base import PalermoCommand, render_rows
 from palermo.core.models import User
 from palermo.core.services import organisation_get
 
-RETENTION_HELP = (
+RETENTION_HELP = gettext_noop(
     "Anonymise closed cases whose retention period (the country's policy, else "
     "PALERMO_CASE_RETENTION_DAYS, default five years) has passed. Schedule it daily, e.g. in "
     "cron: '15 3 * * * palermo cases anonymise', or with --enqueue for the task worker "
@@ -29,7 +31,7 @@ RETENTION_HELP = (
 def _user(username: str) -> User:
     user = User.objects.select_related("organisation").filter(username=username).first()
     if user is None:
-        raise CommandError("No user named '{}'.".format(username))
+        raise CommandError(_("No user named '{}'.").format(username))
     return user
 
 
@@ -37,73 +39,89 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError("'{}' is not a date (YYYY-MM-DD)".format(value)) from None
+        raise argparse.ArgumentTypeError(
+            _("'{}' is not a date (YYYY-MM-DD)").format(value)
+        ) from None
 
 
 class Command(PalermoCommand):
-    help = (
+    help = gettext_noop(
         "Case data: export and import in HTCDS (JSON, CSV) and the CTDC layout, the HTCDS field "
         "map, re-encryption of identifying data with a new key, retention (anonymise)."
     )
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.description = _(self.help)  # the help above, in the active language
+        return parser
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
         ex = sub.add_parser(
             "export",
-            help="export an organisation's cases as HTCDS records (de-identified by default)",
+            help=_("export an organisation's cases as HTCDS records (de-identified by default)"),
         )
-        ex.add_argument("--org", required=True, help="name of the organisation holding the cases")
+        ex.add_argument(
+            "--org", required=True, help=_("name of the organisation holding the cases")
+        )
         ex.add_argument("--format", choices=["htcds-json", "csv"], default="htcds-json")
-        ex.add_argument("--as", dest="as_user", required=True, help="username of who exports")
+        ex.add_argument("--as", dest="as_user", required=True, help=_("username of who exports"))
         ex.add_argument(
             "--identifying",
             action="store_true",
-            help="include names, birthdate, documents and contacts (case workers and "
-            "investigators of the organisation only; every person's identity read is audited)",
+            help=_(
+                "include names, birthdate, documents and contacts (case workers and "
+                "investigators of the organisation only; every person's identity read is audited)"
+            ),
         )
-        ex.add_argument("--reason", default="", help="why (required with --identifying)")
-        ex.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+        ex.add_argument("--reason", default="", help=_("why (required with --identifying)"))
+        ex.add_argument("-o", "--output", type=Path, help=_("file to write (default: stdout)"))
 
         im = sub.add_parser(
             "import",
-            help="import HTCDS JSON or CSV, or the CTDC layout: all records or nothing",
+            help=_("import HTCDS JSON or CSV, or the CTDC layout: all records or nothing"),
         )
         im.add_argument("file", type=Path)
-        im.add_argument("--org", required=True, help="organisation that will hold the cases")
+        im.add_argument("--org", required=True, help=_("organisation that will hold the cases"))
         im.add_argument(
-            "--as", dest="as_user", required=True, help="username of the importing case worker"
+            "--as", dest="as_user", required=True, help=_("username of the importing case worker")
         )
         im.add_argument(
             "--format",
             choices=list(interchange.FORMATS),
-            help="default: by extension (.json htcds-json, .csv csv); CTDC needs --format ctdc",
+            help=_("default: by extension (.json htcds-json, .csv csv); CTDC needs --format ctdc"),
         )
         im.add_argument(
             "--new-pseudonyms",
             action="store_true",
-            help="give every person a new pseudonym instead of the file's plm_Pseudonym",
+            help=_("give every person a new pseudonym instead of the file's plm_Pseudonym"),
         )
 
         rk = sub.add_parser(
             "rotate-key",
-            help="re-encrypt every identity, photo and guardian name with the newest field key",
+            help=_("re-encrypt every identity, photo and guardian name with the newest field key"),
         )
         rk.add_argument(
             "--new-key",
             action="store_true",
-            help="first put a freshly generated key at the top of the data directory's key file "
-            "(not possible when keys come from PALERMO_FIELD_KEYS)",
+            help=_(
+                "first put a freshly generated key at the top of the data directory's key file "
+                "(not possible when keys come from PALERMO_FIELD_KEYS)"
+            ),
         )
 
         fl = sub.add_parser(
-            "fields", help="where each HTCDS field is kept in Palermo (or why it is not)"
+            "fields", help=_("where each HTCDS field is kept in Palermo (or why it is not)")
         )
         fl.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
-        an = sub.add_parser("anonymise", help=RETENTION_HELP, description=RETENTION_HELP)
-        an.add_argument("--today", type=_date, help="act as if today were this date (YYYY-MM-DD)")
+        retention_help = _(RETENTION_HELP)
+        an = sub.add_parser("anonymise", help=retention_help, description=retention_help)
         an.add_argument(
-            "--enqueue", action="store_true", help="hand the run to the task worker instead"
+            "--today", type=_date, help=_("act as if today were this date (YYYY-MM-DD)")
+        )
+        an.add_argument(
+            "--enqueue", action="store_true", help=_("hand the run to the task worker instead")
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -140,29 +158,28 @@ class Command(PalermoCommand):
         if out:
             stream.close()
             self.stderr.write(
-                "exported {} records of {} cases ({}) to {}".format(
+                _("exported {} records of {} cases ({}) to {}").format(
                     report.records,
                     report.cases,
-                    "identifying" if report.identifying else "de-identified",
+                    _("identifying") if report.identifying else _("de-identified"),
                     out,
                 )
             )
         if report.k_anonymity is not None:
-            self.stderr.write(
-                "k-anonymity {} over {}{}".format(
-                    report.k_anonymity,
-                    ", ".join(interchange.EXPORT_QUASI_IDENTIFIERS),
-                    ": some records are alone or nearly so on these fields; think before "
-                    "sharing the file"
-                    if 0 < report.k_anonymity < 5
-                    else "",
-                )
+            line = _("k-anonymity {} over {}").format(
+                report.k_anonymity, ", ".join(interchange.EXPORT_QUASI_IDENTIFIERS)
             )
+            if 0 < report.k_anonymity < 5:
+                line = _(
+                    "{}: some records are alone or nearly so on these fields; think before "
+                    "sharing the file"
+                ).format(line)
+            self.stderr.write(line)
 
     def do_import(self, opts: dict[str, Any]) -> None:
         path: Path = opts["file"]
         if not path.is_file():
-            raise CommandError("No such file: {}".format(path))
+            raise CommandError(_("No such file: {}").format(path))
         report = interchange.cases_import(
             actor=_user(opts["as_user"]),
             organisation=organisation_get(opts["org"]),
@@ -171,8 +188,10 @@ class Command(PalermoCommand):
             new_pseudonyms=opts["new_pseudonyms"],
         )
         self.stdout.write(
-            "imported {} cases, {} persons ({} with identifying data), {} movements, {} support "
-            "plans, {} consents, {} comments from {}".format(
+            _(
+                "imported {} cases, {} persons ({} with identifying data), {} movements, {} "
+                "support plans, {} consents, {} comments from {}"
+            ).format(
                 report.cases,
                 report.persons,
                 report.identities,
@@ -185,24 +204,28 @@ class Command(PalermoCommand):
         )
         if report.referrals_not_imported:
             self.stdout.write(
-                "{} outgoing referrals in the file were not imported: the importing "
-                "organisation refers the persons itself.".format(report.referrals_not_imported)
+                _(
+                    "{} outgoing referrals in the file were not imported: the importing "
+                    "organisation refers the persons itself."
+                ).format(report.referrals_not_imported)
             )
 
     def do_rotate_key(self, opts: dict[str, Any]) -> None:
         if opts["new_key"]:
             path = crypto.field_key_add()
-            self.stdout.write("new key added at the top of {}".format(path))
+            self.stdout.write(_("new key added at the top of {}").format(path))
         report = crypto.encrypted_fields_rotate()
         self.stdout.write(
-            "re-encrypted with the newest key: {}".format(
+            _("re-encrypted with the newest key: {}").format(
                 ", ".join("{} {}".format(n, label) for label, n in report.counts.items())
             )
         )
         if opts["new_key"]:
             self.stdout.write(
-                "The older keys stay in the file: remove them once no backup you may restore "
-                "needs them."
+                _(
+                    "The older keys stay in the file: remove them once no backup you may restore "
+                    "needs them."
+                )
             )
 
     def do_fields(self, opts: dict[str, Any]) -> None:
@@ -210,12 +233,12 @@ class Command(PalermoCommand):
         rows = [
             {
                 "field": name,
-                "home": "{}.{}".format(home.model, home.field) if home.stored else "not stored",
+                "home": "{}.{}".format(home.model, home.field) if home.stored else _("not stored"),
                 "export": ""
                 if not home.stored or name.startswith("org_")
-                else "identifying"
+                else _("identifying")
                 if name in identifying
-                else "de-identified",
+                else _("de-identified"),
                 "note": home.note,
             }
             for name, home in interchange.HTCDS_HOMES.items()
@@ -226,7 +249,7 @@ class Command(PalermoCommand):
         today: dt.date | None = opts["today"]
         if opts["enqueue"]:
             result = anonymise_closed_cases.enqueue(today=today.isoformat() if today else None)
-            self.stdout.write("enqueued retention run {}".format(result.id))
+            self.stdout.write(_("enqueued retention run {}").format(result.id))
             return
         done = services.cases_anonymise_due(today=today)
-        self.stdout.write("anonymised {} case{}".format(done, "" if done == 1 else "s"))
+        self.stdout.write(ngettext("anonymised {} case", "anonymised {} cases", done).format(done))

@@ -7,8 +7,10 @@ import datetime as dt
 import time
 from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from palermo.cases import demo
 from palermo.cases.models import Case
@@ -21,46 +23,53 @@ BULK_ABOVE = 200  # larger sets are inserted in bulk unless --services
 
 
 class Command(PalermoCommand):
-    help = (
+    help = gettext_noop(
         "Create synthetic cases (invented names in several scripts, routes from the seeds, every "
         "stage and deadline) held by an organisation. Does nothing when the organisation already "
         "has cases, unless --force. Deterministic for a --seed (and --today)."
     )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.description = _(self.help)  # the help above, in the active language
+        return parser
+
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--cases", type=int, default=40, help="how many cases (default 40)")
-        parser.add_argument("--org", required=True, help="organisation holding the cases")
+        parser.add_argument("--cases", type=int, default=40, help=_("how many cases (default 40)"))
+        parser.add_argument("--org", required=True, help=_("organisation holding the cases"))
         parser.add_argument(
             "--country",
             default="ITA",
-            help="country of the organisation when it is created here (default ITA)",
+            help=_("country of the organisation when it is created here (default ITA)"),
         )
-        parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument("--seed", type=int, default=1, help=_("random seed (default 1)"))
         parser.add_argument(
             "--today",
             type=dt.date.fromisoformat,
-            help="date the deadlines are arranged around (default: today; not in the future)",
+            help=_("date the deadlines are arranged around (default: today; not in the future)"),
         )
         parser.add_argument(
             "--as",
             dest="as_user",
-            help="case worker recording the cases (default: the organisation's first)",
+            help=_("case worker recording the cases (default: the organisation's first)"),
         )
-        parser.add_argument("--force", action="store_true", help="add cases even if it has some")
+        parser.add_argument("--force", action="store_true", help=_("add cases even if it has some"))
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument(
             "--bulk",
             action="store_true",
-            help="bulk inserts (default above {} cases)".format(BULK_ABOVE),
+            help=_("bulk inserts (default above {} cases)").format(BULK_ABOVE),
         )
         mode.add_argument(
-            "--services", action="store_true", help="one service call per step, even for many cases"
+            "--services",
+            action="store_true",
+            help=_("one service call per step, even for many cases"),
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         count: int = opts["cases"]
         if count < 1:
-            self.stdout.write("nothing to do: --cases {}".format(count))
+            self.stdout.write(_("nothing to do: --cases {}").format(count))
             return
         org = Organisation.objects.filter(name=opts["org"]).first()
         if org is None:
@@ -71,18 +80,18 @@ class Command(PalermoCommand):
                 kind=OrganisationKind.NGO,
                 country=opts["country"],
             )
-            self.stdout.write("created organisation {} ({})".format(org.name, org.country_id))
+            self.stdout.write(_("created organisation {} ({})").format(org.name, org.country_id))
         existing = Case.objects.filter(organisation=org).count()
         if existing and not opts["force"]:
             self.stdout.write(
-                "{} already holds {} cases: no demo data added (--force adds more)".format(
+                _("{} already holds {} cases: no demo data added (--force adds more)").format(
                     org.name, existing
                 )
             )
             return
         today: dt.date | None = opts["today"]
         if today is not None and today > timezone.localdate():
-            raise CommandError("--today cannot be in the future ({}).".format(today))
+            raise CommandError(_("--today cannot be in the future ({}).").format(today))
         started = time.perf_counter()
         actor = demo.demo_actor(org, opts["as_user"])
         bulk = opts["bulk"] or (count > BULK_ABOVE and not opts["services"])
@@ -90,12 +99,12 @@ class Command(PalermoCommand):
             organisation=org, actor=actor, count=count, seed=opts["seed"], today=today, bulk=bulk
         )
         self.stdout.write(
-            "{} demo cases ({} persons) for {} recorded by {} in {:.1f} s ({})".format(
+            _("{} demo cases ({} persons) for {} recorded by {} in {:.1f} s ({})").format(
                 cases,
                 persons,
                 org.name,
                 actor.username,
                 time.perf_counter() - started,
-                "bulk" if bulk else "through the services",
+                _("bulk") if bulk else _("through the services"),
             )
         )

@@ -1,0 +1,294 @@
+"""Parsing the values of an import: raw JSON values or CSV cells into model values.
+
+Owns `Values`, one parser per kind of field (codes against their HTCDS code list, countries by
+ISO 3166-1 alpha-3 or alpha-2, dates, numbers, organisations by name, languages by ISO 639) and
+the items of a group. A bad value raises `RecordError` naming the field; the value itself is
+repeated in the reason only when the field is not identifying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from palermo.cases.interchange.errors import RecordError
+from palermo.cases.interchange.fields import (
+    BOOL,
+    CODE,
+    CODES,
+    COUNTRIES,
+    COUNTRY,
+    DATE,
+    INT,
+    LANGUAGE,
+    NUMBER,
+    ORG,
+    STRINGS,
+    TEXT,
+    Column,
+    Group,
+    split_values,
+)
+from palermo.core.models import Country, Organisation
+
+LIST_KINDS = frozenset({CODES, COUNTRIES, STRINGS})
+TEXT_KINDS = frozenset({TEXT, CODE, LANGUAGE})
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,4})?$")
+TRUE = {"true", "1", "yes", "y"}
+FALSE = {"false", "0", "no", "n"}
+
+
+@functools.cache
+def _codes(choices: type[models.TextChoices]) -> frozenset[str]:
+    return frozenset(choices.values)
+
+
+def _codes_hint(choices: type[models.TextChoices]) -> str:
+    values = list(choices.values)
+    shown = ", ".join(values[:8])
+    return shown + (_(", ... ({} codes)").format(len(values)) if len(values) > 8 else "")
+
+
+def shown(raw: Any, *, identifying: bool = False) -> str:
+    """A bad value as a refusal repeats it: quoted, or not at all when the field identifies
+    a person (a refusal is printed and may be kept in logs)."""
+    return _("(value not shown)") if identifying else "'{}'".format(raw)
+
+
+class Values:
+    """Parses raw values (JSON values, or CSV strings when `csv_mode`) into model values."""
+
+    def __init__(self, *, csv_mode: bool) -> None:
+        self.csv = csv_mode
+        self.countries: dict[str, str] = {}
+        for iso3, iso2 in Country.objects.values_list("iso3", "iso2"):
+            self.countries[iso3] = iso3
+            if iso2:
+                self.countries.setdefault(iso2, iso3)
+        self.organisations = dict(Organisation.objects.values_list("name", "pk"))
+        self._parsers: dict[str, Callable[[Any, Column], Any]] = {
+            STRINGS: self._parse_strings,
+            COUNTRIES: self._parse_countries,
+            CODES: self._parse_codes,
+            BOOL: self._parse_bool,
+            INT: self._parse_int,
+            NUMBER: self._parse_number,
+            TEXT: self._parse_text,
+            CODE: self._parse_code,
+            COUNTRY: self._parse_country,
+            DATE: self._parse_date,
+            ORG: self._parse_organisation,
+            LANGUAGE: self._parse_language,
+        }
+
+    def country(self, raw: str, name: str, *, identifying: bool = False) -> str:
+        code = self.countries.get(raw.strip().upper())
+        if code is None:
+            raise RecordError(
+                _("unknown country code {} for {} (ISO 3166-1 alpha-3)").format(
+                    shown(raw, identifying=identifying), name
+                )
+            )
+        return code
+
+    def date(self, raw: str, name: str, *, identifying: bool = False) -> dt.date:
+        text = raw.strip()
+        try:
+            if len(text) != 10:
+                raise ValueError(text)
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise RecordError(
+                _("impossible date {} for {} (YYYY-MM-DD)").format(
+                    shown(raw, identifying=identifying), name
+                )
+            ) from None
+        if day.year < 1900:
+            raise RecordError(
+                _("impossible date {} for {} (before 1900)").format(
+                    shown(raw, identifying=identifying), name
+                )
+            )
+        return day
+
+    def _text(self, raw: Any, col: Column) -> str:
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            raise RecordError(_("{} must be text").format(col.name))
+        return str(raw).strip()
+
+    def _list(self, raw: Any, col: Column) -> list[str]:
+        if raw is None or raw == "":
+            return []
+        if self.csv:
+            return [p.strip() for p in split_values(str(raw)) if p.strip()]
+        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+            raise RecordError(_("{} must be a list of text values").format(col.name))
+        return [v.strip() for v in raw if v.strip()]
+
+    def value(self, col: Column, raw: Any) -> Any:
+        """The model value of `raw` for `col`; None, "" or [] when empty."""
+        if col.kind in LIST_KINDS:
+            return self._parsers[col.kind](self._list(raw, col), col)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return "" if col.kind in TEXT_KINDS else None
+        return self._parsers[col.kind](raw, col)
+
+    # One parser per kind, looked up once per value (imports parse millions of values).
+
+    def _parse_strings(self, items: list[str], col: Column) -> list[str]:
+        return items
+
+    def _parse_countries(self, items: list[str], col: Column) -> list[str]:
+        return sorted({self.country(v, col.name, identifying=col.identifying) for v in items})
+
+    def _parse_codes(self, items: list[str], col: Column) -> list[str]:
+        for v in items:
+            self._code(v, col)
+        return sorted(set(items))
+
+    def _parse_bool(self, raw: Any, col: Column) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if self.csv and str(raw).strip().lower() in TRUE | FALSE:
+            return str(raw).strip().lower() in TRUE
+        raise RecordError(
+            _("{} must be true or false, not {}").format(
+                col.name, shown(raw, identifying=col.identifying)
+            )
+        )
+
+    def _parse_int(self, raw: Any, col: Column) -> int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            number = raw
+        elif isinstance(raw, str) and raw.strip().isdigit():
+            number = int(raw.strip())
+        else:
+            raise RecordError(
+                _("{} must be a whole number, not {}").format(
+                    col.name, shown(raw, identifying=col.identifying)
+                )
+            )
+        if not 0 <= number <= (col.maximum or 10**6):
+            raise RecordError(
+                _("{} must be between 0 and {}, not {}").format(
+                    col.name,
+                    col.maximum,
+                    _("(value not shown)") if col.identifying else number,
+                )
+            )
+        return number
+
+    def _parse_number(self, raw: Any, col: Column) -> float:
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise RecordError(
+                _("{} must be a number, not {}").format(
+                    col.name, shown(raw, identifying=col.identifying)
+                )
+            ) from None
+
+    def _parse_text(self, raw: Any, col: Column) -> str:
+        text = self._text(raw, col)
+        if col.max_length and len(text) > col.max_length:
+            raise RecordError(
+                _("{} is longer than {} characters ({})").format(
+                    col.name, col.max_length, len(text)
+                )
+            )
+        return text
+
+    def _parse_code(self, raw: Any, col: Column) -> str:
+        return self._code(self._text(raw, col), col)
+
+    def _parse_country(self, raw: Any, col: Column) -> str:
+        return self.country(self._text(raw, col), col.name, identifying=col.identifying)
+
+    def _parse_date(self, raw: Any, col: Column) -> dt.date:
+        return self.date(self._text(raw, col), col.name, identifying=col.identifying)
+
+    def _parse_organisation(self, raw: Any, col: Column) -> int:
+        text = self._text(raw, col)
+        org_id = self.organisations.get(text)
+        if org_id is None:
+            raise RecordError(
+                _("unknown organisation '{}' for {} (create it first: palermo org create)").format(
+                    text, col.name
+                )
+            )
+        return org_id
+
+    def _parse_language(self, raw: Any, col: Column) -> str:
+        text = self._text(raw, col)
+        if not LANGUAGE_RE.match(text):
+            raise RecordError(
+                _("{} must be an ISO 639 code such as 'en', not {}").format(
+                    col.name, shown(text, identifying=col.identifying)
+                )
+            )
+        return text
+
+    def _code(self, value: str, col: Column) -> str:
+        if col.choices is None:  # every CODE column has its code list
+            raise TypeError(col.name)
+        if value not in _codes(col.choices):
+            raise RecordError(
+                _("unknown code {} for {} (use one of {})").format(
+                    shown(value, identifying=col.identifying),
+                    col.name,
+                    _codes_hint(col.choices),
+                )
+            )
+        return value
+
+    def group(self, group: Group, raw_record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The items of a group, each as {attr: value}."""
+        if not self.csv and raw_record.get(group.key) is None:
+            return []  # most records have no items in most groups
+        raw_items = self._raw_items(group, raw_record)
+        if not raw_items:
+            return []
+        names = {col.name for col in group.columns}
+        items = []
+        for n, raw_item in enumerate(raw_items, start=1):
+            unknown = sorted(set(raw_item) - names)
+            if unknown:
+                raise RecordError(
+                    _("{} item {}: unknown field(s) {}").format(group.key, n, ", ".join(unknown))
+                )
+            try:
+                items.append(
+                    {col.attr: self.value(col, raw_item.get(col.name)) for col in group.columns}
+                )
+            except RecordError as exc:
+                raise RecordError(_("{} item {}: {}").format(group.key, n, exc)) from None
+        return items
+
+    def _raw_items(self, group: Group, raw_record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The group's items as read: a list of objects in JSON; in CSV, the n-th value of each
+        of the group's columns makes the n-th item."""
+        if not self.csv:
+            value = raw_record.get(group.key)
+            if value is None:
+                return []
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise RecordError(_("{} must be a list of objects").format(group.key))
+            return value
+        cells = {col.name: raw_record.get(col.name) or "" for col in group.columns}
+        split = {name: split_values(cell) for name, cell in cells.items() if cell}
+        sizes = {len(parts) for parts in split.values()}
+        if len(sizes) > 1:
+            raise RecordError(
+                _("the {} columns hold different numbers of items ({})").format(
+                    group.key,
+                    ", ".join("{} {}".format(n, len(p)) for n, p in split.items()),
+                )
+            )
+        count = sizes.pop() if sizes else 0
+        return [{name: parts[i] for name, parts in split.items()} for i in range(count)]
