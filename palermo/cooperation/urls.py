@@ -1,3 +1,6 @@
+"""URLs of the cooperation pages under /cooperation/: inbox, outbox and deadlines, a request and
+its steps, messages, attachments and case extracts, and the cooperation figures."""
+
 from django.urls import path
 
 from palermo.cooperation import views as v

@@ -109,3 +109,102 @@ def test_imports_are_found_wherever_they_are(
     fake.parent.mkdir(parents=True, exist_ok=True)
     fake.write_text(source)
     assert {app for app, _line in imported_apps(fake, tmp_path / "palermo")} == expected
+
+
+# --- cycles, size and what each module owns ----------------------------------------------------
+
+MAX_LINES = 800  # a module that passes this is split by concern (architecture.md)
+
+
+def _modules(package: Path = PACKAGE) -> dict[str, Path]:
+    """Every module of the project's code (tests and migrations aside), by dotted name."""
+    found: dict[str, Path] = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        if "tests" in parts or "migrations" in parts:
+            continue
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """module -> the project's modules it imports (at any depth in the file)."""
+    modules = _modules(package)
+
+    def known(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package_name = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        deps: set[str | None] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                deps |= {known(a.name) for a in node.names if a.name.startswith("palermo")}
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package_name.split(".")[: len(package_name.split(".")) - node.level + 1]
+                    module = ".".join([*base, node.module] if node.module else base)
+                else:
+                    module = node.module or ""
+                if module.startswith("palermo"):
+                    for alias in node.names:
+                        full = "{}.{}".format(module, alias.name)
+                        deps.add(full if full in modules else known(module))
+        graph[name] = {d for d in deps if d is not None and d != name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or through others (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return cycles
+
+
+def test_no_import_cycles() -> None:
+    """Function-level imports count too: a cycle hidden in a function is still a cycle."""
+    assert import_cycles(import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle_through_a_third_module() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert import_cycles(graph) == [["a", "b", "c"]]
+
+
+def test_every_module_is_small_and_says_what_it_owns() -> None:
+    problems = []
+    for name, path in sorted(_modules().items()):
+        lines = len(path.read_text().splitlines())
+        if lines > MAX_LINES and not name.endswith(".htcds"):  # generated from the standard
+            problems.append("{}: {} lines".format(name, lines))
+        if lines and not ast.get_docstring(ast.parse(path.read_text())):
+            problems.append("{}: no docstring saying what it owns".format(name))
+    assert problems == []
