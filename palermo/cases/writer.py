@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -465,10 +465,9 @@ class _Batch:
     def write(self) -> None:
         """Every table in order: rows that others refer to with bulk_create (their new ids are
         put into the rows), the rest with rows_insert once their references are known. A refusal
-        is Django's IntegrityError on every database (COPY's errors come from psycopg itself)."""
-        with connection.wrap_database_errors:
-            for name, model in TABLES:
-                self.write_table(name, model, self.tables[name])
+        is Django's IntegrityError on every database (rows_insert turns COPY's into one)."""
+        for name, model in TABLES:
+            self.write_table(name, model, self.tables[name])
 
     @staticmethod
     def write_table(name: str, model: type[models.Model], rows: list[dict[str, Any]]) -> None:

@@ -33,7 +33,8 @@ def _insert_prep(f: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable
 def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     """Insert checked rows ({attname: value}) inside the caller's transaction: with COPY into
     the model's table on PostgreSQL, with one executemany INSERT elsewhere. Constraints and
-    foreign keys still apply; values are prepared by the model's fields, as a save would."""
+    foreign keys still apply (a refusal is Django's IntegrityError on every database); values
+    are prepared by the model's fields, as a save would."""
     if not rows:
         return
     db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the per-thread proxy
@@ -72,7 +73,8 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
 
     table = model._meta.db_table
     columns = [str(f.column) for f in fields]
-    with db.cursor() as cursor:
+    # COPY goes through psycopg directly: its refusals become Django's (IntegrityError...) too.
+    with db.wrap_database_errors, db.cursor() as cursor:
         if copy:
             statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
                 sql.Identifier(table), sql.SQL(", ").join([sql.Identifier(c) for c in columns])

@@ -131,6 +131,7 @@ class FormServiceView(PalermoView):
     title: str | Promise = ""
     intro: str | Promise = ""
     submit_label: str | Promise = gettext_lazy("Save")
+    invalid_status = 200  # of a form shown again with errors (400 where the app says so)
 
     def resolve(self, **kwargs: Any) -> None:
         """Find what the page is about from the URL; raise to refuse."""
@@ -187,8 +188,17 @@ class FormServiceView(PalermoView):
                 return self.success_response(obj)
         return self.render_form(form)
 
+    def form_status(self, form: forms.Form) -> int:
+        """The status of the form page: `invalid_status` when it is shown again with errors."""
+        return self.invalid_status if form.is_bound else 200
+
     def render_form(self, form: forms.Form) -> HttpResponse:
-        return render(self.request, self.template_name, self.get_context_data(form))
+        return render(
+            self.request,
+            self.template_name,
+            self.get_context_data(form),
+            status=self.form_status(form),
+        )
 
 
 @require_GET

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from palermo.core.errors import ApplicationError
@@ -47,7 +47,14 @@ def _cell(value: Any) -> str:
 
 
 class PalermoCommand(BaseCommand):
-    """A command whose domain errors become one clear line and exit status 1."""
+    """A command whose domain errors become one clear line and exit status 1, and whose `help`
+    (marked with gettext_noop) is shown in the active language."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        if self.help:
+            parser.description = _(self.help)
+        return parser
 
     def execute(self, *args: Any, **options: Any) -> str | None:
         try:

@@ -16,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -70,10 +68,7 @@ class StatisticsFormView(StatisticsView, FormServiceView):
     """A statistics page with one form whose valid input goes to one service; a form shown again
     with errors answers 400."""
 
-    def render_form(self, form: forms.Form) -> HttpResponse:
-        context = self.get_context_data(form)
-        status = 400 if form.is_bound else 200
-        return render(self.request, self.template_name, context, status=status)
+    invalid_status = 400
 
 
 def country_names() -> dict[str, str]:

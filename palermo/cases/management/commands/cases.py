@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -49,11 +49,6 @@ class Command(PalermoCommand):
         "Case data: export and import in HTCDS (JSON, CSV) and the CTDC layout, the HTCDS field "
         "map, re-encryption of identifying data with a new key, retention (anonymise)."
     )
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.description = _(self.help)  # the help above, in the active language
-        return parser
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)

@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -28,11 +28,6 @@ class Command(PalermoCommand):
         "stage and deadline) held by an organisation. Does nothing when the organisation already "
         "has cases, unless --force. Deterministic for a --seed (and --today)."
     )
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.description = _(self.help)  # the help above, in the active language
-        return parser
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--cases", type=int, default=40, help=_("how many cases (default 40)"))
