@@ -4,6 +4,10 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 PALERMO := $(BIN)/palermo
+# Line coverage of palermo/ (tests, migrations and settings aside) that the whole SQLite run must
+# reach (not measured when PYTEST_ARGS narrows the run): the figure measured when it was set
+# (issue 10), raised as it rises, never lowered.
+COVERAGE_FLOOR := 95
 export PALERMO_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run test test-sqlite test-postgres check lint bench bench-statistics bench-% install clean
@@ -44,8 +48,9 @@ check: $(VENV)/.installed
 # (`clock` marker) run again a year back: a test that depends on today's date and does not pin
 # it fails here, not on some later calendar day (see palermo/settings/test.py).
 test-sqlite: $(VENV)/.installed
-	@echo "== tests on SQLite, clock moved a year ahead"
-	env -u DATABASE_URL PALERMO_TEST_SHIFT_DAYS=365 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	@echo "== tests on SQLite, clock moved a year ahead, with line coverage of palermo/"
+	env -u DATABASE_URL PALERMO_TEST_SHIFT_DAYS=365 $(BIN)/pytest -p no:cacheprovider \
+		$(if $(PYTEST_ARGS),,--cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)) $(PYTEST_ARGS)
 	@echo "== tests that pin their clock, on SQLite, clock moved a year back"
 	env -u DATABASE_URL PALERMO_TEST_SHIFT_DAYS=-365 $(BIN)/pytest -p no:cacheprovider -q -m clock
 
