@@ -1,4 +1,5 @@
-"""Writes of the core app: organisations, users, API tokens, countries, sources."""
+"""Writes of the core app: organisations, users, API tokens, countries, sources, and the one
+way a reference data loader brings a row in line with its file (`reference_row_sync`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pycountry
 from babel import Locale
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -290,3 +291,45 @@ def document_get(key: str) -> Document:
 
 def actor_of(user: AnyUser | None) -> User | None:
     return user if isinstance(user, User) and user.is_authenticated else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def reference_row_sync[M: models.Model](
+    *, model: type[M], lookup: dict[str, Any], values: dict[str, Any], actor_label: str
+) -> tuple[M, str]:
+    """Make the row found by `lookup` hold `values` (a row of a reference data file): create it,
+    change what differs, or leave it; validated and audited as written by `actor_label`.
+    Returns the row and what happened: "created", "updated" or "unchanged"."""
+    obj = model._default_manager.filter(**lookup).first()
+    after = {k: _plain(v) for k, v in values.items()}
+    if obj is None:
+        obj = model(**{**lookup, **values})
+        obj.full_clean()
+        obj.save()
+        audit_record(
+            actor=None, actor_label=actor_label, action=AuditAction.CREATE, obj=obj, after=after
+        )
+        return obj, "created"
+    before = {k: _plain(getattr(obj, k)) for k in values}
+    if before == after:
+        return obj, "unchanged"
+    for k, v in values.items():
+        setattr(obj, k, v)
+    obj.full_clean()
+    obj.save()
+    audit_record(
+        actor=None,
+        actor_label=actor_label,
+        action=AuditAction.UPDATE,
+        obj=obj,
+        before=before,
+        after=after,
+    )
+    return obj, "updated"

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.models import Country, Document, Source
+from palermo.core.services import reference_row_sync
 from palermo.registry.reference import ReferenceDataError, Row
 from palermo.statistics.choices import PeriodType, Qualifier, RuleKind, Severity, ValueOrigin
 from palermo.statistics.models import (
@@ -437,39 +438,10 @@ class _Writer:
         return self.sources[key]
 
     def upsert(self, kind: str, model: Any, content: dict[str, Any], fields: dict[str, Any]) -> Any:
-        obj = model._default_manager.filter(code=content["code"]).first()
-        if obj is None:
-            obj = model(**fields)
-            obj.full_clean()
-            obj.save()
-            audit_record(
-                actor=None,
-                actor_label=ACTOR,
-                action=AuditAction.CREATE,
-                obj=obj,
-                before=None,
-                after={k: _plain(v) for k, v in fields.items()},
-            )
-            self.report.bump(kind, "created")
-        else:
-            before = {k: _plain(getattr(obj, k)) for k in fields}
-            after = {k: _plain(v) for k, v in fields.items()}
-            if before != after:
-                for k, v in fields.items():
-                    setattr(obj, k, v)
-                obj.full_clean()
-                obj.save()
-                audit_record(
-                    actor=None,
-                    actor_label=ACTOR,
-                    action=AuditAction.UPDATE,
-                    obj=obj,
-                    before=before,
-                    after=after,
-                )
-                self.report.bump(kind, "updated")
-            else:
-                self.report.bump(kind, "unchanged")
+        obj, outcome = reference_row_sync(
+            model=model, lookup={"code": content["code"]}, values=fields, actor_label=ACTOR
+        )
+        self.report.bump(kind, outcome)
         revision_key = {"kind": kind, "code": content["code"], "version": content["version"]}
         if not DefinitionRevision.objects.filter(**revision_key).exists():
             body = {k: v for k, v in content.items() if k != "version"}
@@ -479,37 +451,10 @@ class _Writer:
     def write(self) -> None:  # noqa: PLR0912 - the files in dependency order
         p = self.plan
         for doc in p.documents:
-            obj = Document.objects.filter(key=doc["key"]).first()
-            if obj is None:
-                obj = Document(**doc)
-                obj.full_clean()
-                obj.save()
-                audit_record(
-                    actor=None,
-                    actor_label=ACTOR,
-                    action=AuditAction.CREATE,
-                    obj=obj,
-                    before=None,
-                    after=doc,
-                )
-                self.report.bump("document", "created")
-            elif any(getattr(obj, k) != v for k, v in doc.items()):
-                before = {k: _plain(getattr(obj, k)) for k in doc}
-                for k, v in doc.items():
-                    setattr(obj, k, v)
-                obj.full_clean()
-                obj.save()
-                audit_record(
-                    actor=None,
-                    actor_label=ACTOR,
-                    action=AuditAction.UPDATE,
-                    obj=obj,
-                    before=before,
-                    after=doc,
-                )
-                self.report.bump("document", "updated")
-            else:
-                self.report.bump("document", "unchanged")
+            _doc, outcome = reference_row_sync(
+                model=Document, lookup={"key": doc["key"]}, values=doc, actor_label=ACTOR
+            )
+            self.report.bump("document", outcome)
         for d in p.dimensions:
             self.upsert("dimension", Dimension, d, dict(d))
         rules = {}

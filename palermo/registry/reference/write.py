@@ -19,7 +19,7 @@ from django.db import models, transaction
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, OrganisationKind
 from palermo.core.models import Country, Document, Source
-from palermo.core.services import countries_load, organisation_ensure
+from palermo.core.services import countries_load, organisation_ensure, reference_row_sync
 from palermo.registry.choices import MechanismKind, Origin
 from palermo.registry.models import (
     DirectoryEntry,
@@ -161,31 +161,10 @@ class _Writer:
 
     def _documents(self) -> None:
         for doc in self.plan.documents:
-            obj, created = Document.objects.get_or_create(key=doc["key"], defaults=doc)
-            after = {k: _plain(v) for k, v in doc.items()}
-            if not created and any(getattr(obj, k) != v for k, v in doc.items()):
-                before = {k: _plain(getattr(obj, k)) for k in doc}
-                for k, v in doc.items():
-                    setattr(obj, k, v)
-                obj.full_clean()
-                obj.save()
-                audit_record(
-                    actor=None,
-                    actor_label=ACTOR,
-                    action=AuditAction.UPDATE,
-                    obj=obj,
-                    before=before,
-                    after=after,
-                )
-                self.report.bump("document", "updated")
-            elif created:
-                obj.full_clean()
-                audit_record(
-                    actor=None, actor_label=ACTOR, action=AuditAction.CREATE, obj=obj, after=after
-                )
-                self.report.bump("document", "created")
-            else:
-                self.report.bump("document", "unchanged")
+            obj, outcome = reference_row_sync(
+                model=Document, lookup={"key": doc["key"]}, values=doc, actor_label=ACTOR
+            )
+            self.report.bump("document", outcome)
             self.documents[doc["key"]] = obj
 
     def _with_sources(self, row: Values) -> Values:
