@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -24,7 +23,7 @@ from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.models import Country, Document, Source
 from palermo.core.services import reference_row_sync
-from palermo.registry.reference import ReferenceDataError, Row
+from palermo.registry.reference import ReferenceDataError, Row, read_yaml
 from palermo.statistics.choices import PeriodType, Qualifier, RuleKind, Severity, ValueOrigin
 from palermo.statistics.models import (
     DIMENSIONS,
@@ -47,28 +46,10 @@ __all__ = ["DATA_DIR", "ReferenceDataError", "definitions_load", "definitions_va
 
 
 def _read_yaml(path: Path) -> list[Row]:
+    """The registry loader's reader (records with their lines), refusing a missing file."""
     if not path.exists():
         raise ReferenceDataError(path.name, 0, _("file is missing"))
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ReferenceDataError(
-            path.name, (mark.line + 1) if mark else 0, _("invalid YAML: {}").format(exc)
-        ) from exc
-    if data is None:
-        return []
-    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
-        raise ReferenceDataError(path.name, 1, _("the file must hold a list of records"))
-    rows = []
-    for item, item_node in zip(data, node.value, strict=True):
-        line = item_node.start_mark.line + 1
-        if not isinstance(item, dict):
-            raise ReferenceDataError(path.name, line, _("each record must be a mapping"))
-        rows.append(Row(path, line, item))
-    return rows
+    return read_yaml(path)
 
 
 def _digest(content: dict[str, Any]) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 import time_machine
 from django.db import transaction
 from factory import declarations
-from factory import django as django_factory
 from factory.base import Factory
 from factory.django import DjangoModelFactory
 from pytest_django import DjangoDbBlocker
@@ -24,9 +23,10 @@ from pytest_django import DjangoDbBlocker
 from palermo.cases import services
 from palermo.cases.choices import IndicatorDimension
 from palermo.cases.models import Case, CountryPolicy, Indicator, IndicatorList, Person
-from palermo.conftest import PASSWORD, PINNED_NOW
-from palermo.core.choices import OrganisationKind, Role
+from palermo.conftest import PINNED_NOW
+from palermo.core.choices import OrganisationKind
 from palermo.core.models import Organisation, User
+from palermo.core.tests import factories as core_factories
 
 D = dt.date
 
@@ -34,33 +34,21 @@ D = dt.date
 Sequence: Callable[[Callable[[int], Any]], Any] = declarations.Sequence
 SubFactory: Callable[[type[Factory[Any]]], Any] = declarations.SubFactory
 LazyAttribute: Callable[[Callable[[Any], Any]], Any] = declarations.LazyAttribute
-Password: Callable[[str], Any] = django_factory.Password
 # The six dimensions of the ILO/EC 2009 indicators, in the order `indicator_list` numbers them.
 DIMENSIONS = tuple(IndicatorDimension.values)
 
 
-class OrganisationFactory(DjangoModelFactory[Organisation]):
+class OrganisationFactory(core_factories.OrganisationFactory):
     """An organisation in Botswana (an NGO unless told otherwise)."""
-
-    class Meta:
-        model = Organisation
-        django_get_or_create = ("name",)
 
     name = Sequence("Organisation {}".format)
     kind = OrganisationKind.NGO
-    country_id = "BWA"
 
 
-class UserFactory(DjangoModelFactory[User]):
+class UserFactory(core_factories.UserFactory):
     """A case worker of a new organisation, who logs in with the tests' PASSWORD."""
 
-    class Meta:
-        model = User
-
-    username = Sequence("user-{}".format)
     organisation = SubFactory(OrganisationFactory)
-    role = Role.CASE_WORKER
-    password = Password(PASSWORD)
 
 
 def case_user(
