@@ -32,7 +32,7 @@ from palermo.cases.models import (
 from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import User
-from palermo.core.permissions import AnyUser, has_role
+from palermo.core.permissions import AnyUser, active_user, has_role
 
 CASE_ROLES = frozenset({Role.CASE_WORKER, Role.INVESTIGATOR})
 # Those who see cases at all: the case roles, and national coordinators (de-identified facts).
@@ -42,9 +42,9 @@ IDENTIFYING_SCOPES = frozenset({ShareScope.IDENTITY, ShareScope.CONTACT})
 
 
 def _user(user: AnyUser | None) -> User | None:
-    if isinstance(user, User) and user.is_authenticated and user.is_active and user.organisation_id:
-        return user
-    return None
+    """The active user when they belong to an organisation (only such users see cases)."""
+    active = active_user(user)
+    return active if active is not None and active.organisation_id else None
 
 
 def whole_cases(user: AnyUser | None) -> Q:

@@ -17,6 +17,13 @@ def is_authenticated(user: AnyUser | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def active_user(user: AnyUser | None) -> User | None:
+    """The user when logged in and active, else None."""
+    if isinstance(user, User) and is_authenticated(user):
+        return user
+    return None
+
+
 def has_role(user: AnyUser | None, *roles: Role) -> bool:
     return is_authenticated(user) and isinstance(user, User) and user.role in roles
 

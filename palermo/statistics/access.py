@@ -19,15 +19,9 @@ from django.utils.translation import gettext as _
 from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import Country, User
-from palermo.core.permissions import AnyUser
+from palermo.core.permissions import AnyUser, active_user
 from palermo.statistics.choices import PublicationMethod
 from palermo.statistics.models import Publication, Value
-
-
-def active_user(user: AnyUser | None) -> User | None:
-    if isinstance(user, User) and user.is_authenticated and user.is_active:
-        return user
-    return None
 
 
 def coordinator_country(user: AnyUser | None) -> str | None:

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from palermo.core.errors import ApplicationError
+from palermo.core.models import User
 
 
 def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
@@ -44,6 +45,14 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
+
+
+def user_named(username: str) -> User:
+    """The user with this username, or a CommandError saying there is none."""
+    user = User.objects.select_related("organisation").filter(username=username).first()
+    if user is None:
+        raise CommandError(_("No user named '{}'.").format(username))
+    return user
 
 
 class PalermoCommand(BaseCommand):

@@ -14,8 +14,7 @@ from palermo.cases import interchange as cases_interchange
 from palermo.core.choices import Role
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import Document, Source, User
-from palermo.core.permissions import AnyUser
-from palermo.statistics.access import active_user
+from palermo.core.permissions import AnyUser, active_user
 from palermo.statistics.choices import ValueOrigin, ValueStatus
 from palermo.statistics.interchange.files import (
     CountryNames,

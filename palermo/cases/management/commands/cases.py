@@ -16,8 +16,7 @@ from django.utils.translation import gettext_noop, ngettext
 from palermo.cases import interchange, services
 from palermo.cases.tasks import anonymise_closed_cases
 from palermo.core import crypto
-from palermo.core.management.base import PalermoCommand, render_rows
-from palermo.core.models import User
+from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.core.services import organisation_get
 
 RETENTION_HELP = gettext_noop(
@@ -26,13 +25,6 @@ RETENTION_HELP = gettext_noop(
     "cron: '15 3 * * * palermo cases anonymise', or with --enqueue for the task worker "
     "('palermo db_worker' running as a service)."
 )
-
-
-def _user(username: str) -> User:
-    user = User.objects.select_related("organisation").filter(username=username).first()
-    if user is None:
-        raise CommandError(_("No user named '{}'.").format(username))
-    return user
 
 
 def _date(value: str) -> dt.date:
@@ -124,7 +116,7 @@ class Command(PalermoCommand):
 
     def do_export(self, opts: dict[str, Any]) -> None:
         org = organisation_get(opts["org"])
-        actor = _user(opts["as_user"])
+        actor = user_named(opts["as_user"])
         out: Path | None = opts["output"]
         stream: interchange.Writable
         if out:  # readable by its owner only, from the first byte
@@ -176,7 +168,7 @@ class Command(PalermoCommand):
         if not path.is_file():
             raise CommandError(_("No such file: {}").format(path))
         report = interchange.cases_import(
-            actor=_user(opts["as_user"]),
+            actor=user_named(opts["as_user"]),
             organisation=organisation_get(opts["org"]),
             path=path,
             fmt=opts["format"],

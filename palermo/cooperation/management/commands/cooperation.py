@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from palermo.cooperation import access, choices, selectors, services
 from palermo.cooperation.models import Request
 from palermo.cooperation.tasks import send_reminders
-from palermo.core.management.base import PalermoCommand, render_rows
+from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.core.models import Organisation, User
 
 LIST_COLUMNS = [
@@ -53,10 +53,7 @@ def _as_user(name: str | None, what: str) -> User:
                 "Say who {} with --as USER (an investigator/prosecutor or national coordinator)."
             ).format(what)
         )
-    user = User.objects.filter(username=name).first()
-    if user is None:
-        raise CommandError(_("No user named '{}'.").format(name))
-    return user
+    return user_named(name)
 
 
 def _row(r: Request) -> dict[str, Any]:

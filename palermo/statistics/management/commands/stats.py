@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from palermo.core.management.base import PalermoCommand, render_rows
+from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.core.models import User
 from palermo.statistics import derivation, interchange, publishing, selectors, services
 from palermo.statistics.choices import ImportFormat
@@ -18,12 +18,7 @@ from palermo.statistics.models import DIMENSIONS
 
 
 def _user(username: str | None) -> User | None:
-    if not username:
-        return None
-    user = User.objects.select_related("organisation").filter(username=username).first()
-    if user is None:
-        raise CommandError(_("No user named '{}'.").format(username))
-    return user
+    return user_named(username) if username else None
 
 
 class _DryRun(Exception):
