@@ -6,9 +6,10 @@ row per (sender, envelope id), so a retry is answered "duplicate" and never stor
 Within a request, messages carry seq 1, 2, 3 ...: the outbox never sends seq n+1 before n is
 acknowledged, and the inbox refuses seq n+1 (409) while n is missing.
 
-Transport knows nothing of the request workflow: an envelope of a request kind
-(envelopes.REQUEST_KINDS) is handed, inside the inbox's transaction, to the handler registered
-with `request_handler_register` (the workflow registers its own in CooperationConfig.ready).
+Transport knows nothing of what the envelopes mean: an envelope is handed, inside the inbox's
+transaction, to the handler registered for its kind with `kind_handler_register` (the request
+workflow registers its kinds, envelopes.REQUEST_KINDS, in CooperationConfig.ready). An envelope
+of a kind nobody handles is only stored.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,17 +51,23 @@ logger = logging.getLogger(__name__)
 # it raises OSError when the peer cannot be reached.
 TransportReply = tuple[int, dict[str, str], bytes]
 Transport = Callable[[str, bytes, dict[str, str]], TransportReply]
-# Applies a request event (sender, envelope, now) inside the inbox's transaction; raises
+# Applies an envelope (sender, envelope, now) inside the inbox's transaction; raises
 # NodeRefusal to refuse it (then nothing of it is stored).
-RequestHandler = Callable[[Node, dict[str, Any], dt.datetime], None]
+KindHandler = Callable[[Node, dict[str, Any], dt.datetime], None]
 
-_request_handlers: list[RequestHandler] = []
+_kind_handlers: dict[str, KindHandler] = {}
 
 
-def request_handler_register(handler: RequestHandler) -> None:
-    """Who applies request events received from a peer (one handler; registering again replaces
-    it, so that a reloaded app does not apply an event twice)."""
-    _request_handlers[:] = [handler]
+def kind_handler_register(kinds: Iterable[str], handler: KindHandler) -> None:
+    """Who applies the envelopes of these kinds received from a peer (one handler per kind;
+    registering again replaces it, so that a reloaded app does not apply an envelope twice)."""
+    for kind in kinds:
+        _kind_handlers[kind] = handler
+
+
+def request_handler_register(handler: KindHandler) -> None:
+    """Who applies request events (envelopes.REQUEST_KINDS) received from a peer."""
+    kind_handler_register(envelopes.REQUEST_KINDS, handler)
 
 
 class NodeRefusal(ApplicationError):
@@ -204,10 +211,12 @@ def inbox_receive(
     return SignedReply(200, reply_body, reply_headers)
 
 
-def _request_apply(sender: Node, envelope: dict[str, Any], now: dt.datetime) -> None:
-    if not _request_handlers:  # only without the cooperation app's start-up: a set-up error
+def _apply(sender: Node, envelope: dict[str, Any], now: dt.datetime) -> None:
+    handler = _kind_handlers.get(envelope["kind"])
+    if handler is not None:
+        handler(sender, envelope, now)
+    elif envelope["kind"] in envelopes.REQUEST_KINDS:  # no app start-up: a set-up error
         raise NodeRefusal(_("This node does not take request events."), "invalid_content", 422)
-    _request_handlers[0](sender, envelope, now)
 
 
 def _inbox_store(
@@ -250,8 +259,7 @@ def _inbox_store(
                     received_at=now,
                 )
                 message.save()
-                if envelope["kind"] in envelopes.REQUEST_KINDS:
-                    _request_apply(sender, envelope, now)
+                _apply(sender, envelope, now)
                 return ReceiptStatus.ACCEPTED
         except IntegrityError:
             continue  # a concurrent delivery of the same message won: answer as a duplicate
