@@ -4,7 +4,7 @@ Always: the Content-Security-Policy is on and allows no inline or evaluated code
 limits are positive; the session middleware sits where it can log someone out.
 With `--deploy` (Django's own deploy checks cover HSTS, SSL redirect, Secure cookies, DEBUG):
 HTTPS without the TLS proxy header (every request would be redirected), a secret key kept in the
-data directory, and the default host names.
+data directory, the default host names, and no node name.
 """
 
 from __future__ import annotations
@@ -126,6 +126,16 @@ def deploy_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 _("PALERMO_ALLOWED_HOSTS names no host but this machine's."),
                 hint=_("Set PALERMO_ALLOWED_HOSTS to the node's public host name."),
                 id="palermo.security.W003",
+            )
+        )
+    if settings.PALERMO_NODE_NAME in {"", "local"}:
+        found.append(
+            Warning(
+                _("PALERMO_NODE_NAME is not set: peer nodes would know this node as '{}'.").format(
+                    settings.PALERMO_NODE_NAME
+                ),
+                hint=_("Set PALERMO_NODE_NAME to the name the node's peers register it under."),
+                id="palermo.security.W004",
             )
         )
     return found

@@ -134,7 +134,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# Static files are served from STATIC_ROOT (collected and compressed by `collectstatic`); only a
+# development or test node serves them from the apps' folders as they are.
+WHITENOISE_USE_FINDERS = DEBUG
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
