@@ -15,8 +15,8 @@ import urllib.request
 
 
 def host() -> str:
-    for name in os.environ.get("PALERMO_ALLOWED_HOSTS", "").split(","):
-        name = name.strip().lstrip(".")
+    for entry in os.environ.get("PALERMO_ALLOWED_HOSTS", "").split(","):
+        name = entry.strip().lstrip(".")
         if name and name != "*":
             return name
     return "localhost"
