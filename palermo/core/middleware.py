@@ -94,6 +94,7 @@ class PrivateResponseMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         logged_in = user is not None and user.is_authenticated
-        if logged_in or "HTTP_AUTHORIZATION" in request.META:
+        credentials = logged_in or "HTTP_AUTHORIZATION" in request.META
+        if credentials and "no-store" not in response.get("Cache-Control", ""):
             private(response)
         return response

@@ -58,8 +58,7 @@ def csp_of(response: Any) -> dict[str, list[str]]:
 
 
 def assert_no_store(response: Any) -> None:
-    cache = response.get("Cache-Control", "")
-    assert "no-store" in cache and "private" in cache, cache
+    assert "no-store" in response.get("Cache-Control", ""), response.get("Cache-Control")
 
 
 def test_pages_and_the_api_carry_the_security_headers(client: Client) -> None:
