@@ -10,7 +10,7 @@ PALERMO := $(BIN)/palermo
 COVERAGE_FLOOR := 95
 export PALERMO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres check lint bench bench-statistics bench-% install clean
+.PHONY: run test test-sqlite test-postgres test-production test-image check lint bench bench-statistics bench-% install clean
 
 $(VENV)/.installed: pyproject.toml requirements-nodeps.txt
 	@test -x $(BIN)/python || $$(scripts/find-python) -m venv $(VENV)
@@ -70,6 +70,25 @@ else
 	@scripts/side-by-side "sqlite" "$(MAKE) --no-print-directory test-sqlite" \
 		"postgres" "$(MAKE) --no-print-directory test-postgres"
 endif
+	@$(MAKE) --no-print-directory test-production
+	@$(MAKE) --no-print-directory test-image
+
+# README "Running in production", followed as written: the deployment files checked
+# (scripts/deploy-validate), then a production node started with production settings in a
+# temporary directory, `palermo check --deploy` (clean), and a smoke test over real HTTP
+# (scripts/production-smoke; SMOKE_SERVER="CMD {bind}" runs another server).
+test-production: $(VENV)/.installed
+	@echo "== deployment files, and a production node over HTTP"
+	@$(BIN)/python scripts/deploy-validate
+	@$(BIN)/python scripts/production-smoke $(if $(SMOKE_SERVER),--server "$(SMOKE_SERVER)")
+
+# The container image's Python steps (deploy/image-install.sh, as deploy/Dockerfile runs them)
+# into a scratch venv, and the systemd units verified against that venv. No container engine
+# runs in CI; see README "Running in production".
+test-image: $(VENV)/.installed
+	@echo "== the container image's Python steps, in a scratch venv"
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		$(BIN)/python scripts/deploy-validate --venv "$$tmp/venv"
 
 bench: $(VENV)/.installed
 	@for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

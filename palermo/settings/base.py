@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from palermo.settings.env import (
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -46,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "palermo.core.middleware.SessionTimeoutMiddleware",
+    "palermo.core.middleware.PrivateResponseMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -64,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "palermo.web.context_processors.navigation",
             ],
         },
@@ -119,21 +126,71 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+# PALERMO_STATIC_ROOT: where `collectstatic` puts the static files (the container image keeps
+# them in the image, outside the data volume, so an upgrade never serves stale ones).
+STATIC_ROOT = Path(env_str("PALERMO_STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# Static files are served from STATIC_ROOT (collected and compressed by `collectstatic`); only a
+# development or test node serves them from the apps' folders as they are.
+WHITENOISE_USE_FINDERS = DEBUG
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("PALERMO_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = env_bool("PALERMO_SECURE_COOKIES", False)
+# --- Security: HTTPS, cookies, sessions, Content-Security-Policy -------------------------------
+# (README "Running in production"; `palermo check --deploy` checks them, with palermo.core.checks.)
+# PALERMO_SECURE_COOKIES: cookies only over HTTPS. PALERMO_HTTPS (default: the same): the node is
+# reached over HTTPS only, so plain HTTP is redirected (except /healthz, for the container's and
+# the load balancer's health checks) and browsers are told so for PALERMO_HSTS_SECONDS.
+# PALERMO_TLS_PROXY: a reverse proxy terminates TLS and says so in X-Forwarded-Proto; only set it
+# when the node is reachable through that proxy alone (else anyone could claim HTTPS).
+PALERMO_SECURE_COOKIES = env_bool("PALERMO_SECURE_COOKIES", False)
+PALERMO_HTTPS = env_bool("PALERMO_HTTPS", PALERMO_SECURE_COOKIES)
+PALERMO_TLS_PROXY = env_bool("PALERMO_TLS_PROXY", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PALERMO_SECURE_COOKIES or PALERMO_HTTPS
+if SESSION_COOKIE_SECURE:
+    # "__Host-": the browser keeps the cookie only if Secure, for this host, on path "/".
+    SESSION_COOKIE_NAME = "__Host-palermo_session"
+    CSRF_COOKIE_NAME = "__Host-palermo_csrftoken"
+SECURE_SSL_REDIRECT = PALERMO_HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(env_str("PALERMO_HSTS_SECONDS", "31536000")) if PALERMO_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PALERMO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("PALERMO_HSTS_PRELOAD", False)
+if PALERMO_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Sessions: the cookie dies with the browser; on the server a session ends after
+# PALERMO_SESSION_IDLE_MINUTES without a request and PALERMO_SESSION_MAX_HOURS after login
+# (palermo.core.middleware.SessionTimeoutMiddleware). Expired rows are cleared by the scheduler.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = int(float(env_str("PALERMO_SESSION_MAX_HOURS", "8")) * 3600)
+PALERMO_SESSION_IDLE_SECONDS = int(float(env_str("PALERMO_SESSION_IDLE_MINUTES", "30")) * 60)
+
+# Content-Security-Policy (Django's, on every response): scripts and styles only from the node's
+# own static files; no inline code anywhere. A page that ever needs an inline script writes
+# `<script nonce="{{ csp_nonce }}">`; the nonce then appears in the header for that response.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # Logs never carry personal data: only ids, codes and counts are logged by Palermo code.
 LOGGING = {
@@ -164,5 +221,10 @@ PALERMO_NODE_NAME = env_str("PALERMO_NODE_NAME", "local")
 PALERMO_NODE_KEY = node_key()
 PALERMO_NODE_MAX_MESSAGE_BYTES = int(env_str("PALERMO_NODE_MAX_MESSAGE_BYTES", str(1024 * 1024)))
 
-# SQLite ignores the id that the case list index includes for PostgreSQL's index-only scans.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+SILENCED_SYSTEM_CHECKS = [
+    # SQLite ignores the id that the case list index includes for PostgreSQL's index-only scans.
+    "models.W040",
+    # HSTS preload is the domain owner's decision (a submission to the browsers' list, hard to
+    # undo), not the application's: PALERMO_HSTS_PRELOAD=1 adds the directive.
+    "security.W021",
+]

@@ -27,6 +27,7 @@ from palermo.conftest import PASSWORD
 from palermo.core.choices import AuditAction, Role
 from palermo.core.models import AuditEntry, Country, User
 from palermo.core.services import countries_load
+from palermo.core.tests.browser import errors_watch
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -64,7 +65,7 @@ def new_context(browser: Browser, live_server: Any) -> Iterator[Callable[[], Pag
         context.set_default_timeout(10_000)
         contexts.append(context)
         tab = context.new_page()
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        errors_watch(tab, errors)
         return tab
 
     yield make

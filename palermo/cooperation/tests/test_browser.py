@@ -30,6 +30,7 @@ from palermo.cooperation import services, signing
 from palermo.cooperation.models import Node, Request
 from palermo.core.choices import AuditAction, Role
 from palermo.core.models import AuditEntry, User
+from palermo.core.tests.browser import errors_watch
 from palermo.registry.models import DirectoryEntry
 
 from .nodes import SecondNode
@@ -63,7 +64,7 @@ def new_context(browser: Browser) -> Iterator[Callable[[str], Page]]:
         context.set_default_timeout(15_000)
         contexts.append(context)
         tab = context.new_page()
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        errors_watch(tab, errors)
         return tab
 
     yield make

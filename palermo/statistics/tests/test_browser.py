@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from palermo.conftest import PASSWORD
 from palermo.core.models import User
+from palermo.core.tests.browser import errors_watch
 from palermo.statistics.definitions import definitions_load
 from palermo.statistics.models import DataSet, PrivacySpend, Publication, Value
 from palermo.statistics.tests.factories import PublicValueFactory, victim
@@ -66,7 +67,7 @@ def offline_page(browser: Browser, live_server: Any) -> Iterator[Callable[[], Pa
         context.route("**/*", guard)
         contexts.append(context)
         tab = context.new_page()
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        errors_watch(tab, errors)
         return tab
 
     yield make

@@ -20,6 +20,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from palermo.conftest import PASSWORD
 from palermo.core.models import User
+from palermo.core.tests.browser import errors_watch
 from palermo.registry.models import TreatyAction
 from palermo.registry.selectors import directory_list
 
@@ -45,7 +46,7 @@ def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     context.set_default_timeout(10_000)
     tab = context.new_page()
     errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors_watch(tab, errors)
     yield tab
     context.close()
     assert errors == [], "JavaScript errors: {}".format(errors)
