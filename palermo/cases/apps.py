@@ -1,4 +1,5 @@
-"""The cases app: its configuration, and the encrypted columns it registers for key rotation."""
+"""The cases app: its configuration, and the encrypted columns it registers for key rotation
+and for the checks that they decrypt."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,12 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from palermo.cases.models import Guardian, PersonIdentity, PersonPhoto  # noqa: PLC0415
-        from palermo.core.crypto import column_rotate, rotation_register  # noqa: PLC0415
+        from palermo.core.crypto import (  # noqa: PLC0415
+            column_decrypt_check,
+            column_rotate,
+            decrypt_check_register,
+            rotation_register,
+        )
 
         # `palermo cases rotate-key` re-encrypts identities, photos and guardians' names.
         rotation_register("identities", lambda: column_rotate(PersonIdentity, "ciphertext"))
@@ -19,4 +25,15 @@ class CasesConfig(AppConfig):
         rotation_register(
             "guardian names",
             lambda: column_rotate(Guardian, "name_ciphertext", exclude_empty=True),
+        )
+        # The start-up check and `palermo restore` check that these decrypt with the node's keys.
+        decrypt_check_register(
+            "identities", lambda limit: column_decrypt_check(PersonIdentity, "ciphertext", limit)
+        )
+        decrypt_check_register(
+            "photos", lambda limit: column_decrypt_check(PersonPhoto, "ciphertext", limit)
+        )
+        decrypt_check_register(
+            "guardian names",
+            lambda limit: column_decrypt_check(Guardian, "name_ciphertext", limit),
         )

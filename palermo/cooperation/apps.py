@@ -1,5 +1,6 @@
-"""The cooperation app's start-up: its system checks, the encrypted columns it registers for key
-rotation, and the handler that applies request events the transport receives."""
+"""The cooperation app's start-up: its system checks, the encrypted data it registers for key
+rotation and decrypt checks, the handler that applies request events the transport receives,
+and the audit checkpoints it sends to and keeps for peer nodes (cooperation.witness)."""
 
 from django.apps import AppConfig
 from django.core import checks
@@ -15,16 +16,34 @@ class CooperationConfig(AppConfig):
             node_key_check,
             unsigned_bench_check,
         )
-        from palermo.cooperation.files import attachments_rotate, extracts_rotate  # noqa: PLC0415
+        from palermo.cooperation.files import (  # noqa: PLC0415
+            attachments_decrypt_check,
+            attachments_rotate,
+            extracts_rotate,
+        )
+        from palermo.cooperation.models import SharedCaseExtract  # noqa: PLC0415
         from palermo.cooperation.services import inbound_apply  # noqa: PLC0415
         from palermo.cooperation.transport import request_handler_register  # noqa: PLC0415
-        from palermo.core.crypto import rotation_register  # noqa: PLC0415
+        from palermo.cooperation.witness import witness_register  # noqa: PLC0415
+        from palermo.core.crypto import (  # noqa: PLC0415
+            column_decrypt_check,
+            decrypt_check_register,
+            rotation_register,
+        )
 
         checks.register(node_key_check)
         checks.register(unsigned_bench_check)
         # `palermo cases rotate-key` re-encrypts attachments and case extracts too.
         rotation_register("cooperation attachments", attachments_rotate)
         rotation_register("cooperation case extracts", extracts_rotate)
+        # The start-up check and `palermo restore` check that these decrypt with the node's keys.
+        decrypt_check_register("cooperation attachments", attachments_decrypt_check)
+        decrypt_check_register(
+            "cooperation case extracts",
+            lambda limit: column_decrypt_check(SharedCaseExtract, "ciphertext", limit),
+        )
+        # Signed audit checkpoints: this node's go to its peers, the peers' are kept as witnesses.
+        witness_register()
         # Request events received from a peer are applied by the workflow, which the transport
         # does not import.
         request_handler_register(inbound_apply)

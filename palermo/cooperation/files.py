@@ -94,3 +94,17 @@ def extracts_rotate() -> int:
     """Re-encrypt every shared case extract with the newest field key (in the caller's
     transaction)."""
     return column_rotate(SharedCaseExtract, "ciphertext")
+
+
+def attachments_decrypt_check(limit: int | None = None) -> tuple[int, int]:
+    """(readable, unreadable) attachment files: decrypted with the node's keys and matching
+    their SHA-256 (a missing file counts as unreadable)."""
+    readable = unreadable = 0
+    rows = Attachment.objects.order_by("-created_at").values_list("path", "sha256")
+    for relative, digest in rows[:limit] if limit is not None else rows.iterator():
+        try:
+            load(relative, digest)
+            readable += 1
+        except (ApplicationError, InvalidToken):
+            unreadable += 1
+    return readable, unreadable

@@ -1,4 +1,5 @@
-"""Peer nodes and the signed messages exchanged with them (inbox and outbox)."""
+"""Peer nodes, the signed messages exchanged with them (inbox and outbox), and the audit
+checkpoints they send as witnesses."""
 
 from __future__ import annotations
 
@@ -566,3 +567,32 @@ class MessageShare(models.Model):
 
     def __str__(self) -> str:
         return "{} -> {}".format(self.message_id, self.organisation_id)
+
+
+class WitnessCheckpoint(models.Model):
+    """A peer node's signed audit checkpoint (palermo.core.checkpoints), kept as a witness: the
+    peer can later prove against it that its audit log was not truncated or rewritten."""
+
+    node = models.ForeignKey(
+        Node, verbose_name=_("node"), on_delete=models.PROTECT, related_name="witnessed"
+    )
+    sequence = models.BigIntegerField(_("sequence"))
+    entry_hash = models.CharField(_("entry hash"), max_length=64)
+    mac = models.CharField(_("MAC"), max_length=64)
+    signed_at = models.CharField(_("signed at"), max_length=40)
+    public_key = models.CharField(_("public key"), max_length=44)
+    signature = models.CharField(_("signature"), max_length=100)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["node", "sequence"]
+        verbose_name = _("witnessed checkpoint")
+        verbose_name_plural = _("witnessed checkpoints")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "sequence", "entry_hash"], name="cooperation_witness_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "{} #{}".format(self.node_id, self.sequence)

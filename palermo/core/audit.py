@@ -5,16 +5,22 @@ app declares its kinds in its `audit_kinds.py` (a kind may be bound to a model, 
 about an instance finds its kind), and `audit_record` is the one way to write an entry.
 
 Each entry's hash covers its content and the previous entry's hash, so changing, inserting or
-removing any entry breaks the chain from that point. Appends lock the chain head row, so
-concurrent writers on PostgreSQL are serialised; SQLite serialises writers itself.
+removing any entry breaks the chain from that point. Each entry also carries a MAC (HMAC-SHA256
+with the audit key, which is kept outside the database) over its hash and the previous entry's
+MAC, so a chain recomputed by someone who can write the database but has not the key does not
+verify; signed checkpoints of the chain head kept outside the database
+(palermo.core.checkpoints) find removed tails. Appends lock the chain head row, so concurrent
+writers on PostgreSQL are serialised; SQLite serialises writers itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,10 +30,10 @@ from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
+from palermo.core.auditmac import GENESIS, audit_key_bytes, entry_mac
+from palermo.core.checkpoints import checkpoints_load
 from palermo.core.choices import AuditAction
 from palermo.core.models import AuditChainHead, AuditEntry, User
-
-GENESIS = "0" * 64
 
 
 @dataclass(frozen=True)
@@ -175,9 +181,12 @@ def audit_record(
             reason=reason,
             previous_hash=head.entry_hash,
             entry_hash=digest,
+            mac=entry_mac(sequence=sequence, entry_hash=digest, previous_mac=head.mac),
         )
         entry.save()
-        AuditChainHead.objects.filter(id=1).update(sequence=sequence, entry_hash=digest)
+        AuditChainHead.objects.filter(id=1).update(
+            sequence=sequence, entry_hash=digest, mac=entry.mac
+        )
     return entry
 
 
@@ -187,58 +196,100 @@ class ChainReport:
     checked: int
     first_broken_sequence: int | None = None
     reason: str = ""
+    checkpoints: int = 0
 
 
-def audit_verify(*, batch_size: int = 2000) -> ChainReport:
-    """Recompute the chain; report the first entry whose hash or link does not hold."""
-    previous = GENESIS
-    expected_sequence = 1
+def _entry_problem(entry: AuditEntry, previous: str, previous_mac: str, key: bytes) -> str:
+    """Why this entry does not hold (its link, its hash, its MAC), or ""."""
+    if entry.previous_hash != previous:
+        return _("link to the previous entry does not match")
+    digest = entry_digest(
+        sequence=entry.sequence,
+        timestamp=entry.timestamp,
+        actor_id=entry.actor_id,
+        actor_label=entry.actor_label,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        before=entry.before,
+        after=entry.after,
+        reason=entry.reason,
+        previous_hash=entry.previous_hash,
+    )
+    if digest != entry.entry_hash:
+        return _("content does not match its hash (altered)")
+    expected = entry_mac(
+        sequence=entry.sequence, entry_hash=entry.entry_hash, previous_mac=previous_mac, key=key
+    )
+    if not hmac.compare_digest(expected, entry.mac):
+        return _(
+            "its MAC does not match (the entry or the chain before it was rewritten, or this "
+            "node has another audit key)"
+        )
+    return ""
+
+
+def _walk(
+    key: bytes, by_sequence: dict[int, list[Any]], batch_size: int
+) -> tuple[int, int | None, str]:
+    """Entries checked, and the first bad entry's sequence and why (None, "" when all hold)."""
+    previous, previous_mac = GENESIS, GENESIS
     checked = 0
     for entry in AuditEntry.objects.order_by("sequence").iterator(chunk_size=batch_size):
-        if entry.sequence != expected_sequence:
-            return ChainReport(
-                False,
-                checked,
-                entry.sequence,
-                _("entry #{} follows #{}: entries are missing").format(
-                    entry.sequence, expected_sequence - 1
+        if entry.sequence != checked + 1:
+            reason = _("entry #{} follows #{}: entries are missing").format(entry.sequence, checked)
+            return checked, entry.sequence, reason
+        if problem := _entry_problem(entry, previous, previous_mac, key):
+            return checked, entry.sequence, problem
+        for checkpoint in by_sequence.get(entry.sequence, []):
+            if checkpoint.entry_hash != entry.entry_hash or checkpoint.mac != entry.mac:
+                reason = _(
+                    "differs from the signed checkpoint of {}: the log was rewritten"
+                ).format(checkpoint.time)
+                return checked, entry.sequence, reason
+        previous, previous_mac = entry.entry_hash, entry.mac
+        checked += 1
+    return checked, None, ""
+
+
+def audit_verify(
+    *, batch_size: int = 2000, checkpoint_files: list[Path] | None = None
+) -> ChainReport:
+    """Recompute the chain's hashes and MACs and compare it with the signed checkpoints (the
+    node's checkpoint file and any `checkpoint_files`, e.g. a peer's witnesses); report the first
+    entry whose link, hash, MAC or checkpoint does not hold."""
+
+    try:
+        key = audit_key_bytes()
+    except ImproperlyConfigured as exc:
+        return ChainReport(False, 0, None, str(exc))
+    loaded = checkpoints_load(checkpoint_files or [])
+    if loaded.invalid:
+        return ChainReport(False, 0, None, loaded.invalid[0], len(loaded.valid))
+    by_sequence: dict[int, list[Any]] = {}
+    for checkpoint in loaded.valid:
+        by_sequence.setdefault(checkpoint.sequence, []).append(checkpoint)
+    checked, broken, reason = _walk(key, by_sequence, batch_size)
+    if broken is None:
+        beyond = [c for c in loaded.valid if c.sequence > checked]
+        head = AuditChainHead.objects.filter(id=1).first()
+        if beyond:
+            last = max(beyond, key=lambda c: c.sequence)
+            broken, reason = (
+                checked + 1,
+                _(
+                    "the signed checkpoint of {} covers entry #{} but the log ends at #{}: "
+                    "entries were removed"
+                ).format(last.time, last.sequence, checked),
+            )
+        elif head is not None and head.sequence != checked:
+            broken, reason = (
+                checked + 1,
+                _("the chain head says {} entries but {} were found: entries were removed").format(
+                    head.sequence, checked
                 ),
             )
-        if entry.previous_hash != previous:
-            return ChainReport(
-                False, checked, entry.sequence, _("link to the previous entry does not match")
-            )
-        digest = entry_digest(
-            sequence=entry.sequence,
-            timestamp=entry.timestamp,
-            actor_id=entry.actor_id,
-            actor_label=entry.actor_label,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            before=entry.before,
-            after=entry.after,
-            reason=entry.reason,
-            previous_hash=entry.previous_hash,
-        )
-        if digest != entry.entry_hash:
-            return ChainReport(
-                False, checked, entry.sequence, _("content does not match its hash (altered)")
-            )
-        previous = entry.entry_hash
-        expected_sequence += 1
-        checked += 1
-    head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and head.sequence != checked:
-        return ChainReport(
-            False,
-            checked,
-            checked + 1,
-            _("the chain head says {} entries but {} were found: entries were removed").format(
-                head.sequence, checked
-            ),
-        )
-    return ChainReport(True, checked)
+    return ChainReport(broken is None, checked, broken, reason, len(loaded.valid))
 
 
 def model_snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

@@ -116,6 +116,39 @@ def registered_rotations() -> list[tuple[str, Callable[[], int]]]:
     return list(_ROTATIONS.items())
 
 
+# What the apps keep encrypted, checked by the start-up check (a sample) and by `palermo restore`
+# (everything): label -> function(limit) returning (readable, unreadable) counts.
+DecryptCheck = Callable[[int | None], tuple[int, int]]
+_DECRYPT_CHECKS: dict[str, DecryptCheck] = {}
+
+
+def decrypt_check_register(label: str, check: DecryptCheck) -> None:
+    """Called from an app's ready(): `check(limit)` tries to decrypt up to `limit` (None: all)
+    of that app's encrypted items with the configured keys."""
+    _DECRYPT_CHECKS[label] = check
+
+
+def column_decrypt_check(
+    model: type[models.Model], column: str, limit: int | None = None
+) -> tuple[int, int]:
+    """(readable, unreadable) tokens of `model.column` (empty values skipped), newest first."""
+    qs = model._default_manager.exclude(**{column: ""}).order_by("-pk")
+    tokens = qs.values_list(column, flat=True)
+    readable = unreadable = 0
+    for token in tokens[:limit] if limit is not None else tokens.iterator(chunk_size=500):
+        try:
+            fernet().decrypt(str(token).encode("ascii"))
+            readable += 1
+        except (InvalidToken, ApplicationError):
+            unreadable += 1
+    return readable, unreadable
+
+
+def encrypted_data_check(limit: int | None = None) -> dict[str, tuple[int, int]]:
+    """(readable, unreadable) for each registered kind of encrypted data, in registration order."""
+    return {label: check(limit) for label, check in _DECRYPT_CHECKS.items()}
+
+
 KEYS_FROM_ENV_HELP = gettext_lazy(
     "The field keys come from PALERMO_FIELD_KEYS, so Palermo cannot add one. Generate a key with\n"
     "  python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'\n"

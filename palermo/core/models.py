@@ -134,6 +134,9 @@ class AuditEntry(models.Model):
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     previous_hash = models.CharField(_("previous hash"), max_length=64)
     entry_hash = models.CharField(_("entry hash"), max_length=64, unique=True)
+    # HMAC-SHA256 with the audit key (kept outside the database) over this entry's hash and the
+    # previous entry's MAC: a chain recomputed without the key does not verify.
+    mac = models.CharField(_("MAC"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["sequence"]
@@ -214,6 +217,7 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     sequence = models.BigIntegerField(default=0)
     entry_hash = models.CharField(max_length=64, default="0" * 64)
+    mac = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
         verbose_name = _("audit chain head")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from palermo.settings.env import (
     BASE_DIR,
+    audit_key,
     data_dir,
     env_bool,
     env_str,
@@ -211,6 +212,14 @@ PALERMO_AUDIT_DB_GUARD = env_bool("PALERMO_AUDIT_DB_GUARD", True)
 
 # Field-level encryption of identifying data (palermo.core.crypto); newest key first.
 FIELD_ENCRYPTION_KEYS = field_keys()
+# The audit log: its MAC key, where signed checkpoints of its head are kept (outside the database)
+# and how often the scheduler signs one (palermo.core.checkpoints; README "Keys, audit log and
+# backups").
+PALERMO_AUDIT_KEY = audit_key()
+PALERMO_CHECKPOINT_DIR = Path(
+    env_str("PALERMO_CHECKPOINT_DIR", str(DATA_DIR / "checkpoints"))
+).resolve()
+PALERMO_AUDIT_CHECKPOINT_MINUTES = float(env_str("PALERMO_AUDIT_CHECKPOINT_MINUTES", "10"))
 
 # Closed cases are anonymised this many days after closure unless a CountryPolicy says otherwise.
 PALERMO_CASE_RETENTION_DAYS = int(env_str("PALERMO_CASE_RETENTION_DAYS", str(5 * 365)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -28,7 +29,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 def data_dir() -> Path:
     """Where the node keeps its SQLite database, secret key and uploads."""
     path = Path(env_str("PALERMO_DATA_DIR", str(BASE_DIR / "var"))).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, mode=0o700, exist_ok=True)  # a new one: its owner's only
     return path
 
 
@@ -37,48 +38,101 @@ def secret_key() -> str:
     from_env = env_str("PALERMO_SECRET_KEY")
     if from_env:
         return from_env
-    key_file = data_dir() / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(64))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    path = data_dir() / "secret_key"
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            private_file_write(path, secrets.token_urlsafe(64), exclusive=True)
+    return path.read_text().strip()
+
+
+# The node's key files (`palermo keys init`): in PALERMO_KEY_DIR (production: a directory
+# outside the data directory, so that a copy of the data carries no key), else in the data
+# directory, where a development node generates them on first start.
+KEY_FILES = ("field_keys", "audit_key", "node_key")
+# The key files this process generated (development): a node whose database already holds data
+# refuses to start with one of them (palermo.core.keys), and removes it.
+GENERATED: set[Path] = set()
+
+
+def key_dir() -> Path | None:
+    """PALERMO_KEY_DIR, if set: the key files are read there and never generated."""
+    value = env_str("PALERMO_KEY_DIR").strip()
+    return Path(value).resolve() if value else None
+
+
+def private_file_write(path: Path, text: str, *, exclusive: bool = False) -> None:
+    """Write `text` to a file readable by its owner only (mode 600 from its creation on)."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(text)
+
+
+def key_file(name: str) -> Path:
+    """Where the key file `name` (one of KEY_FILES) is kept."""
+    return (key_dir() or data_dir()) / name
+
+
+def new_key_text(name: str) -> str:
+    """A freshly generated key file's content."""
+    if name == "field_keys":
+        return Fernet.generate_key().decode() + "\n"
+    if name == "audit_key":
+        return base64.b64encode(secrets.token_bytes(32)).decode() + "\n"
+    raw = Ed25519PrivateKey.generate().private_bytes(
+        encoding=serialization.Encoding.Raw,
+        format=serialization.PrivateFormat.Raw,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    return base64.b64encode(raw).decode() + "\n"
+
+
+def _key_text(name: str) -> str:
+    """The key file's content; a development node (no PALERMO_KEY_DIR) generates it once.
+    With PALERMO_KEY_DIR a missing file reads as empty (the start-up check then refuses)."""
+    path = key_file(name)
+    if not path.exists():
+        if key_dir() is not None:
+            return ""
+        with contextlib.suppress(FileExistsError):  # another process of the node was first
+            private_file_write(path, new_key_text(name), exclusive=True)
+            GENERATED.add(path)
+    return path.read_text()
 
 
 def field_keys_file() -> Path:
-    return data_dir() / "field_keys"
+    return key_file("field_keys")
 
 
 def field_keys() -> list[str]:
     """Keys for field-level encryption of identifying data, newest first.
 
-    Production: PALERMO_FIELD_KEYS (comma-separated Fernet keys). Without it, a key generated once
-    is kept in the data directory (mode 600), so a development node works out of the box."""
+    Production: PALERMO_FIELD_KEYS (comma-separated Fernet keys) or `field_keys` in
+    PALERMO_KEY_DIR. Without either, a key generated once is kept in the data directory (mode
+    600), so a development node works out of the box."""
     from_env = env_str("PALERMO_FIELD_KEYS")
     if from_env:
         return [k.strip() for k in from_env.split(",") if k.strip()]
-    path = field_keys_file()
-    if not path.exists():
-        path.write_text(Fernet.generate_key().decode() + "\n")
-        path.chmod(0o600)
-    return [k.strip() for k in path.read_text().splitlines() if k.strip()]
+    return [k.strip() for k in _key_text("field_keys").splitlines() if k.strip()]
+
+
+def audit_key() -> str:
+    """The audit log's MAC key (base64 of 32 random bytes): PALERMO_AUDIT_KEY, else `audit_key`
+    in PALERMO_KEY_DIR, else one generated once in the data directory (development)."""
+    from_env = env_str("PALERMO_AUDIT_KEY")
+    if from_env:
+        return from_env.strip()
+    return _key_text("audit_key").strip()
 
 
 def node_key() -> str:
-    """This node's Ed25519 private key (base64 of the raw 32 bytes) for node-to-node messages.
+    """This node's Ed25519 private key (base64 of the raw 32 bytes) for node-to-node messages
+    and signed audit checkpoints.
 
-    Production: PALERMO_NODE_KEY. Without it, a key generated once is kept in the data
-    directory as `node_key` (mode 600)."""
+    Production: PALERMO_NODE_KEY or `node_key` in PALERMO_KEY_DIR. Without either, a key
+    generated once is kept in the data directory as `node_key` (mode 600)."""
     from_env = env_str("PALERMO_NODE_KEY")
     if from_env:
         return from_env.strip()
-    path = data_dir() / "node_key"
-    if not path.exists():
-        raw = Ed25519PrivateKey.generate().private_bytes(
-            encoding=serialization.Encoding.Raw,
-            format=serialization.PrivateFormat.Raw,
-            encryption_algorithm=serialization.NoEncryption(),
-        )
-        path.touch(mode=0o600)
-        path.chmod(0o600)
-        path.write_text(base64.b64encode(raw).decode() + "\n")
-    return path.read_text().strip()
+    return _key_text("node_key").strip()

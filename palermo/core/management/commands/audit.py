@@ -1,14 +1,17 @@
-"""`palermo audit verify`: check the hash chain of the audit log."""
+"""`palermo audit verify`: check the audit log's hashes, MACs and signed checkpoints;
+`palermo audit checkpoint`: sign the chain head now."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_verify
+from palermo.core.checkpoints import checkpoint_create, checkpoint_file
 from palermo.core.management.base import PalermoCommand
 
 
@@ -17,13 +20,48 @@ class Command(PalermoCommand):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
-        sub.add_parser("verify", help="verify the hash chain; exit 1 at the first broken entry")
+        verify = sub.add_parser(
+            "verify",
+            help="verify the hashes, MACs and signed checkpoints; exit 1 at the first bad entry",
+        )
+        verify.add_argument(
+            "--checkpoints",
+            type=Path,
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="more checkpoints of this node (JSON lines, e.g. from a peer's "
+            "`palermo witness list --node NAME`); repeatable",
+        )
+        sub.add_parser(
+            "checkpoint",
+            help="sign the chain head now, append it to the checkpoint file and "
+            "send it to the peer nodes",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        report = audit_verify()
-        if report.ok:
-            self.stdout.write(_("audit chain intact: {} entries verified").format(report.checked))
+        if opts["sub"] == "checkpoint":
+            checkpoint = checkpoint_create(force=True)
+            if checkpoint is None:
+                self.stdout.write(_("the audit log is empty: nothing to sign"))
+                return
+            self.stdout.write(
+                _("checkpoint at entry #{} signed, in {}").format(
+                    checkpoint.sequence, checkpoint_file()
+                )
+            )
             return
+        report = audit_verify(checkpoint_files=opts["checkpoints"])
+        if report.ok:
+            self.stdout.write(
+                _(
+                    "audit chain intact: {} entries verified (hashes and MACs), {} signed "
+                    "checkpoints matched"
+                ).format(report.checked, report.checkpoints)
+            )
+            return
+        if report.first_broken_sequence is None:
+            raise CommandError(_("audit log cannot be verified: {}").format(report.reason))
         raise CommandError(
             _("audit chain broken at entry #{}: {} ({} entries verified before it)").format(
                 report.first_broken_sequence, report.reason, report.checked
