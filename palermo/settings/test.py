@@ -29,6 +29,12 @@ WHITENOISE_USE_FINDERS = True
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 # The test runner empties tables between tests; the guard's own test installs it itself.
 PALERMO_AUDIT_DB_GUARD = False
+# Signed audit checkpoints of a test run never land in (or are read from) the data directory.
+if not env_str("PALERMO_CHECKPOINT_DIR"):
+    import tempfile
+    from pathlib import Path
+
+    PALERMO_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="palermo-test-checkpoints-"))
 # bench/bench_cooperation.py only: lets two nodes exchange unsigned messages for comparison.
 # Never set in production (a system check fails any other settings module that sets it).
 PALERMO_NODE_UNSIGNED_BENCH = env_bool("PALERMO_NODE_UNSIGNED_BENCH", False)
