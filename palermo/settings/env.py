@@ -69,6 +69,13 @@ def private_file_write(path: Path, text: str, *, exclusive: bool = False) -> Non
         fh.write(text)
 
 
+def private_file_write_bytes(path: Path, content: bytes) -> None:
+    """Write `content` to a new file readable by its owner only (mode 600 from its creation)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+
+
 def key_file(name: str) -> Path:
     """Where the key file `name` (one of KEY_FILES) is kept."""
     return (key_dir() or data_dir()) / name

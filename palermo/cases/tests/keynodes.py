@@ -1,0 +1,94 @@
+"""Nodes as processes for the tests of keys, backups and restores (issue 11, D5): a node with a
+victim's encrypted identity, on SQLite or on a PostgreSQL database of its own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+PALERMO = str(Path(sys.executable).with_name("palermo"))
+
+SEED = """
+from django.core.management import call_command
+from palermo.cases import services as s
+from palermo.core.services import countries_load, organisation_create, user_create
+call_command("migrate", interactive=False, verbosity=0)
+countries_load()
+organisation_create(actor=None, name="Shelter", kind="ngo", country="ITA", system=True)
+worker, _ = user_create(
+    actor=None, username="cw", organisation="Shelter", role="case_worker", system=True,
+    password="Keys-Test-Password-1",
+)
+case = s.case_open(actor=worker, title="Case")
+s.person_add(actor=worker, case=case, role="presumed_victim",
+             identity={"first_name": "Amina", "second_name": "Okafor"})
+s.person_add(actor=worker, case=case, role="presumed_victim",
+             identity={"first_name": "Joy", "second_name": "Eze"})
+from django.conf import settings
+from pathlib import Path
+upload = Path(settings.DATA_DIR) / "cooperation" / "attachments" / "zz"
+upload.mkdir(parents=True, exist_ok=True)
+(upload / "file.bin").write_bytes(b"attachment bytes")
+call_command("audit", "checkpoint")
+print("seeded")
+"""
+
+
+def pg_reset(url: str) -> None:
+    """An empty public schema in the PostgreSQL database `url` (created when missing)."""
+    base, _slash, name = url.rpartition("/")
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute('CREATE DATABASE "{}"'.format(name))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def keys_env(data: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
+    """A node's environment (test settings): its data dir, and SQLite there or `database_url`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PALERMO_", "DATABASE_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="palermo.settings.test",
+        PALERMO_DATA_DIR=str(data),
+        DATABASE_URL=database_url or "sqlite:///{}".format(data / "palermo.sqlite3"),
+        PALERMO_NODE_NAME="alpha",
+        PALERMO_CHECKPOINT_DIR=str(data.parent / (data.name + "-checkpoints")),
+        **extra,
+    )
+    return env
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`palermo *args` as the node, whatever its exit status."""
+    return subprocess.run(  # noqa: S603 - our own console script
+        [PALERMO, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def ok(env: dict[str, str], *args: str) -> str:
+    result = run(env, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def seed(env: dict[str, str]) -> None:
+    assert "seeded" in ok(env, "shell", "-c", SEED)
+
+
+def pg_url(name: str) -> str | None:
+    """The URL of database `name` beside the tests' PostgreSQL database, if the tests run there."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return None
+    return url.rpartition("/")[0] + "/" + name
