@@ -1,5 +1,5 @@
-"""The core app's configuration: its security checks, when a login starts, and clearing expired
-sessions on the node's schedule."""
+"""The core app's configuration: its security checks, when a login starts, failed logins audited,
+and clearing expired sessions on the node's schedule."""
 
 import datetime as dt
 
@@ -13,11 +13,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in  # noqa: PLC0415
+        from django.contrib.auth.signals import user_logged_in, user_login_failed  # noqa: PLC0415
 
         from palermo.core import security_checks  # noqa: F401, PLC0415 - registers the checks
+        from palermo.core.lockout import login_failed  # noqa: PLC0415
         from palermo.core.middleware import session_start, sessions_clear  # noqa: PLC0415
         from palermo.core.schedule import periodic_register  # noqa: PLC0415
 
         user_logged_in.connect(session_start, dispatch_uid="palermo.core.session_start")
+        user_login_failed.connect(login_failed, dispatch_uid="palermo.core.login_failed")
         periodic_register("core.sessions_clear", every=dt.timedelta(hours=1), run=sessions_clear)
