@@ -55,7 +55,7 @@ def client_ip(request: HttpRequest) -> str:
     """The client's address (see the module's docstring)."""
     if settings.PALERMO_TLS_PROXY:
         forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
-        last = forwarded.split(",")[-1].strip()
+        last = forwarded.rsplit(",", maxsplit=1)[-1].strip()
         if last:
             return last
     return str(request.META.get("REMOTE_ADDR", "") or "")
