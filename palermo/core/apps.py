@@ -16,10 +16,13 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_login_failed  # noqa: PLC0415
 
         from palermo.core import security_checks  # noqa: F401, PLC0415 - registers the checks
-        from palermo.core.lockout import login_failed  # noqa: PLC0415
+        from palermo.core.lockout import login_attempts_clear, login_failed  # noqa: PLC0415
         from palermo.core.middleware import session_start, sessions_clear  # noqa: PLC0415
         from palermo.core.schedule import periodic_register  # noqa: PLC0415
 
         user_logged_in.connect(session_start, dispatch_uid="palermo.core.session_start")
         user_login_failed.connect(login_failed, dispatch_uid="palermo.core.login_failed")
         periodic_register("core.sessions_clear", every=dt.timedelta(hours=1), run=sessions_clear)
+        periodic_register(
+            "core.login_attempts_clear", every=dt.timedelta(hours=1), run=login_attempts_clear
+        )

@@ -11,6 +11,7 @@ that pair out for a while; this module is Palermo's side of it.
   browser string).
 - `lockout_response`: the answer to a locked-out login: our page (429), or JSON in the API's
   error shape for the API and for scripts.
+- `login_attempts_clear`: failed-login records are deleted once they no longer count (hourly).
 - `login_failed`: the audit log records each failed login and each lockout (never a password);
   refusals during a lockout are logged, not audited (an attacker could fill the log).
 """
@@ -21,10 +22,12 @@ import logging
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from palermo.core.audit import audit_record
@@ -131,6 +134,14 @@ def login_failed(
         log.warning("login locked out after repeated failures: username=%r", username)
     else:
         log.info("login failed: username=%r", username)
+
+
+def login_attempts_clear() -> str:
+    """Delete the failed-login records (address, browser string) older than the cool-off: they
+    no longer count (a periodic job; the summary for the log)."""
+    cutoff = timezone.now() - settings.AXES_COOLOFF_TIME
+    count, _ = AccessAttempt.objects.filter(attempt_time__lte=cutoff).delete()
+    return "{} expired failed-login records deleted".format(count)
 
 
 def login_unlock(*, actor: User | None, username: str) -> int:

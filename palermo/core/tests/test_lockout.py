@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 from pytest_django.fixtures import Settings
@@ -18,6 +19,7 @@ from pytest_django.fixtures import Settings
 from palermo.core.choices import AuditAction
 from palermo.core.lockout import client_ip
 from palermo.core.models import AuditEntry, User
+from palermo.core.schedule import periodic_jobs
 from palermo.core.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +185,17 @@ def test_behind_the_proxy_each_client_address_is_counted_apart(
         log_in(proxy, "amina", WRONG, HTTP_X_FORWARDED_FOR="203.0.113.7")
     assert log_in(proxy, "amina", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.7") == 429
     assert log_in(proxy, "amina", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.4") == 302
+
+
+def test_expired_failure_records_are_deleted_by_the_scheduler(
+    client: Client, make_user: Callable[..., User], clock: time_machine.Traveller
+) -> None:
+    make_user(username="amina")
+    for _ in range(3):
+        log_in(client, "amina", WRONG)
+    job = next(job for job in periodic_jobs() if job.name == "core.login_attempts_clear")
+    assert job.run() == "0 expired failed-login records deleted"
+    assert AccessAttempt.objects.count() == 1
+    clock.shift(dt.timedelta(minutes=31))
+    assert job.run() == "1 expired failed-login records deleted"
+    assert not AccessAttempt.objects.exists()
