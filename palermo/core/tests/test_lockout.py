@@ -99,6 +99,15 @@ def test_the_lockout_is_per_username_and_address(
     assert log_in(Client(REMOTE_ADDR="198.51.100.4"), "amina", PASSWORD) == 302  # from elsewhere
 
 
+def test_changing_the_browser_string_does_not_escape_the_count(
+    client: Client, make_user: Callable[..., User], clock: time_machine.Traveller
+) -> None:
+    make_user(username="amina")
+    for i in range(10):
+        log_in(client, "amina", WRONG, HTTP_USER_AGENT="bot/{}".format(i))
+    assert log_in(client, "amina", PASSWORD, HTTP_USER_AGENT="bot/new") == 429
+
+
 def test_a_success_resets_the_count(
     client: Client, make_user: Callable[..., User], clock: time_machine.Traveller
 ) -> None:

@@ -66,6 +66,13 @@ def test_deactivate_revokes_tokens_and_ends_sessions(amina: User) -> None:
         run("user", "deactivate", "amina")
 
 
+def test_a_deactivated_user_gets_no_new_token(amina: User) -> None:
+    run("user", "deactivate", "amina")
+    with pytest.raises(CommandError, match="User 'amina' is deactivated"):
+        run("token", "create", "amina")
+    assert not ApiToken.objects.exists()
+
+
 def test_reactivate_lets_the_user_log_in_again_but_not_with_old_tokens(amina: User) -> None:
     secret = token_create(actor=None, user=amina)
     run("user", "deactivate", "amina")
