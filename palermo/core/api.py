@@ -6,12 +6,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from palermo.core.audit import audit_verify
-from palermo.core.auth import AUTH, api_user
+from palermo.core.auth import AUTH, api_token_of, api_user
 from palermo.core.choices import Role
+from palermo.core.errors import ForbiddenError
 from palermo.core.models import AuditEntry, Organisation
 from palermo.core.permissions import require_role
 from palermo.core.schemas import (
@@ -21,11 +23,13 @@ from palermo.core.schemas import (
     OrganisationIn,
     OrganisationOut,
     TokenIn,
+    TokenInfoOut,
     TokenOut,
     UserIn,
     UserOut,
 )
-from palermo.core.services import organisation_create, token_create, user_create
+from palermo.core.selectors import token_row, tokens_of
+from palermo.core.services import organisation_create, token_issue, token_revoke, user_create
 
 router = Router(tags=["core"], auth=AUTH)
 
@@ -80,10 +84,39 @@ def user_add(request: HttpRequest, payload: UserIn) -> Status[dict[str, Any]]:
     )
 
 
+@router.get("/tokens", response=list[TokenInfoOut])
+@paginate(PageNumberPagination)
+def token_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The caller's own API tokens, newest first (never their secrets)."""
+    return [token_row(t) for t in tokens_of(api_user(request))]
+
+
 @router.post("/tokens", response={201: TokenOut})
-def token_add(request: HttpRequest, payload: TokenIn) -> Status[dict[str, str]]:
+def token_add(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
+    """A new token for the caller. Only a logged-in session can issue tokens: a request
+    authenticated by a token cannot (403)."""
+    if api_token_of(request) is not None:
+        raise ForbiddenError(
+            _(
+                "A request authenticated by an API token cannot issue tokens: log in, or use "
+                "'palermo token create'."
+            ),
+            code="token_cannot_issue_tokens",
+        )
     user = api_user(request)
-    return Status(201, {"token": token_create(actor=user, user=user, name=payload.name)})
+    token, secret = token_issue(
+        actor=user, user=user, name=payload.name, expires_days=payload.expires_days
+    )
+    return Status(
+        201, {"token": secret, "id": token.pk, "name": token.name, "expires_at": token.expires_at}
+    )
+
+
+@router.delete("/tokens/{token_id}", response={204: None})
+def token_delete(request: HttpRequest, token_id: int) -> Status[None]:
+    """Revoke one of the caller's tokens (administrators: anyone's); it gets 401 from then on."""
+    token_revoke(actor=api_user(request), token_id=token_id)
+    return Status(204, None)
 
 
 @router.get("/audit", response=list[AuditOut])

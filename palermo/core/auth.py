@@ -1,4 +1,9 @@
-"""Who is calling the API: a session user or an `Authorization: Bearer <token>` user."""
+"""Who is calling the API: a session user or an `Authorization: Bearer <token>` user.
+
+Invalid bearer tokens are counted per client address and throttled (palermo.core.throttle); a
+request authenticated by a token carries it as `request.api_token` (`api_token_of`), so that
+what a token may not do (issue tokens) can be refused.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,40 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from palermo.core.models import User
-from palermo.core.services import token_authenticate
+from palermo.core.lockout import client_ip
+from palermo.core.models import ApiToken, User
+from palermo.core.services import token_find
+from palermo.core.throttle import bearer_check, bearer_failed
+
+
+def bearer_token(request: HttpRequest, secret: str) -> ApiToken | None:
+    """The valid token `secret` names, or None (counted as a failure for the client's address);
+    ThrottledError when that address sent too many invalid tokens."""
+    address = client_ip(request)
+    bearer_check(address)
+    token = token_find(secret)
+    if token is None:
+        bearer_failed(address)
+        return None
+    request.api_token = token  # type: ignore[attr-defined]
+    return token
+
+
+def api_token_of(request: HttpRequest) -> ApiToken | None:
+    """The token that authenticated this request (None for a session)."""
+    token = getattr(request, "api_token", None)
+    return token if isinstance(token, ApiToken) else None
 
 
 class BearerAuth(HttpBearer):
-    """API tokens issued with `palermo token create` or the API."""
+    """API tokens issued with `palermo token create`, the API or the "API tokens" page."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = bearer_token(request, token.strip())
+        if found is None:
+            return None
+        request.user = found.user
+        return found.user
 
 
 class SessionUserAuth(SessionAuth):
@@ -44,7 +71,8 @@ def request_user(request: HttpRequest) -> User | None:
     """The caller on a public endpoint, logged in or not (None when anonymous)."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return token_authenticate(header[7:].strip())
+        token = bearer_token(request, header[7:].strip())
+        return token.user if token is not None else None
     user = getattr(request, "user", None)
     if isinstance(user, User) and user.is_authenticated and user.is_active:
         return user

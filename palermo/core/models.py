@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -92,7 +93,8 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the REST API. Only a SHA-256 digest of the secret is stored."""
+    """A bearer token for the REST API. Only a SHA-256 digest of the secret is stored. It is
+    valid until `expires_at` (a token without one is not valid) unless revoked before."""
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
@@ -103,6 +105,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -110,6 +113,30 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return "{}… ({})".format(self.prefix, self.user_id)
+
+    def state(self, now: dt.datetime) -> str:
+        """ "revoked", "expired" or "active" at `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is None or self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+class BearerFailure(models.Model):
+    """Invalid bearer tokens sent from one client address in the current window
+    (palermo.core.throttle): past a limit, that address is refused until the window ends."""
+
+    address = models.CharField(_("client address"), max_length=64, unique=True)
+    window_start = models.DateTimeField(_("window start"), db_index=True)
+    count = models.PositiveIntegerField(_("failures"), default=0)
+
+    class Meta:
+        verbose_name = _("bearer token failure count")
+        verbose_name_plural = _("bearer token failure counts")
+
+    def __str__(self) -> str:
+        return "{} failures since {}".format(self.count, self.window_start.isoformat())
 
 
 class AuditEntry(models.Model):

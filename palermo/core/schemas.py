@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class MeOut(Schema):
@@ -47,11 +47,32 @@ class UserOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str = ""
+    name: str = Field("", max_length=100, description="a label, e.g. the script that uses it")
+    expires_days: int | None = Field(
+        None, description="days the token is valid (default: the node's PALERMO_TOKEN_DAYS)"
+    )
+
+
+class TokenInfoOut(Schema):
+    """A token as listed: never its secret."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    state: str = Field(description="active, expired or revoked")
 
 
 class TokenOut(Schema):
+    """A new token: `token` is the secret, shown this once."""
+
     token: str
+    id: int
+    name: str
+    expires_at: dt.datetime
 
 
 class AuditOut(Schema):

@@ -10,7 +10,10 @@ from typing import Any
 
 import pycountry
 from babel import Locale
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -26,6 +29,7 @@ UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 ORG_FIELDS = ["name", "kind", "country", "parent"]
 USER_FIELDS = ["username", "organisation", "role", "is_active"]
 TOKEN_PREFIX = "plm_"  # noqa: S105 - a public prefix, not a secret
+NAME_MAX = 100  # of a token's name (ApiToken.name)
 
 
 # --- countries -------------------------------------------------------------------------------
@@ -239,39 +243,194 @@ def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def _token_days(expires_days: int | None) -> int:
+    days = settings.PALERMO_TOKEN_DAYS if expires_days is None else expires_days
+    if not 1 <= days <= settings.PALERMO_TOKEN_MAX_DAYS:
+        raise ApplicationError(
+            _("A token is valid for 1 to {} days, not {}.").format(
+                settings.PALERMO_TOKEN_MAX_DAYS, days
+            ),
+            code="invalid_expiry",
+        )
+    return days
+
+
 @transaction.atomic
-def token_create(*, actor: User | None, user: User, name: str = "") -> str:
-    """Issue an API token for `user`; the secret is returned once and never stored."""
+def token_issue(
+    *, actor: User | None, user: User, name: str = "", expires_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Issue an API token for `user`, valid `expires_days` (default PALERMO_TOKEN_DAYS). Returns
+    the token and its secret, which is shown once and never stored (only its digest is)."""
     if actor is not None and actor.pk != user.pk:
         require_role(actor, Role.ADMINISTRATOR)
+    if not user.is_active:
+        raise ApplicationError(
+            _("User '{}' is deactivated.").format(user.username), code="inactive_user"
+        )
+    name = name.strip()
+    if len(name) > NAME_MAX:
+        raise ApplicationError(
+            _("A token's name has at most {} characters.").format(NAME_MAX), code="invalid_name"
+        )
+    days = _token_days(expires_days)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=secret[:12], digest=token_digest(secret)
+        user=user,
+        name=name,
+        prefix=secret[:12],
+        digest=token_digest(secret),
+        expires_at=timezone.now() + dt.timedelta(days=days),
     )
     audit_record(
         actor=actor,
         action=AuditAction.TOKEN,
         obj=token,
-        after={"user": user.pk, "name": name, "prefix": token.prefix},
+        after={
+            "user": user.pk,
+            "name": name,
+            "prefix": token.prefix,
+            "expires_at": token.expires_at,
+        },
     )
-    return secret
+    return token, secret
 
 
-def token_authenticate(secret: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+def token_create(
+    *, actor: User | None, user: User, name: str = "", expires_days: int | None = None
+) -> str:
+    """Issue an API token for `user` (see `token_issue`); returns the secret alone."""
+    return token_issue(actor=actor, user=user, name=name, expires_days=expires_days)[1]
+
+
+def token_find(secret: str) -> ApiToken | None:
+    """The valid token (not revoked, not expired, of an active user) with this secret, or None.
+    Marks it used (at most every few minutes, to spare writes)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user", "user__organisation")
-        .filter(digest=token_digest(secret), revoked_at__isnull=True)
+        .filter(digest=token_digest(secret), revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )
     if token is None or not token.user.is_active:
         return None
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+        token.last_used_at = now
+    return token
+
+
+def token_authenticate(secret: str) -> User | None:
+    """The active user a valid bearer token belongs to, or None."""
+    token = token_find(secret)
+    return token.user if token is not None else None
+
+
+@transaction.atomic
+def token_revoke(*, actor: User | None, token_id: int) -> ApiToken:
+    """Revoke a token: its owner or an administrator (the CLI acts as the system). A token that
+    is someone else's does not exist for other users. Revoking a revoked token changes nothing."""
+    token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+    if token is None or (
+        actor is not None and token.user_id != actor.pk and not actor.has_role(Role.ADMINISTRATOR)
+    ):
+        raise NotFoundError(_("No API token {}.").format(token_id), code="unknown_token")
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.TOKEN_REVOKE,
+        obj=token,
+        after={"user": token.user_id, "prefix": token.prefix},
+    )
+    return token
+
+
+# --- deactivation, reactivation, passwords ----------------------------------------------------
+
+
+def user_get(username: str) -> User:
+    user = User.objects.select_related("organisation").filter(username=username).first()
+    if user is None:
+        raise NotFoundError(_("No user named '{}'.").format(username), code="unknown_user")
+    return user
+
+
+def sessions_end(user: User) -> int:
+    """Delete every session logged in as `user`. Returns how many were ended."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User | None, user: User, system: bool = False) -> dict[str, int]:
+    """The user can no longer log in: their API tokens are revoked and their sessions end.
+    Returns how many tokens were revoked and sessions ended."""
+    if not system:
+        require_role(actor, Role.ADMINISTRATOR)
+    if not user.is_active:
+        raise ApplicationError(
+            _("User '{}' is already deactivated.").format(user.username), code="inactive_user"
+        )
+    now = timezone.now()
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    summary = {"tokens_revoked": tokens, "sessions_ended": sessions_end(user)}
+    audit_record(
+        actor=actor,
+        action=AuditAction.DEACTIVATE,
+        obj=user,
+        before={"is_active": True},
+        after={"is_active": False, **summary},
+    )
+    return summary
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User | None, user: User, system: bool = False) -> User:
+    """The user can log in again (their old API tokens stay revoked)."""
+    if not system:
+        require_role(actor, Role.ADMINISTRATOR)
+    if user.is_active:
+        raise ApplicationError(
+            _("User '{}' is already active.").format(user.username), code="active_user"
+        )
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.REACTIVATE,
+        obj=user,
+        before={"is_active": False},
+        after={"is_active": True},
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_password(
+    *, actor: User | None, user: User, password: str, system: bool = False
+) -> User:
+    """Set a user's password, checked by the node's password validators; the user's sessions
+    elsewhere end with the change (Django ties a session to the password)."""
+    if not system and (actor is None or actor.pk != user.pk):
+        require_role(actor, Role.ADMINISTRATOR)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), code="weak_password") from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action=AuditAction.PASSWORD, obj=user)
+    return user
 
 
 # --- sources ---------------------------------------------------------------------------------

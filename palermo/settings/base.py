@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "axes",  # before palermo.core: its failed-login receiver runs first (palermo.core.lockout)
     "palermo.core",
     "palermo.registry",
     "palermo.cases",
@@ -55,6 +57,7 @@ MIDDLEWARE = [
     "palermo.core.middleware.PrivateResponseMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into our lockout page
 ]
 
 ROOT_URLCONF = "palermo.urls"
@@ -97,6 +100,34 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
+
+# Logins are throttled (django-axes, palermo.core.lockout): after PALERMO_LOGIN_FAILURE_LIMIT
+# failed logins for one username from one client address, that pair is refused for
+# PALERMO_LOGIN_LOCKOUT_MINUTES (counted from the lockout), even with the right password;
+# `palermo user unlock NAME` lifts it. Behind the TLS proxy (PALERMO_TLS_PROXY) the client address
+# is the one the proxy puts in X-Forwarded-For, else the connection's.
+AUTHENTICATION_BACKENDS = [
+    "palermo.core.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env_str("PALERMO_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env_str("PALERMO_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "palermo.core.lockout.client_ip"
+AXES_CLIENT_STR_CALLABLE = "palermo.core.lockout.client_str"
+AXES_LOCKOUT_CALLABLE = "palermo.core.lockout.lockout_response"
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # successful logins: no table of addresses and browsers
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+# API tokens (palermo.core.tokens): valid PALERMO_TOKEN_DAYS unless issued for fewer (at most
+# PALERMO_TOKEN_MAX_DAYS); after PALERMO_TOKEN_FAILURE_LIMIT invalid bearer tokens from one client
+# address within PALERMO_TOKEN_FAILURE_WINDOW_MINUTES, that address gets 429 until the window ends.
+PALERMO_TOKEN_DAYS = int(env_str("PALERMO_TOKEN_DAYS", "90"))
+PALERMO_TOKEN_MAX_DAYS = int(env_str("PALERMO_TOKEN_MAX_DAYS", "366"))
+PALERMO_TOKEN_FAILURE_LIMIT = int(env_str("PALERMO_TOKEN_FAILURE_LIMIT", "20"))
+PALERMO_TOKEN_FAILURE_WINDOW_MINUTES = int(env_str("PALERMO_TOKEN_FAILURE_WINDOW_MINUTES", "15"))
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -200,7 +231,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("PALERMO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes: its failures and lockouts (the username only, palermo.core.lockout.client_str).
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Pagination for API lists.

@@ -5,10 +5,12 @@ Call `Factory.create(...)` (typed: it returns the model) rather than `Factory(..
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
-from factory.declarations import LazyAttribute, Sequence, SubFactory
+from django.utils import timezone
+from factory.declarations import LazyAttribute, LazyFunction, Sequence, SubFactory
 from factory.django import DjangoModelFactory, Password
 
 from palermo.core.choices import OrganisationKind, Role
@@ -42,7 +44,8 @@ class UserFactory(DjangoModelFactory[User]):
 
 
 class ApiTokenFactory(DjangoModelFactory[ApiToken]):
-    """A token whose secret is `secret` (only its digest is stored, as `token_create` does)."""
+    """A token whose secret is `secret` (only its digest is stored, as `token_create` does), valid
+    90 days."""
 
     class Meta:
         model = ApiToken
@@ -53,6 +56,7 @@ class ApiTokenFactory(DjangoModelFactory[ApiToken]):
     secret = Sequence(lambda n: "{}test-token-{:032d}".format(TOKEN_PREFIX, n))
     prefix = LazyAttribute(lambda o: o.secret[:12])
     digest = LazyAttribute(lambda o: token_digest(o.secret))
+    expires_at = LazyFunction(lambda: timezone.now() + dt.timedelta(days=90))
 
 
 def bearer_headers(user: User) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""`palermo user deactivate|reactivate|set-password` (D6): deactivation revokes the user's
+tokens and ends their sessions; every action is audited; passwords are validated."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from palermo.core.choices import AuditAction
+from palermo.core.models import ApiToken, AuditEntry, User
+from palermo.core.services import token_create
+from palermo.core.tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "a-much-longer-passphrase-2026"  # noqa: S105 - test value
+
+
+def run(*args: str, stdin: str | None = None) -> str:
+    out = io.StringIO()
+    old = sys.stdin
+    try:
+        if stdin is not None:
+            sys.stdin = io.StringIO(stdin)
+        call_command(*args, stdout=out)
+    finally:
+        sys.stdin = old
+    return out.getvalue()
+
+
+@pytest.fixture
+def amina(make_user: Callable[..., User]) -> User:
+    return make_user(username="amina")
+
+
+def test_deactivate_revokes_tokens_and_ends_sessions(amina: User) -> None:
+    secrets = [token_create(actor=None, user=amina) for _ in range(2)]
+    browser = Client()
+    browser.force_login(amina)
+    assert browser.get("/api/v1/me").status_code == 200
+
+    out = run("user", "deactivate", "amina")
+    assert "2 API tokens revoked, 1 sessions ended" in out
+    amina.refresh_from_db()
+    assert not amina.is_active
+    assert not ApiToken.objects.filter(user=amina, revoked_at__isnull=True).exists()
+    assert browser.get("/api/v1/me").status_code == 401
+    for secret in secrets:
+        res = Client().get("/api/v1/me", HTTP_AUTHORIZATION="Bearer " + secret)
+        assert res.status_code == 401
+    res = Client().post("/login/", {"username": "amina", "password": PASSWORD})
+    assert res.status_code == 200 and "_auth_user_id" not in res.client.session
+    entry = AuditEntry.objects.get(action=AuditAction.DEACTIVATE)
+    assert entry.object_id == str(amina.pk) and entry.after == {
+        "is_active": False,
+        "tokens_revoked": 2,
+        "sessions_ended": 1,
+    }
+    with pytest.raises(CommandError, match="User 'amina' is already deactivated"):
+        run("user", "deactivate", "amina")
+
+
+def test_a_deactivated_user_gets_no_new_token(amina: User) -> None:
+    run("user", "deactivate", "amina")
+    with pytest.raises(CommandError, match="User 'amina' is deactivated"):
+        run("token", "create", "amina")
+    assert not ApiToken.objects.exists()
+
+
+def test_reactivate_lets_the_user_log_in_again_but_not_with_old_tokens(amina: User) -> None:
+    secret = token_create(actor=None, user=amina)
+    run("user", "deactivate", "amina")
+    assert "reactivated user amina" in run("user", "reactivate", "amina")
+    client = Client()
+    assert client.post("/login/", {"username": "amina", "password": PASSWORD}).status_code == 302
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION="Bearer " + secret).status_code == 401
+    assert AuditEntry.objects.filter(
+        action=AuditAction.REACTIVATE, object_id=str(amina.pk)
+    ).exists()
+    with pytest.raises(CommandError, match="User 'amina' is already active"):
+        run("user", "reactivate", "amina")
+
+
+def test_set_password_from_stdin_is_validated_and_audited(amina: User) -> None:
+    with pytest.raises(CommandError, match="too short"):
+        run("user", "set-password", "amina", "--password-stdin", stdin="short\n")
+    with pytest.raises(CommandError, match="too common"):
+        run("user", "set-password", "amina", "--password-stdin", stdin="password1234\n")
+    amina.refresh_from_db()
+    assert amina.check_password(PASSWORD)
+    assert not AuditEntry.objects.filter(action=AuditAction.PASSWORD).exists()
+
+    out = run("user", "set-password", "amina", "--password-stdin", stdin=NEW_PASSWORD + "\n")
+    assert "password of amina set" in out and NEW_PASSWORD not in out
+    amina.refresh_from_db()
+    assert amina.check_password(NEW_PASSWORD)
+    entry = AuditEntry.objects.get(action=AuditAction.PASSWORD)
+    assert entry.object_id == str(amina.pk)
+    assert NEW_PASSWORD not in str(entry.before) + str(entry.after) + entry.reason
+
+
+@pytest.fixture
+def typed(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """typed(a, b): what the person types at the two password prompts."""
+
+    def answers(*values: str) -> None:
+        feed: Iterator[str] = iter(values)
+        monkeypatch.setattr("getpass.getpass", lambda prompt="": next(feed))
+
+    return answers
+
+
+def test_set_password_asks_twice(amina: User, typed: Callable[..., None]) -> None:
+    typed(NEW_PASSWORD, NEW_PASSWORD + "x")
+    with pytest.raises(CommandError, match="The two passwords differ"):
+        run("user", "set-password", "amina")
+    amina.refresh_from_db()
+    assert amina.check_password(PASSWORD)
+    typed(NEW_PASSWORD, NEW_PASSWORD)
+    run("user", "set-password", "amina")
+    amina.refresh_from_db()
+    assert amina.check_password(NEW_PASSWORD)
+
+
+def test_set_password_ends_the_users_other_sessions(amina: User) -> None:
+    browser = Client()
+    browser.force_login(amina)
+    run("user", "set-password", "amina", "--password-stdin", stdin=NEW_PASSWORD + "\n")
+    assert browser.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize("action", ["deactivate", "reactivate", "set-password", "unlock"])
+def test_unknown_users_are_named_clearly(action: str) -> None:
+    if action == "unlock":  # a lockout can name any username, known or not
+        assert "nobody" in run("user", action, "nobody")
+        return
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        run("user", action, "nobody", stdin="x\n")

@@ -1,0 +1,83 @@
+"""Invalid bearer tokens are throttled per client address (D4).
+
+Each invalid `Authorization: Bearer` token from an address counts in a window of
+PALERMO_TOKEN_FAILURE_WINDOW_MINUTES that starts at the first failure; after
+PALERMO_TOKEN_FAILURE_LIMIT failures, every bearer request from that address gets 429 until the
+window ends (valid tokens too: the address is not trusted for that while). Other addresses are
+not affected. The count is kept in the database, so that every server process shares it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from palermo.core.errors import ApplicationError
+from palermo.core.models import BearerFailure
+
+log = logging.getLogger("palermo.auth")
+ADDRESS_MAX = 64
+
+
+class ThrottledError(ApplicationError):
+    """Too many invalid bearer tokens from this address (HTTP 429)."""
+
+    status = 429
+
+    def __init__(self, detail: str, code: str = "throttled") -> None:
+        super().__init__(detail, code)
+
+
+def _window() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.PALERMO_TOKEN_FAILURE_WINDOW_MINUTES)
+
+
+def bearer_check(address: str) -> None:
+    """Raise ThrottledError when `address` sent too many invalid tokens in its window."""
+    blocked = BearerFailure.objects.filter(
+        address=address[:ADDRESS_MAX],
+        window_start__gt=timezone.now() - _window(),
+        count__gte=settings.PALERMO_TOKEN_FAILURE_LIMIT,
+    ).first()
+    if blocked is None:
+        return
+    remaining = blocked.window_start + _window() - timezone.now()
+    minutes = max(1, int(remaining.total_seconds() + 59) // 60)
+    raise ThrottledError(
+        ngettext(
+            "Too many invalid API tokens from your address: try again in %(minutes)d minute.",
+            "Too many invalid API tokens from your address: try again in %(minutes)d minutes.",
+            minutes,
+        )
+        % {"minutes": minutes}
+    )
+
+
+def bearer_failed(address: str) -> None:
+    """Count one invalid token from `address` (a new window when the last one is over)."""
+    address = address[:ADDRESS_MAX]
+    now = timezone.now()
+    cutoff = now - _window()
+    with transaction.atomic():
+        counted = BearerFailure.objects.filter(address=address, window_start__gt=cutoff).update(
+            count=F("count") + 1
+        )
+        if not counted:
+            BearerFailure.objects.filter(window_start__lte=cutoff).delete()  # old windows
+            BearerFailure.objects.update_or_create(
+                address=address, defaults={"window_start": now, "count": 1}
+            )
+            return
+    count = BearerFailure.objects.filter(address=address).values_list("count", flat=True).first()
+    if count == settings.PALERMO_TOKEN_FAILURE_LIMIT:
+        log.warning(
+            "invalid bearer tokens: a client address is refused for %d minutes after %d failures",
+            settings.PALERMO_TOKEN_FAILURE_WINDOW_MINUTES,
+            count,
+        )
