@@ -1,5 +1,5 @@
 """The core app's configuration: its security checks, when a login starts, and clearing expired
-sessions on the node's schedule."""
+sessions and old task results on the node's schedule."""
 
 import datetime as dt
 
@@ -21,3 +21,15 @@ class CoreConfig(AppConfig):
 
         user_logged_in.connect(session_start, dispatch_uid="palermo.core.session_start")
         periodic_register("core.sessions_clear", every=dt.timedelta(hours=1), run=sessions_clear)
+        periodic_register("core.task_results_prune", every=dt.timedelta(days=1), run=_results_prune)
+
+
+def _results_prune() -> str:
+    """Finished background task results older than a week are deleted (the task queue table
+    would otherwise only grow)."""
+    from django.utils import timezone  # noqa: PLC0415
+    from django_tasks_db.models import DBTaskResult  # noqa: PLC0415
+
+    old = timezone.now() - dt.timedelta(days=7)
+    deleted, _by_model = DBTaskResult.objects.finished().filter(finished_at__lte=old).delete()
+    return "{} task results older than 7 days deleted".format(deleted)
