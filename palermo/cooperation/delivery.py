@@ -9,12 +9,13 @@ elsewhere on the same PostgreSQL database).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.models import Min
 from django.utils import timezone
 
@@ -53,7 +54,7 @@ def delivery_loop(
 ) -> LoopTotals:
     """Deliver until `stop` is set (the caller's signal handler also calls `delivery_stop`)."""
     totals = LoopTotals()
-    with Wakeup(DELIVERY_LOOP) as wakeup:
+    with Wakeup(DELIVERY_LOOP) as wakeup, contextlib.closing(connection):
         while not stop.is_set():
             report = _run_once(limit)
             totals.runs += 1

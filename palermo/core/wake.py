@@ -80,7 +80,7 @@ class Wakeup:
         try:
             if isinstance(self.address, str):
                 path = Path(self.address)
-                path.parent.mkdir(mode=0o700, exist_ok=True)
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 if path.exists() and not _stale(path):
                     raise OSError("another loop listens on {}".format(path.name))
                 path.unlink(missing_ok=True)

@@ -104,6 +104,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # `palermo serve`: web server processes (0: one per CPU, 2 to 8) and threads in each.
 PALERMO_WEB_WORKERS = int(env_str("PALERMO_WEB_WORKERS", "0"))
 PALERMO_WEB_THREADS = int(env_str("PALERMO_WEB_THREADS", "8"))
+# The outbox delivery loop is woken by each new message; it also looks every this many seconds
+# (for messages written on another machine sharing the database).
+PALERMO_DELIVERY_POLL_SECONDS = float(env_str("PALERMO_DELIVERY_POLL_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

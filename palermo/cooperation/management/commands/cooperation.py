@@ -23,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
@@ -92,8 +93,8 @@ class Command(PalermoCommand):
         deliver.add_argument(
             "--interval",
             type=float,
-            default=5.0,
-            help="with --loop: seconds between runs when nothing wakes it (default %(default)s)",
+            help="with --loop: seconds between runs when nothing wakes it (default: "
+            "PALERMO_DELIVERY_POLL_SECONDS, else 5)",
         )
         deliver.add_argument("--limit", type=int, default=500, help="messages per run")
 
@@ -175,7 +176,8 @@ class Command(PalermoCommand):
 
             signal.signal(signal.SIGTERM, on_signal)
             signal.signal(signal.SIGINT, on_signal)
-            delivery_loop(stop, limit=options["limit"], poll=options["interval"])
+            poll = options["interval"] or settings.PALERMO_DELIVERY_POLL_SECONDS
+            delivery_loop(stop, limit=options["limit"], poll=poll)
             return
         report = services.outbox_deliver(limit=options["limit"])
         self.stdout.write(
