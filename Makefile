@@ -33,9 +33,9 @@ run: $(VENV)/.installed
 	@$(PALERMO) demo-data --cases 40 --org "Palermo demo shelter" --as caseworker
 	@echo
 	@echo "Palermo is at http://127.0.0.1:$(PORT)/  (API: http://127.0.0.1:$(PORT)/api/v1/docs)"
-	@echo "Log in as 'admin' (administrator), 'editor' (registry editor) or 'caseworker' (case worker"
-	@echo "at the demo shelter, with 40 synthetic cases) with the password above."
-	@$(PALERMO) runserver --noreload 127.0.0.1:$(PORT)
+	@echo "Log in as any user above with the password above ('caseworker' holds 40 synthetic cases)."
+	@echo "The whole node runs: web server, task worker, scheduler and outbox delivery (Ctrl-C stops it)."
+	@$(PALERMO) serve --bind 127.0.0.1:$(PORT)
 
 check: $(VENV)/.installed
 	$(BIN)/ruff check palermo bench

@@ -125,7 +125,7 @@ def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # 
     countries_load()
     if migrating.wait(timeout=600) != 0:
         raise RuntimeError("bravo: migrate failed")
-    bravo_key = node_run(env, "node", "key").split("public key:")[1].strip()
+    bravo_key = node_run(env, "node", "key").strip().splitlines()[-1]
     node_run(env, "nodes", "add", "alpha", "http://127.0.0.1:1", "--key", signing.node_public_key())
     port = free_port()
     bravo = services.node_add(

@@ -1,5 +1,7 @@
-"""The cases app: its configuration, and the encrypted columns it registers for key rotation
-and for the checks that they decrypt."""
+"""The cases app: its configuration, the encrypted columns it registers for key rotation and for
+the checks that they decrypt, and retention, which the node's scheduler runs daily."""
+
+import datetime as dt
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,7 @@ class CasesConfig(AppConfig):
             decrypt_check_register,
             rotation_register,
         )
+        from palermo.core.schedule import periodic_register  # noqa: PLC0415
 
         # `palermo cases rotate-key` re-encrypts identities, photos and guardians' names.
         rotation_register("identities", lambda: column_rotate(PersonIdentity, "ciphertext"))
@@ -37,3 +40,11 @@ class CasesConfig(AppConfig):
             "guardian names",
             lambda limit: column_decrypt_check(Guardian, "name_ciphertext", limit),
         )
+        # Closed cases are anonymised once their retention period has passed.
+        periodic_register("cases.retention", every=dt.timedelta(days=1), run=_retention)
+
+
+def _retention() -> str:
+    from palermo.cases.services import cases_anonymise_due  # noqa: PLC0415
+
+    return "{} closed cases anonymised".format(cases_anonymise_due())

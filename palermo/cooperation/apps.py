@@ -1,6 +1,9 @@
 """The cooperation app's start-up: its system checks, the encrypted data it registers for key
 rotation and decrypt checks, the handler that applies request events the transport receives,
-and the audit checkpoints it sends to and keeps for peer nodes (cooperation.witness)."""
+the audit checkpoints it sends to and keeps for peer nodes (cooperation.witness), and what the
+node runs for it (the outbox delivery loop, the daily reminders)."""
+
+import datetime as dt
 
 from django.apps import AppConfig
 from django.core import checks
@@ -30,6 +33,8 @@ class CooperationConfig(AppConfig):
             decrypt_check_register,
             rotation_register,
         )
+        from palermo.core.schedule import periodic_register  # noqa: PLC0415
+        from palermo.core.serve import part_register  # noqa: PLC0415
 
         checks.register(node_key_check)
         checks.register(unsigned_bench_check)
@@ -47,3 +52,21 @@ class CooperationConfig(AppConfig):
         # Request events received from a peer are applied by the workflow, which the transport
         # does not import.
         request_handler_register(inbound_apply)
+        # `palermo serve` runs the delivery loop, and its scheduler the reminders.
+        part_register("delivery", ["cooperation", "deliver", "--loop"])
+        periodic_register("cooperation.reminders", every=dt.timedelta(days=1), run=_reminders)
+
+
+def _reminders() -> str:
+    from palermo.cooperation.services import reminders_send  # noqa: PLC0415
+
+    return "{} reminders sent".format(reminders_send())
+        # `palermo serve` runs the delivery loop, and its scheduler the reminders.
+        part_register("delivery", ["cooperation", "deliver", "--loop"])
+        periodic_register("cooperation.reminders", every=dt.timedelta(days=1), run=_reminders)
+
+
+def _reminders() -> str:
+    from palermo.cooperation.services import reminders_send  # noqa: PLC0415
+
+    return "{} reminders sent".format(reminders_send())

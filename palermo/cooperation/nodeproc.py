@@ -1,8 +1,8 @@
 """A second Palermo node run as processes on this machine (no Django needed here).
 
 Used by the two-node tests and by bench/bench_cooperation.py: the node's environment (its own
-data directory and SQLite database, test settings), one-off commands, `runserver` and
-long-running commands, and stopping them.
+data directory and SQLite database, test settings), one-off commands, `runserver`, the whole
+node (`palermo serve`) and long-running commands, and stopping them.
 """
 
 from __future__ import annotations
@@ -63,16 +63,18 @@ def node_run(env: dict[str, str], *args: str, stdin: str = "", timeout: int = 30
 def node_start(env: dict[str, str], port: int, wait: float = 60) -> subprocess.Popen[bytes]:
     """runserver for the node, once it accepts connections; its log goes to server.log in its
     data dir."""
+    return _start(env, ["runserver", "--noreload", "127.0.0.1:{}".format(port)], port, wait)
+
+
+def _start(env: dict[str, str], args: list[str], port: int, wait: float) -> subprocess.Popen[bytes]:
     with open(Path(env["PALERMO_DATA_DIR"]) / "server.log", "ab") as log:
         proc = subprocess.Popen(  # noqa: S603
-            [PALERMO, "runserver", "--noreload", "127.0.0.1:{}".format(port)],
-            env=env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
+            [PALERMO, *args], env=env, stdout=log, stderr=log, start_new_session=True
         )
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return proc
@@ -80,6 +82,19 @@ def node_start(env: dict[str, str], port: int, wait: float = 60) -> subprocess.P
             time.sleep(0.2)
     node_stop(proc)
     raise AssertionError("the node {} did not start".format(env.get("PALERMO_NODE_NAME", "")))
+
+
+def node_serve(
+    env: dict[str, str], port: int, wait: float = 120, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """The whole node (`palermo serve`: web server, worker, scheduler, delivery), once its web
+    server accepts connections; its log goes to server.log in its data dir."""
+    return _start(
+        env,
+        ["serve", "--bind", "127.0.0.1:{}".format(port), "--workers", str(workers)],
+        port,
+        wait,
+    )
 
 
 def node_spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:

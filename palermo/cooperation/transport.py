@@ -39,10 +39,12 @@ from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import User
 from palermo.core.services import country_get
+from palermo.core.wake import wake
 
 INBOX_PATH = "/api/v1/node/inbox"
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_BACKOFF_SECONDS = 300
+DELIVERY_LOOP = "delivery"  # the name the delivery loop is woken by (palermo.core.wake)
 NODE_FIELDS = ["name", "url", "public_key", "active", "country"]
 
 logger = logging.getLogger(__name__)
@@ -297,7 +299,14 @@ def outbox_enqueue(
         )
         message.full_clean()
         message.save()
+        # The delivery loop sends it as soon as it is committed (not at its next poll).
+        transaction.on_commit(delivery_wake)
     return message
+
+
+def delivery_wake() -> None:
+    """Wake this node's delivery loop (`palermo cooperation deliver --loop`)."""
+    wake(DELIVERY_LOOP)
 
 
 def http_transport(url: str, body: bytes, headers: dict[str, str]) -> TransportReply:

@@ -1,6 +1,6 @@
 """The core app's configuration: its security checks, when a login starts, failed logins audited,
-clearing expired sessions and signing audit checkpoints on the node's schedule, the check that
-the node's keys fit its database, and SQLite files created private."""
+clearing expired sessions, old task results and signing audit checkpoints on the node's schedule,
+the check that the node's keys fit its database, and SQLite files created private."""
 
 import datetime as dt
 
@@ -38,3 +38,15 @@ class CoreConfig(AppConfig):
         )
         checks.register(keys_check)
         sqlite_files_private()
+        periodic_register("core.task_results_prune", every=dt.timedelta(days=1), run=_results_prune)
+
+
+def _results_prune() -> str:
+    """Finished background task results older than a week are deleted (the task queue table
+    would otherwise only grow)."""
+    from django.utils import timezone  # noqa: PLC0415
+    from django_tasks_db.models import DBTaskResult  # noqa: PLC0415
+
+    old = timezone.now() - dt.timedelta(days=7)
+    deleted, _by_model = DBTaskResult.objects.finished().filter(finished_at__lte=old).delete()
+    return "{} task results older than 7 days deleted".format(deleted)

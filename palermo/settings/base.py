@@ -81,19 +81,36 @@ TEMPLATES = [
     },
 ]
 
+# PALERMO_DB_CONN_MAX_AGE: a web thread keeps its database connection this many seconds
+# (checked before reuse), instead of opening and closing one per request.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", "sqlite:///{}".format(DATA_DIR / "palermo.sqlite3")),
-        conn_max_age=int(env_str("PALERMO_DB_CONN_MAX_AGE", "0")),
+        conn_max_age=int(env_str("PALERMO_DB_CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers continue while a writer commits; IMMEDIATE avoids lock upgrades.
+    # WAL lets readers continue while a writer commits; IMMEDIATE takes the write lock at BEGIN
+    # (no failed lock upgrades); a writer waits up to 20 s for the lock (timeout = busy_timeout).
+    # synchronous=NORMAL: in WAL mode a commit is not fsynced, the WAL is at checkpoints; the
+    # database cannot be corrupted, and only a power cut (not a crash of Palermo) can lose the
+    # last commits.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; "
+            "PRAGMA foreign_keys=ON;"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+# `palermo serve`: web server processes (0: one per CPU, 2 to 8) and threads in each.
+PALERMO_WEB_WORKERS = int(env_str("PALERMO_WEB_WORKERS", "0"))
+PALERMO_WEB_THREADS = int(env_str("PALERMO_WEB_THREADS", "8"))
+# The outbox delivery loop is woken by each new message; it also looks every this many seconds
+# (for messages written on another machine sharing the database).
+PALERMO_DELIVERY_POLL_SECONDS = float(env_str("PALERMO_DELIVERY_POLL_SECONDS", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

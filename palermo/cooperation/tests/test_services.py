@@ -169,7 +169,9 @@ def test_ping(client: Client, me: Node) -> None:
 def test_cli_node_key_and_nodes() -> None:
     out = StringIO()
     call_command("node", "key", stdout=out)
-    assert signing.node_public_key() in out.getvalue()
+    lines = out.getvalue().strip().splitlines()
+    assert lines[-1] == signing.node_public_key()  # bare, for `--key "$(... | tail -1)"`
+    assert "name: {}".format(signing.node_name()) in lines
     out = StringIO()
     call_command(
         "nodes",

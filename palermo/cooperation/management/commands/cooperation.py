@@ -1,6 +1,7 @@
 """`palermo cooperation ...`: node-to-node requests from the command line.
 
-deliver [--loop]            send the outbox until acknowledged (run as a service)
+deliver [--loop]            send the outbox until acknowledged (--loop: as a service, woken
+                            by each new message; `palermo serve` runs it)
 send --to-node NAME --type TYPE --subject TEXT [...] --as USER
 list [--format table|json|csv] [--as USER]
 transition REQUEST STATUS [--note TEXT] [--ground CODE] --as USER
@@ -16,14 +17,18 @@ import argparse
 import datetime as dt
 import json
 import mimetypes
-import time
+import signal
+import threading
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from palermo.cooperation import access, choices, selectors, services
+from palermo.cooperation.delivery import delivery_loop, delivery_stop
 from palermo.cooperation.models import Request
 from palermo.cooperation.tasks import send_reminders
 from palermo.core.management.base import PalermoCommand, render_rows, user_named
@@ -80,8 +85,17 @@ class Command(PalermoCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:  # noqa: PLR0915 - one parser per subcommand
         sub = parser.add_subparsers(dest="sub", required=True)
         deliver = sub.add_parser("deliver", help="send due outbox messages")
-        deliver.add_argument("--loop", action="store_true", help="keep delivering until stopped")
-        deliver.add_argument("--interval", type=float, default=1.0, help="seconds between runs")
+        deliver.add_argument(
+            "--loop",
+            action="store_true",
+            help="keep delivering until stopped, woken as soon as a message is written",
+        )
+        deliver.add_argument(
+            "--interval",
+            type=float,
+            help="with --loop: seconds between runs when nothing wakes it (default: "
+            "PALERMO_DELIVERY_POLL_SECONDS, else 5)",
+        )
         deliver.add_argument("--limit", type=int, default=500, help="messages per run")
 
         send = sub.add_parser("send", help="create a request and send it to a node")
@@ -154,19 +168,23 @@ class Command(PalermoCommand):
         getattr(self, "do_" + options["sub"])(options)
 
     def do_deliver(self, options: dict[str, Any]) -> None:
-        while True:
-            report = services.outbox_deliver(limit=options["limit"])
-            if report.sent or not options["loop"]:
-                self.stdout.write(
-                    "sent {} acknowledged {} failed {} pending {}".format(
-                        report.sent, report.acknowledged, report.failed, report.pending
-                    )
-                )
-            if not options["loop"]:
-                return
-            if report.sent == report.acknowledged and report.sent >= options["limit"]:
-                continue
-            time.sleep(options["interval"])
+        if options["loop"]:
+            stop = threading.Event()
+
+            def on_signal(_signum: int, _frame: FrameType | None) -> None:
+                delivery_stop(stop)
+
+            signal.signal(signal.SIGTERM, on_signal)
+            signal.signal(signal.SIGINT, on_signal)
+            poll = options["interval"] or settings.PALERMO_DELIVERY_POLL_SECONDS
+            delivery_loop(stop, limit=options["limit"], poll=poll)
+            return
+        report = services.outbox_deliver(limit=options["limit"])
+        self.stdout.write(
+            "sent {} acknowledged {} failed {} pending {}".format(
+                report.sent, report.acknowledged, report.failed, report.pending
+            )
+        )
 
     def do_send(self, o: dict[str, Any]) -> None:
         user = _as_user(o["as_user"], _("sends the request"))

@@ -1,9 +1,14 @@
-"""`palermo node key`: this node's name and Ed25519 public key, for peer administrators."""
+"""`palermo node key`: this node's name and Ed25519 public key, for peer administrators.
+
+The bare key is the last line, so that a script can pass it on:
+`palermo nodes add NAME URL --key "$(palermo node key | tail -1)"`."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from palermo.cooperation import signing
 from palermo.core.management.base import PalermoCommand
@@ -18,4 +23,5 @@ class Command(PalermoCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("name: {}".format(signing.node_name()))
-        self.stdout.write("public key: {}".format(signing.node_public_key()))
+        self.stdout.write(_("public key (base64, on the next line):"))
+        self.stdout.write(signing.node_public_key())
