@@ -14,7 +14,7 @@ from palermo.cases.api import router as cases_router
 from palermo.cooperation.api import router as node_router
 from palermo.core.api import router as core_router
 from palermo.core.api_docs import SWAGGER
-from palermo.core.api_errors import handlers_install, openapi_errors
+from palermo.core.api_errors import ObjectBodyParser, handlers_install, openapi_errors
 from palermo.registry.api import router as registry_router
 from palermo.statistics.api import router as statistics_router
 
@@ -37,6 +37,7 @@ api = PalermoAPI(
     ),
     urls_namespace="api-v1",
     docs=SWAGGER,
+    parser=ObjectBodyParser(),
 )
 handlers_install(api)
 

@@ -6,7 +6,9 @@ documented in the OpenAPI schema.
   its type and location only: see `palermo.core.logs`).
 - `ApiErrorMiddleware`: what answers under /api/ outside the NinjaAPI's operations (an unknown
   route, a method the route does not have, an exception in a middleware) in the same shape.
-- `openapi_errors(schema)`: every operation documents the 4xx it can answer with `ErrorOut`.
+- `openapi_errors(schema)`: every operation documents the 4xx it can answer with `ErrorOut`
+  (all of `ERROR_STATUSES`: the node inbox answers 401 without a bearer scheme, a throttle 429
+  on any route).
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import pydantic
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from palermo.core.errors import ApplicationError
 from palermo.core.logs import exception_location
@@ -56,8 +60,6 @@ ERROR_STATUSES: dict[int, str] = {
     422: "The input does not match the schema (the field is named, its value is not echoed).",
     429: "Too many requests: try again later.",
 }
-# Statuses every authenticated operation can answer (401 and 429 only with authentication).
-AUTH_ONLY = (401, 429)
 
 
 def error_body(detail: str, code: str) -> dict[str, str]:
@@ -94,6 +96,10 @@ def handlers_install(api: NinjaAPI) -> None:
         log_server_error(request, exc)
         return answer(request, str(SERVER_ERROR), "server_error", 500)
 
+    @api.exception_handler(MultiPartParserError)
+    def unreadable_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return answer(request, _("The request body cannot be read."), "invalid_body", 400)
+
     @api.exception_handler(ApplicationError)
     def application(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
         return answer(request, exc.detail, exc.code, exc.status)
@@ -128,8 +134,19 @@ def handlers_install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = "too_many_requests" if exc.status_code == 429 else "error"
-        return answer(request, str(exc), code, exc.status_code)
+        codes = {400: "invalid_body", 429: "too_many_requests"}
+        return answer(request, str(exc), codes.get(exc.status_code, "error"), exc.status_code)
+
+
+class ObjectBodyParser(Parser):
+    """JSON bodies must be objects: every operation's body is a schema of named fields, and a
+    list or a scalar (`PATCH []`) is refused (400, `invalid_body`) instead of read as no field."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise ValueError("the request body must be a JSON object")  # noqa: TRY004
+        return data
 
 
 def log_server_error(request: HttpRequest, exc: BaseException) -> None:
@@ -178,6 +195,10 @@ class ApiErrorMiddleware:
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if not request.path.startswith(API_PREFIX):
             return None
+        if isinstance(exc, MultiPartParserError):
+            return JsonResponse(
+                error_body(_("The request body cannot be read."), "invalid_body"), status=400
+            )
         if isinstance(exc, Http404):
             return JsonResponse(error_body(_("No such API endpoint."), "not_found"), status=404)
         log_server_error(request, exc)
@@ -197,12 +218,11 @@ def openapi_errors(schema: dict[str, Any]) -> dict[str, Any]:
         for operation in methods.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            responses = operation["responses"]
-            authenticated = bool(operation.get("security"))
+            # ninja keys the statuses by int, JSON by string: one key per status.
+            responses = {str(k): v for k, v in operation["responses"].items()}
+            operation["responses"] = responses
             for status, description in ERROR_STATUSES.items():
-                if status in AUTH_ONLY and not authenticated:
-                    continue
-                if str(status) in responses or status in responses:
+                if str(status) in responses:
                     continue
                 responses[str(status)] = {
                     "description": description,

@@ -118,9 +118,11 @@ class CellErrorOut(Schema):
 
 
 class CellErrorsOut(Schema):
+    """The one error shape, with the cells at fault when the error is about cells."""
+
     detail: str
     code: str
-    errors: list[CellErrorOut]
+    errors: list[CellErrorOut] = Field(default_factory=list)
 
 
 class IssueOut(Schema):

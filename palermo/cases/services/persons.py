@@ -91,7 +91,7 @@ def _clean_identity(identity: dict[str, Any]) -> dict[str, Any]:
             raise ApplicationError(_("The date of birth is in the future."), code="invalid_date")
         out["birthdate"] = born.isoformat()
     if "mailing_country" in out:
-        out["mailing_country"] = country_get(str(out["mailing_country"])).iso3
+        out["mailing_country"] = country_get(str(out["mailing_country"]), "mailing_country").iso3
     if "aliases" in out and not isinstance(out["aliases"], list):
         raise ApplicationError(_("aliases must be a list of names."), code="invalid")
     if "documents" in out:

@@ -26,7 +26,7 @@ from palermo.core.models import User
 
 pytestmark = pytest.mark.django_db
 CANARY = "Canary Zqxwv"
-REASON = {"HTTP_X_PALERMO_REASON": "case review"}
+REASON: dict[str, Any] = {"HTTP_X_PALERMO_REASON": "case review"}
 
 
 def _identity_get(client: Client, headers: dict[str, Any], pseudonym: str) -> Any:
