@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import File, Query, Router, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from palermo.cases import access as acc
 from palermo.cases import selectors, services
@@ -38,17 +38,17 @@ from palermo.cases.schemas import (
     BestInterestIn,
     BestInterestOut,
     CaseCloseIn,
+    CaseCommentIn,
+    CaseDeadlineOut,
     CaseDetailOut,
     CaseFilters,
     CaseIn,
     CaseOut,
     CasePatch,
-    CommentIn,
+    CaseShareIn,
     CommentOut,
     ConsentIn,
-    ConsentOut,
     ConsentWithdrawIn,
-    DeadlineOut,
     FollowUpIn,
     FollowUpOut,
     FollowUpRecordIn,
@@ -66,6 +66,7 @@ from palermo.cases.schemas import (
     MeasureRenewIn,
     MovementIn,
     MovementOut,
+    PersonConsentOut,
     PersonDetailOut,
     PersonIn,
     PersonOut,
@@ -82,7 +83,6 @@ from palermo.cases.schemas import (
     ReturnOut,
     ScreeningIn,
     ScreeningOut,
-    ShareIn,
     ShareOut,
     SupportPlanIn,
     SupportPlanOut,
@@ -90,6 +90,8 @@ from palermo.cases.schemas import (
 from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import NotFoundError
 from palermo.core.models import Organisation
+from palermo.core.pagination import Pagination
+from palermo.core.reason import REASON_HEADER, read_reason
 
 router = Router(tags=["cases"], auth=AUTH)
 
@@ -179,7 +181,7 @@ def _person_detail(person: Person, access: CaseAccess) -> dict[str, Any]:
 
 
 @router.get("/", response=list[CaseOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def case_list(request: HttpRequest, filters: Query[CaseFilters]) -> QuerySet[Case]:
     """Cases the caller may see, newest first, filtered."""
     return selectors.case_list(user=api_user(request), **filters.dict())
@@ -196,7 +198,7 @@ def case_open(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     return Status(201, case)
 
 
-@router.get("/deadlines", response=list[DeadlineOut])
+@router.get("/deadlines", response=list[CaseDeadlineOut])
 def deadlines(request: HttpRequest, days: int = 7) -> list[selectors.Deadline]:
     """What ends, is due or overdue within `days` for the caller's organisation."""
     return selectors.deadline_board(user=api_user(request), days=max(0, min(days, 366)))
@@ -209,14 +211,14 @@ def indicator_lists(request: HttpRequest) -> QuerySet[Any]:
 
 
 @router.get("/referrals/inbox", response=list[ReferralOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def referral_inbox(request: HttpRequest, status: str = "") -> QuerySet[Referral]:
     """Referrals addressed to the caller's organisation."""
     return selectors.referral_inbox(user=api_user(request), status=status)
 
 
 @router.get("/referrals/outbox", response=list[ReferralOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def referral_outbox(request: HttpRequest) -> QuerySet[Referral]:
     """Referrals the caller's organisation sent."""
     return selectors.referral_outbox(user=api_user(request))
@@ -240,14 +242,14 @@ def person_update(request: HttpRequest, pseudonym: str, payload: PersonPatch) ->
     return _person_out(person, access)
 
 
-@router.get("/persons/{pseudonym}/identity", response=IdentityOut)
-def person_identity(
-    request: HttpRequest, response: HttpResponse, pseudonym: str, reason: str
-) -> dict[str, Any]:
-    """Identifying data, as far as shared. `reason` is required and written to the audit log."""
+@router.get("/persons/{pseudonym}/identity", response=IdentityOut, openapi_extra=REASON_HEADER)
+def person_identity(request: HttpRequest, response: HttpResponse, pseudonym: str) -> dict[str, Any]:
+    """Identifying data, as far as shared. The reason is required, sent in the
+    `X-Palermo-Reason` header (never in the URL, which access logs keep), and written to the
+    audit log."""
     user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
-    data = services.person_identity_read(actor=user, person=person, reason=reason)
+    data = services.person_identity_read(actor=user, person=person, reason=read_reason(request))
     response["Cache-Control"] = NO_STORE
     return data | {"pseudonym": person.pseudonym}
 
@@ -277,26 +279,27 @@ def photo_add(
     return Status(201, photo)
 
 
-@router.get("/persons/{pseudonym}/photos/{photo_id}")
-def photo_read(request: HttpRequest, pseudonym: str, photo_id: int, reason: str) -> HttpResponse:
-    """The image itself; an audited read of identifying data like the identity."""
+@router.get("/persons/{pseudonym}/photos/{photo_id}", openapi_extra=REASON_HEADER)
+def photo_read(request: HttpRequest, pseudonym: str, photo_id: int) -> HttpResponse:
+    """The image itself; an audited read of identifying data like the identity (the reason in
+    the `X-Palermo-Reason` header)."""
     user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     photo = acc.photo_get(person, photo_id)
-    content = services.photo_read(actor=user, photo=photo, reason=reason)
+    content = services.photo_read(actor=user, photo=photo, reason=read_reason(request))
     return HttpResponse(
         content, content_type=photo.content_type, headers={"Cache-Control": NO_STORE}
     )
 
 
-@router.post("/persons/{pseudonym}/consents", response={201: ConsentOut})
+@router.post("/persons/{pseudonym}/consents", response={201: PersonConsentOut})
 def consent_add(request: HttpRequest, pseudonym: str, payload: ConsentIn) -> Status[Consent]:
     user = api_user(request)
     person, _ = acc.person_get(user, pseudonym)
     return Status(201, services.consent_record(actor=user, person=person, **payload.dict()))
 
 
-@router.post("/consents/{consent_id}/withdraw", response=ConsentOut)
+@router.post("/consents/{consent_id}/withdraw", response=PersonConsentOut)
 def consent_withdraw(request: HttpRequest, consent_id: int, payload: ConsentWithdrawIn) -> Consent:
     user = api_user(request)
     consent, _ = acc.consent_get(user, consent_id)
@@ -512,14 +515,14 @@ def case_reopen(request: HttpRequest, case_id: str) -> Case:
 
 
 @router.post("/{case_id}/comments", response={201: CommentOut})
-def comment_add(request: HttpRequest, case_id: str, payload: CommentIn) -> Status[CaseComment]:
+def comment_add(request: HttpRequest, case_id: str, payload: CaseCommentIn) -> Status[CaseComment]:
     user = api_user(request)
     case, _ = acc.case_get(user, case_id)
     return Status(201, services.comment_add(actor=user, case=case, text=payload.text))
 
 
 @router.post("/{case_id}/shares", response={201: ShareOut})
-def case_share(request: HttpRequest, case_id: str, payload: ShareIn) -> Status[CaseShare]:
+def case_share(request: HttpRequest, case_id: str, payload: CaseShareIn) -> Status[CaseShare]:
     """Share the case (or some of its persons) with another organisation."""
     user = api_user(request)
     case, _ = acc.case_get(user, case_id)

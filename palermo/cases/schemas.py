@@ -14,7 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
+from palermo.cases.documents import documents_list
 from palermo.cases.models import (
     BestInterestDetermination,
     Case,
@@ -118,7 +120,7 @@ class CaseOut(CaseBase):
         return obj.anonymised_at is not None
 
 
-class CommentIn(Schema):
+class CaseCommentIn(Schema):
     text: str
 
 
@@ -133,7 +135,7 @@ class CommentOut(Schema):
         return obj.author.username
 
 
-class ShareIn(Schema):
+class CaseShareIn(Schema):
     organisation_id: int
     scopes: list[str] = Field(description="case_facts, identity, contact, protection")
     reason: str = Field(description="the reason or legal basis")
@@ -236,7 +238,9 @@ class IdentityOut(Schema):
     aliases: list[str] | None = None
     birthdate: dt.date | None = None
     identity_number: str | None = None
-    documents: list[Any] | None = None
+    documents: list[dict[str, str]] | None = Field(
+        None, description='e.g. [{"type": "passport", "number": "...", "country": "ZWE"}]'
+    )
     title: str | None = None
     email: str | None = None
     home_phone: str | None = None
@@ -248,6 +252,15 @@ class IdentityOut(Schema):
     mailing_country: str | None = None
     mailing_latitude: float | None = None
     mailing_longitude: float | None = None
+
+    @field_validator("documents", mode="before")
+    @classmethod
+    def _documents(cls, value: object) -> list[dict[str, str]] | None:
+        """Documents stored as text (before they were always a list) are answered as a list."""
+        try:
+            return documents_list(value) or None
+        except ValueError:
+            return None
 
 
 class IdentityWriteOut(Schema):
@@ -390,7 +403,7 @@ class ConsentWithdrawIn(Schema):
     withdrawn_on: dt.date | None = None
 
 
-class ConsentOut(Schema):
+class PersonConsentOut(Schema):
     id: int
     purpose: str
     given_on: dt.date
@@ -502,7 +515,7 @@ class MeasureOut(Schema):
         return _org(obj.organisation)
 
 
-class DeadlineOut(Schema):
+class CaseDeadlineOut(Schema):
     day: dt.date
     kind: str
     what: str
@@ -653,7 +666,7 @@ class PersonDetailOut(PersonOut):
     screenings: list[ScreeningOut]
     identifications: list[IdentificationOut]
     movements: list[MovementOut]
-    consents: list[ConsentOut]
+    consents: list[PersonConsentOut]
     referrals: list[ReferralOut]
     measures: list[MeasureOut]
     guardians: list[GuardianOut]
@@ -684,7 +697,7 @@ class CaseDetailOut(CaseBase):
 # --- indicator lists -------------------------------------------------------------------------
 
 
-class IndicatorOut(Schema):
+class ScreeningIndicatorOut(Schema):
     code: str
     dimension: str
     strength: str
@@ -697,7 +710,7 @@ class IndicatorListOut(Schema):
     title: str
     target: str
     source: str
-    indicators: list[IndicatorOut]
+    indicators: list[ScreeningIndicatorOut]
 
     @staticmethod
     def resolve_indicators(obj: IndicatorList) -> list[Indicator]:

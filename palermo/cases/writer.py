@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.audit_kinds import CASE
+from palermo.cases.documents import identity_normalise
 from palermo.cases.facets import FACET_FIELDS, case_facets, case_facets_refresh
 from palermo.cases.models import (
     BestInterestDetermination,
@@ -340,7 +341,12 @@ class _Batch:
         self.add["person"](_row(Person, plan.facts, id=pid, case_id=case_id, pseudonym=pseudonym))
         if plan.identity:
             self.add["identity"](
-                _row(PersonIdentity, {}, person_id=pid, ciphertext=encrypt_json(plan.identity)),
+                _row(
+                    PersonIdentity,
+                    {},
+                    person_id=pid,
+                    ciphertext=encrypt_json(identity_normalise(plan.identity)),
+                ),
             )
         for m in plan.movements:
             self.add["movement"](_row(Movement, m, person_id=pid))

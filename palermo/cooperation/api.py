@@ -22,6 +22,7 @@ from palermo.cooperation import access, schemas, selectors, services, signing
 from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Organisation, User
+from palermo.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, page_slice
 
 router = Router(tags=["node"], auth=None)
 
@@ -95,8 +96,8 @@ class RequestFilters(Schema):
     q: str = Field("", description="subject or either side's reference")
     open_only: bool = False
     overdue: bool = False
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=500)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class RequestPage(Schema):
@@ -113,8 +114,7 @@ def request_list(request: HttpRequest, filters: Query[RequestFilters]) -> dict[s
     f = filters.dict()
     page, size = f.pop("page"), f.pop("page_size")
     qs = selectors.request_list(user=user, **f)
-    count = qs.count()
-    rows = qs[(page - 1) * size : page * size]
+    rows, count = page_slice(qs, page, size)
     return {
         "items": [schemas.request_out(r) for r in rows],
         "count": count,
@@ -304,7 +304,7 @@ def message_forward(
 
 @requests_router.post("/messages/{message_id}/share", response={201: dict[str, Any]})
 def message_share(
-    request: HttpRequest, message_id: str, payload: schemas.ShareIn
+    request: HttpRequest, message_id: str, payload: schemas.RequestShareIn
 ) -> Status[dict[str, Any]]:
     """Let another organisation here see a received message (if its handling codes allow)."""
     user = api_user(request)
@@ -353,7 +353,7 @@ def overdue(request: HttpRequest) -> dict[str, Any]:
     return {k: [_deadline_out(d) for d in v] for k, v in rows.items()}
 
 
-@requests_router.get("/deadlines", response=list[schemas.DeadlineOut])
+@requests_router.get("/deadlines", response=list[schemas.RequestDeadlineOut])
 def deadlines(request: HttpRequest, days: int = 7) -> list[dict[str, Any]]:
     """Open requests due within `days` days or overdue, most pressing first."""
     user = access.require_cooperation_user(api_user(request))

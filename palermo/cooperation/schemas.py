@@ -92,7 +92,7 @@ class ForwardIn(Schema):
     note: str = ""
 
 
-class ShareIn(Schema):
+class RequestShareIn(Schema):
     organisation: str = Field(description="organisation name")
     reason: str
 
@@ -181,7 +181,7 @@ class RequestDetailOut(RequestOut):
     pending_outbound: int
 
 
-class DeadlineOut(Schema):
+class RequestDeadlineOut(Schema):
     day: dt.date
     request: RequestOut
     waiting_for: str
@@ -190,8 +190,8 @@ class DeadlineOut(Schema):
 
 
 class OverdueOut(Schema):
-    ours: list[DeadlineOut]
-    theirs: list[DeadlineOut]
+    ours: list[RequestDeadlineOut]
+    theirs: list[RequestDeadlineOut]
 
 
 # --- serialisation ---------------------------------------------------------------------------

@@ -8,13 +8,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from palermo.core.audit import audit_verify
 from palermo.core.auth import AUTH, api_token_of, api_user
 from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError
 from palermo.core.models import AuditEntry, Organisation
+from palermo.core.pagination import Pagination
 from palermo.core.permissions import require_role
 from palermo.core.schemas import (
     AuditOut,
@@ -57,7 +58,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/organisations", response=list[OrganisationOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def organisation_list(request: HttpRequest) -> list[dict[str, Any]]:
     require_role(api_user(request), Role.ADMINISTRATOR)
     return [_org_out(o) for o in Organisation.objects.select_related("parent").order_by("name")]
@@ -120,7 +121,7 @@ def token_delete(request: HttpRequest, token_id: int) -> Status[None]:
 
 
 @router.get("/audit", response=list[AuditOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def audit_list(request: HttpRequest, object_type: str = "") -> QuerySet[AuditEntry]:
     require_role(api_user(request), Role.ADMINISTRATOR)
     qs = AuditEntry.objects.order_by("-sequence")

@@ -1,6 +1,7 @@
-"""The core app's configuration: its security checks, when a login starts, failed logins audited,
-clearing expired sessions, old task results and signing audit checkpoints on the node's schedule,
-the check that the node's keys fit its database, and SQLite files created private."""
+"""The core app's configuration: log records without values (palermo.core.logs), its security
+checks, when a login starts, failed logins audited, clearing expired sessions, old task results
+and signing audit checkpoints on the node's schedule, the check that the node's keys fit its
+database, and SQLite files created private."""
 
 import datetime as dt
 
@@ -18,13 +19,14 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_login_failed  # noqa: PLC0415
         from django.core import checks  # noqa: PLC0415
 
-        from palermo.core import security_checks  # noqa: F401, PLC0415 - registers the checks
+        from palermo.core import logs, security_checks  # noqa: F401, PLC0415 - registers the checks
         from palermo.core.checkpoints import checkpoint_job  # noqa: PLC0415
         from palermo.core.keys import keys_check, sqlite_files_private  # noqa: PLC0415
         from palermo.core.lockout import login_attempts_clear, login_failed  # noqa: PLC0415
         from palermo.core.middleware import session_start, sessions_clear  # noqa: PLC0415
         from palermo.core.schedule import periodic_register  # noqa: PLC0415
 
+        logs.install()  # no exception message, so no request or model value, in a log line
         user_logged_in.connect(session_start, dispatch_uid="palermo.core.session_start")
         user_login_failed.connect(login_failed, dispatch_uid="palermo.core.login_failed")
         periodic_register("core.sessions_clear", every=dt.timedelta(hours=1), run=sessions_clear)

@@ -35,15 +35,16 @@ NAME_MAX = 100  # of a token's name (ApiToken.name)
 # --- countries -------------------------------------------------------------------------------
 
 
-def country_get(code: str) -> Country:
-    """A country by ISO alpha-3 (or alpha-2); a clear error when the code is unknown."""
+def country_get(code: str, field: str = "country") -> Country:
+    """A country by ISO alpha-3 (or alpha-2); a clear error naming `field` (never the value
+    given, which may be anything a person typed) when the code is unknown."""
     value = (code or "").strip().upper()
     country = Country.objects.filter(iso3=value).first()
     if country is None and len(value) == 2:
         country = Country.objects.filter(iso2=value).first()
     if country is None:  # a bad value in the input (400), not a missing resource (404)
         raise ApplicationError(
-            _("Unknown country code '{}': use ISO 3166-1 alpha-3 such as BWA.").format(code),
+            _("Unknown country code in {}: use ISO 3166-1 alpha-3 such as BWA.").format(field),
             code="unknown_country",
         )
     return country

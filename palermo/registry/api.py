@@ -8,10 +8,11 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from palermo.core.auth import AUTH, api_user, request_user
 from palermo.core.errors import ApplicationError
+from palermo.core.pagination import Pagination
 from palermo.core.services import country_get
 from palermo.registry import selectors, serializers, services
 from palermo.registry.choices import PartyStatus
@@ -36,7 +37,7 @@ router = Router(tags=["registry"])
 
 
 @router.get("/instruments", response=list[InstrumentOut], auth=None)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def instruments(request: HttpRequest, kind: str = "") -> list[dict[str, Any]]:
     return [serializers.instrument_dict(i) for i in selectors.instrument_list(kind=kind or None)]
 
@@ -81,7 +82,7 @@ def conflicts(request: HttpRequest, instrument: str = "", country: str = "") -> 
 
 
 @router.get("/treaty-actions", response=list[TreatyActionOut], auth=None)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def treaty_actions(
     request: HttpRequest, instrument: str = "", country: str = ""
 ) -> list[dict[str, Any]]:
@@ -94,7 +95,7 @@ def treaty_actions(
 
 
 @router.get("/mechanisms", response=list[MechanismOut], auth=None)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def mechanisms(request: HttpRequest) -> list[dict[str, Any]]:
     return [serializers.mechanism_dict(m) for m in selectors.mechanism_list()]
 
@@ -105,7 +106,7 @@ def mechanism(request: HttpRequest, acronym: str) -> dict[str, Any]:
 
 
 @router.get("/memberships", response=list[MembershipOut], auth=None)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def memberships(
     request: HttpRequest, mechanism: str = "", country: str = ""
 ) -> list[dict[str, Any]]:
@@ -118,7 +119,7 @@ def memberships(
 
 
 @router.get("/legislation", response=list[LegislationOut], auth=None)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def legislation(request: HttpRequest, country: str = "", q: str = "") -> list[dict[str, Any]]:
     ctry = country_get(country) if country else None
     return [
@@ -127,7 +128,7 @@ def legislation(request: HttpRequest, country: str = "", q: str = "") -> list[di
 
 
 @router.get("/directory", response=list[DirectoryOut], auth=None)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def directory(
     request: HttpRequest, country: str = "", role: str = "", q: str = "", member_of: str = ""
 ) -> list[dict[str, Any]]:
@@ -143,7 +144,7 @@ def directory(
 
 
 @router.get("/countries", response=list[CountryOut], auth=None)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def countries(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
     return [serializers.country_dict(c) for c in selectors.country_list(q=q)]
 

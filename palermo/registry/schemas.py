@@ -34,7 +34,7 @@ class InstrumentOut(Schema):
     sources: list[SourceOut]
 
 
-class ConsentOut(Schema):
+class TreatyConsentOut(Schema):
     action: str
     date: dt.date | None
 
@@ -58,7 +58,7 @@ class PartyOut(Schema):
     country_name: str
     status: str
     signed: dt.date | None
-    consent: ConsentOut | None
+    consent: TreatyConsentOut | None
     in_force: dt.date | None
     sources: list[SourceOut]
     conflicts: list[ConflictOut]

@@ -17,10 +17,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from palermo.core.auth import AUTH, api_user, request_user
 from palermo.core.errors import ApplicationError
+from palermo.core.pagination import Pagination
 from palermo.statistics import derivation, interchange, publishing, selectors, services
 from palermo.statistics.access import value_get
 from palermo.statistics.models import (
@@ -34,7 +35,6 @@ from palermo.statistics.schemas import (
     BudgetOut,
     CellErrorsOut,
     CheckOut,
-    CommentIn,
     CompletenessOut,
     CountOut,
     DataSetDetailOut,
@@ -45,14 +45,15 @@ from palermo.statistics.schemas import (
     DPReleaseIn,
     FlowOut,
     ImportOut,
-    IndicatorOut,
     PublicationDetailOut,
     PublicationIn,
     PublicationOut,
     ReasonIn,
     ReturnIn,
     ScopeIn,
+    StatisticsIndicatorOut,
     TraceOut,
+    ValueCommentIn,
     ValueOut,
     ValuesIn,
 )
@@ -128,7 +129,7 @@ def template(request: HttpRequest, code: str, q: Query[TemplateQuery]) -> HttpRe
     return _file(content, "{}-{}-{}".format(code, q.country.upper(), q.period), q.format)
 
 
-@router.get("/indicators", response=list[IndicatorOut], auth=None)
+@router.get("/indicators", response=list[StatisticsIndicatorOut], auth=None)
 def indicators(request: HttpRequest) -> QuerySet[Indicator]:
     return selectors.indicator_list()
 
@@ -200,7 +201,7 @@ def _value_dict(v: Value) -> dict[str, Any]:
 
 
 @router.get("/values", response=list[ValueOut], auth=None)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def values(request: HttpRequest, q: Query[ValueQuery]) -> list[dict[str, Any]]:
     """Figures the caller may see (public ones without login), filtered by every
     disaggregation: `?country=ISO3&indicator=victims_detected&period=2019&sex=F`."""
@@ -288,7 +289,7 @@ def values_return(request: HttpRequest, payload: ReturnIn) -> dict[str, int]:
 
 
 @router.post("/values/{int:value_id}/comment", response=ValueOut, auth=AUTH)
-def value_comment(request: HttpRequest, value_id: int, payload: CommentIn) -> dict[str, Any]:
+def value_comment(request: HttpRequest, value_id: int, payload: ValueCommentIn) -> dict[str, Any]:
     """Explain a figure (a warning needs a comment before submission)."""
     user = api_user(request)
     figure = value_get(user, value_id)
@@ -370,7 +371,7 @@ def _publication_dict(p: Publication, *, cells: bool = False) -> dict[str, Any]:
 
 
 @router.get("/publications", response=list[PublicationOut], auth=None)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def publications(
     request: HttpRequest, dataset: str = "", indicator: str = "", country: str = ""
 ) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 from ninja import Field, Schema
 
 
-class IndicatorOut(Schema):
+class StatisticsIndicatorOut(Schema):
     code: str
     version: int
     name: str
@@ -41,7 +41,7 @@ class DataSetOut(Schema):
 
 
 class DataSetDetailOut(DataSetOut):
-    indicator_definitions: list[IndicatorOut]
+    indicator_definitions: list[StatisticsIndicatorOut]
     rule_definitions: list[RuleOut]
 
 
@@ -103,7 +103,7 @@ class ReturnIn(ScopeIn):
     reason: str
 
 
-class CommentIn(Schema):
+class ValueCommentIn(Schema):
     comment: str
 
 
@@ -118,9 +118,11 @@ class CellErrorOut(Schema):
 
 
 class CellErrorsOut(Schema):
+    """The one error shape, with the cells at fault when the error is about cells."""
+
     detail: str
     code: str
-    errors: list[CellErrorOut]
+    errors: list[CellErrorOut] = Field(default_factory=list)
 
 
 class IssueOut(Schema):

@@ -153,9 +153,17 @@ def _identity(d: Draw, v: Victim, born: dt.date) -> dict[str, Any]:
     if d.chance(0.2):
         identity["aliases"] = [d.pick(demo_data().nicknames)]
     if d.chance(0.4):
-        identity["documents"] = d.pick(
-            ["Passport confiscated by the employer", "No documents", "Expired national ID card"]
-        )
+        identity["documents"] = [
+            {
+                "description": d.pick(
+                    [
+                        "Passport confiscated by the employer",
+                        "No documents",
+                        "Expired national ID card",
+                    ]
+                )
+            }
+        ]
     if d.chance(0.5):
         identity["mobile_phone"] = "+{} {:03d} {:03d} {:03d}".format(
             d.rng.randint(20, 998),

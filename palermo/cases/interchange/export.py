@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from palermo.cases import services
 from palermo.cases.access import CASE_ROLES
+from palermo.cases.documents import documents_text
 from palermo.cases.interchange.fields import (
     BATCH,
     COMMENTS,
@@ -279,6 +280,8 @@ def _records(  # noqa: PLR0914 - one record assembled from several queries
                     )
                     for col in IDENTITY_COLUMNS:
                         record[col.name] = identity.get(col.attr)
+                    if identity.get("documents"):
+                        record["plm_Documents"] = documents_text(identity["documents"])
                 for col in FACT_COLUMNS:
                     if identifying or not col.identifying:
                         record[col.name] = person[col.attr]

@@ -45,9 +45,7 @@ def check_choice(value: str, choices: type[models.TextChoices], name: str) -> st
     """`value` when it is one of the codes of `choices` (or empty), else an unknown_code error."""
     if value and value not in choices.values:
         raise ApplicationError(
-            _("Unknown code '{}' for {}: use one of {}.").format(
-                value, name, ", ".join(choices.values)
-            ),
+            _("Unknown code for {}: use one of {}.").format(name, ", ".join(choices.values)),
             code="unknown_code",
         )
     return value
@@ -63,9 +61,9 @@ def check_multi(
     return sorted(set(out))
 
 
-def check_countries(codes: Iterable[str] | None) -> list[str]:
+def check_countries(codes: Iterable[str] | None, field: str = "citizenship") -> list[str]:
     """ISO alpha-3 codes of the countries named, sorted (an unknown country is an error)."""
-    return sorted({country_get(code).iso3 for code in codes or []})
+    return sorted({country_get(code, field).iso3 for code in codes or []})
 
 
 def local_today() -> dt.date:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from palermo.cases import choices as c
 from palermo.cases.access import CASE_ROLES, case_access
+from palermo.cases.documents import documents_list
 from palermo.cases.models import (
     Case,
     Movement,
@@ -90,9 +91,18 @@ def _clean_identity(identity: dict[str, Any]) -> dict[str, Any]:
             raise ApplicationError(_("The date of birth is in the future."), code="invalid_date")
         out["birthdate"] = born.isoformat()
     if "mailing_country" in out:
-        out["mailing_country"] = country_get(str(out["mailing_country"])).iso3
+        out["mailing_country"] = country_get(str(out["mailing_country"]), "mailing_country").iso3
     if "aliases" in out and not isinstance(out["aliases"], list):
         raise ApplicationError(_("aliases must be a list of names."), code="invalid")
+    if "documents" in out:
+        try:
+            out["documents"] = documents_list(out["documents"])
+        except ValueError:
+            raise ApplicationError(
+                _("documents must be a list of documents or a text."), code="invalid"
+            ) from None
+        if not out["documents"]:
+            del out["documents"]
     return out
 
 

@@ -107,9 +107,7 @@ def referral_transition(
     """accept / decline / deliver by the receiving organisation; close by either side."""
     user = case_actor(actor)
     if action not in REFERRAL_TRANSITIONS:
-        raise ApplicationError(
-            _("Unknown referral action '{}'.").format(action), code="invalid_transition"
-        )
+        raise ApplicationError(_("Unknown referral action."), code="invalid_transition")
     receiving = user.organisation_id == referral.to_organisation_id
     sending = user.organisation_id == referral.from_organisation_id
     if not (receiving or sending):

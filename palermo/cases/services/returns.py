@@ -127,7 +127,7 @@ def return_plan(
         raise ApplicationError(
             _("A return needs a risk assessment."), code="risk_assessment_required"
         )
-    country = country_get(destination)
+    country = country_get(destination, "destination")
     authority = None
     if receiving_authority_id is not None:
         authority = DirectoryEntry.objects.filter(pk=receiving_authority_id).first()

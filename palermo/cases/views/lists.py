@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from palermo.cases.models import Referral
 from palermo.cases.views.base import CasesView, scope_labels
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import User
+from palermo.core.pagination import page_get
 from palermo.core.views import page_user, render_htmx, safe_next
 
 
@@ -37,7 +37,7 @@ class CaseListView(CasesView):
         form = f.CaseFilterForm(request.GET or None)
         filters = form.filters()
         cases = selectors.case_list(user=user, **filters)
-        page = Paginator(cases, self.paginate_by).get_page(request.GET.get("page"))
+        page = page_get(cases, request.GET.get("page"), self.paginate_by)
         context = {
             "form": form,
             "page": page,

@@ -16,6 +16,7 @@ from palermo.cases import access as acl
 from palermo.cases import choices as c
 from palermo.cases import forms as f
 from palermo.cases import selectors, services
+from palermo.cases.documents import documents_text
 from palermo.cases.models import Indicator, Person
 from palermo.cases.views.base import CasesView, scope_labels
 from palermo.core.errors import ApplicationError, NotFoundError
@@ -139,6 +140,13 @@ class PersonDetailView(CasesView):
         return render(request, self.template_name, _person_context(user, person, access))
 
 
+def _identity_text(key: str, value: Any) -> Any:
+    """An identity field as the page shows it: documents and lists as one line."""
+    if key == "documents":
+        return documents_text(value)
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
 class IdentityRevealView(CasesView):
     """POST a reason, get the identifying data the user may see; the service audits the read."""
 
@@ -165,10 +173,7 @@ class IdentityRevealView(CasesView):
                 form.add_error("reason", exc.detail)
             else:
                 context["identity_rows"] = [
-                    (
-                        f.IDENTITY_LABELS.get(key, key),
-                        ", ".join(value) if isinstance(value, list) else value,
-                    )
+                    (f.IDENTITY_LABELS.get(key, key), _identity_text(key, value))
                     for key, value in data.items()
                 ]
         return render_htmx(request, self.template_name, self.partial_name, context)

@@ -115,7 +115,7 @@ def _legal_basis_apply(request: Request, choice: LegalBasisChoice, on: dt.date) 
         kind = choice.kind
     if kind not in c.LegalBasisKind.values:
         raise ApplicationError(
-            _("Unknown legal basis '{}': use instrument, bilateral or reciprocity.").format(kind),
+            _("Unknown legal basis: use instrument, bilateral or reciprocity."),
             code="unknown_legal_basis",
         )
     request.legal_basis_kind = kind
@@ -188,9 +188,7 @@ def _clean_request_fields(  # noqa: PLR0912, PLR0915 - one branch per field
     if type is not None:
         if type not in c.RequestType.values:
             raise ApplicationError(
-                _("Unknown request type '{}': use one of {}.").format(
-                    type, ", ".join(c.RequestType.values)
-                ),
+                _("Unknown request type: use one of {}.").format(", ".join(c.RequestType.values)),
                 code="unknown_type",
             )
         request.type = type
@@ -203,9 +201,7 @@ def _clean_request_fields(  # noqa: PLR0912, PLR0915 - one branch per field
     if urgency is not None:
         if urgency not in c.Urgency.values:
             raise ApplicationError(
-                _("Unknown urgency '{}': use one of {}.").format(
-                    urgency, ", ".join(c.Urgency.values)
-                ),
+                _("Unknown urgency: use one of {}.").format(", ".join(c.Urgency.values)),
                 code="unknown_urgency",
             )
         request.urgency = urgency
@@ -247,7 +243,7 @@ def _clean_request_fields(  # noqa: PLR0912, PLR0915 - one branch per field
         else:
             request.requested_organisation = requested_organisation
     if requested_country:
-        request.requested_country = country_get(requested_country)
+        request.requested_country = country_get(requested_country, "requested_country")
     elif request.requested_country_id is None:
         for candidate in (
             request.requested_authority.country_id if request.requested_authority else None,
@@ -474,7 +470,7 @@ def request_transition(
     request = locked(access.request_get(user, request.pk))
     now = now or timezone.now()
     if to_status not in RS.values:
-        raise ApplicationError(_("Unknown status '{}'.").format(to_status), code="unknown_status")
+        raise ApplicationError(_("Unknown status."), code="unknown_status")
     allowed = allowed_transitions(request)
     if to_status not in allowed:
         may = _(" (it may: {})").format(", ".join(sorted(allowed))) if allowed else ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from palermo.cooperation import choices as c
 from palermo.cooperation import forms as f
 from palermo.cooperation.views.base import CooperationView
 from palermo.core.models import User
+from palermo.core.pagination import page_get
 from palermo.core.views import page_user, render_htmx
 
 
@@ -35,7 +35,7 @@ class RequestListView(CooperationView):
         qs = selectors.request_list(
             user=page_user(request), direction=self.direction, today=today, **filters
         )
-        page = Paginator(qs, self.paginate_by).get_page(request.GET.get("page"))
+        page = page_get(qs, request.GET.get("page"), self.paginate_by)
         inbox = self.direction == c.Direction.INCOMING
         context = {
             "form": form,

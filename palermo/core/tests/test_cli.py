@@ -54,7 +54,10 @@ def test_org_create_and_list() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--name", "X", "--kind", "government", "--country", "ZZZ"], "Unknown country code 'ZZZ'"),
+        (
+            ["--name", "X", "--kind", "government", "--country", "ZZZ"],
+            "Unknown country code in country",
+        ),
         (["--name", "X", "--kind", "ngo", "--parent", "Nobody"], "No organisation named 'Nobody'"),
     ],
 )

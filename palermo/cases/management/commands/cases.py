@@ -31,9 +31,7 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'{}' is not a date (YYYY-MM-DD)").format(value)
-        ) from None
+        raise argparse.ArgumentTypeError(_("not a date (use YYYY-MM-DD)")) from None
 
 
 class Command(PalermoCommand):
