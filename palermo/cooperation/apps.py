@@ -61,12 +61,3 @@ def _reminders() -> str:
     from palermo.cooperation.services import reminders_send  # noqa: PLC0415
 
     return "{} reminders sent".format(reminders_send())
-        # `palermo serve` runs the delivery loop, and its scheduler the reminders.
-        part_register("delivery", ["cooperation", "deliver", "--loop"])
-        periodic_register("cooperation.reminders", every=dt.timedelta(days=1), run=_reminders)
-
-
-def _reminders() -> str:
-    from palermo.cooperation.services import reminders_send  # noqa: PLC0415
-
-    return "{} reminders sent".format(reminders_send())

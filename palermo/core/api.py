@@ -86,7 +86,7 @@ def user_add(request: HttpRequest, payload: UserIn) -> Status[dict[str, Any]]:
 
 
 @router.get("/tokens", response=list[TokenInfoOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def token_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The caller's own API tokens, newest first (never their secrets)."""
     return [token_row(t) for t in tokens_of(api_user(request))]
