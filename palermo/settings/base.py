@@ -139,9 +139,10 @@ AXES_LOCKOUT_CALLABLE = "palermo.core.lockout.lockout_response"
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True  # successful logins: no table of addresses and browsers
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
-# API tokens (palermo.core.tokens): valid PALERMO_TOKEN_DAYS unless issued for fewer (at most
-# PALERMO_TOKEN_MAX_DAYS); after PALERMO_TOKEN_FAILURE_LIMIT invalid bearer tokens from one client
-# address within PALERMO_TOKEN_FAILURE_WINDOW_MINUTES, that address gets 429 until the window ends.
+# API tokens (palermo.core.services, palermo.core.throttle): valid PALERMO_TOKEN_DAYS unless
+# issued for fewer (at most PALERMO_TOKEN_MAX_DAYS); after PALERMO_TOKEN_FAILURE_LIMIT invalid
+# bearer tokens from one client address within PALERMO_TOKEN_FAILURE_WINDOW_MINUTES, that address
+# gets 429 until the window ends.
 PALERMO_TOKEN_DAYS = int(env_str("PALERMO_TOKEN_DAYS", "90"))
 PALERMO_TOKEN_MAX_DAYS = int(env_str("PALERMO_TOKEN_MAX_DAYS", "366"))
 PALERMO_TOKEN_FAILURE_LIMIT = int(env_str("PALERMO_TOKEN_FAILURE_LIMIT", "20"))
