@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error
+from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
 from django.utils.translation import gettext as _
@@ -153,6 +153,23 @@ def keys_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return [
         Error(problem, id="palermo.keys.E001", hint=_("README, 'Keys, audit log and backups'."))
         for problem in keys_problems()
+    ]
+
+
+def keys_deploy_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """`check --deploy`: keys kept in the data directory travel with every copy of it."""
+    from_env = {"PALERMO_FIELD_KEYS", "PALERMO_AUDIT_KEY", "PALERMO_NODE_KEY"}
+    if env.key_dir() is not None or all(os.environ.get(name) for name in from_env):
+        return []
+    return [
+        Warning(
+            _(
+                "The field, audit or node key is kept in the data directory, so every copy of "
+                "it carries the keys with the data."
+            ),
+            hint=_("Set PALERMO_KEY_DIR (`palermo keys init`) or the keys' variables."),
+            id="palermo.keys.W001",
+        )
     ]
 
 
