@@ -91,14 +91,13 @@ def _snapshot(target_dir: Path) -> str:
             environment,
         )
         return DB_POSTGRES
-    source = sqlite3.connect(str(db["NAME"]))
+    connection = connections["default"]  # the backup API: one consistent copy, online
+    connection.ensure_connection()
     target = sqlite3.connect(str(target_dir / DB_SQLITE))
     try:
-        with target:
-            source.backup(target)
+        connection.connection.backup(target)
     finally:
         target.close()
-        source.close()
     return DB_SQLITE
 
 
@@ -272,25 +271,19 @@ def _restore_database(work: Path, manifest: dict[str, Any], force: bool) -> None
             ),
             code="wrong_database",
         )
-    connections.close_all()
-    db = _db()
     if _vendor() == "postgresql":
-        args, environment = _pg_args(db)
+        connections.close_all()
+        args, environment = _pg_args(_db())
         clean = ["--clean", "--if-exists"] if force else []
         _run(["pg_restore", *clean, *args, str(work / DB_POSTGRES)], environment)
         return
-    name = Path(str(db["NAME"]))
-    for suffix in ("-wal", "-shm", "-journal"):
-        Path(str(name) + suffix).unlink(missing_ok=True)
-    name.unlink(missing_ok=True)
-    os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    # SQLite: the backup API again, into the node's own connection (WAL files and all).
+    connection = connections["default"]
+    connection.ensure_connection()
     source = sqlite3.connect(str(work / DB_SQLITE))
-    target = sqlite3.connect(str(name))
     try:
-        with target:
-            source.backup(target)
+        source.backup(connection.connection)
     finally:
-        target.close()
         source.close()
 
 
