@@ -254,3 +254,11 @@ def test_the_scheduler_signs_checkpoints() -> None:
     assert job.run() == "no new audit entries"
     last = _append(1)[-1]
     assert job.run() == "checkpoint at entry #{}".format(last.sequence)
+
+
+def test_verify_without_a_usable_node_key_says_so(settings: Settings) -> None:
+    settings.PALERMO_NODE_KEY = "not a key"
+    report = audit_verify()
+    assert not report.ok and "PALERMO_NODE_KEY" in report.reason
+    settings.PALERMO_AUDIT_KEY = ""
+    assert "PALERMO_AUDIT_KEY" in audit_verify().reason
