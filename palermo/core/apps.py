@@ -21,7 +21,11 @@ class CoreConfig(AppConfig):
 
         from palermo.core import logs, security_checks  # noqa: F401, PLC0415 - registers the checks
         from palermo.core.checkpoints import checkpoint_job  # noqa: PLC0415
-        from palermo.core.keys import keys_check, sqlite_files_private  # noqa: PLC0415
+        from palermo.core.keys import (  # noqa: PLC0415
+            keys_check,
+            keys_deploy_check,
+            sqlite_files_private,
+        )
         from palermo.core.lockout import login_attempts_clear, login_failed  # noqa: PLC0415
         from palermo.core.middleware import session_start, sessions_clear  # noqa: PLC0415
         from palermo.core.schedule import periodic_register  # noqa: PLC0415
@@ -39,6 +43,7 @@ class CoreConfig(AppConfig):
             run=checkpoint_job,
         )
         checks.register(keys_check)
+        checks.register(keys_deploy_check, checks.Tags.security, deploy=True)
         sqlite_files_private()
         periodic_register("core.task_results_prune", every=dt.timedelta(days=1), run=_results_prune)
 

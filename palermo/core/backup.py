@@ -91,14 +91,13 @@ def _snapshot(target_dir: Path) -> str:
             environment,
         )
         return DB_POSTGRES
-    source = sqlite3.connect(str(db["NAME"]))
+    connection = connections["default"]  # the backup API: one consistent copy, online
+    connection.ensure_connection()
     target = sqlite3.connect(str(target_dir / DB_SQLITE))
     try:
-        with target:
-            source.backup(target)
+        connection.connection.backup(target)
     finally:
         target.close()
-        source.close()
     return DB_SQLITE
 
 
@@ -107,6 +106,7 @@ def _data_files() -> Iterator[tuple[Path, str]]:
     data = Path(settings.DATA_DIR)
     db_name = Path(str(_db()["NAME"])).name if _vendor() == "sqlite" else ""
     checkpoints = Path(settings.PALERMO_CHECKPOINT_DIR).resolve()
+    keys = env.key_dir() or checkpoints  # key files are never in the files part
     for root, dirs, files in os.walk(data):
         here = Path(root)
         if here == data:
@@ -115,7 +115,7 @@ def _data_files() -> Iterator[tuple[Path, str]]:
             path = here / name
             if here == data and (name in SKIP_NAMES or name.startswith(db_name or "\0")):
                 continue
-            if name.endswith(SKIP_SUFFIXES) or checkpoints in path.parents:
+            if name.endswith(SKIP_SUFFIXES) or {checkpoints, keys} & set(path.parents):
                 continue
             yield path, "files/" + path.relative_to(data).as_posix()
 
@@ -139,18 +139,18 @@ class BackupReport:
     bytes: int = 0
 
 
-def _encrypt(plain: bytes, recipient: str, passphrase: str) -> bytes:
+def _recipient(recipient: str, passphrase: str) -> pyrage.x25519.Recipient | None:
+    """The age recipient to encrypt to (None: the passphrase); a clear error when neither."""
     if recipient:
         try:
-            to = pyrage.x25519.Recipient.from_str(recipient.strip())
+            return pyrage.x25519.Recipient.from_str(recipient.strip())
         except pyrage.RecipientError:
             raise ApplicationError(
                 _("The backup recipient is not an age public key (age1...)."),
                 code="bad_recipient",
             ) from None
-        return pyrage.encrypt(plain, [to])
     if passphrase:
-        return pyrage.passphrase.encrypt(plain, passphrase)
+        return None
     raise ApplicationError(
         _(
             "Say whom the backup is encrypted to: --recipient age1... (or "
@@ -158,6 +158,21 @@ def _encrypt(plain: bytes, recipient: str, passphrase: str) -> bytes:
         ),
         code="no_backup_key",
     )
+
+
+def _seal(
+    plain: Path, out: Path, recipient: pyrage.x25519.Recipient | None, passphrase: str
+) -> None:
+    """Encrypt the file `plain` into the new file `out`, mode 600 before its first byte."""
+    env.private_file_write_bytes(out, b"")
+    try:
+        if recipient is not None:
+            pyrage.encrypt_file(str(plain), str(out), [recipient])
+        else:
+            out.write_bytes(pyrage.passphrase.encrypt(plain.read_bytes(), passphrase))
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, content: bytes) -> None:
@@ -176,11 +191,11 @@ def backup_create(
         raise ApplicationError(
             _("{} exists already: name a new file.").format(out.name), code="exists"
         )
-    _encrypt(b"", recipient, passphrase)  # a wrong or missing key fails before the work
+    to = _recipient(recipient, passphrase)  # a wrong or missing key fails before the work
     with tempfile.TemporaryDirectory(prefix="palermo-backup-") as tmp:
         work = Path(tmp)
         database = _snapshot(work)
-        buffer = io.BytesIO()
+        bundle = work / "backup.tar.gz"
         manifest: dict[str, Any] = {
             "format": FORMAT,
             "node": settings.PALERMO_NODE_NAME,
@@ -190,7 +205,7 @@ def backup_create(
             "includes_keys": include_keys,
             "files": {},
         }
-        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        with tarfile.open(bundle, mode="w:gz") as tar:
             tar.add(work / database, arcname=database)
             for path, name in _data_files():
                 tar.add(path, arcname=name)
@@ -204,17 +219,17 @@ def backup_create(
                 for name, text in _key_texts().items():
                     _add_bytes(tar, "keys/" + name, text.encode())
             _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=1).encode())
-        sealed = _encrypt(buffer.getvalue(), recipient, passphrase)
-    env.private_file_write_bytes(out, sealed)
+        _seal(bundle, out, to, passphrase)
     return BackupReport(
-        out, database, len(manifest["files"]), count, include_keys, bytes=len(sealed)
+        out, database, len(manifest["files"]), count, include_keys, bytes=out.stat().st_size
     )
 
 
 # --- restore -----------------------------------------------------------------------------------
 
 
-def _decrypt(sealed: bytes, identity_file: Path | None, passphrase: str) -> bytes:
+def _unseal(archive: Path, plain: Path, identity_file: Path | None, passphrase: str) -> None:
+    """Decrypt `archive` into the file `plain` (in a private temporary directory)."""
     try:
         if identity_file is not None:
             lines = [
@@ -223,9 +238,11 @@ def _decrypt(sealed: bytes, identity_file: Path | None, passphrase: str) -> byte
                 if line.strip().startswith("AGE-SECRET-KEY-")
             ]
             identities = [pyrage.x25519.Identity.from_str(line) for line in lines]
-            return pyrage.decrypt(sealed, identities)
+            pyrage.decrypt_file(str(archive), str(plain), identities)
+            return
         if passphrase:
-            return pyrage.passphrase.decrypt(sealed, passphrase)
+            plain.write_bytes(pyrage.passphrase.decrypt(archive.read_bytes(), passphrase))
+            return
     except (pyrage.DecryptError, pyrage.IdentityError, ValueError):
         raise ApplicationError(
             _("The archive cannot be decrypted with this identity or passphrase."),
@@ -254,25 +271,19 @@ def _restore_database(work: Path, manifest: dict[str, Any], force: bool) -> None
             ),
             code="wrong_database",
         )
-    connections.close_all()
-    db = _db()
     if _vendor() == "postgresql":
-        args, environment = _pg_args(db)
+        connections.close_all()
+        args, environment = _pg_args(_db())
         clean = ["--clean", "--if-exists"] if force else []
         _run(["pg_restore", *clean, *args, str(work / DB_POSTGRES)], environment)
         return
-    name = Path(str(db["NAME"]))
-    for suffix in ("-wal", "-shm", "-journal"):
-        Path(str(name) + suffix).unlink(missing_ok=True)
-    name.unlink(missing_ok=True)
-    os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    # SQLite: the backup API again, into the node's own connection (WAL files and all).
+    connection = connections["default"]
+    connection.ensure_connection()
     source = sqlite3.connect(str(work / DB_SQLITE))
-    target = sqlite3.connect(str(name))
     try:
-        with target:
-            source.backup(target)
+        source.backup(connection.connection)
     finally:
-        target.close()
         source.close()
 
 
@@ -347,12 +358,13 @@ def restore_verify() -> tuple[ChainReport, dict[str, tuple[int, int]]]:
 
 @contextmanager
 def _opened(archive: Path, identity_file: Path | None, passphrase: str) -> Iterator[Path]:
-    plain = _decrypt(archive.read_bytes(), identity_file, passphrase)
     with tempfile.TemporaryDirectory(prefix="palermo-restore-") as tmp:
         work = Path(tmp)
-        with tarfile.open(fileobj=io.BytesIO(plain), mode="r:gz") as tar:
-            tar.extractall(work, filter="data")
-        yield work
+        bundle = work / "backup.tar.gz"
+        _unseal(archive, bundle, identity_file, passphrase)
+        with tarfile.open(bundle, mode="r:gz") as tar:
+            tar.extractall(work / "archive", filter="data")
+        yield work / "archive"
 
 
 def _forget_generated_keys() -> None:

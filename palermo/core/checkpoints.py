@@ -128,7 +128,11 @@ def checkpoints_load(extra_files: list[Path] | None = None) -> LoadedCheckpoints
     exported by a witness with `palermo witness list --node NAME`). Checkpoints of other nodes
     are skipped; one of this node that is malformed or not signed by its key is invalid."""
     loaded = LoadedCheckpoints()
-    own_key, own_name = node_public_key(), settings.PALERMO_NODE_NAME
+    try:
+        own_key, own_name = node_public_key(), settings.PALERMO_NODE_NAME
+    except ValueError:  # binascii.Error included
+        loaded.invalid.append(_("the node key (PALERMO_NODE_KEY) is not usable"))
+        return loaded
     for path in [checkpoint_file(), *(extra_files or [])]:
         if not path.exists():
             if path != checkpoint_file():

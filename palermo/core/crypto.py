@@ -27,7 +27,7 @@ from palermo.core.audit import audit_record
 from palermo.core.audit_kinds import FIELD_KEYS
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError
-from palermo.settings.env import field_keys_file
+from palermo.settings.env import field_keys_file, private_file_write
 
 
 @lru_cache(maxsize=4)
@@ -165,8 +165,8 @@ def field_key_add() -> Path:
     old = [k.strip() for k in path.read_text().splitlines() if k.strip()] if path.exists() else []
     new = Fernet.generate_key().decode()
     tmp = path.with_suffix(".new")
-    tmp.write_text("\n".join([new, *old]) + "\n")
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)
+    private_file_write(tmp, "\n".join([new, *old]) + "\n", exclusive=True)
     tmp.replace(path)
     settings.FIELD_ENCRYPTION_KEYS = [new, *old]
     return path

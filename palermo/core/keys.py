@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error
+from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
 from django.utils.translation import gettext as _
@@ -46,12 +46,11 @@ def keys_init(directory: Path) -> list[str]:
     return created
 
 
-def sqlite_files_private() -> None:
+def sqlite_files_private(databases: dict[str, dict[str, Any]] | None = None) -> None:
     """Create each SQLite database file that is missing with mode 600 (SQLite gives its -wal and
     -shm files the database file's mode), and take group and others' access away from one that
     exists. Called at start-up, before any connection is opened."""
-    for alias in settings.DATABASES:
-        db = settings.DATABASES[alias]
+    for db in (settings.DATABASES if databases is None else databases).values():
         name = str(db.get("NAME") or "")
         if db.get("ENGINE") != "django.db.backends.sqlite3" or name in {"", ":memory:"}:
             continue
@@ -153,6 +152,23 @@ def keys_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return [
         Error(problem, id="palermo.keys.E001", hint=_("README, 'Keys, audit log and backups'."))
         for problem in keys_problems()
+    ]
+
+
+def keys_deploy_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """`check --deploy`: keys kept in the data directory travel with every copy of it."""
+    from_env = {"PALERMO_FIELD_KEYS", "PALERMO_AUDIT_KEY", "PALERMO_NODE_KEY"}
+    if env.key_dir() is not None or all(os.environ.get(name) for name in from_env):
+        return []
+    return [
+        Warning(
+            _(
+                "The field, audit or node key is kept in the data directory, so every copy of "
+                "it carries the keys with the data."
+            ),
+            hint=_("Set PALERMO_KEY_DIR (`palermo keys init`) or the keys' variables."),
+            id="palermo.keys.W001",
+        )
     ]
 
 

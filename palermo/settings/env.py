@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -40,8 +39,7 @@ def secret_key() -> str:
         return from_env
     path = data_dir() / "secret_key"
     if not path.exists():
-        with contextlib.suppress(FileExistsError):
-            private_file_write(path, secrets.token_urlsafe(64), exclusive=True)
+        private_file_create(path, secrets.token_urlsafe(64))
     return path.read_text().strip()
 
 
@@ -67,6 +65,20 @@ def private_file_write(path: Path, text: str, *, exclusive: bool = False) -> Non
     with os.fdopen(fd, "w") as fh:
         os.fchmod(fh.fileno(), 0o600)
         fh.write(text)
+
+
+def private_file_create(path: Path, text: str) -> bool:
+    """Create `path` (mode 600) holding `text` all at once: another process sees either no file
+    or the whole of it. False when the file exists already (another process was first)."""
+    tmp = path.with_name(".{}.{}.tmp".format(path.name, os.getpid()))
+    private_file_write(tmp, text)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
 
 
 def private_file_write_bytes(path: Path, content: bytes) -> None:
@@ -102,8 +114,7 @@ def _key_text(name: str) -> str:
     if not path.exists():
         if key_dir() is not None:
             return ""
-        with contextlib.suppress(FileExistsError):  # another process of the node was first
-            private_file_write(path, new_key_text(name), exclusive=True)
+        if private_file_create(path, new_key_text(name)):  # else another process was first
             GENERATED.add(path)
     return path.read_text()
 

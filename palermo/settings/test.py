@@ -31,10 +31,13 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 PALERMO_AUDIT_DB_GUARD = False
 # Signed audit checkpoints of a test run never land in (or are read from) the data directory.
 if not env_str("PALERMO_CHECKPOINT_DIR"):
+    import atexit
+    import shutil
     import tempfile
     from pathlib import Path
 
     PALERMO_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="palermo-test-checkpoints-"))
+    atexit.register(shutil.rmtree, PALERMO_CHECKPOINT_DIR, ignore_errors=True)
 # bench/bench_cooperation.py only: lets two nodes exchange unsigned messages for comparison.
 # Never set in production (a system check fails any other settings module that sets it).
 PALERMO_NODE_UNSIGNED_BENCH = env_bool("PALERMO_NODE_UNSIGNED_BENCH", False)

@@ -53,14 +53,14 @@ def pg_reset(url: str) -> None:
 def keys_env(data: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
     """A node's environment (test settings): its data dir, and SQLite there or `database_url`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PALERMO_", "DATABASE_"))}
+    env["DJANGO_SETTINGS_MODULE"] = "palermo.settings.test"
     env.update(
-        DJANGO_SETTINGS_MODULE="palermo.settings.test",
         PALERMO_DATA_DIR=str(data),
         DATABASE_URL=database_url or "sqlite:///{}".format(data / "palermo.sqlite3"),
         PALERMO_NODE_NAME="alpha",
         PALERMO_CHECKPOINT_DIR=str(data.parent / (data.name + "-checkpoints")),
-        **extra,
     )
+    env.update(extra)
     return env
 
 

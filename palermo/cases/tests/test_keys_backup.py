@@ -168,3 +168,35 @@ def test_backup_needs_an_operator_key(tmp_path: Path, flag: list[str]) -> None:
     result = run(alpha, "backup", str(tmp_path / "x.age"), *flag)
     assert result.returncode != 0
     assert "age" in result.stderr and not (tmp_path / "x.age").exists()
+
+
+MIGRATE_BACK_AND_FORTH = """
+from django.core.management import call_command
+from django.db import connection
+from palermo.core.audit import audit_verify
+call_command("migrate", "core", "0002", interactive=False, verbosity=0)
+with connection.cursor() as cur:
+    table = connection.introspection.get_table_description(cur, "core_auditentry")
+columns = [c.name for c in table]
+assert "mac" not in columns, columns
+call_command("migrate", interactive=False, verbosity=0)
+print("after:", audit_verify())
+"""
+
+
+def test_mac_migration_signs_existing_entries_with_the_guard_on(tmp_path: Path) -> None:
+    """core.0003_audit_mac on a node whose log exists and whose triggers are installed (the
+    production settings): the entries get their MACs, the chain verifies, the triggers are back."""
+    source_url, _target = databases(tmp_path)
+    alpha = keys_env(tmp_path / "alpha", source_url, DJANGO_SETTINGS_MODULE="palermo.settings.base")
+    seed(alpha)
+    out = ok(alpha, "shell", "-c", MIGRATE_BACK_AND_FORTH)
+    assert "after: ChainReport(ok=True" in out
+    refused = run(
+        alpha,
+        "shell",
+        "-c",
+        "from django.db import connection\n"
+        "connection.cursor().execute('DELETE FROM core_auditentry')",
+    )
+    assert refused.returncode != 0 and "append-only" in refused.stderr

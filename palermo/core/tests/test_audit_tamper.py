@@ -24,6 +24,7 @@ from pytest_django import Settings
 
 from palermo.core.audit import audit_record, audit_verify, entry_digest
 from palermo.core.audit_kinds import FIELD_KEYS
+from palermo.core.auditmac import entry_mac
 from palermo.core.checkpoints import checkpoint_create, checkpoint_file, checkpoints_load
 from palermo.core.dbguard import install_guard
 from palermo.core.models import AuditChainHead, AuditEntry, User
@@ -254,3 +255,50 @@ def test_the_scheduler_signs_checkpoints() -> None:
     assert job.run() == "no new audit entries"
     last = _append(1)[-1]
     assert job.run() == "checkpoint at entry #{}".format(last.sequence)
+
+
+def test_verify_without_a_usable_node_key_says_so(settings: Settings) -> None:
+    settings.PALERMO_NODE_KEY = "not a key"
+    report = audit_verify()
+    assert not report.ok and "PALERMO_NODE_KEY" in report.reason
+    settings.PALERMO_AUDIT_KEY = ""
+    assert "PALERMO_AUDIT_KEY" in audit_verify().reason
+
+
+def test_rewrite_with_the_audit_key_is_found_by_the_checkpoint() -> None:
+    """Even someone who also has the audit key and recomputes hashes and MACs cannot rewrite
+    what a signed checkpoint covers."""
+    entries = _append(3)
+    checkpoint_create()
+    previous_hash, previous_mac = entries[0].entry_hash, entries[0].mac
+    with connection.cursor() as cur:
+        for entry in entries[1:]:
+            label = "someone-else" if entry.pk == entries[1].pk else entry.actor_label
+            digest = entry_digest(
+                sequence=entry.sequence,
+                timestamp=entry.timestamp,
+                actor_id=entry.actor_id,
+                actor_label=label,
+                action=entry.action,
+                object_type=entry.object_type,
+                object_id=entry.object_id,
+                before=entry.before,
+                after=entry.after,
+                reason=entry.reason,
+                previous_hash=previous_hash,
+            )
+            mac = entry_mac(sequence=entry.sequence, entry_hash=digest, previous_mac=previous_mac)
+            cur.execute(
+                "UPDATE core_auditentry SET actor_label = %s, previous_hash = %s, "
+                "entry_hash = %s, mac = %s WHERE id = %s",
+                [label, previous_hash, digest, mac, entry.pk],
+            )
+            previous_hash, previous_mac = digest, mac
+        cur.execute(
+            "UPDATE core_auditchainhead SET entry_hash = %s, mac = %s WHERE id = 1",
+            [previous_hash, previous_mac],
+        )
+    report = audit_verify()
+    assert not report.ok
+    assert report.first_broken_sequence == entries[2].sequence
+    assert "rewritten" in report.reason

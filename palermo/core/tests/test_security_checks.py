@@ -75,6 +75,7 @@ def test_check_deploy_is_clean_with_the_production_variables(tmp_path: Path) -> 
         assert "(security.{})".format(warning) in out
     for warning in ("W002", "W003", "W004"):
         assert "(palermo.security.{})".format(warning) in out
+    assert "(palermo.keys.W001)" in out  # keys in the data directory (D5)
 
 
 def test_https_without_the_proxy_header_is_reported(settings: Settings) -> None:
