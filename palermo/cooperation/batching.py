@@ -140,7 +140,11 @@ def batch_parse(body: bytes) -> list[BatchItem]:
 def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
     """Receive a batch (see the module's docstring): the JSON answer with one entry per
     envelope. Raises transport.NodeRefusal for a batch that is too large or malformed."""
-    from palermo.cooperation.transport import NodeRefusal, inbox_receive  # noqa: PLC0415
+    from palermo.cooperation.transport import (  # noqa: PLC0415 - transport imports this module
+        NodeRefusal,
+        inbox_receive,
+        inbox_sender,
+    )
 
     if len(body) > settings.PALERMO_NODE_MAX_MESSAGE_BYTES:
         raise NodeRefusal(_("The message is too large."), "too_large", 413)
@@ -149,6 +153,7 @@ def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
     except ValueError as exc:
         raise NodeRefusal(str(exc), "invalid", 400) from None
     sender = headers.get(signing.NODE_HEADER, "")
+    node = inbox_sender(headers)  # once for the batch
     now = timezone.now()
     answers: list[dict[str, Any]] = []
     with transaction.atomic():  # one commit for the whole batch
@@ -158,6 +163,7 @@ def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
                     body=item.body,
                     headers={signing.NODE_HEADER: sender, signing.SIGNATURE_HEADER: item.signature},
                     now=now,
+                    sender=node,
                 )
             except NodeRefusal as refusal:
                 answers.append(

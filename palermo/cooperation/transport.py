@@ -166,18 +166,28 @@ def _check_envelope(envelope: Any, sender: Node) -> None:
         raise NodeRefusal(_("seq is a positive integer within a request."), "invalid", 400)
 
 
+def inbox_sender(headers: Mapping[str, str]) -> Node | None:
+    """The active peer node named in the request's X-Palermo-Node header, if any."""
+    name = headers.get(signing.NODE_HEADER, "")
+    return Node.objects.filter(name=name, active=True).first() if name else None
+
+
 def inbox_receive(
-    *, body: bytes, headers: Mapping[str, str], now: dt.datetime | None = None
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    now: dt.datetime | None = None,
+    sender: Node | None = None,
 ) -> SignedReply:
     """Check a signed envelope, store it once, and return the signed receipt.
 
     Raises NodeRefusal (nothing stored) for an oversized, unsigned, wrongly signed, misaddressed,
-    stale, malformed or out-of-order message. A replayed id gets a "duplicate" receipt."""
+    stale, malformed or out-of-order message. A replayed id gets a "duplicate" receipt.
+    `sender`: the node of the header, already looked up (a batch does it once)."""
     now = now or timezone.now()
     if len(body) > settings.PALERMO_NODE_MAX_MESSAGE_BYTES:
         raise NodeRefusal(_("The message is too large."), "too_large", 413)
-    sender_name = headers.get(signing.NODE_HEADER, "")
-    sender = Node.objects.filter(name=sender_name, active=True).first() if sender_name else None
+    sender = sender or inbox_sender(headers)
     if sender is None:
         raise NodeRefusal(_("The sending node is not registered here."), "unknown_node", 401)
     signature = headers.get(signing.SIGNATURE_HEADER, "")
@@ -390,11 +400,15 @@ def _failed(message: OutboundMessage, error: str, now: dt.datetime) -> None:
     message.save(update_fields=["envelope", "attempts", "last_error", "next_attempt_at"])
 
 
-def _acknowledged(message: OutboundMessage, receipt: dict[str, Any]) -> None:
+ACK_FIELDS = ["envelope", "attempts", "last_error", "receipt", "acknowledged_at"]
+
+
+def _acknowledged(message: OutboundMessage, receipt: dict[str, Any], *, save: bool = True) -> None:
     message.receipt = receipt
     message.acknowledged_at = timezone.now()
     message.last_error = ""
-    message.save(update_fields=["envelope", "attempts", "last_error", "receipt", "acknowledged_at"])
+    if save:
+        message.save(update_fields=ACK_FIELDS)
 
 
 def _send_one(
@@ -455,6 +469,7 @@ def _send_batch(
                 _failed(m, str(exc) or exc.__class__.__name__, now)
         return ["unreachable" if isinstance(exc, OSError) else "refused"] * len(messages)
     outcomes = []
+    acknowledged: list[OutboundMessage] = []
     with transaction.atomic():  # one commit for the batch's bookkeeping
         for message, answer in zip(messages, answers, strict=True):
             try:
@@ -479,8 +494,10 @@ def _send_batch(
                 _failed(message, str(exc), now)
                 outcomes.append("refused")
                 continue
-            _acknowledged(message, receipt)
+            _acknowledged(message, receipt, save=False)
+            acknowledged.append(message)
             outcomes.append("acknowledged")
+        OutboundMessage.objects.bulk_update(acknowledged, ACK_FIELDS)
     return outcomes
 
 
