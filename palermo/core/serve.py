@@ -115,6 +115,10 @@ class Supervisor:
         child.process = subprocess.Popen(  # noqa: S603 - this Python running palermo
             palermo_argv(child.part.args),
             env=self.env,
+            # Its own process group: Ctrl-C in a terminal reaches the supervisor alone, which
+            # then stops each part once (a second signal would make the task worker drop its
+            # running task).
+            process_group=0,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads run in the supervisor
         )
         child.started = time.monotonic()
@@ -184,11 +188,11 @@ def _signal(process: subprocess.Popen[bytes], signum: int) -> None:
 
 
 def _die_with_parent() -> None:
-    """In a part, before it starts: SIGTERM when the supervisor dies, even by SIGKILL (Linux),
-    so that no part outlives the node."""
+    """In a part, before it starts: killed when the supervisor dies without stopping it (itself
+    killed by SIGKILL, a crash; Linux), so that no part outlives the node."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def supervise(parts: list[Part]) -> int:
