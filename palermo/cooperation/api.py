@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from palermo.cases.access import case_get
 from palermo.cases.models import Case
-from palermo.cooperation import access, batching, schemas, selectors, services, signing
+from palermo.cooperation import access, schemas, selectors, services, signing
 from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Organisation, User
@@ -60,7 +60,7 @@ def inbox_batch(request: HttpRequest) -> HttpResponse:
     the answer has each one's signed receipt or its refusal (palermo.cooperation.batching)."""
     body = _inbox_body(request)
     headers = {signing.NODE_HEADER: request.headers.get(signing.NODE_HEADER, "")}
-    reply = batching.inbox_receive_batch(body=body, headers=headers)
+    reply = services.inbox_receive_batch(body=body, headers=headers)
     response = HttpResponse(reply, status=200, content_type="application/json")
     response[signing.NODE_HEADER] = signing.node_name()
     return response

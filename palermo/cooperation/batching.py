@@ -18,14 +18,10 @@ import http.client
 import json
 import ssl
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from palermo.cooperation import signing
@@ -135,49 +131,6 @@ def batch_parse(body: bytes) -> list[BatchItem]:
             raise ValueError(_("Each envelope is an object with body and signature strings."))
         parsed.append(BatchItem(item["body"].encode("utf-8"), item["signature"]))
     return parsed
-
-
-def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
-    """Receive a batch (see the module's docstring): the JSON answer with one entry per
-    envelope. Raises transport.NodeRefusal for a batch that is too large or malformed."""
-    from palermo.cooperation.transport import (  # noqa: PLC0415 - transport imports this module
-        NodeRefusal,
-        inbox_receive,
-        inbox_sender,
-    )
-
-    if len(body) > settings.PALERMO_NODE_MAX_MESSAGE_BYTES:
-        raise NodeRefusal(_("The message is too large."), "too_large", 413)
-    try:
-        items = batch_parse(body)
-    except ValueError as exc:
-        raise NodeRefusal(str(exc), "invalid", 400) from None
-    sender = headers.get(signing.NODE_HEADER, "")
-    node = inbox_sender(headers)  # once for the batch
-    now = timezone.now()
-    answers: list[dict[str, Any]] = []
-    with transaction.atomic():  # one commit for the whole batch
-        for item in items:
-            try:
-                reply = inbox_receive(
-                    body=item.body,
-                    headers={signing.NODE_HEADER: sender, signing.SIGNATURE_HEADER: item.signature},
-                    now=now,
-                    sender=node,
-                )
-            except NodeRefusal as refusal:
-                answers.append(
-                    {"status": refusal.status, "code": refusal.code, "detail": refusal.detail}
-                )
-                continue
-            answers.append(
-                {
-                    "status": reply.status,
-                    "body": reply.body.decode("utf-8"),
-                    "signature": reply.headers[signing.SIGNATURE_HEADER],
-                }
-            )
-    return json.dumps({"v": signing.VERSION, "receipts": answers}).encode("utf-8")
 
 
 def batch_body(items: list[tuple[bytes, dict[str, str]]]) -> bytes:

@@ -222,6 +222,44 @@ def inbox_receive(
     return SignedReply(200, reply_body, reply_headers)
 
 
+def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
+    """Receive a batch (palermo.cooperation.batching): the JSON answer with one entry per
+    envelope, each checked, stored and applied as by inbox_receive, in order, in one
+    transaction. Raises transport.NodeRefusal for a batch that is too large or malformed."""
+    if len(body) > settings.PALERMO_NODE_MAX_MESSAGE_BYTES:
+        raise NodeRefusal(_("The message is too large."), "too_large", 413)
+    try:
+        items = batching.batch_parse(body)
+    except ValueError as exc:
+        raise NodeRefusal(str(exc), "invalid", 400) from None
+    sender = headers.get(signing.NODE_HEADER, "")
+    node = inbox_sender(headers)  # once for the batch
+    now = timezone.now()
+    answers: list[dict[str, Any]] = []
+    with transaction.atomic():  # one commit for the whole batch
+        for item in items:
+            try:
+                reply = inbox_receive(
+                    body=item.body,
+                    headers={signing.NODE_HEADER: sender, signing.SIGNATURE_HEADER: item.signature},
+                    now=now,
+                    sender=node,
+                )
+            except NodeRefusal as refusal:
+                answers.append(
+                    {"status": refusal.status, "code": refusal.code, "detail": refusal.detail}
+                )
+                continue
+            answers.append(
+                {
+                    "status": reply.status,
+                    "body": reply.body.decode("utf-8"),
+                    "signature": reply.headers[signing.SIGNATURE_HEADER],
+                }
+            )
+    return json.dumps({"v": signing.VERSION, "receipts": answers}).encode("utf-8")
+
+
 def _apply(sender: Node, envelope: dict[str, Any], now: dt.datetime) -> None:
     handler = _kind_handlers.get(envelope["kind"])
     if handler is not None:

@@ -238,9 +238,10 @@ def gunicorn_options(*, bind: str, workers: int, threads: int) -> dict[str, Any]
 
 def web_serve(*, bind: str, workers: int, threads: int) -> None:
     """Serve palermo.wsgi with gunicorn (gthread workers) until SIGTERM/SIGINT."""
+    from django.core.wsgi import get_wsgi_application  # noqa: PLC0415
     from gunicorn.app.base import BaseApplication  # noqa: PLC0415 - only the web part needs it
 
-    from palermo.wsgi import application  # noqa: PLC0415
+    application = get_wsgi_application()  # palermo.wsgi's
 
     options = gunicorn_options(bind=bind, workers=workers, threads=threads)
 

@@ -312,6 +312,7 @@ def test_a_database_refusal_is_one_clear_problem(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("live_reference")  # transactional: the countries written back first
 def test_on_sqlite_batches_commit_apart_and_a_refused_batch_undoes_the_earlier_ones(
     worker: User, other_worker: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
