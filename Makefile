@@ -9,8 +9,12 @@ PALERMO := $(BIN)/palermo
 # (issue 10), raised as it rises, never lowered.
 COVERAGE_FLOOR := 95
 export PALERMO_DATA_DIR ?= $(CURDIR)/var
+# `make run-pair`: a second demo node beside the first, to send requests between them.
+PAIR_PORT ?= 8001
+PAIR_DIR ?= $(CURDIR)/var-pair
+PAIR := env PALERMO_DATA_DIR=$(PAIR_DIR) PALERMO_NODE_NAME=pair $(PALERMO)
 
-.PHONY: run test test-sqlite test-postgres test-production test-image check lint bench bench-statistics bench-% install clean
+.PHONY: run run-pair test test-sqlite test-postgres test-production test-image check lint bench bench-statistics bench-% install clean
 
 $(VENV)/.installed: pyproject.toml requirements-nodeps.txt
 	@test -x $(BIN)/python || $$(scripts/find-python) -m venv $(VENV)
@@ -36,6 +40,33 @@ run: $(VENV)/.installed
 	@echo "Log in as any user above with the password above ('caseworker' holds 40 synthetic cases)."
 	@echo "The whole node runs: web server, task worker, scheduler and outbox delivery (Ctrl-C stops it)."
 	@$(PALERMO) serve --bind 127.0.0.1:$(PORT)
+
+# A second demo node "pair" (Spain) on port $(PAIR_PORT), data in var-pair/, registered both ways
+# with the first node (`make run`, in another terminal): an investigator sends a request on one and
+# sees it arrive on the other within seconds.
+run-pair: $(VENV)/.installed
+	@mkdir -p "$(PALERMO_DATA_DIR)" "$(PAIR_DIR)"
+	@$(PALERMO) migrate --noinput -v0
+	@$(PALERMO) load-reference > /dev/null
+	@$(PAIR) migrate --noinput -v0
+	@$(PAIR) load-reference
+	@$(PAIR) collectstatic --noinput -v0
+	@echo
+	@$(PAIR) setup-demo --country ESP
+	@first=$$($(PALERMO) node key | sed -n 's/^name: //p'); \
+	$(PALERMO) nodes list --format csv | grep -q '^pair,' || \
+		$(PALERMO) nodes add pair http://127.0.0.1:$(PAIR_PORT) --country ESP \
+			--key "$$($(PAIR) node key | tail -1)"; \
+	$(PAIR) nodes list --format csv | grep -q "^$$first," || \
+		$(PAIR) nodes add "$$first" http://127.0.0.1:$(PORT) --country ITA \
+			--key "$$($(PALERMO) node key | tail -1)"
+	@echo
+	@echo "The second node 'pair' is at http://127.0.0.1:$(PAIR_PORT)/ (the users above, with its own password)."
+	@echo "Both nodes know each other. On the first (make run, http://127.0.0.1:$(PORT)/), log in as"
+	@echo "'investigator' and send a request to node 'pair' (requested authority e.g. 'Policia Nacional',"
+	@echo "legal basis reciprocity); log in here as 'coordinator' (Spain's national coordinator): the"
+	@echo "request is in the list within seconds, and its acknowledgement is back on the first node."
+	@$(PAIR) serve --bind 127.0.0.1:$(PAIR_PORT)
 
 check: $(VENV)/.installed
 	$(BIN)/ruff check palermo bench
@@ -103,4 +134,4 @@ bench-%: $(VENV)/.installed
 	$(BIN)/python bench/bench_$*.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var var-pair .pytest_cache .mypy_cache .ruff_cache

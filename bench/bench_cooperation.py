@@ -4,7 +4,7 @@ Run from the project root with no other setup:
 
     .venv/bin/python bench/bench_cooperation.py          # or: make bench-cooperation
 
-This process is node "alpha" (a Nigerian authority); node "bravo" is `palermo runserver` in a
+This process is node "alpha" (a Nigerian authority); node "bravo" is `palermo serve` in a
 subprocess with its own data dir and SQLite database. Alpha sends BENCH_REQUESTS requests to
 bravo, then measures, with Ed25519 signing and verification on (as always in production) and
 with the same two nodes exchanging unsigned messages (the benchmark-only switch
@@ -23,6 +23,8 @@ and, with BENCH_DATABASE_URL, a dedicated PostgreSQL database for alpha. See ben
 
 from __future__ import annotations
 
+import datetime as dt
+import http.client
 import os
 import shutil
 import sqlite3
@@ -30,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -39,6 +42,7 @@ import django
 from benchlib import Postgres, check, django_environment, env_database, env_int
 from django.core.management import call_command
 from django.db import connections
+from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -49,7 +53,7 @@ from palermo.cooperation.nodeproc import (  # noqa: E402 - after the path is set
     free_port,
     node_env,
     node_run,
-    node_start,
+    node_serve,
     node_stop,
 )
 
@@ -107,7 +111,30 @@ class Mode:
         return statistics.quantiles(self.latencies_ms, n=20, method="inclusive")[18]
 
 
-def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # noqa: PLR0915
+@dataclass(frozen=True)
+class Reference:
+    crypto_us: float  # one Ed25519 sign + verify of an envelope
+    verify_rate: float  # Ed25519 verifications per second, one core
+    plain_rate: float  # GET /healthz per second on bravo, one kept-alive connection, serially
+
+
+def plain_requests(port: int, seconds: float = 3.0) -> float:
+    """Plain requests per second on bravo's server: GET /healthz one after another on one
+    kept-alive connection (as the outbox's connection is)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    done = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        conn.request("GET", "/healthz")
+        resp = conn.getresponse()
+        resp.read()
+        check(resp.status == 200, "healthz answered {}".format(resp.status))
+        done += 1
+    conn.close()
+    return done / (time.perf_counter() - started)
+
+
+def run(config: Config, root: Path) -> tuple[list[Mode], Reference, int, int]:  # noqa: PLR0915
     from palermo.cooperation import services, signing  # noqa: PLC0415 - after django.setup()
     from palermo.cooperation.models import OutboundMessage  # noqa: PLC0415
     from palermo.core.choices import OrganisationKind, Role  # noqa: PLC0415
@@ -137,7 +164,7 @@ def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # 
     user = User.objects.create(
         username="bench-investigator", organisation=org, role=Role.INVESTIGATOR
     )
-    proc = node_start(env, port, wait=120)
+    proc = node_serve(env, port, wait=180)
     body = ("x" * config.body_bytes)[: config.body_bytes]
     written = 0
     modes = [Mode("signed (Ed25519)", False, [], []), Mode("unsigned (bench only)", True, [], [])]
@@ -165,8 +192,9 @@ def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # 
         for mode in modes:  # warm-up: connections, caches, bravo's first requests
             write(5)
             check(services.outbox_deliver(unsigned=mode.unsigned).acknowledged == 5, "warm-up")
-        for _ in range(config.rounds):
-            for mode in modes:
+        for round_no in range(config.rounds):
+            # Alternate which mode goes first, so that run order does not favour one.
+            for mode in modes if round_no % 2 == 0 else modes[::-1]:
                 write(config.messages)
                 started = time.perf_counter()
                 report = services.outbox_deliver(limit=config.messages + 10, unsigned=mode.unsigned)
@@ -182,10 +210,38 @@ def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # 
                     mode.latencies_ms.append((time.perf_counter() - started) * 1000)
                     written += 1
                     check(report.acknowledged == 1, "{}: {}".format(mode.name, report))
+        # The kill test: bravo is killed (SIGKILL, as a crash) in the middle of a burst and
+        # started again; delivery goes on until the outbox is empty.
+        write(config.messages)
+        stop_at = written - config.messages // 2
+        killed = threading.Event()
+
+        def kill_when_half_sent() -> None:
+            while not killed.is_set():
+                if OutboundMessage.objects.filter(acknowledged_at__isnull=True).count() <= (
+                    written - stop_at
+                ):
+                    node_stop(proc)
+                    killed.set()
+                time.sleep(0.01)
+
+        killer = threading.Thread(target=kill_when_half_sent)
+        killer.start()
+        deadline = time.monotonic() + 120
+        while not killed.is_set() and time.monotonic() < deadline:
+            services.outbox_deliver(limit=20)
+        killed.set()
+        killer.join()
+        proc = node_serve(env, port, wait=180)
+        later = timezone.now() + dt.timedelta(hours=1)  # past every back-off
+        while OutboundMessage.objects.filter(acknowledged_at__isnull=True).exists():
+            check(time.monotonic() < deadline + 240, "the outbox did not drain after the kill")
+            services.outbox_deliver(now=later)
         check(
             not OutboundMessage.objects.filter(acknowledged_at__isnull=True).exists(),
             "undelivered messages left",
         )
+        plain_rate = plain_requests(port)
         # The cost of the cryptography alone, on a body of the same size.
         envelope = signing.canonical({"payload": body, "kind": "request.message"})
         key = signing.node_private_key()
@@ -195,6 +251,12 @@ def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # 
             sig = signing.sign(envelope, key)
             check(signing.verify(envelope, sig, signing.node_public_key()), "verify")
         crypto_us = (time.perf_counter() - started) / loops * 1e6
+        public = signing.node_public_key()
+        sig = signing.sign(envelope, key)
+        started = time.perf_counter()
+        for _ in range(loops):
+            signing.verify(envelope, sig, public)
+        verify_rate = loops / (time.perf_counter() - started)
     finally:
         node_stop(proc, graceful=True)
     with sqlite3.connect(bravo_dir / "node.sqlite3") as db:
@@ -206,7 +268,7 @@ def run(config: Config, root: Path) -> tuple[list[Mode], float, float, int]:  # 
         ).fetchone()
     check(received == (config.requests,), "bravo holds {} received requests".format(received))
     check(applied == (written, written), "bravo applied {} of {} messages".format(applied, written))
-    return modes, crypto_us, config.body_bytes, written
+    return modes, Reference(crypto_us, verify_rate, plain_rate), config.body_bytes, written
 
 
 def render(modes: list[Mode], config: Config) -> str:
@@ -250,12 +312,12 @@ def main() -> int:
         pg = prepare_alpha(config, alpha_dir)
         started = time.perf_counter()
         django.setup()
-        modes, crypto_us, body_bytes, written = run(config, root)
+        modes, ref, body_bytes, written = run(config, root)
         signed, unsigned = modes
         print()
         print(
             "Request messages alpha -> bravo on loopback ({} requests, {} B bodies, "
-            "alpha on {}, bravo on SQLite under runserver)".format(
+            "alpha on {}, bravo on SQLite under palermo serve)".format(
                 config.requests, body_bytes, "PostgreSQL" if pg else "SQLite"
             )
         )
@@ -266,9 +328,23 @@ def main() -> int:
         p95 = signed.p95() / unsigned.p95()
         print(
             "signed/unsigned: throughput x{:.2f}, p95 latency x{:.2f}; Ed25519 sign + verify "
-            "of one envelope: {:.0f} us".format(rate, p95, crypto_us)
+            "of one envelope: {:.0f} us".format(rate, p95, ref.crypto_us)
         )
-        print("bravo applied all {} messages exactly once".format(written))
+        signed_rate = statistics.median(signed.rates)
+        print(
+            "reference: {:,.0f} plain requests/s on bravo's server (GET /healthz, one kept-alive "
+            "connection, one at a time): signed msg/s x{:.2f}; {:,.0f} Ed25519 verifications/s: "
+            "x{:.3f}".format(
+                ref.plain_rate,
+                signed_rate / ref.plain_rate,
+                ref.verify_rate,
+                signed_rate / ref.verify_rate,
+            )
+        )
+        print(
+            "bravo was killed mid-burst and restarted; it applied all {} messages exactly "
+            "once".format(written)
+        )
         print()
         print("total {:.1f} s".format(time.perf_counter() - started))
     except Exception:

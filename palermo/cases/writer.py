@@ -502,13 +502,15 @@ def cases_bulk_create(
     label: str,
     reason: str,
     batch_size: int = 1000,
+    report: BulkReport | None = None,
 ) -> BulkReport:
     """Create the planned cases for `organisation`, owned by `actor`, in batches of
     `batch_size` cases: one transaction (a savepoint inside the caller's) and one audit entry
     per batch, whose object id is `label` ("import", "demo-data") and whose `after` names the
     cases. Every value has been checked by the caller; the database still applies every
-    constraint and foreign key."""
-    report = BulkReport()
+    constraint and foreign key. `report`, when given, is filled batch by batch (so a caller
+    outside a transaction knows what was committed before a batch failed)."""
+    report = BulkReport() if report is None else report
     for start in range(0, len(plans), batch_size):
         batch = _Batch(actor=actor, organisation=organisation)
         case_ids = [str(batch.case(plan)) for plan in plans[start : start + batch_size]]

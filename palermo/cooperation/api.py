@@ -27,15 +27,19 @@ from palermo.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, page_slice
 router = Router(tags=["node"], auth=None)
 
 
-@router.post("/inbox", include_in_schema=True, summary="Receive a signed message from a peer node")
-def inbox(request: HttpRequest) -> HttpResponse:
+def _inbox_body(request: HttpRequest) -> bytes:
     declared = request.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > settings.PALERMO_NODE_MAX_MESSAGE_BYTES:
         raise services.NodeRefusal(_("The message is too large."), "too_large", 413)
     try:
-        body = request.body
+        return request.body
     except RequestDataTooBig:
         raise services.NodeRefusal(_("The message is too large."), "too_large", 413) from None
+
+
+@router.post("/inbox", include_in_schema=True, summary="Receive a signed message from a peer node")
+def inbox(request: HttpRequest) -> HttpResponse:
+    body = _inbox_body(request)
     headers = {
         signing.NODE_HEADER: request.headers.get(signing.NODE_HEADER, ""),
         signing.SIGNATURE_HEADER: request.headers.get(signing.SIGNATURE_HEADER, ""),
@@ -44,6 +48,22 @@ def inbox(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(reply.body, status=reply.status, content_type="application/json")
     for name, value in reply.headers.items():
         response[name] = value
+    return response
+
+
+@router.post(
+    "/inbox/batch",
+    include_in_schema=True,
+    summary="Receive several signed messages from a peer node in one request",
+)
+def inbox_batch(request: HttpRequest) -> HttpResponse:
+    """Up to 100 envelopes, each signed as for /inbox, stored in order in one transaction;
+    the answer has each one's signed receipt or its refusal (palermo.cooperation.batching)."""
+    body = _inbox_body(request)
+    headers = {signing.NODE_HEADER: request.headers.get(signing.NODE_HEADER, "")}
+    reply = services.inbox_receive_batch(body=body, headers=headers)
+    response = HttpResponse(reply, status=200, content_type="application/json")
+    response[signing.NODE_HEADER] = signing.node_name()
     return response
 
 

@@ -18,11 +18,10 @@ import datetime as dt
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +30,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from palermo.cooperation import envelopes, signing
+from palermo.cooperation import batching, envelopes, signing
 from palermo.cooperation.choices import ReceiptStatus
 from palermo.cooperation.models import InboundMessage, Node, OutboundMessage
 from palermo.core.audit import audit_record, model_snapshot
@@ -167,18 +166,28 @@ def _check_envelope(envelope: Any, sender: Node) -> None:
         raise NodeRefusal(_("seq is a positive integer within a request."), "invalid", 400)
 
 
+def inbox_sender(headers: Mapping[str, str]) -> Node | None:
+    """The active peer node named in the request's X-Palermo-Node header, if any."""
+    name = headers.get(signing.NODE_HEADER, "")
+    return Node.objects.filter(name=name, active=True).first() if name else None
+
+
 def inbox_receive(
-    *, body: bytes, headers: Mapping[str, str], now: dt.datetime | None = None
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    now: dt.datetime | None = None,
+    sender: Node | None = None,
 ) -> SignedReply:
     """Check a signed envelope, store it once, and return the signed receipt.
 
     Raises NodeRefusal (nothing stored) for an oversized, unsigned, wrongly signed, misaddressed,
-    stale, malformed or out-of-order message. A replayed id gets a "duplicate" receipt."""
+    stale, malformed or out-of-order message. A replayed id gets a "duplicate" receipt.
+    `sender`: the node of the header, already looked up (a batch does it once)."""
     now = now or timezone.now()
     if len(body) > settings.PALERMO_NODE_MAX_MESSAGE_BYTES:
         raise NodeRefusal(_("The message is too large."), "too_large", 413)
-    sender_name = headers.get(signing.NODE_HEADER, "")
-    sender = Node.objects.filter(name=sender_name, active=True).first() if sender_name else None
+    sender = sender or inbox_sender(headers)
     if sender is None:
         raise NodeRefusal(_("The sending node is not registered here."), "unknown_node", 401)
     signature = headers.get(signing.SIGNATURE_HEADER, "")
@@ -211,6 +220,44 @@ def inbox_receive(
     else:
         reply_body, reply_headers = signing.signed(receipt)
     return SignedReply(200, reply_body, reply_headers)
+
+
+def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
+    """Receive a batch (palermo.cooperation.batching): the JSON answer with one entry per
+    envelope, each checked, stored and applied as by inbox_receive, in order, in one
+    transaction. Raises transport.NodeRefusal for a batch that is too large or malformed."""
+    if len(body) > settings.PALERMO_NODE_MAX_MESSAGE_BYTES:
+        raise NodeRefusal(_("The message is too large."), "too_large", 413)
+    try:
+        items = batching.batch_parse(body)
+    except ValueError as exc:
+        raise NodeRefusal(str(exc), "invalid", 400) from None
+    sender = headers.get(signing.NODE_HEADER, "")
+    node = inbox_sender(headers)  # once for the batch
+    now = timezone.now()
+    answers: list[dict[str, Any]] = []
+    with transaction.atomic():  # one commit for the whole batch
+        for item in items:
+            try:
+                reply = inbox_receive(
+                    body=item.body,
+                    headers={signing.NODE_HEADER: sender, signing.SIGNATURE_HEADER: item.signature},
+                    now=now,
+                    sender=node,
+                )
+            except NodeRefusal as refusal:
+                answers.append(
+                    {"status": refusal.status, "code": refusal.code, "detail": refusal.detail}
+                )
+                continue
+            answers.append(
+                {
+                    "status": reply.status,
+                    "body": reply.body.decode("utf-8"),
+                    "signature": reply.headers[signing.SIGNATURE_HEADER],
+                }
+            )
+    return json.dumps({"v": signing.VERSION, "receipts": answers}).encode("utf-8")
 
 
 def _apply(sender: Node, envelope: dict[str, Any], now: dt.datetime) -> None:
@@ -310,17 +357,9 @@ def delivery_wake() -> None:
 
 
 def http_transport(url: str, body: bytes, headers: dict[str, str]) -> TransportReply:
-    """POST with urllib; HTTP errors come back as a status, unreachable peers raise OSError."""
-    if not url.startswith(("http://", "https://")):
-        raise OSError("not an http(s) URL: {}".format(url))
-    req = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+    """POST on a kept-alive connection; HTTP errors come back as a status, unreachable peers
+    raise OSError (batching.http_post)."""
+    return batching.http_post(url, body, headers)
 
 
 def inbox_url(node: Node) -> str:
@@ -378,22 +417,44 @@ class DeliveryReport:
     pending: int = 0
 
 
-def _send_one(
-    message: OutboundMessage, transport: Transport, now: dt.datetime, unsigned: bool = False
-) -> str:
-    """One attempt: "acknowledged", "refused" (the peer answered) or "unreachable"."""
-    target = message.target
+def _envelope(message: OutboundMessage, unsigned: bool) -> tuple[bytes, dict[str, str]]:
+    """The message's envelope, stamped and signed now (the real clock; `now` only schedules)."""
     envelope = signing.envelope_build(
-        to=target.name,
+        to=message.target.name,
         kind=message.kind,
         payload=message.payload,
         request=message.request,
         seq=message.seq,
         envelope_id=message.envelope_id,
-    )  # stamped with the real clock: `now` only drives scheduling
-    body, headers = signing.unsigned(envelope) if unsigned else signing.signed(envelope)
+    )
     message.envelope = envelope
     message.attempts += 1
+    return signing.unsigned(envelope) if unsigned else signing.signed(envelope)
+
+
+def _failed(message: OutboundMessage, error: str, now: dt.datetime) -> None:
+    message.last_error = error[:2000]
+    message.next_attempt_at = now + backoff(message.attempts)
+    message.save(update_fields=["envelope", "attempts", "last_error", "next_attempt_at"])
+
+
+ACK_FIELDS = ["envelope", "attempts", "last_error", "receipt", "acknowledged_at"]
+
+
+def _acknowledged(message: OutboundMessage, receipt: dict[str, Any], *, save: bool = True) -> None:
+    message.receipt = receipt
+    message.acknowledged_at = timezone.now()
+    message.last_error = ""
+    if save:
+        message.save(update_fields=ACK_FIELDS)
+
+
+def _send_one(
+    message: OutboundMessage, transport: Transport, now: dt.datetime, unsigned: bool = False
+) -> str:
+    """One attempt: "acknowledged", "refused" (the peer answered) or "unreachable"."""
+    target = message.target
+    body, headers = _envelope(message, unsigned)
     outcome = "unreachable"
     try:
         status, resp_headers, resp_body = transport(inbox_url(target), body, headers)
@@ -407,15 +468,75 @@ def _send_one(
             unsigned=unsigned,
         )
     except (OSError, DeliveryError) as exc:
-        message.last_error = str(exc)[:2000] or exc.__class__.__name__
-        message.next_attempt_at = now + backoff(message.attempts)
-        message.save(update_fields=["envelope", "attempts", "last_error", "next_attempt_at"])
+        _failed(message, str(exc) or exc.__class__.__name__, now)
         return outcome
-    message.receipt = receipt
-    message.acknowledged_at = timezone.now()
-    message.last_error = ""
-    message.save(update_fields=["envelope", "attempts", "last_error", "receipt", "acknowledged_at"])
+    _acknowledged(message, receipt)
     return "acknowledged"
+
+
+# Peers (by inbox URL) that answered 404 to a batch: they get one envelope per POST.
+_no_batch_inbox: set[str] = set()
+
+
+def _send_batch(
+    messages: list[OutboundMessage], transport: Transport, now: dt.datetime, unsigned: bool
+) -> list[str] | None:
+    """One attempt for several messages to one target in one POST; their outcomes, or None
+    when the peer has no batch inbox (nothing was recorded: send them one by one)."""
+    target = messages[0].target
+    signed = [_envelope(m, unsigned) for m in messages]
+    url = target.url.rstrip("/") + batching.BATCH_PATH
+    try:
+        status, _headers, reply = transport(
+            url, batching.batch_body(signed), {signing.NODE_HEADER: signing.node_name()}
+        )
+        if status == 404:
+            _no_batch_inbox.add(inbox_url(target))
+            for m in messages:
+                m.attempts -= 1
+            return None
+        if status != 200:
+            receipt_verify(node=target, envelope_id="", status=status, headers=_headers, body=reply)
+        try:
+            answers = batching.batch_answers(reply, len(messages))
+        except ValueError as exc:
+            raise DeliveryError(str(exc)) from None
+    except (OSError, DeliveryError) as exc:
+        with transaction.atomic():
+            for m in messages:
+                _failed(m, str(exc) or exc.__class__.__name__, now)
+        return ["unreachable" if isinstance(exc, OSError) else "refused"] * len(messages)
+    outcomes = []
+    acknowledged: list[OutboundMessage] = []
+    with transaction.atomic():  # one commit for the batch's bookkeeping
+        for message, answer in zip(messages, answers, strict=True):
+            try:
+                if answer["status"] != 200:
+                    raise DeliveryError(
+                        "{} {}: {}".format(
+                            answer["status"], answer.get("code"), answer.get("detail")
+                        )
+                    )
+                receipt = receipt_verify(
+                    node=target,
+                    envelope_id=str(message.envelope_id),
+                    status=200,
+                    headers={
+                        signing.NODE_HEADER: target.name,
+                        signing.SIGNATURE_HEADER: str(answer.get("signature", "")),
+                    },
+                    body=str(answer.get("body", "")).encode("utf-8"),
+                    unsigned=unsigned,
+                )
+            except DeliveryError as exc:
+                _failed(message, str(exc), now)
+                outcomes.append("refused")
+                continue
+            _acknowledged(message, receipt, save=False)
+            acknowledged.append(message)
+            outcomes.append("acknowledged")
+        OutboundMessage.objects.bulk_update(acknowledged, ACK_FIELDS)
+    return outcomes
 
 
 def outbox_deliver(
@@ -424,11 +545,14 @@ def outbox_deliver(
     limit: int = 500,
     transport: Transport | None = None,
     unsigned: bool = False,
+    batch: bool | None = None,
 ) -> DeliveryReport:
-    """Send due messages: per (target, request) strictly in seq order, one at a time.
+    """Send due messages: per (target, request) strictly in seq order.
 
-    A failed send (unreachable, 5xx, 409 out of order, bad receipt ...) is retried after a
-    back-off; the later messages of its request wait for it. Messages without a request are
+    Over HTTP (no `transport` given, or `batch`) the due messages for one target go up to
+    batching.BATCH_MAX per POST to its batch inbox, in order; a peer without one gets one per
+    POST. A failed send (unreachable, 5xx, 409 out of order, bad receipt ...) is retried after
+    a back-off; the later messages of its request wait for it. Messages without a request are
     independent. A target that cannot be reached is skipped for the rest of this run.
 
     `unsigned` (the benchmark's comparison only) is refused unless signing.unsigned_allowed()."""
@@ -440,38 +564,92 @@ def outbox_deliver(
             ),
             "unsigned_refused",
         )
-    send = transport or http_transport
-    report = DeliveryReport()
-    blocked_groups: set[tuple[int, str]] = set()
-    unreachable: set[int] = set()
+    run = _Run(
+        transport or http_transport,
+        unsigned=unsigned,
+        batching=transport is None if batch is None else batch,
+    )
     pending = (
         OutboundMessage.objects.filter(acknowledged_at__isnull=True, target__active=True)
         .select_related("target")
         .order_by("target_id", "request", "seq", "id")
     )
+    report = run.report
     for message in pending.iterator(chunk_size=500):
-        current = now or timezone.now()
+        if run.queued and (
+            message.target_id != run.queued[-1].target_id or len(run.queued) >= batching.BATCH_MAX
+        ):
+            run.flush()
+        run.now = now or timezone.now()
         group = (message.target_id, message.request) if message.request is not None else None
-        if message.target_id in unreachable or (group is not None and group in blocked_groups):
+        if message.target_id in run.unreachable or (group is not None and group in run.blocked):
             report.pending += 1
             continue
-        if message.next_attempt_at > current or report.sent >= limit:
+        if message.next_attempt_at > run.now or report.sent >= limit:
             report.pending += 1
             if group is not None:
-                blocked_groups.add(group)
+                run.blocked.add(group)
             continue
         report.sent += 1
-        outcome = _send_one(message, send, current, unsigned)
-        if outcome == "acknowledged":
-            report.acknowledged += 1
+        if len(json.dumps(message.payload)) > batching.BATCH_ENVELOPE_MAX:
+            run.flush()  # a large message (attachments) goes alone
+            run.queued.append(message)
+            run.flush()
             continue
-        report.failed += 1
-        report.pending += 1
-        if group is not None:
-            blocked_groups.add(group)
-        if outcome == "unreachable":
-            unreachable.add(message.target_id)
+        run.queued.append(message)
+    run.flush()
     return report
+
+
+@dataclass
+class _Run:
+    """One run of outbox_deliver: the messages queued for the current target, what failed."""
+
+    send: Transport
+    unsigned: bool
+    batching: bool
+    now: dt.datetime = dataclass_field(default_factory=timezone.now)
+    report: DeliveryReport = dataclass_field(default_factory=DeliveryReport)
+    queued: list[OutboundMessage] = dataclass_field(default_factory=list)
+    blocked: set[tuple[int, str]] = dataclass_field(default_factory=set)
+    unreachable: set[int] = dataclass_field(default_factory=set)
+
+    def flush(self) -> None:
+        """Send the queued messages (one POST when the target takes batches)."""
+        if not self.queued:
+            return
+        outcomes = None
+        if (
+            self.batching
+            and len(self.queued) > 1
+            and inbox_url(self.queued[0].target) not in _no_batch_inbox
+        ):
+            outcomes = _send_batch(self.queued, self.send, self.now, self.unsigned)
+        if outcomes is None:  # one by one: a failure holds back the rest of its request
+            for message in self.queued:
+                group = (message.target_id, message.request)
+                if message.target_id in self.unreachable or group in self.blocked:
+                    self.tally(message, "skipped")
+                else:
+                    self.tally(message, _send_one(message, self.send, self.now, self.unsigned))
+        else:
+            for message, outcome in zip(self.queued, outcomes, strict=True):
+                self.tally(message, outcome)
+        self.queued.clear()
+
+    def tally(self, message: OutboundMessage, outcome: str) -> None:
+        if outcome == "acknowledged":
+            self.report.acknowledged += 1
+            return
+        self.report.pending += 1
+        if outcome == "skipped":
+            self.report.sent -= 1
+            return
+        self.report.failed += 1
+        if message.request is not None:
+            self.blocked.add((message.target_id, message.request))
+        if outcome == "unreachable":
+            self.unreachable.add(message.target_id)
 
 
 def node_ping(*, node: Node, transport: Transport | None = None) -> tuple[float, dict[str, Any]]:

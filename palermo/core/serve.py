@@ -19,6 +19,8 @@ Rust runtime for no gain to a synchronous application.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -39,6 +41,7 @@ logger = logging.getLogger("palermo.serve")
 STOP_SECONDS = 25.0  # under systemd's TimeoutStopSec (30 s) and compose's stop_grace_period
 MAX_BACKOFF = 60.0
 HEALTHY_AFTER = 60.0  # a part that ran this long restarts after 1 s again
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,11 @@ class Supervisor:
         child.process = subprocess.Popen(  # noqa: S603 - this Python running palermo
             palermo_argv(child.part.args),
             env=self.env,
-            process_group=0,  # Ctrl-C reaches the supervisor, which stops the parts in order
+            # Its own process group: Ctrl-C in a terminal reaches the supervisor alone, which
+            # then stops each part once (a second signal would make the task worker drop its
+            # running task).
+            process_group=0,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads run in the supervisor
         )
         child.started = time.monotonic()
         child.runs += 1
@@ -170,19 +177,22 @@ class Supervisor:
                 child.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
                 logger.warning("%s did not stop in time: killed", child.part.name)
-                _signal(child.process, signal.SIGKILL, group=True)
+                _signal(child.process, signal.SIGKILL)
                 child.process.wait(timeout=10)
             logger.info("stopped %s", child.part.name)
 
 
-def _signal(process: subprocess.Popen[bytes], signum: int, *, group: bool = False) -> None:
-    try:
-        if group:
-            os.killpg(process.pid, signum)
-        else:
-            process.send_signal(signum)
-    except ProcessLookupError:
-        pass
+def _signal(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signum)
+
+
+def _die_with_parent() -> None:
+    """In a part, before it starts: killed when the supervisor dies without stopping it (itself
+    killed by SIGKILL, a crash; Linux), so that no part outlives the node."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def supervise(parts: list[Part]) -> int:
@@ -228,9 +238,10 @@ def gunicorn_options(*, bind: str, workers: int, threads: int) -> dict[str, Any]
 
 def web_serve(*, bind: str, workers: int, threads: int) -> None:
     """Serve palermo.wsgi with gunicorn (gthread workers) until SIGTERM/SIGINT."""
+    from django.core.wsgi import get_wsgi_application  # noqa: PLC0415
     from gunicorn.app.base import BaseApplication  # noqa: PLC0415 - only the web part needs it
 
-    from palermo.wsgi import application  # noqa: PLC0415
+    application = get_wsgi_application()  # palermo.wsgi's
 
     options = gunicorn_options(bind=bind, workers=workers, threads=threads)
 

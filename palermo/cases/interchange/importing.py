@@ -9,19 +9,23 @@ of cases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from palermo.cases.access import CASE_ROLES
+from palermo.cases.audit_kinds import CASE
 from palermo.cases.interchange.checking import Checker
 from palermo.cases.interchange.ctdc import ctdc_plans
 from palermo.cases.interchange.errors import file_problem
 from palermo.cases.interchange.fields import BATCH
 from palermo.cases.interchange.reading import detect_format, read_csv, read_json
-from palermo.cases.models import Person
-from palermo.cases.writer import CasePlan, cases_bulk_create
+from palermo.cases.models import Case, Person
+from palermo.cases.writer import BulkReport, CasePlan, cases_bulk_create
+from palermo.core.audit import audit_record
+from palermo.core.choices import AuditAction
 from palermo.core.errors import ForbiddenError
 from palermo.core.models import Organisation, User
 
@@ -92,6 +96,46 @@ def _htcds_plans(
     return plans, checker.referrals
 
 
+def _write(
+    plans: list[CasePlan], *, user: User, organisation: Organisation, path: Path, size: int
+) -> BulkReport:
+    """Write the checked plans, all or nothing.
+
+    On PostgreSQL (or inside a caller's transaction) in one transaction: other writers are not
+    held up by it. On SQLite, whose one write lock a long transaction would hold for the whole
+    import (seconds for thousands of cases, while every other write waits), each batch commits
+    on its own, so other writers get the lock between batches; if the database refuses a batch,
+    the cases of the batches before it are deleted again (audited), so nothing stays."""
+    write = partial(
+        cases_bulk_create,
+        plans,
+        actor=user,
+        organisation=organisation,
+        label="import",
+        reason="import from {}".format(path.name),
+        batch_size=size,
+    )
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        with transaction.atomic():
+            return write()
+    report = BulkReport()
+    try:
+        return write(report=report)
+    except IntegrityError:
+        if report.case_ids:
+            with transaction.atomic():
+                Case.objects.filter(pk__in=report.case_ids).delete()
+                audit_record(
+                    actor=user,
+                    action=AuditAction.DELETE,
+                    kind=CASE,
+                    object_id="import",
+                    reason="import from {} refused by the database: undone".format(path.name)[:500],
+                    after={"organisation": organisation.pk, "cases": report.case_ids},
+                )
+        raise
+
+
 def cases_import(
     *,
     actor: User | None,
@@ -112,15 +156,7 @@ def cases_import(
             path, fmt, organisation=organisation, new_pseudonyms=new_pseudonyms
         )
     try:
-        with transaction.atomic():
-            written = cases_bulk_create(
-                plans,
-                actor=user,
-                organisation=organisation,
-                label="import",
-                reason="import from {}".format(path.name),
-                batch_size=batch_size,
-            )
+        written = _write(plans, user=user, organisation=organisation, path=path, size=batch_size)
     except IntegrityError as exc:
         # The first line only: the database's details may repeat the row's values.
         cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -42,6 +42,7 @@ from palermo.cases.models import (
     SupportPlan,
 )
 from palermo.cases.selectors import deadline_board
+from palermo.core.choices import OrganisationKind, Role
 from palermo.core.crypto import decrypt_json
 from palermo.core.models import AuditEntry, User
 
@@ -343,7 +344,21 @@ def test_bulk_writes_what_the_services_write(make_user: Callable[..., User]) -> 
 def test_make_run_flow_setup_demo_then_demo_data(settings: Settings, tmp_path: Path) -> None:
     """What `make run` does: the demo shelter and its case worker, then a modest demo set."""
     settings.DATA_DIR = tmp_path
-    call_command("setup_demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("setup_demo", stdout=out)
+    # One demo user for every role, each printed with its role; a service provider's worker too.
+    demo = User.objects.filter(
+        username__in=[
+            "admin", "editor", "analyst", "caseworker", "provider", "investigator", "coordinator"
+        ]
+    )  # fmt: skip
+    assert {u.role for u in demo} == set(Role.values)
+    for user in demo:
+        assert user.username in out.getvalue()
+    assert "national coordinator" in out.getvalue() and "service provider" in out.getvalue()
+    provider = demo.get(username="provider")
+    assert provider.organisation is not None
+    assert provider.organisation.kind == OrganisationKind.SERVICE_PROVIDER
     worker = User.objects.get(username="caseworker")
     assert worker.role == "case_worker" and worker.organisation is not None
     assert (worker.organisation.name, worker.organisation.country_id) == (ORG, "ITA")

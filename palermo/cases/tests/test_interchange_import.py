@@ -309,3 +309,59 @@ def test_a_database_refusal_is_one_clear_problem(
     assert "nothing was written" in message
     assert not any(p in message for p in Person.objects.values_list("pseudonym", flat=True))
     assert counts() == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("live_reference")  # transactional: the countries written back first
+def test_on_sqlite_batches_commit_apart_and_a_refused_batch_undoes_the_earlier_ones(
+    worker: User, other_worker: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside a transaction on SQLite each batch commits on its own (other writers get the
+    lock between batches); when the database refuses a later batch, the earlier ones go."""
+    from django.db import connection
+
+    from palermo.cases.interchange.errors import InterchangeError
+    from palermo.cases.models import Case as CaseModel
+    from palermo.core.models import Organisation
+
+    if connection.vendor != "sqlite":
+        pytest.skip("one transaction on PostgreSQL")
+    cases = two_cases(worker)
+    text = export(worker, "Shelter Palermo")
+
+    def position(case: CaseModel) -> int:
+        return min(text.find(p.pseudonym) for p in case.persons.all())
+
+    first, second = sorted(cases, key=position)  # in the file's order
+    for person in first.persons.all():  # the first case comes in under new pseudonyms
+        text = text.replace(person.pseudonym, person.pseudonym[:-1] + "Z")
+    path = write(tmp_path, "cases.json", text)
+    torino = Organisation.objects.get(name="Shelter Torino")
+    from palermo.cases import writer
+
+    real = writer.cases_bulk_create
+
+    def outside_a_transaction(*args: Any, **kw: Any) -> Any:
+        assert not connection.in_atomic_block  # no transaction around the batches
+        return real(*args, **kw)
+
+    monkeypatch.setattr(importing, "cases_bulk_create", outside_a_transaction)
+    monkeypatch.setattr(importing, "_existing_pseudonyms", lambda names: set())
+    before = counts()
+    with pytest.raises(InterchangeError, match="nothing was written"):
+        importing.cases_import(actor=other_worker, organisation=torino, path=path, batch_size=1)
+    created = AuditEntry.objects.filter(reason="import from cases.json", action="create")
+    assert created.count() == 1  # the first batch was committed ...
+    assert counts()[:3] == before[:3]  # cases, persons, identities: as before
+    assert not CaseModel.objects.filter(organisation=torino).exists()
+    undo = AuditEntry.objects.filter(reason__contains="refused by the database: undone")
+    assert undo.count() == 1  # ... and undone
+    assert (undo.get().after or {})["cases"] == (created.get().after or {})["cases"]
+    assert second.pk
+    # A good file imports in batches as well.
+    path = write(tmp_path, "good.json", export(worker, "Shelter Palermo"))
+    report = importing.cases_import(
+        actor=other_worker, organisation=torino, path=path, new_pseudonyms=True, batch_size=1
+    )
+    assert report.cases == 2
+    assert CaseModel.objects.filter(organisation=torino).count() == 2

@@ -244,3 +244,38 @@ def test_a_long_data_dir_uses_an_abstract_socket(settings: Settings, tmp_path: P
     with wake.Wakeup("testloop") as waiting:
         wake.wake("testloop")
         assert waiting.wait(5) is True
+
+
+SUPERVISED = """
+import sys, time
+from palermo.core import serve
+serve.palermo_argv = lambda args: [sys.executable, "-c", args[0]]
+supervisor = serve.Supervisor([serve.Part("sleeper", ("import time; time.sleep(120)",))])
+supervisor.children = [serve._Child(p) for p in supervisor.parts]
+supervisor.start(supervisor.children[0])
+print(supervisor.children[0].process.pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_parts_die_with_a_killed_supervisor() -> None:
+    import os
+
+    supervisor = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", SUPERVISED], stdout=subprocess.PIPE, env=os.environ.copy()
+    )
+    assert supervisor.stdout is not None
+    part = int(supervisor.stdout.readline())
+    os.kill(part, 0)  # running
+    supervisor.kill()
+    supervisor.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(part, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(part, signal.SIGKILL)
+    raise AssertionError("the part outlived its supervisor")
