@@ -55,5 +55,8 @@ def test_an_ended_referral_is_a_stub_for_the_receiver(
     assert sent["person"] == person.pseudonym and sent["details"] == DETAILS
 
     client.force_login(clinic)
-    page = client.get("/cases/inbox/").content.decode()
+    response = client.get("/cases/referrals/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Referral {}".format(referral.pk) in page
     assert person.pseudonym not in page and "Zqxwv" not in page
