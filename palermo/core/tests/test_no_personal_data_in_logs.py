@@ -114,7 +114,7 @@ def _pages_and_api(worker: User, client: Client, headers: dict[str, Any], tmp_pa
     )
     assert response.status_code == 201, response.content
     pseudonym = response.json()["pseudonym"]
-    reason = {"HTTP_X_PALERMO_REASON": "check " + CANARY}
+    reason: dict[str, Any] = {"HTTP_X_PALERMO_REASON": "check " + CANARY}
     person_url = "{}/persons/{}".format(api, pseudonym)
     assert client.get(person_url + "/identity", **headers, **reason).status_code == 200
     bad_inputs: list[tuple[str, str, Any]] = [
