@@ -80,7 +80,12 @@ def validation_detail(errors: list[dict[str, Any]]) -> str:
     for err in errors:
         loc = _field(err.get("loc", ()))
         kind = str(err.get("type", ""))
-        msg = str(err.get("msg", "")) if kind != "value_error" else _("invalid value")
+        msg = str(err.get("msg", ""))
+        given = err.get("input")
+        if kind in ("value_error", "assertion_error") or (
+            isinstance(given, str) and len(given) >= 3 and given in msg
+        ):
+            msg = _("invalid value")
         parts.append("{}: {}".format(loc, msg) if loc else msg)
     return "; ".join(parts) or _("Invalid input.")
 
