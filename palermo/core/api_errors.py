@@ -90,6 +90,15 @@ def validation_detail(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts) or _("Invalid input.")
 
 
+def message_without_value(error: DjangoValidationError) -> str:
+    """A Django validation message with the value it quotes (`%(value)r`, as model fields'
+    messages do) left out."""
+    params = dict(error.params or {})
+    if "value" in params:
+        params["value"] = "…"
+    return str(error.message % params if params else error.message)
+
+
 def handlers_install(api: NinjaAPI) -> None:
     """The exception handlers of the one error shape on `api`."""
 
@@ -113,10 +122,11 @@ def handlers_install(api: NinjaAPI) -> None:
     def django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         if hasattr(exc, "error_dict"):
             detail = "; ".join(
-                "{}: {}".format(k, " ".join(str(m) for m in v)) for k, v in exc.message_dict.items()
+                "{}: {}".format(k, " ".join(message_without_value(e) for e in errors))
+                for k, errors in exc.error_dict.items()
             )
         else:
-            detail = " ".join(exc.messages)
+            detail = " ".join(message_without_value(e) for e in exc.error_list)
         return answer(request, detail, "invalid", 400)
 
     @api.exception_handler(NinjaValidationError)

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from palermo.api import api
 from palermo.cases.schemas import CaseCommentIn, CaseDeadlineOut, IndicatorListOut
 from palermo.cases.tests.factories import CaseFactory, PersonFactory
-from palermo.core.api_errors import is_error_shape, validation_detail
+from palermo.core.api_errors import is_error_shape, message_without_value, validation_detail
 from palermo.core.choices import Role
 from palermo.core.models import User
 from palermo.registry.schemas import PartiesOut
@@ -250,3 +251,12 @@ def test_validation_messages_that_quote_the_value_are_replaced() -> None:
         ]
     )
     assert detail == "country: invalid value; q: invalid value; page: Input should be int"
+
+
+def test_django_validation_messages_leave_the_value_out() -> None:
+    """A model field's message quotes the value (`Value %(value)r is not a valid choice.`)."""
+    error = ValidationError(
+        "Value %(value)r is not a valid choice.", code="invalid_choice", params={"value": CANARY}
+    )
+    assert CANARY not in message_without_value(error)
+    assert message_without_value(ValidationError("Plain.")) == "Plain."
