@@ -14,7 +14,7 @@ PAIR_PORT ?= 8001
 PAIR_DIR ?= $(CURDIR)/var-pair
 PAIR := env PALERMO_DATA_DIR=$(PAIR_DIR) PALERMO_NODE_NAME=pair $(PALERMO)
 
-.PHONY: run run-pair test test-sqlite test-postgres test-production test-image check lint bench bench-statistics bench-% install clean
+.PHONY: run run-pair test test-sqlite test-postgres test-api-contract test-production test-image check lint bench bench-statistics bench-% install clean
 
 $(VENV)/.installed: pyproject.toml requirements-nodeps.txt
 	@test -x $(BIN)/python || $$(scripts/find-python) -m venv $(VENV)
@@ -101,8 +101,18 @@ else
 	@scripts/side-by-side "sqlite" "$(MAKE) --no-print-directory test-sqlite" \
 		"postgres" "$(MAKE) --no-print-directory test-postgres"
 endif
+	@$(MAKE) --no-print-directory test-api-contract
 	@$(MAKE) --no-print-directory test-production
 	@$(MAKE) --no-print-directory test-image
+
+# The API contract over real HTTP: a demo node in a temporary directory, then schemathesis over
+# the whole OpenAPI schema as a case worker and as an administrator (0 server errors, 0 answers
+# the schema does not declare). Bounded: a fixed seed, deterministic generation, a few examples
+# per operation (about 2 minutes). API_CONTRACT_ARGS="--phases examples,coverage,fuzzing
+# --max-examples 10" runs the thorough version (about 10 minutes).
+test-api-contract: $(VENV)/.installed
+	@echo "== the API contract: schemathesis over the OpenAPI schema"
+	@$(BIN)/python scripts/api-contract $(API_CONTRACT_ARGS)
 
 # README "Running in production", followed as written: the deployment files checked
 # (scripts/deploy-validate), then a production node started with production settings in a

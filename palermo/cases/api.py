@@ -366,9 +366,11 @@ def referral_action(
     """accept, decline or deliver (the receiver); close (either side)."""
     user = api_user(request)
     referral = acc.referral_get(user, referral_id)
-    return services.referral_transition(
+    referral = services.referral_transition(
         actor=user, referral=referral, action=action, note=payload.note, on=payload.on
     )
+    setattr(referral, "stub", selectors.referral_stub_only(user, referral))  # noqa: B010
+    return referral
 
 
 @router.post("/persons/{pseudonym}/measures", response={201: MeasureOut})

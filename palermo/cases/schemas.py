@@ -425,15 +425,24 @@ class ReferralActionIn(Schema):
     on: dt.date | None = None
 
 
+def _stub(obj: Referral) -> bool:
+    """Whether the caller sees only a stub of the referral (`stub`, set by the selector)."""
+    return bool(getattr(obj, "stub", False))
+
+
 class ReferralOut(Schema):
+    """A referral. Once declined or closed, the receiving organisation sees only a stub: its
+    status, dates and organisations (person, case, service, reason, details, scopes and note
+    null or empty): its share has been revoked."""
+
     id: int
-    person: str
-    case_id: uuid.UUID
-    case_reference: str
+    person: str | None
+    case_id: uuid.UUID | None
+    case_reference: str | None
     from_organisation: OrganisationRef
     to_organisation: OrganisationRef
-    service: str
-    reason: str
+    service: str | None
+    reason: str | None
     details: str
     scopes: list[str]
     status: str
@@ -444,16 +453,36 @@ class ReferralOut(Schema):
     response_note: str
 
     @staticmethod
-    def resolve_person(obj: Referral) -> str:
-        return obj.person.pseudonym
+    def resolve_person(obj: Referral) -> str | None:
+        return None if _stub(obj) else obj.person.pseudonym
 
     @staticmethod
-    def resolve_case_id(obj: Referral) -> uuid.UUID:
-        return obj.person.case_id
+    def resolve_case_id(obj: Referral) -> uuid.UUID | None:
+        return None if _stub(obj) else obj.person.case_id
 
     @staticmethod
-    def resolve_case_reference(obj: Referral) -> str:
-        return obj.person.case.reference
+    def resolve_case_reference(obj: Referral) -> str | None:
+        return None if _stub(obj) else obj.person.case.reference
+
+    @staticmethod
+    def resolve_service(obj: Referral) -> str | None:
+        return None if _stub(obj) else obj.service
+
+    @staticmethod
+    def resolve_reason(obj: Referral) -> str | None:
+        return None if _stub(obj) else obj.reason
+
+    @staticmethod
+    def resolve_details(obj: Referral) -> str:
+        return "" if _stub(obj) else obj.details
+
+    @staticmethod
+    def resolve_scopes(obj: Referral) -> list[str]:
+        return [] if _stub(obj) else list(obj.scopes)
+
+    @staticmethod
+    def resolve_response_note(obj: Referral) -> str:
+        return "" if _stub(obj) else obj.response_note
 
     @staticmethod
     def resolve_from_organisation(obj: Referral) -> dict[str, Any] | None:

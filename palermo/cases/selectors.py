@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models import Case as DbCase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -337,16 +346,36 @@ def deadline_board(
     return sorted(out, key=lambda d: (d.day, d.kind))
 
 
+# A referral declined or closed: its share is revoked, and the receiving organisation sees only
+# a stub of it (status and dates; `stub` on the rows of `referral_inbox`).
+REFERRAL_ENDED = (ReferralStatus.DECLINED, ReferralStatus.CLOSED)
+
+
 def referral_inbox(*, user: AnyUser | None, status: str = "") -> QuerySet[Referral]:
-    """Referrals addressed to the user's organisation (for its case workers and investigators)."""
+    """Referrals addressed to the user's organisation (for its case workers and investigators);
+    each row's `stub` says whether it has ended (then only its status and dates are shown)."""
     if not _case_worker(user):
         return Referral.objects.none()
-    qs = Referral.objects.filter(to_organisation_id=user.organisation_id).select_related(
-        "person", "from_organisation", "to_organisation", "person__case"
+    qs = (
+        Referral.objects.filter(to_organisation_id=user.organisation_id)
+        .select_related("person", "from_organisation", "to_organisation", "person__case")
+        .annotate(
+            stub=DbCase(
+                When(status__in=REFERRAL_ENDED, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
     )
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-sent_on")
+
+
+def referral_stub_only(user: User, referral: Referral) -> bool:
+    """Whether the user's organisation sees only a stub of the referral: it received it, and
+    the referral has been declined or closed."""
+    return referral.to_organisation_id == user.organisation_id and referral.status in REFERRAL_ENDED
 
 
 def referral_outbox(*, user: AnyUser | None) -> QuerySet[Referral]:

@@ -1,9 +1,14 @@
-"""Attachment files: encrypted at rest under the data dir, checked by SHA-256 when read."""
+"""Attachment files: encrypted at rest under the data dir, checked by SHA-256 when read.
+
+A file's name on disk is random (`new_name`): a name derived from the content (its SHA-256, as
+before issue 11) would let anyone who can list the directory confirm that a known document is
+attached. The SHA-256 stays in the database only, to check the file when it is read."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import InvalidToken
@@ -32,9 +37,16 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def store(content: bytes, name: str) -> str:
-    """Write the encrypted content; return its path relative to the attachments root."""
-    relative = "{}/{}.bin".format(name[:2], name)
+def new_name() -> str:
+    """A random path for a new file, relative to the attachments root."""
+    name = secrets.token_hex(16)
+    return "{}/{}.bin".format(name[:2], name)
+
+
+def store(content: bytes) -> str:
+    """Write the encrypted content under a random name; return its path relative to the
+    attachments root."""
+    relative = new_name()
     path = root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     _write(path, fernet().encrypt(content))

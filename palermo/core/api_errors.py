@@ -80,9 +80,23 @@ def validation_detail(errors: list[dict[str, Any]]) -> str:
     for err in errors:
         loc = _field(err.get("loc", ()))
         kind = str(err.get("type", ""))
-        msg = str(err.get("msg", "")) if kind != "value_error" else _("invalid value")
+        msg = str(err.get("msg", ""))
+        given = err.get("input")
+        if kind in ("value_error", "assertion_error") or (
+            isinstance(given, str) and len(given) >= 3 and given in msg
+        ):
+            msg = _("invalid value")
         parts.append("{}: {}".format(loc, msg) if loc else msg)
     return "; ".join(parts) or _("Invalid input.")
+
+
+def message_without_value(error: DjangoValidationError) -> str:
+    """A Django validation message with the value it quotes (`%(value)r`, as model fields'
+    messages do) left out."""
+    params = dict(error.params or {})
+    if "value" in params:
+        params["value"] = "…"
+    return str(error.message % params if params else error.message)
 
 
 def handlers_install(api: NinjaAPI) -> None:
@@ -108,10 +122,11 @@ def handlers_install(api: NinjaAPI) -> None:
     def django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         if hasattr(exc, "error_dict"):
             detail = "; ".join(
-                "{}: {}".format(k, " ".join(str(m) for m in v)) for k, v in exc.message_dict.items()
+                "{}: {}".format(k, " ".join(message_without_value(e) for e in errors))
+                for k, errors in exc.error_dict.items()
             )
         else:
-            detail = " ".join(exc.messages)
+            detail = " ".join(message_without_value(e) for e in exc.error_list)
         return answer(request, detail, "invalid", 400)
 
     @api.exception_handler(NinjaValidationError)

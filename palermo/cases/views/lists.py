@@ -91,6 +91,8 @@ def _referral_item(user: User, referral: Referral) -> dict[str, Any]:
     labels = referral_action_labels()
     return {
         "referral": referral,
+        # Declined or closed: the receiving organisation sees only status and dates.
+        "stub": selectors.referral_stub_only(user, referral),
         "scopes": scope_labels(referral.scopes),
         "open": referral.share.revoked_at is None,
         "actions": [(a, labels[a]) for a in acl.referral_actions(user, referral)],

@@ -104,7 +104,8 @@ def _safe_filename(name: str) -> str:
 
 
 def attachment_store(message: Message, new: NewAttachment, pk: uuid.UUID | None = None) -> None:
-    """Store a file of a message, encrypted, under its SHA-256 (`pk`: the sender's id)."""
+    """Store a file of a message, encrypted under a random name; its SHA-256 is kept to check
+    it when read (`pk`: the sender's id)."""
     digest = files.sha256(new.content)
     attachment = Attachment(
         message=message,
@@ -116,7 +117,7 @@ def attachment_store(message: Message, new: NewAttachment, pk: uuid.UUID | None 
     )
     if pk is not None:
         attachment.pk = pk
-    attachment.path = files.store(new.content, "{}-{}".format(digest, attachment.pk))
+    attachment.path = files.store(new.content)
     attachment.save()
 
 

@@ -637,7 +637,7 @@ def test_editor_adds_a_membership(client: Client, editor: User) -> None:
 
 
 INVALID_POSTS = [
-    ("treaty_action_new", {"country": "XXX"}, "Unknown country code &#x27;XXX&#x27;"),
+    ("treaty_action_new", {"country": "XXX"}, "Unknown country code in country"),
     ("treaty_action_new", {"country": "FR"}, "Ensure this value has at least 3 characters"),
     ("treaty_action_new", {"source_document": "", "source_locator": ""}, "Cite a source"),
     ("treaty_action_new", {"date": "2999-01-01"}, "is in the future"),
@@ -654,16 +654,16 @@ INVALID_POSTS = [
         "before the instrument was adopted",
     ),
     ("treaty_action_new", {"date": "12/12/2000x"}, "Enter a valid date"),
-    ("legislation_new", {"country": "XXX"}, "Unknown country code &#x27;XXX&#x27;"),
+    ("legislation_new", {"country": "XXX"}, "Unknown country code in country"),
     ("legislation_new", {"source_document": ""}, "Cite a source"),
     ("legislation_new", {"title": ""}, "This field is required"),
     ("legislation_new", {"date": "2013-05-01"}, "is not in the year 2014"),
     ("legislation_new", {"implements": "no-such-instrument"}, "No instrument with slug"),
-    ("directory_new", {"country": "XXX"}, "Unknown country code &#x27;XXX&#x27;"),
+    ("directory_new", {"country": "XXX"}, "Unknown country code in country"),
     ("directory_new", {"source_document": ""}, "Cite a source"),
     ("directory_new", {"languages": "english"}, "is not an ISO 639-1 language code"),
     ("directory_new", {"email": "not-an-address"}, "Enter a valid email address"),
-    ("membership_new", {"country": "XXX"}, "Unknown country code &#x27;XXX&#x27;"),
+    ("membership_new", {"country": "XXX"}, "Unknown country code in country"),
     (
         "membership_new",
         {"joined": "2005-01-01", "left": "2004-12-31"},

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from palermo.api import api
 from palermo.cases.schemas import CaseCommentIn, CaseDeadlineOut, IndicatorListOut
 from palermo.cases.tests.factories import CaseFactory, PersonFactory
-from palermo.core.api_errors import is_error_shape
+from palermo.core.api_errors import is_error_shape, message_without_value, validation_detail
 from palermo.core.choices import Role
 from palermo.core.models import User
 from palermo.registry.schemas import PartiesOut
@@ -234,3 +235,28 @@ def test_swagger_ui_is_served_from_vendored_files_without_inline_script(client: 
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert "script-src" in response["Content-Security-Policy"]
     assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_validation_messages_that_quote_the_value_are_replaced() -> None:
+    detail = validation_detail(
+        [
+            {"loc": ("body", "payload", "country"), "type": "value_error", "msg": "bad X"},
+            {
+                "loc": ("query", "q"),
+                "type": "string_too_long",
+                "msg": "String should have at most 3 characters, not " + CANARY,
+                "input": CANARY,
+            },
+            {"loc": ("query", "page"), "type": "int_parsing", "msg": "Input should be int"},
+        ]
+    )
+    assert detail == "country: invalid value; q: invalid value; page: Input should be int"
+
+
+def test_django_validation_messages_leave_the_value_out() -> None:
+    """A model field's message quotes the value (`Value %(value)r is not a valid choice.`)."""
+    error = ValidationError(
+        "Value %(value)r is not a valid choice.", code="invalid_choice", params={"value": CANARY}
+    )
+    assert CANARY not in message_without_value(error)
+    assert message_without_value(ValidationError("Plain.")) == "Plain."
