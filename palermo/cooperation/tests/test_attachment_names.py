@@ -50,7 +50,7 @@ def test_migration_renames_files_named_by_their_hash(
     attachment.save(update_fields=["path"])
 
     migration = importlib.import_module(
-        "palermo.cooperation.migrations.0003_attachment_random_names"
+        "palermo.cooperation.migrations.0004_attachment_random_names"
     )
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         migration.forwards(apps, None)

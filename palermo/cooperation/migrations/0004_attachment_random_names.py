@@ -34,6 +34,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cooperation", "0002_requests")]
+    dependencies = [("cooperation", "0003_witness")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)]
