@@ -197,6 +197,8 @@ def _pages_and_api(worker: User, client: Client, headers: dict[str, Any], tmp_pa
     with pytest.raises(CommandError) as info:
         call_command("cases", "import", str(broken), *importing, stdout=io.StringIO())
     assert CANARY not in str(info.value)
+    call_command("cases", "fields", stdout=io.StringIO())
+    call_command("cases", "anonymise", "--today", "2099-01-01", stdout=io.StringIO())
 
 
 @pytest.mark.django_db
