@@ -57,9 +57,16 @@ ERROR_STATUSES: dict[int, str] = {
     404: "No such object, or not visible to this user.",
     409: "Conflicts with the current state of the object.",
     413: "The request body is too large.",
+    414: "The address (path and query string) is too long.",
     422: "The input does not match the schema (the field is named, its value is not echoed).",
     429: "Too many requests: try again later.",
 }
+
+
+# The longest address (path and query string) an API request may have: longer ones answer 414 in
+# the error shape. The web server refuses a request line beyond its own limit (8,190 bytes under
+# `palermo serve`) before Palermo sees it.
+API_MAX_ADDRESS = 4096
 
 
 def error_body(detail: str, code: str) -> dict[str, str]:
@@ -184,13 +191,22 @@ def log_server_error(request: HttpRequest, exc: BaseException) -> None:
 
 
 class ApiErrorMiddleware:
-    """Under /api/: a 404 or 405 that no operation answered, and an exception that escaped the
-    API (a middleware's), become JSON in the one error shape."""
+    """Under /api/: an address longer than API_MAX_ADDRESS answers 414, and a 404 or 405 that no
+    operation answered and an exception that escaped the API (a middleware's) become JSON in
+    the one error shape."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path.startswith(API_PREFIX) and len(request.get_full_path()) > API_MAX_ADDRESS:
+            return JsonResponse(
+                error_body(
+                    _("The address is longer than {} characters.").format(API_MAX_ADDRESS),
+                    "uri_too_long",
+                ),
+                status=414,
+            )
         response = self.get_response(request)
         if not request.path.startswith(API_PREFIX) or response.status_code not in (404, 405):
             return response

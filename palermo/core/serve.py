@@ -226,6 +226,9 @@ def gunicorn_options(*, bind: str, workers: int, threads: int) -> dict[str, Any]
         "keepalive": 5,
         "graceful_timeout": int(STOP_SECONDS) - 5,
         "timeout": 120,  # a worker is replaced when its main loop is stuck this long
+        # gunicorn's largest request line: the API answers an address over API_MAX_ADDRESS with
+        # its own JSON 414 (palermo.core.api_errors), not gunicorn's HTML one.
+        "limit_request_line": 8190,
         "accesslog": "-",
         "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",

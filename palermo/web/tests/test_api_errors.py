@@ -120,6 +120,20 @@ def test_unknown_routes_and_methods_answer_the_error_shape(
     assert _assert_error(client.get("/api/v1/cases/"), 401)["code"] == "not_authenticated"
 
 
+def test_an_overlong_address_answers_414_in_the_error_shape(
+    users: dict[str, User], client: Client, bearer: Callable[[User], dict[str, Any]]
+) -> None:
+    """gunicorn answered an HTML 414 the schema did not declare (found by the contract run)."""
+    headers = bearer(users["case_worker"])
+    long_query = "&".join(["page_size=" + CANARY.replace(" ", "+")] * 400)
+    body = _assert_error(client.get("/api/v1/cases/referrals/outbox?" + long_query, **headers), 414)
+    assert body["code"] == "uri_too_long"
+    assert CANARY not in body["detail"]
+    assert client.get("/api/v1/cases/referrals/outbox?page_size=5", **headers).status_code == 200
+    documented = _schema()["paths"]["/api/v1/cases/referrals/outbox"]["get"]["responses"]
+    assert "414" in documented
+
+
 def test_validation_errors_name_the_field_and_never_echo_the_value(
     users: dict[str, User], client: Client, bearer: Callable[[User], dict[str, Any]]
 ) -> None:
