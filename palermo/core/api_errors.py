@@ -123,7 +123,10 @@ def handlers_install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApplicationError)
     def application(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-        return answer(request, exc.detail, exc.code, exc.status)
+        response = answer(request, exc.detail, exc.code, exc.status)
+        if retry_after := getattr(exc, "retry_after", 0):
+            response["Retry-After"] = str(retry_after)
+        return response
 
     @api.exception_handler(DjangoValidationError)
     def django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:

@@ -30,8 +30,9 @@ class ThrottledError(ApplicationError):
 
     status = 429
 
-    def __init__(self, detail: str, code: str = "throttled") -> None:
+    def __init__(self, detail: str, code: str = "throttled", *, retry_after: int = 0) -> None:
         super().__init__(detail, code)
+        self.retry_after = retry_after  # seconds, for the Retry-After header
 
 
 def _window() -> dt.timedelta:
@@ -55,7 +56,8 @@ def bearer_check(address: str) -> None:
             "Too many invalid API tokens from your address: try again in %(minutes)d minutes.",
             minutes,
         )
-        % {"minutes": minutes}
+        % {"minutes": minutes},
+        retry_after=max(1, int(remaining.total_seconds() + 0.999)),
     )
 
 

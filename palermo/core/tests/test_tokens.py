@@ -178,6 +178,7 @@ def test_1000_random_tokens_get_429_after_the_threshold(
     assert statuses[:limit] == [401] * limit and set(statuses[limit:]) == {429}
     res = client.get("/api/v1/me", **bearer("plm_x", attacker))  # type: ignore[arg-type]
     assert res.json()["code"] == "throttled" and "15 minutes" in res.json()["detail"]
+    assert 14 * 60 < int(res["Retry-After"]) <= 15 * 60
 
     valid = token_create(actor=None, user=analyst)
     res = client.get("/api/v1/me", **bearer(valid, "198.51.100.4"))  # type: ignore[arg-type]
