@@ -104,8 +104,10 @@ def _write(
     On PostgreSQL (or inside a caller's transaction) in one transaction: other writers are not
     held up by it. On SQLite, whose one write lock a long transaction would hold for the whole
     import (seconds for thousands of cases, while every other write waits), each batch commits
-    on its own, so other writers get the lock between batches; if the database refuses a batch,
-    the cases of the batches before it are deleted again (audited), so nothing stays."""
+    on its own, so other writers get the lock between batches; if anything stops it (the
+    database refuses a batch, another error, Ctrl-C), the cases of the batches before are deleted
+    again (audited), so nothing stays. Only a crash of the process itself can leave the batches
+    written so far (each batch's audit entry lists its cases)."""
     write = partial(
         cases_bulk_create,
         plans,
@@ -121,7 +123,7 @@ def _write(
     report = BulkReport()
     try:
         return write(report=report)
-    except IntegrityError:
+    except BaseException:  # refused by the database, another error, or Ctrl-C: undo it all
         if report.case_ids:
             with transaction.atomic():
                 Case.objects.filter(pk__in=report.case_ids).delete()
@@ -130,7 +132,7 @@ def _write(
                     action=AuditAction.DELETE,
                     kind=CASE,
                     object_id="import",
-                    reason="import from {} refused by the database: undone".format(path.name)[:500],
+                    reason="import from {} stopped: undone".format(path.name)[:500],
                     after={"organisation": organisation.pk, "cases": report.case_ids},
                 )
         raise

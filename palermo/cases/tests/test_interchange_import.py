@@ -354,7 +354,7 @@ def test_on_sqlite_batches_commit_apart_and_a_refused_batch_undoes_the_earlier_o
     assert created.count() == 1  # the first batch was committed ...
     assert counts()[:3] == before[:3]  # cases, persons, identities: as before
     assert not CaseModel.objects.filter(organisation=torino).exists()
-    undo = AuditEntry.objects.filter(reason__contains="refused by the database: undone")
+    undo = AuditEntry.objects.filter(reason__contains="stopped: undone")
     assert undo.count() == 1  # ... and undone
     assert (undo.get().after or {})["cases"] == (created.get().after or {})["cases"]
     assert second.pk
@@ -365,3 +365,42 @@ def test_on_sqlite_batches_commit_apart_and_a_refused_batch_undoes_the_earlier_o
     )
     assert report.cases == 2
     assert CaseModel.objects.filter(organisation=torino).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("live_reference")
+def test_on_sqlite_an_import_interrupted_between_batches_leaves_nothing(
+    worker: User, other_worker: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or any error) after a committed batch undoes the batches before it."""
+    from django.db import connection
+
+    from palermo.cases import writer
+    from palermo.cases.models import Case as CaseModel
+    from palermo.core.models import Organisation
+
+    if connection.vendor != "sqlite":
+        pytest.skip("one transaction on PostgreSQL")
+    two_cases(worker)
+    path = write(tmp_path, "cases.json", export(worker, "Shelter Palermo"))
+    torino = Organisation.objects.get(name="Shelter Torino")
+    real_write = writer._Batch.write
+    calls = {"batches": 0}
+
+    def interrupted(self: Any) -> None:
+        calls["batches"] += 1
+        if calls["batches"] == 2:  # the first batch is committed by now
+            raise KeyboardInterrupt
+        real_write(self)
+
+    monkeypatch.setattr(writer._Batch, "write", interrupted)
+    before = counts()
+    with pytest.raises(KeyboardInterrupt):
+        importing.cases_import(
+            actor=other_worker, organisation=torino, path=path, new_pseudonyms=True, batch_size=1
+        )
+    assert calls["batches"] == 2
+    assert AuditEntry.objects.filter(reason="import from cases.json", action="create").count() == 1
+    assert counts()[:3] == before[:3]
+    assert not CaseModel.objects.filter(organisation=torino).exists()
+    assert AuditEntry.objects.filter(reason="import from cases.json stopped: undone").count() == 1
