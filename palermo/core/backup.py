@@ -47,7 +47,8 @@ DB_SQLITE = "database.sqlite3"
 DB_POSTGRES = "database.pgdump"
 # Never in the files part: the database (snapshotted), keys, static files, logs, temporary files.
 SKIP_NAMES = {*env.KEY_FILES, "secret_key"}
-SKIP_DIRS = {"static", "checkpoints"}
+# run/: the running node's sockets (the delivery loop's wake-up), nothing to restore.
+SKIP_DIRS = {"static", "checkpoints", "run"}
 SKIP_SUFFIXES = (".log", ".tmp", ".new", "-wal", "-shm", "-journal")
 
 
@@ -116,6 +117,8 @@ def _data_files() -> Iterator[tuple[Path, str]]:
             if here == data and (name in SKIP_NAMES or name.startswith(db_name or "\0")):
                 continue
             if name.endswith(SKIP_SUFFIXES) or {checkpoints, keys} & set(path.parents):
+                continue
+            if not path.is_file():  # a socket or a pipe of the running node, not data
                 continue
             yield path, "files/" + path.relative_to(data).as_posix()
 

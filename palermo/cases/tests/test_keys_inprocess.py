@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 import stat
 import tarfile
 from collections.abc import Callable
@@ -149,6 +150,10 @@ def test_backup_restored_over_the_node(
     upload.mkdir(parents=True)
     (upload / "file.bin").write_bytes(b"bytes")
     (node / "data" / "server.log").write_text("a log line")
+    # The running node's wake-up socket (palermo serve) is not a file to back up.
+    (node / "data" / "run").mkdir()
+    wake = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    wake.bind(str(node / "data" / "run" / "delivery.sock"))
     identity = pyrage.x25519.Identity.generate()
     identity_file = node / "operator.age"
     identity_file.write_text(str(identity) + "\n")
@@ -158,7 +163,9 @@ def test_backup_restored_over_the_node(
     assert "without keys" in out.getvalue()
     names = _names(archive, identity)
     assert "files/cooperation/attachments/zz/file.bin" in names
+    wake.close()
     assert "files/server.log" not in names and not any("keys/" in n for n in names)
+    assert not any(n.startswith("files/run") for n in names)
     with pytest.raises(CommandError, match="exists already"):
         call_command("backup", str(archive), "--recipient", str(identity.to_public()))
     entries, identities = AuditEntry.objects.count(), PersonIdentity.objects.count()
