@@ -11,16 +11,13 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from pytest_django.live_server_helper import LiveServer
+from playwright.sync_api import Page, expect
 
 from palermo.conftest import PASSWORD
 from palermo.core.models import User
-from palermo.core.tests.browser import errors_watch
 from palermo.registry.models import TreatyAction
 from palermo.registry.selectors import directory_list
 
@@ -36,20 +33,6 @@ SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
 @pytest.fixture(autouse=True)
 def reference(live_reference: None) -> None:
     """The reference rows, written back after the previous live-server test (conftest)."""
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    errors_watch(tab, errors)
-    yield tab
-    context.close()
-    assert errors == [], "JavaScript errors: {}".format(errors)
 
 
 def log_in(page: Page, user: User) -> None:

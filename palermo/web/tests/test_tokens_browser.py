@@ -9,17 +9,15 @@ import os
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from palermo.conftest import PASSWORD
 from palermo.core.models import ApiToken, User
-from palermo.core.tests.browser import errors_watch
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -29,20 +27,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(autouse=True)
 def reference(live_reference: None) -> None:
     """The reference rows, written back after the previous live-server test (conftest)."""
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    errors_watch(tab, errors)
-    yield tab
-    context.close()
-    assert errors == [], "JavaScript errors: {}".format(errors)
 
 
 def log_in(page: Page, username: str, password: str) -> None:
