@@ -16,21 +16,10 @@ from pytest_django.fixtures import Settings
 from palermo.core.choices import Role
 from palermo.core.models import ApiToken, Organisation, User
 from palermo.core.services import token_authenticate
+from palermo.core.tests.commands import run
 from palermo.core.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args: str, stdin: str | None = None) -> str:
-    out = io.StringIO()
-    old = sys.stdin
-    try:
-        if stdin is not None:
-            sys.stdin = io.StringIO(stdin)
-        call_command(*args, stdout=out)
-    finally:
-        sys.stdin = old
-    return out.getvalue()
 
 
 def test_org_create_and_list() -> None:

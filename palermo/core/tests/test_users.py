@@ -3,35 +3,21 @@ tokens and ends their sessions; every action is audited; passwords are validated
 
 from __future__ import annotations
 
-import io
-import sys
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
 from palermo.core.choices import AuditAction
 from palermo.core.models import ApiToken, AuditEntry, User
 from palermo.core.services import token_create
+from palermo.core.tests.commands import run
 from palermo.core.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a-much-longer-passphrase-2026"  # noqa: S105 - test value
-
-
-def run(*args: str, stdin: str | None = None) -> str:
-    out = io.StringIO()
-    old = sys.stdin
-    try:
-        if stdin is not None:
-            sys.stdin = io.StringIO(stdin)
-        call_command(*args, stdout=out)
-    finally:
-        sys.stdin = old
-    return out.getvalue()
 
 
 @pytest.fixture
