@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from palermo.cases.access import case_get
 from palermo.cases.models import Case
 from palermo.cooperation import access, schemas, selectors, services, signing
+from palermo.cooperation.witness import witness_answer
 from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Organisation, User
@@ -64,6 +65,26 @@ def inbox_batch(request: HttpRequest) -> HttpResponse:
     reply = services.inbox_receive_batch(body=body, headers=headers)
     response = HttpResponse(reply, status=200, content_type="application/json")
     response[signing.NODE_HEADER] = signing.node_name()
+    return response
+
+
+@router.post(
+    "/witness",
+    include_in_schema=True,
+    summary="A peer node asks for the copies of its signed audit checkpoints kept here",
+)
+def witness(request: HttpRequest) -> HttpResponse:
+    """A signed `witness.fetch` envelope in; the checkpoints this node keeps for the sender,
+    signed by this node, out (palermo.cooperation.witness)."""
+    body = _inbox_body(request)
+    headers = {
+        signing.NODE_HEADER: request.headers.get(signing.NODE_HEADER, ""),
+        signing.SIGNATURE_HEADER: request.headers.get(signing.SIGNATURE_HEADER, ""),
+    }
+    reply, reply_headers = witness_answer(body=body, headers=headers)
+    response = HttpResponse(reply, status=200, content_type="application/json")
+    for name, value in reply_headers.items():
+        response[name] = value
     return response
 
 

@@ -253,17 +253,21 @@ def _walk(
 
 
 def audit_verify(
-    *, batch_size: int = 2000, checkpoint_files: list[Path] | None = None
+    *,
+    batch_size: int = 2000,
+    checkpoint_files: list[Path] | None = None,
+    witnessed: dict[str, list[Any]] | None = None,
 ) -> ChainReport:
     """Recompute the chain's hashes and MACs and compare it with the signed checkpoints (the
     node's checkpoint file and any `checkpoint_files`, e.g. a peer's witnesses); report the first
-    entry whose link, hash, MAC or checkpoint does not hold."""
+    entry whose link, hash, MAC or checkpoint does not hold. `witnessed`: copies of this node's
+    checkpoints kept by others (core.checkpoints.witness_copies), checked the same way."""
 
     try:
         key = audit_key_bytes()
     except ImproperlyConfigured as exc:
         return ChainReport(False, 0, None, str(exc))
-    loaded = checkpoints_load(checkpoint_files or [])
+    loaded = checkpoints_load(checkpoint_files or [], witnessed)
     if loaded.invalid:
         return ChainReport(False, 0, None, loaded.invalid[0], len(loaded.valid))
     by_sequence: dict[int, list[Any]] = {}

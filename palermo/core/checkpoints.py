@@ -123,16 +123,22 @@ class LoadedCheckpoints:
     invalid: list[str] = field(default_factory=list)
 
 
-def checkpoints_load(extra_files: list[Path] | None = None) -> LoadedCheckpoints:
-    """This node's checkpoints from its checkpoint file and `extra_files` (JSON lines, e.g.
-    exported by a witness with `palermo witness list --node NAME`). Checkpoints of other nodes
+def checkpoints_load(
+    extra_files: list[Path] | None = None, extra: dict[str, list[Any]] | None = None
+) -> LoadedCheckpoints:
+    """This node's checkpoints from its checkpoint file, `extra_files` (JSON lines, e.g.
+    exported by a witness with `palermo witness list --node NAME`) and `extra` (checkpoints as
+    dicts by where they come from, e.g. fetched from the witnesses). Checkpoints of other nodes
     are skipped; one of this node that is malformed or not signed by its key is invalid."""
     loaded = LoadedCheckpoints()
     try:
-        own_key, own_name = node_public_key(), settings.PALERMO_NODE_NAME
+        own = (node_public_key(), settings.PALERMO_NODE_NAME)
     except ValueError:  # binascii.Error included
         loaded.invalid.append(_("the node key (PALERMO_NODE_KEY) is not usable"))
         return loaded
+    for origin, items in (extra or {}).items():
+        for number, item in enumerate(items, start=1):
+            _load_one(loaded, item, "{} #{}".format(origin, number), own)
     for path in [checkpoint_file(), *(extra_files or [])]:
         if not path.exists():
             if path != checkpoint_file():
@@ -142,19 +148,50 @@ def checkpoints_load(extra_files: list[Path] | None = None) -> LoadedCheckpoints
             if not line.strip():
                 continue
             try:
-                checkpoint = checkpoint_from_dict(json.loads(line))
+                item = json.loads(line)
             except ValueError:
-                loaded.invalid.append(_("{} line {}: not a checkpoint").format(path.name, number))
-                continue
-            if checkpoint.node != own_name and checkpoint.public_key != own_key:
-                continue  # another node's
-            if not checkpoint.signature_valid(own_key):
-                loaded.invalid.append(
-                    _("{} line {}: not signed by this node's key").format(path.name, number)
-                )
-                continue
-            loaded.valid.append(checkpoint)
+                item = None
+            _load_one(loaded, item, _("{} line {}").format(path.name, number), own)
     return loaded
+
+
+def _load_one(loaded: LoadedCheckpoints, item: Any, where: str, own: tuple[str, str]) -> None:
+    """Add one checkpoint (a dict) to `loaded`: valid, skipped (another node's) or invalid.
+    `own`: this node's public key and name."""
+    try:
+        checkpoint = checkpoint_from_dict(item)
+    except ValueError:
+        loaded.invalid.append(_("{}: not a checkpoint").format(where))
+        return
+    own_key, own_name = own
+    if checkpoint.node != own_name and checkpoint.public_key != own_key:
+        return  # another node's
+    if not checkpoint.signature_valid(own_key):
+        loaded.invalid.append(_("{}: not signed by this node's key").format(where))
+        return
+    loaded.valid.append(checkpoint)
+
+
+# Where copies of this node's checkpoints kept by others come from (the cooperation app asks its
+# peer nodes): each source returns {origin: [checkpoint dicts]} and {origin: why it has none}.
+WitnessCopies = tuple[dict[str, list[Any]], dict[str, str]]
+_WITNESS_SOURCES: dict[str, Callable[[], WitnessCopies]] = {}
+
+
+def witness_source_register(name: str, source: Callable[[], WitnessCopies]) -> None:
+    """Called from an app's ready(): `palermo audit verify --witnesses` asks `source`."""
+    _WITNESS_SOURCES[name] = source
+
+
+def witness_copies() -> WitnessCopies:
+    """Every registered source's copies of this node's checkpoints, and the failures."""
+    copies: dict[str, list[Any]] = {}
+    failures: dict[str, str] = {}
+    for source in _WITNESS_SOURCES.values():
+        got, failed = source()
+        copies.update(got)
+        failures.update(failed)
+    return copies, failures
 
 
 # Called with each new checkpoint (the cooperation app sends it to the peer nodes).

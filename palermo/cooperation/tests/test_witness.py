@@ -4,17 +4,21 @@ finds a truncated log after the node's own checkpoint file is gone."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
 from pytest_django import Settings
 
-from palermo.cooperation import services, signing
+from palermo.cooperation import services, signing, witness
 from palermo.cooperation.models import Node, OutboundMessage, WitnessCheckpoint
+from palermo.cooperation.transport import DeliveryError
 from palermo.cooperation.witness import KIND, witnesses
 from palermo.core.audit import audit_record, audit_verify
 from palermo.core.audit_kinds import FIELD_KEYS
@@ -124,3 +128,89 @@ def test_a_peer_checkpoint_is_kept_only_when_it_is_the_peers_own(client: Client)
         answer = post_signed(client, peer_envelope(kind=KIND, payload=bad))
         assert answer.status_code == 422, answer.content
     assert WitnessCheckpoint.objects.count() == 2
+
+
+def _witness_transport(client: Client) -> Any:
+    """Posts to the path of the URL it is given, through django.test.Client (this same node)."""
+
+    def send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+        resp = client.post(path, data=body, content_type="application/json", headers=headers)
+        return resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, resp.content
+
+    return send
+
+
+def test_verify_with_witnesses_asks_the_peers_and_finds_a_truncated_log(
+    client: Client, me: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`palermo audit verify --witnesses`: the peers' copies come back signed over the network
+    and find what the node's own (lost) checkpoint file would have found."""
+    sequences = _append(4)
+    assert checkpoint_create() is not None
+    services.outbox_deliver(transport=client_transport(client))
+    monkeypatch.setattr(witness, "http_transport", _witness_transport(client))
+    out = io.StringIO()
+    call_command("audit", "verify", "--witnesses", stdout=out)
+    assert "witness {}: 1 checkpoints kept".format(me.name) in out.getvalue()
+    keep = sequences[1]
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM core_auditentry WHERE sequence > %s", [keep])
+        cur.execute(
+            "UPDATE core_auditchainhead SET sequence = %s, entry_hash = "
+            "(SELECT entry_hash FROM core_auditentry WHERE sequence = %s), mac = "
+            "(SELECT mac FROM core_auditentry WHERE sequence = %s) WHERE id = 1",
+            [keep, keep, keep],
+        )
+    checkpoint_file().unlink()
+    call_command("audit", "verify")  # the node alone cannot tell
+    with pytest.raises(CommandError, match="entries were removed"):
+        call_command("audit", "verify", "--witnesses", stdout=io.StringIO())
+
+
+def test_a_peer_that_cannot_answer_is_named_and_the_check_goes_on(
+    me: Node, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _append(2)
+
+    def unreachable(url: str, body: bytes, headers: dict[str, str]) -> Any:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(witness, "http_transport", unreachable)
+    call_command("audit", "verify", "--witnesses")
+    err = capsys.readouterr().err
+    assert "witness {}: no answer (connection refused)".format(me.name) in err
+
+
+def test_the_witness_endpoint_answers_only_a_signed_request_of_a_peer(
+    client: Client, me: Node
+) -> None:
+    path = witness.WITNESS_PATH
+    anonymous = client.post(path, data=b"{}", content_type="application/json")
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "bad_signature"
+    make_peer("bravo")
+    wrong_kind = signing.envelope_build(to=signing.node_name(), kind="ping", payload={})
+    wrong_kind["from"] = "bravo"
+    body, headers = signing.signed(wrong_kind, key=PEER_KEY, sender="bravo")
+    refused = client.post(path, data=body, content_type="application/json", headers=headers)
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid"
+    fetch = signing.envelope_build(to=signing.node_name(), kind=witness.FETCH_KIND, payload={})
+    fetch["from"] = "bravo"
+    body, headers = signing.signed(fetch, key=PEER_KEY, sender="bravo")
+    answer = client.post(path, data=body, content_type="application/json", headers=headers)
+    assert answer.status_code == 200
+    document = json.loads(answer.content)
+    assert document["to"] == "bravo" and document["checkpoints"] == []
+    assert signing.verify(
+        answer.content, answer.headers[signing.SIGNATURE_HEADER], signing.node_public_key()
+    )
+
+
+def test_an_answer_not_signed_by_the_peer_is_refused(me: Node) -> None:
+    def forged(url: str, body: bytes, headers: dict[str, str]) -> Any:
+        document = {"kind": witness.COPY_KIND, "checkpoints": []}
+        reply, reply_headers = signing.signed(document, key=PEER_KEY, sender=me.name)
+        return 200, {k.lower(): v for k, v in reply_headers.items()}, reply
+
+    with pytest.raises(DeliveryError, match="not signed by its key"):
+        witness.witness_fetch(node=me, transport=forged)

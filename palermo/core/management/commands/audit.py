@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_verify
-from palermo.core.checkpoints import checkpoint_create, checkpoint_file
+from palermo.core.checkpoints import checkpoint_create, checkpoint_file, witness_copies
 from palermo.core.management.base import PalermoCommand
 
 
@@ -33,6 +33,12 @@ class Command(PalermoCommand):
             help="more checkpoints of this node (JSON lines, e.g. from a peer's "
             "`palermo witness list --node NAME`); repeatable",
         )
+        verify.add_argument(
+            "--witnesses",
+            action="store_true",
+            help="also ask every active peer node for the copies of this node's checkpoints it "
+            "keeps, and check the log against them",
+        )
         sub.add_parser(
             "checkpoint",
             help="sign the chain head now, append it to the checkpoint file and "
@@ -51,7 +57,14 @@ class Command(PalermoCommand):
                 )
             )
             return
-        report = audit_verify(checkpoint_files=opts["checkpoints"])
+        witnessed: dict[str, list[Any]] = {}
+        if opts["witnesses"]:
+            witnessed, failures = witness_copies()
+            for peer, items in sorted(witnessed.items()):
+                self.stdout.write(_("witness {}: {} checkpoints kept").format(peer, len(items)))
+            for peer, why in sorted(failures.items()):
+                self.stderr.write(_("witness {}: no answer ({})").format(peer, why))
+        report = audit_verify(checkpoint_files=opts["checkpoints"], witnessed=witnessed)
         if report.ok:
             self.stdout.write(
                 _(
