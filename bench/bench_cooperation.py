@@ -125,9 +125,16 @@ def plain_requests(port: int, seconds: float = 3.0) -> float:
     done = 0
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
-        conn.request("GET", "/healthz")
-        resp = conn.getresponse()
-        resp.read()
+        try:
+            conn.request("GET", "/healthz")
+            resp = conn.getresponse()
+            resp.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed the kept-alive connection (a worker just started after the
+            # kill test replaced it): open another, as the outbox's connection does.
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            continue
         check(resp.status == 200, "healthz answered {}".format(resp.status))
         done += 1
     conn.close()
@@ -210,6 +217,7 @@ def run(config: Config, root: Path) -> tuple[list[Mode], Reference, int, int]:  
                     mode.latencies_ms.append((time.perf_counter() - started) * 1000)
                     written += 1
                     check(report.acknowledged == 1, "{}: {}".format(mode.name, report))
+        plain_rate = plain_requests(port)  # the reference, before the kill test
         # The kill test: bravo is killed (SIGKILL, as a crash) in the middle of a burst and
         # started again; delivery goes on until the outbox is empty.
         write(config.messages)
@@ -241,7 +249,6 @@ def run(config: Config, root: Path) -> tuple[list[Mode], Reference, int, int]:  
             not OutboundMessage.objects.filter(acknowledged_at__isnull=True).exists(),
             "undelivered messages left",
         )
-        plain_rate = plain_requests(port)
         # The cost of the cryptography alone, on a body of the same size.
         envelope = signing.canonical({"payload": body, "kind": "request.message"})
         key = signing.node_private_key()

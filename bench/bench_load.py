@@ -259,6 +259,34 @@ def load(node: Node, config: Config, seconds: int, ops: list[str], results: Resu
     return time.monotonic() - began
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid` and its descendants (Linux's
+    /proc; 0 elsewhere)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    used: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        own = int(stat.parent.name)
+        children[int(fields[1])].append(own)
+        used[own] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += used.get(current, 0.0)
+        todo.extend(children.get(current, []))
+    return total
+
+
+def self_cpu() -> float:
+    """CPU seconds this process (the clients) used so far."""
+    times = os.times()
+    return times.user + times.system
+
+
 def pct(values: list[float], p: int) -> float:
     if len(values) == 1:
         return values[0]
@@ -300,7 +328,9 @@ def run(config: Config, data_dir: Path, pg: Postgres | None) -> int:
     try:
         ops = [name for name, weight in MIX for _ in range(weight)]
         mixed = Results()
+        server_cpu, client_cpu = tree_cpu(proc.pid), self_cpu()
         wall = load(node, config, config.seconds, ops, mixed)
+        server_cpu, client_cpu = tree_cpu(proc.pid) - server_cpu, self_cpu() - client_cpu
         plain = Results()
         plain_wall = load(node, config, config.plain_seconds, ["plain"], plain)
     finally:
@@ -335,6 +365,14 @@ def run(config: Config, data_dir: Path, pg: Postgres | None) -> int:
                 (len(every) / wall) / (len(plain_lat) / plain_wall),
                 pct(every, 50) / pct(plain_lat, 50),
                 pct(every, 95) / pct(plain_lat, 95),
+            )
+        )
+    done = len(every) + sum(len(e) for e in mixed.errors.values())
+    if done:
+        print(
+            "CPU per API request: server {:.1f} ms, clients {:.1f} ms; load average {:.1f} "
+            "at the end".format(
+                server_cpu * 1000 / done, client_cpu * 1000 / done, os.getloadavg()[0]
             )
         )
     for op, errs in {**mixed.errors, **plain.errors}.items():

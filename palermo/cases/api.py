@@ -159,7 +159,8 @@ def _case_detail(access: CaseAccess) -> dict[str, Any]:
             for m in p.measures.all()  # prefetched with their person, decider and organisation
         ],
         "proceedings": [
-            _proceeding_out(proc, access) for proc in case.proceedings.select_related("suspect")
+            _proceeding_out(proc, access)
+            for proc in case.proceedings.select_related("suspect").order_by("started_on")
         ]
         if facts
         else [],

@@ -20,13 +20,14 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -222,6 +223,24 @@ def inbox_receive(
     return SignedReply(200, reply_body, reply_headers)
 
 
+# Within one batch's transaction: what its envelopes read and locked for the later ones (the
+# request their messages are about); None outside a batch. Emptied when an envelope is refused
+# (its savepoint's rollback may have released a row lock taken in it).
+_batch_kept: ContextVar[dict[Any, Any] | None] = ContextVar("palermo_batch_kept", default=None)
+
+
+def batch_kept() -> dict[Any, Any] | None:
+    """What earlier envelopes of the batch being received kept for later ones (None outside
+    a batch)."""
+    return _batch_kept.get()
+
+
+def _batch_forget() -> None:
+    kept = _batch_kept.get()
+    if kept:
+        kept.clear()
+
+
 def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
     """Receive a batch (palermo.cooperation.batching): the JSON answer with one entry per
     envelope, each checked, stored and applied as by inbox_receive, in order, in one
@@ -236,28 +255,43 @@ def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
     node = inbox_sender(headers)  # once for the batch
     now = timezone.now()
     answers: list[dict[str, Any]] = []
-    with transaction.atomic():  # one commit for the whole batch
-        for item in items:
-            try:
-                reply = inbox_receive(
-                    body=item.body,
-                    headers={signing.NODE_HEADER: sender, signing.SIGNATURE_HEADER: item.signature},
-                    now=now,
-                    sender=node,
-                )
-            except NodeRefusal as refusal:
-                answers.append(
-                    {"status": refusal.status, "code": refusal.code, "detail": refusal.detail}
-                )
-                continue
-            answers.append(
-                {
-                    "status": reply.status,
-                    "body": reply.body.decode("utf-8"),
-                    "signature": reply.headers[signing.SIGNATURE_HEADER],
-                }
-            )
+    kept = _batch_kept.set({})
+    try:
+        with transaction.atomic():  # one commit for the whole batch
+            _batch_items(items, sender, node, now, answers)
+    finally:
+        _batch_kept.reset(kept)
     return json.dumps({"v": signing.VERSION, "receipts": answers}).encode("utf-8")
+
+
+def _batch_items(
+    items: list[batching.BatchItem],
+    sender: str,
+    node: Node | None,
+    now: dt.datetime,
+    answers: list[dict[str, Any]],
+) -> None:
+    for item in items:
+        try:
+            reply = inbox_receive(
+                body=item.body,
+                headers={signing.NODE_HEADER: sender, signing.SIGNATURE_HEADER: item.signature},
+                now=now,
+                sender=node,
+            )
+        except NodeRefusal as refusal:
+            _batch_forget()
+            answers.append(
+                {"status": refusal.status, "code": refusal.code, "detail": refusal.detail}
+            )
+            continue
+        answers.append(
+            {
+                "status": reply.status,
+                "body": reply.body.decode("utf-8"),
+                "signature": reply.headers[signing.SIGNATURE_HEADER],
+            }
+        )
 
 
 def _apply(sender: Node, envelope: dict[str, Any], now: dt.datetime) -> None:
@@ -276,13 +310,19 @@ def _inbox_store(
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                if InboundMessage.objects.filter(sender=sender, envelope_id=envelope_id).exists():
+                # One query: this envelope if it came before, and its request's seq and seq - 1.
+                known = Q(envelope_id=envelope_id)
+                if seq is not None:
+                    known |= Q(request=request, seq__in=[seq - 1, seq])
+                found = list(
+                    InboundMessage.objects.filter(known, sender=sender).values_list(
+                        "envelope_id", "seq"
+                    )
+                )
+                if any(found_id == envelope_id for found_id, _seq in found):
                     return ReceiptStatus.DUPLICATE
                 if seq is not None:
-                    previous = InboundMessage.objects.filter(
-                        sender=sender, request=request, seq__in=[seq - 1, seq]
-                    ).values_list("seq", flat=True)
-                    seen = set(previous)
+                    seen = {found_seq for _id, found_seq in found}
                     if seq in seen:
                         raise NodeRefusal(
                             _("seq {} of this request came with another id.").format(seq),
@@ -311,6 +351,7 @@ def _inbox_store(
                 _apply(sender, envelope, now)
                 return ReceiptStatus.ACCEPTED
         except IntegrityError:
+            _batch_forget()
             continue  # a concurrent delivery of the same message won: answer as a duplicate
     if InboundMessage.objects.filter(sender=sender, envelope_id=envelope_id).exists():
         return ReceiptStatus.DUPLICATE
@@ -535,8 +576,30 @@ def _send_batch(
             _acknowledged(message, receipt, save=False)
             acknowledged.append(message)
             outcomes.append("acknowledged")
-        OutboundMessage.objects.bulk_update(acknowledged, ACK_FIELDS)
+        _acknowledged_save(acknowledged)
     return outcomes
+
+
+def _acknowledged_save(messages: list[OutboundMessage]) -> None:
+    """Save ACK_FIELDS of acknowledged messages: one UPDATE statement run for each row
+    (executemany), instead of bulk_update's single UPDATE whose CASE WHEN per field and row costs
+    more to build than the rows take to write."""
+    if not messages:
+        return
+    meta = OutboundMessage._meta
+    fields = [f for f in meta.concrete_fields if f.name in ACK_FIELDS]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - the model's own names
+        quote(meta.db_table),
+        ", ".join("{} = %s".format(quote(str(f.column))) for f in fields),
+        quote(str(meta.pk.column)),
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields] + [m.pk]
+        for m in messages
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def outbox_deliver(

@@ -78,12 +78,21 @@ def node_parts(*, bind: str, workers: int, threads: int) -> list[Part]:
             str(threads),
         ),
     )
+    worker = [Part("worker", ("db_worker",))] if tasks_queued() else []
     return [
         web,
-        Part("worker", ("db_worker",)),
+        *worker,
         Part("scheduler", ("scheduler",)),
         *(_PARTS[name] for name in sorted(_PARTS)),
     ]
+
+
+def tasks_queued() -> bool:
+    """Whether tasks wait in the database for the task worker (the production settings). Under
+    the test settings they run at once (the immediate backend): `db_worker` would only fail to
+    start, again and again, each time paying a Django start-up."""
+    backend = str(getattr(settings, "TASKS", {}).get("default", {}).get("BACKEND", ""))
+    return backend.startswith("django_tasks_db.")
 
 
 def palermo_argv(args: Sequence[str]) -> list[str]:

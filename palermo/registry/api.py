@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -32,6 +33,7 @@ from palermo.registry.schemas import (
     TreatyActionIn,
     TreatyActionOut,
 )
+from palermo.registry.selectors.cache import reference_cached
 
 router = Router(tags=["registry"])
 
@@ -57,20 +59,25 @@ def parties(
 ) -> dict[str, Any]:
     """Who is a party or signatory of `instrument` as of a date, optionally among one
     mechanism's members; with the date the instrument is in force for each party."""
-    inst = selectors.instrument_get(instrument)
     date = selectors.parse_as_of(as_of)
-    mech = selectors.mechanism_get(member_of) if member_of else None
     if status and status not in (PartyStatus.PARTY, PartyStatus.SIGNATORY):
         raise ApplicationError(_("status must be 'party' or 'signatory'."), code="invalid_status")
-    rows = selectors.parties(instrument=inst, as_of=date, member_of=mech, status=status or None)
-    return {
-        "instrument": inst.slug,
-        "as_of": date,
-        "member_of": mech.acronym if mech else None,
-        "entry_into_force": selectors.general_entry_into_force(inst).date,
-        "count": len(rows),
-        "items": [r.as_dict() for r in rows],
-    }
+
+    def compute() -> dict[str, Any]:
+        inst = selectors.instrument_get(instrument)
+        mech = selectors.mechanism_get(member_of) if member_of else None
+        rows = selectors.parties(instrument=inst, as_of=date, member_of=mech, status=status or None)
+        return {
+            "instrument": inst.slug,
+            "as_of": date,
+            "member_of": mech.acronym if mech else None,
+            "entry_into_force": selectors.general_entry_into_force(inst).date,
+            "count": len(rows),
+            "items": [r.as_dict() for r in rows],
+        }
+
+    key = ("parties", instrument, date, member_of, status, translation.get_language())
+    return reference_cached(key, compute)
 
 
 @router.get("/conflicts", response=ConflictsOut, auth=None)

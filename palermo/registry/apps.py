@@ -8,3 +8,8 @@ class RegistryConfig(AppConfig):
     name = "palermo.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        from palermo.registry.selectors.cache import reference_signals_connect  # noqa: PLC0415
+
+        reference_signals_connect()

@@ -27,7 +27,7 @@ from palermo.cooperation.services.events import (
     status_change,
 )
 from palermo.cooperation.services.messages import NewAttachment, attachment_store
-from palermo.cooperation.transport import NodeRefusal, outbox_enqueue
+from palermo.cooperation.transport import NodeRefusal, batch_kept, outbox_enqueue
 from palermo.cooperation.workflow import REQUESTED, REQUESTER, remote_transitions
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
@@ -56,12 +56,23 @@ def inbound_apply(sender: Node, envelope: dict[str, Any], now: dt.datetime) -> N
     if isinstance(payload, envelopes.CreatePayload):
         _apply_create(sender, request_id, payload, now)
         return
-    request = Request.objects.select_for_update().filter(pk=request_id, node=sender).first()
+    # In a batch, the messages about one request read (and lock) it once; an event that
+    # changes the request (ack, status) makes the next one read it again.
+    kept = batch_kept()
+    key = ("request", sender.pk, request_id)
+    request = kept.get(key) if kept is not None else None
+    if request is None:
+        request = Request.objects.select_for_update().filter(pk=request_id, node=sender).first()
     if request is None:
         raise _invalid(
             _("No request {} shared with node {}.").format(request_id, sender.name),
             "unknown_request",
         )
+    if kept is not None:
+        if isinstance(payload, envelopes.MessageEnvelopePayload):
+            kept[key] = request
+        else:
+            kept.pop(key, None)
     if isinstance(payload, envelopes.AckPayload):
         _apply_ack(sender, request, payload, now)
     elif isinstance(payload, envelopes.StatusPayload):

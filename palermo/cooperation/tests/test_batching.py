@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from palermo.cooperation import batching, services, signing, transport
-from palermo.cooperation.models import InboundMessage, Node, OutboundMessage
+from palermo.cooperation import batching, envelopes, services, signing, transport
+from palermo.cooperation.models import InboundMessage, Message, Node, OutboundMessage
 
-from .factories import PEER_KEY
-from .helpers import make_peer, peer_envelope
+from .factories import PEER_KEY, MessagePayloadFactory
+from .helpers import _receive, make_peer, peer_envelope
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +168,25 @@ def test_kept_alive_connections_are_reused_and_reopened(client: Client) -> None:
         server.server_close()
     with pytest.raises(OSError):
         batching.http_post("ftp://example.org/x", b"", {})
+
+
+def test_a_batch_of_messages_on_one_request_applies_each_once_around_a_refusal(
+    client: Client, bravo: Node
+) -> None:
+    request = _receive(client)  # the peer's request, received here (seq 1)
+    rid = str(request.pk)
+
+    def message(seq: int, **kw: Any) -> dict[str, Any]:
+        body = MessagePayloadFactory.build(attachments=[], **kw)
+        return peer_envelope(
+            kind=envelopes.KIND_MESSAGE, request=rid, seq=seq, payload={"message": body}
+        )
+
+    batch = [message(2), message(3), message(4, source_reliability="Z"), message(4), message(5)]
+    answers = _post(client, _batch(batch)).json()["receipts"]
+    # seq 4 refused (invalid), then the valid seq 4 and 5 are applied to the same request.
+    assert [a["status"] for a in answers] == [200, 200, 422, 200, 200]
+    bodies = {m["message"]["body"] for m in (e["payload"] for e in batch[:2] + batch[3:])}
+    assert set(Message.objects.filter(request=request).values_list("body", flat=True)) == bodies
+    stored = InboundMessage.objects.filter(request=rid).order_by("seq")
+    assert [m.seq for m in stored] == [1, 2, 3, 4, 5]

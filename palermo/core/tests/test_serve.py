@@ -38,7 +38,10 @@ def python_parts(monkeypatch: pytest.MonkeyPatch, **parts: str) -> list[serve.Pa
     return [serve.Part(name, (code,)) for name, code in parts.items()]
 
 
-def test_the_node_parts_are_the_web_server_worker_scheduler_and_delivery() -> None:
+def test_the_node_parts_are_the_web_server_worker_scheduler_and_delivery(
+    settings: Settings,
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # production's
     parts = serve.node_parts(bind="127.0.0.1:8123", workers=3, threads=5)
     assert [p.name for p in parts] == ["web", "worker", "scheduler", "delivery"]
     assert parts[0].args == (
@@ -56,6 +59,12 @@ def test_the_node_parts_are_the_web_server_worker_scheduler_and_delivery() -> No
     options = serve.gunicorn_options(bind="127.0.0.1:8123", workers=3, threads=5)
     assert options["worker_class"] == "gthread"
     assert "%(q)s" not in options["access_log_format"]  # no query strings in the access log
+
+
+def test_no_task_worker_when_tasks_run_at_once(settings: Settings) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    parts = serve.node_parts(bind="127.0.0.1:8123", workers=1, threads=1)
+    assert [p.name for p in parts] == ["web", "scheduler", "delivery"]
 
 
 def test_a_part_that_exits_is_restarted_with_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
