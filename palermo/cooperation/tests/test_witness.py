@@ -44,6 +44,20 @@ def me() -> Node:
     )
 
 
+def _truncate(keep: int) -> None:
+    """The attacker deletes the entries after `keep`, moves the chain head back to it and
+    removes the node's checkpoint file (the triggers are off in the tests)."""
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM core_auditentry WHERE sequence > %s", [keep])
+        cur.execute(
+            "UPDATE core_auditchainhead SET sequence = %s, entry_hash = "
+            "(SELECT entry_hash FROM core_auditentry WHERE sequence = %s), mac = "
+            "(SELECT mac FROM core_auditentry WHERE sequence = %s) WHERE id = 1",
+            [keep, keep, keep],
+        )
+    checkpoint_file().unlink()
+
+
 def _append(n: int) -> list[int]:
     return [
         audit_record(actor=None, action="read", kind=FIELD_KEYS, object_id=i).sequence
@@ -73,15 +87,7 @@ def test_checkpoint_is_sent_kept_listed_and_used_by_verify(
     assert line["sequence"] == sequences[-1] and line["conflict"] is False
     # The log is truncated and the node's own checkpoint file lost: the witness's copy finds it.
     keep = sequences[1]
-    with connection.cursor() as cur:
-        cur.execute("DELETE FROM core_auditentry WHERE sequence > %s", [keep])
-        cur.execute(
-            "UPDATE core_auditchainhead SET sequence = %s, entry_hash = "
-            "(SELECT entry_hash FROM core_auditentry WHERE sequence = %s), mac = "
-            "(SELECT mac FROM core_auditentry WHERE sequence = %s) WHERE id = 1",
-            [keep, keep, keep],
-        )
-    checkpoint_file().unlink()
+    _truncate(keep)
     assert audit_verify().ok
     report = audit_verify(checkpoint_files=[exported])
     assert not report.ok and report.first_broken_sequence == sequences[2]
@@ -154,15 +160,7 @@ def test_verify_with_witnesses_asks_the_peers_and_finds_a_truncated_log(
     call_command("audit", "verify", "--witnesses", stdout=out)
     assert "witness {}: 1 checkpoints kept".format(me.name) in out.getvalue()
     keep = sequences[1]
-    with connection.cursor() as cur:
-        cur.execute("DELETE FROM core_auditentry WHERE sequence > %s", [keep])
-        cur.execute(
-            "UPDATE core_auditchainhead SET sequence = %s, entry_hash = "
-            "(SELECT entry_hash FROM core_auditentry WHERE sequence = %s), mac = "
-            "(SELECT mac FROM core_auditentry WHERE sequence = %s) WHERE id = 1",
-            [keep, keep, keep],
-        )
-    checkpoint_file().unlink()
+    _truncate(keep)
     call_command("audit", "verify")  # the node alone cannot tell
     with pytest.raises(CommandError, match="entries were removed"):
         call_command("audit", "verify", "--witnesses", stdout=io.StringIO())
