@@ -27,10 +27,10 @@ from django.utils.translation import gettext as _
 from palermo.cooperation import signing
 from palermo.cooperation.models import Node, WitnessCheckpoint
 from palermo.cooperation.transport import (
-    MAX_CLOCK_SKEW,
     DeliveryError,
     NodeRefusal,
     Transport,
+    envelope_open,
     http_transport,
     inbox_sender,
     kind_handler_register,
@@ -130,21 +130,11 @@ def witness_answer(*, body: bytes, headers: dict[str, str]) -> tuple[bytes, dict
         body, headers.get(signing.SIGNATURE_HEADER, ""), sender.public_key
     ):
         raise NodeRefusal(_("Unknown node or bad signature."), "bad_signature", 401)
-    try:
-        envelope = json.loads(body)
-        sent_at = dt.datetime.fromisoformat(str(envelope["ts"]))
-        fits = (
-            envelope.get("kind") == FETCH_KIND
-            and envelope.get("from") == sender.name
-            and envelope.get("to") == signing.node_name()
-            and sent_at.tzinfo is not None
-        )
-    except (ValueError, KeyError, TypeError):
-        fits = False
-    if not fits:
+    _sender, envelope, _sent_at = envelope_open(
+        body=body, headers=headers, now=timezone.now(), sender=sender
+    )
+    if envelope["kind"] != FETCH_KIND:
         raise NodeRefusal(_("The body is not a witness request to this node."), "invalid", 400)
-    if abs(timezone.now() - sent_at) > MAX_CLOCK_SKEW:
-        raise NodeRefusal(_("The request is too old or from the future."), "stale", 400)
     kept = [w.checkpoint.as_dict() for w in witnesses(sender.name)]
     document = {
         "v": signing.VERSION,
