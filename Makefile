@@ -94,6 +94,9 @@ test-postgres: $(VENV)/.installed
 test: $(VENV)/.installed
 	@scripts/ensure-chromium
 	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory test-api-contract
+	@$(MAKE) --no-print-directory test-production
+	@$(MAKE) --no-print-directory test-image
 ifeq ($(TEST_SERIAL),1)
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
@@ -101,9 +104,6 @@ else
 	@scripts/side-by-side "sqlite" "$(MAKE) --no-print-directory test-sqlite" \
 		"postgres" "$(MAKE) --no-print-directory test-postgres"
 endif
-	@$(MAKE) --no-print-directory test-api-contract
-	@$(MAKE) --no-print-directory test-production
-	@$(MAKE) --no-print-directory test-image
 
 # The API contract over real HTTP: a demo node in a temporary directory, then schemathesis over
 # the whole OpenAPI schema as a case worker and as an administrator (0 server errors, 0 answers
