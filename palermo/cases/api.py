@@ -181,11 +181,32 @@ def _person_detail(person: Person, access: CaseAccess) -> dict[str, Any]:
 # --- lists and reference data ---------------------------------------------------------------------
 
 
+CASE_OUT_COLUMNS = (
+    "id",
+    "reference",
+    "title",
+    "status",
+    "country_id",
+    "organisation__id",
+    "organisation__name",
+    "opened_on",
+    "closed_on",
+    "anonymised_at",
+)
+
+
 @router.get("/", response=list[CaseOut])
 @paginate(Pagination)
 def case_list(request: HttpRequest, filters: Query[CaseFilters]) -> QuerySet[Case]:
     """Cases the caller may see, newest first, filtered."""
-    return selectors.case_list(user=api_user(request), **filters.dict())
+    # Only the columns CaseOut reads: a page is 50 cases, and each column not loaded is work the
+    # server does not do (model fields, JSON facets, the country's names) on every page.
+    return (
+        selectors.case_list(user=api_user(request), **filters.dict())
+        .select_related(None)
+        .select_related("organisation")
+        .only(*CASE_OUT_COLUMNS)
+    )
 
 
 @router.post("/", response={201: CaseOut})

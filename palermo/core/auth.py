@@ -22,9 +22,9 @@ def bearer_token(request: HttpRequest, secret: str) -> ApiToken | None:
     """The valid token `secret` names, or None (counted as a failure for the client's address);
     ThrottledError when that address sent too many invalid tokens."""
     address = client_ip(request)
-    bearer_check(address)
-    token = token_find(secret)
+    token = token_find(secret, address=address)  # refuses a blocked address, in one query
     if token is None:
+        bearer_check(address)
         bearer_failed(address)
         return None
     request.api_token = token  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from palermo.core.choices import AuditAction, OrganisationKind, Role
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import ApiToken, Country, Document, Organisation, Source, User
 from palermo.core.permissions import AnyUser, require_role
+from palermo.core.throttle import bearer_check, blocked_windows
 
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 ORG_FIELDS = ["name", "kind", "country", "parent"]
@@ -303,17 +305,24 @@ def token_create(
     return token_issue(actor=actor, user=user, name=name, expires_days=expires_days)[1]
 
 
-def token_find(secret: str) -> ApiToken | None:
+def token_find(secret: str, *, address: str | None = None) -> ApiToken | None:
     """The valid token (not revoked, not expired, of an active user) with this secret, or None.
-    Marks it used (at most every few minutes, to spare writes)."""
+    Marks it used (at most every few minutes, to spare writes).
+
+    With the client's `address`, the same query asks whether that address is refused for its
+    invalid tokens (palermo.core.throttle), and ThrottledError is raised if it is, valid token
+    or not."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user", "user__organisation")
-        .filter(digest=token_digest(secret), revoked_at__isnull=True, expires_at__gt=now)
-        .first()
+    tokens = ApiToken.objects.select_related("user", "user__organisation").filter(
+        digest=token_digest(secret), revoked_at__isnull=True, expires_at__gt=now
     )
+    if address is not None:
+        tokens = tokens.annotate(address_blocked=Exists(blocked_windows(address)))
+    token = tokens.first()
+    if token is not None and getattr(token, "address_blocked", False):
+        bearer_check(address or "")  # raises, with the time left
     if token is None or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
