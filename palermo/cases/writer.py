@@ -73,16 +73,14 @@ def _loaded_relations(obj: models.Model) -> set[str]:
     database again whether it exists (one query each on every write); a row deleted meanwhile
     is still refused by the foreign key constraint, which row_save reports the same way.
     Uniqueness and constraints are still checked over every field."""
-    return {
-        f.name
-        for f in obj._meta.concrete_fields
-        if f.is_relation
-        and not f.remote_field.limit_choices_to  # those are checked against their limits
-        and f.is_cached(obj)
-        and (related := getattr(obj, f.name)) is not None
-        and not related._state.adding
-        and related._state.db is not None
-    }
+    names = set()
+    for f in obj._meta.concrete_fields:
+        if not isinstance(f, models.ForeignKey) or f.remote_field.limit_choices_to:
+            continue  # those with limits are checked against their limits
+        related = obj._state.fields_cache.get(f.name)
+        if related is not None and not related._state.adding and related._state.db is not None:
+            names.add(f.name)
+    return names
 
 
 def row_save(obj: models.Model) -> None:
