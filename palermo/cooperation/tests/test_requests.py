@@ -114,9 +114,9 @@ def test_no_record_is_not_not_bound() -> None:
     assert item["requested"]["status"] == "no_record"
     assert item["requested"]["bound"] is False
     assert item["requested"]["record_until"] == "2014-01-27"
-    assert "SSD: no record (the registry holds no record for SSD up to 2014-01-27)" in item[
-        "why_not"
-    ]
+    assert (
+        "SSD: no record (the registry holds no record for SSD up to 2014-01-27)" in item["why_not"]
+    )
     assert item["requesting"]["status"] == "party"
 
 

@@ -294,9 +294,7 @@ class _Validator:
             if signature:
                 date, marker = _printed_date(row, "signature")
                 if marker:
-                    raise row.fail(
-                        _("a signature date carries no marker: '{}'").format(signature)
-                    )
+                    raise row.fail(_("a signature date carries no marker: '{}'").format(signature))
                 statements.append((TreatyActionKind.SIGNATURE.value, date, signature))
             consent = row.text("consent")
             if consent:
@@ -500,6 +498,7 @@ _MARKERS: dict[str, str] = {
     "c": TreatyActionKind.FORMAL_CONFIRMATION.value,
     "s": TreatyActionKind.DEFINITIVE_SIGNATURE.value,
 }
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _PRINTED = re.compile(r"(\d{1,2} [A-Z][a-z]{2} \d{4})(?: (AA|A|a|d|c|s))?")
 
 
@@ -510,7 +509,8 @@ def _printed_date(row: Row, name: str) -> tuple[dt.date, str]:
     if match is None:
         raise row.fail(_("'{}' is not a date like '7 Jun 2004 a': '{}'").format(name, text))
     try:
-        date = dt.datetime.strptime(match.group(1), "%d %b %Y").date()
+        day, month, year = match.group(1).split()
+        date = dt.date(int(year), _MONTHS.index(month) + 1, int(day))
     except ValueError:
         raise row.fail(_("'{}' is not a real date: '{}'").format(name, text)) from None
     return date, match.group(2) or ""

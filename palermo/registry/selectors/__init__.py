@@ -62,6 +62,7 @@ from palermo.registry.selectors.standing import (
     no_record_text,
     standing,
     standing_from_row,
+    standings_for_country,
 )
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "no_record_text",
     "standing",
     "standing_from_row",
+    "standings_for_country",
     "Conflict",
     "EntryIntoForce",
     "PartyRow",

@@ -44,8 +44,8 @@ def coverage_map() -> dict[str, dt.date]:
     ):
         take(row["instrument__slug"], row["newest"])
         take(row["instrument__slug"], row["as_of"])
-    for row in Instrument.objects.values("slug").annotate(newest=Max("sources__document__date")):
-        take(row["slug"], row["newest"])
+    for inst in Instrument.objects.values("slug").annotate(newest=Max("sources__document__date")):
+        take(inst["slug"], inst["newest"])
     return out
 
 
@@ -91,7 +91,9 @@ class Standing:
         """For people: party (with the action and date), signatory only, or no record (with
         the date the registry's sources reach)."""
         if self.status == PARTY and not self.bound and self.in_force:
-            return _("{country}: party ({action} {date}), in force for it only from {force}").format(
+            return _(
+                "{country}: party ({action} {date}), in force for it only from {force}"
+            ).format(
                 country=self.country,
                 action=self.consent_action or "",
                 date=self.consent_date.isoformat() if self.consent_date else _("date unknown"),
@@ -131,14 +133,14 @@ class Standing:
 
 
 def no_record_text(country: str, record_until: dt.date | None) -> str:
-    """"The registry holds no record for ITA up to 2014-01-27" (never "not bound")."""
+    """ "The registry holds no record for ITA up to 2014-01-27" (never "not bound")."""
     if record_until is None:
         return _("{country}: no record (the registry holds no dated source on it)").format(
             country=country
         )
-    return _("{country}: no record (the registry holds no record for {country} up to {date})").format(
-        country=country, date=record_until.isoformat()
-    )
+    return _(
+        "{country}: no record (the registry holds no record for {country} up to {date})"
+    ).format(country=country, date=record_until.isoformat())
 
 
 def standing_from_row(
@@ -178,9 +180,39 @@ def standing(*, instrument: Instrument, country: str, as_of: dt.date) -> Standin
     """One state's status on `instrument` as of a date: party, signatory or no record."""
     code = country.strip().upper()
     row = next(
-        (r for r in parties(instrument=instrument, as_of=as_of, with_conflicts=False) if r.country == code),
+        (
+            r
+            for r in parties(instrument=instrument, as_of=as_of, with_conflicts=False)
+            if r.country == code
+        ),
         None,
     )
     return standing_from_row(
         instrument=instrument, country=code, as_of=as_of, row=row, record_until=coverage(instrument)
     )
+
+
+def standings_for_country(
+    *, country: str, as_of: dt.date, instruments: list[Instrument] | None = None
+) -> list[Standing]:
+    """A state's status on each instrument (default: every instrument the registry holds
+    treaty actions for): party, signatory or no record."""
+    if instruments is None:
+        instruments = list(
+            Instrument.objects.filter(actions__isnull=False).distinct().order_by("adopted", "slug")
+        )
+    current_to = coverage_map()
+    out = []
+    for inst in instruments:
+        rows = parties(instrument=inst, as_of=as_of, with_conflicts=False)
+        row = next((r for r in rows if r.country == country), None)
+        out.append(
+            standing_from_row(
+                instrument=inst,
+                country=country,
+                as_of=as_of,
+                row=row,
+                record_until=current_to.get(inst.slug),
+            )
+        )
+    return out
