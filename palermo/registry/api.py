@@ -96,11 +96,18 @@ def standing(
     date = selectors.parse_as_of(as_of)
     ctry = country_get(country)
     insts = [selectors.instrument_get(instrument)] if instrument else None
-    items = [
-        st.as_dict()
-        for st in selectors.standings_for_country(country=ctry.iso3, as_of=date, instruments=insts)
-    ]
-    return {"country": ctry.iso3, "as_of": date, "items": items}
+
+    def compute() -> dict[str, Any]:
+        items = [
+            st.as_dict()
+            for st in selectors.standings_for_country(
+                country=ctry.iso3, as_of=date, instruments=insts
+            )
+        ]
+        return {"country": ctry.iso3, "as_of": date, "items": items}
+
+    key = ("standing", ctry.iso3, instrument, date, translation.get_language())
+    return reference_cached(key, compute)
 
 
 @router.get("/conflicts", response=ConflictsOut, auth=None)
