@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='treatyaction',
-            name='action',
-            field=models.CharField(choices=[('signature', 'Signature'), ('ratification', 'Ratification'), ('acceptance', 'Acceptance'), ('approval', 'Approval'), ('accession', 'Accession'), ('succession', 'Succession'), ('definitive_signature', 'Definitive signature'), ('formal_confirmation', 'Formal confirmation'), ('withdrawal', 'Withdrawal')], max_length=20, verbose_name='action'),
+            model_name="treatyaction",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("signature", "Signature"),
+                    ("ratification", "Ratification"),
+                    ("acceptance", "Acceptance"),
+                    ("approval", "Approval"),
+                    ("accession", "Accession"),
+                    ("succession", "Succession"),
+                    ("definitive_signature", "Definitive signature"),
+                    ("formal_confirmation", "Formal confirmation"),
+                    ("withdrawal", "Withdrawal"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
     ]
