@@ -35,7 +35,7 @@ from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.registry import selectors as registry
-from palermo.registry.choices import DirectoryRole, PartyStatus
+from palermo.registry.choices import DirectoryRole
 from palermo.registry.models import DirectoryEntry, Instrument
 
 # --- nodes and transport ---------------------------------------------------------------------
@@ -288,16 +288,20 @@ def request_messages(*, user: AnyUser | None, key: object) -> QuerySet[Message]:
 # --- legal basis -----------------------------------------------------------------------------
 
 
-def _position(row: registry.PartyRow | None, on: dt.date) -> dict[str, Any] | None:
-    if row is None:
+def _position(standing: registry.Standing | None) -> dict[str, Any] | None:
+    """A state's position for the snapshot: `status` is exactly party, signatory or no_record
+    (the registry does not know is not "not bound"); `bound` as before."""
+    if standing is None:
         return None
     return {
-        "country": row.country,
-        "status": row.status,
-        "consent": row.consent_action,
-        "consent_date": row.consent_date.isoformat() if row.consent_date else None,
-        "in_force": row.in_force.isoformat() if row.in_force else None,
-        "bound": row.status == PartyStatus.PARTY and (row.in_force is None or row.in_force <= on),
+        "country": standing.country,
+        "status": standing.status,
+        "consent": standing.consent_action,
+        "consent_date": standing.consent_date.isoformat() if standing.consent_date else None,
+        "in_force": standing.in_force.isoformat() if standing.in_force else None,
+        "bound": standing.bound,
+        "record_until": standing.record_until.isoformat() if standing.record_until else None,
+        "description": standing.describe(),
     }
 
 
@@ -312,8 +316,10 @@ def legal_basis_suggest(
 
     Returns a JSON-ready snapshot (it is stored with the request when it is sent):
     `suggestions` (both bound, in force for both; entry into force unknown counts as bound and
-    says so), `not_applicable` (with why: which state is not bound), and the `fallbacks`
-    (bilateral agreement, reciprocity) when no treaty applies."""
+    says so), `not_applicable` (with why: for each state that is not bound, whether it is a
+    signatory only, a party for which the instrument is not yet in force, or the registry holds
+    no record for it up to the date of its newest source on the instrument), and the
+    `fallbacks` (bilateral agreement, reciprocity) when no treaty applies."""
     if type not in c.RequestType.values:
         raise ForbiddenError(_("Unknown request type '{}'.").format(type), code="unknown_type")
     day = on or timezone.localdate()
@@ -325,6 +331,7 @@ def legal_basis_suggest(
     suggestions: list[dict[str, Any]] = []
     not_applicable: list[dict[str, Any]] = []
     rows_by_slug: dict[str, dict[str, registry.PartyRow]] = {}
+    covered = registry.coverage_map()
     for basis in bases:
         inst = instruments.get(basis.instrument)
         if inst is None:
@@ -335,7 +342,19 @@ def legal_basis_suggest(
                 for r in registry.parties(instrument=inst, as_of=day, with_conflicts=False)
             }
         rows = rows_by_slug[basis.instrument]
-        positions = [_position(rows.get(code) if code else None, day) for code in codes]
+        standings = [
+            registry.standing_from_row(
+                instrument=inst,
+                country=code,
+                as_of=day,
+                row=rows.get(code),
+                record_until=covered.get(inst.slug),
+            )
+            if code
+            else None
+            for code in codes
+        ]
+        positions = [_position(st) for st in standings]
         item = {
             "instrument": inst.slug,
             "short_name": inst.short_name,
@@ -347,12 +366,12 @@ def legal_basis_suggest(
             "sources": [s for code in codes if code and code in rows for s in rows[code].sources],
         }
         missing = [
-            code or "?"
-            for code, pos in zip(codes, positions, strict=True)
-            if pos is None or not pos["bound"]
+            st.describe() if st is not None else "?"
+            for st in standings
+            if st is None or not st.bound
         ]
         if missing:
-            item["why_not"] = "{} not bound on {}".format(", ".join(missing), day.isoformat())
+            item["why_not"] = _("{} (as of {})").format("; ".join(missing), day.isoformat())
             not_applicable.append(item)
         else:
             unknown = [p["country"] for p in positions if p and p["in_force"] is None]

@@ -29,6 +29,7 @@ from palermo.registry.schemas import (
     MembershipIn,
     MembershipOut,
     PartiesOut,
+    StandingsOut,
     TreatyActionCorrectIn,
     TreatyActionIn,
     TreatyActionOut,
@@ -41,7 +42,11 @@ router = Router(tags=["registry"])
 @router.get("/instruments", response=list[InstrumentOut], auth=None)
 @paginate(Pagination)
 def instruments(request: HttpRequest, kind: str = "") -> list[dict[str, Any]]:
-    return [serializers.instrument_dict(i) for i in selectors.instrument_list(kind=kind or None)]
+    current_to = selectors.coverage_map()
+    return [
+        serializers.instrument_dict(i, current_to=current_to)
+        for i in selectors.instrument_list(kind=kind or None)
+    ]
 
 
 @router.get("/instruments/{slug}", response=InstrumentOut, auth=None)
@@ -72,11 +77,36 @@ def parties(
             "as_of": date,
             "member_of": mech.acronym if mech else None,
             "entry_into_force": selectors.general_entry_into_force(inst).date,
+            "registry_current_to": selectors.coverage(inst),
             "count": len(rows),
             "items": [r.as_dict() for r in rows],
         }
 
     key = ("parties", instrument, date, member_of, status, translation.get_language())
+    return reference_cached(key, compute)
+
+
+@router.get("/standing", response=StandingsOut, auth=None)
+def standing(
+    request: HttpRequest, country: str, instrument: str = "", as_of: str = ""
+) -> dict[str, Any]:
+    """A state's status on one instrument (or on every instrument the registry holds a status
+    list for): exactly `party`, `signatory` or `no_record`; for no record, `record_until` is
+    the date of the registry's newest source on the instrument (it does not know after it)."""
+    date = selectors.parse_as_of(as_of)
+    ctry = country_get(country)
+    insts = [selectors.instrument_get(instrument)] if instrument else None
+
+    def compute() -> dict[str, Any]:
+        items = [
+            st.as_dict()
+            for st in selectors.standings_for_country(
+                country=ctry.iso3, as_of=date, instruments=insts
+            )
+        ]
+        return {"country": ctry.iso3, "as_of": date, "items": items}
+
+    key = ("standing", ctry.iso3, instrument, date, translation.get_language())
     return reference_cached(key, compute)
 
 

@@ -26,6 +26,8 @@ class TreatyActionKind(models.TextChoices):
     APPROVAL = "approval", _("Approval")
     ACCESSION = "accession", _("Accession")
     SUCCESSION = "succession", _("Succession")
+    DEFINITIVE_SIGNATURE = "definitive_signature", _("Definitive signature")
+    FORMAL_CONFIRMATION = "formal_confirmation", _("Formal confirmation")
     WITHDRAWAL = "withdrawal", _("Withdrawal")
 
 
@@ -36,6 +38,8 @@ CONSENT_ACTIONS = frozenset(
         TreatyActionKind.APPROVAL,
         TreatyActionKind.ACCESSION,
         TreatyActionKind.SUCCESSION,
+        TreatyActionKind.DEFINITIVE_SIGNATURE,
+        TreatyActionKind.FORMAL_CONFIRMATION,
     }
 )
 

@@ -32,6 +32,7 @@ class InstrumentOut(Schema):
     url: str
     summary: str
     sources: list[SourceOut]
+    registry_current_to: dt.date | None
 
 
 class TreatyConsentOut(Schema):
@@ -69,8 +70,32 @@ class PartiesOut(Schema):
     as_of: dt.date
     member_of: str | None
     entry_into_force: dt.date | None
+    registry_current_to: dt.date | None
     count: int
     items: list[PartyOut]
+
+
+class StandingOut(Schema):
+    """One state's status on one instrument: `status` is exactly `party`, `signatory` or
+    `no_record` (then `record_until` says up to which date the registry's sources reach)."""
+
+    instrument: str
+    country: str
+    as_of: dt.date
+    status: str
+    bound: bool
+    signed: dt.date | None
+    consent: TreatyConsentOut | None
+    in_force: dt.date | None
+    record_until: dt.date | None
+    description: str
+    sources: list[SourceOut]
+
+
+class StandingsOut(Schema):
+    country: str
+    as_of: dt.date
+    items: list[StandingOut]
 
 
 class ConflictsOut(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from palermo.core.models import Country
@@ -13,13 +14,18 @@ from palermo.registry.models import (
     Membership,
     TreatyAction,
 )
+from palermo.registry.selectors.standing import coverage
 
 
 def sources_of(obj: Any) -> list[dict[str, Any]]:
     return [s.as_dict() for s in obj.sources.all()]
 
 
-def instrument_dict(inst: Instrument) -> dict[str, Any]:
+def instrument_dict(
+    inst: Instrument, *, current_to: dict[str, dt.date] | None = None
+) -> dict[str, Any]:
+    """An instrument for the API; `registry_current_to` is the date of the registry's newest
+    source on it (`current_to`: the coverage map when already computed)."""
     rule = None
     if inst.eif_instruments_required is not None:
         rule = {
@@ -44,6 +50,9 @@ def instrument_dict(inst: Instrument) -> dict[str, Any]:
         "url": inst.url,
         "summary": inst.summary,
         "sources": sources_of(inst),
+        "registry_current_to": (
+            current_to.get(inst.slug) if current_to is not None else coverage(inst)
+        ),
     }
 
 

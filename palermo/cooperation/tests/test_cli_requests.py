@@ -72,9 +72,20 @@ def test_send_needs_a_user_and_a_basis(investigator: User, bravo: Node, saps: Or
         run("send", "--to-node", "bravo", "--type", "mla", "--subject", "x")
     with pytest.raises(CommandError, match="bilateral"):
         run(
-            "send", "--to-node", "bravo", "--type", "mla", "--subject", "x",
-            "--to-authority", saps.name, "--to-country", "IND", "--as", investigator.username,
-        )  # fmt: skip
+            "send",
+            "--to-node",
+            "bravo",
+            "--type",
+            "mla",
+            "--subject",
+            "x",
+            "--to-authority",
+            saps.name,
+            "--to-country",
+            "PRK",
+            "--as",
+            investigator.username,
+        )  # fmt: skip  (no record for PRK in the registry's UNTOC sources: no treaty basis)
     out = run(
         "send", "--to-node", "bravo", "--type", "tracing", "--subject", "x",
         "--to-authority", saps.name, "--legal-basis", "bilateral:NGA-ZAF MoU (2012)",

@@ -71,13 +71,53 @@ def test_suggestion_from_reference_data() -> None:
         type="mla", requesting="NGA", requested="ZAF", on=dt.date(2004, 3, 1)
     )
     assert before["suggestions"] == []
-    assert "ZAF not bound" in before["not_applicable"][0]["why_not"]
+    why_not = before["not_applicable"][0]["why_not"]
+    assert "ZAF: party (ratification 2004-02-20), in force for it only from 2004-03-21" in why_not
+    assert "not bound" not in why_not
     assert [f["kind"] for f in before["fallbacks"]] == ["bilateral", "reciprocity"]
     # India only signed: never a suggestion for it.
     india = selectors.legal_basis_suggest(
         type="mla", requesting="NGA", requested="IND", on=dt.date(2010, 1, 1)
     )
     assert india["suggestions"] == []
+    assert india["not_applicable"][0]["requested"]["status"] == "signatory"
+    assert "IND: signatory only (signed 2002-12-12" in india["not_applicable"][0]["why_not"]
+
+
+def test_mla_from_italy_to_nigeria_today_both_are_parties() -> None:
+    # The issue: "UNTOC art. 18: ITA not bound". The UNTC status list says Italy ratified UNTOC
+    # on 2 Aug 2006 and Nigeria on 28 Jun 2001.
+    got = selectors.legal_basis_suggest(
+        type="mla", requesting="ITA", requested="NGA", on=dt.date(2026, 12, 5)
+    )
+    untoc = next(s for s in got["suggestions"] if s["instrument"] == "untoc")
+    assert untoc["article"] == "art. 18"
+    assert untoc["requesting"]["status"] == "party"
+    assert untoc["requesting"]["consent_date"] == "2006-08-02"
+    assert untoc["requested"]["status"] == "party"
+    assert untoc["requested"]["consent_date"] == "2001-06-28"
+    assert got["fallbacks"] == []
+    assert "untoc" not in [s["instrument"] for s in got["not_applicable"]]
+    # Instruments the registry has no status list for (UNCAC ...) say "no record", not "not bound".
+    for item in got["not_applicable"]:
+        assert item["requesting"]["status"] in {"party", "signatory", "no_record"}
+        assert "not bound" not in item["why_not"]
+
+
+def test_no_record_is_not_not_bound() -> None:
+    # South Sudan is in none of the registry's UNTOC sources: "no record", with the date the
+    # registry's sources reach, never "not bound".
+    got = selectors.legal_basis_suggest(
+        type="mla", requesting="NGA", requested="SSD", on=dt.date(2026, 12, 5)
+    )
+    item = next(s for s in got["not_applicable"] if s["instrument"] == "untoc")
+    assert item["requested"]["status"] == "no_record"
+    assert item["requested"]["bound"] is False
+    assert item["requested"]["record_until"] == "2014-01-27"
+    assert (
+        "SSD: no record (the registry holds no record for SSD up to 2014-01-27)" in item["why_not"]
+    )
+    assert item["requesting"]["status"] == "party"
 
 
 def test_regional_suggestion_where_both_are_party() -> None:

@@ -31,6 +31,14 @@ CSV_COLUMNS: dict[str, list[str]] = {
         "locator",
         "note",
     ],
+    "depositary_status.csv": [
+        "instrument",
+        "participant",
+        "signature",
+        "consent",
+        "source",
+        "locator",
+    ],
     "status_claims.csv": ["listing", "country", "name_in_source", "status", "note"],
     "memberships.csv": [
         "mechanism",

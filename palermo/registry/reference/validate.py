@@ -4,7 +4,9 @@ written. The first malformed row raises `ReferenceDataError` with its file and l
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from palermo.registry.choices import (
     TreatyActionKind,
 )
 from palermo.registry.reference.files import DATA_DIR, Row, read_csv, read_yaml
+from palermo.registry.reference.names import UnknownName, iso3_for
 
 
 def short_hash(*parts: object) -> str:
@@ -69,6 +72,7 @@ class _Validator:
         self._instruments()
         self._memberships()
         self._treaty_actions()
+        self._depositary()
         self._listings()
         self._claims()
         self._legislation()
@@ -259,6 +263,90 @@ class _Validator:
                 }
             )
 
+    def _depositary(self) -> None:
+        """depositary_status.csv: a depositary's participant table as printed (UNTC style:
+        `12 Dec 2000`, consent with its marker, `7 Jun 2004 a`). Each participant name maps to
+        ISO alpha-3 (names.py) or the load fails naming it; each date becomes a treaty action
+        keyed like treaty_actions.csv's rows. Participants that are not states are kept apart,
+        in a listing of the source (`depositary:<document>`) that names them in its notes."""
+        p = self.plan
+        seen = {a["ref_key"] for a in p.treaty_actions}
+        non_state: dict[tuple[str, str, str], list[str]] = {}
+        for row in self.rows("depositary_status.csv"):
+            instrument = self.ref(
+                row, "instrument", self.instrument_keys, _("instrument"), required=True
+            )
+            participant = row.text("participant", required=True)
+            src = self.source(row)
+            try:
+                country = iso3_for(participant)
+            except UnknownName:
+                raise row.fail(
+                    _(
+                        "unmapped participant name '{}': add it to ALIASES in "
+                        "palermo/registry/reference/names.py"
+                    ).format(participant)
+                ) from None
+            if country is not None and country not in self.countries:
+                raise row.fail(_("unknown country code '{}' for '{}'").format(country, participant))
+            statements = []
+            signature = row.text("signature")
+            if signature:
+                date, marker = _printed_date(row, "signature")
+                if marker:
+                    raise row.fail(_("a signature date carries no marker: '{}'").format(signature))
+                statements.append((TreatyActionKind.SIGNATURE.value, date, signature))
+            consent = row.text("consent")
+            if consent:
+                date, marker = _printed_date(row, "consent")
+                statements.append((_MARKERS[marker], date, consent))
+            if not statements:
+                raise row.fail(_("neither a signature nor a consent date"))
+            if country is None:
+                key3 = (instrument or "", src[0], src[1])
+                non_state.setdefault(key3, []).append(
+                    "{}: {}".format(participant, "; ".join(s[2] for s in statements))
+                )
+                continue
+            for action, date, printed in statements:
+                key = "ta:{}:{}:{}:{}:{}".format(
+                    instrument, country, action, src[0], short_hash(src[1])
+                )
+                self.unique(
+                    row, seen, key, _("treaty action (same state, instrument, action and source)")
+                )
+                p.treaty_actions.append(
+                    {
+                        "ref_key": key,
+                        "_instrument": instrument,
+                        "country_id": country,
+                        "action": action,
+                        "date": date,
+                        "date_text": printed,
+                        "name_in_source": participant,
+                        "note": "",
+                        "_source": src,
+                    }
+                )
+        for (instrument, doc, locator), names in non_state.items():
+            key = "depositary-{}".format(doc)[:100]
+            self.listing_keys.add(key)
+            p.listings.append(
+                {
+                    "ref_key": "listing:{}".format(key),
+                    "key": key,
+                    "_instrument": instrument,
+                    "_scope": None,
+                    "as_of": None,
+                    "exhaustive": False,
+                    "stated_counts": {},
+                    "notes": "Participants that are not states, kept apart: {}.".format(
+                        " | ".join(names)
+                    ),
+                    "_source": (doc, locator),
+                }
+            )
+
     def _listings(self) -> None:
         p = self.plan
         for row in self.rows("listings.yaml"):
@@ -397,6 +485,35 @@ class _Validator:
                     "_sources": [self.source(row)],
                 }
             )
+
+
+# A depositary's marker after a consent date (UNTC: "Ratification, Acceptance(A), Approval(AA),
+# Accession(a), Succession(d), Formal confirmation(c), Definitive signature(s)").
+_MARKERS: dict[str, str] = {
+    "": TreatyActionKind.RATIFICATION.value,
+    "A": TreatyActionKind.ACCEPTANCE.value,
+    "AA": TreatyActionKind.APPROVAL.value,
+    "a": TreatyActionKind.ACCESSION.value,
+    "d": TreatyActionKind.SUCCESSION.value,
+    "c": TreatyActionKind.FORMAL_CONFIRMATION.value,
+    "s": TreatyActionKind.DEFINITIVE_SIGNATURE.value,
+}
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_PRINTED = re.compile(r"(\d{1,2} [A-Z][a-z]{2} \d{4})(?: (AA|A|a|d|c|s))?")
+
+
+def _printed_date(row: Row, name: str) -> tuple[dt.date, str]:
+    """A date as a depositary prints it (`7 Jun 2004 a`) and its marker ('' when none)."""
+    text = row.text(name)
+    match = _PRINTED.fullmatch(text)
+    if match is None:
+        raise row.fail(_("'{}' is not a date like '7 Jun 2004 a': '{}'").format(name, text))
+    try:
+        day, month, year = match.group(1).split()
+        date = dt.date(int(year), _MONTHS.index(month) + 1, int(day))
+    except ValueError:
+        raise row.fail(_("'{}' is not a real date: '{}'").format(name, text)) from None
+    return date, match.group(2) or ""
 
 
 def validate(data_dir: Path = DATA_DIR) -> Plan:

@@ -5,6 +5,8 @@
 - `positions`: a state's position on an instrument as of a date (shared by the two below);
 - `parties`: who is bound as of a date and from when the instrument is in force for them;
 - `conflicts`: where sources disagree;
+- `standing`: party, signatory or no record (never "not bound" when the registry does not
+  know), and how current the registry is per instrument;
 - `pages`: what each registry page shows.
 """
 
@@ -51,10 +53,30 @@ from palermo.registry.selectors.parties import (
     ratification_matrix,
     state_entry_into_force,
 )
+from palermo.registry.selectors.standing import (
+    NO_RECORD,
+    STANDINGS,
+    Standing,
+    coverage,
+    coverage_map,
+    no_record_text,
+    standing,
+    standing_from_row,
+    standings_for_country,
+)
 
 __all__ = [
     "CLAIM_DESCRIPTIONS",
     "MATRIX_INSTRUMENTS",
+    "NO_RECORD",
+    "STANDINGS",
+    "Standing",
+    "coverage",
+    "coverage_map",
+    "no_record_text",
+    "standing",
+    "standing_from_row",
+    "standings_for_country",
     "Conflict",
     "EntryIntoForce",
     "PartyRow",

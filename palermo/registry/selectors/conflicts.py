@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -172,7 +172,7 @@ def _claim_vs_action_conflicts(
         for claim in listing.claims.all():
             listed_by[claim.country_id].add(listing.source_id)
     for listing in listings:
-        horizon = listing.as_of or listing.source.document.date or dt.date.max
+        horizon = _horizon(listing)
         for claim in listing.claims.all():
             others = [
                 a
@@ -208,6 +208,19 @@ def _claim_vs_action_conflicts(
                 )
             )
     return out
+
+
+def _horizon(listing: Listing) -> dt.date:
+    """The day a listing speaks for: its own date, its document's, or for an undated document
+    the latest date the document itself states (a later ratification recorded by another
+    source does not contradict it)."""
+    known = listing.as_of or listing.source.document.date
+    if known:
+        return known
+    latest = TreatyAction.objects.filter(source__document_id=listing.source.document_id).aggregate(
+        d=Max("date")
+    )["d"]
+    return latest or dt.date.max
 
 
 def _listing_conflicts(inst: Instrument, listings: list[Listing]) -> list[Conflict]:

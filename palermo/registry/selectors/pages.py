@@ -32,6 +32,11 @@ from palermo.registry.selectors.parties import (
     parties,
     ratification_matrix,
 )
+from palermo.registry.selectors.standing import (
+    coverage,
+    coverage_map,
+    standings_for_country,
+)
 
 # The instruments every mechanism's ratification matrix starts with.
 MATRIX_INSTRUMENTS = ["untoc", "trafficking-protocol", "smuggling-protocol"]
@@ -51,6 +56,7 @@ def instrument_page(*, slug: str, as_of: dt.date) -> dict[str, Any]:
         "actions": treaty_action_list(instrument=inst),
         "rows": parties(instrument=inst, as_of=as_of),
         "as_of": as_of,
+        "current_to": coverage(inst),
         "conflicts": conflict_list(instrument=inst),
         "supplements": inst.supplements.all(),
     }
@@ -70,7 +76,11 @@ def parties_page(*, instrument: str, member_of: str, as_of: dt.date) -> dict[str
     try:
         inst = instrument_get(instrument)
         mech = mechanism_get(member_of) if member_of else None
-        page.update(instrument=inst, rows=parties(instrument=inst, as_of=as_of, member_of=mech))
+        page.update(
+            instrument=inst,
+            rows=parties(instrument=inst, as_of=as_of, member_of=mech),
+            current_to=coverage(inst),
+        )
     except ApplicationError as exc:
         page["error"] = exc.detail
     return page
@@ -90,16 +100,14 @@ def country_overview(*, q: str = "") -> QuerySet[Country]:
 
 
 def country_profile(country: Country, as_of: dt.date) -> dict[str, Any]:
-    """Everything the registry knows about one country."""
-    instruments = []
-    for inst in (
-        Instrument.objects.filter(actions__country=country).distinct().order_by("adopted", "slug")
-    ):
-        row = next(
-            iter(r for r in parties(instrument=inst, as_of=as_of) if r.country == country.iso3),
-            None,
-        )
-        instruments.append({"instrument": inst, "position": row})
+    """Everything the registry knows about one country: its status on every instrument the
+    registry holds treaty actions for (party, signatory or no record, with the date the
+    registry's sources reach)."""
+    listed = _status_instruments()
+    standings = standings_for_country(country=country.iso3, as_of=as_of, instruments=listed)
+    instruments = [
+        {"instrument": inst, "position": st} for inst, st in zip(listed, standings, strict=True)
+    ]
     return {
         "country": country,
         "instruments": instruments,
@@ -108,6 +116,12 @@ def country_profile(country: Country, as_of: dt.date) -> dict[str, Any]:
         "memberships": membership_list(country=country),
         "conflicts": conflict_list(country=country),
     }
+
+
+def _status_instruments() -> list[Instrument]:
+    return list(
+        Instrument.objects.filter(actions__isnull=False).distinct().order_by("adopted", "slug")
+    )
 
 
 def country_page(
@@ -140,11 +154,13 @@ def mechanism_page(*, acronym: str, as_of: dt.date) -> dict[str, Any]:
     )
     by_slug = Instrument.objects.in_bulk(slugs, field_name="slug")
     instruments = [by_slug[s] for s in dict.fromkeys(slugs) if s in by_slug]
+    covered = coverage_map()
     return {
         "mechanism": mech,
         "as_of": as_of,
         "instruments": instruments,
         "matrix": ratification_matrix(mechanism=mech, instruments=instruments, as_of=as_of),
+        "current_to": [covered.get(i.slug) for i in instruments],
         "memberships": membership_list(mechanism=mech),
         "adopted": mech.instruments.all(),
     }

@@ -1,4 +1,5 @@
-"""`palermo registry parties|instruments|conflicts|directory|mechanisms`: registry queries."""
+"""`palermo registry parties|standing|instruments|conflicts|directory|mechanisms|members`:
+registry queries."""
 
 from __future__ import annotations
 
@@ -23,6 +24,19 @@ class Command(PalermoCommand):
         p.add_argument("--member-of", default="", help="mechanism acronym, e.g. AALCO")
         p.add_argument("--status", choices=["party", "signatory"], default=None)
         p.add_argument("--format", choices=FORMATS, default="table")
+        st = sub.add_parser(
+            "standing",
+            help="a state's status per instrument: party, signatory or no record (with the date "
+            "the registry's sources reach)",
+        )
+        st.add_argument("--country", required=True, help="ISO 3166 alpha-3 code, e.g. ITA")
+        st.add_argument(
+            "--instrument",
+            default="",
+            help="slug, e.g. untoc (default: every instrument with a status list)",
+        )
+        st.add_argument("--as-of", default="", help="YYYY-MM-DD (default: today)")
+        st.add_argument("--format", choices=FORMATS, default="table", help="output format")
         i = sub.add_parser("instruments", help="list instruments")
         i.add_argument("--format", choices=FORMATS, default="table")
         c = sub.add_parser("conflicts", help="facts on which sources disagree")
@@ -84,9 +98,53 @@ class Command(PalermoCommand):
         ]
         return flat, cols
 
+    def do_standing(self, opts: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+        country = country_get(opts["country"])
+        as_of = selectors.parse_as_of(opts["as_of"])
+        insts = [selectors.instrument_get(opts["instrument"])] if opts["instrument"] else None
+        items = selectors.standings_for_country(
+            country=country.iso3, as_of=as_of, instruments=insts
+        )
+        if opts["format"] == "json":
+            return [st.as_dict() for st in items], []
+        rows = [
+            {
+                "instrument": st.instrument,
+                "status": st.status,
+                "signed": st.signed,
+                "consent": st.consent_action or "",
+                "consent_date": st.consent_date,
+                "record_until": st.record_until,
+                "description": st.describe(),
+            }
+            for st in items
+        ]
+        cols = [
+            "instrument",
+            "status",
+            "signed",
+            "consent",
+            "consent_date",
+            "record_until",
+            "description",
+        ]
+        return rows, cols
+
     def do_instruments(self, opts: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-        rows = [serializers.instrument_dict(i) for i in selectors.instrument_list()]
-        return rows, ["slug", "short_name", "kind", "adopted", "entry_into_force", "parent"]
+        current_to = selectors.coverage_map()
+        rows = [
+            serializers.instrument_dict(i, current_to=current_to)
+            for i in selectors.instrument_list()
+        ]
+        return rows, [
+            "slug",
+            "short_name",
+            "kind",
+            "adopted",
+            "entry_into_force",
+            "parent",
+            "registry_current_to",
+        ]
 
     def do_conflicts(self, opts: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
         inst = selectors.instrument_get(opts["instrument"]) if opts["instrument"] else None
