@@ -44,6 +44,7 @@ urlpatterns = [
     path("new/", v.CaseOpenView.as_view(), name="open"),
     path("deadlines/", v.DeadlineBoardView.as_view(), name="deadlines"),
     path("referrals/", v.ReferralInboxView.as_view(), name="inbox"),
+    path("referrals/sent/", v.ReferralSentView.as_view(), name="referrals_sent"),
     path(
         "referrals/<int:pk>/<slug:action>/",
         v.ReferralActionView.as_view(),

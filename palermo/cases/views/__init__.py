@@ -26,6 +26,7 @@ from palermo.cases.views.lists import (
     DeadlineBoardView,
     ReferralActionView,
     ReferralInboxView,
+    ReferralSentView,
 )
 from palermo.cases.views.pages import (
     CaseDetailView,
@@ -85,6 +86,7 @@ __all__ = [
     "ProceedingView",
     "ReferralActionView",
     "ReferralInboxView",
+    "ReferralSentView",
     "ReferralView",
     "ReturnCompleteView",
     "ReturnDecideView",
