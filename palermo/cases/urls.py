@@ -37,6 +37,7 @@ CASE_STEPS = [
     ("comments/new/", v.CommentView, "comment"),
     ("close/", v.CaseCloseView, "close"),
     ("reopen/", v.CaseReopenView, "reopen"),
+    ("case-file/", v.CaseFileView, "case_file"),
 ]
 
 urlpatterns = [

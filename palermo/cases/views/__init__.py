@@ -21,6 +21,7 @@ from palermo.cases.views.case_steps import (
     PersonAddView,
     ProceedingView,
 )
+from palermo.cases.views.casefile import CaseFileView
 from palermo.cases.views.lists import (
     CaseListView,
     DeadlineBoardView,
@@ -59,6 +60,7 @@ from palermo.cases.views.protection_steps import (
 )
 
 __all__ = [
+    "CaseFileView",
     "BestInterestView",
     "CaseCloseView",
     "CaseDetailView",
