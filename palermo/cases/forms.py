@@ -541,7 +541,7 @@ class ReferralForm(Form):
         field = self.fields["to_organisation"]
         field.queryset = organisations(exclude=sender)  # type: ignore[attr-defined]
         if sender is not None:  # grouped: the sender country's service providers first
-            field.widget.choices = receiver_choices(sender)  # type: ignore[attr-defined]
+            field.widget.choices = receiver_choices(sender)
 
 
 def receiver_choices(sender: Organisation) -> list[tuple[Any, Any]]:

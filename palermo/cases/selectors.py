@@ -440,7 +440,7 @@ def referral_receivers(*, sender: Organisation) -> list[tuple[str, list[Organisa
     else (other countries, international organisations) behind its own heading."""
     others = Organisation.objects.exclude(pk=sender.pk).select_related("country")
     country = sender.country_id
-    rank = {kind: i for i, kind in enumerate(RECEIVER_KINDS)}
+    rank: dict[str, int] = {str(kind): i for i, kind in enumerate(RECEIVER_KINDS)}
     home: list[Organisation] = []
     home_other: list[Organisation] = []
     abroad: list[Organisation] = []
