@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -35,6 +36,8 @@ from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError
 from palermo.core.models import User
+
+STYLE = Path(__file__).parent / "static" / "cases" / "case_file.css"
 
 
 class _NoText(logging.Filter):
@@ -142,7 +145,7 @@ def _person_section(user: User, person: Person, access: acl.CaseAccess) -> Perso
 
 
 def _render(file: CaseFile, user: User) -> bytes:
-    from weasyprint import HTML  # noqa: PLC0415 - loads Pango: only when a file is made
+    from weasyprint import CSS, HTML  # noqa: PLC0415 - loads Pango: only when a file is made
 
     case, access = file.case, file.access
     context = {
@@ -161,4 +164,12 @@ def _render(file: CaseFile, user: User) -> bytes:
         "bidi": get_language_bidi(),
     }
     html = render_to_string("cases/case_file.html", context)
-    return bytes(HTML(string=html, base_url=None).write_pdf())
+    # The style sheet is read from the package (no URL is fetched while rendering).
+    style = CSS(filename=str(STYLE))
+    document = HTML(string=html, base_url=None, url_fetcher=_no_fetch)
+    return bytes(document.write_pdf(stylesheets=[style]))
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+    """The file is made from the template alone: nothing is fetched (not even a data: URL)."""
+    raise ValueError("the case file fetches no resource")
