@@ -546,17 +546,17 @@ class ReferralForm(Form):
 
 def receiver_choices(sender: Organisation) -> list[tuple[Any, Any]]:
     """The "Refer to" options in groups (selectors.referral_receivers), each labelled with its
-    country and kind."""
+    country ("Demo safe house (ITA)"), and with its kind where the group's heading does not say
+    it ("Polizia di Stato (ITA) · Government agency")."""
     kinds = dict(OrganisationKind.choices)
+
+    def label(org: Organisation, kind_known: bool) -> str:
+        text = "{} ({})".format(org.name, org.country_id) if org.country_id else org.name
+        return text if kind_known else "{} · {}".format(text, kinds[org.kind])
+
     return BLANK + [
-        (
-            label,
-            [
-                (org.pk, "{} ({}) · {}".format(org.name, org.country_id or "—", kinds[org.kind]))
-                for org in orgs
-            ],
-        )
-        for label, orgs in selectors.referral_receivers(sender=sender)
+        (group.label, [(org.pk, label(org, bool(group.kind))) for org in group.organisations])
+        for group in selectors.referral_receivers(sender=sender)
     ]
 
 

@@ -434,7 +434,17 @@ def referral_answer_due(referral: Referral) -> dt.date | None:
     return referral.sent_on + REFERRAL_ANSWER_WITHIN
 
 
-def referral_receivers(*, sender: Organisation) -> list[tuple[str, list[Organisation]]]:
+@dataclass(frozen=True)
+class ReceiverGroup:
+    """A group of the "Refer to" list; `kind` when all of it is of one kind (its heading says
+    which)."""
+
+    label: str
+    organisations: list[Organisation]
+    kind: str = ""
+
+
+def referral_receivers(*, sender: Organisation) -> list[ReceiverGroup]:
     """The organisations a referral can go to, grouped for the "Refer to" list: the service
     providers of the sender's country first, then its other organisations, then everything
     else (other countries, international organisations) behind its own heading."""
@@ -454,13 +464,15 @@ def referral_receivers(*, sender: Organisation) -> list[tuple[str, list[Organisa
     abroad.sort(key=lambda o: (rank.get(o.kind, len(rank)), o.country_id or "~", o.name.casefold()))
     name = sender.country.localized_name(get_language() or "en") if sender.country else ""
     if not name:  # an international organisation: no home country to put first
-        return [(_("Service providers and other organisations"), home + home_other + abroad)]
+        return [ReceiverGroup(_("Service providers and other organisations"), abroad)]
     groups = [
-        (_("Service providers in {}").format(name), home),
-        (_("Other organisations in {}").format(name), home_other),
-        (_("Other countries, international and other organisations"), abroad),
+        ReceiverGroup(
+            _("Service providers in {}").format(name), home, OrganisationKind.SERVICE_PROVIDER
+        ),
+        ReceiverGroup(_("Other organisations in {}").format(name), home_other),
+        ReceiverGroup(_("Other countries, international and other organisations"), abroad),
     ]
-    return [(label, orgs) for label, orgs in groups if orgs]
+    return [g for g in groups if g.organisations]
 
 
 def _case_worker(user: AnyUser | None) -> TypeGuard[User]:

@@ -163,13 +163,13 @@ def test_refer_to_offers_the_senders_country_service_providers_first(w: SimpleNa
     Organisation.objects.create(name="Nigeria Police Force", kind="government", country_id="NGA")
     Organisation.objects.create(name="IOM", kind=OrganisationKind.INTERNATIONAL, country_id=None)
     groups = selectors.referral_receivers(sender=organisation_of(w.worker))
-    labels = [label for label, _orgs in groups]
+    labels = [g.label for g in groups]
     assert labels == [
         "Service providers in Nigeria",
         "Other organisations in Nigeria",
         "Other countries, international and other organisations",
     ]
-    first, second, rest = ([o.name for o in orgs] for _label, orgs in groups)
+    first, second, rest = ([o.name for o in g.organisations] for g in groups)
     assert first == ["Clinic Ikeja", "Safe House Abuja"]
     assert second[0] == "Other shelter"  # NGOs before government agencies
     assert "Nigeria Police Force" in second
@@ -182,6 +182,10 @@ def test_refer_to_offers_the_senders_country_service_providers_first(w: SimpleNa
     )
     assert html.index("Safe House Abuja") < html.index("Other organisations in Nigeria")
     assert html.index("Nigeria Police Force") < html.index("Other countries")
+    # Labels say the country, and the kind where the heading does not.
+    assert ">Clinic Ikeja (NGA)</option>" in html
+    assert ">Nigeria Police Force (NGA) · Government agency</option>" in html
+    assert ">IOM · International organisation</option>" in html
 
 
 def test_refer_to_still_accepts_any_organisation_in_the_groups(w: SimpleNamespace) -> None:
@@ -263,6 +267,7 @@ def test_the_owner_downloads_the_whole_case_file_audited_never_cached(w: SimpleN
     )
     text = pdf_text(response.content)
     assert w.case.reference in text
+    assert "Confidential: personal data of a victim of trafficking" in text  # every page's foot
     assert w.child.pseudonym in text
     assert w.witness.pseudonym in text
     assert "Reflection" in text  # protection measures: the owner sees them
