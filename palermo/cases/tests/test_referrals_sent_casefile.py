@@ -35,7 +35,12 @@ pytestmark = pytest.mark.django_db
 
 TODAY = PINNED_NOW.date()  # the `clock` fixture's day
 DAY = dt.timedelta(days=1)
-IDENTITY = {"first_name": "Amina", "second_name": "Okafor", "mobile_phone": "+234 800 000"}
+IDENTITY = {
+    "first_name": "Amina",
+    "second_name": "Okafor",
+    "mobile_phone": "+234 800 000",
+    "birthdate": "2011-05-04",
+}
 
 
 @pytest.fixture
@@ -289,6 +294,8 @@ def test_identifying_data_needs_a_reason_and_each_read_is_audited(w: SimpleNames
     text = pdf_text(response.content)
     assert "Amina" in text
     assert "Okafor" in text
+    assert "May 4, 2011" in text  # the date of birth in the language's format, as every date
+    assert "2011-05-04" not in text
     entries = reads(w.worker)
     person_reads = [e for e in entries if e.object_type == "cases.person"]
     assert {entry_after(e)["pseudonym"] for e in person_reads} == {
@@ -370,3 +377,37 @@ def test_no_name_reaches_the_logs(w: SimpleNamespace, caplog: pytest.LogCaptureF
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "\U00010000" not in logged
     assert "Okafor" not in logged and "Amina" not in logged
+
+
+def test_api_plans_a_return_with_its_planned_date(
+    w: SimpleNamespace, bearer: Callable[[User], dict[str, Any]]
+) -> None:
+    response = Client().post(
+        "/api/v1/cases/persons/{}/returns".format(w.child.pseudonym),
+        {
+            "destination": "GHA",
+            "risk_level": "medium",
+            "risk_assessment": "Recruiter still active",
+            "planned_for": str(TODAY + 60 * DAY),
+        },
+        content_type="application/json",
+        **bearer(w.worker),
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["planned_for"] == str(TODAY + 60 * DAY)
+
+
+def test_the_return_form_takes_the_planned_date(w: SimpleNamespace) -> None:
+    client = login(w.worker)
+    url = reverse("cases:return_plan", args=[w.witness.pseudonym])
+    response = client.post(
+        url,
+        {
+            "destination": "GHA",
+            "risk_level": "low",
+            "risk_assessment": "Safe",
+            "planned_for": str(TODAY + 14 * DAY),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert w.witness.returns.get().planned_for == TODAY + 14 * DAY
