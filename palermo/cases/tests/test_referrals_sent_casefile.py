@@ -411,3 +411,17 @@ def test_the_return_form_takes_the_planned_date(w: SimpleNamespace) -> None:
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert w.witness.returns.get().planned_for == TODAY + 14 * DAY
+
+
+def test_a_national_coordinator_gets_the_de_identified_file(
+    w: SimpleNamespace, make_user: Callable[..., User]
+) -> None:
+    coordinator = make_user(Role.NATIONAL_COORDINATOR, org="NAPTIP", country="NGA")
+    made = casefile.case_file_make(
+        actor=coordinator, case_id=w.case.pk, identities=True, reason="oversight"
+    )
+    text = pdf_text(made.pdf)
+    assert w.child.pseudonym in text and w.witness.pseudonym in text
+    assert "Reflection" in text  # protection is part of national oversight
+    assert "Okafor" not in text and "Amina" not in text
+    assert [e.object_type for e in reads(coordinator)] == ["cases.case"]
