@@ -357,6 +357,9 @@ def test_the_pdf_carries_arabic_cyrillic_and_chinese(w: SimpleNamespace) -> None
     assert "أمينة" in text or "ةنيمأ" in text  # extraction may give the visual order
     if CJK_FONT:  # Debian's fonts-noto-cjk (scripts/ensure-chromium installs it)
         assert "阿米娜" in text
+    with translation.override("ar"):  # right to left, the dates in Arabic's format
+        arabic = pdf_text(casefile.case_file_make(actor=w.worker, case_id=w.case.pk).pdf)
+    assert w.case.reference in arabic
 
 
 CJK_FONT = bool(
