@@ -63,9 +63,11 @@ run-pair: $(VENV)/.installed
 	@echo
 	@echo "The second node 'pair' is at http://127.0.0.1:$(PAIR_PORT)/ (the users above, with its own password)."
 	@echo "Both nodes know each other. On the first (make run, http://127.0.0.1:$(PORT)/), log in as"
-	@echo "'investigator' and send a request to node 'pair' (requested authority e.g. 'Policia Nacional',"
-	@echo "legal basis reciprocity); log in here as 'coordinator' (Spain's national coordinator): the"
-	@echo "request is in the list within seconds, and its acknowledgement is back on the first node."
+	@echo "'investigator', Cooperation > New request: type, requested state Spain (node 'pair' is then"
+	@echo "preselected; with no authority of Spain in the directory its national coordinators assign it),"
+	@echo "a legal basis (reciprocity if no treaty is suggested), Save as draft, Send the request. Log in"
+	@echo "here as 'coordinator' (Spain's national coordinator): the request is in the list within"
+	@echo "seconds, and its acknowledgement is back on the first node."
 	@$(PAIR) serve --bind 127.0.0.1:$(PAIR_PORT)
 
 check: $(VENV)/.installed

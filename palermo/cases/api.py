@@ -241,9 +241,10 @@ def referral_inbox(request: HttpRequest, status: str = "") -> QuerySet[Referral]
 
 @router.get("/referrals/outbox", response=list[ReferralOut])
 @paginate(Pagination)
-def referral_outbox(request: HttpRequest) -> QuerySet[Referral]:
-    """Referrals the caller's organisation sent."""
-    return selectors.referral_outbox(user=api_user(request))
+def referral_outbox(request: HttpRequest, status: str = "") -> QuerySet[Referral]:
+    """Referrals the caller's organisation sent (all of them in full, whatever their status),
+    newest first, optionally of one status; `answer_due` while the receiver has not answered."""
+    return selectors.referral_outbox(user=api_user(request), status=status)
 
 
 # --- one person ------------------------------------------------------------------------------

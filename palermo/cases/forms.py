@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
+from palermo.cases import selectors
 from palermo.cases.models import Indicator, IndicatorList, Person
 from palermo.cases.services.fields import PROCEEDING_FIELDS
 from palermo.core.choices import OrganisationKind
@@ -537,7 +538,26 @@ class ReferralForm(Form):
 
     def __init__(self, *args: Any, sender: Organisation | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_organisation"].queryset = organisations(exclude=sender)  # type: ignore[attr-defined]
+        field = self.fields["to_organisation"]
+        field.queryset = organisations(exclude=sender)  # type: ignore[attr-defined]
+        if sender is not None:  # grouped: the sender country's service providers first
+            field.widget.choices = receiver_choices(sender)
+
+
+def receiver_choices(sender: Organisation) -> list[tuple[Any, Any]]:
+    """The "Refer to" options in groups (selectors.referral_receivers), each labelled with its
+    country ("Demo safe house (ITA)"), and with its kind where the group's heading does not say
+    it ("Polizia di Stato (ITA) · Government agency")."""
+    kinds = dict(OrganisationKind.choices)
+
+    def label(org: Organisation, kind_known: bool) -> str:
+        text = "{} ({})".format(org.name, org.country_id) if org.country_id else org.name
+        return text if kind_known else "{} · {}".format(text, kinds[org.kind])
+
+    return BLANK + [
+        (group.label, [(org.pk, label(org, bool(group.kind))) for org in group.organisations])
+        for group in selectors.referral_receivers(sender=sender)
+    ]
 
 
 class ReferralActionForm(Form):
@@ -639,6 +659,7 @@ class ReturnPlanForm(Form):
     )
     consent_on = _date(_("Consent given on"))
     travel_documents = forms.CharField(label=_("Travel documents"), required=False, max_length=200)
+    planned_for = _date(_("Planned return date"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -34,6 +34,7 @@ from palermo.cases.models import (
     Return,
     Screening,
 )
+from palermo.cases.selectors import referral_answer_due
 from palermo.core.models import Organisation
 
 # --- shared pieces ---------------------------------------------------------------------------
@@ -451,6 +452,13 @@ class ReferralOut(Schema):
     delivered_on: dt.date | None
     closed_on: dt.date | None
     response_note: str
+    answer_due: dt.date | None = Field(
+        None, description="while the referral waits for an answer: the day it is due by"
+    )
+
+    @staticmethod
+    def resolve_answer_due(obj: Referral) -> dt.date | None:
+        return referral_answer_due(obj)
 
     @staticmethod
     def resolve_person(obj: Referral) -> str | None:
@@ -603,6 +611,7 @@ class ReturnIn(Schema):
     consent_on: dt.date | None = None
     travel_documents: str = ""
     receiving_authority_id: int | None = Field(None, description="a registry directory entry")
+    planned_for: dt.date | None = Field(None, description="the day the return is planned for")
 
 
 class ReturnDecideIn(Schema):
@@ -625,6 +634,7 @@ class ReturnOut(Schema):
     travel_documents: str
     status: str
     decided_on: dt.date | None
+    planned_for: dt.date | None
     return_date: dt.date | None
     best_interest_determination_id: int | None
 

@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models import Case as DbCase
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from palermo.cases.access import (
@@ -28,7 +29,8 @@ from palermo.cases.access import (
     shared_grants,
     whole_cases,
 )
-from palermo.cases.choices import MeasureStatus, ReferralStatus, ShareScope
+from palermo.cases.choices import MeasureStatus, ReferralStatus, ReturnStatus, ShareScope
+from palermo.cases.dates import day_text
 from palermo.cases.models import (
     BestInterestDetermination,
     Case,
@@ -42,8 +44,9 @@ from palermo.cases.models import (
     Screening,
     is_child,
 )
+from palermo.core.choices import OrganisationKind
 from palermo.core.errors import NotFoundError
-from palermo.core.models import User
+from palermo.core.models import Organisation, User
 from palermo.core.permissions import AnyUser
 
 
@@ -154,6 +157,10 @@ def case_persons(access: CaseAccess) -> list[Person]:
     return [p for p in persons if access.sees_person(p)]
 
 
+# A return not made yet (nor cancelled): its planned date is on the timeline.
+RETURN_PENDING = (ReturnStatus.PLANNED, ReturnStatus.DECIDED)
+
+
 @dataclass(frozen=True)
 class TimelineEvent:
     """One thing that happened in a case, said in the user's language."""
@@ -163,6 +170,7 @@ class TimelineEvent:
     text: str
     person: str = ""
     closes: bool = False  # the closing of the case (the last event of its day)
+    planned: bool = False  # not happened yet: a planned return
 
 
 def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 - one branch per record kind
@@ -203,6 +211,16 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                         )
                     )
             for r in p.returns.all():
+                if r.planned_for and r.status in RETURN_PENDING:
+                    events.append(
+                        TimelineEvent(
+                            r.planned_for,
+                            "return",
+                            _("Return to {} planned").format(r.destination_id),
+                            p.pseudonym,
+                            planned=True,
+                        )
+                    )
                 if r.decided_on:
                     events.append(
                         TimelineEvent(
@@ -246,7 +264,7 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                         ms.starts_on,
                         "measure",
                         _("{} from {} to {}").format(
-                            ms.get_kind_display(), ms.starts_on, ms.ends_on or "—"
+                            ms.get_kind_display(), day_text(ms.starts_on), day_text(ms.ends_on, "—")
                         ),
                         p.pseudonym,
                     )
@@ -278,6 +296,19 @@ class Deadline:
     case_reference: str
     person: str
     overdue: bool
+
+
+# A referral still waiting for an answer is due this long after it was sent (deadline board).
+REFERRAL_ANSWER_WITHIN = dt.timedelta(days=2)
+
+# Organisation kinds in the order a referral most likely goes to them.
+RECEIVER_KINDS = [
+    OrganisationKind.SERVICE_PROVIDER,
+    OrganisationKind.NGO,
+    OrganisationKind.GOVERNMENT,
+    OrganisationKind.INTERNATIONAL,
+    OrganisationKind.REGIONAL_MECHANISM,
+]
 
 
 def deadline_board(
@@ -331,11 +362,11 @@ def deadline_board(
     waiting = Referral.objects.filter(
         to_organisation_id=user.organisation_id,
         status=ReferralStatus.SENT,
-        sent_on__lte=day - dt.timedelta(days=2),
+        sent_on__lte=day - REFERRAL_ANSWER_WITHIN,
         person__case__in=visible,
     ).select_related("person__case")
     for r in waiting:
-        due = r.sent_on + dt.timedelta(days=2)
+        due = r.sent_on + REFERRAL_ANSWER_WITHIN
         out.append(
             Deadline(
                 due,
@@ -382,14 +413,66 @@ def referral_stub_only(user: User, referral: Referral) -> bool:
     return referral.to_organisation_id == user.organisation_id and referral.status in REFERRAL_ENDED
 
 
-def referral_outbox(*, user: AnyUser | None) -> QuerySet[Referral]:
+def referral_outbox(*, user: AnyUser | None, status: str = "") -> QuerySet[Referral]:
+    """Referrals the user's organisation sent (for its case workers and investigators), newest
+    first; the sender sees each in full, whatever its status."""
     if not _case_worker(user):
         return Referral.objects.none()
-    return (
-        Referral.objects.filter(from_organisation_id=user.organisation_id)
-        .select_related("person", "from_organisation", "to_organisation", "person__case")
-        .order_by("-sent_on")
+    qs = Referral.objects.filter(from_organisation_id=user.organisation_id).select_related(
+        "person", "from_organisation", "to_organisation", "person__case", "sent_by"
     )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-sent_on", "-pk")
+
+
+def referral_answer_due(referral: Referral) -> dt.date | None:
+    """The day by which the receiver should accept or decline a referral still waiting for an
+    answer (the deadline board's rule); None once it has been answered or ended."""
+    if referral.status != ReferralStatus.SENT:
+        return None
+    return referral.sent_on + REFERRAL_ANSWER_WITHIN
+
+
+@dataclass(frozen=True)
+class ReceiverGroup:
+    """A group of the "Refer to" list; `kind` when all of it is of one kind (its heading says
+    which)."""
+
+    label: str
+    organisations: list[Organisation]
+    kind: str = ""
+
+
+def referral_receivers(*, sender: Organisation) -> list[ReceiverGroup]:
+    """The organisations a referral can go to, grouped for the "Refer to" list: the service
+    providers of the sender's country first, then its other organisations, then everything
+    else (other countries, international organisations) behind its own heading."""
+    others = Organisation.objects.exclude(pk=sender.pk).select_related("country")
+    country = sender.country_id
+    rank: dict[str, int] = {str(kind): i for i, kind in enumerate(RECEIVER_KINDS)}
+    home: list[Organisation] = []
+    home_other: list[Organisation] = []
+    abroad: list[Organisation] = []
+    for org in others:
+        if country and org.country_id == country:
+            (home if org.kind == OrganisationKind.SERVICE_PROVIDER else home_other).append(org)
+        else:
+            abroad.append(org)
+    home.sort(key=lambda o: o.name.casefold())
+    home_other.sort(key=lambda o: (rank.get(o.kind, len(rank)), o.name.casefold()))
+    abroad.sort(key=lambda o: (rank.get(o.kind, len(rank)), o.country_id or "~", o.name.casefold()))
+    name = sender.country.localized_name(get_language() or "en") if sender.country else ""
+    if not name:  # an international organisation: no home country to put first
+        return [ReceiverGroup(_("Service providers and other organisations"), abroad)]
+    groups = [
+        ReceiverGroup(
+            _("Service providers in {}").format(name), home, OrganisationKind.SERVICE_PROVIDER
+        ),
+        ReceiverGroup(_("Other organisations in {}").format(name), home_other),
+        ReceiverGroup(_("Other countries, international and other organisations"), abroad),
+    ]
+    return [g for g in groups if g.organisations]
 
 
 def _case_worker(user: AnyUser | None) -> TypeGuard[User]:

@@ -37,6 +37,7 @@ CASE_STEPS = [
     ("comments/new/", v.CommentView, "comment"),
     ("close/", v.CaseCloseView, "close"),
     ("reopen/", v.CaseReopenView, "reopen"),
+    ("case-file/", v.CaseFileView, "case_file"),
 ]
 
 urlpatterns = [
@@ -44,6 +45,7 @@ urlpatterns = [
     path("new/", v.CaseOpenView.as_view(), name="open"),
     path("deadlines/", v.DeadlineBoardView.as_view(), name="deadlines"),
     path("referrals/", v.ReferralInboxView.as_view(), name="inbox"),
+    path("referrals/sent/", v.ReferralSentView.as_view(), name="referrals_sent"),
     path(
         "referrals/<int:pk>/<slug:action>/",
         v.ReferralActionView.as_view(),

@@ -161,6 +161,7 @@ class ReturnPlan:
     travel_documents: str = ""
     decided_on: dt.date | None = None
     return_date: dt.date | None = None
+    planned_for: dt.date | None = None
     receiving_authority: int | None = None  # registry directory entry id
     with_bid: bool = False
 
@@ -482,6 +483,7 @@ class _Batch:
                 "status": ret.status,
                 "decided_on": ret.decided_on,
                 "return_date": ret.return_date,
+                "planned_for": ret.planned_for,
             },
             person_id=pid,
             best_interest_determination_id=_Ref(bid) if ret.with_bid and bid is not None else None,

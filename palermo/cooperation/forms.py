@@ -222,7 +222,10 @@ class RequestForm(Form):
             self._default(
                 "requested_authority", auth_choices[1][0] if self.authorities else NO_AUTHORITY
             )
+        # No peer at all: the page explains how one is registered instead of an empty list.
+        self.nodes_registered = active.exists()
         nodes = list(active.filter(country_id=country)) if country else []
+        self.country_nodes = nodes
         if len(nodes) == 1 and not self._value("node"):
             self._default("node", str(nodes[0].pk))
         self.suggestion = self._suggest(type_, country)

@@ -263,6 +263,10 @@ def _return_home(d: Draw, person: DPerson, st: Stage) -> None:
         consent_on=planned_on if consent else None,
         status=status,
         travel_documents="Emergency travel document requested from the consulate",
+        # Planned a month ahead (no draw: the demo's random sequence stays as it was).
+        planned_for=planned_on + dt.timedelta(days=30)
+        if status != c.ReturnStatus.CANCELLED
+        else None,
     )
     if status in (c.ReturnStatus.DECIDED, c.ReturnStatus.COMPLETED):
         decided = d.past(planned_on + d.days(5, 30))

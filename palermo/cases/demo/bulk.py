@@ -128,6 +128,7 @@ class _Plans:
                     travel_documents=rp.travel_documents,
                     decided_on=rp.decided_on,
                     return_date=rp.return_date,
+                    planned_for=rp.planned_for,
                     receiving_authority=self.receiving_authority(rp.destination),
                     with_bid=rp.with_bid,
                 )

@@ -110,6 +110,7 @@ class DReturn:
     travel_documents: str = ""
     decided_on: dt.date | None = None
     return_date: dt.date | None = None
+    planned_for: dt.date | None = None
     with_bid: bool = False
 
 

@@ -236,6 +236,7 @@ class _ServiceWriter:
                 consent_on=plan.consent_on,
                 travel_documents=plan.travel_documents,
                 receiving_authority_id=directory_entry(plan.destination),
+                planned_for=plan.planned_for,
             )
             if plan.decided_on:
                 ret = s.return_decide(actor=actor, ret=ret, decided_on=plan.decided_on)

@@ -88,6 +88,12 @@ class Return(models.Model):
         _("status"), max_length=20, choices=c.ReturnStatus.choices, default=c.ReturnStatus.PLANNED
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    planned_for = models.DateField(
+        _("planned return date"),
+        null=True,
+        blank=True,
+        help_text=_("When the return is planned to take place (shown on the timeline)."),
+    )
     return_date = models.DateField(_("return date"), null=True, blank=True)
     best_interest_determination = models.ForeignKey(
         BestInterestDetermination,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from palermo.cases import htcds as h
+from palermo.cases.dates import day_text
 from palermo.cases.models import (
     Case,
     CaseComment,
@@ -122,7 +123,9 @@ def case_close(
     closed = closed_on or local_today()
     if closed < case.opened_on:
         raise ApplicationError(
-            _("A case cannot be closed before it was opened ({}).").format(case.opened_on),
+            _("A case cannot be closed before it was opened ({}).").format(
+                day_text(case.opened_on)
+            ),
             code="invalid_date",
         )
     before = {"status": case.status}

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from palermo.cases import choices as c
+from palermo.cases.dates import day_text
 from palermo.cases.models import (
     CountryPolicy,
     Person,
@@ -59,7 +60,9 @@ def measure_grant(
         )
     if ends_on and ends_on < starts_on:
         raise ApplicationError(
-            _("The measure ends ({}) before it starts ({}).").format(ends_on, starts_on),
+            _("The measure ends ({}) before it starts ({}).").format(
+                day_text(ends_on), day_text(starts_on)
+            ),
             code="invalid_date",
         )
     if kind == c.MeasureKind.REFLECTION_PERIOD and ends_on and renewal_of is None:
@@ -111,7 +114,7 @@ def measure_renew(
     start = (measure.ends_on or local_today()) + dt.timedelta(days=1)
     if ends_on < start:
         raise ApplicationError(
-            _("The renewal must end after {}.").format(start), code="invalid_date"
+            _("The renewal must end after {}.").format(day_text(start)), code="invalid_date"
         )
     measure.status = c.MeasureStatus.ENDED
     measure.save(update_fields=["status"])

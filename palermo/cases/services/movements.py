@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from palermo.cases import htcds as h
+from palermo.cases.dates import day_text
 from palermo.cases.models import (
     Movement,
     Person,
@@ -50,11 +51,13 @@ def movement_add(
             )
         if day and day > local_today():
             raise ApplicationError(
-                _("The date {} is in the future.").format(day), code="date_in_future"
+                _("The date {} is in the future.").format(day_text(day)), code="date_in_future"
             )
     if date and end_date and end_date < date:
         raise ApplicationError(
-            _("The movement ends ({}) before it starts ({}).").format(end_date, date),
+            _("The movement ends ({}) before it starts ({}).").format(
+                day_text(end_date), day_text(date)
+            ),
             code="invalid_date",
         )
     mv = Movement(

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from palermo.cases import choices as c
+from palermo.cases.dates import day_text
 from palermo.cases.models import (
     BestInterestDetermination,
     FollowUpVisit,
@@ -119,8 +120,10 @@ def return_plan(
     consent_on: dt.date | None = None,
     travel_documents: str = "",
     receiving_authority_id: int | None = None,
+    planned_for: dt.date | None = None,
 ) -> Return:
-    """Plan a return: destination, risk assessment, the receiving country's authority."""
+    """Plan a return: destination, risk assessment, the receiving country's authority, and
+    the day it is planned for (if known)."""
     user = owner_actor(actor, person.case)
     check_choice(risk_level, c.RiskLevel, "risk_level")
     if not risk_assessment.strip():
@@ -149,6 +152,7 @@ def return_plan(
         voluntary_consent=voluntary_consent,
         consent_on=consent_on if voluntary_consent else None,
         travel_documents=travel_documents,
+        planned_for=planned_for,
     )
     row_save(ret)
     audit_record(
@@ -201,7 +205,7 @@ def return_decide(
                 _(
                     "The best-interest determination of {} found return against the child's "
                     "interest."
-                ).format(bid.decided_on),
+                ).format(day_text(bid.decided_on)),
                 code="best_interest_against_return",
             )
         ret.best_interest_determination = bid

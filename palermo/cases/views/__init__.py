@@ -21,11 +21,13 @@ from palermo.cases.views.case_steps import (
     PersonAddView,
     ProceedingView,
 )
+from palermo.cases.views.casefile import CaseFileView
 from palermo.cases.views.lists import (
     CaseListView,
     DeadlineBoardView,
     ReferralActionView,
     ReferralInboxView,
+    ReferralSentView,
 )
 from palermo.cases.views.pages import (
     CaseDetailView,
@@ -58,6 +60,7 @@ from palermo.cases.views.protection_steps import (
 )
 
 __all__ = [
+    "CaseFileView",
     "BestInterestView",
     "CaseCloseView",
     "CaseDetailView",
@@ -85,6 +88,7 @@ __all__ = [
     "ProceedingView",
     "ReferralActionView",
     "ReferralInboxView",
+    "ReferralSentView",
     "ReferralView",
     "ReturnCompleteView",
     "ReturnDecideView",

@@ -119,6 +119,43 @@ class ReferralInboxView(CasesView):
         return render(request, self.template_name, context)
 
 
+class ReferralSentView(CasesView):
+    """Referrals the user's organisation sent: to whom, for what, where each stands, and by when
+    the receiver should answer (overdue ones marked)."""
+
+    template_name = "cases/referrals_sent.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = page_user(request)
+        status = request.GET.get("status", "")
+        if status not in c.ReferralStatus.values:
+            status = ""
+        today = timezone.localdate()
+        page = page_get(
+            selectors.referral_outbox(user=user, status=status), request.GET.get("page"), 50
+        )
+        rows = []
+        for r in page.object_list:
+            due = selectors.referral_answer_due(r)
+            rows.append(
+                {
+                    "referral": r,
+                    "scopes": scope_labels(r.scopes),
+                    "due": due,
+                    "overdue": due is not None and due < today,
+                    "closable": "close" in acl.referral_actions(user, r),
+                }
+            )
+        context = {
+            "rows": rows,
+            "page": page,
+            "status": status,
+            "statuses": c.ReferralStatus.choices,
+            "organisation": user.organisation,
+        }
+        return render(request, self.template_name, context)
+
+
 class ReferralActionView(CasesView):
     """Accept, decline or deliver (receiving organisation); close (either side). An htmx request
     gets the referral back with the answer or the error; a form post goes back with a message."""

@@ -16,6 +16,7 @@ from palermo.cases import access as acl
 from palermo.cases import choices as c
 from palermo.cases import forms as f
 from palermo.cases import selectors, services
+from palermo.cases.dates import day_text
 from palermo.cases.documents import documents_text
 from palermo.cases.models import Indicator, Person
 from palermo.cases.views.base import CasesView, scope_labels
@@ -144,6 +145,11 @@ def _identity_text(key: str, value: Any) -> Any:
     """An identity field as the page shows it: documents and lists as one line."""
     if key == "documents":
         return documents_text(value)
+    if key == "birthdate" and value:  # stored as ISO 8601: shown as every other date
+        try:
+            return day_text(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return value
     return ", ".join(str(v) for v in value) if isinstance(value, list) else value
 
 

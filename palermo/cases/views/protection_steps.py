@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from palermo.cases import forms as f
 from palermo.cases import services
+from palermo.cases.dates import day_text
 from palermo.cases.views.base import ObjectStepView, PersonStepView
 
 
@@ -42,7 +43,7 @@ class MeasureGrantView(PersonStepView):
 
     def get_success_message(self, obj: Any) -> str:
         if obj.ends_on:
-            return _("{} granted until {}.").format(obj.get_kind_display(), obj.ends_on)
+            return _("{} granted until {}.").format(obj.get_kind_display(), day_text(obj.ends_on))
         return _("{} granted.").format(obj.get_kind_display())
 
 
@@ -130,6 +131,7 @@ class ReturnPlanView(PersonStepView):
             consent_on=d["consent_on"],
             travel_documents=d["travel_documents"],
             receiving_authority_id=authority.pk if authority else None,
+            planned_for=d["planned_for"],
         )
 
 
