@@ -15,7 +15,7 @@ from django.test import Client
 from palermo.core.models import User
 from palermo.statistics import services as s
 from palermo.statistics.models import Value
-from palermo.statistics.tests.factories import GOOD, enter
+from palermo.statistics.tests.factories import GOOD, colleague, enter
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/statistics"
@@ -136,7 +136,11 @@ def test_entry_check_comment_submit_validate(
     r = post(client, "/values/{}/comment".format(value_id), {"comment": "Cohort of 2022."}, h)
     assert r.json()["comment"] == "Cohort of 2022."
     assert post(client, "/values/submit", SCOPE, h).status_code == 200
-    assert post(client, "/values/validate", SCOPE, h).json() == {"figures": 2}
+    r = post(client, "/values/validate", SCOPE, h)  # the submitter: separation of duties
+    assert r.status_code == 403 and r.json()["code"] == "separation_of_duties"
+    assert "cannot validate" in r.json()["detail"]
+    other = bearer(colleague(coordinator))
+    assert post(client, "/values/validate", SCOPE, other).json() == {"figures": 2}
     assert post(client, "/values/return", {**SCOPE, "reason": "court correction"}, h).json() == {
         "figures": 2
     }
@@ -200,7 +204,7 @@ def test_publications_are_public_and_analysts_see_only_them(
         {"victims_detected": 30, "victims_detected:sex=F": 27, "victims_detected:sex=M": 3},
     )
     s.values_submit(actor=coordinator, **SCOPE)
-    s.values_validate(actor=coordinator, **SCOPE)
+    s.values_validate(actor=colleague(coordinator), **SCOPE)
     body = {
         "dataset": "tip-annual",
         "indicator": "victims_detected",

@@ -15,7 +15,7 @@ from palermo.core.models import User
 from palermo.statistics import interchange as ix
 from palermo.statistics import services as s
 from palermo.statistics.models import Publication, Value
-from palermo.statistics.tests.factories import enter
+from palermo.statistics.tests.factories import colleague, enter
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,8 @@ def test_publish_with_suppression_and_dp(coordinator: User, make_user: Callable[
         {"victims_detected": 20, "victims_detected:sex=F": 17, "victims_detected:sex=M": 3},
     )
     s.values_submit(actor=coordinator, dataset="tip-annual", country="BWA", period="2023")
-    s.values_validate(actor=coordinator, dataset="tip-annual", country="BWA", period="2023")
+    validator = colleague(coordinator)
+    s.values_validate(actor=validator, dataset="tip-annual", country="BWA", period="2023")
     out = run(
         "publish",
         "--dataset",

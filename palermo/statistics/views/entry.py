@@ -305,6 +305,7 @@ class EntryGridView(CoordinatorView):
             "n_errors": sum(len(r["errors"]) for r in rows),
             "n_warnings": sum(1 for r in rows if r["warnings"] and not r["comment"]),
             "state": selectors.entry_state(blocks),
+            "own_submission": selectors.submitted_by(blocks, self.user),
             "upload_form": UploadForm(),
             "return_form": return_form or ReturnForm(),
             "publish_form": publish_form or PublishForm(tables=grid_tables(blocks)),
