@@ -505,11 +505,30 @@ def test_routes_from_case_records_for_coordinators_and_analysts(
     flows = charts.sankey_flows(response.context["sankey_spec"])
     assert sorted({(f["origin"], f["display"]) for f in flows}) == [("ZMB", "5"), ("ZWE", "<5")]
     assert all(f["count"] is None for f in flows if f["origin"] == "ZWE")
-    # Anyone else cannot ask for case records.
+    # Anyone else cannot have case records: told so, and shown the reported figures.
     for user in (None, worker):
         response = login(Client(), user).get(url, query)
-        assert response.status_code == 400 and "Select a valid choice" in html(response)
+        assert response.status_code == 200 and response.context["source"] == "figures"
+        assert "Routes from case records are for national coordinators" in html(response)
         assert "Zambia" not in html(response)
+
+
+def test_routes_from_cases_opened_directly_use_defaults(
+    make_user: Callable[..., User], coordinator: User, stats_analyst: User
+) -> None:
+    """`/statistics/routes/?source=cases` as a bookmark or a link: no indicator, no years."""
+    worker = make_user(Role.CASE_WORKER, org="Shelter Gaborone", country="BWA", kind="ngo")
+    for _ in range(5):
+        victim(worker, dt.date(2024, 2, 1), route=[("Recruitment", "ZMB"), ("Exploitation", "BWA")])
+    url = reverse("statistics:routes") + "?source=cases"
+    for user in (coordinator, stats_analyst):
+        response = login(Client(), user).get(url)
+        assert response.status_code == 200, html(response)
+        assert response.context["source"] == "cases" and not response.context["form"].errors
+        assert [(f.origin, f.display) for f in response.context["flows"]] == [("ZMB", "5")]
+        assert "Zambia" in html(response)
+    response = Client().get(url)
+    assert response.status_code == 200 and response.context["source"] == "figures"
 
 
 def test_analysts_publish_regional_tables(
