@@ -1,4 +1,5 @@
-"""`palermo stats import|validate|publish|export|derive`: statistics from the command line."""
+"""`palermo stats import|load-glotip|validate|publish|export|derive`: statistics from the
+command line."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.core.models import User
 from palermo.statistics import derivation, interchange, publishing, selectors, services
 from palermo.statistics.choices import ImportFormat
+from palermo.statistics.interchange.glotip_load import glotip_load
 from palermo.statistics.models import DIMENSIONS
 
 
@@ -94,6 +96,23 @@ class Command(PalermoCommand):
         ex.add_argument("--year-from", type=int)
         ex.add_argument("--year-to", type=int)
 
+        gl = sub.add_parser(
+            "load-glotip",
+            help="load the UNODC GLOTIP country data as public figures (from ../shared/data or "
+            "PALERMO_GLOTIP_FILE); again only when the file changed; says so when it is absent",
+        )
+        gl.add_argument(
+            "file", type=Path, nargs="?", help="the GLOTIP CSV (default: the shared data folder)"
+        )
+        gl.add_argument(
+            "--force", action="store_true", help="import again even if the same file is loaded"
+        )
+        gl.add_argument(
+            "--require",
+            action="store_true",
+            help="exit with an error when the file is absent (default: a message, exit 0)",
+        )
+
         de = sub.add_parser("derive", help="compute a country's figures from its case records")
         de.add_argument("--dataset", required=True)
         de.add_argument("--country", required=True)
@@ -101,7 +120,7 @@ class Command(PalermoCommand):
         de.add_argument("--as", dest="as_user", required=True)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        getattr(self, "_" + opts["sub"])(opts)
+        getattr(self, "_" + opts["sub"].replace("-", "_"))(opts)
 
     def _import(self, opts: dict[str, Any]) -> None:
         result = interchange.data_import_run(
@@ -117,6 +136,19 @@ class Command(PalermoCommand):
         )
         if result.notes:
             self.stdout.write(result.notes)
+
+    def _load_glotip(self, opts: dict[str, Any]) -> None:
+        result = glotip_load(opts["file"], force=opts["force"])
+        if result.status == "absent":
+            if opts["require"]:
+                raise CommandError(result.message)
+            self.stderr.write(result.message)
+            return
+        self.stdout.write(result.message)
+        if result.notes:
+            self.stdout.write(result.notes)
+        if result.provenance:
+            self.stdout.write(_("Source: {}").format(result.provenance))
 
     def _validate(self, opts: dict[str, Any]) -> None:
         user = _user(opts["as_user"])
