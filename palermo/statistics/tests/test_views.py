@@ -443,9 +443,10 @@ def test_coordinator_publishes_validated_figures_with_suppression(
     client = login(Client(), coordinator)
     assert "Publish a table" not in html(client.get(grid_url()))  # drafts cannot be published
     assert client.post(grid_url(), {"action": "submit"}).status_code == 302
-    assert login(Client(), colleague(coordinator)).post(
-        grid_url(), {"action": "validate"}
-    ).status_code == 302
+    assert (
+        login(Client(), colleague(coordinator)).post(grid_url(), {"action": "validate"}).status_code
+        == 302
+    )
     page = html(client.get(grid_url()))
     assert "Publish a table" in page
     table = "victims_detected|sex,age_group"

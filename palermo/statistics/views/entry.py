@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Country
 from palermo.statistics import interchange, publishing, selectors, services
-from palermo.statistics.choices import Severity
+from palermo.statistics.choices import Severity, ValueOrigin
 from palermo.statistics.forms import (
     EntryScopeForm,
     PublishForm,
@@ -120,6 +120,13 @@ def _changed_cells(request: HttpRequest, blocks: list[GridBlock]) -> list[servic
     return changed + _added_cells(request, blocks)
 
 
+def _trace_url(cell: GridCell) -> str:
+    """The trace page of a figure derived from case records ("" for any other figure)."""
+    if cell.value is None or cell.value.origin != ValueOrigin.DERIVED:
+        return ""
+    return reverse("statistics:figure_trace", args=[cell.value.pk])
+
+
 def _sections(
     blocks: list[GridBlock], errors: dict[str, list[str]], posted: Any
 ) -> list[dict[str, Any]]:
@@ -154,6 +161,7 @@ def _sections(
                     "warnings": warnings,
                     "comment": (posted.get("c:" + cell.cell) if posted else None) or _comment(cell),
                     "needs_comment": bool(warnings),
+                    "trace_url": _trace_url(cell),
                 }
             )
         sections.append(
