@@ -40,6 +40,8 @@ DIMENSIONS: tuple[str, ...] = (
 TOTAL = "_T"
 UNKNOWN = "_U"
 OTHER = "_O"
+# A partial breakdown's "not stated / other": the total minus the parts given, computed.
+REMAINDER = "_R"
 # Origins whose figures are unique per cell (imports keep every published row, duplicates too).
 UNIQUE_ORIGINS = (ValueOrigin.ENTRY, ValueOrigin.DERIVED, ValueOrigin.SEED)
 

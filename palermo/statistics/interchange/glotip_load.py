@@ -18,10 +18,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from palermo.settings.env import BASE_DIR
 from palermo.statistics.choices import ImportFormat, ValueOrigin
 from palermo.statistics.interchange.files import file_digest
 from palermo.statistics.interchange.imports import data_import_run
@@ -37,7 +37,7 @@ def glotip_default_path() -> Path:
     configured = os.environ.get(GLOTIP_ENV, "").strip()
     if configured:
         return Path(configured).expanduser()
-    return Path(settings.BASE_DIR).parent / GLOTIP_RELATIVE
+    return BASE_DIR.parent / GLOTIP_RELATIVE
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -17,6 +16,7 @@ from django.urls import reverse
 
 from palermo.conftest import PASSWORD
 from palermo.core.models import AuditEntry, User
+from palermo.settings.env import BASE_DIR
 from palermo.statistics.choices import ValueOrigin
 from palermo.statistics.interchange import glotip_load as gl
 from palermo.statistics.models import DataImport, Value
@@ -40,7 +40,7 @@ def test_the_default_file_is_the_shared_data_folder_or_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv(gl.GLOTIP_ENV, raising=False)
-    beside = Path(settings.BASE_DIR).parent / "shared" / "data" / "unodc-glotip"
+    beside = BASE_DIR.parent / "shared" / "data" / "unodc-glotip"
     assert gl.glotip_default_path() == beside / "data_glotip.csv"
     monkeypatch.setenv(gl.GLOTIP_ENV, str(tmp_path / "g.csv"))
     assert gl.glotip_default_path() == tmp_path / "g.csv"

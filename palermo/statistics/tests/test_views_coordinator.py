@@ -151,3 +151,39 @@ def test_entered_figures_cannot_be_traced(coordinator: User) -> None:
     assert "Only figures derived from case records can be traced" in html(client.get(url))
     response = client.post(url, {"reason": "why not"})
     assert response.status_code == 400 and "Only derived figures can be traced." in html(response)
+
+
+def test_a_partial_breakdown_with_its_remainder_in_the_entry_grid(coordinator: User) -> None:
+    client = login(coordinator)
+    url = grid_url("2023")
+    page = html(client.get(url))
+    box = "rest:victims_detected:citizenship"
+    assert 'name="{}"'.format(box) in page and "The rest is not stated / other" in page
+    form = {
+        "v:victims_detected": "20",
+        "add:victims_detected:citizenship": "nga",
+        "add:victims_detected:citizenship:value": "7",
+        box + ":shown": "1",
+        box: "1",
+        "action": "save",
+    }
+    assert client.post(url, form).status_code == 302
+    rest = Value.objects.get(indicator__code="victims_detected", citizenship="_R")
+    assert rest.value == 13
+    page = html(client.get(url))
+    assert "Not stated / other (remainder: total minus the parts given)" in page
+    assert 'name="v:victims_detected:citizenship=_R"' not in page  # computed, not typed
+    assert "checked" in page.split('name="{}"'.format(box))[1].split(">")[0]
+
+    # Parts above the total: refused with the numbers, what was typed is kept.
+    more = {
+        box + ":shown": "1",
+        box: "1",
+        "v:victims_detected:citizenship=NGA": "25",
+        "action": "save",
+    }
+    response = client.post(url, more)
+    assert response.status_code == 400
+    assert "The citizenship parts given add up to 25, more than the total 20" in html(response)
+    assert 'value="25"' in html(response)
+    assert Value.objects.get(pk=rest.pk).value == 13
