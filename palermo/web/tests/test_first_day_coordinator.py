@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 
 from palermo.cases.models import Case, Person
@@ -85,7 +85,7 @@ def log_in(page: Page, user: User) -> None:
     expect(page.locator(".site-header .who")).to_contain_text(user.username)
 
 
-def row(page: Page, cell: str) -> object:
+def row(page: Page, cell: str) -> Locator:
     return page.locator('tr[data-cell="{}"]'.format(cell))
 
 
