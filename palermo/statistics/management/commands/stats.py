@@ -63,6 +63,12 @@ class Command(PalermoCommand):
         va.add_argument("--period")
         va.add_argument("--as", dest="as_user", required=True)
         va.add_argument("--format", dest="out", choices=["table", "json", "csv"], default="table")
+        va.add_argument(
+            "--accept",
+            action="store_true",
+            help="then mark the country's submitted figures as validated (with --dataset, "
+            "--country, --period; never by the user who submitted them)",
+        )
 
         pu = sub.add_parser(
             "publish",
@@ -200,6 +206,13 @@ class Command(PalermoCommand):
         )
         if errors:
             raise CommandError(_("validation failed: {} error(s)").format(errors))
+        if opts["accept"]:
+            if opts["file"] is not None:
+                raise CommandError(_("--accept validates stored figures: give no FILE."))
+            n = services.values_validate(
+                actor=user, dataset=opts["dataset"], country=opts["country"], period=opts["period"]
+            )
+            self.stdout.write(_("{} figures validated").format(n))
 
     def _publish(self, opts: dict[str, Any]) -> None:
         user = _user(opts["as_user"])
