@@ -95,8 +95,21 @@ class ScopeIn(Schema):
     period: str
 
 
+class RemainderIn(Schema):
+    """A partial breakdown's "not stated / other" remainder: computed as the total minus the
+    parts given (`wanted`), or removed (`wanted: false`)."""
+
+    indicator: str
+    dimension: str = Field(description="citizenship, country_of_exploitation, ...")
+    wanted: bool = True
+
+
 class ValuesIn(ScopeIn):
     cells: list[CellIn]
+    remainders: list[RemainderIn] = Field(
+        default_factory=list,
+        description="remainders to compute after the cells are entered (same transaction)",
+    )
 
 
 class ReturnIn(ScopeIn):

@@ -314,3 +314,22 @@ def test_derive_trace_and_dp_release_over_the_api(
     assert r.status_code == 400 and r.json()["code"] == "budget_exceeded"
     ledger = client.get(BASE + "/budget", {"dataset": "tip-annual", "country": "BWA"}, **h).json()
     assert ledger["spent"] == pytest.approx(2.0) and len(ledger["releases"]) == 1
+
+
+def test_a_partial_breakdown_with_a_computed_remainder(
+    client: Client, bearer: Callable[[User], dict[str, Any]], coordinator: User
+) -> None:
+    h = bearer(coordinator)
+    cells = [
+        {"cell": "victims_detected", "value": 20},
+        {"cell": "victims_detected:citizenship=NGA", "value": 7},
+    ]
+    rest = [{"indicator": "victims_detected", "dimension": "citizenship"}]
+    r = post(client, "/values", {**SCOPE, "cells": cells, "remainders": rest}, h)
+    assert r.status_code == 200
+    assert Value.objects.get(country_id="BWA", citizenship="_R").value == 13
+    cells = [{"cell": "victims_detected:citizenship=NGA", "value": 30}]
+    r = post(client, "/values", {**SCOPE, "cells": cells, "remainders": rest}, h)
+    assert r.status_code == 400 and r.json()["code"] == "parts_exceed_total"
+    assert "add up to 30, more than the total 20" in r.json()["detail"]
+    assert Value.objects.get(country_id="BWA", citizenship="NGA").value == 7
