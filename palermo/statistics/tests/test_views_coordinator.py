@@ -17,9 +17,9 @@ from palermo.core.choices import Role
 from palermo.core.models import AuditEntry, User
 from palermo.core.tests.factories import UserFactory
 from palermo.statistics.choices import ValueOrigin
+from palermo.statistics.derivation import traced_persons
 from palermo.statistics.models import Value
 from palermo.statistics.tests.factories import OrganisationFactory, enter, victim
-from palermo.statistics.views.derive import traced_persons
 
 pytestmark = pytest.mark.django_db
 D = dt.date

@@ -12,18 +12,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from palermo.cases.access import case_queryset
-from palermo.cases.models import Person
 from palermo.core.errors import ApplicationError
-from palermo.core.models import User
 from palermo.statistics import derivation, selectors
 from palermo.statistics.access import value_get
 from palermo.statistics.choices import ValueOrigin
@@ -64,25 +59,6 @@ class EntryDeriveView(CoordinatorView):
         return redirect("statistics:entry_grid", dataset=dataset, iso3=self.country, period=period)
 
 
-@dataclass(frozen=True)
-class TracedPerson:
-    """A person a figure counts: the pseudonym, and the case reference when the user may see
-    the case (None otherwise: the pseudonym alone is shown)."""
-
-    pseudonym: str
-    case_reference: str | None
-
-
-def traced_persons(user: User, pseudonyms: list[str]) -> list[TracedPerson]:
-    """The case of each traced person, among the cases this user may see only."""
-    visible = dict(
-        Person.objects.filter(pseudonym__in=pseudonyms, case__in=case_queryset(user)).values_list(
-            "pseudonym", "case__reference"
-        )
-    )
-    return [TracedPerson(p, visible.get(p)) for p in pseudonyms]
-
-
 class FigureTraceView(CoordinatorView):
     """GET: the figure and a form asking why it is traced; POST with a reason: the persons or
     requests it counts (audited by the service)."""
@@ -108,7 +84,7 @@ class FigureTraceView(CoordinatorView):
             figure,
             TraceForm(),
             trace=trace,
-            persons=traced_persons(self.user, trace.pseudonyms),
+            persons=derivation.traced_persons(self.user, trace.pseudonyms),
         )
 
     def _figure(self, pk: int) -> Value:
@@ -123,7 +99,7 @@ class FigureTraceView(CoordinatorView):
         form: TraceForm,
         status: int = 200,
         trace: derivation.Trace | None = None,
-        persons: list[TracedPerson] | None = None,
+        persons: list[derivation.TracedPerson] | None = None,
     ) -> HttpResponse:
         labels = selectors.code_labels()
         context = {
