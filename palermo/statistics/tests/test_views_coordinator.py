@@ -113,6 +113,8 @@ def test_trace_a_figure_to_its_cases_with_a_reason(
     for person in counted:
         assert person.pseudonym in page and person.case.reference in page
         assert reverse("cases:detail", args=[person.case.reference]) in page
+    case_page = client.get(reverse("cases:detail", args=[counted[0].case.reference]))
+    assert case_page.status_code == 200  # the coordinator may open the linked case
     entry = AuditEntry.objects.latest("sequence")
     assert entry.action == "read" and entry.reason == "annual report check"
     assert entry.after is not None and sorted(entry.after["persons"]) == sorted(

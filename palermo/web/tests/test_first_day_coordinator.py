@@ -143,6 +143,7 @@ def test_coordinator_first_day(page: Page, demo_node: tuple[User, User]) -> None
     audit = AuditEntry.objects.filter(reason="Checking the annual total").get()
     assert audit.actor == coordinator and audit.action == "read"
     assert "Checking" not in page.url  # the reason is never in a URL
+    page.screenshot(path=str(SCREENSHOTS / "first-day-coordinator-trace.png"), full_page=True)
     page.get_by_role("link", name="Back to the entry form").click()
 
     # 3. A partial citizenship breakdown for a year without cases: the remainder is computed.
