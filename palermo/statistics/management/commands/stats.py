@@ -29,7 +29,8 @@ class _DryRun(Exception):
 
 class Command(PalermoCommand):
     help = (
-        "Statistics: import UNODC GLOTIP, the CTDC layout or a filled-in data-set template; "
+        "Statistics: import UNODC GLOTIP (load-glotip: the shared copy, once), the CTDC layout "
+        "or a filled-in data-set template; "
         "run the validation rules; publish disclosure-controlled tables; export figures and "
         "publications as CSV, XLSX or SDMX-CSV; derive a country's figures from its cases."
     )
@@ -55,7 +56,7 @@ class Command(PalermoCommand):
         va = sub.add_parser(
             "validate",
             help="run the validation rules over a country's figures, or over a template file "
-            "without saving it; exit status 1 on errors",
+            "without saving it; exit status 1 on errors; --accept then marks them validated",
         )
         va.add_argument("file", type=Path, nargs="?", help="a filled-in template (csv/xlsx)")
         va.add_argument("--dataset")
