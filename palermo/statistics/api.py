@@ -317,6 +317,10 @@ def value_trace(request: HttpRequest, value_id: int, payload: ReasonIn) -> dict[
         "value_id": value_id,
         "value": trace.figure.value,
         "pseudonyms": trace.pseudonyms,
+        "cases": [
+            {"pseudonym": p.pseudonym, "case_reference": p.case_reference}
+            for p in derivation.traced_persons(user, trace.pseudonyms)
+        ],
         "requests": trace.requests,
         "changed_since_derived": trace.changed,
     }

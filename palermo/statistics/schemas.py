@@ -237,10 +237,20 @@ class DerivationOut(Schema):
     figures: int
 
 
+class TracedPersonOut(Schema):
+    pseudonym: str
+    case_reference: str | None = Field(
+        description="the person's case, when the user may see it (null otherwise)"
+    )
+
+
 class TraceOut(Schema):
     value_id: int
     value: int | None
     pseudonyms: list[str]
+    cases: list[TracedPersonOut] = Field(
+        default_factory=list, description="each counted person's case reference, if visible"
+    )
     requests: list[str] = Field(
         default_factory=list, description="references of the requests a cooperation figure counts"
     )

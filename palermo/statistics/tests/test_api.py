@@ -275,6 +275,7 @@ def test_derive_trace_and_dp_release_over_the_api(
     import datetime as dt
 
     from palermo.cases import services as cs
+    from palermo.cases.models import Case
 
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
     for _ in range(3):
@@ -300,6 +301,9 @@ def test_derive_trace_and_dp_release_over_the_api(
     r = post(client, "/values/{}/trace".format(total.pk), {"reason": "audit of the 2024 report"}, h)
     assert r.status_code == 200 and len(r.json()["pseudonyms"]) == 3
     assert all(p.startswith("P-") for p in r.json()["pseudonyms"])
+    references = set(Case.objects.values_list("reference", flat=True))
+    assert {c["case_reference"] for c in r.json()["cases"]} == references
+    assert [c["pseudonym"] for c in r.json()["cases"]] == r.json()["pseudonyms"]
     for user in (other_coordinator, stats_analyst):  # the draft figure does not exist for them
         assert (
             post(
