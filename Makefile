@@ -31,6 +31,7 @@ run: $(VENV)/.installed
 	@mkdir -p "$(PALERMO_DATA_DIR)"
 	@$(PALERMO) migrate --noinput -v0
 	@$(PALERMO) load-reference
+	@$(PALERMO) stats load-glotip
 	@$(PALERMO) collectstatic --noinput -v0
 	@echo
 	@$(PALERMO) setup-demo

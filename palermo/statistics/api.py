@@ -22,7 +22,14 @@ from ninja.pagination import paginate
 from palermo.core.auth import AUTH, api_user, request_user
 from palermo.core.errors import ApplicationError
 from palermo.core.pagination import Pagination
-from palermo.statistics import derivation, interchange, publishing, selectors, services
+from palermo.statistics import (
+    breakdowns,
+    derivation,
+    interchange,
+    publishing,
+    selectors,
+    services,
+)
 from palermo.statistics.access import value_get
 from palermo.statistics.models import (
     DIMENSIONS,
@@ -228,14 +235,16 @@ def value(request: HttpRequest, value_id: int) -> dict[str, Any]:
 @router.post("/values", response={200: list[ValueOut], 400: CellErrorsOut}, auth=AUTH)
 def values_enter(request: HttpRequest, payload: ValuesIn) -> Any:
     """Enter or change draft figures (national coordinator of the country). A null or empty
-    value removes the draft figure of that cell."""
+    value removes the draft figure of that cell. `remainders`: partial breakdowns whose
+    "not stated / other" cell (code _R) is computed as the total minus the parts given."""
     try:
-        written = services.values_enter(
+        written = breakdowns.values_enter_with_remainders(
             actor=api_user(request),
             dataset=payload.dataset,
             country=payload.country,
             period=payload.period,
             cells=[services.CellInput(**c.dict()) for c in payload.cells],
+            remainders=[breakdowns.RemainderRequest(**r.dict()) for r in payload.remainders],
         )
     except services.CellErrors as exc:
         return _cell_errors(exc)
@@ -308,6 +317,10 @@ def value_trace(request: HttpRequest, value_id: int, payload: ReasonIn) -> dict[
         "value_id": value_id,
         "value": trace.figure.value,
         "pseudonyms": trace.pseudonyms,
+        "cases": [
+            {"pseudonym": p.pseudonym, "case_reference": p.case_reference}
+            for p in derivation.traced_persons(user, trace.pseudonyms)
+        ],
         "requests": trace.requests,
         "changed_since_derived": trace.changed,
     }

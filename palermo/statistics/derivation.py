@@ -25,6 +25,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
 from palermo.cases import htcds as h
+from palermo.cases.access import case_queryset
 from palermo.cases.choices import PersonRole, ProceedingStage, ReferralStatus, ReturnStatus, Verdict
 from palermo.cases.models import Movement, Person, Proceeding, Referral, Return
 from palermo.cooperation.choices import Direction, RequestStatus
@@ -32,7 +33,7 @@ from palermo.cooperation.models import Request
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, ForbiddenError
-from palermo.core.models import Country
+from palermo.core.models import Country, User
 from palermo.core.permissions import AnyUser
 from palermo.statistics.access import coordinator_country, reads_case_flows, require_coordinator
 from palermo.statistics.choices import ValueOrigin, ValueStatus
@@ -436,6 +437,25 @@ def _counted_pseudonyms(figure: Figure, period: Period) -> list[str]:
         if all(w in (TOTAL, k) for w, k in zip(want, key, strict=True)):
             found.append(str(row["pseudonym"]))
     return found
+
+
+@dataclass(frozen=True)
+class TracedPerson:
+    """A person a figure counts: the pseudonym, and the case reference when the user may see
+    the case (None otherwise: the pseudonym alone is shown)."""
+
+    pseudonym: str
+    case_reference: str | None
+
+
+def traced_persons(user: User, pseudonyms: list[str]) -> list[TracedPerson]:
+    """The case of each traced person, among the cases this user may see only."""
+    visible = dict(
+        Person.objects.filter(pseudonym__in=pseudonyms, case__in=case_queryset(user)).values_list(
+            "pseudonym", "case__reference"
+        )
+    )
+    return [TracedPerson(p, visible.get(p)) for p in pseudonyms]
 
 
 # --- route flows from case movements ----------------------------------------------------------

@@ -137,6 +137,17 @@ class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("Why return the figures to draft?"), max_length=500)
 
 
+class TraceForm(forms.Form):
+    """Why a derived figure is traced to the persons it counts (kept in the audit log)."""
+
+    reason = forms.CharField(
+        label=_("Why do you trace this figure?"),
+        max_length=500,
+        help_text=_("Kept in the audit log with the persons or requests shown."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class PublishForm(forms.Form):
     """Publish one breakdown of validated figures with small-cell and secondary suppression."""
 

@@ -40,6 +40,8 @@ DIMENSIONS: tuple[str, ...] = (
 TOTAL = "_T"
 UNKNOWN = "_U"
 OTHER = "_O"
+# A partial breakdown's "not stated / other": the total minus the parts given, computed.
+REMAINDER = "_R"
 # Origins whose figures are unique per cell (imports keep every published row, duplicates too).
 UNIQUE_ORIGINS = (ValueOrigin.ENTRY, ValueOrigin.DERIVED, ValueOrigin.SEED)
 
@@ -306,7 +308,23 @@ class Value(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("validated by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["indicator__position", "country_id", "period_start", "id"]

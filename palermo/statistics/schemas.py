@@ -95,8 +95,21 @@ class ScopeIn(Schema):
     period: str
 
 
+class RemainderIn(Schema):
+    """A partial breakdown's "not stated / other" remainder: computed as the total minus the
+    parts given (`wanted`), or removed (`wanted: false`)."""
+
+    indicator: str
+    dimension: str = Field(description="citizenship, country_of_exploitation, ...")
+    wanted: bool = True
+
+
 class ValuesIn(ScopeIn):
     cells: list[CellIn]
+    remainders: list[RemainderIn] = Field(
+        default_factory=list,
+        description="remainders to compute after the cells are entered (same transaction)",
+    )
 
 
 class ReturnIn(ScopeIn):
@@ -224,10 +237,20 @@ class DerivationOut(Schema):
     figures: int
 
 
+class TracedPersonOut(Schema):
+    pseudonym: str
+    case_reference: str | None = Field(
+        description="the person's case, when the user may see it (null otherwise)"
+    )
+
+
 class TraceOut(Schema):
     value_id: int
     value: int | None
     pseudonyms: list[str]
+    cases: list[TracedPersonOut] = Field(
+        default_factory=list, description="each counted person's case reference, if visible"
+    )
     requests: list[str] = Field(
         default_factory=list, description="references of the requests a cooperation figure counts"
     )

@@ -508,6 +508,18 @@ def entry_state(blocks: Iterable[GridBlock]) -> EntryState:
     return EntryState(sorted(present, key=STATUS_ORDER.index))
 
 
+def submitted_by(blocks: Iterable[GridBlock], user: Any) -> bool:
+    """True when `user` submitted some of the submitted figures of an entry grid (so they
+    may not validate them: separation of duties)."""
+    return any(
+        c.value is not None
+        and c.value.status == ValueStatus.SUBMITTED
+        and c.value.submitted_by_id == user.pk
+        for b in blocks
+        for c in b.cells
+    )
+
+
 # --- publications -----------------------------------------------------------------------------
 
 

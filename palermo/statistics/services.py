@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
-from palermo.core.errors import ApplicationError, NotFoundError
+from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.statistics.access import require_coordinator
@@ -376,6 +376,7 @@ def _transition(
     fields: dict[str, Any] = {"status": to_status, "updated_at": now}
     if stamp:
         fields[stamp] = now
+        fields[stamp.replace("_at", "_by")] = user
     count = qs.update(**fields)
     audit_record(
         actor=user,
@@ -416,6 +417,19 @@ def values_submit(
     return report
 
 
+def require_other_validator(user: Any, scope: Scope, submitted: QuerySet[Value]) -> None:
+    """Separation of duties: whoever submitted figures does not validate them. No role is
+    exempt (an administrator cannot validate at all: `require_coordinator`)."""
+    if submitted.filter(submitted_by=user).exists():
+        raise ForbiddenError(
+            _(
+                "You submitted these figures ({}), so you cannot validate them: another "
+                "national coordinator of {} must (separation of duties)."
+            ).format(scope.describe(), scope.country.iso3),
+            code="separation_of_duties",
+        )
+
+
 @transaction.atomic
 def values_validate(
     *, actor: AnyUser | None, dataset: DataSet | str, country: Country | str, period: str
@@ -423,10 +437,12 @@ def values_validate(
     """Mark a country's submitted figures as validated (national coordinator of the country)."""
     scope = scope_get(dataset=dataset, country=country, period=period)
     user = require_coordinator(actor, scope.country)
-    if not scope.values().filter(status=ValueStatus.SUBMITTED).exists():
+    submitted = scope.values().filter(status=ValueStatus.SUBMITTED)
+    if not submitted.exists():
         raise ApplicationError(
             _("There are no submitted figures to validate."), code="nothing_to_validate"
         )
+    require_other_validator(user, scope, submitted)
     report = _run_checks(scope)
     if report.blocking:
         raise CellErrors(

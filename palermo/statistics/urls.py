@@ -34,6 +34,8 @@ urlpatterns = [
     path("routes/<slug:chart>.<str:fmt>", views.RouteChartView.as_view(), name="route_chart"),
     path("completeness/", views.CompletenessView.as_view(), name="completeness"),
     path("entry/", views.EntryStartView.as_view(), name="entry"),
+    path("entry/derive/", views.EntryDeriveView.as_view(), name="entry_derive"),
+    path("figures/<int:pk>/trace/", views.FigureTraceView.as_view(), name="figure_trace"),
     path(
         "entry/<slug:dataset>/<str:iso3>/<str:period>/",
         views.EntryGridView.as_view(),

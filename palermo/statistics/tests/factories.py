@@ -1,6 +1,8 @@
 """Test data for the statistics app.
 
 - `enter`: a country's draft figures, entered through the service (as a coordinator would);
+- `colleague`: a second national coordinator of a coordinator's organisation (the one who
+  validates what the first submitted: separation of duties);
 - `victim`: a victim in a case record, through the cases services (as a case worker would);
 - `PublicValueFactory`: a public figure as an import of a published source (GLOTIP) writes it;
 - `PublicationFactory`: a frozen table with suppressed cells;
@@ -19,6 +21,7 @@ from palermo.cases import services as case_services
 from palermo.cases.models import Person
 from palermo.core.choices import OrganisationKind
 from palermo.core.models import Organisation, User
+from palermo.core.tests.factories import UserFactory
 from palermo.statistics.choices import PublicationMethod, ValueOrigin, ValueStatus
 from palermo.statistics.models import DataSet, Indicator, Publication, Value
 from palermo.statistics.periods import parse_period
@@ -42,6 +45,15 @@ def enter(
         period=period,
         cells=[CellInput(cell=c, value=v, **kw) for c, v in cells.items()],
     )
+
+
+def colleague(user: User) -> User:
+    """Another national coordinator of `user`'s organisation (made the first time)."""
+    username = "{}-colleague".format(user.username)
+    found = User.objects.filter(username=username).first()
+    if found is not None:
+        return found
+    return UserFactory.create(username=username, organisation=user.organisation, role=user.role)
 
 
 def victim(

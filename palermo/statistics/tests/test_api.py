@@ -15,7 +15,7 @@ from django.test import Client
 from palermo.core.models import User
 from palermo.statistics import services as s
 from palermo.statistics.models import Value
-from palermo.statistics.tests.factories import GOOD, enter
+from palermo.statistics.tests.factories import GOOD, colleague, enter
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/statistics"
@@ -136,7 +136,11 @@ def test_entry_check_comment_submit_validate(
     r = post(client, "/values/{}/comment".format(value_id), {"comment": "Cohort of 2022."}, h)
     assert r.json()["comment"] == "Cohort of 2022."
     assert post(client, "/values/submit", SCOPE, h).status_code == 200
-    assert post(client, "/values/validate", SCOPE, h).json() == {"figures": 2}
+    r = post(client, "/values/validate", SCOPE, h)  # the submitter: separation of duties
+    assert r.status_code == 403 and r.json()["code"] == "separation_of_duties"
+    assert "cannot validate" in r.json()["detail"]
+    other = bearer(colleague(coordinator))
+    assert post(client, "/values/validate", SCOPE, other).json() == {"figures": 2}
     assert post(client, "/values/return", {**SCOPE, "reason": "court correction"}, h).json() == {
         "figures": 2
     }
@@ -200,7 +204,7 @@ def test_publications_are_public_and_analysts_see_only_them(
         {"victims_detected": 30, "victims_detected:sex=F": 27, "victims_detected:sex=M": 3},
     )
     s.values_submit(actor=coordinator, **SCOPE)
-    s.values_validate(actor=coordinator, **SCOPE)
+    s.values_validate(actor=colleague(coordinator), **SCOPE)
     body = {
         "dataset": "tip-annual",
         "indicator": "victims_detected",
@@ -271,6 +275,7 @@ def test_derive_trace_and_dp_release_over_the_api(
     import datetime as dt
 
     from palermo.cases import services as cs
+    from palermo.cases.models import Case
 
     worker = make_user("case_worker", org="Shelter", country="BWA", kind="ngo")
     for _ in range(3):
@@ -296,6 +301,9 @@ def test_derive_trace_and_dp_release_over_the_api(
     r = post(client, "/values/{}/trace".format(total.pk), {"reason": "audit of the 2024 report"}, h)
     assert r.status_code == 200 and len(r.json()["pseudonyms"]) == 3
     assert all(p.startswith("P-") for p in r.json()["pseudonyms"])
+    references = set(Case.objects.values_list("reference", flat=True))
+    assert {c["case_reference"] for c in r.json()["cases"]} == references
+    assert [c["pseudonym"] for c in r.json()["cases"]] == r.json()["pseudonyms"]
     for user in (other_coordinator, stats_analyst):  # the draft figure does not exist for them
         assert (
             post(
@@ -310,3 +318,22 @@ def test_derive_trace_and_dp_release_over_the_api(
     assert r.status_code == 400 and r.json()["code"] == "budget_exceeded"
     ledger = client.get(BASE + "/budget", {"dataset": "tip-annual", "country": "BWA"}, **h).json()
     assert ledger["spent"] == pytest.approx(2.0) and len(ledger["releases"]) == 1
+
+
+def test_a_partial_breakdown_with_a_computed_remainder(
+    client: Client, bearer: Callable[[User], dict[str, Any]], coordinator: User
+) -> None:
+    h = bearer(coordinator)
+    cells = [
+        {"cell": "victims_detected", "value": 20},
+        {"cell": "victims_detected:citizenship=NGA", "value": 7},
+    ]
+    rest = [{"indicator": "victims_detected", "dimension": "citizenship"}]
+    r = post(client, "/values", {**SCOPE, "cells": cells, "remainders": rest}, h)
+    assert r.status_code == 200
+    assert Value.objects.get(country_id="BWA", citizenship="_R").value == 13
+    cells = [{"cell": "victims_detected:citizenship=NGA", "value": 30}]
+    r = post(client, "/values", {**SCOPE, "cells": cells, "remainders": rest}, h)
+    assert r.status_code == 400 and r.json()["code"] == "parts_exceed_total"
+    assert "add up to 30, more than the total 20" in r.json()["detail"]
+    assert Value.objects.get(country_id="BWA", citizenship="NGA").value == 7

@@ -25,7 +25,7 @@ from palermo.core.models import User
 from palermo.core.tests.browser import errors_watch
 from palermo.statistics.definitions import definitions_load
 from palermo.statistics.models import DataSet, PrivacySpend, Publication, Value
-from palermo.statistics.tests.factories import PublicValueFactory, victim
+from palermo.statistics.tests.factories import PublicValueFactory, colleague, victim
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -144,8 +144,14 @@ def test_entry_validation_messages_and_publication(
     )
     page.get_by_role("button", name="Submit", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("The figures were submitted.")
-    page.get_by_role("button", name="Validate").click()
-    expect(page.locator(".messages")).to_contain_text("figures validated")
+    # Separation of duties: a colleague validates what this coordinator submitted.
+    expect(page.get_by_role("button", name="Validate")).to_have_count(0)
+    other = offline_page()
+    log_in(other, colleague(coordinator))
+    other.goto(page.url)
+    other.get_by_role("button", name="Validate").click()
+    expect(other.locator(".messages")).to_contain_text("figures validated")
+    page.reload()
 
     # Publish the sex x age table: the small cells are suppressed and shown as such.
     page.get_by_label("Table").select_option("victims_detected|sex,age_group")

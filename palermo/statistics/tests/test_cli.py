@@ -15,7 +15,7 @@ from palermo.core.models import User
 from palermo.statistics import interchange as ix
 from palermo.statistics import services as s
 from palermo.statistics.models import Publication, Value
-from palermo.statistics.tests.factories import enter
+from palermo.statistics.tests.factories import colleague, enter
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,8 @@ def test_publish_with_suppression_and_dp(coordinator: User, make_user: Callable[
         {"victims_detected": 20, "victims_detected:sex=F": 17, "victims_detected:sex=M": 3},
     )
     s.values_submit(actor=coordinator, dataset="tip-annual", country="BWA", period="2023")
-    s.values_validate(actor=coordinator, dataset="tip-annual", country="BWA", period="2023")
+    validator = colleague(coordinator)
+    s.values_validate(actor=validator, dataset="tip-annual", country="BWA", period="2023")
     out = run(
         "publish",
         "--dataset",
@@ -195,3 +196,20 @@ def test_publish_with_suppression_and_dp(coordinator: User, make_user: Callable[
             "--as",
             "ghost",
         )
+
+
+def test_validate_accept_keeps_separation_of_duties(coordinator: User) -> None:
+    """`stats validate --accept` marks submitted figures validated, never by their submitter."""
+    enter(coordinator, {"victims_detected": 12, "persons_arrested": 3})
+    s.values_submit(actor=coordinator, dataset="tip-annual", country="BWA", period="2023")
+    scope = ["--dataset", "tip-annual", "--country", "BWA", "--period", "2023"]
+    with pytest.raises(CommandError, match="so you cannot validate them"):
+        run("validate", *scope, "--as", coordinator.username, "--accept")
+    assert set(Value.objects.filter(country_id="BWA").values_list("status", flat=True)) == {
+        "submitted"
+    }
+    out = run("validate", *scope, "--as", colleague(coordinator).username, "--accept")
+    assert "2 figures validated" in out
+    assert set(Value.objects.filter(country_id="BWA").values_list("status", flat=True)) == {
+        "validated"
+    }

@@ -17,7 +17,7 @@ from palermo.statistics import publishing as pb
 from palermo.statistics import services as s
 from palermo.statistics.models import PrivacySpend, Publication, Value
 from palermo.statistics.selectors import publication_get, publication_table
-from palermo.statistics.tests.factories import enter, victim
+from palermo.statistics.tests.factories import colleague, enter, victim
 
 pytestmark = pytest.mark.django_db
 SCOPE: dict[str, Any] = {"dataset": "tip-annual", "period": "2023"}
@@ -31,10 +31,10 @@ SMALL: dict[str, int | str | None] = {
 
 
 def validated(user: User, cells: Mapping[str, int | str | None], country: str = "BWA") -> None:
-    """The figures entered, submitted and validated by the country's coordinator."""
+    """The figures entered and submitted by the country's coordinator, validated by a colleague."""
     enter(user, cells, country=country)
     s.values_submit(actor=user, country=country, **SCOPE)
-    s.values_validate(actor=user, country=country, **SCOPE)
+    s.values_validate(actor=colleague(user), country=country, **SCOPE)
 
 
 def test_suppressed_table_cannot_be_recovered_from_its_margins(coordinator: User) -> None:
@@ -116,7 +116,7 @@ def test_only_validated_figures_are_published_and_by_whom(
             **SCOPE,
         )
     s.values_submit(actor=coordinator, country="BWA", **SCOPE)
-    s.values_validate(actor=coordinator, country="BWA", **SCOPE)
+    s.values_validate(actor=colleague(coordinator), country="BWA", **SCOPE)
     table: dict[str, Any] = {
         "indicator": "victims_detected",
         "countries": ["BWA"],

@@ -11,7 +11,7 @@ import pytest
 from palermo.core.models import User
 from palermo.statistics import selectors as sel
 from palermo.statistics import services as s
-from palermo.statistics.tests.factories import GOOD, enter
+from palermo.statistics.tests.factories import GOOD, colleague, enter
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,7 @@ def test_entry_state_says_what_can_be_done_next(coordinator: User) -> None:
     assert actions() == (False, True, True, False)
     enter(coordinator, {"persons_arrested": 4})  # a draft next to submitted figures
     assert state().statuses == ["draft", "submitted"]
-    s.values_validate(**scope)
+    s.values_validate(**{**scope, "actor": colleague(coordinator)})
     assert state().statuses == ["draft", "validated"]
     assert actions() == (True, False, True, True)
 

@@ -10,7 +10,7 @@ from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import AuditEntry, User
 from palermo.statistics import services as s
 from palermo.statistics.models import ValidationIssue, Value
-from palermo.statistics.tests.factories import GOOD, enter
+from palermo.statistics.tests.factories import GOOD, colleague, enter
 
 pytestmark = pytest.mark.django_db
 SCOPE = {"dataset": "tip-annual", "country": "BWA", "period": "2023"}
@@ -97,7 +97,17 @@ def test_clean_figures_submit_and_validate(coordinator: User) -> None:
     }
     with pytest.raises(s.CellErrors, match="return it to draft"):
         enter(coordinator, {"victims_detected": 21})
-    assert s.values_validate(actor=coordinator, **SCOPE) == len(GOOD)
+    with pytest.raises(ForbiddenError, match="so you cannot validate them") as refused:
+        s.values_validate(actor=coordinator, **SCOPE)  # separation of duties
+    assert refused.value.code == "separation_of_duties"
+    assert set(Value.objects.filter(country_id="BWA").values_list("status", flat=True)) == {
+        "submitted"
+    }
+    validator = colleague(coordinator)
+    assert s.values_validate(actor=validator, **SCOPE) == len(GOOD)
+    stored = Value.objects.filter(country_id="BWA").first()
+    assert stored is not None
+    assert (stored.submitted_by, stored.validated_by) == (coordinator, validator)
     assert set(Value.objects.filter(country_id="BWA").values_list("status", flat=True)) == {
         "validated"
     }
@@ -168,3 +178,19 @@ def test_change_from_the_previous_period_is_flagged(coordinator: User) -> None:
 def test_nothing_to_submit(coordinator: User) -> None:
     with pytest.raises(ApplicationError, match="no draft figures"):
         s.values_submit(actor=coordinator, **SCOPE)
+
+
+def test_no_role_bypasses_separation_of_duties(coordinator: User, admin_user: User) -> None:
+    """An administrator cannot validate (nor can anyone but a national coordinator of the
+    country), and a coordinator who submitted part of the figures cannot validate the rest."""
+    enter(coordinator, {"victims_detected": 3})
+    s.values_submit(actor=coordinator, **SCOPE)
+    with pytest.raises(ForbiddenError, match="Only a national coordinator of BWA"):
+        s.values_validate(actor=admin_user, **SCOPE)
+    validator = colleague(coordinator)
+    s.values_return(actor=validator, reason="one more figure", **SCOPE)
+    enter(validator, {"persons_arrested": 2})
+    s.values_submit(actor=validator, **SCOPE)  # now submitted by the colleague
+    with pytest.raises(ForbiddenError, match="separation of duties"):
+        s.values_validate(actor=validator, **SCOPE)
+    assert s.values_validate(actor=coordinator, **SCOPE) == 2

@@ -30,6 +30,7 @@ from palermo.statistics.tests.factories import (
     GOOD,
     PublicationFactory,
     PublicValueFactory,
+    colleague,
     enter,
     victim,
 )
@@ -339,6 +340,13 @@ def test_entry_blocks_submission_on_errors_and_uncommented_warnings(coordinator:
     # A submitted figure cannot be changed from the form; validation, then return to draft.
     response = client.post(grid_url(), {"v:victims_detected": "21", "action": "save"})
     assert response.status_code == 400 and "return it to draft to change it" in html(response)
+    # The submitter cannot validate (separation of duties): no button, and a post is refused.
+    page = html(client.get(grid_url()))
+    assert 'value="validate"' not in page and "another national coordinator" in page
+    response = client.post(grid_url(), {"action": "validate"})
+    assert response.status_code == 400 and "so you cannot validate them" in html(response)
+    assert {s for _v, s in figures().values()} == {"submitted"}
+    client = login(Client(), colleague(coordinator))
     assert client.post(grid_url(), {"action": "validate"}).status_code == 302
     assert {s for _v, s in figures().values()} == {"validated"}
     response = client.post(grid_url(), {"action": "return", "reason": ""})
@@ -435,7 +443,10 @@ def test_coordinator_publishes_validated_figures_with_suppression(
     client = login(Client(), coordinator)
     assert "Publish a table" not in html(client.get(grid_url()))  # drafts cannot be published
     assert client.post(grid_url(), {"action": "submit"}).status_code == 302
-    assert client.post(grid_url(), {"action": "validate"}).status_code == 302
+    assert (
+        login(Client(), colleague(coordinator)).post(grid_url(), {"action": "validate"}).status_code
+        == 302
+    )
     page = html(client.get(grid_url()))
     assert "Publish a table" in page
     table = "victims_detected|sex,age_group"
@@ -495,11 +506,30 @@ def test_routes_from_case_records_for_coordinators_and_analysts(
     flows = charts.sankey_flows(response.context["sankey_spec"])
     assert sorted({(f["origin"], f["display"]) for f in flows}) == [("ZMB", "5"), ("ZWE", "<5")]
     assert all(f["count"] is None for f in flows if f["origin"] == "ZWE")
-    # Anyone else cannot ask for case records.
+    # Anyone else cannot have case records: told so, and shown the reported figures.
     for user in (None, worker):
         response = login(Client(), user).get(url, query)
-        assert response.status_code == 400 and "Select a valid choice" in html(response)
+        assert response.status_code == 200 and response.context["source"] == "figures"
+        assert "Routes from case records are for national coordinators" in html(response)
         assert "Zambia" not in html(response)
+
+
+def test_routes_from_cases_opened_directly_use_defaults(
+    make_user: Callable[..., User], coordinator: User, stats_analyst: User
+) -> None:
+    """`/statistics/routes/?source=cases` as a bookmark or a link: no indicator, no years."""
+    worker = make_user(Role.CASE_WORKER, org="Shelter Gaborone", country="BWA", kind="ngo")
+    for _ in range(5):
+        victim(worker, dt.date(2024, 2, 1), route=[("Recruitment", "ZMB"), ("Exploitation", "BWA")])
+    url = reverse("statistics:routes") + "?source=cases"
+    for user in (coordinator, stats_analyst):
+        response = login(Client(), user).get(url)
+        assert response.status_code == 200, html(response)
+        assert response.context["source"] == "cases" and not response.context["form"].errors
+        assert [(f.origin, f.display) for f in response.context["flows"]] == [("ZMB", "5")]
+        assert "Zambia" in html(response)
+    response = Client().get(url)
+    assert response.status_code == 200 and response.context["source"] == "figures"
 
 
 def test_analysts_publish_regional_tables(
@@ -531,7 +561,8 @@ def test_analysts_publish_regional_tables(
         s_url = reverse("statistics:entry_grid", args=["tip-annual", iso3, "2023"])
         own = login(Client(), user)
         assert own.post(s_url, {"action": "submit"}).status_code == 302
-        assert own.post(s_url, {"action": "validate"}).status_code == 302
+        validator = login(Client(), colleague(user))
+        assert validator.post(s_url, {"action": "validate"}).status_code == 302
     response = client.post(url, {**form, "countries": "nam, bwa"})
     assert response.status_code == 302
     publication = Publication.objects.get()

@@ -4,6 +4,7 @@ exporters; what a user may not see answers 404):
 - `base`: `StatisticsView`, `CoordinatorView`, `StatisticsFormView`, downloads;
 - `figures`: overview, country profile, indicator across countries, routes, completeness;
 - `entry`: a national coordinator's data entry, template download and upload;
+- `derive`: a national coordinator's figures derived from case records, and their trace;
 - `publications`: publications, regional tables and differentially private releases.
 
 The views are re-exported here for `urls.py`.
@@ -12,6 +13,7 @@ The views are re-exported here for `urls.py`.
 from __future__ import annotations
 
 from palermo.statistics.views.base import CoordinatorView, StatisticsFormView, StatisticsView
+from palermo.statistics.views.derive import EntryDeriveView, FigureTraceView
 from palermo.statistics.views.entry import (
     EntryGridView,
     EntryStartView,
@@ -45,6 +47,8 @@ __all__ = [
     "CountryChartView",
     "CountryDataView",
     "CountryProfileView",
+    "FigureTraceView",
+    "EntryDeriveView",
     "EntryGridView",
     "EntryStartView",
     "EntryTemplateView",

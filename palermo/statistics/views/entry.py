@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Country
-from palermo.statistics import interchange, publishing, selectors, services
-from palermo.statistics.choices import Severity
+from palermo.statistics import breakdowns, interchange, publishing, selectors, services
+from palermo.statistics.choices import Severity, ValueOrigin
 from palermo.statistics.forms import (
     EntryScopeForm,
     PublishForm,
@@ -27,6 +27,7 @@ from palermo.statistics.forms import (
     UploadForm,
     grid_tables,
 )
+from palermo.statistics.models import REMAINDER
 from palermo.statistics.selectors import GridBlock, GridCell
 from palermo.statistics.views.base import TABLE_TYPES, CoordinatorView, download
 
@@ -107,6 +108,8 @@ def _changed_cells(request: HttpRequest, blocks: list[GridBlock]) -> list[servic
     changed = []
     for block in blocks:
         for cell in block.cells:
+            if REMAINDER in cell.key:
+                continue  # computed, never typed
             posted = request.POST.get("v:" + cell.cell)
             comment = request.POST.get("c:" + cell.cell)
             if posted is None and comment is None:
@@ -120,12 +123,41 @@ def _changed_cells(request: HttpRequest, blocks: list[GridBlock]) -> list[servic
     return changed + _added_cells(request, blocks)
 
 
+def _rest_dimension(block: GridBlock, allowed: set[str]) -> str:
+    """The dimension of a one-dimension breakdown that may carry a computed remainder, or ""."""
+    if len(block.dimensions) == 1 and block.dimensions[0] in allowed:
+        return block.dimensions[0]
+    return ""
+
+
+def _remainders(request: HttpRequest, blocks: list[GridBlock]) -> list[breakdowns.RemainderRequest]:
+    """The remainders asked for (box ticked) or no longer wanted (box shown, not ticked)."""
+    allowed = breakdowns.remainder_dimensions()
+    out = []
+    for block in blocks:
+        dim = _rest_dimension(block, allowed)
+        name = "rest:{}:{}".format(block.indicator.code, dim)
+        if dim and request.POST.get(name + ":shown"):
+            out.append(
+                breakdowns.RemainderRequest(block.indicator.code, dim, bool(request.POST.get(name)))
+            )
+    return out
+
+
+def _trace_url(cell: GridCell) -> str:
+    """The trace page of a figure derived from case records ("" for any other figure)."""
+    if cell.value is None or cell.value.origin != ValueOrigin.DERIVED:
+        return ""
+    return reverse("statistics:figure_trace", args=[cell.value.pk])
+
+
 def _sections(
     blocks: list[GridBlock], errors: dict[str, list[str]], posted: Any
 ) -> list[dict[str, Any]]:
     """The blocks of the grid as the template shows them: one row per cell, with the stored
     issues and the messages of the last service call, and what was typed if it is kept."""
     dim_names = {d.code: d.name for d in selectors.dimension_list()}
+    allowed = breakdowns.remainder_dimensions()
     counter = 0
     sections = []
     for block in blocks:
@@ -149,11 +181,13 @@ def _sections(
                     "label": ", ".join(cell.labels.values()) or _("Total"),
                     "value": _value_text(cell) if value is None else value,
                     "status": cell.value.get_status_display() if cell.value else "",
-                    "editable": cell.editable,
+                    "editable": cell.editable and REMAINDER not in cell.key,
+                    "remainder": REMAINDER in cell.key,
                     "errors": stored_errors + cell_errors,
                     "warnings": warnings,
                     "comment": (posted.get("c:" + cell.cell) if posted else None) or _comment(cell),
                     "needs_comment": bool(warnings),
+                    "trace_url": _trace_url(cell),
                 }
             )
         sections.append(
@@ -161,10 +195,21 @@ def _sections(
                 "block": block,
                 "rows": rows,
                 "add": [d for d in block.dimensions if d == "citizenship" or "country" in d],
+                "rest": _rest_dimension(block, allowed),
+                "rest_on": _rest_on(block, posted),
                 "by": " × ".join(str(dim_names.get(d, d)) for d in block.dimensions),
             }
         )
     return sections
+
+
+def _rest_on(block: GridBlock, posted: Any) -> bool:
+    """Whether the remainder box is ticked: as posted, else whether a remainder is stored."""
+    if posted and len(block.dimensions) == 1:
+        name = "rest:{}:{}".format(block.indicator.code, block.dimensions[0])
+        if posted.get(name + ":shown"):
+            return bool(posted.get(name))
+    return any(REMAINDER in c.key and c.value is not None for c in block.cells)
 
 
 class EntryGridView(CoordinatorView):
@@ -245,8 +290,9 @@ class EntryGridView(CoordinatorView):
         """Save the changed cells; then check or submit if asked."""
         request = self.request
         cells = _changed_cells(request, blocks)
-        if cells:
-            services.values_enter(**scope, cells=cells)
+        remainders = _remainders(request, blocks)
+        if cells or remainders:
+            breakdowns.values_enter_with_remainders(**scope, cells=cells, remainders=remainders)
         if action == "check":
             report = services.values_check(**scope)
             messages.info(
@@ -305,6 +351,7 @@ class EntryGridView(CoordinatorView):
             "n_errors": sum(len(r["errors"]) for r in rows),
             "n_warnings": sum(1 for r in rows if r["warnings"] and not r["comment"]),
             "state": selectors.entry_state(blocks),
+            "own_submission": selectors.submitted_by(blocks, self.user),
             "upload_form": UploadForm(),
             "return_form": return_form or ReturnForm(),
             "publish_form": publish_form or PublishForm(tables=grid_tables(blocks)),

@@ -174,9 +174,34 @@ class IndicatorDataView(StatisticsView):
 # --- routes -----------------------------------------------------------------------------------
 
 
+ROUTE_DEFAULTS = {"indicator": "victims_detected"}
+
+
+def _route_query(request: HttpRequest, cases: bool) -> tuple[Any, str]:
+    """The route filters asked for, with defaults for what a link leaves out (a link such as
+    `?source=cases` alone is a complete question), and a note when case records were asked for
+    by someone who may not read them (then the reported figures are shown)."""
+    if not request.GET:
+        return None, ""
+    data = request.GET.copy()
+    for name, value in ROUTE_DEFAULTS.items():
+        if not data.get(name):
+            data[name] = value
+    note = ""
+    if data.get("source") == "cases" and not cases:
+        data["source"] = "figures"
+        note = _(
+            "Routes from case records are for national coordinators and analysts; these are "
+            "the routes in the reported figures."
+        )
+    return data, note
+
+
 def _routes(request: HttpRequest) -> dict[str, Any]:
     user = request.user
-    form = RouteForm(request.GET or None, cases=reads_case_flows(user))
+    cases = reads_case_flows(user)
+    data, note = _route_query(request, cases)
+    form = RouteForm(data, cases=cases)
     params: dict[str, Any] = {"indicator": "victims_detected"}
     source = "figures"
     if form.is_bound and form.is_valid():
@@ -202,6 +227,7 @@ def _routes(request: HttpRequest) -> dict[str, Any]:
     names = {**country_names(), UNKNOWN: _("Unknown")}
     return {
         "form": form,
+        "source_note": note,
         "source": source,
         "flows": flows,
         "charted": flows[:MAX_CHARTED_ROUTES],

@@ -1,4 +1,5 @@
-"""`palermo stats import|validate|publish|export|derive`: statistics from the command line."""
+"""`palermo stats import|load-glotip|validate|publish|export|derive`: statistics from the
+command line."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.core.models import User
 from palermo.statistics import derivation, interchange, publishing, selectors, services
 from palermo.statistics.choices import ImportFormat
+from palermo.statistics.interchange.glotip_load import glotip_load
 from palermo.statistics.models import DIMENSIONS
 
 
@@ -27,7 +29,8 @@ class _DryRun(Exception):
 
 class Command(PalermoCommand):
     help = (
-        "Statistics: import UNODC GLOTIP, the CTDC layout or a filled-in data-set template; "
+        "Statistics: import UNODC GLOTIP (load-glotip: the shared copy, once), the CTDC layout "
+        "or a filled-in data-set template; "
         "run the validation rules; publish disclosure-controlled tables; export figures and "
         "publications as CSV, XLSX or SDMX-CSV; derive a country's figures from its cases."
     )
@@ -53,7 +56,7 @@ class Command(PalermoCommand):
         va = sub.add_parser(
             "validate",
             help="run the validation rules over a country's figures, or over a template file "
-            "without saving it; exit status 1 on errors",
+            "without saving it; exit status 1 on errors; --accept then marks them validated",
         )
         va.add_argument("file", type=Path, nargs="?", help="a filled-in template (csv/xlsx)")
         va.add_argument("--dataset")
@@ -61,6 +64,12 @@ class Command(PalermoCommand):
         va.add_argument("--period")
         va.add_argument("--as", dest="as_user", required=True)
         va.add_argument("--format", dest="out", choices=["table", "json", "csv"], default="table")
+        va.add_argument(
+            "--accept",
+            action="store_true",
+            help="then mark the country's submitted figures as validated (with --dataset, "
+            "--country, --period; never by the user who submitted them)",
+        )
 
         pu = sub.add_parser(
             "publish",
@@ -94,6 +103,23 @@ class Command(PalermoCommand):
         ex.add_argument("--year-from", type=int)
         ex.add_argument("--year-to", type=int)
 
+        gl = sub.add_parser(
+            "load-glotip",
+            help="load the UNODC GLOTIP country data as public figures (from ../shared/data or "
+            "PALERMO_GLOTIP_FILE); again only when the file changed; says so when it is absent",
+        )
+        gl.add_argument(
+            "file", type=Path, nargs="?", help="the GLOTIP CSV (default: the shared data folder)"
+        )
+        gl.add_argument(
+            "--force", action="store_true", help="import again even if the same file is loaded"
+        )
+        gl.add_argument(
+            "--require",
+            action="store_true",
+            help="exit with an error when the file is absent (default: a message, exit 0)",
+        )
+
         de = sub.add_parser("derive", help="compute a country's figures from its case records")
         de.add_argument("--dataset", required=True)
         de.add_argument("--country", required=True)
@@ -101,7 +127,7 @@ class Command(PalermoCommand):
         de.add_argument("--as", dest="as_user", required=True)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        getattr(self, "_" + opts["sub"])(opts)
+        getattr(self, "_" + opts["sub"].replace("-", "_"))(opts)
 
     def _import(self, opts: dict[str, Any]) -> None:
         result = interchange.data_import_run(
@@ -117,6 +143,19 @@ class Command(PalermoCommand):
         )
         if result.notes:
             self.stdout.write(result.notes)
+
+    def _load_glotip(self, opts: dict[str, Any]) -> None:
+        result = glotip_load(opts["file"], force=opts["force"])
+        if result.status == "absent":
+            if opts["require"]:
+                raise CommandError(result.message)
+            self.stderr.write(result.message)
+            return
+        self.stdout.write(result.message)
+        if result.notes:
+            self.stdout.write(result.notes)
+        if result.provenance:
+            self.stdout.write(_("Source: {}").format(result.provenance))
 
     def _validate(self, opts: dict[str, Any]) -> None:
         user = _user(opts["as_user"])
@@ -168,6 +207,13 @@ class Command(PalermoCommand):
         )
         if errors:
             raise CommandError(_("validation failed: {} error(s)").format(errors))
+        if opts["accept"]:
+            if opts["file"] is not None:
+                raise CommandError(_("--accept validates stored figures: give no FILE."))
+            n = services.values_validate(
+                actor=user, dataset=opts["dataset"], country=opts["country"], period=opts["period"]
+            )
+            self.stdout.write(_("{} figures validated").format(n))
 
     def _publish(self, opts: dict[str, Any]) -> None:
         user = _user(opts["as_user"])
