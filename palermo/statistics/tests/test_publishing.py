@@ -229,3 +229,86 @@ def test_dp_release_spends_the_budget_and_is_refused_beyond_it(
             dimensions=["sex"],
             epsilon=0.1,
         )
+
+
+def _all_published_numbers() -> list[tuple[str, tuple[str, ...], int | None]]:
+    """Everything any publication shows: (key, cell key, value), as an attacker downloads it."""
+    return sorted(
+        (p.key, tuple(c["key"]), c["value"])
+        for p in Publication.objects.all()
+        for c in p.cells
+    )
+
+
+def test_a_regional_table_uses_only_figures_the_countries_released(
+    coordinator: User, other_coordinator: User, stats_analyst: User
+) -> None:
+    """The bug: an analyst published a country's validated but unreleased figures through a
+    regional table. Released for publication = published by the country (its own table, or
+    imported as already public); a regional table lists who contributed and who had no data."""
+    validated(coordinator, SMALL)  # BWA: validated and published by its coordinator
+    own = pb.publication_create(
+        actor=coordinator,
+        indicator="victims_detected",
+        countries=["BWA"],
+        dimensions=["sex", "age_group"],
+        **SCOPE,
+    )
+    secret = {"victims_detected": 31, "victims_detected:sex=F:age_group=Y_GE18": 31}
+    validated(other_coordinator, secret, country="NAM")  # NAM: validated, never released
+    regional = pb.publication_create(
+        actor=stats_analyst,
+        indicator="victims_detected",
+        countries=["BWA", "NAM"],
+        dimensions=["sex", "age_group"],
+        **SCOPE,
+    )
+    assert "NAM" not in {c["key"][0] for c in regional.cells}
+    assert regional.parameters["contributed"] == ["BWA"]
+    assert regional.parameters["no_data"] == ["NAM"]
+    assert set(Value.objects.filter(country_id="NAM").values_list("status", flat=True)) == {
+        "validated"
+    }
+    # The attacker's view: change NAM's unreleased figures and publish the same tables again:
+    # nothing any publication shows may change (so nothing about them can be derived, e.g.
+    # the regional total minus BWA's published parts).
+    before = [(c[1], c[2]) for c in _all_published_numbers() if c[0] == regional.key]
+    own_cells = {tuple(c["key"]): c["value"] for c in own.cells}
+    regional_cells = {tuple(c["key"]): c["value"] for c in regional.cells}
+    assert regional_cells[("_T", "_T", "_T")] == own_cells[("_T", "_T")] == 40
+    s.values_return(actor=other_coordinator, country="NAM", reason="recount", **SCOPE)
+    Value.objects.filter(country_id="NAM").delete()
+    validated(
+        other_coordinator,
+        {"victims_detected": 3, "victims_detected:sex=M:age_group=Y0T17": 3},
+        country="NAM",
+    )
+    again = pb.publication_create(
+        actor=stats_analyst,
+        indicator="victims_detected",
+        countries=["BWA", "NAM"],
+        dimensions=["sex", "age_group"],
+        **SCOPE,
+    )
+    assert [(tuple(c["key"]), c["value"]) for c in again.cells] == before
+    # An analyst cannot weaken the country's small-cell protection either.
+    with pytest.raises(ApplicationError) as weaker:
+        pb.publication_create(
+            actor=stats_analyst,
+            indicator="victims_detected",
+            countries=["BWA"],
+            dimensions=["sex", "age_group"],
+            threshold=1,
+            **SCOPE,
+        )
+    assert weaker.value.code == "invalid_threshold"
+    # Only NAM asked, nothing released: refused, naming what is missing.
+    with pytest.raises(ApplicationError, match="released") as nothing:
+        pb.publication_create(
+            actor=stats_analyst,
+            indicator="victims_detected",
+            countries=["NAM"],
+            dimensions=["sex"],
+            **SCOPE,
+        )
+    assert nothing.value.code == "no_figures"
