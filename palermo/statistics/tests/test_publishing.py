@@ -150,14 +150,18 @@ def test_only_validated_figures_are_published_and_by_whom(
             dimensions=["sex"],
             **SCOPE,
         )
-    regional = pb.publication_create(
-        actor=stats_analyst,
-        indicator="victims_detected",
-        countries=["BWA", "NAM"],
-        dimensions=["sex", "age_group"],
-        **SCOPE,
-    )
+    table = {"indicator": "victims_detected", "dimensions": ["sex", "age_group"], **SCOPE}
+    with pytest.raises(ApplicationError, match="released for publication"):  # validated only
+        pb.publication_create(actor=stats_analyst, countries=["BWA", "NAM"], **table)
+    pb.publication_create(actor=coordinator, countries=["BWA"], **table)
+    pb.publication_create(actor=other_coordinator, countries=["NAM"], **table)
+    regional = pb.publication_create(actor=stats_analyst, countries=["BWA", "NAM"], **table)
     assert regional.dimensions == ["country", "sex", "age_group"] and regional.country is None
+    assert (
+        regional.title == "Victims of trafficking in persons detected by sex and age group, "
+        "Botswana and Namibia, 2023"
+    )
+    assert regional.key == "victims_detected-by-sex-agegroup-bwa-nam-2023"
     cells = {tuple(c["key"]): c["value"] for c in regional.cells}
     assert cells[("_T", "_T", "_T")] == 49
     assert cells[("BWA", "M", "Y0T17")] is None
@@ -234,9 +238,7 @@ def test_dp_release_spends_the_budget_and_is_refused_beyond_it(
 def _all_published_numbers() -> list[tuple[str, tuple[str, ...], int | None]]:
     """Everything any publication shows: (key, cell key, value), as an attacker downloads it."""
     return sorted(
-        (p.key, tuple(c["key"]), c["value"])
-        for p in Publication.objects.all()
-        for c in p.cells
+        (p.key, tuple(c["key"]), c["value"]) for p in Publication.objects.all() for c in p.cells
     )
 
 

@@ -26,6 +26,7 @@ from palermo.core.choices import Role
 from palermo.core.models import Country, User
 from palermo.statistics import charts
 from palermo.statistics.models import Publication, Value
+from palermo.statistics.publishing import publication_create
 from palermo.statistics.tests.factories import (
     GOOD,
     PublicationFactory,
@@ -523,18 +524,30 @@ def test_analysts_publish_regional_tables(
     assert "Name at least two countries." in html(response)
     response = client.post(url, {**form, "countries": "BWA, NAM"})
     assert response.status_code == 400
-    assert "No validated figures of victims_detected by country for BWA, NAM in 2023" in html(
-        response
-    )
+    assert "No figures of victims_detected by country released for publication" in html(response)
     for user, iso3, n in ((coordinator, "BWA", 30), (other_coordinator, "NAM", 3)):
-        enter(user, {"victims_detected": n}, country=iso3)
+        enter(user, {"victims_detected": n, "victims_detected:sex=F": n}, country=iso3)
         s_url = reverse("statistics:entry_grid", args=["tip-annual", iso3, "2023"])
         own = login(Client(), user)
         assert own.post(s_url, {"action": "submit"}).status_code == 302
         assert own.post(s_url, {"action": "validate"}).status_code == 302
+    # Validated is not released: the countries have not published these figures.
+    response = client.post(url, {**form, "countries": "nam, bwa"})
+    assert response.status_code == 400
+    assert "released for publication by BWA, NAM" in html(response)
+    assert not Publication.objects.exists()
+    for user, iso3 in ((coordinator, "BWA"), (other_coordinator, "NAM")):
+        publication_create(
+            actor=user,
+            dataset="tip-annual",
+            indicator="victims_detected",
+            period="2023",
+            dimensions=["sex"],
+            countries=[iso3],
+        )
     response = client.post(url, {**form, "countries": "nam, bwa"})
     assert response.status_code == 302
-    publication = Publication.objects.get()
+    publication = Publication.objects.get(country=None)
     assert publication.dimensions == ["country"] and publication.country is None
     page = html(Client().get(response["Location"]))
     assert "Botswana" in page and "Namibia" in page and "x" in page
