@@ -425,11 +425,12 @@ def publication_release_dp(
         {"key": list(k), "value": max(0, int(v)), "flag": "noise"}
         for k, v in sorted(release.counts.items())
     ]
-    pub_key = key or slugify("{}-{}-{}-dp".format(ind.code, iso3, period_text))
+    pub_key = key or "{}-dp".format(_table_key(ind, dims, [iso3], period_text)[:117])
     publication = Publication(
         key=pub_key,
         version=_next_version(pub_key),
-        title=title or _("{}, {}, {} (differentially private)").format(ind.name, iso3, period_text),
+        title=title
+        or _("{} (differentially private)").format(_table_title(ind, dims, [iso3], period_text)),
         dataset=ds,
         indicator=ind,
         country=Country.objects.get(iso3=iso3),

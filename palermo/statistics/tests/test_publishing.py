@@ -314,3 +314,25 @@ def test_a_regional_table_uses_only_figures_the_countries_released(
             **SCOPE,
         )
     assert nothing.value.code == "no_figures"
+
+
+def test_each_table_is_its_own_publication_and_its_versions(coordinator: User) -> None:
+    """A second breakdown of the same indicator is a new publication, not "v2" of the first;
+    the same table published again is its next version. Titles say what the table is."""
+    margins = {
+        "victims_detected:sex=F": 27,
+        "victims_detected:sex=M": 13,
+        "victims_detected:age_group=Y0T17": 14,
+        "victims_detected:age_group=Y_GE18": 26,
+    }
+    validated(coordinator, {**SMALL, **margins})
+    table = {"actor": coordinator, "indicator": "victims_detected", "countries": ["BWA"], **SCOPE}
+    by_sex = pb.publication_create(dimensions=["sex"], **table)
+    by_age = pb.publication_create(dimensions=["age_group"], **table)
+    by_both = pb.publication_create(dimensions=["sex", "age_group"], **table)
+    assert {p.version for p in (by_sex, by_age, by_both)} == {1}
+    assert len({by_sex.key, by_age.key, by_both.key}) == 3
+    assert by_sex.title == "Victims of trafficking in persons detected by sex, Botswana, 2023"
+    assert by_age.title == "Victims of trafficking in persons detected by age group, Botswana, 2023"
+    again = pb.publication_create(dimensions=["sex"], threshold=3, **table)
+    assert (again.key, again.version) == (by_sex.key, 2)
