@@ -41,3 +41,13 @@ def figure(value: object) -> str:
     if isinstance(value, int):
         return number_format(value, force_grouping=True)
     return str(value)
+
+
+@register.filter
+def point(value: object) -> str:
+    """A figure of a series as the reader's language writes it: "1,269", "~1,200", "<5"."""
+    number = getattr(value, "value", None)
+    display = str(getattr(value, "display", value))
+    if getattr(value, "masked", False) or not isinstance(number, int):
+        return display
+    return display.replace(str(number), number_format(number, force_grouping=True))
