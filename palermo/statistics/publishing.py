@@ -43,6 +43,7 @@ from palermo.statistics.access import (
 )
 from palermo.statistics.choices import PublicationMethod, ValueStatus
 from palermo.statistics.derivation import DERIVABLE, person_records
+from palermo.statistics.linked import LinkedTable, protect
 from palermo.statistics.models import (
     DIMENSIONS,
     OTHER,
@@ -129,6 +130,48 @@ def _table_figures(
             **cell_filter,
         ).order_by("pk")
     )
+
+
+def _earlier_tables(ds: DataSet, ind: Indicator, period: str) -> list[LinkedTable]:
+    """The tables already published from the same figures (indicator, data set, period)."""
+    out = []
+    for pub in Publication.objects.filter(
+        dataset=ds, indicator=ind, period=period, method=PublicationMethod.SUPPRESSION
+    ).exclude(basis="cases"):
+        params = pub.parameters
+        countries = params.get("contributed") or params.get("countries") or [pub.country_id]
+        out.append(
+            LinkedTable(
+                list(pub.dimensions),
+                [str(c) for c in countries],
+                int(params.get("threshold", ds.suppression_threshold)),
+                [dict(c) for c in pub.cells],
+            )
+        )
+    return out
+
+
+def _protect_linked(
+    new: LinkedTable,
+    earlier: list[LinkedTable],
+    interior: dict[tuple[str, ...], int],
+    information_loss: float,
+) -> tuple[int, float]:
+    """Suppress more cells of the new table where the tables published before would give a
+    small cell away with it (`linked.protect`); the cells added and the information loss."""
+    linked = protect(earlier, new)
+    if not linked:
+        return 0, information_loss
+
+    def true(key: Sequence[str]) -> int:
+        return sum(
+            v
+            for k, v in interior.items()
+            if all(code in (TOTAL, part) for code, part in zip(key, k, strict=True))
+        )
+
+    mass = sum(true(c["key"]) for c in new.cells) or 1
+    return linked, sum(true(c["key"]) for c in new.cells if c["value"] is None) / mass
 
 
 def _table_key(ind: Indicator, dims: Sequence[str], codes: Sequence[str], period: str) -> str:
@@ -260,6 +303,12 @@ def publication_create(
         }
         for k, v in sorted(result.values.items())
     ]
+    linked, information_loss = _protect_linked(
+        LinkedTable(table_dims, contributed, result.threshold, published),
+        _earlier_tables(ds, ind, period_text),
+        cells,
+        result.information_loss,
+    )
     pub_key = key or _table_key(ind, dims, codes, period_text)
     publication = Publication(
         key=pub_key,
@@ -276,11 +325,12 @@ def publication_create(
             "method": result.method,
             "primary": len(result.primary),
             "secondary": len(result.secondary),
+            "linked": linked,
             "countries": codes,
             "contributed": contributed,
             "no_data": [c for c in codes if c not in contributed],
         },
-        information_loss=result.information_loss,
+        information_loss=information_loss,
         cells=published,
         digest=_digest(published),
         basis="figures",

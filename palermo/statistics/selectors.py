@@ -560,7 +560,7 @@ class PublishedCell:
     key: Key
     labels: tuple[str, ...]
     value: int | None
-    flag: str  # "", "primary" or "secondary" (suppressed), "noise" for DP counts
+    flag: str  # "", "primary", "secondary" or "linked" (suppressed), "noise" for DP counts
 
     @property
     def display(self) -> str:

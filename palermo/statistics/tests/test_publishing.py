@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pytest
+from django.db import transaction
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import User
 from palermo.statistics import publishing as pb
 from palermo.statistics import services as s
+from palermo.statistics.linked import LinkedTable, unprotected
 from palermo.statistics.models import PrivacySpend, Publication, Value
 from palermo.statistics.selectors import publication_get, publication_table
 from palermo.statistics.tests.factories import enter, victim
@@ -336,3 +338,59 @@ def test_each_table_is_its_own_publication_and_its_versions(coordinator: User) -
     assert by_age.title == "Victims of trafficking in persons detected by age group, Botswana, 2023"
     again = pb.publication_create(dimensions=["sex"], threshold=3, **table)
     assert (again.key, again.version) == (by_sex.key, 2)
+
+
+def _linked(publications: Iterable[Publication]) -> list[LinkedTable]:
+    return [
+        LinkedTable(
+            list(p.dimensions),
+            list(p.parameters.get("contributed") or [p.country_id]),
+            p.parameters["threshold"],
+            list(p.cells),
+        )
+        for p in publications
+    ]
+
+
+class _RolledBackError(Exception):
+    pass
+
+
+def test_no_small_cell_is_given_away_by_the_tables_together(
+    coordinator: User,
+    other_coordinator: User,
+    stats_analyst: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The attacker's view over every publication: Botswana's small cell (2 boys) is
+    suppressed in its own table with its other children and adults; in the regional table of
+    Botswana and Namibia hiding it with Namibia's boys is cheaper, and that table alone is
+    safe, but with Botswana's own table it gives the cell away (14 children - 12 girls)."""
+    validated(coordinator, SMALL)
+    namibia = {
+        "victims_detected": 113,
+        "victims_detected:sex=F:age_group=Y0T17": 50,
+        "victims_detected:sex=F:age_group=Y_GE18": 50,
+        "victims_detected:sex=M:age_group=Y0T17": 6,
+        "victims_detected:sex=M:age_group=Y_GE18": 7,
+    }
+    validated(other_coordinator, namibia, country="NAM")
+    table = {"indicator": "victims_detected", "dimensions": ["sex", "age_group"], **SCOPE}
+    pb.publication_create(actor=coordinator, countries=["BWA"], **table)
+    pb.publication_create(actor=other_coordinator, countries=["NAM"], **table)
+    assert unprotected(_linked(Publication.objects.order_by("pk"))) == []
+    # Each table checked alone (as before): the regional table gives Botswana's cell away.
+    with pytest.raises(_RolledBackError), transaction.atomic():
+        with monkeypatch.context() as m:
+            m.setattr(pb, "protect", lambda earlier, new: 0)
+            pb.publication_create(actor=stats_analyst, countries=["BWA", "NAM"], **table)
+        leaks = unprotected(_linked(Publication.objects.order_by("pk")))
+        assert (0, ("M", "Y0T17")) in leaks
+        raise _RolledBackError
+    # Checked with every table published before: more cells suppressed, nothing given away.
+    regional = pb.publication_create(actor=stats_analyst, countries=["BWA", "NAM"], **table)
+    assert regional.parameters["linked"] > 0
+    assert unprotected(_linked(Publication.objects.order_by("pk"))) == []
+    cells = {tuple(c["key"]): c for c in regional.cells}
+    assert cells[("BWA", "M", "Y0T17")]["value"] is None
+    assert cells[("BWA", "F", "Y0T17")]["value"] is None

@@ -141,7 +141,7 @@ class PublicationDetailView(StatisticsView):
             {
                 "publication": publication,
                 "cells": cells,
-                "dimensions": [d.replace("_", " ") for d in publication.dimensions],
+                "dimensions": dimension_headers(publication.dimensions),
                 "versions": selectors.publication_list(user=request.user).filter(key=key),
                 "suppressed": sum(1 for c in cells if c.value is None),
                 "dp": publication.method == PublicationMethod.DIFFERENTIAL_PRIVACY,
@@ -165,6 +165,12 @@ SECONDARY_METHODS = {
 }
 
 
+def dimension_headers(dimensions: list[str]) -> list[str]:
+    """The column headers of a table: the names of its dimensions ("Form of exploitation")."""
+    names = dict(Dimension.objects.values_list("code", "name"))
+    return [_("Country") if d == "country" else str(names.get(d, d)) for d in dimensions]
+
+
 def publication_facts(publication: Publication) -> dict[str, Any]:
     """What a reader needs to read a publication, in words: the breakdown, which countries
     contributed and which released no data, how the cells were suppressed."""
@@ -177,7 +183,7 @@ def publication_facts(publication: Publication) -> dict[str, Any]:
     flags = [str(c.get("flag", "")) for c in publication.cells]
     return {
         "primary": flags.count("primary"),
-        "secondary": flags.count("secondary"),
+        "secondary": flags.count("secondary") + flags.count("linked"),
         "breakdown": ", ".join(breakdown),
         "contributed": [names.get(c, c) for c in contributed],
         "no_data": [names.get(str(c), str(c)) for c in params.get("no_data", [])],
