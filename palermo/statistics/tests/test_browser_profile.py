@@ -44,7 +44,9 @@ def test_nigeria_profile_is_dense_and_cites_its_source_once(
     assert figures.count() == totals.count() == 68
     expect(page.locator("table.profile-table").first).to_contain_text("1,269")  # grouped (en)
     # The source is cited once, as a note, and each table points to it.
-    citation = str(totals.first().source)
+    first = totals.first()
+    assert first is not None and first.source is not None
+    citation = str(first.source)
     assert page.locator("main").inner_text().count(citation) == 1
     expect(page.locator("#sources li")).to_have_count(1)
     assert page.locator("table.profile-table sup a[href='#source-1']").count() >= 5

@@ -559,7 +559,11 @@ def test_publication_page_reads_as_facts(
 ) -> None:
     """A regional table's page names the countries that contributed and those with no released
     data, in words: no Python lists, one "Method" row, figures grouped per language."""
-    table = {"dataset": "tip-annual", "indicator": "victims_detected", "period": "2023"}
+    table: dict[str, Any] = {
+        "dataset": "tip-annual",
+        "indicator": "victims_detected",
+        "period": "2023",
+    }
     for user, iso3, n in ((coordinator, "BWA", 1269), (other_coordinator, "NAM", 3)):
         enter(user, {"victims_detected": n, "victims_detected:sex=F": n}, country=iso3)
         s_url = reverse("statistics:entry_grid", args=["tip-annual", iso3, "2023"])

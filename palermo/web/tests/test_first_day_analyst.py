@@ -18,8 +18,9 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -44,7 +45,7 @@ NIGERIA_GLOTIP = (
     Path(__file__).resolve().parents[2] / "statistics" / "tests" / "data" / "glotip_nga.csv"
 )
 SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
-SCOPE = {"dataset": "tip-annual", "period": "2023"}
+SCOPE: dict[str, Any] = {"dataset": "tip-annual", "period": "2023"}
 ITALY = {
     "victims_detected": 1269,
     "victims_detected:sex=F:age_group=Y0T17": 250,
@@ -84,7 +85,7 @@ def log_in(page: Page, username: str, password: str) -> None:
     expect(page.locator(".site-header .who")).to_contain_text(username)
 
 
-def validated(user: User, cells: dict[str, int | str | None], country: str) -> None:
+def validated(user: User, cells: Mapping[str, int | str | None], country: str) -> None:
     enter(user, cells, country=country)
     stats.values_submit(actor=user, country=country, **SCOPE)
     stats.values_validate(actor=user, country=country, **SCOPE)
