@@ -128,24 +128,51 @@ def _wide(n: int, size: int, threshold: int, a_eq: Any, b_eq: Any, bounds: list[
 
 def protect(earlier: Sequence[LinkedTable], new: LinkedTable) -> int:
     """Suppress more cells of `new` (flag "linked") until no small cell of any table is given
-    away by all of them together; the number of cells it suppressed."""
+    away by all of them together; the number of cells it suppressed.
+
+    Suppressing a cell that an earlier table publishes hides nothing, so the cells chosen are
+    the new table's own figures: first those in a relation (row or column) with a cell given
+    away, the smallest first; then the smallest of the others."""
     added = 0
-    suppressed_before = set()
+    suppressed_before, known = set(), set()
     for t in earlier:
         for c in t.cells:
-            if c["value"] is None:
-                suppressed_before.add(t.cell_id(c["key"]))
+            (suppressed_before if c["value"] is None else known).add(t.cell_id(c["key"]))
     for c in new.cells:  # what an earlier table suppressed stays suppressed
         if c["value"] is not None and new.cell_id(c["key"]) in suppressed_before:
             c["value"], c["flag"] = None, "linked"
             added += 1
-    while unprotected([*earlier, new]):
-        candidates = [c for c in new.cells if c["value"] is not None and c["value"] > 0]
-        if not candidates:
-            candidates = [c for c in new.cells if c["value"] is not None]
-        if not candidates:
+    if not earlier:  # the new table alone: its own suppression protects it
+        return added
+    tables = [*earlier, new]
+    while found := unprotected(tables):
+        own = [
+            c for c in new.cells if c["value"] is not None and new.cell_id(c["key"]) not in known
+        ]
+        chosen = _neighbours(new, own, {tables[ti].cell_id(key) for ti, key in found})
+        if not chosen:
+            rest = own or [c for c in new.cells if c["value"] is not None]
+            chosen = sorted(rest, key=lambda c: (int(c["value"]), list(c["key"])))[:1]
+        if not chosen:
             break
-        cheapest = min(candidates, key=lambda c: (int(c["value"]), list(c["key"])))
-        cheapest["value"], cheapest["flag"] = None, "linked"
-        added += 1
+        for cell in chosen:
+            cell["value"], cell["flag"] = None, "linked"
+            added += 1
     return added
+
+
+def _neighbours(
+    new: LinkedTable, own: list[dict[str, Any]], given_away: set[CellId]
+) -> list[dict[str, Any]]:
+    """For each cell given away, the smallest of `own` in a relation of the new table with it."""
+    candidates = {new.cell_id(c["key"]): c for c in own}
+    chosen: dict[CellId, dict[str, Any]] = {}
+    for total, parts in new.relations():
+        members = [total, *parts]
+        if not given_away.intersection(members):
+            continue
+        near = [candidates[m] for m in members if m in candidates]
+        if near:
+            best = min(near, key=lambda c: (int(c["value"]), list(c["key"])))
+            chosen[new.cell_id(best["key"])] = best
+    return list(chosen.values())
