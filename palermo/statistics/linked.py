@@ -134,7 +134,8 @@ def protect(earlier: Sequence[LinkedTable], new: LinkedTable) -> int:
     the new table's own figures: first those in a relation (row or column) with a cell given
     away, the smallest first; then the smallest of the others."""
     added = 0
-    suppressed_before, known = set(), set()
+    suppressed_before: set[CellId] = set()
+    known: set[CellId] = set()
     for t in earlier:
         for c in t.cells:
             (suppressed_before if c["value"] is None else known).add(t.cell_id(c["key"]))
