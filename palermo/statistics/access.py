@@ -5,7 +5,9 @@
 - A national coordinator also sees every figure of their own country, whatever its status, and
   is the only one who enters, submits, validates or derives that country's figures.
 - Analysts (regional secretariat, clearing house) see only public figures and publications;
-  they may publish disclosure-controlled tables from validated figures of any country.
+  they may publish disclosure-controlled tables of figures the countries released for
+  publication (status `published`: published in the country's own table, or imported as
+  already published), never of figures a country has only validated.
 - Everyone else (case workers, investigators, registry editors, administrators) sees what an
   anonymous reader sees.
 A figure a user may not see does not exist for them: lists leave it out and lookups 404.

@@ -416,7 +416,8 @@ def publication_export(
 
 @router.post("/publications", response={201: PublicationDetailOut}, auth=AUTH)
 def publication_create(request: HttpRequest, payload: PublicationIn) -> Status[dict[str, Any]]:
-    """Publish validated figures with small-cell and secondary suppression."""
+    """Publish figures with small-cell and secondary suppression (a country's coordinator: its
+    validated figures; an analyst: figures the countries released for publication)."""
     pub = publishing.publication_create(actor=api_user(request), **payload.dict())
     return Status(201, _publication_dict(pub, cells=True))
 

@@ -14,6 +14,7 @@ bands) is computed here; Vega-Lite draws the bands and nodes as shapes in pixel 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections import defaultdict
@@ -27,6 +28,7 @@ import pycountry
 import vl_convert
 from django.utils.translation import gettext as _
 
+from palermo.statistics.periods import PERIOD_KIND_LABELS
 from palermo.statistics.selectors import CountryFigure, Flow, Series
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier; never fetched
@@ -70,44 +72,99 @@ def spec_values(spec: Spec) -> list[dict[str, Any]]:
 # --- trends and comparisons ------------------------------------------------------------------
 
 
-def trend_chart(series: Series, *, title: str = "") -> Spec:
-    """A line over the periods of one series; masked figures ("<5") are written, not plotted."""
-    values = [
-        {
-            "period": p.period,
-            "value": p.value,
-            "display": p.display,
-            "masked": p.masked,
-            "status": p.status,
-        }
-        for p in series.points
+def series_label(series: Series) -> str:
+    """A series as a legend names it: its data set and kind of period."""
+    return "{} · {}".format(series.dataset_name or series.dataset, PERIOD_KIND_LABELS[series.kind])
+
+
+def trend_rows(series: Sequence[Series]) -> list[dict[str, Any]]:
+    """The rows of a trend chart: one per figure, with its series (data set and kind of
+    period) and its `segment`. A line joins the figures of one segment only: periods of one
+    kind that follow each other with no gap and no masked figure between them."""
+    rows: list[dict[str, Any]] = []
+    for s in series:
+        label = series_label(s)
+        segment, previous_end = 0, None
+        for p in s.points:
+            end = p.end or p.start
+            if p.masked or previous_end is None or p.start != previous_end + dt.timedelta(days=1):
+                segment += 1
+            previous_end = None if p.masked else end
+            middle = p.start + (end - p.start) / 2
+            rows.append(
+                {
+                    "series": label,
+                    "kind": s.kind,
+                    "segment": "{} #{}".format(label, segment),
+                    "period": p.period,
+                    "start": p.start.isoformat(),
+                    "end": end.isoformat(),
+                    "middle": middle.isoformat(),
+                    "value": p.value,
+                    "display": p.display,
+                    "masked": p.masked,
+                    "status": p.status,
+                }
+            )
+    return rows
+
+
+def trend_chart(series: Series | Sequence[Series], *, title: str = "") -> Spec:
+    """An indicator's figures over time: a line per series (data set and kind of period),
+    broken where periods do not follow each other; a figure of a range of years is a bar from
+    its first to its last day (never a point on a line of years or quarters); masked figures
+    ("<5") are written, not plotted."""
+    several = [series] if isinstance(series, Series) else list(series)
+    values = trend_rows(several)
+    name = several[0].name if several else ""
+    x = {"field": "middle", "type": "temporal", "title": None}
+    color: dict[str, Any] = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "legend": {"orient": "bottom", "labelLimit": 600},
+    }
+    if len(several) < 2:  # noqa: PLR2004 - one series needs no legend
+        color["legend"] = None
+    tooltip = [
+        {"field": "series", "title": _("Series")},
+        {"field": "period", "title": _("Period")},
+        {"field": "display", "title": _("Figure")},
+        {"field": "status", "title": _("Status")},
     ]
-    order = [p.period for p in series.points]
-    x = {"field": "period", "type": "ordinal", "sort": order, "title": None}
-    y_title = series.name
+    y = {
+        "field": "value",
+        "type": "quantitative",
+        "title": None,
+        "scale": {"zero": True},
+    }
     return _spec(
-        _("Trend of {} ({})").format(series.name, series.dataset),
+        _("Trend of {}").format(name),
         title=title or None,
-        width=520,
-        height=220,
+        width=640,
+        height=150,
         data={"values": values},
         layer=[
             {
-                "transform": [{"filter": "!datum.masked"}],
-                "mark": {"type": "line", "point": {"filled": True, "size": 60}, "color": ACCENT},
+                "transform": [{"filter": "!datum.masked && datum.kind != 'range'"}],
+                "mark": {"type": "line", "point": {"filled": True, "size": 40}},
                 "encoding": {
                     "x": x,
-                    "y": {
-                        "field": "value",
-                        "type": "quantitative",
-                        "title": y_title if len(y_title) < 40 else None,
-                        "scale": {"zero": True},
-                    },
-                    "tooltip": [
-                        {"field": "period", "title": _("Period")},
-                        {"field": "display", "title": _("Figure")},
-                        {"field": "status", "title": _("Status")},
-                    ],
+                    "y": y,
+                    "color": color,
+                    "detail": {"field": "segment", "type": "nominal"},
+                    "tooltip": tooltip,
+                },
+            },
+            {
+                "transform": [{"filter": "!datum.masked && datum.kind == 'range'"}],
+                "mark": {"type": "rule", "strokeWidth": 3},
+                "encoding": {
+                    "x": {"field": "start", "type": "temporal"},
+                    "x2": {"field": "end"},
+                    "y": y,
+                    "color": color,
+                    "tooltip": tooltip,
                 },
             },
             {
@@ -117,10 +174,7 @@ def trend_chart(series: Series, *, title: str = "") -> Spec:
                     "x": x,
                     "y": {"field": "base", "type": "quantitative"},
                     "text": {"field": "display"},
-                    "tooltip": [
-                        {"field": "period", "title": _("Period")},
-                        {"field": "display", "title": _("Figure (masked)")},
-                    ],
+                    "tooltip": tooltip,
                 },
             },
         ],

@@ -216,7 +216,7 @@ def grid_tables(blocks: Iterable[GridBlock]) -> list[tuple[str, str]]:
 
 
 class RegionalPublishForm(PublishForm):
-    """An analyst's table of several countries' validated figures."""
+    """An analyst's table of several countries' figures released for publication."""
 
     dataset = forms.ChoiceField(label=_("Data set"))
     period = forms.CharField(label=_("Period"), max_length=24)

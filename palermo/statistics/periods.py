@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from palermo.statistics.choices import PeriodType
 
@@ -51,6 +52,30 @@ class Period:
             year, q = (self.start.year, q - 1) if q > 1 else (self.start.year - 1, 4)
             return parse_period("{}-Q{}".format(year, q))
         return None
+
+
+# Kinds of period a chart keeps apart (one series each), in the order they are shown.
+PERIOD_KINDS = ("year", "half", "quarter", "month", "range")
+PERIOD_KIND_LABELS = {
+    "year": gettext_lazy("years"),
+    "half": gettext_lazy("half-years"),
+    "quarter": gettext_lazy("quarters"),
+    "month": gettext_lazy("months"),
+    "range": gettext_lazy("other periods"),
+}
+
+
+def period_kind(text: str) -> str:
+    """The kind of a period as written: year, half (2019-S1), quarter, month or range."""
+    if "/" in text:
+        return "range"
+    if "-Q" in text:
+        return "quarter"
+    if "-S" in text:
+        return "half"
+    if len(text) == len("2019-07"):
+        return "month"
+    return "year" if len(text) == len("2019") else "range"
 
 
 def _bounds(text: str) -> tuple[dt.date, dt.date]:

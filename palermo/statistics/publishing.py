@@ -3,6 +3,13 @@
 - Submitted figures (validated by the country) are published with small-cell suppression and
   secondary suppression (`palermo.disclosure.suppress`), so that no suppressed cell
   can be recovered from the published totals and margins.
+- A country's figures are *released for publication* when the country publishes them (its
+  coordinator's own table, which turns them `published`, or an import of an already published
+  source). Only the coordinator publishes validated figures; an analyst's table (a regional
+  one, or one country's) uses released figures only, lists the countries that contributed and
+  those with no released data, and cannot lower the data set's small-cell threshold.
+- A table's key names what it is (indicator, breakdown, countries, period): publishing the
+  same table again is a new version of it; another breakdown is another publication.
 - Tables derived from case records are released with differential privacy
   (`dp_histogram`, bounded contribution per person) against a privacy budget per data set and
   country: each release is recorded in the ledger (`PrivacySpend`), and a release that would
@@ -29,9 +36,14 @@ from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
 from palermo.disclosure import Table, dp_histogram, suppress
 from palermo.disclosure.suppression import METHODS as SUPPRESSION_METHODS
-from palermo.statistics.access import require_coordinator, require_publisher
+from palermo.statistics.access import (
+    coordinator_country,
+    require_coordinator,
+    require_publisher,
+)
 from palermo.statistics.choices import PublicationMethod, ValueStatus
 from palermo.statistics.derivation import DERIVABLE, person_records
+from palermo.statistics.linked import LinkedTable, protect
 from palermo.statistics.models import (
     DIMENSIONS,
     OTHER,
@@ -91,6 +103,106 @@ def _digest(cells: list[dict[str, Any]]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# Figures a country released for publication: published in the country's own table (or
+# imported as already published). Validated figures are not released: only the country's
+# coordinator publishes them, and publishing them is the release.
+RELEASED_FOR_ANALYSTS: tuple[str, ...] = (ValueStatus.PUBLISHED,)
+
+
+def _table_figures(
+    ds: DataSet,
+    ind: Indicator,
+    period: str,
+    codes: Sequence[str],
+    dims: Sequence[str],
+    statuses: Sequence[str],
+) -> list[Value]:
+    """The figures of a table's cells (its margins too) with one of `statuses`."""
+    cell_filter = {d: TOTAL for d in DIMENSIONS if d not in dims}
+    return list(
+        Value.objects.filter(
+            dataset=ds,
+            indicator=ind,
+            period=period,
+            country_id__in=codes,
+            status__in=list(statuses),
+            label="",
+            **cell_filter,
+        ).order_by("pk")
+    )
+
+
+def _earlier_tables(ds: DataSet, ind: Indicator, period: str) -> list[LinkedTable]:
+    """The tables already published from the same figures (indicator, data set, period)."""
+    out = []
+    for pub in Publication.objects.filter(
+        dataset=ds, indicator=ind, period=period, method=PublicationMethod.SUPPRESSION
+    ).exclude(basis="cases"):
+        params = pub.parameters
+        countries = params.get("contributed") or params.get("countries") or [pub.country_id]
+        out.append(
+            LinkedTable(
+                list(pub.dimensions),
+                [str(c) for c in countries],
+                int(params.get("threshold", ds.suppression_threshold)),
+                [dict(c) for c in pub.cells],
+            )
+        )
+    return out
+
+
+def _protect_linked(
+    new: LinkedTable,
+    earlier: list[LinkedTable],
+    interior: dict[tuple[str, ...], int],
+    information_loss: float,
+) -> tuple[int, float]:
+    """Suppress more cells of the new table where the tables published before would give a
+    small cell away with it (`linked.protect`); the cells added and the information loss."""
+    linked = protect(earlier, new)
+    if not linked:
+        return 0, information_loss
+
+    def true(key: Sequence[str]) -> int:
+        return sum(
+            v
+            for k, v in interior.items()
+            if all(code in (TOTAL, part) for code, part in zip(key, k, strict=True))
+        )
+
+    mass = sum(true(c["key"]) for c in new.cells) or 1
+    return linked, sum(true(c["key"]) for c in new.cells if c["value"] is None) / mass
+
+
+def _table_key(ind: Indicator, dims: Sequence[str], codes: Sequence[str], period: str) -> str:
+    """One key per table (indicator, breakdown, countries, period): its versions share it."""
+    places = "-".join(codes)
+    if len(places) > 40:
+        places = "{}-countries-{}".format(
+            len(codes), hashlib.sha256(places.encode()).hexdigest()[:8]
+        )
+    breakdown = "-".join(d.replace("_", "") for d in dims) or "total"
+    return slugify("{}-by-{}-{}-{}".format(ind.code, breakdown, places, period))[:120]
+
+
+def _table_title(ind: Indicator, dims: Sequence[str], codes: Sequence[str], period: str) -> str:
+    """What the table is: "Victims detected by sex and age group, Italy and Nigeria, 2023"."""
+    names = dict(Dimension.objects.filter(code__in=dims).values_list("code", "name"))
+    by = [str(names.get(d, d.replace("_", " "))).lower() for d in dims]
+    countries = dict(Country.objects.filter(iso3__in=codes).values_list("iso3", "name"))
+    places = [str(countries.get(c, c)) for c in codes]
+
+    def listed(items: list[str]) -> str:
+        if len(items) < 2:
+            return "".join(items)
+        return _("{} and {}").format(", ".join(items[:-1]), items[-1])
+
+    where = _("{} countries").format(len(places)) if len(places) > 6 else listed(places)
+    if by:
+        return _("{} by {}, {}, {}").format(ind.name, listed(by), where, period)
+    return _("{}, {}, {}").format(ind.name, where, period)
+
+
 @transaction.atomic
 def publication_create(
     *,
@@ -134,17 +246,24 @@ def publication_create(
         )
     if not dims and len(codes) == 1:
         raise ApplicationError(_("A table needs at least one dimension."), code="invalid_dimension")
-    cell_filter = {d: TOTAL for d in DIMENSIONS if d not in dims}
-    figures = list(
-        Value.objects.filter(
-            dataset=ds,
-            indicator=ind,
-            period=period_text,
-            country_id__in=codes,
-            status__in=[ValueStatus.VALIDATED, ValueStatus.PUBLISHED],
-            label="",
-            **cell_filter,
-        ).order_by("pk")
+    # The country's own coordinator publishes validated figures (publishing releases them);
+    # anyone else only ever uses figures the country released for publication.
+    own = len(codes) == 1 and coordinator_country(user) == codes[0]
+    if not own and threshold is not None and threshold < ds.suppression_threshold:
+        raise ApplicationError(
+            _(
+                "The small-cell threshold of {} is {}: only the country's coordinator may "
+                "publish its figures with a lower one."
+            ).format(ds.code, ds.suppression_threshold),
+            code="invalid_threshold",
+        )
+    figures = _table_figures(
+        ds,
+        ind,
+        period_text,
+        codes,
+        dims,
+        RELEASED_FOR_ANALYSTS + ((ValueStatus.VALIDATED,) if own else ()),
     )
     table_dims = ([COUNTRY] if len(codes) > 1 else []) + dims
     cells: dict[tuple[str, ...], int] = {}
@@ -161,12 +280,17 @@ def publication_create(
         cell_key = ((v.country_id,) if len(codes) > 1 else ()) + tuple(getattr(v, d) for d in dims)
         cells[cell_key] = int(v.value)
     if not cells:
+        message = (
+            _("No validated figures of {} by {} for {} in {}.")
+            if own
+            else _("No figures of {} by {} released for publication by {} in {}.")
+        )
         raise ApplicationError(
-            _("No validated figures of {} by {} for {} in {}.").format(
-                ind.code, ", ".join(dims) or "country", ", ".join(codes), period_text
-            ),
+            message.format(ind.code, ", ".join(dims) or "country", ", ".join(codes), period_text),
             code="no_figures",
         )
+    contributed = sorted({v.country_id for v in figures})
+    figures = [v for v in figures if v.country_id in contributed]
     limit = threshold if threshold is not None else ds.suppression_threshold
     result = suppress(Table(tuple(table_dims), cells), threshold=limit, method=method)
     published = [
@@ -179,13 +303,17 @@ def publication_create(
         }
         for k, v in sorted(result.values.items())
     ]
-    pub_key = key or slugify(
-        "{}-{}-{}".format(ind.code, codes[0] if len(codes) == 1 else "regional", period_text)
+    linked, information_loss = _protect_linked(
+        LinkedTable(table_dims, contributed, result.threshold, published),
+        _earlier_tables(ds, ind, period_text),
+        cells,
+        result.information_loss,
     )
+    pub_key = key or _table_key(ind, dims, codes, period_text)
     publication = Publication(
         key=pub_key,
         version=_next_version(pub_key),
-        title=title or _("{}, {}, {}").format(ind.name, ", ".join(codes), period_text),
+        title=title or _table_title(ind, dims, codes, period_text),
         dataset=ds,
         indicator=ind,
         country=Country.objects.get(iso3=codes[0]) if len(codes) == 1 else None,
@@ -197,9 +325,12 @@ def publication_create(
             "method": result.method,
             "primary": len(result.primary),
             "secondary": len(result.secondary),
+            "linked": linked,
             "countries": codes,
+            "contributed": contributed,
+            "no_data": [c for c in codes if c not in contributed],
         },
-        information_loss=result.information_loss,
+        information_loss=information_loss,
         cells=published,
         digest=_digest(published),
         basis="figures",
@@ -208,9 +339,10 @@ def publication_create(
     publication.full_clean()
     publication.save()
     used = [v.pk for v in figures]
-    Value.objects.filter(pk__in=used, status=ValueStatus.VALIDATED).update(
-        status=ValueStatus.PUBLISHED
-    )
+    if own:  # the coordinator's publication releases the country's figures it uses
+        Value.objects.filter(pk__in=used, status=ValueStatus.VALIDATED).update(
+            status=ValueStatus.PUBLISHED
+        )
     audit_record(
         actor=user,
         action=AuditAction.CREATE,
@@ -343,11 +475,12 @@ def publication_release_dp(
         {"key": list(k), "value": max(0, int(v)), "flag": "noise"}
         for k, v in sorted(release.counts.items())
     ]
-    pub_key = key or slugify("{}-{}-{}-dp".format(ind.code, iso3, period_text))
+    pub_key = key or "{}-dp".format(_table_key(ind, dims, [iso3], period_text)[:117])
     publication = Publication(
         key=pub_key,
         version=_next_version(pub_key),
-        title=title or _("{}, {}, {} (differentially private)").format(ind.name, iso3, period_text),
+        title=title
+        or _("{} (differentially private)").format(_table_title(ind, dims, [iso3], period_text)),
         dataset=ds,
         indicator=ind,
         country=Country.objects.get(iso3=iso3),

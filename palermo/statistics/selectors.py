@@ -31,6 +31,7 @@ from palermo.statistics.models import (
     ValidationIssue,
     Value,
 )
+from palermo.statistics.periods import PERIOD_KINDS, period_kind
 from palermo.statistics.services import scope_get
 from palermo.statistics.validation import Key, cell_id
 
@@ -143,15 +144,21 @@ class Point:
     masked: bool
     status: str
     source: str
+    end: dt.date | None = None
 
 
 @dataclass
 class Series:
+    """One line of a chart: an indicator's totals in one data set, of one kind of period
+    (`period_kind`: years, half-years, quarters, months or other periods), oldest first."""
+
     indicator: str
     name: str
     dataset: str
     origin: str
     points: list[Point] = field(default_factory=list)
+    kind: str = "year"
+    dataset_name: str = ""
 
 
 def _point(v: Value) -> Point:
@@ -167,26 +174,41 @@ def _point(v: Value) -> Point:
         v.masked,
         v.status,
         source,
+        v.period_end,
     )
 
 
 def country_profile(*, user: AnyUser | None, country: str) -> list[Series]:
-    """A country's totals over time, one series per indicator and data set (for trend charts).
+    """A country's totals over time, one series per indicator, data set and kind of period.
 
-    Only periods of one year are charted together; other periods (ranges, quarters) come as
-    their own series so that they are never mixed with annual figures."""
+    Figures of different kinds of period (a year, a quarter, a range of years) are never in one
+    series: a 1998-2004 total next to a 2004 quarter is not a trend."""
     iso3 = country.upper()
     if not Country.objects.filter(iso3=iso3).exists():
         raise NotFoundError(_("No country '{}'.").format(country))
     qs = _totals(value_list(user=user, filters=ValueFilters(country=iso3)))
     series: dict[tuple[str, str, str], Series] = {}
-    for v in qs.order_by("indicator__position", "dataset__code", "period_start"):
-        kind = "year" if len(v.period) == 4 else "other"
+    for v in qs.order_by("indicator__position", "dataset__code", "period_start", "period_end"):
+        kind = period_kind(v.period)
         key = (v.indicator.code, v.dataset.code, kind)
         if key not in series:
-            series[key] = Series(v.indicator.code, v.indicator.name, v.dataset.code, v.origin)
+            series[key] = Series(
+                v.indicator.code,
+                v.indicator.name,
+                v.dataset.code,
+                v.origin,
+                kind=kind,
+                dataset_name=v.dataset.name,
+            )
         series[key].points.append(_point(v))
-    return list(series.values())
+    first: dict[tuple[str, str], int] = {}
+    for n, (ind, ds, _kind) in enumerate(series):
+        first.setdefault((ind, ds), n)
+    order = {k: n for n, k in enumerate(PERIOD_KINDS)}
+    return sorted(
+        series.values(),
+        key=lambda s: (first[(s.indicator, s.dataset)], order.get(s.kind, len(order))),
+    )
 
 
 @dataclass(frozen=True)
@@ -550,7 +572,7 @@ class PublishedCell:
     key: Key
     labels: tuple[str, ...]
     value: int | None
-    flag: str  # "", "primary" or "secondary" (suppressed), "noise" for DP counts
+    flag: str  # "", "primary", "secondary" or "linked" (suppressed), "noise" for DP counts
 
     @property
     def display(self) -> str:

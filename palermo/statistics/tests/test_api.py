@@ -213,6 +213,9 @@ def test_publications_are_public_and_analysts_see_only_them(
         "countries": ["BWA"],
     }
     r = post(client, "/publications", body, bearer(stats_analyst))
+    assert r.status_code == 400  # validated, not released: only BWA's coordinator publishes it
+    assert "released for publication" in r.json()["detail"]
+    r = post(client, "/publications", body, bearer(coordinator))
     assert r.status_code == 201
     pub = r.json()
     cells = {tuple(c["key"]): c for c in pub["cells"]}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
 
 from palermo.statistics import charts
+from palermo.statistics.periods import parse_period
 from palermo.statistics.selectors import CountryFigure, Flow, Point, Series
 
 NAMES = {
@@ -50,18 +52,74 @@ def test_trend_chart_holds_exactly_the_series() -> None:
         "glotip",
         "glotip",
         [point("2019", 12), point("2020", None, "<5"), point("2021", 30)],
+        dataset_name="GLOTIP",
     )
     spec = charts.trend_chart(series)
-    assert charts.spec_values(spec) == [
-        {"period": "2019", "value": 12, "display": "12", "masked": False, "status": "published"},
-        {"period": "2020", "value": None, "display": "<5", "masked": True, "status": "published"},
-        {"period": "2021", "value": 30, "display": "30", "masked": False, "status": "published"},
+    rows = charts.spec_values(spec)
+    assert [(r["period"], r["value"], r["display"], r["masked"]) for r in rows] == [
+        ("2019", 12, "12", False),
+        ("2020", None, "<5", True),
+        ("2021", 30, "30", False),
     ]
-    line, masked = spec["layer"]
-    assert line["transform"] == [{"filter": "!datum.masked"}]  # "<5" is never plotted as a number
+    # A masked figure is a gap: the line does not join 2019 to 2021 over it.
+    assert len({r["segment"] for r in rows}) == 3
+    line, ranges, masked = spec["layer"]
+    assert line["transform"] == [{"filter": "!datum.masked && datum.kind != 'range'"}]
+    assert line["encoding"]["detail"] == {"field": "segment", "type": "nominal"}
     assert masked["mark"]["type"] == "text" and masked["encoding"]["text"] == {"field": "display"}
+    assert ranges["mark"]["type"] == "rule"
     svg = charts.render(spec, "svg").decode()
     assert svg.startswith("<svg") and ">&lt;5<" in svg and ">2021<" in svg
+
+
+def _points(*periods: tuple[str, int]) -> list[Point]:
+    out = []
+    for text, value in periods:
+        p = parse_period(text)
+        out.append(Point(text, p.year, p.start, value, str(value), False, "published", "", p.end))
+    return out
+
+
+def test_a_line_never_joins_other_kinds_of_period_or_bridges_a_gap() -> None:
+    """Ukraine's 1998-2004 total joined to a 2004 quarter read as a fall: each kind of period
+    is its own series, and a line joins only periods that follow each other."""
+    years = Series(
+        "i",
+        "Investigations",
+        "seed",
+        "seed",
+        _points(("2001", 90), ("2002", 169), ("2003", 289), ("2005", 300)),
+        kind="year",
+    )
+    quarter = Series(
+        "i", "Investigations", "seed", "seed", _points(("2004-Q1", 182)), kind="quarter"
+    )
+    total = Series(
+        "i", "Investigations", "seed", "seed", _points(("1998-03/2004-07", 785)), kind="range"
+    )
+    rows = charts.trend_rows([years, quarter, total])
+    segments: dict[str, list[dict[str, object]]] = {}
+    for r in rows:
+        segments.setdefault(str(r["segment"]), []).append(r)
+    for members in segments.values():
+        assert len({m["kind"] for m in members}) == 1
+        assert len({m["series"] for m in members}) == 1
+        for a, b in itertools.pairwise(members):  # each next period starts the day after
+            end, start = (
+                dt.date.fromisoformat(str(a["end"])),
+                dt.date.fromisoformat(str(b["start"])),
+            )
+            assert start == end + dt.timedelta(days=1)
+    by_period = {r["period"]: r for r in rows}
+    assert by_period["2003"]["segment"] == by_period["2001"]["segment"]
+    assert by_period["2005"]["segment"] != by_period["2003"]["segment"]  # 2004 missing: a gap
+    assert by_period["2004-Q1"]["segment"] not in {
+        r["segment"] for r in rows if r["kind"] != "quarter"
+    }
+    assert by_period["1998-03/2004-07"]["kind"] == "range"
+    spec = charts.trend_chart([years, quarter, total])
+    assert spec["layer"][1]["encoding"]["x2"] == {"field": "end"}  # a range is a bar over its span
+    assert spec["layer"][0]["encoding"]["color"]["legend"] is not None
 
 
 def test_across_chart_holds_exactly_the_rows() -> None:

@@ -139,11 +139,11 @@ def test_publish_with_suppression_and_dp(coordinator: User, make_user: Callable[
         "--as",
         coordinator.username,
     )
-    assert "published victims_detected-bwa-2023 version 1 (suppression: " in out
+    assert "published victims_detected-by-sex-bwa-2023 version 1 (suppression: " in out
     assert "threshold=5" in out
     table = out.split("\n", 1)[1]
     assert " 3 " not in table and " 17 " not in table and "20" in table
-    exported = run("export", "--publication", "victims_detected-bwa-2023")
+    exported = run("export", "--publication", "victims_detected-by-sex-bwa-2023")
     assert "primary" in exported and "secondary" in exported
     out = run(
         "publish",

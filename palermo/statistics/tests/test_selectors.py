@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from palermo.core.models import User
+from palermo.statistics import charts
 from palermo.statistics import selectors as sel
 from palermo.statistics import services as s
 from palermo.statistics.tests.factories import GOOD, colleague, enter
@@ -57,7 +58,17 @@ def test_country_profile_series_keep_annual_and_other_periods_apart() -> None:
         ("2003", 289),
     ]
     other = [x for x in series if x.indicator == "investigations_initiated" and x is not annual]
-    assert {p.period for x in other for p in x.points} == {"2004-Q1", "1998-03/2004-07"}
+    assert sorted((x.kind, [p.period for p in x.points]) for x in other) == [
+        ("quarter", ["2004-Q1"]),
+        ("range", ["1998-03/2004-07"]),
+    ]
+    # The chart of the profile: Ukraine's 1998-2004 total is never on the line of its years
+    # or its 2004 quarter.
+    rows = charts.trend_rows([x for x in series if x.indicator == "investigations_initiated"])
+    total = next(r for r in rows if r["period"] == "1998-03/2004-07")
+    assert [r["period"] for r in rows if r["segment"] == total["segment"]] == ["1998-03/2004-07"]
+    quarter = next(r for r in rows if r["period"] == "2004-Q1")
+    assert [r["period"] for r in rows if r["segment"] == quarter["segment"]] == ["2004-Q1"]
 
 
 def test_indicator_across_countries() -> None:

@@ -26,6 +26,7 @@ from palermo.core.choices import Role
 from palermo.core.models import Country, User
 from palermo.statistics import charts
 from palermo.statistics.models import Publication, Value
+from palermo.statistics.publishing import publication_create
 from palermo.statistics.tests.factories import (
     GOOD,
     PublicationFactory,
@@ -408,7 +409,7 @@ def test_publication_shows_suppressed_cells_and_its_method(coordinator: User) ->
     assert "v2" in page and "Small-cell suppression with secondary suppression" in page
     assert "suppressed (small cell)" in page and "suppressed (protects another cell)" in page
     assert "2 cells are suppressed" in page and ">17<" in page
-    assert "Threshold" in page and "Information loss" in page
+    assert "Small-cell threshold" in page and "Information loss" in page
     csv_url = reverse("statistics:publication_data", args=[latest.key, 2, "csv"])
     assert 'href="{}"'.format(csv_url) in page
     response = client.get(csv_url)
@@ -553,23 +554,71 @@ def test_analysts_publish_regional_tables(
     assert "Name at least two countries." in html(response)
     response = client.post(url, {**form, "countries": "BWA, NAM"})
     assert response.status_code == 400
-    assert "No validated figures of victims_detected by country for BWA, NAM in 2023" in html(
-        response
-    )
+    assert "No figures of victims_detected by country released for publication" in html(response)
     for user, iso3, n in ((coordinator, "BWA", 30), (other_coordinator, "NAM", 3)):
-        enter(user, {"victims_detected": n}, country=iso3)
+        enter(user, {"victims_detected": n, "victims_detected:sex=F": n}, country=iso3)
         s_url = reverse("statistics:entry_grid", args=["tip-annual", iso3, "2023"])
         own = login(Client(), user)
         assert own.post(s_url, {"action": "submit"}).status_code == 302
         validator = login(Client(), colleague(user))
         assert validator.post(s_url, {"action": "validate"}).status_code == 302
+    # Validated is not released: the countries have not published these figures.
+    response = client.post(url, {**form, "countries": "nam, bwa"})
+    assert response.status_code == 400
+    assert "released for publication by BWA, NAM" in html(response)
+    assert not Publication.objects.exists()
+    for user, iso3 in ((coordinator, "BWA"), (other_coordinator, "NAM")):
+        publication_create(
+            actor=user,
+            dataset="tip-annual",
+            indicator="victims_detected",
+            period="2023",
+            dimensions=["sex"],
+            countries=[iso3],
+        )
     response = client.post(url, {**form, "countries": "nam, bwa"})
     assert response.status_code == 302
-    publication = Publication.objects.get()
+    publication = Publication.objects.get(country=None)
     assert publication.dimensions == ["country"] and publication.country is None
     page = html(Client().get(response["Location"]))
     assert "Botswana" in page and "Namibia" in page and "x" in page
     assert {tuple(c["key"]): c["value"] for c in publication.cells}[("NAM",)] is None
+
+
+def test_publication_page_reads_as_facts(
+    coordinator: User, other_coordinator: User, stats_analyst: User
+) -> None:
+    """A regional table's page names the countries that contributed and those with no released
+    data, in words: no Python lists, one "Method" row, figures grouped per language."""
+    table: dict[str, Any] = {
+        "dataset": "tip-annual",
+        "indicator": "victims_detected",
+        "period": "2023",
+    }
+    for user, iso3, n in ((coordinator, "BWA", 1269), (other_coordinator, "NAM", 3)):
+        enter(user, {"victims_detected": n, "victims_detected:sex=F": n}, country=iso3)
+        s_url = reverse("statistics:entry_grid", args=["tip-annual", iso3, "2023"])
+        own = login(Client(), user)
+        assert own.post(s_url, {"action": "submit"}).status_code == 302
+        assert own.post(s_url, {"action": "validate"}).status_code == 302
+    publication_create(actor=coordinator, countries=["BWA"], dimensions=["sex"], **table)
+    regional = publication_create(
+        actor=stats_analyst, countries=["BWA", "NAM", "ZAF"], dimensions=["sex"], **table
+    )
+    page = html(Client().get(reverse("statistics:publication", args=[regional.key])))
+    assert "[&#x27;" not in page and "['" not in page and "{&#x27;" not in page
+    assert page.count("<dt>Method</dt>") == 1
+    assert '<dd id="contributed">Botswana</dd>' in page
+    assert '<dd id="no-data">Namibia, South Africa</dd>' in page
+    assert '<dd id="breakdown">Sex</dd>' in page
+    assert ">1,269<" in page and ">1269<" not in page
+    assert "Countries" not in regional.title or "Botswana" in regional.title
+    french = html(
+        Client(headers={"accept-language": "fr"}).get(
+            reverse("statistics:publication", args=[regional.key])
+        )
+    )
+    assert ">1\xa0269<" in french  # French groups thousands with a no-break space
 
 
 # --- differentially private releases -----------------------------------------------------------

@@ -25,6 +25,7 @@ from palermo.statistics.access import coordinator_country, reads_case_flows
 from palermo.statistics.choices import ValueStatus
 from palermo.statistics.forms import AcrossForm, CompletenessForm, RouteForm
 from palermo.statistics.models import DIMENSIONS, TOTAL, UNKNOWN
+from palermo.statistics.profiles import profile_layout
 from palermo.statistics.selectors import ValueFilters
 from palermo.statistics.views.base import (
     StatisticsView,
@@ -70,15 +71,15 @@ def _profile(user: AnyUser, iso3: str) -> tuple[Country, list[selectors.Series]]
 class CountryProfileView(StatisticsView):
     def get(self, request: HttpRequest, iso3: str) -> HttpResponse:
         country, series = _profile(request.user, iso3)
+        profile = profile_layout(series)
         entries = [
             {
                 "n": n,
-                "series": s,
-                "spec": charts.trend_chart(s),
+                "section": section,
+                "spec": charts.trend_chart(section.series),
                 "chart_id": "trend-{}".format(n),
-                "annual": all(len(p.period) == 4 for p in s.points),
             }
-            for n, s in enumerate(series)
+            for n, section in enumerate(profile.sections)
         ]
         return render(
             request,
@@ -86,18 +87,22 @@ class CountryProfileView(StatisticsView):
             {
                 "country": country,
                 "entries": entries,
+                "sources": profile.sources,
                 "downloads": downloads("statistics:country_data", iso3=country.iso3),
             },
         )
 
 
 class CountryChartView(StatisticsView):
+    """The trend chart of the profile's n-th indicator, as SVG or PNG."""
+
     def get(self, request: HttpRequest, iso3: str, n: int, fmt: str) -> HttpResponse:
         country, series = _profile(request.user, iso3)
-        if n >= len(series):
+        sections = profile_layout(series).sections
+        if n >= len(sections):
             raise Http404(_("No such chart."))
-        name = "{}-{}".format(country.iso3, series[n].indicator)
-        return chart_response(charts.trend_chart(series[n]), fmt, name)
+        name = "{}-{}".format(country.iso3, sections[n].indicator)
+        return chart_response(charts.trend_chart(sections[n].series), fmt, name)
 
 
 class CountryDataView(StatisticsView):

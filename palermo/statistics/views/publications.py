@@ -20,7 +20,7 @@ from palermo.statistics import interchange, publishing, selectors
 from palermo.statistics.access import is_analyst, sees_budget_ledger
 from palermo.statistics.choices import PublicationMethod
 from palermo.statistics.forms import DPReleaseForm, RegionalPublishForm
-from palermo.statistics.models import Publication
+from palermo.statistics.models import Dimension, Publication
 from palermo.statistics.views.base import (
     CoordinatorView,
     StatisticsFormView,
@@ -141,13 +141,13 @@ class PublicationDetailView(StatisticsView):
             {
                 "publication": publication,
                 "cells": cells,
-                "dimensions": [d.replace("_", " ") for d in publication.dimensions],
+                "dimensions": dimension_headers(publication.dimensions),
                 "versions": selectors.publication_list(user=request.user).filter(key=key),
                 "suppressed": sum(1 for c in cells if c.value is None),
                 "dp": publication.method == PublicationMethod.DIFFERENTIAL_PRIVACY,
                 "ledger": ledger,
                 "country": publication.country,
-                "parameters": sorted(publication.parameters.items()),
+                **publication_facts(publication),
                 "downloads": downloads(
                     "statistics:publication_data",
                     key=publication.key,
@@ -155,6 +155,41 @@ class PublicationDetailView(StatisticsView):
                 ),
             },
         )
+
+
+SECONDARY_METHODS = {
+    "milp": _("an optimal pattern (mixed-integer programme, HiGHS)"),
+    "boxes": _("box moves (large tables)"),
+    "hypercube": _("hypercubes (very large tables)"),
+    "tauargus": _("Tau-Argus OPT"),
+}
+
+
+def dimension_headers(dimensions: list[str]) -> list[str]:
+    """The column headers of a table: the names of its dimensions ("Form of exploitation")."""
+    names = dict(Dimension.objects.values_list("code", "name"))
+    return [_("Country") if d == "country" else str(names.get(d, d)) for d in dimensions]
+
+
+def publication_facts(publication: Publication) -> dict[str, Any]:
+    """What a reader needs to read a publication, in words: the breakdown, which countries
+    contributed and which released no data, how the cells were suppressed."""
+    params = publication.parameters
+    names = dict(Country.objects.values_list("iso3", "name"))
+    dims = dict(Dimension.objects.values_list("code", "name"))
+    countries = [str(c) for c in params.get("countries", [])]
+    contributed = [str(c) for c in params.get("contributed", countries)]
+    breakdown = [str(dims.get(d, d)) for d in publication.dimensions if d != "country"]
+    flags = [str(c.get("flag", "")) for c in publication.cells]
+    return {
+        "primary": flags.count("primary"),
+        "secondary": flags.count("secondary") + flags.count("linked"),
+        "breakdown": ", ".join(breakdown),
+        "contributed": [names.get(c, c) for c in contributed],
+        "no_data": [names.get(str(c), str(c)) for c in params.get("no_data", [])],
+        "secondary_method": SECONDARY_METHODS.get(str(params.get("method", "")), ""),
+        "basis": _("case records") if publication.basis == "cases" else _("national figures"),
+    }
 
 
 class PublicationDataView(StatisticsView):

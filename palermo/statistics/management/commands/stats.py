@@ -251,7 +251,10 @@ class Command(PalermoCommand):
                 pub.key,
                 pub.version,
                 pub.method,
-                ", ".join("{}={}".format(k, v) for k, v in sorted(pub.parameters.items())),
+                ", ".join(
+                    "{}={}".format(k, ",".join(map(str, v)) if isinstance(v, list) else v)
+                    for k, v in sorted(pub.parameters.items())
+                ),
             )
         )
         columns = [*pub.dimensions, "value", "flag"]
