@@ -151,6 +151,33 @@ class PersonIdentity(models.Model):
         return "identity of {}".format(self.person_id)
 
 
+class PersonNameToken(models.Model):
+    """One keyed hash of a form of a token of a person's names: the blind index that finds a
+    person by name without decrypting identities (palermo.cases.names). No plaintext."""
+
+    identity = models.ForeignKey(
+        PersonIdentity,
+        verbose_name=_("person identity"),
+        on_delete=models.CASCADE,
+        related_name="name_tokens",
+    )
+    kind = models.CharField(_("kind"), max_length=1)  # names.EXACT or names.SOUND
+    digest = models.CharField(_("digest"), max_length=32)
+
+    class Meta:
+        verbose_name = _("name index entry")
+        verbose_name_plural = _("name index entries")
+        indexes = [models.Index(fields=["digest"], name="person_name_digest")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity", "kind", "digest"], name="person_name_token_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "name token of {}".format(self.identity_id)
+
+
 class PersonPhoto(models.Model):
     """A photo of a person, encrypted like the identity."""
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from palermo.cases import choices as c
 from palermo.cases.access import CASE_ROLES, case_access
 from palermo.cases.documents import documents_list
+from palermo.cases.names import name_index_set
 from palermo.cases.models import (
     Case,
     Movement,
@@ -134,6 +135,7 @@ def person_add(
     row_save(person)
     if clean_identity:
         PersonIdentity.objects.create(person=person, ciphertext=encrypt_json(clean_identity))
+        name_index_set(person.pk, clean_identity)
     audit_record(
         actor=user,
         action=AuditAction.CREATE,
@@ -185,6 +187,7 @@ def person_identity_set(
     PersonIdentity.objects.update_or_create(
         person=person, defaults={"ciphertext": encrypt_json(data)}
     )
+    name_index_set(person.pk, data)
     # Only which fields changed is logged, never their values.
     audit_record(
         actor=user,
