@@ -426,6 +426,20 @@ class PersonFactsForm(Form):
         return d
 
 
+class NameSearchForm(Form):
+    """Find a person by name (sent by POST: a name never goes into a URL or a server log)."""
+
+    name = forms.CharField(
+        label=_("Find a person by name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
+        help_text=_(
+            "One or more names, in any script. Exact names and names that sound alike are found "
+            "among the persons whose identity you may see."
+        ),
+    )
+
+
 class IdentityRevealForm(Form):
     reason = forms.CharField(
         label=_("Why do you need to see the identifying data?"),

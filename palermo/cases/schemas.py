@@ -268,6 +268,24 @@ class IdentityWriteOut(Schema):
     fields: list[str] = Field(description="the identity fields written (values are not echoed)")
 
 
+class NameSearchIn(Schema):
+    """A name to find (in the body: a name never goes into a URL)."""
+
+    name: str = Field(min_length=1, max_length=100, description="one or more names, any script")
+
+
+class NameHitOut(Schema):
+    """A person whose names match: `exact` when every word matched exactly (after folding and
+    transliteration), else some only by sound. Names are not echoed: read the identity
+    (`GET /persons/{pseudonym}/identity`, audited) to see them."""
+
+    pseudonym: str
+    role: str
+    case_id: uuid.UUID
+    case_reference: str
+    exact: bool
+
+
 class PersonFacts(Schema):
     """A person's non-identifying facts (HTCDS `prs_`, `vic_`, `per_` codes)."""
 

@@ -24,6 +24,7 @@ from palermo.cases.views.case_steps import (
 from palermo.cases.views.lists import (
     CaseListView,
     DeadlineBoardView,
+    PersonNameSearchView,
     ReferralActionView,
     ReferralInboxView,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "MovementView",
     "PersonAddView",
     "PersonDetailView",
+    "PersonNameSearchView",
     "PersonFactsView",
     "ProceedingView",
     "ReferralActionView",
