@@ -14,13 +14,13 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from palermo.cases.models import Guardian, PersonIdentity, PersonPhoto  # noqa: PLC0415
+        from palermo.cases.names import name_index_check  # noqa: PLC0415
         from palermo.core.crypto import (  # noqa: PLC0415
             column_decrypt_check,
             column_rotate,
             decrypt_check_register,
             rotation_register,
         )
-        from palermo.cases.names import name_index_check  # noqa: PLC0415
         from palermo.core.keys import key_check_register  # noqa: PLC0415
         from palermo.core.schedule import periodic_register  # noqa: PLC0415
 

@@ -232,9 +232,9 @@ def name_index_rebuild(batch_size: int = 500) -> tuple[int, int]:
     in one transaction, audited. Returns (identities, index rows)."""
     from django.db import transaction  # noqa: PLC0415
 
+    from palermo.cases.audit_kinds import NAME_INDEX  # noqa: PLC0415
     from palermo.cases.models import PersonIdentity, PersonNameToken  # noqa: PLC0415
     from palermo.core.audit import audit_record  # noqa: PLC0415
-    from palermo.cases.audit_kinds import NAME_INDEX  # noqa: PLC0415
     from palermo.core.choices import AuditAction  # noqa: PLC0415
     from palermo.core.crypto import decrypt_json  # noqa: PLC0415
 

@@ -334,7 +334,13 @@ class PersonOut(PersonFacts):
 
     pseudonym: str
     role: str
-    is_child: bool
+    is_child: bool = Field(
+        description="a child or presumed a child: the safeguards for children apply"
+    )
+    presumed_child: bool = Field(
+        False,
+        description="presumed a child because the age is unknown (a victim) or uncertain",
+    )
     facts_shared: bool
 
 

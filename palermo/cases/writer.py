@@ -32,7 +32,6 @@ from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.audit_kinds import CASE
 from palermo.cases.documents import identity_normalise
-from palermo.cases.names import name_index_rows
 from palermo.cases.facets import FACET_FIELDS, case_facets, case_facets_refresh
 from palermo.cases.models import (
     BestInterestDetermination,
@@ -54,6 +53,7 @@ from palermo.cases.models import (
     Screening,
     SupportPlan,
 )
+from palermo.cases.names import name_index_rows
 from palermo.core.audit import audit_record
 from palermo.core.bulk import rows_insert
 from palermo.core.choices import AuditAction

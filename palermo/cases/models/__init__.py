@@ -34,6 +34,7 @@ from palermo.cases.models.persons import (
     PersonIdentity,
     PersonNameToken,
     PersonPhoto,
+    child_status,
     is_child,
     new_pseudonym,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "Return",
     "Screening",
     "SupportPlan",
+    "child_status",
     "is_child",
     "new_case_reference",
     "new_pseudonym",

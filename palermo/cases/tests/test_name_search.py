@@ -92,9 +92,7 @@ def test_a_case_shared_without_identity_does_not_reveal_names(
     org = partner.organisation
     s.case_share(actor=worker, case=case, organisation=org, scopes=["case_facts"], reason="care")
     assert found(partner, "Okafor") == []
-    s.consent_record(
-        actor=worker, person=okafor, purpose="data_sharing", given_on=D(2026, 1, 12)
-    )
+    s.consent_record(actor=worker, person=okafor, purpose="data_sharing", given_on=D(2026, 1, 12))
     s.case_share(
         actor=worker,
         case=case,
@@ -127,7 +125,7 @@ def test_anonymising_or_deleting_removes_the_index(worker: User, okafor: Person)
 
 
 def test_a_search_issues_a_bounded_number_of_queries(worker: User, case: Case) -> None:
-    for i in range(3):
+    for _i in range(3):
         s.person_add(actor=worker, case=case, role="witness", identity={"second_name": "Okafor"})
 
     def count() -> int:
@@ -136,7 +134,7 @@ def test_a_search_issues_a_bounded_number_of_queries(worker: User, case: Case) -
         return len(ctx.captured_queries)
 
     few = count()
-    for i in range(20):
+    for _i in range(20):
         s.person_add(actor=worker, case=case, role="witness", identity={"second_name": "Okafor"})
     assert count() == few <= 12
 
