@@ -93,7 +93,7 @@ def set_pickers(form: forms.Form) -> None:
         if name == "citizenship":
             field.choices = country_options(historical=True)  # type: ignore[attr-defined]
         elif name.endswith("_language"):
-            current = str(form[name].value() or "")
+            current = str(form.initial.get(name) or "")  # stored, never what was posted
             field.choices = BLANK + language_options(current=current)  # type: ignore[attr-defined]
 
 
