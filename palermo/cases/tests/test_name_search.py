@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from io import StringIO
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pytest_django import Settings
@@ -159,3 +162,26 @@ def test_reindex_rebuilds_with_a_new_key_and_the_start_up_check_sees_a_wrong_key
     assert identities == 1 and rows > 0
     assert keys_problems() == []
     assert found(worker, "Okafor") == [okafor.pseudonym]
+
+
+def test_reindex_names_command_rebuilds_and_can_take_a_new_key(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    worker: User,
+    okafor: Person,
+) -> None:
+    monkeypatch.setenv("PALERMO_KEY_DIR", str(tmp_path))
+    monkeypatch.delenv("PALERMO_NAME_INDEX_KEY", raising=False)
+    before = set(PersonNameToken.objects.values_list("digest", flat=True))
+    out = StringIO()
+    call_command("cases", "reindex-names", "--new-key", stdout=out)
+    assert "1 identities" in out.getvalue()
+    assert (tmp_path / "name_index_key").stat().st_mode & 0o077 == 0
+    after = set(PersonNameToken.objects.values_list("digest", flat=True))
+    assert after and not after & before  # every hash is under the new key
+    assert found(worker, "Okafor") == [okafor.pseudonym]
+    assert AuditEntry.objects.filter(object_type="cases.name_index").exists()
+    monkeypatch.setenv("PALERMO_NAME_INDEX_KEY", settings.PALERMO_NAME_INDEX_KEY)
+    with pytest.raises(CommandError, match="PALERMO_NAME_INDEX_KEY"):
+        call_command("cases", "reindex-names", "--new-key", stdout=StringIO())
