@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import time_machine
@@ -62,10 +63,10 @@ def test_an_unknown_or_unspoken_language_is_refused_naming_the_value(
 
 
 def test_the_api_refuses_a_bad_language_and_country(
-    client: Client, worker: User, case: Case, bearer: Callable[[User], dict[str, str]]
+    client: Client, worker: User, case: Case, bearer: Callable[[User], dict[str, Any]]
 ) -> None:
     url = "/api/v1/cases/{}/persons".format(case.pk)
-    body = {"role": "witness", "primary_language": "klingon"}
+    body: dict[str, Any] = {"role": "witness", "primary_language": "klingon"}
     response = client.post(url, body, content_type="application/json", **bearer(worker))
     assert response.status_code == 400
     assert response.json()["code"] == "unknown_language" and "klingon" in response.json()["detail"]
@@ -161,7 +162,7 @@ def test_the_one_child_rule(role: str, uncertain: bool, age: int | None, status:
 
 
 def test_a_victim_of_unknown_age_gets_the_child_safeguards(
-    worker: User, case: Case, client: Client, bearer: Callable[[User], dict[str, str]]
+    worker: User, case: Case, client: Client, bearer: Callable[[User], dict[str, Any]]
 ) -> None:
     suspect = s.person_add(actor=worker, case=case, role="suspect")
     case.refresh_from_db()

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from palermo.cases import services as s
 from palermo.cases.demo.create import demo_cases_create
 from palermo.core.choices import AuditAction
-from palermo.core.models import AuditEntry, Organisation, User
+from palermo.core.models import AuditEntry, User
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -37,7 +37,8 @@ def demo_node() -> tuple[User, str]:
     call_command("setup_demo", verbosity=0)
     password = (Path(settings.DATA_DIR) / "demo-credentials.txt").read_text().strip()
     worker = User.objects.get(username="caseworker")
-    shelter = Organisation.objects.get(pk=worker.organisation_id)
+    shelter = worker.organisation
+    assert shelter is not None
     demo_cases_create(organisation=shelter, actor=worker, count=3, seed=7)
     return worker, password
 
