@@ -135,7 +135,6 @@ def keys_problems() -> list[str]:
     try:
         unreadable = [label for label, (_ok, bad) in encrypted_data_check(limit=1).items() if bad]
         audit = _audit_problem()
-        others = [problem for check in _KEY_CHECKS if (problem := check())]
     except DatabaseError:  # tables not there yet (before `migrate`): nothing to read
         connections["default"].close()
         return problems
@@ -149,7 +148,10 @@ def keys_problems() -> list[str]:
         )
     if audit:
         problems.append(audit + " " + _("Refusing to start; {}.").format(where))
-    problems.extend(others)
+    try:
+        problems.extend(problem for check in _KEY_CHECKS if (problem := check()))
+    except DatabaseError:  # a table of a check not there yet (before its migration)
+        connections["default"].close()
     if problems and env.GENERATED:
         for path in sorted(env.GENERATED):  # no silent new key: the next start refuses as well
             path.unlink(missing_ok=True)
