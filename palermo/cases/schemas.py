@@ -61,7 +61,9 @@ class AccessOut(Schema):
 
 
 class CaseFilters(Schema):
-    q: str = Field("", description="reference, title or exact pseudonym")
+    q: str = Field(
+        "", description="reference, title or exact pseudonym (names: POST /persons/search)"
+    )
     status: str = Field("", description="HTCDS cas_Status, e.g. Active")
     exploitation: str = Field("", description="HTCDS vic_TypeOfExploitation, e.g. ForcedLabour")
     role: str = Field("", description="role of a person in the case, e.g. victim")

@@ -1,5 +1,5 @@
-"""A victim or presumed victim whose age is unknown is presumed a child (issue 12; Trafficking
-Protocol art. 6(4), CoE Convention art. 10(3)): the case's "a child among its persons" facet is
+"""A victim or presumed victim whose age is unknown is presumed a child (issue 12; CoE Convention
+art. 10(3), the UNODC Model Law's presumption of age): the case's "a child among its persons" facet is
 recomputed with that rule (cases.models.child_status; frozen here, as a migration must)."""
 
 from django.db import migrations

@@ -38,8 +38,9 @@ def child_status(
 
     - CHILD: under 18 when registered (the age given, or computed from the date of birth);
     - PRESUMED_CHILD: the age is marked uncertain (any role), or a victim's or presumed victim's
-      age is unknown: presumed a child until an age assessment says otherwise (Trafficking
-      Protocol art. 6(4) and UNODC Model Law; CoE Convention art. 10(3));
+      age is unknown: presumed a child until an age assessment says otherwise (CoE Convention
+      art. 10(3); the UNODC Model Law's presumption of age, under the Trafficking Protocol's
+      art. 6(4) on the special needs of children);
     - ADULT otherwise (a suspect or witness of unknown age is not presumed a child)."""
     if age_at_registration is not None and age_at_registration < 18:
         return CHILD

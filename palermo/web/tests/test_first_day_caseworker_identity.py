@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ from palermo.core.models import AuditEntry, User
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
 
 
 @pytest.fixture(autouse=True)
@@ -69,6 +72,7 @@ def test_first_day_caseworker_identity(page: Page) -> None:
         hit = page.locator(".name-hit[data-pseudonym='{}']".format(okafor.pseudonym))
         expect(hit).to_contain_text(badge)
         expect(hit).to_contain_text(case.reference)
+    page.screenshot(path=str(SCREENSHOTS / "identity-name-search.png"), full_page=True)
     expect(page.locator(".name-hits")).not_to_contain_text("Okafor")  # no name is echoed
     assert "Okafor" not in page.url and "Ocafor" not in page.url
 
@@ -119,6 +123,7 @@ def test_first_day_caseworker_identity(page: Page) -> None:
         "presumed child (age unknown/uncertain)"
     )
     expect(page.locator(".presumed-child")).to_contain_text("every safeguard for children applies")
+    page.screenshot(path=str(SCREENSHOTS / "identity-presumed-child.png"))
     joy = case.persons.exclude(pk=okafor.pk).get()
     assert joy.presumed_child and joy.is_child
     page.goto("/cases/{}/".format(case.pk))
