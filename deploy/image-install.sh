@@ -24,7 +24,8 @@ trap 'rm -rf "$scratch"' EXIT
 # (the node's real one comes from PALERMO_SECRET_KEY at run time).
 export DJANGO_SETTINGS_MODULE=palermo.settings.base PALERMO_DATA_DIR="$scratch" \
   PALERMO_STATIC_ROOT="$static" PALERMO_SECRET_KEY="image-build-only"
-unset DATABASE_URL PALERMO_KEY_DIR PALERMO_FIELD_KEYS PALERMO_AUDIT_KEY PALERMO_NODE_KEY
+unset DATABASE_URL PALERMO_KEY_DIR PALERMO_FIELD_KEYS PALERMO_AUDIT_KEY PALERMO_NODE_KEY \
+  PALERMO_NAME_INDEX_KEY
 "$venv/bin/palermo" collectstatic --noinput -v0
 "$venv/bin/palermo" check
 # The image's health check runs with the image's Python, from here.

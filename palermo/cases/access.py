@@ -77,6 +77,30 @@ def shared_grants(user: AnyUser | None) -> dict[uuid.UUID, list[tuple[frozenset[
     return grants
 
 
+def identity_persons(user: AnyUser | None) -> Q:
+    """The persons (a condition on Person) whose identity the user may read: case workers and
+    investigators, in their organisation's cases and, in a case shared with it, the persons a
+    live share with the identity scope names (all of the case's when it names none). National
+    coordinators never see identities. (The name search looks only here.)"""
+    u = _user(user)
+    if u is None or u.role not in CASE_ROLES:
+        return Q(pk__in=[])
+    condition = Q(case__organisation_id=u.organisation_id)
+    for case_id, grants in shared_grants(u).items():
+        names: set[str] = set()
+        for scopes, pseudonyms in grants:
+            if ShareScope.IDENTITY not in scopes:
+                continue
+            if not pseudonyms:
+                condition |= Q(case_id=case_id)
+                break
+            names.update(pseudonyms)
+        else:
+            if names:
+                condition |= Q(case_id=case_id, pseudonym__in=sorted(names))
+    return condition
+
+
 def case_queryset(user: AnyUser | None) -> QuerySet[Case]:
     """The cases this user may see at all."""
     u = _user(user)

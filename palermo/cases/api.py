@@ -66,6 +66,8 @@ from palermo.cases.schemas import (
     MeasureRenewIn,
     MovementIn,
     MovementOut,
+    NameHitOut,
+    NameSearchIn,
     PersonConsentOut,
     PersonDetailOut,
     PersonIn,
@@ -248,6 +250,25 @@ def referral_outbox(request: HttpRequest, status: str = "") -> QuerySet[Referral
 
 
 # --- one person ------------------------------------------------------------------------------
+
+
+@router.post("/persons/search", response=list[NameHitOut])
+def person_name_search(request: HttpRequest, payload: NameSearchIn) -> list[dict[str, Any]]:
+    """Persons whose names match (exactly, in another script, without accents, or by sound),
+    among those whose identity the caller may read; best first, at most 50. Names are found
+    through keyed hashes, never by decrypting identities; a search that finds someone is
+    audited (the pseudonyms found, not the name)."""
+    hits = services.person_name_search(actor=api_user(request), text=payload.name)
+    return [
+        {
+            "pseudonym": hit.person.pseudonym,
+            "role": hit.person.role,
+            "case_id": hit.person.case_id,
+            "case_reference": hit.person.case.reference,
+            "exact": hit.exact,
+        }
+        for hit in hits
+    ]
 
 
 @router.get("/persons/{pseudonym}", response=PersonDetailOut)

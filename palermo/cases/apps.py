@@ -14,12 +14,14 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from palermo.cases.models import Guardian, PersonIdentity, PersonPhoto  # noqa: PLC0415
+        from palermo.cases.names import name_index_check  # noqa: PLC0415
         from palermo.core.crypto import (  # noqa: PLC0415
             column_decrypt_check,
             column_rotate,
             decrypt_check_register,
             rotation_register,
         )
+        from palermo.core.keys import key_check_register  # noqa: PLC0415
         from palermo.core.schedule import periodic_register  # noqa: PLC0415
 
         # `palermo cases rotate-key` re-encrypts identities, photos and guardians' names.
@@ -40,6 +42,8 @@ class CasesConfig(AppConfig):
             "guardian names",
             lambda limit: column_decrypt_check(Guardian, "name_ciphertext", limit),
         )
+        # ... and that the name search index was built with the node's name index key.
+        key_check_register(name_index_check)
         # Closed cases are anonymised once their retention period has passed.
         periodic_register("cases.retention", every=dt.timedelta(days=1), run=_retention)
 

@@ -28,3 +28,6 @@ RETURN = audit_kind("cases.return", _("return"), model=m.Return)
 FOLLOW_UP = audit_kind("cases.followupvisit", _("follow-up visit"), model=m.FollowUpVisit)
 PROCEEDING = audit_kind("cases.proceeding", _("proceeding"), model=m.Proceeding)
 SUPPORT_PLAN = audit_kind("cases.supportplan", _("support plan"), model=m.SupportPlan)
+# The blind index of names (cases.names): its rebuilds, and the searches that found persons.
+NAME_INDEX = audit_kind("cases.name_index", _("name search index"))
+NAME_SEARCH = audit_kind("cases.name_search", _("search of persons by name"))

@@ -38,7 +38,9 @@ def case_facets(persons: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         if p.get("role"):
             roles.add(str(p["role"]))
         forms.update(str(code) for code in p.get("types_of_exploitation") or ())
-        child = child or is_child(p.get("age_uncertain"), p.get("age_at_registration"))
+        child = child or is_child(
+            p.get("role"), p.get("age_uncertain"), p.get("age_at_registration")
+        )
     return {"has_child": child, "person_roles": sorted(roles), "exploitation_types": sorted(forms)}
 
 

@@ -17,7 +17,8 @@ from palermo.cases import selectors
 from palermo.cases.models import Indicator, IndicatorList, Person
 from palermo.cases.services.fields import PROCEEDING_FIELDS
 from palermo.core.choices import OrganisationKind
-from palermo.core.models import Country, Organisation
+from palermo.core.models import Organisation
+from palermo.core.pickers import country_options, language_options
 from palermo.registry.models import DirectoryEntry
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
@@ -69,14 +70,32 @@ def _checkboxes(label: Any, choices: Any, **kw: Any) -> forms.MultipleChoiceFiel
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """Current countries by name, keyed by ISO alpha-3."""
-    rows = Country.objects.filter(historical=False).order_by("name").values_list("iso3", "name")
-    return BLANK + [(iso3, "{} ({})".format(name, iso3)) for iso3, name in rows]
+    """Current countries by name in the user's language, keyed by ISO alpha-3."""
+    return BLANK + country_options()
 
 
-def _codes(value: str) -> list[str]:
-    """`ZWE, bwa` → ["ZWE", "BWA"]: a list typed as text, separated by commas or spaces."""
-    return [part.strip().upper() for part in value.replace(",", " ").split() if part.strip()]
+def _citizenship() -> forms.MultipleChoiceField:
+    """Citizenship: countries (former states too) by name in the user's language."""
+    return forms.MultipleChoiceField(
+        label=_("Citizenship"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("One or more; hold Ctrl (or Cmd) to choose several."),
+    )
+
+
+def _language(label: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, required=False)
+
+
+def set_pickers(form: forms.Form) -> None:
+    """Fill the citizenship and language pickers of `form` (names in the user's language)."""
+    for name, field in form.fields.items():
+        if name == "citizenship":
+            field.choices = country_options(historical=True)  # type: ignore[attr-defined]
+        elif name.endswith("_language"):
+            current = str(form.initial.get(name) or "")  # stored, never what was posted
+            field.choices = BLANK + language_options(current=current)  # type: ignore[attr-defined]
 
 
 class OrganisationField(forms.ModelChoiceField[Organisation]):
@@ -291,15 +310,8 @@ class PersonForm(IdentityFields):
         help_text=_("Worked out from the date of birth when that is given."),
     )
     age_uncertain = forms.BooleanField(label=_("Age uncertain: presume a child"), required=False)
-    citizenship = forms.CharField(
-        label=_("Citizenship"),
-        required=False,
-        max_length=100,
-        help_text=_("ISO alpha-3 codes separated by commas, e.g. ZWE, BWA."),
-    )
-    primary_language = forms.CharField(
-        label=_("Primary language (ISO 639)"), required=False, max_length=8
-    )
+    citizenship = _citizenship()
+    primary_language = _language(_("Primary language"))
     types_of_exploitation = _checkboxes(_("Forms of exploitation"), h.TypeOfExploitation.choices)
     forced_labour_industry = forms.ChoiceField(
         label=_("Forced labour industry"),
@@ -324,6 +336,7 @@ class PersonForm(IdentityFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        set_pickers(self)
         self.order_fields([*self.FACTS, *self.identity_field_names()])
 
     def fieldsets(self) -> list[tuple[Any, Any, list[forms.BoundField], str]]:
@@ -340,9 +353,7 @@ class PersonForm(IdentityFields):
 
     def facts(self) -> dict[str, Any]:
         d = self.cleaned_data
-        out = {k: d[k] for k in self.FACTS if k != "role"}
-        out["citizenship"] = _codes(d["citizenship"])
-        return out
+        return {k: d[k] for k in self.FACTS if k != "role"}
 
 
 class IdentityEditForm(IdentityFields):
@@ -366,23 +377,14 @@ class PersonFactsForm(Form):
     number_of_children = forms.IntegerField(
         label=_("Number of children"), required=False, min_value=0, max_value=30
     )
-    primary_language = forms.CharField(
-        label=_("Primary language (ISO 639)"), required=False, max_length=8
-    )
-    secondary_language = forms.CharField(
-        label=_("Secondary language (ISO 639)"), required=False, max_length=8
-    )
+    primary_language = _language(_("Primary language"))
+    secondary_language = _language(_("Secondary language"))
     education = forms.ChoiceField(
         label=_("Highest level of education"),
         required=False,
         choices=BLANK + list(h.EducationLevel.choices),
     )
-    citizenship = forms.CharField(
-        label=_("Citizenship"),
-        required=False,
-        max_length=100,
-        help_text=_("ISO alpha-3 codes separated by commas, e.g. ZWE, BWA."),
-    )
+    citizenship = _citizenship()
     relationship_to_trafficker = forms.ChoiceField(
         label=_("Relationship to the trafficker"),
         required=False,
@@ -418,13 +420,29 @@ class PersonFactsForm(Form):
     @classmethod
     def initial_for(cls, person: Person) -> dict[str, Any]:
         initial = {name: getattr(person, name) for name in cls.base_fields}
-        initial["citizenship"] = ", ".join(person.citizenship or [])
+        initial["citizenship"] = list(person.citizenship or [])
         return initial
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_pickers(self)
+
     def facts(self) -> dict[str, Any]:
-        d = dict(self.cleaned_data)
-        d["citizenship"] = _codes(d["citizenship"])
-        return d
+        return dict(self.cleaned_data)
+
+
+class NameSearchForm(Form):
+    """Find a person by name (sent by POST: a name never goes into a URL or a server log)."""
+
+    name = forms.CharField(
+        label=_("Find a person by name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
+        help_text=_(
+            "One or more names, in any script. Exact names and names that sound alike are found "
+            "among the persons whose identity you may see."
+        ),
+    )
 
 
 class IdentityRevealForm(Form):

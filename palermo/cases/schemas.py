@@ -62,7 +62,9 @@ class AccessOut(Schema):
 
 
 class CaseFilters(Schema):
-    q: str = Field("", description="reference, title or exact pseudonym")
+    q: str = Field(
+        "", description="reference, title or exact pseudonym (names: POST /persons/search)"
+    )
     status: str = Field("", description="HTCDS cas_Status, e.g. Active")
     exploitation: str = Field("", description="HTCDS vic_TypeOfExploitation, e.g. ForcedLabour")
     role: str = Field("", description="role of a person in the case, e.g. victim")
@@ -269,6 +271,24 @@ class IdentityWriteOut(Schema):
     fields: list[str] = Field(description="the identity fields written (values are not echoed)")
 
 
+class NameSearchIn(Schema):
+    """A name to find (in the body: a name never goes into a URL)."""
+
+    name: str = Field(min_length=1, max_length=100, description="one or more names, any script")
+
+
+class NameHitOut(Schema):
+    """A person whose names match: `exact` when every word matched exactly (after folding and
+    transliteration), else some only by sound. Names are not echoed: read the identity
+    (`GET /persons/{pseudonym}/identity`, audited) to see them."""
+
+    pseudonym: str
+    role: str
+    case_id: uuid.UUID
+    case_reference: str
+    exact: bool
+
+
 class PersonFacts(Schema):
     """A person's non-identifying facts (HTCDS `prs_`, `vic_`, `per_` codes)."""
 
@@ -317,7 +337,13 @@ class PersonOut(PersonFacts):
 
     pseudonym: str
     role: str
-    is_child: bool
+    is_child: bool = Field(
+        description="a child or presumed a child: the safeguards for children apply"
+    )
+    presumed_child: bool = Field(
+        False,
+        description="presumed a child because the age is unknown (a victim) or uncertain",
+    )
     facts_shared: bool
 
 

@@ -126,7 +126,7 @@ def _person_filters(user: AnyUser | None, *, exploitation: str, role: str, child
         if role and not any(p["role"] == role for p in seen):
             continue
         if child is not None and child != any(
-            is_child(p["age_uncertain"], p["age_at_registration"]) for p in seen
+            is_child(p["role"], p["age_uncertain"], p["age_at_registration"]) for p in seen
         ):
             continue
         matching.append(case_id)
@@ -567,7 +567,12 @@ def person_records(person: Person, access: CaseAccess) -> dict[str, list[Any]]:
 
 def person_facts(person: Person, access: CaseAccess) -> dict[str, Any]:
     """A person's non-identifying facts, as far as the user's scopes allow."""
-    base = {"pseudonym": person.pseudonym, "role": person.role, "is_child": person.is_child}
+    base = {
+        "pseudonym": person.pseudonym,
+        "role": person.role,
+        "is_child": person.is_child,
+        "presumed_child": person.presumed_child,
+    }
     if not access.can(ShareScope.CASE_FACTS, person):
         return base
     fields = [

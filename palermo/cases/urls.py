@@ -51,6 +51,7 @@ urlpatterns = [
         v.ReferralActionView.as_view(),
         name="referral_action",
     ),
+    path("persons/search/", v.PersonNameSearchView.as_view(), name="person_search"),
     path("persons/<str:pseudonym>/", v.PersonDetailView.as_view(), name="person"),
     path("persons/<str:pseudonym>/identity/", v.IdentityRevealView.as_view(), name="identity"),
     path(

@@ -45,6 +45,7 @@ from palermo.cases.models import (
     Movement,
     Person,
     PersonIdentity,
+    PersonNameToken,
     Proceeding,
     ProtectionMeasure,
     Referral,
@@ -52,6 +53,7 @@ from palermo.cases.models import (
     Screening,
     SupportPlan,
 )
+from palermo.cases.names import name_index_rows
 from palermo.core.audit import audit_record
 from palermo.core.bulk import rows_insert
 from palermo.core.choices import AuditAction
@@ -229,6 +231,7 @@ TABLES: tuple[tuple[str, type[models.Model]], ...] = (
     ("case", Case),
     ("person", Person),
     ("identity", PersonIdentity),
+    ("name_token", PersonNameToken),
     ("movement", Movement),
     ("consent", Consent),
     ("screening", Screening),
@@ -360,14 +363,12 @@ class _Batch:
         pseudonym = plan.pseudonym or random_id("P-")
         self.add["person"](_row(Person, plan.facts, id=pid, case_id=case_id, pseudonym=pseudonym))
         if plan.identity:
+            identity = identity_normalise(plan.identity)
             self.add["identity"](
-                _row(
-                    PersonIdentity,
-                    {},
-                    person_id=pid,
-                    ciphertext=encrypt_json(identity_normalise(plan.identity)),
-                ),
+                _row(PersonIdentity, {}, person_id=pid, ciphertext=encrypt_json(identity)),
             )
+            for row in name_index_rows(pid, identity):  # the blind index of the names
+                self.add["name_token"](_row(PersonNameToken, row))
         for m in plan.movements:
             self.add["movement"](_row(Movement, m, person_id=pid))
         for x in plan.consents:

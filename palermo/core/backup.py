@@ -129,6 +129,7 @@ def _key_texts() -> dict[str, str]:
         "field_keys": "\n".join(settings.FIELD_ENCRYPTION_KEYS) + "\n",
         "audit_key": settings.PALERMO_AUDIT_KEY.strip() + "\n",
         "node_key": settings.PALERMO_NODE_KEY.strip() + "\n",
+        "name_index_key": settings.PALERMO_NAME_INDEX_KEY.strip() + "\n",
     }
 
 
@@ -319,6 +320,7 @@ def _restore_keys(work: Path, force: bool) -> list[str]:
     settings.FIELD_ENCRYPTION_KEYS = env.field_keys()
     settings.PALERMO_AUDIT_KEY = env.audit_key()
     settings.PALERMO_NODE_KEY = env.node_key()
+    settings.PALERMO_NAME_INDEX_KEY = env.name_index_key()
     return written
 
 

@@ -1,7 +1,8 @@
 """The node's keys: creating a key directory, and refusing to start with keys that do not fit.
 
-Keys come from the environment (PALERMO_FIELD_KEYS, PALERMO_AUDIT_KEY, PALERMO_NODE_KEY) or from
-the files `field_keys`, `audit_key` and `node_key` in PALERMO_KEY_DIR, a directory outside the
+Keys come from the environment (PALERMO_FIELD_KEYS, PALERMO_AUDIT_KEY, PALERMO_NODE_KEY,
+PALERMO_NAME_INDEX_KEY) or from the files `field_keys`, `audit_key`, `node_key` and
+`name_index_key` in PALERMO_KEY_DIR, a directory outside the
 data directory (`palermo keys init` creates it). A development node without either generates
 them in its data directory on first start (palermo.settings.env).
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,16 @@ from django.utils.translation import gettext as _
 from palermo.settings import env
 
 KEY_DIR_MODE = 0o700
+
+# Further checks that a key fits the data it was used on, registered by the apps (the name
+# search index of palermo.cases): each returns why not, or "".
+_KEY_CHECKS: list[Callable[[], str]] = []
+
+
+def key_check_register(check: Callable[[], str]) -> None:
+    """Called from an app's ready(): `check()` says why a key does not fit its data, or ""."""
+    if check not in _KEY_CHECKS:
+        _KEY_CHECKS.append(check)
 
 
 def keys_init(directory: Path) -> list[str]:
@@ -109,6 +121,7 @@ def keys_problems() -> list[str]:
             "field_keys": "PALERMO_FIELD_KEYS",
             "audit_key": "PALERMO_AUDIT_KEY",
             "node_key": "PALERMO_NODE_KEY",
+            "name_index_key": "PALERMO_NAME_INDEX_KEY",
         }
         missing = [name for name in missing if not os.environ.get(from_env[name])]
         if missing:
@@ -135,6 +148,10 @@ def keys_problems() -> list[str]:
         )
     if audit:
         problems.append(audit + " " + _("Refusing to start; {}.").format(where))
+    try:
+        problems.extend(problem for check in _KEY_CHECKS if (problem := check()))
+    except DatabaseError:  # a table of a check not there yet (before its migration)
+        connections["default"].close()
     if problems and env.GENERATED:
         for path in sorted(env.GENERATED):  # no silent new key: the next start refuses as well
             path.unlink(missing_ok=True)
@@ -157,7 +174,12 @@ def keys_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 
 def keys_deploy_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """`check --deploy`: keys kept in the data directory travel with every copy of it."""
-    from_env = {"PALERMO_FIELD_KEYS", "PALERMO_AUDIT_KEY", "PALERMO_NODE_KEY"}
+    from_env = {
+        "PALERMO_FIELD_KEYS",
+        "PALERMO_AUDIT_KEY",
+        "PALERMO_NODE_KEY",
+        "PALERMO_NAME_INDEX_KEY",
+    }
     if env.key_dir() is not None or all(os.environ.get(name) for name in from_env):
         return []
     return [

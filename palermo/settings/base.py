@@ -16,6 +16,7 @@ from palermo.settings.env import (
     env_bool,
     env_str,
     field_keys,
+    name_index_key,
     node_key,
     secret_key,
 )
@@ -267,6 +268,9 @@ FIELD_ENCRYPTION_KEYS = field_keys()
 # and how often the scheduler signs one (palermo.core.checkpoints; README "Keys, audit log and
 # backups").
 PALERMO_AUDIT_KEY = audit_key()
+# The blind index of names (palermo.cases.names): its HMAC key, apart from the data and the
+# field keys (`palermo cases reindex-names` rebuilds the index after the key changes).
+PALERMO_NAME_INDEX_KEY = name_index_key()
 PALERMO_CHECKPOINT_DIR = Path(
     env_str("PALERMO_CHECKPOINT_DIR", str(DATA_DIR / "checkpoints"))
 ).resolve()

@@ -46,7 +46,7 @@ def secret_key() -> str:
 # The node's key files (`palermo keys init`): in PALERMO_KEY_DIR (production: a directory
 # outside the data directory, so that a copy of the data carries no key), else in the data
 # directory, where a development node generates them on first start.
-KEY_FILES = ("field_keys", "audit_key", "node_key")
+KEY_FILES = ("field_keys", "audit_key", "node_key", "name_index_key")
 # The key files this process generated (development): a node whose database already holds data
 # refuses to start with one of them (palermo.core.keys), and removes it.
 GENERATED: set[Path] = set()
@@ -97,7 +97,7 @@ def new_key_text(name: str) -> str:
     """A freshly generated key file's content."""
     if name == "field_keys":
         return Fernet.generate_key().decode() + "\n"
-    if name == "audit_key":
+    if name in ("audit_key", "name_index_key"):
         return base64.b64encode(secrets.token_bytes(32)).decode() + "\n"
     raw = Ed25519PrivateKey.generate().private_bytes(
         encoding=serialization.Encoding.Raw,
@@ -154,3 +154,15 @@ def node_key() -> str:
     if from_env:
         return from_env.strip()
     return _key_text("node_key").strip()
+
+
+def name_index_key() -> str:
+    """The key of the name search's blind index (base64 of 32 random bytes; HMAC-SHA256 of name
+    tokens, palermo.cases.names): PALERMO_NAME_INDEX_KEY, else `name_index_key` in
+    PALERMO_KEY_DIR, else one generated once in the data directory (development). Kept apart from
+    the field keys: the index of a stolen database cannot be tested against guessed names
+    without it."""
+    from_env = env_str("PALERMO_NAME_INDEX_KEY")
+    if from_env:
+        return from_env.strip()
+    return _key_text("name_index_key").strip()

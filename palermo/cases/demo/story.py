@@ -152,7 +152,7 @@ class DCase:
 
 
 def person_is_child(facts: dict[str, Any]) -> bool:
-    return is_child(facts.get("age_uncertain"), facts.get("age_at_registration"))
+    return is_child(facts.get("role"), facts.get("age_uncertain"), facts.get("age_at_registration"))
 
 
 def consent_on(person: DPerson, purpose: str, day: dt.date) -> bool:

@@ -35,7 +35,9 @@ from palermo.cases.interchange.fields import (
     Group,
     split_values,
 )
+from palermo.core.errors import ApplicationError
 from palermo.core.models import Country, Organisation
+from palermo.core.pickers import language_code
 
 LIST_KINDS = frozenset({CODES, COUNTRIES, STRINGS})
 TEXT_KINDS = frozenset({TEXT, CODE, LANGUAGE})
@@ -226,13 +228,16 @@ class Values:
 
     def _parse_language(self, raw: Any, col: Column) -> str:
         text = self._text(raw, col)
-        if not LANGUAGE_RE.match(text):
-            raise RecordError(
-                _("{} must be an ISO 639 code such as 'en', not {}").format(
-                    col.name, shown(text, identifying=col.identifying)
-                )
+        try:  # a living ISO 639 language (pycountry), as the services check it
+            if LANGUAGE_RE.match(text):
+                return language_code(text, col.name)
+        except ApplicationError:
+            pass
+        raise RecordError(
+            _("{} must be an ISO 639 code of a living language such as 'en', not {}").format(
+                col.name, shown(text, identifying=col.identifying)
             )
-        return text
+        )
 
     def _code(self, value: str, col: Column) -> str:
         if col.choices is None:  # every CODE column has its code list

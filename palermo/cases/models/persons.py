@@ -23,9 +23,35 @@ def new_pseudonym() -> str:
     return "P-" + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-def is_child(age_uncertain: bool | None, age_at_registration: int | None) -> bool:
-    """Under 18, or of uncertain age and so presumed a child (CoE Convention art. 10(3))."""
-    return bool(age_uncertain) or (age_at_registration is not None and age_at_registration < 18)
+# Whose unknown age makes them presumed children: the victims (the safeguards are theirs).
+PRESUMPTION_ROLES = frozenset({c.PersonRole.VICTIM, c.PersonRole.PRESUMED_VICTIM})
+CHILD = "child"
+PRESUMED_CHILD = "presumed_child"
+ADULT = "adult"
+
+
+def child_status(
+    role: str | None, age_uncertain: bool | None, age_at_registration: int | None
+) -> str:
+    """The one rule of who is a child for the safeguards (guardian, best-interest determination
+    before a return, child screening lists, the case's "child" facet and flags):
+
+    - CHILD: under 18 when registered (the age given, or computed from the date of birth);
+    - PRESUMED_CHILD: the age is marked uncertain (any role), or a victim's or presumed victim's
+      age is unknown: presumed a child until an age assessment says otherwise (CoE Convention
+      art. 10(3); the UNODC Model Law's presumption of age, under the Trafficking Protocol's
+      art. 6(4) on the special needs of children);
+    - ADULT otherwise (a suspect or witness of unknown age is not presumed a child)."""
+    if age_at_registration is not None and age_at_registration < 18:
+        return CHILD
+    if age_uncertain or (age_at_registration is None and role in PRESUMPTION_ROLES):
+        return PRESUMED_CHILD
+    return ADULT
+
+
+def is_child(role: str | None, age_uncertain: bool | None, age_at_registration: int | None) -> bool:
+    """A child or presumed a child for the safeguards (see child_status)."""
+    return child_status(role, age_uncertain, age_at_registration) != ADULT
 
 
 class Person(models.Model):
@@ -126,8 +152,18 @@ class Person(models.Model):
         return self.pseudonym
 
     @property
+    def child_status(self) -> str:
+        return child_status(self.role, self.age_uncertain, self.age_at_registration)
+
+    @property
     def is_child(self) -> bool:
-        return is_child(self.age_uncertain, self.age_at_registration)
+        """A child or presumed a child: every safeguard for children applies."""
+        return self.child_status != ADULT
+
+    @property
+    def presumed_child(self) -> bool:
+        """Presumed a child because the age is unknown or uncertain (shown as such)."""
+        return self.child_status == PRESUMED_CHILD
 
 
 class PersonIdentity(models.Model):
@@ -149,6 +185,33 @@ class PersonIdentity(models.Model):
 
     def __str__(self) -> str:
         return "identity of {}".format(self.person_id)
+
+
+class PersonNameToken(models.Model):
+    """One keyed hash of a form of a token of a person's names: the blind index that finds a
+    person by name without decrypting identities (palermo.cases.names). No plaintext."""
+
+    identity = models.ForeignKey(
+        PersonIdentity,
+        verbose_name=_("person identity"),
+        on_delete=models.CASCADE,
+        related_name="name_tokens",
+    )
+    kind = models.CharField(_("kind"), max_length=1)  # names.EXACT or names.SOUND
+    digest = models.CharField(_("digest"), max_length=32)
+
+    class Meta:
+        verbose_name = _("name index entry")
+        verbose_name_plural = _("name index entries")
+        indexes = [models.Index(fields=["digest"], name="person_name_digest")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity", "kind", "digest"], name="person_name_token_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "name token of {}".format(self.identity_id)
 
 
 class PersonPhoto(models.Model):

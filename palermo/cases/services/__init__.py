@@ -42,6 +42,7 @@ from palermo.cases.services.measures import (
     reflection_days_min,
 )
 from palermo.cases.services.movements import movement_add
+from palermo.cases.services.name_search import NameHit, person_name_search
 from palermo.cases.services.persons import (
     person_add,
     person_identity_read,
@@ -101,6 +102,8 @@ __all__ = [
     "movement_add",
     "person_add",
     "person_identity_read",
+    "person_name_search",
+    "NameHit",
     "person_identity_set",
     "person_update",
     "photo_add",

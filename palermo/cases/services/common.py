@@ -83,3 +83,21 @@ def birthdate_of(person: Person) -> dt.date | None:
 def age_on(birthdate: dt.date, day: dt.date) -> int:
     """Age in whole years on `day`."""
     return day.year - birthdate.year - ((day.month, day.day) < (birthdate.month, birthdate.day))
+
+
+def check_age_and_birthdate(age: int | None, born: dt.date | None, opened_on: dt.date) -> None:
+    """An age at registration and a date of birth that disagree by more than a year (the age the
+    date of birth gives on the day the case was opened) are refused: one of them is wrong, and
+    the child safeguards depend on them."""
+    if age is None or born is None:
+        return
+    expected = age_on(born, opened_on)
+    if abs(int(age) - expected) > 1:
+        raise ApplicationError(
+            _(
+                "The age at registration ({}) and the date of birth disagree: the date of birth "
+                "gives {} on the day the case was opened ({}). Correct one of them, or leave the "
+                "age empty (it is then computed from the date of birth)."
+            ).format(age, expected, opened_on.isoformat()),
+            code="age_birthdate_mismatch",
+        )

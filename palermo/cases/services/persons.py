@@ -21,9 +21,12 @@ from palermo.cases.models import (
     PersonIdentity,
     PersonPhoto,
 )
+from palermo.cases.names import name_index_set
 from palermo.cases.services.common import (
     age_on,
+    birthdate_of,
     case_actor,
+    check_age_and_birthdate,
     check_choice,
     check_countries,
     check_multi,
@@ -44,6 +47,7 @@ from palermo.core.crypto import decrypt_json, decrypt_text, encrypt_json, encryp
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import User
 from palermo.core.permissions import AnyUser
+from palermo.core.pickers import language_code
 from palermo.core.services import country_get
 
 
@@ -63,6 +67,9 @@ def _clean_facts(facts: dict[str, Any]) -> dict[str, Any]:
             out[name] = check_multi(out[name], choices, name)
     if "citizenship" in out:
         out["citizenship"] = check_countries(out["citizenship"])
+    for name in ("primary_language", "secondary_language"):
+        if name in out:
+            out[name] = language_code(str(out[name] or ""), name)
     for name in ("age_at_registration", "age_when_trafficked"):
         value = out.get(name)
         if value is not None and not 0 <= int(value) <= 120:
@@ -127,13 +134,15 @@ def person_add(
     if pseudonym:
         person.pseudonym = pseudonym
     clean_identity = _clean_identity(identity or {})
-    if clean_identity.get("birthdate") and person.age_at_registration is None:
-        person.age_at_registration = age_on(
-            dt.date.fromisoformat(clean_identity["birthdate"]), case.opened_on
-        )
+    if clean_identity.get("birthdate"):
+        born = dt.date.fromisoformat(clean_identity["birthdate"])
+        check_age_and_birthdate(person.age_at_registration, born, case.opened_on)
+        if person.age_at_registration is None:
+            person.age_at_registration = age_on(born, case.opened_on)
     row_save(person)
     if clean_identity:
         PersonIdentity.objects.create(person=person, ciphertext=encrypt_json(clean_identity))
+        name_index_set(person.pk, clean_identity)
     audit_record(
         actor=user,
         action=AuditAction.CREATE,
@@ -151,6 +160,10 @@ def person_add(
 def person_update(*, actor: AnyUser | None, person: Person, **facts: Any) -> Person:
     user = owner_actor(actor, person.case)
     facts = _clean_facts(facts)
+    if facts.get("age_at_registration") is not None:
+        check_age_and_birthdate(
+            facts["age_at_registration"], birthdate_of(person), person.case.opened_on
+        )
     before = {k: getattr(person, k) for k in facts}
     for k, v in facts.items():
         setattr(person, k, v)
@@ -167,6 +180,7 @@ def person_identity_set(
     user = owner_actor(actor, person.case)
     current = PersonIdentity.objects.filter(person=person).first()
     data = decrypt_json(current.ciphertext) if current else {}
+    had_birthdate = bool(data.get("birthdate"))
     data.update(_clean_identity(identity))
     for key in [k for k, v in identity.items() if v in (None, "", [])]:
         data.pop(key, None)
@@ -178,13 +192,17 @@ def person_identity_set(
                 _("The date of birth is after a recorded movement ({}).").format(first.date),
                 code="invalid_date",
             )
-        if "birthdate" in identity and "age_at_registration" not in identity:
+        if "birthdate" in identity and not had_birthdate:
+            # A first date of birth must agree with an age recorded before it.
+            check_age_and_birthdate(person.age_at_registration, born, person.case.opened_on)
+        if "birthdate" in identity:
             # The age at registration follows a (corrected) date of birth: the child rules use it.
             person.age_at_registration = age_on(born, person.case.opened_on)
             person_save(person, ["age_at_registration"])
     PersonIdentity.objects.update_or_create(
         person=person, defaults={"ciphertext": encrypt_json(data)}
     )
+    name_index_set(person.pk, data)
     # Only which fields changed is logged, never their values.
     audit_record(
         actor=user,

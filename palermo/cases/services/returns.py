@@ -37,7 +37,8 @@ from palermo.registry.models import DirectoryEntry
 def _require_child(person: Person) -> None:
     if not person.is_child:
         raise ApplicationError(
-            _("This applies to a child (under 18 or of uncertain age)."), code="not_a_child"
+            _("This applies to a child (under 18, or presumed a child: age unknown or uncertain)."),
+            code="not_a_child",
         )
 
 

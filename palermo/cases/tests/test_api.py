@@ -283,6 +283,11 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/indicator-lists"): Call(LISTED),
     ("GET", "/referrals/inbox"): Call(LISTED, visible_to=("receiver",)),
     ("GET", "/referrals/outbox"): Call(LISTED, visible_to=("owner",)),
+    ("POST", "/persons/search"): Call(
+        {"anonymous": 401, "other": 200, "owner": 200, "shared": 200, "receiver": 200}
+        | dict.fromkeys(("analyst", "administrator", "registry_editor", "coordinator"), 403),
+        body=lambda w: {"name": "Dialo"},
+    ),
     ("GET", "/{case_id}"): Call(READ, _case),
     ("PATCH", "/{case_id}"): Call(_expect(200), _case, lambda w: {"title": "Renamed"}),
     ("POST", "/{case_id}/close"): Call(_expect(200), _case, lambda w: {"reason": "Returned"}),
@@ -858,6 +863,27 @@ def test_identity_read_is_audited_and_never_cached(
     for role in ("analyst", "administrator", "registry_editor"):
         assert_error(Api(getattr(w, role)).get(url, reason="curious"), 404, "not_found")
     assert AuditEntry.objects.filter(action="read").count() == 2
+
+
+def test_name_search_finds_only_whose_identity_the_caller_may_read(
+    clock: time_machine.Traveller, w: SimpleNamespace
+) -> None:
+    for actor, found in (("owner", True), ("shared", True), ("receiver", False), ("other", False)):
+        status, body = Api(getattr(w, actor)).post("/persons/search", {"name": "DIALLO amina"})
+        assert status == 200, body
+        assert [hit["pseudonym"] for hit in body] == ([w.child.pseudonym] if found else [])
+        assert not any(x in json.dumps(body) for x in SECRETS)
+    status, body = Api(w.owner).post("/persons/search", {"name": "Dialloh"})
+    assert body == [
+        {
+            "pseudonym": w.child.pseudonym,
+            "role": "presumed_victim",
+            "case_id": str(w.case.pk),
+            "case_reference": w.case.reference,
+            "exact": False,
+        }
+    ]
+    assert_error(Api(w.owner).post("/persons/search", {"name": "-- !"}), 400, "empty_name")
 
 
 def test_identity_write_merges_and_does_not_echo(

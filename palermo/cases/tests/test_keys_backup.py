@@ -16,6 +16,8 @@ from pathlib import Path
 import pyrage
 import pytest
 
+from palermo.settings import env
+
 from .keynodes import keys_env, ok, pg_reset, pg_url, run, seed
 
 NO_KEYS_NAMES = ("PALERMO_FIELD_KEYS", "PALERMO_KEY_DIR")
@@ -37,10 +39,11 @@ def databases(tmp_path: Path) -> tuple[str | None, str | None]:
 def test_keys_init_creates_private_files_and_keeps_existing_ones(tmp_path: Path) -> None:
     env = keys_env(tmp_path / "data")
     keys = tmp_path / "keys"
-    assert "field_keys, audit_key, node_key" in ok(env, "keys", "init", "--dir", str(keys))
+    created = ok(env, "keys", "init", "--dir", str(keys))
+    assert "field_keys, audit_key, node_key, name_index_key" in created
     assert mode(keys) == 0o700
     before = {}
-    for name in ("field_keys", "audit_key", "node_key"):
+    for name in ("field_keys", "audit_key", "node_key", "name_index_key"):
         assert mode(keys / name) == 0o600
         before[name] = (keys / name).read_text()
     (keys / "audit_key").unlink()
@@ -56,7 +59,7 @@ def test_a_copied_database_without_its_keys_refuses_to_start(tmp_path: Path) -> 
     alpha = keys_env(tmp_path / "alpha", source_url)  # a development node: keys in its data dir
     seed(alpha)
     data = Path(alpha["PALERMO_DATA_DIR"])
-    for name in ("field_keys", "audit_key", "node_key", "secret_key"):
+    for name in ("field_keys", "audit_key", "node_key", "name_index_key", "secret_key"):
         assert mode(data / name) == 0o600
     if source_url is None:
         assert mode(data / "palermo.sqlite3") == 0o600
@@ -82,6 +85,14 @@ def test_a_copied_database_without_its_keys_refuses_to_start(tmp_path: Path) -> 
     keys.mkdir(mode=0o700)
     for name in ("field_keys", "audit_key", "node_key"):
         shutil.copyfile(data / name, keys / name)
+    # ... all of them: the name index key too (a key file missing is named).
+    missing = run(stranger | {"PALERMO_KEY_DIR": str(keys)}, "keys", "check")
+    assert missing.returncode != 0 and "has no name_index_key" in missing.stderr
+    # Another name index key than the index was built with: refused, the remedy named.
+    env.private_file_write(keys / "name_index_key", env.new_key_text("name_index_key"))
+    other = run(stranger | {"PALERMO_KEY_DIR": str(keys)}, "keys", "check")
+    assert other.returncode != 0 and "reindex-names" in other.stderr
+    shutil.copyfile(data / "name_index_key", keys / "name_index_key")
     assert "read its data" in ok(stranger | {"PALERMO_KEY_DIR": str(keys)}, "keys", "check")
     ok(stranger | {"PALERMO_KEY_DIR": str(keys)}, "migrate", "--noinput")
 
@@ -155,9 +166,9 @@ def test_backup_with_keys_restores_on_a_bare_node_with_a_passphrase(tmp_path: Pa
     if target_url:
         pg_reset(target_url)
     out = ok(bare | {"PALERMO_BACKUP_PASSPHRASE": "correct horse"}, "restore", str(archive))
-    assert "keys: field_keys, audit_key, node_key" in out
+    assert "keys: field_keys, audit_key, node_key, name_index_key" in out
     assert "identities: 2 readable" in out and "restore verified" in out
-    for name in ("field_keys", "audit_key", "node_key"):
+    for name in ("field_keys", "audit_key", "node_key", "name_index_key"):
         assert mode(tmp_path / "bare" / name) == 0o600
     ok(bare, "keys", "check")
 

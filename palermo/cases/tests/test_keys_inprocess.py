@@ -86,7 +86,7 @@ def test_a_key_directory_missing_files_is_named(
     assert "run `palermo keys init`" in keys_problems()[0]
     assert keys_deploy_check() == []
     call_command("keys", "init")
-    assert "field_keys, audit_key, node_key" in capsys.readouterr().out
+    assert "field_keys, audit_key, node_key, name_index_key" in capsys.readouterr().out
     assert stat.S_IMODE(keys.stat().st_mode) == 0o700
     call_command("keys", "init", "--dir", str(keys))
     assert "nothing changed" in capsys.readouterr().out
@@ -206,12 +206,18 @@ def test_backup_with_keys_and_a_passphrase(
         "FIELD_ENCRYPTION_KEYS": list(settings.FIELD_ENCRYPTION_KEYS),
         "PALERMO_AUDIT_KEY": settings.PALERMO_AUDIT_KEY,
         "PALERMO_NODE_KEY": settings.PALERMO_NODE_KEY,
+        "PALERMO_NAME_INDEX_KEY": settings.PALERMO_NAME_INDEX_KEY,
     }
     for name, value in keys.items():  # restored when the test ends (the restore reloads them)
         setattr(settings, name, value)
     monkeypatch.setenv("PALERMO_BACKUP_PASSPHRASE", "correct horse")
     monkeypatch.setenv("PALERMO_KEY_DIR", str(node / "keys"))
-    for variable in ("PALERMO_FIELD_KEYS", "PALERMO_AUDIT_KEY", "PALERMO_NODE_KEY"):
+    for variable in (
+        "PALERMO_FIELD_KEYS",
+        "PALERMO_AUDIT_KEY",
+        "PALERMO_NODE_KEY",
+        "PALERMO_NAME_INDEX_KEY",
+    ):
         monkeypatch.delenv(variable, raising=False)
     archive = node / "node.age"
     out = io.StringIO()
@@ -221,8 +227,10 @@ def test_backup_with_keys_and_a_passphrase(
         call_command("backup")
     out = io.StringIO()
     call_command("restore", str(archive), "--force", stdout=out)
-    assert "keys: field_keys, audit_key, node_key" in out.getvalue()
+    assert "keys: field_keys, audit_key, node_key, name_index_key" in out.getvalue()
     assert (node / "keys" / "field_keys").read_text().split() == keys["FIELD_ENCRYPTION_KEYS"]
+    name_key = (node / "keys" / "name_index_key").read_text().strip()
+    assert name_key == keys["PALERMO_NAME_INDEX_KEY"] == settings.PALERMO_NAME_INDEX_KEY
     assert stat.S_IMODE((node / "keys" / "audit_key").stat().st_mode) == 0o600
     monkeypatch.setenv("PALERMO_BACKUP_PASSPHRASE", "wrong")
     with pytest.raises(CommandError, match="cannot be decrypted"):

@@ -436,7 +436,8 @@ def test_a_date_of_birth_added_later_sets_the_age_and_child_rules(
     clock: time_machine.Traveller, worker: User, case: Case
 ) -> None:
     person = s.person_add(actor=worker, case=case, role="presumed_victim")
-    assert person.age_at_registration is None and not person.is_child
+    # Age unknown: presumed a child (CoE Convention art. 10(3), UNODC Model Law).
+    assert person.age_at_registration is None and person.presumed_child and person.is_child
     s.person_identity_set(actor=worker, person=person, identity={"birthdate": "2012-05-01"})
     person.refresh_from_db()
-    assert person.age_at_registration == 13 and person.is_child
+    assert person.age_at_registration == 13 and person.is_child and not person.presumed_child

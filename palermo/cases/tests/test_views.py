@@ -569,21 +569,25 @@ STEPS: dict[str, Step] = {
             "role": "presumed_victim",
             "age_uncertain": "on",
             "types_of_exploitation": ["ForcedBegging"],
-            "citizenship": "zwe, bwa",
+            "citizenship": ["ZWE", "BWA"],
+            "primary_language": "sn",
             "identity_first_name": "Tendai",
             "identity_aliases": "T, Tee",
         },
         check=lambda w: (
             w.case.persons.filter(
-                types_of_exploitation__icontains="ForcedBegging", age_uncertain=True
+                types_of_exploitation__icontains="ForcedBegging",
+                age_uncertain=True,
+                primary_language="sn",
+                citizenship=["BWA", "ZWE"],
             ).exists()
             and any(
                 decrypt_json(i.ciphertext).get("aliases") == ["T", "Tee"]
                 for i in PersonIdentity.objects.all()
             )
         ),
-        invalid=lambda w: {"role": "victim", "citizenship": "XXX", "identity_first_name": "T"},
-        error="Unknown country code",
+        invalid=lambda w: {"role": "victim", "primary_language": "klingon"},
+        error="klingon is not one of the available choices",
     ),
     "proceeding": Step(
         url=_case("proceeding"),
@@ -623,15 +627,15 @@ STEPS: dict[str, Step] = {
         url=_person("person_facts"),
         valid=lambda w: {
             "gender": "Feminine",
-            "citizenship": "ZWE",
+            "citizenship": ["ZWE"],
             "methods_of_control": ["WithholdsDocuments"],
             "types_of_exploitation": ["ForcedLabour", "DomesticServitude"],
         },
         check=lambda w: (
             "DomesticServitude" in w.case.persons.get(pk=w.child.pk).types_of_exploitation
         ),
-        invalid=lambda w: {"citizenship": "QQQ"},
-        error="Unknown country code",
+        invalid=lambda w: {"citizenship": ["QQQ"]},
+        error="QQQ is not one of the available choices",
     ),
     "identity_edit": Step(
         url=_person("identity_edit"),

@@ -25,6 +25,7 @@ from palermo.cases.views.casefile import CaseFileView
 from palermo.cases.views.lists import (
     CaseListView,
     DeadlineBoardView,
+    PersonNameSearchView,
     ReferralActionView,
     ReferralInboxView,
     ReferralSentView,
@@ -84,6 +85,7 @@ __all__ = [
     "MovementView",
     "PersonAddView",
     "PersonDetailView",
+    "PersonNameSearchView",
     "PersonFactsView",
     "ProceedingView",
     "ReferralActionView",

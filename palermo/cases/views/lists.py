@@ -33,18 +33,52 @@ class CaseListView(CasesView):
     paginate_by = 25
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        context = case_list_context(request, self.paginate_by)
+        return render_htmx(request, self.template_name, self.partial_name, context)
+
+
+def case_list_context(request: HttpRequest, per_page: int) -> dict[str, Any]:
+    user = page_user(request)
+    form = f.CaseFilterForm(request.GET or None)
+    filters = form.filters()
+    cases = selectors.case_list(user=user, **filters)
+    page = page_get(cases, request.GET.get("page"), per_page)
+    return {
+        "form": form,
+        "page": page,
+        "rows": [(case, acl.sees_title(user, case)) for case in page.object_list],
+        "can_open": acl.may_open_cases(user),
+        "filtered": any(v not in ("", None) for v in filters.values()),
+        "name_form": f.NameSearchForm(),
+        "name_hits": None,
+    }
+
+
+class PersonNameSearchView(CasesView):
+    """POST a name, get the persons whose names match (services.person_name_search: the blind
+    index, within what the user may see; a search that finds someone is audited). Each hit opens
+    with an audited identity read."""
+
+    http_method_names = ["post"]  # noqa: RUF012 - as View declares it
+    template_name = "cases/case_list.html"
+    partial_name = "cases/_name_hits.html"
+
+    def allowed(self, user: User) -> bool:
+        return acl.may_open_cases(user)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
         user = page_user(request)
-        form = f.CaseFilterForm(request.GET or None)
-        filters = form.filters()
-        cases = selectors.case_list(user=user, **filters)
-        page = page_get(cases, request.GET.get("page"), self.paginate_by)
-        context = {
-            "form": form,
-            "page": page,
-            "rows": [(case, acl.sees_title(user, case)) for case in page.object_list],
-            "can_open": acl.may_open_cases(user),
-            "filtered": any(v not in ("", None) for v in filters.values()),
-        }
+        context = case_list_context(request, CaseListView.paginate_by)
+        form = f.NameSearchForm(request.POST)
+        context["name_form"] = form
+        if form.is_valid():
+            try:
+                context["name_hits"] = services.person_name_search(
+                    actor=user, text=form.cleaned_data["name"]
+                )
+            except ApplicationError as exc:
+                form.add_error("name", exc.detail)
+        context["open_reason"] = _("Opened from a search by name")
         return render_htmx(request, self.template_name, self.partial_name, context)
 
 

@@ -50,7 +50,7 @@ def _fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
     """Non-identifying facts as (label, text) rows, leaving out what is empty."""
     rows: list[tuple[str, str]] = []
     for name, value in facts.items():
-        if name in ("pseudonym", "is_child") or value in (None, "", [], False):
+        if name in ("pseudonym", "is_child", "presumed_child") or value in (None, "", [], False):
             continue
         field = cast(Field[Any, Any], Person._meta.get_field(name))
         if name in services.MULTI_FIELDS:

@@ -78,7 +78,10 @@ class MeasureEndView(ObjectStepView):
 class GuardianView(PersonStepView):
     form_class = f.GuardianForm
     title = gettext_lazy("Appoint a guardian")
-    intro = gettext_lazy("A child, or a person whose age is uncertain, needs a guardian.")
+    intro = gettext_lazy(
+        "A child, or a victim whose age is unknown or uncertain (presumed a child), needs a "
+        "guardian."
+    )
 
     def perform(self, form: f.GuardianForm) -> Any:
         d = form.cleaned_data

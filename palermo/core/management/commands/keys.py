@@ -25,7 +25,7 @@ class Command(PalermoCommand):
         init = sub.add_parser(
             "init",
             help="create the key directory (mode 700) and its missing key files "
-            "field_keys, audit_key, node_key (mode 600); existing files are kept",
+            "field_keys, audit_key, node_key, name_index_key (mode 600); existing files are kept",
         )
         init.add_argument("--dir", type=Path, help="the key directory (default: PALERMO_KEY_DIR)")
         sub.add_parser("check", help="exit 1 when the keys cannot read the node's data")
