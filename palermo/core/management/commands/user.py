@@ -31,21 +31,21 @@ class Command(PalermoCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
         create = sub.add_parser("create", help=_("create a user"))
-        create.add_argument("username")
+        create.add_argument("username", help=_("the user's username"))
         create.add_argument("--org", required=True, help=_("organisation name"))
-        create.add_argument("--role", required=True, choices=Role.values)
-        create.add_argument("--email", default="")
+        create.add_argument("--role", required=True, choices=Role.values, help=_("the user's role"))
+        create.add_argument("--email", default="", help=_("the user's e-mail address (optional)"))
         deactivate = sub.add_parser(
             "deactivate",
             help=_("the user can no longer log in: tokens revoked, sessions ended"),
         )
-        deactivate.add_argument("username")
+        deactivate.add_argument("username", help=_("the user's username"))
         reactivate = sub.add_parser("reactivate", help=_("the user can log in again"))
-        reactivate.add_argument("username")
+        reactivate.add_argument("username", help=_("the user's username"))
         password = sub.add_parser(
             "set-password", help=_("set a user's password (asked twice, or from stdin)")
         )
-        password.add_argument("username")
+        password.add_argument("username", help=_("the user's username"))
         password.add_argument(
             "--password-stdin",
             action="store_true",
@@ -54,7 +54,7 @@ class Command(PalermoCommand):
         unlock = sub.add_parser(
             "unlock", help=_("lift a lockout after failed logins, from every address")
         )
-        unlock.add_argument("username")
+        unlock.add_argument("username", help=_("the user's username"))
 
     def handle(self, *args: Any, **opts: Any) -> None:
         getattr(self, "_" + opts["sub"].replace("-", "_"))(opts)
