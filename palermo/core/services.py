@@ -13,11 +13,15 @@ from babel import Locale
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_record, model_snapshot
@@ -359,7 +363,66 @@ def token_revoke(*, actor: User | None, token_id: int) -> ApiToken:
     return token
 
 
-# --- deactivation, reactivation, passwords ----------------------------------------------------
+# --- deactivation, reactivation, roles, passwords, invitations --------------------------------
+
+
+def _keep_an_administrator(user: User) -> None:
+    """Refuse a change that would leave the node without an active administrator."""
+    if user.role != Role.ADMINISTRATOR or not user.is_active:
+        return
+    others = User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).exclude(pk=user.pk)
+    if not others.exists():
+        raise ApplicationError(
+            _("'{}' is the last active administrator of this node.").format(user.username),
+            code="last_administrator",
+        )
+
+
+@transaction.atomic
+def user_set_role(*, actor: User | None, user: User, role: str, system: bool = False) -> User:
+    """Give a user another role (an administrator also gets `is_staff`); the node keeps at
+    least one active administrator. Setting the role a user has changes nothing."""
+    if not system:
+        require_role(actor, Role.ADMINISTRATOR)
+    if role not in Role.values:
+        raise ApplicationError(
+            _("Unknown role '{}': use one of {}.").format(role, ", ".join(Role.values)),
+            code="unknown_role",
+        )
+    if user.role == role:
+        return user
+    if role != Role.ADMINISTRATOR:
+        _keep_an_administrator(user)
+    before = {"role": user.role}
+    user.role = role
+    user.is_staff = role == Role.ADMINISTRATOR
+    user.save(update_fields=["role", "is_staff"])
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=user, before=before, after={"role": role}
+    )
+    return user
+
+
+@transaction.atomic
+def user_invitation(*, actor: User | None, user: User, system: bool = False) -> str:
+    """A link path with which `user` sets their own password (Django's password-reset token:
+    valid PASSWORD_RESET_TIMEOUT seconds, and only until the password changes, so it works
+    once). Administrators only; audited (never the token)."""
+    if not system:
+        require_role(actor, Role.ADMINISTRATOR)
+    if not user.is_active:
+        raise ApplicationError(
+            _("User '{}' is deactivated.").format(user.username), code="inactive_user"
+        )
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    audit_record(
+        actor=actor,
+        action=AuditAction.INVITE,
+        obj=user,
+        after={"valid_seconds": settings.PASSWORD_RESET_TIMEOUT},
+    )
+    return reverse("web:invitation", kwargs={"uidb64": uid, "token": token})
 
 
 def user_get(username: str) -> User:
@@ -389,6 +452,9 @@ def user_deactivate(*, actor: User | None, user: User, system: bool = False) -> 
         raise ApplicationError(
             _("User '{}' is already deactivated.").format(user.username), code="inactive_user"
         )
+    if actor is not None and actor.pk == user.pk:
+        raise ApplicationError(_("You cannot deactivate yourself."), code="self_deactivation")
+    _keep_an_administrator(user)
     now = timezone.now()
     user.is_active = False
     user.save(update_fields=["is_active"])
