@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from palermo.core.choices import Role
 from palermo.core.permissions import can_edit_registry, has_role
+from palermo.web.errors import upload_limits
 
 NAVIGATION = [
     ("web:home", _("Home")),
@@ -51,4 +52,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "navigation": NAVIGATION[:1] + cases + NAVIGATION[1:] + statistics,
         "can_edit_registry": can_edit_registry(user),
+        "upload_limits": upload_limits(),
     }
