@@ -51,7 +51,7 @@ class UserNewForm(forms.Form):
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     email = forms.EmailField(label=_("E-mail address"), required=False, max_length=254)
-    method = forms.ChoiceField(
+    access = forms.ChoiceField(
         label=_("How the user gets in"),
         widget=forms.RadioSelect,
         initial=InviteMethod.LINK,

@@ -161,7 +161,7 @@ class UserNewView(AdminPage):
                     role=data["role"],
                     email=data["email"],
                 )
-                if data["method"] == InviteMethod.LINK:
+                if data["access"] == InviteMethod.LINK:
                     return _credentials_page(
                         request, user, link=user_invitation(actor=actor, user=user)
                     )

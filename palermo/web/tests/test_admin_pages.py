@@ -97,7 +97,7 @@ def test_create_a_user_with_a_generated_password_shown_once(
             "organisation": admin_user.organisation.name,  # type: ignore[union-attr]
             "role": Role.CASE_WORKER,
             "email": "maria@example.org",
-            "method": "password",
+            "access": "password",
         },
     )
     assert res.status_code == 200 and "no-store" in res["Cache-Control"]
@@ -120,7 +120,7 @@ def test_invitation_link_sets_the_password_once(
             "username": "amaka",
             "organisation": admin_user.organisation.name,  # type: ignore[union-attr]
             "role": Role.INVESTIGATOR,
-            "method": "link",
+            "access": "link",
         },
     )
     link = re.search(r'id="invitation-link"[^>]*value="([^"]+)"', res.content.decode())

@@ -21,7 +21,7 @@
 
   document.addEventListener("click", function (event) {
     var link = event.target instanceof Element ? event.target.closest("[data-history-back]") : null;
-    if (link && window.history.length > 1 && document.referrer) {
+    if (link && window.history.length > 1) {
       event.preventDefault();
       window.history.back();
     }
@@ -80,7 +80,7 @@
   /* In the capture phase, before htmx's own submit listener on the form. */
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || (form.method || "").toLowerCase() !== "post") {
+    if (!(form instanceof HTMLFormElement) || (form.getAttribute("method") || "").toLowerCase() !== "post") {
       return;
     }
     var box = form.querySelector(":scope > .too-large");
