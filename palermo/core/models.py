@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.choices import AuditAction, OrganisationKind, Role
+from palermo.core.textlimits import TEXT_MAX, text_limit
 
 
 class Country(models.Model):
@@ -191,7 +192,9 @@ class Document(models.Model):
     publisher = models.CharField(_("publisher"), max_length=300, blank=True)
     date = models.DateField(_("date"), null=True, blank=True)
     url = models.URLField(_("URL"), max_length=500, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
 
     class Meta:
         ordering = ["key"]
