@@ -167,6 +167,8 @@ def test_the_administrators_first_day(  # noqa: PLR0915 - one walk through the d
     expect(page.locator("main")).to_contain_text("at most 2.0")
     expect(page.locator("main")).to_contain_text("your browser keeps what you typed")
     assert not Organisation.objects.filter(name=typed).exists()
+    page.get_by_role("link", name="Back to the previous page").click()
+    expect(page.get_by_label("Name")).to_have_value(typed)  # the browser kept what was typed
 
 
 def test_the_directory_is_a_few_screens_not_19000_px(page: Page, demo_password: str) -> None:
