@@ -9,6 +9,7 @@ with one line each, then Django's and the libraries' commands under their own he
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any
 
@@ -26,18 +27,22 @@ def command_name(name: str) -> str:
     return name.replace("_", "-")
 
 
+SUMMARY_WIDTH = 100
+
+
 def summary(app: str, name: str) -> str:
-    """The first sentence of a command's help, translated."""
+    """A command's help in one line: its first sentence, translated, without parentheses when
+    too long, cut after the last comma or semicolon that fits (`help COMMAND` has it all)."""
     text = str(load_command_class(app, name).help or "")
-    text = _(text) if text else ""
-    first = text.strip().split("\n", maxsplit=1)[0]
-    for end in (". ", ": "):
-        if end in first:
-            first = first.split(end, maxsplit=1)[0] + ("." if end == ". " else "")
-            break
-    if len(first) > 90 and " (" in first:  # one line: the parenthesis is in `help COMMAND`
-        first = first.split(" (", maxsplit=1)[0] + "."
-    return first
+    first = " ".join((_(text) if text else "").split())
+    first = first.split(". ", maxsplit=1)[0].rstrip(".")
+    if len(first) > SUMMARY_WIDTH:
+        first = re.sub(r" \([^)]*\)", "", first)
+    if len(first) > SUMMARY_WIDTH:
+        head = first[:SUMMARY_WIDTH]
+        cut = max(head.rfind(", "), head.rfind("; "))
+        return (head[: cut + 1] if cut > 0 else head.rstrip()) + " …"
+    return first + "." if first else ""
 
 
 class PalermoUtility(ManagementUtility):

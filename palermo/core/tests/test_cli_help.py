@@ -8,7 +8,7 @@ import argparse
 import pytest
 from django.core.management import load_command_class
 
-from palermo.cli import command_name, main, palermo_commands
+from palermo.cli import SUMMARY_WIDTH, command_name, main, palermo_commands
 
 # Options every Django command has, with Django's own help text.
 DJANGO_COMMON = {
@@ -81,6 +81,8 @@ def test_help_lists_palermo_commands_hyphenated_under_their_own_heading(
     for name in ("load-reference", "setup-demo", "demo-data", "user", "token", "audit"):
         assert name in lines, name
         assert len(lines[name].split(maxsplit=1)) == 2, "{} has no description".format(name)
+    for line in lines.values():  # one line each, short enough to read
+        assert len(line.split(maxsplit=1)[1]) <= SUMMARY_WIDTH + 2, line
     assert "load_reference" not in out and "setup_demo" not in out
     assert "migrate" in theirs and "migrate" not in ours
     assert "createsuperuser" in theirs
