@@ -84,6 +84,9 @@ class User(AbstractUser):
         related_name="users",
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices, blank=True)
+    # A password an administrator was shown (a one-time password): the user chooses their own
+    # at the next login before anything else (palermo.core.middleware.PasswordChangeMiddleware).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")

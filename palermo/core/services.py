@@ -206,8 +206,10 @@ def user_create(
     password: str | None = None,
     email: str = "",
     system: bool = False,
+    one_time: bool = False,
 ) -> tuple[User, str | None]:
-    """Create a user. Returns the user and the generated password when none was given."""
+    """Create a user. Returns the user and the generated password when none was given; with
+    `one_time`, the user must replace a generated password at the first login."""
     if not system:
         require_role(actor, Role.ADMINISTRATOR)
     if role not in Role.values:
@@ -228,6 +230,7 @@ def user_create(
         role=role,
         email=email,
         is_staff=role == Role.ADMINISTRATOR,
+        must_change_password=one_time and generated is not None,
     )
     try:
         validate_password(password, user)
@@ -504,7 +507,9 @@ def user_set_password(
     except ValidationError as exc:
         raise ApplicationError(" ".join(exc.messages), code="weak_password") from exc
     user.set_password(password)
-    user.save(update_fields=["password"])
+    if actor is not None and actor.pk == user.pk:
+        user.must_change_password = False  # their own choice ends a one-time password
+    user.save(update_fields=["password", "must_change_password"])
     audit_record(actor=actor, action=AuditAction.PASSWORD, obj=user)
     return user
 

@@ -60,7 +60,13 @@ class UserNewForm(forms.Form):
                 InviteMethod.LINK,
                 _("An invitation link: the user sets their own password (the link works once)"),
             ),
-            (InviteMethod.PASSWORD, _("A generated password, shown to you once")),
+            (
+                InviteMethod.PASSWORD,
+                _(
+                    "A one-time password, shown to you once: the user replaces it at the "
+                    "first login"
+                ),
+            ),
         ],
     )
 

@@ -160,6 +160,7 @@ class UserNewView(AdminPage):
                     organisation=data["organisation"].name,
                     role=data["role"],
                     email=data["email"],
+                    one_time=True,
                 )
                 if data["access"] == InviteMethod.LINK:
                     return _credentials_page(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/tokens/", views.TokenListView.as_view(), name="tokens"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "account/tokens/<int:token_id>/revoke/",
         views.TokenRevokeView.as_view(),

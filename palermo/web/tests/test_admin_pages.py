@@ -110,6 +110,25 @@ def test_create_a_user_with_a_generated_password_shown_once(
     ).exists()
     assert password.group(1) not in admin_client.get("/administration/").content.decode()
 
+    # A one-time password: the user chooses their own before anything else.
+    maria = Client()
+    assert maria.login(username="maria", password=password.group(1))
+    res = maria.get("/cases/")
+    assert res.status_code == 302 and res["Location"] == "/account/password/"
+    assert maria.get("/api/v1/me").json()["code"] == "password_change_required"
+    new = "maria's own long passphrase 4"
+    res = maria.post(
+        "/account/password/",
+        {"old_password": password.group(1), "new_password1": new, "new_password2": new},
+    )
+    assert res.status_code == 302 and res["Location"] == "/"
+    user.refresh_from_db()
+    assert user.check_password(new) and not user.must_change_password
+    assert maria.get("/api/v1/me").status_code == 200  # still logged in, free to go
+    assert AuditEntry.objects.filter(
+        object_id=str(user.pk), action=AuditAction.PASSWORD, actor=user
+    ).exists()
+
 
 def test_invitation_link_sets_the_password_once(
     admin_client: Client, admin_user: User, client: Client
