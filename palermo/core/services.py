@@ -370,11 +370,12 @@ def token_revoke(*, actor: User | None, token_id: int) -> ApiToken:
 
 
 def _keep_an_administrator(user: User) -> None:
-    """Refuse a change that would leave the node without an active administrator."""
+    """Refuse a change that would leave the node without an active administrator (the
+    administrators' rows are locked, so two of them cannot remove each other at once)."""
     if user.role != Role.ADMINISTRATOR or not user.is_active:
         return
-    others = User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).exclude(pk=user.pk)
-    if not others.exists():
+    admins = User.objects.select_for_update().filter(role=Role.ADMINISTRATOR, is_active=True)
+    if not [pk for pk in admins.values_list("pk", flat=True) if pk != user.pk]:
         raise ApplicationError(
             _("'{}' is the last active administrator of this node.").format(user.username),
             code="last_administrator",
