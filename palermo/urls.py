@@ -15,3 +15,8 @@ urlpatterns = [
     path("statistics/", include("palermo.statistics.urls")),
     path("", include("palermo.web.urls")),
 ]
+
+handler400 = "palermo.web.errors.bad_request"
+handler403 = "palermo.web.errors.permission_denied"
+handler404 = "palermo.web.errors.page_not_found"
+handler500 = "palermo.web.errors.server_error"

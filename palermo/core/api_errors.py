@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pydantic
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -40,6 +40,9 @@ API_PREFIX = "/api/"
 # The one error body, as the OpenAPI schema names it.
 ERROR_SCHEMA = "ErrorOut"
 SERVER_ERROR = gettext_lazy("Internal error: the server could not answer.")
+TOO_LARGE = gettext_lazy(
+    "The request body is larger than this node accepts (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+)
 
 
 class ErrorOut(Schema):
@@ -116,6 +119,10 @@ def handlers_install(api: NinjaAPI) -> None:
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         log_server_error(request, exc)
         return answer(request, str(SERVER_ERROR), "server_error", 500)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return answer(request, str(TOO_LARGE), "too_large", 413)
 
     @api.exception_handler(MultiPartParserError)
     def unreadable_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
@@ -229,6 +236,8 @@ class ApiErrorMiddleware:
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if not request.path.startswith(API_PREFIX):
             return None
+        if isinstance(exc, RequestDataTooBig):
+            return JsonResponse(error_body(str(TOO_LARGE), "too_large"), status=413)
         if isinstance(exc, MultiPartParserError):
             return JsonResponse(
                 error_body(_("The request body cannot be read."), "invalid_body"), status=400

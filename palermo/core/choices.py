@@ -35,3 +35,4 @@ class AuditAction(models.TextChoices):
     DEACTIVATE = "deactivate", _("User deactivated")
     REACTIVATE = "reactivate", _("User reactivated")
     PASSWORD = "password", _("Password set")
+    INVITE = "invite", _("Invitation link issued")

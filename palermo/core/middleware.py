@@ -5,6 +5,9 @@
   decides, from times kept in the session: a stolen or kept cookie is no use after that).
   `session_start` (on login) starts the clock; `sessions_clear` (the scheduler, hourly) deletes
   the sessions the server no longer accepts.
+- `PasswordChangeMiddleware`: a user logged in with a one-time password (shown to an
+  administrator, `User.must_change_password`) gets only the page that changes it (and logout,
+  the language switch, static files) until they have chosen their own; the API answers 403.
 - `PrivateResponseMiddleware`: every answer to a request that carries credentials (a logged-in
   session or an `Authorization` header) is `Cache-Control: private, no-store`: those are the
   answers that can carry personal data (case and cooperation pages, identities, exports, the
@@ -20,8 +23,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,3 +102,31 @@ class PrivateResponseMiddleware:
         if credentials and "no-store" not in response.get("Cache-Control", ""):
             private(response)
         return response
+
+
+# What a user who must change their password may still reach (prefixes).
+PASSWORD_CHANGE_OPEN = ("/account/password/", "/logout/", "/i18n/", "/static/")
+
+
+class PasswordChangeMiddleware:
+    """Sends a user with a one-time password to the password page; after the auth middleware."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(PASSWORD_CHANGE_OPEN)
+        ):
+            detail = _("Choose your own password first: yours was a one-time password.")
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": detail, "code": "password_change_required"}, status=403
+                )
+            messages.warning(request, detail)
+            return redirect("web:password_change")
+        return self.get_response(request)

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.choices import AuditAction, OrganisationKind, Role
+from palermo.core.textlimits import TEXT_MAX, text_limit
 
 
 class Country(models.Model):
@@ -83,6 +84,9 @@ class User(AbstractUser):
         related_name="users",
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices, blank=True)
+    # A password an administrator was shown (a one-time password): the user chooses their own
+    # at the next login before anything else (palermo.core.middleware.PasswordChangeMiddleware).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -191,7 +195,9 @@ class Document(models.Model):
     publisher = models.CharField(_("publisher"), max_length=300, blank=True)
     date = models.DateField(_("date"), null=True, blank=True)
     url = models.URLField(_("URL"), max_length=500, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
 
     class Meta:
         ordering = ["key"]

@@ -16,10 +16,10 @@ class MeOut(Schema):
 
 
 class OrganisationIn(Schema):
-    name: str
-    kind: str
-    country: str | None = None
-    parent: str | None = None
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=30)
+    country: str | None = Field(None, max_length=3, description="ISO 3166-1 alpha-3")
+    parent: str | None = Field(None, max_length=300)
 
 
 class OrganisationOut(Schema):
@@ -31,11 +31,11 @@ class OrganisationOut(Schema):
 
 
 class UserIn(Schema):
-    username: str
-    organisation: str
-    role: str
-    email: str = ""
-    password: str | None = None
+    username: str = Field(max_length=150)
+    organisation: str = Field(max_length=300)
+    role: str = Field(max_length=30)
+    email: str = Field("", max_length=254)
+    password: str | None = Field(None, max_length=4096)
 
 
 class UserOut(Schema):

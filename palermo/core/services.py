@@ -13,11 +13,15 @@ from babel import Locale
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_record, model_snapshot
@@ -202,8 +206,10 @@ def user_create(
     password: str | None = None,
     email: str = "",
     system: bool = False,
+    one_time: bool = False,
 ) -> tuple[User, str | None]:
-    """Create a user. Returns the user and the generated password when none was given."""
+    """Create a user. Returns the user and the generated password when none was given; with
+    `one_time`, the user must replace a generated password at the first login."""
     if not system:
         require_role(actor, Role.ADMINISTRATOR)
     if role not in Role.values:
@@ -224,6 +230,7 @@ def user_create(
         role=role,
         email=email,
         is_staff=role == Role.ADMINISTRATOR,
+        must_change_password=one_time and generated is not None,
     )
     try:
         validate_password(password, user)
@@ -359,7 +366,67 @@ def token_revoke(*, actor: User | None, token_id: int) -> ApiToken:
     return token
 
 
-# --- deactivation, reactivation, passwords ----------------------------------------------------
+# --- deactivation, reactivation, roles, passwords, invitations --------------------------------
+
+
+def _keep_an_administrator(user: User) -> None:
+    """Refuse a change that would leave the node without an active administrator (the
+    administrators' rows are locked, so two of them cannot remove each other at once)."""
+    if user.role != Role.ADMINISTRATOR or not user.is_active:
+        return
+    admins = User.objects.select_for_update().filter(role=Role.ADMINISTRATOR, is_active=True)
+    if not [pk for pk in admins.values_list("pk", flat=True) if pk != user.pk]:
+        raise ApplicationError(
+            _("'{}' is the last active administrator of this node.").format(user.username),
+            code="last_administrator",
+        )
+
+
+@transaction.atomic
+def user_set_role(*, actor: User | None, user: User, role: str, system: bool = False) -> User:
+    """Give a user another role (an administrator also gets `is_staff`); the node keeps at
+    least one active administrator. Setting the role a user has changes nothing."""
+    if not system:
+        require_role(actor, Role.ADMINISTRATOR)
+    if role not in Role.values:
+        raise ApplicationError(
+            _("Unknown role '{}': use one of {}.").format(role, ", ".join(Role.values)),
+            code="unknown_role",
+        )
+    if user.role == role:
+        return user
+    if role != Role.ADMINISTRATOR:
+        _keep_an_administrator(user)
+    before = {"role": user.role}
+    user.role = role
+    user.is_staff = role == Role.ADMINISTRATOR
+    user.save(update_fields=["role", "is_staff"])
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=user, before=before, after={"role": role}
+    )
+    return user
+
+
+@transaction.atomic
+def user_invitation(*, actor: User | None, user: User, system: bool = False) -> str:
+    """A link path with which `user` sets their own password (Django's password-reset token:
+    valid PASSWORD_RESET_TIMEOUT seconds, and only until the password changes, so it works
+    once). Administrators only; audited (never the token)."""
+    if not system:
+        require_role(actor, Role.ADMINISTRATOR)
+    if not user.is_active:
+        raise ApplicationError(
+            _("User '{}' is deactivated.").format(user.username), code="inactive_user"
+        )
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    audit_record(
+        actor=actor,
+        action=AuditAction.INVITE,
+        obj=user,
+        after={"valid_seconds": settings.PASSWORD_RESET_TIMEOUT},
+    )
+    return reverse("web:invitation", kwargs={"uidb64": uid, "token": token})
 
 
 def user_get(username: str) -> User:
@@ -389,6 +456,9 @@ def user_deactivate(*, actor: User | None, user: User, system: bool = False) -> 
         raise ApplicationError(
             _("User '{}' is already deactivated.").format(user.username), code="inactive_user"
         )
+    if actor is not None and actor.pk == user.pk:
+        raise ApplicationError(_("You cannot deactivate yourself."), code="self_deactivation")
+    _keep_an_administrator(user)
     now = timezone.now()
     user.is_active = False
     user.save(update_fields=["is_active"])
@@ -438,7 +508,9 @@ def user_set_password(
     except ValidationError as exc:
         raise ApplicationError(" ".join(exc.messages), code="weak_password") from exc
     user.set_password(password)
-    user.save(update_fields=["password"])
+    if actor is not None and actor.pk == user.pk:
+        user.must_change_password = False  # their own choice ends a one-time password
+    user.save(update_fields=["password", "must_change_password"])
     audit_record(actor=actor, action=AuditAction.PASSWORD, obj=user)
     return user
 

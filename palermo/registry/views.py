@@ -114,7 +114,7 @@ class MechanismDetailView(RegistryPage):
 
 class DirectoryView(RegistryPage):
     template_name = "registry/directory.html"
-    partial_name = "registry/_directory_rows.html"
+    partial_name = "registry/_directory_results.html"
 
     def get_context(self, **kwargs: Any) -> dict[str, Any]:
         get = self.request.GET
@@ -123,6 +123,7 @@ class DirectoryView(RegistryPage):
             q=get.get("q", "").strip(),
             role=get.get("role", ""),
             country=get.get("country", "").strip(),
+            page=get.get("page"),
         )
 
 

@@ -26,6 +26,8 @@ SECRET_KEY = secret_key()
 DEBUG = env_bool("PALERMO_DEBUG", False)
 ALLOWED_HOSTS = [h for h in env_str("PALERMO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("PALERMO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# A form sent with a missing or stale CSRF token: our page in the layout (palermo.web.errors).
+CSRF_FAILURE_VIEW = "palermo.web.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -56,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "palermo.core.middleware.SessionTimeoutMiddleware",
+    "palermo.core.middleware.PasswordChangeMiddleware",
     "palermo.core.middleware.PrivateResponseMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from palermo.core.choices import Role
 from palermo.core.permissions import can_edit_registry, has_role
+from palermo.web.errors import upload_limits
 
 NAVIGATION = [
     ("web:home", _("Home")),
@@ -28,6 +29,8 @@ COOPERATION_STATISTICS_NAVIGATION = [("cooperation:statistics", _("Cooperation s
 # Statistics, after the registry: figures for everyone, data entry for national coordinators.
 STATISTICS_NAVIGATION = [("statistics:index", _("Statistics"))]
 STATISTICS_ENTRY_NAVIGATION = [("statistics:entry", _("Data entry"))]
+# The node's administration: users, organisations, tokens, audit log (administrators only).
+ADMIN_NAVIGATION = [("web:admin_users", _("Administration"))]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -44,7 +47,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     statistics = list(STATISTICS_NAVIGATION)
     if has_role(user, Role.NATIONAL_COORDINATOR):
         statistics += STATISTICS_ENTRY_NAVIGATION
+    if has_role(user, Role.ADMINISTRATOR):
+        statistics += ADMIN_NAVIGATION
     return {
         "navigation": NAVIGATION[:1] + cases + NAVIGATION[1:] + statistics,
         "can_edit_registry": can_edit_registry(user),
+        "upload_limits": upload_limits(),
     }

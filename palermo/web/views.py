@@ -1,4 +1,5 @@
-"""The home page (public): what the node knows, in numbers; a user's own API tokens."""
+"""The home page (public): what the node knows, in numbers; a user's own API tokens and
+password."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from palermo.core.errors import ApplicationError
-from palermo.core.models import ApiToken
+from palermo.core.models import ApiToken, User
 from palermo.core.selectors import token_row, tokens_of
-from palermo.core.services import NAME_MAX, token_issue, token_revoke
+from palermo.core.services import NAME_MAX, token_issue, token_revoke, user_set_password
 from palermo.core.views import PalermoView, page_user, render_htmx
 from palermo.registry.selectors import registry_counts
 
@@ -102,3 +105,30 @@ class TokenRevokeView(PalermoView):
             return render(request, "web/_tokens.html", context)
         messages.success(request, message)
         return redirect("web:tokens")
+
+
+class PasswordChangeView(PalermoView):
+    """The logged-in user chooses a new password (the current one first), through the service
+    that checks and audits it; the session stays logged in. A one-time password must be
+    replaced here before any other page (palermo.core.middleware.PasswordChangeMiddleware)."""
+
+    template = "web/password_change.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template, {"form": PasswordChangeForm(page_user(request))})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = User.objects.get(pk=page_user(request).pk)  # the model, not the lazy request.user
+        form = PasswordChangeForm(user, request.POST)
+        if form.is_valid():
+            try:
+                user_set_password(
+                    actor=user, user=user, password=form.cleaned_data["new_password1"]
+                )
+            except ApplicationError as exc:
+                form.add_error("new_password1", exc.detail)
+            else:
+                update_session_auth_hash(request, user)
+                messages.success(request, _("Your password is changed."))
+                return redirect("web:home")
+        return render(request, self.template, {"form": form}, status=400)

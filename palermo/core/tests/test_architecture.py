@@ -25,8 +25,8 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "web": frozenset({"core", "registry", "cases", "cooperation", "statistics", "disclosure"}),
 }
 EVERYONE = frozenset({"settings"})
-# Tests may also use the project's shared fixtures and its assembled API.
-TESTS_ALSO = frozenset({"conftest", "api"})
+# Tests may also use the project's shared fixtures, its assembled API and its console script.
+TESTS_ALSO = frozenset({"conftest", "api", "cli"})
 
 
 def _apps() -> list[str]:

@@ -9,9 +9,15 @@ import pytest
 from django.core.management.base import CommandError
 from django.test import Client
 
-from palermo.core.choices import AuditAction
+from palermo.core.choices import AuditAction, Role
+from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import ApiToken, AuditEntry, User
-from palermo.core.services import token_create
+from palermo.core.services import (
+    token_create,
+    user_deactivate,
+    user_invitation,
+    user_set_role,
+)
 from palermo.core.tests.commands import run
 from palermo.core.tests.factories import PASSWORD
 
@@ -128,3 +134,58 @@ def test_unknown_users_are_named_clearly(action: str) -> None:
         return
     with pytest.raises(CommandError, match="No user named 'nobody'"):
         run("user", action, "nobody", stdin="x\n")
+
+
+# --- roles, the last administrator, invitations ----------------------------------------------
+
+
+def test_set_role_from_the_cli_audited(amina: User, make_user: Callable[..., User]) -> None:
+    make_user(Role.ADMINISTRATOR, username="another-admin")
+    out = run("user", "set-role", "amina", "administrator")
+    assert "amina is now administrator" in out
+    amina.refresh_from_db()
+    assert amina.role == Role.ADMINISTRATOR and amina.is_staff
+    entry = AuditEntry.objects.filter(object_id=str(amina.pk), action=AuditAction.UPDATE).last()
+    assert entry is not None and entry.after == {"role": Role.ADMINISTRATOR}
+    run("user", "set-role", "amina", "analyst")
+    amina.refresh_from_db()
+    assert amina.role == Role.ANALYST and not amina.is_staff
+
+
+def test_set_role_needs_an_administrator_and_a_known_role(
+    amina: User, make_user: Callable[..., User]
+) -> None:
+    with pytest.raises(ForbiddenError):
+        user_set_role(actor=make_user(username="peer"), user=amina, role=Role.ANALYST)
+    with pytest.raises(ApplicationError, match="Unknown role 'boss'"):
+        user_set_role(actor=None, user=amina, role="boss", system=True)
+
+
+def test_the_node_keeps_an_active_administrator(make_user: Callable[..., User]) -> None:
+    only = make_user(Role.ADMINISTRATOR, username="only-admin")
+    with pytest.raises(CommandError, match="last active administrator"):
+        run("user", "set-role", "only-admin", "analyst")
+    with pytest.raises(CommandError, match="last active administrator"):
+        run("user", "deactivate", "only-admin")
+    second = make_user(Role.ADMINISTRATOR, username="second-admin")
+    with pytest.raises(ApplicationError, match="cannot deactivate yourself"):
+        user_deactivate(actor=second, user=second)
+    user_deactivate(actor=second, user=only)
+    only.refresh_from_db()
+    assert not only.is_active
+
+
+def test_an_invitation_link_is_audited_and_not_for_a_deactivated_user(
+    amina: User, make_user: Callable[..., User]
+) -> None:
+    admin = make_user(Role.ADMINISTRATOR, username="the-admin")
+    link = user_invitation(actor=admin, user=amina)
+    assert link.startswith("/invitation/")
+    entry = AuditEntry.objects.filter(action=AuditAction.INVITE).last()
+    assert entry is not None and entry.object_id == str(amina.pk)
+    assert link.rsplit("/", 2)[-2] not in str(entry.after)  # never the token
+    with pytest.raises(ForbiddenError):
+        user_invitation(actor=amina, user=amina)
+    user_deactivate(actor=admin, user=amina)
+    with pytest.raises(ApplicationError, match="deactivated"):
+        user_invitation(actor=admin, user=amina)

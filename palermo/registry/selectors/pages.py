@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Country
+from palermo.core.pagination import page_get
 from palermo.core.permissions import AnyUser
 from palermo.core.services import country_get
 from palermo.registry.choices import DirectoryRole
@@ -166,13 +167,28 @@ def mechanism_page(*, acronym: str, as_of: dt.date) -> dict[str, Any]:
     }
 
 
-def directory_page(*, user: AnyUser | None, q: str, role: str, country: str) -> dict[str, Any]:
+DIRECTORY_PAGE_SIZE = 25
+
+
+def directory_page(
+    *, user: AnyUser | None, q: str, role: str, country: str, page: object = 1
+) -> dict[str, Any]:
     """Authorities and focal points found by text, role and country (an unknown country code
-    filters nothing); people's contacts only for logged-in users."""
+    filters nothing), by country (then the regional bodies' entries), a page of
+    DIRECTORY_PAGE_SIZE at a time; people's contacts only for logged-in users."""
     found = Country.objects.filter(iso3=country.upper()).first() if country else None
     entries, show_contacts = directory_list(user=user, q=q, role=role or None, country=found)
+    entries = entries.order_by(
+        F("country__name").asc(nulls_last=True),
+        "mechanism__acronym",
+        "role",
+        "organisation__name",
+        "pk",
+    )
+    current = page_get(entries, page, DIRECTORY_PAGE_SIZE)
     return {
-        "entries": entries,
+        "page": current,
+        "entries": current.object_list,
         "show_contacts": show_contacts,
         "q": q,
         "role": role,

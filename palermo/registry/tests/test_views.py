@@ -21,6 +21,7 @@ from palermo.core.models import AuditEntry, Document, Organisation, Source, User
 from palermo.core.tests.factories import UserFactory
 from palermo.registry import services
 from palermo.registry.models import DirectoryEntry, Legislation, Membership, TreatyAction
+from palermo.registry.selectors.pages import DIRECTORY_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -281,10 +282,22 @@ def test_aalco_ratification_matrix(clock: Traveller, client: Client) -> None:
     assert row(html(client.get("/registry/mechanisms/AALCO/")), "VNM") is not None
 
 
-def test_directory_lists_entries(client: Client) -> None:
+def test_directory_lists_entries_a_page_at_a_time_by_country(client: Client) -> None:
+    total = DirectoryEntry.objects.count()
+    assert total > DIRECTORY_PAGE_SIZE
     page = html(client.get("/registry/directory/"))
-    assert page.count('<tr class="directory-entry">') == DirectoryEntry.objects.count()
+    assert page.count('<tr class="directory-entry">') == DIRECTORY_PAGE_SIZE
     assert "Log in to see contact persons" in page
+    assert "{} entries".format(total) in page and 'rel="next"' in page
+    groups = re.findall(r'<tr class="directory-group"><th[^>]*>(?:<a[^>]*>)?([^<]+)<', page)
+    assert len(groups) == len(set(groups)) > 1  # one heading per country, in order
+    seen = 0
+    for number in range(1, total // DIRECTORY_PAGE_SIZE + 2):
+        part = html(client.get("/registry/directory/?page={}".format(number), headers=HX))
+        seen += part.count('<tr class="directory-entry">')
+    assert seen == total  # every entry on exactly one page
+    last = html(client.get("/registry/directory/?page=999"))
+    assert 'rel="prev"' in last and 'rel="next"' not in last
 
 
 def test_conflicts_page_lists_turkey_and_iran(client: Client) -> None:

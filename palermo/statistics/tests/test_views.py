@@ -600,7 +600,8 @@ def test_publication_page_reads_as_facts(
         s_url = reverse("statistics:entry_grid", args=["tip-annual", iso3, "2023"])
         own = login(Client(), user)
         assert own.post(s_url, {"action": "submit"}).status_code == 302
-        assert own.post(s_url, {"action": "validate"}).status_code == 302
+        validator = login(Client(), colleague(user))
+        assert validator.post(s_url, {"action": "validate"}).status_code == 302
     publication_create(actor=coordinator, countries=["BWA"], dimensions=["sex"], **table)
     regional = publication_create(
         actor=stats_analyst, countries=["BWA", "NAM", "ZAF"], dimensions=["sex"], **table

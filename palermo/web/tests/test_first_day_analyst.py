@@ -34,7 +34,7 @@ from palermo.statistics import services as stats
 from palermo.statistics.definitions import definitions_load
 from palermo.statistics.interchange import data_import_run
 from palermo.statistics.models import DataSet, Publication, Value
-from palermo.statistics.tests.factories import enter
+from palermo.statistics.tests.factories import colleague, enter
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -88,7 +88,7 @@ def log_in(page: Page, username: str, password: str) -> None:
 def validated(user: User, cells: Mapping[str, int | str | None], country: str) -> None:
     enter(user, cells, country=country)
     stats.values_submit(actor=user, country=country, **SCOPE)
-    stats.values_validate(actor=user, country=country, **SCOPE)
+    stats.values_validate(actor=colleague(user), country=country, **SCOPE)  # not the submitter
 
 
 def publish_regional(page: Page, table: str) -> None:

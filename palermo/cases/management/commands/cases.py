@@ -50,7 +50,9 @@ class Command(PalermoCommand):
         ex.add_argument(
             "--org", required=True, help=_("name of the organisation holding the cases")
         )
-        ex.add_argument("--format", choices=["htcds-json", "csv"], default="htcds-json")
+        ex.add_argument(
+            "--format", choices=["htcds-json", "csv"], default="htcds-json", help=_("output format")
+        )
         ex.add_argument("--as", dest="as_user", required=True, help=_("username of who exports"))
         ex.add_argument(
             "--identifying",
@@ -67,7 +69,7 @@ class Command(PalermoCommand):
             "import",
             help=_("import HTCDS JSON or CSV, or the CTDC layout: all records or nothing"),
         )
-        im.add_argument("file", type=Path)
+        im.add_argument("file", type=Path, help=_("the file to import"))
         im.add_argument("--org", required=True, help=_("organisation that will hold the cases"))
         im.add_argument(
             "--as", dest="as_user", required=True, help=_("username of the importing case worker")
@@ -115,7 +117,9 @@ class Command(PalermoCommand):
         fl = sub.add_parser(
             "fields", help=_("where each HTCDS field is kept in Palermo (or why it is not)")
         )
-        fl.add_argument("--format", choices=["table", "json", "csv"], default="table")
+        fl.add_argument(
+            "--format", choices=["table", "json", "csv"], default="table", help=_("output format")
+        )
 
         retention_help = _(RETENTION_HELP)
         an = sub.add_parser("anonymise", help=retention_help, description=retention_help)

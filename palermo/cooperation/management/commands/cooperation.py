@@ -100,15 +100,25 @@ class Command(PalermoCommand):
 
         send = sub.add_parser("send", help="create a request and send it to a node")
         send.add_argument("--to-node", required=True, help="the node it goes to")
-        send.add_argument("--type", required=True, choices=choices.RequestType.values)
-        send.add_argument("--subject", required=True)
+        send.add_argument(
+            "--type",
+            required=True,
+            choices=choices.RequestType.values,
+            help=_("the request's type"),
+        )
+        send.add_argument("--subject", required=True, help=_("a short subject line"))
         send.add_argument(
             "--to-authority",
             help="requested authority: organisation name, directory entry id or reference key",
         )
         send.add_argument("--to-country", help="requested state (ISO alpha-3), if not the node's")
-        send.add_argument("--description", default="")
-        send.add_argument("--urgency", choices=choices.Urgency.values, default="normal")
+        send.add_argument("--description", default="", help=_("what is asked, in full"))
+        send.add_argument(
+            "--urgency",
+            choices=choices.Urgency.values,
+            default="normal",
+            help=_("how urgent the request is"),
+        )
         send.add_argument("--due", type=dt.date.fromisoformat, help="due date, YYYY-MM-DD")
         send.add_argument(
             "--legal-basis",
@@ -119,47 +129,87 @@ class Command(PalermoCommand):
         send.add_argument("--as", dest="as_user", help="username of the sender")
 
         ls = sub.add_parser("list", help="list requests")
-        ls.add_argument("--format", choices=["table", "json", "csv"], default="table")
+        ls.add_argument(
+            "--format", choices=["table", "json", "csv"], default="table", help=_("output format")
+        )
         ls.add_argument("--as", dest="as_user", help="only what this user sees (default: all)")
-        ls.add_argument("--direction", choices=choices.Direction.values, default="")
-        ls.add_argument("--status", choices=choices.RequestStatus.values, default="")
-        ls.add_argument("--type", choices=choices.RequestType.values, default="")
+        ls.add_argument(
+            "--direction",
+            choices=choices.Direction.values,
+            default="",
+            help=_("only sent or only received requests"),
+        )
+        ls.add_argument(
+            "--status",
+            choices=choices.RequestStatus.values,
+            default="",
+            help=_("only requests in this status"),
+        )
+        ls.add_argument(
+            "--type", choices=choices.RequestType.values, default="", help=_("the request's type")
+        )
 
         tr = sub.add_parser("transition", help="move a request on (accept, refuse, close ...)")
         tr.add_argument("request", help="uuid or either side's reference")
-        tr.add_argument("status", choices=choices.RequestStatus.values)
+        tr.add_argument("status", choices=choices.RequestStatus.values, help=_("the new status"))
         tr.add_argument("--note", default="", help="a note; for a refusal the grounds in full")
-        tr.add_argument("--ground", default="", choices=["", *choices.RefusalGround.values])
-        tr.add_argument("--as", dest="as_user")
+        tr.add_argument(
+            "--ground",
+            default="",
+            choices=["", *choices.RefusalGround.values],
+            help=_("the refusal ground, for a refusal"),
+        )
+        tr.add_argument("--as", dest="as_user", help=_("username of who acts"))
 
         msg = sub.add_parser("message", help="post a message (with files) on a request")
-        msg.add_argument("request")
-        msg.add_argument("--body", default="")
+        msg.add_argument("request", help=_("uuid or either side's reference"))
+        msg.add_argument("--body", default="", help=_("the message's text"))
         msg.add_argument("--attach", action="append", default=[], type=Path, help="a file")
-        msg.add_argument("--reliability", default="X", choices=choices.SourceReliability.values)
-        msg.add_argument("--assessment", default="4", choices=choices.InformationAssessment.values)
         msg.add_argument(
-            "--handling", action="append", default=[], choices=choices.HandlingCode.values
+            "--reliability",
+            default="X",
+            choices=choices.SourceReliability.values,
+            help=_("how reliable the source is (A to E, X when it cannot be judged)"),
         )
-        msg.add_argument("--as", dest="as_user")
+        msg.add_argument(
+            "--assessment",
+            default="4",
+            choices=choices.InformationAssessment.values,
+            help=_("information assessment (1-4)"),
+        )
+        msg.add_argument(
+            "--handling",
+            action="append",
+            default=[],
+            choices=choices.HandlingCode.values,
+            help="a handling code; repeatable",
+        )
+        msg.add_argument("--as", dest="as_user", help=_("username of who acts"))
 
         fw = sub.add_parser("forward", help="forward a received message to another request")
         fw.add_argument("message", help="message uuid")
-        fw.add_argument("--to-request", required=True)
-        fw.add_argument("--note", default="")
-        fw.add_argument("--as", dest="as_user")
+        fw.add_argument(
+            "--to-request", required=True, help=_("uuid or reference of the request it goes to")
+        )
+        fw.add_argument("--note", default="", help=_("a note for the recipient"))
+        fw.add_argument("--as", dest="as_user", help=_("username of who acts"))
 
         sh = sub.add_parser("share", help="let another organisation here see a received message")
         sh.add_argument("message", help="message uuid")
         sh.add_argument("--organisation", required=True, help="organisation name")
-        sh.add_argument("--reason", required=True)
-        sh.add_argument("--as", dest="as_user")
+        sh.add_argument("--reason", required=True, help=_("why it is shared (audited)"))
+        sh.add_argument("--as", dest="as_user", help=_("username of who acts"))
 
         ex = sub.add_parser("export", help="export a request and its thread as JSON")
-        ex.add_argument("request")
-        ex.add_argument("--purpose", choices=sorted(services.EXPORT_PURPOSES), default="record")
+        ex.add_argument("request", help=_("uuid or either side's reference"))
+        ex.add_argument(
+            "--purpose",
+            choices=sorted(services.EXPORT_PURPOSES),
+            default="record",
+            help=_("what the export is for (audited)"),
+        )
         ex.add_argument("--output", type=Path, help="file to write (default: standard output)")
-        ex.add_argument("--as", dest="as_user")
+        ex.add_argument("--as", dest="as_user", help=_("username of who acts"))
 
         rm = sub.add_parser("remind", help="remind other nodes of overdue requests")
         rm.add_argument("--enqueue", action="store_true", help="hand the run to the task worker")

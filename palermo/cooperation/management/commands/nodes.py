@@ -19,15 +19,17 @@ class Command(PalermoCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
         add = sub.add_parser("add", help="register a peer node (audited)")
-        add.add_argument("name")
+        add.add_argument("name", help=_("the peer node's name"))
         add.add_argument("url", help="base URL, e.g. https://palermo.example.org")
         add.add_argument("--key", required=True, help="its public key (`palermo node key` there)")
         add.add_argument("--country", help="the state whose authorities work on it (ISO alpha-3)")
         add.add_argument("--as", dest="as_user", help="username of the administrator")
         ls = sub.add_parser("list", help="list peer nodes")
-        ls.add_argument("--format", choices=["table", "json", "csv"], default="table")
+        ls.add_argument(
+            "--format", choices=["table", "json", "csv"], default="table", help=_("output format")
+        )
         ping = sub.add_parser("ping", help="send a signed ping and check the signed receipt")
-        ping.add_argument("name")
+        ping.add_argument("name", help=_("the peer node's name"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         sub = options["sub"]

@@ -19,12 +19,19 @@ class Command(PalermoCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
         create = sub.add_parser("create", help="create an organisation")
-        create.add_argument("--name", required=True)
-        create.add_argument("--kind", required=True, choices=OrganisationKind.values)
+        create.add_argument("--name", required=True, help=_("the organisation's name (unique)"))
+        create.add_argument(
+            "--kind",
+            required=True,
+            choices=OrganisationKind.values,
+            help=_("what kind of organisation"),
+        )
         create.add_argument("--country", help="ISO 3166-1 alpha-3 code")
         create.add_argument("--parent", help="name of the parent organisation")
         lst = sub.add_parser("list", help="list organisations")
-        lst.add_argument("--format", choices=["table", "json", "csv"], default="table")
+        lst.add_argument(
+            "--format", choices=["table", "json", "csv"], default="table", help=_("output format")
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["sub"] == "create":

@@ -21,7 +21,7 @@ class Command(PalermoCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("archive", type=Path)
+        parser.add_argument("archive", type=Path, help=_("the encrypted backup file"))
         parser.add_argument(
             "--identity",
             type=Path,

@@ -27,7 +27,7 @@ class Command(PalermoCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
         create = sub.add_parser("create", help=_("issue a token for a user"))
-        create.add_argument("username")
+        create.add_argument("username", help=_("the user the token is for"))
         create.add_argument("--name", default="cli", help=_("a label for the token"))
         create.add_argument(
             "--expires-days",
@@ -37,7 +37,9 @@ class Command(PalermoCommand):
         )
         listing = sub.add_parser("list", help=_("list tokens (never their secrets)"))
         listing.add_argument("username", nargs="?", help=_("only this user's tokens"))
-        listing.add_argument("--format", choices=["table", "json", "csv"], default="table")
+        listing.add_argument(
+            "--format", choices=["table", "json", "csv"], default="table", help=_("output format")
+        )
         revoke = sub.add_parser("revoke", help=_("revoke a token (it gets 401 from then on)"))
         revoke.add_argument("id", type=int, help=_("the token's id, from 'palermo token list'"))
 

@@ -1,5 +1,6 @@
 """`palermo user create USERNAME --org NAME --role ROLE` (password from stdin or generated),
-`palermo user deactivate|reactivate|unlock USERNAME`, `palermo user set-password USERNAME`."""
+`palermo user deactivate|reactivate|unlock USERNAME`, `palermo user set-password USERNAME`,
+`palermo user set-role USERNAME ROLE`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from palermo.core.services import (
     user_deactivate,
     user_reactivate,
     user_set_password,
+    user_set_role,
 )
 
 
@@ -31,30 +33,35 @@ class Command(PalermoCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
         create = sub.add_parser("create", help=_("create a user"))
-        create.add_argument("username")
+        create.add_argument("username", help=_("the user's username"))
         create.add_argument("--org", required=True, help=_("organisation name"))
-        create.add_argument("--role", required=True, choices=Role.values)
-        create.add_argument("--email", default="")
+        create.add_argument("--role", required=True, choices=Role.values, help=_("the user's role"))
+        create.add_argument("--email", default="", help=_("the user's e-mail address (optional)"))
         deactivate = sub.add_parser(
             "deactivate",
             help=_("the user can no longer log in: tokens revoked, sessions ended"),
         )
-        deactivate.add_argument("username")
+        deactivate.add_argument("username", help=_("the user's username"))
         reactivate = sub.add_parser("reactivate", help=_("the user can log in again"))
-        reactivate.add_argument("username")
+        reactivate.add_argument("username", help=_("the user's username"))
         password = sub.add_parser(
             "set-password", help=_("set a user's password (asked twice, or from stdin)")
         )
-        password.add_argument("username")
+        password.add_argument("username", help=_("the user's username"))
         password.add_argument(
             "--password-stdin",
             action="store_true",
             help=_("read the password from the first line of stdin"),
         )
+        role = sub.add_parser(
+            "set-role", help=_("give a user another role (the node keeps an administrator)")
+        )
+        role.add_argument("username", help=_("the user's username"))
+        role.add_argument("role", choices=Role.values, help=_("the new role"))
         unlock = sub.add_parser(
             "unlock", help=_("lift a lockout after failed logins, from every address")
         )
-        unlock.add_argument("username")
+        unlock.add_argument("username", help=_("the user's username"))
 
     def handle(self, *args: Any, **opts: Any) -> None:
         getattr(self, "_" + opts["sub"].replace("-", "_"))(opts)
@@ -106,6 +113,12 @@ class Command(PalermoCommand):
             raise CommandError(_("No password given; nothing was changed."))
         user_set_password(actor=None, user=user, password=password, system=True)
         self.stdout.write(_("password of {} set").format(user.username))
+
+    def _set_role(self, opts: dict[str, Any]) -> None:
+        user = user_set_role(
+            actor=None, user=user_named(opts["username"]), role=opts["role"], system=True
+        )
+        self.stdout.write(_("{} is now {}").format(user.username, user.role))
 
     def _unlock(self, opts: dict[str, Any]) -> None:
         username = opts["username"]

@@ -22,8 +22,13 @@ class Command(PalermoCommand):
         p.add_argument("--instrument", required=True, help="slug, e.g. trafficking-protocol")
         p.add_argument("--as-of", default="", help="YYYY-MM-DD (default: today)")
         p.add_argument("--member-of", default="", help="mechanism acronym, e.g. AALCO")
-        p.add_argument("--status", choices=["party", "signatory"], default=None)
-        p.add_argument("--format", choices=FORMATS, default="table")
+        p.add_argument(
+            "--status",
+            choices=["party", "signatory"],
+            default=None,
+            help="only parties or only signatories",
+        )
+        p.add_argument("--format", choices=FORMATS, default="table", help="output format")
         st = sub.add_parser(
             "standing",
             help="a state's status per instrument: party, signatory or no record (with the date "
@@ -38,21 +43,21 @@ class Command(PalermoCommand):
         st.add_argument("--as-of", default="", help="YYYY-MM-DD (default: today)")
         st.add_argument("--format", choices=FORMATS, default="table", help="output format")
         i = sub.add_parser("instruments", help="list instruments")
-        i.add_argument("--format", choices=FORMATS, default="table")
+        i.add_argument("--format", choices=FORMATS, default="table", help="output format")
         c = sub.add_parser("conflicts", help="facts on which sources disagree")
-        c.add_argument("--instrument", default="")
-        c.add_argument("--country", default="")
-        c.add_argument("--format", choices=FORMATS, default="table")
+        c.add_argument("--instrument", default="", help="only this instrument (slug)")
+        c.add_argument("--country", default="", help="only this country (ISO alpha-3)")
+        c.add_argument("--format", choices=FORMATS, default="table", help="output format")
         d = sub.add_parser("directory", help="authorities and focal points (no personal contacts)")
-        d.add_argument("--country", default="")
-        d.add_argument("--role", default="")
-        d.add_argument("--format", choices=FORMATS, default="table")
+        d.add_argument("--country", default="", help="only this country (ISO alpha-3)")
+        d.add_argument("--role", default="", help="only this role (e.g. central_authority)")
+        d.add_argument("--format", choices=FORMATS, default="table", help="output format")
         m = sub.add_parser("mechanisms", help="regional mechanisms")
-        m.add_argument("--format", choices=FORMATS, default="table")
+        m.add_argument("--format", choices=FORMATS, default="table", help="output format")
         mm = sub.add_parser("members", help="members of a mechanism as of a date")
-        mm.add_argument("mechanism")
-        mm.add_argument("--as-of", default="")
-        mm.add_argument("--format", choices=FORMATS, default="table")
+        mm.add_argument("mechanism", help="mechanism acronym, e.g. AALCO")
+        mm.add_argument("--as-of", default="", help="YYYY-MM-DD (default: today)")
+        mm.add_argument("--format", choices=FORMATS, default="table", help="output format")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         handler = getattr(self, "do_" + opts["sub"])

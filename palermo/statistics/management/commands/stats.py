@@ -39,8 +39,13 @@ class Command(PalermoCommand):
         sub = parser.add_subparsers(dest="sub", required=True)
 
         im = sub.add_parser("import", help="import a file; one bad row stops it, nothing written")
-        im.add_argument("file", type=Path)
-        im.add_argument("--format", required=True, choices=list(ImportFormat.values))
+        im.add_argument("file", type=Path, help=_("the file to import"))
+        im.add_argument(
+            "--format",
+            required=True,
+            choices=list(ImportFormat.values),
+            help=_("the file's format"),
+        )
         im.add_argument(
             "--public",
             action="store_true",
@@ -59,11 +64,17 @@ class Command(PalermoCommand):
             "without saving it; exit status 1 on errors; --accept then marks them validated",
         )
         va.add_argument("file", type=Path, nargs="?", help="a filled-in template (csv/xlsx)")
-        va.add_argument("--dataset")
-        va.add_argument("--country")
-        va.add_argument("--period")
-        va.add_argument("--as", dest="as_user", required=True)
-        va.add_argument("--format", dest="out", choices=["table", "json", "csv"], default="table")
+        va.add_argument("--dataset", help=_("the data set's key"))
+        va.add_argument("--country", help=_("the country (ISO alpha-3)"))
+        va.add_argument("--period", help=_("the period, e.g. 2023 or 2023-Q1"))
+        va.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
+        va.add_argument(
+            "--format",
+            dest="out",
+            choices=["table", "json", "csv"],
+            default="table",
+            help=_("output format"),
+        )
         va.add_argument(
             "--accept",
             action="store_true",
@@ -75,9 +86,9 @@ class Command(PalermoCommand):
             "publish",
             help="publish a table: suppression of validated figures, or --dp for case records",
         )
-        pu.add_argument("--dataset", required=True)
-        pu.add_argument("--indicator", required=True)
-        pu.add_argument("--period", required=True)
+        pu.add_argument("--dataset", required=True, help=_("the data set's key"))
+        pu.add_argument("--indicator", required=True, help=_("the indicator's key"))
+        pu.add_argument("--period", required=True, help=_("the period, e.g. 2023 or 2023-Q1"))
         pu.add_argument(
             "--dims", required=True, help="dimensions, comma-separated (e.g. sex,age_group)"
         )
@@ -86,22 +97,46 @@ class Command(PalermoCommand):
         pu.add_argument("--method", default="auto", help="suppression method (auto, milp, ...)")
         pu.add_argument("--dp", action="store_true", help="differential privacy from case records")
         pu.add_argument("--epsilon", type=float, help="privacy loss of this release (with --dp)")
-        pu.add_argument("--max-contributions", type=int, default=1)
-        pu.add_argument("--key", default="")
-        pu.add_argument("--title", default="")
-        pu.add_argument("--as", dest="as_user", required=True)
-        pu.add_argument("--format", dest="out", choices=["table", "json", "csv"], default="table")
+        pu.add_argument(
+            "--max-contributions",
+            type=int,
+            default=1,
+            help=_("the most records one person adds to the table (the noise grows with it)"),
+        )
+        pu.add_argument(
+            "--key", default="", help=_("the publication's key (default: made from the table)")
+        )
+        pu.add_argument(
+            "--title", default="", help=_("the publication's title (default: made from the table)")
+        )
+        pu.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
+        pu.add_argument(
+            "--format",
+            dest="out",
+            choices=["table", "json", "csv"],
+            default="table",
+            help=_("output format"),
+        )
 
         ex = sub.add_parser("export", help="export figures or a publication")
-        ex.add_argument("--format", default="csv", choices=["csv", "xlsx", "sdmx-csv"])
+        ex.add_argument(
+            "--format", default="csv", choices=["csv", "xlsx", "sdmx-csv"], help=_("output format")
+        )
         ex.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
         ex.add_argument("--as", dest="as_user", help="username (default: public figures only)")
         ex.add_argument("--publication", help="a publication key instead of figures")
-        ex.add_argument("--version", type=int)
+        ex.add_argument(
+            "--version", type=int, help=_("a publication's version (default: the latest)")
+        )
         for name in ("country", "indicator", "dataset", "period", "status", "origin", *DIMENSIONS):
-            ex.add_argument("--" + name.replace("_", "-"), dest=name, default="")
-        ex.add_argument("--year-from", type=int)
-        ex.add_argument("--year-to", type=int)
+            ex.add_argument(
+                "--" + name.replace("_", "-"),
+                dest=name,
+                default="",
+                help="only figures with this {}".format(name.replace("_", " ")),
+            )
+        ex.add_argument("--year-from", type=int, help=_("only figures from this year"))
+        ex.add_argument("--year-to", type=int, help=_("only figures up to this year"))
 
         gl = sub.add_parser(
             "load-glotip",
@@ -121,10 +156,10 @@ class Command(PalermoCommand):
         )
 
         de = sub.add_parser("derive", help="compute a country's figures from its case records")
-        de.add_argument("--dataset", required=True)
-        de.add_argument("--country", required=True)
-        de.add_argument("--period", required=True)
-        de.add_argument("--as", dest="as_user", required=True)
+        de.add_argument("--dataset", required=True, help=_("the data set's key"))
+        de.add_argument("--country", required=True, help=_("the country (ISO alpha-3)"))
+        de.add_argument("--period", required=True, help=_("the period, e.g. 2023 or 2023-Q1"))
+        de.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
 
     def handle(self, *args: Any, **opts: Any) -> None:
         getattr(self, "_" + opts["sub"].replace("-", "_"))(opts)

@@ -1,0 +1,60 @@
+"""Free text has limits: in the models (checked by full_clean, shown by forms as maxlength) and
+in the API's schemas (a 422 that names the field and the limit, never the value)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from ninja import Schema
+
+from palermo.core.models import Document, User
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, Note, unlimited_text_fields
+
+
+def test_core_has_no_text_field_without_a_limit() -> None:
+    assert unlimited_text_fields("core") == []
+
+
+def test_the_check_finds_a_field_without_a_limit() -> None:
+    assert "DirectoryEntry.address" in unlimited_text_fields("registry")
+
+
+@pytest.mark.django_db
+def test_a_document_note_over_the_limit_is_refused() -> None:
+    doc = Document(key="too-long", title="A report", notes="x" * (TEXT_MAX + 1))
+    with pytest.raises(ValidationError) as exc:
+        doc.full_clean()
+    assert "notes" in exc.value.message_dict
+    doc.notes = "x" * TEXT_MAX
+    doc.full_clean()
+
+
+def test_a_schema_note_over_the_limit_is_refused() -> None:
+    class CommentIn(Schema):
+        comment: Note
+
+    assert CommentIn(comment="y" * NOTE_MAX).comment
+    with pytest.raises(ValueError, match="at most 4000 characters"):
+        CommentIn(comment="y" * (NOTE_MAX + 1))
+
+
+@pytest.mark.django_db
+def test_the_api_names_the_field_and_the_limit(
+    client: Client, admin_user: User, bearer: Callable[[User], dict[str, Any]]
+) -> None:
+    name = "Ministry of " + "very " * 80
+    res = client.post(
+        "/api/v1/organisations",
+        {"name": name, "kind": "ngo"},
+        content_type="application/json",
+        **bearer(admin_user),
+    )
+    assert res.status_code == 422
+    body = res.json()
+    assert body["code"] == "invalid_input"
+    assert body["detail"] == "name: String should have at most 300 characters"
+    assert "very very" not in body["detail"]
