@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_documents_list'),
+        ('cases', '0009_presumed_child_facets'),
     ]
 
     operations = [
