@@ -356,6 +356,11 @@ def test_make_run_flow_setup_demo_then_demo_data(settings: Settings, tmp_path: P
     for user in demo:
         assert user.username in out.getvalue()
     assert "national coordinator" in out.getvalue() and "service provider" in out.getvalue()
+    # A second coordinator of the same office, who validates what the first submits.
+    second = User.objects.get(username="coordinator2")
+    first = demo.get(username="coordinator")
+    assert (second.role, second.organisation) == (first.role, first.organisation)
+    assert "coordinator2" in out.getvalue()
     provider = demo.get(username="provider")
     assert provider.organisation is not None
     assert provider.organisation.kind == OrganisationKind.SERVICE_PROVIDER

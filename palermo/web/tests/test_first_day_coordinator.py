@@ -68,12 +68,11 @@ def demo_node(settings: Settings, tmp_path: Path) -> tuple[User, User]:
     coordinator = User.objects.get(username="coordinator")
     coordinator.set_password(PASSWORD)
     coordinator.save()
-    colleague = User.objects.create_user(
-        username="coordinator2",
-        password=PASSWORD,
-        organisation=coordinator.organisation,
-        role=coordinator.role,
-    )
+    # The demo's second coordinator of the same office validates (separation of duties).
+    colleague = User.objects.get(username="coordinator2")
+    assert colleague.organisation == coordinator.organisation and colleague.role == coordinator.role
+    colleague.set_password(PASSWORD)
+    colleague.save()
     return coordinator, colleague
 
 

@@ -47,6 +47,14 @@ DEMO_USERS = [
         DEMO_COORDINATION,
         gettext_noop("national coordinator"),
     ),
+    # A second coordinator of the same office: whoever submits a data set cannot validate it
+    # (separation of duties), so the demo needs someone else to validate.
+    (
+        "coordinator2",
+        Role.NATIONAL_COORDINATOR,
+        DEMO_COORDINATION,
+        gettext_noop("national coordinator (validates what coordinator submits)"),
+    ),
 ]
 
 
@@ -54,7 +62,8 @@ class Command(PalermoCommand):
     help = (
         "Create the demo organisations and one user for every role (administrator, registry "
         "editor, analyst, case worker at the demo shelter, service provider, investigator, "
-        "national coordinator)."
+        "national coordinator, and a second national coordinator who validates what the first "
+        "submits)."
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
