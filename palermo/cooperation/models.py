@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from palermo.cooperation import choices as c
+from palermo.cooperation.limits import BASIS_MAX, LETTER_MAX
 from palermo.cooperation.signing import validate_public_key
 from palermo.core.models import Country, Organisation
 from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, text_limit
@@ -237,7 +238,7 @@ class Request(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=300)
     description = models.TextField(
-        _("description"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+        _("description"), blank=True, max_length=LETTER_MAX, validators=[text_limit(LETTER_MAX)]
     )
     urgency = models.CharField(
         _("urgency"), max_length=20, choices=c.Urgency.choices, default=c.Urgency.NORMAL
@@ -259,8 +260,8 @@ class Request(models.Model):
         _("legal basis as stated"),
         blank=True,
         help_text=_("the bilateral agreement, or how the instrument is cited"),
-        max_length=NOTE_MAX,
-        validators=[text_limit(NOTE_MAX)],
+        max_length=TEXT_MAX,
+        validators=[text_limit(TEXT_MAX)],
     )
     legal_basis_suggestion = models.JSONField(
         _("legal basis suggestion (snapshot)"), null=True, blank=True
@@ -386,7 +387,7 @@ class Message(models.Model):
     )
     author_name = models.CharField(_("author (as named)"), max_length=300, blank=True)
     body = models.TextField(
-        _("text"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+        _("text"), blank=True, max_length=LETTER_MAX, validators=[text_limit(LETTER_MAX)]
     )
     source_reliability = models.CharField(
         _("source reliability"),
@@ -528,7 +529,10 @@ class SharedCaseExtract(models.Model):
     identifying = models.BooleanField(_("holds identifying data"), default=False)
     basis = models.CharField(_("basis"), max_length=20, choices=c.CaseBasis.choices)
     legal_basis = models.TextField(
-        _("stated legal basis"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+        _("stated legal basis"),
+        blank=True,
+        max_length=BASIS_MAX,
+        validators=[text_limit(BASIS_MAX)],
     )
     consents = models.JSONField(
         _("consents relied on"), default=list, blank=True, help_text=_("[{pseudonym, given_on}]")

@@ -13,6 +13,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from palermo.cooperation import handling
+from palermo.cooperation.limits import BASIS_MAX, LETTER_MAX
 from palermo.cooperation.models import Attachment, Message, Request, StatusChange
 from palermo.cooperation.workflow import allowed_transitions, legal_basis_label
 from palermo.core.textlimits import Note, Text
@@ -24,7 +25,7 @@ class LegalBasisIn(Schema):
     kind: str = Field(description="instrument, bilateral, reciprocity or suggested")
     instrument: str | None = Field(None, description="registry slug, e.g. untoc")
     article: str = ""
-    text: Note = Field("", description="the bilateral agreement, or how it is cited")
+    text: Text = Field("", description="the bilateral agreement, or how it is cited")
 
 
 class RequestIn(Schema):
@@ -32,7 +33,7 @@ class RequestIn(Schema):
         description="mla, extradition, jit, information, return_verification, tracing or assets"
     )
     subject: str
-    description: Text = ""
+    description: str = Field("", max_length=LETTER_MAX)
     node: str | None = Field(None, description="name of the node it goes to")
     requested_authority: str | None = Field(
         None, description="organisation name, directory entry id or directory reference key"
@@ -47,7 +48,7 @@ class RequestIn(Schema):
 class RequestPatch(Schema):
     type: str | None = None
     subject: str | None = None
-    description: Text | None = None
+    description: str | None = Field(None, max_length=LETTER_MAX)
     node: str | None = None
     requested_authority: str | None = None
     requested_country: str | None = None
@@ -74,13 +75,15 @@ class ExtractIn(Schema):
     persons: dict[str, list[str]] = Field(
         default_factory=dict, description="pseudonym -> fields of that person"
     )
-    legal_basis: Note = Field(
-        "", description="needed for a victim's identifying data without their consent"
+    legal_basis: str = Field(
+        "",
+        max_length=BASIS_MAX,
+        description="needed for a victim's identifying data without their consent",
     )
 
 
 class MessageIn(Schema):
-    body: Text = ""
+    body: str = Field("", max_length=LETTER_MAX)
     source_reliability: str = "X"
     information_assessment: str = "4"
     handling_codes: list[str] = []
@@ -90,7 +93,7 @@ class MessageIn(Schema):
 
 class ForwardIn(Schema):
     request: str = Field(description="uuid or reference of the request to forward to")
-    note: Text = ""
+    note: Note = ""
 
 
 class RequestShareIn(Schema):
