@@ -186,7 +186,7 @@ class DataImport(models.Model):
     values = models.PositiveIntegerField(_("figures written"), default=0)
     public = models.BooleanField(_("already public"), default=False)
     notes = models.TextField(
-        _("notes"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+        _("notes"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
