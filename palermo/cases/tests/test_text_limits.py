@@ -106,6 +106,7 @@ def test_the_comment_textarea_carries_maxlength(client: Client, worker: User, ca
     assert (
         "at most {} characters (it has {})".format(NOTE_MAX, NOTE_MAX + 1) in res.content.decode()
     )
+    assert "z" * (NOTE_MAX + 1) in res.content.decode()  # what was typed is kept
     assert not CaseComment.objects.exists()
 
 
