@@ -97,7 +97,9 @@ def refusal_text(obj: models.Model, exc: ValidationError) -> str:
         if name == NON_FIELD_ERRORS:
             parts.append(text)
         else:
-            parts.append("{}: {}".format(obj._meta.get_field(name).verbose_name, text))
+            field = obj._meta.get_field(name)
+            label = getattr(field, "verbose_name", name)
+            parts.append("{}: {}".format(label, text))
     return " ".join(parts)
 
 

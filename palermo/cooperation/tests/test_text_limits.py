@@ -34,7 +34,7 @@ def _limit(model: type, name: str) -> int | None:
 
 def _payload_limit(payload: type, name: str) -> int:
     meta = payload.model_fields[name].metadata  # type: ignore[attr-defined]
-    return next(m.max_length for m in meta if hasattr(m, "max_length"))
+    return int(next(m.max_length for m in meta if hasattr(m, "max_length")))
 
 
 def test_every_text_field_of_cooperation_has_a_limit() -> None:
