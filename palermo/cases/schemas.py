@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import StringConstraints, field_validator
 
 from palermo.cases.documents import documents_list
 from palermo.cases.models import (
@@ -35,6 +35,7 @@ from palermo.cases.models import (
     Screening,
 )
 from palermo.cases.selectors import referral_answer_due
+from palermo.cases.services.fields import IDENTITY_MAX
 from palermo.core.models import Organisation
 from palermo.core.textlimits import Note, Text
 
@@ -203,29 +204,33 @@ class TimelineOut(Schema):
 # --- persons ---------------------------------------------------------------------------------
 
 
+# One alias of a person, as long as the web form and an import take it.
+Alias = Annotated[str, StringConstraints(max_length=IDENTITY_MAX["aliases"])]
+
+
 class IdentityIn(Schema):
     """Identifying data; encrypted at rest, read only through the audited identity endpoint.
 
     On PUT, the fields given replace the stored ones; a field given as null or "" is removed."""
 
-    salutation: str | None = None
-    first_name: str | None = None
-    middle_name: str | None = None
-    second_name: str | None = None
-    aliases: list[str] | None = None
+    salutation: str | None = Field(None, max_length=IDENTITY_MAX["salutation"])
+    first_name: str | None = Field(None, max_length=IDENTITY_MAX["first_name"])
+    middle_name: str | None = Field(None, max_length=IDENTITY_MAX["middle_name"])
+    second_name: str | None = Field(None, max_length=IDENTITY_MAX["second_name"])
+    aliases: list[Alias] | None = None
     birthdate: dt.date | None = None
-    identity_number: str | None = None
+    identity_number: str | None = Field(None, max_length=IDENTITY_MAX["identity_number"])
     documents: list[dict[str, str]] | None = Field(
         None, description='e.g. [{"type": "passport", "number": "...", "country": "ZWE"}]'
     )
-    title: str | None = None
-    email: str | None = None
-    home_phone: str | None = None
-    mobile_phone: str | None = None
-    mailing_street: str | None = None
-    mailing_city: str | None = None
-    mailing_state: str | None = None
-    mailing_postal_code: str | None = None
+    title: str | None = Field(None, max_length=IDENTITY_MAX["title"])
+    email: str | None = Field(None, max_length=IDENTITY_MAX["email"])
+    home_phone: str | None = Field(None, max_length=IDENTITY_MAX["home_phone"])
+    mobile_phone: str | None = Field(None, max_length=IDENTITY_MAX["mobile_phone"])
+    mailing_street: str | None = Field(None, max_length=IDENTITY_MAX["mailing_street"])
+    mailing_city: str | None = Field(None, max_length=IDENTITY_MAX["mailing_city"])
+    mailing_state: str | None = Field(None, max_length=IDENTITY_MAX["mailing_state"])
+    mailing_postal_code: str | None = Field(None, max_length=IDENTITY_MAX["mailing_postal_code"])
     mailing_country: str | None = None
     mailing_latitude: float | None = None
     mailing_longitude: float | None = None

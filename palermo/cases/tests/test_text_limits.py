@@ -148,3 +148,30 @@ def test_a_csv_import_names_the_line_with_over_long_text(worker: User, tmp_path:
         "characters".format(TEXT_MAX)
     ) in str(err.value)
     assert not Case.objects.exists()
+
+
+def test_identifying_text_is_limited_before_it_is_encrypted(worker: User, case: Case) -> None:
+    """Ciphertext has no limit of its own: the plaintext's fields have theirs."""
+    name = "Okafor" * 20  # 120 characters
+    with pytest.raises(ApplicationError) as err:
+        s.person_add(actor=worker, case=case, role="presumed_victim", identity={"first_name": name})
+    assert err.value.code == "too_long"
+    assert str(err.value) == "first_name may have at most 100 characters (it has 120)."
+    with pytest.raises(ApplicationError, match="aliases may have at most 100 characters"):
+        s.person_add(actor=worker, case=case, role="presumed_victim", identity={"aliases": [name]})
+    assert not case.persons.exists()
+    child = s.person_add(actor=worker, case=case, role="presumed_victim", age_at_registration=12)
+    with pytest.raises(ApplicationError, match="at most 200 characters \\(it has 240\\)"):
+        s.guardian_appoint(
+            actor=worker, person=child, appointed_on=child.created_at.date(), name=name * 2
+        )
+    assert not child.guardians.exists()
+    res = Client().post(
+        "/api/v1/cases/{}/persons".format(case.pk),
+        {"role": "presumed_victim", "identity": {"first_name": name}},
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer " + token_create(actor=None, user=worker),
+    )
+    assert res.status_code == 422
+    assert res.json()["detail"] == "identity.first_name: String should have at most 100 characters"
+    assert "Okafor" not in res.content.decode()
