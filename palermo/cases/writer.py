@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,8 +97,10 @@ def refusal_text(obj: models.Model, exc: ValidationError) -> str:
         if name == NON_FIELD_ERRORS:
             parts.append(text)
         else:
-            field = obj._meta.get_field(name)
-            label = getattr(field, "verbose_name", name)
+            try:
+                label = getattr(obj._meta.get_field(name), "verbose_name", name)
+            except FieldDoesNotExist:
+                label = name
             parts.append("{}: {}".format(label, text))
     return " ".join(parts)
 
