@@ -19,6 +19,7 @@ from palermo.cases.services.fields import PROCEEDING_FIELDS
 from palermo.core.choices import OrganisationKind
 from palermo.core.models import Organisation
 from palermo.core.pickers import country_options, language_options
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX
 from palermo.registry.models import DirectoryEntry
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
@@ -53,9 +54,17 @@ def _date(label: Any, *, required: bool = False, today: bool = False, **kw: Any)
     )
 
 
-def _text(label: Any, *, required: bool = False, rows: int = 3, **kw: Any) -> forms.CharField:
+def _text(
+    label: Any, *, most: int, required: bool = False, rows: int = 3, **kw: Any
+) -> forms.CharField:
+    """A textarea of at most `most` characters (the model field's limit: maxlength in the page,
+    checked again here and by the service)."""
     return forms.CharField(
-        label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), **kw
+        label=label,
+        required=required,
+        max_length=most,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kw,
     )
 
 
@@ -181,7 +190,7 @@ class CaseOpenForm(Form):
         required=False,
         choices=BLANK + list(h.ReferralReason.choices),
     )
-    incoming_referral_details = _text(_("Details of the incoming referral"), rows=2)
+    incoming_referral_details = _text(_("Details of the incoming referral"), rows=2, most=TEXT_MAX)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -197,11 +206,11 @@ class CaseEditForm(Form):
         required=False,
         choices=BLANK + list(h.ReferralReason.choices),
     )
-    incoming_referral_details = _text(_("Details of the incoming referral"), rows=2)
+    incoming_referral_details = _text(_("Details of the incoming referral"), rows=2, most=TEXT_MAX)
 
 
 class CaseCloseForm(Form):
-    reason = _text(_("Reason for closing"), required=True, rows=2)
+    reason = _text(_("Reason for closing"), required=True, rows=2, most=NOTE_MAX)
     closed_on = _date(_("Closed on"), today=True)
     referred = forms.BooleanField(
         label=_("Closed because the case was referred elsewhere"), required=False
@@ -213,7 +222,7 @@ class ConfirmForm(Form):
 
 
 class CommentForm(Form):
-    text = _text(_("Comment"), required=True, rows=3)
+    text = _text(_("Comment"), required=True, rows=3, most=NOTE_MAX)
 
 
 # --- persons and identity ------------------------------------------------------------------------
@@ -411,11 +420,13 @@ class PersonFactsForm(Form):
         label=_("Place of exploitation"), required=False, max_length=200
     )
     vulnerabilities = _checkboxes(_("Vulnerabilities"), h.Vulnerability.choices)
-    details_of_vulnerabilities = _text(_("Details of vulnerabilities (no names)"), rows=2)
+    details_of_vulnerabilities = _text(
+        _("Details of vulnerabilities (no names)"), rows=2, most=TEXT_MAX
+    )
     perpetrator_roles = _checkboxes(
         _("Role in the trafficking process (suspects)"), h.PerpetratorRole.choices
     )
-    perpetrator_role_details = _text(_("Details of the role"), rows=2)
+    perpetrator_role_details = _text(_("Details of the role"), rows=2, most=TEXT_MAX)
 
     @classmethod
     def initial_for(cls, person: Person) -> dict[str, Any]:
@@ -460,7 +471,7 @@ class IdentityRevealForm(Form):
 class ConsentForm(Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=c.ConsentPurpose.choices)
     given_on = _date(_("Given on"), required=True, today=True)
-    notes = _text(_("Notes"), rows=2)
+    notes = _text(_("Notes"), rows=2, most=NOTE_MAX)
 
 
 class ConsentWithdrawForm(Form):
@@ -477,7 +488,7 @@ class ScreeningForm(Form):
         widget=forms.CheckboxSelectMultiple,
     )
     screened_on = _date(_("Screened on"), required=True, today=True)
-    notes = _text(_("Notes (no names)"), rows=2)
+    notes = _text(_("Notes (no names)"), rows=2, most=NOTE_MAX)
 
     def __init__(self, *args: Any, indicator_list: IndicatorList, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -509,7 +520,7 @@ class IdentificationForm(Form):
         label=_("Kind of deciding authority"), choices=h.StatusDecisionOrg.choices
     )
     decided_on = _date(_("Decided on"), required=True, today=True)
-    reasoning = _text(_("Reasons for the decision"), required=True)
+    reasoning = _text(_("Reasons for the decision"), required=True, most=TEXT_MAX)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -523,7 +534,7 @@ class MovementForm(Form):
     city = forms.CharField(label=_("City or place"), required=False, max_length=100)
     date = _date(_("From"))
     end_date = _date(_("Until"))
-    description = _text(_("Description (no names)"), rows=2)
+    description = _text(_("Description (no names)"), rows=2, most=TEXT_MAX)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -551,7 +562,7 @@ class ReferralForm(Form):
         choices=h.ReferralReason.choices,
         initial=h.ReferralReason.ADDITIONAL_SERVICES_REQUIRED,
     )
-    details = _text(_("Details (shared with the receiving organisation)"), rows=3)
+    details = _text(_("Details (shared with the receiving organisation)"), rows=3, most=TEXT_MAX)
     sent_on = _date(_("Sent on"), required=True, today=True)
 
     def __init__(self, *args: Any, sender: Organisation | None = None, **kwargs: Any) -> None:
@@ -595,8 +606,10 @@ class MeasureGrantForm(Form):
     decided_by = OrganisationField(
         label=_("Decided by"), queryset=Organisation.objects.none(), required=False
     )
-    reference = forms.CharField(label=_("Permit or decision number"), required=False)
-    notes = _text(_("Notes"), rows=2)
+    reference = forms.CharField(
+        label=_("Permit or decision number"), required=False, max_length=100
+    )
+    notes = _text(_("Notes"), rows=2, most=NOTE_MAX)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -605,12 +618,14 @@ class MeasureGrantForm(Form):
 
 class MeasureRenewForm(Form):
     ends_on = _date(_("New end date"), required=True)
-    reference = forms.CharField(label=_("New permit or decision number"), required=False)
+    reference = forms.CharField(
+        label=_("New permit or decision number"), required=False, max_length=100
+    )
 
 
 class MeasureEndForm(Form):
     revoke = forms.BooleanField(label=_("Revoked (not simply ended)"), required=False)
-    notes = _text(_("Notes"), rows=2)
+    notes = _text(_("Notes"), rows=2, most=NOTE_MAX)
 
 
 # --- children ------------------------------------------------------------------------------------
@@ -641,7 +656,7 @@ class BestInterestForm(Form):
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )
-    reasoning = _text(_("Reasons"), required=True)
+    reasoning = _text(_("Reasons"), required=True, most=TEXT_MAX)
     decided_by = OrganisationField(label=_("Decided by"), queryset=Organisation.objects.none())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -671,7 +686,7 @@ class ReturnPlanForm(Form):
         help_text=_("From the directory; it must be in the country of return."),
     )
     risk_level = forms.ChoiceField(label=_("Risk"), choices=c.RiskLevel.choices)
-    risk_assessment = _text(_("Risk assessment"), required=True)
+    risk_assessment = _text(_("Risk assessment"), required=True, most=TEXT_MAX)
     voluntary_consent = forms.BooleanField(
         label=_("The person consents voluntarily to return"), required=False
     )
@@ -703,7 +718,7 @@ class FollowUpPlanForm(Form):
 
 class FollowUpRecordForm(Form):
     done_on = _date(_("Visited on"), required=True, today=True)
-    outcome = _text(_("Outcome (no names)"), required=True)
+    outcome = _text(_("Outcome (no names)"), required=True, most=TEXT_MAX)
     retrafficked = forms.BooleanField(label=_("The person was trafficked again"), required=False)
 
 
@@ -719,7 +734,7 @@ class ProceedingForm(Form):
         required=False,
         to_field_name="pseudonym",
     )
-    charges = _text(_("Charges"), rows=2)
+    charges = _text(_("Charges"), rows=2, most=TEXT_MAX)
     verdict = forms.ChoiceField(
         label=_("Verdict"), required=False, choices=BLANK + list(c.Verdict.choices)
     )
@@ -752,6 +767,6 @@ class ProceedingForm(Form):
 
 class SupportPlanForm(Form):
     plan_type = forms.ChoiceField(label=_("Type"), choices=h.SupportPlanType.choices)
-    objectives = _text(_("Objectives"), rows=2)
-    action_plan = _text(_("Action plan"), rows=3)
+    objectives = _text(_("Objectives"), rows=2, most=TEXT_MAX)
+    action_plan = _text(_("Action plan"), rows=3, most=TEXT_MAX)
     planned_end = _date(_("Planned end"))

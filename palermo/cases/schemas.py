@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import StringConstraints, field_validator
 
 from palermo.cases.documents import documents_list
 from palermo.cases.models import (
@@ -35,7 +35,9 @@ from palermo.cases.models import (
     Screening,
 )
 from palermo.cases.selectors import referral_answer_due
+from palermo.cases.services.fields import IDENTITY_MAX
 from palermo.core.models import Organisation
+from palermo.core.textlimits import Note, Text
 
 # --- shared pieces ---------------------------------------------------------------------------
 
@@ -81,18 +83,18 @@ class CaseIn(Schema):
     referring_organisation_id: int | None = None
     incoming_referral_date: dt.date | None = None
     reason_for_incoming_referral: str = ""
-    incoming_referral_details: str = ""
+    incoming_referral_details: Text = ""
 
 
 class CasePatch(Schema):
     title: str | None = None
     incoming_referral_date: dt.date | None = None
     reason_for_incoming_referral: str | None = None
-    incoming_referral_details: str | None = None
+    incoming_referral_details: Text | None = None
 
 
 class CaseCloseIn(Schema):
-    reason: str
+    reason: Note
     closed_on: dt.date | None = None
     referred: bool = Field(False, description="closed because referred elsewhere")
 
@@ -124,7 +126,7 @@ class CaseOut(CaseBase):
 
 
 class CaseCommentIn(Schema):
-    text: str
+    text: Note
 
 
 class CommentOut(Schema):
@@ -141,7 +143,7 @@ class CommentOut(Schema):
 class CaseShareIn(Schema):
     organisation_id: int
     scopes: list[str] = Field(description="case_facts, identity, contact, protection")
-    reason: str = Field(description="the reason or legal basis")
+    reason: str = Field(max_length=300, description="the reason or legal basis")
     persons: list[str] = Field(default_factory=list, description="pseudonyms; empty = all")
 
 
@@ -163,7 +165,7 @@ class ProceedingIn(Schema):
     stage: str
     started_on: dt.date
     suspect: str | None = Field(None, description="the suspect's pseudonym")
-    charges: str = ""
+    charges: Text = ""
     verdict: str = ""
     verdict_on: dt.date | None = None
     sentence_months: int | None = Field(None, ge=0)
@@ -202,29 +204,33 @@ class TimelineOut(Schema):
 # --- persons ---------------------------------------------------------------------------------
 
 
+# One alias of a person, as long as the web form and an import take it.
+Alias = Annotated[str, StringConstraints(max_length=IDENTITY_MAX["aliases"])]
+
+
 class IdentityIn(Schema):
     """Identifying data; encrypted at rest, read only through the audited identity endpoint.
 
     On PUT, the fields given replace the stored ones; a field given as null or "" is removed."""
 
-    salutation: str | None = None
-    first_name: str | None = None
-    middle_name: str | None = None
-    second_name: str | None = None
-    aliases: list[str] | None = None
+    salutation: str | None = Field(None, max_length=IDENTITY_MAX["salutation"])
+    first_name: str | None = Field(None, max_length=IDENTITY_MAX["first_name"])
+    middle_name: str | None = Field(None, max_length=IDENTITY_MAX["middle_name"])
+    second_name: str | None = Field(None, max_length=IDENTITY_MAX["second_name"])
+    aliases: list[Alias] | None = None
     birthdate: dt.date | None = None
-    identity_number: str | None = None
+    identity_number: str | None = Field(None, max_length=IDENTITY_MAX["identity_number"])
     documents: list[dict[str, str]] | None = Field(
         None, description='e.g. [{"type": "passport", "number": "...", "country": "ZWE"}]'
     )
-    title: str | None = None
-    email: str | None = None
-    home_phone: str | None = None
-    mobile_phone: str | None = None
-    mailing_street: str | None = None
-    mailing_city: str | None = None
-    mailing_state: str | None = None
-    mailing_postal_code: str | None = None
+    title: str | None = Field(None, max_length=IDENTITY_MAX["title"])
+    email: str | None = Field(None, max_length=IDENTITY_MAX["email"])
+    home_phone: str | None = Field(None, max_length=IDENTITY_MAX["home_phone"])
+    mobile_phone: str | None = Field(None, max_length=IDENTITY_MAX["mobile_phone"])
+    mailing_street: str | None = Field(None, max_length=IDENTITY_MAX["mailing_street"])
+    mailing_city: str | None = Field(None, max_length=IDENTITY_MAX["mailing_city"])
+    mailing_state: str | None = Field(None, max_length=IDENTITY_MAX["mailing_state"])
+    mailing_postal_code: str | None = Field(None, max_length=IDENTITY_MAX["mailing_postal_code"])
     mailing_country: str | None = None
     mailing_latitude: float | None = None
     mailing_longitude: float | None = None
@@ -317,9 +323,9 @@ class PersonFacts(Schema):
     location_of_exploitation: str | None = None
     exploitation_websites_and_apps: list[str] | None = None
     vulnerabilities: list[str] | None = None
-    details_of_vulnerabilities: str | None = None
+    details_of_vulnerabilities: Text | None = None
     perpetrator_roles: list[str] | None = None
-    perpetrator_role_details: str | None = None
+    perpetrator_role_details: Text | None = None
 
 
 class PersonIn(PersonFacts):
@@ -352,7 +358,7 @@ class ScreeningIn(Schema):
     version: str
     indicators: list[str] = Field(description="codes of the indicators observed")
     screened_on: dt.date | None = None
-    notes: str = ""
+    notes: Note = ""
 
 
 class ScreeningOut(Schema):
@@ -378,7 +384,7 @@ class IdentificationIn(Schema):
     authority_id: int
     decision: str = Field(description="identified or not_identified")
     decision_org_type: str = Field(description="HTCDS vic_StatusDecisionOrg, e.g. Police")
-    reasoning: str
+    reasoning: Text
     decided_on: dt.date | None = None
 
 
@@ -402,7 +408,7 @@ class MovementIn(Schema):
     end_date: dt.date | None = None
     city: str = ""
     state: str = ""
-    description: str = ""
+    description: Text = ""
 
 
 class MovementOut(Schema):
@@ -423,7 +429,7 @@ class MovementOut(Schema):
 class ConsentIn(Schema):
     purpose: str = Field(description="assistance, data_sharing or research")
     given_on: dt.date | None = None
-    notes: str = ""
+    notes: Note = ""
 
 
 class ConsentWithdrawIn(Schema):
@@ -442,13 +448,13 @@ class ReferralIn(Schema):
     to_organisation_id: int
     service: str
     scopes: list[str] = Field(description="what the receiver sees: case_facts, identity, ...")
-    details: str = ""
+    details: Text = ""
     reason: str = "AdditionalServicesRequired"
     sent_on: dt.date | None = None
 
 
 class ReferralActionIn(Schema):
-    note: str = ""
+    note: Note = ""
     on: dt.date | None = None
 
 
@@ -534,7 +540,7 @@ class MeasureIn(Schema):
     linked_to_cooperation: bool = False
     decided_by_id: int | None = None
     reference: str = ""
-    notes: str = ""
+    notes: Note = ""
 
 
 class MeasureRenewIn(Schema):
@@ -544,7 +550,7 @@ class MeasureRenewIn(Schema):
 
 class MeasureEndIn(Schema):
     revoke: bool = False
-    notes: str = ""
+    notes: Note = ""
 
 
 class MeasureOut(Schema):
@@ -590,7 +596,7 @@ class CaseDeadlineOut(Schema):
 
 class GuardianIn(Schema):
     appointed_on: dt.date
-    name: str = Field("", description="stored encrypted; never returned")
+    name: str = Field("", max_length=200, description="stored encrypted; never returned")
     organisation_id: int | None = None
 
 
@@ -613,7 +619,7 @@ class GuardianOut(Schema):
 class BestInterestIn(Schema):
     decided_on: dt.date
     return_in_best_interest: bool
-    reasoning: str
+    reasoning: Text
     decided_by_id: int
 
 
@@ -632,7 +638,7 @@ class BestInterestOut(Schema):
 class ReturnIn(Schema):
     destination: str = Field(description="ISO alpha-3")
     risk_level: str = Field(description="low, medium or high")
-    risk_assessment: str
+    risk_assessment: Text
     voluntary_consent: bool = False
     consent_on: dt.date | None = None
     travel_documents: str = ""
@@ -679,7 +685,7 @@ class FollowUpIn(Schema):
 
 class FollowUpRecordIn(Schema):
     done_on: dt.date
-    outcome: str
+    outcome: Text
     retrafficked: bool = False
 
 
@@ -703,8 +709,8 @@ class FollowUpOut(Schema):
 
 class SupportPlanIn(Schema):
     plan_type: str = Field(description="HTCDS spl_Type, e.g. Health")
-    objectives: str = ""
-    action_plan: str = ""
+    objectives: Text = ""
+    action_plan: Text = ""
     planned_end: dt.date | None = None
 
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +54,7 @@ from palermo.cases.models import (
     SupportPlan,
 )
 from palermo.cases.names import name_index_rows
+from palermo.core.api_errors import message_without_value
 from palermo.core.audit import audit_record
 from palermo.core.bulk import rows_insert
 from palermo.core.choices import AuditAction
@@ -85,6 +86,25 @@ def _loaded_relations(obj: models.Model) -> set[str]:
     return names
 
 
+def refusal_text(obj: models.Model, exc: ValidationError) -> str:
+    """Why a row was refused, each message after its field's name ("comment: Ensure this value
+    has at most 4000 characters (it has 4012)."), without the value a message may quote."""
+    if not hasattr(exc, "error_dict"):
+        return " ".join(message_without_value(e) for e in exc.error_list)
+    parts = []
+    for name, errors in exc.error_dict.items():
+        text = " ".join(message_without_value(e) for e in errors)
+        if name == NON_FIELD_ERRORS:
+            parts.append(text)
+        else:
+            try:
+                label = getattr(obj._meta.get_field(name), "verbose_name", name)
+            except FieldDoesNotExist:
+                label = name
+            parts.append("{}: {}".format(label, text))
+    return " ".join(parts)
+
+
 def row_save(obj: models.Model) -> None:
     """Validate and save one row of case data; a case keeps its facets, a person refreshes its
     case's. Errors come back as one ApplicationError (a race past full_clean too)."""
@@ -95,7 +115,7 @@ def row_save(obj: models.Model) -> None:
         obj.validate_unique()  # every field, the relations not asked again included
         obj.validate_constraints()
     except ValidationError as exc:
-        raise ApplicationError(" ".join(exc.messages), code="invalid") from exc
+        raise ApplicationError(refusal_text(obj, exc), code="invalid") from exc
     try:
         if isinstance(obj, Case) and not obj._state.adding:
             obj.save(update_fields=_CASE_SAVED_FIELDS)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from palermo.cooperation import choices as c
+from palermo.cooperation.limits import BASIS_MAX, LETTER_MAX, TEXT_MAX
 
 KIND_CREATE = "request.create"
 KIND_ACK = "request.ack"
@@ -39,14 +40,14 @@ class LegalBasisPayload(_Payload):
     instrument: str | None = Field(default=None, max_length=100)
     instrument_title: str = Field(default="", max_length=500)
     article: str = Field(default="", max_length=100)
-    text: str = Field(default="", max_length=20000)
+    text: str = Field(default="", max_length=TEXT_MAX)
 
 
 class RequestPayload(_Payload):
     id: uuid.UUID
     type: c.RequestType
     subject: str = Field(min_length=1, max_length=300)
-    description: str = Field(default="", max_length=100000)
+    description: str = Field(default="", max_length=LETTER_MAX)
     urgency: c.Urgency = c.Urgency.NORMAL
     due_date: dt.date | None = None
     requester_reference: str = Field(default="", max_length=40)
@@ -74,7 +75,7 @@ class StatusPayload(_Payload):
     to_status: c.RequestStatus
     at: dt.datetime
     actor: str = Field(default="", max_length=300)
-    note: str = Field(default="", max_length=20000)
+    note: str = Field(default="", max_length=TEXT_MAX)
     refusal_ground: c.RefusalGround | None = None
 
 
@@ -93,7 +94,7 @@ class ExtractPayload(_Payload):
     fields: dict[str, Any]
     identifying: bool
     basis: c.CaseBasis
-    legal_basis: str = Field(default="", max_length=2000)
+    legal_basis: str = Field(default="", max_length=BASIS_MAX)
     consents: list[dict[str, Any]] = Field(default_factory=list)
     data: dict[str, Any]
 
@@ -102,7 +103,7 @@ class MessagePayload(_Payload):
     id: uuid.UUID
     kind: c.MessageKind = c.MessageKind.MESSAGE
     author: str = Field(default="", max_length=300)
-    body: str = Field(default="", max_length=100000)
+    body: str = Field(default="", max_length=LETTER_MAX)
     source_reliability: c.SourceReliability
     information_assessment: c.InformationAssessment
     handling_codes: list[c.HandlingCode] = Field(default_factory=list)

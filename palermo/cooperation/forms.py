@@ -20,6 +20,7 @@ from palermo.cases import sharing
 from palermo.cases.models import Case, Person
 from palermo.cooperation import choices as c
 from palermo.cooperation import files, handling, selectors, services, workflow
+from palermo.cooperation.limits import BASIS_MAX, LETTER_MAX, NOTE_MAX, TEXT_MAX
 from palermo.cooperation.models import Node, Request
 from palermo.core.models import Country, Organisation, User
 from palermo.registry.models import DirectoryEntry
@@ -162,7 +163,7 @@ class RequestForm(Form):
         error_messages={"required": _("Choose the node the request travels to.")},
     )
     subject = forms.CharField(label=_("Subject"), max_length=300)
-    description = _text(_("Description"), rows=6)
+    description = _text(_("Description"), rows=6, max_length=LETTER_MAX)
     urgency = forms.ChoiceField(
         label=_("Urgency"), choices=c.Urgency.choices, initial=c.Urgency.NORMAL
     )
@@ -360,7 +361,7 @@ TRANSITION_LABELS: dict[str, Any] = {
 
 class TransitionForm(Form):
     to_status = forms.ChoiceField(label=_("New status"), choices=list(RS.choices))
-    note = _text(_("Note (goes to the other side)"), rows=2, max_length=20000)
+    note = _text(_("Note (goes to the other side)"), rows=2, max_length=TEXT_MAX)
     refusal_ground = forms.ChoiceField(
         label=_("Ground for refusal"),
         required=False,
@@ -423,7 +424,7 @@ class HandlingFields(Form):
 
 
 class MessageForm(HandlingFields):
-    body = _text(_("Message"), rows=4, max_length=100000)
+    body = _text(_("Message"), rows=4, max_length=LETTER_MAX)
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 
     field_order = [
@@ -462,7 +463,7 @@ class MessageForm(HandlingFields):
 class CaseShareForm(HandlingFields):
     """Exactly which fields of a case go with a message; one checkbox per field and person."""
 
-    body = _text(_("Message"), rows=3, max_length=100000)
+    body = _text(_("Message"), rows=3, max_length=LETTER_MAX)
     case_fields = forms.MultipleChoiceField(
         label=_("Case fields"),
         required=False,
@@ -472,7 +473,7 @@ class CaseShareForm(HandlingFields):
     legal_basis = _text(
         _("Legal basis for sharing identifying data without consent"),
         rows=2,
-        max_length=2000,
+        max_length=BASIS_MAX,
         help_text=_(
             "Only needed for a victim's identity or contact details when the person has not "
             "consented to data sharing."
@@ -546,7 +547,7 @@ class RevealForm(Form):
 
 class ForwardForm(Form):
     to_request = forms.ChoiceField(label=_("Forward to the request"), choices=[])
-    note = _text(_("Note"), rows=2, max_length=2000)
+    note = _text(_("Note"), rows=2, max_length=NOTE_MAX)
 
     def __init__(self, *args: Any, requests: QuerySet[Request], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

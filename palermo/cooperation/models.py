@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from palermo.cooperation import choices as c
+from palermo.cooperation.limits import BASIS_MAX, LETTER_MAX
 from palermo.cooperation.signing import validate_public_key
 from palermo.core.models import Country, Organisation
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, text_limit
 
 
 class Node(models.Model):
@@ -112,7 +114,9 @@ class OutboundMessage(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    last_error = models.TextField(_("last error"), blank=True)
+    last_error = models.TextField(
+        _("last error"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     receipt = models.JSONField(_("signed receipt"), null=True, blank=True)
 
@@ -233,7 +237,9 @@ class Request(models.Model):
         related_name="+",
     )
     subject = models.CharField(_("subject"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, max_length=LETTER_MAX, validators=[text_limit(LETTER_MAX)]
+    )
     urgency = models.CharField(
         _("urgency"), max_length=20, choices=c.Urgency.choices, default=c.Urgency.NORMAL
     )
@@ -254,6 +260,8 @@ class Request(models.Model):
         _("legal basis as stated"),
         blank=True,
         help_text=_("the bilateral agreement, or how the instrument is cited"),
+        max_length=TEXT_MAX,
+        validators=[text_limit(TEXT_MAX)],
     )
     legal_basis_suggestion = models.JSONField(
         _("legal basis suggestion (snapshot)"), null=True, blank=True
@@ -264,7 +272,9 @@ class Request(models.Model):
     refusal_ground = models.CharField(
         _("ground for refusal"), max_length=30, choices=c.RefusalGround.choices, blank=True
     )
-    refusal_grounds = models.TextField(_("grounds for refusal"), blank=True)
+    refusal_grounds = models.TextField(
+        _("grounds for refusal"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     case = models.ForeignKey(
         "cases.Case",
         verbose_name=_("case"),
@@ -376,7 +386,9 @@ class Message(models.Model):
         related_name="+",
     )
     author_name = models.CharField(_("author (as named)"), max_length=300, blank=True)
-    body = models.TextField(_("text"), blank=True)
+    body = models.TextField(
+        _("text"), blank=True, max_length=LETTER_MAX, validators=[text_limit(LETTER_MAX)]
+    )
     source_reliability = models.CharField(
         _("source reliability"),
         max_length=1,
@@ -465,7 +477,9 @@ class StatusChange(models.Model):
         related_name="+",
     )
     actor_label = models.CharField(_("by (as named)"), max_length=300, blank=True)
-    note = models.TextField(_("note or grounds"), blank=True)
+    note = models.TextField(
+        _("note or grounds"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     remote = models.BooleanField(_("reported by the other node"), default=False)
     applied = models.BooleanField(
         _("applied"),
@@ -514,7 +528,12 @@ class SharedCaseExtract(models.Model):
     )
     identifying = models.BooleanField(_("holds identifying data"), default=False)
     basis = models.CharField(_("basis"), max_length=20, choices=c.CaseBasis.choices)
-    legal_basis = models.TextField(_("stated legal basis"), blank=True)
+    legal_basis = models.TextField(
+        _("stated legal basis"),
+        blank=True,
+        max_length=BASIS_MAX,
+        validators=[text_limit(BASIS_MAX)],
+    )
     consents = models.JSONField(
         _("consents relied on"), default=list, blank=True, help_text=_("[{pseudonym, given_on}]")
     )

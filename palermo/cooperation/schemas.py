@@ -13,8 +13,10 @@ from typing import Any
 from ninja import Field, Schema
 
 from palermo.cooperation import handling
+from palermo.cooperation.limits import BASIS_MAX, LETTER_MAX
 from palermo.cooperation.models import Attachment, Message, Request, StatusChange
 from palermo.cooperation.workflow import allowed_transitions, legal_basis_label
+from palermo.core.textlimits import Note, Text
 
 # --- inputs ----------------------------------------------------------------------------------
 
@@ -23,7 +25,7 @@ class LegalBasisIn(Schema):
     kind: str = Field(description="instrument, bilateral, reciprocity or suggested")
     instrument: str | None = Field(None, description="registry slug, e.g. untoc")
     article: str = ""
-    text: str = Field("", description="the bilateral agreement, or how it is cited")
+    text: Text = Field("", description="the bilateral agreement, or how it is cited")
 
 
 class RequestIn(Schema):
@@ -31,7 +33,7 @@ class RequestIn(Schema):
         description="mla, extradition, jit, information, return_verification, tracing or assets"
     )
     subject: str
-    description: str = ""
+    description: str = Field("", max_length=LETTER_MAX)
     node: str | None = Field(None, description="name of the node it goes to")
     requested_authority: str | None = Field(
         None, description="organisation name, directory entry id or directory reference key"
@@ -46,7 +48,7 @@ class RequestIn(Schema):
 class RequestPatch(Schema):
     type: str | None = None
     subject: str | None = None
-    description: str | None = None
+    description: str | None = Field(None, max_length=LETTER_MAX)
     node: str | None = None
     requested_authority: str | None = None
     requested_country: str | None = None
@@ -57,7 +59,7 @@ class RequestPatch(Schema):
 
 class TransitionIn(Schema):
     to_status: str
-    note: str = Field("", description="a note; for a refusal, the grounds in full")
+    note: Text = Field("", description="a note; for a refusal, the grounds in full")
     refusal_ground: str = ""
 
 
@@ -74,12 +76,14 @@ class ExtractIn(Schema):
         default_factory=dict, description="pseudonym -> fields of that person"
     )
     legal_basis: str = Field(
-        "", description="needed for a victim's identifying data without their consent"
+        "",
+        max_length=BASIS_MAX,
+        description="needed for a victim's identifying data without their consent",
     )
 
 
 class MessageIn(Schema):
-    body: str = ""
+    body: str = Field("", max_length=LETTER_MAX)
     source_reliability: str = "X"
     information_assessment: str = "4"
     handling_codes: list[str] = []
@@ -89,12 +93,12 @@ class MessageIn(Schema):
 
 class ForwardIn(Schema):
     request: str = Field(description="uuid or reference of the request to forward to")
-    note: str = ""
+    note: Note = ""
 
 
 class RequestShareIn(Schema):
     organisation: str = Field(description="organisation name")
-    reason: str
+    reason: str = Field(max_length=300)
 
 
 class AssignIn(Schema):

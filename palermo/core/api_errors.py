@@ -76,10 +76,17 @@ def error_body(detail: str, code: str) -> dict[str, str]:
     return {"detail": str(detail), "code": code}
 
 
+_SOURCES = frozenset({"body", "query", "path", "header", "form", "cookie", "file"})
+
+
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    return ".".join(
-        str(p) for p in loc if p not in ("body", "query", "path", "payload", "header", "form")
-    )
+    """The field's path without where it came from: django-ninja's `loc` starts with the source
+    (`query`, `path`, `form` ...) and, for a JSON body, the operation's parameter (`payload`).
+    A field may itself be named like a source (a message's `body`): only the prefix goes."""
+    parts = [str(p) for p in loc]
+    if len(parts) > 1 and parts[0] in _SOURCES:
+        parts = parts[2:] if parts[0] == "body" and len(parts) > 2 else parts[1:]
+    return ".".join(parts)
 
 
 def validation_detail(errors: list[dict[str, Any]]) -> str:

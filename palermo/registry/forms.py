@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from palermo.core.choices import OrganisationKind
 from palermo.core.models import Document
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX
 from palermo.registry.choices import (
     DirectoryRole,
     LegislationKind,
@@ -71,7 +72,10 @@ class TreatyActionForm(SourceFields):
         label=_("Date as printed in the source"), required=False, max_length=100
     )
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -94,6 +98,7 @@ class TreatyActionCorrectForm(forms.Form):
     note = forms.CharField(
         label=_("Reason for the correction / note"),
         required=False,
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -109,7 +114,10 @@ class LegislationForm(SourceFields):
     )
     implements = forms.CharField(label=_("Implements (instrument slug)"), required=False)
     summary = forms.CharField(
-        label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Summary"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -128,14 +136,20 @@ class DirectoryEntryForm(SourceFields):
     role = forms.ChoiceField(label=_("Role"), choices=DirectoryRole.choices)
     unit = forms.CharField(label=_("Unit"), required=False, max_length=300)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Description"),
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     languages = forms.CharField(
         label=_("Languages (ISO 639-1, separated by commas)"), required=False
     )
     url = forms.URLField(label=_("Website"), required=False)
     address = forms.CharField(
-        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Address"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     person_name = forms.CharField(label=_("Contact person"), required=False, max_length=200)
     email = forms.EmailField(label=_("E-mail"), required=False)
@@ -167,7 +181,7 @@ class MembershipForm(SourceFields):
     role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices)
     joined = forms.DateField(label=_("Joined"), required=False, widget=DateInput)
     left = forms.DateField(label=_("Left"), required=False, widget=DateInput)
-    note = forms.CharField(label=_("Note"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=NOTE_MAX)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.models import Country, Organisation, Source
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, text_limit
 from palermo.registry.choices import (
     DirectoryRole,
     InstrumentKind,
@@ -52,7 +53,9 @@ class Mechanism(Fact):
     region = models.CharField(_("region"), max_length=40, choices=Region.choices)
     founded = models.DateField(_("founded"), null=True, blank=True)
     url = models.URLField(_("website"), max_length=500, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(
+        _("summary"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     organisation = models.OneToOneField(
         Organisation,
         verbose_name=_("organisation"),
@@ -89,7 +92,9 @@ class Membership(Fact):
     joined = models.DateField(_("joined"), null=True, blank=True)
     left = models.DateField(_("left"), null=True, blank=True)
     name_in_source = models.CharField(_("name in source"), max_length=200, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(
+        _("note"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="+"
     )
@@ -150,7 +155,9 @@ class Instrument(Fact):
     )
     eif_article = models.CharField(_("entry-into-force article"), max_length=50, blank=True)
     url = models.URLField(_("URL"), max_length=500, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(
+        _("summary"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="+"
     )
@@ -189,7 +196,9 @@ class TreatyAction(Fact):
     date = models.DateField(_("date"), null=True, blank=True)
     date_text = models.CharField(_("date as printed"), max_length=100, blank=True)
     name_in_source = models.CharField(_("name in source"), max_length=200, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(
+        _("note"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="treaty_actions"
     )
@@ -231,7 +240,9 @@ class Listing(Fact):
     as_of = models.DateField(_("as of"), null=True, blank=True)
     exhaustive = models.BooleanField(_("complete for its scope"), default=False)
     stated_counts = models.JSONField(_("counts the source states"), default=dict, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
     source = models.ForeignKey(
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="listings"
     )
@@ -256,7 +267,9 @@ class StatusClaim(Fact):
     )
     status = models.CharField(_("status"), max_length=20, choices=PartyStatus.choices)
     name_in_source = models.CharField(_("name in source"), max_length=200, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(
+        _("note"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
 
     class Meta:
         ordering = ["listing__key", "country__name"]
@@ -298,7 +311,9 @@ class Legislation(Fact):
         blank=True,
         related_name="implementing_legislation",
     )
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(
+        _("summary"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     name_in_source = models.CharField(_("name in source"), max_length=200, blank=True)
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="+"
@@ -375,10 +390,14 @@ class DirectoryEntry(Fact):
     )
     role = models.CharField(_("role"), max_length=40, choices=DirectoryRole.choices)
     unit = models.CharField(_("unit"), max_length=300, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     languages = models.JSONField(_("languages (ISO 639-1)"), default=list, blank=True)
     url = models.URLField(_("website"), max_length=500, blank=True)
-    address = models.TextField(_("address"), blank=True)
+    address = models.TextField(
+        _("address"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
     # Contact details of people: shown to logged-in users only.
     person_name = models.CharField(_("contact person"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)

@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Schema
 
+from palermo.core.textlimits import Note, Text
+
 
 class SourceOut(Schema):
     document: str
@@ -188,7 +190,7 @@ class TreatyActionIn(Schema):
     action: str
     date: dt.date | None = None
     date_text: str = ""
-    note: str = ""
+    note: Text = ""
     source: SourceIn
 
 
@@ -196,7 +198,7 @@ class TreatyActionCorrectIn(Schema):
     date: dt.date | None
     action: str | None = None
     date_text: str | None = None
-    note: str | None = None
+    note: Text | None = None
 
 
 class LegislationIn(Schema):
@@ -207,7 +209,7 @@ class LegislationIn(Schema):
     date: dt.date | None = None
     status: str = "unknown"
     implements: str = ""
-    summary: str = ""
+    summary: Text = ""
     source: SourceIn
 
 
@@ -216,10 +218,10 @@ class DirectoryIn(Schema):
     role: str
     country: str = ""
     unit: str = ""
-    description: str = ""
+    description: Text = ""
     languages: list[str] = []
     url: str = ""
-    address: str = ""
+    address: Note = ""
     person_name: str = ""
     email: str = ""
     phone: str = ""
@@ -233,5 +235,5 @@ class MembershipIn(Schema):
     role: str = "member"
     joined: dt.date | None = None
     left: dt.date | None = None
-    note: str = ""
+    note: Note = ""
     source: SourceIn

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.models import Country, Source
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, text_limit
 from palermo.statistics.choices import (
     ImportFormat,
     PeriodType,
@@ -52,7 +53,9 @@ class Dimension(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     countries = models.BooleanField(_("codes are ISO 3166 alpha-3 country codes"), default=False)
     codes = models.JSONField(_("codes"), default=list, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -94,7 +97,9 @@ class Indicator(models.Model):
     code = models.SlugField(_("code"), max_length=80, unique=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=300)
-    description = models.TextField(_("definition"), blank=True)
+    description = models.TextField(
+        _("definition"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     unit = models.CharField(_("unit of measurement"), max_length=40)
     ics_tip = models.CharField(_("ICS-TIP reference"), max_length=200, blank=True)
     glotip_name = models.CharField(_("name in the GLOTIP data"), max_length=200, blank=True)
@@ -120,7 +125,9 @@ class DataSet(models.Model):
     code = models.SlugField(_("code"), max_length=80, unique=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     period_type = models.CharField(_("period type"), max_length=10, choices=PeriodType.choices)
     indicators = models.ManyToManyField(
         Indicator, verbose_name=_("indicators"), related_name="datasets"
@@ -178,7 +185,9 @@ class DataImport(models.Model):
     rows = models.PositiveIntegerField(_("rows read"), default=0)
     values = models.PositiveIntegerField(_("figures written"), default=0)
     public = models.BooleanField(_("already public"), default=False)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("imported by"),
@@ -279,8 +288,15 @@ class Value(models.Model):
         related_name="+",
     )
     source_ref = models.CharField(_("place in the source"), max_length=200, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
-    comment = models.TextField(_("comment on validation warnings"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
+    comment = models.TextField(
+        _("comment on validation warnings"),
+        blank=True,
+        max_length=NOTE_MAX,
+        validators=[text_limit(NOTE_MAX)],
+    )
     data_import = models.ForeignKey(
         DataImport,
         verbose_name=_("import"),
@@ -435,7 +451,9 @@ class Publication(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("published at"), auto_now_add=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
 
     class Meta:
         ordering = ["key", "-version"]

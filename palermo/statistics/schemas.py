@@ -6,6 +6,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from palermo.core.textlimits import Note
+
 
 class StatisticsIndicatorOut(Schema):
     code: str
@@ -84,8 +86,8 @@ class ValueOut(Schema):
 class CellIn(Schema):
     cell: str
     value: int | str | None = None
-    notes: str = ""
-    comment: str = ""
+    notes: Note = ""
+    comment: Note = ""
     qualifier: str = "exact"
 
 
@@ -113,15 +115,15 @@ class ValuesIn(ScopeIn):
 
 
 class ReturnIn(ScopeIn):
-    reason: str
+    reason: Note
 
 
 class ValueCommentIn(Schema):
-    comment: str
+    comment: Note
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: Note
 
 
 class CellErrorOut(Schema):

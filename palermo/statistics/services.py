@@ -22,6 +22,7 @@ from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
+from palermo.core.textlimits import NOTE_MAX
 from palermo.statistics.access import require_coordinator
 from palermo.statistics.audit_kinds import VALUE_SCOPE
 from palermo.statistics.choices import Qualifier, Severity, ValueOrigin, ValueStatus
@@ -182,6 +183,13 @@ def _plan_cells(
             figure = parse_figure(cell.value)
             if cell.qualifier not in Qualifier.values:
                 raise ValueError(_("unknown qualifier '{}'").format(cell.qualifier))
+            for label, text in (("notes", cell.notes), ("comment", cell.comment)):
+                if len(text or "") > NOTE_MAX:
+                    raise ValueError(
+                        _("the {} may have at most {} characters (it has {})").format(
+                            label, NOTE_MAX, len(text)
+                        )
+                    )
         except ValueError as exc:
             errors.append({"cell": cell.cell, "message": str(exc)})
             continue
@@ -355,6 +363,13 @@ def value_explain(*, actor: AnyUser | None, value: Value, comment: str) -> Value
     text = comment.strip()
     if not text:
         raise ApplicationError(_("The comment is empty."), code="required")
+    if len(text) > NOTE_MAX:
+        raise ApplicationError(
+            _("The comment may have at most {} characters (it has {}).").format(
+                NOTE_MAX, len(text)
+            ),
+            code="too_long",
+        )
     before = value.comment
     value.comment = text
     value.save(update_fields=["comment", "updated_at"])

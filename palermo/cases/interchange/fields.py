@@ -15,6 +15,7 @@ from django.db import models
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX
 
 HTCDS_VERSION = "2.0"
 FORMATS = ("htcds-json", "csv", "ctdc")
@@ -65,12 +66,24 @@ CASE_COLUMNS: tuple[Column, ...] = (
     Column("plm_CaseClosedOn", DATE, "closed_on"),
     Column("plm_CaseTitle", TEXT, "title", identifying=True, max_length=200),
     Column("cas_Status", CODE, "status", h.CaseStatus),
-    Column("cas_ReasonForCaseClosure", TEXT, "reason_for_closure", identifying=True),
+    Column(
+        "cas_ReasonForCaseClosure",
+        TEXT,
+        "reason_for_closure",
+        identifying=True,
+        max_length=NOTE_MAX,
+    ),
     Column("cas_CaseOwner", TEXT, "owner", identifying=True, max_length=150),
     Column("cas_ReferringOrganisation", ORG, "referring_organisation"),
     Column("cas_IncomingReferralDate", DATE, "incoming_referral_date"),
     Column("cas_ReasonForIncomingReferral", CODE, "reason_for_incoming_referral", h.ReferralReason),
-    Column("cas_IncomingReferralDetails", TEXT, "incoming_referral_details", identifying=True),
+    Column(
+        "cas_IncomingReferralDetails",
+        TEXT,
+        "incoming_referral_details",
+        identifying=True,
+        max_length=TEXT_MAX,
+    ),
 )
 PERSON_COLUMNS: tuple[Column, ...] = (
     Column("plm_Pseudonym", TEXT, "pseudonym", max_length=20),
@@ -149,9 +162,21 @@ FACT_COLUMNS: tuple[Column, ...] = (
         "vic_ExploitationWebsitesAndApps", CODES, "exploitation_websites_and_apps", h.WebsiteOrApp
     ),
     Column("vic_Vulnerabilities", CODES, "vulnerabilities", h.Vulnerability),
-    Column("vic_DetailsOfVulnerabilities", TEXT, "details_of_vulnerabilities", identifying=True),
+    Column(
+        "vic_DetailsOfVulnerabilities",
+        TEXT,
+        "details_of_vulnerabilities",
+        identifying=True,
+        max_length=TEXT_MAX,
+    ),
     Column("per_RoleInProcess", CODES, "perpetrator_roles", h.PerpetratorRole),
-    Column("per_RoleDetails", TEXT, "perpetrator_role_details", identifying=True),
+    Column(
+        "per_RoleDetails",
+        TEXT,
+        "perpetrator_role_details",
+        identifying=True,
+        max_length=TEXT_MAX,
+    ),
 )
 MOVEMENTS = Group(
     "HistoricTraffickingEvents",
@@ -162,15 +187,15 @@ MOVEMENTS = Group(
         Column("hte_City", TEXT, "city", identifying=True, max_length=100),
         Column("hte_Date", DATE, "date"),
         Column("plm_EventEndDate", DATE, "end_date"),
-        Column("hte_Description", TEXT, "description", identifying=True),
+        Column("hte_Description", TEXT, "description", identifying=True, max_length=TEXT_MAX),
     ),
 )
 SUPPORT_PLANS = Group(
     "SupportPlans",
     (
         Column("spl_Type", CODE, "plan_type", h.SupportPlanType),
-        Column("spl_Objectives", TEXT, "objectives", identifying=True),
-        Column("spl_ActionPlan", TEXT, "action_plan", identifying=True),
+        Column("spl_Objectives", TEXT, "objectives", identifying=True, max_length=TEXT_MAX),
+        Column("spl_ActionPlan", TEXT, "action_plan", identifying=True, max_length=TEXT_MAX),
         Column("spl_PlannedEndDate", DATE, "planned_end"),
         Column("spl_ActualEndDate", DATE, "actual_end"),
     ),
@@ -182,7 +207,7 @@ CONSENTS = Group(
         Column("plm_ConsentPurpose", CODE, "purpose", c.ConsentPurpose),
         Column("plm_ConsentGivenOn", DATE, "given_on"),
         Column("plm_ConsentWithdrawnOn", DATE, "withdrawn_on"),
-        Column("plm_ConsentNotes", TEXT, "notes", identifying=True),
+        Column("plm_ConsentNotes", TEXT, "notes", identifying=True, max_length=NOTE_MAX),
     ),
 )
 REFERRALS = Group(
@@ -191,7 +216,13 @@ REFERRALS = Group(
         Column("cas_ReferredOrganisation", ORG, "to_organisation"),
         Column("cas_ReasonForOutgoingReferral", CODE, "reason", h.ReferralReason),
         Column("cas_OutgoingReferralDate", DATE, "sent_on"),
-        Column("cas_OutgoingReferralDetails", TEXT, "details", identifying=True),
+        Column(
+            "cas_OutgoingReferralDetails",
+            TEXT,
+            "details",
+            identifying=True,
+            max_length=TEXT_MAX,
+        ),
         Column("plm_ReferralService", CODE, "service", c.ServiceType),
         Column("plm_ReferralStatus", CODE, "status", c.ReferralStatus),
     ),
@@ -199,7 +230,7 @@ REFERRALS = Group(
 )
 COMMENTS = Group(
     "CaseComments",
-    (Column("cco_CaseComment", TEXT, "text", identifying=True),),
+    (Column("cco_CaseComment", TEXT, "text", identifying=True, max_length=NOTE_MAX),),
     case_level=True,
 )
 GROUPS: tuple[Group, ...] = (MOVEMENTS, SUPPORT_PLANS, CONSENTS, REFERRALS, COMMENTS)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from palermo.cases import htcds as h
 from palermo.core.models import Country, Organisation
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, text_limit
 
 
 def new_case_reference() -> str:
@@ -45,7 +46,9 @@ class Case(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=h.CaseStatus.choices, default=h.CaseStatus.ACTIVE
     )
-    reason_for_closure = models.TextField(_("reason for closure"), blank=True)
+    reason_for_closure = models.TextField(
+        _("reason for closure"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
     country = models.ForeignKey(
         Country, verbose_name=_("country of the case"), on_delete=models.PROTECT, related_name="+"
     )
@@ -67,7 +70,12 @@ class Case(models.Model):
         choices=h.ReferralReason.choices,
         blank=True,
     )
-    incoming_referral_details = models.TextField(_("incoming referral details"), blank=True)
+    incoming_referral_details = models.TextField(
+        _("incoming referral details"),
+        blank=True,
+        max_length=TEXT_MAX,
+        validators=[text_limit(TEXT_MAX)],
+    )
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     # Facets: what the case's persons are, kept here for the case list's filters (facets.py).
     # Written only by cases.facets, never by a form or an ordinary save of the case.
@@ -158,7 +166,7 @@ class CaseComment(models.Model):
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="comments"
     )
-    text = models.TextField(_("comment"))
+    text = models.TextField(_("comment"), max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)])
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),

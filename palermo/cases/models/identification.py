@@ -10,6 +10,7 @@ from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.models.persons import Person
 from palermo.core.models import Organisation
+from palermo.core.textlimits import TEXT_MAX, text_limit
 
 
 class IndicatorList(models.Model):
@@ -71,7 +72,9 @@ class Screening(models.Model):
     indicators = models.JSONField(_("indicators observed (codes)"), default=list, blank=True)
     dimensions_met = models.JSONField(_("dimensions met"), default=list, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=c.ScreeningOutcome.choices)
-    reasoning = models.TextField(_("reasoning"))
+    reasoning = models.TextField(
+        _("reasoning"), max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     screened_on = models.DateField(_("screened on"))
     screened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -108,7 +111,9 @@ class Identification(models.Model):
         _("kind of deciding authority"), max_length=40, choices=h.StatusDecisionOrg.choices
     )
     decided_on = models.DateField(_("decided on"))
-    reasoning = models.TextField(_("reasoning"))
+    reasoning = models.TextField(
+        _("reasoning"), max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

@@ -15,6 +15,7 @@ from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.models.cases import Case
 from palermo.core.models import Country
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, text_limit
 
 
 def new_pseudonym() -> str:
@@ -129,12 +130,19 @@ class Person(models.Model):
         _("exploitation websites and apps"), default=list, blank=True
     )
     vulnerabilities = models.JSONField(_("vulnerabilities"), default=list, blank=True)
-    details_of_vulnerabilities = models.TextField(_("details of vulnerabilities"), blank=True)
+    details_of_vulnerabilities = models.TextField(
+        _("details of vulnerabilities"),
+        blank=True,
+        max_length=TEXT_MAX,
+        validators=[text_limit(TEXT_MAX)],
+    )
     # Perpetrator context (per_)
     perpetrator_roles = models.JSONField(
         _("role in the trafficking process"), default=list, blank=True
     )
-    perpetrator_role_details = models.TextField(_("details of the role"), blank=True)
+    perpetrator_role_details = models.TextField(
+        _("details of the role"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -247,7 +255,9 @@ class Consent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
 
     class Meta:
         ordering = ["person", "purpose", "-given_on"]
@@ -279,7 +289,9 @@ class Movement(models.Model):
     city = models.CharField(_("city or place"), max_length=100, blank=True)
     date = models.DateField(_("date"), null=True, blank=True)
     end_date = models.DateField(_("until"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
 
     class Meta:
         ordering = ["person", "date"]

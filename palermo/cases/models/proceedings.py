@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from palermo.cases import choices as c
 from palermo.cases.models.cases import Case
 from palermo.cases.models.persons import Person
+from palermo.core.textlimits import TEXT_MAX, text_limit
 
 
 class Proceeding(models.Model):
@@ -27,7 +28,9 @@ class Proceeding(models.Model):
     )
     stage = models.CharField(_("stage"), max_length=20, choices=c.ProceedingStage.choices)
     started_on = models.DateField(_("started on"))
-    charges = models.TextField(_("charges"), blank=True)
+    charges = models.TextField(
+        _("charges"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     verdict = models.CharField(_("verdict"), max_length=20, choices=c.Verdict.choices, blank=True)
     verdict_on = models.DateField(_("verdict on"), null=True, blank=True)
     sentence_months = models.PositiveIntegerField(_("sentence (months)"), null=True, blank=True)

@@ -13,6 +13,7 @@ from palermo.cases import htcds as h
 from palermo.cases.models.cases import CaseShare
 from palermo.cases.models.persons import Person
 from palermo.core.models import Organisation
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, text_limit
 
 
 class Referral(models.Model):
@@ -40,7 +41,12 @@ class Referral(models.Model):
         choices=h.ReferralReason.choices,
         default=h.ReferralReason.ADDITIONAL_SERVICES_REQUIRED,
     )
-    details = models.TextField(_("details (shared with the receiver)"), blank=True)
+    details = models.TextField(
+        _("details (shared with the receiver)"),
+        blank=True,
+        max_length=TEXT_MAX,
+        validators=[text_limit(TEXT_MAX)],
+    )
     scopes = models.JSONField(_("what is shared"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=c.ReferralStatus.choices, default=c.ReferralStatus.SENT
@@ -49,7 +55,9 @@ class Referral(models.Model):
     responded_on = models.DateField(_("responded on"), null=True, blank=True)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
-    response_note = models.TextField(_("response"), blank=True)
+    response_note = models.TextField(
+        _("response"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
     share = models.OneToOneField(
         CaseShare, verbose_name=_("share"), on_delete=models.PROTECT, related_name="referral"
     )
@@ -101,7 +109,9 @@ class ProtectionMeasure(models.Model):
         related_name="+",
     )
     reference = models.CharField(_("permit or decision number"), max_length=100, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("responsible organisation"),
@@ -133,8 +143,12 @@ class SupportPlan(models.Model):
         Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="support_plans"
     )
     plan_type = models.CharField(_("type"), max_length=40, choices=h.SupportPlanType.choices)
-    objectives = models.TextField(_("objectives"), blank=True)
-    action_plan = models.TextField(_("action plan"), blank=True)
+    objectives = models.TextField(
+        _("objectives"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
+    action_plan = models.TextField(
+        _("action plan"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     actual_end = models.DateField(_("actual end"), null=True, blank=True)
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from palermo.cases import choices as c
 from palermo.cases.models.persons import Person
 from palermo.core.models import Country, Organisation
+from palermo.core.textlimits import TEXT_MAX, text_limit
 
 
 class Guardian(models.Model):
@@ -48,7 +49,9 @@ class BestInterestDetermination(models.Model):
     )
     decided_on = models.DateField(_("decided on"))
     return_in_best_interest = models.BooleanField(_("return is in the child's best interest"))
-    reasoning = models.TextField(_("reasoning"))
+    reasoning = models.TextField(
+        _("reasoning"), max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     decided_by = models.ForeignKey(
         Organisation, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -80,7 +83,9 @@ class Return(models.Model):
         related_name="+",
     )
     risk_level = models.CharField(_("risk"), max_length=10, choices=c.RiskLevel.choices)
-    risk_assessment = models.TextField(_("risk assessment"))
+    risk_assessment = models.TextField(
+        _("risk assessment"), max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     voluntary_consent = models.BooleanField(_("voluntary consent given"), default=False)
     consent_on = models.DateField(_("consent given on"), null=True, blank=True)
     travel_documents = models.CharField(_("travel documents"), max_length=200, blank=True)
@@ -120,7 +125,9 @@ class FollowUpVisit(models.Model):
     )
     planned_on = models.DateField(_("planned on"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(
+        _("outcome"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
     retrafficked = models.BooleanField(_("re-trafficked"), default=False)
     organisation = models.ForeignKey(
         Organisation,

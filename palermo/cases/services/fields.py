@@ -31,6 +31,27 @@ CONTACT_FIELDS = (
     "mailing_latitude",
     "mailing_longitude",
 )
+# The longest each identifying text may be (characters; of each alias, of each value of a
+# document), as the web form and an import take it: checked before the identity is encrypted,
+# since its ciphertext has no limit of its own (palermo.core.textlimits.NOT_FREE_TEXT).
+IDENTITY_MAX: dict[str, int] = {
+    "salutation": 50,
+    "first_name": 100,
+    "middle_name": 100,
+    "second_name": 100,
+    "aliases": 100,
+    "identity_number": 100,
+    "documents": 300,
+    "title": 100,
+    "email": 254,
+    "home_phone": 50,
+    "mobile_phone": 50,
+    "mailing_street": 200,
+    "mailing_city": 100,
+    "mailing_state": 100,
+    "mailing_postal_code": 20,
+}
+GUARDIAN_NAME_MAX = 200
 MULTI_FIELDS: dict[str, type[models.TextChoices]] = {
     "recruitment_websites_and_apps": h.WebsiteOrApp,
     "methods_of_recruitment": h.MethodOfRecruitment,

@@ -36,6 +36,7 @@ from palermo.cases.services.common import (
 from palermo.cases.services.fields import (
     CONTACT_FIELDS,
     IDENTITY_FIELDS,
+    IDENTITY_MAX,
     MULTI_FIELDS,
     PERSON_FACT_FIELDS,
     SINGLE_FIELDS,
@@ -110,7 +111,25 @@ def _clean_identity(identity: dict[str, Any]) -> dict[str, Any]:
             ) from None
         if not out["documents"]:
             del out["documents"]
+    _check_identity_lengths(out)
     return out
+
+
+def _check_identity_lengths(identity: dict[str, Any]) -> None:
+    """Each identifying text within IDENTITY_MAX; the refusal names the field, never the value."""
+    for name, most in IDENTITY_MAX.items():
+        value = identity.get(name)
+        if isinstance(value, list):  # aliases; documents (a list of objects of strings)
+            parts = [item.values() if isinstance(item, dict) else [item] for item in value]
+            texts = [str(v) for part in parts for v in part]
+        else:
+            texts = [str(value)] if value is not None else []
+        longest = max((len(t) for t in texts), default=0)
+        if longest > most:
+            raise ApplicationError(
+                _("{} may have at most {} characters (it has {}).").format(name, most, longest),
+                code="too_long",
+            )
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from palermo.cases.services.common import (
     local_today,
     owner_actor,
 )
+from palermo.cases.services.fields import GUARDIAN_NAME_MAX
 from palermo.cases.writer import row_save
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
@@ -53,6 +54,13 @@ def guardian_appoint(
 ) -> Guardian:
     user = owner_actor(actor, person.case)
     _require_child(person)
+    if len(name.strip()) > GUARDIAN_NAME_MAX:
+        raise ApplicationError(
+            _("The guardian's name may have at most {} characters (it has {}).").format(
+                GUARDIAN_NAME_MAX, len(name.strip())
+            ),
+            code="too_long",
+        )
     if not name.strip() and organisation is None:
         raise ApplicationError(
             _("Name the guardian or the guardian's organisation."), code="guardian_required"

@@ -11,16 +11,38 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from ninja import Schema
 
+from palermo.core import textlimits
 from palermo.core.models import Document, User
-from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, Note, unlimited_text_fields
+from palermo.core.textlimits import (
+    NOT_FREE_TEXT,
+    NOTE_MAX,
+    TEXT_MAX,
+    Note,
+    unlimited_text_fields,
+)
+from palermo.registry.models import DirectoryEntry
 
 
 def test_core_has_no_text_field_without_a_limit() -> None:
     assert unlimited_text_fields("core") == []
 
 
-def test_the_check_finds_a_field_without_a_limit() -> None:
-    assert "DirectoryEntry.address" in unlimited_text_fields("registry")
+def test_the_check_finds_a_field_without_a_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "DirectoryEntry.address" not in unlimited_text_fields("registry")
+    field = DirectoryEntry._meta.get_field("address")
+    monkeypatch.setattr(field, "max_length", None)
+    assert unlimited_text_fields("registry") == ["DirectoryEntry.address"]
+    monkeypatch.undo()
+    monkeypatch.setattr(field, "validators", [])  # max_length alone: forms only, not full_clean
+    assert unlimited_text_fields("registry") == ["DirectoryEntry.address"]
+
+
+def test_only_what_is_not_free_text_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ciphertext is no person's text: it is left out by name, each with its reason."""
+    assert all(reason for reason in NOT_FREE_TEXT.values())
+    assert "PersonIdentity.ciphertext" not in unlimited_text_fields("cases")
+    monkeypatch.setattr(textlimits, "NOT_FREE_TEXT", {})
+    assert "PersonIdentity.ciphertext" in unlimited_text_fields("cases")
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Country
+from palermo.core.textlimits import NOTE_MAX
 from palermo.statistics import breakdowns, interchange, publishing, selectors, services
 from palermo.statistics.choices import Severity, ValueOrigin
 from palermo.statistics.forms import (
@@ -358,6 +359,7 @@ class EntryGridView(CoordinatorView):
             "template_csv": base + "template.csv",
             "template_xlsx": base + "template.xlsx",
             "severity": Severity,
+            "comment_max": NOTE_MAX,
         }
         return render(self.request, self.template_name, context, status=status)
 
