@@ -20,7 +20,6 @@ from palermo.core.textlimits import (
     Note,
     unlimited_text_fields,
 )
-from palermo.registry.models import DirectoryEntry
 
 
 def test_core_has_no_text_field_without_a_limit() -> None:
@@ -28,13 +27,14 @@ def test_core_has_no_text_field_without_a_limit() -> None:
 
 
 def test_the_check_finds_a_field_without_a_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert "DirectoryEntry.address" not in unlimited_text_fields("registry")
-    field = DirectoryEntry._meta.get_field("address")
+    # A core model: core's tests import no app above it (test_architecture).
+    assert "Document.notes" not in unlimited_text_fields("core")
+    field = Document._meta.get_field("notes")
     monkeypatch.setattr(field, "max_length", None)
-    assert unlimited_text_fields("registry") == ["DirectoryEntry.address"]
+    assert unlimited_text_fields("core") == ["Document.notes"]
     monkeypatch.undo()
     monkeypatch.setattr(field, "validators", [])  # max_length alone: forms only, not full_clean
-    assert unlimited_text_fields("registry") == ["DirectoryEntry.address"]
+    assert unlimited_text_fields("core") == ["Document.notes"]
 
 
 def test_only_what_is_not_free_text_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
