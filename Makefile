@@ -93,19 +93,20 @@ test-postgres: $(VENV)/.installed
 	scripts/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # The two databases' suites run side by side (each line prefixed with its database); the
-# machine has two cores and each suite uses about one. TEST_SERIAL=1 runs them one after the other.
+# machine has two cores and each suite uses about one. The production checks and the image's
+# steps follow the PostgreSQL suite, the shorter one. TEST_SERIAL=1 runs everything in turn.
 test: $(VENV)/.installed
 	@scripts/ensure-chromium
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory test-api-contract
+ifeq ($(TEST_SERIAL),1)
 	@$(MAKE) --no-print-directory test-production
 	@$(MAKE) --no-print-directory test-image
-ifeq ($(TEST_SERIAL),1)
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 else
 	@scripts/side-by-side "sqlite" "$(MAKE) --no-print-directory test-sqlite" \
-		"postgres" "$(MAKE) --no-print-directory test-postgres"
+		"postgres" "$(MAKE) --no-print-directory test-postgres test-production test-image"
 endif
 
 # The API contract over real HTTP: a demo node in a temporary directory, then schemathesis over
