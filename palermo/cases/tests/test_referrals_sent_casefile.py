@@ -243,8 +243,9 @@ def test_one_date_format_per_language_on_the_timeline(w: SimpleNamespace) -> Non
 
 
 def pdf_text(content: bytes) -> str:
-    """The PDF's text as a reader's copy-and-paste gets it (pdfminer.six parses the file)."""
-    return str(extract_text(io.BytesIO(content)))
+    """The PDF's text as a reader's copy-and-paste gets it (pdfminer.six parses the file), words
+    apart by single spaces: a table cell may wrap a name over two lines."""
+    return " ".join(str(extract_text(io.BytesIO(content))).split())
 
 
 def entry_after(entry: AuditEntry) -> dict[str, Any]:
