@@ -3,7 +3,9 @@ violations (an inline script, style or handler the policy blocked means a page l
 
 from __future__ import annotations
 
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from palermo.conftest import PASSWORD
 
 
 def errors_watch(tab: Page, errors: list[str]) -> None:
@@ -24,3 +26,12 @@ def errors_watch(tab: Page, errors: list[str]) -> None:
 
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.on("console", on_console)
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Log in through the form and wait until the header names the user."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".site-header .who")).to_contain_text(username)

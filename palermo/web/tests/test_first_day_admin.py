@@ -18,6 +18,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from palermo.core.choices import AuditAction, Role
 from palermo.core.models import ApiToken, AuditEntry, Organisation, User
+from palermo.core.tests.browser import log_in
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -32,14 +33,6 @@ def demo_password(live_reference: None) -> str:
     found = re.search(r"^password: (\S+)$", out.getvalue(), re.MULTILINE)
     assert found is not None
     return found.group(1)
-
-
-def log_in(page: Page, username: str, password: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".who")).to_contain_text(username)
 
 
 def user_row(page: Page, username: str) -> object:

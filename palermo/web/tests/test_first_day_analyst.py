@@ -29,6 +29,7 @@ from pytest_django.fixtures import Settings
 
 from palermo.core.choices import Role
 from palermo.core.models import User
+from palermo.core.tests.browser import log_in
 from palermo.statistics import publishing
 from palermo.statistics import services as stats
 from palermo.statistics.definitions import definitions_load
@@ -75,14 +76,6 @@ def demo_node(live_reference: None, settings: Settings, tmp_path: Path) -> str:
     settings.DATA_DIR = tmp_path
     call_command("setup_demo", stdout=io.StringIO())
     return (tmp_path / "demo-credentials.txt").read_text().strip()
-
-
-def log_in(page: Page, username: str, password: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".site-header .who")).to_contain_text(username)
 
 
 def validated(user: User, cells: Mapping[str, int | str | None], country: str) -> None:

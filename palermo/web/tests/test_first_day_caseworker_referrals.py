@@ -31,6 +31,7 @@ from palermo.cases.models import Case
 from palermo.conftest import PASSWORD
 from palermo.core.choices import AuditAction
 from palermo.core.models import AuditEntry, Organisation, User
+from palermo.core.tests.browser import log_in
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -55,14 +56,6 @@ def demo_node(live_reference: None, settings: Settings, tmp_path: Path) -> User:
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])
     return User.objects.get(username="caseworker")
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".site-header .who")).to_contain_text(username)
 
 
 def test_caseworker_refers_sees_referrals_sent_prints_the_case_file_and_a_planned_return(

@@ -24,6 +24,7 @@ from pytest_django.fixtures import Settings
 from palermo.cases.models import Case, Person
 from palermo.conftest import PASSWORD
 from palermo.core.models import AuditEntry, User
+from palermo.core.tests.browser import log_in
 from palermo.statistics.choices import ValueOrigin
 from palermo.statistics.definitions import definitions_load
 from palermo.statistics.models import DataSet, Value
@@ -76,14 +77,6 @@ def demo_node(settings: Settings, tmp_path: Path) -> tuple[User, User]:
     return coordinator, colleague
 
 
-def log_in(page: Page, user: User) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".site-header .who")).to_contain_text(user.username)
-
-
 def row(page: Page, cell: str) -> Locator:
     return page.locator('tr[data-cell="{}"]'.format(cell))
 
@@ -99,7 +92,7 @@ def busiest_year() -> str:
 def test_coordinator_first_day(page: Page, demo_node: tuple[User, User]) -> None:
     coordinator, colleague = demo_node
     year = busiest_year()
-    log_in(page, coordinator)
+    log_in(page, coordinator.username)
 
     # 1. Derive the year's figures from the cases, from the data-entry page.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Data entry").click()
@@ -181,7 +174,7 @@ def test_coordinator_first_day(page: Page, demo_node: tuple[User, User]) -> None
     other = page.context.browser.new_context(  # type: ignore[union-attr]
         base_url=page.url.split("/statistics/")[0], locale="en-GB"
     ).new_page()
-    log_in(other, colleague)
+    log_in(other, colleague.username)
     other.goto(grid)
     other.get_by_role("button", name="Validate").click()
     expect(other.locator(".messages")).to_contain_text("3 figures validated")

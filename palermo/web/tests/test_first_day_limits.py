@@ -21,6 +21,7 @@ from pytest_django import Settings
 from palermo.cases.models import Case, CaseComment
 from palermo.conftest import PASSWORD
 from palermo.core.models import User
+from palermo.core.tests.browser import log_in
 from palermo.core.textlimits import NOTE_MAX
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
@@ -43,14 +44,6 @@ def demo_node(live_reference: None, settings: Settings, tmp_path: Path) -> User:
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])
     return User.objects.get(username="caseworker")
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".site-header .who")).to_contain_text(username)
 
 
 def test_a_comment_box_takes_the_limit_and_no_more(page: Page, demo_node: User) -> None:

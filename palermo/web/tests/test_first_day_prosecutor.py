@@ -30,7 +30,7 @@ from palermo.cooperation.models import Node, Request
 from palermo.cooperation.nodeproc import free_port, node_run, node_start, node_stop
 from palermo.cooperation.tests.nodes import bravo_data_dir, bravo_template, node_env
 from palermo.core.models import User
-from palermo.core.tests.browser import errors_watch
+from palermo.core.tests.browser import errors_watch, log_in
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -117,14 +117,6 @@ def new_context(browser: Browser) -> Iterator[Callable[[str], Page]]:
     for context in contexts:
         context.close()
     assert errors == [], "JavaScript errors: {}".format(errors)
-
-
-def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".site-header .who")).to_contain_text(username)
 
 
 def choose(page: Page, action: Callable[[], Any]) -> None:
