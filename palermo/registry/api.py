@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 from palermo.core.auth import AUTH, api_user, request_user
 from palermo.core.errors import ApplicationError
 from palermo.core.pagination import Pagination
+from palermo.core.rendered import JsonBytes, rendered_json
 from palermo.core.services import country_get
 from palermo.registry import selectors, serializers, services
 from palermo.registry.choices import PartyStatus
@@ -61,18 +62,18 @@ def parties(
     as_of: str = "",
     member_of: str = "",
     status: str = "",
-) -> dict[str, Any]:
+) -> JsonBytes:
     """Who is a party or signatory of `instrument` as of a date, optionally among one
     mechanism's members; with the date the instrument is in force for each party."""
     date = selectors.parse_as_of(as_of)
     if status and status not in (PartyStatus.PARTY, PartyStatus.SIGNATORY):
         raise ApplicationError(_("status must be 'party' or 'signatory'."), code="invalid_status")
 
-    def compute() -> dict[str, Any]:
+    def compute() -> bytes:
         inst = selectors.instrument_get(instrument)
         mech = selectors.mechanism_get(member_of) if member_of else None
         rows = selectors.parties(instrument=inst, as_of=date, member_of=mech, status=status or None)
-        return {
+        answer = {
             "instrument": inst.slug,
             "as_of": date,
             "member_of": mech.acronym if mech else None,
@@ -81,15 +82,16 @@ def parties(
             "count": len(rows),
             "items": [r.as_dict() for r in rows],
         }
+        return rendered_json(PartiesOut, answer)
 
     key = ("parties", instrument, date, member_of, status, translation.get_language())
-    return reference_cached(key, compute)
+    return JsonBytes(reference_cached(key, compute))
 
 
 @router.get("/standing", response=StandingsOut, auth=None)
 def standing(
     request: HttpRequest, country: str, instrument: str = "", as_of: str = ""
-) -> dict[str, Any]:
+) -> JsonBytes:
     """A state's status on one instrument (or on every instrument the registry holds a status
     list for): exactly `party`, `signatory` or `no_record`; for no record, `record_until` is
     the date of the registry's newest source on the instrument (it does not know after it)."""
@@ -97,17 +99,17 @@ def standing(
     ctry = country_get(country)
     insts = [selectors.instrument_get(instrument)] if instrument else None
 
-    def compute() -> dict[str, Any]:
+    def compute() -> bytes:
         items = [
             st.as_dict()
             for st in selectors.standings_for_country(
                 country=ctry.iso3, as_of=date, instruments=insts
             )
         ]
-        return {"country": ctry.iso3, "as_of": date, "items": items}
+        return rendered_json(StandingsOut, {"country": ctry.iso3, "as_of": date, "items": items})
 
     key = ("standing", ctry.iso3, instrument, date, translation.get_language())
-    return reference_cached(key, compute)
+    return JsonBytes(reference_cached(key, compute))
 
 
 @router.get("/conflicts", response=ConflictsOut, auth=None)
