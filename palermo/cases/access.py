@@ -221,7 +221,9 @@ def case_access(user: AnyUser | None, case: Case) -> CaseAccess:
 
 def case_get(user: AnyUser | None, case_id: object) -> tuple[Case, CaseAccess]:
     """A visible case by id or reference, with the user's access; 404 otherwise."""
-    qs = case_queryset(user).select_related("organisation", "country", "owner")
+    qs = case_queryset(user).select_related(
+        "organisation", "country", "owner", "referring_organisation"
+    )
     case = None
     try:
         case = qs.filter(pk=uuid.UUID(str(case_id))).first()

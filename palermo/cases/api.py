@@ -18,7 +18,7 @@ from ninja import File, Query, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
 from palermo.cases import access as acc
-from palermo.cases import selectors, services
+from palermo.cases import caserecords, selectors, services
 from palermo.cases.access import CaseAccess
 from palermo.cases.choices import ShareScope
 from palermo.cases.models import (
@@ -160,14 +160,13 @@ def _case_detail(access: CaseAccess) -> dict[str, Any]:
             if access.can(ShareScope.PROTECTION, p)
             for m in p.measures.all()  # prefetched with their person, decider and organisation
         ],
-        "proceedings": [
-            _proceeding_out(proc, access)
-            for proc in case.proceedings.select_related("suspect").order_by("started_on")
-        ]
-        if facts
-        else [],
-        "comments": list(case.comments.select_related("author")) if access.owner else [],
-        "shares": list(case.shares.select_related("organisation")) if access.owner else [],
+        "proceedings": (
+            [_proceeding_out(proc, access) for proc in caserecords.case_proceedings(case)]
+            if facts
+            else []
+        ),
+        "comments": caserecords.case_comments(case) if access.owner else [],
+        "shares": caserecords.case_shares(case) if access.owner else [],
         "timeline": selectors.case_timeline(access),
     }
 

@@ -9,12 +9,10 @@ from typing import Any, TypeGuard
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    Prefetch,
     Q,
     QuerySet,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models import Case as DbCase
 from django.utils import timezone
@@ -29,19 +27,16 @@ from palermo.cases.access import (
     shared_grants,
     whole_cases,
 )
+from palermo.cases.caserecords import case_records_load
 from palermo.cases.choices import MeasureStatus, ReferralStatus, ReturnStatus, ShareScope
 from palermo.cases.dates import day_text
 from palermo.cases.models import (
-    BestInterestDetermination,
     Case,
     FollowUpVisit,
-    Identification,
     IndicatorList,
-    Movement,
     Person,
     ProtectionMeasure,
     Referral,
-    Screening,
     is_child,
 )
 from palermo.core.choices import OrganisationKind
@@ -486,38 +481,9 @@ def _case_worker(user: AnyUser | None) -> TypeGuard[User]:
 
 
 def case_records_prefetch(case: Case) -> None:
-    """Load what the case page and the API case detail read of a case's persons, in one query
-    per kind of record instead of one per person (the timeline walks them all).
-
-    Each query orders by the record's own date alone: the models' default orderings start with
-    the person and so, through the person's and the case's orderings, join and sort by the case,
-    which for the records of one case only costs time (the order within a person is the same)."""
-    prefetch_related_objects(
-        [case],
-        Prefetch(
-            "persons",
-            queryset=Person.objects.order_by("pseudonym").prefetch_related(
-                Prefetch("screenings", queryset=Screening.objects.order_by("-screened_on")),
-                Prefetch(
-                    "identifications", queryset=Identification.objects.order_by("-decided_on")
-                ),
-                Prefetch("movements", queryset=Movement.objects.order_by("date")),
-                Prefetch(
-                    "measures",
-                    queryset=ProtectionMeasure.objects.select_related(
-                        "person", "decided_by", "organisation"
-                    ),
-                ),
-                "referrals",
-                "returns",
-                Prefetch(
-                    "best_interest_determinations",
-                    queryset=BestInterestDetermination.objects.order_by("-decided_on"),
-                ),
-                "follow_ups",
-            ),
-        ),
-    )
+    """Load what the case page and the API case detail read of a case's persons: one prepared
+    query per kind of record for the whole case (see palermo/cases/caserecords.py)."""
+    case_records_load(case)
 
 
 def person_referrals(person: Person, access: CaseAccess) -> QuerySet[Referral]:

@@ -27,9 +27,18 @@ from django.utils.translation import gettext as _
 from palermo.core.audit import audit_record, model_snapshot
 from palermo.core.choices import AuditAction, OrganisationKind, Role
 from palermo.core.errors import ApplicationError, NotFoundError
-from palermo.core.models import ApiToken, Country, Document, Organisation, Source, User
+from palermo.core.models import (
+    ApiToken,
+    BearerFailure,
+    Country,
+    Document,
+    Organisation,
+    Source,
+    User,
+)
 from palermo.core.permissions import AnyUser, require_role
-from palermo.core.throttle import bearer_check, blocked_windows
+from palermo.core.prepared import Prepared
+from palermo.core.throttle import bearer_check, blocked_windows, window_values
 
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 ORG_FIELDS = ["name", "kind", "country", "parent"]
@@ -312,6 +321,29 @@ def token_create(
     return token_issue(actor=actor, user=user, name=name, expires_days=expires_days)[1]
 
 
+def _valid_tokens(digest: str, now: dt.datetime) -> models.QuerySet[ApiToken]:
+    return (
+        ApiToken.objects.select_related("user", "user__organisation")
+        .filter(digest=digest, revoked_at__isnull=True, expires_at__gt=now)
+        .order_by("pk")
+    )
+
+
+# The token lookup of every API request, with its address's throttle (compiled once).
+TOKEN_LOOKUP: Prepared[ApiToken] = Prepared(
+    lambda digest, now, address, since, limit: _valid_tokens(digest, now).annotate(
+        address_blocked=Exists(blocked_windows(address, since=since, limit=limit))
+    )[:1],
+    value_fields=lambda: [
+        ApiToken._meta.get_field("digest"),
+        ApiToken._meta.get_field("expires_at"),
+        BearerFailure._meta.get_field("address"),
+        BearerFailure._meta.get_field("window_start"),
+        BearerFailure._meta.get_field("count"),
+    ],
+)
+
+
 def token_find(secret: str, *, address: str | None = None) -> ApiToken | None:
     """The valid token (not revoked, not expired, of an active user) with this secret, or None.
     Marks it used (at most every few minutes, to spare writes).
@@ -322,12 +354,12 @@ def token_find(secret: str, *, address: str | None = None) -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    tokens = ApiToken.objects.select_related("user", "user__organisation").filter(
-        digest=token_digest(secret), revoked_at__isnull=True, expires_at__gt=now
-    )
+    digest = token_digest(secret)
     if address is not None:
-        tokens = tokens.annotate(address_blocked=Exists(blocked_windows(address)))
-    token = tokens.first()
+        found = TOKEN_LOOKUP.fetch(digest, now, *window_values(address))
+        token = found[0] if found else None
+    else:
+        token = _valid_tokens(digest, now).first()
     if token is not None and getattr(token, "address_blocked", False):
         bearer_check(address or "")  # raises, with the time left
     if token is None or not token.user.is_active:

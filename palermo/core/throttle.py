@@ -39,19 +39,29 @@ def _window() -> dt.timedelta:
     return dt.timedelta(minutes=settings.PALERMO_TOKEN_FAILURE_WINDOW_MINUTES)
 
 
-def blocked_windows(address: str) -> QuerySet[BearerFailure]:
+def blocked_windows(
+    address: str, *, since: dt.datetime | None = None, limit: int | None = None
+) -> QuerySet[BearerFailure]:
     """The window in which `address` is refused, if it is (at most one row): for bearer_check,
-    and as a subquery of the token lookup (one query for a valid token, not two)."""
+    and as a subquery of the token lookup (one query for a valid token, not two). `since` and
+    `limit` default to the current window's start and the setting (a prepared query passes them,
+    see `window_values`)."""
     return BearerFailure.objects.filter(
-        address=address[:ADDRESS_MAX],
-        window_start__gt=timezone.now() - _window(),
-        count__gte=settings.PALERMO_TOKEN_FAILURE_LIMIT,
+        address=address,
+        window_start__gt=since if since is not None else timezone.now() - _window(),
+        count__gte=limit if limit is not None else settings.PALERMO_TOKEN_FAILURE_LIMIT,
     )
+
+
+def window_values(address: str) -> tuple[str, dt.datetime, int]:
+    """(address as stored, start of the current window, failure limit): the values of
+    `blocked_windows` as they are now."""
+    return address[:ADDRESS_MAX], timezone.now() - _window(), settings.PALERMO_TOKEN_FAILURE_LIMIT
 
 
 def bearer_check(address: str) -> None:
     """Raise ThrottledError when `address` sent too many invalid tokens in its window."""
-    blocked = blocked_windows(address).first()
+    blocked = blocked_windows(address[:ADDRESS_MAX]).first()
     if blocked is None:
         return
     remaining = blocked.window_start + _window() - timezone.now()

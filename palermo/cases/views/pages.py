@@ -13,9 +13,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from palermo.cases import access as acl
+from palermo.cases import caserecords, selectors, services
 from palermo.cases import choices as c
 from palermo.cases import forms as f
-from palermo.cases import selectors, services
 from palermo.cases.dates import day_text
 from palermo.cases.documents import documents_text
 from palermo.cases.models import Indicator, Person
@@ -80,11 +80,7 @@ class CaseDetailView(CasesView):
             pf = selectors.person_facts(p, access)
             kinds = [str(exploitation.get(v, v)) for v in pf.get("types_of_exploitation", [])]
             persons.append((p, pf, kinds))
-        shares = (
-            case.shares.filter(revoked_at__isnull=True).select_related("organisation")
-            if access.owner
-            else []
-        )
+        shares = caserecords.case_shares(case, active_only=True) if access.owner else []
         context = {
             "case": case,
             "access": access,
@@ -92,10 +88,8 @@ class CaseDetailView(CasesView):
             "persons": persons,
             "timeline": _timeline(access),
             # Proceedings name suspects: only with the case facts of the whole case.
-            "proceedings": (
-                case.proceedings.select_related("suspect") if access.whole_case_facts else []
-            ),
-            "comments": case.comments.select_related("author") if access.owner else [],
+            "proceedings": caserecords.case_proceedings(case) if access.whole_case_facts else [],
+            "comments": caserecords.case_comments(case) if access.owner else [],
             "shares": [(share, scope_labels(share.scopes)) for share in shares],
             "comment_form": f.CommentForm() if access.can_edit else None,
         }
