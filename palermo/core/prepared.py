@@ -93,12 +93,12 @@ class _Compiled:
             stand_ins = [_stand_in(f, i, round_, connection) for i, f in enumerate(fields)]
             queryset = build(*stand_ins)
             compiler: SQLCompiler = queryset.query.get_compiler(connection=connection)
-            sql, params = compiler.as_sql()
+            sql, round_params = compiler.as_sql()
             prepared = [
                 f.get_db_prep_value(v, connection, prepared=False)
                 for f, v in zip(fields, stand_ins, strict=True)
             ]
-            rounds.append((queryset, compiler, sql, list(params), prepared))
+            rounds.append((queryset, compiler, sql, list(round_params), prepared))
         (queryset, compiler, sql, params, first), (_, _, sql_again, params_again, second) = rounds
         if sql != sql_again or len(params) != len(params_again):
             raise PreparedQueryError("the SQL depends on the values, not only its parameters")
