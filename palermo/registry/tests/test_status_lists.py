@@ -108,3 +108,19 @@ def test_forced_labour_protocol_first_parties() -> None:
     )
     assert _standing("ilo-p029", "ARG").describe() == "ARG: party (ratification 2016-11-09)"
     assert "no record for ITA up to 2016-11-17" in _standing("ilo-p029", "ITA").describe()
+
+
+def test_saarc_convention_list_names_seven_parties_beside_the_seed_saying_eight() -> None:
+    escap = Listing.objects.get(key="unescap-sitrep-saarc-convention")
+    assert set(escap.claims.filter(status="party").values_list("country_id", flat=True)) == {
+        "BGD",
+        "BTN",
+        "IND",
+        "MDV",
+        "NPL",
+        "PAK",
+        "LKA",
+    }
+    assert escap.claims.get(country_id="AFG").status == "signatory"
+    # The seed's statement (all eight ratified) is kept, not overwritten.
+    assert Listing.objects.get(key="srtip-2010-saarc").stated_counts == {"party": 8}
