@@ -488,7 +488,8 @@ class _Validator:
 
 
 # A depositary's marker after a consent date (UNTC: "Ratification, Acceptance(A), Approval(AA),
-# Accession(a), Succession(d), Formal confirmation(c), Definitive signature(s)").
+# Accession(a), Succession(d), Formal confirmation(c), Definitive signature(s)"). UNTC prints it
+# bare (`7 Jun 2004 a`); OHCHR's treaty body database prints it in brackets (`05 Feb 2008 (a)`).
 _MARKERS: dict[str, str] = {
     "": TreatyActionKind.RATIFICATION.value,
     "A": TreatyActionKind.ACCEPTANCE.value,
@@ -499,11 +500,12 @@ _MARKERS: dict[str, str] = {
     "s": TreatyActionKind.DEFINITIVE_SIGNATURE.value,
 }
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-_PRINTED = re.compile(r"(\d{1,2} [A-Z][a-z]{2} \d{4})(?: (AA|A|a|d|c|s))?")
+_PRINTED = re.compile(r"(\d{1,2} [A-Z][a-z]{2} \d{4})(?: (AA|A|a|d|c|s)| \((AA|A|a|d|c|s)\))?")
 
 
 def _printed_date(row: Row, name: str) -> tuple[dt.date, str]:
-    """A date as a depositary prints it (`7 Jun 2004 a`) and its marker ('' when none)."""
+    """A date as a depositary prints it (`7 Jun 2004 a`, `07 Jun 2004 (a)`) and its marker
+    ('' when none)."""
     text = row.text(name)
     match = _PRINTED.fullmatch(text)
     if match is None:
@@ -513,7 +515,7 @@ def _printed_date(row: Row, name: str) -> tuple[dt.date, str]:
         date = dt.date(int(year), _MONTHS.index(month) + 1, int(day))
     except ValueError:
         raise row.fail(_("'{}' is not a real date: '{}'").format(name, text)) from None
-    return date, match.group(2) or ""
+    return date, match.group(2) or match.group(3) or ""
 
 
 def validate(data_dir: Path = DATA_DIR) -> Plan:

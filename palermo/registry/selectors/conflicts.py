@@ -185,6 +185,12 @@ def _claim_vs_action_conflicts(
             derived = status_from_actions(others, horizon)
             if claim.status in (PartyStatus.LISTED, derived):
                 continue
+            if _listing_date(listing) is None and claim.status == status_from_actions(
+                others, dt.date.max
+            ):
+                # An undated list may be later than the last date it prints: a consent another
+                # source dates after that day agrees with it.
+                continue
             if claim.status == PartyStatus.NOT_PARTY and derived != PartyStatus.PARTY:
                 continue
             sources = dedupe_sources([a.source for a in others])
@@ -227,8 +233,11 @@ def _listing_conflicts(inst: Instrument, listings: list[Listing]) -> list[Confli
     out = []
     for i, a in enumerate(listings):
         for b in listings[i + 1 :]:
-            # Lists are comparable when they cover the same scope at the same moment.
+            # Lists are comparable when they cover the same scope at the same moment. Two
+            # undated lists speak for the same moment only when one document states both.
             if a.scope_id != b.scope_id or _listing_date(a) != _listing_date(b):
+                continue
+            if _listing_date(a) is None and a.source.document_id != b.source.document_id:
                 continue
             claims_a = {c.country_id: c for c in a.claims.all()}
             claims_b = {c.country_id: c for c in b.claims.all()}

@@ -41,6 +41,9 @@ class PartyRow:
     in_force: dt.date | None
     sources: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    # False when no source dates the consent: `consent_date` is then the date of the document
+    # stating it, the latest day it can have happened.
+    consent_date_known: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -188,6 +191,7 @@ def parties(
                 in_force=in_force,
                 sources=sources,
                 conflicts=conflicts_by_state.get(state, []),
+                consent_date_known=not (bound and pos.consent and pos.consent.date is None),
             )
         )
     if status:

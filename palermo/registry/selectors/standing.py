@@ -80,6 +80,7 @@ class Standing:
     in_force: dt.date | None = None
     record_until: dt.date | None = None
     sources: list[dict[str, Any]] = field(default_factory=list)
+    consent_date_known: bool = True  # False: `consent_date` is only the latest possible day
 
     @property
     def bound(self) -> bool:
@@ -98,6 +99,12 @@ class Standing:
                 action=self.consent_action or "",
                 date=self.consent_date.isoformat() if self.consent_date else _("date unknown"),
                 force=self.in_force.isoformat(),
+            )
+        if self.status == PARTY and self.consent_date and not self.consent_date_known:
+            return _("{country}: party ({action} by {date}, day not stated)").format(
+                country=self.country,
+                action=self.consent_action or "",
+                date=self.consent_date.isoformat(),
             )
         if self.status == PARTY:
             return _("{country}: party ({action} {date})").format(
@@ -173,6 +180,7 @@ def standing_from_row(
         in_force=row.in_force,
         record_until=record_until,
         sources=row.sources,
+        consent_date_known=row.consent_date_known,
     )
 
 

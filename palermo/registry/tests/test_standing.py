@@ -136,7 +136,12 @@ def test_an_unmapped_country_name_fails_the_load_naming_it_and_writes_nothing(
 
 @pytest.mark.parametrize(
     ("cell", "reason"),
-    [("2006-08-02", "not a date like"), ("31 Feb 2006", "not a real date")],
+    [
+        ("2006-08-02", "not a date like"),
+        ("31 Feb 2006", "not a real date"),
+        ("05 Feb 2008 (x)", "not a date like"),
+        ("05 Feb 2008 (a", "not a date like"),
+    ],
 )
 def test_a_malformed_printed_date_fails_the_load(tmp_path: Path, cell: str, reason: str) -> None:
     data = _copy_data(tmp_path)
@@ -207,7 +212,8 @@ def test_api_says_how_current_the_registry_is(client: Client) -> None:
     assert client.get(API + "/instruments/untoc").json()["registry_current_to"] == "2014-01-27"
     body = client.get(API + "/parties", {"instrument": "smuggling-protocol"}).json()
     assert body["registry_current_to"] == "2014-07-10"
-    assert client.get(API + "/instruments/crc-opsc").json()["registry_current_to"] == "2015-01-27"
+    # OHCHR's export of 28 August 2020 is the newest CRC-OPSC status list.
+    assert client.get(API + "/instruments/crc-opsc").json()["registry_current_to"] == "2020-08-28"
     listed = {i["slug"]: i for i in client.get(API + "/instruments").json()["items"]}
     assert all("registry_current_to" in i for i in listed.values())
     if "convention-1949" in listed:
