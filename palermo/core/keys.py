@@ -58,13 +58,16 @@ def keys_init(directory: Path) -> list[str]:
     return created
 
 
+SQLITE_ENGINES = frozenset({"django.db.backends.sqlite3", "palermo.core.sqlite"})
+
+
 def sqlite_files_private(databases: dict[str, dict[str, Any]] | None = None) -> None:
     """Create each SQLite database file that is missing with mode 600 (SQLite gives its -wal and
     -shm files the database file's mode), and take group and others' access away from one that
     exists. Called at start-up, before any connection is opened."""
     for db in (settings.DATABASES if databases is None else databases).values():
         name = str(db.get("NAME") or "")
-        if db.get("ENGINE") != "django.db.backends.sqlite3" or name in {"", ":memory:"}:
+        if db.get("ENGINE") not in SQLITE_ENGINES or name in {"", ":memory:"}:
             continue
         if name.startswith("file:"):
             continue

@@ -96,6 +96,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend with writers queued at a gate (palermo/core/sqlite/base.py): the next
+    # transaction starts as soon as the last one commits, not after SQLite's busy sleeps.
+    DATABASES["default"]["ENGINE"] = "palermo.core.sqlite"
     # WAL lets readers continue while a writer commits; IMMEDIATE takes the write lock at BEGIN
     # (no failed lock upgrades); a writer waits up to 20 s for the lock (timeout = busy_timeout).
     # synchronous=NORMAL: in WAL mode a commit is not fsynced, the WAL is at checkpoints; the

@@ -116,7 +116,7 @@ def test_sqlite_files_are_made_private(tmp_path: Path) -> None:
     sqlite_files_private(
         {
             "a": {"ENGINE": sqlite, "NAME": str(new)},
-            "b": {"ENGINE": sqlite, "NAME": str(old)},
+            "b": {"ENGINE": "palermo.core.sqlite", "NAME": str(old)},
             "c": {"ENGINE": sqlite, "NAME": ":memory:"},
             "d": {"ENGINE": sqlite, "NAME": str(tmp_path / "missing" / "x.sqlite3")},
             "e": {"ENGINE": "django.db.backends.postgresql", "NAME": "palermo"},
