@@ -23,10 +23,13 @@ and, with BENCH_DATABASE_URL, a dedicated PostgreSQL database for alpha. See ben
 
 from __future__ import annotations
 
+import contextlib
+import cProfile
 import datetime as dt
 import http.client
 import os
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -35,6 +38,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,6 +145,59 @@ def plain_requests(port: int, seconds: float = 3.0) -> float:
     return done / (time.perf_counter() - started)
 
 
+PROFILE_DIR = os.environ.get("BENCH_PROFILE", "")
+PY_SPY = os.environ.get("BENCH_PY_SPY", "py-spy")
+
+
+@contextlib.contextmanager
+def profiled(mode: Mode, round_no: int) -> Iterator[None]:
+    """With BENCH_PROFILE=<dir>: cProfile alpha's delivery into <dir>/alpha-<mode>-<round>.prof."""
+    if not PROFILE_DIR:
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(Path(PROFILE_DIR) / "alpha-{}-{}.prof".format(mode.unsigned, round_no))
+
+
+def profile_start(
+    proc: subprocess.Popen[bytes], mode: Mode, round_no: int
+) -> subprocess.Popen[bytes] | None:
+    """With BENCH_PROFILE=<dir>: py-spy records bravo's processes (raw, for flame graphs)."""
+    if not PROFILE_DIR:
+        return None
+    out = Path(PROFILE_DIR) / "bravo-{}-{}.txt".format(mode.unsigned, round_no)
+    spy = subprocess.Popen(  # noqa: S603
+        [
+            PY_SPY,
+            "record",
+            "--subprocesses",
+            "--format",
+            "raw",
+            "--rate",
+            "250",
+            "--pid",
+            str(proc.pid),
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # py-spy attaches
+    return spy
+
+
+def profile_stop(spy: subprocess.Popen[bytes] | None) -> None:
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=30)
+
+
 def run(config: Config, root: Path) -> tuple[list[Mode], Reference, int, int]:  # noqa: PLR0915
     from palermo.cooperation import services, signing  # noqa: PLC0415 - after django.setup()
     from palermo.cooperation.models import OutboundMessage  # noqa: PLC0415
@@ -203,9 +260,14 @@ def run(config: Config, root: Path) -> tuple[list[Mode], Reference, int, int]:  
             # Alternate which mode goes first, so that run order does not favour one.
             for mode in modes if round_no % 2 == 0 else modes[::-1]:
                 write(config.messages)
+                spy = profile_start(proc, mode, round_no)
                 started = time.perf_counter()
-                report = services.outbox_deliver(limit=config.messages + 10, unsigned=mode.unsigned)
+                with profiled(mode, round_no):
+                    report = services.outbox_deliver(
+                        limit=config.messages + 10, unsigned=mode.unsigned
+                    )
                 elapsed = time.perf_counter() - started
+                profile_stop(spy)
                 check(report.acknowledged == config.messages, "{}: {}".format(mode.name, report))
                 mode.rates.append(config.messages / elapsed)
                 for i in range(config.latency // config.rounds or 1):

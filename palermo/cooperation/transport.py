@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -255,6 +255,76 @@ def _batch_forget() -> None:
         kept.clear()
 
 
+@dataclass
+class _BatchSeen:
+    """What the sender's earlier messages are, for a batch's duplicate and seq checks: read in
+    one query before the batch (instead of one per envelope) and kept up to date as its
+    envelopes are stored. Only what was read is known: `ids` were looked up, and for each
+    request the seqs from `ranges[request][0]` to `[1]`; anything else is looked up."""
+
+    ids: set[uuid.UUID]
+    known_ids: set[uuid.UUID]
+    ranges: dict[str, tuple[int, int]]
+    seqs: dict[str, set[int]]
+
+    def answers(
+        self, envelope_id: uuid.UUID, request: Any, seq: int | None
+    ) -> tuple[bool, set[int]] | None:
+        """(already received, the request's seqs among seq - 1 and seq) when known."""
+        if envelope_id not in self.ids:
+            return None
+        if seq is None:
+            return envelope_id in self.known_ids, set()
+        lo_hi = self.ranges.get(request)
+        if lo_hi is None or not (lo_hi[0] <= seq - 1 and seq <= lo_hi[1]):
+            return None
+        return envelope_id in self.known_ids, self.seqs[request] & {seq - 1, seq}
+
+    def stored(self, envelope_id: uuid.UUID, request: Any, seq: int | None) -> None:
+        self.known_ids.add(envelope_id)
+        if seq is not None and request in self.seqs:
+            self.seqs[request].add(seq)
+
+
+# The batch being received: its _BatchSeen (None outside a batch, or once it may be stale).
+_batch_seen: ContextVar[_BatchSeen | None] = ContextVar("palermo_batch_seen", default=None)
+
+
+def _batch_seen_read(items: list[batching.BatchItem], sender: Node | None) -> _BatchSeen | None:
+    """One query for what the batch's envelopes need to know of the sender's earlier messages
+    (read from the bodies before their signatures are checked: it only saves lookups, each
+    envelope is still checked in full)."""
+    if sender is None:
+        return None
+    ids: set[uuid.UUID] = set()
+    bounds: dict[str, tuple[int, int]] = {}
+    for item in items:
+        try:
+            data = json.loads(item.body)
+            ids.add(uuid.UUID(str(data["id"])))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue
+        request, seq = data.get("request"), data.get("seq")
+        if isinstance(request, str) and isinstance(seq, int) and not isinstance(seq, bool):
+            lo, hi = bounds.get(request, (seq - 1, seq))
+            bounds[request] = (min(lo, seq - 1), max(hi, seq))
+    if not ids:
+        return None
+    known = Q(sender=sender, envelope_id__in=ids)
+    for request, (lo, hi) in bounds.items():
+        known |= Q(sender=sender, request=request, seq__gte=lo, seq__lte=hi)
+    seen = _BatchSeen(ids=ids, known_ids=set(), ranges=bounds, seqs={r: set() for r in bounds})
+    rows = (
+        InboundMessage.objects.filter(known).order_by().values_list("envelope_id", "request", "seq")
+    )
+    for found_id, request, seq in rows:
+        if found_id in ids:
+            seen.known_ids.add(found_id)
+        if request in bounds and seq is not None:
+            seen.seqs[request].add(seq)
+    return seen
+
+
 def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
     """Receive a batch (palermo.cooperation.batching): the JSON answer with one entry per
     envelope, each checked, stored and applied as by inbox_receive, in order, in one
@@ -270,11 +340,15 @@ def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
     now = timezone.now()
     answers: list[dict[str, Any]] = []
     kept = _batch_kept.set({})
+    seen: Token[_BatchSeen | None] | None = None
     try:
         with transaction.atomic():  # one commit for the whole batch
+            seen = _batch_seen.set(_batch_seen_read(items, node))
             _batch_items(items, sender, node, now, answers)
     finally:
         _batch_kept.reset(kept)
+        if seen is not None:
+            _batch_seen.reset(seen)
     return json.dumps({"v": signing.VERSION, "receipts": answers}).encode("utf-8")
 
 
@@ -321,22 +395,17 @@ def _inbox_store(
 ) -> str:
     envelope_id = uuid.UUID(str(envelope["id"]))
     request, seq = envelope.get("request"), envelope.get("seq")
+    batch_seen = _batch_seen.get()
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                # One query: this envelope if it came before, and its request's seq and seq - 1.
-                known = Q(envelope_id=envelope_id)
-                if seq is not None:
-                    known |= Q(request=request, seq__in=[seq - 1, seq])
-                found = list(
-                    InboundMessage.objects.filter(known, sender=sender).values_list(
-                        "envelope_id", "seq"
-                    )
-                )
-                if any(found_id == envelope_id for found_id, _seq in found):
+                answers = batch_seen.answers(envelope_id, request, seq) if batch_seen else None
+                if answers is None:
+                    answers = _inbox_seen(sender, envelope_id, request, seq)
+                duplicate, seen = answers
+                if duplicate:
                     return ReceiptStatus.DUPLICATE
                 if seq is not None:
-                    seen = {found_seq for _id, found_seq in found}
                     if seq in seen:
                         raise NodeRefusal(
                             _("seq {} of this request came with another id.").format(seq),
@@ -363,13 +432,32 @@ def _inbox_store(
                 )
                 message.save()
                 _apply(sender, envelope, now)
-                return ReceiptStatus.ACCEPTED
         except IntegrityError:
             _batch_forget()
-            continue  # a concurrent delivery of the same message won: answer as a duplicate
+            # A concurrent delivery of the same message won: answer as a duplicate. What the
+            # batch read before may be stale: its later envelopes look up for themselves.
+            _batch_seen.set(batch_seen := None)
+            continue
+        if batch_seen is not None:
+            batch_seen.stored(envelope_id, request, seq)
+        return ReceiptStatus.ACCEPTED
     if InboundMessage.objects.filter(sender=sender, envelope_id=envelope_id).exists():
         return ReceiptStatus.DUPLICATE
     raise NodeRefusal(_("The message conflicts with one received meanwhile."), "seq_conflict", 409)
+
+
+def _inbox_seen(
+    sender: Node, envelope_id: uuid.UUID, request: Any, seq: int | None
+) -> tuple[bool, set[int]]:
+    """One query: whether this envelope came before, and which of its request's seq - 1 and
+    seq came. The sender is in each branch of the OR, so that each uses its unique index
+    (SQLite's multi-index OR) instead of scanning all the sender's messages."""
+    known = Q(sender=sender, envelope_id=envelope_id)
+    if seq is not None:
+        known |= Q(sender=sender, request=request, seq__in=[seq - 1, seq])
+    found = list(InboundMessage.objects.filter(known).order_by().values_list("envelope_id", "seq"))
+    duplicate = any(found_id == envelope_id for found_id, _seq in found)
+    return duplicate, {found_seq for _id, found_seq in found if found_seq is not None}
 
 
 # --- outbox ----------------------------------------------------------------------------------
