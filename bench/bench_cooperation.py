@@ -39,7 +39,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import django
@@ -110,6 +110,8 @@ class Mode:
     unsigned: bool
     rates: list[float]
     latencies_ms: list[float]
+    alpha_cpu_us: list[float] = field(default_factory=list)  # per message, throughput runs
+    bravo_cpu_us: list[float] = field(default_factory=list)
 
     def p95(self) -> float:
         return statistics.quantiles(self.latencies_ms, n=20, method="inclusive")[18]
@@ -143,6 +145,31 @@ def plain_requests(port: int, seconds: float = 3.0) -> float:
         done += 1
     conn.close()
     return done / (time.perf_counter() - started)
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by a process and its live descendants: bravo's
+    node (`palermo serve` and the parts it starts). Linux only; 0 elsewhere."""
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        # After the name: state, ppid, ...; utime and stime are the 12th and 13th.
+        parents[pid] = int(fields[1])
+        times[pid] = int(fields[11]) + int(fields[12])
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(times.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
 
 
 PROFILE_DIR = os.environ.get("BENCH_PROFILE", "")
@@ -261,12 +288,18 @@ def run(config: Config, root: Path) -> tuple[list[Mode], Reference, int, int]:  
             for mode in modes if round_no % 2 == 0 else modes[::-1]:
                 write(config.messages)
                 spy = profile_start(proc, mode, round_no)
+                bravo_cpu = tree_cpu_seconds(proc.pid)
+                alpha_cpu = time.process_time()
                 started = time.perf_counter()
                 with profiled(mode, round_no):
                     report = services.outbox_deliver(
                         limit=config.messages + 10, unsigned=mode.unsigned
                     )
                 elapsed = time.perf_counter() - started
+                mode.alpha_cpu_us.append((time.process_time() - alpha_cpu) / config.messages * 1e6)
+                mode.bravo_cpu_us.append(
+                    (tree_cpu_seconds(proc.pid) - bravo_cpu) / config.messages * 1e6
+                )
                 profile_stop(spy)
                 check(report.acknowledged == config.messages, "{}: {}".format(mode.name, report))
                 mode.rates.append(config.messages / elapsed)
@@ -398,6 +431,16 @@ def main() -> int:
         print(
             "signed/unsigned: throughput x{:.2f}, p95 latency x{:.2f}; Ed25519 sign + verify "
             "of one envelope: {:.0f} us".format(rate, p95, ref.crypto_us)
+        )
+        print(
+            "CPU per message in the throughput runs (median; the 2 cores are shared, so these "
+            "vary less than msg/s): signed alpha {:.0f} us + bravo {:.0f} us, unsigned alpha "
+            "{:.0f} us + bravo {:.0f} us".format(
+                statistics.median(signed.alpha_cpu_us),
+                statistics.median(signed.bravo_cpu_us),
+                statistics.median(unsigned.alpha_cpu_us),
+                statistics.median(unsigned.bravo_cpu_us),
+            )
         )
         signed_rate = statistics.median(signed.rates)
         print(
