@@ -38,6 +38,7 @@ from palermo.cooperation import batching, envelopes, signing
 from palermo.cooperation.choices import ReceiptStatus
 from palermo.cooperation.models import InboundMessage, Node, OutboundMessage
 from palermo.core.audit import audit_record, model_snapshot
+from palermo.core.bulk import instance_insert
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import User
@@ -433,7 +434,7 @@ def _inbox_store(
                     sent_at=sent_at,
                     received_at=now,
                 )
-                message.save()
+                instance_insert(message)
                 _apply(sender, envelope, now)
         except IntegrityError:
             _batch_forget()
