@@ -177,8 +177,8 @@ PY_SPY = os.environ.get("BENCH_PY_SPY", "py-spy")
 
 
 @contextlib.contextmanager
-def profiled(mode: Mode, round_no: int) -> Iterator[None]:
-    """With BENCH_PROFILE=<dir>: cProfile alpha's delivery into <dir>/alpha-<mode>-<round>.prof."""
+def profiled(mode: Mode, round_no: int, phase: str = "throughput") -> Iterator[None]:
+    """With BENCH_PROFILE=<dir>: cProfile alpha into <dir>/alpha-<phase>-<mode>-<round>.prof."""
     if not PROFILE_DIR:
         yield
         return
@@ -188,7 +188,9 @@ def profiled(mode: Mode, round_no: int) -> Iterator[None]:
         yield
     finally:
         profile.disable()
-        profile.dump_stats(Path(PROFILE_DIR) / "alpha-{}-{}.prof".format(mode.unsigned, round_no))
+        profile.dump_stats(
+            Path(PROFILE_DIR) / "alpha-{}-{}-{}.prof".format(phase, mode.unsigned, round_no)
+        )
 
 
 def profile_start(
@@ -303,15 +305,16 @@ def run(config: Config, root: Path) -> tuple[list[Mode], Reference, int, int]:  
                 profile_stop(spy)
                 check(report.acknowledged == config.messages, "{}: {}".format(mode.name, report))
                 mode.rates.append(config.messages / elapsed)
-                for i in range(config.latency // config.rounds or 1):
-                    started = time.perf_counter()
-                    services.message_post(
-                        actor=user, request=requests[i % len(requests)], body=body
-                    )
-                    report = services.outbox_deliver(unsigned=mode.unsigned)
-                    mode.latencies_ms.append((time.perf_counter() - started) * 1000)
-                    written += 1
-                    check(report.acknowledged == 1, "{}: {}".format(mode.name, report))
+                with profiled(mode, round_no, "latency"):
+                    for i in range(config.latency // config.rounds or 1):
+                        started = time.perf_counter()
+                        services.message_post(
+                            actor=user, request=requests[i % len(requests)], body=body
+                        )
+                        report = services.outbox_deliver(unsigned=mode.unsigned)
+                        mode.latencies_ms.append((time.perf_counter() - started) * 1000)
+                        written += 1
+                        check(report.acknowledged == 1, "{}: {}".format(mode.name, report))
         plain_rate = plain_requests(port)  # the reference, before the kill test
         # The kill test: bravo is killed (SIGKILL, as a crash) in the middle of a burst and
         # started again; delivery goes on until the outbox is empty.
