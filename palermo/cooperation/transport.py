@@ -3,8 +3,10 @@
 Delivery is at-least-once: the outbox re-sends a message (same envelope id, fresh timestamp
 and signature) until the target answers with a receipt signed by its key; the inbox keeps one
 row per (sender, envelope id), so a retry is answered "duplicate" and never stored twice.
-Within a request, messages carry seq 1, 2, 3 ...: the outbox never sends seq n+1 before n is
-acknowledged, and the inbox refuses seq n+1 (409) while n is missing.
+Within a request, messages carry seq 1, 2, 3 ...: the outbox sends them in order (seq n+1
+after n in the same batch, or in a later batch on the same connection, see _Sender) and holds
+back the rest of a request after a failure; the inbox refuses seq n+1 (409) while n is missing,
+so nothing is ever stored out of order.
 
 Transport knows nothing of what the envelopes mean: an envelope is handed, inside the inbox's
 transaction, to the handler registered for its kind with `kind_handler_register` (the request
