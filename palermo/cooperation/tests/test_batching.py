@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from palermo.cooperation import batching, envelopes, services, signing, transport
+from palermo.cooperation import batching, envelopes, outbox, services, signing
 from palermo.cooperation.models import InboundMessage, Message, Node, OutboundMessage
 
 from .factories import PEER_KEY, MessagePayloadFactory
@@ -115,7 +115,7 @@ def _to_self(me: Node, client: Client, *, batch_inbox: bool) -> tuple[list[str],
 def test_the_outbox_sends_batches_or_one_by_one(
     client: Client, me: Node, batch_inbox: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(transport, "_no_batch_inbox", set())
+    monkeypatch.setattr(outbox, "_no_batch_inbox", set())
     request = str(uuid.uuid4())
     for n in range(5):
         services.outbox_enqueue(target=me, kind="note", payload={"n": n}, request=request)

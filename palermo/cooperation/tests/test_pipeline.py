@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from palermo.cooperation import batching, services, signing, transport
+from palermo.cooperation import batching, outbox, services, signing
 from palermo.cooperation.models import Node, OutboundMessage
 
 from .factories import PEER_KEY
@@ -99,14 +99,14 @@ def test_pipelined_batches_keep_order_and_exactly_once_around_a_refusal(
     _enqueue(target, {"R1": 150, "R2": 100})
     peer = Peer(refuse_once=frozenset({("R1", 100)}))
     sent_before_answered: list[bool] = []
-    outcomes = transport._batch_outcomes
+    outcomes = outbox._batch_outcomes
 
     def first_answer_waits(messages: list[OutboundMessage], *args: Any) -> list[str] | None:
         if not sent_before_answered:  # batch 1: batch 2 reaches the peer before it is read
             sent_before_answered.append(peer.second_post.wait(timeout=10))
         return outcomes(messages, *args)
 
-    monkeypatch.setattr(transport, "_batch_outcomes", first_answer_waits)
+    monkeypatch.setattr(outbox, "_batch_outcomes", first_answer_waits)
 
     report = _deliver(peer)
 
