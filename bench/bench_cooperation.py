@@ -23,10 +23,13 @@ and, with BENCH_DATABASE_URL, a dedicated PostgreSQL database for alpha. See ben
 
 from __future__ import annotations
 
+import contextlib
+import cProfile
 import datetime as dt
 import http.client
 import os
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -35,7 +38,8 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import django
@@ -106,6 +110,8 @@ class Mode:
     unsigned: bool
     rates: list[float]
     latencies_ms: list[float]
+    alpha_cpu_us: list[float] = field(default_factory=list)  # per message, throughput runs
+    bravo_cpu_us: list[float] = field(default_factory=list)
 
     def p95(self) -> float:
         return statistics.quantiles(self.latencies_ms, n=20, method="inclusive")[18]
@@ -139,6 +145,86 @@ def plain_requests(port: int, seconds: float = 3.0) -> float:
         done += 1
     conn.close()
     return done / (time.perf_counter() - started)
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by a process and its live descendants: bravo's
+    node (`palermo serve` and the parts it starts). Linux only; 0 elsewhere."""
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        # After the name: state, ppid, ...; utime and stime are the 12th and 13th.
+        parents[pid] = int(fields[1])
+        times[pid] = int(fields[11]) + int(fields[12])
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(times.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+PROFILE_DIR = os.environ.get("BENCH_PROFILE", "")
+PY_SPY = os.environ.get("BENCH_PY_SPY", "py-spy")
+
+
+@contextlib.contextmanager
+def profiled(mode: Mode, round_no: int, phase: str = "throughput") -> Iterator[None]:
+    """With BENCH_PROFILE=<dir>: cProfile alpha into <dir>/alpha-<phase>-<mode>-<round>.prof."""
+    if not PROFILE_DIR:
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(
+            Path(PROFILE_DIR) / "alpha-{}-{}-{}.prof".format(phase, mode.unsigned, round_no)
+        )
+
+
+def profile_start(
+    proc: subprocess.Popen[bytes], mode: Mode, round_no: int
+) -> subprocess.Popen[bytes] | None:
+    """With BENCH_PROFILE=<dir>: py-spy records bravo's processes (raw, for flame graphs)."""
+    if not PROFILE_DIR:
+        return None
+    out = Path(PROFILE_DIR) / "bravo-{}-{}.txt".format(mode.unsigned, round_no)
+    spy = subprocess.Popen(  # noqa: S603
+        [
+            PY_SPY,
+            "record",
+            "--subprocesses",
+            "--format",
+            "raw",
+            "--rate",
+            "250",
+            "--pid",
+            str(proc.pid),
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # py-spy attaches
+    return spy
+
+
+def profile_stop(spy: subprocess.Popen[bytes] | None) -> None:
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=30)
 
 
 def run(config: Config, root: Path) -> tuple[list[Mode], Reference, int, int]:  # noqa: PLR0915
@@ -203,20 +289,32 @@ def run(config: Config, root: Path) -> tuple[list[Mode], Reference, int, int]:  
             # Alternate which mode goes first, so that run order does not favour one.
             for mode in modes if round_no % 2 == 0 else modes[::-1]:
                 write(config.messages)
+                spy = profile_start(proc, mode, round_no)
+                bravo_cpu = tree_cpu_seconds(proc.pid)
+                alpha_cpu = time.process_time()
                 started = time.perf_counter()
-                report = services.outbox_deliver(limit=config.messages + 10, unsigned=mode.unsigned)
+                with profiled(mode, round_no):
+                    report = services.outbox_deliver(
+                        limit=config.messages + 10, unsigned=mode.unsigned
+                    )
                 elapsed = time.perf_counter() - started
+                mode.alpha_cpu_us.append((time.process_time() - alpha_cpu) / config.messages * 1e6)
+                mode.bravo_cpu_us.append(
+                    (tree_cpu_seconds(proc.pid) - bravo_cpu) / config.messages * 1e6
+                )
+                profile_stop(spy)
                 check(report.acknowledged == config.messages, "{}: {}".format(mode.name, report))
                 mode.rates.append(config.messages / elapsed)
-                for i in range(config.latency // config.rounds or 1):
-                    started = time.perf_counter()
-                    services.message_post(
-                        actor=user, request=requests[i % len(requests)], body=body
-                    )
-                    report = services.outbox_deliver(unsigned=mode.unsigned)
-                    mode.latencies_ms.append((time.perf_counter() - started) * 1000)
-                    written += 1
-                    check(report.acknowledged == 1, "{}: {}".format(mode.name, report))
+                with profiled(mode, round_no, "latency"):
+                    for i in range(config.latency // config.rounds or 1):
+                        started = time.perf_counter()
+                        services.message_post(
+                            actor=user, request=requests[i % len(requests)], body=body
+                        )
+                        report = services.outbox_deliver(unsigned=mode.unsigned)
+                        mode.latencies_ms.append((time.perf_counter() - started) * 1000)
+                        written += 1
+                        check(report.acknowledged == 1, "{}: {}".format(mode.name, report))
         plain_rate = plain_requests(port)  # the reference, before the kill test
         # The kill test: bravo is killed (SIGKILL, as a crash) in the middle of a burst and
         # started again; delivery goes on until the outbox is empty.
@@ -336,6 +434,16 @@ def main() -> int:
         print(
             "signed/unsigned: throughput x{:.2f}, p95 latency x{:.2f}; Ed25519 sign + verify "
             "of one envelope: {:.0f} us".format(rate, p95, ref.crypto_us)
+        )
+        print(
+            "CPU per message in the throughput runs (median; the 2 cores are shared, so these "
+            "vary less than msg/s): signed alpha {:.0f} us + bravo {:.0f} us, unsigned alpha "
+            "{:.0f} us + bravo {:.0f} us".format(
+                statistics.median(signed.alpha_cpu_us),
+                statistics.median(signed.bravo_cpu_us),
+                statistics.median(unsigned.alpha_cpu_us),
+                statistics.median(unsigned.bravo_cpu_us),
+            )
         )
         signed_rate = statistics.median(signed.rates)
         print(

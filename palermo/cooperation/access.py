@@ -87,18 +87,24 @@ def request_queryset(user: AnyUser | None) -> QuerySet[Request]:
     return Request.objects.filter(_visible_q(u))
 
 
-def request_get(user: AnyUser | None, key: object) -> Request:
-    """A visible request by uuid or by either side's reference; 404 otherwise."""
-    qs = request_queryset(user).select_related(
-        "node",
-        "requesting_organisation",
-        "requested_organisation",
-        "requesting_country",
-        "requested_country",
-        "legal_basis_instrument",
-        "requesting_authority",
-        "requested_authority",
-    )
+def request_get(user: AnyUser | None, key: object, *, related: bool = True) -> Request:
+    """A visible request by uuid or by either side's reference; 404 otherwise.
+
+    `related=False`: the request's row alone, for a service that only checks that the user may
+    act on it (then locks it): on PostgreSQL, planning the join of its eight related tables
+    takes longer (about 14 ms) than running it."""
+    qs = request_queryset(user)
+    if related:
+        qs = qs.select_related(
+            "node",
+            "requesting_organisation",
+            "requested_organisation",
+            "requesting_country",
+            "requested_country",
+            "legal_basis_instrument",
+            "requesting_authority",
+            "requested_authority",
+        )
     request = None
     try:
         request = qs.filter(pk=uuid.UUID(str(key))).first()

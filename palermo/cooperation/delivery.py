@@ -1,7 +1,7 @@
 """The outbox delivery loop: `palermo cooperation deliver --loop`, one of the parts `palermo
 serve` runs (palermo.core.serve).
 
-It sends what is due (transport.outbox_deliver), then sleeps until a new message is committed
+It sends what is due (outbox.outbox_deliver), then sleeps until a new message is committed
 (outbox_enqueue wakes it through palermo.core.wake), a failed message's retry is due, or
 `poll` seconds pass (the fallback for messages written on another machine, e.g. a web server
 elsewhere on the same PostgreSQL database).
@@ -20,7 +20,8 @@ from django.db.models import Min
 from django.utils import timezone
 
 from palermo.cooperation.models import OutboundMessage
-from palermo.cooperation.transport import DELIVERY_LOOP, DeliveryReport, outbox_deliver
+from palermo.cooperation.outbox import outbox_deliver
+from palermo.cooperation.transport import DELIVERY_LOOP, DeliveryReport
 from palermo.core.schedule import error_summary
 from palermo.core.wake import Wakeup, wake
 

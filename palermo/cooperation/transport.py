@@ -3,8 +3,11 @@
 Delivery is at-least-once: the outbox re-sends a message (same envelope id, fresh timestamp
 and signature) until the target answers with a receipt signed by its key; the inbox keeps one
 row per (sender, envelope id), so a retry is answered "duplicate" and never stored twice.
-Within a request, messages carry seq 1, 2, 3 ...: the outbox never sends seq n+1 before n is
-acknowledged, and the inbox refuses seq n+1 (409) while n is missing.
+Within a request, messages carry seq 1, 2, 3 ...: the outbox sends them in order (seq n+1
+after n in the same batch, or in a later batch on the same connection: outbox._Sender) and
+holds back the rest of a request after a failure; the inbox refuses seq n+1 (409) while n is
+missing, so nothing is ever stored out of order. The delivery run itself (batches, pipeline)
+is palermo.cooperation.outbox.
 
 Transport knows nothing of what the envelopes mean: an envelope is handed, inside the inbox's
 transaction, to the handler registered for its kind with `kind_handler_register` (the request
@@ -20,13 +23,12 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +37,7 @@ from palermo.cooperation import batching, envelopes, signing
 from palermo.cooperation.choices import ReceiptStatus
 from palermo.cooperation.models import InboundMessage, Node, OutboundMessage
 from palermo.core.audit import audit_record, model_snapshot
+from palermo.core.bulk import instance_insert
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import User
@@ -255,6 +258,76 @@ def _batch_forget() -> None:
         kept.clear()
 
 
+@dataclass
+class _BatchSeen:
+    """What the sender's earlier messages are, for a batch's duplicate and seq checks: read in
+    one query before the batch (instead of one per envelope) and kept up to date as its
+    envelopes are stored. Only what was read is known: `ids` were looked up, and for each
+    request the seqs from `ranges[request][0]` to `[1]`; anything else is looked up."""
+
+    ids: set[uuid.UUID]
+    known_ids: set[uuid.UUID]
+    ranges: dict[str, tuple[int, int]]
+    seqs: dict[str, set[int]]
+
+    def answers(
+        self, envelope_id: uuid.UUID, request: Any, seq: int | None
+    ) -> tuple[bool, set[int]] | None:
+        """(already received, the request's seqs among seq - 1 and seq) when known."""
+        if envelope_id not in self.ids:
+            return None
+        if seq is None:
+            return envelope_id in self.known_ids, set()
+        lo_hi = self.ranges.get(request)
+        if lo_hi is None or not (lo_hi[0] <= seq - 1 and seq <= lo_hi[1]):
+            return None
+        return envelope_id in self.known_ids, self.seqs[request] & {seq - 1, seq}
+
+    def stored(self, envelope_id: uuid.UUID, request: Any, seq: int | None) -> None:
+        self.known_ids.add(envelope_id)
+        if seq is not None and request in self.seqs:
+            self.seqs[request].add(seq)
+
+
+# The batch being received: its _BatchSeen (None outside a batch, or once it may be stale).
+_batch_seen: ContextVar[_BatchSeen | None] = ContextVar("palermo_batch_seen", default=None)
+
+
+def _batch_seen_read(items: list[batching.BatchItem], sender: Node | None) -> _BatchSeen | None:
+    """One query for what the batch's envelopes need to know of the sender's earlier messages
+    (read from the bodies before their signatures are checked: it only saves lookups, each
+    envelope is still checked in full)."""
+    if sender is None:
+        return None
+    ids: set[uuid.UUID] = set()
+    bounds: dict[str, tuple[int, int]] = {}
+    for item in items:
+        try:
+            data = json.loads(item.body)
+            ids.add(uuid.UUID(str(data["id"])))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue
+        request, seq = data.get("request"), data.get("seq")
+        if isinstance(request, str) and isinstance(seq, int) and not isinstance(seq, bool):
+            lo, hi = bounds.get(request, (seq - 1, seq))
+            bounds[request] = (min(lo, seq - 1), max(hi, seq))
+    if not ids:
+        return None
+    known = Q(sender=sender, envelope_id__in=ids)
+    for request, (lo, hi) in bounds.items():
+        known |= Q(sender=sender, request=request, seq__gte=lo, seq__lte=hi)
+    seen = _BatchSeen(ids=ids, known_ids=set(), ranges=bounds, seqs={r: set() for r in bounds})
+    rows = (
+        InboundMessage.objects.filter(known).order_by().values_list("envelope_id", "request", "seq")
+    )
+    for found_id, request, seq in rows:
+        if found_id in ids:
+            seen.known_ids.add(found_id)
+        if request in bounds and seq is not None:
+            seen.seqs[request].add(seq)
+    return seen
+
+
 def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
     """Receive a batch (palermo.cooperation.batching): the JSON answer with one entry per
     envelope, each checked, stored and applied as by inbox_receive, in order, in one
@@ -270,11 +343,15 @@ def inbox_receive_batch(*, body: bytes, headers: Mapping[str, str]) -> bytes:
     now = timezone.now()
     answers: list[dict[str, Any]] = []
     kept = _batch_kept.set({})
+    seen: Token[_BatchSeen | None] | None = None
     try:
         with transaction.atomic():  # one commit for the whole batch
+            seen = _batch_seen.set(_batch_seen_read(items, node))
             _batch_items(items, sender, node, now, answers)
     finally:
         _batch_kept.reset(kept)
+        if seen is not None:
+            _batch_seen.reset(seen)
     return json.dumps({"v": signing.VERSION, "receipts": answers}).encode("utf-8")
 
 
@@ -321,22 +398,17 @@ def _inbox_store(
 ) -> str:
     envelope_id = uuid.UUID(str(envelope["id"]))
     request, seq = envelope.get("request"), envelope.get("seq")
+    batch_seen = _batch_seen.get()
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                # One query: this envelope if it came before, and its request's seq and seq - 1.
-                known = Q(envelope_id=envelope_id)
-                if seq is not None:
-                    known |= Q(request=request, seq__in=[seq - 1, seq])
-                found = list(
-                    InboundMessage.objects.filter(known, sender=sender).values_list(
-                        "envelope_id", "seq"
-                    )
-                )
-                if any(found_id == envelope_id for found_id, _seq in found):
+                answers = batch_seen.answers(envelope_id, request, seq) if batch_seen else None
+                if answers is None:
+                    answers = _inbox_seen(sender, envelope_id, request, seq)
+                duplicate, seen = answers
+                if duplicate:
                     return ReceiptStatus.DUPLICATE
                 if seq is not None:
-                    seen = {found_seq for _id, found_seq in found}
                     if seq in seen:
                         raise NodeRefusal(
                             _("seq {} of this request came with another id.").format(seq),
@@ -361,15 +433,34 @@ def _inbox_store(
                     sent_at=sent_at,
                     received_at=now,
                 )
-                message.save()
+                instance_insert(message)
                 _apply(sender, envelope, now)
-                return ReceiptStatus.ACCEPTED
         except IntegrityError:
             _batch_forget()
-            continue  # a concurrent delivery of the same message won: answer as a duplicate
+            # A concurrent delivery of the same message won: answer as a duplicate. What the
+            # batch read before may be stale: its later envelopes look up for themselves.
+            _batch_seen.set(batch_seen := None)
+            continue
+        if batch_seen is not None:
+            batch_seen.stored(envelope_id, request, seq)
+        return ReceiptStatus.ACCEPTED
     if InboundMessage.objects.filter(sender=sender, envelope_id=envelope_id).exists():
         return ReceiptStatus.DUPLICATE
     raise NodeRefusal(_("The message conflicts with one received meanwhile."), "seq_conflict", 409)
+
+
+def _inbox_seen(
+    sender: Node, envelope_id: uuid.UUID, request: Any, seq: int | None
+) -> tuple[bool, set[int]]:
+    """One query: whether this envelope came before, and which of its request's seq - 1 and
+    seq came. The sender is in each branch of the OR, so that each uses its unique index
+    (SQLite's multi-index OR) instead of scanning all the sender's messages."""
+    known = Q(sender=sender, envelope_id=envelope_id)
+    if seq is not None:
+        known |= Q(sender=sender, request=request, seq__in=[seq - 1, seq])
+    found = list(InboundMessage.objects.filter(known).order_by().values_list("envelope_id", "seq"))
+    duplicate = any(found_id == envelope_id for found_id, _seq in found)
+    return duplicate, {found_seq for _id, found_seq in found if found_seq is not None}
 
 
 # --- outbox ----------------------------------------------------------------------------------
@@ -472,7 +563,7 @@ class DeliveryReport:
     pending: int = 0
 
 
-def _envelope(message: OutboundMessage, unsigned: bool) -> tuple[bytes, dict[str, str]]:
+def outbound_envelope(message: OutboundMessage, unsigned: bool) -> tuple[bytes, dict[str, str]]:
     """The message's envelope, stamped and signed now (the real clock; `now` only schedules)."""
     envelope = signing.envelope_build(
         to=message.target.name,
@@ -487,7 +578,7 @@ def _envelope(message: OutboundMessage, unsigned: bool) -> tuple[bytes, dict[str
     return signing.unsigned(envelope) if unsigned else signing.signed(envelope)
 
 
-def _failed(message: OutboundMessage, error: str, now: dt.datetime) -> None:
+def outbound_failed(message: OutboundMessage, error: str, now: dt.datetime) -> None:
     message.last_error = error[:2000]
     message.next_attempt_at = now + backoff(message.attempts)
     message.save(update_fields=["envelope", "attempts", "last_error", "next_attempt_at"])
@@ -496,7 +587,9 @@ def _failed(message: OutboundMessage, error: str, now: dt.datetime) -> None:
 ACK_FIELDS = ["envelope", "attempts", "last_error", "receipt", "acknowledged_at"]
 
 
-def _acknowledged(message: OutboundMessage, receipt: dict[str, Any], *, save: bool = True) -> None:
+def outbound_acknowledged(
+    message: OutboundMessage, receipt: dict[str, Any], *, save: bool = True
+) -> None:
     message.receipt = receipt
     message.acknowledged_at = timezone.now()
     message.last_error = ""
@@ -504,12 +597,12 @@ def _acknowledged(message: OutboundMessage, receipt: dict[str, Any], *, save: bo
         message.save(update_fields=ACK_FIELDS)
 
 
-def _send_one(
+def outbound_send(
     message: OutboundMessage, transport: Transport, now: dt.datetime, unsigned: bool = False
 ) -> str:
     """One attempt: "acknowledged", "refused" (the peer answered) or "unreachable"."""
     target = message.target
-    body, headers = _envelope(message, unsigned)
+    body, headers = outbound_envelope(message, unsigned)
     outcome = "unreachable"
     try:
         status, resp_headers, resp_body = transport(inbox_url(target), body, headers)
@@ -523,210 +616,10 @@ def _send_one(
             unsigned=unsigned,
         )
     except (OSError, DeliveryError) as exc:
-        _failed(message, str(exc) or exc.__class__.__name__, now)
+        outbound_failed(message, str(exc) or exc.__class__.__name__, now)
         return outcome
-    _acknowledged(message, receipt)
+    outbound_acknowledged(message, receipt)
     return "acknowledged"
-
-
-# Peers (by inbox URL) that answered 404 to a batch: they get one envelope per POST.
-_no_batch_inbox: set[str] = set()
-
-
-def _send_batch(
-    messages: list[OutboundMessage], transport: Transport, now: dt.datetime, unsigned: bool
-) -> list[str] | None:
-    """One attempt for several messages to one target in one POST; their outcomes, or None
-    when the peer has no batch inbox (nothing was recorded: send them one by one)."""
-    target = messages[0].target
-    signed = [_envelope(m, unsigned) for m in messages]
-    url = target.url.rstrip("/") + batching.BATCH_PATH
-    try:
-        status, _headers, reply = transport(
-            url, batching.batch_body(signed), {signing.NODE_HEADER: signing.node_name()}
-        )
-        if status == 404:
-            _no_batch_inbox.add(inbox_url(target))
-            for m in messages:
-                m.attempts -= 1
-            return None
-        if status != 200:
-            receipt_verify(node=target, envelope_id="", status=status, headers=_headers, body=reply)
-        try:
-            answers = batching.batch_answers(reply, len(messages))
-        except ValueError as exc:
-            raise DeliveryError(str(exc)) from None
-    except (OSError, DeliveryError) as exc:
-        with transaction.atomic():
-            for m in messages:
-                _failed(m, str(exc) or exc.__class__.__name__, now)
-        return ["unreachable" if isinstance(exc, OSError) else "refused"] * len(messages)
-    outcomes = []
-    acknowledged: list[OutboundMessage] = []
-    with transaction.atomic():  # one commit for the batch's bookkeeping
-        for message, answer in zip(messages, answers, strict=True):
-            try:
-                if answer["status"] != 200:
-                    raise DeliveryError(
-                        "{} {}: {}".format(
-                            answer["status"], answer.get("code"), answer.get("detail")
-                        )
-                    )
-                receipt = receipt_verify(
-                    node=target,
-                    envelope_id=str(message.envelope_id),
-                    status=200,
-                    headers={
-                        signing.NODE_HEADER: target.name,
-                        signing.SIGNATURE_HEADER: str(answer.get("signature", "")),
-                    },
-                    body=str(answer.get("body", "")).encode("utf-8"),
-                    unsigned=unsigned,
-                )
-            except DeliveryError as exc:
-                _failed(message, str(exc), now)
-                outcomes.append("refused")
-                continue
-            _acknowledged(message, receipt, save=False)
-            acknowledged.append(message)
-            outcomes.append("acknowledged")
-        _acknowledged_save(acknowledged)
-    return outcomes
-
-
-def _acknowledged_save(messages: list[OutboundMessage]) -> None:
-    """Save ACK_FIELDS of acknowledged messages: one UPDATE statement run for each row
-    (executemany), instead of bulk_update's single UPDATE whose CASE WHEN per field and row costs
-    more to build than the rows take to write."""
-    if not messages:
-        return
-    meta = OutboundMessage._meta
-    fields = [f for f in meta.concrete_fields if f.name in ACK_FIELDS]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - the model's own names
-        quote(meta.db_table),
-        ", ".join("{} = %s".format(quote(str(f.column))) for f in fields),
-        quote(str(meta.pk.column)),
-    )
-    rows = [
-        [f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields] + [m.pk]
-        for m in messages
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def outbox_deliver(
-    *,
-    now: dt.datetime | None = None,
-    limit: int = 500,
-    transport: Transport | None = None,
-    unsigned: bool = False,
-    batch: bool | None = None,
-) -> DeliveryReport:
-    """Send due messages: per (target, request) strictly in seq order.
-
-    Over HTTP (no `transport` given, or `batch`) the due messages for one target go up to
-    batching.BATCH_MAX per POST to its batch inbox, in order; a peer without one gets one per
-    POST. A failed send (unreachable, 5xx, 409 out of order, bad receipt ...) is retried after
-    a back-off; the later messages of its request wait for it. Messages without a request are
-    independent. A target that cannot be reached is skipped for the rest of this run.
-
-    `unsigned` (the benchmark's comparison only) is refused unless signing.unsigned_allowed()."""
-    if unsigned and not signing.unsigned_allowed():
-        raise ApplicationError(
-            _(
-                "Unsigned delivery is only for the benchmark (PALERMO_NODE_UNSIGNED_BENCH with "
-                "the test settings)."
-            ),
-            "unsigned_refused",
-        )
-    run = _Run(
-        transport or http_transport,
-        unsigned=unsigned,
-        batching=transport is None if batch is None else batch,
-    )
-    pending = (
-        OutboundMessage.objects.filter(acknowledged_at__isnull=True, target__active=True)
-        .select_related("target")
-        .order_by("target_id", "request", "seq", "id")
-    )
-    report = run.report
-    for message in pending.iterator(chunk_size=500):
-        if run.queued and (
-            message.target_id != run.queued[-1].target_id or len(run.queued) >= batching.BATCH_MAX
-        ):
-            run.flush()
-        run.now = now or timezone.now()
-        group = (message.target_id, message.request) if message.request is not None else None
-        if message.target_id in run.unreachable or (group is not None and group in run.blocked):
-            report.pending += 1
-            continue
-        if message.next_attempt_at > run.now or report.sent >= limit:
-            report.pending += 1
-            if group is not None:
-                run.blocked.add(group)
-            continue
-        report.sent += 1
-        if len(json.dumps(message.payload)) > batching.BATCH_ENVELOPE_MAX:
-            run.flush()  # a large message (attachments) goes alone
-            run.queued.append(message)
-            run.flush()
-            continue
-        run.queued.append(message)
-    run.flush()
-    return report
-
-
-@dataclass
-class _Run:
-    """One run of outbox_deliver: the messages queued for the current target, what failed."""
-
-    send: Transport
-    unsigned: bool
-    batching: bool
-    now: dt.datetime = dataclass_field(default_factory=timezone.now)
-    report: DeliveryReport = dataclass_field(default_factory=DeliveryReport)
-    queued: list[OutboundMessage] = dataclass_field(default_factory=list)
-    blocked: set[tuple[int, str]] = dataclass_field(default_factory=set)
-    unreachable: set[int] = dataclass_field(default_factory=set)
-
-    def flush(self) -> None:
-        """Send the queued messages (one POST when the target takes batches)."""
-        if not self.queued:
-            return
-        outcomes = None
-        if (
-            self.batching
-            and len(self.queued) > 1
-            and inbox_url(self.queued[0].target) not in _no_batch_inbox
-        ):
-            outcomes = _send_batch(self.queued, self.send, self.now, self.unsigned)
-        if outcomes is None:  # one by one: a failure holds back the rest of its request
-            for message in self.queued:
-                group = (message.target_id, message.request)
-                if message.target_id in self.unreachable or group in self.blocked:
-                    self.tally(message, "skipped")
-                else:
-                    self.tally(message, _send_one(message, self.send, self.now, self.unsigned))
-        else:
-            for message, outcome in zip(self.queued, outcomes, strict=True):
-                self.tally(message, outcome)
-        self.queued.clear()
-
-    def tally(self, message: OutboundMessage, outcome: str) -> None:
-        if outcome == "acknowledged":
-            self.report.acknowledged += 1
-            return
-        self.report.pending += 1
-        if outcome == "skipped":
-            self.report.sent -= 1
-            return
-        self.report.failed += 1
-        if message.request is not None:
-            self.blocked.add((message.target_id, message.request))
-        if outcome == "unreachable":
-            self.unreachable.add(message.target_id)
 
 
 def node_ping(*, node: Node, transport: Transport | None = None) -> tuple[float, dict[str, Any]]:

@@ -1,17 +1,20 @@
 """Writing many checked rows at once: COPY on PostgreSQL, one executemany INSERT elsewhere.
 
 Used by the import and by bulk demo data: the rows have been checked by the caller, and the
-database still applies every constraint and foreign key."""
+database still applies every constraint and foreign key. And one row many times over (the node
+inbox): `instance_insert` and `pk_exists` with their statements built once per model."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import signals
 from django.utils import timezone
 from psycopg import sql
 
@@ -102,3 +105,79 @@ def instance_row(obj: models.Model) -> dict[str, Any]:
         for f in obj._meta.concrete_fields
         if not (f.primary_key and getattr(obj, f.attname) is None)
     }
+
+
+# --- one row, many times ----------------------------------------------------------------------
+#
+# A batch of node messages inserts a few rows per message. The ORM compiles each INSERT (and each
+# lookup) anew, which costs more than the database takes to run it; these build the statement
+# once per model and run it with the values the fields prepare, as save() would.
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    statement: str
+    fields: list[models.Field[Any, Any]]
+    returns_pk: bool  # an auto-incremented primary key, read back
+
+
+_insert_plans: dict[tuple[type[models.Model], str], _InsertPlan] = {}
+_exists_statements: dict[tuple[type[models.Model], str], str] = {}
+
+
+def _insert_plan(model: type[models.Model], db: BaseDatabaseWrapper) -> _InsertPlan:
+    key = (model, db.alias)
+    plan = _insert_plans.get(key)
+    if plan is None:
+        pk = model._meta.pk
+        auto = pk is not None and pk.get_internal_type() in ("AutoField", "BigAutoField")
+        fields = [f for f in model._meta.concrete_fields if not (auto and f.primary_key)]
+        qn = db.ops.quote_name
+        # Table and column names come from the model, values are parameters.
+        statement = "INSERT INTO {} ({}) VALUES ({}){}".format(  # noqa: S608
+            qn(model._meta.db_table),
+            ", ".join(qn(str(f.column)) for f in fields),
+            ", ".join(["%s"] * len(fields)),
+            " RETURNING {}".format(qn(str(pk.column))) if auto and pk is not None else "",
+        )
+        plan = _insert_plans[key] = _InsertPlan(statement, fields, auto)
+    return plan
+
+
+def instance_insert(obj: models.Model) -> None:
+    """Insert a new instance, as obj.save(force_insert=True) does (same values, the database's
+    constraints and foreign keys apply, IntegrityError on a refusal), with its INSERT built once
+    per model. A model with pre_save or post_save receivers is saved by save() (they run)."""
+    model = type(obj)
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        obj.save(force_insert=True)
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    plan = _insert_plan(model, db)
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]  # Django API, not in the stubs
+    values = [f.get_db_prep_save(f.pre_save(obj, add=True), db) for f in plan.fields]
+    with db.cursor() as cursor:
+        cursor.execute(plan.statement, values)
+        if plan.returns_pk:
+            row = cursor.fetchone()
+            obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = db.alias
+
+
+def pk_exists(model: type[models.Model], pk: Any) -> bool:
+    """Whether a row of `model` has this primary key (one prepared statement per model)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    key = (model, db.alias)
+    statement = _exists_statements.get(key)
+    field = model._meta.pk
+    if field is None:
+        raise TypeError("{} has no primary key".format(model.__name__))
+    if statement is None:
+        qn = db.ops.quote_name
+        statement = _exists_statements[key] = "SELECT 1 FROM {} WHERE {} = %s LIMIT 1".format(  # noqa: S608
+            qn(model._meta.db_table), qn(str(field.column))
+        )
+    with db.cursor() as cursor:
+        cursor.execute(statement, [field.get_db_prep_value(pk, db)])
+        return cursor.fetchone() is not None

@@ -1,6 +1,7 @@
 """Every write of the cooperation app, one module per concern, re-exported here:
 
 - `palermo.cooperation.transport`: peer nodes, the signed inbox, the retrying outbox, ping;
+- `palermo.cooperation.outbox`: the outbox's delivery run (batched, pipelined);
 - `palermo.cooperation.workflow`: the rules (transitions, legal bases), without writes;
 - `services.requests`: drafts, sending, status changes, assignment, reminders;
 - `services.messages`: messages, attachments, case extracts, forwarding, sharing, export;
@@ -11,6 +12,7 @@
 """
 
 from palermo.cases.sharing import ExtractSpec
+from palermo.cooperation.outbox import outbox_deliver
 from palermo.cooperation.services.inbound import inbound_apply
 from palermo.cooperation.services.messages import (
     EXPORT_PURPOSES,
@@ -52,7 +54,6 @@ from palermo.cooperation.transport import (
     node_add,
     node_get,
     node_ping,
-    outbox_deliver,
     outbox_enqueue,
     receipt_verify,
 )

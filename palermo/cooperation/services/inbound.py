@@ -30,6 +30,7 @@ from palermo.cooperation.services.messages import NewAttachment, attachment_stor
 from palermo.cooperation.transport import NodeRefusal, batch_kept, outbox_enqueue
 from palermo.cooperation.workflow import REQUESTED, REQUESTER, remote_transitions
 from palermo.core.audit import audit_record
+from palermo.core.bulk import instance_insert, pk_exists
 from palermo.core.choices import AuditAction
 from palermo.core.crypto import encrypt_json
 from palermo.core.models import Country, Organisation
@@ -261,7 +262,7 @@ def _apply_status(sender: Node, request: Request, payload: envelopes.StatusPaylo
 def _apply_message(
     sender: Node, request: Request, data: envelopes.MessagePayload, now: dt.datetime
 ) -> None:
-    if Message.objects.filter(pk=data.id).exists():
+    if pk_exists(Message, data.id):
         raise _invalid(_("Message {} already exists on this node.").format(data.id), "conflict")
     contents: list[tuple[envelopes.AttachmentPayload, bytes]] = []
     for a in data.attachments:
@@ -275,7 +276,7 @@ def _apply_message(
                 "attachment_corrupt",
             )
         contents.append((a, content))
-    message = Message.objects.create(
+    message = Message(
         id=data.id,
         request=request,
         direction=c.Direction.INCOMING,
@@ -288,6 +289,7 @@ def _apply_message(
         created_at=data.created_at,
         received_at=now,
     )
+    instance_insert(message)  # its INSERT built once, not compiled for each message of a batch
     for a, content in contents:
         attachment_store(message, NewAttachment(a.filename, a.content_type, content), pk=a.id)
     for e in data.extracts:

@@ -190,7 +190,7 @@ def message_post(
 
     On a draft it waits and goes with the request; otherwise it travels at once."""
     user = access.require_cooperation_user(actor)
-    request = locked(access.request_get(user, request.pk))
+    request = locked(access.request_get(user, request.pk, related=False))
     now = now or timezone.now()
     if request.status == RS.CLOSED:
         raise ApplicationError(_("The request is closed."), code="closed")

@@ -414,7 +414,7 @@ def request_send(
 ) -> Request:
     """Send a draft: it travels to its node with the messages written so far, in order."""
     user = access.require_cooperation_user(actor)
-    request = locked(access.request_get(user, request.pk))
+    request = locked(access.request_get(user, request.pk, related=False))
     now = now or timezone.now()
     if request.status != RS.DRAFT or request.direction != c.Direction.OUTGOING:
         raise ApplicationError(
@@ -467,7 +467,7 @@ def request_transition(
     Only the requester withdraws; only the requested side accepts, asks for more information,
     executes or refuses; either side closes a finished request."""
     user = access.require_cooperation_user(actor)
-    request = locked(access.request_get(user, request.pk))
+    request = locked(access.request_get(user, request.pk, related=False))
     now = now or timezone.now()
     if to_status not in RS.values:
         raise ApplicationError(_("Unknown status."), code="unknown_status")
@@ -539,7 +539,7 @@ def request_assign(
 ) -> Request:
     """A national coordinator gives an incoming request without an authority here to one."""
     user = access.require_cooperation_user(actor)
-    request = locked(access.request_get(user, request.pk))
+    request = locked(access.request_get(user, request.pk, related=False))
     if user.role != Role.NATIONAL_COORDINATOR:
         raise ForbiddenError(_("Only national coordinators assign incoming requests."))
     if request.direction != c.Direction.INCOMING or request.requested_organisation_id:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from palermo.cooperation import batching, envelopes, services, signing, transport
+from palermo.cooperation import batching, envelopes, outbox, services, signing
 from palermo.cooperation.models import InboundMessage, Message, Node, OutboundMessage
 
 from .factories import PEER_KEY, MessagePayloadFactory
@@ -115,7 +115,7 @@ def _to_self(me: Node, client: Client, *, batch_inbox: bool) -> tuple[list[str],
 def test_the_outbox_sends_batches_or_one_by_one(
     client: Client, me: Node, batch_inbox: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(transport, "_no_batch_inbox", set())
+    monkeypatch.setattr(outbox, "_no_batch_inbox", set())
     request = str(uuid.uuid4())
     for n in range(5):
         services.outbox_enqueue(target=me, kind="note", payload={"n": n}, request=request)
@@ -190,3 +190,47 @@ def test_a_batch_of_messages_on_one_request_applies_each_once_around_a_refusal(
     assert set(Message.objects.filter(request=request).values_list("body", flat=True)) == bodies
     stored = InboundMessage.objects.filter(request=rid).order_by("seq")
     assert [m.seq for m in stored] == [1, 2, 3, 4, 5]
+
+
+def test_a_batch_checks_duplicates_and_seqs_against_earlier_batches_and_itself(
+    client: Client, django_assert_max_num_queries: Any
+) -> None:
+    peer = make_peer()
+    first = [peer_envelope(kind="note", request="R1", seq=seq) for seq in (1, 2, 3)]
+    assert [a["status"] for a in _post(client, _batch(first)).json()["receipts"]] == [200] * 3
+    later = [peer_envelope(kind="note", request="R1", seq=seq) for seq in range(4, 24)]
+    batch = [
+        *later[:2],  # seq 4, 5: follow the earlier batch
+        later[1],  # the same envelope twice in a batch: a duplicate
+        first[2],  # one of the earlier batch: a duplicate
+        peer_envelope(kind="note", request="R1", seq=3),  # seq 3 again, another id
+        peer_envelope(kind="note", request="R2", seq=2),  # R2's seq 1 never came
+        peer_envelope(kind="note", request="R2", seq=1),
+        peer_envelope(kind="note", request="R2", seq=2),
+        *later[2:],  # seq 6 to 23
+    ]
+    # The duplicate and seq checks of the 26 envelopes take one query, not one each: per
+    # envelope a savepoint, its insert and the savepoint's release (a lookup each would be 26
+    # more).
+    with django_assert_max_num_queries(3 * len(batch) + 8):
+        answers = _post(client, _batch(batch)).json()["receipts"]
+    statuses = [
+        a["status"] if a["status"] != 200 else json.loads(a["body"])["status"] for a in answers
+    ]
+    assert statuses[:8] == [
+        "accepted",
+        "accepted",
+        "duplicate",
+        "duplicate",
+        409,
+        409,
+        "accepted",
+        "accepted",
+    ]
+    assert [answers[4]["code"], answers[5]["code"]] == ["seq_conflict", "out_of_order"]
+    assert statuses[8:] == ["accepted"] * 18
+    stored = InboundMessage.objects.filter(sender=peer).order_by("id")
+    assert [(m.request, m.seq) for m in stored] == [("R1", n) for n in range(1, 6)] + [
+        ("R2", 1),
+        ("R2", 2),
+    ] + [("R1", n) for n in range(6, 24)]
