@@ -245,6 +245,10 @@ def gunicorn_options(*, bind: str, workers: int, threads: int) -> dict[str, Any]
         "proc_name": "palermo-web",
         "preload_app": True,  # Django is set up once, before the workers fork
         "control_socket_disable": True,
+        # Each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new
+        # connections over them: a kept-alive client stays with the worker that took it, and
+        # without this one worker could take most of them (its clients then wait longest).
+        "reuse_port": True,
     }
 
 

@@ -113,9 +113,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
-# `palermo serve`: web server processes (0: one per CPU, 2 to 8) and threads in each.
+# `palermo serve`: web server processes (0: one per CPU, 2 to 8) and threads in each (4: the
+# requests are mostly CPU in Python; more threads per process only take turns at the GIL, and
+# the 95th percentile under load grows; see README, Performance).
 PALERMO_WEB_WORKERS = int(env_str("PALERMO_WEB_WORKERS", "0"))
-PALERMO_WEB_THREADS = int(env_str("PALERMO_WEB_THREADS", "8"))
+PALERMO_WEB_THREADS = int(env_str("PALERMO_WEB_THREADS", "4"))
 # The outbox delivery loop is woken by each new message; it also looks every this many seconds
 # (for messages written on another machine sharing the database).
 PALERMO_DELIVERY_POLL_SECONDS = float(env_str("PALERMO_DELIVERY_POLL_SECONDS", "5"))

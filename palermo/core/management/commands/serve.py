@@ -46,7 +46,7 @@ class Command(PalermoCommand):
         parser.add_argument(
             "--threads",
             type=_positive,
-            help="threads per web process (default: PALERMO_WEB_THREADS, else 8)",
+            help="threads per web process (default: PALERMO_WEB_THREADS, else 4)",
         )
         parser.add_argument(
             "--web-only",
