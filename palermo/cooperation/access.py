@@ -87,6 +87,18 @@ def request_queryset(user: AnyUser | None) -> QuerySet[Request]:
     return Request.objects.filter(_visible_q(u))
 
 
+# What a list of requests shows of each; a single request also its authorities.
+LIST_RELATED = (
+    "node",
+    "requesting_organisation",
+    "requested_organisation",
+    "requesting_country",
+    "requested_country",
+    "legal_basis_instrument",
+)
+REQUEST_RELATED = (*LIST_RELATED, "requesting_authority", "requested_authority")
+
+
 def request_get(user: AnyUser | None, key: object, *, related: bool = True) -> Request:
     """A visible request by uuid or by either side's reference; 404 otherwise.
 
@@ -95,16 +107,7 @@ def request_get(user: AnyUser | None, key: object, *, related: bool = True) -> R
     takes longer (about 14 ms) than running it."""
     qs = request_queryset(user)
     if related:
-        qs = qs.select_related(
-            "node",
-            "requesting_organisation",
-            "requested_organisation",
-            "requesting_country",
-            "requested_country",
-            "legal_basis_instrument",
-            "requesting_authority",
-            "requested_authority",
-        )
+        qs = qs.select_related(*REQUEST_RELATED)
     request = None
     try:
         request = qs.filter(pk=uuid.UUID(str(key))).first()

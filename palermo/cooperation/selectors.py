@@ -58,14 +58,7 @@ def outbound_pending(*, target: Node | None = None) -> QuerySet[OutboundMessage]
 
 # --- requests: lists -------------------------------------------------------------------------
 
-LIST_RELATED = (
-    "node",
-    "requesting_organisation",
-    "requested_organisation",
-    "requesting_country",
-    "requested_country",
-    "legal_basis_instrument",
-)
+LIST_RELATED = access.LIST_RELATED
 
 
 def request_list(

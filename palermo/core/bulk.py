@@ -18,6 +18,8 @@ from django.db.models import signals
 from django.utils import timezone
 from psycopg import sql
 
+from palermo.core.prepared import Prepared
+
 
 def _copy_prep(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     """How a value goes into COPY: JSON as its text (the server parses it into jsonb), the
@@ -122,7 +124,7 @@ class _InsertPlan:
 
 
 _insert_plans: dict[tuple[type[models.Model], str], _InsertPlan] = {}
-_exists_statements: dict[tuple[type[models.Model], str], str] = {}
+_exists_queries: dict[type[models.Model], Prepared[Any]] = {}
 
 
 def _insert_plan(model: type[models.Model], db: BaseDatabaseWrapper) -> _InsertPlan:
@@ -166,18 +168,11 @@ def instance_insert(obj: models.Model) -> None:
 
 
 def pk_exists(model: type[models.Model], pk: Any) -> bool:
-    """Whether a row of `model` has this primary key (one prepared statement per model)."""
-    db = connections[DEFAULT_DB_ALIAS]
-    key = (model, db.alias)
-    statement = _exists_statements.get(key)
-    field = model._meta.pk
-    if field is None:
-        raise TypeError("{} has no primary key".format(model.__name__))
-    if statement is None:
-        qn = db.ops.quote_name
-        statement = _exists_statements[key] = "SELECT 1 FROM {} WHERE {} = %s LIMIT 1".format(  # noqa: S608
-            qn(model._meta.db_table), qn(str(field.column))
+    """Whether a row of `model` has this primary key (a prepared query per model)."""
+    query = _exists_queries.get(model)
+    if query is None:
+        query = _exists_queries[model] = Prepared(
+            lambda value: model._default_manager.filter(pk=value).only("pk")[:1],
+            value_fields=lambda: [model._meta.pk],
         )
-    with db.cursor() as cursor:
-        cursor.execute(statement, [field.get_db_prep_value(pk, db)])
-        return cursor.fetchone() is not None
+    return bool(query.fetch(pk))

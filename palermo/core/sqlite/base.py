@@ -21,7 +21,7 @@ import fcntl
 import os
 import threading
 import time
-from typing import Any
+from typing import Any, Literal
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
@@ -88,11 +88,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._gate_held: WriteGate | None = None
+        self._write_gate: WriteGate | None | Literal[False] = False  # False: not looked up
 
     def _gate(self) -> WriteGate | None:
-        if self.is_in_memory_db():
-            return None
-        return gate_for(str(self.settings_dict["NAME"]))
+        """This database's gate (looked up once per connection object), None in memory."""
+        if self._write_gate is False:
+            self._write_gate = (
+                None if self.is_in_memory_db() else gate_for(str(self.settings_dict["NAME"]))
+            )
+        return self._write_gate
 
     def _start_transaction_under_autocommit(self) -> None:
         gate = self._gate()
