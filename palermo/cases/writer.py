@@ -112,7 +112,11 @@ def row_save(obj: models.Model) -> None:
         obj.full_clean(
             exclude=_loaded_relations(obj), validate_unique=False, validate_constraints=False
         )
-        obj.validate_unique()  # every field, the relations not asked again included
+        # Every field, the relations not asked again included; not a new row's own generated
+        # key (a UUID drawn now: a query for it finds nothing, and a clash still fails on save).
+        pk = obj._meta.pk
+        generated = obj._state.adding and pk is not None and pk.has_default()
+        obj.validate_unique(exclude=[pk.name] if generated and pk is not None else None)
         obj.validate_constraints()
     except ValidationError as exc:
         raise ApplicationError(refusal_text(obj, exc), code="invalid") from exc

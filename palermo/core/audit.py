@@ -149,7 +149,9 @@ def audit_record(
     if kind is None:
         raise ImproperlyConfigured("an audit entry needs a kind or an object")
     object_type = kind.name
-    with transaction.atomic():
+    # No savepoint: inside the write's transaction (as documented) a failure here rolls the
+    # whole write back, as it must; outside one, this is the transaction.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         sequence = head.sequence + 1
         timestamp = timezone.now()
