@@ -10,6 +10,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
@@ -237,7 +238,7 @@ IDENTITY_LABELS = {
     "birthdate": _("Date of birth"),
     "identity_number": _("Identity number"),
     "documents": _("Identity documents"),
-    "title": _("Title"),
+    "title": pgettext_lazy("a person's title, e.g. Mrs, Dr", "Title"),
     "email": _("E-mail"),
     "home_phone": _("Home telephone"),
     "mobile_phone": _("Mobile telephone"),

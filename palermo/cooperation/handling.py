@@ -40,11 +40,24 @@ BLOCKS: dict[str, frozenset[str]] = {
     COURT: frozenset({HandlingCode.NO_FURTHER_DISSEMINATION, HandlingCode.NOT_FOR_COURT}),
 }
 LAW_ENFORCEMENT_KINDS = frozenset({OrganisationKind.GOVERNMENT})
-VERBS = {
-    FORWARD: gettext_lazy("forwarded"),
-    SHARE: gettext_lazy("shared"),
-    EXPORT: gettext_lazy("exported"),
-    COURT: gettext_lazy("exported for use in court"),
+# Whole sentences per operation (a translation cannot fit a participle into one sentence).
+REFUSALS = {
+    FORWARD: gettext_lazy(
+        "Message %(message)s from %(author)s (%(handling)s) may not be forwarded: it is marked "
+        "%(codes)s. Ask the originator for permission."
+    ),
+    SHARE: gettext_lazy(
+        "Message %(message)s from %(author)s (%(handling)s) may not be shared: it is marked "
+        "%(codes)s. Ask the originator for permission."
+    ),
+    EXPORT: gettext_lazy(
+        "Message %(message)s from %(author)s (%(handling)s) may not be exported: it is marked "
+        "%(codes)s. Ask the originator for permission."
+    ),
+    COURT: gettext_lazy(
+        "Message %(message)s from %(author)s (%(handling)s) may not be exported for use in "
+        "court: it is marked %(codes)s. Ask the originator for permission."
+    ),
 }
 
 
@@ -90,14 +103,11 @@ def check(messages: Iterable[Message], operation: str, target: Organisation | No
         if hit:
             labels = "; ".join("{} ({})".format(code, HandlingCode(code).label) for code in hit)
             raise HandlingRestricted(
-                _(
-                    "Message {} from {} ({}) may not be {}: it is marked {}. "
-                    "Ask the originator for permission."
-                ).format(
-                    str(message.pk)[:8],
-                    message.author_name or _("the other node"),
-                    message.handling_label,
-                    VERBS[operation],
-                    labels,
-                )
+                REFUSALS[operation]
+                % {
+                    "message": str(message.pk)[:8],
+                    "author": message.author_name or _("the other node"),
+                    "handling": message.handling_label,
+                    "codes": labels,
+                }
             )

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
@@ -31,6 +32,21 @@ from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import Organisation
 from palermo.core.permissions import AnyUser
+
+# Whole sentences per action (a translation cannot build "accepted" from "accept").
+ONLY_RECEIVER = {
+    "accept": gettext_lazy("Only the receiving organisation can accept a referral."),
+    "decline": gettext_lazy("Only the receiving organisation can decline a referral."),
+    "deliver": gettext_lazy("Only the receiving organisation can record a referral as delivered."),
+}
+NOT_FROM_STATUS = {
+    "accept": gettext_lazy("A referral with the status “%(status)s” cannot be accepted."),
+    "decline": gettext_lazy("A referral with the status “%(status)s” cannot be declined."),
+    "deliver": gettext_lazy(
+        "A referral with the status “%(status)s” cannot be recorded as delivered."
+    ),
+    "close": gettext_lazy("A referral with the status “%(status)s” cannot be closed."),
+}
 
 
 @transaction.atomic
@@ -113,11 +129,11 @@ def referral_transition(
     if not (receiving or sending):
         raise NotFoundError(_("No such referral."), code="not_found")
     if not receiving and action != "close":
-        raise ForbiddenError(_("Only the receiving organisation can {} a referral.").format(action))
+        raise ForbiddenError(str(ONLY_RECEIVER[action]))
     allowed, target = REFERRAL_TRANSITIONS[action]
     if referral.status not in allowed:
         raise ApplicationError(
-            _("A referral that is {} cannot be {}ed.").format(referral.status, action.rstrip("e")),
+            NOT_FROM_STATUS[action] % {"status": referral.get_status_display()},
             code="invalid_transition",
         )
     day = on or local_today()

@@ -918,7 +918,7 @@ def test_referral_inbox_accept_deliver_close(
     url = reverse("cases:referral_action", args=[world.referral.pk, "deliver"])
     before = counts()
     wrong = client.post(url, {"note": ""}, headers=HX)
-    assert "A referral that is sent cannot be" in html(wrong)
+    assert "A referral with the status “Sent” cannot be recorded as delivered." in html(wrong)
     assert counts() == before
 
     accepted = client.post(

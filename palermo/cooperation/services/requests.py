@@ -13,10 +13,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from palermo.cases.access import case_queryset
+from palermo.cases.dates import day_text
 from palermo.cases.models import Case
 from palermo.cooperation import access, envelopes, selectors
 from palermo.cooperation import choices as c
@@ -79,6 +81,16 @@ DRAFT_FIELDS = frozenset(
 )
 REMINDER_INTERVAL = dt.timedelta(days=7)
 
+# Whole sentences per side, the statuses by their labels (in the reader's language).
+CANNOT_MOVE: dict[str, Promise] = {
+    c.Side.REQUESTER: gettext_lazy(
+        "The requesting side cannot move this request from “%(from)s” to “%(to)s”."
+    ),
+    c.Side.REQUESTED: gettext_lazy(
+        "The requested side cannot move this request from “%(from)s” to “%(to)s”."
+    ),
+}
+
 
 # --- legal basis -----------------------------------------------------------------------------
 
@@ -104,7 +116,7 @@ def _legal_basis_apply(request: Request, choice: LegalBasisChoice, on: dt.date) 
                 ).format(
                     request.requesting_country_id or "?",
                     request.requested_country_id or "?",
-                    on.isoformat(),
+                    day_text(on),
                 ),
                 code="no_suggestion",
             )
@@ -473,13 +485,15 @@ def request_transition(
         raise ApplicationError(_("Unknown status."), code="unknown_status")
     allowed = allowed_transitions(request)
     if to_status not in allowed:
-        may = _(" (it may: {})").format(", ".join(sorted(allowed))) if allowed else ""
-        raise ApplicationError(
-            _("The {} side cannot move this request from {} to {}{}.").format(
-                request.side, request.status, to_status, may
-            ),
-            code="invalid_transition",
-        )
+        text = CANNOT_MOVE[request.side] % {
+            "from": RS(request.status).label,
+            "to": RS(to_status).label,
+        }
+        if allowed:
+            text += " " + _("It may move it to: %(statuses)s.") % {
+                "statuses": ", ".join(str(RS(s).label) for s in sorted(allowed))
+            }
+        raise ApplicationError(text, code="invalid_transition")
     if to_status == RS.REFUSED:
         if refusal_ground not in c.RefusalGround.values:
             raise ApplicationError(

@@ -398,7 +398,10 @@ def test_transitions_as_buttons_and_refusal_needs_grounds(prosecutor: User, mani
     assert errors["note"] == ["A refusal needs its grounds stated in full."]
     resp = client.post(transition, {"to_status": "executed"})
     assert resp.status_code == 400
-    assert "cannot move this request from received to executed" in resp.content.decode()
+    assert (
+        "The requested side cannot move this request from “Received” to “Executed”."
+        in resp.content.decode()
+    )
     request.refresh_from_db()
     assert request.status == RS.RECEIVED
 

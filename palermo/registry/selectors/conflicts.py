@@ -90,6 +90,20 @@ CLAIM_DESCRIPTIONS: dict[str, Promise] = {
 }
 
 
+COUNT_LABELS: dict[str, Promise] = {
+    PartyStatus.PARTY: gettext_lazy("parties"),
+    PartyStatus.SIGNATORY: gettext_lazy("signatories only"),
+    PartyStatus.LISTED: gettext_lazy("listed without a status"),
+    PartyStatus.NOT_PARTY: gettext_lazy("not parties"),
+    "total": gettext_lazy("parties and signatories in all"),
+}
+
+
+def _count_label(status: str) -> str | Promise:
+    """What a listing's count of `status` counts, in the reader's language."""
+    return COUNT_LABELS.get(status, status)
+
+
 def _describe_claim(claim_status: str) -> str | Promise:
     return CLAIM_DESCRIPTIONS.get(claim_status, claim_status)
 
@@ -317,19 +331,19 @@ def _count_conflicts(inst: Instrument, stated: Listing, counted: Listing) -> lis
                     kind="count",
                     instrument=inst,
                     country=None,
-                    template=gettext_noop("{} states {} {}; {} names {}."),
+                    template=gettext_noop("{} states {} “{}”; {} names {}."),
                     args=(
                         stated.source,
                         number,
-                        status,
+                        _count_label(status),
                         gettext_lazy("the same list") if same else counted.source,
                         counts.get(status, 0),
                     ),
                     statements=[
-                        _statement(stated.source, "{} {}".format(number, status)),
+                        _statement(stated.source, "{} “{}”".format(number, _count_label(status))),
                         _statement(
                             counted.source,
-                            _("{} {} named").format(counts.get(status, 0), status),
+                            _("{} “{}” named").format(counts.get(status, 0), _count_label(status)),
                         ),
                     ],
                 )

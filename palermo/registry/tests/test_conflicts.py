@@ -30,7 +30,7 @@ def test_aalco_annex_and_footnote_35_disagree_on_turkey_and_iran() -> None:
     assert any("fn. 35" in loc for loc in locators)
     assert any("Annex II" in loc for loc in locators)
     counts = [c for c in conflicts if c.kind == "count"]
-    assert any("13 party" in c.description and "names 12" in c.description for c in counts)
+    assert any("13 “parties”" in c.description and "names 12" in c.description for c in counts)
 
 
 def test_footnote_13_disagrees_with_the_untoc_table() -> None:

@@ -51,13 +51,10 @@ LIST_COLUMNS = [
 ]
 
 
-def _as_user(name: str | None, what: str) -> User:
+def _as_user(name: str | None, missing: str) -> User:
+    """The user named by --as; `missing` is the whole sentence saying who must be named."""
     if not name:
-        raise CommandError(
-            _(
-                "Say who {} with --as USER (an investigator/prosecutor or national coordinator)."
-            ).format(what)
-        )
+        raise CommandError(missing)
     return user_named(name)
 
 
@@ -237,7 +234,13 @@ class Command(PalermoCommand):
         )
 
     def do_send(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], _("sends the request"))
+        user = _as_user(
+            o["as_user"],
+            _(
+                "Say who sends the request with --as USER "
+                "(an investigator/prosecutor or national coordinator)."
+            ),
+        )
         request = services.request_create(
             actor=user,
             type=o["type"],
@@ -265,7 +268,13 @@ class Command(PalermoCommand):
     def do_list(self, o: dict[str, Any]) -> None:
         if o["as_user"]:
             qs = selectors.request_list(
-                user=_as_user(o["as_user"], _("lists")),
+                user=_as_user(
+                    o["as_user"],
+                    _(
+                        "Say who lists the requests with --as USER "
+                        "(an investigator/prosecutor or national coordinator)."
+                    ),
+                ),
                 direction=o["direction"],
                 status=o["status"],
                 type=o["type"],
@@ -278,7 +287,13 @@ class Command(PalermoCommand):
         self.stdout.write(render_rows([_row(r) for r in qs], LIST_COLUMNS, o["format"]))
 
     def do_transition(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], _("moves the request on"))
+        user = _as_user(
+            o["as_user"],
+            _(
+                "Say who moves the request on with --as USER "
+                "(an investigator/prosecutor or national coordinator)."
+            ),
+        )
         request = services.request_transition(
             actor=user,
             request=access.request_get(user, o["request"]),
@@ -289,7 +304,13 @@ class Command(PalermoCommand):
         self.stdout.write(_("{} is now {}.").format(request.local_reference, request.status))
 
     def do_message(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], _("writes"))
+        user = _as_user(
+            o["as_user"],
+            _(
+                "Say who writes the message with --as USER "
+                "(an investigator/prosecutor or national coordinator)."
+            ),
+        )
         attachments = []
         for path in o["attach"]:
             if not path.is_file():
@@ -317,7 +338,13 @@ class Command(PalermoCommand):
         )
 
     def do_forward(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], _("forwards"))
+        user = _as_user(
+            o["as_user"],
+            _(
+                "Say who forwards the message with --as USER "
+                "(an investigator/prosecutor or national coordinator)."
+            ),
+        )
         message = services.message_forward(
             actor=user,
             message=access.message_get(user, o["message"]),
@@ -327,7 +354,13 @@ class Command(PalermoCommand):
         self.stdout.write(_("Forwarded as message {}.").format(message.pk))
 
     def do_share(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], _("shares"))
+        user = _as_user(
+            o["as_user"],
+            _(
+                "Say who shares the message with --as USER "
+                "(an investigator/prosecutor or national coordinator)."
+            ),
+        )
         org = Organisation.objects.filter(name=o["organisation"]).first()
         if org is None:
             raise CommandError(_("No organisation named '{}'.").format(o["organisation"]))
@@ -340,7 +373,13 @@ class Command(PalermoCommand):
         self.stdout.write(_("Shared with {}.").format(org.name))
 
     def do_export(self, o: dict[str, Any]) -> None:
-        user = _as_user(o["as_user"], _("exports"))
+        user = _as_user(
+            o["as_user"],
+            _(
+                "Say who exports the request with --as USER "
+                "(an investigator/prosecutor or national coordinator)."
+            ),
+        )
         bundle = services.request_export(
             actor=user, request=access.request_get(user, o["request"]), purpose=o["purpose"]
         )

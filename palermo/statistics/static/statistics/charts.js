@@ -1,7 +1,7 @@
 /* Draw every Vega-Lite chart of a statistics page with the vendored vega-embed (no network).
    A chart is <figure class="chart" data-spec="ID"> with its spec in <script id="ID"
    type="application/json">. The figure gets data-rendered="true" once drawn (or
-   data-rendered="error" and a message when the spec cannot be drawn).
+   data-rendered="error" and the figure's data-error message when the spec cannot be drawn).
    Vega's expressions are interpreted (ast + vega.expressionInterpreter), never compiled with
    new Function: the Content-Security-Policy allows no 'unsafe-eval'. */
 (function () {
@@ -25,7 +25,8 @@
       .then(function () { figure.dataset.rendered = "true"; })
       .catch(function (error) {
         figure.dataset.rendered = "error";
-        holder.textContent = "The chart could not be drawn: " + error.message;
+        // The message is the page's, in its language (data-error); Vega's own detail follows.
+        holder.textContent = (figure.dataset.error || "") + " " + error.message;
       });
   }
   function drawAll() {
