@@ -14,7 +14,7 @@ PAIR_PORT ?= 8001
 PAIR_DIR ?= $(CURDIR)/var-pair
 PAIR := env PALERMO_DATA_DIR=$(PAIR_DIR) PALERMO_NODE_NAME=pair $(PALERMO)
 
-.PHONY: run run-pair test test-sqlite test-postgres test-api-contract test-production test-image check lint bench bench-statistics bench-% install clean
+.PHONY: messages run run-pair test test-sqlite test-postgres test-api-contract test-production test-image check lint bench bench-statistics bench-% install clean
 
 $(VENV)/.installed: pyproject.toml requirements-nodeps.txt
 	@test -x $(BIN)/python || $$(scripts/find-python) -m venv $(VENV)
@@ -26,6 +26,12 @@ $(VENV)/.installed: pyproject.toml requirements-nodeps.txt
 	@touch $@
 
 install: $(VENV)/.installed
+
+# The translation catalogues: extract the marked strings, compile, check (README, Languages).
+messages: $(VENV)/.installed
+	$(BIN)/python scripts/messages update
+	$(BIN)/python scripts/messages compile
+	$(BIN)/python scripts/messages check
 
 run: $(VENV)/.installed
 	@mkdir -p "$(PALERMO_DATA_DIR)"
