@@ -3,12 +3,13 @@
 from django.urls import include, path
 
 from palermo.api import api
+from palermo.core.languages import language_set
 from palermo.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_set, name="set_language"),
     path("registry/", include("palermo.registry.urls")),
     path("cases/", include("palermo.cases.urls")),
     path("cooperation/", include("palermo.cooperation.urls")),

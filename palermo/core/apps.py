@@ -26,12 +26,14 @@ class CoreConfig(AppConfig):
             keys_deploy_check,
             sqlite_files_private,
         )
+        from palermo.core.languages import language_on_login  # noqa: PLC0415
         from palermo.core.lockout import login_attempts_clear, login_failed  # noqa: PLC0415
         from palermo.core.middleware import session_start, sessions_clear  # noqa: PLC0415
         from palermo.core.schedule import periodic_register  # noqa: PLC0415
 
         logs.install()  # no exception message, so no request or model value, in a log line
         user_logged_in.connect(session_start, dispatch_uid="palermo.core.session_start")
+        user_logged_in.connect(language_on_login, dispatch_uid="palermo.core.language_on_login")
         user_login_failed.connect(login_failed, dispatch_uid="palermo.core.login_failed")
         periodic_register("core.sessions_clear", every=dt.timedelta(hours=1), run=sessions_clear)
         periodic_register(

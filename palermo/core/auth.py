@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from palermo.core.languages import language_for_token_user
 from palermo.core.lockout import client_ip
 from palermo.core.models import ApiToken, User
 from palermo.core.services import token_find
@@ -28,6 +29,7 @@ def bearer_token(request: HttpRequest, secret: str) -> ApiToken | None:
         bearer_failed(address)
         return None
     request.api_token = token  # type: ignore[attr-defined]
+    language_for_token_user(request, token.user)
     return token
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +88,11 @@ class User(AbstractUser):
     # A password an administrator was shown (a one-time password): the user chooses their own
     # at the next login before anything else (palermo.core.middleware.PasswordChangeMiddleware).
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # The language of the user's pages, PDFs, exports and API error details (palermo.core.
+    # languages): chosen on the login page or with the switcher; blank until the first login.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("user")

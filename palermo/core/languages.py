@@ -1,0 +1,111 @@
+"""The user's language: stored with the user (`User.language`), used for their pages, PDFs,
+exports and API error details.
+
+- On the login page the switcher (or the browser's `Accept-Language`) sets the language; the
+  first login stores it with the user (`language_on_login`), and every later choice with the
+  switcher (`language_set`, the view behind `set_language`) changes it.
+- `UserLanguageMiddleware` (after authentication) activates a logged-in user's language for
+  the request, whatever the browser asks for.
+- An API request with a bearer token follows its `Accept-Language` header when it sends one, the
+  token user's language otherwise (`language_for_token_user`, called by the bearer
+  authentication); error `code`s never change, only `detail`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import translation
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from palermo.core.models import User
+
+CODES = frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def language_valid(code: str) -> bool:
+    return code in CODES
+
+
+def language_activate(request: HttpRequest, code: str) -> None:
+    """Make `code` the language of the rest of this request (and of its response's
+    Content-Language)."""
+    translation.activate(code)
+    request.LANGUAGE_CODE = code
+
+
+def language_on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    """`user_logged_in`: a user without a language keeps the one they logged in with (the pages
+    after the login are in the stored one: UserLanguageMiddleware)."""
+    if user.language and language_valid(user.language):
+        return
+    # The request's language as LocaleMiddleware found it (switcher cookie, Accept-Language).
+    code = getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE
+    if not language_valid(code):
+        code = settings.LANGUAGE_CODE
+    user.language = code
+    user.save(update_fields=["language"])
+
+
+def language_for_token_user(request: HttpRequest, user: User) -> None:
+    """A bearer-token request without `Accept-Language` is answered in the token user's
+    language."""
+    if request.headers.get("Accept-Language"):
+        return
+    if user.language and language_valid(user.language):
+        language_activate(request, user.language)
+
+
+class UserLanguageMiddleware:
+    """A logged-in (session) user's pages are in their language; an API call with an explicit
+    `Accept-Language` keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = getattr(request, "user", None)
+        code = getattr(user, "language", "") if user is not None else ""
+        previous = translation.get_language()
+        if (
+            code
+            and user is not None
+            and user.is_authenticated
+            and language_valid(code)
+            and not (request.path.startswith("/api/") and request.headers.get("Accept-Language"))
+        ):
+            language_activate(request, code)
+        try:
+            response = self.get_response(request)
+            # The language the answer is in (the user's, or a token user's set by the API's
+            # authentication), before the thread goes back to the one the request asked for.
+            response.headers.setdefault("Content-Language", translation.get_language())
+            return response
+        finally:
+            if previous:
+                translation.activate(previous)
+            else:
+                translation.deactivate()
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language switcher: Django's `set_language` (the cookie, the redirect back), and the
+    logged-in user's stored language."""
+    response: HttpResponse = set_language(request)
+    code = request.POST.get("language", "")
+    user = getattr(request, "user", None)
+    if (
+        isinstance(user, User)
+        and user.is_authenticated
+        and language_valid(code)
+        and user.language != code
+    ):
+        user.language = code
+        user.save(update_fields=["language"])
+    return response
