@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from palermo.cases.dates import day_text
 from palermo.cooperation import access, handling
 from palermo.cooperation import choices as c
 from palermo.cooperation.models import (
@@ -364,7 +365,7 @@ def legal_basis_suggest(
             if st is None or not st.bound
         ]
         if missing:
-            item["why_not"] = _("{} (as of {})").format("; ".join(missing), day.isoformat())
+            item["why_not"] = _("{} (as of {})").format("; ".join(missing), day_text(day))
             not_applicable.append(item)
         else:
             unknown = [p["country"] for p in positions if p and p["in_force"] is None]

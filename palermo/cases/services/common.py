@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from palermo.cases.access import CASE_ROLES, case_access, require_edit
+from palermo.cases.dates import day_text
 from palermo.cases.models import (
     Case,
     Person,
@@ -98,6 +99,6 @@ def check_age_and_birthdate(age: int | None, born: dt.date | None, opened_on: dt
                 "The age at registration ({}) and the date of birth disagree: the date of birth "
                 "gives {} on the day the case was opened ({}). Correct one of them, or leave the "
                 "age empty (it is then computed from the date of birth)."
-            ).format(age, expected, opened_on.isoformat()),
+            ).format(age, expected, day_text(opened_on)),
             code="age_birthdate_mismatch",
         )

@@ -28,8 +28,8 @@ def test_a_user_sees_current_statuses_and_no_record_apart_from_signatory(page: P
     page.goto("/registry/mechanisms/AALCO/?as_of=2026-12-05")
     matrix = page.locator("#matrix")
     # Each instrument says how far its sources reach.
-    expect(matrix.locator("thead th").nth(1)).to_contain_text("sources to 2014-01-27")
-    expect(matrix.locator("thead th").nth(3)).to_contain_text("sources to 2014-07-10")
+    expect(matrix.locator("thead th").nth(1)).to_contain_text("sources to Jan. 27, 2014")
+    expect(matrix.locator("thead th").nth(3)).to_contain_text("sources to July 10, 2014")
 
     # Nigeria: party to UNTOC, the Trafficking Protocol and (no longer blank) the Smuggling
     # Protocol, with the years of the UN Treaty Collection's list.
@@ -47,7 +47,7 @@ def test_a_user_sees_current_statuses_and_no_record_apart_from_signatory(page: P
     expect(north_korea.locator(".badge")).to_have_text("no record")
     expect(north_korea.locator(".badge")).to_have_class(re.compile(r"status-no_record"))
     expect(north_korea.locator(".badge")).to_have_attribute(
-        "title", "The registry holds no record for PRK up to 2014-01-27"
+        "title", "The registry holds no record for PRK up to Jan. 27, 2014"
     )
     dashed = north_korea.locator(".badge").evaluate("e => getComputedStyle(e).borderTopStyle")
     solid = japan.locator(".badge").evaluate("e => getComputedStyle(e).borderTopStyle")
@@ -56,7 +56,7 @@ def test_a_user_sees_current_statuses_and_no_record_apart_from_signatory(page: P
     # The instrument page says how current the registry is.
     page.locator("#matrix thead").get_by_role("link", name="UNTOC").click()
     expect(page.locator("h1")).to_have_text("UNTOC")
-    expect(page.locator("#current-to")).to_contain_text("2014-01-27")
+    expect(page.locator("#current-to")).to_contain_text("Jan. 27, 2014")
     expect(page.locator(".no-record-note")).to_contain_text("not “not bound”")
     italy = page.locator("#parties-table tr[data-country=ITA]")
     expect(italy).to_contain_text("ratification Aug. 2, 2006")
@@ -69,7 +69,7 @@ def test_a_user_sees_current_statuses_and_no_record_apart_from_signatory(page: P
     page.goto("/registry/countries/PSE/?as_of=2026-12-05")
     untoc = page.locator("tr[data-instrument=untoc]")
     expect(untoc).to_have_attribute("data-status", "no_record")
-    expect(untoc.locator(".badge")).to_have_text("no record up to 2014-01-27")
+    expect(untoc.locator(".badge")).to_have_text("no record up to Jan. 27, 2014")
     page.goto("/registry/countries/LKA/?as_of=2026-12-05")
     expect(page.locator("tr[data-instrument=untoc] .badge")).to_have_text("party")
     expect(page.locator("tr[data-instrument=trafficking-protocol] .badge")).to_have_text(
