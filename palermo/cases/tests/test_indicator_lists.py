@@ -17,6 +17,10 @@ from typing import Any
 import pytest
 import time_machine
 import yaml
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from palermo.cases import selectors
 from palermo.cases import services as s
@@ -25,6 +29,7 @@ from palermo.cases.models import Case, Indicator, IndicatorList, Person
 from palermo.cases.tests.factories import CaseFactory
 from palermo.core.errors import ApplicationError
 from palermo.core.models import User
+from palermo.core.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +252,26 @@ def test_an_empty_inactive_list_cannot_be_used_for_a_screening(
     with pytest.raises(ApplicationError, match="not in use"):
         s.screening_record(actor=worker, person=person, indicator_list=lst, indicators=[])
     assert not person.screenings.exists()
+
+
+@pytest.mark.parametrize("language", ["ar", "fr", "zh-hans"])
+def test_a_case_worker_screens_with_the_indicators_in_their_language(
+    clock: time_machine.Traveller, worker: User, case: Case, language: str
+) -> None:
+    """The shipped list's title and indicators are reference data translated in the catalogues:
+    the screening form shows them in the case worker's language."""
+    lst = IndicatorList.objects.get(key=ADULT_LABOUR, version="2009")
+    first = lst.indicators.order_by("code").first()
+    assert first is not None
+    with translation.override(language):
+        title, text = translation.gettext(lst.title), translation.gettext(first.text)
+    assert title != lst.title and text != first.text
+    person = _person(worker, case, child=False, exploitation="ForcedLabour")
+    worker.language = language
+    worker.save(update_fields=["language"])
+    client = Client()
+    assert client.login(username=worker.username, password=PASSWORD)
+    url = reverse("cases:screen", args=[person.pseudonym])
+    page = client.get(url, {"list": lst.pk}).content.decode()
+    assert escape(title) in page and escape(text) in page
+    assert first.text not in page

@@ -17,10 +17,13 @@ from babel.messages.catalog import Message
 from palermo.core.catalogues import (
     LANGUAGES,
     LOCALE_DIR,
+    REFERENCE_TEXTS,
     catalogue_counts,
     catalogue_problems,
     catalogue_read,
     message_problems,
+    reference_texts,
+    reference_texts_template,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -115,3 +118,15 @@ def test_every_marked_string_is_in_the_catalogues(tmp_path: Path) -> None:
         missing[:20]
     )
     assert not stale, "in the catalogues but no longer in the code: {}".format(stale[:20])
+
+
+def test_the_reference_texts_for_the_catalogues_are_current() -> None:
+    """palermo/core/reference_data.txt holds the reference data's texts as the data files have
+    them now (scripts/messages update rewrites it), and those texts are in every catalogue."""
+    assert REFERENCE_TEXTS.read_text(encoding="utf-8") == reference_texts_template()
+    texts = {text for _name, text in reference_texts()}
+    assert "Deceived about the nature of the job, location or employer" in texts
+    assert "African Union" in texts
+    for language in LANGUAGES:
+        ids = {_key(m)[0] for m in catalogue_read(language) if m.id}
+        assert texts <= ids, sorted(texts - ids)[:5]
