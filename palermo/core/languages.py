@@ -40,16 +40,23 @@ def language_activate(request: HttpRequest, code: str) -> None:
 
 
 def language_on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    """`user_logged_in`: a user without a language keeps the one they logged in with (the pages
-    after the login are in the stored one: UserLanguageMiddleware)."""
-    if user.language and language_valid(user.language):
+    """`user_logged_in`: a language chosen with the switcher in this browser (its cookie) becomes
+    the user's; a user without a language and without such a choice keeps the one the browser
+    asked for. The pages after the login are in the stored one (UserLanguageMiddleware)."""
+    cookies = getattr(request, "COOKIES", {}) or {}
+    chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if language_valid(chosen):
+        code = chosen
+    elif user.language and language_valid(user.language):
         return
-    # The request's language as LocaleMiddleware found it (switcher cookie, Accept-Language).
-    code = getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE
-    if not language_valid(code):
-        code = settings.LANGUAGE_CODE
-    user.language = code
-    user.save(update_fields=["language"])
+    else:
+        # The request's language as LocaleMiddleware found it (Accept-Language).
+        code = getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE
+        if not language_valid(code):
+            code = settings.LANGUAGE_CODE
+    if user.language != code:
+        user.language = code
+        user.save(update_fields=["language"])
 
 
 def language_for_token_user(request: HttpRequest, user: User) -> None:

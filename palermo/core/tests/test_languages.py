@@ -42,6 +42,17 @@ def test_the_first_login_keeps_the_language_it_was_made_in(
     assert user.language == "fr"
 
 
+def test_the_switcher_on_the_login_page_changes_a_stored_language(
+    make_user: Callable[..., User], client: Client
+) -> None:
+    user = make_user(language="ar")
+    client.cookies["django_language"] = "zh-hans"
+    _login(client, user)
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+    assert '<html lang="zh-hans"' in client.get(reverse("web:home")).content.decode()
+
+
 def test_a_chosen_language_wins_over_the_browser(
     make_user: Callable[..., User], client: Client
 ) -> None:
