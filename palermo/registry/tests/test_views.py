@@ -238,8 +238,8 @@ def test_country_list_search_htmx_returns_rows_only(client: Client) -> None:
 def test_country_detail_botswana(client: Client) -> None:
     page = html(client.get("/registry/countries/BWA/?as_of=2005-01-01"))
     assert "<h1>Botswana" in page
-    assert 'href="/registry/mechanisms/AALCO/">AALCO</a>' in page
-    assert 'href="/registry/mechanisms/SADC/">SADC</a>' in page
+    assert 'href="/registry/mechanisms/AALCO/"><bdi>AALCO</bdi></a>' in page
+    assert 'href="/registry/mechanisms/SADC/"><bdi>SADC</bdi></a>' in page
     assert 'href="/registry/instruments/trafficking-protocol/"' in page
     assert "status-party" in page
     assert "Add legislation" not in page
@@ -258,7 +258,7 @@ def test_country_detail_historical_serbia_and_montenegro(client: Client) -> None
 def test_mechanism_list(client: Client) -> None:
     page = html(client.get("/registry/mechanisms/"))
     for acronym in ("AALCO", "SADC", "AU"):
-        assert 'href="/registry/mechanisms/{}/">{}</a>'.format(acronym, acronym) in page
+        assert 'href="/registry/mechanisms/{}/"><bdi>{}</bdi></a>'.format(acronym, acronym) in page
 
 
 def test_aalco_ratification_matrix(clock: Traveller, client: Client) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from palermo.core.models import Country, User
@@ -72,8 +73,11 @@ class StatisticsFormView(StatisticsView, FormServiceView):
 
 
 def country_names() -> dict[str, str]:
-    """ISO3 code -> country name."""
-    return dict(Country.objects.values_list("iso3", "name"))
+    """ISO3 code -> country name in the active language (CLDR's, English where it has none)."""
+    language = get_language() or "en"
+    return {
+        c.iso3: c.localized_name(language) for c in Country.objects.only("iso3", "name", "names")
+    }
 
 
 def download(content: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -42,8 +42,13 @@ TOTALS = dict.fromkeys(DIMENSIONS, TOTAL)
 class IndexView(StatisticsView):
     def get(self, request: HttpRequest) -> HttpResponse:
         visible = selectors.value_list(user=request.user)
-        countries = (
-            visible.order_by("country__name").values_list("country_id", "country__name").distinct()
+        names = country_names()
+        countries = sorted(
+            (
+                (iso3, names.get(iso3, iso3))
+                for iso3 in visible.values_list("country_id", flat=True).distinct().order_by()
+            ),
+            key=lambda row: row[1].casefold(),
         )
         indicators = selectors.indicator_list().filter(
             pk__in=visible.values("indicator_id").distinct()
