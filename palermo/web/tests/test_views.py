@@ -38,7 +38,8 @@ def test_login_and_logout(client: Client, editor: User) -> None:
     response = client.post("/login/", {"username": editor.username, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
     home = html(client.get("/"))
-    assert '<span class="who"><bdi>{}</bdi> · Registry editor</span>'.format(editor.username) in home
+    who = '<span class="who"><bdi>{}</bdi> · Registry editor</span>'.format(editor.username)
+    assert who in home
     assert 'action="/logout/"' in home
     response = client.post("/logout/")
     assert response.status_code == 302 and response["Location"] == "/"
