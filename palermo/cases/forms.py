@@ -110,7 +110,8 @@ def set_pickers(form: forms.Form) -> None:
 
 class OrganisationField(forms.ModelChoiceField[Organisation]):
     def label_from_instance(self, obj: Organisation) -> str:
-        return "{} ({})".format(obj.name, obj.country_id) if obj.country_id else obj.name
+        name = obj.display_name
+        return "{} ({})".format(name, obj.country_id) if obj.country_id else name
 
 
 def organisations(exclude: Organisation | None = None) -> QuerySet[Organisation]:

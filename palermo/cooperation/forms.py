@@ -23,6 +23,7 @@ from palermo.cooperation import files, handling, selectors, services, workflow
 from palermo.cooperation.limits import BASIS_MAX, LETTER_MAX, NOTE_MAX, TEXT_MAX
 from palermo.cooperation.models import Node, Request
 from palermo.core.models import Country, Organisation, User
+from palermo.core.pickers import OrganisationChoiceField
 from palermo.registry.models import DirectoryEntry
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
@@ -566,7 +567,7 @@ class ForwardForm(Form):
 
 
 class ShareMessageForm(Form):
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none(), empty_label="—"
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
@@ -576,7 +577,7 @@ class ShareMessageForm(Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["organisation"]
-        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above
+        assert isinstance(field, OrganisationChoiceField)  # noqa: S101 - declared above
         qs = Organisation.objects.exclude(pk=user.organisation_id or 0).order_by("name")
         if law_enforcement_only:  # the originator's code: government agencies only
             qs = qs.filter(kind__in=handling.LAW_ENFORCEMENT_KINDS)
@@ -585,14 +586,14 @@ class ShareMessageForm(Form):
 
 
 class AssignForm(Form):
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Authority here"), queryset=Organisation.objects.none(), empty_label="—"
     )
 
     def __init__(self, *args: Any, country: str | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["organisation"]
-        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above
+        assert isinstance(field, OrganisationChoiceField)  # noqa: S101 - declared above
         qs = Organisation.objects.order_by("name")
         field.queryset = qs.filter(country_id=country) if country else qs
 

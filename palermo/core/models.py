@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.choices import AuditAction, OrganisationKind, Role
@@ -71,6 +72,12 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language where the catalogues have it (the regional
+        mechanisms and agencies of the registry), else as stored."""
+        return translation.gettext(self.name) if self.name else ""
 
 
 class User(AbstractUser):

@@ -18,12 +18,13 @@ from typing import Any
 
 import pycountry
 from babel import Locale, UnknownLocaleError
+from django import forms
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from palermo.core.errors import ApplicationError
-from palermo.core.models import Country
+from palermo.core.models import Country, Organisation
 
 LIVING = "L"
 
@@ -141,3 +142,10 @@ def language_label(code: str, language: str | None = None) -> str:
         if option == code:
             return label
     return code
+
+
+class OrganisationChoiceField(forms.ModelChoiceField[Organisation]):
+    """A picker of organisations, each named in the reader's language where it can be."""
+
+    def label_from_instance(self, obj: Organisation) -> str:
+        return obj.display_name

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.models import Country
@@ -26,14 +27,15 @@ def _set_choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) ->
 
 
 def _indicator_choices() -> list[tuple[str, str]]:
-    return [(i.code, i.name) for i in Indicator.objects.order_by("position", "code")]
+    # Reference data names in the reader's language (palermo/core/reference_data.txt).
+    return [(i.code, gettext(i.name)) for i in Indicator.objects.order_by("position", "code")]
 
 
 def _dataset_choices(*, entry: bool = False) -> list[tuple[str, str]]:
     qs = DataSet.objects.order_by("code")
     if entry:  # figures a country enters itself come in data sets with validation rules
         qs = qs.filter(rules__isnull=False).distinct()
-    return [(d.code, d.name) for d in qs]
+    return [(d.code, gettext(d.name)) for d in qs]
 
 
 class AcrossForm(forms.Form):
@@ -183,7 +185,7 @@ def _breakdown(breakdown: Sequence[str], names: dict[str, str]) -> str:
 
 
 def _dimension_names() -> dict[str, str]:
-    return {d.code: d.name for d in Dimension.objects.all()}
+    return {d.code: gettext(d.name) for d in Dimension.objects.all()}
 
 
 def breakdown_tables(*, totals: bool = False) -> list[tuple[str, str]]:
@@ -196,7 +198,9 @@ def breakdown_tables(*, totals: bool = False) -> list[tuple[str, str]]:
             if not breakdown and not totals:
                 continue
             label = _breakdown(breakdown, names) or _("total by country")
-            out.append((_table(indicator, breakdown), "{}, {}".format(indicator.name, label)))
+            out.append(
+                (_table(indicator, breakdown), "{}, {}".format(gettext(indicator.name), label))
+            )
     return out
 
 
@@ -207,7 +211,7 @@ def grid_tables(blocks: Iterable[GridBlock]) -> list[tuple[str, str]]:
         (
             _table(b.indicator, b.dimensions),
             _("{indicator}, by {breakdown}").format(
-                indicator=b.indicator.name, breakdown=_breakdown(b.dimensions, names)
+                indicator=gettext(b.indicator.name), breakdown=_breakdown(b.dimensions, names)
             ),
         )
         for b in blocks
@@ -290,7 +294,9 @@ class DPReleaseForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         budgeted = DataSet.objects.filter(privacy_budget__isnull=False).order_by("code")
-        _set_choices(self, "dataset", [(d.code, d.name) for d in budgeted])
+        _set_choices(self, "dataset", [(d.code, gettext(d.name)) for d in budgeted])
         indicators = Indicator.objects.filter(code__in=DERIVABLE).order_by("position", "code")
-        _set_choices(self, "indicator", [(i.code, i.name) for i in indicators])
-        _set_choices(self, "dimensions", [(d.code, d.name) for d in Dimension.objects.all()])
+        _set_choices(self, "indicator", [(i.code, gettext(i.name)) for i in indicators])
+        _set_choices(
+            self, "dimensions", [(d.code, gettext(d.name)) for d in Dimension.objects.all()]
+        )

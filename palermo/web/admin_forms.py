@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from palermo.core.audit import audit_kinds
 from palermo.core.choices import AuditAction, OrganisationKind, Role
 from palermo.core.models import Organisation
+from palermo.core.pickers import OrganisationChoiceField
 
 
 def _blank(label: Any) -> list[tuple[str, Any]]:
@@ -27,7 +28,7 @@ class OrganisationForm(forms.Form):
         required=False,
         help_text=_("ISO 3166-1 alpha-3 code, e.g. ITA; empty for an international body."),
     )
-    parent = forms.ModelChoiceField(
+    parent = OrganisationChoiceField(
         label=_("Parent organisation"),
         queryset=Organisation.objects.order_by("name"),
         required=False,
@@ -44,7 +45,7 @@ class UserNewForm(forms.Form):
     username = forms.CharField(
         label=_("Username"), max_length=150, validators=[UnicodeUsernameValidator()]
     )
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.order_by("name"),
         to_field_name="name",
@@ -77,7 +78,7 @@ class RoleForm(forms.Form):
 
 class UserFilterForm(forms.Form):
     q = forms.CharField(label=_("Username or e-mail"), required=False, max_length=150)
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.order_by("name"),
         to_field_name="name",

@@ -157,7 +157,7 @@ def _sections(
 ) -> list[dict[str, Any]]:
     """The blocks of the grid as the template shows them: one row per cell, with the stored
     issues and the messages of the last service call, and what was typed if it is kept."""
-    dim_names = {d.code: d.name for d in selectors.dimension_list()}
+    dim_names = {d.code: _(d.name) for d in selectors.dimension_list()}
     allowed = breakdowns.remainder_dimensions()
     counter = 0
     sections = []

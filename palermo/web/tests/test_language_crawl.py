@@ -1,0 +1,189 @@
+"""Every page each role reaches, in the five languages besides English, in headless Chromium
+(Playwright): no interface text left in English, no page wider than the window in Arabic, and a
+screenshot of each page for a person to look at.
+
+The node is `make run`'s demo node (`palermo setup-demo`, `palermo demo-data`). Each demo user,
+with their language set, starts at the home page and follows the links of the pages they reach
+(one page of each kind: `/cases/<id>/` once, whatever the id), leaving out downloads, the API,
+logout and the language switch. On each page, every text node (and every `title`,
+`placeholder`, `aria-label` and `alt`) that is exactly an English catalogue entry whose
+translation differs is interface text left untranslated; proper names, codes and user data are
+not catalogue entries, and pseudonyms, references and codes are inside `<bdi>`. The screenshots
+are written to $PALERMO_SCREENSHOTS/crawl/<language>/ (the temporary directory otherwise).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import translation
+from playwright.sync_api import Browser, Page
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
+
+from palermo.conftest import PASSWORD
+from palermo.core.catalogues import LANGUAGES, catalogue_read
+from palermo.core.models import User
+from palermo.core.tests.browser import errors_watch
+from palermo.statistics.definitions import definitions_load
+from palermo.statistics.models import DataSet
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir())) / "crawl"
+ROLES = ("caseworker", "provider", "investigator", "coordinator", "analyst", "editor", "admin")
+PAGES_PER_ROLE = 40
+SKIP = re.compile(r"^/(api/|static/|i18n/|logout/|media/)|\.(pdf|csv|xlsx|json|png|svg|zip)$")
+# One page of each kind: ids, pseudonyms, references and codes in a path are one kind.
+KIND = re.compile(
+    r"/(\d+|[0-9a-f]{8}-[0-9a-f-]{27}|[A-Z]-[A-Z0-9]{6,12}|[A-Z]{3}|[A-Za-z0-9_-]*-\d{4}[^/]*)/"
+)
+
+TEXTS = """() => {
+  const out = [];
+  const skip = new Set(["SCRIPT", "STYLE", "BDI", "CODE", "TEMPLATE", "NOSCRIPT"]);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    let el = node.parentElement, hidden = false;
+    // The language switcher names each language in its own language.
+    if (el && el.closest("#language")) continue;
+    while (el) { if (skip.has(el.tagName)) { hidden = true; break; } el = el.parentElement; }
+    const text = node.textContent.trim();
+    if (!hidden && text) out.push(text);
+  }
+  for (const el of document.querySelectorAll("[title],[placeholder],[aria-label],[alt]")) {
+    for (const a of ["title", "placeholder", "aria-label", "alt"]) {
+      const v = el.getAttribute(a);
+      if (v && v.trim()) out.push(v.trim());
+    }
+  }
+  return out;
+}"""
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def _english_entries(language: str) -> set[str]:
+    """The English texts of one catalogue whose translation differs (a text that reads the same
+    in both languages, a name say, cannot tell)."""
+    out = set()
+    for message in catalogue_read(language):
+        if not isinstance(message.id, str) or not isinstance(message.string, str):
+            continue  # the header, plural entries
+        text = message.id.strip()
+        if (
+            text
+            and not message.context
+            and message.string
+            and message.string.strip() != text
+            and "%" not in text
+            and "{" not in text
+            and len(re.findall(r"[A-Za-z]", text)) >= 3
+        ):
+            out.add(text)
+    return out
+
+
+@pytest.fixture
+def demo_node(live_reference: None, settings: Settings, tmp_path: Path) -> None:
+    if not DataSet.objects.exists():
+        definitions_load()
+    settings.DATA_DIR = tmp_path
+    call_command("setup_demo", stdout=io.StringIO())
+    call_command(
+        "demo_data",
+        "--cases",
+        "6",
+        "--org",
+        "Palermo demo shelter",
+        "--as",
+        "caseworker",
+        stdout=io.StringIO(),
+    )
+    for user in User.objects.filter(username__in=ROLES):
+        user.set_password(PASSWORD)
+        user.save()
+
+
+def _crawl(
+    page: Page, english: set[str], shots: Path, role: str, *, arabic: bool, seen_kinds: set[str]
+) -> list[str]:
+    """Follow the role's links from the home page, leaving out the kinds of page an earlier role
+    saw (`seen_kinds`, shared); what is wrong, one line each."""
+    problems: list[str] = []
+    queue = ["/"]
+    visited = 0
+    while queue and visited < PAGES_PER_ROLE:
+        path = queue.pop(0)
+        kind = KIND.sub("/*/", path)
+        if kind in seen_kinds and path != "/":
+            continue
+        seen_kinds.add(kind)
+        response = page.goto(path)
+        if response is None or response.status >= 400:
+            continue
+        visited += 1
+        page.screenshot(path=str(shots / "{}-{:02d}.png".format(role, visited)))
+        left = sorted({t for t in page.evaluate(TEXTS) if t in english})
+        if left:
+            problems.append("{} {}: in English: {}".format(role, path, left[:8]))
+        if arabic and page.evaluate(OVERFLOW) > 1:
+            problems.append("{} {}: wider than the window".format(role, path))
+        for href in page.eval_on_selector_all(
+            "a[href]:not([download])", "els => els.map(e => e.getAttribute('href'))"
+        ):
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+                continue
+            if SKIP.search(parts.path) or parts.path in queue:
+                continue
+            if KIND.sub("/*/", parts.path) not in seen_kinds:
+                queue.append(parts.path)
+    return problems
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_of_every_role_is_in_the_language(
+    browser: Browser, live_server: LiveServer, demo_node: None, language: str
+) -> None:
+    if connection.vendor != "sqlite":
+        # What a page says does not depend on the database; the SQLite suite crawls (CI time).
+        pytest.skip("the crawl runs in the SQLite suite")
+    code = language.lower().replace("_", "-")
+    english = _english_entries(language)
+    with translation.override(code):
+        assert translation.gettext("Case worker") != "Case worker"
+    shots = SCREENSHOTS / code
+    shutil.rmtree(shots, ignore_errors=True)  # only this run's pages
+    shots.mkdir(parents=True)
+    problems: list[str] = []
+    errors: list[str] = []
+    seen_kinds: set[str] = set()
+    for role in ROLES:
+        User.objects.filter(username=role).update(language=code)
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        errors_watch(page, errors)
+        page.goto("/login/")
+        page.fill("input[name=username]", role)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form:has(input[name=password]) button[type=submit]").click()
+        page.wait_for_load_state()
+        assert '<html lang="{}"'.format(code) in page.content()
+        problems += _crawl(page, english, shots, role, arabic=code == "ar", seen_kinds=seen_kinds)
+        context.close()
+    assert errors == [], "JavaScript errors: {}".format(errors)
+    assert problems == [], "\n".join(problems)
