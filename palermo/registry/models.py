@@ -123,6 +123,10 @@ class Instrument(Fact):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     short_name = models.CharField(_("short name"), max_length=100)
     title = models.CharField(_("title"), max_length=500)
+    # The official titles in the other UN languages ({"fr": ..., "zh": ...}; data file
+    # instrument_titles.yaml) and where they come from.
+    titles = models.JSONField(_("official titles in the UN languages"), default=dict, blank=True)
+    titles_source = models.TextField(_("source of the official titles"), blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=InstrumentKind.choices)
     adopted = models.DateField(_("adopted"), null=True, blank=True)
     opened_for_signature = models.DateField(_("opened for signature"), null=True, blank=True)
@@ -178,6 +182,13 @@ class Instrument(Fact):
             InstrumentKind.PROTOCOL,
             InstrumentKind.REGIONAL_CONVENTION,
         }
+
+    def localized_title(self, language: str) -> str:
+        """The official title in `language` (a page's language code) where the data has one,
+        else the English title."""
+        base = language.split("-", maxsplit=1)[0].lower()
+        titles: dict[str, str] = self.titles or {}
+        return titles.get(base) or self.title
 
 
 class TreatyAction(Fact):

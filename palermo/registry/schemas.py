@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from palermo.core.textlimits import Note, Text
 
@@ -23,6 +23,11 @@ class InstrumentOut(Schema):
     slug: str
     short_name: str
     title: str
+    titles: dict[str, str] = Field(
+        default_factory=dict,
+        description="official titles in the other UN languages (ar, es, fr, ru, zh), where known",
+    )
+    titles_source: str = Field("", description="where the official titles come from")
     kind: str
     adopted: dt.date | None
     opened_for_signature: dt.date | None

@@ -39,6 +39,8 @@ def instrument_dict(
         "slug": inst.slug,
         "short_name": inst.short_name,
         "title": inst.title,
+        "titles": dict(inst.titles or {}),
+        "titles_source": inst.titles_source,
         "kind": inst.kind,
         "adopted": inst.adopted,
         "opened_for_signature": inst.opened_for_signature,

@@ -29,6 +29,9 @@ from palermo.registry.choices import (
 from palermo.registry.reference.files import DATA_DIR, Row, read_csv, read_yaml
 from palermo.registry.reference.names import UnknownName, iso3_for
 
+# The languages an instrument's official titles may be given in (English is its `title`).
+TITLE_LANGUAGES = frozenset({"ar", "es", "fr", "ru", "zh"})
+
 
 def short_hash(*parts: object) -> str:
     """A short stable digest of some values, for reference keys of rows without a natural one."""
@@ -201,11 +204,39 @@ class _Validator:
                     "eif_article": rule_row.text("article"),
                     "url": row.text("url"),
                     "summary": row.text("summary"),
+                    "titles": {},
+                    "titles_source": "",
                     "_sources": self.sources_list(row),
                 }
             )
             if slug == row.text("parent"):
                 raise row.fail(_("an instrument cannot supplement itself"))
+        self._instrument_titles()
+
+    def _instrument_titles(self) -> None:
+        """instrument_titles.yaml: each instrument's official titles in the other UN languages,
+        with their source, merged into the instrument's row."""
+        by_slug = {row["slug"]: row for row in self.plan.instruments}
+        seen: set[str] = set()
+        for row in self.rows("instrument_titles.yaml"):
+            slug = row.text("slug", required=True)
+            self.unique(row, seen, slug, _("instrument slug"))
+            if slug not in by_slug:
+                raise row.fail(_("unknown instrument '{}' (not in instruments.yaml)").format(slug))
+            titles = row.data.get("titles")
+            if not isinstance(titles, dict) or not titles:
+                raise row.fail(_("'titles' must map languages (ar, es, fr, ru, zh) to titles"))
+            for language, title in titles.items():
+                if language not in TITLE_LANGUAGES:
+                    raise row.fail(
+                        _("'{}' is not one of the other UN languages (ar, es, fr, ru, zh)").format(
+                            language
+                        )
+                    )
+                if not isinstance(title, str) or not title.strip():
+                    raise row.fail(_("the {} title is empty").format(language))
+            by_slug[slug]["titles"] = {k: v.strip() for k, v in sorted(titles.items())}
+            by_slug[slug]["titles_source"] = row.text("source", required=True)
 
     def _memberships(self) -> None:
         p = self.plan

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from palermo.core.models import Source
 
@@ -56,3 +57,12 @@ def make_list_of_one(value: Any) -> list[Any]:
 @register.filter
 def cell_for(cells: list[Any], index: int) -> Any:
     return cells[index]
+
+
+@register.filter
+def title_in_language(instrument: Any) -> str:
+    """An instrument's official title in the page's language where the data has one."""
+    localized = getattr(instrument, "localized_title", None)
+    if localized is None:
+        return str(instrument)
+    return str(localized(get_language() or "en"))
