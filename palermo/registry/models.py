@@ -126,7 +126,12 @@ class Instrument(Fact):
     # The official titles in the other UN languages ({"fr": ..., "zh": ...}; data file
     # instrument_titles.yaml) and where they come from.
     titles = models.JSONField(_("official titles in the UN languages"), default=dict, blank=True)
-    titles_source = models.TextField(_("source of the official titles"), blank=True)
+    titles_source = models.TextField(
+        _("source of the official titles"),
+        blank=True,
+        max_length=TEXT_MAX,
+        validators=[text_limit(TEXT_MAX)],
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=InstrumentKind.choices)
     adopted = models.DateField(_("adopted"), null=True, blank=True)
     opened_for_signature = models.DateField(_("opened for signature"), null=True, blank=True)
