@@ -2,8 +2,9 @@
 every entry translated and not fuzzy, the same placeholders and markup as the English text, and
 the glossary's terms (palermo/locale/glossary.yaml) where the English text uses them.
 
-Pure functions over Babel's catalogue objects; scripts/check-translations and the test suite call
-`catalogue_problems`. No Django setup is needed.
+Also the reference data people read (`DATA_TEXTS`), gathered for extraction. Pure functions
+over Babel's catalogue objects; `scripts/messages` and the test suite call them. No Django setup
+is needed.
 """
 
 from __future__ import annotations
@@ -107,9 +108,13 @@ def glossary_terms() -> tuple[Term, ...]:
     return tuple(terms)
 
 
+def catalogue_path(language: str, locale_dir: Path = LOCALE_DIR) -> Path:
+    """The .po file of one language (its .mo beside it)."""
+    return locale_dir / language / "LC_MESSAGES" / "django.po"
+
+
 def catalogue_read(language: str, locale_dir: Path = LOCALE_DIR) -> Catalog:
-    path = locale_dir / language / "LC_MESSAGES" / "django.po"
-    with path.open("rb") as handle:
+    with catalogue_path(language, locale_dir).open("rb") as handle:
         return read_po(handle, locale=None)
 
 
@@ -119,13 +124,20 @@ def _texts(value: Any) -> list[str]:
     return [str(value)] if value else []
 
 
-def _placeholders(text: str, *, percent: bool, brace: bool) -> Counter[str]:
-    found: Counter[str] = Counter()
-    if percent:
-        found.update(m for m in PERCENT.findall(text) if m != "%%")
-    if brace:
-        found.update(BRACE.findall(text))
+def _placeholders(text: str) -> Counter[str]:
+    """Both kinds, whatever the entry's flags: a placeholder added or lost in a translation is
+    wrong in either case."""
+    found: Counter[str] = Counter(m for m in PERCENT.findall(text) if m != "%%")
+    found.update(BRACE.findall(text))
     return found
+
+
+def _state(message: Message) -> str:
+    """The entry's state: fuzzy, untranslated (a form empty) or translated."""
+    if message.fuzzy:
+        return "fuzzy"
+    strings = _texts(message.string)
+    return "translated" if strings and all(s.strip() for s in strings) else "untranslated"
 
 
 def _tags(text: str) -> Counter[str]:
@@ -138,19 +150,15 @@ def message_problems(language: str, message: Message) -> list[str]:
     strings = _texts(message.string)
     if not ids or not ids[0]:
         return []
-    if message.fuzzy:
-        return ["fuzzy"]
-    if not strings or any(not s.strip() for s in strings):
-        return ["untranslated"]
+    state = _state(message)
+    if state != "translated":
+        return [state]
     problems = []
-    # Both kinds are compared whatever the entry's flags: a placeholder added or lost in a
-    # translation is wrong in either case.
-    percent = brace = True
     # A plural's singular may leave out the number (Arabic, Russian say "one" in words);
     # every translated form must use only the English placeholders, the last must use all.
-    wanted = _placeholders(ids[-1], percent=percent, brace=brace)
+    wanted = _placeholders(ids[-1])
     for index, text in enumerate(strings):
-        got = _placeholders(text, percent=percent, brace=brace)
+        got = _placeholders(text)
         # Counted: "{} of {}" needs both of its "{}".
         extra, missing = sorted((got - wanted).elements()), sorted((wanted - got).elements())
         if extra:
@@ -186,13 +194,7 @@ def catalogue_counts(language: str, locale_dir: Path = LOCALE_DIR) -> dict[str, 
     catalogue = catalogue_read(language, locale_dir)
     counts = {"entries": 0, "translated": 0, "untranslated": 0, "fuzzy": 0}
     for message in catalogue:
-        if not message.id:
-            continue
-        counts["entries"] += 1
-        if message.fuzzy:
-            counts["fuzzy"] += 1
-        elif all(s.strip() for s in _texts(message.string)) and _texts(message.string):
-            counts["translated"] += 1
-        else:
-            counts["untranslated"] += 1
+        if message.id:
+            counts["entries"] += 1
+            counts[_state(message)] += 1
     return counts

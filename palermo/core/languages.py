@@ -1,9 +1,9 @@
 """The user's language: stored with the user (`User.language`), used for their pages, PDFs,
 exports and API error details.
 
-- On the login page the switcher (or the browser's `Accept-Language`) sets the language; the
-  first login stores it with the user (`language_on_login`), and every later choice with the
-  switcher (`language_set`, the view behind `set_language`) changes it.
+- A choice with the switcher (`language_set`, the view behind `set_language`) is stored with a
+  logged-in user; one made on the login page (its cookie) is stored at the login
+  (`language_on_login`), and a first login without a choice stores the browser's language.
 - `UserLanguageMiddleware` (after authentication) activates a logged-in user's language for
   the request, whatever the browser asks for.
 - An API request with a bearer token follows its `Accept-Language` header when it sends one, the
@@ -39,6 +39,12 @@ def language_activate(request: HttpRequest, code: str) -> None:
     request.LANGUAGE_CODE = code
 
 
+def _language_store(user: User, code: str) -> None:
+    if user.language != code:
+        user.language = code
+        user.save(update_fields=["language"])
+
+
 def language_on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     """`user_logged_in`: a language chosen with the switcher in this browser (its cookie) becomes
     the user's; a user without a language and without such a choice keeps the one the browser
@@ -54,9 +60,7 @@ def language_on_login(sender: Any, request: HttpRequest, user: User, **kwargs: A
         code = getattr(request, "LANGUAGE_CODE", "") or settings.LANGUAGE_CODE
         if not language_valid(code):
             code = settings.LANGUAGE_CODE
-    if user.language != code:
-        user.language = code
-        user.save(update_fields=["language"])
+    _language_store(user, code)
 
 
 def language_for_token_user(request: HttpRequest, user: User) -> None:
@@ -77,15 +81,10 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = getattr(request, "user", None)
-        code = getattr(user, "language", "") if user is not None else ""
+        code = user.language if user is not None and user.is_authenticated else ""
+        explicit = request.path.startswith("/api/") and request.headers.get("Accept-Language")
         previous = translation.get_language()
-        if (
-            code
-            and user is not None
-            and user.is_authenticated
-            and language_valid(code)
-            and not (request.path.startswith("/api/") and request.headers.get("Accept-Language"))
-        ):
+        if language_valid(code) and not explicit:
             language_activate(request, code)
         try:
             response = self.get_response(request)
@@ -107,12 +106,6 @@ def language_set(request: HttpRequest) -> HttpResponse:
     response: HttpResponse = set_language(request)
     code = request.POST.get("language", "")
     user = getattr(request, "user", None)
-    if (
-        isinstance(user, User)
-        and user.is_authenticated
-        and language_valid(code)
-        and user.language != code
-    ):
-        user.language = code
-        user.save(update_fields=["language"])
+    if isinstance(user, User) and user.is_authenticated and language_valid(code):
+        _language_store(user, code)
     return response

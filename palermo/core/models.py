@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from palermo.core.choices import AuditAction, OrganisationKind, Role
 from palermo.core.textlimits import TEXT_MAX, text_limit
+
+
+def in_language(texts: Mapping[str, str] | None, language: str, default: str) -> str:
+    """`texts`'s text (keyed by base language: "zh", "ar") for a page's language code
+    ("zh-hans", "ar"), else `default`."""
+    base = language.split("-", maxsplit=1)[0].lower()
+    return (texts or {}).get(base) or default
 
 
 class Country(models.Model):
@@ -37,9 +45,7 @@ class Country(models.Model):
 
     def localized_name(self, language: str) -> str:
         """The country's name in one of the UN languages, English when CLDR has none."""
-        base = language.split("-", maxsplit=1)[0]
-        names: dict[str, str] = self.names or {}
-        return names.get(base) or self.name
+        return in_language(self.names, language, self.name)
 
 
 class Organisation(models.Model):

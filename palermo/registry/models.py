@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from palermo.core.models import Country, Organisation, Source
+from palermo.core.models import Country, Organisation, Source, in_language
 from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, text_limit
 from palermo.registry.choices import (
     DirectoryRole,
@@ -191,9 +191,7 @@ class Instrument(Fact):
     def localized_title(self, language: str) -> str:
         """The official title in `language` (a page's language code) where the data has one,
         else the English title."""
-        base = language.split("-", maxsplit=1)[0].lower()
-        titles: dict[str, str] = self.titles or {}
-        return titles.get(base) or self.title
+        return in_language(self.titles, language, self.title)
 
 
 class TreatyAction(Fact):

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from palermo.core.models import Source
+from palermo.registry.models import Instrument
 
 register = template.Library()
 
@@ -60,9 +61,6 @@ def cell_for(cells: list[Any], index: int) -> Any:
 
 
 @register.filter
-def title_in_language(instrument: Any) -> str:
+def title_in_language(instrument: Instrument) -> str:
     """An instrument's official title in the page's language where the data has one."""
-    localized = getattr(instrument, "localized_title", None)
-    if localized is None:
-        return str(instrument)
-    return str(localized(get_language() or "en"))
+    return instrument.localized_title(get_language() or "en")

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.utils import timezone
 from pdfminer.high_level import extract_text
 from playwright.sync_api import Page, expect
@@ -28,10 +27,10 @@ from pytest_django import Settings
 from palermo.cases import services as s
 from palermo.cases.dates import day_text
 from palermo.cases.models import Case
-from palermo.conftest import PASSWORD
 from palermo.core.choices import AuditAction
 from palermo.core.models import AuditEntry, Organisation, User
 from palermo.core.tests.browser import log_in
+from palermo.web.tests.demo import demo_node_make
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -47,14 +46,7 @@ SHELTER = "Palermo demo shelter"
 def demo_node(live_reference: None, settings: Settings, tmp_path: Path) -> User:
     """`make run`'s demo: the demo users and 4 cases of the demo shelter; every demo user logs
     in with the tests' PASSWORD."""
-    settings.DATA_DIR = tmp_path
-    call_command("setup_demo", stdout=io.StringIO())
-    call_command(
-        "demo_data", "--cases", "4", "--org", SHELTER, "--as", "caseworker", stdout=io.StringIO()
-    )
-    for user in User.objects.all():
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+    demo_node_make(settings, tmp_path, cases=4)
     return User.objects.get(username="caseworker")
 
 

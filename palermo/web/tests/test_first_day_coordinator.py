@@ -10,24 +10,22 @@ coordinator of the same office (the administrator would invite one).
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 
 from palermo.cases.models import Case, Person
-from palermo.conftest import PASSWORD
 from palermo.core.models import AuditEntry, User
 from palermo.core.tests.browser import log_in
 from palermo.statistics.choices import ValueOrigin
 from palermo.statistics.definitions import definitions_load
 from palermo.statistics.models import DataSet, Value
+from palermo.web.tests.demo import demo_node_make
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -52,28 +50,11 @@ def reference(live_reference: None) -> None:
 def demo_node(settings: Settings, tmp_path: Path) -> tuple[User, User]:
     """`make run`'s demo node: the demo users and a dozen demo cases of the Italian shelter.
     Returns the national coordinator and a colleague in the same office."""
-    settings.DATA_DIR = tmp_path
-    call_command("setup_demo", stdout=io.StringIO())
-    call_command(
-        "demo_data",
-        "--cases",
-        "12",
-        "--org",
-        "Palermo demo shelter",
-        "--as",
-        "caseworker",
-        "--today",
-        DEMO_DAY,
-        stdout=io.StringIO(),
-    )
+    demo_node_make(settings, tmp_path, cases=12, today=DEMO_DAY)
     coordinator = User.objects.get(username="coordinator")
-    coordinator.set_password(PASSWORD)
-    coordinator.save()
     # The demo's second coordinator of the same office validates (separation of duties).
     colleague = User.objects.get(username="coordinator2")
     assert colleague.organisation == coordinator.organisation and colleague.role == coordinator.role
-    colleague.set_password(PASSWORD)
-    colleague.save()
     return coordinator, colleague
 
 

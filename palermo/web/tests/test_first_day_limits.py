@@ -9,20 +9,18 @@ The node is a fresh demo node (`palermo setup-demo`, `palermo demo-data`). Run w
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 from pytest_django import Settings
 
 from palermo.cases.models import Case, CaseComment
-from palermo.conftest import PASSWORD
 from palermo.core.models import User
 from palermo.core.tests.browser import log_in
 from palermo.core.textlimits import NOTE_MAX
+from palermo.web.tests.demo import demo_node_make
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -35,14 +33,7 @@ SHELTER = "Palermo demo shelter"
 @pytest.fixture
 def demo_node(live_reference: None, settings: Settings, tmp_path: Path) -> User:
     """The demo users and 2 cases of the demo shelter; every demo user logs in with PASSWORD."""
-    settings.DATA_DIR = tmp_path
-    call_command("setup_demo", stdout=io.StringIO())
-    call_command(
-        "demo_data", "--cases", "2", "--org", SHELTER, "--as", "caseworker", stdout=io.StringIO()
-    )
-    for user in User.objects.all():
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+    demo_node_make(settings, tmp_path, cases=2)
     return User.objects.get(username="caseworker")
 
 

@@ -24,13 +24,13 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django import Settings
 
-from palermo.conftest import PASSWORD
 from palermo.cooperation import services, signing
 from palermo.cooperation.models import Node, Request
 from palermo.cooperation.nodeproc import free_port, node_run, node_start, node_stop
 from palermo.cooperation.tests.nodes import bravo_data_dir, bravo_template, node_env
 from palermo.core.models import User
 from palermo.core.tests.browser import errors_watch, log_in
+from palermo.web.tests.demo import demo_node_make
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
 # told that this is fine.
@@ -78,14 +78,10 @@ class PairNode:
 @pytest.fixture
 def demo_node(live_reference: None, settings: Settings, tmp_path: Path) -> User:
     """Node A as `make run` makes it (the demo users, Italy); they log in with PASSWORD."""
-    settings.DATA_DIR = tmp_path
     # Cookies not dated by the pinned clock (as node B sets them, nodes.NODE_SETTINGS).
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     settings.CSRF_COOKIE_AGE = None
-    call_command("setup_demo", stdout=io.StringIO())
-    for user in User.objects.all():
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+    demo_node_make(settings, tmp_path)
     return User.objects.get(username="investigator")
 
 

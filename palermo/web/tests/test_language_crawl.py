@@ -14,7 +14,6 @@ are written to $PALERMO_SCREENSHOTS/crawl/<language>/ (the temporary directory o
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
@@ -23,7 +22,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.utils import translation
 from playwright.sync_api import Browser, Page
@@ -36,6 +34,7 @@ from palermo.core.models import User
 from palermo.core.tests.browser import errors_watch
 from palermo.statistics.definitions import definitions_load
 from palermo.statistics.models import DataSet
+from palermo.web.tests.demo import demo_node_make
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -98,21 +97,7 @@ def _english_entries(language: str) -> set[str]:
 def demo_node(live_reference: None, settings: Settings, tmp_path: Path) -> None:
     if not DataSet.objects.exists():
         definitions_load()
-    settings.DATA_DIR = tmp_path
-    call_command("setup_demo", stdout=io.StringIO())
-    call_command(
-        "demo_data",
-        "--cases",
-        "6",
-        "--org",
-        "Palermo demo shelter",
-        "--as",
-        "caseworker",
-        stdout=io.StringIO(),
-    )
-    for user in User.objects.filter(username__in=ROLES):
-        user.set_password(PASSWORD)
-        user.save()
+    demo_node_make(settings, tmp_path, cases=6)
 
 
 def _crawl(
