@@ -40,7 +40,8 @@ DATA_TEXTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("statistics/data/indicators.yaml", ("name", "description", "unit")),
     ("statistics/data/datasets.yaml", ("name", "description")),
     ("statistics/data/dimensions.yaml", ("name", "description", "codes.label")),
-    ("registry/data/mechanisms.yaml", ("name",)),
+    ("registry/data/mechanisms.yaml", ("name", "summary")),
+    ("registry/data/instruments.yaml", ("summary",)),
 )
 REFERENCE_TEXTS = LOCALE_DIR.parent / "core" / "reference_data.txt"
 
