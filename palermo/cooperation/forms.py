@@ -22,8 +22,8 @@ from palermo.cooperation import choices as c
 from palermo.cooperation import files, handling, selectors, services, workflow
 from palermo.cooperation.limits import BASIS_MAX, LETTER_MAX, NOTE_MAX, TEXT_MAX
 from palermo.cooperation.models import Node, Request
-from palermo.core.models import Country, Organisation, User
-from palermo.core.pickers import OrganisationChoiceField
+from palermo.core.models import Organisation, User
+from palermo.core.pickers import OrganisationChoiceField, country_options
 from palermo.registry.models import DirectoryEntry
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
@@ -73,8 +73,8 @@ class CaseField(forms.ModelChoiceField[Case]):
 
 
 def country_choices() -> list[tuple[str, str]]:
-    rows = Country.objects.filter(historical=False).order_by("name").values_list("iso3", "name")
-    return BLANK + [(iso3, "{} ({})".format(name, iso3)) for iso3, name in rows]
+    """Current countries by name in the user's language (and its order), keyed by ISO alpha-3."""
+    return BLANK + country_options()
 
 
 def authority_label(entry: DirectoryEntry) -> str:

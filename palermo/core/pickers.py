@@ -8,11 +8,11 @@ named in the user's language.
   ("en", "ha"), else its three-letter ISO 639-3 code ("bin"), optionally with a region
   ("pt-BR"). Only living languages are a person's language (no "klingon", no "tlh"). Pickers
   offer the languages CLDR names in the user's language (about 600), sorted by that name.
+- Every list is sorted in the collation of the user's language (palermo.core.collation).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from palermo.core.collation import collated
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Country, Organisation
 
@@ -41,11 +42,6 @@ def _locale(language: str) -> Locale | None:
         return Locale.parse("zh_Hans" if language == "zh" else language)
     except (ValueError, UnknownLocaleError):
         return None
-
-
-def _sort_key(label: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", label.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def country_name(country: Country, language: str | None = None) -> str:
@@ -72,7 +68,7 @@ def country_options(
         (c.iso3, "{} ({})".format(country_name(c, language), c.iso3))
         for c in qs.only("iso3", "iso2", "name", "names")
     ]
-    return sorted(options, key=lambda option: _sort_key(option[1]))
+    return collated(options, lambda option: option[1], language or active_language())
 
 
 def _living(code: str) -> Any:
@@ -120,7 +116,7 @@ def _language_options(language: str) -> tuple[tuple[str, str], ...]:
             continue
         canonical = language_code(code)
         options.setdefault(canonical, "{} ({})".format(name, canonical))
-    return tuple(sorted(options.items(), key=lambda option: _sort_key(option[1])))
+    return tuple(collated(options.items(), lambda option: option[1], language))
 
 
 def language_options(language: str | None = None, current: str = "") -> list[tuple[str, str]]:
@@ -144,8 +140,21 @@ def language_label(code: str, language: str | None = None) -> str:
     return code
 
 
+class _CollatedChoices(forms.models.ModelChoiceIterator[Any]):
+    """A model picker's choices sorted by their labels in the reader's language."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = self.queryset if self.queryset is not None else []
+        yield from (self.choice(obj) for obj in collated(rows, self.field.label_from_instance))
+
+
 class OrganisationChoiceField(forms.ModelChoiceField[Organisation]):
-    """A picker of organisations, each named in the reader's language where it can be."""
+    """A picker of organisations, each named in the reader's language where it can be, sorted
+    by those names in the reader's language."""
+
+    iterator = _CollatedChoices
 
     def label_from_instance(self, obj: Organisation) -> str:
         return obj.display_name

@@ -1,6 +1,7 @@
 """What each registry page shows: one selector per page, so the views only pick a template.
 
-Reads are public; people's contact details in the directory only for logged-in users.
+Reads are public; people's contact details in the directory only for logged-in users. Countries
+are named and sorted in the page's language (the active one; palermo.core.collation).
 """
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import get_language
 
+from palermo.core.collation import collated, country_order
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Country
 from palermo.core.pagination import page_get
@@ -43,6 +46,10 @@ from palermo.registry.selectors.standing import (
 MATRIX_INSTRUMENTS = ["untoc", "trafficking-protocol", "smuggling-protocol"]
 
 
+def _language() -> str:
+    return get_language() or "en"
+
+
 def instrument_overview() -> QuerySet[Instrument]:
     """Every instrument with its number of recorded treaty actions."""
     return instrument_list().annotate(n_actions=Count("actions"))
@@ -55,7 +62,7 @@ def instrument_page(*, slug: str, as_of: dt.date) -> dict[str, Any]:
         "instrument": inst,
         "eif": general_entry_into_force(inst),
         "actions": treaty_action_list(instrument=inst),
-        "rows": parties(instrument=inst, as_of=as_of),
+        "rows": parties(instrument=inst, as_of=as_of, language=_language()),
         "as_of": as_of,
         "current_to": coverage(inst),
         "conflicts": conflict_list(instrument=inst),
@@ -79,7 +86,7 @@ def parties_page(*, instrument: str, member_of: str, as_of: dt.date) -> dict[str
         mech = mechanism_get(member_of) if member_of else None
         page.update(
             instrument=inst,
-            rows=parties(instrument=inst, as_of=as_of, member_of=mech),
+            rows=parties(instrument=inst, as_of=as_of, member_of=mech, language=_language()),
             current_to=coverage(inst),
         )
     except ApplicationError as exc:
@@ -87,17 +94,26 @@ def parties_page(*, instrument: str, member_of: str, as_of: dt.date) -> dict[str
     return page
 
 
-def country_overview(*, q: str = "") -> QuerySet[Country]:
-    """Current countries, and historical ones the registry has facts about; `q` searches the
-    name or matches the ISO code."""
+def country_overview(*, q: str = "") -> list[Country]:
+    """Current countries, and historical ones the registry has facts about, by name in the page's
+    language; `q` searches the name (in English or in that language) or matches the ISO code."""
     countries = Country.objects.annotate(
         n_actions=Count("treaty_actions", distinct=True),
         n_laws=Count("legislation", distinct=True),
         n_memberships=Count("memberships", distinct=True),
     ).filter(Q(n_actions__gt=0) | Q(n_laws__gt=0) | Q(n_memberships__gt=0) | Q(historical=False))
+    language = _language()
+    found = list(countries)
     if q:
-        countries = countries.filter(Q(name__icontains=q) | Q(iso3__iexact=q))
-    return countries.order_by("name")
+        needle = q.casefold()
+        found = [
+            c
+            for c in found
+            if needle in c.name.casefold()
+            or needle in c.localized_name(language).casefold()
+            or c.iso3 == q.upper()
+        ]
+    return collated(found, lambda c: c.localized_name(language), language)
 
 
 def country_profile(country: Country, as_of: dt.date) -> dict[str, Any]:
@@ -160,7 +176,9 @@ def mechanism_page(*, acronym: str, as_of: dt.date) -> dict[str, Any]:
         "mechanism": mech,
         "as_of": as_of,
         "instruments": instruments,
-        "matrix": ratification_matrix(mechanism=mech, instruments=instruments, as_of=as_of),
+        "matrix": ratification_matrix(
+            mechanism=mech, instruments=instruments, as_of=as_of, language=_language()
+        ),
         "current_to": [covered.get(i.slug) for i in instruments],
         "memberships": membership_list(mechanism=mech),
         "adopted": mech.instruments.all(),
@@ -179,7 +197,7 @@ def directory_page(
     found = Country.objects.filter(iso3=country.upper()).first() if country else None
     entries, show_contacts = directory_list(user=user, q=q, role=role or None, country=found)
     entries = entries.order_by(
-        F("country__name").asc(nulls_last=True),
+        country_order(_language()),
         "mechanism__acronym",
         "role",
         "organisation__name",

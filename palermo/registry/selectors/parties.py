@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from palermo.core.collation import collated
 from palermo.core.models import Country
 from palermo.registry.choices import PartyStatus
 from palermo.registry.models import Instrument, Mechanism, TreatyAction
@@ -140,8 +141,11 @@ def parties(
     member_of: Mechanism | None = None,
     status: str | None = None,
     with_conflicts: bool = True,
+    language: str = "en",
 ) -> list[PartyRow]:
-    """Every state that signed or consented to be bound on or before `as_of`."""
+    """Every state that signed or consented to be bound on or before `as_of`, by name in
+    `language` (names and order: the API and the CLI answer in English, pages in the reader's
+    language)."""
     by_state = actions_by_state(instrument)
     members = member_codes(member_of, as_of) if member_of is not None else None
     general = general_entry_into_force(instrument, by_state)
@@ -161,7 +165,10 @@ def parties(
         for conflict in instrument_conflicts(instrument, by_state):
             if conflict.country:
                 conflicts_by_state[conflict.country].append(conflict.as_dict())
-    names = dict(Country.objects.filter(iso3__in=by_state.keys()).values_list("iso3", "name"))
+    names = {
+        c.iso3: c.localized_name(language)
+        for c in Country.objects.filter(iso3__in=by_state.keys()).only("iso3", "name", "names")
+    }
     rows: list[PartyRow] = []
     for state, actions in by_state.items():
         if members is not None and state not in members:
@@ -196,15 +203,19 @@ def parties(
         )
     if status:
         rows = [r for r in rows if r.status == status]
-    rows.sort(key=lambda r: r.country_name)
-    return rows
+    return collated(rows, lambda r: r.country_name, language)
 
 
 def ratification_matrix(
-    *, mechanism: Mechanism, instruments: list[Instrument], as_of: dt.date
+    *, mechanism: Mechanism, instruments: list[Instrument], as_of: dt.date, language: str = "en"
 ) -> list[dict[str, Any]]:
-    """For each member of `mechanism`, its status on each instrument as of a date."""
-    members = Country.objects.filter(iso3__in=member_codes(mechanism, as_of)).order_by("name")
+    """For each member of `mechanism` (by name in `language`), its status on each instrument as
+    of a date."""
+    members = collated(
+        Country.objects.filter(iso3__in=member_codes(mechanism, as_of)),
+        lambda c: c.localized_name(language),
+        language,
+    )
     statuses = {
         inst.slug: {
             r.country: r

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from palermo.core.models import Source
+from palermo.registry.choices import PartyStatus, TreatyActionKind
 from palermo.registry.models import Instrument
 
 register = template.Library()
@@ -64,3 +65,21 @@ def cell_for(cells: list[Any], index: int) -> Any:
 def title_in_language(instrument: Instrument) -> str:
     """An instrument's official title in the page's language where the data has one."""
     return instrument.localized_title(get_language() or "en")
+
+
+@register.filter
+def action_label(value: str) -> str:
+    """A treaty action's kind ("ratification") in the page's language; the value if unknown."""
+    try:
+        return str(TreatyActionKind(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """A party status ("party", "signatory") in the page's language; the value if unknown."""
+    try:
+        return str(PartyStatus(value).label)
+    except ValueError:
+        return value
