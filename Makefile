@@ -17,6 +17,7 @@ PAIR := env PALERMO_DATA_DIR=$(PAIR_DIR) PALERMO_NODE_NAME=pair $(PALERMO)
 .PHONY: messages run run-pair test test-sqlite test-postgres test-api-contract test-production test-image check lint bench bench-statistics bench-% install clean
 
 $(VENV)/.installed: pyproject.toml requirements-nodeps.txt
+	@scripts/ensure-packages
 	@test -x $(BIN)/python || $$(scripts/find-python) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'

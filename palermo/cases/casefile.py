@@ -8,8 +8,8 @@ persons and scopes it covered), and, when the user asks for identifying data (wi
 one identity read per person, exactly as "Show identity" on a person page writes it.
 
 The PDF is rendered by WeasyPrint from the template `cases/case_file.html`; the fonts are the
-system's (fontconfig): DejaVu covers Latin, Cyrillic and Arabic, and Noto CJK (Debian's
-`fonts-noto-cjk`) Chinese, when installed.
+system's (fontconfig), embedded in the file: Noto Sans and Noto Sans Arabic (Debian's
+`fonts-noto-core`) and Noto Sans CJK (`fonts-noto-cjk`), DejaVu where they are missing.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, Min, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from palermo.core.errors import NotFoundError
@@ -68,11 +69,16 @@ def dimension_list() -> QuerySet[Dimension]:
 
 
 def code_labels() -> dict[str, dict[str, str]]:
-    """Labels of the codes of every dimension (`_T` is "Total"; countries by name)."""
+    """Labels of the codes of every dimension in the reader's language (`_T` is "Total";
+    countries by name)."""
     labels: dict[str, dict[str, str]] = {}
-    names = dict(Country.objects.values_list("iso3", "name"))
+    language = get_language() or "en"
+    names = {
+        c.iso3: c.localized_name(language) for c in Country.objects.only("iso3", "name", "names")
+    }
     for d in dimension_list():
-        labels[d.code] = {TOTAL: _("Total"), **d.code_labels()}
+        own = {code: _(label) for code, label in d.code_labels().items()}
+        labels[d.code] = {TOTAL: _("Total"), **own}
         if d.countries:
             labels[d.code] = {**names, **labels[d.code]}
     return labels
@@ -194,11 +200,11 @@ def country_profile(*, user: AnyUser | None, country: str) -> list[Series]:
         if key not in series:
             series[key] = Series(
                 v.indicator.code,
-                v.indicator.name,
+                _(v.indicator.name),
                 v.dataset.code,
                 v.origin,
                 kind=kind,
-                dataset_name=v.dataset.name,
+                dataset_name=_(v.dataset.name),
             )
         series[key].points.append(_point(v))
     first: dict[tuple[str, str], int] = {}

@@ -54,8 +54,8 @@ def template_rows(
                     "indicator": cell.indicator,
                     **dict(zip(DIMENSIONS, cell.key, strict=True)),
                     "description": "{}{}".format(
-                        block.indicator.name,
-                        "".join(", {}".format(v) for v in cell.labels.values()),
+                        _(block.indicator.name),
+                        "".join(", {}".format(_(v)) for v in cell.labels.values()),
                     ),
                     "value": cell.value.value_text if cell.value is not None else "",
                     "notes": cell.value.notes if cell.value is not None else "",

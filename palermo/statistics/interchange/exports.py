@@ -1,5 +1,9 @@
 """Exports: figures and publications as CSV, XLSX and SDMX-CSV (version 1). Masked figures stay
-masked: no number is made up for them, and SDMX marks them confidential."""
+masked: no number is made up for them, and SDMX marks them confidential.
+
+Columns are named by their codes (what imports and scripts read, the same in every language);
+a spreadsheet (XLSX) starts with a row naming each column in the reader's language, above the
+row of codes (imports find the header row by its first code and skip what is above it)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from palermo.core.errors import ApplicationError
 from palermo.statistics.models import DIMENSIONS, Publication, Value
@@ -34,6 +41,28 @@ EXPORT_COLUMNS = [
     "source_ref",
     "notes",
 ]
+
+
+# Columns that are not a figure's own fields (those are named by their fields' names).
+COLUMN_LABELS = {
+    "publication": gettext_lazy("Publication"),
+    "version": gettext_lazy("Version"),
+    "flag": gettext_lazy("Suppression flag"),
+    "method": gettext_lazy("Suppression method and parameters"),
+    "description": gettext_lazy("What the figure counts"),
+    "comment": gettext_lazy("Comment"),
+}
+
+
+def column_label(column: str) -> str:
+    """A column's name in the reader's language (its code when it has none)."""
+    if column in COLUMN_LABELS:
+        return str(COLUMN_LABELS[column])
+    try:
+        field = Value._meta.get_field(column)
+    except FieldDoesNotExist:
+        return column
+    return capfirst(str(getattr(field, "verbose_name", column)))
 
 
 def value_rows(values: Iterable[Value]) -> Iterator[dict[str, Any]]:
@@ -111,12 +140,13 @@ def sdmx_rows(values: Iterable[Value]) -> Iterator[dict[str, Any]]:
 def table_bytes(
     rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *, sheet: str = "data"
 ) -> bytes:
-    """Rows as CSV (UTF-8) or XLSX."""
+    """Rows as CSV (UTF-8) or XLSX (the columns named in the reader's language, then by code)."""
     if fmt == "xlsx":
         import openpyxl  # type: ignore[import-untyped]  # noqa: PLC0415 - only for spreadsheets
 
         workbook = openpyxl.Workbook(write_only=True)
         ws = workbook.create_sheet(title=sheet[:31] or "data")
+        ws.append([column_label(c) for c in columns])
         ws.append(list(columns))
         for row in rows:
             ws.append([row.get(c, "") for c in columns])

@@ -270,3 +270,25 @@ def test_many_countries_make_a_taller_sankey_not_slivers() -> None:
     origins = [n for n in layout.nodes if n.column == "origin"]
     assert len(origins) == 45 and layout.height >= 45 * 22
     assert all(n.y1 - n.y0 >= 4 for n in origins)  # each at least a few pixels tall
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [("ar", ("مصر", "الأردن", "تونس")), ("zh-hans", ("中国", "阿富汗", "德国"))],
+)
+def test_charts_draw_arabic_and_chinese_glyphs(language: str, names: tuple[str, ...]) -> None:
+    """The PNG of a chart in Arabic or Chinese draws the letters (the system's Noto fonts, which
+    scripts/ensure-packages installs), not the empty boxes of a missing glyph: the same chart with
+    characters no font has (private use) draws boxes, and comes out differently."""
+
+    def png(labels: tuple[str, ...]) -> bytes:
+        rows = [
+            CountryFigure(code, label, 10 * (n + 1), str(10 * (n + 1)), False, "2019", "glotip")
+            for n, (code, label) in enumerate(zip(("AAA", "BBB", "CCC"), labels, strict=True))
+        ]
+        return charts.render(charts.across_chart(rows, indicator="", period="2019"), "png")
+
+    boxes = tuple(chr(0xE000 + 8 * n) * len(name) for n, name in enumerate(names))
+    other_boxes = tuple(chr(0xE100 + 8 * n) * len(name) for n, name in enumerate(names))
+    assert png(boxes) == png(other_boxes)  # any glyph no font has is drawn as the same box
+    assert png(names) != png(boxes), language

@@ -252,7 +252,8 @@ def test_template_download_fill_in_and_upload(tmp_path: Path, coordinator: User,
     else:
         path.write_bytes(content)
         sheet = openpyxl.load_workbook(path).active
-        header, *data = list(sheet.iter_rows(values_only=True))
+        labels, header, *data = list(sheet.iter_rows(values_only=True))
+        assert labels[:4] == ("Data set", "Reporting country", "Period", "Indicator")
         rows = [{h: ("" if c is None else c) for h, c in zip(header, r, strict=True)} for r in data]
     assert list(rows[0]) == ix.TEMPLATE_COLUMNS
     assert {
@@ -352,7 +353,7 @@ def test_exports_csv_xlsx_sdmx(coordinator: User, tmp_path: Path) -> None:
     path = tmp_path / "x.xlsx"
     path.write_bytes(ix.values_export(qs, "xlsx"))
     sheet = openpyxl.load_workbook(path).active
-    assert sheet.max_row == len(GOOD) + 2
+    assert sheet.max_row == len(GOOD) + 3  # the columns named, their codes, a total row
 
 
 def test_sdmx_periods() -> None:

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
+from palermo.core.collation import collated
 from palermo.core.errors import NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
@@ -43,12 +44,12 @@ class IndexView(StatisticsView):
     def get(self, request: HttpRequest) -> HttpResponse:
         visible = selectors.value_list(user=request.user)
         names = country_names()
-        countries = sorted(
+        countries = collated(
             (
                 (iso3, names.get(iso3, iso3))
                 for iso3 in visible.values_list("country_id", flat=True).distinct().order_by()
             ),
-            key=lambda row: row[1].casefold(),
+            lambda row: row[1],
         )
         indicators = selectors.indicator_list().filter(
             pk__in=visible.values("indicator_id").distinct()
@@ -147,7 +148,7 @@ def _across(request: HttpRequest, code: str) -> dict[str, Any]:
         "period": period,
         "dataset": dataset,
         "rows": rows,
-        "spec": charts.across_chart(rows, indicator=indicator.name, period=period),
+        "spec": charts.across_chart(rows, indicator=_(indicator.name), period=period),
     }
 
 
@@ -305,7 +306,7 @@ class CompletenessView(StatisticsView):
                 rows.append(
                     {"country": country, "name": names.get(country, country), "cells": cells}
                 )
-            rows.sort(key=lambda r: r["name"])
+            rows = collated(rows, lambda r: r["name"])
         return render(
             request,
             "statistics/completeness.html",

@@ -12,7 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from palermo.core.collation import collated
 from palermo.core.errors import NotFoundError
 from palermo.core.models import Country, User
 from palermo.core.views import page_user
@@ -25,6 +27,7 @@ from palermo.statistics.views.base import (
     CoordinatorView,
     StatisticsFormView,
     StatisticsView,
+    country_names,
     downloads,
     table_response,
 )
@@ -158,25 +161,25 @@ class PublicationDetailView(StatisticsView):
 
 
 SECONDARY_METHODS = {
-    "milp": _("an optimal pattern (mixed-integer programme, HiGHS)"),
-    "boxes": _("box moves (large tables)"),
-    "hypercube": _("hypercubes (very large tables)"),
-    "tauargus": _("Tau-Argus OPT"),
+    "milp": gettext_lazy("an optimal pattern (mixed-integer programme, HiGHS)"),
+    "boxes": gettext_lazy("box moves (large tables)"),
+    "hypercube": gettext_lazy("hypercubes (very large tables)"),
+    "tauargus": gettext_lazy("Tau-Argus OPT"),
 }
 
 
 def dimension_headers(dimensions: list[str]) -> list[str]:
     """The column headers of a table: the names of its dimensions ("Form of exploitation")."""
     names = dict(Dimension.objects.values_list("code", "name"))
-    return [_("Country") if d == "country" else str(names.get(d, d)) for d in dimensions]
+    return [_("Country") if d == "country" else _(str(names.get(d, d))) for d in dimensions]
 
 
 def publication_facts(publication: Publication) -> dict[str, Any]:
     """What a reader needs to read a publication, in words: the breakdown, which countries
     contributed and which released no data, how the cells were suppressed."""
     params = publication.parameters
-    names = dict(Country.objects.values_list("iso3", "name"))
-    dims = dict(Dimension.objects.values_list("code", "name"))
+    names = country_names()
+    dims = {code: _(name) for code, name in Dimension.objects.values_list("code", "name")}
     countries = [str(c) for c in params.get("countries", [])]
     contributed = [str(c) for c in params.get("contributed", countries)]
     breakdown = [str(dims.get(d, d)) for d in publication.dimensions if d != "country"]
@@ -185,9 +188,9 @@ def publication_facts(publication: Publication) -> dict[str, Any]:
         "primary": flags.count("primary"),
         "secondary": flags.count("secondary") + flags.count("linked"),
         "breakdown": ", ".join(breakdown),
-        "contributed": [names.get(c, c) for c in contributed],
-        "no_data": [names.get(str(c), str(c)) for c in params.get("no_data", [])],
-        "secondary_method": SECONDARY_METHODS.get(str(params.get("method", "")), ""),
+        "contributed": collated((names.get(c, c) for c in contributed), str),
+        "no_data": collated((names.get(str(c), str(c)) for c in params.get("no_data", [])), str),
+        "secondary_method": str(SECONDARY_METHODS.get(str(params.get("method", "")), "")),
         "basis": _("case records") if publication.basis == "cases" else _("national figures"),
     }
 

@@ -127,7 +127,7 @@ def test_caseworker_refers_sees_referrals_sent_prints_the_case_file_and_a_planne
     )
     page.goto("/cases/persons/{}/".format(child.pseudonym))
     event = page.locator("#ptimeline-h + ol.timeline li.planned")
-    expect(event).to_contain_text("Return to NGA planned")
+    expect(event).to_contain_text("Return to Nigeria planned")
     expect(event).to_contain_text(day_text(planned))
     expect(event.locator("time")).to_have_attribute("datetime", planned.isoformat())
     page.goto("/cases/{}/".format(case.pk))
