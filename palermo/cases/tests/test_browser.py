@@ -286,7 +286,12 @@ def test_case_worker_journey_from_screening_to_a_childs_return(
 
     page.get_by_role("link", name=case.reference).first.click()
     timeline = page.locator("ol.timeline")
-    for text in ("Case opened", "Screening: Presumed victim", "Identification", "Return to Zimbabwe"):
+    for text in (
+        "Case opened",
+        "Screening: Presumed victim",
+        "Identification",
+        "Return to Zimbabwe",
+    ):
         expect(timeline).to_contain_text(text)
     page.screenshot(path=str(SCREENSHOTS / "cases-case.png"), full_page=True)
 

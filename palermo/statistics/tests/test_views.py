@@ -620,6 +620,9 @@ def test_publication_page_reads_as_facts(
         )
     )
     assert ">1\xa0269<" in french  # French groups thousands with a no-break space
+    # Countries named in French and in French order; the breakdown in French.
+    assert '<dd id="no-data">Afrique du Sud, Namibie</dd>' in french
+    assert '<dd id="breakdown">Sexe</dd>' in french
 
 
 # --- differentially private releases -----------------------------------------------------------

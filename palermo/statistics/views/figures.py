@@ -28,6 +28,7 @@ from palermo.statistics.forms import AcrossForm, CompletenessForm, RouteForm
 from palermo.statistics.models import DIMENSIONS, TOTAL, UNKNOWN
 from palermo.statistics.profiles import profile_layout
 from palermo.statistics.selectors import ValueFilters
+from palermo.statistics.templatetags.statistics_tags import point
 from palermo.statistics.views.base import (
     StatisticsView,
     chart_response,
@@ -258,7 +259,7 @@ class RoutesView(StatisticsView):
                     "origin": names.get(f.origin, f.origin),
                     "transit": names.get(f.transit, f.transit) if f.transit else "",
                     "destination": names.get(f.destination, f.destination),
-                    "display": f.display,
+                    "display": point(f),  # grouped as the reader's language writes numbers
                 }
                 for f in flows
             ],
