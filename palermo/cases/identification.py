@@ -109,24 +109,29 @@ def requires_means(indicator_list: IndicatorList) -> bool:
 
 @transaction.atomic
 def indicator_lists_load(path: Path = DATA_FILE) -> int:
-    """Create or update the indicator lists from the data file; returns lists written."""
+    """Create or update the indicator lists from the data file; returns lists written. Only
+    what differs from the stored rows is written (a repeated load reads and compares)."""
     if not path.exists():
         return 0
-    data: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data: list[dict[str, Any]] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or []  # noqa: S506 - a safe loader
+    stored_lists = {(x.key, x.version): x for x in IndicatorList.objects.all()}
+    stored = {(i.indicator_list_id, i.code): i for i in Indicator.objects.all()}
     written = 0
     for item in data:
         indicators = item.get("indicators") or []
-        lst, _created = IndicatorList.objects.update_or_create(
-            key=item["key"],
-            version=str(item["version"]),
-            defaults={
-                "title": item["title"],
-                "target": item["target"],
-                "source": item.get("source", ""),
-                # A list without indicators cannot screen anyone: kept, but not offered.
-                "active": bool(indicators),
-            },
-        )
+        values = {
+            "title": item["title"],
+            "target": item["target"],
+            "source": item.get("source", ""),
+            # A list without indicators cannot screen anyone: kept, but not offered.
+            "active": bool(indicators),
+        }
+        lst = stored_lists.get((item["key"], str(item["version"])))
+        if lst is None or any(getattr(lst, k) != v for k, v in values.items()):
+            lst, _created = IndicatorList.objects.update_or_create(
+                key=item["key"], version=str(item["version"]), defaults=values
+            )
         for ind in indicators:
             if ind["dimension"] not in D.values or ind["strength"] not in IndicatorStrength.values:
                 raise ValueError(
@@ -134,14 +139,15 @@ def indicator_lists_load(path: Path = DATA_FILE) -> int:
                         path.name, ind.get("code")
                     )
                 )
-            Indicator.objects.update_or_create(
-                indicator_list=lst,
-                code=ind["code"],
-                defaults={
-                    "dimension": ind["dimension"],
-                    "strength": ind["strength"],
-                    "text": ind["text"][:300],
-                },
-            )
+            own = {
+                "dimension": ind["dimension"],
+                "strength": ind["strength"],
+                "text": ind["text"][:300],
+            }
+            current = stored.get((lst.pk, ind["code"]))
+            if current is None or any(getattr(current, k) != v for k, v in own.items()):
+                Indicator.objects.update_or_create(
+                    indicator_list=lst, code=ind["code"], defaults=own
+                )
         written += 1
     return written

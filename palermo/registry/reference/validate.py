@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from palermo.core.choices import OrganisationKind
 from palermo.core.services import country_reference_rows
@@ -119,7 +121,7 @@ class _Validator:
         return out
 
     def ref(
-        self, row: Row, name: str, known: set[str], what: str, *, required: bool = False
+        self, row: Row, name: str, known: set[str], what: str | Promise, *, required: bool = False
     ) -> str | None:
         value = row.text(name, required=required)
         if not value:
@@ -128,7 +130,7 @@ class _Validator:
             raise row.fail(_("unknown {} '{}'").format(what, value))
         return value
 
-    def unique(self, row: Row, seen: set[str], key: str, what: str) -> None:
+    def unique(self, row: Row, seen: set[str], key: str, what: str | Promise) -> None:
         if key in seen:
             raise row.fail(_("duplicate {} '{}'").format(what, key))
         seen.add(key)
@@ -137,7 +139,7 @@ class _Validator:
         p = self.plan
         for row in self.rows("documents.yaml"):
             key = row.text("key", required=True)
-            self.unique(row, self.doc_keys, key, _("document key"))
+            self.unique(row, self.doc_keys, key, gettext_lazy("document key"))
             p.documents.append(
                 {
                     "key": key,
@@ -154,7 +156,7 @@ class _Validator:
         p = self.plan
         for row in self.rows("mechanisms.yaml"):
             acronym = row.text("acronym", required=True)
-            self.unique(row, self.mech_keys, acronym, _("mechanism"))
+            self.unique(row, self.mech_keys, acronym, gettext_lazy("mechanism"))
             p.mechanisms.append(
                 {
                     "ref_key": "mechanism:" + acronym,
@@ -174,7 +176,10 @@ class _Validator:
         instrument_rows = self.rows("instruments.yaml")
         for row in instrument_rows:
             self.unique(
-                row, self.instrument_keys, row.text("slug", required=True), _("instrument slug")
+                row,
+                self.instrument_keys,
+                row.text("slug", required=True),
+                gettext_lazy("instrument slug"),
             )
         for row in instrument_rows:
             rule = row.data.get("eif_rule") or {}
@@ -195,9 +200,11 @@ class _Validator:
                     "entry_into_force": row.date("entry_into_force"),
                     "depositary": row.text("depositary"),
                     "_parent": self.ref(
-                        row, "parent", self.instrument_keys, _("parent instrument")
+                        row, "parent", self.instrument_keys, gettext_lazy("parent instrument")
                     ),
-                    "_adopted_by": self.ref(row, "adopted_by", self.mech_keys, _("mechanism")),
+                    "_adopted_by": self.ref(
+                        row, "adopted_by", self.mech_keys, gettext_lazy("mechanism")
+                    ),
                     "eif_instruments_required": rule_row.integer("instruments_required"),
                     "eif_days_after_threshold": rule_row.integer("days_after_threshold"),
                     "eif_days_after_later_deposit": rule_row.integer("days_after_later_deposit"),
@@ -220,7 +227,7 @@ class _Validator:
         seen: set[str] = set()
         for row in self.rows("instrument_titles.yaml"):
             slug = row.text("slug", required=True)
-            self.unique(row, seen, slug, _("instrument slug"))
+            self.unique(row, seen, slug, gettext_lazy("instrument slug"))
             if slug not in by_slug:
                 raise row.fail(_("unknown instrument '{}' (not in instruments.yaml)").format(slug))
             titles = row.data.get("titles")
@@ -242,14 +249,16 @@ class _Validator:
         p = self.plan
         seen: set[str] = set()
         for row in self.rows("memberships.csv"):
-            mech = self.ref(row, "mechanism", self.mech_keys, _("mechanism"), required=True)
+            mech = self.ref(
+                row, "mechanism", self.mech_keys, gettext_lazy("mechanism"), required=True
+            )
             country = self.country(row)
             role = row.choice("role", MembershipRole)
             joined, left = row.date("joined"), row.date("left")
             if joined and left and left < joined:
                 raise row.fail(_("'left' ({}) is before 'joined' ({})").format(left, joined))
             key = "membership:{}:{}:{}:{}".format(mech, country, role, joined or "")
-            self.unique(row, seen, key, _("membership"))
+            self.unique(row, seen, key, gettext_lazy("membership"))
             p.memberships.append(
                 {
                     "ref_key": key,
@@ -269,7 +278,7 @@ class _Validator:
         seen: set[str] = set()
         for row in self.rows("treaty_actions.csv"):
             instrument = self.ref(
-                row, "instrument", self.instrument_keys, _("instrument"), required=True
+                row, "instrument", self.instrument_keys, gettext_lazy("instrument"), required=True
             )
             country = self.country(row)
             action = row.choice("action", TreatyActionKind)
@@ -278,7 +287,10 @@ class _Validator:
                 instrument, country, action, src[0], short_hash(src[1])
             )
             self.unique(
-                row, seen, key, _("treaty action (same state, instrument, action and source)")
+                row,
+                seen,
+                key,
+                gettext_lazy("treaty action (same state, instrument, action and source)"),
             )
             p.treaty_actions.append(
                 {
@@ -305,7 +317,7 @@ class _Validator:
         non_state: dict[tuple[str, str, str], list[str]] = {}
         for row in self.rows("depositary_status.csv"):
             instrument = self.ref(
-                row, "instrument", self.instrument_keys, _("instrument"), required=True
+                row, "instrument", self.instrument_keys, gettext_lazy("instrument"), required=True
             )
             participant = row.text("participant", required=True)
             src = self.source(row)
@@ -344,7 +356,10 @@ class _Validator:
                     instrument, country, action, src[0], short_hash(src[1])
                 )
                 self.unique(
-                    row, seen, key, _("treaty action (same state, instrument, action and source)")
+                    row,
+                    seen,
+                    key,
+                    gettext_lazy("treaty action (same state, instrument, action and source)"),
                 )
                 p.treaty_actions.append(
                     {
@@ -382,7 +397,7 @@ class _Validator:
         p = self.plan
         for row in self.rows("listings.yaml"):
             key = row.text("key", required=True)
-            self.unique(row, self.listing_keys, key, _("listing key"))
+            self.unique(row, self.listing_keys, key, gettext_lazy("listing key"))
             counts = row.data.get("stated_counts") or {}
             if not isinstance(counts, dict) or not all(
                 isinstance(v, int) and v >= 0 for v in counts.values()
@@ -396,9 +411,13 @@ class _Validator:
                     "ref_key": "listing:" + key,
                     "key": key,
                     "_instrument": self.ref(
-                        row, "instrument", self.instrument_keys, _("instrument"), required=True
+                        row,
+                        "instrument",
+                        self.instrument_keys,
+                        gettext_lazy("instrument"),
+                        required=True,
                     ),
-                    "_scope": self.ref(row, "scope", self.mech_keys, _("mechanism")),
+                    "_scope": self.ref(row, "scope", self.mech_keys, gettext_lazy("mechanism")),
                     "as_of": row.date("as_of"),
                     "exhaustive": bool(row.data.get("exhaustive")),
                     "stated_counts": counts,
@@ -411,10 +430,12 @@ class _Validator:
         p = self.plan
         seen: set[str] = set()
         for row in self.rows("status_claims.csv"):
-            listing = self.ref(row, "listing", self.listing_keys, _("listing"), required=True)
+            listing = self.ref(
+                row, "listing", self.listing_keys, gettext_lazy("listing"), required=True
+            )
             country = self.country(row)
             key = "claim:{}:{}".format(listing, country)
-            self.unique(row, seen, key, _("state in listing"))
+            self.unique(row, seen, key, gettext_lazy("state in listing"))
             p.claims.append(
                 {
                     "ref_key": key,
@@ -436,7 +457,7 @@ class _Validator:
             if year is not None and not 1800 <= year <= 2200:
                 raise row.fail(_("'year' {} is not plausible").format(year))
             key = "leg:{}:{}".format(country, short_hash(title, year))
-            self.unique(row, seen, key, _("law (same country, title and year)"))
+            self.unique(row, seen, key, gettext_lazy("law (same country, title and year)"))
             p.legislation.append(
                 {
                     "ref_key": key,
@@ -448,7 +469,7 @@ class _Validator:
                     "status": row.choice("status", LegislationStatus, required=False)
                     or LegislationStatus.UNKNOWN,
                     "_implements": self.ref(
-                        row, "implements", self.instrument_keys, _("instrument")
+                        row, "implements", self.instrument_keys, gettext_lazy("instrument")
                     ),
                     "summary": row.text("summary"),
                     "name_in_source": row.text("name_in_source"),
@@ -461,11 +482,13 @@ class _Validator:
         seen: set[str] = set()
         for row in self.rows("legislation_transmittals.csv"):
             country = self.country(row)
-            recipient = self.ref(row, "recipient", self.mech_keys, _("mechanism"), required=True)
+            recipient = self.ref(
+                row, "recipient", self.mech_keys, gettext_lazy("mechanism"), required=True
+            )
             key = "tx:{}:{}:{}".format(
                 country, recipient, row.text("date_text") or row.text("date")
             )
-            self.unique(row, seen, key, _("transmittal"))
+            self.unique(row, seen, key, gettext_lazy("transmittal"))
             p.transmittals.append(
                 {
                     "ref_key": key,
@@ -488,7 +511,10 @@ class _Validator:
             unit = row.text("unit")
             key = "dir:{}:{}:{}".format(country or "-", role, short_hash(org, unit))
             self.unique(
-                row, seen, key, _("directory entry (same country, role, organisation, unit)")
+                row,
+                seen,
+                key,
+                gettext_lazy("directory entry (same country, role, organisation, unit)"),
             )
             languages = [
                 code.strip().lower() for code in row.text("languages").split(";") if code.strip()

@@ -18,7 +18,7 @@ from django.db import models, transaction
 
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, OrganisationKind
-from palermo.core.models import Country, Document, Source
+from palermo.core.models import Country, Document, Organisation, Source
 from palermo.core.services import countries_load, organisation_ensure, reference_row_sync
 from palermo.registry.choices import MechanismKind, Origin
 from palermo.registry.models import (
@@ -99,8 +99,8 @@ class _Writer:
             key = values["ref_key"]
             seen.add(key)
             obj = existing.get(key)
-            after = _after(values, sources)
             if obj is None:
+                after = _after(values, sources)
                 obj = model(origin=Origin.REFERENCE, **values)
                 obj.full_clean(exclude=resolved, validate_unique=False)
                 obj.save()
@@ -115,6 +115,7 @@ class _Writer:
             elif (before := {k: _current(obj, k) for k in values}) != {
                 k: _plain(v) for k, v in values.items()
             } or _sources_changed(obj, sources):
+                after = _after(values, sources)
                 for k, v in values.items():
                     setattr(obj, k, v)
                 obj.full_clean(exclude=resolved, validate_unique=False)
@@ -160,12 +161,22 @@ class _Writer:
         self._directory()
 
     def _documents(self) -> None:
+        stored = {d.key: d for d in Document.objects.all()}
         for doc in self.plan.documents:
-            obj, outcome = reference_row_sync(
-                model=Document, lookup={"key": doc["key"]}, values=doc, actor_label=ACTOR
-            )
+            obj = stored.get(doc["key"])
+            if obj is not None and all(
+                _plain(getattr(obj, k)) == _plain(v) for k, v in doc.items()
+            ):
+                outcome = "unchanged"  # read with the others, nothing to write
+            else:
+                obj, outcome = reference_row_sync(
+                    model=Document, lookup={"key": doc["key"]}, values=doc, actor_label=ACTOR
+                )
             self.report.bump("document", outcome)
             self.documents[doc["key"]] = obj
+        # The sources already stored, read at once (new ones are made as rows name them).
+        for source in Source.objects.select_related("document"):
+            self.sources[(source.document.key, source.locator)] = source
 
     def _with_sources(self, row: Values) -> Values:
         """The row's own values (no `_` references) and its sources."""
@@ -262,16 +273,20 @@ class _Writer:
 
     def _directory(self) -> None:
         countries = {c.iso3: c for c in Country.objects.all()}
+        organisations = {o.name: o for o in Organisation.objects.all()}
 
         def values(row: Values) -> Values:
             out = self._with_sources(row)
             mechanism = self.mechanisms[row["_mechanism"]] if row["_mechanism"] else None
-            out["organisation"] = organisation_ensure(
-                name=mechanism.name if mechanism else row["_organisation"],
-                kind=row["_organisation_kind"],
-                country=countries.get(row["country_id"]) if row["country_id"] else None,
-                actor_label=ACTOR,
-            )
+            name = mechanism.name if mechanism else row["_organisation"]
+            if name not in organisations:
+                organisations[name] = organisation_ensure(
+                    name=name,
+                    kind=row["_organisation_kind"],
+                    country=countries.get(row["country_id"]) if row["country_id"] else None,
+                    actor_label=ACTOR,
+                )
+            out["organisation"] = organisations[name]
             out["mechanism"] = mechanism
             return out
 
