@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PersonRole(models.TextChoices):
@@ -59,7 +60,7 @@ class ReferralStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     DELIVERED = "delivered", _("Service delivered")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("a referral", "Closed")
 
 
 # What each referral action needs (the statuses it can start from) and where it leads. Accept,

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from palermo.cases.dates import day_text
@@ -534,11 +535,11 @@ def cooperation_statistics(
             seconds = (r["completed_at"] - r["sent_at"]).total_seconds()
             completion["all"].append(seconds)
             completion[r["type"]].append(seconds)
-    names = dict(
-        Country.objects.filter(iso3__in={k[0] for k in pairs} | {k[1] for k in pairs}).values_list(
-            "iso3", "name"
-        )
-    )
+    language = get_language() or "en"  # the names in the reader's language
+    names = {
+        c.iso3: c.localized_name(language)
+        for c in Country.objects.filter(iso3__in={k[0] for k in pairs} | {k[1] for k in pairs})
+    }
     return {
         "date_from": date_from.isoformat() if date_from else None,
         "date_to": date_to.isoformat() if date_to else None,

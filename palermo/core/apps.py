@@ -1,7 +1,7 @@
 """The core app's configuration: log records without values (palermo.core.logs), its security
 checks, when a login starts, failed logins audited, clearing expired sessions, old task results
 and signing audit checkpoints on the node's schedule, the check that the node's keys fit its
-database, and SQLite files created private."""
+database, SQLite files created private, and the empty choice of selects in our catalogues."""
 
 import datetime as dt
 
@@ -47,6 +47,11 @@ class CoreConfig(AppConfig):
         checks.register(keys_check)
         checks.register(keys_deploy_check, checks.Tags.security, deploy=True)
         sqlite_files_private()
+        # Django 6.1's empty choice of a model's select; its own catalogues do not translate it
+        # yet in every UN language, ours do.
+        from django.db.models import fields as model_fields  # noqa: PLC0415
+
+        model_fields.BLANK_CHOICE_LABEL = _("- Select an option -")
         periodic_register("core.task_results_prune", every=dt.timedelta(days=1), run=_results_prune)
 
 

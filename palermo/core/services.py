@@ -65,6 +65,53 @@ def country_get(code: str, field: str = "country") -> Country:
     return country
 
 
+# Former states the registry's sources name, in the six languages: CLDR has no names for them;
+# these are the names the UN's language versions used (UNTERM, https://unterm.un.org, and the
+# UN Treaty Collection's participant lists of their time).
+HISTORICAL_NAMES: dict[str, dict[str, str]] = {
+    "SCG": {
+        "ar": "صربيا والجبل الأسود",
+        "zh": "塞尔维亚和黑山",
+        "en": "Serbia and Montenegro",
+        "fr": "Serbie-et-Monténégro",
+        "ru": "Сербия и Черногория",
+        "es": "Serbia y Montenegro",
+    },
+    "YUG": {
+        "ar": "يوغوسلافيا",
+        "zh": "南斯拉夫",
+        "en": "Yugoslavia",
+        "fr": "Yougoslavie",
+        "ru": "Югославия",
+        "es": "Yugoslavia",
+    },
+    "SUN": {
+        "ar": "اتحاد الجمهوريات الاشتراكية السوفياتية",
+        "zh": "苏维埃社会主义共和国联盟",
+        "en": "Union of Soviet Socialist Republics",
+        "fr": "Union des Républiques socialistes soviétiques",
+        "ru": "Союз Советских Социалистических Республик",
+        "es": "Unión de Repúblicas Socialistas Soviéticas",
+    },
+    "CSK": {
+        "ar": "تشيكوسلوفاكيا",
+        "zh": "捷克斯洛伐克",
+        "en": "Czechoslovakia",
+        "fr": "Tchécoslovaquie",
+        "ru": "Чехословакия",
+        "es": "Checoslovaquia",
+    },
+    "DDR": {
+        "ar": "جمهورية ألمانيا الديمقراطية",
+        "zh": "德意志民主共和国",
+        "en": "German Democratic Republic",
+        "fr": "République démocratique allemande",
+        "ru": "Германская Демократическая Республика",
+        "es": "República Democrática Alemana",
+    },
+}
+
+
 def _cldr_names(alpha2: str, fallback: str) -> dict[str, str]:
     names: dict[str, str] = {}
     for lang in UN_LANGUAGES:
@@ -102,7 +149,8 @@ def country_reference_rows() -> list[dict[str, Any]]:
                 "numeric": getattr(h, "numeric", "") or "",
                 "name": h.name,
                 "official_name": "",
-                "names": _cldr_names(alpha2, h.name) if alpha2 == "CS" else {"en": h.name},
+                "names": HISTORICAL_NAMES.get(h.alpha_3)
+                or (_cldr_names(alpha2, h.name) if alpha2 == "CS" else {"en": h.name}),
                 "historical": True,
                 "withdrawn": getattr(h, "withdrawal_date", ""),
             }

@@ -60,7 +60,7 @@ class RouteForm(forms.Form):
     """Which figures the routes are drawn from. Case records are offered only to the users the
     derivation lets read them (national coordinators, analysts)."""
 
-    source = forms.ChoiceField(label=_("From"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
     indicator = forms.ChoiceField(label=_("Indicator"), initial="victims_detected")
     year_from = forms.IntegerField(label=_("From year"), required=False, min_value=1900)
     year_to = forms.IntegerField(label=_("To year"), required=False, max_value=2100)

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from palermo.core.audit import audit_kinds
 from palermo.core.choices import AuditAction, OrganisationKind, Role
@@ -88,7 +89,7 @@ class UserFilterForm(forms.Form):
         label=_("Role"), choices=_blank(_("any")) + list(Role.choices), required=False
     )
     state = forms.ChoiceField(
-        label=_("State"),
+        label=pgettext_lazy("of an account or token", "State"),
         required=False,
         choices=[("", _("any")), ("active", _("active")), ("inactive", _("deactivated"))],
     )
@@ -107,10 +108,14 @@ class AuditSearchForm(forms.Form):
     object_type = forms.ChoiceField(label=_("Object"), required=False)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=100)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -21,6 +21,7 @@ from palermo.cases.documents import documents_text
 from palermo.cases.models import Indicator, Person
 from palermo.cases.views.base import CasesView, scope_labels
 from palermo.core.errors import ApplicationError, NotFoundError
+from palermo.core.lists import labels_text, list_text
 from palermo.core.models import User
 from palermo.core.views import page_user, render_htmx
 
@@ -55,13 +56,13 @@ def _fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
         field = cast(Field[Any, Any], Person._meta.get_field(name))
         if name in services.MULTI_FIELDS:
             labels = dict(services.MULTI_FIELDS[name].choices)
-            text = ", ".join(str(labels.get(v, v)) for v in value)
+            text = labels_text(labels.get(v, v) for v in value)
         elif field.choices:
             text = str(dict(field.flatchoices).get(value, value))
         elif value is True:
             text = _("yes")
         elif isinstance(value, list):
-            text = ", ".join(str(v) for v in value)
+            text = list_text(value)
         else:
             text = str(value)
         rows.append((capfirst(str(field.verbose_name)), text))
@@ -144,7 +145,7 @@ def _identity_text(key: str, value: Any) -> Any:
             return day_text(dt.date.fromisoformat(str(value)))
         except ValueError:
             return value
-    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+    return list_text(value) if isinstance(value, list) else value
 
 
 class IdentityRevealView(CasesView):

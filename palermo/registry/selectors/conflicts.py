@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from palermo.core.models import Country, Source
 from palermo.registry.choices import CONSENT_ACTIONS, PartyStatus
+from palermo.registry.locators import locator_text
 from palermo.registry.models import Instrument, Listing, StatusClaim, TreatyAction
 from palermo.registry.selectors.positions import (
     actions_by_state,
@@ -64,7 +65,7 @@ def _conflict(
 ) -> Conflict:
     """A conflict described by `template` (marked with gettext_noop) filled with `args` (lazy
     translations among them are rendered in the active language, and untranslated for the key)."""
-    description = _(template).format(*(str(a) for a in args))
+    description = _(template).format(*(_shown(a) for a in args))
     with translation.override(None):
         untranslated = template.format(*(str(a) for a in args))
     digest = hashlib.sha1(untranslated.encode("utf-8"), usedforsecurity=False).hexdigest()
@@ -76,6 +77,15 @@ def _conflict(
         statements=statements,
         key="{}:{}:{}:{}".format(kind, instrument.slug, country or "-", digest[:10]),
     )
+
+
+def _shown(arg: object) -> str:
+    """An argument of a description as the reader reads it: a source with its locator's
+    citation words in the active language."""
+    if isinstance(arg, Source):
+        locator = locator_text(arg.locator)
+        return "{}, {}".format(arg.document, locator) if locator else str(arg.document)
+    return str(arg)
 
 
 def _statement(source: Source, says: str | Promise) -> dict[str, Any]:
@@ -281,7 +291,9 @@ def _pair_conflict(
         kind="status",
         instrument=inst,
         country=state,
-        template=gettext_noop("{} lists {} as {}; {} lists it as {}."),
+        template=gettext_noop(
+            "{} lists {} with the status “{}”; {} lists it with the status “{}”."
+        ),
         args=(a.source, state, _describe_claim(sa), b.source, _describe_claim(sb)),
         statements=[
             _statement(a.source, _describe_claim(sa)),
@@ -298,7 +310,9 @@ def _missing_conflict(
         kind="listing",
         instrument=inst,
         country=state,
-        template=gettext_noop("{} lists {} as {}; {} (complete for {}) does not list it."),
+        template=gettext_noop(
+            "{} lists {} with the status “{}”; {}, a complete list for {}, does not list it."
+        ),
         args=(has.source, state, _describe_claim(status), lacks.source, scope),
         statements=[
             _statement(has.source, _describe_claim(status)),

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 
 from palermo.core.models import Source
 from palermo.registry.choices import PartyStatus, TreatyActionKind
+from palermo.registry.locators import locator_text
 from palermo.registry.models import Instrument
 
 register = template.Library()
@@ -29,7 +30,7 @@ def cite(sources: Any) -> SafeString:
 
     def one(s: dict[str, Any]) -> SafeString:
         label = str(s.get("symbol") or s.get("title") or s.get("document"))
-        locator = s.get("locator") or ""
+        locator = locator_text(s.get("locator") or "")
         url = s.get("url") or ""
         if url.startswith(("https://", "http://")):
             return format_html(

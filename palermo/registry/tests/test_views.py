@@ -308,7 +308,7 @@ def test_conflicts_page_lists_turkey_and_iran(client: Client) -> None:
     iran = re.search(
         r'<div class="conflict" data-kind="\w+" data-country="IRN">(.*?)</div>', page, re.DOTALL
     )
-    assert turkey is not None and "lists TUR as party" in turkey.group(1)
+    assert turkey is not None and "lists TUR with the status “party" in turkey.group(1)
     assert iran is not None and "IRN" in iran.group(1)
     assert "<li>" in turkey.group(1)  # both statements are listed with their sources
 

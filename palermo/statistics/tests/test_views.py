@@ -764,7 +764,7 @@ def test_other_coordinators_spend_their_own_budget_and_do_not_see_others_ledgers
     bwa = Publication.objects.get()
     other = login(Client(), other_coordinator)
     page = html(other.get(reverse("statistics:publication_release")))
-    assert "for Namibia" in page and '<dd id="budget-left">3</dd>' in page
+    assert "— Namibia" in page and '<dd id="budget-left">3</dd>' in page
     assert bwa.title not in page
     # The Botswana release is public, with its method; its ledger is Botswana's coordinator's.
     detail = reverse("statistics:publication_version", args=[bwa.key, bwa.version])

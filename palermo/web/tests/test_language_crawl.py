@@ -118,7 +118,10 @@ def _crawl(
         if response is None or response.status >= 400:
             continue
         visited += 1
-        page.screenshot(path=str(shots / "{}-{:02d}.png".format(role, visited)))
+        slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+        page.screenshot(
+            path=str(shots / "{}-{:02d}-{}.png".format(role, visited, slug[:60])), full_page=True
+        )
         left = sorted({t for t in page.evaluate(TEXTS) if t in english})
         if left:
             problems.append("{} {}: in English: {}".format(role, path, left[:8]))
@@ -156,8 +159,11 @@ def test_every_page_of_every_role_is_in_the_language(
     seen_kinds: set[str] = set()
     for role in ROLES:
         User.objects.filter(username=role).update(language=code)
+        # The browser's own locale too: date fields are written in the reader's format.
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+            base_url=live_server.url,
+            viewport={"width": 1280, "height": 900},
+            locale={"zh-hans": "zh-CN"}.get(code, code),
         )
         context.set_default_timeout(15_000)
         page = context.new_page()
