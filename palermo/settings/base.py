@@ -201,8 +201,8 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "palermo" / "locale"]
 USE_I18N = True
-# Formats Django lacks for a UN language (the Arabic date and time): palermo/formats/.
-FORMAT_MODULE_PATH = ["palermo.formats"]
+# Formats Django lacks for a UN language (the Arabic date and time): palermo/core/formats/.
+FORMAT_MODULE_PATH = ["palermo.core.formats"]
 TIME_ZONE = "UTC"
 USE_TZ = True
 

@@ -1,4 +1,4 @@
-"""One order for dates and for dates with a time in each UN language (palermo/formats)."""
+"""One order for dates and for dates with a time in each UN language (palermo/core/formats)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import formats, translation
 
-MOMENT = dt.datetime(2026, 12, 5, 23, 20)
+MOMENT = dt.datetime(2026, 12, 5, 23, 20, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize("language", ["ar", "es", "fr", "ru", "zh-hans", "en"])
