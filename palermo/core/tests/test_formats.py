@@ -18,6 +18,9 @@ def test_a_date_with_its_time_starts_as_the_date_alone(language: str) -> None:
     assert moment.startswith(date.split("،")[0].split(",")[0].strip()), (date, moment)
 
 
-def test_arabic_dates_with_a_time_are_day_month_year() -> None:
+def test_arabic_dates_are_written_as_in_un_documents() -> None:
+    """Day, both names of the month, year; then the time."""
     with translation.override("ar"):
-        assert formats.date_format(MOMENT, "DATETIME_FORMAT") == "5 ديسمبر، 2026، 23:20"
+        assert formats.date_format(MOMENT.date(), "DATE_FORMAT") == "5 كانون الأول/ديسمبر 2026"
+        assert formats.date_format(MOMENT, "DATETIME_FORMAT") == "5 كانون الأول/ديسمبر 2026، 23:20"
+        assert formats.date_format(dt.date(2026, 5, 1), "DATE_FORMAT") == "1 أيار/مايو 2026"

@@ -1,6 +1,8 @@
-"""Arabic: Django gives a date format but no date-and-time format (the default, "N j, Y, P",
-put the month first with Latin commas next to dates written "5 ديسمبر، 2026"). One order for
-both: day, month, year, then the time on the 24-hour clock."""
+"""Arabic dates as the UN's Arabic documents write them: day, both names of the month (from
+Palermo's catalogue, palermo/core/months.py), year, with no comma ("5 كانون الأول/ديسمبر 2026");
+with a time, the time after the date on the 24-hour clock (Django has no Arabic date-and-time
+format: its default put the month first with Latin commas)."""
 
-DATETIME_FORMAT = "j F، Y، H:i"
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y، H:i"
 SHORT_DATETIME_FORMAT = "d\u200f/m\u200f/Y H:i"  # right-to-left marks, as Django's own
