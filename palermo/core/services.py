@@ -163,10 +163,11 @@ def countries_load() -> int:
     """Create or update the country table from pycountry and CLDR. Returns rows changed."""
     changed = 0
     existing = {c.iso3: c for c in Country.objects.all()}
+    new = []
     for row in country_reference_rows():
         current = existing.get(row["iso3"])
         if current is None:
-            Country.objects.create(**row)
+            new.append(Country(**row))
             changed += 1
             continue
         if any(getattr(current, k) != v for k, v in row.items()):
@@ -174,6 +175,7 @@ def countries_load() -> int:
                 setattr(current, k, v)
             current.save()
             changed += 1
+    Country.objects.bulk_create(new, batch_size=500)
     return changed
 
 

@@ -57,6 +57,20 @@ class Plan:
     transmittals: list[dict[str, Any]] = field(default_factory=list)
     directory: list[dict[str, Any]] = field(default_factory=list)
 
+    def fact_rows(self) -> list[list[dict[str, Any]]]:
+        """The rows of every kind of fact (not the documents), in writing order."""
+        return [
+            self.mechanisms,
+            self.instruments,
+            self.memberships,
+            self.treaty_actions,
+            self.listings,
+            self.claims,
+            self.legislation,
+            self.transmittals,
+            self.directory,
+        ]
+
 
 class _Validator:
     """One pass over the files in dependency order; each file's rows become the plan's dicts

@@ -2,8 +2,9 @@
 
 Everything is written in one transaction, each fact matched by its stable reference key, so
 loading twice changes nothing; facts an editor changed since (`edited`) are left as they are;
-reference facts no longer in the files are deleted. Every change is audited (actor
-"load-reference").
+reference facts no longer in the files are deleted. New facts of a kind are written in bulk;
+every change is audited, one entry per kind of fact and its files (actor "load-reference")
+listing what was created, changed (before and after) and deleted.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from palermo.core.audit import audit_record
+from palermo.core.audit import audit_kind_of, audit_record
 from palermo.core.choices import AuditAction, OrganisationKind
 from palermo.core.models import Country, Document, Organisation, Source
 from palermo.core.services import countries_load, organisation_ensure, reference_row_sync
@@ -37,6 +38,18 @@ from palermo.registry.reference.files import DATA_DIR
 from palermo.registry.reference.validate import Plan, validate
 
 ACTOR = "load-reference"
+# The data files each kind of fact is read from (the audit entry of a load names them).
+KIND_FILES = {
+    "mechanism": "mechanisms.yaml",
+    "instrument": "instruments.yaml, instrument_titles.yaml",
+    "membership": "memberships.csv",
+    "treaty_action": "treaty_actions.csv, depositary_status.csv",
+    "listing": "listings.yaml, depositary_status.csv",
+    "status_claim": "status_claims.csv",
+    "legislation": "legislation.csv",
+    "transmittal": "legislation_transmittals.csv",
+    "directory_entry": "directory.csv",
+}
 Values = dict[str, Any]
 
 
@@ -82,9 +95,12 @@ class _Writer:
         rows: Iterable[Values],
         resolve: Callable[[Values], Values],
     ) -> dict[str, Any]:
-        """Create or update every row by ref_key; delete reference rows no longer in the files."""
+        """Create or update every row by ref_key; delete reference rows no longer in the files.
+        New rows are written at once (bulk), changed ones together; one audit entry for the kind
+        lists what was created, changed (before and after) and deleted."""
         queryset = model._default_manager.filter(origin=Origin.REFERENCE)
-        if any(f.name == "sources" for f in model._meta.many_to_many):
+        with_sources = any(f.name == "sources" for f in model._meta.many_to_many)
+        if with_sources:
             # `sources` is a field of the concrete models that have one, not of Fact.
             queryset = queryset.prefetch_related("sources")  # type: ignore[misc]
         existing = {obj.ref_key: obj for obj in queryset}
@@ -93,6 +109,9 @@ class _Writer:
         resolved = [f.name for f in model._meta.concrete_fields if f.is_relation]
         result: dict[str, Any] = {}
         seen: set[str] = set()
+        created: list[tuple[Fact, list[Source] | None, Values]] = []
+        updated: list[tuple[Fact, list[Source] | None, Values, Values]] = []
+        fields: set[str] = set()
         for row in rows:
             values = resolve(row)
             sources: list[Source] | None = values.pop("_m2m_sources", None)
@@ -100,53 +119,80 @@ class _Writer:
             seen.add(key)
             obj = existing.get(key)
             if obj is None:
-                after = _after(values, sources)
                 obj = model(origin=Origin.REFERENCE, **values)
                 obj.full_clean(exclude=resolved, validate_unique=False)
-                obj.save()
-                if sources is not None:
-                    _sources(obj).add(*sources)
-                audit_record(
-                    actor=None, actor_label=ACTOR, action=AuditAction.CREATE, obj=obj, after=after
-                )
+                created.append((obj, sources, _after(values, sources)))
                 self.report.bump(report_as, "created")
             elif obj.edited:
                 self.report.bump(report_as, "kept_edit")
             elif (before := {k: _current(obj, k) for k in values}) != {
                 k: _plain(v) for k, v in values.items()
             } or _sources_changed(obj, sources):
-                after = _after(values, sources)
                 for k, v in values.items():
                     setattr(obj, k, v)
                 obj.full_clean(exclude=resolved, validate_unique=False)
-                obj.save()
-                if sources is not None:
-                    _sources(obj).set(sources)
-                audit_record(
-                    actor=None,
-                    actor_label=ACTOR,
-                    action=AuditAction.UPDATE,
-                    obj=obj,
-                    before=before,
-                    after=after,
-                )
+                fields.update(values)
+                updated.append((obj, sources, before, _after(values, sources)))
                 self.report.bump(report_as, "updated")
             else:
                 self.report.bump(report_as, "unchanged")
             result[key] = obj
-        for key, obj in existing.items():
-            if key not in seen and not obj.edited:
-                obj.delete()
-                audit_record(
-                    actor=None,
-                    actor_label=ACTOR,
-                    action=AuditAction.DELETE,
-                    obj=obj,
-                    object_id=key,
-                    before={"ref_key": key},
-                )
-                self.report.bump(report_as, "deleted")
+        gone = [obj for key, obj in existing.items() if key not in seen and not obj.edited]
+        self._write(model, created, updated, fields, gone, with_sources=with_sources)
+        for _gone in gone:
+            self.report.bump(report_as, "deleted")
+        if created or updated or gone:
+            audit_record(
+                actor=None,
+                actor_label=ACTOR,
+                action=AuditAction.UPDATE
+                if updated or (created and gone)
+                else (AuditAction.CREATE if created else AuditAction.DELETE),
+                kind=audit_kind_of(model),
+                object_id=KIND_FILES.get(report_as, report_as),
+                after={
+                    "created": {obj.ref_key: after for obj, _s, after in created},
+                    "updated": {
+                        obj.ref_key: {"before": before, "after": after}
+                        for obj, _s, before, after in updated
+                    },
+                    "deleted": sorted(obj.ref_key for obj in gone),
+                },
+            )
         return result
+
+    def _write(
+        self,
+        model: type[Fact],
+        created: list[tuple[Fact, list[Source] | None, Values]],
+        updated: list[tuple[Fact, list[Source] | None, Values, Values]],
+        fields: set[str],
+        gone: list[Fact],
+        *,
+        with_sources: bool,
+    ) -> None:
+        """The kind's writes: new rows in one bulk insert (their sources in another), changed
+        rows in one bulk update, gone rows deleted."""
+        manager = model._default_manager
+        new = manager.bulk_create([obj for obj, _s, _a in created], batch_size=500)
+        if with_sources:
+            relation: Any = model._meta.get_field("sources")  # type: ignore[misc]  # concrete facts
+            through = relation.remote_field.through
+            own = relation.m2m_field_name()
+            links = [
+                through(**{own + "_id": obj.pk, "source_id": source.pk})
+                for obj, (_o, sources, _a) in zip(new, created, strict=True)
+                for source in sources or []
+            ]
+            through._default_manager.bulk_create(links, batch_size=1000)
+        if updated:
+            names = [model._meta.get_field(f).name for f in sorted(fields)]
+            manager.bulk_update([obj for obj, _s, _b, _a in updated], names, batch_size=500)
+            for obj, sources, _b, _a in updated:
+                if sources is not None:
+                    _sources(obj).set(sources)
+        if gone:
+            manager.filter(pk__in=[obj.pk for obj in gone]).delete()
 
     def write(self) -> None:
         self._documents()
@@ -174,7 +220,25 @@ class _Writer:
                 )
             self.report.bump("document", outcome)
             self.documents[doc["key"]] = obj
-        # The sources already stored, read at once (new ones are made as rows name them).
+        # Every source the files cite: those not stored yet written at once, then all read.
+        wanted: set[tuple[str, str]] = set()
+        for rows in self.plan.fact_rows():
+            for row in rows:
+                wanted.update(tuple(k) for k in row.get("_sources") or [])
+                if row.get("_source"):
+                    wanted.add(tuple(row["_source"]))
+        stored_keys = {
+            (key, locator)
+            for key, locator in Source.objects.values_list("document__key", "locator")
+        }
+        Source.objects.bulk_create(
+            [
+                Source(document=self.documents[key], locator=locator)
+                for key, locator in sorted(wanted - stored_keys)
+                if key in self.documents
+            ],
+            batch_size=500,
+        )
         for source in Source.objects.select_related("document"):
             self.sources[(source.document.key, source.locator)] = source
 

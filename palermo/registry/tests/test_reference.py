@@ -203,11 +203,16 @@ def test_a_fact_gone_from_the_files_is_deleted_and_audited(tmp_path: Path) -> No
     report = load_reference(data)
     assert report.counts["membership"]["deleted"] == 1 and report.changed == 1
     assert Membership.objects.count() == before - 1
+    # One entry for the kind, naming its file and the fact deleted.
     entry = AuditEntry.objects.order_by("-sequence").first()
     assert entry is not None
-    assert (entry.action, entry.object_type, entry.actor_label) == (
+    assert (entry.action, entry.object_type, entry.actor_label, entry.object_id) == (
         "delete",
         "registry.membership",
         "load-reference",
+        "memberships.csv",
     )
-    assert entry.before == {"ref_key": entry.object_id}
+    after = entry.after or {}
+    assert after["created"] == {} and after["updated"] == {}
+    assert len(after["deleted"]) == 1 and after["deleted"][0].startswith("membership:")
+    assert not Membership.objects.filter(ref_key=after["deleted"][0]).exists()
