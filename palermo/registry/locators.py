@@ -26,6 +26,8 @@ _NUMBERED: tuple[tuple[str, Promise], ...] = (
 )
 _WORDS: dict[str, Promise] = {
     "Protocol table": pgettext_lazy("citation", "Protocol table"),
+    "UNTOC table": pgettext_lazy("citation", "UNTOC table"),
+    " ff.": pgettext_lazy("citation: and the following pages", " ff."),
     "Participant table": pgettext_lazy("citation", "Participant table"),
 }
 _NUMBERED_RE = re.compile(

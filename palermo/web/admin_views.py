@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_kinds, audit_verify
 from palermo.core.choices import Role
+from palermo.core.collation import collated
 from palermo.core.errors import ApplicationError
 from palermo.core.lockout import login_unlock
 from palermo.core.models import User
@@ -76,7 +77,9 @@ class OrganisationListView(AdminPage):
     template = "web/admin/organisations.html"
 
     def context(self, form: OrganisationForm) -> dict[str, Any]:
-        page = page_get(organisations_overview(), self.request.GET.get("page"), PER_PAGE)
+        # By their names as the reader reads them, in the reader's language's order.
+        rows = collated(organisations_overview(), lambda o: o.display_name)
+        page = page_get(rows, self.request.GET.get("page"), PER_PAGE)
         return {"form": form, "page": page, "section": "organisations"}
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 
 from palermo.core.models import Source
 from palermo.registry.choices import PartyStatus, TreatyActionKind
@@ -44,7 +44,8 @@ def cite(sources: Any) -> SafeString:
             '<cite class="source">{}</cite> <span class="locator">{}</span>', label, locator
         )
 
-    return format_html_join("; ", "{}", ((one(s),) for s in items))
+    separator = pgettext("between citations", "; ")
+    return format_html_join(separator, "{}", ((one(s),) for s in items))
 
 
 @register.filter
@@ -66,6 +67,14 @@ def cell_for(cells: list[Any], index: int) -> Any:
 def title_in_language(instrument: Instrument) -> str:
     """An instrument's official title in the page's language where the data has one."""
     return instrument.localized_title(get_language() or "en")
+
+
+@register.filter
+def has_own_title(instrument: Instrument) -> bool:
+    """Whether the instrument has an official title in the page's language other than English
+    (then pages name it by that title, the English short name beside it)."""
+    language = (get_language() or "en").split("-", maxsplit=1)[0]
+    return language != "en" and bool((instrument.titles or {}).get(language))
 
 
 @register.filter
