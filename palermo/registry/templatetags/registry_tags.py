@@ -34,14 +34,17 @@ def cite(sources: Any) -> SafeString:
         url = s.get("url") or ""
         if url.startswith(("https://", "http://")):
             return format_html(
-                '<cite class="source"><a href="{}" rel="noopener">{}</a></cite>'
-                ' <span class="locator">{}</span>',
+                '<bdi><cite class="source"><a href="{}" rel="noopener">{}</a></cite>'
+                ' <span class="locator">{}</span></bdi>',
                 url,
                 label,
                 locator,
             )
+        # Each citation isolated: its Latin symbols keep their order in a right-to-left page.
         return format_html(
-            '<cite class="source">{}</cite> <span class="locator">{}</span>', label, locator
+            '<bdi><cite class="source">{}</cite> <span class="locator">{}</span></bdi>',
+            label,
+            locator,
         )
 
     separator = pgettext("between citations", "; ")

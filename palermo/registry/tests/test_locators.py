@@ -83,3 +83,21 @@ def test_instrument_pages_cite_in_the_pages_language(client: object) -> None:
     assert page.status_code == 200
     text = page.content.decode()
     assert "párr. " in text and "para. " not in text
+
+
+@pytest.mark.django_db
+def test_instruments_are_named_by_their_official_title_in_the_pages_language() -> None:
+    from django.test import Client
+
+    client = Client(headers={"accept-language": "fr"})
+    text = client.get("/registry/instruments/").content.decode()
+    # The French official title is the link; the English short name is kept beside it.
+    assert "personnes, en particulier des femmes et des enfants</a>" in text
+    english = Client(headers={"accept-language": "en"}).get("/registry/instruments/")
+    assert "<bdi>Trafficking in Persons Protocol</bdi></a>" in english.content.decode()
+    with translation.override("zh-hans"):  # a note in brackets, full-width in Chinese
+        from palermo.core.templatetags.brackets import bracketed
+
+        assert bracketed("未知") == "（未知）"
+    with translation.override("fr"):
+        assert bracketed("inconnu") == "(inconnu)"
