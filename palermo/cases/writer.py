@@ -61,6 +61,7 @@ from palermo.core.choices import AuditAction
 from palermo.core.crypto import encrypt_json, encrypt_text
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Organisation, User
+from palermo.core.progress import Progress
 
 # --- one row, through a service ---------------------------------------------------------------
 
@@ -549,13 +550,15 @@ def cases_bulk_create(
     reason: str,
     batch_size: int = 1000,
     report: BulkReport | None = None,
+    progress: Progress | None = None,
 ) -> BulkReport:
     """Create the planned cases for `organisation`, owned by `actor`, in batches of
     `batch_size` cases: one transaction (a savepoint inside the caller's) and one audit entry
     per batch, whose object id is `label` ("import", "demo-data") and whose `after` names the
     cases. Every value has been checked by the caller; the database still applies every
     constraint and foreign key. `report`, when given, is filled batch by batch (so a caller
-    outside a transaction knows what was committed before a batch failed)."""
+    outside a transaction knows what was committed before a batch failed). `progress`, when
+    given, is told after each batch how many cases of how many are written."""
     report = BulkReport() if report is None else report
     for start in range(0, len(plans), batch_size):
         batch = _Batch(actor=actor, organisation=organisation)
@@ -577,4 +580,6 @@ def cases_bulk_create(
             )
         report.rows.update({name: len(rows) for name, rows in batch.tables.items()})
         report.case_ids += case_ids
+        if progress is not None:
+            progress(len(report.case_ids), len(plans))
     return report

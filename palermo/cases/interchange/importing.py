@@ -28,6 +28,7 @@ from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ForbiddenError
 from palermo.core.models import Organisation, User
+from palermo.core.progress import Progress
 
 
 @dataclass
@@ -97,7 +98,13 @@ def _htcds_plans(
 
 
 def _write(
-    plans: list[CasePlan], *, user: User, organisation: Organisation, path: Path, size: int
+    plans: list[CasePlan],
+    *,
+    user: User,
+    organisation: Organisation,
+    path: Path,
+    size: int,
+    progress: Progress | None = None,
 ) -> BulkReport:
     """Write the checked plans, all or nothing.
 
@@ -116,6 +123,7 @@ def _write(
         label="import",
         reason="import from {}".format(path.name),
         batch_size=size,
+        progress=progress,
     )
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         with transaction.atomic():
@@ -146,9 +154,11 @@ def cases_import(
     fmt: str | None = None,
     new_pseudonyms: bool = False,
     batch_size: int = BATCH,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import an HTCDS JSON or CSV file, or a CTDC file, into the organisation: everything or,
-    when any record is wrong, nothing (InterchangeError lists file, record and reason)."""
+    when any record is wrong, nothing (InterchangeError lists file, record and reason).
+    `progress` is told, batch by batch, how many cases of the file are written."""
     user = _import_actor(actor, organisation)
     fmt = detect_format(path, fmt)
     if fmt == "ctdc":
@@ -158,7 +168,14 @@ def cases_import(
             path, fmt, organisation=organisation, new_pseudonyms=new_pseudonyms
         )
     try:
-        written = _write(plans, user=user, organisation=organisation, path=path, size=batch_size)
+        written = _write(
+            plans,
+            user=user,
+            organisation=organisation,
+            path=path,
+            size=batch_size,
+            progress=progress,
+        )
     except IntegrityError as exc:
         # The first line only: the database's details may repeat the row's values.
         cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -23,7 +23,7 @@ from palermo.cases.tests.interchange_cases import (
     two_cases,
     write,
 )
-from palermo.core.models import AuditEntry, User
+from palermo.core.models import AuditEntry, Organisation, User
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -405,3 +405,23 @@ def test_on_sqlite_an_import_interrupted_between_batches_leaves_nothing(
     assert counts()[:3] == before[:3]
     assert not CaseModel.objects.filter(organisation=torino).exists()
     assert AuditEntry.objects.filter(reason="import from cases.json stopped: undone").count() == 1
+
+
+@pytest.mark.usefixtures("cases")
+def test_an_import_reports_its_progress_batch_by_batch(
+    worker: User, other_worker: User, tmp_path: Path
+) -> None:
+    """The CLI draws a progress bar from these reports (palermo.core.progress)."""
+    path = write(tmp_path, "cases.json", export(worker, "Shelter Palermo"))
+    reports: list[tuple[int, int]] = []
+    report = importing.cases_import(
+        actor=other_worker,
+        organisation=Organisation.objects.get(name="Shelter Torino"),
+        path=path,
+        new_pseudonyms=True,
+        batch_size=1,
+        progress=lambda done, total: reports.append((done, total)),
+    )
+    total = report.cases
+    assert total >= 2
+    assert reports == [(n, total) for n in range(1, total + 1)]

@@ -18,6 +18,7 @@ from palermo.cases import interchange, names, services
 from palermo.cases.tasks import anonymise_closed_cases
 from palermo.core import crypto
 from palermo.core.management.base import PalermoCommand, render_rows, user_named
+from palermo.core.progress import progress_bar
 from palermo.core.services import organisation_get
 
 RETENTION_HELP = gettext_noop(
@@ -192,13 +193,15 @@ class Command(PalermoCommand):
         path: Path = opts["file"]
         if not path.is_file():
             raise CommandError(_("No such file: {}").format(path))
-        report = interchange.cases_import(
-            actor=user_named(opts["as_user"]),
-            organisation=organisation_get(opts["org"]),
-            path=path,
-            fmt=opts["format"],
-            new_pseudonyms=opts["new_pseudonyms"],
-        )
+        with progress_bar(_("Importing cases"), _("cases")) as progress:
+            report = interchange.cases_import(
+                actor=user_named(opts["as_user"]),
+                organisation=organisation_get(opts["org"]),
+                path=path,
+                fmt=opts["format"],
+                new_pseudonyms=opts["new_pseudonyms"],
+                progress=progress,
+            )
         self.stdout.write(
             _(
                 "imported {} cases, {} persons ({} with identifying data), {} movements, {} "
