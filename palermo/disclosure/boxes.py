@@ -32,7 +32,7 @@ LP decides).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -196,10 +196,12 @@ def protect(
     cells: Iterable[int] | None = None,
     widths: tuple[int, ...] | None = None,
     deadline: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[BoolArray, list[int], list[int]]:
     """``mask`` (a copy) with cells added until every primary cell (or each of ``cells``) is
     protected inside a box; the cells no box could protect (for the whole-table repair); and
-    the cells not looked at because ``time.monotonic()`` passed ``deadline``."""
+    the cells not looked at because ``time.monotonic()`` passed ``deadline``. ``progress``, when
+    given, is told after each cell how many of how many are done."""
     boxes = Boxes(layout, threshold)
     widths = widths or widths_for(layout.shape)
     mask = mask | primary
@@ -213,6 +215,8 @@ def protect(
             return mask, leftover, [int(c) for c in order[i:]]
         if boxes.settle(int(cell), mask, add=True, widths=widths) is None:
             leftover.append(int(cell))
+        if progress is not None:
+            progress(i + 1, len(order))
     return mask, leftover, []
 
 

@@ -73,7 +73,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,8 +131,16 @@ def primary_cells(table: Table, *, threshold: int = 5) -> frozenset[Key]:
     return frozenset(layout.key(int(c)) for c in np.flatnonzero(_primary_mask(layout, threshold)))
 
 
-def suppress(table: Table, *, threshold: int = 5, method: str = "auto") -> SuppressionResult:
-    """Primary and secondary suppression of ``table`` (see the module docstring)."""
+def suppress(
+    table: Table,
+    *,
+    threshold: int = 5,
+    method: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+) -> SuppressionResult:
+    """Primary and secondary suppression of ``table`` (see the module docstring). ``progress``,
+    when given, is told how many primary cells of how many the box method has protected (the
+    other methods are one solver call each)."""
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise ValueError("threshold must be a whole number of at least 1")
     if method not in METHODS:
@@ -163,7 +171,7 @@ def suppress(table: Table, *, threshold: int = 5, method: str = "auto") -> Suppr
         mask = _hypercube(layout, primary, threshold)
         used = "hypercube"
     if mask is None:
-        mask = _boxes(layout, primary, threshold, notes)
+        mask = _boxes(layout, primary, threshold, notes, progress)
         used = "boxes"
     return _result(layout, primary, mask, used, threshold, tuple(notes))
 
@@ -191,13 +199,19 @@ def _try_milp(
         return None
 
 
-def _boxes(layout: Layout, primary: BoolArray, threshold: int, notes: list[str]) -> BoolArray:
+def _boxes(
+    layout: Layout,
+    primary: BoolArray,
+    threshold: int,
+    notes: list[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> BoolArray:
     """The cheapest moves inside small boxes (:mod:`.boxes`) for ``BOXES_TIME_LIMIT`` seconds;
     hypercubes for the cells not reached by then and for the cells no box could protect (and
     for those, box moves again, then the whole-table repair)."""
     deadline = time.monotonic() + BOXES_TIME_LIMIT
     mask, leftover, rest = boxes.protect(
-        layout, primary.copy(), primary, threshold, deadline=deadline
+        layout, primary.copy(), primary, threshold, deadline=deadline, progress=progress
     )
     if rest:
         notes.append(

@@ -34,6 +34,7 @@ from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
+from palermo.core.progress import Progress
 from palermo.disclosure import Table, dp_histogram, suppress
 from palermo.disclosure.suppression import METHODS as SUPPRESSION_METHODS
 from palermo.statistics.access import (
@@ -216,8 +217,10 @@ def publication_create(
     method: str = "auto",
     key: str = "",
     title: str = "",
+    progress: Progress | None = None,
 ) -> Publication:
-    """Publish validated figures as a table with small-cell and secondary suppression.
+    """Publish validated figures as a table with small-cell and secondary suppression
+    (`progress`, when given, is told how the suppression advances).
 
     One country: the country's coordinator. Several countries (a regional table, `country` is
     then the table's first dimension): an analyst. The figures used become `published`."""
@@ -292,7 +295,9 @@ def publication_create(
     contributed = sorted({v.country_id for v in figures})
     figures = [v for v in figures if v.country_id in contributed]
     limit = threshold if threshold is not None else ds.suppression_threshold
-    result = suppress(Table(tuple(table_dims), cells), threshold=limit, method=method)
+    result = suppress(
+        Table(tuple(table_dims), cells), threshold=limit, method=method, progress=progress
+    )
     published = [
         {
             "key": list(k),

@@ -517,3 +517,16 @@ def test_auto_uses_hypercubes_for_many_primary_cells(monkeypatch: pytest.MonkeyP
     assert "for the box method" in result.notes[1]
     assert_consistent(table, result)
     assert_protected(table, result)
+
+
+def test_the_box_method_reports_its_progress_cell_by_cell() -> None:
+    """What the CLI's progress bar shows while a large table is published."""
+    rng = np.random.default_rng(5)
+    table = grid((6, 4, 3, 3), rng.poisson(4, size=6 * 4 * 3 * 3).tolist())
+    reports: list[tuple[int, int]] = []
+    result = suppress(table, method="boxes", progress=lambda d, t: reports.append((d, t)))
+    total = len(result.primary)
+    assert total > 10
+    assert reports == [(n, total) for n in range(1, total + 1)]
+    # The same pattern as without a progress report.
+    assert suppress(table, method="boxes").secondary == result.secondary

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.core.models import User
+from palermo.core.progress import progress_bar
 from palermo.statistics import derivation, interchange, publishing, selectors, services
 from palermo.statistics.choices import ImportFormat
 from palermo.statistics.interchange.glotip_load import glotip_load
@@ -269,18 +270,20 @@ class Command(PalermoCommand):
                 title=opts["title"],
             )
         else:
-            pub = publishing.publication_create(
-                actor=user,
-                dataset=opts["dataset"],
-                indicator=opts["indicator"],
-                period=opts["period"],
-                dimensions=dims,
-                countries=opts["country"],
-                threshold=opts["threshold"],
-                method=opts["method"],
-                key=opts["key"],
-                title=opts["title"],
-            )
+            with progress_bar(_("Suppressing small cells"), _("cells")) as progress:
+                pub = publishing.publication_create(
+                    actor=user,
+                    dataset=opts["dataset"],
+                    indicator=opts["indicator"],
+                    period=opts["period"],
+                    dimensions=dims,
+                    countries=opts["country"],
+                    threshold=opts["threshold"],
+                    method=opts["method"],
+                    key=opts["key"],
+                    title=opts["title"],
+                    progress=progress,
+                )
         self.stdout.write(
             _("published {} version {} ({}: {})").format(
                 pub.key,
