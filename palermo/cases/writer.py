@@ -560,6 +560,8 @@ def cases_bulk_create(
     outside a transaction knows what was committed before a batch failed). `progress`, when
     given, is told after each batch how many cases of how many are written."""
     report = BulkReport() if report is None else report
+    if progress is not None:
+        progress(0, len(plans))  # the total, before the first batch
     for start in range(0, len(plans), batch_size):
         batch = _Batch(actor=actor, organisation=organisation)
         case_ids = [str(batch.case(plan)) for plan in plans[start : start + batch_size]]

@@ -8,6 +8,7 @@ a record's content.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,7 +30,18 @@ def progress_bar(description: str, unit: str, stream: TextIO | None = None) -> I
         nonlocal bar
         if bar is None:
             enabled = hasattr(out, "isatty") and out.isatty()
-            bar = tqdm(total=total, desc=description, unit=unit, file=out, disable=not enabled)
+            # A terminal that reports no size (some pseudo-terminals say 0 x 0, and tqdm then
+            # draws nothing) is taken as 80 x 24.
+            size = shutil.get_terminal_size()
+            bar = tqdm(
+                total=total,
+                desc=description,
+                unit=unit,
+                file=out,
+                disable=not enabled,
+                ncols=size.columns or 80,
+                nrows=size.lines or 24,
+            )
         bar.update(done - bar.n)
 
     try:

@@ -210,6 +210,8 @@ def protect(
     # hardest to find, and the cells they suppress then serve the smaller ones for free.
     order = todo[np.argsort(-layout.values[todo], kind="stable")].tolist()
     leftover: list[int] = []
+    if progress is not None:
+        progress(0, len(order))  # the total, before the first cell
     for i, cell in enumerate(order):
         if deadline is not None and time.monotonic() > deadline:
             return mask, leftover, [int(c) for c in order[i:]]
