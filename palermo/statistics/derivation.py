@@ -35,6 +35,7 @@ from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import Country, User
 from palermo.core.permissions import AnyUser
+from palermo.core.progress import Progress
 from palermo.statistics.access import coordinator_country, reads_case_flows, require_coordinator
 from palermo.statistics.choices import ValueOrigin, ValueStatus
 from palermo.statistics.interchange.rows import figure_row, insert_figures
@@ -310,10 +311,18 @@ def cells_from(indicator: Indicator, counts: Counter[Key]) -> Counter[Key]:
 
 
 @transaction.atomic
-def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period: str) -> Derivation:
+def derivation_run(
+    *,
+    actor: AnyUser | None,
+    dataset: str,
+    country: str,
+    period: str,
+    progress: Progress | None = None,
+) -> Derivation:
     """Compute a country's figures for a period from its case records, as draft figures.
 
-    Replaces the drafts of the derivable indicators; refuses when some are already submitted."""
+    Replaces the drafts of the derivable indicators; refuses when some are already submitted.
+    `progress`, when given, is told how many indicators of how many are counted."""
     scope: Scope = scope_get(dataset=dataset, country=country, period=period)
     user = require_coordinator(actor, scope.country)
     indicators = [
@@ -340,7 +349,9 @@ def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period:
     rows = []
     persons = 0
     requests = 0
-    for indicator in indicators:
+    for done, indicator in enumerate(indicators):
+        if progress is not None:
+            progress(done, len(indicators))
         counted = requests_for(indicator.code, scope.country.iso3, scope.period)
         if counted is not None:
             n = counted.count()
@@ -368,6 +379,8 @@ def derivation_run(*, actor: AnyUser | None, dataset: str, country: str, period:
                     created_by_id=user.pk,
                 )
             )
+    if progress is not None:
+        progress(len(indicators), len(indicators))
     replaced = current.count()
     Figure.objects.filter(pk__in=list(current.values_list("pk", flat=True))).delete()
     derivation.values = insert_figures(rows)

@@ -347,3 +347,19 @@ def test_trace_lists_exactly_the_counted_requests_and_is_audited(
     for user in (other_coordinator, stats_analyst, None):
         with pytest.raises(ForbiddenError):
             dv.derivation_trace(actor=user, figure=figure_sent, reason="curious")
+
+
+@pytest.mark.usefixtures("records")
+def test_a_derivation_reports_its_progress_indicator_by_indicator(coordinator: User) -> None:
+    """What `palermo stats derive` draws as a progress bar."""
+    reports: list[tuple[int, int]] = []
+    dv.derivation_run(
+        actor=coordinator,
+        dataset="tip-annual",
+        country="BWA",
+        period="2024",
+        progress=lambda done, total: reports.append((done, total)),
+    )
+    total = reports[0][1]
+    assert total > 1
+    assert reports == [(n, total) for n in range(total + 1)]

@@ -331,12 +331,14 @@ class Command(PalermoCommand):
             self.stdout.write(content.decode("utf-8"), ending="")
 
     def _derive(self, opts: dict[str, Any]) -> None:
-        d = derivation.derivation_run(
-            actor=_user(opts["as_user"]),
-            dataset=opts["dataset"],
-            country=opts["country"],
-            period=opts["period"],
-        )
+        with progress_bar(_("Deriving figures"), _("indicators")) as progress:
+            d = derivation.derivation_run(
+                actor=_user(opts["as_user"]),
+                dataset=opts["dataset"],
+                country=opts["country"],
+                period=opts["period"],
+                progress=progress,
+            )
         self.stdout.write(
             _("derived {} figures from {} person records ({} {} {})").format(
                 d.values, d.persons, opts["dataset"], d.country_id, d.period
