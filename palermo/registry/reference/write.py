@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from palermo.core.audit import audit_kind_of, audit_record
 from palermo.core.choices import AuditAction, OrganisationKind
@@ -36,6 +37,7 @@ from palermo.registry.models import (
 )
 from palermo.registry.reference.files import DATA_DIR
 from palermo.registry.reference.validate import Plan, validate
+from palermo.registry.selectors.cache import reference_forget
 
 ACTOR = "load-reference"
 # The data files each kind of fact is read from (the audit entry of a load names them).
@@ -186,7 +188,12 @@ class _Writer:
             ]
             through._default_manager.bulk_create(links, batch_size=1000)
         if updated:
-            names = [model._meta.get_field(f).name for f in sorted(fields)]
+            # bulk_update does not touch `updated_at` (auto_now): set here, so that other
+            # processes see the data's fingerprint change (palermo.registry.selectors.cache).
+            now = timezone.now()
+            for obj, _s, _b, _a in updated:
+                obj.updated_at = now
+            names = [model._meta.get_field(f).name for f in sorted(fields)] + ["updated_at"]
             manager.bulk_update([obj for obj, _s, _b, _a in updated], names, batch_size=500)
             for obj, sources, _b, _a in updated:
                 if sources is not None:
@@ -406,4 +413,7 @@ def load_reference(data_dir: Path = DATA_DIR) -> LoadReport:
             "kept_edit": 0,
         }
         _Writer(plan, report).write()
+    if changed or report.changed:
+        # Bulk writes send no save signals: this process's kept answers are forgotten here.
+        reference_forget()
     return report

@@ -216,3 +216,45 @@ def test_a_fact_gone_from_the_files_is_deleted_and_audited(tmp_path: Path) -> No
     assert after["created"] == {} and after["updated"] == {}
     assert len(after["deleted"]) == 1 and after["deleted"][0].startswith("membership:")
     assert not Membership.objects.filter(ref_key=after["deleted"][0]).exists()
+
+
+def test_a_reload_that_changes_facts_is_seen_by_the_kept_answers(tmp_path: Path) -> None:
+    """Bulk writes send no save signals: the load itself forgets the kept answers, and the
+    changed rows' `updated_at` moves (other processes see a new fingerprint)."""
+    from palermo.registry.selectors.cache import reference_cached
+
+    def egypt_ratified() -> str:
+        action = TreatyAction.objects.get(
+            instrument__slug="untoc",
+            country="EGY",
+            action="ratification",
+            source__document__key="aalco-2005",
+        )
+        return action.date.isoformat() if action.date else ""
+
+    stamp_before = TreatyAction.objects.get(
+        instrument__slug="untoc",
+        country="EGY",
+        action="ratification",
+        source__document__key="aalco-2005",
+    ).updated_at
+    assert reference_cached(("test", "egypt"), egypt_ratified) == "2004-03-05"
+    data = _copy_data(tmp_path)
+    path = data / "treaty_actions.csv"
+    text = path.read_text(encoding="utf-8")
+    changed = text.replace(
+        "untoc,EGY,Arab Republic of Egypt,ratification,2004-03-05,05 March 2004",
+        "untoc,EGY,Arab Republic of Egypt,ratification,2004-03-06,06 March 2004",
+    )
+    assert changed != text
+    path.write_text(changed, encoding="utf-8")
+    report = load_reference(data)
+    assert report.counts["treaty_action"]["updated"] == 1
+    assert reference_cached(("test", "egypt"), egypt_ratified) == "2004-03-06"
+    action = TreatyAction.objects.get(
+        instrument__slug="untoc",
+        country="EGY",
+        action="ratification",
+        source__document__key="aalco-2005",
+    )
+    assert action.updated_at > stamp_before
