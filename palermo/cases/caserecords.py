@@ -61,7 +61,13 @@ RECORDS: tuple[tuple[str, Prepared[Any]], ...] = (
     ),
     (
         "movements",
-        _by_case(lambda c: Movement.objects.filter(person__case_id=c).order_by("date", "pk")),
+        _by_case(
+            lambda c: (
+                Movement.objects.filter(person__case_id=c)
+                .select_related("country")  # the timeline names the places
+                .order_by("date", "pk")
+            )
+        ),
     ),
     (
         "measures",
@@ -79,7 +85,13 @@ RECORDS: tuple[tuple[str, Prepared[Any]], ...] = (
     ),
     (
         "returns",
-        _by_case(lambda c: Return.objects.filter(person__case_id=c).order_by("pk")),
+        _by_case(
+            lambda c: (
+                Return.objects.filter(person__case_id=c)
+                .select_related("destination")  # the timeline names the places
+                .order_by("pk")
+            )
+        ),
     ),
     (
         "best_interest_determinations",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
@@ -169,28 +168,16 @@ class TimelineEvent:
     planned: bool = False  # not happened yet: a planned return
 
 
-def _place_names() -> Callable[[str | None], str]:
-    """Countries' names in the user's language, each looked up once (a case names a few)."""
-    language = get_language() or "en"
-    names: dict[str, str] = {}
-
-    def place(code: str | None) -> str:
-        if not code:
-            return ""
-        if code not in names:
-            country = Country.objects.filter(iso3=code).only("iso3", "name", "names").first()
-            names[code] = country.localized_name(language) if country else code
-        return names[code]
-
-    return place
-
-
 def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 - one branch per record kind
     """What happened in the case, oldest first, limited to the user's scopes."""
     case = access.case
     events = [TimelineEvent(case.opened_on, "case", _("Case opened"))]
     persons = case_persons(access)
-    place = _place_names()
+    language = get_language() or "en"  # places named in the user's language
+
+    def place(country: Country | None) -> str:
+        return country.localized_name(language) if country is not None else ""
+
     for p in persons:
         facts = access.can(ShareScope.CASE_FACTS, p)
         protection = access.can(ShareScope.PROTECTION, p)
@@ -219,7 +206,7 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                         TimelineEvent(
                             m.date,
                             "movement",
-                            _("{} in {}").format(m.get_event_type_display(), place(m.country_id)),
+                            _("{} in {}").format(m.get_event_type_display(), place(m.country)),
                             p.pseudonym,
                         )
                     )
@@ -229,7 +216,7 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                         TimelineEvent(
                             r.planned_for,
                             "return",
-                            _("Return to {} planned").format(place(r.destination_id)),
+                            _("Return to {} planned").format(place(r.destination)),
                             p.pseudonym,
                             planned=True,
                         )
@@ -239,7 +226,7 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                         TimelineEvent(
                             r.decided_on,
                             "return",
-                            _("Return to {} decided").format(place(r.destination_id)),
+                            _("Return to {} decided").format(place(r.destination)),
                             p.pseudonym,
                         )
                     )
@@ -248,7 +235,7 @@ def case_timeline(access: CaseAccess) -> list[TimelineEvent]:  # noqa: PLR0912 -
                         TimelineEvent(
                             r.return_date,
                             "return",
-                            _("Returned to {}").format(place(r.destination_id)),
+                            _("Returned to {}").format(place(r.destination)),
                             p.pseudonym,
                         )
                     )

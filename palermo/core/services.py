@@ -625,12 +625,22 @@ def _plain(value: Any) -> Any:
 
 
 def reference_row_sync[M: models.Model](
-    *, model: type[M], lookup: dict[str, Any], values: dict[str, Any], actor_label: str
+    *,
+    model: type[M],
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    actor_label: str,
+    stored: dict[Any, M] | None = None,
 ) -> tuple[M, str]:
     """Make the row found by `lookup` hold `values` (a row of a reference data file): create it,
     change what differs, or leave it; validated and audited as written by `actor_label`.
-    Returns the row and what happened: "created", "updated" or "unchanged"."""
-    obj = model._default_manager.filter(**lookup).first()
+    Returns the row and what happened: "created", "updated" or "unchanged". `stored`, when a
+    caller has read every row at once, holds them by the (one) lookup value: no query then."""
+    if stored is not None:
+        (key,) = lookup.values()
+        obj = stored.get(key)
+    else:
+        obj = model._default_manager.filter(**lookup).first()
     after = {k: _plain(v) for k, v in values.items()}
     if obj is None:
         obj = model(**{**lookup, **values})

@@ -16,14 +16,15 @@ from django.utils.translation import pgettext_lazy
 # A number, a range or a list of them: "108", "1-5", "53, 76", "9 and 10".
 _NUMBERS = r"\d+[a-z]?(?:\s*[-–]\s*\d+[a-z]?)?(?:(?:,\s*|\s+and\s+)\d+[a-z]?(?:\s*[-–]\s*\d+)?)*"
 
-_NUMBERED: tuple[tuple[str, Promise], ...] = (
-    (r"paras\.", pgettext_lazy("citation", "paras. {}")),
-    (r"para\.", pgettext_lazy("citation", "para. {}")),
-    (r"fns\.", pgettext_lazy("citation", "fns. {}")),
-    (r"fn\.", pgettext_lazy("citation", "fn. {}")),
-    (r"pp\.", pgettext_lazy("citation", "pp. {}")),
-    (r"p\.", pgettext_lazy("citation", "p. {}")),
-)
+# Longest first: "paras." before "para.", "pp." before "p.".
+_NUMBERED: dict[str, Promise] = {
+    "paras.": pgettext_lazy("citation", "paras. {}"),
+    "para.": pgettext_lazy("citation", "para. {}"),
+    "fns.": pgettext_lazy("citation", "fns. {}"),
+    "fn.": pgettext_lazy("citation", "fn. {}"),
+    "pp.": pgettext_lazy("citation", "pp. {}"),
+    "p.": pgettext_lazy("citation", "p. {}"),
+}
 _WORDS: dict[str, Promise] = {
     "Protocol table": pgettext_lazy("citation", "Protocol table"),
     "UNTOC table": pgettext_lazy("citation", "UNTOC table"),
@@ -32,13 +33,12 @@ _WORDS: dict[str, Promise] = {
 }
 _NUMBERED_RE = re.compile(
     r"(?<![\w.])(?P<word>{})\s*(?P<n>{})".format(
-        "|".join(word for word, _text in _NUMBERED), _NUMBERS
+        "|".join(re.escape(word) for word in _NUMBERED), _NUMBERS
     )
 )
 _ANNEX_RE = re.compile(r"\bAnnex\s+(?P<n>[IVXLC]+\b|[A-Z]\b|\d+)")
 _SECTION_RE = re.compile(r"(?:^|(?<=; ))(?P<name>[^,;]+?) section\b")
 _WORDS_RE = re.compile("|".join(re.escape(w) for w in _WORDS))
-_TEXTS = {word.replace("\\", ""): text for word, text in _NUMBERED}
 
 
 def locator_text(locator: str) -> str:
@@ -48,6 +48,6 @@ def locator_text(locator: str) -> str:
     out = _SECTION_RE.sub(
         lambda m: str(pgettext_lazy("citation", "{} section")).format(m["name"]), locator
     )
-    out = _NUMBERED_RE.sub(lambda m: str(_TEXTS[m["word"]]).format(m["n"]), out)
+    out = _NUMBERED_RE.sub(lambda m: str(_NUMBERED[m["word"]]).format(m["n"]), out)
     out = _ANNEX_RE.sub(lambda m: str(pgettext_lazy("citation", "Annex {}")).format(m["n"]), out)
     return _WORDS_RE.sub(lambda m: str(_WORDS[m[0]]), out)

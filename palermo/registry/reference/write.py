@@ -214,17 +214,15 @@ class _Writer:
         self._directory()
 
     def _documents(self) -> None:
-        stored = {d.key: d for d in Document.objects.all()}
+        stored = {d.key: d for d in Document.objects.all()}  # read at once
         for doc in self.plan.documents:
-            obj = stored.get(doc["key"])
-            if obj is not None and all(
-                _plain(getattr(obj, k)) == _plain(v) for k, v in doc.items()
-            ):
-                outcome = "unchanged"  # read with the others, nothing to write
-            else:
-                obj, outcome = reference_row_sync(
-                    model=Document, lookup={"key": doc["key"]}, values=doc, actor_label=ACTOR
-                )
+            obj, outcome = reference_row_sync(
+                model=Document,
+                lookup={"key": doc["key"]},
+                values=doc,
+                actor_label=ACTOR,
+                stored=stored,
+            )
             self.report.bump("document", outcome)
             self.documents[doc["key"]] = obj
         # Every source the files cite: those not stored yet written at once, then all read.

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.db.models import TextChoices
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, pgettext
 
-from palermo.core.models import Source
+from palermo.core.models import Source, in_language
 from palermo.registry.choices import PartyStatus, TreatyActionKind
 from palermo.registry.locators import locator_text
 from palermo.registry.models import Instrument
@@ -76,23 +77,25 @@ def title_in_language(instrument: Instrument) -> str:
 def has_own_title(instrument: Instrument) -> bool:
     """Whether the instrument has an official title in the page's language other than English
     (then pages name it by that title, the English short name beside it)."""
-    language = (get_language() or "en").split("-", maxsplit=1)[0]
-    return language != "en" and bool((instrument.titles or {}).get(language))
+    language = get_language() or "en"
+    return not language.startswith("en") and bool(in_language(instrument.titles, language, ""))
+
+
+def _label(choices: type[TextChoices], value: str) -> str:
+    """A stored choice in the page's language; the value itself if it is not one of them."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 @register.filter
 def action_label(value: str) -> str:
-    """A treaty action's kind ("ratification") in the page's language; the value if unknown."""
-    try:
-        return str(TreatyActionKind(value).label)
-    except ValueError:
-        return value
+    """A treaty action's kind ("ratification") in the page's language."""
+    return _label(TreatyActionKind, value)
 
 
 @register.filter
 def status_label(value: str) -> str:
-    """A party status ("party", "signatory") in the page's language; the value if unknown."""
-    try:
-        return str(PartyStatus(value).label)
-    except ValueError:
-        return value
+    """A party status ("party", "signatory") in the page's language."""
+    return _label(PartyStatus, value)
