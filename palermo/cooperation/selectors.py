@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from palermo.cases.dates import day_text
@@ -34,8 +33,8 @@ from palermo.cooperation.models import (
 from palermo.cooperation.workflow import FALLBACKS, LEGAL_BASES, allowed_transitions
 from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError, NotFoundError
-from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
+from palermo.core.pickers import country_names
 from palermo.registry import selectors as registry
 from palermo.registry.choices import DirectoryRole
 from palermo.registry.models import DirectoryEntry, Instrument
@@ -535,11 +534,7 @@ def cooperation_statistics(
             seconds = (r["completed_at"] - r["sent_at"]).total_seconds()
             completion["all"].append(seconds)
             completion[r["type"]].append(seconds)
-    language = get_language() or "en"  # the names in the reader's language
-    names = {
-        c.iso3: c.localized_name(language)
-        for c in Country.objects.filter(iso3__in={k[0] for k in pairs} | {k[1] for k in pairs})
-    }
+    names = country_names({k[0] for k in pairs} | {k[1] for k in pairs})  # reader's language
     return {
         "date_from": date_from.isoformat() if date_from else None,
         "date_to": date_to.isoformat() if date_to else None,

@@ -13,6 +13,7 @@ named in the user's language.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -56,6 +57,18 @@ def country_name(country: Country, language: str | None = None) -> str:
         if name:
             return str(name)
     return country.name
+
+
+def country_names(
+    codes: Iterable[str] | None = None, language: str | None = None
+) -> dict[str, str]:
+    """ISO alpha-3 -> the country's name in `language` (default: the user's; CLDR's names in
+    the UN languages, English where there is none), for `codes` or every country."""
+    code = language or translation.get_language() or "en"
+    countries = Country.objects.only("iso3", "name", "names")
+    if codes is not None:
+        countries = countries.filter(iso3__in=set(codes))
+    return {c.iso3: c.localized_name(code) for c in countries}
 
 
 def country_options(

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, Min, QuerySet
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from palermo.core.errors import NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
+from palermo.core.pickers import country_names
 from palermo.statistics.access import require_coordinator, value_queryset
 from palermo.statistics.choices import Severity, ValueStatus
 from palermo.statistics.models import (
@@ -72,10 +72,7 @@ def code_labels() -> dict[str, dict[str, str]]:
     """Labels of the codes of every dimension in the reader's language (`_T` is "Total";
     countries by name)."""
     labels: dict[str, dict[str, str]] = {}
-    language = get_language() or "en"
-    names = {
-        c.iso3: c.localized_name(language) for c in Country.objects.only("iso3", "name", "names")
-    }
+    names = country_names()
     for d in dimension_list():
         own = {code: _(label) for code, label in d.code_labels().items()}
         labels[d.code] = {TOTAL: _("Total"), **own}

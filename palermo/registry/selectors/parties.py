@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from palermo.core.collation import collated
 from palermo.core.models import Country
+from palermo.core.pickers import country_names
 from palermo.registry.choices import PartyStatus
 from palermo.registry.models import Instrument, Mechanism, TreatyAction
 from palermo.registry.selectors.conflicts import instrument_conflicts
@@ -165,10 +166,7 @@ def parties(
         for conflict in instrument_conflicts(instrument, by_state):
             if conflict.country:
                 conflicts_by_state[conflict.country].append(conflict.as_dict())
-    names = {
-        c.iso3: c.localized_name(language)
-        for c in Country.objects.filter(iso3__in=by_state.keys()).only("iso3", "name", "names")
-    }
+    names = country_names(by_state.keys(), language)
     rows: list[PartyRow] = []
     for state, actions in by_state.items():
         if members is not None and state not in members:

@@ -18,10 +18,9 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from palermo.core.models import Country, User
+from palermo.core.models import User
 from palermo.core.views import FormServiceView, PalermoView, page_user
 from palermo.statistics import charts
 from palermo.statistics.access import coordinator_country
@@ -70,14 +69,6 @@ class StatisticsFormView(StatisticsView, FormServiceView):
     with errors answers 400."""
 
     invalid_status = 400
-
-
-def country_names() -> dict[str, str]:
-    """ISO3 code -> country name in the active language (CLDR's, English where it has none)."""
-    language = get_language() or "en"
-    return {
-        c.iso3: c.localized_name(language) for c in Country.objects.only("iso3", "name", "names")
-    }
 
 
 def download(content: bytes, content_type: str, filename: str) -> HttpResponse:

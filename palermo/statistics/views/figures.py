@@ -21,6 +21,7 @@ from palermo.core.collation import collated
 from palermo.core.errors import NotFoundError
 from palermo.core.models import Country
 from palermo.core.permissions import AnyUser
+from palermo.core.pickers import country_names
 from palermo.statistics import charts, derivation, interchange, selectors
 from palermo.statistics.access import coordinator_country, reads_case_flows
 from palermo.statistics.choices import ValueStatus
@@ -32,7 +33,6 @@ from palermo.statistics.templatetags.statistics_tags import point
 from palermo.statistics.views.base import (
     StatisticsView,
     chart_response,
-    country_names,
     downloads,
     table_response,
 )

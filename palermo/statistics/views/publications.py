@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from palermo.core.collation import collated
 from palermo.core.errors import NotFoundError
 from palermo.core.models import Country, User
+from palermo.core.pickers import country_names
 from palermo.core.views import page_user
 from palermo.statistics import interchange, publishing, selectors
 from palermo.statistics.access import is_analyst, sees_budget_ledger
@@ -27,7 +28,6 @@ from palermo.statistics.views.base import (
     CoordinatorView,
     StatisticsFormView,
     StatisticsView,
-    country_names,
     downloads,
     table_response,
 )
