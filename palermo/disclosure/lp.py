@@ -108,7 +108,7 @@ class MoveLP:
     starts from the previous basis (``scipy.optimize.linprog`` when scipy's HiGHS bindings are
     not available)."""
 
-    def __init__(self, relations: sparse.csc_matrix) -> None:
+    def __init__(self, relations: sparse.csc_matrix, *, presolve: bool = True) -> None:
         self.matrix = sparse.hstack([relations, -relations]).tocsc()
         self.n = relations.shape[1]
         self.highs: Any = None
@@ -119,6 +119,9 @@ class MoveLP:
             return
         n_cols = self.matrix.shape[1]
         highs = _highs_model(_core, self.matrix, np.zeros(n_cols), np.zeros(n_cols))
+        if not presolve:
+            # Small LPs (a few hundred columns) solve about four times faster without it.
+            highs.setOptionValue("presolve", "off")
         self.highs, self.core = highs, _core
         self.columns = np.arange(n_cols, dtype=np.int32)
 

@@ -162,6 +162,7 @@ class PublicationDetailView(StatisticsView):
 
 SECONDARY_METHODS = {
     "milp": gettext_lazy("an optimal pattern (mixed-integer programme, HiGHS)"),
+    "slices": gettext_lazy("slice moves (large tables with many small cells)"),
     "boxes": gettext_lazy("box moves (large tables)"),
     "hypercube": gettext_lazy("hypercubes (very large tables)"),
     "tauargus": gettext_lazy("Tau-Argus OPT"),
