@@ -10,6 +10,14 @@ exports them as de-identified HTCDS JSON and CSV, imports the JSON into a second
 table, printing the ratio. Then, logged in as a case worker of the shelter, it times the cases
 API (first page, unfiltered and filtered), the API case detail and the case page.
 
+Last, the import at scale (issue 14): for each size of BENCH_IMPORT_CASES (20,000 and 200,000
+cases), an HTCDS JSON file of that many cases is written from the exported records (each case
+of the export again and again, under new case references and pseudonyms) and imported by
+`palermo cases import`'s service in a child process, which reports its time and its peak
+resident memory; then the same rows are stored again by the database's own bulk path, into the
+same tables (PostgreSQL: COPY; SQLite: executemany), and the goals are checked: peak
+memory < 400 MB, import <= 1.3x that reference.
+
 Like bench_registry.py it uses a temporary data directory and SQLite database (removed at the
 end), or, with BENCH_DATABASE_URL, a dedicated PostgreSQL database (BENCH_DATABASE_NAME, default
 palermo_bench_cases) created on that server and dropped afterwards. See bench/README.md.
@@ -17,9 +25,12 @@ palermo_bench_cases) created on that server and dropped afterwards. See bench/RE
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +45,7 @@ import django
 from benchlib import Postgres, check, django_environment, env_database, env_int, finish
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, reset_queries
+from django.db import connection, reset_queries, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from psycopg import sql
@@ -55,6 +66,7 @@ class Config:
     cases: int
     repeat: int
     seed: int
+    import_sizes: tuple[int, ...]
     database_url: str
     database_name: str
     keep: bool
@@ -65,8 +77,23 @@ class Config:
             cases=env_int("BENCH_CASES", 2000, minimum=25),
             repeat=env_int("BENCH_REPEAT", 30, minimum=2),
             seed=env_int("BENCH_SEED", 20001215),
+            import_sizes=env_sizes("BENCH_IMPORT_CASES", (20_000, 200_000)),
             **env_database("palermo_bench_cases"),
         )
+
+
+def env_sizes(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Sizes from the environment: `20000,200000` (`0` or empty: none)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    sizes = []
+    for part in raw.replace("_", "").split(","):
+        if part.strip() and part.strip() != "0":
+            if not part.strip().isdigit():
+                raise SystemExit("{} must be sizes like 20000,200000, not '{}'".format(name, raw))
+            sizes.append(int(part))
+    return tuple(sizes)
 
 
 # --- environment and database ----------------------------------------------------------------
@@ -232,65 +259,341 @@ def copy_into_plain_table(csv_path: Path) -> int:
     return int(row[0]) if row else 0
 
 
-def copy_same_rows_into_same_tables(organisation_id: int) -> tuple[float, int]:
-    """PostgreSQL's own COPY of exactly the rows the import wrote, into the same tables (same
-    indexes, constraints, foreign keys and their deferred checks): the rows are copied out,
-    deleted and copied back in one transaction. Only copying back in and the commit are timed.
-    Returns (milliseconds, rows)."""
-    from palermo.cases.models import (  # noqa: PLC0415 - models exist once Django is set up
-        Case,
-        CaseComment,
-        Consent,
-        Movement,
-        Person,
-        PersonIdentity,
-        SupportPlan,
-    )
+def import_tables(organisation_id: int) -> list[tuple[str, str]]:
+    """(table, WHERE) of every table an import of the organisation's cases wrote rows into,
+    parents first: cases, persons, then each table of the cases app whose rows belong to a case
+    or a person (identities, name index, movements, support plans, consents, comments, and
+    whatever else the writer keeps per person). Tables kept by the database itself (counts
+    moved by triggers) follow those rows and are not listed."""
+    from django.apps import apps  # noqa: PLC0415 - Django is set up by then
 
-    cases = sql.SQL("SELECT id FROM {} WHERE organisation_id = {}").format(
-        sql.Identifier(Case._meta.db_table), sql.Literal(organisation_id)
+    from palermo.cases.models import Case, Person  # noqa: PLC0415
+
+    qn = connection.ops.quote_name
+    # Names come from the models, the organisation is an int.
+    cases = "SELECT {} FROM {} WHERE {} = {:d}".format(  # noqa: S608
+        qn("id"), qn(Case._meta.db_table), qn("organisation_id"), organisation_id
     )
-    persons = sql.SQL("SELECT id FROM {} WHERE case_id IN ({})").format(
-        sql.Identifier(Person._meta.db_table), cases
+    persons = "SELECT {} FROM {} WHERE {} IN ({})".format(  # noqa: S608
+        qn("id"), qn(Person._meta.db_table), qn("case_id"), cases
     )
-    # Parents first; each table with the rows of the organisation's cases.
-    tables = [
-        (Case, sql.SQL("organisation_id = {}").format(sql.Literal(organisation_id))),
-        (Person, sql.SQL("case_id IN ({})").format(cases)),
-        (PersonIdentity, sql.SQL("person_id IN ({})").format(persons)),
-        (Movement, sql.SQL("person_id IN ({})").format(persons)),
-        (SupportPlan, sql.SQL("person_id IN ({})").format(persons)),
-        (Consent, sql.SQL("person_id IN ({})").format(persons)),
-        (CaseComment, sql.SQL("case_id IN ({})").format(cases)),
+    found = [
+        (Case._meta.db_table, "{} = {:d}".format(qn("organisation_id"), organisation_id)),
+        (Person._meta.db_table, "{} IN ({})".format(qn("case_id"), cases)),
     ]
+    for model in apps.get_app_config("cases").get_models():
+        if model in (Case, Person) or model._meta.proxy or not model._meta.managed:
+            continue
+        for f in model._meta.concrete_fields:
+            parent = f.related_model if f.is_relation else None
+            if parent in (Case, Person) and f.name in ("case", "person"):
+                rows = persons if parent is Person else cases
+                column = qn(str(f.column))
+                found.append((model._meta.db_table, "{} IN ({})".format(column, rows)))
+                break
+    with connection.cursor() as cursor:
+        kept = []
+        for table, where in found:
+            # Names come from the models, the organisation is an int.
+            cursor.execute("SELECT 1 FROM {} WHERE {} LIMIT 1".format(qn(table), where))  # noqa: S608
+            if cursor.fetchone() is not None:
+                kept.append((table, where))
+    return kept
+
+
+def copy_same_rows_into_same_tables(organisation_id: int, work: Path) -> tuple[float, int]:
+    """The database's own bulk path for exactly the rows an import wrote, into the same tables
+    (same indexes, constraints, triggers and deferred foreign-key checks): the rows are saved,
+    deleted, and stored again in one transaction. PostgreSQL: COPY out to files, then COPY in;
+    SQLite: into temporary tables, then one executemany INSERT per table. Only storing them
+    again and the commit are timed. Returns (milliseconds, rows)."""
+    tables = import_tables(organisation_id)
+    if connection.vendor == "postgresql":
+        return _copy_postgres(tables, work)
+    return _copy_sqlite(tables)
+
+
+def _copy_postgres(tables: list[tuple[str, str]], work: Path) -> tuple[float, int]:
     connection.ensure_connection()
     raw = connection.connection
     assert raw is not None
-    dumps: list[tuple[sql.Identifier, bytes]] = []
+    files: list[tuple[sql.Identifier, Path]] = []
     rows = 0
     with raw.cursor() as cur:
-        for model, where in tables:
-            table = sql.Identifier(model._meta.db_table)
-            buffer = bytearray()
-            out = sql.SQL("COPY (SELECT * FROM {} WHERE {}) TO STDOUT").format(table, where)
-            with cur.copy(out) as copy:
+        for n, (table, where) in enumerate(tables):
+            name = sql.Identifier(table)
+            path = work / "copy-{}.bin".format(n)
+            out = sql.SQL("COPY (SELECT * FROM {} WHERE {}) TO STDOUT").format(name, sql.SQL(where))
+            with cur.copy(out) as copy, path.open("wb") as f:
                 for chunk in copy:
-                    buffer += chunk
-            rows += buffer.count(b"\n")
-            dumps.append((table, bytes(buffer)))
+                    rows += bytes(chunk).count(b"\n")
+                    f.write(chunk)
+            files.append((name, path))
         with raw.transaction():
             # Children first; a WHERE reads the parent rows, which are deleted after them.
-            for (_, where), (name, _) in zip(reversed(tables), reversed(dumps), strict=True):
-                cur.execute(sql.SQL("DELETE FROM {} WHERE {}").format(name, where))
+            for (_, where), (name, _) in zip(reversed(tables), reversed(files), strict=True):
+                cur.execute(sql.SQL("DELETE FROM {} WHERE {}").format(name, sql.SQL(where)))
             start = time.perf_counter()
-            for name, data in dumps:
-                with cur.copy(sql.SQL("COPY {} FROM STDIN").format(name)) as copy:
-                    copy.write(data)
+            for name, path in files:
+                statement = sql.SQL("COPY {} FROM STDIN").format(name)
+                with cur.copy(statement) as copy, path.open("rb") as f:
+                    while chunk := f.read(1 << 20):
+                        copy.write(chunk)
         elapsed = (time.perf_counter() - start) * 1000  # the commit included
+    for _, path in files:
+        path.unlink()
     return elapsed, rows
 
 
-def run(config: Config, work: Path) -> tuple[list[Result], str]:  # noqa: PLR0915 - one linear script
+def _copy_sqlite(tables: list[tuple[str, str]]) -> tuple[float, int]:
+    """SQLite has no COPY: its client hands rows to one prepared INSERT (executemany), as
+    Palermo's own bulk writes do; the rows come from a saved copy, read as they are stored."""
+    qn = connection.ops.quote_name
+    rows = 0
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    with connection.cursor() as cursor:
+        # Names come from the models (import_tables); values are ints.
+        for n, (table, where) in enumerate(tables):
+            cursor.execute(
+                "CREATE TEMP TABLE bench_saved_{} AS SELECT * FROM {} WHERE {}".format(  # noqa: S608
+                    n, qn(table), where
+                )
+            )
+            cursor.execute("SELECT count(*) FROM temp.bench_saved_{}".format(n))  # noqa: S608
+            rows += int(cursor.fetchone()[0])
+        with transaction.atomic():  # children first, as above
+            for _n, (table, where) in reversed(list(enumerate(tables))):
+                cursor.execute("DELETE FROM {} WHERE {}".format(qn(table), where))  # noqa: S608
+        start = time.perf_counter()
+        with transaction.atomic():
+            for n, (table, _where) in enumerate(tables):
+                saved = raw.execute("SELECT * FROM temp.bench_saved_{}".format(n))  # noqa: S608
+                marks = ", ".join("?" * len(saved.description))
+                raw.executemany(
+                    "INSERT INTO {} VALUES ({})".format(qn(table), marks),  # noqa: S608
+                    saved,
+                )
+        elapsed = (time.perf_counter() - start) * 1000  # the commit included
+        for n in range(len(tables)):
+            cursor.execute("DROP TABLE temp.bench_saved_{}".format(n))
+    return elapsed, rows
+
+
+# --- the import at scale ---------------------------------------------------------------------
+
+
+def write_import_file(export: Path, out: Path, cases: int, tag: str) -> int:
+    """An HTCDS JSON file of `cases` cases made from an export's records: each case of the
+    export again and again, in order, under a new case reference and new pseudonyms
+    (`C{tag}-n`, `P{tag}-n`: unlike any drawn by Palermo). Written a record at a time; returns
+    the number of records."""
+    by_case: dict[str, list[tuple[bool, str]]] = {}
+    for record in json.loads(export.read_text(encoding="utf-8"))["records"]:
+        key = record.pop("plm_CaseReference")
+        pseudonym = record.pop("plm_Pseudonym", None)
+        rest = json.dumps(record, ensure_ascii=False)[1:]  # without its opening brace
+        by_case.setdefault(key, []).append((bool(pseudonym), rest))
+    templates = list(by_case.values())
+    records = 0
+    with out.open("w", encoding="utf-8") as f:
+        f.write('{"htcds_version": "2.0", "generator": "Palermo benchmark", "records": [\n')
+        for n in range(cases):
+            reference = '{"plm_CaseReference": "C' + tag + "-{:07d}".format(n) + '", '
+            for has_pseudonym, rest in templates[n % len(templates)]:
+                f.write(",\n" if records else "")
+                f.write(reference)
+                if has_pseudonym:
+                    f.write('"plm_Pseudonym": "P' + tag + "-{:08d}".format(records) + '", ')
+                f.write(rest)
+                records += 1
+        f.write("\n]}\n")
+    return records
+
+
+@dataclass
+class ScaleResult:
+    """One import at scale and its reference."""
+
+    cases: int
+    records: int
+    file_mb: float
+    seconds: float
+    cpu_seconds: float
+    peak_mb: float
+    loaded_mb: float
+    copy_seconds: float
+    copy_rows: int
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.copy_seconds if self.copy_seconds else float("inf")
+
+
+PEAK_GOAL_MB = 400
+RATIO_GOAL = 1.3
+
+
+def import_in_child(organisation_id: int, user_id: int, path: Path) -> dict[str, Any]:
+    """`cases_import` of the file (its own pseudonyms) in a new process, as `palermo cases
+    import` runs it: its time, CPU time, peak resident memory and what it wrote."""
+    done = subprocess.run(  # noqa: S603 - this script, with numbers and a path it made
+        [sys.executable, __file__, "--import-child", str(organisation_id), str(user_id), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError("the import failed:\n" + done.stderr[-4000:])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM): its own, unlike ru_maxrss, which after
+    fork and exec can start from the parent's."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def child_main(organisation_id: int, user_id: int, path: Path) -> int:
+    """The child process of `import_in_child`: prints one JSON line."""
+    django.setup()
+    from palermo.cases import interchange  # noqa: PLC0415
+    from palermo.core.models import Organisation, User  # noqa: PLC0415
+
+    organisation = Organisation.objects.get(pk=organisation_id)
+    user = User.objects.get(pk=user_id)
+    loaded = peak_mb()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    report = interchange.cases_import(actor=user, organisation=organisation, path=path)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu,
+                "peak_mb": peak_mb(),
+                "loaded_mb": loaded,
+                "cases": report.cases,
+                "persons": report.persons,
+                "movements": report.movements,
+            }
+        )
+    )
+    return 0
+
+
+def import_at_scale(config: Config, work: Path, export: Path) -> list[ScaleResult]:
+    """For each size: a file, its import in a child process, the same rows stored again."""
+    from palermo.core.services import organisation_create, user_create  # noqa: PLC0415
+
+    results = []
+    for index, size in enumerate(config.import_sizes, start=1):
+        tag = "B{}".format(index)
+        path = work / "import-{}.json".format(size)
+        started = time.perf_counter()
+        records = write_import_file(export, path, size, tag)
+        print(
+            "  {:<38} {:>10.0f} ms".format(
+                "write {:,}-case file".format(size), (time.perf_counter() - started) * 1000
+            ),
+            flush=True,
+        )
+        name = "Bench import {}".format(size)
+        org = organisation_create(actor=None, system=True, name=name, kind="ngo", country="ITA")
+        user, _ = user_create(
+            actor=None,
+            system=True,
+            username="bench-import-{}".format(size),
+            organisation=name,
+            role="case_worker",
+            password="bench-only-password-2026",  # noqa: S106 - a throwaway database
+        )
+        got = import_in_child(org.pk, user.pk, path)
+        check(got["cases"] == size, "the import wrote {} cases, not {}".format(got["cases"], size))
+        check(got["persons"] == records, "the import wrote {} persons".format(got["persons"]))
+        print(
+            "  {:<38} {:>10.0f} ms  peak {:.0f} MB".format(
+                "import {:,} cases (child process)".format(size),
+                got["seconds"] * 1000,
+                got["peak_mb"],
+            ),
+            flush=True,
+        )
+        copy_ms, copy_rows = copy_same_rows_into_same_tables(org.pk, work)
+        print(
+            "  {:<38} {:>10.0f} ms  {:,} rows".format(
+                "same rows, database's bulk path", copy_ms, copy_rows
+            ),
+            flush=True,
+        )
+        results.append(
+            ScaleResult(
+                cases=size,
+                records=records,
+                file_mb=path.stat().st_size / 1e6,
+                seconds=got["seconds"],
+                cpu_seconds=got["cpu_seconds"],
+                peak_mb=got["peak_mb"],
+                loaded_mb=got["loaded_mb"],
+                copy_seconds=copy_ms / 1000,
+                copy_rows=copy_rows,
+            )
+        )
+        path.unlink()
+        analyse()
+    return results
+
+
+def render_scale(results: list[ScaleResult]) -> str:
+    """The import at scale, its reference and the goals, one block per size."""
+    bulk = "COPY" if connection.vendor == "postgresql" else "executemany"
+    lines = [
+        "Import at scale ({}; HTCDS JSON with its own pseudonyms, `cases_import` in a child "
+        "process; reference: the same rows into the same tables by {} in one "
+        "transaction):".format(connection.vendor, bulk)
+    ]
+    for r in results:
+        lines += [
+            "  {:,} cases ({:,} records, {:.0f} MB): import {:.1f} s (CPU {:.1f} s), peak memory "
+            "{:.0f} MB ({:.0f} MB with Django loaded, before the import); {} of the same {:,} rows "
+            "{:.1f} s; import / {} = {:.2f}x".format(
+                r.cases,
+                r.records,
+                r.file_mb,
+                r.seconds,
+                r.cpu_seconds,
+                r.peak_mb,
+                r.loaded_mb,
+                bulk,
+                r.copy_rows,
+                r.copy_seconds,
+                bulk,
+                r.ratio,
+            ),
+            "    goal peak < {} MB: {};  goal import <= {}x {}: {}".format(
+                PEAK_GOAL_MB,
+                "met" if r.peak_mb < PEAK_GOAL_MB else "not met",
+                RATIO_GOAL,
+                bulk,
+                "met" if r.ratio <= RATIO_GOAL else "not met",
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def run(config: Config, work: Path) -> tuple[list[Result], str, list[ScaleResult]]:  # noqa: PLR0915 - one linear script
     # Palermo's modules import models, so only once django.setup() has run.
     from palermo.cases import demo, interchange  # noqa: PLC0415
     from palermo.cases.identification import indicator_lists_load  # noqa: PLC0415
@@ -399,11 +702,12 @@ def run(config: Config, work: Path) -> tuple[list[Result], str]:  # noqa: PLR091
             copied, len(interchange.csv_columns(identifying=False))
         )
         plain_ms = bench.results[-1].median
-        same_ms, same_rows = copy_same_rows_into_same_tables(target.pk)
+        tables = len(import_tables(target.pk))
+        same_ms, same_rows = copy_same_rows_into_same_tables(target.pk, work)
         bench.results.append(
             Result(
                 "COPY same rows (same tables)",
-                "{:,} rows in 7 tables, with indexes and keys".format(same_rows),
+                "{:,} rows in {} tables, with indexes and keys".format(same_rows, tables),
                 [same_ms],
                 None,
                 persons,
@@ -474,7 +778,8 @@ def run(config: Config, work: Path) -> tuple[list[Result], str]:  # noqa: PLR091
         "random case",
         lambda run: get("/cases/{}/".format(sample[run + 1])),
     )
-    return bench.results, ratio
+    scale = import_at_scale(config, work, json_path) if config.import_sizes else []
+    return bench.results, ratio, scale
 
 
 def main() -> int:
@@ -486,11 +791,14 @@ def main() -> int:
         pg = prepare_environment(config, data_dir)
         started = time.perf_counter()
         setup_django()
-        results, ratio = run(config, data_dir)
+        results, ratio, scale = run(config, data_dir)
         print()
         print(render_table(results))
         print()
         print(ratio or "no COPY comparison on SQLite (set BENCH_DATABASE_URL for PostgreSQL)")
+        if scale:
+            print()
+            print(render_scale(scale))
         print()
         print("total {:.1f} s".format(time.perf_counter() - started))
     except Exception:
@@ -502,4 +810,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--import-child"]:
+        sys.exit(child_main(int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])))
     sys.exit(main())

@@ -6,25 +6,29 @@ Owns how rows of case data reach the database, by one of two ways:
   case facets refreshed) and `person_save` for some fields of a person;
 - many planned cases at once, for the HTCDS and CTDC import and bulk demo data:
   `cases_bulk_create` takes `CasePlan`s (the final state of each case, every value already
-  checked by the caller), builds the rows of every table with one builder per model, computes
-  each case's facets from its planned persons (`cases.facets`), writes them with
-  `core.bulk.rows_insert` (COPY on PostgreSQL, one executemany INSERT elsewhere) and records one
-  audit entry per batch naming the cases created.
+  checked by the caller; a list, or a generator the import reads from its file), builds the
+  rows of every table with one builder per model, computes each case's facets from its planned
+  persons (`cases.facets`), writes them with `core.bulk.rows_insert` (COPY on PostgreSQL, one
+  executemany INSERT elsewhere) from a second thread on the same connection while the next
+  batch is built, and records one audit entry per batch naming the cases created.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import itertools
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +58,7 @@ from palermo.cases.models import (
     SupportPlan,
 )
 from palermo.cases.names import name_index_rows
+from palermo.cases.personfacts import case_facts_refresh, person_facts_create, person_facts_refresh
 from palermo.core.api_errors import message_without_value
 from palermo.core.audit import audit_record
 from palermo.core.bulk import rows_insert
@@ -108,7 +113,9 @@ def refusal_text(obj: models.Model, exc: ValidationError) -> str:
 
 def row_save(obj: models.Model) -> None:
     """Validate and save one row of case data; a case keeps its facets, a person refreshes its
-    case's. Errors come back as one ApplicationError (a race past full_clean too)."""
+    case's. What the statistics count of a person (`cases.personfacts`) follows a person, a
+    movement, a return or a case saved. Errors come back as one ApplicationError (a race past
+    full_clean too)."""
     try:
         obj.full_clean(
             exclude=_loaded_relations(obj), validate_unique=False, validate_constraints=False
@@ -121,8 +128,9 @@ def row_save(obj: models.Model) -> None:
         obj.validate_constraints()
     except ValidationError as exc:
         raise ApplicationError(refusal_text(obj, exc), code="invalid") from exc
+    adding = obj._state.adding
     try:
-        if isinstance(obj, Case) and not obj._state.adding:
+        if isinstance(obj, Case) and not adding:
             obj.save(update_fields=_CASE_SAVED_FIELDS)
         else:
             obj.save()
@@ -132,12 +140,19 @@ def row_save(obj: models.Model) -> None:
         ) from exc
     if isinstance(obj, Person):
         case_facets_refresh(obj.case_id)
+        person_facts_refresh([obj.pk])
+    elif isinstance(obj, Movement | Return):
+        person_facts_refresh([obj.person_id])
+    elif isinstance(obj, Case) and not adding:  # a new case has no persons yet
+        case_facts_refresh(obj.pk, organisation_id=obj.organisation_id, opened_on=obj.opened_on)
 
 
 def person_save(person: Person, fields: list[str]) -> None:
-    """Save some fields of a person and bring its case's facets up to date."""
+    """Save some fields of a person and bring its case's facets and its own counted facts up to
+    date."""
     person.save(update_fields=[*fields, "updated_at"])
     case_facets_refresh(person.case_id)
+    person_facts_refresh([person.pk])
 
 
 # --- many cases at once: the plans ------------------------------------------------------------
@@ -235,6 +250,12 @@ class CasePlan:
     incoming_referral_details: str = ""
     proceedings: Sequence[Mapping[str, Any]] = ()
     comments: list[str] = field(default_factory=list)
+    # The new case's id (drawn when None). With `exists`, the case was created by an earlier
+    # plan of the same write (an import file's case whose records are not next to each other):
+    # only the persons, proceedings and comments are added to it, and its facets are refreshed
+    # by the caller once all are written.
+    id: uuid.UUID | None = None
+    exists: bool = False
 
 
 @dataclass
@@ -347,8 +368,12 @@ class _Batch:
         self.tables: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in TABLES}
         self.add = {name: rows.append for name, rows in self.tables.items()}  # add["case"](row)
 
-    def case(self, plan: CasePlan) -> uuid.UUID:
-        case_id = uuid.uuid4()
+    def case(self, plan: CasePlan) -> uuid.UUID | None:
+        """Rows of the plan; the new case's id (None: more of a case created earlier)."""
+        case_id = plan.id or uuid.uuid4()
+        if plan.exists:
+            self.contents(case_id, plan)
+            return None
         self.add["case"](
             _row(
                 Case,
@@ -371,6 +396,11 @@ class _Batch:
                 **case_facets(p.facts for p in plan.persons),
             ),
         )
+        self.contents(case_id, plan)
+        return case_id
+
+    def contents(self, case_id: uuid.UUID, plan: CasePlan) -> None:
+        """The persons, proceedings and comments of a case."""
         person_ids = [self.person(case_id, p) for p in plan.persons]
         for proc in plan.proceedings:
             values = {k: v for k, v in proc.items() if k != "suspect"}
@@ -381,7 +411,6 @@ class _Batch:
             self.add["comment"](
                 _row(CaseComment, {"text": text}, case_id=case_id, author_id=self.actor_id),
             )
-        return case_id
 
     def person(self, case_id: uuid.UUID, plan: PersonPlan) -> uuid.UUID:
         pid = uuid.uuid4()
@@ -517,10 +546,12 @@ class _Batch:
 
     def write(self) -> None:
         """Every table in order: rows that others refer to with bulk_create (their new ids are
-        put into the rows), the rest with rows_insert once their references are known. A refusal
-        is Django's IntegrityError on every database (rows_insert turns COPY's into one)."""
+        put into the rows), the rest with rows_insert once their references are known; then
+        what the statistics count of the new persons (`cases.personfacts`). A refusal is
+        Django's IntegrityError on every database (rows_insert turns COPY's into one)."""
         for name, model in TABLES:
             self.write_table(name, model, self.tables[name])
+        person_facts_create([row["id"] for row in self.tables["person"]])
 
     @staticmethod
     def write_table(name: str, model: type[models.Model], rows: list[dict[str, Any]]) -> None:
@@ -541,8 +572,52 @@ class _Batch:
             rows_insert(model, rows)
 
 
+def _batch_write(
+    batch: _Batch, case_ids: list[str], *, label: str, reason: str, actor: User
+) -> None:
+    """One batch with its audit entry: in a transaction of its own when none is open; inside
+    the caller's transaction without a savepoint (a refused batch fails that transaction, as an
+    all-or-nothing write wants; and on PostgreSQL, past 64 savepoints in one transaction every
+    check of a row's visibility looks its subtransaction up, which made a 200,000-case import's
+    writes several times slower)."""
+    with transaction.atomic(savepoint=False):
+        batch.write()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            kind=CASE,
+            object_id=label,
+            reason=reason[:500],
+            after={
+                "organisation": batch.organisation_id,
+                "cases": case_ids,
+                "persons": len(batch.tables["person"]),
+                "identities": len(batch.tables["identity"]),
+            },
+        )
+
+
+@contextlib.contextmanager
+def _writing_thread() -> Iterator[ThreadPoolExecutor]:
+    """A thread that writes on this thread's database connection (in its transaction), while
+    this one builds the next batch: the database stores a batch (PostgreSQL in its own process;
+    SQLite with the GIL released) while Python reads and builds the next. The caller never uses
+    the connection while a write is under way (it waits for one before submitting the next)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.inc_thread_sharing()
+
+    def share() -> None:
+        connections[DEFAULT_DB_ALIAS] = connection
+
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="palermo-bulk", initializer=share) as pool:
+            yield pool
+    finally:
+        connection.dec_thread_sharing()
+
+
 def cases_bulk_create(
-    plans: Sequence[CasePlan],
+    plans: Iterable[CasePlan],
     *,
     actor: User,
     organisation: Organisation,
@@ -551,37 +626,60 @@ def cases_bulk_create(
     batch_size: int = 1000,
     report: BulkReport | None = None,
     progress: Progress | None = None,
+    total: int | None = None,
+    on_batch: Callable[[list[str]], None] | None = None,
 ) -> BulkReport:
     """Create the planned cases for `organisation`, owned by `actor`, in batches of
-    `batch_size` cases: one transaction (a savepoint inside the caller's) and one audit entry
+    `batch_size` plans: one transaction (none of its own inside the caller's) and one audit entry
     per batch, whose object id is `label` ("import", "demo-data") and whose `after` names the
     cases. Every value has been checked by the caller; the database still applies every
-    constraint and foreign key. `report`, when given, is filled batch by batch (so a caller
-    outside a transaction knows what was committed before a batch failed). `progress`, when
-    given, is told after each batch how many cases of how many are written."""
+    constraint and foreign key.
+
+    `plans` may be a generator (an import reads them from its file as they are written): a
+    batch is written by a second thread on this connection while the next one is read and
+    built. `report`, when given, is filled batch by batch (so a caller outside a transaction
+    knows what was committed before a batch failed); `on_batch`, when given, is told each
+    written batch's case ids instead of `report.case_ids` (which then stays empty: an import
+    of any size keeps them elsewhere). `progress`, when given, is told after each batch how
+    many cases of how many (`total`, or the number of plans) are written."""
     report = BulkReport() if report is None else report
+    if total is None:
+        total = len(plans) if isinstance(plans, Sized) else 0
     if progress is not None:
-        progress(0, len(plans))  # the total, before the first batch
-    for start in range(0, len(plans), batch_size):
-        batch = _Batch(actor=actor, organisation=organisation)
-        case_ids = [str(batch.case(plan)) for plan in plans[start : start + batch_size]]
-        with transaction.atomic():
-            batch.write()
-            audit_record(
-                actor=actor,
-                action=AuditAction.CREATE,
-                kind=CASE,
-                object_id=label,
-                reason=reason[:500],
-                after={
-                    "organisation": organisation.pk,
-                    "cases": case_ids,
-                    "persons": len(batch.tables["person"]),
-                    "identities": len(batch.tables["identity"]),
-                },
-            )
+        progress(0, total)  # the total, before the first batch
+    written = 0
+
+    def account(batch: _Batch, case_ids: list[str]) -> None:
+        nonlocal written
         report.rows.update({name: len(rows) for name, rows in batch.tables.items()})
-        report.case_ids += case_ids
+        written += len(case_ids)
+        if on_batch is not None:
+            on_batch(case_ids)
+        else:
+            report.case_ids += case_ids
         if progress is not None:
-            progress(len(report.case_ids), len(plans))
+            progress(written, total)
+
+    write = functools.partial(_batch_write, label=label, reason=reason, actor=actor)
+    with _writing_thread() as pool:
+        pending: tuple[Future[None], _Batch, list[str]] | None = None
+        try:
+            for chunk in itertools.batched(plans, batch_size):
+                batch = _Batch(actor=actor, organisation=organisation)
+                case_ids = [str(i) for i in map(batch.case, chunk) if i is not None]
+                if pending is not None:
+                    pending[0].result()  # the batch before: written, or its error raised here
+                    account(*pending[1:])
+                    pending = None
+                pending = (pool.submit(write, batch, case_ids), batch, case_ids)
+            if pending is not None:
+                pending[0].result()
+                account(*pending[1:])
+                pending = None
+        except BaseException:
+            # A batch still being written is waited for (the connection is not free before),
+            # and counted if it was written: a caller outside a transaction undoes it too.
+            if pending is not None and pending[0].exception() is None:
+                account(*pending[1:])
+            raise
     return report

@@ -1,11 +1,15 @@
 """Figures derived from case records and cooperation requests, and route flows from movements.
 
 A national coordinator computes the country's figures for a period from the case records held
-by the country's organisations. The database does the counting: persons are grouped by the
-coded facts that make up a cell (sex, age group, citizenship, forms of exploitation, country of
-exploitation), and only the distinct combinations come back to Python to be coded and added up
-into the cells of each breakdown. The cooperation indicators count the country's requests on
-this node: those it sent (by date sent) and those it received (by date received), drafts never.
+by the country's organisations. The database does the counting, over what the case services
+keep of each person for the statistics (`palermo.cases.personfacts`): victims detected are read
+from the victims counted per organisation and month, the other indicators group the stored
+facts of the persons they count (sex, age group, citizenship, forms of exploitation, country of
+exploitation and of return), and only the distinct combinations come back to Python to be
+coded and added up into the cells of each breakdown. Route flows read the victims counted per
+organisation and route (per year when years are asked for). The cooperation indicators count
+the country's requests on this node: those it sent (by date sent) and those it received (by
+date received), drafts never.
 Each derived figure can be traced back to the pseudonyms of the persons it counts, or to the
 references of the requests it counts, by the country's coordinator only, and every trace is
 audited.
@@ -13,21 +17,28 @@ audited.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
-from django.db.models import Case as SqlCase
-from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import ExtractYear
+from django.db import connection, transaction
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
-from palermo.cases import htcds as h
 from palermo.cases.access import case_queryset
 from palermo.cases.choices import PersonRole, ProceedingStage, ReferralStatus, ReturnStatus, Verdict
-from palermo.cases.models import Movement, Person, Proceeding, Referral, Return
+from palermo.cases.models import (
+    Person,
+    PersonFacts,
+    Proceeding,
+    Referral,
+    Return,
+    RouteCount,
+    RouteTotal,
+    VictimCount,
+)
 from palermo.cooperation.choices import Direction, RequestStatus
 from palermo.cooperation.models import Request
 from palermo.core.audit import audit_record
@@ -52,12 +63,13 @@ PROSECUTED_STAGES = (
     ProceedingStage.VERDICT,
     ProceedingStage.APPEAL,
 )
+# The stored facts of a person (cases.personfacts) a cell is coded from.
 _FIELDS = (
     "gender",
     "age_code",
     "citizenship",
-    "types_of_exploitation",
-    "exploited_in",
+    "forms",
+    "destination",
     "returned_to",
 )
 
@@ -173,13 +185,13 @@ def request_references(requests: QuerySet[Request]) -> list[str]:
     return sorted(refs)
 
 
-# The person fields each dimension is coded from.
+# The stored facts each dimension is coded from.
 _NEEDS = {
     "sex": ("gender",),
     "age_group": ("age_code",),
-    "exploitation": ("types_of_exploitation",),
+    "exploitation": ("forms",),
     "citizenship": ("citizenship",),
-    "country_of_exploitation": ("exploited_in",),
+    "country_of_exploitation": ("destination",),
     "country_of_repatriation": ("returned_to",),
 }
 
@@ -188,55 +200,43 @@ def _fields(dimensions: Sequence[str]) -> tuple[str, ...]:
     return tuple(f for d in dimensions for f in _NEEDS[d])
 
 
-def _annotated(persons: QuerySet[Person], fields: Sequence[str] = _FIELDS) -> QuerySet[Person]:
-    """Add the coded facts a cell needs, computed in the database (only those `fields` use)."""
-    first_exploitation = Movement.objects.filter(
-        person=OuterRef("pk"), event_type=h.EventType.EXPLOITATION
-    ).order_by("date", "pk")
-    last_return = Return.objects.filter(
-        person=OuterRef("pk"), status=ReturnStatus.COMPLETED
-    ).order_by("-return_date", "-pk")
-    annotations: dict[str, Any] = {}
-    if "age_code" in fields:
-        annotations["age_code"] = SqlCase(
-            When(age_uncertain=True, then=Value("Y0T17")),
-            When(age_at_registration__lt=18, then=Value("Y0T17")),
-            When(age_at_registration__gte=18, then=Value("Y_GE18")),
-            default=Value(UNKNOWN),
-            output_field=CharField(),
-        )
-    if "exploited_in" in fields:
-        annotations["exploited_in"] = Subquery(first_exploitation.values("country_id")[:1])
-    if "returned_to" in fields:
-        annotations["returned_to"] = Subquery(last_return.values("destination_id")[:1])
-    return persons.annotate(**annotations)
-
-
 class Coder:
-    """Codes HTCDS facts as the statistics dimensions define them (dimensions.yaml `htcds`)."""
+    """Codes a person's stored facts as the statistics dimensions define them (dimensions.yaml
+    `htcds`)."""
 
     def __init__(self) -> None:
-        dims = {d.code: d for d in Dimension.objects.all()}
+        dims = {
+            d.code: d
+            for d in Dimension.objects.filter(code__in=("sex", "exploitation")).only(
+                "code", "codes"
+            )
+        }
         self.sex = {v: c["code"] for c in dims["sex"].codes for v in c.get("htcds", [])}
         self.forms = {v: c["code"] for c in dims["exploitation"].codes for v in c.get("htcds", [])}
         self.countries = set(Country.objects.values_list("iso3", flat=True))
+        self._form_of: dict[str, str] = {}
 
     def country(self, code: object) -> str:
         return str(code) if code in self.countries else UNKNOWN
 
+    def form(self, stored: str) -> str:
+        """The form of exploitation of a stored list of HTCDS forms (a JSON list)."""
+        form = self._form_of.get(stored)
+        if form is None:
+            forms = {self.forms.get(str(t), "OTHER") for t in json.loads(stored or "[]")}
+            form = forms.pop() if len(forms) == 1 else ("MULTIPLE" if forms else UNKNOWN)
+            self._form_of[stored] = form
+        return form
+
     def key(self, row: dict[str, Any]) -> Key:
         """The code of every dimension (UNKNOWN for facts the row was not asked for)."""
-        citizenship = row.get("citizenship") or []
-        types = row.get("types_of_exploitation") or []
-        forms = {self.forms.get(str(t), "OTHER") for t in types}
-        form = forms.pop() if len(forms) == 1 else ("MULTIPLE" if forms else UNKNOWN)
         return (
             self.sex.get(row.get("gender") or "", UNKNOWN),
             str(row.get("age_code") or UNKNOWN),
-            form,
-            self.country(citizenship[0]) if citizenship else UNKNOWN,
-            self.country(row.get("exploited_in")),
-            self.country(row.get("returned_to")),
+            self.form(row.get("forms") or ""),
+            self.country(row.get("citizenship") or ""),
+            self.country(row.get("destination") or ""),
+            self.country(row.get("returned_to") or ""),
         )
 
 
@@ -247,21 +247,52 @@ def _persons(indicator: str, country: str | None, period: Period) -> QuerySet[Pe
     return persons
 
 
+def _facts(persons: QuerySet[Person]) -> QuerySet[PersonFacts]:
+    """The stored facts of these persons."""
+    return PersonFacts.objects.filter(person__in=persons)
+
+
+def _victim_counts(country: str | None) -> QuerySet[VictimCount]:
+    """The victims counted per organisation and month of the country's organisations (every
+    country's on this node for None)."""
+    if country is None:
+        return VictimCount.objects.filter(organisation__country__isnull=False)
+    return VictimCount.objects.filter(organisation__country_id=country)
+
+
+def _counted(
+    indicator: str, country: str | None, period: Period
+) -> tuple[QuerySet[Any], Count | Sum]:
+    """The rows an indicator counts the persons of (the country's, or every country's on this
+    node for None), and how to add them up: victims detected from the victims counted per
+    organisation and month their case was opened, the others from the facts of the persons."""
+    if indicator != "victims_detected":
+        return _facts(_persons(indicator, country, period)), Count("pk")
+    # Periods are whole months (periods.py): a case opened in the period is one of its months.
+    months = Q(month__gte=period.start, month__lte=period.end)
+    return _victim_counts(country).filter(months), Sum("persons")
+
+
 def _groups(
-    persons: QuerySet[Person], fields: Sequence[str], *by: str
-) -> Iterator[tuple[dict[str, Any], Key, int]]:
-    """(row, coded key, persons) per distinct combination of `by` and `fields`, grouped in the
-    database."""
-    coder = Coder()
-    rows = _annotated(persons, fields).values(*by, *fields).annotate(n=Count("pk")).order_by()
-    for row in rows:
-        yield row, coder.key(row), row["n"]
+    rows: QuerySet[Any], total: Count | Sum, fields: Sequence[str], *by: str, coder: Coder
+) -> Iterator[tuple[tuple[Any, ...], Key, int]]:
+    """(values of `by`, coded key, persons) per distinct combination of `by` and `fields`,
+    grouped in the database (each distinct combination of facts coded once)."""
+    keys: dict[tuple[Any, ...], Key] = {}
+    width = len(by)
+    grouped = rows.values(*by, *fields).annotate(n=total).order_by()
+    for values in grouped.values_list(*by, *fields, "n"):
+        facts = values[width:-1]
+        key = keys.get(facts)
+        if key is None:
+            key = keys[facts] = coder.key(dict(zip(fields, facts, strict=True)))
+        yield values[:width], key, int(values[-1])
 
 
 def person_keys(indicator: str, country: str, period: Period) -> Counter[Key]:
     """How many persons an indicator counts per full key (every dimension coded), set-based."""
     counts: Counter[Key] = Counter()
-    for _row, key, n in _groups(_persons(indicator, country, period), _FIELDS):
+    for _row, key, n in _groups(*_counted(indicator, country, period), _FIELDS, coder=Coder()):
         counts[key] += n
     return counts
 
@@ -270,13 +301,13 @@ def person_records(
     indicator: str, country: str, period: Period, dimensions: Sequence[str]
 ) -> Iterator[tuple[str, Key]]:
     """(person id, key over `dimensions`) per person, for differentially private releases."""
-    persons = _persons(indicator, country, period)
+    facts = _facts(_persons(indicator, country, period))
     coder = Coder()
     positions = [DIMENSIONS.index(d) for d in dimensions]
     fields = _fields(dimensions)
-    for row in _annotated(persons, fields).values("pk", *fields).iterator(chunk_size=5000):
+    for row in facts.values("person_id", *fields).iterator(chunk_size=5000):
         key = coder.key(row)
-        yield str(row["pk"]), tuple(key[i] for i in positions)
+        yield str(row["person_id"]), tuple(key[i] for i in positions)
 
 
 def country_table(
@@ -285,14 +316,86 @@ def country_table(
     """Persons per (country, *dimensions) over every country's cases on this node, counted in
     one grouped query: the input of a regional table (a benchmark, or a release that checks
     access itself). No access check here: callers decide who may have it."""
-    persons = _persons(indicator, None, period)
-    if countries:
-        persons = persons.filter(case__organisation__country_id__in=list(countries))
-    positions = [DIMENSIONS.index(d) for d in dimensions]
     counts: Counter[Key] = Counter()
-    country = "case__organisation__country_id"
-    for row, key, n in _groups(persons, _fields(dimensions), country):
-        counts[(str(row[country]), *(key[i] for i in positions))] += n
+    for (country, _text, *codes), n in country_tables(
+        indicator, [period], dimensions, countries
+    ).items():
+        counts[(country, *codes)] += n
+    return counts
+
+
+def _months(period: Period) -> int:
+    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+
+
+def _disjoint(periods: Sequence[Period]) -> bool:
+    ordered = sorted(periods, key=lambda p: p.start)
+    return all(a.end < b.start for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+def country_tables(
+    indicator: str,
+    periods: Sequence[Period],
+    dimensions: Sequence[str],
+    countries: Sequence[str] = (),
+) -> Counter[Key]:
+    """Persons per (country, period, *dimensions) over every country's cases on this node
+    (the period as its text): `country_table` of several periods at once, such as a country x
+    year table. Victims detected are counted in one grouped query for periods that do not
+    overlap (each month of the counts falls in one of them), the other indicators in one query
+    per period. No access check here: callers decide who may have it."""
+    coder = Coder()
+    positions = [DIMENSIONS.index(d) for d in dimensions]
+    fields = _fields(dimensions)
+    counts: Counter[Key] = Counter()
+    if not periods:
+        return counts
+    if indicator == "victims_detected" and _disjoint(periods):
+        # Each month in at most one period: one query, its rows put in their period by the
+        # database (a CASE on the month: no date function, none of SQLite's Python ones).
+        first = min(p.start for p in periods)
+        last = max(p.end for p in periods)
+        rows: QuerySet[Any] = _victim_counts(None).filter(month__gte=first, month__lte=last)
+        if countries:
+            rows = rows.filter(organisation__country_id__in=list(countries))
+        which = Case(
+            *(
+                When(month__gte=p.start, month__lte=p.end, then=Value(i))
+                for i, p in enumerate(periods)
+            ),
+            output_field=IntegerField(),
+        )
+        rows = rows.annotate(period_of=which)
+        if sum(_months(p) for p in periods) < _months(Period("", first, last)):
+            rows = rows.filter(period_of__isnull=False)  # not the months between the periods
+        texts = [p.text for p in periods]
+        grouped = rows.values("organisation__country_id", "period_of", *fields)
+        query = (
+            grouped.annotate(n=Sum("persons"))
+            .order_by()
+            .values_list("organisation__country_id", "period_of", *fields, "n")
+        )
+        # Read through the cursor (no Django row objects), each distinct combination of facts
+        # coded once, one tuple and one addition per row.
+        codes: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(*query.query.sql_with_params())
+            for country, i, *facts, n in cursor.fetchall():
+                found = tuple(facts)
+                code = codes.get(found)
+                if code is None:
+                    key = coder.key(dict(zip(fields, found, strict=True)))
+                    code = codes[found] = tuple(key[j] for j in positions)
+                counts[(country, texts[i], *code)] += n
+        return counts
+    for period in periods:
+        counted, total = _counted(indicator, None, period)
+        if countries:
+            counted = counted.filter(organisation__country_id__in=list(countries))
+        for (country,), key, n in _groups(
+            counted, total, fields, "organisation__country_id", coder=coder
+        ):
+            counts[(str(country), period.text, *(key[j] for j in positions))] += n
     return counts
 
 
@@ -445,10 +548,11 @@ def _counted_pseudonyms(figure: Figure, period: Period) -> list[str]:
     coder = Coder()
     want = figure.key
     found = []
-    for row in _annotated(persons).values("pseudonym", *_FIELDS).order_by("pseudonym"):
+    rows = _facts(persons).values("person__pseudonym", *_FIELDS).order_by("person__pseudonym")
+    for row in rows:
         key = coder.key(row)
         if all(w in (TOTAL, k) for w, k in zip(want, key, strict=True)):
-            found.append(str(row["pseudonym"]))
+            found.append(str(row["person__pseudonym"]))
     return found
 
 
@@ -474,15 +578,17 @@ def traced_persons(user: User, pseudonyms: list[str]) -> list[TracedPerson]:
 # --- route flows from case movements ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CaseFlow:
+class CaseFlow(NamedTuple):
     """Victims recruited in `origin`, moved through `transit` ("" if none recorded), exploited
-    in `destination`. `count` is None when suppressed (below the threshold, for analysts)."""
+    in `destination`. `count` is None when suppressed (below the threshold, for analysts).
+
+    A named tuple: a national table has a hundred thousand flows or more, and a tuple is made
+    several times faster than a frozen dataclass."""
 
     origin: str
     transit: str
     destination: str
-    count: int | None
+    count: int | None  # type: ignore[assignment]  # the field hides tuple.count, unused here
 
     @property
     def display(self) -> str:
@@ -499,7 +605,10 @@ def route_flows_from_cases(
     year_to: int | None = None,
     threshold: int = SUPPRESS_BELOW,
 ) -> list[CaseFlow]:
-    """Origin -> transit -> destination of victims from the movements in case records.
+    """Origin -> transit -> destination of victims from the movements in case records: each
+    victim's first recruitment, transit and exploitation country (unknown origin or destination
+    "_U"), victims with neither left out; `year_from`/`year_to` select the year their case was
+    opened.
 
     A national coordinator gets the exact flows of the country's cases; an analyst gets the
     flows of every case on this node with flows below `threshold` suppressed (only counts of
@@ -507,38 +616,45 @@ def route_flows_from_cases(
     if not reads_case_flows(user):
         raise ForbiddenError(_("Route flows from case records are for coordinators and analysts."))
     country = coordinator_country(user)
-    persons = Person.objects.filter(role__in=VICTIM_ROLES)
-    if country:
-        persons = persons.filter(case__organisation__country_id=country)
-    if year_from is not None or year_to is not None:
-        persons = persons.annotate(opened_year=ExtractYear("case__opened_on"))
+    rows: QuerySet[Any]
+    if year_from is None and year_to is None:
+        rows = RouteTotal.objects.all()
+    else:
+        rows = RouteCount.objects.all()
         if year_from is not None:
-            persons = persons.filter(opened_year__gte=year_from)
+            rows = rows.filter(year__gte=year_from)
         if year_to is not None:
-            persons = persons.filter(opened_year__lte=year_to)
-
-    def first(event: str) -> Subquery:
-        moves = Movement.objects.filter(person=OuterRef("pk"), event_type=event)
-        return Subquery(moves.order_by("date", "pk").values("country_id")[:1])
-
-    rows = (
-        persons.annotate(
-            origin=first(h.EventType.RECRUITMENT),
-            transit=first(h.EventType.TRANSIT),
-            destination=first(h.EventType.EXPLOITATION),
-        )
-        .exclude(origin__isnull=True, destination__isnull=True)
-        .values("origin", "transit", "destination")
-        .annotate(n=Count("pk"))
+            rows = rows.filter(year__lte=year_to)
+    if country:
+        rows = rows.filter(organisation__country_id=country)
+    exact = bool(country)
+    # One ordered query: the rows of every organisation (and year) added up per route, a
+    # suppressed flow counted 0 (and listed as None once ordered), sorted by persons (down) then
+    # route, by code point as Python sorts text (PostgreSQL told so: its default collation
+    # would, for one, skip the "_" of "_U"). Nothing but the flows themselves made in Python.
+    inner, params = (
+        rows.values_list("origin", "transit", "destination", "persons")
         .order_by()
+        .query.sql_with_params()
     )
-    flows = []
-    for row in rows:
-        n = int(row["n"])
-        count: int | None = n if country or n >= threshold else None
-        flows.append(
-            CaseFlow(
-                row["origin"] or UNKNOWN, row["transit"] or "", row["destination"] or UNKNOWN, count
-            )
-        )
-    return sorted(flows, key=lambda f: (-(f.count or 0), f.origin, f.transit, f.destination))
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    count = (
+        "SUM(r.persons)"
+        if exact
+        else "CASE WHEN SUM(r.persons) >= %s THEN SUM(r.persons) ELSE 0 END"
+    )
+    sql = (  # noqa: S608 - the query Django built, the rest fixed text; values as parameters
+        "SELECT COALESCE(NULLIF(r.origin, ''), %s){c} AS o, r.transit{c} AS t, "
+        "COALESCE(NULLIF(r.destination, ''), %s){c} AS d, {n} AS n "
+        "FROM ({inner}) r GROUP BY 1, 2, 3 ORDER BY n DESC, o, t, d"
+    ).format(c=collate, n=count, inner=inner)
+    args = (UNKNOWN, UNKNOWN, *(() if exact else (threshold,)), *params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        flows = list(map(CaseFlow._make, cursor.fetchall()))
+    if not exact:
+        for i in range(len(flows) - 1, -1, -1):
+            if flows[i].count:
+                break
+            flows[i] = flows[i]._replace(count=None)
+    return flows

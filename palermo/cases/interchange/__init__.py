@@ -33,24 +33,29 @@ reason given).
 
 Import
 ------
-Every record is parsed and checked first (unknown fields and codes, impossible dates,
-duplicate pseudonyms, case fields that disagree between the records of one case); any error
-refuses the whole file with file, record number and reason, and nothing is written. A valid
-file is then written in one transaction (COPY into the tables on PostgreSQL, one executemany
-INSERT per table elsewhere; constraints and foreign keys still apply), and one audit entry per
-batch of 1,000 cases names the cases created. The importing user owns the new cases;
-`cas_CaseOwner` and the outgoing referrals (`OutgoingReferrals`) are exported for information
-but not imported: a referral is an act of the sending organisation that shares the case with
-the receiver, so the importing organisation makes its own. A case without persons has no
-record, so it is not exported.
+A file is read twice and never held whole, so an import's memory does not grow with the file
+(`importing`). The first reading parses and checks every record on its own (unknown fields and
+codes, impossible dates), keeping on disk what concerns several records (`ledger`: duplicate
+pseudonyms, pseudonyms that exist already, case fields that disagree between the records of
+one case); any error refuses the whole file with file, record number and reason, and nothing is
+written. The second reading writes the cases as it reads them, in batches of 1,000 (one audit
+entry per batch names the cases created), in one transaction on PostgreSQL (COPY into the
+tables; constraints and foreign keys still apply), each batch committed on its own and undone
+if the import stops on SQLite (one executemany INSERT per table). A file changed between the
+two readings is refused. The importing user owns the new cases; `cas_CaseOwner` and the
+outgoing referrals (`OutgoingReferrals`) are exported for information but not imported: a
+referral is an act of the sending organisation that shares the case with the receiver, so the
+importing organisation makes its own. A case without persons has no record, so it is not
+exported.
 
 Modules
 -------
 `fields` (the record layout), `homes` (where each HTCDS field is kept: `HTCDS_HOMES`),
-`export`, `reading` (files), `values` and `checking` (records parsed and checked into
-`writer.CasePlan`s), `ctdc` (the CTDC layout) and `importing` (`cases_import`). The cases are
-written by the one bulk writer of case rows, `palermo.cases.writer.cases_bulk_create`. The names
-callers use are re-exported here.
+`export`, `reading` (files, a record at a time), `values` and `checking` (records parsed and
+checked into their part of a `writer.CasePlan`), `ledger` (what an import keeps across records,
+on disk), `ctdc` (the CTDC layout) and `importing` (`cases_import`). The cases are written by
+the one bulk writer of case rows, `palermo.cases.writer.cases_bulk_create`. The names callers
+use are re-exported here.
 """
 
 from __future__ import annotations

@@ -1,17 +1,19 @@
-"""Checking HTCDS records and turning them into the cases to write.
+"""Checking HTCDS records, one at a time, and turning each into its part of a case.
 
-Owns `Checker`: every record is parsed (`values.Values`) and checked (unknown fields and codes,
-impossible dates and ages, duplicate pseudonyms, case fields that disagree between the records
-of one case, overlapping consents); records of one case become one `writer.CasePlan`. Every
-problem is collected with its record (and CSV line), so a refusal lists them all.
+Owns `Checker`: a record is parsed (`values.Values`) and checked on its own (unknown fields and
+codes, impossible dates and ages, overlapping consents) into a `Parsed` record: the file's key of
+its case, the case's fields, the person and the case comments it carries. Every problem is
+collected with its record (and CSV line), so a refusal lists them all. What concerns several
+records (duplicate pseudonyms, case fields that disagree between the records of one case) is
+checked by the import (`importing`, with `ledger`), which streams the file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,10 +37,13 @@ from palermo.cases.interchange.fields import (
     Column,
 )
 from palermo.cases.interchange.reading import RawRecord
-from palermo.cases.interchange.values import LIST_KINDS, TEXT_KINDS, Values
-from palermo.cases.writer import CasePlan, PersonPlan
+from palermo.cases.interchange.values import LIST_KINDS, Parser, Values
+from palermo.cases.writer import PersonPlan
 from palermo.core.models import Organisation
 
+_PERSON_FACT_COLUMNS = (*PERSON_COLUMNS[2:], *FACT_COLUMNS)
+_PERSON_KEY_COLUMNS = PERSON_COLUMNS[:2]
+_SECTIONS = (CASE_COLUMNS, _PERSON_FACT_COLUMNS, _PERSON_KEY_COLUMNS, IDENTITY_COLUMNS)
 PSEUDONYM_RE = re.compile(r"^[A-Za-z0-9-]{3,20}$")
 _KEYS = frozenset(COLUMN_BY_NAME) | {g.key for g in GROUPS}  # what a record may hold
 _GROUPED = frozenset(GROUP_OF)  # fields that belong inside a group (in JSON)
@@ -48,11 +53,31 @@ def _column_of(columns: Iterable[Column], attr: str) -> str:
     return next((col.name for col in columns if col.attr == attr), attr)
 
 
-class Checker:
-    """Turns raw records into case plans, collecting every problem.
+_Parsers = tuple[tuple[str, str, Parser], ...]  # (name, attr, parser) of columns
 
-    After `plans`, `pseudonyms` holds the record of each pseudonym the file gives and
-    `referrals` counts the outgoing referrals in it (exported, never imported)."""
+
+class _Sections(NamedTuple):
+    case: dict[str, Any]
+    facts: dict[str, Any]
+    keys: dict[str, Any]  # pseudonym and role
+    identity: dict[str, Any]
+
+
+class Parsed(NamedTuple):
+    """One record checked on its own: the file's key of its case (its plm_CaseReference, else
+    "record-N"), the case's fields by CasePlan name, the person and the case comments."""
+
+    key: str
+    case: dict[str, Any]
+    person: PersonPlan
+    comments: list[str]
+
+
+class Checker:
+    """Parses and checks records one at a time, collecting every problem.
+
+    `referrals` counts the outgoing referrals of the records parsed (exported, never
+    imported)."""
 
     def __init__(self, *, file_name: str, organisation: Organisation, csv_mode: bool) -> None:
         self.file_name = file_name
@@ -61,67 +86,50 @@ class Checker:
         self.today = timezone.localdate()
         self.problems: list[str] = []
         self.total = 0
-        self.pseudonyms: dict[str, RawRecord] = {}
         self.referrals = 0
+        self._dispatch: dict[str, tuple[int, str, Parser]] | None = None
+        self._templates: list[tuple[dict[str, Any], tuple[str, ...]]] = []
+        self._columns: dict[int, tuple[tuple[Column, ...], _Parsers]] = {}
+
+    def where(self, record: RawRecord) -> str:
+        """Where a record is, as a refusal names it: "file: record N (line L)"."""
+        if record.line:
+            where = _("record {} (line {})").format(record.number, record.line)
+        else:
+            where = _("record {}").format(record.number)
+        return _("{}: {}").format(self.file_name, where)
 
     def fail(self, record: RawRecord, reason: str) -> None:
         self.total += 1
         if len(self.problems) < MAX_ERRORS:
-            if record.line:
-                where = _("record {} (line {})").format(record.number, record.line)
-            else:
-                where = _("record {}").format(record.number)
-            self.problems.append(_("{}: {}: {}").format(self.file_name, where, reason))
+            self.problems.append(_("{}: {}").format(self.where(record), reason))
 
     def raise_if_failed(self) -> None:
         if self.total:
             raise InterchangeError(self.problems, self.total)
 
-    def plans(self, records: Sequence[RawRecord]) -> list[CasePlan]:
-        cases: dict[str, CasePlan] = {}
-        case_values: dict[str, dict[str, Any]] = {}
-        first_record: dict[str, int] = {}
-        for record in records:
-            try:
-                self._check_keys(record)
-                fields = self._case_fields(record)
-                person = self._person(record, fields)
-                comments = [
-                    i["text"] for i in self.values.group(COMMENTS, record.data) if i["text"]
-                ]
-            except RecordError as exc:
-                self.fail(record, str(exc))
-                continue
-            key = fields.pop("reference") or "record-{}".format(record.number)
-            if key in cases:
-                differing = [n for n, v in fields.items() if v != case_values[key][n]]
-                if differing:
-                    self.fail(
-                        record,
-                        _("case {} has other {} than in record {}").format(
-                            key,
-                            ", ".join(_column_of(CASE_COLUMNS, n) for n in differing),
-                            first_record[key],
-                        ),
-                    )
-                    continue
-            else:
-                cases[key] = CasePlan(**fields)
-                case_values[key] = fields
-                first_record[key] = record.number
-            if person.pseudonym:
-                if person.pseudonym in self.pseudonyms:
-                    self.fail(
-                        record,
-                        _("duplicate pseudonym '{}' (also in record {})").format(
-                            person.pseudonym, self.pseudonyms[person.pseudonym].number
-                        ),
-                    )
-                    continue
-                self.pseudonyms[person.pseudonym] = record
-            cases[key].comments.extend(comments)
-            cases[key].persons.append(person)
-        return list(cases.values())
+    def record(self, record: RawRecord) -> Parsed:
+        """The record parsed and checked on its own; RecordError names its first problem."""
+        self._check_keys(record)
+        try:
+            sections = self._sections(record.data)
+        except RecordError:
+            # Parsed again column set by column set, checks in between, as the reasons are
+            # reported: the first problem in that order is the one named.
+            sections = None
+        fields = self._case_fields(record, sections)
+        person = self._person(record, fields, sections)
+        comments = [i["text"] for i in self.values.group(COMMENTS, record.data) if i["text"]]
+        key = fields.pop("reference") or "record-{}".format(record.number)
+        return Parsed(key, fields, person, comments)
+
+    @staticmethod
+    def case_differs(key: str, case: dict[str, Any], first_case: dict[str, Any], first: int) -> str:
+        """Why a record is refused whose case fields differ from its case's first record's."""
+        differing = [n for n, v in case.items() if v != first_case[n]]
+        return _("case {} has other {} than in record {}").format(
+            key, ", ".join(_column_of(CASE_COLUMNS, n) for n in differing), first
+        )
 
     def _check_keys(self, record: RawRecord) -> None:
         if not _KEYS.issuperset(record.data):
@@ -136,22 +144,50 @@ class Checker:
                     )
                 )
 
-    def _scalars(self, record: RawRecord, columns: Iterable[Column]) -> dict[str, Any]:
-        data = record.data
-        out: dict[str, Any] = {}
-        for col in columns:
-            raw = data.get(col.name)
-            if raw is None or raw == "":  # most fields of a record are empty: no parsing
-                out[col.attr] = (
-                    [] if col.kind in LIST_KINDS else "" if col.kind in TEXT_KINDS else None
+    def _sections(self, data: dict[str, Any]) -> _Sections:
+        """Every field of a record at once, by the columns it holds (most records hold about
+        half of them): the case's fields, the person's facts, pseudonym and role, identity."""
+        if self._dispatch is None:
+            self._dispatch = {}
+            self._templates = []
+            for index, columns in enumerate(_SECTIONS):
+                self._templates.append(
+                    (
+                        {col.attr: self.values.parser(col)(None) for col in columns},
+                        tuple(col.attr for col in columns if col.kind in LIST_KINDS),
+                    )
                 )
-            else:
-                out[col.attr] = self.values.value(col, raw)
-        return out
+                for col in columns:
+                    self._dispatch[col.name] = (index, col.attr, self.values.parser(col))
+        out = []
+        for template, lists in self._templates:
+            section = template.copy()
+            for attr in lists:  # a list of its own for each record
+                section[attr] = []
+            out.append(section)
+        dispatch = self._dispatch
+        for name, raw in data.items():
+            entry = dispatch.get(name)
+            if entry is not None:
+                out[entry[0]][entry[1]] = entry[2](raw)
+        case, facts, keys, identity = out
+        return _Sections(case, facts, keys, identity)
 
-    def _case_fields(self, record: RawRecord) -> dict[str, Any]:
+    def _scalars(self, record: RawRecord, columns: tuple[Column, ...]) -> dict[str, Any]:
+        """{attr: value} of the columns, in their order (the first bad one is reported)."""
+        known = self._columns.get(id(columns))  # by identity: hashing the columns costs more
+        if known is None or known[0] is not columns:
+            known = self._columns[id(columns)] = (
+                columns,
+                tuple((col.name, col.attr, self.values.parser(col)) for col in columns),
+            )
+        parsers = known[1]
+        get = record.data.get
+        return {attr: parse(get(name)) for name, attr, parse in parsers}
+
+    def _case_fields(self, record: RawRecord, sections: _Sections | None) -> dict[str, Any]:
         """The case's fields by CasePlan name, `reference` too (the file's key of the case)."""
-        f = self._scalars(record, CASE_COLUMNS)
+        f = sections.case if sections is not None else self._scalars(record, CASE_COLUMNS)
         del f["owner"]  # the importer owns the case
         opened = f["opened_on"] or self.today
         f["opened_on"] = opened
@@ -187,11 +223,17 @@ class Checker:
         if closed > self.today:
             raise RecordError(_("plm_CaseClosedOn {} is in the future").format(closed))
 
-    def _person(self, record: RawRecord, case: dict[str, Any]) -> PersonPlan:
-        facts = self._scalars(record, (*PERSON_COLUMNS[2:], *FACT_COLUMNS))
+    def _person(
+        self, record: RawRecord, case: dict[str, Any], sections: _Sections | None
+    ) -> PersonPlan:
+        facts = (
+            sections.facts if sections is not None else self._scalars(record, _PERSON_FACT_COLUMNS)
+        )
         for name in ("age_uncertain", "deceased", "agreement_to_manage_personal_data"):
             facts[name] = bool(facts[name])
-        person_cols = self._scalars(record, PERSON_COLUMNS[:2])
+        person_cols = (
+            sections.keys if sections is not None else self._scalars(record, _PERSON_KEY_COLUMNS)
+        )
         pseudonym = person_cols["pseudonym"]
         if pseudonym and not PSEUDONYM_RE.match(pseudonym):
             raise RecordError(
@@ -200,7 +242,11 @@ class Checker:
         facts["role"] = person_cols["role"] or self._role(facts)
         identity = {
             k: v
-            for k, v in self._scalars(record, IDENTITY_COLUMNS).items()
+            for k, v in (
+                sections.identity
+                if sections is not None
+                else self._scalars(record, IDENTITY_COLUMNS)
+            ).items()
             if v not in (None, "", [])
         }
         opened: dt.date = case["opened_on"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,16 @@ from django.utils.translation import gettext as _
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.interchange.checking import Checker
-from palermo.cases.interchange.errors import InterchangeError, RecordError, file_problem
-from palermo.cases.interchange.reading import RawRecord, csv_rows
+from palermo.cases.interchange.errors import (
+    InterchangeError,
+    RecordError,
+    file_changed,
+    file_problem,
+)
+from palermo.cases.interchange.reading import RawRecord, Source, csv_rows
 from palermo.cases.writer import CasePlan, PersonPlan
 from palermo.core.models import Organisation
+from palermo.core.progress import Progress
 
 CTDC_COLUMNS = (
     "yearOfRegistration",
@@ -112,7 +119,8 @@ CTDC_FLAGS = CTDC_COLUMNS[6:]  # columns that hold 1 or nothing
 
 
 def ctdc_plans(path: Path, *, organisation: Organisation) -> list[CasePlan]:
-    """Read a file in the CTDC global synthetic dataset layout as de-identified cases.
+    """Read a file in the CTDC global synthetic dataset layout as de-identified cases (an
+    import reads it twice instead, `ctdc_check` then `ctdc_plans_read`, never holding them all).
 
     Each row becomes a closed case with one victim and no identifying data. The mapping:
 
@@ -151,7 +159,16 @@ def ctdc_plans(path: Path, *, organisation: Organisation) -> list[CasePlan]:
     - Flag columns hold 1 or nothing; any other value refuses the file. The header must have
       exactly the 27 columns (in any order).
     """
-    header, rows = csv_rows(path)
+    digest, _count = ctdc_check(path, organisation=organisation)
+    return list(ctdc_plans_read(path, organisation=organisation, digest=digest))
+
+
+def _ctdc_file(
+    path: Path, organisation: Organisation
+) -> tuple[Source, Iterator[tuple[int, tuple[int, dict[str, str]]]], Checker]:
+    """A reading of a CTDC file whose header is checked: its numbered rows and a checker."""
+    source = Source(path, invalid=_("not UTF-8 text ({})"))
+    header, rows = csv_rows(path, source)
     missing = [name for name in CTDC_COLUMNS if name not in header]
     unknown = [name for name in header if name not in CTDC_COLUMNS]
     if missing or unknown:
@@ -168,26 +185,54 @@ def ctdc_plans(path: Path, *, organisation: Organisation) -> list[CasePlan]:
             path.name, _("{} has no country, which the cases need").format(organisation)
         )
     checker = Checker(file_name=path.name, organisation=organisation, csv_mode=True)
-    reason = "imported from CTDC ({})".format(path.name)[:200]  # data, kept in English
-    plans: list[CasePlan] = []
-    for number, (line, row) in enumerate(rows, start=1):
+    return source, enumerate(rows, start=1), checker
+
+
+def ctdc_check(
+    path: Path, *, organisation: Organisation, checking: Progress | None = None
+) -> tuple[bytes, int]:
+    """The first reading of a CTDC file: every row checked (InterchangeError lists the bad
+    ones); the digest of the bytes read and the number of rows. `checking` is told how much of
+    the file (per cent) is read."""
+    source, rows, checker = _ctdc_file(path, organisation)
+    count = 0
+    shown = -1
+    for count, (line, row) in rows:  # noqa: B007 - the last count is the number of rows
         try:
-            opened, person = _ctdc_row(row, checker)
+            _ctdc_row(row, checker)
         except RecordError as exc:
-            checker.fail(RawRecord(number, row, line), str(exc))
-            continue
-        plans.append(
-            CasePlan(
+            checker.fail(RawRecord(count, row, line), str(exc))
+        percent = source.done * 100 // max(source.size, 1)
+        if checking is not None and percent != shown:
+            shown = percent
+            checking(min(percent, 100), 100)
+    checker.raise_if_failed()
+    return source.digest(), count
+
+
+def ctdc_plans_read(
+    path: Path, *, organisation: Organisation, digest: bytes
+) -> Generator[CasePlan, None, None]:
+    """The second reading of a checked CTDC file: a plan per row. A file whose bytes are not
+    those `digest` says were checked is refused."""
+    source, rows, checker = _ctdc_file(path, organisation)
+    country = organisation.country_id or ""
+    reason = "imported from CTDC ({})".format(path.name)[:200]  # data, kept in English
+    try:
+        for _number, (_line, row) in rows:
+            opened, person = _ctdc_row(row, checker)
+            yield CasePlan(
                 opened_on=opened,
-                country=organisation.country_id,
+                country=country,
                 status=h.CaseStatus.CLOSED,
                 closed_on=opened,
                 reason_for_closure=reason,
                 persons=[person],
             )
-        )
-    checker.raise_if_failed()
-    return plans
+    except (InterchangeError, RecordError):
+        raise file_changed(path) from None
+    if source.digest() != digest:
+        raise file_changed(path)
 
 
 def _cell(row: dict[str, str], name: str) -> str:

@@ -7,6 +7,8 @@ The reasons name fields and codes, never the value of an identifying field.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -39,3 +41,9 @@ class InterchangeError(ApplicationError):
 def file_problem(file_name: str, reason: str) -> InterchangeError:
     """A file refused for one reason about the whole file."""
     return InterchangeError([_("{}: {}").format(file_name, reason)], 1)
+
+
+def file_changed(file_name: str | Path) -> InterchangeError:
+    """A file whose second reading (to write it) did not find the bytes the first checked."""
+    name = file_name.name if isinstance(file_name, Path) else file_name
+    return file_problem(name, _("the file changed while it was being imported"))

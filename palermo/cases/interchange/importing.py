@@ -1,15 +1,30 @@
-"""Importing a file of cases: everything or, when any record is wrong, nothing.
+"""Importing a file of cases: everything or, when any record is wrong, nothing, in memory that
+does not grow with the file.
 
-Owns `cases_import` (who may import, reading and checking the whole file first, pseudonyms
-that exist already, then writing) and `ImportReport`. The cases are written by the one bulk
-writer of case rows (`writer.cases_bulk_create`): in one transaction, one audit entry per batch
-of cases.
+Owns `cases_import` and `ImportReport`. The file is read twice and never held whole:
+
+1. every record is parsed and checked on its own (`Checker`), and what concerns several records
+   (the case fields its records agree on, pseudonyms given twice or existing already) is kept in
+   a `Ledger` on disk and checked at the end. Any problem refuses the file, listing them all
+   (`file: record N (line L): reason`), and nothing is written. The reasons that need a record's
+   key or pseudonym read those few records again.
+2. the file is read again and its cases are written as they are read, in batches of 1,000
+   (`writer.cases_bulk_create`, a batch stored while the next is read): all in one transaction
+   on PostgreSQL; on SQLite each batch commits on its own and the batches written are deleted
+   again if anything stops the import (see `_write`). A file whose bytes changed between the two
+   readings is refused (nothing written).
+
+A case's records are usually next to each other; one whose records are apart in the file is
+written with its first records and completed as the others come (its facets refreshed at the
+end).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import partial
+import contextlib
+import uuid
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
@@ -17,11 +32,19 @@ from django.utils.translation import gettext as _
 
 from palermo.cases.access import CASE_ROLES
 from palermo.cases.audit_kinds import CASE
-from palermo.cases.interchange.checking import Checker
-from palermo.cases.interchange.ctdc import ctdc_plans
-from palermo.cases.interchange.errors import file_problem
+from palermo.cases.facets import case_facets_refresh
+from palermo.cases.interchange.checking import Checker, Parsed
+from palermo.cases.interchange.ctdc import ctdc_check, ctdc_plans_read
+from palermo.cases.interchange.errors import (
+    MAX_ERRORS,
+    InterchangeError,
+    RecordError,
+    file_changed,
+    file_problem,
+)
 from palermo.cases.interchange.fields import BATCH
-from palermo.cases.interchange.reading import detect_format, read_csv, read_json
+from palermo.cases.interchange.ledger import Found, Ledger
+from palermo.cases.interchange.reading import RawRecord, Source, detect_format, htcds_source
 from palermo.cases.models import Case, Person
 from palermo.cases.writer import BulkReport, CasePlan, cases_bulk_create
 from palermo.core.audit import audit_record
@@ -29,6 +52,8 @@ from palermo.core.choices import AuditAction
 from palermo.core.errors import ForbiddenError
 from palermo.core.models import Organisation, User
 from palermo.core.progress import Progress
+
+Records = Callable[[Source], Generator[RawRecord, None, None]]
 
 
 @dataclass
@@ -43,7 +68,6 @@ class ImportReport:
     consents: int = 0
     comments: int = 0
     referrals_not_imported: int = 0
-    case_ids: list[str] = field(default_factory=list)
 
 
 def _import_actor(actor: User | None, organisation: Organisation) -> User:
@@ -72,38 +96,161 @@ def _existing_pseudonyms(names: list[str]) -> set[str]:
     return found
 
 
-def _htcds_plans(
-    path: Path, fmt: str, *, organisation: Organisation, new_pseudonyms: bool
-) -> tuple[list[CasePlan], int]:
-    """The cases of an HTCDS file and how many outgoing referrals it holds (not imported)."""
-    records = read_json(path) if fmt == "htcds-json" else read_csv(path)
-    checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
-    plans = checker.plans(records)
-    if new_pseudonyms:
-        for plan in plans:
-            for p in plan.persons:
-                p.pseudonym = ""
-    else:
-        taken = _existing_pseudonyms(list(checker.pseudonyms))
-        for name in sorted(taken, key=lambda n: checker.pseudonyms[n].number):
-            checker.fail(
-                checker.pseudonyms[name],
-                _(
-                    "duplicate pseudonym '{}': a person with it exists already (import with "
-                    "--new-pseudonyms to give new ones)"
-                ).format(name),
+def _checking_progress(source: Source, checking: Progress | None) -> Callable[[], None]:
+    """Tells `checking` how much of the file is read, in per cent, as it changes."""
+    shown = -1
+
+    def tell() -> None:
+        nonlocal shown
+        if checking is not None and source.size:
+            percent = min(100, source.done * 100 // source.size)
+            if percent != shown:
+                shown = percent
+                checking(percent, 100)
+
+    return tell
+
+
+def _first_reading(
+    source: Source, records: Records, checker: Checker, ledger: Ledger, checking: Progress | None
+) -> list[tuple[int, str]]:
+    """Every record checked on its own and added to the ledger; the first problems found
+    (record number, line of the refusal)."""
+    problems: list[tuple[int, str]] = []
+    tell = _checking_progress(source, checking)
+    tell()
+    for record in records(source):
+        try:
+            parsed = checker.record(record)
+        except RecordError as exc:
+            checker.total += 1
+            if len(problems) < MAX_ERRORS:
+                problems.append((record.number, _("{}: {}").format(checker.where(record), exc)))
+            continue
+        ledger.add(
+            record.number, parsed.key, hash(tuple(parsed.case.values())), parsed.person.pseudonym
+        )
+        tell()
+    tell()
+    return problems
+
+
+def _refusal(
+    path: Path,
+    fmt: str,
+    checker: Checker,
+    problems: list[tuple[int, str]],
+    found: Found,
+) -> InterchangeError:
+    """The refusal of a file: its problems in the order of their records (those between
+    records need the records' keys and pseudonyms: read again), then the pseudonyms that exist
+    already; the first MAX_ERRORS listed, all counted."""
+    between = sorted(
+        [(n, "case", first) for n, first in found.mismatches]
+        + [(n, "pseudonym", first) for n, first in found.duplicates]
+    )
+    listed: list[tuple[int, str, int]] = sorted(
+        [(n, "", 0) for n, _line in problems] + between, key=lambda item: item[0]
+    )[:MAX_ERRORS]
+    listed += [(n, "taken", 0) for n in found.taken][: MAX_ERRORS - len(listed)]
+    wanted = {n for n, kind, _first in listed if kind} | {
+        first for _n, kind, first in listed if kind == "case"
+    }
+    again = _records(path, fmt, checker.organisation, wanted)
+    texts = dict(problems)
+    lines = []
+    for number, kind, first in listed:
+        if not kind:
+            lines.append(texts[number])
+            continue
+        record, parsed = again[number]
+        if kind == "case":
+            reason = checker.case_differs(parsed.key, parsed.case, again[first][1].case, first)
+        elif kind == "pseudonym":
+            reason = _("duplicate pseudonym '{}' (also in record {})").format(
+                parsed.person.pseudonym, first
             )
-    checker.raise_if_failed()
-    return plans, checker.referrals
+        else:
+            reason = _(
+                "duplicate pseudonym '{}': a person with it exists already (import with "
+                "--new-pseudonyms to give new ones)"
+            ).format(parsed.person.pseudonym)
+        lines.append(_("{}: {}").format(checker.where(record), reason))
+    return InterchangeError(lines, checker.total + found.total)
+
+
+def _records(
+    path: Path, fmt: str, organisation: Organisation, numbers: set[int]
+) -> dict[int, tuple[RawRecord, Parsed]]:
+    """Some records of the file, read again and parsed (they passed their own checks)."""
+    out: dict[int, tuple[RawRecord, Parsed]] = {}
+    if not numbers:
+        return out
+    source, records = htcds_source(path, fmt)
+    checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
+    last = max(numbers)
+    with contextlib.closing(records(source)) as reading:  # the file closed at the last one
+        for record in reading:
+            if record.number in numbers:
+                out[record.number] = (record, checker.record(record))
+            if record.number >= last:
+                break
+    return out
+
+
+def _plans(
+    path: Path,
+    fmt: str,
+    *,
+    organisation: Organisation,
+    ledger: Ledger,
+    digest: bytes,
+    new_pseudonyms: bool,
+) -> Generator[CasePlan, None, None]:
+    """The file read again as the plans of its cases, in the file's order: consecutive records
+    with the same case key make one plan; a case whose records are apart gets an id at its
+    first plan, and its later plans add to it."""
+    source, records = htcds_source(path, fmt)
+    checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
+    apart = ledger.apart()
+    next_apart = next(apart, None)
+    plan: CasePlan | None = None
+    key = ""
+    try:
+        for record in records(source):
+            parsed = checker.record(record)
+            if plan is None or parsed.key != key:
+                if plan is not None:
+                    yield plan
+                key = parsed.key
+                plan = CasePlan(**parsed.case)
+                while next_apart is not None and next_apart < record.number:
+                    next_apart = next(apart, None)
+                if next_apart == record.number:
+                    case_id, first = ledger.case_id(key, str(uuid.uuid4()))
+                    plan.id = uuid.UUID(case_id)
+                    plan.exists = not first
+            if new_pseudonyms:
+                parsed.person.pseudonym = ""
+            plan.persons.append(parsed.person)
+            plan.comments.extend(parsed.comments)
+    except (InterchangeError, RecordError):
+        raise file_changed(path) from None
+    if source.digest() != digest:
+        raise file_changed(path)
+    if plan is not None:
+        yield plan
 
 
 def _write(
-    plans: list[CasePlan],
+    plans: Iterable[CasePlan],
     *,
     user: User,
     organisation: Organisation,
     path: Path,
     size: int,
+    total: int,
+    ledger: Ledger,
     progress: Progress | None = None,
 ) -> BulkReport:
     """Write the checked plans, all or nothing.
@@ -113,35 +260,43 @@ def _write(
     import (seconds for thousands of cases, while every other write waits), each batch commits
     on its own, so other writers get the lock between batches; if anything stops it (the
     database refuses a batch, another error, Ctrl-C), the cases of the batches before are deleted
-    again (audited), so nothing stays. Only a crash of the process itself can leave the batches
-    written so far (each batch's audit entry lists its cases)."""
-    write = partial(
-        cases_bulk_create,
-        plans,
-        actor=user,
-        organisation=organisation,
-        label="import",
-        reason="import from {}".format(path.name),
-        batch_size=size,
-        progress=progress,
-    )
+    again (audited, one entry per batch), so nothing stays. Only a crash of the process itself
+    can leave the batches written so far (each batch's audit entry lists its cases). The ids of
+    the cases written are kept in the ledger, not in memory."""
+
+    def write() -> BulkReport:
+        report = cases_bulk_create(
+            plans,
+            actor=user,
+            organisation=organisation,
+            label="import",
+            reason="import from {}".format(path.name),
+            batch_size=size,
+            progress=progress,
+            total=total,
+            on_batch=ledger.written,
+        )
+        for case_ids in ledger.apart_cases():  # their facets, from all their persons
+            for case_id in case_ids:
+                case_facets_refresh(case_id)
+        return report
+
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         with transaction.atomic():
             return write()
-    report = BulkReport()
     try:
-        return write(report=report)
+        return write()
     except BaseException:  # refused by the database, another error, or Ctrl-C: undo it all
-        if report.case_ids:
-            with transaction.atomic():
-                Case.objects.filter(pk__in=report.case_ids).delete()
+        with transaction.atomic():
+            for case_ids in ledger.written_cases():
+                Case.objects.filter(pk__in=case_ids).delete()
                 audit_record(
                     actor=user,
                     action=AuditAction.DELETE,
                     kind=CASE,
                     object_id="import",
                     reason="import from {} stopped: undone".format(path.name)[:500],
-                    after={"organisation": organisation.pk, "cases": report.case_ids},
+                    after={"organisation": organisation.pk, "cases": case_ids},
                 )
         raise
 
@@ -155,34 +310,56 @@ def cases_import(
     new_pseudonyms: bool = False,
     batch_size: int = BATCH,
     progress: Progress | None = None,
+    checking: Progress | None = None,
 ) -> ImportReport:
     """Import an HTCDS JSON or CSV file, or a CTDC file, into the organisation: everything or,
     when any record is wrong, nothing (InterchangeError lists file, record and reason).
-    `progress` is told, batch by batch, how many cases of the file are written."""
+    `checking` is told how much of the file (per cent) the first reading has checked;
+    `progress`, batch by batch, how many of the file's cases are written."""
     user = _import_actor(actor, organisation)
     fmt = detect_format(path, fmt)
-    if fmt == "ctdc":
-        plans, referrals = ctdc_plans(path, organisation=organisation), 0
-    else:
-        plans, referrals = _htcds_plans(
-            path, fmt, organisation=organisation, new_pseudonyms=new_pseudonyms
-        )
-    try:
-        written = _write(
-            plans,
-            user=user,
-            organisation=organisation,
-            path=path,
-            size=batch_size,
-            progress=progress,
-        )
-    except IntegrityError as exc:
-        # The first line only: the database's details may repeat the row's values.
-        cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise file_problem(
-            path.name,
-            _("the database refused the import ({}); nothing was written").format(cause),
-        ) from exc
+    with Ledger(taken=None if new_pseudonyms or fmt == "ctdc" else _existing_pseudonyms) as ledger:
+        if fmt == "ctdc":
+            digest, total = ctdc_check(path, organisation=organisation, checking=checking)
+            plans = ctdc_plans_read(path, organisation=organisation, digest=digest)
+            referrals = 0
+        else:
+            source, records = htcds_source(path, fmt)
+            checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
+            problems = _first_reading(source, records, checker, ledger, checking)
+            found = ledger.problems(MAX_ERRORS)
+            if checker.total or found.total:
+                raise _refusal(path, fmt, checker, problems, found)
+            referrals = checker.referrals
+            total = ledger.counts()[1]
+            plans = _plans(
+                path,
+                fmt,
+                organisation=organisation,
+                ledger=ledger,
+                digest=source.digest(),
+                new_pseudonyms=new_pseudonyms,
+            )
+        try:
+            written = _write(
+                plans,
+                user=user,
+                organisation=organisation,
+                path=path,
+                size=batch_size,
+                total=total,
+                ledger=ledger,
+                progress=progress,
+            )
+        except IntegrityError as exc:
+            # The first line only: the database's details may repeat the row's values.
+            cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise file_problem(
+                path.name,
+                _("the database refused the import ({}); nothing was written").format(cause),
+            ) from exc
+        finally:
+            plans.close()  # its file, when the import stopped before its end
     rows = written.rows
     return ImportReport(
         cases=rows["case"],
@@ -193,5 +370,4 @@ def cases_import(
         consents=rows["consent"],
         comments=rows["comment"],
         referrals_not_imported=referrals,
-        case_ids=written.case_ids,
     )

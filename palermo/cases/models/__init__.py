@@ -11,7 +11,8 @@ One module per concern, every model importable from `palermo.cases.models` (migr
 - `identification`: IndicatorList, Indicator, Screening, Identification;
 - `protection`: Referral, ProtectionMeasure, SupportPlan;
 - `returns`: Guardian, BestInterestDetermination, Return, FollowUpVisit;
-- `proceedings`: Proceeding.
+- `proceedings`: Proceeding;
+- `counts`: PersonFacts, VictimCount, RouteCount, RouteTotal (what the statistics count).
 """
 
 from palermo.cases.models.cases import (
@@ -21,6 +22,7 @@ from palermo.cases.models.cases import (
     CountryPolicy,
     new_case_reference,
 )
+from palermo.cases.models.counts import PersonFacts, RouteCount, RouteTotal, VictimCount
 from palermo.cases.models.identification import (
     Identification,
     Indicator,
@@ -61,6 +63,7 @@ __all__ = [
     "IndicatorList",
     "Movement",
     "Person",
+    "PersonFacts",
     "PersonIdentity",
     "PersonNameToken",
     "PersonPhoto",
@@ -68,8 +71,11 @@ __all__ = [
     "ProtectionMeasure",
     "Referral",
     "Return",
+    "RouteCount",
+    "RouteTotal",
     "Screening",
     "SupportPlan",
+    "VictimCount",
     "child_status",
     "is_child",
     "new_case_reference",

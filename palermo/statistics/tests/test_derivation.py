@@ -210,6 +210,13 @@ def test_country_table_counts_every_country_in_one_query(
         "victims_detected", parse_period("2024"), ["exploitation"], countries=["NAM"]
     )
     assert only == {("NAM", "SEXUAL"): 1}
+    years = [parse_period("2023"), parse_period("2024")]
+    with django_assert_max_num_queries(3):  # several years in one grouped query too
+        tables = dv.country_tables("victims_detected", years, ["sex", "age_group"])
+    assert tables == {
+        ("BWA", "2023", "F", "Y_GE18"): 1,
+        **{(country, "2024", *codes): n for (country, *codes), n in table.items()},
+    }
 
 
 # --- cooperation requests -----------------------------------------------------------------------

@@ -4,6 +4,7 @@ the name search index, retention."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -193,7 +194,19 @@ class Command(PalermoCommand):
         path: Path = opts["file"]
         if not path.is_file():
             raise CommandError(_("No such file: {}").format(path))
-        with progress_bar(_("Importing cases"), _("cases")) as progress:
+        # The file is read twice: every record checked (a bar in per cent of the file, closed
+        # when the check is done), then the cases written (a bar of cases).
+        with (
+            contextlib.ExitStack() as check,
+            progress_bar(_("Importing cases"), _("cases")) as progress,
+        ):
+            check_bar = check.enter_context(progress_bar(_("Checking the file"), "%"))
+
+            def checking(done: int, total: int) -> None:
+                check_bar(done, total)
+                if done >= total:
+                    check.close()
+
             report = interchange.cases_import(
                 actor=user_named(opts["as_user"]),
                 organisation=organisation_get(opts["org"]),
@@ -201,6 +214,7 @@ class Command(PalermoCommand):
                 fmt=opts["format"],
                 new_pseudonyms=opts["new_pseudonyms"],
                 progress=progress,
+                checking=checking,
             )
         self.stdout.write(
             _(

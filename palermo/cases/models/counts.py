@@ -1,0 +1,162 @@
+"""What the statistics count of each person, kept beside the person, and the counts of victims
+the derivation and the route flows read (palermo.cases.personfacts keeps them).
+
+`PersonFacts` holds, per person, the facts a statistical cell is made of (the case's
+organisation and opening date, role, gender, age group, forms of exploitation, first
+citizenship, route: first recruitment, transit and exploitation country, last completed
+return), computed from the person's records by the services and the bulk writer whenever they
+change. The three count tables add up the facts of the victims (victims and presumed victims)
+per organisation and month, per organisation, year and route, and per organisation and route:
+the database keeps them by triggers on `PersonFacts` (migration 0012), so every write of a
+person's facts, their deletion with the person or the case included, moves the counts in the
+same transaction. No row holds anything that identifies a person.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from palermo.cases.models.persons import Person
+from palermo.core.models import Organisation
+
+
+class PersonFacts(models.Model):
+    """The facts the statistics count of one person, derived from the person's records.
+
+    Empty text stands for a fact not recorded (no transit, no completed return)."""
+
+    person = models.OneToOneField(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="facts",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("owning organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    opened_on = models.DateField(_("opened on"))
+    role = models.CharField(_("role in the case"), max_length=20)
+    gender = models.CharField(_("gender"), max_length=30, blank=True)
+    age_code = models.CharField(_("age group"), max_length=8, blank=True)
+    # The distinct forms as a sorted JSON list (["ForcedLabour","SexualExploitation"]).
+    forms = models.TextField(_("types of exploitation"), blank=True)
+    citizenship = models.TextField(_("citizenship"), blank=True)  # the first one given
+    origin = models.CharField(_("origin"), max_length=3, blank=True)
+    transit = models.CharField(_("Transit"), max_length=3, blank=True)
+    destination = models.CharField(_("country of exploitation"), max_length=3, blank=True)
+    returned_to = models.CharField(_("return to"), max_length=3, blank=True)
+
+    class Meta:
+        verbose_name = _("counted facts of a person")
+        verbose_name_plural = _("counted facts of persons")
+
+    def __str__(self) -> str:
+        return "facts of {}".format(self.person_id)
+
+
+class VictimCount(models.Model):
+    """Victims per organisation, month their case was opened and the facts of a cell
+    (victims detected, and the input of every table of them)."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("owning organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    month = models.DateField(_("month"))  # its first day
+    gender = models.CharField(_("gender"), max_length=30, blank=True)
+    age_code = models.CharField(_("age group"), max_length=8, blank=True)
+    forms = models.TextField(_("types of exploitation"), blank=True)
+    citizenship = models.TextField(_("citizenship"), blank=True)
+    destination = models.CharField(_("country of exploitation"), max_length=3, blank=True)
+    returned_to = models.CharField(_("return to"), max_length=3, blank=True)
+    persons = models.IntegerField(_("persons"), default=0)
+
+    class Meta:
+        verbose_name = _("victims by month")
+        verbose_name_plural = _("victims by month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "organisation",
+                    "month",
+                    "gender",
+                    "age_code",
+                    "forms",
+                    "citizenship",
+                    "destination",
+                    "returned_to",
+                ],
+                name="victim_count_key",
+            ),
+        ]
+        # Regional tables read every organisation's rows of a period.
+        indexes = [models.Index(fields=["month"], name="victim_count_month")]
+
+    def __str__(self) -> str:
+        return "{} {} {}".format(self.organisation_id, self.month, self.persons)
+
+
+class RouteCount(models.Model):
+    """Victims per organisation, year their case was opened and route (route flows of some
+    years)."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("owning organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    year = models.IntegerField(_("year"))
+    origin = models.CharField(_("origin"), max_length=3, blank=True)
+    transit = models.CharField(_("Transit"), max_length=3, blank=True)
+    destination = models.CharField(_("country of exploitation"), max_length=3, blank=True)
+    persons = models.IntegerField(_("persons"), default=0)
+
+    class Meta:
+        verbose_name = _("victims by route and year")
+        verbose_name_plural = _("victims by route and year")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year", "origin", "transit", "destination"],
+                name="route_count_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["year"], name="route_count_year")]
+
+    def __str__(self) -> str:
+        return "{} {} {}".format(self.organisation_id, self.year, self.persons)
+
+
+class RouteTotal(models.Model):
+    """Victims per organisation and route, over every year (route flows of all years)."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("owning organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    origin = models.CharField(_("origin"), max_length=3, blank=True)
+    transit = models.CharField(_("Transit"), max_length=3, blank=True)
+    destination = models.CharField(_("country of exploitation"), max_length=3, blank=True)
+    persons = models.IntegerField(_("persons"), default=0)
+
+    class Meta:
+        verbose_name = _("victims by route")
+        verbose_name_plural = _("victims by route")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "origin", "transit", "destination"],
+                name="route_total_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.organisation_id, self.persons)
