@@ -11,6 +11,7 @@ the statement's transition tables (one grouped upsert per table for a bulk COPY 
 rows). The facts of existing persons are filled by 0013.
 """
 
+import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -170,123 +171,244 @@ def triggers_drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_text_limits'),
-        ('core', '0008_user_language'),
+        ("cases", "0011_text_limits"),
+        ("core", "0008_user_language"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PersonFacts',
+            name="PersonFacts",
             fields=[
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='facts', serialize=False, to='cases.person', verbose_name='person')),
-                ('opened_on', models.DateField(verbose_name='opened on')),
-                ('role', models.CharField(max_length=20, verbose_name='role in the case')),
-                ('gender', models.CharField(blank=True, max_length=30, verbose_name='gender')),
-                ('age_code', models.CharField(blank=True, max_length=8, verbose_name='age group')),
-                ('forms', models.TextField(blank=True, verbose_name='types of exploitation')),
-                ('citizenship', models.TextField(blank=True, verbose_name='citizenship')),
-                ('origin', models.CharField(blank=True, max_length=3, verbose_name='origin')),
-                ('transit', models.CharField(blank=True, max_length=3, verbose_name='Transit')),
-                ('destination', models.CharField(blank=True, max_length=3, verbose_name='country of exploitation')),
-                ('returned_to', models.CharField(blank=True, max_length=3, verbose_name='return to')),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="facts",
+                        serialize=False,
+                        to="cases.person",
+                        verbose_name="person",
+                    ),
+                ),
+                ("opened_on", models.DateField(verbose_name="opened on")),
+                ("role", models.CharField(max_length=20, verbose_name="role in the case")),
+                ("gender", models.CharField(blank=True, max_length=30, verbose_name="gender")),
+                ("age_code", models.CharField(blank=True, max_length=8, verbose_name="age group")),
+                (
+                    "forms",
+                    models.TextField(
+                        blank=True,
+                        max_length=4000,
+                        validators=[django.core.validators.MaxLengthValidator(4000)],
+                        verbose_name="types of exploitation",
+                    ),
+                ),
+                (
+                    "citizenship",
+                    models.TextField(
+                        blank=True,
+                        max_length=4000,
+                        validators=[django.core.validators.MaxLengthValidator(4000)],
+                        verbose_name="citizenship",
+                    ),
+                ),
+                ("origin", models.CharField(blank=True, max_length=3, verbose_name="origin")),
+                ("transit", models.CharField(blank=True, max_length=3, verbose_name="Transit")),
+                (
+                    "destination",
+                    models.CharField(
+                        blank=True, max_length=3, verbose_name="country of exploitation"
+                    ),
+                ),
+                (
+                    "returned_to",
+                    models.CharField(blank=True, max_length=3, verbose_name="return to"),
+                ),
             ],
             options={
-                'verbose_name': 'counted facts of a person',
-                'verbose_name_plural': 'counted facts of persons',
+                "verbose_name": "counted facts of a person",
+                "verbose_name_plural": "counted facts of persons",
             },
         ),
         migrations.CreateModel(
-            name='RouteCount',
+            name="RouteCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.IntegerField(verbose_name='year')),
-                ('origin', models.CharField(blank=True, max_length=3, verbose_name='origin')),
-                ('transit', models.CharField(blank=True, max_length=3, verbose_name='Transit')),
-                ('destination', models.CharField(blank=True, max_length=3, verbose_name='country of exploitation')),
-                ('persons', models.IntegerField(default=0, verbose_name='persons')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.IntegerField(verbose_name="year")),
+                ("origin", models.CharField(blank=True, max_length=3, verbose_name="origin")),
+                ("transit", models.CharField(blank=True, max_length=3, verbose_name="Transit")),
+                (
+                    "destination",
+                    models.CharField(
+                        blank=True, max_length=3, verbose_name="country of exploitation"
+                    ),
+                ),
+                ("persons", models.IntegerField(default=0, verbose_name="persons")),
             ],
             options={
-                'verbose_name': 'victims by route and year',
-                'verbose_name_plural': 'victims by route and year',
+                "verbose_name": "victims by route and year",
+                "verbose_name_plural": "victims by route and year",
             },
         ),
         migrations.CreateModel(
-            name='RouteTotal',
+            name="RouteTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('origin', models.CharField(blank=True, max_length=3, verbose_name='origin')),
-                ('transit', models.CharField(blank=True, max_length=3, verbose_name='Transit')),
-                ('destination', models.CharField(blank=True, max_length=3, verbose_name='country of exploitation')),
-                ('persons', models.IntegerField(default=0, verbose_name='persons')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("origin", models.CharField(blank=True, max_length=3, verbose_name="origin")),
+                ("transit", models.CharField(blank=True, max_length=3, verbose_name="Transit")),
+                (
+                    "destination",
+                    models.CharField(
+                        blank=True, max_length=3, verbose_name="country of exploitation"
+                    ),
+                ),
+                ("persons", models.IntegerField(default=0, verbose_name="persons")),
             ],
             options={
-                'verbose_name': 'victims by route',
-                'verbose_name_plural': 'victims by route',
+                "verbose_name": "victims by route",
+                "verbose_name_plural": "victims by route",
             },
         ),
         migrations.CreateModel(
-            name='VictimCount',
+            name="VictimCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('gender', models.CharField(blank=True, max_length=30, verbose_name='gender')),
-                ('age_code', models.CharField(blank=True, max_length=8, verbose_name='age group')),
-                ('forms', models.TextField(blank=True, verbose_name='types of exploitation')),
-                ('citizenship', models.TextField(blank=True, verbose_name='citizenship')),
-                ('destination', models.CharField(blank=True, max_length=3, verbose_name='country of exploitation')),
-                ('returned_to', models.CharField(blank=True, max_length=3, verbose_name='return to')),
-                ('persons', models.IntegerField(default=0, verbose_name='persons')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="month")),
+                ("gender", models.CharField(blank=True, max_length=30, verbose_name="gender")),
+                ("age_code", models.CharField(blank=True, max_length=8, verbose_name="age group")),
+                (
+                    "forms",
+                    models.TextField(
+                        blank=True,
+                        max_length=4000,
+                        validators=[django.core.validators.MaxLengthValidator(4000)],
+                        verbose_name="types of exploitation",
+                    ),
+                ),
+                (
+                    "citizenship",
+                    models.TextField(
+                        blank=True,
+                        max_length=4000,
+                        validators=[django.core.validators.MaxLengthValidator(4000)],
+                        verbose_name="citizenship",
+                    ),
+                ),
+                (
+                    "destination",
+                    models.CharField(
+                        blank=True, max_length=3, verbose_name="country of exploitation"
+                    ),
+                ),
+                (
+                    "returned_to",
+                    models.CharField(blank=True, max_length=3, verbose_name="return to"),
+                ),
+                ("persons", models.IntegerField(default=0, verbose_name="persons")),
             ],
             options={
-                'verbose_name': 'victims by month',
-                'verbose_name_plural': 'victims by month',
+                "verbose_name": "victims by month",
+                "verbose_name_plural": "victims by month",
             },
         ),
         migrations.AddIndex(
-            model_name='movement',
-            index=models.Index(fields=['person', 'event_type', 'date', 'id'], name='movement_route'),
+            model_name="movement",
+            index=models.Index(
+                fields=["person", "event_type", "date", "id"], name="movement_route"
+            ),
         ),
         migrations.AddField(
-            model_name='personfacts',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation', verbose_name='owning organisation'),
+            model_name="personfacts",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="core.organisation",
+                verbose_name="owning organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='routecount',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation', verbose_name='owning organisation'),
+            model_name="routecount",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="core.organisation",
+                verbose_name="owning organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='routetotal',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation', verbose_name='owning organisation'),
+            model_name="routetotal",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="core.organisation",
+                verbose_name="owning organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='victimcount',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation', verbose_name='owning organisation'),
+            model_name="victimcount",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="core.organisation",
+                verbose_name="owning organisation",
+            ),
         ),
         migrations.AddIndex(
-            model_name='routecount',
-            index=models.Index(fields=['year'], name='route_count_year'),
+            model_name="routecount",
+            index=models.Index(fields=["year"], name="route_count_year"),
         ),
         migrations.AddConstraint(
-            model_name='routecount',
-            constraint=models.UniqueConstraint(fields=('organisation', 'year', 'origin', 'transit', 'destination'), name='route_count_key'),
+            model_name="routecount",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "year", "origin", "transit", "destination"),
+                name="route_count_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='routetotal',
-            constraint=models.UniqueConstraint(fields=('organisation', 'origin', 'transit', 'destination'), name='route_total_key'),
+            model_name="routetotal",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "origin", "transit", "destination"), name="route_total_key"
+            ),
         ),
         migrations.AddIndex(
-            model_name='victimcount',
-            index=models.Index(fields=['month'], name='victim_count_month'),
+            model_name="victimcount",
+            index=models.Index(fields=["month"], name="victim_count_month"),
         ),
         migrations.AddConstraint(
-            model_name='victimcount',
-            constraint=models.UniqueConstraint(fields=('organisation', 'month', 'gender', 'age_code', 'forms', 'citizenship', 'destination', 'returned_to'), name='victim_count_key'),
+            model_name="victimcount",
+            constraint=models.UniqueConstraint(
+                fields=(
+                    "organisation",
+                    "month",
+                    "gender",
+                    "age_code",
+                    "forms",
+                    "citizenship",
+                    "destination",
+                    "returned_to",
+                ),
+                name="victim_count_key",
+            ),
         ),
         migrations.RunPython(triggers_create, triggers_drop),
     ]

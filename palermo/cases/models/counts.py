@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from palermo.cases.models.persons import Person
 from palermo.core.models import Organisation
+from palermo.core.textlimits import NOTE_MAX, text_limit
 
 
 class PersonFacts(models.Model):
@@ -44,8 +45,15 @@ class PersonFacts(models.Model):
     gender = models.CharField(_("gender"), max_length=30, blank=True)
     age_code = models.CharField(_("age group"), max_length=8, blank=True)
     # The distinct forms as a sorted JSON list (["ForcedLabour","SexualExploitation"]).
-    forms = models.TextField(_("types of exploitation"), blank=True)
-    citizenship = models.TextField(_("citizenship"), blank=True)  # the first one given
+    forms = models.TextField(
+        _("types of exploitation"),
+        blank=True,
+        max_length=NOTE_MAX,
+        validators=[text_limit(NOTE_MAX)],
+    )
+    citizenship = models.TextField(  # the first one given
+        _("citizenship"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
     origin = models.CharField(_("origin"), max_length=3, blank=True)
     transit = models.CharField(_("Transit"), max_length=3, blank=True)
     destination = models.CharField(_("country of exploitation"), max_length=3, blank=True)
@@ -72,8 +80,15 @@ class VictimCount(models.Model):
     month = models.DateField(_("month"))  # its first day
     gender = models.CharField(_("gender"), max_length=30, blank=True)
     age_code = models.CharField(_("age group"), max_length=8, blank=True)
-    forms = models.TextField(_("types of exploitation"), blank=True)
-    citizenship = models.TextField(_("citizenship"), blank=True)
+    forms = models.TextField(
+        _("types of exploitation"),
+        blank=True,
+        max_length=NOTE_MAX,
+        validators=[text_limit(NOTE_MAX)],
+    )
+    citizenship = models.TextField(
+        _("citizenship"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
     destination = models.CharField(_("country of exploitation"), max_length=3, blank=True)
     returned_to = models.CharField(_("return to"), max_length=3, blank=True)
     persons = models.IntegerField(_("persons"), default=0)
