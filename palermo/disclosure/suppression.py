@@ -223,19 +223,9 @@ def _boxes(
     """The cheapest moves inside small boxes (:mod:`.boxes`) for ``BOXES_TIME_LIMIT`` seconds;
     hypercubes for the cells not reached by then and for the cells no box could protect (and
     for those, box moves again, then the whole-table repair)."""
-    deadline = time.monotonic() + BOXES_TIME_LIMIT
-    mask, leftover, rest = boxes.protect(
-        layout, primary.copy(), primary, threshold, deadline=deadline, progress=progress
+    return _moves_then_cubes(
+        boxes.protect, "box", BOXES_TIME_LIMIT, layout, primary, threshold, notes, progress
     )
-    if rest:
-        notes.append(
-            "{} of {} primary cells got hypercubes (box time limit of {:.0f} s)".format(
-                len(rest), int(primary.sum()), BOXES_TIME_LIMIT
-            )
-        )
-    if rest or leftover:
-        mask = _hypercube(layout, primary, threshold, mask=mask, cells=rest + leftover)
-    return mask
 
 
 def _slices(
@@ -251,14 +241,31 @@ def _slices(
     if layout.ndim < 3:
         notes.append("slice moves need three dimensions; box moves used")
         return _boxes(layout, primary, threshold, notes, progress)
-    deadline = time.monotonic() + SLICES_TIME_LIMIT
-    mask, leftover, rest = slices.protect(
+    return _moves_then_cubes(
+        slices.protect, "slice", SLICES_TIME_LIMIT, layout, primary, threshold, notes, progress
+    )
+
+
+def _moves_then_cubes(
+    protect: Callable[..., tuple[BoolArray, list[int], list[int]]],
+    name: str,
+    limit: float,
+    layout: Layout,
+    primary: BoolArray,
+    threshold: int,
+    notes: list[str],
+    progress: Callable[[int, int], None] | None,
+) -> BoolArray:
+    """``protect`` (box or slice moves) until ``limit`` seconds have passed, then hypercubes for
+    the cells it did not reach and those it could not protect."""
+    deadline = time.monotonic() + limit
+    mask, leftover, rest = protect(
         layout, primary.copy(), primary, threshold, deadline=deadline, progress=progress
     )
     if rest:
         notes.append(
-            "{} of {} primary cells got hypercubes (slice time limit of {:.0f} s)".format(
-                len(rest), int(primary.sum()), SLICES_TIME_LIMIT
+            "{} of {} primary cells got hypercubes ({} time limit of {:.0f} s)".format(
+                len(rest), int(primary.sum()), name, limit
             )
         )
     if rest or leftover:
