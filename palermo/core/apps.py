@@ -1,7 +1,8 @@
 """The core app's configuration: log records without values (palermo.core.logs), its security
 checks, when a login starts, failed logins audited, clearing expired sessions, old task results
-and signing audit checkpoints on the node's schedule, the check that the node's keys fit its
-database, SQLite files created private, and the empty choice of selects in our catalogues."""
+and old finished jobs, and signing audit checkpoints on the node's schedule, the check that the
+node's keys fit its database, SQLite files created private, and the empty choice of selects in
+our catalogues."""
 
 import datetime as dt
 
@@ -53,6 +54,9 @@ class CoreConfig(AppConfig):
 
         model_fields.BLANK_CHOICE_LABEL = _("- Select an option -")
         periodic_register("core.task_results_prune", every=dt.timedelta(days=1), run=_results_prune)
+        from palermo.core.jobs import jobs_prune  # noqa: PLC0415
+
+        periodic_register("core.jobs_prune", every=dt.timedelta(days=1), run=jobs_prune)
 
 
 def _results_prune() -> str:

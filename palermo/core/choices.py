@@ -36,3 +36,10 @@ class AuditAction(models.TextChoices):
     REACTIVATE = "reactivate", _("User reactivated")
     PASSWORD = "password", _("Password set")
     INVITE = "invite", _("Invitation link issued")
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -1,8 +1,10 @@
-"""Core models: countries, organisations, users, API tokens, the audit log and sources."""
+"""Core models: countries, organisations, users, API tokens, the audit log, sources and the
+long work started from pages (jobs)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,8 +14,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from palermo.core.choices import AuditAction, OrganisationKind, Role
-from palermo.core.textlimits import TEXT_MAX, text_limit
+from palermo.core.choices import AuditAction, JobState, OrganisationKind, Role
+from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, text_limit
 
 
 def in_language(texts: Mapping[str, str] | None, language: str, default: str) -> str:
@@ -276,3 +278,45 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return "head #{}".format(self.sequence)
+
+
+class Job(models.Model):
+    """Long work a user started from a page, run by the task worker (palermo.core.jobs). Its
+    progress is kept outside the database while it runs; its outcome is kept here."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=60)
+    actor = models.ForeignKey(
+        User, verbose_name=_("started by"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    # What the work is about in a few words (codes of a data set, country and period; never a
+    # person's data), and what its runner needs (the same: codes and numbers).
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    parameters = models.JSONField(_("parameters"), default=dict)
+    # A digest of kind and parameters: the same work asked twice while the first still runs is
+    # the same job.
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    message = models.TextField(
+        _("outcome"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
+    )
+    result_url = models.CharField(_("result"), max_length=500, blank=True)
+    # The page that started the work: where a refusal is told (with what was asked).
+    back_url = models.CharField(_("started from"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        indexes = [models.Index(fields=["actor", "state"])]
+
+    def __str__(self) -> str:
+        return "{} {} ({})".format(self.kind, self.pk, self.state)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)

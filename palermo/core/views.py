@@ -5,6 +5,7 @@ Owns what every app's pages share:
   responses (NotFoundError -> 404, ForbiddenError -> 403 or 404), and no-store caching;
 - `FormServiceView`: "form -> service -> redirect, or re-render with the service's error";
 - `page_user`, `private`, `render_htmx`, `safe_next`: one helper each;
+- `job_response`: where a page that started long work (palermo.core.jobs) sends the user;
 - `healthz`.
 """
 
@@ -27,8 +28,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_GET
 
+from palermo.core.choices import JobState
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
-from palermo.core.models import User
+from palermo.core.models import Job, User
 from palermo.core.permissions import is_authenticated
 
 
@@ -66,6 +68,22 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return next_url
     return fallback
+
+
+def job_response(request: HttpRequest, job: Job) -> HttpResponse:
+    """Where a page that started long work sends the user: once it is done (at once, when the
+    task backend runs tasks immediately), its message and its result; once refused, the refusal
+    on the page that started it; else the job's page, which shows its progress."""
+    hosts = {request.get_host()}
+    if job.state == JobState.DONE:
+        messages.success(request, job.message)
+        if url_has_allowed_host_and_scheme(job.result_url, hosts):
+            return redirect(job.result_url)
+        return redirect("web:home")  # results are pages of this site; anything else is not
+    if job.state == JobState.FAILED and url_has_allowed_host_and_scheme(job.back_url, hosts):
+        messages.error(request, job.message)
+        return redirect(job.back_url)
+    return redirect("web:job", job_id=job.pk)
 
 
 class PalermoView(View):

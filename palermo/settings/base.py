@@ -220,6 +220,20 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Progress of long work started from pages (palermo.core.jobs): the task worker writes it and the
+# web server reads it while the work's transaction is still open, so it is kept outside the
+# database, in files under PALERMO_PROGRESS_DIR (default: the data directory's "progress"; a
+# folder both the web server and the worker see). Counts only, never a record's content.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(
+            Path(env_str("PALERMO_PROGRESS_DIR", str(DATA_DIR / "progress"))).resolve()
+        ),
+        "TIMEOUT": 24 * 3600,
+    },
+}
 
 # --- Security: HTTPS, cookies, sessions, Content-Security-Policy -------------------------------
 # (README "Running in production"; `palermo check --deploy` checks them, with palermo.core.checks.)

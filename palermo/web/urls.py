@@ -1,10 +1,10 @@
-"""URLs of the home page, login and logout, the user's API tokens, invitations and the
-administration pages."""
+"""URLs of the home page, login and logout, the user's API tokens, invitations, the pages of
+long work (jobs) and the administration pages."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from palermo.web import admin_views, views
+from palermo.web import admin_views, jobs, views
 
 app_name = "web"
 urlpatterns = [
@@ -23,6 +23,8 @@ urlpatterns = [
         admin_views.InvitationView.as_view(),
         name="invitation",
     ),
+    path("jobs/<uuid:job_id>/", jobs.JobView.as_view(), name="job"),
+    path("jobs/<uuid:job_id>/progress/", jobs.JobProgressView.as_view(), name="job_progress"),
     path("administration/", admin_views.UserListView.as_view(), name="admin_users"),
     path("administration/users/new/", admin_views.UserNewView.as_view(), name="admin_user_new"),
     path(

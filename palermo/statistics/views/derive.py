@@ -4,7 +4,8 @@
 
 - derive: compute the country's draft figures for a data set and period from its case records
   and cooperation requests (`derivation.derivation_run`: the country's coordinator only, one
-  transaction, audited);
+  transaction, audited), run by the task worker with its progress on the job's page
+  (palermo.core.jobs; `statistics.jobs.derive`);
 - trace: the persons (pseudonyms, with the case reference where the user may see the case) or
   the requests behind a derived figure (`derivation.derivation_trace`: with a reason, audited).
   The result is shown in the answer to the POST, never put in a URL.
@@ -18,8 +19,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from palermo.core import jobs
 from palermo.core.errors import ApplicationError
+from palermo.core.views import job_response
 from palermo.statistics import derivation, selectors
+from palermo.statistics import jobs as statistics_jobs
 from palermo.statistics.access import value_get
 from palermo.statistics.choices import ValueOrigin
 from palermo.statistics.forms import EntryScopeForm, TraceForm
@@ -40,23 +44,15 @@ class EntryDeriveView(CoordinatorView):
                     messages.error(request, str(error))
             return redirect("statistics:entry")
         dataset, period = form.cleaned_data["dataset"], form.cleaned_data["period"]
-        try:
-            d = derivation.derivation_run(
-                actor=self.user, dataset=dataset, country=self.country, period=period
-            )
-        except ApplicationError as exc:
-            messages.error(request, _("Nothing was derived: {}").format(exc.detail))
-        else:
-            messages.success(
-                request,
-                _(
-                    "Derived {figures} draft figures from {persons} person records and the "
-                    "cooperation requests of {country}, {period}. Check them, then submit."
-                ).format(
-                    figures=d.values, persons=d.persons, country=d.country_id, period=d.period
-                ),
-            )
-        return redirect("statistics:entry_grid", dataset=dataset, iso3=self.country, period=period)
+        grid = reverse("statistics:entry_grid", args=[dataset, self.country, period])
+        job = jobs.job_start(
+            actor=self.user,
+            kind=statistics_jobs.DERIVE,
+            parameters={"dataset": dataset, "country": self.country, "period": period},
+            subject="{} · {} · {}".format(dataset, self.country, period),
+            back_url=grid,
+        )
+        return job_response(request, job)
 
 
 class FigureTraceView(CoordinatorView):

@@ -16,10 +16,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from palermo.core import jobs
+from palermo.core.choices import JobState
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Country
 from palermo.core.textlimits import NOTE_MAX
-from palermo.statistics import breakdowns, interchange, publishing, selectors, services
+from palermo.statistics import breakdowns, interchange, selectors, services
+from palermo.statistics import jobs as statistics_jobs
 from palermo.statistics.choices import Severity, ValueOrigin
 from palermo.statistics.forms import (
     EntryScopeForm,
@@ -309,22 +312,32 @@ class EntryGridView(CoordinatorView):
             messages.success(request, _("{} cell(s) saved.").format(len(cells)))
 
     def _publish(self, scope: dict[str, Any], form: PublishForm) -> str:
-        """Publish a breakdown of the validated figures; the URL of the publication."""
+        """Publish a breakdown of the validated figures, by the task worker (the suppression of
+        a large table takes time): the URL of the publication when it is already done, else of
+        the job's page, which shows its progress."""
         if not form.is_valid():
             raise ApplicationError(_("Choose a table to publish."))
-        publication = publishing.publication_create(
+        grid = self.request.path
+        job = jobs.job_start(
             actor=scope["actor"],
-            dataset=scope["dataset"],
-            indicator=form.indicator,
-            period=scope["period"],
-            dimensions=form.dimensions,
-            countries=[scope["country"]],
-            threshold=form.cleaned_data["threshold"],
+            kind=statistics_jobs.PUBLISH,
+            parameters={
+                "dataset": scope["dataset"],
+                "indicator": form.indicator,
+                "period": scope["period"],
+                "dimensions": form.dimensions,
+                "countries": [scope["country"]],
+                "threshold": form.cleaned_data["threshold"],
+            },
+            subject=" · ".join([scope["dataset"], scope["country"], scope["period"]]),
+            back_url=grid,
         )
-        messages.success(self.request, _("Published: {}.").format(publication.title))
-        return reverse(
-            "statistics:publication_version", args=[publication.key, publication.version]
-        )
+        if job.state == JobState.FAILED:
+            raise ApplicationError(job.message)
+        if job.state == JobState.DONE:
+            messages.success(self.request, job.message)
+            return job.result_url
+        return reverse("web:job", args=[job.pk])
 
     def _page(
         self,

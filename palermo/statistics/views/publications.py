@@ -1,11 +1,13 @@
 """Publications: the list, a publication with its method and its table download, an analyst's
-regional table (suppression), and a national coordinator's differentially private release
+regional table (suppression, run by the task worker with its progress on the job's page:
+palermo.core.jobs), and a national coordinator's differentially private release
 with the country's privacy budget beside the form.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -14,12 +16,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from palermo.core import jobs
+from palermo.core.choices import JobState
 from palermo.core.collation import collated
-from palermo.core.errors import NotFoundError
-from palermo.core.models import Country, User
+from palermo.core.errors import ApplicationError, NotFoundError
+from palermo.core.models import Country, Job, User
 from palermo.core.pickers import country_names
-from palermo.core.views import page_user
+from palermo.core.views import job_response, page_user
 from palermo.statistics import interchange, publishing, selectors
+from palermo.statistics import jobs as statistics_jobs
 from palermo.statistics.access import is_analyst, sees_budget_ledger
 from palermo.statistics.choices import PublicationMethod
 from palermo.statistics.forms import DPReleaseForm, RegionalPublishForm
@@ -54,24 +59,50 @@ class PublicationNewView(StatisticsFormView):
         return is_analyst(user)
 
     def get_initial(self) -> dict[str, Any]:
-        return {"dataset": "tip-annual"}
+        # A table asked for again (a refusal of the task worker sends the user back here).
+        asked = {k: self.request.GET[k] for k in PUBLISH_FIELDS if self.request.GET.get(k)}
+        return {"dataset": "tip-annual", **asked}
 
-    def perform(self, form: RegionalPublishForm) -> Publication:
-        return publishing.publication_create(
+    def perform(self, form: RegionalPublishForm) -> Job:
+        """Hand the publication to the task worker (the suppression of a large table takes
+        time); a refusal already known (the task backend ran it at once) is shown on the form."""
+        threshold = form.cleaned_data["threshold"]
+        asked = {
+            "dataset": form.cleaned_data["dataset"],
+            "period": form.cleaned_data["period"],
+            "table": form.cleaned_data["table"],
+            "countries": ", ".join(form.cleaned_data["countries"]),
+            "threshold": "" if threshold is None else str(threshold),
+        }
+        job = jobs.job_start(
             actor=page_user(self.request),
-            dataset=form.cleaned_data["dataset"],
-            indicator=form.indicator,
-            period=form.cleaned_data["period"],
-            dimensions=form.dimensions,
-            countries=form.cleaned_data["countries"],
-            threshold=form.cleaned_data["threshold"],
+            kind=statistics_jobs.PUBLISH,
+            parameters={
+                "dataset": form.cleaned_data["dataset"],
+                "indicator": form.indicator,
+                "period": form.cleaned_data["period"],
+                "dimensions": form.dimensions,
+                "countries": form.cleaned_data["countries"],
+                "threshold": threshold,
+            },
+            subject=" · ".join(
+                [form.cleaned_data["dataset"], form.indicator, form.cleaned_data["period"]]
+            ),
+            back_url="{}?{}".format(
+                reverse("statistics:publication_new"),
+                urlencode({k: v for k, v in asked.items() if v}),
+            ),
         )
+        if job.state == JobState.FAILED:
+            raise ApplicationError(job.message)
+        return job
 
-    def get_success_url(self, obj: Publication) -> str:
-        return reverse("statistics:publication_version", args=[obj.key, obj.version])
+    def success_response(self, obj: Job) -> HttpResponse:
+        return job_response(self.request, obj)
 
-    def get_success_message(self, obj: Publication) -> str:
-        return _("Published: {}.").format(obj.title)
+
+# The fields of the regional publication form that a refused publication is asked again with.
+PUBLISH_FIELDS = ("dataset", "period", "table", "countries", "threshold")
 
 
 class PublicationReleaseView(StatisticsFormView, CoordinatorView):
