@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -224,7 +225,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # web server reads it while the work's transaction is still open, so it is kept outside the
 # database, in files under PALERMO_PROGRESS_DIR (default: the data directory's "progress"; a
 # folder both the web server and the worker see). Counts only, never a record's content.
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "progress": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

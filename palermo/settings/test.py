@@ -38,6 +38,15 @@ if not env_str("PALERMO_CHECKPOINT_DIR"):
 
     PALERMO_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="palermo-test-checkpoints-"))
     atexit.register(shutil.rmtree, PALERMO_CHECKPOINT_DIR, ignore_errors=True)
+# Nor the progress of a test's jobs (the tests empty that cache).
+if not env_str("PALERMO_PROGRESS_DIR"):
+    import atexit
+    import shutil
+    import tempfile
+
+    _progress = tempfile.mkdtemp(prefix="palermo-test-progress-")
+    CACHES["progress"]["LOCATION"] = _progress  # noqa: F405
+    atexit.register(shutil.rmtree, _progress, ignore_errors=True)
 # bench/bench_cooperation.py only: lets two nodes exchange unsigned messages for comparison.
 # Never set in production (a system check fails any other settings module that sets it).
 PALERMO_NODE_UNSIGNED_BENCH = env_bool("PALERMO_NODE_UNSIGNED_BENCH", False)
