@@ -1,7 +1,11 @@
 """The statistics app's long work, started from its pages and run by the task worker
 (palermo.core.jobs): deriving a country's figures from its case records, and publishing a table
 with secondary suppression. Each runner calls the same service as the CLI and the API, with a
-progress the job's page shows."""
+progress the job's page shows.
+
+The services are imported when a job runs, not when the app is ready: publishing brings the
+solvers (SciPy, HiGHS), about 100 MB that no web server process and no command without
+suppression should carry."""
 
 from __future__ import annotations
 
@@ -15,7 +19,6 @@ from palermo.core.errors import ApplicationError
 from palermo.core.jobs import JobKind, Outcome, job_kind
 from palermo.core.models import User
 from palermo.core.progress import Progress
-from palermo.statistics import derivation, publishing
 
 DERIVE = "statistics.derive"
 PUBLISH = "statistics.publish"
@@ -23,6 +26,7 @@ PUBLISH = "statistics.publish"
 
 def derive(actor: User, p: dict[str, Any], progress: Progress) -> Outcome:
     """`derivation.derivation_run` for the coordinator's country: {dataset, country, period}."""
+    from palermo.statistics import derivation  # noqa: PLC0415 - when run (module docstring)
     try:
         d = derivation.derivation_run(
             actor=actor,
@@ -45,6 +49,7 @@ def derive(actor: User, p: dict[str, Any], progress: Progress) -> Outcome:
 def publish(actor: User, p: dict[str, Any], progress: Progress) -> Outcome:
     """`publishing.publication_create`: {dataset, indicator, period, dimensions, countries,
     threshold}."""
+    from palermo.statistics import publishing  # noqa: PLC0415 - when run (module docstring)
     try:
         publication = publishing.publication_create(
             actor=actor,
