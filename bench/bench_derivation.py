@@ -11,14 +11,15 @@ held by one organisation in each of 60 countries, over ten years, then stores wh
 statistics count of each person (`palermo.cases.personfacts.person_facts_fill`, as migration
 0013 does; the database's triggers fill the counts). Timed: the country x year x sex x age group
 x form of exploitation table of `victims_detected`, derived by the statistics app itself
-(`palermo.statistics.derivation.country_tables` over the ten years, one grouped query, coded
-by the data set's dimensions), then published with secondary suppression (`suppress`, "auto")
-and audited (`unprotected`: every primary cell), and the route flows an analyst asks for
-(`route_flows_from_cases`: one grouped and ordered query). DuckDB computes the same table and
-flows from the same rows in the same run (in memory); the results must be identical, to
-DuckDB's and to the queries Palermo ran at each request before
-(`palermo.statistics.tests.previous`, timed once for reference). The goal of issue 14: derive
-and route flows each <= 2x DuckDB. See bench/README.md.
+(`palermo.statistics.derivation.country_tables` over the ten years: one grouped query over the
+victims counted per organisation and year, coded by the data set's dimensions), then published
+with secondary suppression (`suppress`, "auto") and audited (`unprotected`: every primary
+cell), and the route flows an analyst asks for (`route_flows_from_cases`: on SQLite the node's
+counts per route read in order, on PostgreSQL one grouped and ordered query over the counts per
+organisation). DuckDB computes the same table and flows from the same rows in the same run (in
+memory); the results must be identical, to DuckDB's and to the queries Palermo ran at each
+request before (`palermo.statistics.tests.previous`, timed once for reference). The goal of
+issue 14: derive and route flows each <= 2x DuckDB. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -240,7 +241,8 @@ def facts() -> int:
 
 
 def derive() -> Counter[tuple[str, ...]]:
-    """The 5-D table through the statistics app: one country_tables call over the ten years."""
+    """The 5-D table through the statistics app: one country_tables call over the ten years
+    (whole years: the victims counted per organisation and year)."""
     from palermo.statistics.derivation import country_tables  # noqa: PLC0415
     from palermo.statistics.periods import parse_period  # noqa: PLC0415
 

@@ -3,13 +3,13 @@
 A national coordinator computes the country's figures for a period from the case records held
 by the country's organisations. The database does the counting, over what the case services
 keep of each person for the statistics (`palermo.cases.personfacts`): victims detected are read
-from the victims counted per organisation and month, the other indicators group the stored
-facts of the persons they count (sex, age group, citizenship, forms of exploitation, country of
-exploitation and of return), and only the distinct combinations come back to Python to be
-coded and added up into the cells of each breakdown. Route flows read the victims counted per
-organisation and route (per year when years are asked for). The cooperation indicators count
-the country's requests on this node: those it sent (by date sent) and those it received (by
-date received), drafts never.
+from the victims counted per organisation and year (periods of whole years) or month, the other
+indicators group the stored facts of the persons they count (sex, age group, citizenship, forms
+of exploitation, country of exploitation and of return), and only the distinct combinations
+come back to Python to be coded and added up into the cells of each breakdown (route flows:
+`palermo.statistics.caseflows`, re-exported here). The cooperation indicators count the
+country's requests on this node:
+those it sent (by date sent) and those it received (by date received), drafts never.
 Each derived figure can be traced back to the pseudonyms of the persons it counts, or to the
 references of the requests it counts, by the country's coordinator only, and every trace is
 audited.
@@ -21,7 +21,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
@@ -35,19 +35,19 @@ from palermo.cases.models import (
     Proceeding,
     Referral,
     Return,
-    RouteCount,
-    RouteTotal,
     VictimCount,
+    VictimYearCount,
 )
 from palermo.cooperation.choices import Direction, RequestStatus
 from palermo.cooperation.models import Request
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
-from palermo.core.errors import ApplicationError, ForbiddenError
-from palermo.core.models import Country, User
+from palermo.core.errors import ApplicationError
+from palermo.core.models import Country, Organisation, User
 from palermo.core.permissions import AnyUser
 from palermo.core.progress import Progress
-from palermo.statistics.access import coordinator_country, reads_case_flows, require_coordinator
+from palermo.statistics.access import require_coordinator
+from palermo.statistics.caseflows import SUPPRESS_BELOW, CaseFlow, route_flows_from_cases
 from palermo.statistics.choices import ValueOrigin, ValueStatus
 from palermo.statistics.interchange.rows import figure_row, insert_figures
 from palermo.statistics.models import DIMENSIONS, TOTAL, UNKNOWN, Derivation, Dimension, Indicator
@@ -252,12 +252,20 @@ def _facts(persons: QuerySet[Person]) -> QuerySet[PersonFacts]:
     return PersonFacts.objects.filter(person__in=persons)
 
 
-def _victim_counts(country: str | None) -> QuerySet[VictimCount]:
-    """The victims counted per organisation and month of the country's organisations (every
-    country's on this node for None)."""
+def _victim_counts(country: str | None, *, yearly: bool = False) -> QuerySet[Any]:
+    """The victims counted per organisation and month (per year when `yearly`) of the
+    country's organisations (every country's on this node for None)."""
+    model: type[VictimCount | VictimYearCount] = VictimYearCount if yearly else VictimCount
+    counts: QuerySet[Any] = model._default_manager.all()
     if country is None:
-        return VictimCount.objects.filter(organisation__country__isnull=False)
-    return VictimCount.objects.filter(organisation__country_id=country)
+        return counts.filter(organisation__country__isnull=False)
+    return counts.filter(organisation__country_id=country)
+
+
+def _whole_years(period: Period) -> bool:
+    """True when the period is whole calendar years (its counts can be read per year)."""
+    start, end = period.start, period.end
+    return (start.month, start.day) == (1, 1) and (end.month, end.day) == (12, 31)
 
 
 def _counted(
@@ -268,6 +276,9 @@ def _counted(
     organisation and month their case was opened, the others from the facts of the persons."""
     if indicator != "victims_detected":
         return _facts(_persons(indicator, country, period)), Count("pk")
+    if _whole_years(period):
+        years = Q(year__gte=period.start.year, year__lte=period.end.year)
+        return _victim_counts(country, yearly=True).filter(years), Sum("persons")
     # Periods are whole months (periods.py): a case opened in the period is one of its months.
     months = Q(month__gte=period.start, month__lte=period.end)
     return _victim_counts(country).filter(months), Sum("persons")
@@ -342,8 +353,9 @@ def country_tables(
     """Persons per (country, period, *dimensions) over every country's cases on this node
     (the period as its text): `country_table` of several periods at once, such as a country x
     year table. Victims detected are counted in one grouped query for periods that do not
-    overlap (each month of the counts falls in one of them), the other indicators in one query
-    per period. No access check here: callers decide who may have it."""
+    overlap (each month of the counts falls in one of them), over the counts per year when every
+    period is whole years; the other indicators in one query per period. No access check here:
+    callers decide who may have it."""
     coder = Coder()
     positions = [DIMENSIONS.index(d) for d in dimensions]
     fields = _fields(dimensions)
@@ -351,6 +363,8 @@ def country_tables(
     if not periods:
         return counts
     if indicator == "victims_detected" and _disjoint(periods):
+        if all(_whole_years(p) for p in periods):
+            return _year_tables(periods, fields, positions, countries, coder)
         # Each month in at most one period: one query, its rows put in their period by the
         # database (a CASE on the month: no date function, none of SQLite's Python ones).
         first = min(p.start for p in periods)
@@ -396,6 +410,53 @@ def country_tables(
             counted, total, fields, "organisation__country_id", coder=coder
         ):
             counts[(str(country), period.text, *(key[j] for j in positions))] += n
+    return counts
+
+
+def _year_tables(
+    periods: Sequence[Period],
+    fields: Sequence[str],
+    positions: Sequence[int],
+    countries: Sequence[str],
+    coder: Coder,
+) -> Counter[Key]:
+    """`country_tables` of victims detected for periods of whole years that do not overlap: one
+    query over the victims counted per organisation and year (a twelfth of the rows per
+    month), grouped by organisation, year and facts, the order of the counts' key (SQLite reads
+    it in that order instead of sorting when the facts asked for are the key's first ones, as
+    sex, age group and form are). Each organisation is given its country, each year its period,
+    here: no join, no CASE per row."""
+    text_of = {year: p.text for p in periods for year in range(p.start.year, p.end.year + 1)}
+    organisations = Organisation.objects.filter(country__isnull=False)
+    rows = VictimYearCount.objects.filter(year__gte=min(text_of), year__lte=max(text_of))
+    if countries:
+        organisations = organisations.filter(country_id__in=list(countries))
+    country_of: dict[int, str] = dict(organisations.values_list("pk", "country_id"))
+    counts: Counter[Key] = Counter()
+    if countries:
+        if not country_of:
+            return counts  # no organisation of those countries here
+        rows = rows.filter(organisation_id__in=list(country_of))
+    query = (
+        rows.values("organisation_id", "year", *fields)
+        .annotate(n=Sum("persons"))
+        .order_by()
+        .values_list("organisation_id", "year", *fields, "n")
+    )
+    codes: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(*query.query.sql_with_params())
+        for organisation, year, *facts, n in cursor.fetchall():
+            country = country_of.get(organisation)
+            text = text_of.get(year)
+            if country is None or text is None:  # no country, or a year between the periods
+                continue
+            found = tuple(facts)
+            code = codes.get(found)
+            if code is None:
+                key = coder.key(dict(zip(fields, found, strict=True)))
+                code = codes[found] = tuple(key[j] for j in positions)
+            counts[(country, text, *code)] += n
     return counts
 
 
@@ -575,86 +636,5 @@ def traced_persons(user: User, pseudonyms: list[str]) -> list[TracedPerson]:
     return [TracedPerson(p, visible.get(p)) for p in pseudonyms]
 
 
-# --- route flows from case movements ----------------------------------------------------------
-
-
-class CaseFlow(NamedTuple):
-    """Victims recruited in `origin`, moved through `transit` ("" if none recorded), exploited
-    in `destination`. `count` is None when suppressed (below the threshold, for analysts).
-
-    A named tuple: a national table has a hundred thousand flows or more, and a tuple is made
-    several times faster than a frozen dataclass."""
-
-    origin: str
-    transit: str
-    destination: str
-    count: int | None  # type: ignore[assignment]  # the field hides tuple.count, unused here
-
-    @property
-    def display(self) -> str:
-        return "<{}".format(SUPPRESS_BELOW) if self.count is None else str(self.count)
-
-
-SUPPRESS_BELOW = 5
-
-
-def route_flows_from_cases(
-    *,
-    user: AnyUser | None,
-    year_from: int | None = None,
-    year_to: int | None = None,
-    threshold: int = SUPPRESS_BELOW,
-) -> list[CaseFlow]:
-    """Origin -> transit -> destination of victims from the movements in case records: each
-    victim's first recruitment, transit and exploitation country (unknown origin or destination
-    "_U"), victims with neither left out; `year_from`/`year_to` select the year their case was
-    opened.
-
-    A national coordinator gets the exact flows of the country's cases; an analyst gets the
-    flows of every case on this node with flows below `threshold` suppressed (only counts of
-    groups leave the node, never a case). Others: ForbiddenError."""
-    if not reads_case_flows(user):
-        raise ForbiddenError(_("Route flows from case records are for coordinators and analysts."))
-    country = coordinator_country(user)
-    rows: QuerySet[Any]
-    if year_from is None and year_to is None:
-        rows = RouteTotal.objects.all()
-    else:
-        rows = RouteCount.objects.all()
-        if year_from is not None:
-            rows = rows.filter(year__gte=year_from)
-        if year_to is not None:
-            rows = rows.filter(year__lte=year_to)
-    if country:
-        rows = rows.filter(organisation__country_id=country)
-    exact = bool(country)
-    # One ordered query: the rows of every organisation (and year) added up per route, a
-    # suppressed flow counted 0 (and listed as None once ordered), sorted by persons (down) then
-    # route, by code point as Python sorts text (PostgreSQL told so: its default collation
-    # would, for one, skip the "_" of "_U"). Nothing but the flows themselves made in Python.
-    inner, params = (
-        rows.values_list("origin", "transit", "destination", "persons")
-        .order_by()
-        .query.sql_with_params()
-    )
-    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
-    count = (
-        "SUM(r.persons)"
-        if exact
-        else "CASE WHEN SUM(r.persons) >= %s THEN SUM(r.persons) ELSE 0 END"
-    )
-    sql = (  # noqa: S608 - the query Django built, the rest fixed text; values as parameters
-        "SELECT COALESCE(NULLIF(r.origin, ''), %s){c} AS o, r.transit{c} AS t, "
-        "COALESCE(NULLIF(r.destination, ''), %s){c} AS d, {n} AS n "
-        "FROM ({inner}) r GROUP BY 1, 2, 3 ORDER BY n DESC, o, t, d"
-    ).format(c=collate, n=count, inner=inner)
-    args = (UNKNOWN, UNKNOWN, *(() if exact else (threshold,)), *params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        flows = list(map(CaseFlow._make, cursor.fetchall()))
-    if not exact:
-        for i in range(len(flows) - 1, -1, -1):
-            if flows[i].count:
-                break
-            flows[i] = flows[i]._replace(count=None)
-    return flows
+# The route flows live in caseflows.py; the views and the API read them from here.
+__all__ = ["SUPPRESS_BELOW", "CaseFlow", "route_flows_from_cases"]

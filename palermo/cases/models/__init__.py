@@ -12,7 +12,8 @@ One module per concern, every model importable from `palermo.cases.models` (migr
 - `protection`: Referral, ProtectionMeasure, SupportPlan;
 - `returns`: Guardian, BestInterestDetermination, Return, FollowUpVisit;
 - `proceedings`: Proceeding;
-- `counts`: PersonFacts, VictimCount, RouteCount, RouteTotal (what the statistics count).
+- `counts`: PersonFacts, VictimCount, VictimYearCount, RouteCount, RouteTotal, NodeRouteCount
+  (what the statistics count).
 """
 
 from palermo.cases.models.cases import (
@@ -22,7 +23,14 @@ from palermo.cases.models.cases import (
     CountryPolicy,
     new_case_reference,
 )
-from palermo.cases.models.counts import PersonFacts, RouteCount, RouteTotal, VictimCount
+from palermo.cases.models.counts import (
+    NodeRouteCount,
+    PersonFacts,
+    RouteCount,
+    RouteTotal,
+    VictimCount,
+    VictimYearCount,
+)
 from palermo.cases.models.identification import (
     Identification,
     Indicator,
@@ -62,6 +70,7 @@ __all__ = [
     "Indicator",
     "IndicatorList",
     "Movement",
+    "NodeRouteCount",
     "Person",
     "PersonFacts",
     "PersonIdentity",
@@ -76,6 +85,7 @@ __all__ = [
     "Screening",
     "SupportPlan",
     "VictimCount",
+    "VictimYearCount",
     "child_status",
     "is_child",
     "new_case_reference",

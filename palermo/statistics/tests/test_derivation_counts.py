@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
@@ -185,7 +187,9 @@ def test_tables_of_every_country_are_the_previous_querys(
 @pytest.mark.parametrize(
     "texts",
     [
-        ("2022", "2023", "2024"),  # years: one query
+        ("2022", "2023", "2024"),  # years: one query over the counts per year
+        ("2022/2023", "2024"),  # whole years, one period of two
+        ("2024", "2022"),  # whole years with a year between them, not in order
         ("2024-Q2", "2022/2023", "2024-11"),  # disjoint, with gaps between them
         PERIODS,  # overlapping: one query per period
     ],
@@ -206,11 +210,21 @@ def test_tables_of_several_periods_are_each_periods_table(
             assert got == want, (indicator, countries)
     assert sum(dv.country_tables("victims_detected", periods[:1], dims).values()) > 0
     assert dv.country_tables("victims_detected", [], dims) == Counter()
+    # A country with no organisation here: nothing counted.
+    assert dv.country_tables("victims_detected", periods, dims, ["ISL"]) == Counter()
 
 
 @pytest.mark.parametrize(
     ("years", "threshold"),
-    [((None, None), 5), ((None, None), 0), ((2023, None), 2), ((2023, 2023), 1), ((None, 2023), 5)],
+    [
+        ((None, None), 5),
+        ((None, None), 2),
+        ((None, None), 1),
+        ((None, None), 0),
+        ((2023, None), 2),
+        ((2023, 2023), 1),
+        ((None, 2023), 5),
+    ],
 )
 def test_route_flows_are_the_previous_querys_for_everyone(
     records: dict[str, User], years: tuple[int | None, int | None], threshold: int
@@ -241,3 +255,48 @@ def test_person_records_are_the_previous_querys(records: dict[str, User]) -> Non
         got = sorted(dv.person_records(indicator, "BWA", period, dims))
         assert got == sorted(previous.person_records(indicator, "BWA", period, dims))
         assert got  # something to compare
+
+
+def test_whole_years_and_the_nodes_flows_read_the_counts_kept_for_them(
+    records: dict[str, User],
+) -> None:
+    """Periods of whole years read the victims counted per year; the analyst's route flows of
+    all years read the node's counts per route on SQLite (kept there only), the counts per
+    organisation on PostgreSQL."""
+    dims = ["sex", "age_group", "exploitation"]
+    periods = [parse_period("2022"), parse_period("2023/2024")]
+    with CaptureQueriesContext(connection) as queries:
+        got = dv.country_tables("victims_detected", periods, dims)
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "cases_victimyearcount" in read and "cases_victimcount" not in read
+    assert sum(got.values()) > 0
+    quarter = [parse_period("2023-Q1")]
+    with CaptureQueriesContext(connection) as queries:
+        dv.country_tables("victims_detected", quarter, dims)
+    assert "cases_victimcount" in " ".join(q["sql"] for q in queries.captured_queries)
+    with CaptureQueriesContext(connection) as queries:
+        flows = dv.route_flows_from_cases(user=records["analyst"], threshold=5)
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    node = connection.vendor == "sqlite"
+    assert ("cases_noderoutecount" in read) is node and ("cases_routetotal" in read) is not node
+    assert [tuple(f) for f in flows] == previous.route_flows(user=records["analyst"], threshold=5)
+    assert any(f.count is None for f in flows) and any(f.count for f in flows)
+    if not node:  # PostgreSQL: the planner settings of that query are set back after it
+        with connection.cursor() as cursor:
+            settings = "current_setting('enable_sort'), current_setting('enable_hashagg')"
+            cursor.execute("SELECT " + settings)
+            assert cursor.fetchone() == ("on", "on")
+
+
+def test_unknown_countries_are_put_where_the_flows_sort_them() -> None:
+    """The PostgreSQL route flows read the stored routes in code-point order ("" first) and put
+    an unknown origin or destination where "_U" sorts, without sorting again."""
+    from palermo.statistics.caseflows import _unknown_in_place
+
+    codes = ["", "AAA", "NGA", "ZWE", "_U", "`AB", "abc"]  # "_U" after the capitals
+    routes = sorted(
+        (o, t, d, 1) for o in codes if o != "_U" for t in ("", "BWA") for d in codes if d != "_U"
+    )
+    shown = _unknown_in_place(routes)
+    assert shown == sorted((o or "_U", t, d or "_U", n) for o, t, d, n in routes)
+    assert _unknown_in_place([]) == []
