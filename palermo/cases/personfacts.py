@@ -1,5 +1,6 @@
 """What the statistics count of each person, kept beside the person (`PersonFacts`), and the
-counts of victims the database keeps from it (`VictimCount`, `RouteCount`, `RouteTotal`).
+counts of victims the database keeps from it (`VictimCount`, `VictimYearCount`, `RouteCount`,
+`RouteTotal`, and on SQLite `NodeRouteCount`).
 
 Deriving figures and route flows from the case tables at each request meant joining every
 person to its case and organisation and finding each victim's route with correlated subqueries
@@ -11,17 +12,19 @@ like a case's facets (`cases.facets`), and the counts follow them in the databas
   after a person, movement or return is saved: computed again from the database, under a lock
   of the facts row, and written only when they changed;
 - `case_facts_refresh`: after a case is saved (its organisation or opening date may change);
-- `person_facts_create`: the bulk writer (`writer.cases_bulk_create`: import, bulk demo data)
-  for the persons of each batch, and `person_facts_fill` for every person without facts
-  (migration 0013, benchmarks that write rows directly).
+- `planned_facts`: the bulk writer (`writer.cases_bulk_create`: import, bulk demo data) for
+  each person it is about to write, from the rows it builds (no query: the same values the
+  database gives back once they are stored); `person_facts_create` for persons written just
+  now (a person added to a case written earlier in the same import), and `person_facts_fill`
+  for every person without facts (migration 0013, benchmarks that write rows directly).
 
 The route and the last return are computed with the same queries the statistics app ran at each
 request (first movement of each kind by date then id, last completed return by date then id,
 with the database's own order of unknown dates), so the results are those it gave. The count
-tables are kept by triggers on `PersonFacts` (migration 0012): any write of the facts, their
-deletion by a cascade included, moves the counts in the same statement. `person_facts_check`
-and `counts_check` compare everything stored with a fresh computation (tests hold every writer
-to them).
+tables are kept by triggers on `PersonFacts` (migrations 0012 and 0014): any write of the
+facts, their deletion by a cascade included, moves the counts in the same statement.
+`person_facts_check` and `counts_check` compare everything stored with a fresh computation
+(tests hold every writer to them).
 """
 
 from __future__ import annotations
@@ -29,24 +32,27 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.models import (
     Movement,
+    NodeRouteCount,
     Person,
     PersonFacts,
     Return,
     RouteCount,
     RouteTotal,
     VictimCount,
+    VictimYearCount,
 )
+from palermo.cases.models.counts import UNKNOWN_COUNTRY
 from palermo.core.bulk import rows_insert
 
 # Whom the count tables count (the statistics' victims detected): frozen in migration 0012's
@@ -95,9 +101,14 @@ def age_code(age_uncertain: bool | None, age: int | None) -> str:
     return CHILD if age < 18 else ADULT
 
 
+_json_string = json.encoder.encode_basestring_ascii  # json.dumps's text of one str
+
+
 def forms_text(types: Any) -> str:
-    """The distinct forms of exploitation as a sorted JSON list (equal sets, equal text)."""
-    return json.dumps(sorted({str(t) for t in types or ()}), separators=(",", ":"))
+    """The distinct forms of exploitation as a sorted JSON list (equal sets, equal text): what
+    `json.dumps(..., separators=(",", ":"))` gives, each text encoded as it encodes one (without
+    making an encoder for each person)."""
+    return "[" + ",".join(map(_json_string, sorted({str(t) for t in types or ()}))) + "]"
 
 
 def _with_route(persons: QuerySet[Any], tables: Tables) -> QuerySet[Any]:
@@ -155,6 +166,65 @@ def facts_compute(persons: QuerySet[Any], tables: Tables = LIVE) -> dict[Any, di
             "returned_to": row["last_return"] or "",
         }
     return out
+
+
+_ROUTE_EVENTS = {
+    h.EventType.RECRUITMENT.value: "origin",
+    h.EventType.TRANSIT.value: "transit",
+    h.EventType.EXPLOITATION.value: "destination",
+}
+
+
+def planned_facts(
+    person: Mapping[str, Any],
+    movements: Iterable[Mapping[str, Any]],
+    returns: Iterable[Mapping[str, Any]],
+    *,
+    organisation_id: int,
+    opened_on: Any,
+    null_smallest: bool,
+) -> dict[str, Any]:
+    """The facts of a person about to be written, from its rows ({attname: value}, the
+    movements and returns in the order they are inserted, which is their ids' order): the
+    values `facts_compute` reads back once they are stored. `null_smallest` is the database's
+    order of unknown dates (SQLite sorts them first going up, PostgreSQL last)."""
+
+    def day(value: Any) -> tuple[int, Any]:
+        if value is None:
+            return (0, None) if null_smallest else (2, None)
+        return (1, value)
+
+    firsts: dict[str, tuple[tuple[int, Any], str]] = {}  # by fact: (date's key, country)
+    for m in movements:
+        fact = _ROUTE_EVENTS.get(m["event_type"])
+        if fact is None:
+            continue
+        when = day(m["date"])
+        first = firsts.get(fact)
+        if first is None or when < first[0]:  # equal dates: the earlier row stays
+            firsts[fact] = (when, m["country_id"])
+    last: tuple[tuple[int, Any], Any] | None = None
+    for r in returns:
+        if r["status"] != c.ReturnStatus.COMPLETED:
+            continue
+        when = day(r["return_date"])
+        if last is None or when >= last[0]:  # equal dates: the later row wins
+            last = (when, r["destination_id"])
+    citizenship = person["citizenship"] or []
+    route = {fact: "" if first[1] is None else str(first[1]) for fact, first in firsts.items()}
+    return {
+        "organisation_id": organisation_id,
+        "opened_on": opened_on,
+        "role": str(person["role"] or ""),
+        "gender": str(person["gender"] or ""),
+        "age_code": age_code(person["age_uncertain"], person["age_at_registration"]),
+        "forms": forms_text(person["types_of_exploitation"]),
+        "citizenship": str(citizenship[0]) if citizenship else "",
+        "origin": route.get("origin", ""),
+        "transit": route.get("transit", ""),
+        "destination": route.get("destination", ""),
+        "returned_to": "" if last is None or last[1] is None else str(last[1]),
+    }
 
 
 def person_facts_refresh(person_ids: Iterable[uuid.UUID | str]) -> int:
@@ -248,53 +318,41 @@ def _month(day: Any) -> Any:
     return day.replace(day=1)
 
 
+def _stored(model: type[models.Model], *key: str) -> Counter[tuple[Any, ...]]:
+    return Counter(
+        {tuple(r[:-1]): r[-1] for r in model._default_manager.values_list(*key, "persons")}
+    )
+
+
 def counts_check() -> list[str]:
     """The count rows that differ from the stored facts (one line each: table, key, stored,
-    expected); an empty list when every count adds up."""
+    expected); an empty list when every count adds up. The node's route counts are kept on
+    SQLite only: on PostgreSQL none is expected."""
     victims = PersonFacts.objects.filter(role__in=VICTIM_ROLES)
-    expected: dict[str, Counter[tuple[Any, ...]]] = {"victim": Counter(), "route": Counter()}
-    expected["total"] = Counter()
+    tables = ("victim", "year", "route", "total", "node")
+    expected: dict[str, Counter[tuple[Any, ...]]] = {t: Counter() for t in tables}
+    node = connection.vendor == "sqlite"
     for f in victims.values(*FACT_FIELDS).iterator(chunk_size=BATCH):
         key = (f["gender"], f["age_code"], f["forms"], f["citizenship"], f["destination"])
-        month = _month(f["opened_on"])
-        expected["victim"][(f["organisation_id"], month, *key, f["returned_to"])] += 1
+        org, day = f["organisation_id"], f["opened_on"]
+        expected["victim"][(org, _month(day), *key, f["returned_to"])] += 1
+        expected["year"][(org, day.year, *key, f["returned_to"])] += 1
         if f["origin"] or f["destination"]:
             route = (f["origin"], f["transit"], f["destination"])
-            expected["route"][(f["organisation_id"], f["opened_on"].year, *route)] += 1
-            expected["total"][(f["organisation_id"], *route)] += 1
-    stored: dict[str, Counter[tuple[Any, ...]]] = {
-        "victim": Counter(
-            {
-                tuple(r[:-1]): r[-1]
-                for r in VictimCount.objects.values_list(
-                    "organisation_id",
-                    "month",
-                    "gender",
-                    "age_code",
-                    "forms",
-                    "citizenship",
-                    "destination",
-                    "returned_to",
-                    "persons",
-                )
-            }
-        ),
-        "route": Counter(
-            {
-                tuple(r[:-1]): r[-1]
-                for r in RouteCount.objects.values_list(
-                    "organisation_id", "year", "origin", "transit", "destination", "persons"
-                )
-            }
-        ),
-        "total": Counter(
-            {
-                tuple(r[:-1]): r[-1]
-                for r in RouteTotal.objects.values_list(
-                    "organisation_id", "origin", "transit", "destination", "persons"
-                )
-            }
-        ),
+            expected["route"][(org, day.year, *route)] += 1
+            expected["total"][(org, *route)] += 1
+            if node:
+                unknown = UNKNOWN_COUNTRY
+                flow = (f["origin"] or unknown, f["transit"], f["destination"] or unknown)
+                expected["node"][flow] += 1
+    cell = ("gender", "age_code", "forms", "citizenship", "destination", "returned_to")
+    route = ("origin", "transit", "destination")
+    stored = {
+        "victim": _stored(VictimCount, "organisation_id", "month", *cell),
+        "year": _stored(VictimYearCount, "organisation_id", "year", *cell),
+        "route": _stored(RouteCount, "organisation_id", "year", *route),
+        "total": _stored(RouteTotal, "organisation_id", *route),
+        "node": _stored(NodeRouteCount, *route),
     }
     wrong = []
     for table, counts in expected.items():

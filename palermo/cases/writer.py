@@ -48,6 +48,7 @@ from palermo.cases.models import (
     Identification,
     Movement,
     Person,
+    PersonFacts,
     PersonIdentity,
     PersonNameToken,
     Proceeding,
@@ -58,7 +59,12 @@ from palermo.cases.models import (
     SupportPlan,
 )
 from palermo.cases.names import name_index_rows
-from palermo.cases.personfacts import case_facts_refresh, person_facts_create, person_facts_refresh
+from palermo.cases.personfacts import (
+    case_facts_refresh,
+    person_facts_create,
+    person_facts_refresh,
+    planned_facts,
+)
 from palermo.core.api_errors import message_without_value
 from palermo.core.audit import audit_record
 from palermo.core.bulk import rows_insert
@@ -367,6 +373,13 @@ class _Batch:
         self.now = timezone.now()
         self.tables: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in TABLES}
         self.add = {name: rows.append for name, rows in self.tables.items()}  # add["case"](row)
+        # What the statistics count of each new person, computed from its rows here (the
+        # values `personfacts` reads back from the database), and the persons added to a case
+        # written by an earlier plan, whose facts are computed from the database instead.
+        self.facts: list[dict[str, Any]] = []
+        self.later_persons: list[uuid.UUID] = []
+        self.null_smallest = connections[DEFAULT_DB_ALIAS].vendor == "sqlite"
+        self.opened_on: dt.date | None = None  # of the case being built
 
     def case(self, plan: CasePlan) -> uuid.UUID | None:
         """Rows of the plan; the new case's id (None: more of a case created earlier)."""
@@ -401,6 +414,7 @@ class _Batch:
 
     def contents(self, case_id: uuid.UUID, plan: CasePlan) -> None:
         """The persons, proceedings and comments of a case."""
+        self.opened_on = None if plan.exists else plan.opened_on
         person_ids = [self.person(case_id, p) for p in plan.persons]
         for proc in plan.proceedings:
             values = {k: v for k, v in proc.items() if k != "suspect"}
@@ -415,7 +429,8 @@ class _Batch:
     def person(self, case_id: uuid.UUID, plan: PersonPlan) -> uuid.UUID:
         pid = uuid.uuid4()
         pseudonym = plan.pseudonym or random_id("P-")
-        self.add["person"](_row(Person, plan.facts, id=pid, case_id=case_id, pseudonym=pseudonym))
+        person = _row(Person, plan.facts, id=pid, case_id=case_id, pseudonym=pseudonym)
+        self.add["person"](person)
         if plan.identity:
             identity = identity_normalise(plan.identity)
             self.add["identity"](
@@ -423,8 +438,8 @@ class _Batch:
             )
             for row in name_index_rows(pid, identity):  # the blind index of the names
                 self.add["name_token"](_row(PersonNameToken, row))
-        for m in plan.movements:
-            self.add["movement"](_row(Movement, m, person_id=pid))
+        movements = [_row(Movement, m, person_id=pid) for m in plan.movements]
+        self.tables["movement"] += movements
         for x in plan.consents:
             self.add["consent"](_row(Consent, x, person_id=pid, recorded_by_id=self.actor_id))
         for sc in plan.screenings:
@@ -446,14 +461,30 @@ class _Batch:
             self.add["bid"](bid)
         for ref in plan.referrals:
             self.referral(case_id, pid, pseudonym, ref)
-        for ret in plan.returns:
-            self.add["return"](self.return_row(pid, ret, bid))
+        returns = [self.return_row(pid, ret, bid) for ret in plan.returns]
+        self.tables["return"] += returns
         for v in plan.follow_ups:
             self.add["visit"](
                 _row(FollowUpVisit, v, person_id=pid, organisation_id=self.organisation_id)
             )
         for sp in plan.support_plans:
             self.add["support_plan"](_row(SupportPlan, sp, person_id=pid))
+        if self.opened_on is None:
+            self.later_persons.append(pid)
+        else:
+            self.facts.append(
+                {
+                    "person_id": pid,
+                    **planned_facts(
+                        person,
+                        movements,
+                        returns,
+                        organisation_id=self.organisation_id,
+                        opened_on=self.opened_on,
+                        null_smallest=self.null_smallest,
+                    ),
+                }
+            )
         return pid
 
     def measures(self, pid: uuid.UUID, plans: Sequence[MeasurePlan]) -> None:
@@ -547,11 +578,14 @@ class _Batch:
     def write(self) -> None:
         """Every table in order: rows that others refer to with bulk_create (their new ids are
         put into the rows), the rest with rows_insert once their references are known; then
-        what the statistics count of the new persons (`cases.personfacts`). A refusal is
-        Django's IntegrityError on every database (rows_insert turns COPY's into one)."""
+        what the statistics count of the new persons (`cases.personfacts`), computed from
+        their rows as they were built (`planned_facts`: no query), or from the database for
+        persons added to a case an earlier plan wrote. A refusal is Django's IntegrityError on
+        every database (rows_insert turns COPY's into one)."""
         for name, model in TABLES:
             self.write_table(name, model, self.tables[name])
-        person_facts_create([row["id"] for row in self.tables["person"]])
+        rows_insert(PersonFacts, self.facts)
+        person_facts_create(self.later_persons)
 
     @staticmethod
     def write_table(name: str, model: type[models.Model], rows: list[dict[str, Any]]) -> None:

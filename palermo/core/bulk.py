@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]  # C encoder, not in typeshed
 from operator import itemgetter
 from typing import Any
 
@@ -23,12 +24,35 @@ from psycopg import sql
 from palermo.core.prepared import Prepared
 
 
+def _json_text(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], str]:
+    """`json.dumps(v, cls=encoder)`. Without an encoder of its own, a list or an object goes
+    to the standard library's C encoder made once, with json.dumps's settings (the same text):
+    json.dumps makes an encoder for every value, which costs several times the encoding of
+    the short lists most JSON fields hold."""
+    if encoder is not None or c_make_encoder is None:
+        return lambda v: json.dumps(v, cls=encoder)
+    base = json.JSONEncoder()
+    # No markers (circular check): a value read from JSON cannot refer to itself, and markers
+    # kept across calls would keep what a failed call left in them.
+    encode = c_make_encoder(
+        None, base.default, encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+    dumps = json.dumps
+
+    def text(v: Any) -> str:
+        if type(v) is list or type(v) is dict:
+            return "".join(encode(v, 0))
+        return dumps(v)
+
+    return text
+
+
 def _copy_prep(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     """How a value goes into COPY: JSON as its text (the server parses it into jsonb), the
     rest as it is (psycopg adapts Python values itself)."""
     if isinstance(f, models.JSONField):
-        encoder = f.encoder
-        return lambda v: None if v is None else json.dumps(v, cls=encoder)
+        text = _json_text(f.encoder)
+        return lambda v: None if v is None else text(v)
     return None
 
 
@@ -51,8 +75,8 @@ _UNCHANGED_ON_SQLITE: dict[type[models.Field[Any, Any]], type] = {
 def _insert_prep(f: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
     """How a value goes into INSERT: prepared by its field, as a save would. On SQLite the
     usual values take a short way to the same result: text, numbers and booleans as they are,
-    dates as ISO text, UUIDs as hex (what Django's SQLite backend makes of them); any other
-    value (None included) is prepared by its field."""
+    dates as ISO text, UUIDs as hex, lists and objects as JSON text (what Django's SQLite
+    backend makes of them); any other value (None included) is prepared by its field."""
 
     def prepared(v: Any) -> Any:
         return f.get_db_prep_save(v, db)
@@ -66,11 +90,15 @@ def _insert_prep(f: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable
     same = _UNCHANGED_ON_SQLITE.get(kind)
     if same is not None:
         return lambda v: v if type(v) is same else prepared(v)
+    short: Callable[[Any], Any] | None = None
     if kind is models.DateField:
-        return lambda v: v.isoformat() if type(v) is dt.date else prepared(v)
-    if kind is models.UUIDField:
-        return lambda v: v.hex if type(v) is uuid.UUID else prepared(v)
-    return prepared
+        short = lambda v: v.isoformat() if type(v) is dt.date else prepared(v)  # noqa: E731
+    elif kind is models.UUIDField:
+        short = lambda v: v.hex if type(v) is uuid.UUID else prepared(v)  # noqa: E731
+    elif isinstance(f, models.JSONField) and kind is models.JSONField:  # adapt_json_value
+        text = _json_text(f.encoder)
+        short = lambda v: text(v) if type(v) is list or type(v) is dict else prepared(v)  # noqa: E731
+    return prepared if short is None else short
 
 
 def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:

@@ -27,6 +27,7 @@ PUBLISH = "statistics.publish"
 def derive(actor: User, p: dict[str, Any], progress: Progress) -> Outcome:
     """`derivation.derivation_run` for the coordinator's country: {dataset, country, period}."""
     from palermo.statistics import derivation  # noqa: PLC0415 - when run (module docstring)
+
     try:
         d = derivation.derivation_run(
             actor=actor,
@@ -50,6 +51,7 @@ def publish(actor: User, p: dict[str, Any], progress: Progress) -> Outcome:
     """`publishing.publication_create`: {dataset, indicator, period, dimensions, countries,
     threshold}."""
     from palermo.statistics import publishing  # noqa: PLC0415 - when run (module docstring)
+
     try:
         publication = publishing.publication_create(
             actor=actor,

@@ -1,7 +1,12 @@
 """Importing a file of cases: everything or, when any record is wrong, nothing, in memory that
 does not grow with the file.
 
-Owns `cases_import` and `ImportReport`. The file is read twice and never held whole:
+Owns `cases_import` and `ImportReport`. The file is never held whole. When the import is one
+transaction (PostgreSQL, or inside a caller's transaction) it is read once
+(`_import_in_one_reading`): each batch of cases is written as soon as its records are read and
+checked, and what concerns several records is checked from the ledger at the end, before the
+commit; any problem rolls everything back, and the file is then checked again as below, for a
+refusal in the same words. On SQLite, whose batches commit one by one, it is read twice:
 
 1. every record is parsed and checked on its own (`Checker`), and what concerns several records
    (the case fields its records agree on, pseudonyms given twice or existing already) is kept in
@@ -9,10 +14,9 @@ Owns `cases_import` and `ImportReport`. The file is read twice and never held wh
    (`file: record N (line L): reason`), and nothing is written. The reasons that need a record's
    key or pseudonym read those few records again.
 2. the file is read again and its cases are written as they are read, in batches of 1,000
-   (`writer.cases_bulk_create`, a batch stored while the next is read): all in one transaction
-   on PostgreSQL; on SQLite each batch commits on its own and the batches written are deleted
-   again if anything stops the import (see `_write`). A file whose bytes changed between the two
-   readings is refused (nothing written).
+   (`writer.cases_bulk_create`, a batch stored while the next is read): each batch commits on
+   its own and the batches written are deleted again if anything stops the import (see
+   `_write`). A file whose bytes changed between the two readings is refused (nothing written).
 
 A case's records are usually next to each other; one whose records are apart in the file is
 written with its first records and completed as the others come (its facets refreshed at the
@@ -242,6 +246,156 @@ def _plans(
         yield plan
 
 
+def _in_one_reading() -> bool:
+    """Whether an import writes as it reads (one reading, everything in one transaction): on
+    PostgreSQL, and inside a caller's transaction. On SQLite otherwise each batch commits on
+    its own (see `_write`), so the file is checked whole before anything is written."""
+    return connection.vendor != "sqlite" or connection.in_atomic_block
+
+
+class _Refused(Exception):  # noqa: N818 - not an error to report: the file is read again
+    """A record of a file imported in one reading failed its checks: nothing is kept, and the
+    file is checked again as the two readings check it, for the refusal's text."""
+
+
+def _read_plans(
+    path: Path,
+    fmt: str,
+    *,
+    checker: Checker,
+    ledger: Ledger,
+    new_pseudonyms: bool,
+    checking: Progress | None,
+) -> Generator[CasePlan, None, None]:
+    """The file read once as the plans of its cases, every record checked on its own and
+    added to the ledger as it comes (`_Refused` at the first that fails): consecutive records
+    with the same case key make one plan; a plan of a case whose key came earlier in the file
+    adds to that case."""
+    source, records = htcds_source(path, fmt)
+    tell = _checking_progress(source, checking)
+    tell()
+    plan: CasePlan | None = None
+    key = ""
+    for record in records(source):
+        try:
+            parsed = checker.record(record)
+        except RecordError:
+            raise _Refused from None
+        ledger.add(
+            record.number, parsed.key, hash(tuple(parsed.case.values())), parsed.person.pseudonym
+        )
+        if plan is None or parsed.key != key:
+            if plan is not None:
+                yield plan
+            key = parsed.key
+            plan = CasePlan(**parsed.case)
+            new = uuid.uuid4()
+            case_id, first = ledger.case_seen(key, str(new))
+            plan.id = new if first else uuid.UUID(case_id)
+            plan.exists = not first
+        if new_pseudonyms:
+            parsed.person.pseudonym = ""
+        plan.persons.append(parsed.person)
+        plan.comments.extend(parsed.comments)
+        tell()
+    tell()
+    if plan is not None:
+        yield plan
+
+
+def _import_in_one_reading(
+    path: Path,
+    fmt: str,
+    *,
+    user: User,
+    organisation: Organisation,
+    new_pseudonyms: bool,
+    batch_size: int,
+    progress: Progress | None,
+    checking: Progress | None,
+) -> ImportReport:
+    """An import in one transaction, the file read once: each batch is written as soon as it is
+    read and checked, while the next is read (the database works meanwhile instead of waiting
+    for a whole first reading). What concerns several records is checked at the end, before
+    the commit. A record that fails its checks, a problem between records or a write the
+    database refuses rolls everything back; then the file is checked again as `cases_import`
+    checks it in two readings, and refused with the same reasons (or, when the checks find
+    nothing, with the database's refusal). `checking` is told how much of the file is read;
+    `progress`, batch by batch, how many cases are written (of an unknown total, 0, until the
+    last report)."""
+    checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
+    failure: Exception | None = None
+    with Ledger() as ledger:  # no pseudonym asked of the database: its unique index refuses
+        plans = _read_plans(
+            path,
+            fmt,
+            checker=checker,
+            ledger=ledger,
+            new_pseudonyms=new_pseudonyms,
+            checking=checking,
+        )
+        try:
+            with transaction.atomic():
+                written = cases_bulk_create(
+                    plans,
+                    actor=user,
+                    organisation=organisation,
+                    label="import",
+                    reason="import from {}".format(path.name),
+                    batch_size=batch_size,
+                    progress=progress,
+                    on_batch=lambda case_ids: None,  # kept by nobody: all or nothing
+                )
+                for case_ids in ledger.apart_cases():  # their facets, from all their persons
+                    for case_id in case_ids:
+                        case_facets_refresh(case_id)
+                if ledger.problems(MAX_ERRORS).total:
+                    raise _Refused
+        except (_Refused, IntegrityError) as exc:
+            failure = exc
+        finally:
+            plans.close()  # its file, when the import stopped before its end
+    if failure is None:
+        cases = written.rows["case"]
+        if progress is not None:
+            progress(cases, cases)
+        return _report(written, checker.referrals)
+    # Rolled back: nothing was written. Why, with the reasons of the two readings.
+    with Ledger(taken=None if new_pseudonyms else _existing_pseudonyms) as ledger:
+        source, records = htcds_source(path, fmt)
+        checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
+        problems = _first_reading(source, records, checker, ledger, None)
+        found = ledger.problems(MAX_ERRORS)
+        if checker.total or found.total:
+            raise _refusal(path, fmt, checker, problems, found)
+    if isinstance(failure, IntegrityError):
+        raise _database_refusal(path, failure) from failure
+    raise file_changed(path)  # a problem the second look did not see: the file changed
+
+
+def _database_refusal(path: Path, exc: IntegrityError) -> InterchangeError:
+    # The first line only: the database's details may repeat the row's values.
+    cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return file_problem(
+        path.name,
+        _("the database refused the import ({}); nothing was written").format(cause),
+    )
+
+
+def _report(written: BulkReport, referrals: int) -> ImportReport:
+    rows = written.rows
+    return ImportReport(
+        cases=rows["case"],
+        persons=rows["person"],
+        identities=rows["identity"],
+        movements=rows["movement"],
+        support_plans=rows["support_plan"],
+        consents=rows["consent"],
+        comments=rows["comment"],
+        referrals_not_imported=referrals,
+    )
+
+
 def _write(
     plans: Iterable[CasePlan],
     *,
@@ -318,6 +472,17 @@ def cases_import(
     `progress`, batch by batch, how many of the file's cases are written."""
     user = _import_actor(actor, organisation)
     fmt = detect_format(path, fmt)
+    if fmt != "ctdc" and _in_one_reading():
+        return _import_in_one_reading(
+            path,
+            fmt,
+            user=user,
+            organisation=organisation,
+            new_pseudonyms=new_pseudonyms,
+            batch_size=batch_size,
+            progress=progress,
+            checking=checking,
+        )
     with Ledger(taken=None if new_pseudonyms or fmt == "ctdc" else _existing_pseudonyms) as ledger:
         if fmt == "ctdc":
             digest, total = ctdc_check(path, organisation=organisation, checking=checking)
@@ -352,22 +517,7 @@ def cases_import(
                 progress=progress,
             )
         except IntegrityError as exc:
-            # The first line only: the database's details may repeat the row's values.
-            cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise file_problem(
-                path.name,
-                _("the database refused the import ({}); nothing was written").format(cause),
-            ) from exc
+            raise _database_refusal(path, exc) from exc
         finally:
             plans.close()  # its file, when the import stopped before its end
-    rows = written.rows
-    return ImportReport(
-        cases=rows["case"],
-        persons=rows["person"],
-        identities=rows["identity"],
-        movements=rows["movement"],
-        support_plans=rows["support_plan"],
-        consents=rows["consent"],
-        comments=rows["comment"],
-        referrals_not_imported=referrals,
-    )
+    return _report(written, referrals)

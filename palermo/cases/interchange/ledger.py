@@ -12,7 +12,8 @@ a pseudonym belongs to the first record that gives it, among those whose case ag
 records whose case fields disagree, the duplicate pseudonyms and the pseudonyms that exist
 already. For the second reading it tells which records belong to a case whose records are not
 next to each other in the file, and keeps the id given to such a case, and the ids of the cases
-written (to undo them).
+written (to undo them). An import that writes as it reads (one reading, in one transaction)
+asks it instead, case by case, whether a case's key came earlier in the file (`case_seen`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class Ledger:
         )
         self.db.execute("CREATE TABLE written (case_id TEXT NOT NULL)")
         self.db.execute("CREATE TABLE apart_case (case_key BLOB PRIMARY KEY, case_id TEXT)")
+        self.db.execute("CREATE TABLE seen_case (case_key BLOB PRIMARY KEY, case_id TEXT)")
         self._secret = secrets.token_bytes(32)
         self._taken = taken
         self._pending: list[tuple[int, bytes, int, str]] = []
@@ -191,6 +193,21 @@ class Ledger:
             return str(row[0]), False
         self.db.execute("INSERT INTO apart_case VALUES (?, ?)", (digest, new))
         return new, True
+
+    def case_seen(self, key: str, new: str) -> tuple[str, bool]:
+        """For an import that writes as it reads (one reading): the id of the case whose
+        records start here, `new` when its key is new to the file ((`new`, True)), else the id
+        its earlier records got ((id, False)); such a case is then one whose records are apart
+        (`apart_cases`)."""
+        digest = self.digest(key)
+        added = self.db.execute("INSERT OR IGNORE INTO seen_case VALUES (?, ?)", (digest, new))
+        if added.rowcount:
+            return new, True
+        (case_id,) = self.db.execute(
+            "SELECT case_id FROM seen_case WHERE case_key = ?", (digest,)
+        ).fetchone()
+        self.db.execute("INSERT OR IGNORE INTO apart_case VALUES (?, ?)", (digest, case_id))
+        return str(case_id), False
 
     def apart_cases(self) -> Iterator[list[str]]:
         """The ids of the cases whose records are apart, 1,000 at a time."""
