@@ -52,7 +52,7 @@ from palermo.cases.models import (
     VictimCount,
     VictimYearCount,
 )
-from palermo.cases.models.counts import UNKNOWN_COUNTRY
+from palermo.cases.models.counts import CELL_FACTS, UNKNOWN_COUNTRY
 from palermo.core.bulk import rows_insert
 
 # Whom the count tables count (the statistics' victims detected): frozen in migration 0012's
@@ -345,11 +345,10 @@ def counts_check() -> list[str]:
                 unknown = UNKNOWN_COUNTRY
                 flow = (f["origin"] or unknown, f["transit"], f["destination"] or unknown)
                 expected["node"][flow] += 1
-    cell = ("gender", "age_code", "forms", "citizenship", "destination", "returned_to")
     route = ("origin", "transit", "destination")
     stored = {
-        "victim": _stored(VictimCount, "organisation_id", "month", *cell),
-        "year": _stored(VictimYearCount, "organisation_id", "year", *cell),
+        "victim": _stored(VictimCount, "organisation_id", "month", *CELL_FACTS),
+        "year": _stored(VictimYearCount, "organisation_id", "year", *CELL_FACTS),
         "route": _stored(RouteCount, "organisation_id", "year", *route),
         "total": _stored(RouteTotal, "organisation_id", *route),
         "node": _stored(NodeRouteCount, *route),

@@ -68,9 +68,8 @@ class PersonFacts(models.Model):
         return "facts of {}".format(self.person_id)
 
 
-class VictimCount(models.Model):
-    """Victims per organisation, month their case was opened and the facts of a cell
-    (victims detected, and the input of every table of them)."""
+class _Held(models.Model):
+    """A count of the victims of one organisation (abstract)."""
 
     organisation = models.ForeignKey(
         Organisation,
@@ -78,7 +77,16 @@ class VictimCount(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    month = models.DateField(_("month"))  # its first day
+    persons = models.IntegerField(_("persons"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class _VictimCell(_Held):
+    """The facts of a cell of the tables of victims, and how many victims have them
+    (abstract: per month, per year)."""
+
     gender = models.CharField(_("gender"), max_length=30, blank=True)
     age_code = models.CharField(_("age group"), max_length=8, blank=True)
     forms = models.TextField(
@@ -92,24 +100,27 @@ class VictimCount(models.Model):
     )
     destination = models.CharField(_("country of exploitation"), max_length=3, blank=True)
     returned_to = models.CharField(_("return to"), max_length=3, blank=True)
-    persons = models.IntegerField(_("persons"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+# The facts of a cell, in the order of the counts' unique keys.
+CELL_FACTS = ("gender", "age_code", "forms", "citizenship", "destination", "returned_to")
+
+
+class VictimCount(_VictimCell):
+    """Victims per organisation, month their case was opened and the facts of a cell
+    (victims detected, and the input of every table of them)."""
+
+    month = models.DateField(_("month"))  # its first day
 
     class Meta:
         verbose_name = _("victims by month")
         verbose_name_plural = _("victims by month")
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "organisation",
-                    "month",
-                    "gender",
-                    "age_code",
-                    "forms",
-                    "citizenship",
-                    "destination",
-                    "returned_to",
-                ],
-                name="victim_count_key",
+                fields=["organisation", "month", *CELL_FACTS], name="victim_count_key"
             ),
         ]
         # Regional tables read every organisation's rows of a period.
@@ -119,49 +130,19 @@ class VictimCount(models.Model):
         return "{} {} {}".format(self.organisation_id, self.month, self.persons)
 
 
-class VictimYearCount(models.Model):
+class VictimYearCount(_VictimCell):
     """Victims per organisation, year their case was opened and the facts of a cell: the
     victims by month added up per year, read when every period asked for is whole calendar
     years (a country x year table reads one row per year where it would read twelve)."""
 
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("owning organisation"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
     year = models.IntegerField(_("year"))
-    gender = models.CharField(_("gender"), max_length=30, blank=True)
-    age_code = models.CharField(_("age group"), max_length=8, blank=True)
-    forms = models.TextField(
-        _("types of exploitation"),
-        blank=True,
-        max_length=NOTE_MAX,
-        validators=[text_limit(NOTE_MAX)],
-    )
-    citizenship = models.TextField(
-        _("citizenship"), blank=True, max_length=NOTE_MAX, validators=[text_limit(NOTE_MAX)]
-    )
-    destination = models.CharField(_("country of exploitation"), max_length=3, blank=True)
-    returned_to = models.CharField(_("return to"), max_length=3, blank=True)
-    persons = models.IntegerField(_("persons"), default=0)
 
     class Meta:
         verbose_name = _("victims by year")
         verbose_name_plural = _("victims by year")
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "organisation",
-                    "year",
-                    "gender",
-                    "age_code",
-                    "forms",
-                    "citizenship",
-                    "destination",
-                    "returned_to",
-                ],
-                name="victim_year_count_key",
+                fields=["organisation", "year", *CELL_FACTS], name="victim_year_count_key"
             ),
         ]
         indexes = [models.Index(fields=["year"], name="victim_year_count_year")]
@@ -170,21 +151,22 @@ class VictimYearCount(models.Model):
         return "{} {} {}".format(self.organisation_id, self.year, self.persons)
 
 
-class RouteCount(models.Model):
-    """Victims per organisation, year their case was opened and route (route flows of some
-    years)."""
+class _Route(models.Model):
+    """A route: first recruitment, transit ("" if none) and exploitation country (abstract)."""
 
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("owning organisation"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    year = models.IntegerField(_("year"))
     origin = models.CharField(_("origin"), max_length=3, blank=True)
     transit = models.CharField(_("Transit"), max_length=3, blank=True)
     destination = models.CharField(_("country of exploitation"), max_length=3, blank=True)
-    persons = models.IntegerField(_("persons"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class RouteCount(_Route, _Held):
+    """Victims per organisation, year their case was opened and route (route flows of some
+    years)."""
+
+    year = models.IntegerField(_("year"))
 
     class Meta:
         verbose_name = _("victims by route and year")
@@ -201,19 +183,8 @@ class RouteCount(models.Model):
         return "{} {} {}".format(self.organisation_id, self.year, self.persons)
 
 
-class RouteTotal(models.Model):
+class RouteTotal(_Route, _Held):
     """Victims per organisation and route, over every year (route flows of all years)."""
-
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("owning organisation"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    origin = models.CharField(_("origin"), max_length=3, blank=True)
-    transit = models.CharField(_("Transit"), max_length=3, blank=True)
-    destination = models.CharField(_("country of exploitation"), max_length=3, blank=True)
-    persons = models.IntegerField(_("persons"), default=0)
 
     class Meta:
         verbose_name = _("victims by route")
