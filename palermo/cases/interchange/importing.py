@@ -362,15 +362,30 @@ def _import_in_one_reading(
         return _report(written, checker.referrals)
     # Rolled back: nothing was written. Why, with the reasons of the two readings.
     with Ledger(taken=None if new_pseudonyms else _existing_pseudonyms) as ledger:
-        source, records = htcds_source(path, fmt)
-        checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
-        problems = _first_reading(source, records, checker, ledger, None)
-        found = ledger.problems(MAX_ERRORS)
-        if checker.total or found.total:
-            raise _refusal(path, fmt, checker, problems, found)
+        _checked(path, fmt, organisation=organisation, ledger=ledger, checking=None)
     if isinstance(failure, IntegrityError):
         raise _database_refusal(path, failure) from failure
     raise file_changed(path)  # a problem the second look did not see: the file changed
+
+
+def _checked(
+    path: Path,
+    fmt: str,
+    *,
+    organisation: Organisation,
+    ledger: Ledger,
+    checking: Progress | None,
+) -> tuple[Checker, Source]:
+    """The first reading of an HTCDS file: every record checked, what concerns several records
+    kept in `ledger`; the refusal (every reason, with its record and line) when anything is
+    wrong, else the checker and the file's source (its digest for the second reading)."""
+    source, records = htcds_source(path, fmt)
+    checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
+    problems = _first_reading(source, records, checker, ledger, checking)
+    found = ledger.problems(MAX_ERRORS)
+    if checker.total or found.total:
+        raise _refusal(path, fmt, checker, problems, found)
+    return checker, source
 
 
 def _database_refusal(path: Path, exc: IntegrityError) -> InterchangeError:
@@ -489,12 +504,9 @@ def cases_import(
             plans = ctdc_plans_read(path, organisation=organisation, digest=digest)
             referrals = 0
         else:
-            source, records = htcds_source(path, fmt)
-            checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
-            problems = _first_reading(source, records, checker, ledger, checking)
-            found = ledger.problems(MAX_ERRORS)
-            if checker.total or found.total:
-                raise _refusal(path, fmt, checker, problems, found)
+            checker, source = _checked(
+                path, fmt, organisation=organisation, ledger=ledger, checking=checking
+            )
             referrals = checker.referrals
             total = ledger.counts()[1]
             plans = _plans(
