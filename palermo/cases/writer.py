@@ -71,6 +71,7 @@ from palermo.core.bulk import rows_insert
 from palermo.core.choices import AuditAction
 from palermo.core.crypto import encrypt_json, encrypt_text
 from palermo.core.errors import ApplicationError
+from palermo.core.ids import new_uuid
 from palermo.core.models import Organisation, User
 from palermo.core.progress import Progress
 
@@ -383,7 +384,7 @@ class _Batch:
 
     def case(self, plan: CasePlan) -> uuid.UUID | None:
         """Rows of the plan; the new case's id (None: more of a case created earlier)."""
-        case_id = plan.id or uuid.uuid4()
+        case_id = plan.id or new_uuid()
         if plan.exists:
             self.contents(case_id, plan)
             return None
@@ -427,7 +428,7 @@ class _Batch:
             )
 
     def person(self, case_id: uuid.UUID, plan: PersonPlan) -> uuid.UUID:
-        pid = uuid.uuid4()
+        pid = new_uuid()
         pseudonym = plan.pseudonym or random_id("P-")
         person = _row(Person, plan.facts, id=pid, case_id=case_id, pseudonym=pseudonym)
         self.add["person"](person)

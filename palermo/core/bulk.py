@@ -74,9 +74,10 @@ _UNCHANGED_ON_SQLITE: dict[type[models.Field[Any, Any]], type] = {
 
 def _insert_prep(f: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
     """How a value goes into INSERT: prepared by its field, as a save would. On SQLite the
-    usual values take a short way to the same result: text, numbers and booleans as they are,
-    dates as ISO text, UUIDs as hex, lists and objects as JSON text (what Django's SQLite
-    backend makes of them); any other value (None included) is prepared by its field."""
+    usual values take a short way to the same result: text, numbers and booleans as they are
+    (None too), dates as ISO text, UTC timestamps as naive text, UUIDs as hex, lists and
+    objects as JSON text (what Django's SQLite backend makes of them); any other value is
+    prepared by its field."""
 
     def prepared(v: Any) -> Any:
         return f.get_db_prep_save(v, db)
@@ -88,11 +89,18 @@ def _insert_prep(f: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable
         target = _insert_prep(f.target_field, db)
         return lambda v: prepared(v) if v is None or v == "" else target(v)
     same = _UNCHANGED_ON_SQLITE.get(kind)
-    if same is not None:
-        return lambda v: v if type(v) is same else prepared(v)
+    if same is not None:  # None stays None (get_prep_value gives it back)
+        return lambda v: v if type(v) is same or v is None else prepared(v)
     short: Callable[[Any], Any] | None = None
     if kind is models.DateField:
         short = lambda v: v.isoformat() if type(v) is dt.date else prepared(v)  # noqa: E731
+    elif kind is models.DateTimeField and db.timezone is dt.UTC:
+        # adapt_datetimefield_value: made naive in the connection's time zone (UTC), as text.
+        short = lambda v: (  # noqa: E731
+            str(v.replace(tzinfo=None))
+            if type(v) is dt.datetime and v.tzinfo is dt.UTC
+            else prepared(v)
+        )
     elif kind is models.UUIDField:
         short = lambda v: v.hex if type(v) is uuid.UUID else prepared(v)  # noqa: E731
     elif isinstance(f, models.JSONField) and kind is models.JSONField:  # adapt_json_value

@@ -54,6 +54,7 @@ from palermo.cases.writer import BulkReport, CasePlan, cases_bulk_create
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ForbiddenError
+from palermo.core.ids import new_uuid
 from palermo.core.models import Organisation, User
 from palermo.core.progress import Progress
 
@@ -289,7 +290,7 @@ def _read_plans(
                 yield plan
             key = parsed.key
             plan = CasePlan(**parsed.case)
-            new = uuid.uuid4()
+            new = new_uuid()
             case_id, first = ledger.case_seen(key, str(new))
             plan.id = new if first else uuid.UUID(case_id)
             plan.exists = not first
@@ -301,6 +302,26 @@ def _read_plans(
     tell()
     if plan is not None:
         yield plan
+
+
+@contextlib.contextmanager
+def _checked_as_written() -> Generator[None, None, None]:
+    """On PostgreSQL, the foreign keys (deferred to the commit by Django) checked at the end of
+    each statement while the import runs: the server checks a batch while the next is read,
+    instead of checking every row of the file at the commit while the import waits (a fifth of
+    its time). The tables of a batch are written parents first, so no check fails that would
+    pass at the commit. Deferred again afterwards, for the rest of a caller's transaction."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    try:
+        yield
+    finally:
+        if not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _import_in_one_reading(
@@ -335,7 +356,7 @@ def _import_in_one_reading(
             checking=checking,
         )
         try:
-            with transaction.atomic():
+            with transaction.atomic(), _checked_as_written():
                 written = cases_bulk_create(
                     plans,
                     actor=user,

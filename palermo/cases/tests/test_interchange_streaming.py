@@ -21,10 +21,12 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, models
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -334,6 +336,33 @@ def test_a_write_that_fails_in_a_later_batch_leaves_nothing(
         importing.cases_import(actor=worker, organisation=palermo, path=path, batch_size=1)
     assert calls["n"] == 3
     assert counts()[:3] == before[:3]
+
+
+def test_foreign_keys_are_checked_at_the_commit_again_after_an_import(
+    clock: time_machine.Traveller, worker: User, tmp_path: Path
+) -> None:
+    """On PostgreSQL the import checks foreign keys statement by statement while it writes
+    (`_checked_as_written`); the rest of the caller's transaction (here the test's) checks
+    them at the commit again, as Django declares them: a comment may name a case created
+    later in the transaction."""
+    from palermo.cases.models import CaseComment
+
+    palermo = Organisation.objects.get(name="Shelter Palermo")
+    path = write_json(tmp_path, [dict(BASE, plm_CaseReference="C-1")])
+    importing.cases_import(actor=worker, organisation=palermo, path=path)
+    later = Case.objects.get(organisation=palermo).pk
+    Case.objects.filter(pk=later).delete()
+    comment = CaseComment.objects.create(case_id=later, author=worker, text="before its case")
+    recreated = Case.objects.create(
+        id=later,
+        reference="C-LATER",
+        organisation=palermo,
+        owner=worker,
+        title="later",
+        opened_on=dt.date(2024, 1, 1),
+        country_id="ITA",
+    )
+    assert CaseComment.objects.get(pk=comment.pk).case == recreated
 
 
 def test_a_file_changed_between_its_readings_is_refused(
@@ -700,6 +729,20 @@ def test_each_value_is_prepared_for_insert_as_its_field_prepares_it(
                         f.name,
                         value,
                     )
+                    seen += 1
+            # And what rows_insert or another caller may give any field: None, timestamps.
+            for f in model._meta.concrete_fields:
+                values: list[Any] = [None]
+                if isinstance(f, models.DateTimeField):
+                    values += [
+                        timezone.now(),
+                        dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC),
+                        dt.datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Rome")),
+                    ]
+                for value in values:
+                    short = _insert_prep(f, connection)(value)
+                    own = f.get_db_prep_save(value, connection)
+                    assert getattr(short, "obj", short) == getattr(own, "obj", own), (f, value)
                     seen += 1
     assert seen > 60
 
