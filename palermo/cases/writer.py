@@ -365,10 +365,42 @@ def _row(model: type[models.Model], values: Mapping[str, Any], **ids: Any) -> di
     return row
 
 
+# Batches whose counted facts are written in one statement, when all of them are in one
+# transaction on PostgreSQL (see _HeldFacts).
+FACTS_EVERY = 10
+
+
+class _HeldFacts:
+    """The counted facts (`PersonFacts` rows) of several batches, written together. On
+    PostgreSQL the count tables are moved by a trigger once per statement, which adds up the
+    statement's persons per count and updates each count once: at 200,000 cases one statement
+    per batch updated the same counts two hundred times over (the server's work 40% more than
+    a COPY of the same rows). Only where the batches are one transaction: a batch committed on
+    its own commits its facts with it."""
+
+    def __init__(self, every: int = FACTS_EVERY) -> None:
+        self.every = every
+        self.rows: list[dict[str, Any]] = []
+        self.batches = 0
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        self.rows += rows
+        self.batches += 1
+        if self.batches >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self.rows, self.batches = self.rows, [], 0
+        rows_insert(PersonFacts, rows)
+
+
 class _Batch:
     """The rows of one batch of cases, table by table, built from their plans."""
 
-    def __init__(self, *, actor: User, organisation: Organisation) -> None:
+    def __init__(
+        self, *, actor: User, organisation: Organisation, held: _HeldFacts | None = None
+    ) -> None:
+        self.held = held  # where the counted facts wait to be written with later batches'
         self.actor_id = actor.pk
         self.organisation_id = organisation.pk
         self.now = timezone.now()
@@ -585,7 +617,10 @@ class _Batch:
         every database (rows_insert turns COPY's into one)."""
         for name, model in TABLES:
             self.write_table(name, model, self.tables[name])
-        rows_insert(PersonFacts, self.facts)
+        if self.held is None:
+            rows_insert(PersonFacts, self.facts)
+        else:
+            self.held.add(self.facts)
         person_facts_create(self.later_persons)
 
     @staticmethod
@@ -696,11 +731,13 @@ def cases_bulk_create(
             progress(written, total)
 
     write = functools.partial(_batch_write, label=label, reason=reason, actor=actor)
+    db = connections[DEFAULT_DB_ALIAS]
+    held = _HeldFacts() if db.vendor == "postgresql" and db.in_atomic_block else None
     with _writing_thread() as pool:
         pending: tuple[Future[None], _Batch, list[str]] | None = None
         try:
             for chunk in itertools.batched(plans, batch_size):
-                batch = _Batch(actor=actor, organisation=organisation)
+                batch = _Batch(actor=actor, organisation=organisation, held=held)
                 case_ids = [str(i) for i in map(batch.case, chunk) if i is not None]
                 if pending is not None:
                     pending[0].result()  # the batch before: written, or its error raised here
@@ -711,6 +748,8 @@ def cases_bulk_create(
                 pending[0].result()
                 account(*pending[1:])
                 pending = None
+            if held is not None:  # the writing thread is idle: the connection is free
+                held.flush()
         except BaseException:
             # A batch still being written is waited for (the connection is not free before),
             # and counted if it was written: a caller outside a transaction undoes it too.

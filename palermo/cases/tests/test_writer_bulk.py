@@ -7,12 +7,22 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
+from palermo.cases import writer
 from palermo.cases.facets import case_facets_check
-from palermo.cases.models import Case, Guardian, Person, ProtectionMeasure, Referral, Return
+from palermo.cases.models import (
+    Case,
+    Guardian,
+    Person,
+    PersonFacts,
+    ProtectionMeasure,
+    Referral,
+    Return,
+)
+from palermo.cases.personfacts import counts_check, person_facts_check
 from palermo.cases.writer import (
     CasePlan,
     MeasurePlan,
@@ -191,3 +201,43 @@ def test_a_refused_batch_writes_nothing(worker: User, partner: Organisation) -> 
         )
     assert not Case.objects.exists() and not Person.objects.exists()
     assert not AuditEntry.objects.filter(object_id="x").exists()
+
+
+def test_counted_facts_held_for_several_batches_are_all_written(
+    worker: User, partner: Organisation
+) -> None:
+    """In one transaction on PostgreSQL the counted facts of FACTS_EVERY batches are written
+    together (and the rest at the end): every person counted, as its rows say, whatever the
+    batches."""
+    assert worker.organisation is not None
+    plans = [plan for _ in range(5) for plan in _plans(partner)]  # 15 cases, 15 persons
+    for n, plan in enumerate(plans):
+        for person in plan.persons:
+            person.pseudonym = "P-HELD{:02d}".format(n) if person.pseudonym else ""
+    batches: list[int] = []
+    real = writer._HeldFacts.flush
+
+    def flush(self: writer._HeldFacts) -> None:
+        batches.append(len(self.rows))
+        real(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writer._HeldFacts, "flush", flush)
+        with transaction.atomic():
+            cases_bulk_create(
+                plans,
+                actor=worker,
+                organisation=worker.organisation,
+                label="held",
+                reason="a test",
+                batch_size=1,
+            )
+    per_batch = [len(plan.persons) for plan in plans]
+    if connection.vendor == "postgresql":  # ten batches' persons, then the last five's
+        every = writer.FACTS_EVERY
+        assert batches == [sum(per_batch[:every]), sum(per_batch[every:])] == [11, 4]
+    else:  # SQLite: each batch's facts written with it (its triggers count row by row)
+        assert batches == []
+    assert PersonFacts.objects.count() == Person.objects.count() == 15
+    assert person_facts_check() == []
+    assert counts_check() == []
