@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from palermo.cases.models import NodeRouteCount, RouteCount, RouteTotal
+from palermo.core.bulk import collector_paused
 from palermo.core.errors import ForbiddenError
 from palermo.core.permissions import AnyUser
 from palermo.statistics.access import coordinator_country, reads_case_flows
@@ -95,7 +96,7 @@ def route_flows_from_cases(
         "FROM ({inner}) r GROUP BY 1, 2, 3 ORDER BY n DESC, o, t, d"
     ).format(c=collate, n=count, inner=inner)
     args = (UNKNOWN, UNKNOWN, *(() if exact else (threshold,)), *params)
-    with connection.cursor() as cursor:
+    with collector_paused(), connection.cursor() as cursor:
         cursor.execute(sql, args)
         flows = list(map(CaseFlow._make, cursor.fetchall()))
     if not exact:
@@ -121,7 +122,7 @@ def _node_flows(threshold: int) -> list[CaseFlow]:
     listed = flows.filter(persons__gte=threshold).order_by(
         "-persons", "origin", "transit", "destination"
     )
-    with connection.cursor() as cursor:
+    with collector_paused(), connection.cursor() as cursor:
         cursor.execute(*listed.query.sql_with_params())
         out = list(map(CaseFlow._make, cursor.fetchall()))
         if threshold > 1:
@@ -149,25 +150,28 @@ def _all_flows(threshold: int) -> list[CaseFlow]:
     # sort them; told not to, it reads the index (4x faster at 127k routes). Set for this query
     # only, and set back (SET LOCAL would last to the end of a caller's transaction).
     settings = ("enable_sort", "enable_hashagg")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting(%s), current_setting(%s)", settings)
-        before = cursor.fetchone()
-        cursor.execute("SELECT set_config(%s, 'off', true), set_config(%s, 'off', true)", settings)
-        cursor.execute(sql)
-        rows = _unknown_in_place(cursor.fetchall())
-        cursor.execute(
-            "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
-            (settings[0], before[0], settings[1], before[1]),
-        )
-    if threshold <= 1:  # every count is 1 or more: none suppressed
-        rows.sort(key=itemgetter(3), reverse=True)
-        return list(map(CaseFlow._make, rows))
-    rows.sort(key=lambda r: r[3] if r[3] >= threshold else 0, reverse=True)
-    shown = len(rows)
-    while shown and rows[shown - 1][3] < threshold:
-        shown -= 1
-    flows = list(map(CaseFlow._make, rows[:shown]))
-    flows += [CaseFlow(o, t, d, None) for o, t, d, _n in rows[shown:]]
+    with collector_paused():  # 127,000 rows become as many flows
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting(%s), current_setting(%s)", settings)
+            before = cursor.fetchone()
+            cursor.execute(
+                "SELECT set_config(%s, 'off', true), set_config(%s, 'off', true)", settings
+            )
+            cursor.execute(sql)
+            rows = _unknown_in_place(cursor.fetchall())
+            cursor.execute(
+                "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
+                (settings[0], before[0], settings[1], before[1]),
+            )
+        if threshold <= 1:  # every count is 1 or more: none suppressed
+            rows.sort(key=itemgetter(3), reverse=True)
+            return list(map(CaseFlow._make, rows))
+        rows.sort(key=lambda r: r[3] if r[3] >= threshold else 0, reverse=True)
+        shown = len(rows)
+        while shown and rows[shown - 1][3] < threshold:
+            shown -= 1
+        flows = list(map(CaseFlow._make, rows[:shown]))
+        flows += [CaseFlow(o, t, d, None) for o, t, d, _n in rows[shown:]]
     return flows
 
 
