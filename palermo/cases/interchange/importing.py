@@ -316,12 +316,11 @@ def _checked_as_written() -> Generator[None, None, None]:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    try:
-        yield
-    finally:
-        if not connection.needs_rollback:
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    yield
+    # Only after an import that succeeded: one that failed is rolled back with its atomic
+    # block, and PostgreSQL restores the mode of a savepoint's caller with it.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _import_in_one_reading(

@@ -348,8 +348,11 @@ def test_foreign_keys_are_checked_at_the_commit_again_after_an_import(
     from palermo.cases.models import CaseComment
 
     palermo = Organisation.objects.get(name="Shelter Palermo")
-    path = write_json(tmp_path, [dict(BASE, plm_CaseReference="C-1")])
+    path = write_json(tmp_path, [dict(BASE, plm_CaseReference="C-1", plm_Pseudonym="P-1")])
     importing.cases_import(actor=worker, organisation=palermo, path=path)
+    # And after an import the database refuses (its pseudonym exists), rolled back.
+    with pytest.raises(InterchangeError, match="exists already"):
+        importing.cases_import(actor=worker, organisation=palermo, path=path)
     later = Case.objects.get(organisation=palermo).pk
     Case.objects.filter(pk=later).delete()
     comment = CaseComment.objects.create(case_id=later, author=worker, text="before its case")
