@@ -7,7 +7,10 @@ route (SQLite) or the counts per organisation read in the order of the route (Po
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from bisect import bisect_right
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -41,6 +44,10 @@ class CaseFlow(NamedTuple):
 
 
 SUPPRESS_BELOW = 5
+# A flow from a row of four values, made by tuple's own constructor: what CaseFlow._make does,
+# without a Python call per row (127,000 flows: about 20% less time).
+_flow = functools.partial(tuple.__new__, CaseFlow)
+STREAM_ROWS = 4096  # rows the server sends at a time when the flows are streamed
 
 
 def route_flows_from_cases(
@@ -98,7 +105,7 @@ def route_flows_from_cases(
     args = (UNKNOWN, UNKNOWN, *(() if exact else (threshold,)), *params)
     with collector_paused(), connection.cursor() as cursor:
         cursor.execute(sql, args)
-        flows = list(map(CaseFlow._make, cursor.fetchall()))
+        flows = list(map(_flow, cursor.fetchall()))
     if not exact:
         for i in range(len(flows) - 1, -1, -1):
             if flows[i].count:
@@ -124,7 +131,7 @@ def _node_flows(threshold: int) -> list[CaseFlow]:
     )
     with collector_paused(), connection.cursor() as cursor:
         cursor.execute(*listed.query.sql_with_params())
-        out = list(map(CaseFlow._make, cursor.fetchall()))
+        out = list(map(_flow, cursor.fetchall()))
         if threshold > 1:
             hidden = flows.filter(persons__lt=threshold).order_by(
                 "origin", "transit", "destination"
@@ -157,47 +164,62 @@ def _all_flows(threshold: int) -> list[CaseFlow]:
             cursor.execute(
                 "SELECT set_config(%s, 'off', true), set_config(%s, 'off', true)", settings
             )
-            cursor.execute(sql)
-            rows = _unknown_in_place(cursor.fetchall())
+            # Streamed (libpq's chunked rows): Python makes the flows of the rows that have
+            # come while the server adds up the next ones, instead of waiting for all of them.
+            raw = cursor.cursor  # psycopg's own
+            raw.row_factory = lambda _cursor: _flow
+            # Logged as Django logs its queries when it does (tests, debugging).
+            debug = getattr(cursor, "debug_sql", None)
+            with debug(sql) if debug is not None else contextlib.nullcontext():
+                rows: list[CaseFlow] = list(raw.stream(sql, size=STREAM_ROWS))
             cursor.execute(
                 "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
                 (settings[0], before[0], settings[1], before[1]),
             )
+        rows = _unknown_in_place(rows, _flow)
         if threshold <= 1:  # every count is 1 or more: none suppressed
             rows.sort(key=itemgetter(3), reverse=True)
-            return list(map(CaseFlow._make, rows))
-        rows.sort(key=lambda r: r[3] if r[3] >= threshold else 0, reverse=True)
+            return rows
+
+        def listed(flow: CaseFlow) -> int:  # a suppressed flow counts 0
+            n = flow.count or 0
+            return n if n >= threshold else 0
+
+        rows.sort(key=listed, reverse=True)
         shown = len(rows)
-        while shown and rows[shown - 1][3] < threshold:
+        while shown and not listed(rows[shown - 1]):
             shown -= 1
-        flows = list(map(CaseFlow._make, rows[:shown]))
-        flows += [CaseFlow(o, t, d, None) for o, t, d, _n in rows[shown:]]
-    return flows
+        hidden = [CaseFlow(o, t, d, None) for o, t, d, _n in rows[shown:]]
+        del rows[shown:]
+        rows += hidden
+    return rows
 
 
-def _unknown_in_place(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def _unknown_in_place[R: tuple[Any, ...]](
+    rows: list[R], make: Callable[[tuple[Any, ...]], R]
+) -> list[R]:
     """Rows (origin, transit, destination, ...) in code-point order of the stored route, where
     "" (not known) comes before every code, as the flows show them: an unknown origin or
     destination as UNKNOWN, in the order of the route. The rows of an unknown origin (the first)
     are moved to where UNKNOWN sorts among the origins, then in each origin and transit the row
     of an unknown destination (its first) to where UNKNOWN sorts among the destinations. One
-    pass each, no sort."""
+    pass each, no sort. A row moved or changed is made again by `make` (its own kind)."""
     k = 0
     while k < len(rows) and rows[k][0] == "":
         k += 1
     known = rows[k:]
     at = bisect_right(known, UNKNOWN, key=itemgetter(0))
-    ordered = known[:at] + [(UNKNOWN, *row[1:]) for row in rows[:k]] + known[at:]
-    out: list[tuple[Any, ...]] = []
-    held: tuple[Any, ...] | None = None  # the unknown destination of the current group
+    ordered = known[:at] + [make((UNKNOWN, *row[1:])) for row in rows[:k]] + known[at:]
+    out: list[R] = []
+    held: R | None = None  # the unknown destination of the current group
     for row in ordered:
         if held is not None and (row[2] > UNKNOWN or row[:2] != held[:2]):
-            out.append((*held[:2], UNKNOWN, *held[3:]))
+            out.append(make((*held[:2], UNKNOWN, *held[3:])))
             held = None
         if row[2] == "":
             held = row
         else:
             out.append(row)
     if held is not None:
-        out.append((*held[:2], UNKNOWN, *held[3:]))
+        out.append(make((*held[:2], UNKNOWN, *held[3:])))
     return out

@@ -297,6 +297,6 @@ def test_unknown_countries_are_put_where_the_flows_sort_them() -> None:
     routes = sorted(
         (o, t, d, 1) for o in codes if o != "_U" for t in ("", "BWA") for d in codes if d != "_U"
     )
-    shown = _unknown_in_place(routes)
+    shown = _unknown_in_place(routes, tuple)
     assert shown == sorted((o or "_U", t, d or "_U", n) for o, t, d, n in routes)
-    assert _unknown_in_place([]) == []
+    assert _unknown_in_place([], tuple) == []
