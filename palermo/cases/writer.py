@@ -370,6 +370,26 @@ def _row(model: type[models.Model], values: Mapping[str, Any], **ids: Any) -> di
 FACTS_EVERY = 10
 
 
+@contextlib.contextmanager
+def _foreign_keys_checked_as_written(one_transaction: bool) -> Iterator[None]:
+    """In one transaction on PostgreSQL, the foreign keys (deferred to the commit by Django)
+    checked at the end of each statement while the batches are written: the server checks a
+    batch while the next is read and built, instead of checking every row at the commit while
+    the caller waits (a fifth of an import's time). Each batch's tables are written parents
+    first, so no check fails that would pass at the commit. Deferred again afterwards, for the
+    rest of the caller's transaction; after a failure the caller's atomic block rolls back,
+    and PostgreSQL restores the mode with its savepoint."""
+    if not one_transaction:
+        yield
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    yield
+    with db.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 class _HeldFacts:
     """The counted facts (`PersonFacts` rows) of several batches, written together. On
     PostgreSQL the count tables are moved by a trigger once per statement, which adds up the
@@ -378,15 +398,14 @@ class _HeldFacts:
     a COPY of the same rows). Only where the batches are one transaction: a batch committed on
     its own commits its facts with it."""
 
-    def __init__(self, every: int = FACTS_EVERY) -> None:
-        self.every = every
+    def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
         self.batches = 0
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         self.rows += rows
         self.batches += 1
-        if self.batches >= self.every:
+        if self.batches >= FACTS_EVERY:
             self.flush()
 
     def flush(self) -> None:
@@ -732,8 +751,9 @@ def cases_bulk_create(
 
     write = functools.partial(_batch_write, label=label, reason=reason, actor=actor)
     db = connections[DEFAULT_DB_ALIAS]
-    held = _HeldFacts() if db.vendor == "postgresql" and db.in_atomic_block else None
-    with _writing_thread() as pool:
+    one_transaction = db.vendor == "postgresql" and db.in_atomic_block
+    held = _HeldFacts() if one_transaction else None
+    with _foreign_keys_checked_as_written(one_transaction), _writing_thread() as pool:
         pending: tuple[Future[None], _Batch, list[str]] | None = None
         try:
             for chunk in itertools.batched(plans, batch_size):

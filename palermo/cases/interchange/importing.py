@@ -304,25 +304,6 @@ def _read_plans(
         yield plan
 
 
-@contextlib.contextmanager
-def _checked_as_written() -> Generator[None, None, None]:
-    """On PostgreSQL, the foreign keys (deferred to the commit by Django) checked at the end of
-    each statement while the import runs: the server checks a batch while the next is read,
-    instead of checking every row of the file at the commit while the import waits (a fifth of
-    its time). The tables of a batch are written parents first, so no check fails that would
-    pass at the commit. Deferred again afterwards, for the rest of a caller's transaction."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    yield
-    # Only after an import that succeeded: one that failed is rolled back with its atomic
-    # block, and PostgreSQL restores the mode of a savepoint's caller with it.
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
 def _import_in_one_reading(
     path: Path,
     fmt: str,
@@ -355,7 +336,7 @@ def _import_in_one_reading(
             checking=checking,
         )
         try:
-            with transaction.atomic(), _checked_as_written():
+            with transaction.atomic():
                 written = cases_bulk_create(
                     plans,
                     actor=user,
