@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "palermo.cases",
     "palermo.cooperation",
     "palermo.statistics",
+    "palermo.monitoring",
     "palermo.web",
 ]
 

@@ -22,7 +22,12 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "cases": frozenset({"core", "registry", "disclosure"}),
     "cooperation": frozenset({"core", "registry", "cases"}),
     "statistics": frozenset({"core", "registry", "cases", "cooperation", "disclosure"}),
-    "web": frozenset({"core", "registry", "cases", "cooperation", "statistics", "disclosure"}),
+    "monitoring": frozenset(
+        {"core", "registry", "cases", "cooperation", "statistics", "disclosure"}
+    ),
+    "web": frozenset(
+        {"core", "registry", "cases", "cooperation", "statistics", "monitoring", "disclosure"}
+    ),
 }
 EVERYONE = frozenset({"settings"})
 # Tests may also use the project's shared fixtures, its assembled API and its console script.
