@@ -1,0 +1,11 @@
+"""What the monitoring app's audit entries are about (see `palermo.core.audit.AuditKind`)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from palermo.core.audit import audit_kind
+from palermo.monitoring import models as m
+
+QUESTIONNAIRE = audit_kind("monitoring.questionnaire", _("questionnaire"), model=m.Questionnaire)
+VERSION = audit_kind("monitoring.version", _("questionnaire version"), model=m.QuestionnaireVersion)

@@ -1,0 +1,31 @@
+"""Code lists of the monitoring app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class VersionStatus(models.TextChoices):
+    """A questionnaire version is written as a draft, then published: frozen, for rounds."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class QuestionKind(models.TextChoices):
+    """What a question asks for (a section holds questions; a note only shows its text)."""
+
+    SECTION = "section", _("Section")
+    NOTE = "note", _("Note (text shown, no answer)")
+    TEXT = "text", _("Narrative text")
+    YES_NO = "yes_no", _("Yes or no")
+    SELECT_ONE = "select_one", _("One choice")
+    SELECT_MULTIPLE = "select_multiple", _("Several choices")
+    INTEGER = "integer", _("Whole number")
+    DECIMAL = "decimal", _("Number")
+    DATE = "date", _("Date")
+    COUNTRY_LIST = "country_list", _("List of countries")
+    FILE = "file", _("File (such as a law's text)")
+
+
+ANSWERED = frozenset(QuestionKind.values) - {QuestionKind.SECTION, QuestionKind.NOTE}
+NUMERIC = frozenset({QuestionKind.INTEGER, QuestionKind.DECIMAL})

@@ -1,0 +1,177 @@
+"""Monitoring's records: questionnaires and their versions (questions, sections and choices).
+
+A questionnaire belongs to a secretariat (a regional mechanism or an international organisation)
+and is written in versions: a draft while it is authored (in Palermo or as an XLSForm), then
+published, after which it does not change and rounds can be sent with it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from palermo.core.models import Organisation, User
+from palermo.monitoring.choices import QuestionKind, VersionStatus
+from palermo.statistics.models import Indicator
+
+
+class Questionnaire(models.Model):
+    """A questionnaire a secretariat sends to States in rounds (UNODC's survey on General
+    Assembly resolution 58/137, a GRETA evaluation round's): its questions are in its versions."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    owner = models.ForeignKey(
+        Organisation,
+        verbose_name=_("secretariat"),
+        on_delete=models.PROTECT,
+        related_name="questionnaires",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuestionnaireVersion(models.Model):
+    """One version of a questionnaire: its questions in order, the languages they are written
+    in, and where it came from (an XLSForm file, or written in Palermo)."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        verbose_name=_("questionnaire"),
+        on_delete=models.CASCADE,
+        related_name="versions",
+    )
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    title = models.CharField(_("title"), max_length=300)
+    form_id = models.CharField(_("form id (XLSForm)"), max_length=80)
+    languages = models.JSONField(_("languages of the labels"), default=list, blank=True)
+    default_language = models.CharField(_("default language"), max_length=16, default="en")
+    source_name = models.CharField(_("imported from"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["questionnaire", "number"]
+        verbose_name = _("questionnaire version")
+        verbose_name_plural = _("questionnaire versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "number"],
+                name="monitoring_version_number_unique",
+                violation_error_message=_(
+                    "This questionnaire already has a version with this number."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1),
+                name="monitoring_version_number_positive",
+                violation_error_message=_("A version number is 1 or more."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} v{}".format(self.questionnaire.key, self.number)
+
+
+class Question(models.Model):
+    """A question of a questionnaire version, or a section holding questions, or a note; in
+    the version's order. Labels, hints and constraint messages are by language code."""
+
+    version = models.ForeignKey(
+        QuestionnaireVersion,
+        verbose_name=_("questionnaire version"),
+        on_delete=models.CASCADE,
+        related_name="questions",
+    )
+    section = models.ForeignKey(
+        "self",
+        verbose_name=_("section"),
+        on_delete=models.CASCADE,
+        related_name="children",
+        null=True,
+        blank=True,
+    )
+    position = models.PositiveIntegerField(_("position"))
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=QuestionKind.choices)
+    label = models.JSONField(_("label"), default=dict, blank=True)
+    hint = models.JSONField(_("help text"), default=dict, blank=True)
+    relevance = models.CharField(_("asked when (relevance)"), max_length=1000, blank=True)
+    constraint = models.CharField(_("constraint"), max_length=1000, blank=True)
+    constraint_message = models.JSONField(_("constraint message"), default=dict, blank=True)
+    required = models.BooleanField(_("answer required"), default=False)
+    choice_list = models.CharField(_("list of choices"), max_length=80, blank=True)
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("statistics indicator"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["version", "position"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "name"],
+                name="monitoring_question_name_unique",
+                violation_error_message=_("Two questions of a version have the same name."),
+            ),
+            models.UniqueConstraint(
+                fields=["version", "position"], name="monitoring_question_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Choice(models.Model):
+    """An answer a select question offers (XLSForm's choices sheet), by list."""
+
+    version = models.ForeignKey(
+        QuestionnaireVersion,
+        verbose_name=_("questionnaire version"),
+        on_delete=models.CASCADE,
+        related_name="choices",
+    )
+    list_name = models.CharField(_("list"), max_length=80)
+    name = models.CharField(_("name"), max_length=80)
+    label = models.JSONField(_("label"), default=dict, blank=True)
+    position = models.PositiveIntegerField(_("position"))
+
+    class Meta:
+        ordering = ["version", "list_name", "position"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "list_name", "name"],
+                name="monitoring_choice_name_unique",
+                violation_error_message=_("A list of choices has the same choice twice."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{}: {}".format(self.list_name, self.name)

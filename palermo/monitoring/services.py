@@ -1,0 +1,179 @@
+"""Every write of the monitoring app: questionnaires and their versions.
+
+A secretariat's analysts and registry editors (users of a regional mechanism or an international
+organisation) write its questionnaires; a version is imported from an XLSForm as a draft, and
+published when it is final (then it never changes). Each write is audited, in its transaction.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from palermo.core.audit import audit_record
+from palermo.core.choices import AuditAction, OrganisationKind, Role
+from palermo.core.errors import ApplicationError, ForbiddenError
+from palermo.core.models import User
+from palermo.core.permissions import require_role
+from palermo.monitoring.choices import VersionStatus
+from palermo.monitoring.models import Choice, Question, Questionnaire, QuestionnaireVersion
+from palermo.monitoring.xlsform import FormPlan, read_xlsform
+from palermo.statistics.models import Indicator
+
+AUTHORS = (Role.ANALYST, Role.REGISTRY_EDITOR)
+SECRETARIATS = (OrganisationKind.REGIONAL_MECHANISM, OrganisationKind.INTERNATIONAL)
+_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
+
+
+def secretariat_author(user: object) -> User:
+    """The user, when they may write their secretariat's questionnaires; ForbiddenError
+    otherwise (another role, or an organisation that is not a secretariat)."""
+    author = require_role(user, *AUTHORS)  # type: ignore[arg-type]  # any user object: checked there
+    if author.organisation is None or author.organisation.kind not in SECRETARIATS:
+        raise ForbiddenError(
+            _(
+                "Questionnaires are written by a secretariat: a regional mechanism or an "
+                "international organisation."
+            )
+        )
+    return author
+
+
+def _owned(actor: User, questionnaire: Questionnaire) -> None:
+    if questionnaire.owner_id != actor.organisation_id:
+        raise ForbiddenError(
+            _("Only {}'s users change this questionnaire.").format(questionnaire.owner)
+        )
+
+
+def questionnaire_create(*, actor: User, key: str, title: str) -> Questionnaire:
+    """A new questionnaire of the actor's secretariat, without versions yet."""
+    author = secretariat_author(actor)
+    key = key.strip().lower()
+    if not _KEY.match(key):
+        raise ApplicationError(
+            _("key: 2 to 80 lower-case letters, digits or '-', such as unodc-tip-2004."),
+            code="invalid",
+        )
+    title = " ".join(title.split())
+    if not title or len(title) > 300:  # noqa: PLR2004 - the field's length
+        raise ApplicationError(_("title: 1 to 300 characters."), code="invalid")
+    if Questionnaire.objects.filter(key=key).exists():
+        raise ApplicationError(
+            _("A questionnaire with the key {} exists already.").format(key), code="duplicate"
+        )
+    with transaction.atomic():
+        questionnaire = Questionnaire(key=key, title=title, owner=author.organisation)
+        questionnaire.full_clean()
+        questionnaire.save()
+        audit_record(
+            actor=author,
+            action=AuditAction.CREATE,
+            obj=questionnaire,
+            after={"key": key, "title": title, "owner": questionnaire.owner_id},
+        )
+    return questionnaire
+
+
+def _indicators(plan: FormPlan) -> dict[str, Indicator]:
+    codes = {q.indicator for q in plan.questions if q.indicator}
+    found = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
+    unknown = sorted(codes - set(found))
+    if unknown:
+        raise ApplicationError(
+            _("palermo_indicator names no statistics indicator: {}").format(", ".join(unknown)),
+            code="invalid_xlsform",
+        )
+    return found
+
+
+def questionnaire_version_import(
+    *, actor: User, questionnaire: Questionnaire, data: bytes, file_name: str
+) -> QuestionnaireVersion:
+    """A new draft version of the questionnaire from an XLSForm workbook: every question, section
+    and choice, in one transaction; ApplicationError naming the problem, and nothing written,
+    when the form is refused."""
+    author = secretariat_author(actor)
+    _owned(author, questionnaire)
+    plan = read_xlsform(data, file_name)
+    indicators = _indicators(plan)
+    with transaction.atomic():
+        Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)  # one number at a time
+        last = questionnaire.versions.aggregate(n=Max("number"))["n"] or 0
+        version = QuestionnaireVersion.objects.create(
+            questionnaire=questionnaire,
+            number=last + 1,
+            title=plan.title[:300],
+            form_id=plan.form_id[:80],
+            languages=plan.languages,
+            default_language=plan.default_language,
+            source_name=file_name[:255],
+            created_by=author,
+        )
+        sections: dict[str, Question] = {}
+        for position, q in enumerate(plan.questions, start=1):
+            question = Question(
+                version=version,
+                section=sections.get(q.section) if q.section else None,
+                position=position,
+                name=q.name,
+                kind=q.kind,
+                label=q.label,
+                hint=q.hint,
+                relevance=q.relevance,
+                constraint=q.constraint,
+                constraint_message=q.constraint_message,
+                required=q.required,
+                choice_list=q.choice_list,
+                indicator=indicators.get(q.indicator) if q.indicator else None,
+            )
+            question.full_clean(exclude=["version", "section", "indicator"])
+            question.save()
+            if q.kind == "section":
+                sections[q.name] = question
+        Choice.objects.bulk_create(
+            Choice(version=version, list_name=c.list_name, name=c.name, label=c.label, position=i)
+            for i, c in enumerate(plan.choices, start=1)
+        )
+        audit_record(
+            actor=author,
+            action=AuditAction.CREATE,
+            obj=version,
+            reason="XLSForm {}".format(file_name)[:500],
+            after={
+                "questionnaire": questionnaire.key,
+                "number": version.number,
+                "questions": len(plan.questions),
+                "choices": len(plan.choices),
+            },
+        )
+    return version
+
+
+def questionnaire_version_publish(
+    *, actor: User, version: QuestionnaireVersion
+) -> QuestionnaireVersion:
+    """The draft version made final: it never changes again, and rounds can use it."""
+    author = secretariat_author(actor)
+    _owned(author, version.questionnaire)
+    with transaction.atomic():
+        locked = QuestionnaireVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.status != VersionStatus.DRAFT:
+            raise ApplicationError(
+                _("Version {} is published already.").format(locked.number), code="invalid_state"
+            )
+        locked.status = VersionStatus.PUBLISHED
+        locked.published_at = timezone.now()
+        locked.save(update_fields=["status", "published_at"])
+        audit_record(
+            actor=author,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            before={"status": VersionStatus.DRAFT},
+            after={"status": VersionStatus.PUBLISHED},
+        )
+    return locked
