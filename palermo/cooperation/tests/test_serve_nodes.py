@@ -39,6 +39,7 @@ def _received(data: Path) -> list[tuple[str, str]]:
 
 
 @pytest.mark.django_db
+@pytest.mark.nodes
 def test_a_request_sent_on_a_served_node_arrives_within_seconds(
     clock: time_machine.Traveller, tmp_path: Path, bravo_node: tuple[Path, str]
 ) -> None:

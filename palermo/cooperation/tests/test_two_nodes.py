@@ -28,7 +28,7 @@ from palermo.core.models import User
 
 from .nodes import BRAVO_AUTHORITY, bravo_data_dir, node_env
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.nodes]
 
 # The issue asks for a burst of 1,000; 50 keeps the default run short. Set PALERMO_TWO_NODE_BURST.
 BURST = int(os.environ.get("PALERMO_TWO_NODE_BURST", "50"))

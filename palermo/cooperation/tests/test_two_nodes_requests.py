@@ -30,7 +30,7 @@ from palermo.core.models import User
 
 from .nodes import BRAVO_AUTHORITY, InboxPump, bravo_data_dir, node_env
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.nodes]
 
 SAPS = BRAVO_AUTHORITY
 RS = c.RequestStatus

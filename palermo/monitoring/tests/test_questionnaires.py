@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from pyxform.xls2xform import convert
 
@@ -214,3 +216,41 @@ def test_drafts_are_the_secretariat_s_own_until_published(
     assert [v.number for v in selectors.version_list(user=state, questionnaire=survey)] == [1]
     with pytest.raises(NotFoundError, match="has no version 2"):
         selectors.version_get(user=state, questionnaire=survey, number=2)
+
+
+def test_the_command_creates_imports_publishes_exports_and_lists(
+    secretariat: User, tmp_path: Path
+) -> None:
+    def run(*args: str) -> str:
+        out = io.StringIO()
+        call_command("monitoring", "questionnaire", *args, "--as", "sec", stdout=out)
+        return out.getvalue()
+
+    assert run("create", "greta-3", "--title", "GRETA third round") == (
+        "Questionnaire greta-3 created.\n"
+    )
+    form = tmp_path / "greta.xlsx"
+    form.write_bytes(workbook())
+    assert run("import", "greta-3", str(form)) == (
+        "greta-3 version 1 (draft): 12 questions and sections, 4 choices.\n"
+    )
+    assert run("publish", "greta-3", "1") == "greta-3 version 1 published.\n"
+    out = tmp_path / "out.xlsx"
+    assert run("export", "greta-3", "-o", str(out)) == "greta-3 version 1 written to {}.\n".format(
+        out
+    )
+    assert (
+        read_xlsform(out.read_bytes(), out.name).questions
+        == read_xlsform(workbook(), "greta.xlsx").questions
+    )
+    listed = run("list", "--format", "csv").splitlines()
+    assert listed == [
+        "key,title,secretariat,versions",
+        "greta-3,GRETA third round,UNODC,1 (Published)",
+    ]
+    with pytest.raises(CommandError, match="No file"):
+        run("import", "greta-3", str(tmp_path / "missing.xlsx"))
+    with pytest.raises(CommandError, match="has no version 7"):
+        run("publish", "greta-3", "7")
+    with pytest.raises(CommandError, match="No questionnaire nope"):
+        run("export", "nope", "-o", str(out))

@@ -1,22 +1,29 @@
-"""`palermo monitoring country-list`: monitoring and reporting from the command line."""
+"""`palermo monitoring country-list|questionnaire`: monitoring and reporting from the command
+line."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from palermo.core.management.base import PalermoCommand
+from palermo.core.management.base import PalermoCommand, render_rows, user_named
+from palermo.monitoring import selectors, services
 from palermo.monitoring.countrylists import CONTEXTS, LANGUAGES, country_list
 from palermo.registry.selectors import parse_as_of
+
+FORMATS = ["table", "json", "csv"]
 
 
 class Command(PalermoCommand):
     help = gettext_noop(
         "Monitoring and reporting: country-list prints States in United Nations editorial "
-        "style, as a consolidated report names them."
+        "style, as a consolidated report names them; questionnaire creates questionnaires, "
+        "imports, publishes and exports their versions as XLSForms, and lists them."
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -45,7 +52,44 @@ class Command(PalermoCommand):
             ),
         )
 
+        self._questionnaire_arguments(sub)
+
+    def _questionnaire_arguments(self, sub: Any) -> None:
+        q = sub.add_parser("questionnaire", help=_("a secretariat's questionnaires"))
+        qs = q.add_subparsers(dest="action", required=True)
+        create = qs.add_parser("create", help=_("a new questionnaire of your secretariat"))
+        create.add_argument("key", help=_("its key, such as unodc-tip-2004"))
+        create.add_argument("--title", required=True, help=_("its title"))
+        imp = qs.add_parser(
+            "import", help=_("a new draft version from an XLSForm (.xlsx), checked as pyxform does")
+        )
+        imp.add_argument("key", help=_("the questionnaire's key"))
+        imp.add_argument("file", type=Path, help=_("the XLSForm"))
+        publish = qs.add_parser("publish", help=_("make a draft version final"))
+        publish.add_argument("key", help=_("the questionnaire's key"))
+        publish.add_argument("version", type=int, help=_("the version's number"))
+        export = qs.add_parser("export", help=_("a version as an XLSForm (.xlsx)"))
+        export.add_argument("key", help=_("the questionnaire's key"))
+        export.add_argument(
+            "--version", type=int, default=0, help=_("the version's number (default: the last)")
+        )
+        export.add_argument("-o", "--output", type=Path, required=True, help=_("the file to write"))
+        export.add_argument(
+            "--as-of", default="", help=_("countries named as on this date (default: today)")
+        )
+        listing = qs.add_parser(
+            "list", help=_("the questionnaires you may see, with their versions")
+        )
+        listing.add_argument("--format", choices=FORMATS, default="table", help=_("output format"))
+        for parser in (create, imp, publish, export, listing):
+            parser.add_argument(
+                "--as", dest="as_user", required=True, help=_("username of who acts")
+            )
+
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["sub"] == "questionnaire":
+            getattr(self, "questionnaire_" + opts["action"])(user_named(opts["as_user"]), opts)
+            return
         text = country_list(
             opts["codes"],
             as_of=parse_as_of(opts["as_of"]),
@@ -53,3 +97,67 @@ class Command(PalermoCommand):
             context=opts["context"],
         )
         self.stdout.write(text)
+
+    def questionnaire_create(self, user: Any, opts: dict[str, Any]) -> None:
+        q = services.questionnaire_create(actor=user, key=opts["key"], title=opts["title"])
+        self.stdout.write(_("Questionnaire {} created.").format(q.key))
+
+    def questionnaire_import(self, user: Any, opts: dict[str, Any]) -> None:
+        path: Path = opts["file"]
+        if not path.is_file():
+            raise CommandError(_("No file {}.").format(path))
+        questionnaire = selectors.questionnaire_get(user=user, key=opts["key"])
+        version = services.questionnaire_version_import(
+            actor=user, questionnaire=questionnaire, data=path.read_bytes(), file_name=path.name
+        )
+        self.stdout.write(
+            _("{} version {} (draft): {} questions and sections, {} choices.").format(
+                questionnaire.key,
+                version.number,
+                version.questions.count(),
+                version.choices.count(),
+            )
+        )
+
+    def questionnaire_publish(self, user: Any, opts: dict[str, Any]) -> None:
+        questionnaire = selectors.questionnaire_get(user=user, key=opts["key"])
+        version = selectors.version_get(
+            user=user, questionnaire=questionnaire, number=opts["version"]
+        )
+        services.questionnaire_version_publish(actor=user, version=version)
+        self.stdout.write(_("{} version {} published.").format(questionnaire.key, version.number))
+
+    def questionnaire_export(self, user: Any, opts: dict[str, Any]) -> None:
+        questionnaire = selectors.questionnaire_get(user=user, key=opts["key"])
+        versions = selectors.version_list(user=user, questionnaire=questionnaire)
+        version = (
+            selectors.version_get(user=user, questionnaire=questionnaire, number=opts["version"])
+            if opts["version"]
+            else versions.last()
+        )
+        if version is None:
+            raise CommandError(_("{} has no version yet.").format(questionnaire.key))
+        data = selectors.version_xlsform(version, as_of=parse_as_of(opts["as_of"]))
+        opts["output"].write_bytes(data)
+        self.stdout.write(
+            _("{} version {} written to {}.").format(
+                questionnaire.key, version.number, opts["output"]
+            )
+        )
+
+    def questionnaire_list(self, user: Any, opts: dict[str, Any]) -> None:
+        rows = [
+            {
+                "key": q.key,
+                "title": q.title,
+                "secretariat": q.owner.name,
+                "versions": [
+                    "{} ({})".format(v.number, v.get_status_display())
+                    for v in selectors.version_list(user=user, questionnaire=q)
+                ],
+            }
+            for q in selectors.questionnaire_list(user=user)
+        ]
+        self.stdout.write(
+            render_rows(rows, ["key", "title", "secretariat", "versions"], opts["format"])
+        )
