@@ -1,17 +1,32 @@
-"""Monitoring endpoints. Lists of States in UN editorial style are public (reference text)."""
+"""Monitoring endpoints under /api/v1/monitoring/. Lists of States in UN editorial style are
+public (reference text); questionnaires need a login (a secretariat's users write them, and
+see their drafts)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: django-ninja reads `File[...]` parameter
+# annotations at import time.
 
+from dataclasses import asdict
 from typing import Any, cast
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import File, Router, Status, UploadedFile
 
+from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import ApplicationError
+from palermo.monitoring import selectors, services
 from palermo.monitoring.countrylists import Context, country_list, language_of
-from palermo.monitoring.schemas import CountryListOut
+from palermo.monitoring.models import Questionnaire, QuestionnaireVersion
+from palermo.monitoring.schemas import (
+    CountryListOut,
+    QuestionnaireIn,
+    QuestionnaireOut,
+    VersionOut,
+)
+from palermo.monitoring.xlsform import MAX_BYTES
 from palermo.registry.selectors import parse_as_of
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = Router(tags=["monitoring"])
 
@@ -49,3 +64,107 @@ def country_list_text(
         "context": context,
         "count": len({c.upper() for c in wanted}),
     }
+
+
+def _summary(version: QuestionnaireVersion) -> dict[str, Any]:
+    return {
+        "number": version.number,
+        "status": version.status,
+        "title": version.title,
+        "created_at": version.created_at,
+        "published_at": version.published_at,
+    }
+
+
+def _questionnaire(user: Any, questionnaire: Questionnaire) -> dict[str, Any]:
+    return {
+        "key": questionnaire.key,
+        "title": questionnaire.title,
+        "secretariat": questionnaire.owner.name,
+        "versions": [
+            _summary(v) for v in selectors.version_list(user=user, questionnaire=questionnaire)
+        ],
+    }
+
+
+@router.get("/questionnaires", response=list[QuestionnaireOut], auth=AUTH)
+def questionnaires(request: HttpRequest) -> list[dict[str, Any]]:
+    """The questionnaires the caller may see (published ones; their secretariat's drafts)."""
+    user = api_user(request)
+    return [_questionnaire(user, q) for q in selectors.questionnaire_list(user=user)]
+
+
+@router.post("/questionnaires", response={201: QuestionnaireOut}, auth=AUTH)
+def questionnaire_new(request: HttpRequest, payload: QuestionnaireIn) -> Status[dict[str, Any]]:
+    """A new questionnaire of the caller's secretariat (analysts and registry editors of a
+    regional mechanism or an international organisation)."""
+    user = api_user(request)
+    q = services.questionnaire_create(actor=user, key=payload.key, title=payload.title)
+    return Status(201, _questionnaire(user, q))
+
+
+@router.get("/questionnaires/{key}", response=QuestionnaireOut, auth=AUTH)
+def questionnaire(request: HttpRequest, key: str) -> dict[str, Any]:
+    user = api_user(request)
+    return _questionnaire(user, selectors.questionnaire_get(user=user, key=key))
+
+
+def _version(request: HttpRequest, key: str, number: int) -> tuple[Any, QuestionnaireVersion]:
+    user = api_user(request)
+    q = selectors.questionnaire_get(user=user, key=key)
+    return user, selectors.version_get(user=user, questionnaire=q, number=number)
+
+
+def _version_out(version: QuestionnaireVersion) -> dict[str, Any]:
+    plan = selectors.version_plan(version)
+    return {
+        **_summary(version),
+        "questionnaire": version.questionnaire.key,
+        "form_id": version.form_id,
+        "languages": version.languages,
+        "default_language": version.default_language,
+        "source_name": version.source_name,
+        "questions": [asdict(q) for q in plan.questions],
+        "choices": [asdict(c) for c in plan.choices],
+    }
+
+
+@router.post("/questionnaires/{key}/versions", response={201: VersionOut}, auth=AUTH)
+def version_upload(
+    request: HttpRequest, key: str, file: File[UploadedFile]
+) -> Status[dict[str, Any]]:
+    """A new draft version from an XLSForm workbook (.xlsx, at most 10 MB), checked as pyxform
+    (KoboToolbox, ODK) checks it; 400 naming the row and the problem when it is refused."""
+    user = api_user(request)
+    q = selectors.questionnaire_get(user=user, key=key)
+    if (file.size or 0) > MAX_BYTES:
+        raise ApplicationError(_("The file is over {} MB.").format(MAX_BYTES // (1024 * 1024)))
+    version = services.questionnaire_version_import(
+        actor=user, questionnaire=q, data=file.read(), file_name=str(file.name or "form.xlsx")
+    )
+    return Status(201, _version_out(version))
+
+
+@router.get("/questionnaires/{key}/versions/{number}", response=VersionOut, auth=AUTH)
+def version(request: HttpRequest, key: str, number: int) -> dict[str, Any]:
+    """A version with its questions in order (sections named in `section`) and its choices."""
+    return _version_out(_version(request, key, number)[1])
+
+
+@router.get("/questionnaires/{key}/versions/{number}/xlsform", auth=AUTH)
+def version_xlsform(request: HttpRequest, key: str, number: int, as_of: str = "") -> HttpResponse:
+    """The version as an XLSForm workbook (countries named as on `as_of`, default today)."""
+    _user, found = _version(request, key, number)
+    data = selectors.version_xlsform(found, as_of=parse_as_of(as_of))
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="{}-v{}.xlsx"'.format(
+        found.questionnaire.key, found.number
+    )
+    return response
+
+
+@router.post("/questionnaires/{key}/versions/{number}/publish", response=VersionOut, auth=AUTH)
+def version_publish(request: HttpRequest, key: str, number: int) -> dict[str, Any]:
+    """The draft made final: it never changes again, and rounds can be sent with it."""
+    user, found = _version(request, key, number)
+    return _version_out(services.questionnaire_version_publish(actor=user, version=found))

@@ -15,3 +15,53 @@ class CountryListOut(Schema):
     language: str
     context: str
     count: int
+
+
+class QuestionnaireIn(Schema):
+    key: str
+    title: str
+
+
+class VersionSummaryOut(Schema):
+    number: int
+    status: str
+    title: str
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+
+
+class QuestionnaireOut(Schema):
+    key: str
+    title: str
+    secretariat: str
+    versions: list[VersionSummaryOut]
+
+
+class QuestionOut(Schema):
+    name: str
+    kind: str
+    section: str | None
+    label: dict[str, str]
+    hint: dict[str, str]
+    relevance: str
+    constraint: str
+    constraint_message: dict[str, str]
+    required: bool
+    choice_list: str
+    indicator: str
+
+
+class ChoiceOut(Schema):
+    list_name: str
+    name: str
+    label: dict[str, str]
+
+
+class VersionOut(VersionSummaryOut):
+    questionnaire: str
+    form_id: str
+    languages: list[str]
+    default_language: str
+    source_name: str
+    questions: list[QuestionOut]
+    choices: list[ChoiceOut]
