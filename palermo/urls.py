@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/", include("palermo.cases.urls")),
     path("cooperation/", include("palermo.cooperation.urls")),
     path("statistics/", include("palermo.statistics.urls")),
+    path("monitoring/", include("palermo.monitoring.urls")),
     path("", include("palermo.web.urls")),
 ]
 

@@ -1,0 +1,33 @@
+"""Monitoring pages under /monitoring/."""
+
+from django.urls import path
+
+from palermo.monitoring import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("questionnaires/", views.QuestionnaireListView.as_view(), name="questionnaires"),
+    path("questionnaires/new/", views.QuestionnaireNewView.as_view(), name="questionnaire_new"),
+    path("questionnaires/<slug:key>/", views.QuestionnaireView.as_view(), name="questionnaire"),
+    path(
+        "questionnaires/<slug:key>/upload/",
+        views.VersionUploadView.as_view(),
+        name="version_upload",
+    ),
+    path(
+        "questionnaires/<slug:key>/v<int:number>/",
+        views.VersionView.as_view(),
+        name="version",
+    ),
+    path(
+        "questionnaires/<slug:key>/v<int:number>/xlsform",
+        views.VersionXLSFormView.as_view(),
+        name="version_xlsform",
+    ),
+    path(
+        "questionnaires/<slug:key>/v<int:number>/publish",
+        views.VersionPublishView.as_view(),
+        name="version_publish",
+    ),
+]
