@@ -16,7 +16,8 @@ constraint ...), a `choices` sheet and a `settings` sheet. Palermo reads:
 Metadata a phone fills in itself (`start`, `end`, `today`, `deviceid` ...) and KoboToolbox's
 version stamps (`calculate` rows named `__version__`, `_version_`) are left out; any
 other type (repeats, locations, pictures, calculations ...) is refused by name, as is anything
-pyxform refuses (with its row and reason).
+pyxform refuses (with its row and reason) and a `relevant` or `constraint` Palermo cannot
+evaluate (`expressions`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from palermo.core.errors import ApplicationError
 from palermo.monitoring.choices import NUMERIC, QuestionKind
 from palermo.monitoring.countrylists import LANGUAGES as UN_LANGUAGES
 from palermo.monitoring.countrylists import known_codes, state_name
+from palermo.monitoring.expressions import ExpressionError, parse
 
 COUNTRIES_LIST = "countries"
 YES_NO_LIST = "yes_no"
@@ -210,6 +212,11 @@ def _question(
         raise _refused(name, _("only a whole number or a number answers a statistics indicator"))
     if plan.kind not in (QuestionKind.SECTION, QuestionKind.NOTE) and not plan.label:
         raise _refused(name, _("the question has no label"))
+    for column, text in (("relevant", plan.relevance), ("constraint", plan.constraint)):
+        try:
+            parse(text)
+        except ExpressionError as exc:
+            raise _refused(name, "{}: {}".format(column, exc)) from None
     return plan
 
 

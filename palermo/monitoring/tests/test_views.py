@@ -60,6 +60,7 @@ def test_a_secretariat_writes_a_questionnaire_through_the_pages(
 
 def test_a_refused_xlsform_is_shown_on_the_form(client: Client, secretariat: User) -> None:
     client.force_login(secretariat)
+    assert secretariat.organisation is not None
     Questionnaire.objects.create(key="qq", title="Q", owner=secretariat.organisation)
     url = reverse("monitoring:version_upload", args=["qq"])
     bad = workbook(survey=[["text", "x", "X", "X", "", "", "${nowhere} = 1", "", "", ""]])
