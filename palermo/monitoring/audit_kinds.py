@@ -9,3 +9,7 @@ from palermo.monitoring import models as m
 
 QUESTIONNAIRE = audit_kind("monitoring.questionnaire", _("questionnaire"), model=m.Questionnaire)
 VERSION = audit_kind("monitoring.version", _("questionnaire version"), model=m.QuestionnaireVersion)
+ROUND = audit_kind("monitoring.round", _("round"), model=m.Round)
+SUBMISSION = audit_kind("monitoring.submission", _("submission"), model=m.Submission)
+ANSWER = audit_kind("monitoring.answer", _("answer"), model=m.Answer)
+CLARIFICATION = audit_kind("monitoring.clarification", _("clarification"), model=m.Clarification)

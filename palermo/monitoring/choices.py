@@ -29,3 +29,26 @@ class QuestionKind(models.TextChoices):
 
 ANSWERED = frozenset(QuestionKind.values) - {QuestionKind.SECTION, QuestionKind.NOTE}
 NUMERIC = frozenset({QuestionKind.INTEGER, QuestionKind.DECIMAL})
+
+
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    CLOSED = "closed", _("Closed")
+
+
+class SubmissionStatus(models.TextChoices):
+    """A State's reply: opened by its focal point, submitted (then locked), sent back with a
+    request for clarification, accepted by the secretariat."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+    CLARIFICATION = "clarification", _("Clarification requested")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+# A reply its State may still change; the others are locked.
+OPEN_STATUSES = frozenset(
+    {SubmissionStatus.NOT_STARTED, SubmissionStatus.IN_PROGRESS, SubmissionStatus.CLARIFICATION}
+)

@@ -1,4 +1,6 @@
-"""Monitoring's records: questionnaires and their versions (questions, sections and choices).
+"""Monitoring's records: questionnaires and their versions (questions, sections and choices);
+rounds of a version sent to the members of a mechanism, each State's submission, its answers
+and the clarifications asked of it.
 
 A questionnaire belongs to a secretariat (a regional mechanism or an international organisation)
 and is written in versions: a draft while it is authored (in Palermo or as an XLSForm), then
@@ -10,8 +12,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from palermo.core.models import Organisation, User
-from palermo.monitoring.choices import QuestionKind, VersionStatus
+from palermo.core.models import Country, Organisation, User
+from palermo.monitoring.choices import QuestionKind, RoundStatus, SubmissionStatus, VersionStatus
+from palermo.registry.models import Mechanism
 from palermo.statistics.models import Indicator
 
 
@@ -119,6 +122,7 @@ class Question(models.Model):
     constraint_message = models.JSONField(_("constraint message"), default=dict, blank=True)
     required = models.BooleanField(_("answer required"), default=False)
     choice_list = models.CharField(_("list of choices"), max_length=80, blank=True)
+    prefill = models.CharField(_("pre-filled from"), max_length=120, blank=True)
     indicator = models.ForeignKey(
         Indicator,
         verbose_name=_("statistics indicator"),
@@ -175,3 +179,164 @@ class Choice(models.Model):
 
     def __str__(self) -> str:
         return "{}: {}".format(self.list_name, self.name)
+
+
+class Round(models.Model):
+    """A round: one published questionnaire version sent by its secretariat to the States
+    members of a mechanism on a date, to answer by a deadline."""
+
+    version = models.ForeignKey(
+        QuestionnaireVersion,
+        verbose_name=_("questionnaire version"),
+        on_delete=models.PROTECT,
+        related_name="rounds",
+    )
+    mechanism = models.ForeignKey(
+        Mechanism,
+        verbose_name=_("sent to the members of"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    as_of = models.DateField(_("date of the round"))
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=RoundStatus.choices, default=RoundStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-as_of", "key"]
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("as_of")),
+                name="monitoring_round_deadline_after_date",
+                violation_error_message=_("The deadline is on or after the date of the round."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Submission(models.Model):
+    """One State's reply to a round: its answers, and where it stands."""
+
+    round = models.ForeignKey(
+        Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="submissions"
+    )
+    country = models.ForeignKey(
+        Country, verbose_name=_("State"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.NOT_STARTED,
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "country"]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "country"], name="monitoring_submission_one_per_state"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.round.key, self.country_id)
+
+
+class Answer(models.Model):
+    """A State's answer to one question: the value (text, number, date, a choice's name, a list
+    of choices or of countries), and, when Palermo filled it in, from what, and why it was
+    changed."""
+
+    submission = models.ForeignKey(
+        Submission, verbose_name=_("submission"), on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.JSONField(_("answer"), null=True, blank=True)
+    prefilled = models.JSONField(_("pre-filled answer"), null=True, blank=True)
+    prefill_source = models.CharField(_("pre-filled from"), max_length=500, blank=True)
+    change_reason = models.CharField(
+        _("why the pre-filled answer was changed"), max_length=500, blank=True
+    )
+    updated_by = models.ForeignKey(
+        User,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    updated_at = models.DateTimeField(_("answered at"), auto_now=True)
+
+    class Meta:
+        ordering = ["submission", "question__position"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "question"], name="monitoring_answer_one_per_question"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.submission, self.question.name)
+
+
+class Clarification(models.Model):
+    """What the secretariat asks a State about its submission (about one question or the
+    whole), and the State's response."""
+
+    submission = models.ForeignKey(
+        Submission,
+        verbose_name=_("submission"),
+        on_delete=models.CASCADE,
+        related_name="clarifications",
+    )
+    question = models.ForeignKey(
+        Question,
+        verbose_name=_("question"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    request = models.TextField(_("request"), max_length=4000)
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    response = models.TextField(_("response"), max_length=4000, blank=True)
+    responded_by = models.ForeignKey(
+        User,
+        verbose_name=_("responded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["submission", "requested_at"]
+        verbose_name = _("clarification")
+        verbose_name_plural = _("clarifications")
+
+    def __str__(self) -> str:
+        return "{}: {}".format(self.submission, self.request[:40])

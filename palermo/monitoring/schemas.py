@@ -49,6 +49,7 @@ class QuestionOut(Schema):
     required: bool
     choice_list: str
     indicator: str
+    prefill: str
 
 
 class ChoiceOut(Schema):

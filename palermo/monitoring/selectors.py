@@ -2,22 +2,27 @@
 
 Questionnaires hold no personal data. A logged-in user sees every questionnaire that has a
 published version, and their own secretariat's drafts too; a draft version is seen only by the
-secretariat that writes it.
+secretariat that writes it. A round is seen by its secretariat and by the national
+coordinators of the States it was sent to; a State's reply by the secretariat and that State's
+national coordinators only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import User
 from palermo.core.permissions import active_user
-from palermo.monitoring.choices import VersionStatus
-from palermo.monitoring.models import Questionnaire, QuestionnaireVersion
+from palermo.monitoring.choices import ANSWERED, OPEN_STATUSES, SubmissionStatus, VersionStatus
+from palermo.monitoring.models import Questionnaire, QuestionnaireVersion, Round, Submission
+from palermo.monitoring.services.rounds import is_focal_point
 from palermo.monitoring.xlsform import ChoicePlan, FormPlan, QuestionPlan, write_xlsform
 
 
@@ -77,6 +82,7 @@ def version_plan(version: QuestionnaireVersion) -> FormPlan:
             required=q.required,
             choice_list=q.choice_list,
             indicator=q.indicator.code if q.indicator is not None else "",
+            prefill=q.prefill,
         )
         for q in version.questions.select_related("section", "indicator").order_by("position")
     ]
@@ -99,3 +105,94 @@ def version_xlsform(version: QuestionnaireVersion, *, as_of: dt.date | None = No
     return write_xlsform(
         version_plan(version), version=version.number, as_of=as_of or timezone.localdate()
     )
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+def _is_secretariat_of(user: User, round_: Round) -> bool:
+    return user.organisation_id is not None and (
+        round_.version.questionnaire.owner_id == user.organisation_id
+    )
+
+
+def round_list(*, user: object) -> QuerySet[Round]:
+    """The rounds the user may see: their secretariat's, and those sent to their State."""
+    reader = _reader(user)
+    visible = Q(version__questionnaire__owner_id=reader.organisation_id)
+    country = reader.organisation.country_id if reader.organisation is not None else None
+    if country is not None and reader.role == Role.NATIONAL_COORDINATOR:
+        visible |= Q(submissions__country_id=country)
+    return (
+        Round.objects.filter(visible)
+        .distinct()
+        .select_related("version__questionnaire", "mechanism")
+        .order_by("-as_of", "key")
+    )
+
+
+def round_get(*, user: object, key: str) -> Round:
+    found = round_list(user=user).filter(key=key).first()
+    if found is None:
+        raise NotFoundError(_("No round {}.").format(key), code="unknown_round")
+    return found
+
+
+def submission_get(*, user: object, round_: Round, country: str) -> Submission:
+    """A State's reply to a round: for the round's secretariat and the State's focal points."""
+    reader = _reader(user)
+    found = (
+        round_.submissions.select_related("round__version__questionnaire", "country")
+        .filter(country_id=country.strip().upper())
+        .first()
+    )
+    if found is None or not (_is_secretariat_of(reader, round_) or is_focal_point(reader, found)):
+        raise NotFoundError(
+            _("{} has no reply from {}.").format(round_.key, country), code="unknown_submission"
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One State on a round's board."""
+
+    country: str
+    status: str
+    status_label: str
+    answered: int
+    questions: int
+    late: bool
+    open_clarifications: int
+    submitted_at: dt.datetime | None
+
+
+def round_board(*, user: object, round_: Round, today: dt.date | None = None) -> list[BoardRow]:
+    """Where each State stands in a round (the secretariat's view): answers given out of the
+    questions, late when not submitted by the deadline, clarifications not yet responded to."""
+    reader = _reader(user)
+    if not _is_secretariat_of(reader, round_):
+        raise NotFoundError(_("No round {}.").format(round_.key), code="unknown_round")
+    day = today or timezone.localdate()
+    total = round_.version.questions.filter(kind__in=ANSWERED).count()
+    rows = []
+    submissions = round_.submissions.annotate(
+        answered=Count("answers", filter=Q(answers__value__isnull=False), distinct=True),
+        waiting=Count(
+            "clarifications", filter=Q(clarifications__responded_at__isnull=True), distinct=True
+        ),
+    ).order_by("country_id")
+    for s in submissions:
+        rows.append(
+            BoardRow(
+                country=s.country_id,
+                status=s.status,
+                status_label=str(SubmissionStatus(s.status).label),
+                answered=s.answered,
+                questions=total,
+                late=day > round_.deadline and s.status in OPEN_STATUSES,
+                open_clarifications=s.waiting if s.status == SubmissionStatus.CLARIFICATION else 0,
+                submitted_at=s.submitted_at,
+            )
+        )
+    return rows

@@ -11,7 +11,9 @@ constraint ...), a `choices` sheet and a `settings` sheet. Palermo reads:
   countries, whose choices are the registry's States: `write_xlsform` writes both back so;
 - labels, hints and constraint messages in several languages (`label::French (fr)`), stored by
   language code; a label without a language is in the form's default language;
-- the extra column `palermo_indicator`: the code of the statistics indicator a number answers.
+- the extra column `palermo_indicator`: the code of the statistics indicator a number answers
+  (its answer is pre-filled from the State's published figure), and `palermo_prefill`: where
+  else the answer is pre-filled from (`prefill.SOURCES`: `party:INSTRUMENT`, `legislation`).
 
 Metadata a phone fills in itself (`start`, `end`, `today`, `deviceid` ...) and KoboToolbox's
 version stamps (`calculate` rows named `__version__`, `_version_`) are left out; any
@@ -45,6 +47,7 @@ from palermo.monitoring.expressions import ExpressionError, parse
 COUNTRIES_LIST = "countries"
 YES_NO_LIST = "yes_no"
 INDICATOR_COLUMN = "palermo_indicator"
+PREFILL_COLUMN = "palermo_prefill"
 MAX_BYTES = 10 * 1024 * 1024
 # What a phone records by itself: nothing a State answers.
 _METADATA = frozenset(
@@ -92,6 +95,7 @@ class QuestionPlan:
     required: bool = False
     choice_list: str = ""
     indicator: str = ""
+    prefill: str = ""
 
 
 @dataclass
@@ -192,6 +196,7 @@ def _question(
         required=str(bind.get("required", "")).strip().lower() in _TRUE,
         choice_list=str(row.get("list_name", "") or row.get("itemset", "")),
         indicator=str(row.get(INDICATOR_COLUMN, "") or "").strip(),
+        prefill=str(row.get(PREFILL_COLUMN, "") or "").strip(),
     )
     names = {str(c["name"]) for c in lists.get(plan.choice_list, [])}
     if kind == QuestionKind.SELECT_ONE and names == {"yes", "no"}:
@@ -320,6 +325,7 @@ def write_xlsform(plan: FormPlan, *, version: int, as_of: dt.date) -> bytes:
         "constraint",
         *("{}::{}".format(col, language_label(lang)) for col, lang in message_columns),
         INDICATOR_COLUMN,
+        PREFILL_COLUMN,
     ]
     book = Workbook()
     survey = book.active  # a new workbook's one sheet
@@ -357,6 +363,7 @@ def write_xlsform(plan: FormPlan, *, version: int, as_of: dt.date) -> bytes:
                 q.constraint,
                 *(texts[col].get(lang, "") for col, lang in message_columns),
                 q.indicator,
+                q.prefill,
             ]
         )
     close_to(None)

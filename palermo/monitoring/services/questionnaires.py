@@ -1,4 +1,4 @@
-"""Every write of the monitoring app: questionnaires and their versions.
+"""Questionnaires and their versions.
 
 A secretariat's analysts and registry editors (users of a regional mechanism or an international
 organisation) write its questionnaires; a version is imported from an XLSForm as a draft, and
@@ -21,6 +21,7 @@ from palermo.core.models import User
 from palermo.core.permissions import require_role
 from palermo.monitoring.choices import VersionStatus
 from palermo.monitoring.models import Choice, Question, Questionnaire, QuestionnaireVersion
+from palermo.monitoring.prefill import prefill_check
 from palermo.monitoring.xlsform import FormPlan, read_xlsform
 from palermo.statistics.models import Indicator
 
@@ -101,6 +102,7 @@ def questionnaire_version_import(
     _owned(author, questionnaire)
     plan = read_xlsform(data, file_name)
     indicators = _indicators(plan)
+    prefill_check(plan)
     with transaction.atomic():
         Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)  # one number at a time
         last = questionnaire.versions.aggregate(n=Max("number"))["n"] or 0
@@ -130,6 +132,7 @@ def questionnaire_version_import(
                 required=q.required,
                 choice_list=q.choice_list,
                 indicator=indicators.get(q.indicator) if q.indicator else None,
+                prefill=q.prefill,
             )
             question.full_clean(exclude=["version", "section", "indicator"])
             question.save()

@@ -1,0 +1,165 @@
+"""Answers Palermo fills in before a State answers: what the node already holds about the State
+as of the round's date, each with where it comes from. The State sees them as pre-filled, and
+may change them, giving a reason.
+
+Sources (a question's `palermo_prefill` in the XLSForm, or its indicator):
+
+- `party:INSTRUMENT` (a yes/no question): whether the State is a party to the instrument (its
+  registry slug, such as `trafficking-protocol`) on the round's date, from the registry's
+  treaty actions;
+- `legislation` (a text question): the State's national legislation in the registry adopted by
+  that date, title and date;
+- a number bound to a statistics indicator: the State's latest published figure of that
+  indicator (totals only) for a period ended by that date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from palermo.core.errors import ApplicationError
+from palermo.monitoring.choices import NUMERIC, QuestionKind
+from palermo.monitoring.models import Question
+from palermo.monitoring.xlsform import FormPlan
+from palermo.registry.choices import PartyStatus
+from palermo.registry.models import Instrument, Legislation
+from palermo.registry.selectors import parties
+from palermo.statistics.choices import ValueStatus
+from palermo.statistics.models import TOTAL, Value
+
+SOURCES = ("party:INSTRUMENT", "legislation")
+_TOTALS = {
+    "sex": TOTAL,
+    "age_group": TOTAL,
+    "exploitation": TOTAL,
+    "citizenship": TOTAL,
+    "country_of_exploitation": TOTAL,
+    "country_of_repatriation": TOTAL,
+}
+
+
+@dataclass(frozen=True)
+class Prefilled:
+    value: Any
+    source: str
+
+
+def _refused(name: str, reason: str) -> ApplicationError:
+    return ApplicationError(_("{}: {}").format(name, reason), code="invalid_xlsform")
+
+
+def prefill_check(plan: FormPlan) -> None:
+    """Every `palermo_prefill` of a form names a source Palermo has, for a question of the
+    right kind; ApplicationError naming the question otherwise."""
+    slugs = set(Instrument.objects.values_list("slug", flat=True))
+    for q in plan.questions:
+        if not q.prefill:
+            continue
+        kind, _sep, instrument = q.prefill.partition(":")
+        if kind == "party":
+            if q.kind != QuestionKind.YES_NO:
+                raise _refused(q.name, _("palermo_prefill party: is for a yes/no question"))
+            if instrument not in slugs:
+                raise _refused(
+                    q.name,
+                    _("palermo_prefill names no instrument of the registry: {}").format(instrument),
+                )
+        elif q.prefill == "legislation":
+            if q.kind != QuestionKind.TEXT:
+                raise _refused(q.name, _("palermo_prefill legislation is for a text question"))
+        else:
+            raise _refused(
+                q.name,
+                _("palermo_prefill '{}' is not a source Palermo has: {}").format(
+                    q.prefill, ", ".join(SOURCES)
+                ),
+            )
+
+
+def _party(slug: str, country: str, as_of: dt.date) -> Prefilled:
+    instrument = Instrument.objects.get(slug=slug)
+    row = next(
+        (
+            r
+            for r in parties(instrument=instrument, as_of=as_of, with_conflicts=False)
+            if r.country == country
+        ),
+        None,
+    )
+    if row is not None and row.status == PartyStatus.PARTY:
+        when = row.consent_date.isoformat() if row.consent_date else "?"
+        return Prefilled(
+            "yes",
+            _("Registry: a party to {} ({} of {}), as of {}").format(
+                instrument.short_name, row.consent_action or _("consent"), when, as_of.isoformat()
+            ),
+        )
+    return Prefilled(
+        "no",
+        _("Registry: not a party to {} as of {}").format(instrument.short_name, as_of.isoformat()),
+    )
+
+
+def _legislation(country: str, as_of: dt.date) -> Prefilled | None:
+    laws = (
+        Legislation.objects.filter(country_id=country)
+        .filter(date__lte=as_of)
+        .order_by("date", "title")
+    )
+    if not laws:
+        return None
+    text = "; ".join(
+        "{} ({})".format(law.title, law.date.isoformat() if law.date else "?") for law in laws
+    )
+    return Prefilled(
+        text, _("Registry: national legislation adopted by {}").format(as_of.isoformat())
+    )
+
+
+def _figure(question: Question, country: str, as_of: dt.date) -> Prefilled | None:
+    figure = (
+        Value.objects.filter(
+            indicator=question.indicator,
+            country_id=country,
+            period_end__lte=as_of,
+            value__isnull=False,
+            **_TOTALS,
+        )
+        .filter(status=ValueStatus.PUBLISHED)
+        .select_related("dataset")
+        .order_by("-period_end", "-period_start")
+        .first()
+    )
+    if figure is None or question.indicator is None:
+        return None
+    value: Any = figure.value if question.kind == QuestionKind.INTEGER else float(figure.value or 0)
+    return Prefilled(
+        value,
+        _("Statistics: {} for {}, {} ({})").format(
+            question.indicator.code, figure.period, figure.value, figure.dataset.code
+        ),
+    )
+
+
+def prefill_answers(
+    questions: Iterable[Question], country: str, as_of: dt.date
+) -> dict[int, Prefilled]:
+    """The pre-filled answers of one State, by question id (questions with nothing to fill in
+    are left out)."""
+    out: dict[int, Prefilled] = {}
+    for q in questions:
+        found: Prefilled | None = None
+        if q.prefill.startswith("party:"):
+            found = _party(q.prefill.partition(":")[2], country, as_of)
+        elif q.prefill == "legislation":
+            found = _legislation(country, as_of)
+        elif q.indicator_id is not None and q.kind in NUMERIC:
+            found = _figure(q, country, as_of)
+        if found is not None:
+            out[q.pk] = found
+    return out

@@ -1,0 +1,44 @@
+"""Every write of the monitoring app (see each module): questionnaires and their versions;
+rounds, replies, answers and clarifications."""
+
+from palermo.monitoring.services.questionnaires import (
+    AUTHORS,
+    SECRETARIATS,
+    questionnaire_create,
+    questionnaire_version_import,
+    questionnaire_version_publish,
+    secretariat_author,
+)
+from palermo.monitoring.services.rounds import (
+    answer_save,
+    clarification_request,
+    clarification_respond,
+    current_answers,
+    is_focal_point,
+    missing_answers,
+    round_create,
+    round_send,
+    submission_accept,
+    submission_return,
+    submission_submit,
+)
+
+__all__ = [
+    "AUTHORS",
+    "SECRETARIATS",
+    "answer_save",
+    "clarification_request",
+    "clarification_respond",
+    "current_answers",
+    "is_focal_point",
+    "missing_answers",
+    "questionnaire_create",
+    "questionnaire_version_import",
+    "questionnaire_version_publish",
+    "round_create",
+    "round_send",
+    "secretariat_author",
+    "submission_accept",
+    "submission_return",
+    "submission_submit",
+]
