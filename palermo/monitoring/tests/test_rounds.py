@@ -5,9 +5,11 @@ sent back; the secretariat's board; who may do what."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
@@ -265,3 +267,44 @@ def test_a_form_s_prefill_must_name_a_source_palermo_has(secretariat: User) -> N
                 data=workbook(survey=[row], header=HEADER),
                 file_name="f.xlsx",
             )
+
+
+def test_the_command_creates_sends_and_shows_a_round(secretariat: User, thai: User) -> None:
+    q = services.questionnaire_create(actor=secretariat, key="cli-q", title="Q")
+    version = services.questionnaire_version_import(
+        actor=secretariat,
+        questionnaire=q,
+        data=workbook(survey=FORM, header=HEADER),
+        file_name="f.xlsx",
+    )
+    services.questionnaire_version_publish(actor=secretariat, version=version)
+
+    def run(*args: str) -> str:
+        out = io.StringIO()
+        call_command("monitoring", "round", *args, "--as", "sec", stdout=out)
+        return out.getvalue()
+
+    assert run(
+        "create", "cli-round", "--questionnaire", "cli-q", "--version", "1",
+        "--mechanism", "commit", "--title", "Round", "--as-of", "2010-03-29",
+        "--deadline", "2010-06-30",
+    ) == "Round cli-round created (draft).\n"  # fmt: skip
+    assert run("send", "cli-round") == "Round cli-round sent to 6 States.\n"
+    reply = Submission.objects.get(round__key="cli-round", country_id="THA")
+    services.answer_save(
+        actor=thai,
+        submission=reply,
+        question=reply.round.version.questions.get(name="party"),
+        value="no",
+    )
+    lines = run("status", "cli-round", "--format", "csv").splitlines()
+    assert lines[0] == "state,status,answered,late,clarifications,submitted"
+    assert "THA,in_progress,1/5,True,0," in lines
+    assert "KHM,not_started,1/5,True,0," in lines  # its pre-filled answer
+    with pytest.raises(CommandError, match="No round nope"):
+        run("send", "nope")
+    with pytest.raises(CommandError, match="No regional mechanism 'XYZ'"):
+        run(
+            "create", "r2", "--questionnaire", "cli-q", "--version", "1", "--mechanism", "XYZ",
+            "--title", "R", "--as-of", "2010-03-29", "--deadline", "2010-06-30",
+        )  # fmt: skip

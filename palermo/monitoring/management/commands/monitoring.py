@@ -1,5 +1,5 @@
-"""`palermo monitoring country-list|questionnaire`: monitoring and reporting from the command
-line."""
+"""`palermo monitoring country-list|questionnaire|round`: monitoring and reporting from the
+command line."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.monitoring import selectors, services
 from palermo.monitoring.countrylists import CONTEXTS, LANGUAGES, country_list
-from palermo.registry.selectors import parse_as_of
+from palermo.registry.selectors import mechanism_get, parse_as_of
 
 FORMATS = ["table", "json", "csv"]
 
@@ -23,7 +23,9 @@ class Command(PalermoCommand):
     help = gettext_noop(
         "Monitoring and reporting: country-list prints States in United Nations editorial "
         "style, as a consolidated report names them; questionnaire creates questionnaires, "
-        "imports, publishes and exports their versions as XLSForms, and lists them."
+        "imports, publishes and exports their versions as XLSForms, and lists them; round "
+        "creates and sends rounds to the members of a mechanism and shows where each State "
+        "stands."
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -53,6 +55,32 @@ class Command(PalermoCommand):
         )
 
         self._questionnaire_arguments(sub)
+        self._round_arguments(sub)
+
+    def _round_arguments(self, sub: Any) -> None:
+        r = sub.add_parser("round", help=_("rounds of a questionnaire sent to States"))
+        rs = r.add_subparsers(dest="action", required=True)
+        create = rs.add_parser("create", help=_("a draft round of a published version"))
+        create.add_argument("key", help=_("its key, such as unodc-tip-2004-round"))
+        create.add_argument("--questionnaire", required=True, help=_("the questionnaire's key"))
+        create.add_argument("--version", type=int, required=True, help=_("the version's number"))
+        create.add_argument(
+            "--mechanism", required=True, help=_("sent to its members, such as COMMIT")
+        )
+        create.add_argument("--title", required=True, help=_("its title"))
+        create.add_argument(
+            "--as-of", required=True, help=_("the round's date, YYYY-MM-DD: members and pre-fill")
+        )
+        create.add_argument("--deadline", required=True, help=_("YYYY-MM-DD"))
+        send = rs.add_parser("send", help=_("send a draft round to every member State"))
+        send.add_argument("key", help=_("the round's key"))
+        status = rs.add_parser("status", help=_("where each State stands in a round"))
+        status.add_argument("key", help=_("the round's key"))
+        status.add_argument("--format", choices=FORMATS, default="table", help=_("output format"))
+        for parser in (create, send, status):
+            parser.add_argument(
+                "--as", dest="as_user", required=True, help=_("username of who acts")
+            )
 
     def _questionnaire_arguments(self, sub: Any) -> None:
         q = sub.add_parser("questionnaire", help=_("a secretariat's questionnaires"))
@@ -87,8 +115,10 @@ class Command(PalermoCommand):
             )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        if opts["sub"] == "questionnaire":
-            getattr(self, "questionnaire_" + opts["action"])(user_named(opts["as_user"]), opts)
+        if opts["sub"] in ("questionnaire", "round"):
+            getattr(self, "{}_{}".format(opts["sub"], opts["action"]))(
+                user_named(opts["as_user"]), opts
+            )
             return
         text = country_list(
             opts["codes"],
@@ -161,3 +191,43 @@ class Command(PalermoCommand):
         self.stdout.write(
             render_rows(rows, ["key", "title", "secretariat", "versions"], opts["format"])
         )
+
+    def round_create(self, user: Any, opts: dict[str, Any]) -> None:
+        questionnaire = selectors.questionnaire_get(user=user, key=opts["questionnaire"])
+        version = selectors.version_get(
+            user=user, questionnaire=questionnaire, number=opts["version"]
+        )
+        created = services.round_create(
+            actor=user,
+            version=version,
+            mechanism=mechanism_get(opts["mechanism"]),
+            key=opts["key"],
+            title=opts["title"],
+            as_of=parse_as_of(opts["as_of"]),
+            deadline=parse_as_of(opts["deadline"]),
+        )
+        self.stdout.write(_("Round {} created (draft).").format(created.key))
+
+    def round_send(self, user: Any, opts: dict[str, Any]) -> None:
+        sent = services.round_send(
+            actor=user, round_=selectors.round_get(user=user, key=opts["key"])
+        )
+        self.stdout.write(
+            _("Round {} sent to {} States.").format(sent.key, sent.submissions.count())
+        )
+
+    def round_status(self, user: Any, opts: dict[str, Any]) -> None:
+        found = selectors.round_get(user=user, key=opts["key"])
+        rows = [
+            {
+                "state": r.country,
+                "status": r.status,
+                "answered": "{}/{}".format(r.answered, r.questions),
+                "late": r.late,
+                "clarifications": r.open_clarifications,
+                "submitted": r.submitted_at.isoformat() if r.submitted_at else "",
+            }
+            for r in selectors.round_board(user=user, round_=found)
+        ]
+        columns = ["state", "status", "answered", "late", "clarifications", "submitted"]
+        self.stdout.write(render_rows(rows, columns, opts["format"]))
