@@ -16,15 +16,22 @@ from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import ApplicationError
 from palermo.monitoring import selectors, services
 from palermo.monitoring.countrylists import Context, country_list, language_of
-from palermo.monitoring.models import Questionnaire, QuestionnaireVersion
+from palermo.monitoring.models import Questionnaire, QuestionnaireVersion, Round, Submission
 from palermo.monitoring.schemas import (
+    AnswerIn,
+    ClarificationIn,
     CountryListOut,
     QuestionnaireIn,
     QuestionnaireOut,
+    ReasonIn,
+    ResponseIn,
+    RoundIn,
+    RoundOut,
+    SubmissionOut,
     VersionOut,
 )
 from palermo.monitoring.xlsform import MAX_BYTES
-from palermo.registry.selectors import parse_as_of
+from palermo.registry.selectors import mechanism_get, parse_as_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -168,3 +175,195 @@ def version_publish(request: HttpRequest, key: str, number: int) -> dict[str, An
     """The draft made final: it never changes again, and rounds can be sent with it."""
     user, found = _version(request, key, number)
     return _version_out(services.questionnaire_version_publish(actor=user, version=found))
+
+
+# --- rounds -----------------------------------------------------------------------------------
+
+
+def _round_out(user: Any, found: Round) -> dict[str, Any]:
+    board = None
+    if found.version.questionnaire.owner_id == user.organisation_id:
+        board = [asdict(r) for r in selectors.round_board(user=user, round_=found)]
+        for row in board:
+            row.pop("status_label")
+    return {
+        "key": found.key,
+        "title": found.title,
+        "questionnaire": found.version.questionnaire.key,
+        "version": found.version.number,
+        "mechanism": found.mechanism.acronym,
+        "as_of": found.as_of,
+        "deadline": found.deadline,
+        "status": found.status,
+        "sent_at": found.sent_at,
+        "board": board,
+    }
+
+
+@router.get("/rounds", response=list[RoundOut], auth=AUTH)
+def rounds(request: HttpRequest) -> list[dict[str, Any]]:
+    """The rounds the caller may see: their secretariat's (with its board), and those sent to
+    their State (national coordinators)."""
+    user = api_user(request)
+    return [_round_out(user, r) for r in selectors.round_list(user=user)]
+
+
+@router.post("/rounds", response={201: RoundOut}, auth=AUTH)
+def round_new(request: HttpRequest, payload: RoundIn) -> Status[dict[str, Any]]:
+    """A draft round of a published version of the caller's secretariat."""
+    user = api_user(request)
+    q = selectors.questionnaire_get(user=user, key=payload.questionnaire)
+    created = services.round_create(
+        actor=user,
+        version=selectors.version_get(user=user, questionnaire=q, number=payload.version),
+        mechanism=mechanism_get(payload.mechanism),
+        key=payload.key,
+        title=payload.title,
+        as_of=payload.as_of,
+        deadline=payload.deadline,
+    )
+    return Status(201, _round_out(user, created))
+
+
+@router.get("/rounds/{key}", response=RoundOut, auth=AUTH)
+def round_detail(request: HttpRequest, key: str) -> dict[str, Any]:
+    user = api_user(request)
+    return _round_out(user, selectors.round_get(user=user, key=key))
+
+
+@router.post("/rounds/{key}/send", response=RoundOut, auth=AUTH)
+def round_send(request: HttpRequest, key: str) -> dict[str, Any]:
+    """The draft round sent: a reply for every member State, with pre-filled answers."""
+    user = api_user(request)
+    sent = services.round_send(actor=user, round_=selectors.round_get(user=user, key=key))
+    return _round_out(user, sent)
+
+
+def _submission(request: HttpRequest, key: str, country: str) -> tuple[Any, Submission]:
+    user = api_user(request)
+    found = selectors.round_get(user=user, key=key)
+    return user, selectors.submission_get(user=user, round_=found, country=country)
+
+
+def _submission_out(found: Submission) -> dict[str, Any]:
+    return {
+        "round": found.round.key,
+        "country": found.country_id,
+        "status": found.status,
+        "submitted_at": found.submitted_at,
+        "accepted_at": found.accepted_at,
+        "missing": services.missing_answers(found),
+        "answers": [
+            {
+                "question": a.question.name,
+                "value": a.value,
+                "prefilled": a.prefilled,
+                "prefill_source": a.prefill_source,
+                "change_reason": a.change_reason,
+            }
+            for a in found.answers.select_related("question").order_by("question__position")
+        ],
+        "clarifications": [
+            {
+                "id": c.pk,
+                "question": c.question.name if c.question else None,
+                "request": c.request,
+                "requested_at": c.requested_at,
+                "response": c.response,
+                "responded_at": c.responded_at,
+            }
+            for c in found.clarifications.select_related("question")
+        ],
+    }
+
+
+@router.get("/rounds/{key}/submissions/{country}", response=SubmissionOut, auth=AUTH)
+def submission(request: HttpRequest, key: str, country: str) -> dict[str, Any]:
+    """A State's reply (its secretariat and its national coordinators): answers with what was
+    pre-filled and from where, the required questions still unanswered, clarifications."""
+    return _submission_out(_submission(request, key, country)[1])
+
+
+def _question(found: Submission, name: str) -> Any:
+    question = found.round.version.questions.filter(name=name).first()
+    if question is None:
+        raise ApplicationError(_("{}: not a question of this round.").format(name), code="invalid")
+    return question
+
+
+@router.put("/rounds/{key}/submissions/{country}/answers/{name}", response=SubmissionOut, auth=AUTH)
+def answer_put(
+    request: HttpRequest, key: str, country: str, name: str, payload: AnswerIn
+) -> dict[str, Any]:
+    """One answer of the State's national coordinator (`reason` when a pre-filled answer is
+    changed); 400 naming the question and the problem."""
+    user, found = _submission(request, key, country)
+    services.answer_save(
+        actor=user,
+        submission=found,
+        question=_question(found, name),
+        value=payload.value,
+        reason=payload.reason,
+    )
+    return _submission_out(selectors.submission_get(user=user, round_=found.round, country=country))
+
+
+@router.post("/rounds/{key}/submissions/{country}/submit", response=SubmissionOut, auth=AUTH)
+def submission_submit(request: HttpRequest, key: str, country: str) -> dict[str, Any]:
+    user, found = _submission(request, key, country)
+    return _submission_out(services.submission_submit(actor=user, submission=found))
+
+
+@router.post(
+    "/rounds/{key}/submissions/{country}/clarifications",
+    response={201: SubmissionOut},
+    auth=AUTH,
+)
+def clarification_new(
+    request: HttpRequest, key: str, country: str, payload: ClarificationIn
+) -> Status[dict[str, Any]]:
+    """The secretariat asks about a submitted reply (a question by name, or the whole)."""
+    user, found = _submission(request, key, country)
+    question = _question(found, payload.question) if payload.question else None
+    services.clarification_request(
+        actor=user, submission=found, request=payload.request, question=question
+    )
+    found.refresh_from_db()
+    return Status(201, _submission_out(found))
+
+
+@router.post(
+    "/rounds/{key}/submissions/{country}/clarifications/{number}/response",
+    response=SubmissionOut,
+    auth=AUTH,
+)
+def clarification_response(
+    request: HttpRequest, key: str, country: str, number: int, payload: ResponseIn
+) -> dict[str, Any]:
+    user, found = _submission(request, key, country)
+    clarification = found.clarifications.filter(pk=number).first()
+    if clarification is None:
+        raise ApplicationError(
+            _("No clarification {} on this reply.").format(number), code="not_found"
+        )
+    services.clarification_respond(
+        actor=user, clarification=clarification, response=payload.response
+    )
+    return _submission_out(found)
+
+
+@router.post("/rounds/{key}/submissions/{country}/accept", response=SubmissionOut, auth=AUTH)
+def submission_accept(request: HttpRequest, key: str, country: str) -> dict[str, Any]:
+    user, found = _submission(request, key, country)
+    return _submission_out(services.submission_accept(actor=user, submission=found))
+
+
+@router.post("/rounds/{key}/submissions/{country}/return", response=SubmissionOut, auth=AUTH)
+def submission_return(
+    request: HttpRequest, key: str, country: str, payload: ReasonIn
+) -> dict[str, Any]:
+    """The secretariat sends a submitted or accepted reply back to its State."""
+    user, found = _submission(request, key, country)
+    return _submission_out(
+        services.submission_return(actor=user, submission=found, reason=payload.reason)
+    )

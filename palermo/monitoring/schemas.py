@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Schema
 
@@ -66,3 +67,82 @@ class VersionOut(VersionSummaryOut):
     source_name: str
     questions: list[QuestionOut]
     choices: list[ChoiceOut]
+
+
+class RoundIn(Schema):
+    key: str
+    title: str
+    questionnaire: str
+    version: int
+    mechanism: str
+    as_of: dt.date
+    deadline: dt.date
+
+
+class BoardRowOut(Schema):
+    country: str
+    status: str
+    answered: int
+    questions: int
+    late: bool
+    open_clarifications: int
+    submitted_at: dt.datetime | None
+
+
+class RoundOut(Schema):
+    key: str
+    title: str
+    questionnaire: str
+    version: int
+    mechanism: str
+    as_of: dt.date
+    deadline: dt.date
+    status: str
+    sent_at: dt.datetime | None
+    board: list[BoardRowOut] | None
+
+
+class AnswerOut(Schema):
+    question: str
+    value: Any
+    prefilled: Any
+    prefill_source: str
+    change_reason: str
+
+
+class ClarificationOut(Schema):
+    id: int
+    question: str | None
+    request: str
+    requested_at: dt.datetime
+    response: str
+    responded_at: dt.datetime | None
+
+
+class SubmissionOut(Schema):
+    round: str
+    country: str
+    status: str
+    submitted_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    missing: list[str]
+    answers: list[AnswerOut]
+    clarifications: list[ClarificationOut]
+
+
+class AnswerIn(Schema):
+    value: Any = None
+    reason: str = ""
+
+
+class ClarificationIn(Schema):
+    request: str
+    question: str | None = None
+
+
+class ResponseIn(Schema):
+    response: str
+
+
+class ReasonIn(Schema):
+    reason: str
