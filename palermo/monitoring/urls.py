@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from palermo.monitoring import views
+from palermo.monitoring import views, views_rounds
 
 app_name = "monitoring"
 
@@ -24,6 +24,14 @@ urlpatterns = [
         "questionnaires/<slug:key>/v<int:number>/xlsform",
         views.VersionXLSFormView.as_view(),
         name="version_xlsform",
+    ),
+    path("rounds/", views_rounds.RoundListView.as_view(), name="rounds"),
+    path("rounds/new/", views_rounds.RoundNewView.as_view(), name="round_new"),
+    path("rounds/<slug:key>/", views_rounds.RoundView.as_view(), name="round"),
+    path(
+        "rounds/<slug:key>/<str:iso3>/",
+        views_rounds.SubmissionView.as_view(),
+        name="submission",
     ),
     path(
         "questionnaires/<slug:key>/v<int:number>/publish",

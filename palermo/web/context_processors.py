@@ -30,7 +30,8 @@ COOPERATION_STATISTICS_NAVIGATION = [("cooperation:statistics", _("Cooperation s
 STATISTICS_NAVIGATION = [("statistics:index", _("Statistics"))]
 STATISTICS_ENTRY_NAVIGATION = [("statistics:entry", _("Data entry"))]
 # Monitoring and reporting: a secretariat's questionnaires, and the States' coordinators.
-MONITORING_NAVIGATION = [("monitoring:questionnaires", _("Questionnaires"))]
+MONITORING_NAVIGATION = [("monitoring:rounds", _("Rounds"))]
+QUESTIONNAIRE_NAVIGATION = [("monitoring:questionnaires", _("Questionnaires"))]
 # The node's administration: users, organisations, tokens, audit log (administrators only).
 ADMIN_NAVIGATION = [("web:admin_users", _("Administration"))]
 
@@ -49,6 +50,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     statistics = list(STATISTICS_NAVIGATION)
     if has_role(user, Role.NATIONAL_COORDINATOR):
         statistics += STATISTICS_ENTRY_NAVIGATION
+    if has_role(user, Role.ANALYST, Role.REGISTRY_EDITOR):
+        statistics += QUESTIONNAIRE_NAVIGATION
     if has_role(user, Role.ANALYST, Role.REGISTRY_EDITOR, Role.NATIONAL_COORDINATOR):
         statistics += MONITORING_NAVIGATION
     if has_role(user, Role.ADMINISTRATOR):

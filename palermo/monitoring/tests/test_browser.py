@@ -4,6 +4,7 @@ then finds it. Screenshots go to PALERMO_SCREENSHOTS (default: the temporary fol
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Iterator
@@ -78,3 +79,47 @@ def test_a_questionnaire_from_an_xlsform_to_publication(
     page.get_by_role("link", name="Survey on resolution 58/137").click()
     expect(page.locator("#versions")).to_contain_text("Published")
     expect(page.get_by_role("button", name="Upload")).to_have_count(0)
+
+
+def test_a_state_answers_its_reply_each_answer_saved_as_it_changes(
+    page: Page, make_user: Any
+) -> None:
+    from palermo.monitoring import services  # noqa: PLC0415 - after the live database is ready
+    from palermo.monitoring.models import Submission  # noqa: PLC0415
+    from palermo.monitoring.tests.test_rounds import FORM, HEADER  # noqa: PLC0415
+    from palermo.registry.models import Mechanism  # noqa: PLC0415
+
+    sec = make_user(Role.ANALYST, org="UNODC", country=None, kind=OrganisationKind.INTERNATIONAL,
+                    username="sec")  # fmt: skip
+    make_user(Role.NATIONAL_COORDINATOR, org="Thai task force", country="THA", username="th")
+    q = services.questionnaire_create(actor=sec, key="s-2010", title="Survey 2010")
+    version = services.questionnaire_version_import(
+        actor=sec, questionnaire=q, data=workbook(survey=FORM, header=HEADER), file_name="f.xlsx"
+    )
+    services.questionnaire_version_publish(actor=sec, version=version)
+    round_ = services.round_create(
+        actor=sec, version=version, mechanism=Mechanism.objects.get(acronym="COMMIT"),
+        key="r-2010", title="Round 2010", as_of=dt.date(2010, 3, 29), deadline=dt.date(2010, 6, 30),
+    )  # fmt: skip
+    services.round_send(actor=sec, round_=round_)
+    log_in(page, "th")
+    page.get_by_role("link", name="Rounds").first.click()
+    page.get_by_role("link", name="Round 2010").click()
+    page.get_by_role("link", name="Your State's reply").click()
+    victims = page.locator("#q-victims")
+    expect(page.locator("#q-party")).to_contain_text("Registry: not a party to")
+    victims.locator('input[name="value"]').fill("-4")
+    victims.locator('input[name="value"]').dispatch_event("change")
+    expect(page.locator("#q-victims .error")).to_contain_text("does not meet the question")
+    page.locator('#q-victims input[name="value"]').fill("14")
+    page.locator('#q-victims input[name="value"]').dispatch_event("change")
+    expect(page.locator("#q-victims .error")).to_have_count(0)
+    page.locator("#q-why_not textarea").fill("Ratification is under way")
+    page.locator("#q-why_not textarea").dispatch_event("change")
+    expect(page.locator("#q-why_not textarea")).to_have_value("Ratification is under way")
+    page.reload()
+    expect(page.locator('#q-victims input[name="value"]')).to_have_value("14")
+    page.screenshot(path=str(SCREENSHOTS / "monitoring-reply.png"), full_page=True)
+    page.get_by_role("button", name="Submit the reply").click()
+    expect(page.locator("#reply-status")).to_contain_text("Submitted")
+    assert Submission.objects.get(round=round_, country_id="THA").status == "submitted"
