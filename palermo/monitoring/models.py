@@ -340,3 +340,118 @@ class Clarification(models.Model):
 
     def __str__(self) -> str:
         return "{}: {}".format(self.submission, self.request[:40])
+
+
+class Codebook(models.Model):
+    """A versioned list of themes to code the narrative answers of a questionnaire's rounds
+    with ("awareness-raising campaign", "hotline", "reflection period" ...)."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        verbose_name=_("questionnaire"),
+        on_delete=models.CASCADE,
+        related_name="codebooks",
+    )
+    version = models.PositiveIntegerField(_("version"))
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["questionnaire", "version"]
+        verbose_name = _("codebook")
+        verbose_name_plural = _("codebooks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "version"], name="monitoring_codebook_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} codebook v{}".format(self.questionnaire.key, self.version)
+
+
+class Code(models.Model):
+    """A theme of a codebook, optionally for one question (by name)."""
+
+    codebook = models.ForeignKey(
+        Codebook, verbose_name=_("codebook"), on_delete=models.CASCADE, related_name="codes"
+    )
+    key = models.SlugField(_("key"), max_length=80)
+    label = models.JSONField(_("label"), default=dict)
+    question = models.CharField(_("question"), max_length=80, blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["codebook", "key"]
+        verbose_name = _("code")
+        verbose_name_plural = _("codes")
+        constraints = [
+            models.UniqueConstraint(fields=["codebook", "key"], name="monitoring_code_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Coding(models.Model):
+    """A coder's tag: a passage of an answer (its characters start to end) coded with a theme;
+    the passage is kept as the evidence of the count it enters."""
+
+    answer = models.ForeignKey(
+        Answer, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="codings"
+    )
+    code = models.ForeignKey(
+        Code, verbose_name=_("code"), on_delete=models.PROTECT, related_name="codings"
+    )
+    coder = models.ForeignKey(
+        User, verbose_name=_("coder"), on_delete=models.PROTECT, related_name="+"
+    )
+    start = models.PositiveIntegerField(_("start"))
+    end = models.PositiveIntegerField(_("end"))
+    passage = models.TextField(_("passage"), max_length=20000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["answer", "start"]
+        verbose_name = _("coding")
+        verbose_name_plural = _("codings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="monitoring_coding_passage_not_empty",
+                violation_error_message=_("A passage ends after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.code, self.answer_id)
+
+
+class CodingDecision(models.Model):
+    """How a disagreement between coders on an answer and a theme was resolved: whether the
+    answer carries the theme, decided by whom and why."""
+
+    answer = models.ForeignKey(
+        Answer, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="coding_decisions"
+    )
+    code = models.ForeignKey(
+        Code, verbose_name=_("code"), on_delete=models.PROTECT, related_name="decisions"
+    )
+    applies = models.BooleanField(_("the theme applies"))
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    decided_at = models.DateTimeField(_("decided at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("coding decision")
+        verbose_name_plural = _("coding decisions")
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "code"], name="monitoring_decision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.code, self.answer_id)

@@ -1,6 +1,13 @@
 """Every write of the monitoring app (see each module): questionnaires and their versions;
-rounds, replies, answers and clarifications."""
+rounds, replies, answers and clarifications; codebooks and the coding of answers."""
 
+from palermo.monitoring.services.coding import (
+    codebook_create,
+    coding_add,
+    coding_add_passage,
+    coding_decide,
+    coding_remove,
+)
 from palermo.monitoring.services.questionnaires import (
     AUTHORS,
     SECRETARIATS,
@@ -27,6 +34,11 @@ __all__ = [
     "AUTHORS",
     "SECRETARIATS",
     "answer_save",
+    "codebook_create",
+    "coding_add",
+    "coding_add_passage",
+    "coding_decide",
+    "coding_remove",
     "clarification_request",
     "clarification_respond",
     "current_answers",
