@@ -21,7 +21,14 @@ from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import User
 from palermo.core.permissions import active_user
 from palermo.monitoring.choices import ANSWERED, OPEN_STATUSES, SubmissionStatus, VersionStatus
-from palermo.monitoring.models import Questionnaire, QuestionnaireVersion, Round, Submission
+from palermo.monitoring.models import (
+    Answer,
+    Codebook,
+    Questionnaire,
+    QuestionnaireVersion,
+    Round,
+    Submission,
+)
 from palermo.monitoring.services.rounds import is_focal_point
 from palermo.monitoring.xlsform import ChoicePlan, FormPlan, QuestionPlan, write_xlsform
 
@@ -196,3 +203,42 @@ def round_board(*, user: object, round_: Round, today: dt.date | None = None) ->
             )
         )
     return rows
+
+
+# --- coding -----------------------------------------------------------------------------------
+
+
+def codebook_get(*, user: object, questionnaire: Questionnaire, version: int = 0) -> Codebook:
+    """A codebook of the questionnaire (its last version by default): its secretariat's only."""
+    reader = _reader(user)
+    books = questionnaire.codebooks.order_by("-version")
+    if reader.organisation_id != questionnaire.owner_id:
+        books = books.none()
+    found = books.filter(version=version).first() if version else books.first()
+    if found is None:
+        raise NotFoundError(
+            _("{} has no codebook{}.").format(
+                questionnaire.key, " v{}".format(version) if version else ""
+            ),
+            code="unknown_codebook",
+        )
+    return found
+
+
+def coded_answer(*, round_: Round, country: str, question: str) -> Answer:
+    """A State's answer to one question of a round (for coding)."""
+    found = (
+        Answer.objects.filter(
+            submission__round=round_,
+            submission__country_id=country.strip().upper(),
+            question__name=question,
+        )
+        .select_related("question", "submission__round__version")
+        .first()
+    )
+    if found is None:
+        raise NotFoundError(
+            _("{} has no answer of {} to {}.").format(round_.key, country, question),
+            code="unknown_answer",
+        )
+    return found

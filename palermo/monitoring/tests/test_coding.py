@@ -5,9 +5,12 @@ the passages behind them, written as a UN report's footnote."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
@@ -181,3 +184,47 @@ def test_replies_not_yet_submitted_are_not_coded(secretariat: User, coded_round:
             start=0,
             end=5,
         )
+
+
+def test_the_command_imports_a_codebook_tags_and_counts(
+    secretariat: User, coded_round: Round, make_user: Callable[..., User], tmp_path: Path
+) -> None:
+    second = make_user(Role.ANALYST, org="UNODC", country=None, kind=OrganisationKind.INTERNATIONAL,
+                       username="coder2")  # fmt: skip
+
+    def run(*args: str, user: str = "sec") -> str:
+        out = io.StringIO()
+        call_command("monitoring", *args, "--as", user, stdout=out)
+        return out.getvalue()
+
+    book = tmp_path / "codebook.csv"
+    book.write_text(
+        "key,label,label::fr,question,description\n"
+        "awareness,Awareness-raising campaign,Campagne de sensibilisation,prevention,\n"
+        "hotline,Hotline,Ligne d'assistance,,\n",
+        encoding="utf-8",
+    )
+    assert run("codebook", "import", "prevention", str(book)) == (
+        "prevention codebook version 1: 2 codes.\n"
+    )
+    tag = ("coding", "tag", "prevention-2010")
+    assert run(*tag, "KHM", "prevention", "hotline", "--passage", "a hotline") == (
+        "Tagged characters 67 to 76 with hotline.\n"
+    )
+    run(*tag, "VNM", "prevention", "hotline", "--passage", "A hotline")
+    run(*tag, "KHM", "prevention", "hotline", "--passage", "a hotline", user="coder2")
+    lines = run("coding", "themes", "prevention-2010", "--format", "csv").splitlines()
+    assert lines[1:] == [
+        "awareness,Awareness-raising campaign,0,,",
+        "hotline,Hotline,1,Cambodia,VNM",  # Viet Nam: tagged by one coder only: unresolved
+    ]
+    french = run("coding", "themes", "prevention-2010", "--lang", "fr", "--format", "json")
+    assert '"list": "le Cambodge"' in french
+    agreement_text = run("coding", "agreement", "prevention-2010", "--coders", "sec", "coder2")
+    assert agreement_text.startswith("8 units; Cohen's kappa ")
+    assert "disagree: VNM prevention hotline (sec: True, coder2: False)" in agreement_text
+    with pytest.raises(CommandError, match="no code nope"):
+        run(*tag, "KHM", "prevention", "nope", "--passage", "x")
+    with pytest.raises(CommandError, match="has no answer of BWA"):
+        run(*tag, "BWA", "prevention", "hotline", "--passage", "x")
+    assert second.username == "coder2"

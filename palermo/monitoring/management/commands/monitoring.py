@@ -1,9 +1,10 @@
-"""`palermo monitoring country-list|questionnaire|round`: monitoring and reporting from the
-command line."""
+"""`palermo monitoring country-list|questionnaire|round|codebook|coding`: monitoring and
+reporting from the command line."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_noop
 
 from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.monitoring import selectors, services
+from palermo.monitoring.coding import agreement, theme_counts
 from palermo.monitoring.countrylists import CONTEXTS, LANGUAGES, country_list
 from palermo.registry.selectors import mechanism_get, parse_as_of
 
@@ -25,7 +27,8 @@ class Command(PalermoCommand):
         "style, as a consolidated report names them; questionnaire creates questionnaires, "
         "imports, publishes and exports their versions as XLSForms, and lists them; round "
         "creates and sends rounds to the members of a mechanism and shows where each State "
-        "stands."
+        "stands; codebook imports a codebook of themes; coding tags passages of answers and "
+        "shows the coders' agreement and the States each theme counts."
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -56,6 +59,47 @@ class Command(PalermoCommand):
 
         self._questionnaire_arguments(sub)
         self._round_arguments(sub)
+        self._coding_arguments(sub)
+
+    def _coding_arguments(self, sub: Any) -> None:
+        cb = sub.add_parser("codebook", help=_("codebooks of themes to code answers with"))
+        cbs = cb.add_subparsers(dest="action", required=True)
+        imp = cbs.add_parser(
+            "import",
+            help=_(
+                "a new codebook version from a CSV file: key, label (or label::fr ...), "
+                "question, description"
+            ),
+        )
+        imp.add_argument("questionnaire", help=_("the questionnaire's key"))
+        imp.add_argument("file", type=Path, help=_("the CSV file"))
+        c = sub.add_parser("coding", help=_("the coding of a round's narrative answers"))
+        cs = c.add_subparsers(dest="action", required=True)
+        tag = cs.add_parser("tag", help=_("tag a passage of a State's answer with a theme"))
+        tag.add_argument("round", help=_("the round's key"))
+        tag.add_argument("country", help=_("the State (ISO alpha-3)"))
+        tag.add_argument("question", help=_("the question's name"))
+        tag.add_argument("code", help=_("the theme's key"))
+        tag.add_argument(
+            "--passage", required=True, help=_("the passage, as written in the answer")
+        )
+        themes = cs.add_parser("themes", help=_("the States each theme counts, in UN style"))
+        themes.add_argument("round", help=_("the round's key"))
+        themes.add_argument("--lang", default="en", choices=LANGUAGES, help=_("the language"))
+        themes.add_argument("--format", choices=FORMATS, default="table", help=_("output format"))
+        agree = cs.add_parser("agreement", help=_("two coders' agreement (Cohen's kappa)"))
+        agree.add_argument("round", help=_("the round's key"))
+        agree.add_argument(
+            "--coders", nargs=2, required=True, metavar="USERNAME", help=_("the two coders")
+        )
+        for parser in (tag, themes, agree):
+            parser.add_argument(
+                "--codebook", type=int, default=0, help=_("its version (default: the last)")
+            )
+        for parser in (imp, tag, themes, agree):
+            parser.add_argument(
+                "--as", dest="as_user", required=True, help=_("username of who acts")
+            )
 
     def _round_arguments(self, sub: Any) -> None:
         r = sub.add_parser("round", help=_("rounds of a questionnaire sent to States"))
@@ -115,7 +159,7 @@ class Command(PalermoCommand):
             )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        if opts["sub"] in ("questionnaire", "round"):
+        if opts["sub"] in ("questionnaire", "round", "codebook", "coding"):
             getattr(self, "{}_{}".format(opts["sub"], opts["action"]))(
                 user_named(opts["as_user"]), opts
             )
@@ -231,3 +275,81 @@ class Command(PalermoCommand):
         ]
         columns = ["state", "status", "answered", "late", "clarifications", "submitted"]
         self.stdout.write(render_rows(rows, columns, opts["format"]))
+
+    def codebook_import(self, user: Any, opts: dict[str, Any]) -> None:
+        path: Path = opts["file"]
+        if not path.is_file():
+            raise CommandError(_("No file {}.").format(path))
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                rows = list(csv.DictReader(f))
+        except (UnicodeDecodeError, csv.Error):
+            raise CommandError(_("{}: not a UTF-8 CSV file.").format(path.name)) from None
+        codes = []
+        for row in rows:
+            label = {"en": row.get("label") or ""} if row.get("label") else {}
+            label |= {
+                k.split("::", 1)[1]: v
+                for k, v in row.items()
+                if k and k.startswith("label::") and v
+            }
+            codes.append({**row, "label": label})
+        questionnaire = selectors.questionnaire_get(user=user, key=opts["questionnaire"])
+        book = services.codebook_create(actor=user, questionnaire=questionnaire, codes=codes)
+        self.stdout.write(
+            _("{} codebook version {}: {} codes.").format(
+                questionnaire.key, book.version, len(codes)
+            )
+        )
+
+    def _codebook(self, user: Any, opts: dict[str, Any]) -> tuple[Any, Any]:
+        found = selectors.round_get(user=user, key=opts["round"])
+        book = selectors.codebook_get(
+            user=user, questionnaire=found.version.questionnaire, version=opts["codebook"]
+        )
+        return found, book
+
+    def coding_tag(self, user: Any, opts: dict[str, Any]) -> None:
+        found, book = self._codebook(user, opts)
+        code = book.codes.filter(key=opts["code"]).first()
+        if code is None:
+            raise CommandError(_("The codebook has no code {}.").format(opts["code"]))
+        answer = selectors.coded_answer(
+            round_=found, country=opts["country"], question=opts["question"]
+        )
+        tag = services.coding_add_passage(
+            actor=user, answer=answer, code=code, passage=opts["passage"]
+        )
+        self.stdout.write(
+            _("Tagged characters {} to {} with {}.").format(tag.start, tag.end, code.key)
+        )
+
+    def coding_themes(self, user: Any, opts: dict[str, Any]) -> None:
+        found, book = self._codebook(user, opts)
+        rows = [
+            {
+                "code": t.code,
+                "label": t.label.get(opts["lang"]) or t.label.get("en") or t.code,
+                "states": len(t.countries),
+                "list": country_list(t.countries, as_of=found.as_of, language=opts["lang"]),
+                "unresolved": t.unresolved,
+            }
+            for t in theme_counts(found, book)
+        ]
+        self.stdout.write(
+            render_rows(rows, ["code", "label", "states", "list", "unresolved"], opts["format"])
+        )
+
+    def coding_agreement(self, user: Any, opts: dict[str, Any]) -> None:
+        found, book = self._codebook(user, opts)
+        first, second = (user_named(name) for name in opts["coders"])
+        result = agreement(found, book, (first.pk, second.pk))
+        self.stdout.write(_("{} units; Cohen's kappa {:.3f}").format(result.units, result.kappa))
+        for key, kappa in result.by_code.items():
+            self.stdout.write("  {}: {:.3f}".format(key, kappa))
+        for unit, a, b in result.disagreements:
+            self.stdout.write(
+                _("  disagree: {} {} {} ({}: {}, {}: {})").format(
+                    unit.country, unit.question, unit.code, result.coders[0], a, result.coders[1], b
+                )
+            )
