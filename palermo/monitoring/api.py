@@ -14,13 +14,29 @@ from ninja import File, Router, Status, UploadedFile
 
 from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import ApplicationError
+from palermo.core.models import User
 from palermo.monitoring import selectors, services
+from palermo.monitoring.coding import agreement, theme_counts
 from palermo.monitoring.countrylists import Context, country_list, language_of
-from palermo.monitoring.models import Questionnaire, QuestionnaireVersion, Round, Submission
+from palermo.monitoring.models import (
+    Answer,
+    Code,
+    Codebook,
+    Questionnaire,
+    QuestionnaireVersion,
+    Round,
+    Submission,
+)
 from palermo.monitoring.schemas import (
+    AgreementOut,
     AnswerIn,
     ClarificationIn,
+    CodebookIn,
+    CodebookOut,
+    CodingIn,
+    CodingOut,
     CountryListOut,
+    DecisionIn,
     QuestionnaireIn,
     QuestionnaireOut,
     ReasonIn,
@@ -28,6 +44,7 @@ from palermo.monitoring.schemas import (
     RoundIn,
     RoundOut,
     SubmissionOut,
+    ThemeOut,
     VersionOut,
 )
 from palermo.monitoring.xlsform import MAX_BYTES
@@ -367,3 +384,149 @@ def submission_return(
     return _submission_out(
         services.submission_return(actor=user, submission=found, reason=payload.reason)
     )
+
+
+# --- coding -----------------------------------------------------------------------------------
+
+
+def _codebook_out(book: Codebook) -> dict[str, Any]:
+    return {
+        "questionnaire": book.questionnaire.key,
+        "version": book.version,
+        "codes": [
+            {"key": c.key, "label": c.label, "question": c.question, "description": c.description}
+            for c in book.codes.all()
+        ],
+    }
+
+
+@router.post("/questionnaires/{key}/codebooks", response={201: CodebookOut}, auth=AUTH)
+def codebook_new(request: HttpRequest, key: str, payload: CodebookIn) -> Status[dict[str, Any]]:
+    """A new version of the questionnaire's codebook of themes (its secretariat only)."""
+    user = api_user(request)
+    q = selectors.questionnaire_get(user=user, key=key)
+    book = services.codebook_create(
+        actor=user, questionnaire=q, codes=[c.dict() for c in payload.codes]
+    )
+    return Status(201, _codebook_out(book))
+
+
+@router.get("/questionnaires/{key}/codebooks/{version}", response=CodebookOut, auth=AUTH)
+def codebook(request: HttpRequest, key: str, version: int) -> dict[str, Any]:
+    user = api_user(request)
+    q = selectors.questionnaire_get(user=user, key=key)
+    return _codebook_out(selectors.codebook_get(user=user, questionnaire=q, version=version))
+
+
+def _coding_target(
+    request: HttpRequest, key: str, codebook_version: int, country: str, question: str, code: str
+) -> tuple[Any, Round, Codebook, Answer, Code]:
+    user = api_user(request)
+    found = selectors.round_get(user=user, key=key)
+    book = selectors.codebook_get(
+        user=user, questionnaire=found.version.questionnaire, version=codebook_version
+    )
+    theme = book.codes.filter(key=code).first()
+    if theme is None:
+        raise ApplicationError(_("The codebook has no code {}.").format(code), code="invalid")
+    answer = selectors.coded_answer(round_=found, country=country, question=question)
+    return user, found, book, answer, theme
+
+
+@router.post("/rounds/{key}/codings", response={201: CodingOut}, auth=AUTH)
+def coding_new(request: HttpRequest, key: str, payload: CodingIn) -> Status[dict[str, Any]]:
+    """A coder tags a passage of a State's narrative answer with a theme: by its characters
+    (`start`, `end`) or by its text (`passage`, its first occurrence)."""
+    user, _found, _book, answer, theme = _coding_target(
+        request, key, payload.codebook, payload.country, payload.question, payload.code
+    )
+    if payload.start is not None and payload.end is not None:
+        tag = services.coding_add(
+            actor=user, answer=answer, code=theme, start=payload.start, end=payload.end
+        )
+    else:
+        tag = services.coding_add_passage(
+            actor=user, answer=answer, code=theme, passage=payload.passage
+        )
+    return Status(
+        201,
+        {
+            "id": tag.pk,
+            "country": answer.submission.country_id,
+            "question": answer.question.name,
+            "code": theme.key,
+            "coder": user.username,
+            "start": tag.start,
+            "end": tag.end,
+            "passage": tag.passage,
+        },
+    )
+
+
+@router.post("/rounds/{key}/decisions", response={201: ThemeOut}, auth=AUTH)
+def decision_new(request: HttpRequest, key: str, payload: DecisionIn) -> Status[dict[str, Any]]:
+    """Where the coders disagree: whether the State's answer carries the theme, and why; the
+    theme's count as it stands then."""
+    user, found, book, answer, theme = _coding_target(
+        request, key, payload.codebook, payload.country, payload.question, payload.code
+    )
+    services.coding_decide(
+        actor=user, answer=answer, code=theme, applies=payload.applies, reason=payload.reason
+    )
+    counted = next(t for t in theme_counts(found, book) if t.code == theme.key)
+    return Status(201, _theme_out(found, counted, "en"))
+
+
+def _theme_out(found: Round, theme: Any, lang: str) -> dict[str, Any]:
+    return {
+        "code": theme.code,
+        "label": theme.label,
+        "countries": theme.countries,
+        "text": country_list(theme.countries, as_of=found.as_of, language=lang),
+        "passages": theme.passages,
+        "unresolved": theme.unresolved,
+    }
+
+
+@router.get("/rounds/{key}/themes", response=list[ThemeOut], auth=AUTH)
+def themes(
+    request: HttpRequest, key: str, codebook: int = 0, lang: str = "en"
+) -> list[dict[str, Any]]:
+    """Each theme of the codebook with the States whose answers carry it (`text`: their list in
+    UN style as at the round's date, in `lang`), the passages behind them, and the States on
+    which the coders disagree without a decision."""
+    user = api_user(request)
+    found = selectors.round_get(user=user, key=key)
+    book = selectors.codebook_get(
+        user=user, questionnaire=found.version.questionnaire, version=codebook
+    )
+    language = language_of(lang)
+    return [_theme_out(found, t, language) for t in theme_counts(found, book)]
+
+
+@router.get("/rounds/{key}/agreement", response=AgreementOut, auth=AUTH)
+def coders_agreement(
+    request: HttpRequest, key: str, coders: str, codebook: int = 0
+) -> dict[str, Any]:
+    """Two coders' agreement (`coders`: two usernames separated by a comma): Cohen's kappa over
+    every unit (answer and theme) and per theme, and the units they disagree on."""
+    user = api_user(request)
+    found = selectors.round_get(user=user, key=key)
+    book = selectors.codebook_get(
+        user=user, questionnaire=found.version.questionnaire, version=codebook
+    )
+    names = [n.strip() for n in coders.split(",") if n.strip()]
+    people = {u.username: u.pk for u in User.objects.filter(username__in=names)}
+    if len(names) != 2 or set(names) - set(people):  # noqa: PLR2004 - two coders
+        raise ApplicationError(_("coders: two usernames separated by a comma."), code="invalid")
+    result = agreement(found, book, (people[names[0]], people[names[1]]))
+    return {
+        "coders": list(result.coders),
+        "units": result.units,
+        "kappa": result.kappa,
+        "by_code": result.by_code,
+        "disagreements": [
+            {"country": u.country, "question": u.question, "code": u.code, "first": a, "second": b}
+            for u, a, b in result.disagreements
+        ],
+    }

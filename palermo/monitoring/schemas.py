@@ -146,3 +146,82 @@ class ResponseIn(Schema):
 
 class ReasonIn(Schema):
     reason: str
+
+
+class CodeIn(Schema):
+    key: str
+    label: dict[str, str] | str
+    question: str = ""
+    description: str = ""
+
+
+class CodebookIn(Schema):
+    codes: list[CodeIn]
+
+
+class CodeOut(Schema):
+    key: str
+    label: dict[str, str]
+    question: str
+    description: str
+
+
+class CodebookOut(Schema):
+    questionnaire: str
+    version: int
+    codes: list[CodeOut]
+
+
+class CodingIn(Schema):
+    country: str
+    question: str
+    code: str
+    codebook: int = 0
+    start: int | None = None
+    end: int | None = None
+    passage: str = ""
+
+
+class CodingOut(Schema):
+    id: int
+    country: str
+    question: str
+    code: str
+    coder: str
+    start: int
+    end: int
+    passage: str
+
+
+class DecisionIn(Schema):
+    country: str
+    question: str
+    code: str
+    codebook: int = 0
+    applies: bool
+    reason: str
+
+
+class ThemeOut(Schema):
+    code: str
+    label: dict[str, str]
+    countries: list[str]
+    text: str
+    passages: dict[str, list[str]]
+    unresolved: list[str]
+
+
+class DisagreementOut(Schema):
+    country: str
+    question: str
+    code: str
+    first: bool
+    second: bool
+
+
+class AgreementOut(Schema):
+    coders: list[str]
+    units: int
+    kappa: float
+    by_code: dict[str, float]
+    disagreements: list[DisagreementOut]

@@ -8,9 +8,11 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
@@ -228,3 +230,46 @@ def test_the_command_imports_a_codebook_tags_and_counts(
     with pytest.raises(CommandError, match="has no answer of BWA"):
         run(*tag, "BWA", "prevention", "hotline", "--passage", "x")
     assert second.username == "coder2"
+
+
+def test_coding_through_the_api(
+    client: Client, bearer: Callable[[User], dict[str, Any]], secretariat: User, coded_round: Round,
+    make_user: Callable[..., User],
+) -> None:  # fmt: skip
+    sec = bearer(secretariat)
+    made = client.post(
+        "/api/v1/monitoring/questionnaires/prevention/codebooks",
+        {"codes": [{"key": "hotline", "label": "Hotline"},
+                   {"key": "awareness", "label": {"en": "Awareness", "fr": "Sensibilisation"}}]},
+        content_type="application/json", **sec,
+    )  # fmt: skip
+    assert (made.status_code, made.json()["version"]) == (201, 1)
+    api = "/api/v1/monitoring/rounds/prevention-2010"
+    tagged = client.post(
+        api + "/codings", {"country": "VNM", "question": "prevention", "code": "hotline",
+                           "passage": "A hotline"}, content_type="application/json", **sec,
+    )  # fmt: skip
+    assert tagged.status_code == 201
+    assert (tagged.json()["start"], tagged.json()["end"]) == (0, 9)
+    by_offsets = client.post(
+        api + "/codings", {"country": "KHM", "question": "prevention", "code": "hotline",
+                           "start": 67, "end": 76}, content_type="application/json", **sec,
+    )  # fmt: skip
+    assert by_offsets.json()["passage"] == "a hotline"
+    themes = {t["code"]: t for t in client.get(api + "/themes", {"lang": "fr"}, **sec).json()}
+    assert themes["hotline"]["text"] == "le Cambodge et le Viet Nam"
+    assert themes["hotline"]["passages"] == {"KHM": ["a hotline"], "VNM": ["A hotline"]}
+    make_user(Role.ANALYST, org="UNODC", country=None, kind=OrganisationKind.INTERNATIONAL,
+              username="coder2")  # fmt: skip
+    agreed = client.get(api + "/agreement", {"coders": "sec,coder2"}, **sec).json()
+    assert (agreed["units"], len(agreed["disagreements"])) == (8, 2)
+    decided = client.post(
+        api + "/decisions", {"country": "VNM", "question": "prevention", "code": "hotline",
+                             "applies": False, "reason": "A plan, not yet open"},
+        content_type="application/json", **sec,
+    )  # fmt: skip
+    assert decided.json()["countries"] == ["KHM"]  # the decision overrides the tag
+    state = bearer(make_user(Role.NATIONAL_COORDINATOR, org="VN2", country="VNM"))
+    assert client.get(api + "/themes", **state).status_code == 404
+    bad = client.get(api + "/agreement", {"coders": "sec"}, **sec)
+    assert bad.json()["code"] == "invalid"
