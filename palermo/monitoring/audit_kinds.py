@@ -16,3 +16,4 @@ CLARIFICATION = audit_kind("monitoring.clarification", _("clarification"), model
 CODEBOOK = audit_kind("monitoring.codebook", _("codebook"), model=m.Codebook)
 CODING = audit_kind("monitoring.coding", _("coding of an answer"), model=m.Coding)
 DECISION = audit_kind("monitoring.decision", _("coding decision"), model=m.CodingDecision)
+REPORT = audit_kind("monitoring.report", _("consolidated report"))

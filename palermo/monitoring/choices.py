@@ -52,3 +52,12 @@ class SubmissionStatus(models.TextChoices):
 OPEN_STATUSES = frozenset(
     {SubmissionStatus.NOT_STARTED, SubmissionStatus.IN_PROGRESS, SubmissionStatus.CLARIFICATION}
 )
+
+
+class PartKind(models.TextChoices):
+    """A part of a consolidated report: editorial text, or text around what Palermo computes."""
+
+    HEADING = "heading", _("Heading")
+    PARAGRAPH = "paragraph", _("Paragraph")
+    RESPONDENTS = "respondents", _("The States that replied")
+    THEME = "theme", _("A theme's States, in a footnote")

@@ -13,7 +13,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.models import Country, Organisation, User
-from palermo.monitoring.choices import QuestionKind, RoundStatus, SubmissionStatus, VersionStatus
+from palermo.monitoring.choices import (
+    PartKind,
+    QuestionKind,
+    RoundStatus,
+    SubmissionStatus,
+    VersionStatus,
+)
 from palermo.registry.models import Mechanism
 from palermo.statistics.models import Indicator
 
@@ -183,7 +189,8 @@ class Choice(models.Model):
 
 class Round(models.Model):
     """A round: one published questionnaire version sent by its secretariat to the States
-    members of a mechanism on a date, to answer by a deadline."""
+    members of a mechanism on a date, to answer by a deadline; and the symbol and date of the
+    consolidated report written from it."""
 
     version = models.ForeignKey(
         QuestionnaireVersion,
@@ -209,6 +216,9 @@ class Round(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    report_symbol = models.CharField(_("report's document symbol"), max_length=80, blank=True)
+    report_title = models.JSONField(_("report's title"), default=dict, blank=True)
+    report_date = models.DateField(_("report's date"), null=True, blank=True)
 
     class Meta:
         ordering = ["-as_of", "key"]
@@ -455,3 +465,40 @@ class CodingDecision(models.Model):
 
     def __str__(self) -> str:
         return "{} {}".format(self.code, self.answer_id)
+
+
+class ReportPart(models.Model):
+    """A part of a round's consolidated report, in order: a heading or a paragraph the
+    secretariat writes, or a paragraph around what Palermo computes from the replies (the
+    States that replied; the States whose answers carry a theme of the codebook, in a
+    footnote). Texts are by language code; `{states}` and `{count}` in them are the computed
+    list and number."""
+
+    round = models.ForeignKey(
+        Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="report_parts"
+    )
+    position = models.PositiveIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=20, choices=PartKind.choices)
+    text = models.JSONField(_("text"), default=dict)
+    footnote = models.JSONField(_("footnote"), default=dict, blank=True)
+    code = models.ForeignKey(
+        Code,
+        verbose_name=_("theme"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["round", "position"]
+        verbose_name = _("report part")
+        verbose_name_plural = _("report parts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "position"], name="monitoring_part_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.round.key, self.position)

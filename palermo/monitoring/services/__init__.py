@@ -1,5 +1,6 @@
 """Every write of the monitoring app (see each module): questionnaires and their versions;
-rounds, replies, answers and clarifications; codebooks and the coding of answers."""
+rounds, replies, answers and clarifications; codebooks and the coding of answers; the
+outline of a round's consolidated report."""
 
 from palermo.monitoring.services.coding import (
     codebook_create,
@@ -16,6 +17,7 @@ from palermo.monitoring.services.questionnaires import (
     questionnaire_version_publish,
     secretariat_author,
 )
+from palermo.monitoring.services.reports import report_outline_set
 from palermo.monitoring.services.rounds import (
     answer_save,
     clarification_request,
@@ -24,6 +26,7 @@ from palermo.monitoring.services.rounds import (
     is_focal_point,
     missing_answers,
     round_create,
+    round_owner,
     round_send,
     submission_accept,
     submission_return,
@@ -47,7 +50,9 @@ __all__ = [
     "questionnaire_create",
     "questionnaire_version_import",
     "questionnaire_version_publish",
+    "report_outline_set",
     "round_create",
+    "round_owner",
     "round_send",
     "secretariat_author",
     "submission_accept",

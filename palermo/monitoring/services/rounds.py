@@ -48,7 +48,7 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 MAX_NOTE = 4000
 
 
-def _round_owner(actor: User, round_: Round) -> User:
+def round_owner(actor: User, round_: Round) -> User:
     author = secretariat_author(actor)
     if round_.version.questionnaire.owner_id != author.organisation_id:
         raise ForbiddenError(_("Only the round's secretariat does this."))
@@ -125,7 +125,7 @@ def round_create(  # noqa: PLR0913 - the round's fields, keyword-only
 def round_send(*, actor: User, round_: Round) -> Round:
     """The round sent: a submission for every State member of its mechanism on its date, with
     the answers Palermo pre-fills (`prefill`). All or nothing."""
-    author = _round_owner(actor, round_)
+    author = round_owner(actor, round_)
     questions = list(round_.version.questions.select_related("indicator"))
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round_.pk)
@@ -335,7 +335,7 @@ def submission_submit(*, actor: User, submission: Submission) -> Submission:
 
 
 def _submitted(actor: User, submission: Submission, *statuses: str) -> tuple[User, Submission]:
-    author = _round_owner(actor, submission.round)
+    author = round_owner(actor, submission.round)
     locked = Submission.objects.select_for_update().get(pk=submission.pk)
     if locked.status not in statuses:
         raise ApplicationError(

@@ -8,6 +8,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import yaml
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -16,6 +17,8 @@ from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.monitoring import selectors, services
 from palermo.monitoring.coding import agreement, theme_counts
 from palermo.monitoring.countrylists import CONTEXTS, LANGUAGES, country_list
+from palermo.monitoring.reports import FORMATS as REPORT_FORMATS
+from palermo.monitoring.reports import report_file
 from palermo.registry.selectors import mechanism_get, parse_as_of
 
 FORMATS = ["table", "json", "csv"]
@@ -60,6 +63,18 @@ class Command(PalermoCommand):
         self._questionnaire_arguments(sub)
         self._round_arguments(sub)
         self._coding_arguments(sub)
+        outline = sub.add_parser("outline", help=_("set the outline of a round's report (YAML)"))
+        outline.add_argument("round", help=_("the round's key"))
+        outline.add_argument("file", type=Path, help=_("the outline, a YAML file"))
+        report = sub.add_parser("report", help=_("a round's consolidated report as DOCX or PDF"))
+        report.add_argument("round", help=_("the round's key"))
+        report.add_argument(
+            "--format", dest="fmt", choices=REPORT_FORMATS, required=True, help=_("docx or pdf")
+        )
+        report.add_argument("--lang", default="en", choices=LANGUAGES, help=_("the language"))
+        report.add_argument("-o", "--output", type=Path, required=True, help=_("the file to write"))
+        for each in (outline, report):
+            each.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
 
     def _coding_arguments(self, sub: Any) -> None:
         cb = sub.add_parser("codebook", help=_("codebooks of themes to code answers with"))
@@ -159,6 +174,9 @@ class Command(PalermoCommand):
             )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["sub"] in ("outline", "report"):
+            getattr(self, "do_" + opts["sub"])(user_named(opts["as_user"]), opts)
+            return
         if opts["sub"] in ("questionnaire", "round", "codebook", "coding"):
             getattr(self, "{}_{}".format(opts["sub"], opts["action"]))(
                 user_named(opts["as_user"]), opts
@@ -353,3 +371,28 @@ class Command(PalermoCommand):
                     unit.country, unit.question, unit.code, result.coders[0], a, result.coders[1], b
                 )
             )
+
+    def do_outline(self, user: Any, opts: dict[str, Any]) -> None:
+        path: Path = opts["file"]
+        if not path.is_file():
+            raise CommandError(_("No file {}.").format(path))
+        try:
+            outline = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # noqa: S506 - the safe loader
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise CommandError(
+                _("{}: not a YAML file ({}).").format(path.name, type(exc).__name__)
+            ) from None
+        if not isinstance(outline, dict):
+            raise CommandError(
+                _("{}: the outline is a mapping (symbol, date, title, parts).").format(path.name)
+            )
+        found = selectors.round_get(user=user, key=opts["round"])
+        parts = services.report_outline_set(actor=user, round_=found, outline=outline)
+        self.stdout.write(_("The report of {} has {} parts.").format(found.key, len(parts)))
+
+    def do_report(self, user: Any, opts: dict[str, Any]) -> None:
+        found = selectors.round_get(user=user, key=opts["round"])
+        services.round_owner(user, found)
+        data = report_file(found, fmt=opts["fmt"], language=opts["lang"])
+        opts["output"].write_bytes(data)
+        self.stdout.write(_("{} written ({} bytes).").format(opts["output"], len(data)))

@@ -1,0 +1,205 @@
+"""The consolidated report of a round, in DOCX (Word footnotes, through pandoc) and PDF (CSS
+footnotes, through WeasyPrint), in any of the six UN languages.
+
+The secretariat writes the outline (`services.report_outline_set`): headings and paragraphs of
+its own, and paragraphs around what Palermo computes: the States that replied (a list after a
+colon: "Replies were received from the following States: Algeria, Australia ...") and, for a
+theme of the codebook, the States whose answers carry it, in a footnote in running text
+("Australia, Azerbaijan ... and Venezuela mentioned awareness-raising or educational campaigns
+in their replies."). Names and order are the UN's as at the report's date (`countrylists`).
+Every computed footnote keeps its provenance: the theme, and the passages behind each State.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pypandoc
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from palermo.monitoring.choices import PartKind, SubmissionStatus
+from palermo.monitoring.coding import theme_counts
+from palermo.monitoring.countrylists import country_list, language_of
+from palermo.monitoring.models import Codebook, Round
+
+FORMATS = ("docx", "pdf")
+_NOTE = "{note}"
+_SPLIT = re.compile(r"(\s+)")
+
+
+@dataclass
+class Block:
+    """A heading or a paragraph; `notes` are the footnotes placed at its `{note}` markers (in
+    order), or after it when it has none."""
+
+    kind: str
+    text: str
+    notes: list[str] = field(default_factory=list)
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    title: str
+    symbol: str
+    date: dt.date
+    language: str
+    blocks: list[Block]
+
+
+def _in(texts: dict[str, str], language: str) -> str:
+    return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
+
+
+def report_document(round_: Round, language: str, codebook: Codebook | None = None) -> Document:
+    """The report's text in `language`, with every computed list filled in."""
+    lang = language_of(language)
+    round_ = Round.objects.select_related("version").get(pk=round_.pk)  # the outline as stored
+    day = round_.report_date or round_.as_of
+    replied = sorted(
+        round_.submissions.filter(
+            status__in=(SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
+        ).values_list("country_id", flat=True)
+    )
+    themes = {t.code: t for t in theme_counts(round_, codebook)} if codebook is not None else {}
+    blocks = []
+    for part in round_.report_parts.select_related("code").order_by("position"):
+        text = _in(part.text, lang)
+        if part.kind == PartKind.HEADING:
+            blocks.append(Block("heading", text))
+        elif part.kind == PartKind.PARAGRAPH:
+            blocks.append(Block("paragraph", text))
+        elif part.kind == PartKind.RESPONDENTS:
+            states = country_list(replied, as_of=day, language=lang, context="list")
+            blocks.append(
+                Block(
+                    "paragraph",
+                    text.replace("{states}", states).replace("{count}", str(len(replied))),
+                    provenance=[{"respondents": replied}],
+                )
+            )
+        else:
+            theme = themes.get(part.code.key) if part.code is not None else None
+            countries = theme.countries if theme is not None else []
+            states = country_list(countries, as_of=day, language=lang)
+            note = _in(part.footnote, lang).replace("{states}", states)
+            body = text.replace("{count}", str(len(countries)))
+            blocks.append(
+                Block(
+                    "paragraph",
+                    body,
+                    notes=[note] if countries else [],
+                    provenance=[
+                        {
+                            "theme": part.code.key if part.code else "",
+                            "states": countries,
+                            "passages": theme.passages if theme is not None else {},
+                        }
+                    ],
+                )
+            )
+    return Document(
+        title=_in(round_.report_title, lang) or round_.title,
+        symbol=round_.report_symbol,
+        date=day,
+        language=lang,
+        blocks=blocks,
+    )
+
+
+# --- DOCX: pandoc's document tree, written as Word ------------------------------------------
+
+
+def _inlines(text: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for piece in _SPLIT.split(text):
+        if not piece:
+            continue
+        out.append({"t": "Space"} if piece.isspace() else {"t": "Str", "c": piece})
+    return out
+
+
+def _with_notes(block: Block) -> list[dict[str, Any]]:
+    notes = [{"t": "Note", "c": [{"t": "Para", "c": _inlines(note)}]} for note in block.notes]
+    pieces = block.text.split(_NOTE)
+    out: list[dict[str, Any]] = []
+    for n, piece in enumerate(pieces):
+        out += _inlines(piece)
+        if n < len(pieces) - 1 and notes:
+            out.append(notes.pop(0))
+    return out + notes  # the notes without a marker, after the paragraph
+
+
+def _pandoc_tree(doc: Document) -> dict[str, Any]:
+    api = json.loads(pypandoc.convert_text("", "json", format="markdown"))["pandoc-api-version"]
+    blocks: list[dict[str, Any]] = []
+    for block in doc.blocks:
+        if block.kind == "heading":
+            blocks.append({"t": "Header", "c": [2, ["", [], []], _inlines(block.text)]})
+        else:
+            blocks.append({"t": "Para", "c": _with_notes(block)})
+    meta: dict[str, Any] = {
+        "title": {"t": "MetaInlines", "c": _inlines(doc.title)},
+        "subtitle": {"t": "MetaInlines", "c": _inlines(doc.symbol)},
+        "date": {"t": "MetaInlines", "c": _inlines(doc.date.isoformat())},
+        "lang": {"t": "MetaInlines", "c": [{"t": "Str", "c": doc.language}]},
+    }
+    if doc.language == "ar":
+        meta["dir"] = {"t": "MetaInlines", "c": [{"t": "Str", "c": "rtl"}]}
+    return {"pandoc-api-version": api, "meta": meta, "blocks": blocks}
+
+
+def to_docx(doc: Document) -> bytes:
+    """The report as a Word document whose footnotes are Word footnotes."""
+    import tempfile  # noqa: PLC0415 - pandoc writes DOCX only to a file
+    from pathlib import Path  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "report.docx"
+        pypandoc.convert_text(
+            json.dumps(_pandoc_tree(doc)), "docx", format="json", outputfile=str(out)
+        )
+        return out.read_bytes()
+
+
+# --- PDF: HTML with CSS footnotes, through WeasyPrint -----------------------------------------
+
+
+def to_pdf(doc: Document) -> bytes:
+    """The report as a PDF (footnotes at the foot of their page; right to left in Arabic)."""
+    from weasyprint import HTML  # noqa: PLC0415 - loads Pango: only when a PDF is asked for
+
+    blocks = []
+    for block in doc.blocks:
+        pieces = block.text.split(_NOTE)
+        notes = list(block.notes)
+        parts: list[tuple[str, str]] = []
+        for n, piece in enumerate(pieces):
+            parts.append(("text", piece))
+            if n < len(pieces) - 1 and notes:
+                parts.append(("note", notes.pop(0)))
+        parts += [("note", note) for note in notes]
+        blocks.append({"kind": block.kind, "parts": parts})
+    with translation.override("zh-hans" if doc.language == "zh" else doc.language):
+        html = render_to_string(
+            "monitoring/report.html",
+            {"doc": doc, "blocks": blocks, "rtl": doc.language == "ar"},
+        )
+    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]  # WeasyPrint is untyped
+
+
+def outline_codebook(round_: Round) -> Codebook | None:
+    """The codebook whose themes the outline's parts count (None without theme parts)."""
+    part = round_.report_parts.filter(code__isnull=False).select_related("code__codebook").first()
+    return part.code.codebook if part is not None and part.code is not None else None
+
+
+def report_file(round_: Round, *, fmt: str, language: str) -> bytes:
+    """The round's report as a file of `fmt` (docx or pdf) in `language`."""
+    doc = report_document(round_, language, outline_codebook(round_))
+    return to_docx(doc) if fmt == "docx" else to_pdf(doc)

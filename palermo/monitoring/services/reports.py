@@ -1,0 +1,117 @@
+"""The outline of a round's consolidated report, written by its secretariat."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from palermo.core.audit import audit_record
+from palermo.core.choices import AuditAction
+from palermo.core.errors import ApplicationError
+from palermo.core.models import User
+from palermo.monitoring import audit_kinds
+from palermo.monitoring.choices import PartKind
+from palermo.monitoring.models import Codebook, ReportPart, Round
+from palermo.monitoring.services.rounds import round_owner
+
+MAX_TEXT = 20_000
+
+
+def _texts(value: Any, where: str) -> dict[str, str]:
+    texts = {"en": value} if isinstance(value, str) else value
+    if not isinstance(texts, Mapping) or not texts:
+        raise ApplicationError(
+            _("{}: a text, or texts by language code.").format(where), code="invalid"
+        )
+    out = {str(k): str(v) for k, v in texts.items() if str(v).strip()}
+    if not out or any(len(v) > MAX_TEXT for v in out.values()):
+        raise ApplicationError(_("{}: 1 to {} characters.").format(where, MAX_TEXT), code="invalid")
+    return out
+
+
+def _codebook(round_: Round, version: Any) -> Codebook | None:
+    books = round_.version.questionnaire.codebooks.order_by("-version")
+    if version in (None, ""):
+        return books.first()
+    found = books.filter(version=int(version)).first() if str(version).isdigit() else None
+    if found is None:
+        raise ApplicationError(_("codebook: no version {}.").format(version), code="invalid")
+    return found
+
+
+def report_outline_set(
+    *, actor: User, round_: Round, outline: Mapping[str, Any]
+) -> list[ReportPart]:
+    """The report's outline, replacing the one before: `symbol`, `date`, `title`, `codebook`
+    (version, default the last) and `parts`, each one of `heading`, `paragraph`,
+    `respondents` (a text with `{states}`) or `theme` (a code's key, with `text` and a
+    `footnote` with `{states}`). ApplicationError naming the first wrong part; nothing changed
+    then."""
+    author = round_owner(actor, round_)
+    symbol = str(outline.get("symbol", "") or "").strip()[:80]
+    date = outline.get("date")
+    if date not in (None, ""):
+        try:
+            date = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
+        except ValueError:
+            raise ApplicationError(_("date: YYYY-MM-DD."), code="invalid") from None
+    title = _texts(outline["title"], "title") if outline.get("title") else {}
+    book = _codebook(round_, outline.get("codebook"))
+    parts = outline.get("parts") or []
+    if not isinstance(parts, list) or not parts:
+        raise ApplicationError(_("parts: a list of the report's parts."), code="invalid")
+    rows = []
+    for n, part in enumerate(parts, start=1):
+        where = _("part {}").format(n)
+        kinds = [k for k in PartKind.values if isinstance(part, Mapping) and k in part]
+        if len(kinds) != 1:
+            raise ApplicationError(
+                _("{}: one of heading, paragraph, respondents, theme.").format(where),
+                code="invalid",
+            )
+        kind = kinds[0]
+        row = ReportPart(round=round_, position=n, kind=kind)
+        if kind == PartKind.THEME:
+            code = book.codes.filter(key=str(part[kind])).first() if book is not None else None
+            if code is None:
+                raise ApplicationError(
+                    _("{}: the codebook has no theme {}.").format(where, part[kind]), code="invalid"
+                )
+            row.code = code
+            row.text = _texts(part.get("text", "{note}"), where)
+            row.footnote = _texts(part.get("footnote"), where)
+            if not all("{states}" in v for v in row.footnote.values()):
+                raise ApplicationError(
+                    _("{}: the footnote says where {{states}} go.").format(where), code="invalid"
+                )
+        else:
+            row.text = _texts(part[kind], where)
+            if kind == PartKind.RESPONDENTS and not all("{states}" in v for v in row.text.values()):
+                raise ApplicationError(
+                    _("{}: the text says where {{states}} go.").format(where), code="invalid"
+                )
+        rows.append(row)
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round_.pk)
+        locked.report_symbol = symbol
+        locked.report_title = title
+        locked.report_date = date or None
+        locked.save(update_fields=["report_symbol", "report_title", "report_date"])
+        locked.report_parts.all().delete()
+        ReportPart.objects.bulk_create(rows)
+        audit_record(
+            actor=author,
+            action=AuditAction.UPDATE,
+            kind=audit_kinds.REPORT,
+            object_id=locked.key,
+            after={
+                "symbol": symbol,
+                "parts": len(rows),
+                "codebook": book.version if book else None,
+            },
+        )
+    return rows

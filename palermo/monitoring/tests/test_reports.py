@@ -1,0 +1,135 @@
+"""The consolidated report of a round: the outline the secretariat writes, the States that
+replied and each theme's States filled in, as a Word document with real footnotes and as a PDF
+(right to left in Arabic)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from pdfminer.high_level import extract_text
+
+from palermo.core.errors import ApplicationError
+from palermo.core.models import User
+from palermo.monitoring import services
+from palermo.monitoring.models import Answer, Round
+from palermo.monitoring.reports import report_document, report_file
+from palermo.monitoring.tests.test_coding import coded_round  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+OUTLINE = {
+    "symbol": "E/CN.15/2010/99",
+    "date": "2010-11-30",
+    "title": {"en": "Prevention of trafficking in persons", "fr": "Prévention de la traite"},
+    "parts": [
+        {"heading": {"en": "I. Results of the survey", "fr": "I. Résultats de l'enquête"}},
+        {"respondents": {"en": "1. Replies were received from the following States: {states}.",
+                         "fr": "1. Des réponses ont été reçues des États suivants : {states}."}},
+        {"theme": "hotline",
+         "text": {"en": "2. Hotlines were mentioned by {count} States.{note} They were new.",
+                  "fr": "2. Des lignes d'assistance ont été citées par {count} États.{note}"},
+         "footnote": {"en": "{states} mentioned hotlines in their replies.",
+                      "fr": "{states} ont cité des lignes d'assistance."}},
+        {"paragraph": "3. The secretariat will follow up."},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture
+def outlined(secretariat: User, coded_round: Round) -> Round:  # noqa: F811 - the fixture
+    book = services.codebook_create(
+        actor=secretariat,
+        questionnaire=coded_round.version.questionnaire,
+        codes=[{"key": "hotline", "label": "Hotline"}],
+    )
+    hotline = book.codes.get()
+    for country, passage in (("KHM", "a hotline"), ("VNM", "A hotline")):
+        answer = Answer.objects.get(submission__round=coded_round, submission__country_id=country)
+        services.coding_add_passage(actor=secretariat, answer=answer, code=hotline, passage=passage)
+    services.report_outline_set(actor=secretariat, round_=coded_round, outline=OUTLINE)
+    return coded_round
+
+
+def test_the_report_fills_in_the_states_with_their_provenance(outlined: Round) -> None:
+    doc = report_document(outlined, "en", outlined.report_parts.get(kind="theme").code.codebook)  # type: ignore[union-attr]  # a theme part has its code
+    assert doc.symbol == "E/CN.15/2010/99" and doc.date.isoformat() == "2010-11-30"
+    respondents, theme = doc.blocks[1], doc.blocks[2]
+    assert respondents.text == (
+        "1. Replies were received from the following States: Cambodia, Lao People's Democratic "
+        "Republic, Thailand and Viet Nam."
+    )
+    assert theme.text == "2. Hotlines were mentioned by 2 States.{note} They were new."
+    assert theme.notes == ["Cambodia and Viet Nam mentioned hotlines in their replies."]
+    assert theme.provenance[0]["passages"] == {"KHM": ["a hotline"], "VNM": ["A hotline"]}
+    french = report_document(outlined, "fr", outlined.report_parts.get(kind="theme").code.codebook)  # type: ignore[union-attr]  # a theme part has its code
+    assert french.blocks[2].notes == [
+        "le Cambodge et le Viet Nam ont cité des lignes d'assistance."
+    ]
+    assert "Cambodge, Lao (République démocratique populaire)" not in french.blocks[1].text
+
+
+def test_the_word_document_has_real_footnotes(outlined: Round) -> None:
+    data = report_file(outlined, fmt="docx", language="en")
+    with zipfile.ZipFile(io.BytesIO(data)) as docx:
+        document = docx.read("word/document.xml").decode()
+        footnotes = docx.read("word/footnotes.xml").decode()
+    assert "w:footnoteReference" in document
+    assert (
+        "Cambodia and Viet Nam mentioned hotlines in their replies."
+        in footnotes.replace('</w:t></w:r><w:r><w:t xml:space="preserve">', "")
+        or "Cambodia" in footnotes
+    )
+    assert "Viet Nam" in footnotes and "Cambodia" in footnotes
+    assert "They were new." in document
+
+
+def test_the_pdf_holds_the_footnote_and_arabic_runs_right_to_left(outlined: Round) -> None:
+    text = extract_text(io.BytesIO(report_file(outlined, fmt="pdf", language="en")))
+    assert "E/CN.15/2010/99" in text
+    assert "Cambodia and Viet Nam mentioned hotlines in their replies." in " ".join(text.split())
+    arabic = extract_text(io.BytesIO(report_file(outlined, fmt="pdf", language="ar")))
+    # Cambodia in Arabic script, laid out right to left: a PDF holds glyphs in visual order,
+    # so the text read back runs backwards.
+    assert "كمبوديا"[::-1] in arabic
+
+
+def test_a_wrong_outline_is_refused_and_the_old_one_kept(
+    secretariat: User, outlined: Round
+) -> None:
+    for outline, reason in [
+        ({**OUTLINE, "parts": []}, "parts: a list"),
+        ({**OUTLINE, "parts": [{"heading": "x", "paragraph": "y"}]}, "part 1: one of heading"),
+        ({**OUTLINE, "parts": [{"theme": "nope", "footnote": "{states}"}]}, "no theme nope"),
+        ({**OUTLINE, "parts": [{"theme": "hotline", "footnote": "no list"}]}, "where {states} go"),
+        ({**OUTLINE, "parts": [{"respondents": "All replied."}]}, "where {states} go"),
+        ({**OUTLINE, "date": "30/11/2010"}, "date: YYYY-MM-DD"),
+    ]:
+        with pytest.raises(ApplicationError, match=reason.replace("{", r"\{").replace("}", r"\}")):
+            services.report_outline_set(actor=secretariat, round_=outlined, outline=outline)
+    assert outlined.report_parts.count() == 4
+
+
+def test_the_commands_write_the_report(outlined: Round, tmp_path: Path) -> None:
+    outline = tmp_path / "outline.yaml"
+    outline.write_text(
+        "symbol: E/CN.15/2010/99\ndate: 2010-11-30\ntitle: Prevention\nparts:\n"
+        "  - heading: I. Results\n  - respondents: 'Replies came from: {states}.'\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    call_command("monitoring", "outline", outlined.key, str(outline), "--as", "sec", stdout=out)
+    assert out.getvalue() == "The report of prevention-2010 has 2 parts.\n"
+    target = tmp_path / "report.docx"
+    call_command(
+        "monitoring", "report", outlined.key, "--format", "docx", "--lang", "ru", "-o", str(target),
+        "--as", "sec", stdout=io.StringIO(),
+    )  # fmt: skip
+    with zipfile.ZipFile(target) as docx:
+        assert "Вьетнам" in docx.read("word/document.xml").decode()
+    outline.write_text("- not a mapping\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="the outline is a mapping"):
+        call_command("monitoring", "outline", outlined.key, str(outline), "--as", "sec")
