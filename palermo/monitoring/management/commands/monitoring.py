@@ -1,5 +1,5 @@
-"""`palermo monitoring country-list|questionnaire|round|codebook|coding`: monitoring and
-reporting from the command line."""
+"""`palermo monitoring country-list|questionnaire|round|codebook|coding|outline|report`:
+monitoring and reporting from the command line."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ class Command(PalermoCommand):
         "imports, publishes and exports their versions as XLSForms, and lists them; round "
         "creates and sends rounds to the members of a mechanism and shows where each State "
         "stands; codebook imports a codebook of themes; coding tags passages of answers and "
-        "shows the coders' agreement and the States each theme counts."
+        "shows the coders' agreement and the States each theme counts; outline and report "
+        "write a round's consolidated report, in DOCX or PDF."
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
