@@ -29,6 +29,11 @@ urlpatterns = [
     path("rounds/new/", views_rounds.RoundNewView.as_view(), name="round_new"),
     path("rounds/<slug:key>/", views_rounds.RoundView.as_view(), name="round"),
     path(
+        "rounds/<slug:key>/report.<str:fmt>",
+        views_rounds.RoundReportView.as_view(),
+        name="round_report",
+    ),
+    path(
         "rounds/<slug:key>/<str:iso3>/",
         views_rounds.SubmissionView.as_view(),
         name="submission",

@@ -15,8 +15,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from palermo.core.errors import ApplicationError
+from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import User
+from palermo.core.pickers import country_names
 from palermo.core.views import FormServiceView, page_user
 from palermo.monitoring import selectors, services
 from palermo.monitoring.answers import expression_value
@@ -28,8 +29,10 @@ from palermo.monitoring.choices import (
     SubmissionStatus,
     VersionStatus,
 )
+from palermo.monitoring.countrylists import LANGUAGES, language_of
 from palermo.monitoring.expressions import holds
 from palermo.monitoring.models import Question, QuestionnaireVersion, Round, Submission
+from palermo.monitoring.reports import report_file
 from palermo.monitoring.views import MonitoringView, _is_author, _text
 from palermo.registry.selectors import mechanism_list
 
@@ -130,10 +133,14 @@ class RoundView(MonitoringView):
             "monitoring/round.html",
             {
                 "round": found,
-                "board": selectors.round_board(user=user, round_=found) if secretariat else [],
+                "board": _named(selectors.round_board(user=user, round_=found))
+                if secretariat
+                else [],
                 "secretariat": secretariat,
                 "can_send": secretariat and found.status == RoundStatus.DRAFT and _is_author(user),
                 "mine": mine,
+                "report": secretariat and found.report_parts.exists(),
+                "report_languages": LANGUAGES,
             },
         )
 
@@ -151,6 +158,12 @@ class RoundView(MonitoringView):
                 request, _("Round {} sent to {} States.").format(sent.key, sent.submissions.count())
             )
         return redirect("monitoring:round", key)
+
+
+def _named(rows: list[selectors.BoardRow]) -> list[tuple[selectors.BoardRow, str]]:
+    """Board rows with their State's name in the reader's language."""
+    names = country_names([r.country for r in rows])
+    return [(r, names.get(r.country, r.country)) for r in rows]
 
 
 def _shown_answer(value: Any) -> str:
@@ -309,3 +322,27 @@ class SubmissionView(MonitoringView):
                 _("{}: not a question of this round.").format(name), code="invalid"
             )
         return question
+
+
+REPORT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+class RoundReportView(MonitoringView):
+    """The round's consolidated report as DOCX or PDF, in a UN language (its secretariat)."""
+
+    def get(self, request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+        user = page_user(request)
+        found = selectors.round_get(user=user, key=key)
+        services.round_owner(user, found)
+        if fmt not in REPORT_TYPES or not found.report_parts.exists():
+            raise NotFoundError(_("No such report."))
+        language = language_of(request.GET.get("lang") or "en")
+        data = report_file(found, fmt=fmt, language=language)
+        response = HttpResponse(data, content_type=REPORT_TYPES[fmt])
+        response["Content-Disposition"] = 'attachment; filename="{}-{}.{}"'.format(
+            key, language, fmt
+        )
+        return response

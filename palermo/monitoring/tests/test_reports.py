@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 from pdfminer.high_level import extract_text
 
+from palermo.core.choices import Role
 from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.monitoring import services
@@ -133,3 +137,24 @@ def test_the_commands_write_the_report(outlined: Round, tmp_path: Path) -> None:
     outline.write_text("- not a mapping\n", encoding="utf-8")
     with pytest.raises(CommandError, match="the outline is a mapping"):
         call_command("monitoring", "outline", outlined.key, str(outline), "--as", "sec")
+
+
+def test_the_round_page_offers_the_report_to_its_secretariat(
+    client: Client, secretariat: User, outlined: Round, make_user: Callable[..., User]
+) -> None:
+    client.force_login(secretariat)
+    page = client.get(reverse("monitoring:round", args=[outlined.key])).content.decode()
+    assert "report.pdf?lang=ar" in page
+    pdf = client.get(reverse("monitoring:round_report", args=[outlined.key, "pdf"]), {"lang": "fr"})
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"] == 'attachment; filename="prevention-2010-fr.pdf"'
+    assert (
+        client.get(reverse("monitoring:round_report", args=[outlined.key, "odt"])).status_code
+        == 404
+    )
+    coordinator = make_user(Role.NATIONAL_COORDINATOR, org="KH3", country="KHM")
+    client.force_login(coordinator)
+    assert (
+        client.get(reverse("monitoring:round_report", args=[outlined.key, "pdf"])).status_code
+        == 404
+    )

@@ -53,6 +53,7 @@ def test_a_round_through_the_pages(
     assert sent.status_code == 302
     board = client.get(made["Location"]).content.decode()
     assert 'data-country="THA"' in board and "late" in board  # the deadline has passed
+    assert ">Thailand</a>" in board
     thai = make_user(Role.NATIONAL_COORDINATOR, org="TH", country="THA")
     state = Client()
     state.force_login(thai)
