@@ -189,8 +189,9 @@ class Choice(models.Model):
 
 class Round(models.Model):
     """A round: one published questionnaire version sent by its secretariat to the States
-    members of a mechanism on a date, to answer by a deadline; and the symbol and date of the
-    consolidated report written from it."""
+    members of a mechanism on a date (or to the States it lists: a note verbale to
+    Governments), to answer by a deadline; and the symbol and date of the consolidated report
+    written from it."""
 
     version = models.ForeignKey(
         QuestionnaireVersion,
@@ -203,7 +204,10 @@ class Round(models.Model):
         verbose_name=_("sent to the members of"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
     )
+    addressees = models.JSONField(_("sent to these States"), default=list, blank=True)
     key = models.SlugField(_("key"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=300)
     as_of = models.DateField(_("date of the round"))
@@ -472,7 +476,8 @@ class ReportPart(models.Model):
     secretariat writes, or a paragraph around what Palermo computes from the replies (the
     States that replied; the States whose answers carry a theme of the codebook, in a
     footnote). Texts are by language code; `{states}` and `{count}` in them are the computed
-    list and number."""
+    list and number, `{states:CODE}` another theme's list; `remarks` (by State, then language)
+    follow a State's name in the footnote, in parentheses."""
 
     round = models.ForeignKey(
         Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="report_parts"
@@ -481,6 +486,7 @@ class ReportPart(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=PartKind.choices)
     text = models.JSONField(_("text"), default=dict)
     footnote = models.JSONField(_("footnote"), default=dict, blank=True)
+    remarks = models.JSONField(_("remarks after States in the footnote"), default=dict, blank=True)
     code = models.ForeignKey(
         Code,
         verbose_name=_("theme"),

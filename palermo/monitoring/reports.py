@@ -30,6 +30,7 @@ from palermo.monitoring.models import Codebook, Round
 FORMATS = ("docx", "pdf")
 _NOTE = "{note}"
 _SPLIT = re.compile(r"(\s+)")
+_OTHER = re.compile(r"\{states:([a-z0-9_-]+)\}")
 
 
 @dataclass
@@ -86,8 +87,18 @@ def report_document(round_: Round, language: str, codebook: Codebook | None = No
         else:
             theme = themes.get(part.code.key) if part.code is not None else None
             countries = theme.countries if theme is not None else []
-            states = country_list(countries, as_of=day, language=lang)
-            note = _in(part.footnote, lang).replace("{states}", states)
+            remarks = {
+                code: _in(texts, lang) for code, texts in part.remarks.items() if code in countries
+            }
+            states = country_list(countries, as_of=day, language=lang, notes=remarks)
+            note = _OTHER.sub(
+                lambda m: country_list(
+                    themes[m.group(1)].countries if m.group(1) in themes else [],
+                    as_of=day,
+                    language=lang,
+                ),
+                _in(part.footnote, lang).replace("{states}", states),
+            )
             body = text.replace("{count}", str(len(countries)))
             blocks.append(
                 Block(

@@ -74,7 +74,8 @@ class RoundIn(Schema):
     title: str
     questionnaire: str
     version: int
-    mechanism: str
+    mechanism: str = ""
+    countries: list[str] = []
     as_of: dt.date
     deadline: dt.date
 
@@ -94,7 +95,8 @@ class RoundOut(Schema):
     title: str
     questionnaire: str
     version: int
-    mechanism: str
+    mechanism: str | None
+    countries: list[str]
     as_of: dt.date
     deadline: dt.date
     status: str

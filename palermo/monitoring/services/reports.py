@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,14 +44,44 @@ def _codebook(round_: Round, version: Any) -> Codebook | None:
     return found
 
 
+def _theme_part(
+    row: ReportPart, part: Mapping[str, Any], book: Codebook | None, where: str
+) -> None:
+    """A theme part's code, text, footnote and remarks, checked."""
+    code = book.codes.filter(key=str(part[PartKind.THEME])).first() if book is not None else None
+    if code is None:
+        raise ApplicationError(
+            _("{}: the codebook has no theme {}.").format(where, part[PartKind.THEME]),
+            code="invalid",
+        )
+    row.code = code
+    row.text = _texts(part.get("text", "{note}"), where)
+    row.footnote = _texts(part.get("footnote"), where)
+    if not all("{states}" in v for v in row.footnote.values()):
+        raise ApplicationError(
+            _("{}: the footnote says where {{states}} go.").format(where), code="invalid"
+        )
+    remarks = part.get("remarks") or {}
+    if not isinstance(remarks, Mapping):
+        raise ApplicationError(
+            _("{}: remarks by State (ISO alpha-3).").format(where), code="invalid"
+        )
+    row.remarks = {str(k).upper(): _texts(v, where) for k, v in remarks.items()}
+    for other in re.findall(r"\{states:([a-z0-9_-]+)\}", " ".join(row.footnote.values())):
+        if book is None or not book.codes.filter(key=other).exists():
+            raise ApplicationError(
+                _("{}: the codebook has no theme {}.").format(where, other), code="invalid"
+            )
+
+
 def report_outline_set(
     *, actor: User, round_: Round, outline: Mapping[str, Any]
 ) -> list[ReportPart]:
     """The report's outline, replacing the one before: `symbol`, `date`, `title`, `codebook`
     (version, default the last) and `parts`, each one of `heading`, `paragraph`,
-    `respondents` (a text with `{states}`) or `theme` (a code's key, with `text` and a
-    `footnote` with `{states}`). ApplicationError naming the first wrong part; nothing changed
-    then."""
+    `respondents` (a text with `{states}`) or `theme` (a code's key, with `text`, a `footnote`
+    with `{states}` and perhaps `{states:OTHER}`, and `remarks` by State). ApplicationError
+    naming the first wrong part; nothing changed then."""
     author = round_owner(actor, round_)
     symbol = str(outline.get("symbol", "") or "").strip()[:80]
     date = outline.get("date")
@@ -76,18 +107,7 @@ def report_outline_set(
         kind = kinds[0]
         row = ReportPart(round=round_, position=n, kind=kind)
         if kind == PartKind.THEME:
-            code = book.codes.filter(key=str(part[kind])).first() if book is not None else None
-            if code is None:
-                raise ApplicationError(
-                    _("{}: the codebook has no theme {}.").format(where, part[kind]), code="invalid"
-                )
-            row.code = code
-            row.text = _texts(part.get("text", "{note}"), where)
-            row.footnote = _texts(part.get("footnote"), where)
-            if not all("{states}" in v for v in row.footnote.values()):
-                raise ApplicationError(
-                    _("{}: the footnote says where {{states}} go.").format(where), code="invalid"
-                )
+            _theme_part(row, part, book, where)
         else:
             row.text = _texts(part[kind], where)
             if kind == PartKind.RESPONDENTS and not all("{states}" in v for v in row.text.values()):

@@ -30,6 +30,7 @@ from palermo.monitoring.choices import (
     SubmissionStatus,
     VersionStatus,
 )
+from palermo.monitoring.countrylists import state_name
 from palermo.monitoring.expressions import holds
 from palermo.monitoring.models import (
     Answer,
@@ -59,14 +60,23 @@ def round_create(  # noqa: PLR0913 - the round's fields, keyword-only
     *,
     actor: User,
     version: QuestionnaireVersion,
-    mechanism: Mechanism,
+    mechanism: Mechanism | None,
     key: str,
     title: str,
     as_of: dt.date,
     deadline: dt.date,
+    countries: list[str] | None = None,
 ) -> Round:
-    """A draft round of a published version, to the members of `mechanism` on `as_of`."""
+    """A draft round of a published version, to the members of `mechanism` on `as_of`, or to
+    the States of `countries` (ISO 3166-1 alpha-3; each must name a State on `as_of`)."""
     author = secretariat_author(actor)
+    if (mechanism is None) == (not countries):
+        raise ApplicationError(
+            _("Send a round to the members of a mechanism, or to a list of States."), code="invalid"
+        )
+    addressees = sorted({c.strip().upper() for c in countries or []})
+    for code in addressees:
+        state_name(code, as_of=as_of, language="en")  # ApplicationError naming a wrong one
     if version.questionnaire.owner_id != author.organisation_id:
         raise ForbiddenError(
             _("Only {}'s users send this questionnaire.").format(version.questionnaire.owner)
@@ -100,6 +110,7 @@ def round_create(  # noqa: PLR0913 - the round's fields, keyword-only
         round_ = Round.objects.create(
             version=version,
             mechanism=mechanism,
+            addressees=addressees,
             key=key,
             title=title,
             as_of=as_of,
@@ -114,7 +125,8 @@ def round_create(  # noqa: PLR0913 - the round's fields, keyword-only
                 "key": key,
                 "questionnaire": version.questionnaire.key,
                 "version": version.number,
-                "mechanism": mechanism.acronym,
+                "mechanism": mechanism.acronym if mechanism else None,
+                "states": addressees,
                 "as_of": as_of.isoformat(),
                 "deadline": deadline.isoformat(),
             },
@@ -123,8 +135,8 @@ def round_create(  # noqa: PLR0913 - the round's fields, keyword-only
 
 
 def round_send(*, actor: User, round_: Round) -> Round:
-    """The round sent: a submission for every State member of its mechanism on its date, with
-    the answers Palermo pre-fills (`prefill`). All or nothing."""
+    """The round sent: a submission for every State member of its mechanism on its date (or
+    every State it lists), with the answers Palermo pre-fills (`prefill`). All or nothing."""
     author = round_owner(actor, round_)
     questions = list(round_.version.questions.select_related("indicator"))
     with transaction.atomic():
@@ -133,11 +145,14 @@ def round_send(*, actor: User, round_: Round) -> Round:
             raise ApplicationError(
                 _("The round {} was sent already.").format(locked.key), code="invalid_state"
             )
-        codes = sorted(member_codes(locked.mechanism, locked.as_of))
+        if locked.mechanism is None:
+            codes = list(locked.addressees)
+        else:
+            codes = sorted(member_codes(locked.mechanism, locked.as_of))
         if not codes:
             raise ApplicationError(
                 _("{} had no member States on {}.").format(
-                    locked.mechanism.acronym, locked.as_of.isoformat()
+                    locked.mechanism.acronym if locked.mechanism else "-", locked.as_of.isoformat()
                 ),
                 code="invalid",
             )

@@ -124,8 +124,10 @@ class Command(PalermoCommand):
         create.add_argument("key", help=_("its key, such as unodc-tip-2004-round"))
         create.add_argument("--questionnaire", required=True, help=_("the questionnaire's key"))
         create.add_argument("--version", type=int, required=True, help=_("the version's number"))
-        create.add_argument(
-            "--mechanism", required=True, help=_("sent to its members, such as COMMIT")
+        to = create.add_mutually_exclusive_group(required=True)
+        to.add_argument("--mechanism", help=_("sent to its members, such as COMMIT"))
+        to.add_argument(
+            "--countries", help=_("or sent to these States: ISO alpha-3 codes, separated by commas")
         )
         create.add_argument("--title", required=True, help=_("its title"))
         create.add_argument(
@@ -263,7 +265,8 @@ class Command(PalermoCommand):
         created = services.round_create(
             actor=user,
             version=version,
-            mechanism=mechanism_get(opts["mechanism"]),
+            mechanism=mechanism_get(opts["mechanism"]) if opts["mechanism"] else None,
+            countries=[c for c in (opts["countries"] or "").replace(",", " ").split() if c],
             key=opts["key"],
             title=opts["title"],
             as_of=parse_as_of(opts["as_of"]),
