@@ -223,6 +223,14 @@ class Round(models.Model):
     report_symbol = models.CharField(_("report's document symbol"), max_length=80, blank=True)
     report_title = models.JSONField(_("report's title"), default=dict, blank=True)
     report_date = models.DateField(_("report's date"), null=True, blank=True)
+    report_codebook = models.ForeignKey(
+        "Codebook",
+        verbose_name=_("report's codebook"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["-as_of", "key"]
@@ -473,11 +481,12 @@ class CodingDecision(models.Model):
 
 class ReportPart(models.Model):
     """A part of a round's consolidated report, in order: a heading or a paragraph the
-    secretariat writes, or a paragraph around what Palermo computes from the replies (the
-    States that replied; the States whose answers carry a theme of the codebook, in a
-    footnote). Texts are by language code; `{states}` and `{count}` in them are the computed
-    list and number, `{states:CODE}` another theme's list; `remarks` (by State, then language)
-    follow a State's name in the footnote, in parentheses."""
+    secretariat writes, or a paragraph around what Palermo computes from the replies: the
+    States that replied (`{states}`, `{count}`), or footnotes listing the States whose answers
+    carry a theme of the report's codebook. Texts are by language code. A paragraph's `notes`
+    are its footnotes in order ({"theme": key, "footnote": {lang: text}, "remarks": {ISO3:
+    {lang: text}}}), placed at its `{note}` markers: `{states}` in a footnote is its theme's
+    list, `{states:KEY}` another theme's, and a remark follows a State's name in parentheses."""
 
     round = models.ForeignKey(
         Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="report_parts"
@@ -485,16 +494,7 @@ class ReportPart(models.Model):
     position = models.PositiveIntegerField(_("position"))
     kind = models.CharField(_("kind"), max_length=20, choices=PartKind.choices)
     text = models.JSONField(_("text"), default=dict)
-    footnote = models.JSONField(_("footnote"), default=dict, blank=True)
-    remarks = models.JSONField(_("remarks after States in the footnote"), default=dict, blank=True)
-    code = models.ForeignKey(
-        Code,
-        verbose_name=_("theme"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    notes = models.JSONField(_("footnotes"), default=list, blank=True)
 
     class Meta:
         ordering = ["round", "position"]

@@ -25,7 +25,7 @@ from django.utils import translation
 from palermo.monitoring.choices import PartKind, SubmissionStatus
 from palermo.monitoring.coding import theme_counts
 from palermo.monitoring.countrylists import country_list, language_of
-from palermo.monitoring.models import Codebook, Round
+from palermo.monitoring.models import Round
 
 FORMATS = ("docx", "pdf")
 _NOTE = "{note}"
@@ -57,10 +57,11 @@ def _in(texts: dict[str, str], language: str) -> str:
     return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
 
 
-def report_document(round_: Round, language: str, codebook: Codebook | None = None) -> Document:
+def report_document(round_: Round, language: str) -> Document:
     """The report's text in `language`, with every computed list filled in."""
     lang = language_of(language)
-    round_ = Round.objects.select_related("version").get(pk=round_.pk)  # the outline as stored
+    round_ = Round.objects.select_related("version", "report_codebook").get(pk=round_.pk)
+    codebook = round_.report_codebook
     day = round_.report_date or round_.as_of
     replied = sorted(
         round_.submissions.filter(
@@ -69,7 +70,7 @@ def report_document(round_: Round, language: str, codebook: Codebook | None = No
     )
     themes = {t.code: t for t in theme_counts(round_, codebook)} if codebook is not None else {}
     blocks = []
-    for part in round_.report_parts.select_related("code").order_by("position"):
+    for part in round_.report_parts.order_by("position"):
         text = _in(part.text, lang)
         if part.kind == PartKind.HEADING:
             blocks.append(Block("heading", text))
@@ -85,35 +86,36 @@ def report_document(round_: Round, language: str, codebook: Codebook | None = No
                 )
             )
         else:
-            theme = themes.get(part.code.key) if part.code is not None else None
-            countries = theme.countries if theme is not None else []
-            remarks = {
-                code: _in(texts, lang) for code, texts in part.remarks.items() if code in countries
-            }
-            states = country_list(countries, as_of=day, language=lang, notes=remarks)
-            note = _OTHER.sub(
-                lambda m: country_list(
-                    themes[m.group(1)].countries if m.group(1) in themes else [],
-                    as_of=day,
-                    language=lang,
-                ),
-                _in(part.footnote, lang).replace("{states}", states),
-            )
-            body = text.replace("{count}", str(len(countries)))
-            blocks.append(
-                Block(
-                    "paragraph",
-                    body,
-                    notes=[note] if countries else [],
-                    provenance=[
-                        {
-                            "theme": part.code.key if part.code else "",
-                            "states": countries,
-                            "passages": theme.passages if theme is not None else {},
-                        }
-                    ],
+            notes, provenance = [], []
+            for note in part.notes:
+                theme = themes.get(note["theme"])
+                countries = theme.countries if theme is not None else []
+                remarks = {
+                    code: _in(texts, lang)
+                    for code, texts in note["remarks"].items()
+                    if code in countries
+                }
+                states = country_list(countries, as_of=day, language=lang, notes=remarks)
+                notes.append(
+                    _OTHER.sub(
+                        lambda m: country_list(
+                            themes[m.group(1)].countries if m.group(1) in themes else [],
+                            as_of=day,
+                            language=lang,
+                        ),
+                        _in(note["footnote"], lang).replace("{states}", states),
+                    )
                 )
-            )
+                provenance.append(
+                    {
+                        "theme": note["theme"],
+                        "states": countries,
+                        "passages": theme.passages if theme is not None else {},
+                    }
+                )
+            counted = themes.get(part.notes[0]["theme"]) if part.notes else None
+            body = text.replace("{count}", str(len(counted.countries) if counted else 0))
+            blocks.append(Block("paragraph", body, notes=notes, provenance=provenance))
     return Document(
         title=_in(round_.report_title, lang) or round_.title,
         symbol=round_.report_symbol,
@@ -204,13 +206,7 @@ def to_pdf(doc: Document) -> bytes:
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]  # WeasyPrint is untyped
 
 
-def outline_codebook(round_: Round) -> Codebook | None:
-    """The codebook whose themes the outline's parts count (None without theme parts)."""
-    part = round_.report_parts.filter(code__isnull=False).select_related("code__codebook").first()
-    return part.code.codebook if part is not None and part.code is not None else None
-
-
 def report_file(round_: Round, *, fmt: str, language: str) -> bytes:
     """The round's report as a file of `fmt` (docx or pdf) in `language`."""
-    doc = report_document(round_, language, outline_codebook(round_))
+    doc = report_document(round_, language)
     return to_docx(doc) if fmt == "docx" else to_pdf(doc)

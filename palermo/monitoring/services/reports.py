@@ -44,34 +44,43 @@ def _codebook(round_: Round, version: Any) -> Codebook | None:
     return found
 
 
-def _theme_part(
-    row: ReportPart, part: Mapping[str, Any], book: Codebook | None, where: str
-) -> None:
-    """A theme part's code, text, footnote and remarks, checked."""
-    code = book.codes.filter(key=str(part[PartKind.THEME])).first() if book is not None else None
-    if code is None:
-        raise ApplicationError(
-            _("{}: the codebook has no theme {}.").format(where, part[PartKind.THEME]),
-            code="invalid",
-        )
-    row.code = code
-    row.text = _texts(part.get("text", "{note}"), where)
-    row.footnote = _texts(part.get("footnote"), where)
-    if not all("{states}" in v for v in row.footnote.values()):
-        raise ApplicationError(
-            _("{}: the footnote says where {{states}} go.").format(where), code="invalid"
-        )
-    remarks = part.get("remarks") or {}
-    if not isinstance(remarks, Mapping):
-        raise ApplicationError(
-            _("{}: remarks by State (ISO alpha-3).").format(where), code="invalid"
-        )
-    row.remarks = {str(k).upper(): _texts(v, where) for k, v in remarks.items()}
-    for other in re.findall(r"\{states:([a-z0-9_-]+)\}", " ".join(row.footnote.values())):
-        if book is None or not book.codes.filter(key=other).exists():
+def _notes(part: Mapping[str, Any], book: Codebook | None, where: str) -> list[dict[str, Any]]:
+    """A theme part's footnotes, checked: one (`theme`, `footnote`, `remarks`) or several
+    (`notes`: a list of them)."""
+    given = part.get("notes") or [part]
+    if not isinstance(given, list):
+        raise ApplicationError(_("{}: notes is a list of footnotes.").format(where), code="invalid")
+    keys = set(book.codes.values_list("key", flat=True)) if book is not None else set()
+    notes = []
+    for note in given:
+        key = str(note.get(PartKind.THEME, "")) if isinstance(note, Mapping) else ""
+        if key not in keys:
             raise ApplicationError(
-                _("{}: the codebook has no theme {}.").format(where, other), code="invalid"
+                _("{}: the codebook has no theme {}.").format(where, key), code="invalid"
             )
+        footnote = _texts(note.get("footnote"), where)
+        if not all("{states}" in v for v in footnote.values()):
+            raise ApplicationError(
+                _("{}: the footnote says where {{states}} go.").format(where), code="invalid"
+            )
+        for other in re.findall(r"\{states:([a-z0-9_-]+)\}", " ".join(footnote.values())):
+            if other not in keys:
+                raise ApplicationError(
+                    _("{}: the codebook has no theme {}.").format(where, other), code="invalid"
+                )
+        remarks = note.get("remarks") or {}
+        if not isinstance(remarks, Mapping):
+            raise ApplicationError(
+                _("{}: remarks by State (ISO alpha-3).").format(where), code="invalid"
+            )
+        notes.append(
+            {
+                "theme": key,
+                "footnote": footnote,
+                "remarks": {str(k).upper(): _texts(v, where) for k, v in remarks.items()},
+            }
+        )
+    return notes
 
 
 def report_outline_set(
@@ -79,9 +88,10 @@ def report_outline_set(
 ) -> list[ReportPart]:
     """The report's outline, replacing the one before: `symbol`, `date`, `title`, `codebook`
     (version, default the last) and `parts`, each one of `heading`, `paragraph`,
-    `respondents` (a text with `{states}`) or `theme` (a code's key, with `text`, a `footnote`
-    with `{states}` and perhaps `{states:OTHER}`, and `remarks` by State). ApplicationError
-    naming the first wrong part; nothing changed then."""
+    `respondents` (a text with `{states}`) or `theme` (a code's key, with `text` holding a
+    `{note}` marker, a `footnote` with `{states}` and perhaps `{states:OTHER}`, and `remarks` by
+    State; or `notes`: a list of such footnotes for the text's markers in order).
+    ApplicationError naming the first wrong part; nothing changed then."""
     author = round_owner(actor, round_)
     symbol = str(outline.get("symbol", "") or "").strip()[:80]
     date = outline.get("date")
@@ -107,7 +117,8 @@ def report_outline_set(
         kind = kinds[0]
         row = ReportPart(round=round_, position=n, kind=kind)
         if kind == PartKind.THEME:
-            _theme_part(row, part, book, where)
+            row.notes = _notes(part, book, where)
+            row.text = _texts(part.get("text", "{note}"), where)
         else:
             row.text = _texts(part[kind], where)
             if kind == PartKind.RESPONDENTS and not all("{states}" in v for v in row.text.values()):
@@ -120,7 +131,10 @@ def report_outline_set(
         locked.report_symbol = symbol
         locked.report_title = title
         locked.report_date = date or None
-        locked.save(update_fields=["report_symbol", "report_title", "report_date"])
+        locked.report_codebook = book
+        locked.save(
+            update_fields=["report_symbol", "report_title", "report_date", "report_codebook"]
+        )
         locked.report_parts.all().delete()
         ReportPart.objects.bulk_create(rows)
         audit_record(
