@@ -114,7 +114,14 @@ def report_document(round_: Round, language: str) -> Document:
                     }
                 )
             counted = themes.get(part.notes[0]["theme"]) if part.notes else None
-            body = text.replace("{count}", str(len(counted.countries) if counted else 0))
+            body = _OTHER.sub(
+                lambda m: country_list(
+                    themes[m.group(1)].countries if m.group(1) in themes else [],
+                    as_of=day,
+                    language=lang,
+                ),
+                text.replace("{count}", str(len(counted.countries) if counted else 0)),
+            )
             blocks.append(Block("paragraph", body, notes=notes, provenance=provenance))
     return Document(
         title=_in(round_.report_title, lang) or round_.title,

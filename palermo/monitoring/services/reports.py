@@ -47,7 +47,7 @@ def _codebook(round_: Round, version: Any) -> Codebook | None:
 def _notes(part: Mapping[str, Any], book: Codebook | None, where: str) -> list[dict[str, Any]]:
     """A theme part's footnotes, checked: one (`theme`, `footnote`, `remarks`) or several
     (`notes`: a list of them)."""
-    given = part.get("notes") or [part]
+    given = part.get("notes", [part])
     if not isinstance(given, list):
         raise ApplicationError(_("{}: notes is a list of footnotes.").format(where), code="invalid")
     keys = set(book.codes.values_list("key", flat=True)) if book is not None else set()
@@ -119,6 +119,12 @@ def report_outline_set(
         if kind == PartKind.THEME:
             row.notes = _notes(part, book, where)
             row.text = _texts(part.get("text", "{note}"), where)
+            keys = set(book.codes.values_list("key", flat=True)) if book is not None else set()
+            for other in re.findall(r"\{states:([a-z0-9_-]+)\}", " ".join(row.text.values())):
+                if other not in keys:
+                    raise ApplicationError(
+                        _("{}: the codebook has no theme {}.").format(where, other), code="invalid"
+                    )
         else:
             row.text = _texts(part[kind], where)
             if kind == PartKind.RESPONDENTS and not all("{states}" in v for v in row.text.values()):

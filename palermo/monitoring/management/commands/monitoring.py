@@ -17,6 +17,7 @@ from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.monitoring import selectors, services
 from palermo.monitoring.coding import agreement, theme_counts
 from palermo.monitoring.countrylists import CONTEXTS, LANGUAGES, country_list
+from palermo.monitoring.demo import demo_2005_load
 from palermo.monitoring.reports import FORMATS as REPORT_FORMATS
 from palermo.monitoring.reports import report_file
 from palermo.registry.selectors import mechanism_get, parse_as_of
@@ -74,7 +75,11 @@ class Command(PalermoCommand):
         )
         report.add_argument("--lang", default="en", choices=LANGUAGES, help=_("the language"))
         report.add_argument("-o", "--output", type=Path, required=True, help=_("the file to write"))
-        for each in (outline, report):
+        demo = sub.add_parser(
+            "demo-2005",
+            help=_("load the 2004 UNODC survey and the outline of its report E/CN.15/2005/7"),
+        )
+        for each in (outline, report, demo):
             each.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
 
     def _coding_arguments(self, sub: Any) -> None:
@@ -177,8 +182,8 @@ class Command(PalermoCommand):
             )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        if opts["sub"] in ("outline", "report"):
-            getattr(self, "do_" + opts["sub"])(user_named(opts["as_user"]), opts)
+        if opts["sub"] in ("outline", "report", "demo-2005"):
+            getattr(self, "do_" + opts["sub"].replace("-", "_"))(user_named(opts["as_user"]), opts)
             return
         if opts["sub"] in ("questionnaire", "round", "codebook", "coding"):
             getattr(self, "{}_{}".format(opts["sub"], opts["action"]))(
@@ -400,3 +405,12 @@ class Command(PalermoCommand):
         data = report_file(found, fmt=opts["fmt"], language=opts["lang"])
         opts["output"].write_bytes(data)
         self.stdout.write(_("{} written ({} bytes).").format(opts["output"], len(data)))
+
+    def do_demo_2005(self, user: Any, opts: dict[str, Any]) -> None:
+        loaded = demo_2005_load(actor=user)
+        self.stdout.write(
+            _(
+                "Round {}: {} replies, coded; its report: "
+                "palermo monitoring report {} --format pdf -o FILE."
+            ).format(loaded.key, loaded.submissions.count(), loaded.key)
+        )
