@@ -508,3 +508,38 @@ class ReportPart(models.Model):
 
     def __str__(self) -> str:
         return "{} {}".format(self.round.key, self.position)
+
+
+class Delegation(models.Model):
+    """A section of a State's reply that its focal point gave to an agency of the State to
+    answer (the focal point still submits the whole reply)."""
+
+    submission = models.ForeignKey(
+        Submission,
+        verbose_name=_("submission"),
+        on_delete=models.CASCADE,
+        related_name="delegations",
+    )
+    section = models.ForeignKey(
+        Question, verbose_name=_("section"), on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    delegated_by = models.ForeignKey(
+        User, verbose_name=_("delegated by"), on_delete=models.PROTECT, related_name="+"
+    )
+    delegated_at = models.DateTimeField(_("delegated at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "section__position"]
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "section"], name="monitoring_delegation_one_per_section"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {} {}".format(self.submission, self.section.name, self.organisation_id)

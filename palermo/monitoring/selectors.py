@@ -29,7 +29,7 @@ from palermo.monitoring.models import (
     Round,
     Submission,
 )
-from palermo.monitoring.services.rounds import is_focal_point
+from palermo.monitoring.services.rounds import delegated_sections, is_focal_point
 from palermo.monitoring.xlsform import ChoicePlan, FormPlan, QuestionPlan, write_xlsform
 
 
@@ -130,6 +130,8 @@ def round_list(*, user: object) -> QuerySet[Round]:
     country = reader.organisation.country_id if reader.organisation is not None else None
     if country is not None and reader.role == Role.NATIONAL_COORDINATOR:
         visible |= Q(submissions__country_id=country)
+    if reader.organisation_id is not None and reader.role != Role.ADMINISTRATOR:
+        visible |= Q(submissions__delegations__organisation_id=reader.organisation_id)
     return (
         Round.objects.filter(visible)
         .distinct()
@@ -146,14 +148,19 @@ def round_get(*, user: object, key: str) -> Round:
 
 
 def submission_get(*, user: object, round_: Round, country: str) -> Submission:
-    """A State's reply to a round: for the round's secretariat and the State's focal points."""
+    """A State's reply to a round: for the round's secretariat, the State's focal points and
+    the agencies a section of it was delegated to."""
     reader = _reader(user)
     found = (
         round_.submissions.select_related("round__version__questionnaire", "country")
         .filter(country_id=country.strip().upper())
         .first()
     )
-    if found is None or not (_is_secretariat_of(reader, round_) or is_focal_point(reader, found)):
+    if found is None or not (
+        _is_secretariat_of(reader, round_)
+        or is_focal_point(reader, found)
+        or delegated_sections(reader, found)
+    ):
         raise NotFoundError(
             _("{} has no reply from {}.").format(round_.key, country), code="unknown_submission"
         )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from palermo.core.errors import ApplicationError, NotFoundError
-from palermo.core.models import User
+from palermo.core.models import Organisation, User
 from palermo.core.pickers import country_names
 from palermo.core.views import FormServiceView, page_user
 from palermo.monitoring import selectors, services
@@ -192,13 +192,26 @@ class SubmissionView(MonitoringView):
                 (c.name, _text(c.label, language, default) or c.name)
             )
         focal = services.is_focal_point(user, reply)
-        editable = focal and reply.status in OPEN_STATUSES
+        is_open = reply.status in OPEN_STATUSES
+        editable = focal and is_open
+        mine = services.delegated_sections(user, reply)
+        delegations = {d.section_id: d for d in reply.delegations.select_related("organisation")}
+        agencies = (
+            list(
+                Organisation.objects.filter(country_id=reply.country_id)
+                .exclude(pk=user.organisation_id or 0)
+                .order_by("name")
+            )
+            if editable
+            else []
+        )
         top: list[dict[str, Any]] = []
         by_id: dict[int, dict[str, Any]] = {}
         for q in version.questions.order_by("position"):
             answer = stored.get(q.pk)
             parent = by_id.get(q.section_id) if q.section_id else None
             asked = holds(q.relevance, values) and (parent is None or parent["asked"])
+            delegated = q.pk in mine or (parent is not None and parent["delegated"])
             item = {
                 "q": q,
                 "label": _text(q.label, language, default),
@@ -212,6 +225,9 @@ class SubmissionView(MonitoringView):
                 "error": errors.get(q.name, ""),
                 "reason": typed.get("reason:" + q.name, answer.change_reason if answer else ""),
                 "children": [],
+                "delegated": delegated,
+                "editable": is_open and (focal or delegated),
+                "delegation": delegations.get(q.pk),
             }
             by_id[q.pk] = item
             (parent["children"] if parent is not None else top).append(item)
@@ -221,6 +237,7 @@ class SubmissionView(MonitoringView):
             "items": top,
             "editable": editable,
             "focal": focal,
+            "agencies": agencies,
             "judge": reply.round.version.questionnaire.owner_id == user.organisation_id
             and _is_author(user),
             "missing": services.missing_answers(reply),
@@ -288,6 +305,23 @@ class SubmissionView(MonitoringView):
                 reason=post.get("reason", ""),
             )
             return ""
+        if action == "delegate":
+            section = self._question(reply, post.get("question", ""))
+            agency = Organisation.objects.filter(
+                pk=post.get("organisation") or 0, country_id=reply.country_id
+            ).first()
+            if agency is None:
+                raise ApplicationError(_("Choose an agency of the State."), code="invalid")
+            services.section_delegate(
+                actor=user, submission=reply, section=section, organisation=agency
+            )
+            return _("The section was delegated to {}.").format(agency.name)
+        if action == "reclaim":
+            found = reply.delegations.filter(section__name=post.get("question", "")).first()
+            if found is None:
+                raise ApplicationError(_("The section is not delegated."), code="invalid")
+            services.section_reclaim(actor=user, delegation=found)
+            return _("The section is yours to answer again.")
         if action == "submit":
             services.submission_submit(actor=user, submission=reply)
             return _("The reply was submitted to the secretariat.")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
-from palermo.core.models import Country, User
+from palermo.core.models import Country, Organisation, User
 from palermo.core.permissions import active_user
 from palermo.monitoring.answers import coerce, expression_value
 from palermo.monitoring.choices import (
@@ -35,6 +35,7 @@ from palermo.monitoring.expressions import holds
 from palermo.monitoring.models import (
     Answer,
     Clarification,
+    Delegation,
     Question,
     QuestionnaireVersion,
     Round,
@@ -199,6 +200,81 @@ def is_focal_point(user: Any, submission: Submission) -> bool:
     )
 
 
+def delegated_sections(user: Any, submission: Submission) -> set[int]:
+    """The ids of the sections of the reply delegated to the user's organisation."""
+    found = active_user(user)
+    if found is None or found.organisation_id is None or found.role == Role.ADMINISTRATOR:
+        return set()
+    return set(
+        submission.delegations.filter(organisation_id=found.organisation_id).values_list(
+            "section_id", flat=True
+        )
+    )
+
+
+def _within(question: Question, sections: set[int]) -> bool:
+    """Whether the question is in one of the sections (sections in sections too)."""
+    current: Question | None = question
+    while current is not None:
+        if current.pk in sections:
+            return True
+        current = current.section
+    return False
+
+
+def can_answer(user: Any, submission: Submission, question: Question) -> bool:
+    """The State's focal point answers every question; an agency, those of the sections
+    delegated to it."""
+    if is_focal_point(user, submission):
+        return True
+    sections = delegated_sections(user, submission)
+    return bool(sections) and _within(question, sections)
+
+
+def section_delegate(
+    *, actor: User, submission: Submission, section: Question, organisation: Organisation
+) -> Delegation:
+    """The focal point gives a section of the reply to an agency of the State to answer."""
+    _focal_point(actor, submission)
+    if section.version_id != submission.round.version_id or section.kind != QuestionKind.SECTION:
+        raise ApplicationError(
+            _("{}: not a section of this round.").format(section.name), code="invalid"
+        )
+    if organisation.country_id != submission.country_id or organisation.pk == actor.organisation_id:
+        raise ApplicationError(
+            _("A section is delegated to another agency of {}.").format(submission.country_id),
+            code="invalid",
+        )
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        _open(locked)
+        delegation, _created = Delegation.objects.update_or_create(
+            submission=locked,
+            section=section,
+            defaults={"organisation": organisation, "delegated_by": actor},
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=delegation,
+            after={"section": section.name, "organisation": organisation.pk},
+        )
+    return delegation
+
+
+def section_reclaim(*, actor: User, delegation: Delegation) -> None:
+    """The focal point takes a delegated section back."""
+    _focal_point(actor, delegation.submission)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            obj=delegation,
+            before={"section": delegation.section.name, "organisation": delegation.organisation_id},
+        )
+        delegation.delete()
+
+
 def _focal_point(actor: User, submission: Submission) -> None:
     if not is_focal_point(actor, submission):
         raise ForbiddenError(
@@ -232,9 +308,16 @@ def _choices(question: Question) -> list[str]:
 def answer_save(
     *, actor: User, submission: Submission, question: Question, value: Any, reason: str = ""
 ) -> Answer:
-    """One answer of the State's focal point, checked by the question's kind and constraint;
-    a pre-filled answer changed needs a reason. The reply is then in progress."""
-    _focal_point(actor, submission)
+    """One answer of the State's focal point (or of the agency a question's section was
+    delegated to), checked by the question's kind and constraint; a pre-filled answer changed
+    needs a reason. The reply is then in progress."""
+    if not can_answer(actor, submission, question):
+        raise ForbiddenError(
+            _(
+                "Only the national coordinators of {} (or the agency a section was delegated "
+                "to) answer for it."
+            ).format(submission.country_id)
+        )
     if question.version_id != submission.round.version_id or question.kind not in ANSWERED:
         raise ApplicationError(
             _("{}: not a question of this round.").format(question.name), code="invalid"

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
@@ -308,3 +310,57 @@ def test_the_command_creates_sends_and_shows_a_round(secretariat: User, thai: Us
             "create", "r2", "--questionnaire", "cli-q", "--version", "1", "--mechanism", "XYZ",
             "--title", "R", "--as-of", "2010-03-29", "--deadline", "2010-06-30",
         )  # fmt: skip
+
+
+def test_a_focal_point_delegates_a_section_to_an_agency_and_reassembles_the_reply(
+    secretariat: User, make_user: Callable[..., User], client: Client
+) -> None:
+    survey = [
+        ["begin group", "police", "Police", "Police", "", "", "", "", "", ""],
+        ["integer", "arrests", "Arrests", "Arrestations", "", "yes", "", "", "", ""],
+        ["end group", "police", "", "", "", "", "", "", "", ""],
+        ["text", "plan", "National plan", "Plan national", "", "", "", "", "", ""],
+    ]
+    q = services.questionnaire_create(actor=secretariat, key="deleg", title="Delegation")
+    version = services.questionnaire_version_import(
+        actor=secretariat, questionnaire=q, data=workbook(survey=survey), file_name="f.xlsx"
+    )
+    services.questionnaire_version_publish(actor=secretariat, version=version)
+    round_ = services.round_create(
+        actor=secretariat, version=version, mechanism=None, countries=["THA"], key="deleg-r",
+        title="R", as_of=AS_OF, deadline=dt.date(2010, 6, 30),
+    )  # fmt: skip
+    services.round_send(actor=secretariat, round_=round_)
+    focal = make_user(Role.NATIONAL_COORDINATOR, org="Thai task force", country="THA")
+    police = make_user(Role.INVESTIGATOR, org="Royal Thai Police", country="THA")
+    reply = Submission.objects.get(round=round_)
+    section, arrests, plan = (version.questions.get(name=n) for n in ("police", "arrests", "plan"))
+    with pytest.raises(ForbiddenError):
+        services.answer_save(actor=police, submission=reply, question=arrests, value="3")
+    with pytest.raises(ApplicationError, match="another agency of THA"):
+        services.section_delegate(
+            actor=focal,
+            submission=reply,
+            section=section,
+            organisation=secretariat.organisation,  # type: ignore[arg-type]  # a secretariat has one
+        )
+    assert police.organisation is not None
+    services.section_delegate(
+        actor=focal, submission=reply, section=section, organisation=police.organisation
+    )
+    services.answer_save(actor=police, submission=reply, question=arrests, value="3")
+    with pytest.raises(ForbiddenError):
+        services.answer_save(actor=police, submission=reply, question=plan, value="x")
+    with pytest.raises(ForbiddenError):
+        services.submission_submit(actor=police, submission=reply)
+    assert selectors.submission_get(user=police, round_=round_, country="THA") == reply
+    client.force_login(police)
+    page = client.get(reverse("monitoring:submission", args=["deleg-r", "THA"])).content.decode()
+    assert 'name="question" value="arrests"' in page  # its section can be answered
+    assert 'name="question" value="plan"' not in page
+    services.submission_submit(actor=focal, submission=reply)
+    assert services.current_answers(reply)["arrests"] == 3
+    services.submission_return(actor=secretariat, submission=reply, reason="Check")
+    services.section_reclaim(actor=focal, delegation=reply.delegations.get())
+    with pytest.raises(ForbiddenError):
+        services.answer_save(actor=police, submission=reply, question=arrests, value="4")
