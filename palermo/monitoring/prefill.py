@@ -81,85 +81,101 @@ def prefill_check(plan: FormPlan) -> None:
             )
 
 
-def _party(slug: str, country: str, as_of: dt.date) -> Prefilled:
-    instrument = Instrument.objects.get(slug=slug)
-    row = next(
-        (
-            r
-            for r in parties(instrument=instrument, as_of=as_of, with_conflicts=False)
-            if r.country == country
-        ),
-        None,
-    )
-    if row is not None and row.status == PartyStatus.PARTY:
-        when = row.consent_date.isoformat() if row.consent_date else "?"
+class Prefiller:
+    """The answers to pre-fill in every reply of a round: what the registry and the published
+    statistics say as of the round's date, read once for all the States (a round to 190 States
+    asks the same questions of each)."""
+
+    def __init__(self, as_of: dt.date) -> None:
+        self.as_of = as_of
+        self._parties: dict[str, tuple[Instrument, dict[str, Any]]] = {}
+        self._laws: dict[str, list[Legislation]] | None = None
+        self._figures: dict[int, dict[str, Value]] = {}
+
+    def party(self, slug: str, country: str) -> Prefilled:
+        if slug not in self._parties:
+            instrument = Instrument.objects.get(slug=slug)
+            found = parties(instrument=instrument, as_of=self.as_of, with_conflicts=False)
+            self._parties[slug] = (instrument, {r.country: r for r in found})
+        instrument, by_country = self._parties[slug]
+        row = by_country.get(country)
+        if row is not None and row.status == PartyStatus.PARTY:
+            when = row.consent_date.isoformat() if row.consent_date else "?"
+            return Prefilled(
+                "yes",
+                _("Registry: a party to {} ({} of {}), as of {}").format(
+                    instrument.short_name,
+                    row.consent_action or _("consent"),
+                    when,
+                    self.as_of.isoformat(),
+                ),
+            )
         return Prefilled(
-            "yes",
-            _("Registry: a party to {} ({} of {}), as of {}").format(
-                instrument.short_name, row.consent_action or _("consent"), when, as_of.isoformat()
+            "no",
+            _("Registry: not a party to {} as of {}").format(
+                instrument.short_name, self.as_of.isoformat()
             ),
         )
-    return Prefilled(
-        "no",
-        _("Registry: not a party to {} as of {}").format(instrument.short_name, as_of.isoformat()),
-    )
 
-
-def _legislation(country: str, as_of: dt.date) -> Prefilled | None:
-    laws = (
-        Legislation.objects.filter(country_id=country)
-        .filter(date__lte=as_of)
-        .order_by("date", "title")
-    )
-    if not laws:
-        return None
-    text = "; ".join(
-        "{} ({})".format(law.title, law.date.isoformat() if law.date else "?") for law in laws
-    )
-    return Prefilled(
-        text, _("Registry: national legislation adopted by {}").format(as_of.isoformat())
-    )
-
-
-def _figure(question: Question, country: str, as_of: dt.date) -> Prefilled | None:
-    figure = (
-        Value.objects.filter(
-            indicator=question.indicator,
-            country_id=country,
-            period_end__lte=as_of,
-            value__isnull=False,
-            **_TOTALS,
+    def legislation(self, country: str) -> Prefilled | None:
+        if self._laws is None:
+            self._laws = {}
+            for law in Legislation.objects.filter(date__lte=self.as_of).order_by("date", "title"):
+                self._laws.setdefault(law.country_id, []).append(law)
+        laws = self._laws.get(country)
+        if not laws:
+            return None
+        text = "; ".join(
+            "{} ({})".format(law.title, law.date.isoformat() if law.date else "?") for law in laws
         )
-        .filter(status=ValueStatus.PUBLISHED)
-        .select_related("dataset")
-        .order_by("-period_end", "-period_start")
-        .first()
-    )
-    if figure is None or question.indicator is None:
-        return None
-    value: Any = figure.value if question.kind == QuestionKind.INTEGER else float(figure.value or 0)
-    return Prefilled(
-        value,
-        _("Statistics: {} for {}, {} ({})").format(
-            question.indicator.code, figure.period, figure.value, figure.dataset.code
-        ),
-    )
+        return Prefilled(
+            text, _("Registry: national legislation adopted by {}").format(self.as_of.isoformat())
+        )
 
+    def figure(self, question: Question, country: str) -> Prefilled | None:
+        indicator = question.indicator_id
+        if indicator is None or question.indicator is None:
+            return None
+        if indicator not in self._figures:
+            latest: dict[str, Value] = {}
+            for v in (
+                Value.objects.filter(
+                    indicator=question.indicator,
+                    period_end__lte=self.as_of,
+                    value__isnull=False,
+                    status=ValueStatus.PUBLISHED,
+                    **_TOTALS,
+                )
+                .select_related("dataset")
+                .order_by("country_id", "-period_end", "-period_start")
+            ):
+                latest.setdefault(v.country_id, v)
+            self._figures[indicator] = latest
+        figure = self._figures[indicator].get(country)
+        if figure is None:
+            return None
+        value: Any = (
+            figure.value if question.kind == QuestionKind.INTEGER else float(figure.value or 0)
+        )
+        return Prefilled(
+            value,
+            _("Statistics: {} for {}, {} ({})").format(
+                question.indicator.code, figure.period, figure.value, figure.dataset.code
+            ),
+        )
 
-def prefill_answers(
-    questions: Iterable[Question], country: str, as_of: dt.date
-) -> dict[int, Prefilled]:
-    """The pre-filled answers of one State, by question id (questions with nothing to fill in
-    are left out)."""
-    out: dict[int, Prefilled] = {}
-    for q in questions:
-        found: Prefilled | None = None
-        if q.prefill.startswith("party:"):
-            found = _party(q.prefill.partition(":")[2], country, as_of)
-        elif q.prefill == "legislation":
-            found = _legislation(country, as_of)
-        elif q.indicator_id is not None and q.kind in NUMERIC:
-            found = _figure(q, country, as_of)
-        if found is not None:
-            out[q.pk] = found
-    return out
+    def answers(self, questions: Iterable[Question], country: str) -> dict[int, Prefilled]:
+        """The pre-filled answers of one State, by question id (questions with nothing to
+        fill in are left out)."""
+        out: dict[int, Prefilled] = {}
+        for q in questions:
+            found: Prefilled | None = None
+            if q.prefill.startswith("party:"):
+                found = self.party(q.prefill.partition(":")[2], country)
+            elif q.prefill == "legislation":
+                found = self.legislation(country)
+            elif q.indicator_id is not None and q.kind in NUMERIC:
+                found = self.figure(q, country)
+            if found is not None:
+                out[q.pk] = found
+        return out

@@ -41,7 +41,7 @@ from palermo.monitoring.models import (
     Round,
     Submission,
 )
-from palermo.monitoring.prefill import prefill_answers
+from palermo.monitoring.prefill import Prefiller
 from palermo.monitoring.services.questionnaires import secretariat_author
 from palermo.registry.models import Mechanism
 from palermo.registry.selectors import member_codes
@@ -161,10 +161,9 @@ def round_send(*, actor: User, round_: Round) -> Round:
             Submission(round=locked, country=Country(iso3=code)) for code in codes
         )
         answers = []
+        prefiller = Prefiller(locked.as_of)
         for submission in submissions:
-            for question_id, found in prefill_answers(
-                questions, submission.country_id, locked.as_of
-            ).items():
+            for question_id, found in prefiller.answers(questions, submission.country_id).items():
                 answers.append(
                     Answer(
                         submission=submission,
