@@ -46,7 +46,15 @@ class RoundForm(forms.Form):
     version = _VersionField(
         label=gettext_lazy("Questionnaire version"), queryset=QuestionnaireVersion.objects.none()
     )
-    mechanism = forms.ChoiceField(label=gettext_lazy("Sent to the members of"))
+    mechanism = forms.ChoiceField(label=gettext_lazy("Sent to the members of"), required=False)
+    countries = forms.CharField(
+        label=gettext_lazy("Or sent to these States"),
+        required=False,
+        help_text=gettext_lazy(
+            "ISO 3166-1 alpha-3 codes separated by commas (a note verbale to Governments), "
+            "instead of a mechanism's members."
+        ),
+    )
     key = forms.SlugField(label=gettext_lazy("Key"), max_length=80)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=300)
     as_of = forms.DateField(
@@ -69,7 +77,7 @@ class RoundForm(forms.Form):
         ).select_related("questionnaire")
         choices = self.fields["mechanism"]
         assert isinstance(choices, forms.ChoiceField)  # noqa: S101 - declared above
-        choices.choices = [
+        choices.choices = [("", "—")] + [
             (m.acronym, "{} ({})".format(m.name, m.acronym)) for m in mechanism_list()
         ]
 
@@ -106,7 +114,8 @@ class RoundNewView(FormServiceView):
         return services.round_create(
             actor=page_user(self.request),
             version=data["version"],
-            mechanism=next(m for m in mechanism_list() if m.acronym == data["mechanism"]),
+            mechanism=next((m for m in mechanism_list() if m.acronym == data["mechanism"]), None),
+            countries=[c for c in data["countries"].replace(",", " ").split() if c],
             key=data["key"],
             title=data["title"],
             as_of=data["as_of"],

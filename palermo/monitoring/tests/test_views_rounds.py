@@ -47,6 +47,22 @@ def test_a_round_through_the_pages(
     bad = client.post(new, fields)
     assert bad.status_code == 400
     assert "The deadline is on or after the date of the round." in bad.content.decode()
+    neither = client.post(new, {**fields, "mechanism": "", "deadline": "2010-06-30"})
+    assert "Send a round to the members of a mechanism, or to a list of States." in (
+        neither.content.decode()
+    )
+    listed = client.post(
+        new, {**fields, "mechanism": "", "countries": "THA, XYZ", "deadline": "2010-06-30"}
+    )
+    assert "Unknown State XYZ" in listed.content.decode()
+    neither = client.post(new, {**fields, "mechanism": "", "deadline": "2010-06-30"})
+    assert "Send a round to the members of a mechanism, or to a list of States." in (
+        neither.content.decode()
+    )
+    listed = client.post(
+        new, {**fields, "mechanism": "", "countries": "THA, XYZ", "deadline": "2010-06-30"}
+    )
+    assert "Unknown State XYZ" in listed.content.decode()
     made = client.post(new, {**fields, "deadline": "2010-06-30"})
     assert made["Location"] == reverse("monitoring:round", args=["r-2010"])
     sent = client.post(made["Location"])
