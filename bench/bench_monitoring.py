@@ -105,7 +105,7 @@ def run() -> list[tuple[str, str, str, str]]:  # noqa: PLR0915 - one linear scri
     from django.core.management import call_command  # noqa: PLC0415
     from django.utils import timezone  # noqa: PLC0415
     from pdfminer.high_level import extract_pages  # noqa: PLC0415
-    from weasyprint import HTML  # noqa: PLC0415
+    from weasyprint import CSS, HTML  # noqa: PLC0415
 
     from palermo.core.choices import OrganisationKind, Role  # noqa: PLC0415
     from palermo.core.errors import ApplicationError  # noqa: PLC0415
@@ -285,7 +285,9 @@ def run() -> list[tuple[str, str, str, str]]:  # noqa: PLR0915 - one linear scri
             format="markdown",
             outputfile=str(Path(folder) / "r.docx"),
         )
-    HTML(string="<html><body>{}</body></html>".format("".join(html))).write_pdf()
+    HTML(string="<html><body>{}</body></html>".format("".join(html))).write_pdf(
+        stylesheets=[CSS(filename=str(reports.STYLE))]
+    )
     reference = time.perf_counter() - started
     check(len(docx) > 0 and pdf.startswith(b"%PDF"), "report written")
     return [

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pypandoc
@@ -28,6 +29,7 @@ from palermo.monitoring.countrylists import country_list, language_of
 from palermo.monitoring.models import Round
 
 FORMATS = ("docx", "pdf")
+STYLE = Path(__file__).resolve().parent / "static" / "monitoring" / "report.css"
 _NOTE = "{note}"
 _SPLIT = re.compile(r"(\s+)")
 _OTHER = re.compile(r"\{states:([a-z0-9_-]+)\}")
@@ -177,7 +179,6 @@ def _pandoc_tree(doc: Document) -> dict[str, Any]:
 def to_docx(doc: Document) -> bytes:
     """The report as a Word document whose footnotes are Word footnotes."""
     import tempfile  # noqa: PLC0415 - pandoc writes DOCX only to a file
-    from pathlib import Path  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "report.docx"
@@ -192,7 +193,7 @@ def to_docx(doc: Document) -> bytes:
 
 def to_pdf(doc: Document) -> bytes:
     """The report as a PDF (footnotes at the foot of their page; right to left in Arabic)."""
-    from weasyprint import HTML  # noqa: PLC0415 - loads Pango: only when a PDF is asked for
+    from weasyprint import CSS, HTML  # noqa: PLC0415 - loads Pango: only when a PDF is asked for
 
     blocks = []
     for block in doc.blocks:
@@ -210,7 +211,14 @@ def to_pdf(doc: Document) -> bytes:
             "monitoring/report.html",
             {"doc": doc, "blocks": blocks, "rtl": doc.language == "ar"},
         )
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]  # WeasyPrint is untyped
+    # The style sheet is read from the package; nothing is fetched while rendering.
+    document = HTML(string=html, base_url=None, url_fetcher=_no_fetch)
+    return bytes(document.write_pdf(stylesheets=[CSS(filename=str(STYLE))]))
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+    """The report is made from the template alone: nothing is fetched."""
+    raise ValueError("the report fetches no resource")
 
 
 def report_file(round_: Round, *, fmt: str, language: str) -> bytes:
