@@ -14,13 +14,15 @@ Run from the project root with no other setup:
   text (already filled in) to DOCX from Markdown and WeasyPrint rendering the same text as
   HTML, in the same run: the ratio is what computing the lists adds.
 
-Charts in the report (the issue asks for 3) are not built yet: the table says so.
+The report holds 3 charts of published figures (one bar per State); the reference draws the
+same charts as images already rendered.
 Like the other benchmarks it uses a temporary data directory (removed at the end) and, with
 BENCH_DATABASE_URL, a dedicated PostgreSQL database. See bench/README.md.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import logging
@@ -246,6 +248,14 @@ def run() -> list[tuple[str, str, str, str]]:  # noqa: PLR0915 - one linear scri
                     "footnote": "{{states}} mentioned theme {}.".format(n),
                 }
             )
+    for n, step in enumerate((len(parts) // 4, len(parts) // 2, 3 * len(parts) // 4), start=1):
+        parts.insert(
+            step + n - 1,
+            {
+                "chart": {"indicator": "victims_detected", "year": 2023},
+                "text": "Figure {}. Victims detected, 2023".format(n),
+            },
+        )
     services.report_outline_set(
         actor=user,
         round_=round_,
@@ -269,6 +279,14 @@ def run() -> list[tuple[str, str, str, str]]:  # noqa: PLR0915 - one linear scri
 
     markdown, notes, html = [], [], []
     for block in doc.blocks:
+        if block.kind == "chart":  # the same charts, as images already drawn
+            markdown.append(
+                "![{}](data:image/png;base64,{})".format(
+                    block.text, base64.b64encode(block.png).decode()
+                )
+            )
+            html.append("<figure>{}</figure>".format(block.svg))
+            continue
         text = block.text
         for note in block.notes:
             notes.append(note)
@@ -305,7 +323,14 @@ def run() -> list[tuple[str, str, str, str]]:  # noqa: PLR0915 - one linear scri
                 "met" if pages >= 40 and report_time < 20 else "not met"
             ),
         ),  # noqa: PLR2004 - the goal
-        ("charts in the report", "-", "-", "not built yet: goal not met"),
+        (
+            "  of which {} charts".format(sum(b.kind == "chart" for b in doc.blocks)),
+            "-",
+            "-",
+            "goal 3 charts: {}".format(
+                "met" if sum(b.kind == "chart" for b in doc.blocks) >= 3 else "not met"
+            ),  # noqa: PLR2004 - the goal
+        ),
     ]
 
 

@@ -61,3 +61,4 @@ class PartKind(models.TextChoices):
     PARAGRAPH = "paragraph", _("Paragraph")
     RESPONDENTS = "respondents", _("The States that replied")
     THEME = "theme", _("A theme's States, in a footnote")
+    CHART = "chart", _("A chart of published figures")

@@ -486,7 +486,9 @@ class ReportPart(models.Model):
     carry a theme of the report's codebook. Texts are by language code. A paragraph's `notes`
     are its footnotes in order ({"theme": key, "footnote": {lang: text}, "remarks": {ISO3:
     {lang: text}}}), placed at its `{note}` markers: `{states}` in a footnote is its theme's
-    list, `{states:KEY}` another theme's, and a remark follows a State's name in parentheses."""
+    list, `{states:KEY}` another theme's, and a remark follows a State's name in parentheses.
+    A chart part draws the published figures of an indicator for a year, one bar per State
+    that replied (`chart`: {"indicator": code, "year": YYYY}), with its text as caption."""
 
     round = models.ForeignKey(
         Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="report_parts"
@@ -495,6 +497,7 @@ class ReportPart(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=PartKind.choices)
     text = models.JSONField(_("text"), default=dict)
     notes = models.JSONField(_("footnotes"), default=list, blank=True)
+    chart = models.JSONField(_("chart"), default=dict, blank=True)
 
     class Meta:
         ordering = ["round", "position"]

@@ -27,6 +27,8 @@ from palermo.monitoring.choices import PartKind, SubmissionStatus
 from palermo.monitoring.coding import theme_counts
 from palermo.monitoring.countrylists import country_list, language_of
 from palermo.monitoring.models import Round
+from palermo.statistics.charts import across_chart, render
+from palermo.statistics.selectors import indicator_across_countries
 
 FORMATS = ("docx", "pdf")
 STYLE = Path(__file__).resolve().parent / "static" / "monitoring" / "report.css"
@@ -37,13 +39,51 @@ _OTHER = re.compile(r"\{states:([a-z0-9_-]+)\}")
 
 @dataclass
 class Block:
-    """A heading or a paragraph; `notes` are the footnotes placed at its `{note}` markers (in
-    order), or after it when it has none."""
+    """A heading, a paragraph or a chart; `notes` are the footnotes placed at its `{note}`
+    markers (in order), or after it when it has none; a chart has its Vega-Lite spec, drawn
+    as PNG or SVG only when a format asks for it."""
 
     kind: str
     text: str
     notes: list[str] = field(default_factory=list)
     provenance: list[dict[str, Any]] = field(default_factory=list)
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def png(self) -> bytes:
+        """A chart drawn as PNG (for Word)."""
+        return render(self.spec, "png") if self.spec else b""
+
+    @property
+    def svg(self) -> str:
+        """A chart drawn as SVG (for the PDF)."""
+        return render(self.spec, "svg").decode() if self.spec else ""
+
+
+def _chart_block(chart: dict[str, Any], caption: str, replied: list[str], lang: str) -> Block:
+    """The published figures of an indicator for a year, one bar per State that replied
+    (figures a State has not published are not drawn: the chart reads what anyone may)."""
+    with translation.override("zh-hans" if lang == "zh" else lang):
+        rows = [
+            r
+            for r in indicator_across_countries(
+                user=None, indicator=chart["indicator"], year=chart["year"]
+            )
+            if r.country in set(replied)
+        ]
+        spec = across_chart(rows, indicator=chart["indicator"], period=str(chart["year"]))
+        return Block(
+            "chart",
+            caption,
+            provenance=[
+                {
+                    "chart": chart,
+                    "states": [r.country for r in rows],
+                    "datasets": sorted({r.dataset for r in rows}),
+                }
+            ],
+            spec=spec,
+        )
 
 
 @dataclass
@@ -78,6 +118,8 @@ def report_document(round_: Round, language: str) -> Document:
             blocks.append(Block("heading", text))
         elif part.kind == PartKind.PARAGRAPH:
             blocks.append(Block("paragraph", text))
+        elif part.kind == PartKind.CHART:
+            blocks.append(_chart_block(part.chart, text, replied, lang))
         elif part.kind == PartKind.RESPONDENTS:
             states = country_list(replied, as_of=day, language=lang, context="list")
             blocks.append(
@@ -157,11 +199,20 @@ def _with_notes(block: Block) -> list[dict[str, Any]]:
     return out + notes  # the notes without a marker, after the paragraph
 
 
-def _pandoc_tree(doc: Document) -> dict[str, Any]:
+def _pandoc_tree(doc: Document, folder: Path) -> dict[str, Any]:
     api = json.loads(pypandoc.convert_text("", "json", format="markdown"))["pandoc-api-version"]
     blocks: list[dict[str, Any]] = []
-    for block in doc.blocks:
-        if block.kind == "heading":
+    for n, block in enumerate(doc.blocks):
+        if block.kind == "chart":
+            image = folder / "chart-{}.png".format(n)
+            image.write_bytes(block.png)
+            figure = {
+                "t": "Image",
+                "c": [["", [], [["width", "16cm"]]], _inlines(block.text), [str(image), ""]],
+            }
+            blocks.append({"t": "Para", "c": [figure]})
+            blocks.append({"t": "Para", "c": [{"t": "Emph", "c": _inlines(block.text)}]})
+        elif block.kind == "heading":
             blocks.append({"t": "Header", "c": [2, ["", [], []], _inlines(block.text)]})
         else:
             blocks.append({"t": "Para", "c": _with_notes(block)})
@@ -183,7 +234,7 @@ def to_docx(doc: Document) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "report.docx"
         pypandoc.convert_text(
-            json.dumps(_pandoc_tree(doc)), "docx", format="json", outputfile=str(out)
+            json.dumps(_pandoc_tree(doc, Path(folder))), "docx", format="json", outputfile=str(out)
         )
         return out.read_bytes()
 
@@ -205,7 +256,7 @@ def to_pdf(doc: Document) -> bytes:
             if n < len(pieces) - 1 and notes:
                 parts.append(("note", notes.pop(0)))
         parts += [("note", note) for note in notes]
-        blocks.append({"kind": block.kind, "parts": parts})
+        blocks.append({"kind": block.kind, "parts": parts, "svg": block.svg})
     with translation.override("zh-hans" if doc.language == "zh" else doc.language):
         html = render_to_string(
             "monitoring/report.html",

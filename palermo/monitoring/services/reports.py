@@ -18,6 +18,7 @@ from palermo.monitoring import audit_kinds
 from palermo.monitoring.choices import PartKind
 from palermo.monitoring.models import Codebook, ReportPart, Round
 from palermo.monitoring.services.rounds import round_owner
+from palermo.statistics.models import Indicator
 
 MAX_TEXT = 20_000
 
@@ -83,6 +84,25 @@ def _notes(part: Mapping[str, Any], book: Codebook | None, where: str) -> list[d
     return notes
 
 
+def _chart(spec: Any, where: str) -> dict[str, Any]:
+    """A chart part: an indicator of the statistics and a year."""
+    if not isinstance(spec, Mapping):
+        raise ApplicationError(
+            _("{}: a chart is an indicator and a year.").format(where), code="invalid"
+        )
+    code = str(spec.get("indicator", ""))
+    if not Indicator.objects.filter(code=code).exists():
+        raise ApplicationError(
+            _("{}: no statistics indicator {}.").format(where, code), code="invalid"
+        )
+    year = spec.get("year")
+    if not isinstance(year, int) or not 1900 <= year <= 2100:  # noqa: PLR2004 - a plausible year
+        raise ApplicationError(
+            _("{}: the chart's year, such as 2023.").format(where), code="invalid"
+        )
+    return {"indicator": code, "year": year}
+
+
 def report_outline_set(
     *, actor: User, round_: Round, outline: Mapping[str, Any]
 ) -> list[ReportPart]:
@@ -125,6 +145,9 @@ def report_outline_set(
                     raise ApplicationError(
                         _("{}: the codebook has no theme {}.").format(where, other), code="invalid"
                     )
+        elif kind == PartKind.CHART:
+            row.chart = _chart(part[kind], where)
+            row.text = _texts(part.get("text") or part[kind].get("indicator", ""), where)
         else:
             row.text = _texts(part[kind], where)
             if kind == PartKind.RESPONDENTS and not all("{states}" in v for v in row.text.values()):

@@ -158,3 +158,39 @@ def test_the_round_page_offers_the_report_to_its_secretariat(
         client.get(reverse("monitoring:round_report", args=[outlined.key, "pdf"])).status_code
         == 404
     )
+
+
+def test_a_chart_of_published_figures_in_both_formats(secretariat: User, outlined: Round) -> None:
+    from palermo.statistics.tests.factories import PublicValueFactory  # noqa: PLC0415
+
+    PublicValueFactory.create(country_id="KHM", period="2009", figure=146)
+    PublicValueFactory.create(country_id="VNM", period="2009", figure=88)
+    PublicValueFactory.create(country_id="FRA", period="2009", figure=500)  # did not reply
+    outline = {
+        **OUTLINE,
+        "parts": [
+            *OUTLINE["parts"],
+            {"chart": {"indicator": "victims_detected", "year": 2009},
+             "text": "Figure I. Victims detected, 2009"},
+        ],
+    }  # fmt: skip
+    services.report_outline_set(actor=secretariat, round_=outlined, outline=outline)
+    doc = report_document(outlined, "en")
+    chart = doc.blocks[-1]
+    assert chart.kind == "chart" and chart.png.startswith(b"\x89PNG")
+    assert chart.provenance[0]["states"] == ["KHM", "VNM"]  # only the States that replied
+    assert "Cambodia" in chart.svg and "France" not in chart.svg
+    with zipfile.ZipFile(io.BytesIO(report_file(outlined, fmt="docx", language="en"))) as docx:
+        assert any(name.startswith("word/media/") for name in docx.namelist())
+        assert "Figure I. Victims detected, 2009" in docx.read("word/document.xml").decode()
+    pdf = report_file(outlined, fmt="pdf", language="en")
+    assert "Figure I. Victims detected, 2009" in " ".join(extract_text(io.BytesIO(pdf)).split())
+    for chart_spec, reason in [
+        ({"indicator": "nope", "year": 2009}, "no statistics indicator nope"),
+        ({"indicator": "victims_detected", "year": "2009"}, "the chart's year"),
+    ]:
+        with pytest.raises(ApplicationError, match=reason):
+            services.report_outline_set(
+                actor=secretariat, round_=outlined,
+                outline={**OUTLINE, "parts": [{"chart": chart_spec}]},
+            )  # fmt: skip
