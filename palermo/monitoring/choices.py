@@ -1,5 +1,7 @@
 """Code lists of the monitoring app."""
 
+import re
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -62,3 +64,7 @@ class PartKind(models.TextChoices):
     RESPONDENTS = "respondents", _("The States that replied")
     THEME = "theme", _("A theme's States, in a footnote")
     CHART = "chart", _("A chart of published figures")
+
+
+# `{states:KEY}` in a report's text: the States whose answers carry another theme.
+OTHER_THEME = re.compile(r"\{states:([a-z0-9_-]+)\}")

@@ -78,19 +78,27 @@ def _units(round_: Round, codebook: Codebook) -> list[tuple[Unit, Answer, Code]]
     return out
 
 
-def _tagged(round_: Round, codebook: Codebook) -> dict[int, set[tuple[int, str]]]:
-    """By coder id: the (answer, code key) pairs they tagged."""
+def _tagged(
+    round_: Round, codebook: Codebook
+) -> tuple[dict[int, set[tuple[int, str]]], dict[tuple[int, str], list[str]]]:
+    """By coder id, the (answer, code key) pairs they tagged; and by pair, its passages (each
+    once, in the order of the answer)."""
     found: dict[int, set[tuple[int, str]]] = defaultdict(set)
-    for coder, answer, key in Coding.objects.filter(
-        answer__submission__round=round_, code__codebook=codebook
-    ).values_list("coder_id", "answer_id", "code__key"):
+    passages: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for coder, answer, key, passage in (
+        Coding.objects.filter(answer__submission__round=round_, code__codebook=codebook)
+        .order_by("start")
+        .values_list("coder_id", "answer_id", "code__key", "passage")
+    ):
         found[coder].add((answer, key))
-    return found
+        if passage not in passages[(answer, key)]:
+            passages[(answer, key)].append(passage)
+    return found, passages
 
 
 def agreement(round_: Round, codebook: Codebook, coders: tuple[int, int]) -> Agreement:
     """How far two coders (user ids) agree on the round's coding."""
-    tagged = _tagged(round_, codebook)
+    tagged, _passages = _tagged(round_, codebook)
     units = _units(round_, codebook)
     first = [(u.answer, u.code) in tagged.get(coders[0], set()) for u, _a, _c in units]
     second = [(u.answer, u.code) in tagged.get(coders[1], set()) for u, _a, _c in units]
@@ -125,7 +133,7 @@ class ThemeCount:
 
 def theme_counts(round_: Round, codebook: Codebook) -> list[ThemeCount]:
     """Every code of the codebook with the States whose final coding carries it."""
-    tagged = _tagged(round_, codebook)
+    tagged, passages = _tagged(round_, codebook)
     coders = [c for c, pairs in tagged.items() if pairs]
     decisions = {
         (d.answer_id, d.code.key): d.applies
@@ -133,14 +141,6 @@ def theme_counts(round_: Round, codebook: Codebook) -> list[ThemeCount]:
             answer__submission__round=round_, code__codebook=codebook
         ).select_related("code")
     }
-    passages: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for c in (
-        Coding.objects.filter(answer__submission__round=round_, code__codebook=codebook)
-        .select_related("code")
-        .order_by("start")
-    ):
-        if c.passage not in passages[(c.answer_id, c.code.key)]:
-            passages[(c.answer_id, c.code.key)].append(c.passage)
     found: dict[str, ThemeCount] = {
         code.key: ThemeCount(code.key, code.label, [], {}, []) for code in codebook.codes.all()
     }

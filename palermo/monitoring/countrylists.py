@@ -151,9 +151,10 @@ def _history() -> dict[str, list[_Period]]:
     return out
 
 
-def known_codes() -> set[str]:
+@lru_cache(maxsize=1)
+def known_codes() -> frozenset[str]:
     """Every code that names a State at some date."""
-    return set(_today_names()) | set(_history())
+    return frozenset(_today_names()) | frozenset(_history())
 
 
 def language_of(language: str) -> str:

@@ -22,10 +22,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from palermo.core.errors import ApplicationError
 from palermo.monitoring.choices import NUMERIC, QuestionKind
 from palermo.monitoring.models import Question
-from palermo.monitoring.xlsform import FormPlan
+from palermo.monitoring.xlsform import FormPlan, refused
 from palermo.registry.choices import PartyStatus
 from palermo.registry.models import Instrument, Legislation
 from palermo.registry.selectors import parties
@@ -49,10 +48,6 @@ class Prefilled:
     source: str
 
 
-def _refused(name: str, reason: str) -> ApplicationError:
-    return ApplicationError(_("{}: {}").format(name, reason), code="invalid_xlsform")
-
-
 def prefill_check(plan: FormPlan) -> None:
     """Every `palermo_prefill` of a form names a source Palermo has, for a question of the
     right kind; ApplicationError naming the question otherwise."""
@@ -63,17 +58,17 @@ def prefill_check(plan: FormPlan) -> None:
         kind, _sep, instrument = q.prefill.partition(":")
         if kind == "party":
             if q.kind != QuestionKind.YES_NO:
-                raise _refused(q.name, _("palermo_prefill party: is for a yes/no question"))
+                raise refused(q.name, _("palermo_prefill party: is for a yes/no question"))
             if instrument not in slugs:
-                raise _refused(
+                raise refused(
                     q.name,
                     _("palermo_prefill names no instrument of the registry: {}").format(instrument),
                 )
         elif q.prefill == "legislation":
             if q.kind != QuestionKind.TEXT:
-                raise _refused(q.name, _("palermo_prefill legislation is for a text question"))
+                raise refused(q.name, _("palermo_prefill legislation is for a text question"))
         else:
-            raise _refused(
+            raise refused(
                 q.name,
                 _("palermo_prefill '{}' is not a source Palermo has: {}").format(
                     q.prefill, ", ".join(SOURCES)

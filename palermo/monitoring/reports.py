@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ import pypandoc
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from palermo.monitoring.choices import PartKind, SubmissionStatus
-from palermo.monitoring.coding import theme_counts
+from palermo.monitoring.choices import OTHER_THEME, PartKind, SubmissionStatus
+from palermo.monitoring.coding import ThemeCount, theme_counts
 from palermo.monitoring.countrylists import country_list, language_of
 from palermo.monitoring.models import Round
 from palermo.statistics.charts import across_chart, render
@@ -34,7 +35,6 @@ FORMATS = ("docx", "pdf")
 STYLE = Path(__file__).resolve().parent / "static" / "monitoring" / "report.css"
 _NOTE = "{note}"
 _SPLIT = re.compile(r"(\s+)")
-_OTHER = re.compile(r"\{states:([a-z0-9_-]+)\}")
 
 
 @dataclass
@@ -99,6 +99,44 @@ def _in(texts: dict[str, str], language: str) -> str:
     return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
 
 
+def _other_lists(text: str, themes: dict[str, ThemeCount], day: dt.date, lang: str) -> str:
+    """`{states:KEY}` in a text replaced by that theme's States, in running text."""
+    return OTHER_THEME.sub(
+        lambda m: country_list(
+            themes[m.group(1)].countries if m.group(1) in themes else [], as_of=day, language=lang
+        ),
+        text,
+    )
+
+
+def _theme_block(
+    notes: list[dict[str, Any]], text: str, themes: dict[str, ThemeCount], day: dt.date, lang: str
+) -> Block:
+    """A paragraph around themes: its footnotes list the States whose answers carry them."""
+    written, provenance = [], []
+    for note in notes:
+        theme = themes.get(note["theme"])
+        countries = theme.countries if theme is not None else []
+        remarks = {
+            code: _in(texts, lang) for code, texts in note["remarks"].items() if code in countries
+        }
+        states = country_list(countries, as_of=day, language=lang, notes=remarks)
+        footnote = _in(note["footnote"], lang).replace("{states}", states)
+        written.append(_other_lists(footnote, themes, day, lang))
+        provenance.append(
+            {
+                "theme": note["theme"],
+                "states": countries,
+                "passages": theme.passages if theme is not None else {},
+            }
+        )
+    counted = themes.get(notes[0]["theme"]) if notes else None
+    body = text.replace("{count}", str(len(counted.countries) if counted else 0))
+    return Block(
+        "paragraph", _other_lists(body, themes, day, lang), notes=written, provenance=provenance
+    )
+
+
 def report_document(round_: Round, language: str) -> Document:
     """The report's text in `language`, with every computed list filled in."""
     lang = language_of(language)
@@ -130,43 +168,7 @@ def report_document(round_: Round, language: str) -> Document:
                 )
             )
         else:
-            notes, provenance = [], []
-            for note in part.notes:
-                theme = themes.get(note["theme"])
-                countries = theme.countries if theme is not None else []
-                remarks = {
-                    code: _in(texts, lang)
-                    for code, texts in note["remarks"].items()
-                    if code in countries
-                }
-                states = country_list(countries, as_of=day, language=lang, notes=remarks)
-                notes.append(
-                    _OTHER.sub(
-                        lambda m: country_list(
-                            themes[m.group(1)].countries if m.group(1) in themes else [],
-                            as_of=day,
-                            language=lang,
-                        ),
-                        _in(note["footnote"], lang).replace("{states}", states),
-                    )
-                )
-                provenance.append(
-                    {
-                        "theme": note["theme"],
-                        "states": countries,
-                        "passages": theme.passages if theme is not None else {},
-                    }
-                )
-            counted = themes.get(part.notes[0]["theme"]) if part.notes else None
-            body = _OTHER.sub(
-                lambda m: country_list(
-                    themes[m.group(1)].countries if m.group(1) in themes else [],
-                    as_of=day,
-                    language=lang,
-                ),
-                text.replace("{count}", str(len(counted.countries) if counted else 0)),
-            )
-            blocks.append(Block("paragraph", body, notes=notes, provenance=provenance))
+            blocks.append(_theme_block(part.notes, text, themes, day, lang))
     return Document(
         title=_in(round_.report_title, lang) or round_.title,
         symbol=round_.report_symbol,
@@ -188,19 +190,40 @@ def _inlines(text: str) -> list[dict[str, Any]]:
     return out
 
 
-def _with_notes(block: Block) -> list[dict[str, Any]]:
-    notes = [{"t": "Note", "c": [{"t": "Para", "c": _inlines(note)}]} for note in block.notes]
+def _parts(block: Block) -> list[tuple[str, str]]:
+    """A block's text and footnotes in reading order: ("text", ...) and ("note", ...), each
+    note at its `{note}` marker, the notes without a marker after the text."""
     pieces = block.text.split(_NOTE)
-    out: list[dict[str, Any]] = []
+    notes = list(block.notes)
+    parts: list[tuple[str, str]] = []
     for n, piece in enumerate(pieces):
-        out += _inlines(piece)
+        parts.append(("text", piece))
         if n < len(pieces) - 1 and notes:
-            out.append(notes.pop(0))
-    return out + notes  # the notes without a marker, after the paragraph
+            parts.append(("note", notes.pop(0)))
+    return parts + [("note", note) for note in notes]
+
+
+def _with_notes(block: Block) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for kind, text in _parts(block):
+        if kind == "note":
+            out.append({"t": "Note", "c": [{"t": "Para", "c": _inlines(text)}]})
+        else:
+            out += _inlines(text)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _pandoc_api() -> list[int]:
+    """The document-tree version of the bundled pandoc (asked once: it starts pandoc)."""
+    found: list[int] = json.loads(pypandoc.convert_text("", "json", format="markdown"))[
+        "pandoc-api-version"
+    ]
+    return found
 
 
 def _pandoc_tree(doc: Document, folder: Path) -> dict[str, Any]:
-    api = json.loads(pypandoc.convert_text("", "json", format="markdown"))["pandoc-api-version"]
+    api = _pandoc_api()
     blocks: list[dict[str, Any]] = []
     for n, block in enumerate(doc.blocks):
         if block.kind == "chart":
@@ -246,17 +269,9 @@ def to_pdf(doc: Document) -> bytes:
     """The report as a PDF (footnotes at the foot of their page; right to left in Arabic)."""
     from weasyprint import CSS, HTML  # noqa: PLC0415 - loads Pango: only when a PDF is asked for
 
-    blocks = []
-    for block in doc.blocks:
-        pieces = block.text.split(_NOTE)
-        notes = list(block.notes)
-        parts: list[tuple[str, str]] = []
-        for n, piece in enumerate(pieces):
-            parts.append(("text", piece))
-            if n < len(pieces) - 1 and notes:
-                parts.append(("note", notes.pop(0)))
-        parts += [("note", note) for note in notes]
-        blocks.append({"kind": block.kind, "parts": parts, "svg": block.svg})
+    blocks = [
+        {"kind": block.kind, "parts": _parts(block), "svg": block.svg} for block in doc.blocks
+    ]
     with translation.override("zh-hans" if doc.language == "zh" else doc.language):
         html = render_to_string(
             "monitoring/report.html",

@@ -25,7 +25,7 @@ from palermo.monitoring.xlsform import ChoicePlan, QuestionPlan
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _is_author(user: User, questionnaire: Questionnaire | None = None) -> bool:
+def is_author(user: User, questionnaire: Questionnaire | None = None) -> bool:
     try:
         services.secretariat_author(user)
     except ForbiddenError:
@@ -49,7 +49,7 @@ class QuestionnaireListView(MonitoringView):
         return render(
             request,
             "monitoring/questionnaire_list.html",
-            {"rows": rows, "can_author": _is_author(user)},
+            {"rows": rows, "can_author": is_author(user)},
         )
 
 
@@ -65,7 +65,7 @@ class QuestionnaireNewView(FormServiceView):
     invalid_status = 400
 
     def allowed(self, user: User) -> bool:
-        return _is_author(user)
+        return is_author(user)
 
     def perform(self, form: QuestionnaireForm) -> Questionnaire:
         return services.questionnaire_create(
@@ -91,7 +91,7 @@ class QuestionnaireView(MonitoringView):
             {
                 "questionnaire": questionnaire,
                 "versions": selectors.version_list(user=user, questionnaire=questionnaire),
-                "can_author": _is_author(user, questionnaire),
+                "can_author": is_author(user, questionnaire),
                 "upload": XLSFormUploadForm(),
                 "draft": VersionStatus.DRAFT,
             },
@@ -109,7 +109,7 @@ class VersionUploadView(FormServiceView):
     def resolve(self, **kwargs: Any) -> None:
         user = page_user(self.request)
         self.questionnaire = selectors.questionnaire_get(user=user, key=kwargs["key"])
-        if not _is_author(user, self.questionnaire):
+        if not is_author(user, self.questionnaire):
             raise ForbiddenError()
 
     def get_context_data(self, form: Any) -> dict[str, Any]:
@@ -134,7 +134,7 @@ class VersionUploadView(FormServiceView):
         return _("Version {} (draft) created from the XLSForm.").format(obj.number)
 
 
-def _text(texts: dict[str, str], language: str, default: str) -> str:
+def text_in(texts: dict[str, str], language: str, default: str) -> str:
     return texts.get(language) or texts.get(default) or next(iter(texts.values()), "")
 
 
@@ -154,11 +154,11 @@ class VersionView(MonitoringView):
             return {
                 "q": q,
                 "kind": QuestionKind(q.kind).label,
-                "label": _text(q.label, language, default),
-                "hint": _text(q.hint, language, default),
-                "message": _text(q.constraint_message, language, default),
+                "label": text_in(q.label, language, default),
+                "hint": text_in(q.hint, language, default),
+                "message": text_in(q.constraint_message, language, default),
                 "choices": [
-                    _text(c.label, language, default) or c.name
+                    text_in(c.label, language, default) or c.name
                     for c in choices.get(q.choice_list, [])
                 ],
                 "children": [],
@@ -180,7 +180,7 @@ class VersionView(MonitoringView):
                 "questionnaire": questionnaire,
                 "version": version,
                 "questions": top,
-                "can_publish": _is_author(user, questionnaire)
+                "can_publish": is_author(user, questionnaire)
                 and version.status == VersionStatus.DRAFT,
                 "section": QuestionKind.SECTION,
                 "note": QuestionKind.NOTE,

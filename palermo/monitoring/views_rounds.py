@@ -33,8 +33,8 @@ from palermo.monitoring.countrylists import LANGUAGES, language_of
 from palermo.monitoring.expressions import holds
 from palermo.monitoring.models import Question, QuestionnaireVersion, Round, Submission
 from palermo.monitoring.reports import report_file
-from palermo.monitoring.views import MonitoringView, _is_author, _text
-from palermo.registry.selectors import mechanism_list
+from palermo.monitoring.views import MonitoringView, is_author, text_in
+from palermo.registry.selectors import mechanism_get, mechanism_list
 
 
 class _VersionField(forms.ModelChoiceField[QuestionnaireVersion]):
@@ -88,7 +88,7 @@ class RoundListView(MonitoringView):
         return render(
             request,
             "monitoring/round_list.html",
-            {"rounds": selectors.round_list(user=user), "can_author": _is_author(user)},
+            {"rounds": selectors.round_list(user=user), "can_author": is_author(user)},
         )
 
 
@@ -104,7 +104,7 @@ class RoundNewView(FormServiceView):
     invalid_status = 400
 
     def allowed(self, user: User) -> bool:
-        return _is_author(user)
+        return is_author(user)
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"user": page_user(self.request)}
@@ -114,7 +114,7 @@ class RoundNewView(FormServiceView):
         return services.round_create(
             actor=page_user(self.request),
             version=data["version"],
-            mechanism=next((m for m in mechanism_list() if m.acronym == data["mechanism"]), None),
+            mechanism=mechanism_get(data["mechanism"]) if data["mechanism"] else None,
             countries=[c for c in data["countries"].replace(",", " ").split() if c],
             key=data["key"],
             title=data["title"],
@@ -146,7 +146,7 @@ class RoundView(MonitoringView):
                 if secretariat
                 else [],
                 "secretariat": secretariat,
-                "can_send": secretariat and found.status == RoundStatus.DRAFT and _is_author(user),
+                "can_send": secretariat and found.status == RoundStatus.DRAFT and is_author(user),
                 "mine": mine,
                 "report": secretariat and found.report_parts.exists(),
                 "report_languages": LANGUAGES,
@@ -198,7 +198,7 @@ class SubmissionView(MonitoringView):
         choices: dict[str, list[tuple[str, str]]] = {}
         for c in version.choices.order_by("position"):
             choices.setdefault(c.list_name, []).append(
-                (c.name, _text(c.label, language, default) or c.name)
+                (c.name, text_in(c.label, language, default) or c.name)
             )
         focal = services.is_focal_point(user, reply)
         is_open = reply.status in OPEN_STATUSES
@@ -216,15 +216,16 @@ class SubmissionView(MonitoringView):
         )
         top: list[dict[str, Any]] = []
         by_id: dict[int, dict[str, Any]] = {}
-        for q in version.questions.order_by("position"):
+        questions = list(version.questions.order_by("position"))
+        for q in questions:
             answer = stored.get(q.pk)
             parent = by_id.get(q.section_id) if q.section_id else None
             asked = holds(q.relevance, values) and (parent is None or parent["asked"])
             delegated = q.pk in mine or (parent is not None and parent["delegated"])
             item = {
                 "q": q,
-                "label": _text(q.label, language, default),
-                "hint": _text(q.hint, language, default),
+                "label": text_in(q.label, language, default),
+                "hint": text_in(q.hint, language, default),
                 "answer": answer,
                 "shown": _shown_answer(answer.value if answer else None),
                 "value": typed.get(q.name, answer.value if answer else None),
@@ -248,10 +249,10 @@ class SubmissionView(MonitoringView):
             "focal": focal,
             "agencies": agencies,
             "judge": reply.round.version.questionnaire.owner_id == user.organisation_id
-            and _is_author(user),
+            and is_author(user),
             "missing": services.missing_answers(reply),
             "clarifications": reply.clarifications.select_related("question"),
-            "questions": [q for q in version.questions.order_by("position") if q.kind in ANSWERED],
+            "questions": [q for q in questions if q.kind in ANSWERED],
             "kinds": QuestionKind,
             "submitted": SubmissionStatus.SUBMITTED,
             "accepted": SubmissionStatus.ACCEPTED,

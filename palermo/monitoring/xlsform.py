@@ -118,7 +118,8 @@ class FormPlan:
     warnings: list[str]
 
 
-def _refused(name: str, reason: str) -> ApplicationError:
+def refused(name: str, reason: str) -> ApplicationError:
+    """A form refused: \"name: reason\" (the file or the question)."""
     return ApplicationError(_("{}: {}").format(name, reason), code="invalid_xlsform")
 
 
@@ -179,7 +180,7 @@ def _question(
         return None  # a phone's metadata, or KoboToolbox's stamp of the form's version
     kind = _KINDS.get(kind_name)
     if kind is None:
-        raise _refused(
+        raise refused(
             name,
             _("the type '{}' is not one Palermo's questionnaires take").format(kind_name),
         )
@@ -204,7 +205,7 @@ def _question(
     elif kind == QuestionKind.SELECT_MULTIPLE and plan.choice_list == COUNTRIES_LIST:
         unknown = sorted(names - known_codes())
         if unknown:
-            raise _refused(
+            raise refused(
                 name,
                 _("the list countries holds codes that name no State: {}").format(
                     ", ".join(unknown)
@@ -214,34 +215,34 @@ def _question(
     if plan.kind not in (QuestionKind.SELECT_ONE, QuestionKind.SELECT_MULTIPLE):
         plan.choice_list = ""
     if plan.indicator and plan.kind not in NUMERIC:
-        raise _refused(name, _("only a whole number or a number answers a statistics indicator"))
+        raise refused(name, _("only a whole number or a number answers a statistics indicator"))
     if plan.kind not in (QuestionKind.SECTION, QuestionKind.NOTE) and not plan.label:
-        raise _refused(name, _("the question has no label"))
+        raise refused(name, _("the question has no label"))
     for column, text in (("relevant", plan.relevance), ("constraint", plan.constraint)):
         try:
             parse(text)
         except ExpressionError as exc:
-            raise _refused(name, "{}: {}".format(column, exc)) from None
+            raise refused(name, "{}: {}".format(column, exc)) from None
     return plan
 
 
 def read_xlsform(data: bytes, file_name: str) -> FormPlan:
     """An XLSForm (.xlsx) read and checked; ApplicationError naming the first problem."""
     if not data:
-        raise _refused(file_name, _("the file is empty"))
+        raise refused(file_name, _("the file is empty"))
     if len(data) > MAX_BYTES:
-        raise _refused(file_name, _("the file is over {} MB").format(MAX_BYTES // (1024 * 1024)))
+        raise refused(file_name, _("the file is over {} MB").format(MAX_BYTES // (1024 * 1024)))
     if not file_name.lower().endswith(".xlsx") or not data.startswith(b"PK\x03\x04"):
-        raise _refused(file_name, _("an XLSForm is an Excel workbook (.xlsx)"))
+        raise refused(file_name, _("an XLSForm is an Excel workbook (.xlsx)"))
     warnings: list[str] = []
     try:
         result = convert(
             xlsform=io.BytesIO(data), warnings=warnings, validate=False, file_type=".xlsx"
         )
     except PyXFormError as exc:
-        raise _refused(file_name, str(exc)) from None
+        raise refused(file_name, str(exc)) from None
     except Exception:  # noqa: BLE001 - a workbook openpyxl cannot read at all: its details help no one
-        raise _refused(file_name, _("not an Excel workbook (.xlsx) that can be read")) from None
+        raise refused(file_name, _("not an Excel workbook (.xlsx) that can be read")) from None
     form: dict[str, Any] = result._pyxform  # noqa: SLF001 - pyxform's parsed form, the documented way to the JSON
     settings_language = str(form.get("default_language", "") or "default")
     default = "en" if settings_language == "default" else language_code(settings_language)
@@ -249,7 +250,7 @@ def read_xlsform(data: bytes, file_name: str) -> FormPlan:
     questions = []
     for row, section in _walk(form.get("children", []), None):
         if row.get("type") == "repeat":
-            raise _refused(
+            raise refused(
                 str(row.get("name")), _("repeats are not taken: ask for a list in a text answer")
             )
         if row.get("control", {}).get("bodyless"):
@@ -258,7 +259,7 @@ def read_xlsform(data: bytes, file_name: str) -> FormPlan:
         if plan is not None:
             questions.append(plan)
     if not any(q.kind not in (QuestionKind.SECTION, QuestionKind.NOTE) for q in questions):
-        raise _refused(file_name, _("the form asks no question"))
+        raise refused(file_name, _("the form asks no question"))
     used = {q.choice_list for q in questions if q.choice_list}
     choices = [
         ChoicePlan(list_name, str(item["name"]), _texts(item.get("label"), default))

@@ -27,7 +27,7 @@ from palermo.statistics.models import Indicator
 
 AUTHORS = (Role.ANALYST, Role.REGISTRY_EDITOR)
 SECRETARIATS = (OrganisationKind.REGIONAL_MECHANISM, OrganisationKind.INTERNATIONAL)
-_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
+KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 
 
 def secretariat_author(user: object) -> User:
@@ -51,18 +51,26 @@ def _owned(actor: User, questionnaire: Questionnaire) -> None:
         )
 
 
-def questionnaire_create(*, actor: User, key: str, title: str) -> Questionnaire:
-    """A new questionnaire of the actor's secretariat, without versions yet."""
-    author = secretariat_author(actor)
+def key_and_title(key: str, title: str, key_rule: str) -> tuple[str, str]:
+    """A key (lower case, as a slug) and a title (spaces collapsed), checked; ApplicationError
+    with `key_rule` or the title's rule otherwise."""
     key = key.strip().lower()
-    if not _KEY.match(key):
-        raise ApplicationError(
-            _("key: 2 to 80 lower-case letters, digits or '-', such as unodc-tip-2004."),
-            code="invalid",
-        )
+    if not KEY.match(key):
+        raise ApplicationError(key_rule, code="invalid")
     title = " ".join(title.split())
     if not title or len(title) > 300:  # noqa: PLR2004 - the field's length
         raise ApplicationError(_("title: 1 to 300 characters."), code="invalid")
+    return key, title
+
+
+def questionnaire_create(*, actor: User, key: str, title: str) -> Questionnaire:
+    """A new questionnaire of the actor's secretariat, without versions yet."""
+    author = secretariat_author(actor)
+    key, title = key_and_title(
+        key,
+        title,
+        _("key: 2 to 80 lower-case letters, digits or '-', such as unodc-tip-2004."),
+    )
     if Questionnaire.objects.filter(key=key).exists():
         raise ApplicationError(
             _("A questionnaire with the key {} exists already.").format(key), code="duplicate"

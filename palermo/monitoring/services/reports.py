@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,7 @@ from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.monitoring import audit_kinds
-from palermo.monitoring.choices import PartKind
+from palermo.monitoring.choices import OTHER_THEME, PartKind
 from palermo.monitoring.models import Codebook, ReportPart, Round
 from palermo.monitoring.services.rounds import round_owner
 from palermo.statistics.models import Indicator
@@ -64,7 +63,7 @@ def _notes(part: Mapping[str, Any], book: Codebook | None, where: str) -> list[d
             raise ApplicationError(
                 _("{}: the footnote says where {{states}} go.").format(where), code="invalid"
             )
-        for other in re.findall(r"\{states:([a-z0-9_-]+)\}", " ".join(footnote.values())):
+        for other in OTHER_THEME.findall(" ".join(footnote.values())):
             if other not in keys:
                 raise ApplicationError(
                     _("{}: the codebook has no theme {}.").format(where, other), code="invalid"
@@ -140,7 +139,7 @@ def report_outline_set(
             row.notes = _notes(part, book, where)
             row.text = _texts(part.get("text", "{note}"), where)
             keys = set(book.codes.values_list("key", flat=True)) if book is not None else set()
-            for other in re.findall(r"\{states:([a-z0-9_-]+)\}", " ".join(row.text.values())):
+            for other in OTHER_THEME.findall(" ".join(row.text.values())):
                 if other not in keys:
                     raise ApplicationError(
                         _("{}: the codebook has no theme {}.").format(where, other), code="invalid"

@@ -9,7 +9,6 @@ clarification or sends it back. Every step is audited in its transaction.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.db import transaction
@@ -42,11 +41,10 @@ from palermo.monitoring.models import (
     Submission,
 )
 from palermo.monitoring.prefill import Prefiller
-from palermo.monitoring.services.questionnaires import secretariat_author
+from palermo.monitoring.services.questionnaires import key_and_title, secretariat_author
 from palermo.registry.models import Mechanism
 from palermo.registry.selectors import member_codes
 
-_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 MAX_NOTE = 4000
 
 
@@ -90,15 +88,11 @@ def round_create(  # noqa: PLR0913 - the round's fields, keyword-only
             _("Publish version {} before sending it in a round.").format(version.number),
             code="invalid_state",
         )
-    key = key.strip().lower()
-    if not _KEY.match(key):
-        raise ApplicationError(
-            _("key: 2 to 80 lower-case letters, digits or '-', such as unodc-tip-2004-round."),
-            code="invalid",
-        )
-    title = " ".join(title.split())
-    if not title or len(title) > 300:  # noqa: PLR2004 - the field's length
-        raise ApplicationError(_("title: 1 to 300 characters."), code="invalid")
+    key, title = key_and_title(
+        key,
+        title,
+        _("key: 2 to 80 lower-case letters, digits or '-', such as unodc-tip-2004-round."),
+    )
     if deadline < as_of:
         raise ApplicationError(
             _("The deadline is on or after the date of the round."), code="invalid"
