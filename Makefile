@@ -44,6 +44,7 @@ run: $(VENV)/.installed
 	@$(PALERMO) setup-demo
 	@$(PALERMO) demo-data --cases 40 --org "Palermo demo shelter" --as caseworker
 	@$(PALERMO) monitoring demo-2005 --as analyst
+	@$(PALERMO) monitoring demo-plans --as analyst
 	@echo
 	@echo "Palermo is at http://127.0.0.1:$(PORT)/  (API: http://127.0.0.1:$(PORT)/api/v1/docs)"
 	@echo "Log in as any user above with the password above ('caseworker' holds 40 synthetic cases)."

@@ -16,6 +16,7 @@ from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.monitoring import selectors, services
+from palermo.monitoring.api_plans import router as plans_router
 from palermo.monitoring.coding import agreement, theme_counts
 from palermo.monitoring.countrylists import Context, country_list, language_of
 from palermo.monitoring.models import (
@@ -532,3 +533,6 @@ def coders_agreement(
             for u, a, b in result.disagreements
         ],
     }
+
+
+router.add_router("", plans_router)

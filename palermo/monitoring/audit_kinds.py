@@ -18,3 +18,8 @@ CODING = audit_kind("monitoring.coding", _("coding of an answer"), model=m.Codin
 DECISION = audit_kind("monitoring.decision", _("coding decision"), model=m.CodingDecision)
 REPORT = audit_kind("monitoring.report", _("consolidated report"))
 DELEGATION = audit_kind("monitoring.delegation", _("delegation of a section"), model=m.Delegation)
+PLAN = audit_kind("monitoring.plan", _("action plan"), model=m.Plan)
+ACTIVITY = audit_kind("monitoring.activity", _("activity of a plan"), model=m.Activity)
+REPORTED_VALUE = audit_kind(
+    "monitoring.reported_value", _("reported value of a plan indicator"), model=m.ReportedValue
+)

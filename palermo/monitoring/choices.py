@@ -68,3 +68,54 @@ class PartKind(models.TextChoices):
 
 # `{states:KEY}` in a report's text: the States whose answers carry another theme.
 OTHER_THEME = re.compile(r"\{states:([a-z0-9_-]+)\}")
+
+
+class PlanLevel(models.TextChoices):
+    """Plans nest: a regional plan, the national plans that implement it, agencies' work plans."""
+
+    REGIONAL = "regional", _("Regional plan")
+    NATIONAL = "national", _("National plan")
+    AGENCY = "agency", _("Agency work plan")
+
+
+class IndicatorKind(models.TextChoices):
+    """Where an indicator's actual value comes from."""
+
+    COMPUTED = "computed", _("Computed from Palermo's records")
+    REPORTED = "reported", _("Reported with evidence")
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", _("Higher is better")
+    DECREASE = "decrease", _("Lower is better")
+
+
+class RollUp(models.TextChoices):
+    """How national values of an indicator add up to the regional indicator they report to."""
+
+    SUM = "sum", _("Sum")
+    COUNT = "count", _("Number of plans reporting more than zero")
+    MEAN = "mean", _("Mean")
+
+
+class ValueStatus(models.TextChoices):
+    """A reported value's cycle (Akvo RSR's): written, submitted, sent back with a reason, or
+    approved, when it becomes the indicator's actual value for the period."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    APPROVED = "approved", _("Approved")
+
+
+class Progress(models.TextChoices):
+    """Where an indicator stands against a period's target."""
+
+    MET = "met", _("Target met")
+    ON_TRACK = "on_track", _("On track")
+    OFF_TRACK = "off_track", _("Off track")
+    MISSED = "missed", _("Target missed")
+    UNDER_WAY = "under_way", _("Under way")
+    NOT_REPORTED = "not_reported", _("No value after the period's end")
+    NOT_DUE = "not_due", _("Not started")
+    NO_TARGET = "no_target", _("No target")

@@ -24,7 +24,9 @@ from palermo.core.choices import AuditAction
 from palermo.core.models import User
 from palermo.monitoring import audit_kinds, services
 from palermo.monitoring.choices import QuestionKind, SubmissionStatus
-from palermo.monitoring.models import Answer, Questionnaire, Round, Submission
+from palermo.monitoring.models import Answer, Plan, Questionnaire, Round, Submission
+from palermo.monitoring.planfile import read_plans
+from palermo.monitoring.services.plans import plan_import
 from palermo.monitoring.xlsform import FormPlan, QuestionPlan, write_xlsform
 
 DATA = Path(__file__).resolve().parent / "data" / "survey_2005.yaml"
@@ -140,3 +142,16 @@ def _replies(actor: User, round_: Round, data: dict[str, Any]) -> None:
         reason="demo data: the replies as E/CN.15/2005/7 reports them",
         after={"states": sorted(submissions), "answers": len(texts)},
     )
+
+
+PLANS = Path(__file__).resolve().parent / "data" / "plans_seed.yaml"
+
+
+def demo_plans_load(*, actor: User) -> list[Plan]:
+    """The action plans the seed documents describe (`data/plans_seed.yaml`, with their
+    sources), kept by the actor's secretariat; none when they were loaded before."""
+    text = PLANS.read_text(encoding="utf-8")
+    keys = [s.key for s in read_plans(text)]
+    if Plan.objects.filter(key__in=keys).exists():
+        return []
+    return plan_import(actor=actor, text=text, source_name=PLANS.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from ninja import Schema
@@ -227,3 +228,56 @@ class AgreementOut(Schema):
     kappa: float
     by_code: dict[str, float]
     disagreements: list[DisagreementOut]
+
+
+class PlanOut(Schema):
+    key: str
+    title: str
+    short_title: str
+    level: str
+    mechanism: str | None
+    country: str | None
+    parent: str | None
+    kept_by: str
+    responsible: str
+    start: dt.date
+    end: dt.date
+    dates_note: str
+    adopted: str
+    source: str
+
+
+class ProgressOut(PlanOut):
+    """A plan's objectives, activities and indicators, each indicator's periods with target,
+    actual value and where it stands on `as_of`."""
+
+    as_of: dt.date
+    counts: dict[str, int]
+    late_activities: list[str]
+    attention: list[dict[str, Any]]
+    objectives: list[dict[str, Any]]
+
+
+class ValueIn(Schema):
+    period_start: dt.date
+    period_end: dt.date
+    value: Decimal
+    evidence: str
+    evidence_url: str = ""
+
+
+class ValueOut(Schema):
+    id: int
+    plan: str
+    indicator: str
+    period_start: dt.date
+    period_end: dt.date
+    value: float
+    evidence: str
+    evidence_url: str
+    status: str
+    return_reason: str
+
+
+class DoneIn(Schema):
+    done_on: dt.date | None

@@ -33,7 +33,7 @@ from palermo.monitoring.services.rounds import delegated_sections, is_focal_poin
 from palermo.monitoring.xlsform import ChoicePlan, FormPlan, QuestionPlan, write_xlsform
 
 
-def _reader(user: object) -> User:
+def logged_in(user: object) -> User:
     reader = active_user(user)  # type: ignore[arg-type]  # any user object: checked there
     if reader is None:
         raise ForbiddenError(_("Log in to do this."), code="not_authenticated")
@@ -42,7 +42,7 @@ def _reader(user: object) -> User:
 
 def questionnaire_list(*, user: object) -> QuerySet[Questionnaire]:
     """The questionnaires the user may see, by key."""
-    reader = _reader(user)
+    reader = logged_in(user)
     visible = Q(versions__status=VersionStatus.PUBLISHED)
     if reader.organisation_id is not None:
         visible |= Q(owner_id=reader.organisation_id)
@@ -58,7 +58,7 @@ def questionnaire_get(*, user: object, key: str) -> Questionnaire:
 
 def version_list(*, user: object, questionnaire: Questionnaire) -> QuerySet[QuestionnaireVersion]:
     """The versions of a questionnaire the user may see (drafts: its secretariat's users)."""
-    reader = _reader(user)
+    reader = logged_in(user)
     versions = questionnaire.versions.all()
     if reader.organisation_id != questionnaire.owner_id:
         versions = versions.filter(status=VersionStatus.PUBLISHED)
@@ -125,7 +125,7 @@ def _is_secretariat_of(user: User, round_: Round) -> bool:
 
 def round_list(*, user: object) -> QuerySet[Round]:
     """The rounds the user may see: their secretariat's, and those sent to their State."""
-    reader = _reader(user)
+    reader = logged_in(user)
     visible = Q(version__questionnaire__owner_id=reader.organisation_id)
     country = reader.organisation.country_id if reader.organisation is not None else None
     if country is not None and reader.role == Role.NATIONAL_COORDINATOR:
@@ -150,7 +150,7 @@ def round_get(*, user: object, key: str) -> Round:
 def submission_get(*, user: object, round_: Round, country: str) -> Submission:
     """A State's reply to a round: for the round's secretariat, the State's focal points and
     the agencies a section of it was delegated to."""
-    reader = _reader(user)
+    reader = logged_in(user)
     found = (
         round_.submissions.select_related("round__version__questionnaire", "country")
         .filter(country_id=country.strip().upper())
@@ -184,7 +184,7 @@ class BoardRow:
 def round_board(*, user: object, round_: Round, today: dt.date | None = None) -> list[BoardRow]:
     """Where each State stands in a round (the secretariat's view): answers given out of the
     questions, late when not submitted by the deadline, clarifications not yet responded to."""
-    reader = _reader(user)
+    reader = logged_in(user)
     if not _is_secretariat_of(reader, round_):
         raise NotFoundError(_("No round {}.").format(round_.key), code="unknown_round")
     day = today or timezone.localdate()
@@ -217,7 +217,7 @@ def round_board(*, user: object, round_: Round, today: dt.date | None = None) ->
 
 def codebook_get(*, user: object, questionnaire: Questionnaire, version: int = 0) -> Codebook:
     """A codebook of the questionnaire (its last version by default): its secretariat's only."""
-    reader = _reader(user)
+    reader = logged_in(user)
     books = questionnaire.codebooks.order_by("-version")
     if reader.organisation_id != questionnaire.owner_id:
         books = books.none()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from palermo.monitoring import views, views_rounds
+from palermo.monitoring import views, views_plans, views_rounds
 
 app_name = "monitoring"
 
@@ -24,6 +24,14 @@ urlpatterns = [
         "questionnaires/<slug:key>/v<int:number>/xlsform",
         views.VersionXLSFormView.as_view(),
         name="version_xlsform",
+    ),
+    path("plans/", views_plans.PlanListView.as_view(), name="plans"),
+    path("plans/load/", views_plans.PlanUploadView.as_view(), name="plan_upload"),
+    path("plans/<slug:key>/", views_plans.PlanView.as_view(), name="plan"),
+    path(
+        "plans/<slug:key>/indicators/<str:number>/",
+        views_plans.ValueReportView.as_view(),
+        name="plan_value",
     ),
     path("rounds/", views_rounds.RoundListView.as_view(), name="rounds"),
     path("rounds/new/", views_rounds.RoundNewView.as_view(), name="round_new"),

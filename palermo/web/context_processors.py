@@ -30,7 +30,7 @@ COOPERATION_STATISTICS_NAVIGATION = [("cooperation:statistics", _("Cooperation s
 STATISTICS_NAVIGATION = [("statistics:index", _("Statistics"))]
 STATISTICS_ENTRY_NAVIGATION = [("statistics:entry", _("Data entry"))]
 # Monitoring and reporting: a secretariat's questionnaires, and the States' coordinators.
-MONITORING_NAVIGATION = [("monitoring:rounds", _("Rounds"))]
+MONITORING_NAVIGATION = [("monitoring:rounds", _("Rounds")), ("monitoring:plans", _("Plans"))]
 QUESTIONNAIRE_NAVIGATION = [("monitoring:questionnaires", _("Questionnaires"))]
 # The node's administration: users, organisations, tokens, audit log (administrators only).
 ADMIN_NAVIGATION = [("web:admin_users", _("Administration"))]

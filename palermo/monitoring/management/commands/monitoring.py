@@ -1,10 +1,11 @@
-"""`palermo monitoring country-list|questionnaire|round|codebook|coding|outline|report`:
+"""`palermo monitoring country-list|questionnaire|round|codebook|coding|plan|outline|report`:
 monitoring and reporting from the command line."""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,14 @@ from django.utils.translation import gettext_noop
 
 from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.monitoring import selectors, services
+from palermo.monitoring import selectors_plans as plans_sel
 from palermo.monitoring.coding import agreement, theme_counts
 from palermo.monitoring.countrylists import CONTEXTS, LANGUAGES, country_list
-from palermo.monitoring.demo import demo_2005_load
+from palermo.monitoring.demo import demo_2005_load, demo_plans_load
+from palermo.monitoring.progress import plain, plan_progress
 from palermo.monitoring.reports import FORMATS as REPORT_FORMATS
 from palermo.monitoring.reports import report_file
+from palermo.monitoring.services.plans import plan_import
 from palermo.registry.selectors import mechanism_get, parse_as_of
 
 FORMATS = ["table", "json", "csv"]
@@ -32,7 +36,8 @@ class Command(PalermoCommand):
         "imports, publishes and exports their versions as XLSForms, and lists them; round "
         "creates and sends rounds to the members of a mechanism and shows where each State "
         "stands; codebook imports a codebook of themes; coding tags passages of answers and "
-        "shows the coders' agreement and the States each theme counts; outline and report "
+        "shows the coders' agreement and the States each theme counts; plan loads action plans "
+        "and shows where their indicators stand; outline and report "
         "write a round's consolidated report, in DOCX or PDF."
     )
 
@@ -65,6 +70,7 @@ class Command(PalermoCommand):
         self._questionnaire_arguments(sub)
         self._round_arguments(sub)
         self._coding_arguments(sub)
+        self._plan_arguments(sub)
         outline = sub.add_parser("outline", help=_("set the outline of a round's report (YAML)"))
         outline.add_argument("round", help=_("the round's key"))
         outline.add_argument("file", type=Path, help=_("the outline, a YAML file"))
@@ -79,7 +85,11 @@ class Command(PalermoCommand):
             "demo-2005",
             help=_("load the 2004 UNODC survey and the outline of its report E/CN.15/2005/7"),
         )
-        for each in (outline, report, demo):
+        demo_plans = sub.add_parser(
+            "demo-plans",
+            help=_("load the action plans the seed documents describe, with their sources"),
+        )
+        for each in (outline, report, demo, demo_plans):
             each.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
 
     def _coding_arguments(self, sub: Any) -> None:
@@ -120,6 +130,78 @@ class Command(PalermoCommand):
         for parser in (imp, tag, themes, agree):
             parser.add_argument(
                 "--as", dest="as_user", required=True, help=_("username of who acts")
+            )
+
+    def _plan_arguments(self, sub: Any) -> None:
+        p = sub.add_parser("plan", help=_("action plans: objectives, activities and indicators"))
+        ps = p.add_subparsers(dest="action", required=True)
+        imp = ps.add_parser("import", help=_("load the plans of a YAML file, all or none"))
+        imp.add_argument("file", type=Path, help=_("the YAML file"))
+        listing = ps.add_parser("list", help=_("the plans, regional first"))
+        listing.add_argument("--format", choices=FORMATS, default="table", help=_("output format"))
+        progress = ps.add_parser(
+            "progress", help=_("where each indicator of a plan stands on a date")
+        )
+        progress.add_argument("key", help=_("the plan's key"))
+        progress.add_argument("--as-of", default="", help=_("YYYY-MM-DD (default: today)"))
+        progress.add_argument("--format", choices=FORMATS, default="table", help=_("output format"))
+        for parser in (imp, listing, progress):
+            parser.add_argument(
+                "--as", dest="as_user", required=True, help=_("username of who acts")
+            )
+
+    def plan_import(self, user: Any, opts: dict[str, Any]) -> None:
+        path: Path = opts["file"]
+        if not path.is_file():
+            raise CommandError(_("No file {}.").format(path))
+        loaded = plan_import(actor=user, text=path.read_bytes(), source_name=path.name)
+        self.stdout.write(
+            _("{} plans loaded: {}.").format(len(loaded), ", ".join(p.key for p in loaded))
+        )
+
+    def plan_list(self, user: Any, opts: dict[str, Any]) -> None:
+        rows = [
+            {
+                "key": p.key,
+                "level": p.level,
+                "of": p.mechanism.acronym if p.mechanism else p.country_id or "",
+                "period": "{} - {}".format(p.start.isoformat(), p.end.isoformat()),
+                "indicators": p.indicator_count,  # type: ignore[attr-defined]  # annotated
+                "title": p.short_title or p.title,
+            }
+            for p in plans_sel.plan_list(user=user)
+        ]
+        columns = ["key", "level", "of", "period", "indicators", "title"]
+        self.stdout.write(render_rows(rows, columns, opts["format"]))
+
+    def plan_progress(self, user: Any, opts: dict[str, Any]) -> None:
+        found = plans_sel.plan_get(user=user, key=opts["key"])
+        progress = plan_progress(found, parse_as_of(opts["as_of"]))
+        if opts["format"] == "json":
+            self.stdout.write(json.dumps(plans_sel.progress_dict(progress), default=str, indent=1))
+            return
+        rows = []
+        for objective in progress.objectives:
+            indicator_rows = objective.indicators + [
+                i for a in objective.activities for i in a.indicators
+            ]
+            for row in indicator_rows:
+                for period in row.periods:
+                    rows.append(
+                        {
+                            "indicator": row.indicator.number,
+                            "period": "{} - {}".format(period.start, period.end),
+                            "target": plain(period.target),
+                            "actual": plain(period.actual),
+                            "status": period.status,
+                            "title": row.indicator.title,
+                        }
+                    )
+        columns = ["indicator", "period", "target", "actual", "status", "title"]
+        self.stdout.write(render_rows(rows, columns, opts["format"]))
+        if progress.late:
+            self.stdout.write(
+                _("Late activities: {}").format(", ".join(a.number for a in progress.late))
             )
 
     def _round_arguments(self, sub: Any) -> None:
@@ -182,10 +264,10 @@ class Command(PalermoCommand):
             )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        if opts["sub"] in ("outline", "report", "demo-2005"):
+        if opts["sub"] in ("outline", "report", "demo-2005", "demo-plans"):
             getattr(self, "do_" + opts["sub"].replace("-", "_"))(user_named(opts["as_user"]), opts)
             return
-        if opts["sub"] in ("questionnaire", "round", "codebook", "coding"):
+        if opts["sub"] in ("questionnaire", "round", "codebook", "coding", "plan"):
             getattr(self, "{}_{}".format(opts["sub"], opts["action"]))(
                 user_named(opts["as_user"]), opts
             )
@@ -405,6 +487,17 @@ class Command(PalermoCommand):
         data = report_file(found, fmt=opts["fmt"], language=opts["lang"])
         opts["output"].write_bytes(data)
         self.stdout.write(_("{} written ({} bytes).").format(opts["output"], len(data)))
+
+    def do_demo_plans(self, user: Any, opts: dict[str, Any]) -> None:
+        loaded = demo_plans_load(actor=user)
+        if not loaded:
+            self.stdout.write(_("The demo plans were loaded before."))
+            return
+        self.stdout.write(
+            _("{} action plans loaded; their progress: palermo monitoring plan list.").format(
+                len(loaded)
+            )
+        )
 
     def do_demo_2005(self, user: Any, opts: dict[str, Any]) -> None:
         loaded = demo_2005_load(actor=user)
