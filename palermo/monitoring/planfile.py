@@ -5,6 +5,7 @@ problem named with where it is in the file (`plans[2] objectives[0] activities[1
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,6 +19,10 @@ from palermo.monitoring.metrics import metric_check
 from palermo.monitoring.services.questionnaires import KEY
 
 MAX_BYTES = 2_000_000
+# Plans, objectives, activities, indicators and targets in one file at most: YAML aliases could
+# otherwise make a small file name millions of them.
+MAX_ITEMS = 20_000
+_READ: ContextVar[int] = ContextVar("plan_items_read", default=0)
 
 
 class _Loader(yaml.SafeLoader):
@@ -99,6 +104,16 @@ class _Reader:
     """Reads one mapping of the file, naming `where` in every refusal."""
 
     def __init__(self, item: object, where: str) -> None:
+        read = _READ.get() + 1
+        _READ.set(read)
+        if read > MAX_ITEMS:
+            raise ApplicationError(
+                _(
+                    "The file holds more than {} plans, objectives, activities, indicators and "
+                    "targets."
+                ).format(MAX_ITEMS),
+                code="invalid",
+            )
         if not isinstance(item, dict):
             raise ApplicationError(
                 _("{}: expected a mapping of fields.").format(where), code="invalid"
@@ -308,6 +323,7 @@ def read_plans(text: str | bytes) -> list[PlanSpec]:
         raise ApplicationError(
             _("The file has a list 'plans:' of one plan or more."), code="invalid"
         )
+    _READ.set(0)
     specs = [_plan(item, f"plans[{n}]") for n, item in enumerate(data["plans"])]
     keys = [s.key for s in specs]
     if len(set(keys)) != len(keys):

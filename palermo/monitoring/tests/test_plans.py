@@ -235,3 +235,21 @@ def test_who_loads_which_plans(make_user: Callable[..., User], khm_coordinator: 
     )
     assert not svc.can_report(other, loaded[0])
     assert svc.can_report(khm_coordinator, loaded[0])
+
+
+def test_a_file_of_aliases_naming_millions_of_items_is_refused(secretariat: User) -> None:
+    # 100 objectives of 100 activities of 100 indicators: a million, in a few kilobytes.
+    many = ", ".join(["*{}"] * 100)
+    text = "\n".join(
+        [
+            "i: &i {number: '1', title: I, kind: reported}",
+            "a: &a {number: '1', title: A, indicators: [" + many.format(*["i"] * 100) + "]}",
+            "o: &o {number: '1', title: O, activities: [" + many.format(*["a"] * 100) + "]}",
+            "plans:",
+            "  - {key: bomb, title: B, level: regional, start: 2009-01-01, end: 2009-12-31,",
+            "     objectives: [" + many.format(*["o"] * 100) + "]}",
+        ]
+    )
+    assert len(text) < 5_000
+    with pytest.raises(ApplicationError, match="more than 20000"):
+        svc.plan_import(actor=secretariat, text=text)
