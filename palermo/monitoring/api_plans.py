@@ -6,16 +6,19 @@ from a YAML file, reported, approved and returned by those the services allow.""
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Router, Status, UploadedFile
 
 from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import ApplicationError
 from palermo.monitoring import selectors_plans as sel
+from palermo.monitoring.countrylists import language_of
 from palermo.monitoring.models import ReportedValue
+from palermo.monitoring.plan_reports import plan_report_file
 from palermo.monitoring.planfile import MAX_BYTES
 from palermo.monitoring.progress import plan_progress
+from palermo.monitoring.reports import MEDIA_TYPES, attachment
 from palermo.monitoring.schemas import DoneIn, PlanOut, ProgressOut, ReasonIn, ValueIn, ValueOut
 from palermo.monitoring.services import plans as svc
 from palermo.registry.selectors import parse_as_of
@@ -68,6 +71,28 @@ def plan(request: HttpRequest, key: str, as_of: str = "") -> dict[str, Any]:
     user = api_user(request)
     found = sel.plan_get(user=user, key=key)
     return sel.progress_dict(plan_progress(found, parse_as_of(as_of)))
+
+
+@router.get("/plans/{key}/report", auth=AUTH)
+def plan_report(
+    request: HttpRequest,
+    key: str,
+    format: str = "pdf",  # noqa: A002 - the query parameter's name
+    lang: str = "en",
+    date_from: str = "",
+    date_to: str = "",
+) -> HttpResponse:
+    """The plan's report for a period (`date_from`..`date_to`, YYYY-MM-DD; the plan's own by
+    default) as `format` docx or pdf in `lang` (en, fr, es, ru, zh, ar): a table of indicators
+    per objective, each figure's source in a footnote, late activities."""
+    user = api_user(request)
+    found = sel.plan_get(user=user, key=key)
+    if format not in MEDIA_TYPES:
+        raise ApplicationError(_("format: docx or pdf."), code="invalid")
+    start = parse_as_of(date_from) if date_from else found.start
+    end = parse_as_of(date_to) if date_to else found.end
+    data = plan_report_file(found, start=start, end=end, fmt=format, language=lang)
+    return attachment(data, name="{}-{}".format(found.key, language_of(lang)), fmt=format)
 
 
 @router.put("/plans/{key}/indicators/{number}/values", response=ValueOut, auth=AUTH)

@@ -64,6 +64,7 @@ class PartKind(models.TextChoices):
     RESPONDENTS = "respondents", _("The States that replied")
     THEME = "theme", _("A theme's States, in a footnote")
     CHART = "chart", _("A chart of published figures")
+    TABLE = "table", _("A table of published figures")
 
 
 # `{states:KEY}` in a report's text: the States whose answers carry another theme.

@@ -255,6 +255,20 @@ def country_list(
     return _joined(items, lang)
 
 
+def ordered_names(codes: Iterable[str], *, as_of: dt.date, language: str) -> list[tuple[str, str]]:
+    """(code, short name) of each State, in the language's alphabetical order: a table's
+    rows, as a UN report orders them."""
+    lang = language_of(language)
+    named = {
+        c.strip().upper(): state_name(c.strip().upper(), as_of=as_of, language=lang) for c in codes
+    }
+    order = collation_key(lang)
+    return [
+        (code, name.in_context("list"))
+        for code, name in sorted(named.items(), key=lambda item: order(item[1].sort_name))
+    ]
+
+
 def name_source(iso3: str, as_of: dt.date) -> str:
     """Where the name of a State on a date comes from (for a footnote's provenance)."""
     for period in _history().get(iso3.strip().upper(), []):

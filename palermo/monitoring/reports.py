@@ -21,17 +21,32 @@ from pathlib import Path
 from typing import Any
 
 import pypandoc
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from palermo.monitoring.choices import OTHER_THEME, PartKind, SubmissionStatus
 from palermo.monitoring.coding import ThemeCount, theme_counts
-from palermo.monitoring.countrylists import country_list, language_of
+from palermo.monitoring.countrylists import country_list, language_of, ordered_names
 from palermo.monitoring.models import Round
 from palermo.statistics.charts import across_chart, render
 from palermo.statistics.selectors import indicator_across_countries
 
 FORMATS = ("docx", "pdf")
+MEDIA_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+def attachment(data: bytes, *, name: str, fmt: str) -> HttpResponse:
+    """A report as a download named `name`.`fmt`."""
+    response = HttpResponse(data, content_type=MEDIA_TYPES[fmt])
+    response["Content-Disposition"] = 'attachment; filename="{}.{}"'.format(name, fmt)
+    return response
+
+
 STYLE = Path(__file__).resolve().parent / "static" / "monitoring" / "report.css"
 _NOTE = "{note}"
 _SPLIT = re.compile(r"(\s+)")
@@ -48,6 +63,10 @@ class Block:
     notes: list[str] = field(default_factory=list)
     provenance: list[dict[str, Any]] = field(default_factory=list)
     spec: dict[str, Any] = field(default_factory=dict)
+    # A table: its caption is `text`; `numeric` says which columns are figures (right-aligned).
+    header: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    numeric: list[bool] = field(default_factory=list)
 
     @property
     def png(self) -> bytes:
@@ -83,6 +102,39 @@ def _chart_block(chart: dict[str, Any], caption: str, replied: list[str], lang: 
                 }
             ],
             spec=spec,
+        )
+
+
+def _table_block(
+    spec: dict[str, Any], caption: str, replied: list[str], lang: str, day: dt.date
+) -> Block:
+    """The published figures of an indicator for a year, one row per State that replied, in
+    the language's order of their names; a figure withheld by disclosure control is shown as
+    published (its mask), never the number."""
+    with translation.override("zh-hans" if lang == "zh" else lang):
+        figures = {
+            r.country: r
+            for r in indicator_across_countries(
+                user=None, indicator=spec["indicator"], year=spec["year"]
+            )
+            if r.country in set(replied)
+        }
+        rows = [
+            [name, figures[code].display]
+            for code, name in ordered_names(figures, as_of=day, language=lang)
+        ]
+        return Block(
+            "table",
+            caption,
+            header=[_("State"), str(spec["year"])],
+            rows=rows,
+            numeric=[False, True],
+            provenance=[
+                {
+                    "table": spec,
+                    "figures": {c: [f.dataset, f.period] for c, f in sorted(figures.items())},
+                }
+            ],
         )
 
 
@@ -158,6 +210,8 @@ def report_document(round_: Round, language: str) -> Document:
             blocks.append(Block("paragraph", text))
         elif part.kind == PartKind.CHART:
             blocks.append(_chart_block(part.chart, text, replied, lang))
+        elif part.kind == PartKind.TABLE:
+            blocks.append(_table_block(part.chart, text, replied, lang, day))
         elif part.kind == PartKind.RESPONDENTS:
             states = country_list(replied, as_of=day, language=lang, context="list")
             blocks.append(
@@ -222,6 +276,31 @@ def _pandoc_api() -> list[int]:
     return found
 
 
+_ATTR: list[Any] = ["", [], []]
+
+
+def _numeric(block: Block) -> list[bool]:
+    """Which of a table's columns are figures (none when the block does not say)."""
+    return block.numeric or [False] * len(block.header)
+
+
+def _cell(text: str, numeric: bool) -> list[Any]:
+    align = {"t": "AlignRight" if numeric else "AlignDefault"}
+    return [_ATTR, align, 1, 1, [{"t": "Plain", "c": _inlines(text)}]]
+
+
+def _pandoc_table(block: Block) -> dict[str, Any]:
+    """A table block as pandoc's Table: caption, one header row, the rows."""
+    numeric = _numeric(block)
+    columns = [
+        [{"t": "AlignRight" if n else "AlignDefault"}, {"t": "ColWidthDefault"}] for n in numeric
+    ]
+    head = [_ATTR, [[_ATTR, [_cell(h, n) for h, n in zip(block.header, numeric, strict=True)]]]]
+    body = [[_ATTR, [_cell(c, n) for c, n in zip(row, numeric, strict=True)]] for row in block.rows]
+    caption = [None, [{"t": "Plain", "c": _with_notes(block)}]]
+    return {"t": "Table", "c": [_ATTR, caption, columns, head, [[_ATTR, 0, [], body]], [_ATTR, []]]}
+
+
 def _pandoc_tree(doc: Document, folder: Path) -> dict[str, Any]:
     api = _pandoc_api()
     blocks: list[dict[str, Any]] = []
@@ -237,6 +316,8 @@ def _pandoc_tree(doc: Document, folder: Path) -> dict[str, Any]:
             blocks.append({"t": "Para", "c": [{"t": "Emph", "c": _inlines(block.text)}]})
         elif block.kind == "heading":
             blocks.append({"t": "Header", "c": [2, ["", [], []], _inlines(block.text)]})
+        elif block.kind == "table":
+            blocks.append(_pandoc_table(block))
         else:
             blocks.append({"t": "Para", "c": _with_notes(block)})
     meta: dict[str, Any] = {
@@ -270,7 +351,14 @@ def to_pdf(doc: Document) -> bytes:
     from weasyprint import CSS, HTML  # noqa: PLC0415 - loads Pango: only when a PDF is asked for
 
     blocks = [
-        {"kind": block.kind, "parts": _parts(block), "svg": block.svg} for block in doc.blocks
+        {
+            "kind": block.kind,
+            "parts": _parts(block),
+            "svg": block.svg,
+            "header": list(zip(block.header, _numeric(block), strict=True)),
+            "rows": [list(zip(row, _numeric(block), strict=True)) for row in block.rows],
+        }
+        for block in doc.blocks
     ]
     with translation.override("zh-hans" if doc.language == "zh" else doc.language):
         html = render_to_string(

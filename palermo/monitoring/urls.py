@@ -29,6 +29,11 @@ urlpatterns = [
     path("plans/load/", views_plans.PlanUploadView.as_view(), name="plan_upload"),
     path("plans/<slug:key>/", views_plans.PlanView.as_view(), name="plan"),
     path(
+        "plans/<slug:key>/report.<str:fmt>",
+        views_plans.PlanReportView.as_view(),
+        name="plan_report",
+    ),
+    path(
         "plans/<slug:key>/indicators/<str:number>/",
         views_plans.ValueReportView.as_view(),
         name="plan_value",

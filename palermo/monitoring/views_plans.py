@@ -15,15 +15,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from palermo.core.errors import ApplicationError
+from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import User
 from palermo.core.permissions import has_role
 from palermo.core.views import FormServiceView, page_user
 from palermo.monitoring import selectors_plans as sel
 from palermo.monitoring.choices import IndicatorKind, Progress, ValueStatus
+from palermo.monitoring.countrylists import LANGUAGES, language_of
 from palermo.monitoring.models import Plan, ReportedValue
+from palermo.monitoring.plan_reports import plan_report_file
 from palermo.monitoring.planfile import MAX_BYTES
 from palermo.monitoring.progress import plan_progress
+from palermo.monitoring.reports import MEDIA_TYPES, attachment
 from palermo.monitoring.services import plans as svc
 from palermo.monitoring.views import MonitoringView
 from palermo.registry.selectors import parse_as_of
@@ -137,6 +140,7 @@ class PlanView(MonitoringView):
                 "children": plan.children.order_by("key"),
                 "counts": [(Progress(k).label, k, n) for k, n in sorted(progress.counts.items())],
                 "reported_kind": IndicatorKind.REPORTED,
+                "report_languages": LANGUAGES,
             },
         )
 
@@ -198,6 +202,26 @@ def _decide(user: User, rv: ReportedValue, action: str, reason: str) -> None:
         svc.value_submit(actor=user, value=rv)
     else:
         svc.value_decide(actor=user, value=rv, approve=action == "approve", reason=reason)
+
+
+class PlanReportView(MonitoringView):
+    """The plan's report for a period (`from`, `to`; the plan's own by default) as DOCX or PDF,
+    in a UN language."""
+
+    def get(self, request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+        user = page_user(request)
+        plan = sel.plan_get(user=user, key=key)
+        if fmt not in MEDIA_TYPES:
+            raise NotFoundError(_("No such report."))
+        language = language_of(request.GET.get("lang") or "en")
+        try:
+            start = parse_as_of(request.GET.get("from") or plan.start)
+            end = parse_as_of(request.GET.get("to") or plan.end)
+            data = plan_report_file(plan, start=start, end=end, fmt=fmt, language=language)
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+            return redirect("monitoring:plan", key)
+        return attachment(data, name="{}-{}".format(key, language), fmt=fmt)
 
 
 class ValueReportView(FormServiceView):

@@ -32,7 +32,7 @@ from palermo.monitoring.choices import (
 from palermo.monitoring.countrylists import LANGUAGES, language_of
 from palermo.monitoring.expressions import holds
 from palermo.monitoring.models import Question, QuestionnaireVersion, Round, Submission
-from palermo.monitoring.reports import report_file
+from palermo.monitoring.reports import MEDIA_TYPES, attachment, report_file
 from palermo.monitoring.views import MonitoringView, is_author, text_in
 from palermo.registry.selectors import mechanism_get, mechanism_list
 
@@ -368,12 +368,6 @@ class SubmissionView(MonitoringView):
         return question
 
 
-REPORT_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
-
-
 class RoundReportView(MonitoringView):
     """The round's consolidated report as DOCX or PDF, in a UN language (its secretariat)."""
 
@@ -381,12 +375,8 @@ class RoundReportView(MonitoringView):
         user = page_user(request)
         found = selectors.round_get(user=user, key=key)
         services.round_owner(user, found)
-        if fmt not in REPORT_TYPES or not found.report_parts.exists():
+        if fmt not in MEDIA_TYPES or not found.report_parts.exists():
             raise NotFoundError(_("No such report."))
         language = language_of(request.GET.get("lang") or "en")
         data = report_file(found, fmt=fmt, language=language)
-        response = HttpResponse(data, content_type=REPORT_TYPES[fmt])
-        response["Content-Disposition"] = 'attachment; filename="{}-{}.{}"'.format(
-            key, language, fmt
-        )
-        return response
+        return attachment(data, name="{}-{}".format(key, language), fmt=fmt)

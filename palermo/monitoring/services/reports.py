@@ -109,7 +109,9 @@ def report_outline_set(
     (version, default the last) and `parts`, each one of `heading`, `paragraph`,
     `respondents` (a text with `{states}`) or `theme` (a code's key, with `text` holding a
     `{note}` marker, a `footnote` with `{states}` and perhaps `{states:OTHER}`, and `remarks` by
-    State; or `notes`: a list of such footnotes for the text's markers in order).
+    State; or `notes`: a list of such footnotes for the text's markers in order), `chart` or
+    `table` (a statistics indicator and a year: the published figures of the States that
+    replied).
     ApplicationError naming the first wrong part; nothing changed then."""
     author = round_owner(actor, round_)
     symbol = str(outline.get("symbol", "") or "").strip()[:80]
@@ -130,7 +132,7 @@ def report_outline_set(
         kinds = [k for k in PartKind.values if isinstance(part, Mapping) and k in part]
         if len(kinds) != 1:
             raise ApplicationError(
-                _("{}: one of heading, paragraph, respondents, theme.").format(where),
+                _("{}: one of heading, paragraph, respondents, theme, chart, table.").format(where),
                 code="invalid",
             )
         kind = kinds[0]
@@ -144,7 +146,7 @@ def report_outline_set(
                     raise ApplicationError(
                         _("{}: the codebook has no theme {}.").format(where, other), code="invalid"
                     )
-        elif kind == PartKind.CHART:
+        elif kind in (PartKind.CHART, PartKind.TABLE):
             row.chart = _chart(part[kind], where)
             row.text = _texts(part.get("text") or part[kind].get("indicator", ""), where)
         else:

@@ -96,3 +96,6 @@ def test_wrong_input_is_named(client: Client, bearer: Bearer, secretariat: User)
     )
     assert (put.status_code, "computed" in put.json()["detail"]) == (400, True)
     assert client.get(API).status_code == 401
+    docx = client.get(API + "/spa-test/report?format=docx&lang=es", **sec)
+    assert docx["Content-Disposition"] == 'attachment; filename="spa-test-es.docx"'
+    assert client.get(API + "/spa-test/report?format=odt", **sec).status_code == 400

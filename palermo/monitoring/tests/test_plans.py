@@ -5,16 +5,23 @@ rolling up to the regional plan, late activities and off-track indicators."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.utils import translation
+from pdfminer.high_level import extract_text
 
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import AuditEntry, User
 from palermo.monitoring.choices import Progress, ValueStatus
 from palermo.monitoring.models import Activity, Plan, PlanIndicator
+from palermo.monitoring.plan_reports import plan_report_file
 from palermo.monitoring.progress import plan_progress
 from palermo.monitoring.services import plans as svc
 from palermo.monitoring.tests.plans import PLANS
@@ -253,3 +260,52 @@ def test_a_file_of_aliases_naming_millions_of_items_is_refused(secretariat: User
     assert len(text) < 5_000
     with pytest.raises(ApplicationError, match="more than 20000"):
         svc.plan_import(actor=secretariat, text=text)
+
+
+def test_a_plan_report_for_a_period_in_docx_and_pdf(
+    loaded: dict[str, Plan], tmp_path: Path, secretariat: User
+) -> None:
+    docx = plan_report_file(
+        loaded["spa-test"],
+        start=dt.date(2008, 1, 1),
+        end=dt.date(2008, 12, 31),
+        fmt="docx",
+        language="en",
+    )
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        body = z.read("word/document.xml").decode()
+        notes = z.read("word/footnotes.xml").decode()
+    assert body.count("<w:tbl>") == 1  # the 2008 period of 1.a; 1.b's starts in 2009
+    assert "Registry: 3 of 6 States parties to Trafficking in Persons Protocol on 2008-12-31" in (
+        notes
+    )
+    assert "Target missed" in body
+    pdf = plan_report_file(
+        loaded["spa-test"],
+        start=dt.date(2008, 1, 1),
+        end=dt.date(2010, 12, 31),
+        fmt="pdf",
+        language="ar",
+    )
+    text = extract_text(io.BytesIO(pdf))
+    # The date in Arabic, laid out right to left (a PDF holds glyphs in visual order).
+    assert "ديسمبر"[::-1] in text
+    with translation.override("ar"):
+        missed = str(Progress.MISSED.label)
+    assert missed != "Target missed" and " ".join(missed.split()[::-1])[::-1] in " ".join(
+        text.split()
+    )
+    out = tmp_path / "r.pdf"
+    call_command(
+        "monitoring", "plan", "report", "spa-test", "--format", "pdf", "-o", str(out), "--as", "sec"
+    )
+    assert out.read_bytes().startswith(b"%PDF")
+    with pytest.raises(ApplicationError, match="ends before it starts"):
+        plan_report_file(
+            loaded["spa-test"],
+            start=dt.date(2010, 1, 1),
+            end=dt.date(2009, 1, 1),
+            fmt="pdf",
+            language="en",
+        )
+    del secretariat

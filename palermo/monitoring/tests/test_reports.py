@@ -194,3 +194,32 @@ def test_a_chart_of_published_figures_in_both_formats(secretariat: User, outline
                 actor=secretariat, round_=outlined,
                 outline={**OUTLINE, "parts": [{"chart": chart_spec}]},
             )  # fmt: skip
+
+
+def test_a_table_of_published_figures_in_both_formats(secretariat: User, outlined: Round) -> None:
+    from palermo.statistics.tests.factories import PublicValueFactory  # noqa: PLC0415
+
+    PublicValueFactory.create(country_id="VNM", period="2009", figure=88)
+    PublicValueFactory.create(country_id="KHM", period="2009", figure=146)
+    PublicValueFactory.create(country_id="FRA", period="2009", figure=500)  # did not reply
+    outline = {
+        **OUTLINE,
+        "parts": [
+            *OUTLINE["parts"],
+            {"table": {"indicator": "victims_detected", "year": 2009},
+             "text": "Table 1. Victims detected, 2009"},
+        ],
+    }  # fmt: skip
+    services.report_outline_set(actor=secretariat, round_=outlined, outline=outline)
+    table = report_document(outlined, "fr").blocks[-1]
+    assert table.kind == "table"
+    assert table.rows == [["Cambodge", "146"], ["Viet Nam", "88"]]  # French order, no France
+    with zipfile.ZipFile(io.BytesIO(report_file(outlined, fmt="docx", language="en"))) as docx:
+        body = docx.read("word/document.xml").decode()
+    assert body.count("<w:tbl>") == 1 and "Table 1. Victims detected, 2009" in body
+    grid = body[body.index("<w:tbl>") :]
+    assert grid.index("Cambodia") < grid.index("146") < grid.index("Viet Nam") < grid.index("88")
+    pdf = " ".join(
+        extract_text(io.BytesIO(report_file(outlined, fmt="pdf", language="en"))).split()
+    )
+    assert "Table 1. Victims detected, 2009" in pdf and "146" in pdf and "500" not in pdf

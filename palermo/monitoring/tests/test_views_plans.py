@@ -94,3 +94,24 @@ def test_only_keepers_load_plans(client: Client, make_user: Callable[..., User])
     client.force_login(make_user(Role.CASE_WORKER, org="Shelter", country="KHM"))
     assert client.get(reverse("monitoring:plan_upload")).status_code == 404
     assert client.get(reverse("monitoring:plans")).status_code == 200
+
+
+def test_a_plan_report_downloads_from_its_page(client: Client, secretariat: User) -> None:
+    client.force_login(secretariat)
+    _load(client, PLANS)
+    page = client.get(reverse("monitoring:plan", args=["spa-test"])).content.decode()
+    assert 'id="report-form"' in page
+    pdf = client.get(
+        reverse("monitoring:plan_report", args=["spa-test", "pdf"])
+        + "?from=2008-01-01&to=2008-12-31&lang=fr"
+    )
+    assert pdf["Content-Disposition"] == 'attachment; filename="spa-test-fr.pdf"'
+    assert pdf.content.startswith(b"%PDF")
+    wrong = client.get(
+        reverse("monitoring:plan_report", args=["spa-test", "docx"])
+        + "?from=2009-01-01&to=2008-01-01"
+    )
+    assert wrong.status_code == 302
+    assert (
+        client.get(reverse("monitoring:plan_report", args=["spa-test", "odt"])).status_code == 404
+    )

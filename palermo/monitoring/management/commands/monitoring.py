@@ -20,6 +20,7 @@ from palermo.monitoring import selectors_plans as plans_sel
 from palermo.monitoring.coding import agreement, theme_counts
 from palermo.monitoring.countrylists import CONTEXTS, LANGUAGES, country_list
 from palermo.monitoring.demo import demo_2005_load, demo_plans_load
+from palermo.monitoring.plan_reports import plan_report_file
 from palermo.monitoring.progress import plain, plan_progress
 from palermo.monitoring.reports import FORMATS as REPORT_FORMATS
 from palermo.monitoring.reports import report_file
@@ -145,10 +146,31 @@ class Command(PalermoCommand):
         progress.add_argument("key", help=_("the plan's key"))
         progress.add_argument("--as-of", default="", help=_("YYYY-MM-DD (default: today)"))
         progress.add_argument("--format", choices=FORMATS, default="table", help=_("output format"))
-        for parser in (imp, listing, progress):
+        report = ps.add_parser("report", help=_("a plan's report for a period, as DOCX or PDF"))
+        report.add_argument("key", help=_("the plan's key"))
+        report.add_argument(
+            "--from", dest="date_from", default="", help=_("YYYY-MM-DD (default: the plan's start)")
+        )
+        report.add_argument(
+            "--to", dest="date_to", default="", help=_("YYYY-MM-DD (default: the plan's end)")
+        )
+        report.add_argument(
+            "--format", dest="fmt", choices=REPORT_FORMATS, required=True, help=_("docx or pdf")
+        )
+        report.add_argument("--lang", default="en", choices=LANGUAGES, help=_("the language"))
+        report.add_argument("-o", "--output", type=Path, required=True, help=_("the file to write"))
+        for parser in (imp, listing, progress, report):
             parser.add_argument(
                 "--as", dest="as_user", required=True, help=_("username of who acts")
             )
+
+    def plan_report(self, user: Any, opts: dict[str, Any]) -> None:
+        found = plans_sel.plan_get(user=user, key=opts["key"])
+        start = parse_as_of(opts["date_from"]) if opts["date_from"] else found.start
+        end = parse_as_of(opts["date_to"]) if opts["date_to"] else found.end
+        data = plan_report_file(found, start=start, end=end, fmt=opts["fmt"], language=opts["lang"])
+        opts["output"].write_bytes(data)
+        self.stdout.write(_("Report of {} written to {}.").format(found.key, opts["output"]))
 
     def plan_import(self, user: Any, opts: dict[str, Any]) -> None:
         path: Path = opts["file"]
