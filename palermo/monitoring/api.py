@@ -17,6 +17,7 @@ from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.monitoring import selectors, services
 from palermo.monitoring.api_plans import router as plans_router
+from palermo.monitoring.api_reports import router as reports_router
 from palermo.monitoring.coding import agreement, theme_counts
 from palermo.monitoring.countrylists import Context, country_list, language_of
 from palermo.monitoring.models import (
@@ -536,3 +537,4 @@ def coders_agreement(
 
 
 router.add_router("", plans_router)
+router.add_router("", reports_router)

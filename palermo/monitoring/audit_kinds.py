@@ -23,3 +23,6 @@ ACTIVITY = audit_kind("monitoring.activity", _("activity of a plan"), model=m.Ac
 REPORTED_VALUE = audit_kind(
     "monitoring.reported_value", _("reported value of a plan indicator"), model=m.ReportedValue
 )
+REPORT_COMMENT = audit_kind(
+    "monitoring.report_comment", _("comment on a draft report"), model=m.ReportComment
+)

@@ -4,6 +4,7 @@ import re
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class VersionStatus(models.TextChoices):
@@ -103,10 +104,10 @@ class ValueStatus(models.TextChoices):
     """A reported value's cycle (Akvo RSR's): written, submitted, sent back with a reason, or
     approved, when it becomes the indicator's actual value for the period."""
 
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    RETURNED = "returned", _("Returned")
-    APPROVED = "approved", _("Approved")
+    DRAFT = "draft", pgettext_lazy("a reported value", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("a reported value", "Submitted")
+    RETURNED = "returned", pgettext_lazy("a reported value", "Returned")
+    APPROVED = "approved", pgettext_lazy("a reported value", "Approved")
 
 
 class Progress(models.TextChoices):
@@ -120,3 +121,12 @@ class Progress(models.TextChoices):
     NOT_REPORTED = "not_reported", _("No value after the period's end")
     NOT_DUE = "not_due", _("Not started")
     NO_TARGET = "no_target", _("No target")
+
+
+class CommentStatus(models.TextChoices):
+    """A State's comment on the draft report (GRETA's procedure): open until the secretariat
+    says whether the final report takes it into account, and why."""
+
+    OPEN = "open", _("Open")
+    TAKEN = "taken", _("Taken into account")
+    NOT_TAKEN = "not_taken", _("Not taken into account")

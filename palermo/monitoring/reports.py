@@ -145,6 +145,7 @@ class Document:
     date: dt.date
     language: str
     blocks: list[Block]
+    status: str = ""  # "Draft for the States' comments ..." until published
 
 
 def _in(texts: dict[str, str], language: str) -> str:
@@ -223,12 +224,19 @@ def report_document(round_: Round, language: str) -> Document:
             )
         else:
             blocks.append(_theme_block(part.notes, text, themes, day, lang))
+    status = ""
+    if round_.published_at is None and round_.comments_due is not None:
+        with translation.override("zh-hans" if lang == "zh" else lang):
+            status = _("Draft for the States' comments, due by {}").format(
+                round_.comments_due.isoformat()
+            )
     return Document(
         title=_in(round_.report_title, lang) or round_.title,
         symbol=round_.report_symbol,
         date=day,
         language=lang,
         blocks=blocks,
+        status=status,
     )
 
 
@@ -322,7 +330,10 @@ def _pandoc_tree(doc: Document, folder: Path) -> dict[str, Any]:
             blocks.append({"t": "Para", "c": _with_notes(block)})
     meta: dict[str, Any] = {
         "title": {"t": "MetaInlines", "c": _inlines(doc.title)},
-        "subtitle": {"t": "MetaInlines", "c": _inlines(doc.symbol)},
+        "subtitle": {
+            "t": "MetaInlines",
+            "c": _inlines(" · ".join(t for t in (doc.symbol, doc.status) if t)),
+        },
         "date": {"t": "MetaInlines", "c": _inlines(doc.date.isoformat())},
         "lang": {"t": "MetaInlines", "c": [{"t": "Str", "c": doc.language}]},
     }

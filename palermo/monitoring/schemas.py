@@ -281,3 +281,34 @@ class ValueOut(Schema):
 
 class DoneIn(Schema):
     done_on: dt.date | None
+
+
+class DraftIn(Schema):
+    comments_due: dt.date
+
+
+class CommentIn(Schema):
+    text: str
+    part: int | None = None
+
+
+class CommentAnswerIn(Schema):
+    taken: bool
+    response: str
+
+
+class CommentOut(Schema):
+    id: int
+    state: str
+    part: int | None
+    text: str
+    status: str
+    response: str
+    created_at: dt.datetime
+
+
+class ReportStateOut(Schema):
+    round: str
+    draft_shared_at: dt.datetime | None
+    comments_due: dt.date | None
+    published_at: dt.datetime | None

@@ -26,9 +26,11 @@ from palermo.monitoring.models import (
     Codebook,
     Questionnaire,
     QuestionnaireVersion,
+    ReportComment,
     Round,
     Submission,
 )
+from palermo.monitoring.services.report_comments import commenting_state
 from palermo.monitoring.services.rounds import delegated_sections, is_focal_point
 from palermo.monitoring.xlsform import ChoicePlan, FormPlan, QuestionPlan, write_xlsform
 
@@ -249,3 +251,24 @@ def coded_answer(*, round_: Round, country: str, question: str) -> Answer:
             code="unknown_answer",
         )
     return found
+
+
+def report_readable(*, user: object, round_: Round) -> bool:
+    """The round's report is read by its secretariat, and by the States it was shared with
+    (their replies accepted) once the draft is shared."""
+    reader = logged_in(user)
+    if _is_secretariat_of(reader, round_):
+        return True
+    return round_.draft_shared_at is not None and commenting_state(reader, round_) is not None
+
+
+def report_comments(*, user: object, round_: Round) -> QuerySet[ReportComment]:
+    """The States' comments on the draft: all of them for the secretariat, a State's own for
+    its national coordinators."""
+    reader = logged_in(user)
+    qs = round_.report_comments.select_related("created_by", "responded_by").order_by(
+        "country_id", "created_at", "pk"
+    )
+    if _is_secretariat_of(reader, round_):
+        return qs
+    return qs.filter(country_id=commenting_state(reader, round_) or "")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from palermo.monitoring import views, views_plans, views_rounds
+from palermo.monitoring import views, views_plans, views_reports, views_rounds
 
 app_name = "monitoring"
 
@@ -43,8 +43,13 @@ urlpatterns = [
     path("rounds/<slug:key>/", views_rounds.RoundView.as_view(), name="round"),
     path(
         "rounds/<slug:key>/report.<str:fmt>",
-        views_rounds.RoundReportView.as_view(),
+        views_reports.RoundReportView.as_view(),
         name="round_report",
+    ),
+    path(
+        "rounds/<slug:key>/report/steps",
+        views_reports.ReportStepView.as_view(),
+        name="round_report_step",
     ),
     path(
         "rounds/<slug:key>/<str:iso3>/",

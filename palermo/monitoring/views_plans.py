@@ -165,17 +165,12 @@ class PlanView(MonitoringView):
             elif action in ("submit", "approve", "return"):
                 rv = sel.reported_value_get(plan, _int(request.POST.get("value", "")))
                 _decide(user, rv, action, request.POST.get("reason", ""))
-                messages.success(
-                    request,
-                    _("Value of indicator {} {}.").format(
-                        rv.indicator.number,
-                        ValueStatus(
-                            {"submit": "submitted", "approve": "approved", "return": "returned"}[
-                                action
-                            ]
-                        ).label.lower(),
-                    ),
-                )
+                done = {
+                    "submit": _("The value of indicator {} is submitted for approval."),
+                    "approve": _("The value of indicator {} is approved."),
+                    "return": _("The value of indicator {} is returned with your reason."),
+                }
+                messages.success(request, done[action].format(rv.indicator.number))
             else:
                 raise ApplicationError(_("Nothing to do."))
         except ApplicationError as exc:

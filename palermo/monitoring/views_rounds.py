@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from palermo.core.errors import ApplicationError, NotFoundError
+from palermo.core.errors import ApplicationError
 from palermo.core.models import Organisation, User
 from palermo.core.pickers import country_names
 from palermo.core.views import FormServiceView, page_user
@@ -29,11 +29,11 @@ from palermo.monitoring.choices import (
     SubmissionStatus,
     VersionStatus,
 )
-from palermo.monitoring.countrylists import LANGUAGES, language_of
+from palermo.monitoring.countrylists import LANGUAGES
 from palermo.monitoring.expressions import holds
 from palermo.monitoring.models import Question, QuestionnaireVersion, Round, Submission
-from palermo.monitoring.reports import MEDIA_TYPES, attachment, report_file
 from palermo.monitoring.views import MonitoringView, is_author, text_in
+from palermo.monitoring.views_reports import report_steps
 from palermo.registry.selectors import mechanism_get, mechanism_list
 
 
@@ -148,8 +148,8 @@ class RoundView(MonitoringView):
                 "secretariat": secretariat,
                 "can_send": secretariat and found.status == RoundStatus.DRAFT and is_author(user),
                 "mine": mine,
-                "report": secretariat and found.report_parts.exists(),
                 "report_languages": LANGUAGES,
+                **report_steps(user, found, secretariat=secretariat),
             },
         )
 
@@ -366,17 +366,3 @@ class SubmissionView(MonitoringView):
                 _("{}: not a question of this round.").format(name), code="invalid"
             )
         return question
-
-
-class RoundReportView(MonitoringView):
-    """The round's consolidated report as DOCX or PDF, in a UN language (its secretariat)."""
-
-    def get(self, request: HttpRequest, key: str, fmt: str) -> HttpResponse:
-        user = page_user(request)
-        found = selectors.round_get(user=user, key=key)
-        services.round_owner(user, found)
-        if fmt not in MEDIA_TYPES or not found.report_parts.exists():
-            raise NotFoundError(_("No such report."))
-        language = language_of(request.GET.get("lang") or "en")
-        data = report_file(found, fmt=fmt, language=language)
-        return attachment(data, name="{}-{}".format(key, language), fmt=fmt)

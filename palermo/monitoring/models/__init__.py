@@ -24,6 +24,7 @@ from palermo.monitoring.models.questionnaires import (
     Round,
     Submission,
 )
+from palermo.monitoring.models.reporting import ReportComment
 
 __all__ = [
     "Activity",
@@ -41,6 +42,7 @@ __all__ = [
     "Question",
     "Questionnaire",
     "QuestionnaireVersion",
+    "ReportComment",
     "ReportPart",
     "ReportedValue",
     "Round",

@@ -231,6 +231,11 @@ class Round(models.Model):
         null=True,
         blank=True,
     )
+    draft_shared_at = models.DateTimeField(
+        _("draft report shared with the States at"), null=True, blank=True
+    )
+    comments_due = models.DateField(_("States' comments due"), null=True, blank=True)
+    published_at = models.DateTimeField(_("report published at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-as_of", "key"]

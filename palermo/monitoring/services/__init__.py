@@ -17,6 +17,13 @@ from palermo.monitoring.services.questionnaires import (
     questionnaire_version_publish,
     secretariat_author,
 )
+from palermo.monitoring.services.report_comments import (
+    commenting_state,
+    draft_share,
+    report_comment_add,
+    report_comment_respond,
+    report_publish,
+)
 from palermo.monitoring.services.reports import report_outline_set
 from palermo.monitoring.services.rounds import (
     answer_save,
@@ -56,7 +63,12 @@ __all__ = [
     "questionnaire_create",
     "questionnaire_version_import",
     "questionnaire_version_publish",
+    "commenting_state",
+    "draft_share",
+    "report_comment_add",
+    "report_comment_respond",
     "report_outline_set",
+    "report_publish",
     "round_create",
     "round_owner",
     "round_send",

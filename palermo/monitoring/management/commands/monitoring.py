@@ -248,7 +248,17 @@ class Command(PalermoCommand):
         status = rs.add_parser("status", help=_("where each State stands in a round"))
         status.add_argument("key", help=_("the round's key"))
         status.add_argument("--format", choices=FORMATS, default="table", help=_("output format"))
-        for parser in (create, send, status):
+        share = rs.add_parser(
+            "share-draft",
+            help=_("share the draft report with the States whose replies were accepted"),
+        )
+        share.add_argument("key", help=_("the round's key"))
+        share.add_argument("--comments-due", required=True, help=_("YYYY-MM-DD"))
+        publish = rs.add_parser(
+            "publish", help=_("publish the report once every State's comment has its answer")
+        )
+        publish.add_argument("key", help=_("the round's key"))
+        for parser in (create, send, status, share, publish):
             parser.add_argument(
                 "--as", dest="as_user", required=True, help=_("username of who acts")
             )
@@ -290,7 +300,7 @@ class Command(PalermoCommand):
             getattr(self, "do_" + opts["sub"].replace("-", "_"))(user_named(opts["as_user"]), opts)
             return
         if opts["sub"] in ("questionnaire", "round", "codebook", "coding", "plan"):
-            getattr(self, "{}_{}".format(opts["sub"], opts["action"]))(
+            getattr(self, "{}_{}".format(opts["sub"], opts["action"].replace("-", "_")))(
                 user_named(opts["as_user"]), opts
             )
             return
@@ -390,6 +400,22 @@ class Command(PalermoCommand):
         self.stdout.write(
             _("Round {} sent to {} States.").format(sent.key, sent.submissions.count())
         )
+
+    def round_share_draft(self, user: Any, opts: dict[str, Any]) -> None:
+        found = selectors.round_get(user=user, key=opts["key"])
+        shared = services.draft_share(
+            actor=user, round_=found, comments_due=parse_as_of(opts["comments_due"])
+        )
+        self.stdout.write(
+            _("The draft report of {} is shared; comments are due by {}.").format(
+                shared.key, opts["comments_due"]
+            )
+        )
+
+    def round_publish(self, user: Any, opts: dict[str, Any]) -> None:
+        found = selectors.round_get(user=user, key=opts["key"])
+        services.report_publish(actor=user, round_=found)
+        self.stdout.write(_("The report of {} is published.").format(found.key))
 
     def round_status(self, user: Any, opts: dict[str, Any]) -> None:
         found = selectors.round_get(user=user, key=opts["key"])

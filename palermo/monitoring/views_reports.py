@@ -1,0 +1,130 @@
+"""A round's consolidated report on its pages: the download (its secretariat; the States it
+was shared with), sharing the draft with the States for comments, their comments and the
+secretariat's answers, publication."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from palermo.core.errors import ApplicationError, NotFoundError
+from palermo.core.models import User
+from palermo.core.views import page_user
+from palermo.monitoring import selectors, services
+from palermo.monitoring.choices import CommentStatus
+from palermo.monitoring.countrylists import language_of
+from palermo.monitoring.models import Round
+from palermo.monitoring.reports import MEDIA_TYPES, attachment, report_file
+from palermo.monitoring.views import MonitoringView
+
+
+def report_steps(user: User, round_: Round, *, secretariat: bool) -> dict[str, Any]:
+    """What the round's page shows of its report to this user."""
+    has_outline = round_.report_parts.exists()
+    state = services.commenting_state(user, round_)
+    return {
+        "report": has_outline and selectors.report_readable(user=user, round_=round_),
+        "can_share": secretariat and has_outline and round_.published_at is None,
+        "can_publish": secretariat
+        and round_.draft_shared_at is not None
+        and round_.published_at is None,
+        "commenting_state": state if round_.draft_shared_at is not None else None,
+        "can_comment": bool(
+            state
+            and round_.draft_shared_at is not None
+            and round_.published_at is None
+            and round_.comments_due is not None
+            and dt.date.today() <= round_.comments_due  # noqa: DTZ011 - a calendar date
+        ),
+        "comments": selectors.report_comments(user=user, round_=round_)
+        if round_.draft_shared_at is not None
+        else [],
+        "open_status": CommentStatus.OPEN,
+        "show_comments": round_.draft_shared_at is not None and (secretariat or bool(state)),
+    }
+
+
+class RoundReportView(MonitoringView):
+    """The round's consolidated report as DOCX or PDF, in a UN language."""
+
+    def get(self, request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+        user = page_user(request)
+        found = selectors.round_get(user=user, key=key)
+        if (
+            fmt not in MEDIA_TYPES
+            or not found.report_parts.exists()
+            or not selectors.report_readable(user=user, round_=found)
+        ):
+            raise NotFoundError(_("No such report."))
+        language = language_of(request.GET.get("lang") or "en")
+        data = report_file(found, fmt=fmt, language=language)
+        return attachment(data, name="{}-{}".format(key, language), fmt=fmt)
+
+
+def _part(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ApplicationError(_("The part is a number."), code="invalid")
+    return int(text)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ApplicationError(_("Give the date as YYYY-MM-DD."), code="invalid") from None
+
+
+class ReportStepView(MonitoringView):
+    """POST: share the draft, comment on it, answer a comment, publish."""
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        user = page_user(request)
+        found = selectors.round_get(user=user, key=key)
+        action = request.POST.get("action", "")
+        try:
+            if action == "share":
+                services.draft_share(
+                    actor=user, round_=found, comments_due=_date(request.POST.get("due", ""))
+                )
+                messages.success(request, _("The draft report is shared with the States."))
+            elif action == "comment":
+                services.report_comment_add(
+                    actor=user,
+                    round_=found,
+                    text=request.POST.get("text", ""),
+                    part=_part(request.POST.get("part", "")),
+                )
+                messages.success(request, _("Your comment is sent to the secretariat."))
+            elif action in ("taken", "not_taken"):
+                comment = (
+                    selectors.report_comments(user=user, round_=found)
+                    .filter(pk=_part(request.POST.get("comment", "")) or 0)
+                    .first()
+                )
+                if comment is None:
+                    raise NotFoundError(_("No such comment."))
+                services.report_comment_respond(
+                    actor=user,
+                    comment=comment,
+                    taken=action == "taken",
+                    response=request.POST.get("response", ""),
+                )
+                messages.success(request, _("The answer is saved."))
+            elif action == "publish":
+                services.report_publish(actor=user, round_=found)
+                messages.success(request, _("The report is published."))
+            else:
+                raise ApplicationError(_("Nothing to do."))
+        except ApplicationError as exc:
+            if exc.status in (403, 404):  # noqa: PLR2004 - not theirs to do or to see
+                raise
+            messages.error(request, exc.detail)
+        return redirect("monitoring:round", key)
