@@ -53,6 +53,31 @@ class Agreement:
     disagreements: list[tuple[Unit, bool, bool]] = field(default_factory=list)
 
 
+def coded_answers(round_: Round) -> list[Answer]:
+    """The round's narrative answers that are coded: those of submitted or accepted replies."""
+    return _answers(round_)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of an answer's text and the tags covering all of it (none: not coded)."""
+
+    text: str
+    codings: tuple[Coding, ...]
+
+
+def segments(text: str, codings: list[Coding]) -> list[Segment]:
+    """The answer's text cut where a tag starts or ends, each piece with the tags covering it;
+    joined again, the pieces are the text (a page highlights the tagged ones)."""
+    cuts = sorted({0, len(text)} | {c.start for c in codings} | {c.end for c in codings})
+    cuts = [c for c in cuts if 0 <= c <= len(text)]
+    out = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        covering = tuple(c for c in codings if c.start <= start and c.end >= end)
+        out.append(Segment(text[start:end], covering))
+    return out
+
+
 def _answers(round_: Round) -> list[Answer]:
     return list(
         Answer.objects.filter(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from palermo.monitoring import views, views_plans, views_reports, views_rounds
+from palermo.monitoring import views, views_coding, views_plans, views_reports, views_rounds
 
 app_name = "monitoring"
 
@@ -46,6 +46,7 @@ urlpatterns = [
         views_reports.RoundReportView.as_view(),
         name="round_report",
     ),
+    path("rounds/<slug:key>/coding/", views_coding.CodingView.as_view(), name="coding"),
     path(
         "rounds/<slug:key>/report/steps",
         views_reports.ReportStepView.as_view(),

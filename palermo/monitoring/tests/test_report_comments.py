@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import time_machine
@@ -154,7 +155,7 @@ def test_only_accepted_states_read_the_draft(
 
 def test_the_steps_through_the_api_and_the_command_line(
     client: Client,
-    bearer: Callable[[User], dict[str, object]],
+    bearer: Callable[[User], dict[str, Any]],
     secretariat: User,
     accepted: Round,
     clock: time_machine.Traveller,
