@@ -29,6 +29,7 @@ from palermo.monitoring.models import (
     Round,
     Submission,
 )
+from palermo.monitoring.orglists import Style, organisation_list
 from palermo.monitoring.schemas import (
     AgreementOut,
     AnswerIn,
@@ -39,6 +40,7 @@ from palermo.monitoring.schemas import (
     CodingOut,
     CountryListOut,
     DecisionIn,
+    OrganisationListOut,
     QuestionnaireIn,
     QuestionnaireOut,
     ReasonIn,
@@ -89,6 +91,31 @@ def country_list_text(
         "language": language,
         "context": context,
         "count": len({c.upper() for c in wanted}),
+    }
+
+
+@router.get("/organisation-list", response=OrganisationListOut, auth=None)
+def organisation_list_text(
+    request: HttpRequest, codes: str, as_of: str = "", lang: str = "en", style: str = "acronym"
+) -> dict[str, Any]:
+    """International organisations named as a UN report names them, on one line: `codes` are
+    their English acronyms (or Palermo's keys, such as `daw`) separated by commas or spaces; in
+    UN-system order as at `as_of` (YYYY-MM-DD, default today), never alphabetically; in `lang`,
+    each by its acronym (`style` `acronym`), full name (`full`) or both (`first`)."""
+    wanted = [c for c in codes.replace(",", " ").split() if c]
+    if not wanted:
+        raise ApplicationError(
+            _("codes: give at least one organisation, such as UNODC."), code="invalid"
+        )
+    day = parse_as_of(as_of)
+    language = language_of(lang)
+    text = organisation_list(wanted, language=language, style=cast("Style", style), as_of=day)
+    return {
+        "text": text,
+        "as_of": day,
+        "language": language,
+        "style": style,
+        "count": len({c.lower() for c in wanted}),
     }
 
 

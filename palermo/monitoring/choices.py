@@ -70,6 +70,9 @@ class PartKind(models.TextChoices):
 
 # `{states:KEY}` in a report's text: the States whose answers carry another theme.
 OTHER_THEME = re.compile(r"\{states:([a-z0-9_-]+)\}")
+# `{organisations:UNODC,ILO}` (or `{organisations:UNODC,ILO|first}`) in a report's text: those
+# organisations in UN-system order, named in the report's language (`orglists`).
+ORGANISATIONS = re.compile(r"\{organisations:([A-Za-z0-9_, -]+)(?:\|(acronym|full|first))?\}")
 
 
 class PlanLevel(models.TextChoices):

@@ -202,7 +202,9 @@ def state_name(iso3: str, *, as_of: dt.date, language: str) -> UNName:
     )
 
 
-def _joined(items: list[str], lang: str) -> str:
+def joined(items: list[str], lang: str) -> str:
+    """Names joined as the language joins a list: no serial comma; "et", "y"/"e", "и", "、…和",
+    "، و"."""
     if len(items) < 2:  # noqa: PLR2004 - one name or none
         return "".join(items)
     if lang == "zh":
@@ -252,7 +254,7 @@ def country_list(
         if key in remarks:
             text += "（{}）".format(remarks[key]) if lang == "zh" else " ({})".format(remarks[key])
         items.append(text)
-    return _joined(items, lang)
+    return joined(items, lang)
 
 
 def ordered_names(codes: Iterable[str], *, as_of: dt.date, language: str) -> list[tuple[str, str]]:

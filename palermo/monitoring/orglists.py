@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from palermo.core.errors import ApplicationError
-from palermo.monitoring.countrylists import LANGUAGES, _joined, language_of
+from palermo.monitoring.countrylists import LANGUAGES, joined, language_of
 
 DATA = Path(__file__).resolve().parent / "data" / "un_system.yaml"
 GROUPS = (
@@ -183,4 +183,4 @@ def organisation_list(
         found = organisation(given, as_of=day)
         named.setdefault(found.key, found)
     ordered = sorted(named.values(), key=lambda org: org.rank)
-    return _joined([org.names[lang].in_style(style) for org in ordered], lang)
+    return joined([org.names[lang].in_style(style) for org in ordered], lang)

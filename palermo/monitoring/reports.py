@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pypandoc
 from django.http import HttpResponse
@@ -26,10 +26,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from palermo.monitoring.choices import OTHER_THEME, PartKind, SubmissionStatus
+from palermo.monitoring.choices import ORGANISATIONS, OTHER_THEME, PartKind, SubmissionStatus
 from palermo.monitoring.coding import ThemeCount, theme_counts
 from palermo.monitoring.countrylists import country_list, language_of, ordered_names
 from palermo.monitoring.models import Round
+from palermo.monitoring.orglists import Style, organisation_list
 from palermo.statistics.charts import across_chart, render
 from palermo.statistics.selectors import indicator_across_countries
 
@@ -162,6 +163,20 @@ def _other_lists(text: str, themes: dict[str, ThemeCount], day: dt.date, lang: s
     )
 
 
+def organisations_in(text: str, day: dt.date, lang: str) -> str:
+    """`{organisations:UNODC,ILO|style}` in a text replaced by those organisations in UN-system
+    order as on `day`, named in `lang`."""
+    return ORGANISATIONS.sub(
+        lambda m: organisation_list(
+            [k for k in m.group(1).replace(" ", ",").split(",") if k],
+            language=lang,
+            style=cast(Style, m.group(2) or "acronym"),
+            as_of=day,
+        ),
+        text,
+    )
+
+
 def _theme_block(
     notes: list[dict[str, Any]], text: str, themes: dict[str, ThemeCount], day: dt.date, lang: str
 ) -> Block:
@@ -224,6 +239,9 @@ def report_document(round_: Round, language: str) -> Document:
             )
         else:
             blocks.append(_theme_block(part.notes, text, themes, day, lang))
+    for block in blocks:
+        block.text = organisations_in(block.text, day, lang)
+        block.notes = [organisations_in(note, day, lang) for note in block.notes]
     status = ""
     if round_.published_at is None and round_.comments_due is not None:
         with translation.override("zh-hans" if lang == "zh" else lang):

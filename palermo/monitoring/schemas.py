@@ -312,3 +312,13 @@ class ReportStateOut(Schema):
     draft_shared_at: dt.datetime | None
     comments_due: dt.date | None
     published_at: dt.datetime | None
+
+
+class OrganisationListOut(Schema):
+    """Organisations in one line in UN-system order, and how they were asked for."""
+
+    text: str
+    as_of: dt.date
+    language: str
+    style: str
+    count: int

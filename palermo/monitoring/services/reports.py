@@ -14,8 +14,9 @@ from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.monitoring import audit_kinds
-from palermo.monitoring.choices import OTHER_THEME, PartKind
+from palermo.monitoring.choices import ORGANISATIONS, OTHER_THEME, PartKind
 from palermo.monitoring.models import Codebook, ReportPart, Round
+from palermo.monitoring.orglists import organisation
 from palermo.monitoring.services.rounds import round_owner
 from palermo.statistics.models import Indicator
 
@@ -102,6 +103,22 @@ def _chart(spec: Any, where: str) -> dict[str, Any]:
     return {"indicator": code, "year": year}
 
 
+def _organisations_known(row: ReportPart, day: dt.date, where: str) -> None:
+    """Every organisation a part's texts list (`{organisations:...}`) is one Palermo knows."""
+    texts = list(row.text.values()) + [
+        v for note in (row.notes or []) for v in note.get("footnote", {}).values()
+    ]
+    for text in texts:
+        for keys, _style in ORGANISATIONS.findall(text):
+            for key in (k for k in keys.replace(" ", ",").split(",") if k):
+                try:
+                    organisation(key, as_of=day)
+                except ApplicationError as exc:
+                    raise ApplicationError(
+                        "{}: {}".format(where, exc.detail), code="invalid"
+                    ) from None
+
+
 def report_outline_set(
     *, actor: User, round_: Round, outline: Mapping[str, Any]
 ) -> list[ReportPart]:
@@ -155,6 +172,7 @@ def report_outline_set(
                 raise ApplicationError(
                     _("{}: the text says where {{states}} go.").format(where), code="invalid"
                 )
+        _organisations_known(row, (date or round_.as_of), where)
         rows.append(row)
     with transaction.atomic():
         locked = Round.objects.select_for_update().get(pk=round_.pk)

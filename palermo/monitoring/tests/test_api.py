@@ -43,3 +43,13 @@ def test_wrong_input_is_a_400_naming_it(
     assert answer.status_code == 400
     assert answer.json()["code"] == code
     assert detail in answer.json()["detail"]
+
+
+def test_a_list_of_organisations_for_anyone(client: Client) -> None:
+    got = client.get(
+        "/api/v1/monitoring/organisation-list",
+        {"codes": "WHO,UNODC,ILO", "lang": "es", "as_of": "2005-03-29"},
+    )
+    assert got.json()["text"] == "la UNODC, la OIT y la OMS"
+    bad = client.get("/api/v1/monitoring/organisation-list", {"codes": "UNODC,NOPE"})
+    assert (bad.status_code, bad.json()["detail"]) == (400, "Unknown organisation NOPE.")

@@ -255,3 +255,16 @@ def test_the_data() -> None:
         assert [GROUPS.index(p.group) for p in ranked] == sorted(
             GROUPS.index(p.group) for p in ranked
         )
+
+
+def test_the_command_prints_the_list_on_one_line() -> None:
+    import io  # noqa: PLC0415 - only here
+
+    from django.core.management import call_command  # noqa: PLC0415 - only here
+
+    out = io.StringIO()
+    call_command(
+        "monitoring", "organisation-list", "UNHCR", "OHCHR", "UNODC", "--lang", "fr",
+        "--as-of", "2005-03-29", stdout=out,
+    )  # fmt: skip
+    assert out.getvalue() == "le HCDH, l'ONUDC et le HCR\n"

@@ -223,3 +223,28 @@ def test_a_table_of_published_figures_in_both_formats(secretariat: User, outline
         extract_text(io.BytesIO(report_file(outlined, fmt="pdf", language="en"))).split()
     )
     assert "Table 1. Victims detected, 2009" in pdf and "146" in pdf and "500" not in pdf
+
+
+NOTE_25 = "{organisations:UNODC,UNAIDS,IOM,UNICRI,ILO,UNFPA,UNIFEM,UNICEF,UNHCR,UNDP}"
+
+
+def test_organisations_in_un_system_order_in_any_text(secretariat: User, outlined: Round) -> None:
+    outline = {
+        **OUTLINE,
+        "date": "2005-03-29",
+        "parts": [
+            *OUTLINE["parts"],
+            {"paragraph": {"en": "4. Replies came from " + NOTE_25 + ".",
+                           "fr": "4. Réponses : " + NOTE_25 + "."}},
+        ],
+    }  # fmt: skip
+    services.report_outline_set(actor=secretariat, round_=outlined, outline=outline)
+    # E/CN.15/2005/7, note 25's organisations, in UN-system order as in 2005 (IOM outside it).
+    assert report_document(outlined, "en").blocks[-1].text == (
+        "4. Replies came from UNODC, UNDP, UNIFEM, UNHCR, UNICEF, UNFPA, UNAIDS, UNICRI, ILO "
+        "and IOM."
+    )
+    assert "l'ONUDC" in report_document(outlined, "fr").blocks[-1].text
+    wrong = {**OUTLINE, "parts": [{"paragraph": "From {organisations:UNODC,UNXYZ}."}]}
+    with pytest.raises(ApplicationError, match="part 1: Unknown organisation UNXYZ"):
+        services.report_outline_set(actor=secretariat, round_=outlined, outline=wrong)

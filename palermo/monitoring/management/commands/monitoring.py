@@ -20,6 +20,7 @@ from palermo.monitoring import selectors_plans as plans_sel
 from palermo.monitoring.coding import agreement, theme_counts
 from palermo.monitoring.countrylists import CONTEXTS, LANGUAGES, country_list
 from palermo.monitoring.demo import demo_2005_load, demo_plans_load
+from palermo.monitoring.orglists import STYLES, organisation_list
 from palermo.monitoring.plan_reports import plan_report_file
 from palermo.monitoring.progress import plain, plan_progress
 from palermo.monitoring.reports import FORMATS as REPORT_FORMATS
@@ -68,6 +69,22 @@ class Command(PalermoCommand):
             ),
         )
 
+        ol = sub.add_parser(
+            "organisation-list",
+            help=_(
+                "international organisations on one line in UN-system order, named in a "
+                "language as UN documents name them"
+            ),
+        )
+        ol.add_argument("codes", nargs="+", metavar="ACRONYM", help=_("English acronyms or keys"))
+        ol.add_argument("--as-of", default="", help=_("YYYY-MM-DD (default: today)"))
+        ol.add_argument("--lang", default="en", choices=LANGUAGES, help=_("the language"))
+        ol.add_argument(
+            "--style",
+            default="acronym",
+            choices=STYLES,
+            help=_("acronym, full name, or both as a first mention"),
+        )
         self._questionnaire_arguments(sub)
         self._round_arguments(sub)
         self._coding_arguments(sub)
@@ -302,6 +319,16 @@ class Command(PalermoCommand):
         if opts["sub"] in ("questionnaire", "round", "codebook", "coding", "plan"):
             getattr(self, "{}_{}".format(opts["sub"], opts["action"].replace("-", "_")))(
                 user_named(opts["as_user"]), opts
+            )
+            return
+        if opts["sub"] == "organisation-list":
+            self.stdout.write(
+                organisation_list(
+                    opts["codes"],
+                    as_of=parse_as_of(opts["as_of"]),
+                    language=opts["lang"],
+                    style=opts["style"],
+                )
             )
             return
         text = country_list(
