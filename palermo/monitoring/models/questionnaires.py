@@ -216,7 +216,12 @@ class Round(models.Model):
         _("status"), max_length=20, choices=RoundStatus.choices, default=RoundStatus.DRAFT
     )
     created_by = models.ForeignKey(
-        User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,  # a round received from the secretariat's node
+        blank=True,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -236,6 +241,15 @@ class Round(models.Model):
     )
     comments_due = models.DateField(_("States' comments due"), null=True, blank=True)
     published_at = models.DateTimeField(_("report published at"), null=True, blank=True)
+    # On a State's node: the secretariat's node the round came from (the reply goes back there).
+    origin = models.ForeignKey(
+        "cooperation.Node",
+        verbose_name=_("sent from the node"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["-as_of", "key"]
@@ -270,6 +284,15 @@ class Submission(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    # On the secretariat's node: the State's node that answers this reply (none: answered here).
+    node = models.ForeignKey(
+        "cooperation.Node",
+        verbose_name=_("answered on the node"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["round", "country"]
@@ -346,7 +369,12 @@ class Clarification(models.Model):
     )
     request = models.TextField(_("request"), max_length=4000)
     requested_by = models.ForeignKey(
-        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+        User,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,  # asked on the secretariat's node, received here
+        blank=True,
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     response = models.TextField(_("response"), max_length=4000, blank=True)

@@ -100,6 +100,57 @@ def _indicators(plan: FormPlan) -> dict[str, Indicator]:
     return found
 
 
+def version_write(
+    questionnaire: Questionnaire,
+    plan: FormPlan,
+    indicators: dict[str, Indicator],
+    *,
+    file_name: str,
+    author: User | None,
+) -> QuestionnaireVersion:
+    """Write the form as the questionnaire's next version (a draft), its questions, sections and
+    choices; inside the caller's transaction, which checked who may."""
+    Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)  # one number at a time
+    last = questionnaire.versions.aggregate(n=Max("number"))["n"] or 0
+    version = QuestionnaireVersion.objects.create(
+        questionnaire=questionnaire,
+        number=last + 1,
+        title=plan.title[:300],
+        form_id=plan.form_id[:80],
+        languages=plan.languages,
+        default_language=plan.default_language,
+        source_name=file_name[:255],
+        created_by=author,
+    )
+    sections: dict[str, Question] = {}
+    for position, q in enumerate(plan.questions, start=1):
+        question = Question(
+            version=version,
+            section=sections.get(q.section) if q.section else None,
+            position=position,
+            name=q.name,
+            kind=q.kind,
+            label=q.label,
+            hint=q.hint,
+            relevance=q.relevance,
+            constraint=q.constraint,
+            constraint_message=q.constraint_message,
+            required=q.required,
+            choice_list=q.choice_list,
+            indicator=indicators.get(q.indicator) if q.indicator else None,
+            prefill=q.prefill,
+        )
+        question.full_clean(exclude=["version", "section", "indicator"])
+        question.save()
+        if q.kind == "section":
+            sections[q.name] = question
+    Choice.objects.bulk_create(
+        Choice(version=version, list_name=c.list_name, name=c.name, label=c.label, position=i)
+        for i, c in enumerate(plan.choices, start=1)
+    )
+    return version
+
+
 def questionnaire_version_import(
     *, actor: User, questionnaire: Questionnaire, data: bytes, file_name: str
 ) -> QuestionnaireVersion:
@@ -112,44 +163,7 @@ def questionnaire_version_import(
     indicators = _indicators(plan)
     prefill_check(plan)
     with transaction.atomic():
-        Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)  # one number at a time
-        last = questionnaire.versions.aggregate(n=Max("number"))["n"] or 0
-        version = QuestionnaireVersion.objects.create(
-            questionnaire=questionnaire,
-            number=last + 1,
-            title=plan.title[:300],
-            form_id=plan.form_id[:80],
-            languages=plan.languages,
-            default_language=plan.default_language,
-            source_name=file_name[:255],
-            created_by=author,
-        )
-        sections: dict[str, Question] = {}
-        for position, q in enumerate(plan.questions, start=1):
-            question = Question(
-                version=version,
-                section=sections.get(q.section) if q.section else None,
-                position=position,
-                name=q.name,
-                kind=q.kind,
-                label=q.label,
-                hint=q.hint,
-                relevance=q.relevance,
-                constraint=q.constraint,
-                constraint_message=q.constraint_message,
-                required=q.required,
-                choice_list=q.choice_list,
-                indicator=indicators.get(q.indicator) if q.indicator else None,
-                prefill=q.prefill,
-            )
-            question.full_clean(exclude=["version", "section", "indicator"])
-            question.save()
-            if q.kind == "section":
-                sections[q.name] = question
-        Choice.objects.bulk_create(
-            Choice(version=version, list_name=c.list_name, name=c.name, label=c.label, position=i)
-            for i, c in enumerate(plan.choices, start=1)
-        )
+        version = version_write(questionnaire, plan, indicators, file_name=file_name, author=author)
         audit_record(
             actor=author,
             action=AuditAction.CREATE,

@@ -20,6 +20,7 @@ from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import Country, Organisation, User
 from palermo.core.permissions import active_user
+from palermo.monitoring import events
 from palermo.monitoring.answers import coerce, expression_value
 from palermo.monitoring.choices import (
     ANSWERED,
@@ -30,6 +31,7 @@ from palermo.monitoring.choices import (
     VersionStatus,
 )
 from palermo.monitoring.countrylists import state_name
+from palermo.monitoring.events import emit
 from palermo.monitoring.expressions import holds
 from palermo.monitoring.models import (
     Answer,
@@ -171,6 +173,7 @@ def round_send(*, actor: User, round_: Round) -> Round:
         locked.status = RoundStatus.SENT
         locked.sent_at = timezone.now()
         locked.save(update_fields=["status", "sent_at"])
+        emit(events.ROUND_SENT, round_=locked, submissions=submissions)
         audit_record(
             actor=author,
             action=AuditAction.UPDATE,
@@ -276,6 +279,13 @@ def _focal_point(actor: User, submission: Submission) -> None:
 
 
 def _open(submission: Submission) -> None:
+    if submission.node_id is not None:
+        raise ApplicationError(
+            _("{} answers this reply on its own node; it comes back here when submitted.").format(
+                submission.country_id
+            ),
+            code="remote",
+        )
     if submission.status not in OPEN_STATUSES:
         raise ApplicationError(
             _("The reply is {}: it is locked until the secretariat sends it back.").format(
@@ -415,6 +425,7 @@ def submission_submit(*, actor: User, submission: Submission) -> Submission:
         locked.status = SubmissionStatus.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["status", "submitted_at"])
+        emit(events.REPLY_SUBMITTED, submission=locked)
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -462,6 +473,13 @@ def clarification_request(
         )
         locked.status = SubmissionStatus.CLARIFICATION
         locked.save(update_fields=["status"])
+        emit(
+            events.REPLY_REVIEWED,
+            submission=locked,
+            action="clarification",
+            text=text,
+            question=question.name if question else None,
+        )
         audit_record(
             actor=author,
             action=AuditAction.CREATE,
@@ -498,6 +516,7 @@ def submission_accept(*, actor: User, submission: Submission) -> Submission:
         locked.status = SubmissionStatus.ACCEPTED
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["status", "accepted_at"])
+        emit(events.REPLY_REVIEWED, submission=locked, action="accept", text="", question=None)
         audit_record(
             actor=author,
             action=AuditAction.UPDATE,
@@ -519,6 +538,7 @@ def submission_return(*, actor: User, submission: Submission, reason: str) -> Su
         locked.status = SubmissionStatus.IN_PROGRESS
         locked.accepted_at = None
         locked.save(update_fields=["status", "accepted_at"])
+        emit(events.REPLY_REVIEWED, submission=locked, action="return", text=text, question=None)
         audit_record(
             actor=author,
             action=AuditAction.UPDATE,

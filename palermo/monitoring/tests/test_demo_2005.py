@@ -108,12 +108,14 @@ def test_every_footnote_is_traceable_to_its_passages(survey: Round) -> None:
 
 
 def test_the_demo_loads_once_and_its_coding_is_one_coder_s(survey: Round) -> None:
-    again = demo_2005_load(actor=survey.created_by)
+    author = survey.created_by
+    assert author is not None
+    again = demo_2005_load(actor=author)
     assert again.pk == survey.pk
     assert survey.submissions.count() == len(survey_2005()["round"]["respondents"]) == 37
     book = survey.report_codebook
     assert book is not None and book.codes.count() == len(survey_2005()["themes"])
-    one = (survey.created_by_id, survey.created_by_id)
+    one = (author.pk, author.pk)
     assert agreement(survey, book, one).kappa == 1.0
 
 
