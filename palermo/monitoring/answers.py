@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from palermo.cooperation.files import max_attachment_bytes, sha256
 from palermo.core.errors import ApplicationError
 from palermo.monitoring.choices import QuestionKind
 from palermo.monitoring.countrylists import known_codes
@@ -101,3 +102,48 @@ def expression_value(value: Any) -> Value:
     if isinstance(value, int | float):
         return str(value)
     return str(value)
+
+
+# A file answer (a law's text): what it may be, told by its first bytes, not by its name.
+FILE_TYPES = {
+    "application/pdf": (b"%PDF-",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
+    "application/vnd.oasis.opendocument.text": (b"PK\x03\x04",),
+    "text/plain": (),
+}
+FILE_SUFFIXES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".txt": "text/plain",
+}
+
+
+def answer_file_value(name: str, content: bytes) -> dict[str, Any]:
+    """What an answer keeps of a file (its name, type, size and SHA-256), once checked: a PDF,
+    Word, OpenDocument or UTF-8 text file of at most the transport's attachment size (it
+    travels to the secretariat's node inside a signed message)."""
+    clean = "".join(c for c in name.strip().replace("\\", "/").split("/")[-1] if c.isprintable())
+    suffix = "." + clean.rsplit(".", 1)[-1].lower() if "." in clean else ""
+    content_type = FILE_SUFFIXES.get(suffix)
+    if not clean or content_type is None:
+        raise _refused(_("upload a PDF, Word (.docx), OpenDocument (.odt) or text (.txt) file"))
+    if not content:
+        raise _refused(_("the file is empty"))
+    limit = max_attachment_bytes()
+    if len(content) > limit:
+        raise _refused(_("the file is larger than {} KB").format(limit // 1024))
+    magic = FILE_TYPES[content_type]
+    if magic and not content.startswith(magic):
+        raise _refused(_("the file is not the {} its name says").format(suffix))
+    if content_type == "text/plain":
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _refused(_("a text file is UTF-8")) from None
+    return {
+        "name": clean[:200],
+        "content_type": content_type,
+        "size": len(content),
+        "sha256": sha256(content),
+    }

@@ -43,10 +43,10 @@ from palermo.monitoring.schemas import (
     OrganisationListOut,
     QuestionnaireIn,
     QuestionnaireOut,
-    ReasonIn,
     ResponseIn,
     RoundIn,
     RoundOut,
+    RoundReasonIn,
     SubmissionOut,
     ThemeOut,
     VersionOut,
@@ -304,7 +304,10 @@ def _submission_out(found: Submission) -> dict[str, Any]:
         "answers": [
             {
                 "question": a.question.name,
-                "value": a.value,
+                # A file answer: its name, type, size and SHA-256 (GET .../files/{question})
+                "value": {k: v for k, v in a.value.items() if k != "stored"}
+                if isinstance(a.value, dict)
+                else a.value,
                 "prefilled": a.prefilled,
                 "prefill_source": a.prefill_source,
                 "change_reason": a.change_reason,
@@ -408,7 +411,7 @@ def submission_accept(request: HttpRequest, key: str, country: str) -> dict[str,
 
 @router.post("/rounds/{key}/submissions/{country}/return", response=SubmissionOut, auth=AUTH)
 def submission_return(
-    request: HttpRequest, key: str, country: str, payload: ReasonIn
+    request: HttpRequest, key: str, country: str, payload: RoundReasonIn
 ) -> dict[str, Any]:
     """The secretariat sends a submitted or accepted reply back to its State."""
     user, found = _submission(request, key, country)

@@ -19,7 +19,14 @@ from palermo.monitoring.plan_reports import plan_report_file
 from palermo.monitoring.planfile import MAX_BYTES
 from palermo.monitoring.progress import plan_progress
 from palermo.monitoring.reports import MEDIA_TYPES, attachment
-from palermo.monitoring.schemas import DoneIn, PlanOut, ProgressOut, ReasonIn, ValueIn, ValueOut
+from palermo.monitoring.schemas import (
+    DoneIn,
+    PlanOut,
+    PlanValueIn,
+    PlanValueOut,
+    ProgressOut,
+    RoundReasonIn,
+)
 from palermo.monitoring.services import plans as svc
 from palermo.registry.selectors import parse_as_of
 
@@ -95,8 +102,8 @@ def plan_report(
     return attachment(data, name="{}-{}".format(found.key, language_of(lang)), fmt=format)
 
 
-@router.put("/plans/{key}/indicators/{number}/values", response=ValueOut, auth=AUTH)
-def value_put(request: HttpRequest, key: str, number: str, payload: ValueIn) -> dict[str, Any]:
+@router.put("/plans/{key}/indicators/{number}/values", response=PlanValueOut, auth=AUTH)
+def value_put(request: HttpRequest, key: str, number: str, payload: PlanValueIn) -> dict[str, Any]:
     """Write a reported indicator's value for a period (a draft; a returned value is written
     again), with its evidence."""
     user = api_user(request)
@@ -113,14 +120,14 @@ def value_put(request: HttpRequest, key: str, number: str, payload: ValueIn) -> 
     return value_dict(rv)
 
 
-@router.post("/plans/{key}/values/{value_id}/submit", response=ValueOut, auth=AUTH)
+@router.post("/plans/{key}/values/{value_id}/submit", response=PlanValueOut, auth=AUTH)
 def value_submit(request: HttpRequest, key: str, value_id: int) -> dict[str, Any]:
     user = api_user(request)
     rv = sel.reported_value_get(sel.plan_get(user=user, key=key), value_id)
     return value_dict(svc.value_submit(actor=user, value=rv))
 
 
-@router.post("/plans/{key}/values/{value_id}/approve", response=ValueOut, auth=AUTH)
+@router.post("/plans/{key}/values/{value_id}/approve", response=PlanValueOut, auth=AUTH)
 def value_approve(request: HttpRequest, key: str, value_id: int) -> dict[str, Any]:
     """The plan's keepers approve a submitted value (not who submitted it)."""
     user = api_user(request)
@@ -128,9 +135,9 @@ def value_approve(request: HttpRequest, key: str, value_id: int) -> dict[str, An
     return value_dict(svc.value_decide(actor=user, value=rv, approve=True))
 
 
-@router.post("/plans/{key}/values/{value_id}/return", response=ValueOut, auth=AUTH)
+@router.post("/plans/{key}/values/{value_id}/return", response=PlanValueOut, auth=AUTH)
 def value_return(
-    request: HttpRequest, key: str, value_id: int, payload: ReasonIn
+    request: HttpRequest, key: str, value_id: int, payload: RoundReasonIn
 ) -> dict[str, Any]:
     user = api_user(request)
     rv = sel.reported_value_get(sel.plan_get(user=user, key=key), value_id)

@@ -1,21 +1,23 @@
 """A round's report steps under /api/v1/monitoring/rounds/{key}/: share the draft with the
 States whose replies were accepted (`draft`), their comments (`comments`), the secretariat's
-answers, publication (`publish`)."""
+answers, publication (`publish`); and a State's file answers
+(`submissions/{country}/files/{question}`)."""
 
 from typing import Any
+from urllib.parse import quote
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import File, Router, Status, UploadedFile
 
 from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import NotFoundError
 from palermo.monitoring import selectors, services
 from palermo.monitoring.models import ReportComment, Round
 from palermo.monitoring.schemas import (
-    CommentAnswerIn,
-    CommentIn,
-    CommentOut,
+    DraftCommentAnswerIn,
+    DraftCommentIn,
+    DraftCommentOut,
     DraftIn,
     ReportStateOut,
 )
@@ -53,7 +55,7 @@ def draft_share(request: HttpRequest, key: str, payload: DraftIn) -> dict[str, A
     return _state(services.draft_share(actor=user, round_=found, comments_due=payload.comments_due))
 
 
-@router.get("/rounds/{key}/comments", response=list[CommentOut], auth=AUTH)
+@router.get("/rounds/{key}/comments", response=list[DraftCommentOut], auth=AUTH)
 def comments(request: HttpRequest, key: str) -> list[dict[str, Any]]:
     """The States' comments on the draft: all for the secretariat, a State's own for it."""
     user = api_user(request)
@@ -61,8 +63,8 @@ def comments(request: HttpRequest, key: str) -> list[dict[str, Any]]:
     return [_comment(c) for c in selectors.report_comments(user=user, round_=found)]
 
 
-@router.post("/rounds/{key}/comments", response={201: CommentOut}, auth=AUTH)
-def comment_add(request: HttpRequest, key: str, payload: CommentIn) -> Status[dict[str, Any]]:
+@router.post("/rounds/{key}/comments", response={201: DraftCommentOut}, auth=AUTH)
+def comment_add(request: HttpRequest, key: str, payload: DraftCommentIn) -> Status[dict[str, Any]]:
     """A State's comment on the draft (its national coordinator; `part`: the report part's
     number, or none for the whole report), by the date the comments are due."""
     user = api_user(request)
@@ -73,9 +75,9 @@ def comment_add(request: HttpRequest, key: str, payload: CommentIn) -> Status[di
     return Status(201, _comment(made))
 
 
-@router.post("/rounds/{key}/comments/{comment_id}/answer", response=CommentOut, auth=AUTH)
+@router.post("/rounds/{key}/comments/{comment_id}/answer", response=DraftCommentOut, auth=AUTH)
 def comment_answer(
-    request: HttpRequest, key: str, comment_id: int, payload: CommentAnswerIn
+    request: HttpRequest, key: str, comment_id: int, payload: DraftCommentAnswerIn
 ) -> dict[str, Any]:
     """The secretariat's answer: `taken` into account in the final report or not, and why."""
     user = api_user(request)
@@ -95,3 +97,40 @@ def publish(request: HttpRequest, key: str) -> dict[str, Any]:
     user = api_user(request)
     found = selectors.round_get(user=user, key=key)
     return _state(services.report_publish(actor=user, round_=found))
+
+
+@router.get("/rounds/{key}/submissions/{country}/files/{name}", auth=AUTH)
+def answer_file(request: HttpRequest, key: str, country: str, name: str) -> HttpResponse:
+    """The file a State gave as the answer to question `name` (whoever may read the reply)."""
+    user = api_user(request)
+    found = selectors.round_get(user=user, key=key)
+    reply = selectors.submission_get(user=user, round_=found, country=country)
+    value, content = selectors.answer_file(user=user, submission=reply, name=name)
+    response = HttpResponse(content, content_type=str(value["content_type"]))
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''{}".format(
+        quote(str(value["name"]))
+    )
+    return response
+
+
+@router.post("/rounds/{key}/submissions/{country}/files/{name}", response=dict[str, Any], auth=AUTH)
+def answer_file_upload(
+    request: HttpRequest, key: str, country: str, name: str, file: File[UploadedFile]
+) -> dict[str, Any]:
+    """A file (PDF, .docx, .odt or UTF-8 .txt; at most the transport's attachment size) as the
+    answer to the file question `name`; answers with its name, type, size and SHA-256."""
+    user = api_user(request)
+    found = selectors.round_get(user=user, key=key)
+    reply = selectors.submission_get(user=user, round_=found, country=country)
+    question = found.version.questions.filter(name=name).first()
+    if question is None:
+        raise NotFoundError(_("{}: not a question of this round.").format(name))
+    answer = services.answer_file_save(
+        actor=user,
+        submission=reply,
+        question=question,
+        name=str(file.name or ""),
+        content=file.read(services.MAX_FILE_READ),
+    )
+    kept = answer.value if isinstance(answer.value, dict) else {}
+    return {k: v for k, v in kept.items() if k != "stored"}

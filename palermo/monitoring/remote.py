@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
+from palermo.cooperation import files
 from palermo.cooperation.envelopes import InvalidPayload
 from palermo.cooperation.models import Node
 from palermo.cooperation.services.events import node_label
@@ -33,6 +34,7 @@ from palermo.core.choices import AuditAction, OrganisationKind
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Organisation
 from palermo.monitoring import events
+from palermo.monitoring.answers import answer_file_value
 from palermo.monitoring.choices import RoundStatus, SubmissionStatus, VersionStatus
 from palermo.monitoring.models import (
     Answer,
@@ -118,17 +120,59 @@ def _thread(round_key: str, country: str) -> str:
     return "monitoring/{}/{}".format(round_key, country)
 
 
-def _answers(submission: Submission) -> list[AnswerPayload]:
-    return [
-        AnswerPayload(
-            question=a.question.name,
-            value=a.value,
-            prefilled=a.prefilled,
-            prefill_source=a.prefill_source,
-            change_reason=a.change_reason,
+def _file_out(value: dict[str, Any]) -> dict[str, Any]:
+    """A file answer as it travels: what the answer keeps of it, and its content (base64)."""
+    content = files.load(str(value["stored"]), str(value["sha256"]))
+    kept = {k: v for k, v in value.items() if k != "stored"}
+    return kept | {"content": base64.b64encode(content).decode("ascii")}
+
+
+def _file_in(value: dict[str, Any], question: str) -> dict[str, Any]:
+    """A file answer received: checked as an upload is, and against its SHA-256, then stored."""
+    try:
+        content = base64.b64decode(str(value.get("content", "")), validate=True)
+        kept = answer_file_value(str(value.get("name", "")), content)
+    except (ValueError, ApplicationError) as exc:
+        raise NodeRefusal(
+            _("{}: the file is refused: {}").format(question, getattr(exc, "detail", "base64")),
+            "invalid_content",
+            422,
+        ) from None
+    if kept["sha256"] != value.get("sha256"):
+        raise NodeRefusal(
+            _("{}: the file does not match its SHA-256.").format(question), "invalid_content", 422
         )
-        for a in submission.answers.select_related("question").order_by("question__position")
-    ]
+    return kept | {"stored": files.store(content)}
+
+
+def _answers(submission: Submission, *, with_files: bool = False) -> list[AnswerPayload]:
+    out = []
+    size = 0
+    for a in submission.answers.select_related("question").order_by("question__position"):
+        value = a.value
+        if isinstance(value, dict) and "stored" in value:
+            if not with_files:
+                continue
+            size += int(value.get("size", 0))
+            value = _file_out(value)
+        out.append(
+            AnswerPayload(
+                question=a.question.name,
+                value=value,
+                prefilled=a.prefilled,
+                prefill_source=a.prefill_source,
+                change_reason=a.change_reason,
+            )
+        )
+    if size > files.max_attachment_bytes():
+        raise ApplicationError(
+            _(
+                "The reply's files come to {} KB; {} KB at most travel to the secretariat's "
+                "node: send the longest as a link in a text answer."
+            ).format(size // 1024, files.max_attachment_bytes() // 1024),
+            code="too_large",
+        )
+    return out
 
 
 # --- on the secretariat's node ----------------------------------------------------------------
@@ -230,7 +274,9 @@ def _reply_in(sender: Node, payload: dict[str, Any]) -> None:
         Answer(
             submission=submission,
             question=questions[a.question],
-            value=a.value,
+            value=_file_in(a.value, a.question)
+            if isinstance(a.value, dict) and "content" in a.value
+            else a.value,
             prefilled=a.prefilled,
             prefill_source=a.prefill_source,
             change_reason=a.change_reason,
@@ -269,7 +315,7 @@ def reply_submitted(*, submission: Submission) -> None:
     payload = ReplyPayload(
         round=submission.round.key,
         country=submission.country_id,
-        answers=_answers(submission),
+        answers=_answers(submission, with_files=True),
         responses=[
             ResponsePayload(
                 question=c.question.name if c.question else None,

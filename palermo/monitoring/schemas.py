@@ -147,7 +147,7 @@ class ResponseIn(Schema):
     response: str
 
 
-class ReasonIn(Schema):
+class RoundReasonIn(Schema):
     reason: str
 
 
@@ -258,7 +258,7 @@ class ProgressOut(PlanOut):
     objectives: list[dict[str, Any]]
 
 
-class ValueIn(Schema):
+class PlanValueIn(Schema):
     period_start: dt.date
     period_end: dt.date
     value: Decimal
@@ -266,7 +266,7 @@ class ValueIn(Schema):
     evidence_url: str = ""
 
 
-class ValueOut(Schema):
+class PlanValueOut(Schema):
     id: int
     plan: str
     indicator: str
@@ -287,17 +287,17 @@ class DraftIn(Schema):
     comments_due: dt.date
 
 
-class CommentIn(Schema):
+class DraftCommentIn(Schema):
     text: str
     part: int | None = None
 
 
-class CommentAnswerIn(Schema):
+class DraftCommentAnswerIn(Schema):
     taken: bool
     response: str
 
 
-class CommentOut(Schema):
+class DraftCommentOut(Schema):
     id: int
     state: str
     part: int | None

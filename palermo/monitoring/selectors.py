@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from palermo.cooperation import files
 from palermo.core.choices import Role
 from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import User
@@ -272,3 +274,13 @@ def report_comments(*, user: object, round_: Round) -> QuerySet[ReportComment]:
     if _is_secretariat_of(reader, round_):
         return qs
     return qs.filter(country_id=commenting_state(reader, round_) or "")
+
+
+def answer_file(*, user: object, submission: Submission, name: str) -> tuple[dict[str, Any], bytes]:
+    """A file answer of a reply the user may read (see `submission_get`): what the answer keeps
+    of it, and its content, checked against its SHA-256."""
+    answer = submission.answers.select_related("question").filter(question__name=name).first()
+    value = answer.value if answer is not None else None
+    if not isinstance(value, dict) or "stored" not in value:
+        raise NotFoundError(_("{}: no file.").format(name), code="no_file")
+    return value, files.load(str(value["stored"]), str(value["sha256"]))

@@ -53,6 +53,11 @@ urlpatterns = [
         name="round_report_step",
     ),
     path(
+        "rounds/<slug:key>/<str:iso3>/files/<str:name>",
+        views_reports.AnswerFileView.as_view(),
+        name="answer_file",
+    ),
+    path(
         "rounds/<slug:key>/<str:iso3>/",
         views_rounds.SubmissionView.as_view(),
         name="submission",

@@ -1,11 +1,12 @@
 """A round's consolidated report on its pages: the download (its secretariat; the States it
 was shared with), sharing the draft with the States for comments, their comments and the
-secretariat's answers, publication."""
+secretariat's answers, publication; and the files a State gives as answers."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -128,3 +129,44 @@ class ReportStepView(MonitoringView):
                 raise
             messages.error(request, exc.detail)
         return redirect("monitoring:round", key)
+
+
+class AnswerFileView(MonitoringView):
+    """A file answer: GET downloads it (whoever may read the reply); POST uploads it (whoever
+    may answer the question), then back to the reply."""
+
+    def get(self, request: HttpRequest, key: str, iso3: str, name: str) -> HttpResponse:
+        user = page_user(request)
+        found = selectors.round_get(user=user, key=key)
+        reply = selectors.submission_get(user=user, round_=found, country=iso3)
+        value, content = selectors.answer_file(user=user, submission=reply, name=name)
+        response = HttpResponse(content, content_type=str(value["content_type"]))
+        response["Content-Disposition"] = "attachment; filename*=UTF-8''{}".format(
+            quote(str(value["name"]))
+        )
+        return response
+
+    def post(self, request: HttpRequest, key: str, iso3: str, name: str) -> HttpResponse:
+        user = page_user(request)
+        found = selectors.round_get(user=user, key=key)
+        reply = selectors.submission_get(user=user, round_=found, country=iso3)
+        question = found.version.questions.filter(name=name).first()
+        upload = request.FILES.get("file")
+        try:
+            if question is None:
+                raise NotFoundError(_("{}: not a question of this round.").format(name))
+            if upload is None:
+                raise ApplicationError(_("{}: choose the file.").format(name), code="invalid")
+            services.answer_file_save(
+                actor=user,
+                submission=reply,
+                question=question,
+                name=str(upload.name or ""),
+                content=upload.read(services.MAX_FILE_READ),
+            )
+            messages.success(request, _("{}: the file is saved.").format(name))
+        except ApplicationError as exc:
+            if exc.status in (403, 404):  # noqa: PLR2004 - not theirs to do or to see
+                raise
+            messages.error(request, exc.detail)
+        return redirect("monitoring:submission", key, reply.country_id)

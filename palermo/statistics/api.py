@@ -56,13 +56,13 @@ from palermo.statistics.schemas import (
     PublicationIn,
     PublicationOut,
     ReasonIn,
-    ReturnIn,
     ScopeIn,
     StatisticsIndicatorOut,
     TraceOut,
     ValueCommentIn,
     ValueOut,
     ValuesIn,
+    ValuesReturnIn,
 )
 
 router = Router(tags=["statistics"])
@@ -293,7 +293,7 @@ def values_validate(request: HttpRequest, payload: ScopeIn) -> Any:
 
 
 @router.post("/values/return", response=CountOut, auth=AUTH)
-def values_return(request: HttpRequest, payload: ReturnIn) -> dict[str, int]:
+def values_return(request: HttpRequest, payload: ValuesReturnIn) -> dict[str, int]:
     return {"figures": services.values_return(actor=api_user(request), **payload.dict())}
 
 

@@ -114,7 +114,7 @@ class ValuesIn(ScopeIn):
     )
 
 
-class ReturnIn(ScopeIn):
+class ValuesReturnIn(ScopeIn):
     reason: Note
 
 

@@ -26,6 +26,8 @@ from palermo.monitoring.services.report_comments import (
 )
 from palermo.monitoring.services.reports import report_outline_set
 from palermo.monitoring.services.rounds import (
+    MAX_FILE_READ,
+    answer_file_save,
     answer_save,
     can_answer,
     clarification_request,
@@ -47,6 +49,8 @@ from palermo.monitoring.services.rounds import (
 __all__ = [
     "AUTHORS",
     "SECRETARIATS",
+    "MAX_FILE_READ",
+    "answer_file_save",
     "answer_save",
     "can_answer",
     "codebook_create",

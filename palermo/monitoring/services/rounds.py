@@ -15,13 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from palermo.cooperation import files
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import Country, Organisation, User
 from palermo.core.permissions import active_user
 from palermo.monitoring import events
-from palermo.monitoring.answers import coerce, expression_value
+from palermo.monitoring.answers import answer_file_value, coerce, expression_value
 from palermo.monitoring.choices import (
     ANSWERED,
     OPEN_STATUSES,
@@ -48,6 +49,8 @@ from palermo.registry.models import Mechanism
 from palermo.registry.selectors import member_codes
 
 MAX_NOTE = 4000
+# An upload is read at most this far: past it, it is refused as too large anyway.
+MAX_FILE_READ = 4 * 1024 * 1024
 
 
 def round_owner(actor: User, round_: Round) -> User:
@@ -308,12 +311,7 @@ def _choices(question: Question) -> list[str]:
     )
 
 
-def answer_save(
-    *, actor: User, submission: Submission, question: Question, value: Any, reason: str = ""
-) -> Answer:
-    """One answer of the State's focal point (or of the agency a question's section was
-    delegated to), checked by the question's kind and constraint; a pre-filled answer changed
-    needs a reason. The reply is then in progress."""
+def _answerable(actor: User, submission: Submission, question: Question) -> None:
     if not can_answer(actor, submission, question):
         raise ForbiddenError(
             _(
@@ -325,11 +323,55 @@ def answer_save(
         raise ApplicationError(
             _("{}: not a question of this round.").format(question.name), code="invalid"
         )
+
+
+def answer_file_save(
+    *, actor: User, submission: Submission, question: Question, name: str, content: bytes
+) -> Answer:
+    """A file (a law's text: PDF, Word, OpenDocument or plain text) as the answer to a file
+    question, stored encrypted; the answer keeps its name, type, size and SHA-256."""
+    _answerable(actor, submission, question)
+    if question.kind != QuestionKind.FILE:
+        raise ApplicationError(
+            _("{}: not a question answered with a file.").format(question.name), code="invalid"
+        )
+    try:
+        value = answer_file_value(name, content)
+    except ApplicationError as exc:
+        raise ApplicationError(
+            _("{}: {}").format(question.name, exc.detail), code=exc.code
+        ) from None
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        _open(locked)
+        answer, _created = Answer.objects.get_or_create(submission=locked, question=question)
+        before = answer.value
+        answer.value = value | {"stored": files.store(content)}
+        answer.updated_by = actor
+        answer.save()
+        if locked.status == SubmissionStatus.NOT_STARTED:
+            locked.status = SubmissionStatus.IN_PROGRESS
+            locked.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=answer,
+            before={"file": before.get("sha256") if isinstance(before, dict) else None},
+            after={"file": value["sha256"], "size": value["size"]},
+        )
+    return answer
+
+
+def answer_save(
+    *, actor: User, submission: Submission, question: Question, value: Any, reason: str = ""
+) -> Answer:
+    """One answer of the State's focal point (or of the agency a question's section was
+    delegated to), checked by the question's kind and constraint; a pre-filled answer changed
+    needs a reason. The reply is then in progress."""
+    _answerable(actor, submission, question)
     if question.kind == QuestionKind.FILE:
         raise ApplicationError(
-            _(
-                "{}: files are not taken as answers yet; give the law's title in a text answer."
-            ).format(question.name),
+            _("{}: a file is uploaded as the answer.").format(question.name),
             code="invalid_answer",
         )
     try:
