@@ -12,7 +12,7 @@ import palermo.api  # noqa: F401 - every router, so every schema, is imported
 
 
 def _subclasses(cls: type) -> set[type]:
-    found = set(cls.__subclasses__())
+    found: set[type] = set(cls.__subclasses__())
     for sub in list(found):
         found |= _subclasses(sub)
     return found
