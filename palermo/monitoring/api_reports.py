@@ -19,6 +19,7 @@ from palermo.monitoring.schemas import (
     DraftCommentIn,
     DraftCommentOut,
     DraftIn,
+    OutlineIn,
     ReportStateOut,
 )
 
@@ -134,3 +135,23 @@ def answer_file_upload(
     )
     kept = answer.value if isinstance(answer.value, dict) else {}
     return {k: v for k, v in kept.items() if k != "stored"}
+
+
+@router.get("/rounds/{key}/outline", response=dict[str, Any], auth=AUTH)
+def outline(request: HttpRequest, key: str) -> dict[str, Any]:
+    """The report's outline (its secretariat's): symbol, date, title, codebook and parts, as
+    `PUT` takes it."""
+    user = api_user(request)
+    found = selectors.round_get(user=user, key=key)
+    return selectors.report_outline(user=user, round_=found)
+
+
+@router.put("/rounds/{key}/outline", response=dict[str, Any], auth=AUTH)
+def outline_set(request: HttpRequest, key: str, payload: OutlineIn) -> dict[str, Any]:
+    """Set the report's outline (the README's "The consolidated report" gives its parts);
+    400 naming the first wrong part, and the old outline kept."""
+    user = api_user(request)
+    found = selectors.round_get(user=user, key=key)
+    given = payload.model_dump(exclude_none=True)
+    services.report_outline_set(actor=user, round_=found, outline=given)
+    return selectors.report_outline(user=user, round_=found)

@@ -322,3 +322,13 @@ class OrganisationListOut(Schema):
     language: str
     style: str
     count: int
+
+
+class OutlineIn(Schema):
+    """A report's outline (see the README, "The consolidated report")."""
+
+    symbol: str = ""
+    date: dt.date | None = None
+    title: dict[str, str] | str | None = None
+    codebook: int | None = None
+    parts: list[dict[str, Any]]

@@ -284,3 +284,31 @@ def answer_file(*, user: object, submission: Submission, name: str) -> tuple[dic
     if not isinstance(value, dict) or "stored" not in value:
         raise NotFoundError(_("{}: no file.").format(name), code="no_file")
     return value, files.load(str(value["stored"]), str(value["sha256"]))
+
+
+def report_outline(*, user: object, round_: Round) -> dict[str, Any]:
+    """The round's report outline as `services.report_outline_set` takes it (its secretariat's
+    only): written back, it sets the same outline."""
+    reader = logged_in(user)
+    if not _is_secretariat_of(reader, round_):
+        raise NotFoundError(_("No round {}.").format(round_.key), code="unknown_round")
+    round_ = Round.objects.select_related("report_codebook").get(pk=round_.pk)  # as stored now
+    parts: list[dict[str, Any]] = []
+    for part in round_.report_parts.order_by("position"):
+        if part.kind == "theme":
+            notes = list(part.notes)
+            parts.append(
+                {"theme": notes[0]["theme"] if notes else "", "text": part.text, "notes": notes}
+            )
+        elif part.kind in ("chart", "table"):
+            parts.append({part.kind: part.chart, "text": part.text})
+        else:
+            parts.append({part.kind: part.text})
+    outline: dict[str, Any] = {
+        "symbol": round_.report_symbol,
+        "date": round_.report_date.isoformat() if round_.report_date else None,
+        "title": round_.report_title,
+        "codebook": round_.report_codebook.version if round_.report_codebook else None,
+        "parts": parts,
+    }
+    return {k: v for k, v in outline.items() if v not in (None, "", {})}

@@ -47,6 +47,7 @@ urlpatterns = [
         name="round_report",
     ),
     path("rounds/<slug:key>/coding/", views_coding.CodingView.as_view(), name="coding"),
+    path("rounds/<slug:key>/outline/", views_reports.OutlineView.as_view(), name="outline"),
     path(
         "rounds/<slug:key>/report/steps",
         views_reports.ReportStepView.as_view(),

@@ -8,9 +8,10 @@ import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
+import yaml
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from palermo.core.errors import ApplicationError, NotFoundError
@@ -170,3 +171,62 @@ class AnswerFileView(MonitoringView):
                 raise
             messages.error(request, exc.detail)
         return redirect("monitoring:submission", key, reply.country_id)
+
+
+class OutlineView(MonitoringView):
+    """The report's outline as YAML in the page, for its secretariat to edit and save; a wrong
+    outline is shown again with the first problem named, and the old one kept."""
+
+    def _page(self, request: HttpRequest, found: Round, text: str, error: str) -> HttpResponse:
+        return render(
+            request,
+            "monitoring/outline.html",
+            {"round": found, "text": text, "error": error},
+            status=400 if error else 200,
+        )
+
+    def get(self, request: HttpRequest, key: str) -> HttpResponse:
+        user = page_user(request)
+        found = selectors.round_get(user=user, key=key)
+        services.round_owner(user, found)
+        current = selectors.report_outline(user=user, round_=found)
+        text = (
+            yaml.safe_dump(current, allow_unicode=True, sort_keys=False, width=96)
+            if (current.get("parts"))
+            else OUTLINE_EXAMPLE
+        )
+        return self._page(request, found, text, "")
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        user = page_user(request)
+        found = selectors.round_get(user=user, key=key)
+        services.round_owner(user, found)
+        text = request.POST.get("outline", "")
+        try:
+            outline = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 0
+            return self._page(request, found, text, _("Not YAML (line {}).").format(line))
+        if not isinstance(outline, dict):
+            return self._page(
+                request, found, text, _("The outline is a mapping: symbol, date, title, parts.")
+            )
+        try:
+            parts = services.report_outline_set(actor=user, round_=found, outline=outline)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):  # noqa: PLR2004 - not theirs
+                raise
+            return self._page(request, found, text, exc.detail)
+        messages.success(request, _("The report of {} has {} parts.").format(found.key, len(parts)))
+        return redirect("monitoring:round", key)
+
+
+OUTLINE_EXAMPLE = """symbol: E/CN.15/2026/1
+date: 2026-12-31
+title: {en: "Report of the Secretariat"}
+parts:
+  - heading: {en: "I. Replies"}
+  - respondents: {en: "1. Replies were received from the following States: {states}."}
+  - paragraph: {en: "2. The secretariat's own text."}
+"""

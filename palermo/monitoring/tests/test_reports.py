@@ -8,6 +8,7 @@ import io
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -248,3 +249,49 @@ def test_organisations_in_un_system_order_in_any_text(secretariat: User, outline
     wrong = {**OUTLINE, "parts": [{"paragraph": "From {organisations:UNODC,UNXYZ}."}]}
     with pytest.raises(ApplicationError, match="part 1: Unknown organisation UNXYZ"):
         services.report_outline_set(actor=secretariat, round_=outlined, outline=wrong)
+
+
+def test_the_outline_read_back_sets_the_same_report(secretariat: User, outlined: Round) -> None:
+    from palermo.monitoring import selectors  # noqa: PLC0415
+
+    outline = selectors.report_outline(user=secretariat, round_=outlined)
+    before = report_document(outlined, "fr")
+    services.report_outline_set(actor=secretariat, round_=outlined, outline=outline)
+    assert selectors.report_outline(user=secretariat, round_=outlined) == outline
+    after = report_document(outlined, "fr")
+    assert [(b.kind, b.text, b.notes) for b in after.blocks] == [
+        (b.kind, b.text, b.notes) for b in before.blocks
+    ]
+    assert outline["symbol"] == "E/CN.15/2010/99" and outline["parts"][0] == {
+        "heading": {"en": "I. Results of the survey", "fr": "I. Résultats de l'enquête"}
+    }
+
+
+def test_the_outline_edited_in_the_page_and_through_the_api(
+    client: Client,
+    secretariat: User,
+    outlined: Round,
+    bearer: Callable[[User], dict[str, Any]],
+    make_user: Callable[..., User],
+) -> None:
+    page = reverse("monitoring:outline", args=[outlined.key])
+    client.force_login(secretariat)
+    shown = client.get(page).content.decode()
+    assert "symbol: E/CN.15/2010/99" in shown and "Résultats de l&#x27;enquête" in shown
+    bad = client.post(page, {"outline": "symbol: X\nparts:\n  - heading: {en: Title}\n  - oops: 1"})
+    assert bad.status_code == 400 and "part 2: one of heading" in bad.content.decode()
+    assert report_document(outlined, "en").symbol == "E/CN.15/2010/99"  # the old one kept
+    client.post(page, {"outline": "symbol: E/CN.15/2011/5\nparts:\n  - paragraph: Only this."})
+    assert report_document(outlined, "en").symbol == "E/CN.15/2011/5"
+    api = "/api/v1/monitoring/rounds/{}/outline".format(outlined.key)
+    got = client.get(api, **bearer(secretariat)).json()
+    assert got == {"symbol": "E/CN.15/2011/5", "codebook": 1,
+                   "parts": [{"paragraph": {"en": "Only this."}}]}  # fmt: skip
+    put = client.put(
+        api, {**got, "parts": [{"heading": "One"}]}, content_type="application/json",
+        **bearer(secretariat),
+    )  # fmt: skip
+    assert put.json()["parts"] == [{"heading": {"en": "One"}}]
+    state = make_user(Role.NATIONAL_COORDINATOR, org="KH4", country="KHM")
+    client.force_login(state)
+    assert client.get(page).status_code == 404
