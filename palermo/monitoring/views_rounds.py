@@ -217,6 +217,9 @@ class SubmissionView(MonitoringView):
         top: list[dict[str, Any]] = []
         by_id: dict[int, dict[str, Any]] = {}
         questions = list(version.questions.order_by("position"))
+        # The questions whose answer decides whether another is asked: changing one shows the
+        # whole reply again, so that the questions it calls for appear (or go).
+        conditions = " ".join(q.relevance for q in questions if q.relevance)
         for q in questions:
             answer = stored.get(q.pk)
             parent = by_id.get(q.section_id) if q.section_id else None
@@ -238,6 +241,7 @@ class SubmissionView(MonitoringView):
                 "delegated": delegated,
                 "editable": is_open and (focal or delegated),
                 "delegation": delegations.get(q.pk),
+                "drives": "${" + q.name + "}" in conditions,
             }
             by_id[q.pk] = item
             (parent["children"] if parent is not None else top).append(item)
