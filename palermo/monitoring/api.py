@@ -243,6 +243,9 @@ def _round_out(user: Any, found: Round) -> dict[str, Any]:
         "deadline": found.deadline,
         "status": found.status,
         "sent_at": found.sent_at,
+        "figures": "{}/{}".format(found.figures_dataset, found.figures_period)
+        if found.figures_dataset
+        else "",
         "board": board,
     }
 
@@ -269,6 +272,7 @@ def round_new(request: HttpRequest, payload: RoundIn) -> Status[dict[str, Any]]:
         title=payload.title,
         as_of=payload.as_of,
         deadline=payload.deadline,
+        figures=payload.figures,
     )
     return Status(201, _round_out(user, created))
 

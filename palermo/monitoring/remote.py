@@ -48,7 +48,7 @@ from palermo.monitoring.selectors import version_xlsform
 from palermo.monitoring.services.questionnaires import version_write
 from palermo.monitoring.xlsform import MAX_BYTES, read_xlsform
 from palermo.registry.models import Mechanism
-from palermo.statistics.models import Indicator
+from palermo.statistics.models import DataSet, Indicator
 
 KIND_ROUND = "monitoring.round"
 KIND_REPLY = "monitoring.reply"
@@ -81,6 +81,7 @@ class RoundPayload(_Payload):
     xlsform: str = Field(max_length=MAX_BYTES * 4 // 3 + 4)
     country: str = Field(min_length=3, max_length=3)
     answers: list[AnswerPayload] = Field(default_factory=list, max_length=5000)
+    figures: str = Field(default="", max_length=100)
 
 
 class ResponsePayload(_Payload):
@@ -207,6 +208,9 @@ def round_sent(*, round_: Round, submissions: list[Submission]) -> None:
             xlsform=form,
             country=submission.country_id,
             answers=_answers(submission),
+            figures="{}/{}".format(round_.figures_dataset, round_.figures_period)
+            if round_.figures_dataset
+            else "",
         )
         outbox_enqueue(
             target=node,
@@ -388,6 +392,7 @@ def _round_in(sender: Node, payload: dict[str, Any]) -> None:
         status=RoundStatus.SENT,
         sent_at=timezone.now(),
         origin=sender,
+        **_figures_here(sent.figures),
     )
     submission = Submission.objects.create(round=round_, country_id=sent.country.upper())
     questions = {q.name: q for q in version.questions.all()}
@@ -409,6 +414,14 @@ def _round_in(sender: Node, payload: dict[str, Any]) -> None:
         obj=round_,
         after={"key": round_.key, "state": submission.country_id, "from": sender.name},
     )
+
+
+def _figures_here(figures: str) -> dict[str, str]:
+    """The round's data set and period for figures, when this node has that data set."""
+    code, _sep, period = figures.partition("/")
+    if code and DataSet.objects.filter(code=code).exists():
+        return {"figures_dataset": code, "figures_period": period}
+    return {}
 
 
 def _review_in(sender: Node, payload: dict[str, Any]) -> None:

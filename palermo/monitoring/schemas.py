@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class CountryListOut(Schema):
@@ -79,6 +79,11 @@ class RoundIn(Schema):
     countries: list[str] = []
     as_of: dt.date
     deadline: dt.date
+    figures: str = Field(
+        default="",
+        description="DATASET/PERIOD (tip-annual/2009): where the answers bound to a statistics "
+        "indicator go as the State's draft figures when it submits",
+    )
 
 
 class BoardRowOut(Schema):
@@ -102,6 +107,7 @@ class RoundOut(Schema):
     deadline: dt.date
     status: str
     sent_at: dt.datetime | None
+    figures: str
     board: list[BoardRowOut] | None
 
 

@@ -67,6 +67,15 @@ class RoundForm(forms.Form):
     deadline = forms.DateField(
         label=gettext_lazy("Deadline"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    figures = forms.CharField(
+        label=gettext_lazy("Figures go to"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy(
+            "A statistics data set and period, such as tip-annual/2025: the answers bound to an "
+            "indicator become the State's draft figures there when it submits."
+        ),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -120,6 +129,7 @@ class RoundNewView(FormServiceView):
             title=data["title"],
             as_of=data["as_of"],
             deadline=data["deadline"],
+            figures=data["figures"],
         )
 
     def get_success_url(self, obj: Round) -> str:

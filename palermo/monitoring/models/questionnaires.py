@@ -236,6 +236,10 @@ class Round(models.Model):
         null=True,
         blank=True,
     )
+    # Where the figures of the questions bound to a statistics indicator go when a State
+    # submits: that State's draft figures of this data set for this period.
+    figures_dataset = models.CharField(_("figures go to the data set"), max_length=80, blank=True)
+    figures_period = models.CharField(_("figures for the period"), max_length=20, blank=True)
     draft_shared_at = models.DateTimeField(
         _("draft report shared with the States at"), null=True, blank=True
     )

@@ -47,10 +47,56 @@ from palermo.monitoring.prefill import Prefiller
 from palermo.monitoring.services.questionnaires import key_and_title, secretariat_author
 from palermo.registry.models import Mechanism
 from palermo.registry.selectors import member_codes
+from palermo.statistics.models import DataSet
+from palermo.statistics.services import CellInput, scope_get, values_enter
 
 MAX_NOTE = 4000
 # An upload is read at most this far: past it, it is refused as too large anyway.
 MAX_FILE_READ = 4 * 1024 * 1024
+
+
+def figures_target(figures: str) -> tuple[str, str]:
+    """(data set code, period) of `DATASET/PERIOD`, checked; ("", "") for none."""
+    text = figures.strip()
+    if not text:
+        return "", ""
+    code, _sep, period = text.partition("/")
+    try:
+        scope = scope_get(dataset=code.strip(), country=Country(iso3="XXX"), period=period.strip())
+    except ApplicationError as exc:
+        raise ApplicationError(
+            _("figures: {} (write DATASET/PERIOD, such as tip-annual/2009).").format(exc.detail),
+            code="invalid",
+        ) from None
+    return scope.dataset.code, scope.period.text
+
+
+def _figures_enter(actor: User, submission: Submission) -> int:
+    """The submitted answers bound to a statistics indicator, entered as the State's draft
+    figures of the round's data set and period (the statistics' checks then apply); how many.
+    Nothing when the round names no data set, or this node does not have it."""
+    round_ = submission.round
+    if not round_.figures_dataset:
+        return 0
+    if not DataSet.objects.filter(code=round_.figures_dataset).exists():
+        return 0
+    cells = [
+        CellInput(cell=a.question.indicator.code, value=int(a.value), comment=round_.key)
+        for a in submission.answers.select_related("question__indicator")
+        if a.question.indicator is not None
+        and isinstance(a.value, (int, float))
+        and not isinstance(a.value, bool)
+        and float(a.value).is_integer()
+    ]
+    if cells:
+        values_enter(
+            actor=actor,
+            dataset=round_.figures_dataset,
+            country=submission.country_id,
+            period=round_.figures_period,
+            cells=cells,
+        )
+    return len(cells)
 
 
 def round_owner(actor: User, round_: Round) -> User:
@@ -70,9 +116,14 @@ def round_create(  # noqa: PLR0913 - the round's fields, keyword-only
     as_of: dt.date,
     deadline: dt.date,
     countries: list[str] | None = None,
+    figures: str = "",
 ) -> Round:
     """A draft round of a published version, to the members of `mechanism` on `as_of`, or to
-    the States of `countries` (ISO 3166-1 alpha-3; each must name a State on `as_of`)."""
+    the States of `countries` (ISO 3166-1 alpha-3; each must name a State on `as_of`).
+    `figures` (`DATASET/PERIOD`, such as `tip-annual/2009`): where the answers bound to a
+    statistics indicator go when a State submits (its draft figures, for the statistics'
+    validation)."""
+    figures_dataset, figures_period = figures_target(figures)
     author = secretariat_author(actor)
     if (mechanism is None) == (not countries):
         raise ApplicationError(
@@ -116,6 +167,8 @@ def round_create(  # noqa: PLR0913 - the round's fields, keyword-only
             as_of=as_of,
             deadline=deadline,
             created_by=author,
+            figures_dataset=figures_dataset,
+            figures_period=figures_period,
         )
         audit_record(
             actor=author,
@@ -467,13 +520,14 @@ def submission_submit(*, actor: User, submission: Submission) -> Submission:
         locked.status = SubmissionStatus.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["status", "submitted_at"])
+        figures = _figures_enter(actor, locked)
         emit(events.REPLY_SUBMITTED, submission=locked)
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
             obj=locked,
             before={"status": before},
-            after={"status": locked.status},
+            after={"status": locked.status, "figures": figures},
         )
     return locked
 

@@ -364,3 +364,41 @@ def test_a_focal_point_delegates_a_section_to_an_agency_and_reassembles_the_repl
     services.section_reclaim(actor=focal, delegation=reply.delegations.get())
     with pytest.raises(ForbiddenError):
         services.answer_save(actor=police, submission=reply, question=arrests, value="4")
+
+
+def test_answered_figures_become_the_states_draft_figures_when_it_submits(
+    secretariat: User, make_user: Callable[..., User]
+) -> None:
+    from palermo.statistics.choices import ValueStatus  # noqa: PLC0415
+    from palermo.statistics.models import Value  # noqa: PLC0415
+
+    q = services.questionnaire_create(actor=secretariat, key="fig-q", title="Figures")
+    version = services.questionnaire_version_import(
+        actor=secretariat, questionnaire=q, data=workbook(survey=FORM, header=HEADER),
+        file_name="f.xlsx",
+    )  # fmt: skip
+    services.questionnaire_version_publish(actor=secretariat, version=version)
+    with pytest.raises(ApplicationError, match="figures: .*tip-annual/2009"):
+        services.round_create(
+            actor=secretariat, version=version, mechanism=None, countries=["THA"], key="f-1",
+            title="F", as_of=AS_OF, deadline=AS_OF, figures="tip-annual/2009-Q1",
+        )  # fmt: skip
+    made = services.round_create(
+        actor=secretariat, version=version, mechanism=None, countries=["THA"], key="f-2010",
+        title="F", as_of=AS_OF, deadline=AS_OF, figures="tip-annual/2009",
+    )  # fmt: skip
+    sent = services.round_send(actor=secretariat, round_=made)
+    thai = make_user(Role.NATIONAL_COORDINATOR, org="TH", country="THA")
+    reply = Submission.objects.get(round=sent)
+    victims = Question.objects.get(version=version, name="victims")
+    why = Question.objects.get(version=version, name="why_not")
+    services.answer_save(actor=thai, submission=reply, question=victims, value=37)
+    services.answer_save(actor=thai, submission=reply, question=why, value="Under way")
+    services.submission_submit(actor=thai, submission=reply)
+    figure = Value.objects.get(
+        dataset__code="tip-annual",
+        country_id="THA",
+        period="2009",
+        indicator__code="victims_detected",
+    )
+    assert (figure.value, figure.status, figure.comment) == (37, ValueStatus.DRAFT, "f-2010")

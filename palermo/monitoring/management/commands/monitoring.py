@@ -260,6 +260,11 @@ class Command(PalermoCommand):
             "--as-of", required=True, help=_("the round's date, YYYY-MM-DD: members and pre-fill")
         )
         create.add_argument("--deadline", required=True, help=_("YYYY-MM-DD"))
+        create.add_argument(
+            "--figures",
+            default="",
+            help=_("DATASET/PERIOD: where the answers bound to an indicator go as draft figures"),
+        )
         send = rs.add_parser("send", help=_("send a draft round to every member State"))
         send.add_argument("key", help=_("the round's key"))
         status = rs.add_parser("status", help=_("where each State stands in a round"))
@@ -417,6 +422,7 @@ class Command(PalermoCommand):
             title=opts["title"],
             as_of=parse_as_of(opts["as_of"]),
             deadline=parse_as_of(opts["deadline"]),
+            figures=opts["figures"],
         )
         self.stdout.write(_("Round {} created (draft).").format(created.key))
 
