@@ -51,6 +51,7 @@ from palermo.monitoring.schemas import (
     ThemeOut,
     VersionOut,
 )
+from palermo.monitoring.versionplan import version_plan
 from palermo.monitoring.xlsform import MAX_BYTES
 from palermo.registry.selectors import mechanism_get, parse_as_of
 
@@ -169,7 +170,7 @@ def _version(request: HttpRequest, key: str, number: int) -> tuple[Any, Question
 
 
 def _version_out(version: QuestionnaireVersion) -> dict[str, Any]:
-    plan = selectors.version_plan(version)
+    plan = version_plan(version)
     return {
         **_summary(version),
         "questionnaire": version.questionnaire.key,

@@ -34,7 +34,8 @@ from palermo.monitoring.models import (
 )
 from palermo.monitoring.services.report_comments import commenting_state
 from palermo.monitoring.services.rounds import delegated_sections, is_focal_point
-from palermo.monitoring.xlsform import ChoicePlan, FormPlan, QuestionPlan, write_xlsform
+from palermo.monitoring.versionplan import version_plan
+from palermo.monitoring.xlsform import write_xlsform
 
 
 def logged_in(user: object) -> User:
@@ -76,39 +77,6 @@ def version_get(*, user: object, questionnaire: Questionnaire, number: int) -> Q
             _("{} has no version {}.").format(questionnaire.key, number), code="unknown_version"
         )
     return found
-
-
-def version_plan(version: QuestionnaireVersion) -> FormPlan:
-    """A version as the plan of its form: its questions in order and its choices."""
-    questions = [
-        QuestionPlan(
-            name=q.name,
-            kind=q.kind,
-            section=q.section.name if q.section is not None else None,
-            label=q.label,
-            hint=q.hint,
-            relevance=q.relevance,
-            constraint=q.constraint,
-            constraint_message=q.constraint_message,
-            required=q.required,
-            choice_list=q.choice_list,
-            indicator=q.indicator.code if q.indicator is not None else "",
-            prefill=q.prefill,
-        )
-        for q in version.questions.select_related("section", "indicator").order_by("position")
-    ]
-    choices = [
-        ChoicePlan(c.list_name, c.name, c.label) for c in version.choices.order_by("position")
-    ]
-    return FormPlan(
-        title=version.title,
-        form_id=version.form_id,
-        default_language=version.default_language,
-        languages=list(version.languages),
-        questions=questions,
-        choices=choices,
-        warnings=[],
-    )
 
 
 def version_xlsform(version: QuestionnaireVersion, *, as_of: dt.date | None = None) -> bytes:

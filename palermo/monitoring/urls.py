@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from palermo.monitoring import views, views_coding, views_plans, views_reports, views_rounds
+from palermo.monitoring import (
+    views,
+    views_authoring,
+    views_coding,
+    views_plans,
+    views_reports,
+    views_rounds,
+)
 
 app_name = "monitoring"
 
@@ -14,6 +21,16 @@ urlpatterns = [
         "questionnaires/<slug:key>/upload/",
         views.VersionUploadView.as_view(),
         name="version_upload",
+    ),
+    path(
+        "questionnaires/<slug:key>/draft",
+        views_authoring.VersionDraftView.as_view(),
+        name="version_draft",
+    ),
+    path(
+        "questionnaires/<slug:key>/v<int:number>/edit",
+        views_authoring.VersionEditView.as_view(),
+        name="version_edit",
     ),
     path(
         "questionnaires/<slug:key>/v<int:number>/",

@@ -18,8 +18,14 @@ from palermo.core.models import User
 from palermo.core.views import FormServiceView, PalermoView, page_user
 from palermo.monitoring import selectors, services
 from palermo.monitoring.choices import QuestionKind, VersionStatus
-from palermo.monitoring.forms import QuestionnaireForm, XLSFormUploadForm
+from palermo.monitoring.forms import (
+    QuestionForm,
+    QuestionnaireForm,
+    XLSFormUploadForm,
+    sections_of,
+)
 from palermo.monitoring.models import Questionnaire, QuestionnaireVersion
+from palermo.monitoring.versionplan import version_plan
 from palermo.monitoring.xlsform import ChoicePlan, QuestionPlan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -143,7 +149,7 @@ class VersionView(MonitoringView):
         user = page_user(request)
         questionnaire = selectors.questionnaire_get(user=user, key=key)
         version = selectors.version_get(user=user, questionnaire=questionnaire, number=number)
-        plan = selectors.version_plan(version)
+        plan = version_plan(version)
         language = (translation.get_language() or "en").split("-")[0]
         default = version.default_language
         choices: dict[str, list[ChoicePlan]] = {}
@@ -182,10 +188,17 @@ class VersionView(MonitoringView):
                 "questions": top,
                 "can_publish": is_author(user, questionnaire)
                 and version.status == VersionStatus.DRAFT,
+                "question_form": _question_form(version)
+                if is_author(user, questionnaire) and version.status == VersionStatus.DRAFT
+                else None,
                 "section": QuestionKind.SECTION,
                 "note": QuestionKind.NOTE,
             },
         )
+
+
+def _question_form(version: QuestionnaireVersion) -> QuestionForm:
+    return QuestionForm(sections=sections_of(version))
 
 
 class VersionXLSFormView(MonitoringView):

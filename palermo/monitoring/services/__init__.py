@@ -16,6 +16,8 @@ from palermo.monitoring.services.questionnaires import (
     questionnaire_version_import,
     questionnaire_version_publish,
     secretariat_author,
+    version_draft_new,
+    version_questions_set,
 )
 from palermo.monitoring.services.report_comments import (
     commenting_state,
@@ -67,6 +69,8 @@ __all__ = [
     "questionnaire_create",
     "questionnaire_version_import",
     "questionnaire_version_publish",
+    "version_draft_new",
+    "version_questions_set",
     "commenting_state",
     "draft_share",
     "report_comment_add",

@@ -11,7 +11,7 @@ import re
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from palermo.core.audit import audit_record
@@ -19,10 +19,11 @@ from palermo.core.choices import AuditAction, OrganisationKind, Role
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import User
 from palermo.core.permissions import require_role
-from palermo.monitoring.choices import VersionStatus
+from palermo.monitoring.choices import ANSWERED, VersionStatus
 from palermo.monitoring.models import Choice, Question, Questionnaire, QuestionnaireVersion
 from palermo.monitoring.prefill import prefill_check
-from palermo.monitoring.xlsform import FormPlan, read_xlsform
+from palermo.monitoring.versionplan import version_plan
+from palermo.monitoring.xlsform import FormPlan, read_xlsform, write_xlsform
 from palermo.statistics.models import Indicator
 
 AUTHORS = (Role.ANALYST, Role.REGISTRY_EDITOR)
@@ -100,28 +101,9 @@ def _indicators(plan: FormPlan) -> dict[str, Indicator]:
     return found
 
 
-def version_write(
-    questionnaire: Questionnaire,
-    plan: FormPlan,
-    indicators: dict[str, Indicator],
-    *,
-    file_name: str,
-    author: User | None,
-) -> QuestionnaireVersion:
-    """Write the form as the questionnaire's next version (a draft), its questions, sections and
-    choices; inside the caller's transaction, which checked who may."""
-    Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)  # one number at a time
-    last = questionnaire.versions.aggregate(n=Max("number"))["n"] or 0
-    version = QuestionnaireVersion.objects.create(
-        questionnaire=questionnaire,
-        number=last + 1,
-        title=plan.title[:300],
-        form_id=plan.form_id[:80],
-        languages=plan.languages,
-        default_language=plan.default_language,
-        source_name=file_name[:255],
-        created_by=author,
-    )
+def _questions_write(
+    version: QuestionnaireVersion, plan: FormPlan, indicators: dict[str, Indicator]
+) -> None:
     sections: dict[str, Question] = {}
     for position, q in enumerate(plan.questions, start=1):
         question = Question(
@@ -148,6 +130,31 @@ def version_write(
         Choice(version=version, list_name=c.list_name, name=c.name, label=c.label, position=i)
         for i, c in enumerate(plan.choices, start=1)
     )
+
+
+def version_write(
+    questionnaire: Questionnaire,
+    plan: FormPlan,
+    indicators: dict[str, Indicator],
+    *,
+    file_name: str,
+    author: User | None,
+) -> QuestionnaireVersion:
+    """Write the form as the questionnaire's next version (a draft), its questions, sections and
+    choices; inside the caller's transaction, which checked who may."""
+    Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)  # one number at a time
+    last = questionnaire.versions.aggregate(n=Max("number"))["n"] or 0
+    version = QuestionnaireVersion.objects.create(
+        questionnaire=questionnaire,
+        number=last + 1,
+        title=plan.title[:300],
+        form_id=plan.form_id[:80],
+        languages=plan.languages,
+        default_language=plan.default_language,
+        source_name=file_name[:255],
+        created_by=author,
+    )
+    _questions_write(version, plan, indicators)
     return version
 
 
@@ -179,6 +186,80 @@ def questionnaire_version_import(
     return version
 
 
+def version_draft_new(*, actor: User, questionnaire: Questionnaire) -> QuestionnaireVersion:
+    """A new draft version, to write in the pages: a copy of the last version's questions, or
+    an empty form when there is none."""
+    author = secretariat_author(actor)
+    _owned(author, questionnaire)
+    last = questionnaire.versions.order_by("-number").first()
+    if last is not None:
+        plan = version_plan(last)
+    else:
+        language = (translation.get_language() or "en").split("-")[0]
+        plan = FormPlan(
+            title=questionnaire.title,
+            form_id=questionnaire.key.replace("-", "_"),
+            default_language=language,
+            languages=[language],
+            questions=[],
+            choices=[],
+            warnings=[],
+        )
+    indicators = {
+        i.code: i for i in Indicator.objects.filter(code__in={q.indicator for q in plan.questions})
+    }
+    with transaction.atomic():
+        version = version_write(questionnaire, plan, indicators, file_name="", author=author)
+        audit_record(
+            actor=author,
+            action=AuditAction.CREATE,
+            obj=version,
+            after={
+                "questionnaire": questionnaire.key,
+                "number": version.number,
+                "from": last.number if last else None,
+            },
+        )
+    return version
+
+
+def version_questions_set(
+    *, actor: User, version: QuestionnaireVersion, plan: FormPlan
+) -> QuestionnaireVersion:
+    """A draft's questions replaced by the plan's, checked as an uploaded XLSForm is (pyxform:
+    names, references, expressions, choices); ApplicationError naming the problem otherwise,
+    and the draft unchanged."""
+    author = secretariat_author(actor)
+    _owned(author, version.questionnaire)
+    if any(q.kind in ANSWERED for q in plan.questions):  # pyxform wants a question to check
+        data = write_xlsform(plan, version=version.number, as_of=timezone.localdate())
+        checked = read_xlsform(data, "{}.xlsx".format(version.questionnaire.key))
+        indicators = _indicators(checked)
+        prefill_check(checked)
+    else:
+        checked, indicators = plan, {}
+    with transaction.atomic():
+        locked = QuestionnaireVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.status != VersionStatus.DRAFT:
+            raise ApplicationError(
+                _("Version {} is published: it does not change.").format(locked.number),
+                code="invalid_state",
+            )
+        Question.objects.filter(version=locked).update(section=None)
+        Question.objects.filter(version=locked).delete()
+        Choice.objects.filter(version=locked).delete()
+        locked.languages = checked.languages
+        locked.save(update_fields=["languages"])
+        _questions_write(locked, checked, indicators)
+        audit_record(
+            actor=author,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            after={"questions": len(checked.questions), "choices": len(checked.choices)},
+        )
+    return locked
+
+
 def questionnaire_version_publish(
     *, actor: User, version: QuestionnaireVersion
 ) -> QuestionnaireVersion:
@@ -190,6 +271,11 @@ def questionnaire_version_publish(
         if locked.status != VersionStatus.DRAFT:
             raise ApplicationError(
                 _("Version {} is published already.").format(locked.number), code="invalid_state"
+            )
+        if not locked.questions.filter(kind__in=ANSWERED).exists():
+            raise ApplicationError(
+                _("Version {} asks nothing yet: add a question first.").format(locked.number),
+                code="invalid_state",
             )
         locked.status = VersionStatus.PUBLISHED
         locked.published_at = timezone.now()
