@@ -94,6 +94,7 @@ class BoardRowOut(Schema):
     late: bool
     open_clarifications: int
     submitted_at: dt.datetime | None
+    node: str = Field(default="", description="the State's own node, where it answers")
 
 
 class RoundOut(Schema):

@@ -151,6 +151,7 @@ class BoardRow:
     late: bool
     open_clarifications: int
     submitted_at: dt.datetime | None
+    node: str = ""  # the State's own node, where it answers (none: on this node)
 
 
 def round_board(*, user: object, round_: Round, today: dt.date | None = None) -> list[BoardRow]:
@@ -162,12 +163,16 @@ def round_board(*, user: object, round_: Round, today: dt.date | None = None) ->
     day = today or timezone.localdate()
     total = round_.version.questions.filter(kind__in=ANSWERED).count()
     rows = []
-    submissions = round_.submissions.annotate(
-        answered=Count("answers", filter=Q(answers__value__isnull=False), distinct=True),
-        waiting=Count(
-            "clarifications", filter=Q(clarifications__responded_at__isnull=True), distinct=True
-        ),
-    ).order_by("country_id")
+    submissions = (
+        round_.submissions.annotate(
+            answered=Count("answers", filter=Q(answers__value__isnull=False), distinct=True),
+            waiting=Count(
+                "clarifications", filter=Q(clarifications__responded_at__isnull=True), distinct=True
+            ),
+        )
+        .select_related("node")
+        .order_by("country_id")
+    )
     for s in submissions:
         rows.append(
             BoardRow(
@@ -179,6 +184,7 @@ def round_board(*, user: object, round_: Round, today: dt.date | None = None) ->
                 late=day > round_.deadline and s.status in OPEN_STATUSES,
                 open_clarifications=s.waiting if s.status == SubmissionStatus.CLARIFICATION else 0,
                 submitted_at=s.submitted_at,
+                node=s.node.name if s.node is not None else "",
             )
         )
     return rows

@@ -19,7 +19,7 @@ from palermo.cooperation.tests.helpers import post_signed
 from palermo.core.choices import Role
 from palermo.core.errors import ApplicationError
 from palermo.core.models import AuditEntry, User
-from palermo.monitoring import remote, services
+from palermo.monitoring import remote, selectors, services
 from palermo.monitoring.choices import SubmissionStatus
 from palermo.monitoring.models import Question, Round, Submission
 from palermo.monitoring.tests.forms import workbook
@@ -64,6 +64,8 @@ def test_the_secretariat_sends_to_the_states_node_and_takes_its_reply(
     sent = services.round_send(actor=secretariat, round_=_round(secretariat))
     thai = Submission.objects.get(round=sent, country_id="THA")
     assert thai.node == bravo
+    board = {r.country: r.node for r in selectors.round_board(user=secretariat, round_=sent)}
+    assert (board["THA"], board["VNM"]) == ("bravo", "")
     out = OutboundMessage.objects.get(target=bravo)
     assert (out.kind, out.request, out.seq) == ("monitoring.round", "monitoring/remote-2010/THA", 1)
     assert out.payload["country"] == "THA" and out.payload["secretariat"] == "UNODC"
