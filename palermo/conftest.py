@@ -13,7 +13,7 @@ import time_machine
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from pytest_django import DjangoDbBlocker
 
 from palermo.cases.identification import indicator_lists_load
@@ -169,3 +169,32 @@ def browser() -> Iterator[Browser]:
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[Callable[[str], Page]]:
+    """Browser contexts on a base URL (one per user and node), each with downloads allowed;
+    a JavaScript error on any of their pages fails the test."""
+    from palermo.core.tests.browser import errors_watch  # noqa: PLC0415 - browser tests only
+
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def make(base_url: str) -> Page:
+        context = browser.new_context(
+            base_url=base_url,
+            locale="en-GB",
+            viewport={"width": 1280, "height": 900},
+            accept_downloads=True,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        tab = context.new_page()
+        errors_watch(tab, errors)
+        return tab
+
+    yield make
+    for context in contexts:
+        context.close()
+    if errors:
+        pytest.fail("JavaScript errors: {}".format(errors))

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 from pytest_django import Settings
 
 from palermo.conftest import PASSWORD
@@ -30,7 +30,6 @@ from palermo.cooperation import services, signing
 from palermo.cooperation.models import Node, Request
 from palermo.core.choices import AuditAction, Role
 from palermo.core.models import AuditEntry, User
-from palermo.core.tests.browser import errors_watch
 from palermo.registry.models import DirectoryEntry
 
 from .nodes import SecondNode
@@ -49,28 +48,6 @@ PDF = b"%PDF-1.4 statements of account 2024-2025"
 @pytest.fixture(autouse=True)
 def reference(live_reference: None) -> None:
     """The reference rows, written back after the previous live-server test (conftest)."""
-
-
-@pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[[str], Page]]:
-    """Browser contexts (one per user and node); each fails the test on a JavaScript error."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def make(base_url: str) -> Page:
-        context = browser.new_context(
-            base_url=base_url, locale="en-GB", viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        tab = context.new_page()
-        errors_watch(tab, errors)
-        return tab
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert errors == [], "JavaScript errors: {}".format(errors)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 
 from palermo.conftest import reference_ensure
 from palermo.core.choices import OrganisationKind, Role
@@ -28,3 +29,9 @@ def secretariat(make_user: Callable[..., User]) -> User:
     return make_user(
         Role.ANALYST, org="UNODC", country=None, kind=OrganisationKind.INTERNATIONAL, username="sec"
     )
+
+
+@pytest.fixture
+def page(new_context: Callable[[str], Page], live_server: Any) -> Page:
+    """A browser tab on this node's live server (browser tests)."""
+    return new_context(live_server.url)

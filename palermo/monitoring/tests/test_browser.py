@@ -7,15 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from palermo.core.choices import OrganisationKind, Role
-from palermo.core.tests.browser import errors_watch, log_in
+from palermo.core.tests.browser import log_in
 from palermo.monitoring.tests.forms import workbook
 from palermo.statistics.definitions import definitions_load
 from palermo.statistics.models import DataSet
@@ -31,18 +30,6 @@ SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
 def reference(live_reference: None) -> None:
     if not DataSet.objects.exists():
         definitions_load()  # the indicators a question answers
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: Any) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    errors_watch(tab, errors)
-    yield tab
-    context.close()
-    assert errors == []
 
 
 def test_a_questionnaire_from_an_xlsform_to_publication(

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from palermo.core.choices import Role
 from palermo.core.models import User
-from palermo.core.tests.browser import errors_watch, log_in
+from palermo.core.tests.browser import log_in
 from palermo.monitoring.models import Round
 from palermo.monitoring.services import plans as svc
 from palermo.monitoring.tests.plans import PLANS
@@ -35,18 +34,6 @@ SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
 def reference(live_reference: None) -> None:
     if not DataSet.objects.exists():
         definitions_load()
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: Any) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    errors_watch(tab, errors)
-    yield tab
-    context.close()
-    assert errors == []
 
 
 def test_a_coordinator_reads_a_plan_and_reports_a_value(

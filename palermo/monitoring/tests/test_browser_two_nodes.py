@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import time_machine
 from pdfminer.high_level import extract_text
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from pytest_django import Settings
 
 from palermo.conftest import PASSWORD
@@ -30,7 +30,7 @@ from palermo.cooperation.nodeproc import node_spawn
 from palermo.cooperation.tests.nodes import SecondNode, bravo_template
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.models import User
-from palermo.core.tests.browser import errors_watch, log_in
+from palermo.core.tests.browser import log_in
 from palermo.monitoring import services
 from palermo.monitoring.models import Submission
 from palermo.monitoring.tests.forms import SURVEY, SURVEY_HEADER, workbook
@@ -78,28 +78,6 @@ def reference(live_reference: None) -> None:
 @pytest.fixture(scope="module")
 def state_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return bravo_template(tmp_path_factory.mktemp("phl-template"))
-
-
-@pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[[str], Page]]:
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def make(base_url: str) -> Page:
-        context = browser.new_context(
-            base_url=base_url, locale="en-GB", viewport={"width": 1280, "height": 900},
-            accept_downloads=True,
-        )  # fmt: skip
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        tab = context.new_page()
-        errors_watch(tab, errors)
-        return tab
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert errors == [], "JavaScript errors: {}".format(errors)
 
 
 @pytest.fixture
