@@ -32,12 +32,13 @@ from palermo.cases.models import Referral
 from palermo.cooperation.choices import RequestStatus, RequestType
 from palermo.cooperation.models import Request
 from palermo.core.errors import ApplicationError
+from palermo.monitoring.prefill import TOTALS
 from palermo.registry.choices import DirectoryRole, PartyStatus
 from palermo.registry.models import DirectoryEntry, Instrument, Legislation, Mechanism
 from palermo.registry.selectors import member_codes, parties
 from palermo.statistics.caseflows import SUPPRESS_BELOW
 from palermo.statistics.choices import ValueStatus
-from palermo.statistics.models import TOTAL, Indicator, Value
+from palermo.statistics.models import Indicator, Value
 
 METRICS = (
     "parties:INSTRUMENT",
@@ -52,14 +53,6 @@ _FOCAL = (
     DirectoryRole.NATIONAL_RAPPORTEUR,
     DirectoryRole.FOCAL_POINT,
 )
-_TOTALS = {
-    "sex": TOTAL,
-    "age_group": TOTAL,
-    "exploitation": TOTAL,
-    "citizenship": TOTAL,
-    "country_of_exploitation": TOTAL,
-    "country_of_repatriation": TOTAL,
-}
 
 
 @dataclass(frozen=True)
@@ -197,7 +190,7 @@ def _statistic(code: str, states: set[str], start: dt.date, end: dt.date) -> Mea
         value__isnull=False,
         period_start__gte=start,
         period_end__lte=end,
-        **_TOTALS,
+        **TOTALS,
     ).values_list("country_id", "value")
     total = Decimal(0)
     counted: set[str] = set()

@@ -32,7 +32,8 @@ from palermo.statistics.choices import ValueStatus
 from palermo.statistics.models import TOTAL, Value
 
 SOURCES = ("party:INSTRUMENT", "legislation")
-_TOTALS = {
+# The total of every breakdown: a country's headline figure of an indicator.
+TOTALS = {
     "sex": TOTAL,
     "age_group": TOTAL,
     "exploitation": TOTAL,
@@ -139,7 +140,7 @@ class Prefiller:
                     period_end__lte=self.as_of,
                     value__isnull=False,
                     status=ValueStatus.PUBLISHED,
-                    **_TOTALS,
+                    **TOTALS,
                 )
                 .select_related("dataset")
                 .order_by("country_id", "-period_end", "-period_start")

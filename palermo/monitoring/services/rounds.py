@@ -378,6 +378,15 @@ def _answerable(actor: User, submission: Submission, question: Question) -> None
         )
 
 
+def _answer_kept(locked: Submission, answer: Answer, actor: User) -> None:
+    """Save an answer by `actor`; a reply not started is then in progress."""
+    answer.updated_by = actor
+    answer.save()
+    if locked.status == SubmissionStatus.NOT_STARTED:
+        locked.status = SubmissionStatus.IN_PROGRESS
+        locked.save(update_fields=["status"])
+
+
 def answer_file_save(
     *, actor: User, submission: Submission, question: Question, name: str, content: bytes
 ) -> Answer:
@@ -400,11 +409,7 @@ def answer_file_save(
         answer, _created = Answer.objects.get_or_create(submission=locked, question=question)
         before = answer.value
         answer.value = value | {"stored": files.store(content)}
-        answer.updated_by = actor
-        answer.save()
-        if locked.status == SubmissionStatus.NOT_STARTED:
-            locked.status = SubmissionStatus.IN_PROGRESS
-            locked.save(update_fields=["status"])
+        _answer_kept(locked, answer, actor)
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -462,11 +467,7 @@ def answer_save(
         before = answer.value
         answer.value = stored
         answer.change_reason = reason if stored != answer.prefilled else ""
-        answer.updated_by = actor
-        answer.save()
-        if locked.status == SubmissionStatus.NOT_STARTED:
-            locked.status = SubmissionStatus.IN_PROGRESS
-            locked.save(update_fields=["status"])
+        _answer_kept(locked, answer, actor)
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,

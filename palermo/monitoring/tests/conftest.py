@@ -13,6 +13,7 @@ from palermo.conftest import reference_ensure
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.models import User
 from palermo.statistics.definitions import definitions_load
+from palermo.statistics.models import DataSet
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +36,11 @@ def secretariat(make_user: Callable[..., User]) -> User:
 def page(new_context: Callable[[str], Page], live_server: Any) -> Page:
     """A browser tab on this node's live server (browser tests)."""
     return new_context(live_server.url)
+
+
+@pytest.fixture
+def live_definitions(live_reference: None) -> None:
+    """The live-server tests' reference rows and the statistics definitions (the indicators a
+    question answers), written back after a previous live-server test emptied them."""
+    if not DataSet.objects.exists():
+        definitions_load()

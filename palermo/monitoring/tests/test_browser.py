@@ -16,20 +16,12 @@ from playwright.sync_api import Page, expect
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.tests.browser import log_in
 from palermo.monitoring.tests.forms import workbook
-from palermo.statistics.definitions import definitions_load
-from palermo.statistics.models import DataSet
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_definitions")]
 
 SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
-
-
-@pytest.fixture(autouse=True)
-def reference(live_reference: None) -> None:
-    if not DataSet.objects.exists():
-        definitions_load()  # the indicators a question answers
 
 
 def test_a_questionnaire_from_an_xlsform_to_publication(

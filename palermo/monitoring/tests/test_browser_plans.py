@@ -20,20 +20,12 @@ from palermo.monitoring.models import Round
 from palermo.monitoring.services import plans as svc
 from palermo.monitoring.tests.plans import PLANS
 from palermo.monitoring.tests.test_coding import _codebook, coded_round  # noqa: F401
-from palermo.statistics.definitions import definitions_load
-from palermo.statistics.models import DataSet
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_definitions")]
 
 SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
-
-
-@pytest.fixture(autouse=True)
-def reference(live_reference: None) -> None:
-    if not DataSet.objects.exists():
-        definitions_load()
 
 
 def test_a_coordinator_reads_a_plan_and_reports_a_value(

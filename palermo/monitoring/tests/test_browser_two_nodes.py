@@ -34,12 +34,10 @@ from palermo.core.tests.browser import log_in
 from palermo.monitoring import services
 from palermo.monitoring.models import Submission
 from palermo.monitoring.tests.forms import SURVEY, SURVEY_HEADER, workbook
-from palermo.statistics.definitions import definitions_load
-from palermo.statistics.models import DataSet
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
 
-pytestmark = [pytest.mark.browser, pytest.mark.nodes]
+pytestmark = [pytest.mark.browser, pytest.mark.nodes, pytest.mark.usefixtures("live_definitions")]
 
 SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
 SEED = """
@@ -67,12 +65,6 @@ parts:
     text: {en: "2. Awareness-raising campaigns were reported by {count} State.{note}"}
     footnote: {en: "{states} reported a campaign.", ar: "{states} أبلغت عن حملة."}
 """
-
-
-@pytest.fixture(autouse=True)
-def reference(live_reference: None) -> None:
-    if not DataSet.objects.exists():
-        definitions_load()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.management import call_command
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from pytest_django import Settings
 
 from palermo.cooperation import services, signing
@@ -29,7 +29,7 @@ from palermo.cooperation.models import Node, Request
 from palermo.cooperation.nodeproc import free_port, node_run, node_start, node_stop
 from palermo.cooperation.tests.nodes import bravo_data_dir, bravo_template, node_env
 from palermo.core.models import User
-from palermo.core.tests.browser import errors_watch, log_in
+from palermo.core.tests.browser import log_in
 from palermo.web.tests.demo import demo_node_make
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there unless
@@ -92,27 +92,6 @@ def pair(
     node = PairNode(pair_template, tmp_path / "pair")
     yield node
     node.stop()
-
-
-@pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[[str], Page]]:
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def make(base_url: str) -> Page:
-        context = browser.new_context(
-            base_url=base_url, locale="en-GB", viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        tab = context.new_page()
-        errors_watch(tab, errors)
-        return tab
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert errors == [], "JavaScript errors: {}".format(errors)
 
 
 def choose(page: Page, action: Callable[[], Any]) -> None:
