@@ -10,6 +10,12 @@ from typing import Any
 Listener = Callable[..., None]
 _listeners: dict[str, list[Listener]] = {}
 
+# The kinds of the envelopes that carry them between nodes (see `remote`).
+KIND_ROUND = "monitoring.round"
+KIND_REPLY = "monitoring.reply"
+KIND_REVIEW = "monitoring.review"
+KINDS = (KIND_ROUND, KIND_REPLY, KIND_REVIEW)
+
 ROUND_SENT = "round_sent"  # round_, submissions
 REPLY_SUBMITTED = "reply_submitted"  # submission
 REPLY_REVIEWED = "reply_reviewed"  # submission, action, text, question

@@ -28,14 +28,14 @@ from palermo.cooperation import files
 from palermo.cooperation.envelopes import InvalidPayload
 from palermo.cooperation.models import Node
 from palermo.cooperation.services.events import node_label
-from palermo.cooperation.transport import NodeRefusal, kind_handler_register, outbox_enqueue
+from palermo.cooperation.transport import NodeRefusal, outbox_enqueue
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, OrganisationKind
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Organisation
-from palermo.monitoring import events
 from palermo.monitoring.answers import answer_file_value
 from palermo.monitoring.choices import RoundStatus, SubmissionStatus, VersionStatus
+from palermo.monitoring.events import KIND_REPLY, KIND_REVIEW, KIND_ROUND
 from palermo.monitoring.models import (
     Answer,
     Clarification,
@@ -50,10 +50,6 @@ from palermo.monitoring.xlsform import MAX_BYTES, read_xlsform
 from palermo.registry.models import Mechanism
 from palermo.statistics.models import DataSet, Indicator
 
-KIND_ROUND = "monitoring.round"
-KIND_REPLY = "monitoring.reply"
-KIND_REVIEW = "monitoring.review"
-KINDS = (KIND_ROUND, KIND_REPLY, KIND_REVIEW)
 TEXT = 4000
 
 
@@ -479,11 +475,3 @@ def apply(sender: Node, envelope: dict[str, Any], now: dt.datetime) -> None:
         _reply_in(sender, payload)
     else:
         _review_in(sender, payload)
-
-
-def register() -> None:
-    """Listen to the rounds' events and take the monitoring envelopes (at app start)."""
-    events.listen(events.ROUND_SENT, round_sent)
-    events.listen(events.REPLY_SUBMITTED, reply_submitted)
-    events.listen(events.REPLY_REVIEWED, reply_reviewed)
-    kind_handler_register(KINDS, apply)

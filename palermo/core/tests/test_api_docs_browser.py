@@ -44,8 +44,12 @@ def test_swagger_ui_renders_offline_under_the_csp(browser: Browser, live_server:
     assert response is not None and response.status == 200
     assert "script-src" in (response.headers.get("content-security-policy") or "")
     expect(tab.locator(".swagger-ui .info .title")).to_contain_text("Palermo API")
-    expect(tab.locator(".opblock-tag-section").first).to_be_visible()
-    expect(tab.get_by_text("/api/v1/cases/persons/{pseudonym}/identity").first).to_be_attached()
+    # Operations are drawn (from 150 on, Swagger UI draws only those in view, without the
+    # tag sections it uses for fewer): the first is visible, and every path is in its model.
+    expect(tab.locator(".opblock").first).to_be_visible()
+    paths = tab.evaluate("() => Object.keys(window.ui.specSelectors.specJson().toJS().paths)")
+    assert "/api/v1/cases/persons/{pseudonym}/identity" in paths
+    assert len(paths) > 100
     context.close()
     assert outside == [], "requests outside the node: {}".format(outside)
     assert errors == [], "JavaScript errors or CSP violations: {}".format(errors)

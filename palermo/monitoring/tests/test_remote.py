@@ -19,7 +19,7 @@ from palermo.cooperation.tests.helpers import post_signed
 from palermo.core.choices import Role
 from palermo.core.errors import ApplicationError
 from palermo.core.models import AuditEntry, User
-from palermo.monitoring import remote, selectors, services
+from palermo.monitoring import events, selectors, services
 from palermo.monitoring.choices import SubmissionStatus
 from palermo.monitoring.models import Question, Round, Submission
 from palermo.monitoring.tests.forms import workbook
@@ -168,4 +168,4 @@ def test_a_states_node_takes_a_round_and_sends_its_submission_back(
         request="monitoring/remote-2011/THA", seq=1,
     )  # fmt: skip
     assert post_signed(client, envelope).status_code == 409  # another secretariat's questionnaire
-    assert remote.KIND_ROUND in remote.KINDS
+    assert events.KIND_ROUND in events.KINDS
