@@ -10,7 +10,10 @@ Sources (a question's `palermo_prefill` in the XLSForm, or its indicator):
 - `legislation` (a text question): the State's national legislation in the registry adopted by
   that date, title and date;
 - a number bound to a statistics indicator: the State's latest published figure of that
-  indicator (totals only) for a period ended by that date.
+  indicator (totals only) for a period ended by that date;
+- `requests_sent[:TYPE]`, `requests_received[:TYPE]` (a whole number): how many cooperation
+  requests on this node the State sent, or received, in the year before that date (of one type,
+  such as `mla`).
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from palermo.cooperation.choices import RequestStatus, RequestType
+from palermo.cooperation.models import Request
 from palermo.monitoring.choices import NUMERIC, QuestionKind
 from palermo.monitoring.models import Question
 from palermo.monitoring.xlsform import FormPlan, refused
@@ -31,7 +37,8 @@ from palermo.registry.selectors import parties
 from palermo.statistics.choices import ValueStatus
 from palermo.statistics.models import TOTAL, Value
 
-SOURCES = ("party:INSTRUMENT", "legislation")
+SOURCES = ("party:INSTRUMENT", "legislation", "requests_sent[:TYPE]", "requests_received[:TYPE]")
+REQUESTS = ("requests_sent", "requests_received")
 # The total of every breakdown: a country's headline figure of an indicator.
 TOTALS = {
     "sex": TOTAL,
@@ -68,6 +75,16 @@ def prefill_check(plan: FormPlan) -> None:
         elif q.prefill == "legislation":
             if q.kind != QuestionKind.TEXT:
                 raise refused(q.name, _("palermo_prefill legislation is for a text question"))
+        elif kind in REQUESTS:
+            if q.kind != QuestionKind.INTEGER:
+                raise refused(q.name, _("palermo_prefill {} is for a whole number").format(kind))
+            if instrument and instrument not in RequestType.values:
+                raise refused(
+                    q.name,
+                    _("palermo_prefill {}: the type is one of {}").format(
+                        kind, ", ".join(RequestType.values)
+                    ),
+                )
         else:
             raise refused(
                 q.name,
@@ -87,6 +104,7 @@ class Prefiller:
         self._parties: dict[str, tuple[Instrument, dict[str, Any]]] = {}
         self._laws: dict[str, list[Legislation]] | None = None
         self._figures: dict[int, dict[str, Value]] = {}
+        self._requests: dict[str, dict[str, int]] = {}
 
     def party(self, slug: str, country: str) -> Prefilled:
         if slug not in self._parties:
@@ -160,6 +178,29 @@ class Prefiller:
             ),
         )
 
+    def requests(self, source: str, country: str) -> Prefilled:
+        """How many cooperation requests the State sent or received in the year before."""
+        if source not in self._requests:
+            side, _sep, type_ = source.partition(":")
+            field = "requesting_country_id" if side == "requests_sent" else "requested_country_id"
+            start = self.as_of - dt.timedelta(days=365)
+            qs = Request.objects.filter(
+                sent_at__date__gt=start, sent_at__date__lte=self.as_of
+            ).exclude(status=RequestStatus.DRAFT)
+            if type_:
+                qs = qs.filter(type=type_)
+            self._requests[source] = dict(
+                qs.values(field).annotate(n=Count("pk")).values_list(field, "n")
+            )
+        count = self._requests[source].get(country, 0)
+        text = (
+            _("Cooperation: {} requests sent on this node, {} to {}")
+            if source.startswith("requests_sent")
+            else _("Cooperation: {} requests received on this node, {} to {}")
+        )
+        since = (self.as_of - dt.timedelta(days=364)).isoformat()
+        return Prefilled(count, text.format(count, since, self.as_of.isoformat()))
+
     def answers(self, questions: Iterable[Question], country: str) -> dict[int, Prefilled]:
         """The pre-filled answers of one State, by question id (questions with nothing to
         fill in are left out)."""
@@ -170,6 +211,8 @@ class Prefiller:
                 found = self.party(q.prefill.partition(":")[2], country)
             elif q.prefill == "legislation":
                 found = self.legislation(country)
+            elif q.prefill.partition(":")[0] in REQUESTS:
+                found = self.requests(q.prefill, country)
             elif q.indicator_id is not None and q.kind in NUMERIC:
                 found = self.figure(q, country)
             if found is not None:
