@@ -24,10 +24,12 @@ pytestmark = pytest.mark.django_db
 UTC = dt.UTC
 
 
-def _request(user: User, sent: dt.datetime, done_days: int | None, **kw: object) -> Request:
+def _request(
+    user: User, sent: dt.datetime, done_days: int | None, type_: str = RequestType.MLA, **kw: str
+) -> Request:
     return Request.objects.create(
         direction=Direction.OUTGOING,
-        type=kw.pop("type", RequestType.MLA),
+        type=type_,
         subject="Records",
         status=RequestStatus.SENT if done_days is None else RequestStatus.EXECUTED,
         created_by=user,
@@ -46,7 +48,7 @@ def requests(make_user: Callable[..., User]) -> None:
     _request(user, day, None, requesting_country_id="VNM", requested_country_id="KHM")
     _request(
         user, day, 10, requesting_country_id="THA", requested_country_id="KHM",
-        type=RequestType.EXTRADITION,
+        type_=RequestType.EXTRADITION,
     )  # fmt: skip
     _request(user, dt.datetime(2007, 1, 1, tzinfo=UTC), 5, requesting_country_id="THA",
              requested_country_id="KHM")  # fmt: skip
