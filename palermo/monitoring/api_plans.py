@@ -90,12 +90,12 @@ def plan_report(
     date_to: str = "",
 ) -> HttpResponse:
     """The plan's report for a period (`date_from`..`date_to`, YYYY-MM-DD; the plan's own by
-    default) as `format` docx or pdf in `lang` (en, fr, es, ru, zh, ar): a table of indicators
-    per objective, each figure's source in a footnote, late activities."""
+    default) as `format` docx, pdf or html (a preview) in `lang` (en, fr, es, ru, zh, ar): a
+    table of indicators per objective, each figure's source in a footnote, late activities."""
     user = api_user(request)
     found = sel.plan_get(user=user, key=key)
     if format not in MEDIA_TYPES:
-        raise ApplicationError(_("format: docx or pdf."), code="invalid")
+        raise ApplicationError(_("format: docx, pdf or html (a preview)."), code="invalid")
     start = parse_as_of(date_from) if date_from else found.start
     end = parse_as_of(date_to) if date_to else found.end
     data = plan_report_file(found, start=start, end=end, fmt=format, language=lang)

@@ -16,7 +16,7 @@ from palermo.monitoring.choices import Progress
 from palermo.monitoring.countrylists import language_of
 from palermo.monitoring.models import Plan
 from palermo.monitoring.progress import IndicatorRow, PeriodRow, PlanProgress, plain, plan_progress
-from palermo.monitoring.reports import Block, Document, to_docx, to_pdf
+from palermo.monitoring.reports import Block, Document, to_docx, to_html, to_pdf
 
 _COLUMNS_NUMERIC = [False, False, True, True, False]
 
@@ -155,4 +155,6 @@ def plan_report_document(plan: Plan, *, start: dt.date, end: dt.date, language: 
 
 def plan_report_file(plan: Plan, *, start: dt.date, end: dt.date, fmt: str, language: str) -> bytes:
     doc = plan_report_document(plan, start=start, end=end, language=language)
+    if fmt == "html":
+        return to_html(doc, preview=True).encode()
     return to_docx(doc) if fmt == "docx" else to_pdf(doc)

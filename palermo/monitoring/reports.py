@@ -38,13 +38,15 @@ FORMATS = ("docx", "pdf")
 MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
 }
 
 
 def attachment(data: bytes, *, name: str, fmt: str) -> HttpResponse:
-    """A report as a download named `name`.`fmt`."""
+    """A report as a download named `name`.`fmt` (the HTML preview: shown, not downloaded)."""
     response = HttpResponse(data, content_type=MEDIA_TYPES[fmt])
-    response["Content-Disposition"] = 'attachment; filename="{}.{}"'.format(name, fmt)
+    if fmt != "html":
+        response["Content-Disposition"] = 'attachment; filename="{}.{}"'.format(name, fmt)
     return response
 
 
@@ -375,10 +377,9 @@ def to_docx(doc: Document) -> bytes:
 # --- PDF: HTML with CSS footnotes, through WeasyPrint -----------------------------------------
 
 
-def to_pdf(doc: Document) -> bytes:
-    """The report as a PDF (footnotes at the foot of their page; right to left in Arabic)."""
-    from weasyprint import CSS, HTML  # noqa: PLC0415 - loads Pango: only when a PDF is asked for
-
+def to_html(doc: Document, *, preview: bool = False) -> str:
+    """The report as the HTML the PDF is made from; `preview`: as a page of the site, with its
+    style sheet linked and the footnotes numbered after their paragraph."""
     blocks = [
         {
             "kind": block.kind,
@@ -390,10 +391,17 @@ def to_pdf(doc: Document) -> bytes:
         for block in doc.blocks
     ]
     with translation.override("zh-hans" if doc.language == "zh" else doc.language):
-        html = render_to_string(
+        return render_to_string(
             "monitoring/report.html",
-            {"doc": doc, "blocks": blocks, "rtl": doc.language == "ar"},
+            {"doc": doc, "blocks": blocks, "rtl": doc.language == "ar", "preview": preview},
         )
+
+
+def to_pdf(doc: Document) -> bytes:
+    """The report as a PDF (footnotes at the foot of their page; right to left in Arabic)."""
+    from weasyprint import CSS, HTML  # noqa: PLC0415 - loads Pango: only when a PDF is asked for
+
+    html = to_html(doc)
     # The style sheet is read from the package; nothing is fetched while rendering.
     document = HTML(string=html, base_url=None, url_fetcher=_no_fetch)
     return bytes(document.write_pdf(stylesheets=[CSS(filename=str(STYLE))]))
@@ -405,6 +413,8 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def report_file(round_: Round, *, fmt: str, language: str) -> bytes:
-    """The round's report as a file of `fmt` (docx or pdf) in `language`."""
+    """The round's report as a file of `fmt` (docx, pdf, or html: the preview) in `language`."""
     doc = report_document(round_, language)
+    if fmt == "html":
+        return to_html(doc, preview=True).encode()
     return to_docx(doc) if fmt == "docx" else to_pdf(doc)

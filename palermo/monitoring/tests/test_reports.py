@@ -295,3 +295,14 @@ def test_the_outline_edited_in_the_page_and_through_the_api(
     state = make_user(Role.NATIONAL_COORDINATOR, org="KH4", country="KHM")
     client.force_login(state)
     assert client.get(page).status_code == 404
+
+
+def test_the_report_previewed_as_a_page(client: Client, secretariat: User, outlined: Round) -> None:
+    client.force_login(secretariat)
+    page = client.get(reverse("monitoring:round_report", args=[outlined.key, "html"]) + "?lang=fr")
+    html = page.content.decode()
+    assert page["Content-Type"] == "text/html; charset=utf-8" and "Content-Disposition" not in page
+    assert '<body class="preview">' in html and "monitoring/report-preview.css" in html
+    assert "le Cambodge et le Viet Nam ont cité des lignes d&#x27;assistance." in html
+    round_page = client.get(reverse("monitoring:round", args=[outlined.key])).content.decode()
+    assert "report.html?lang=ar" in round_page
