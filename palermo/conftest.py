@@ -198,3 +198,12 @@ def new_context(browser: Browser) -> Iterator[Callable[[str], Page]]:
         context.close()
     if errors:
         pytest.fail("JavaScript errors: {}".format(errors))
+
+
+@pytest.fixture(scope="session")
+def bravo_node(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A second node's data dir and public key, made once per test run and copied by each test
+    that starts a second node (see palermo/cooperation/tests/nodes.py)."""
+    from palermo.cooperation.tests.nodes import bravo_template  # noqa: PLC0415 - node tests only
+
+    return bravo_template(tmp_path_factory.mktemp("bravo-template"))

@@ -14,7 +14,6 @@ from palermo.core.choices import OrganisationKind, Role
 from palermo.core.models import Organisation, User
 
 from .factories import SAPS, NodeFactory, OrganisationFactory
-from .nodes import bravo_template
 
 
 @pytest.fixture(autouse=True)
@@ -53,9 +52,3 @@ def bravo(db: None) -> Node:
 @pytest.fixture
 def saps(db: None) -> Organisation:
     return OrganisationFactory.create(name=SAPS, country_id="ZAF")
-
-
-@pytest.fixture(scope="session")
-def bravo_node(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A second node's data dir and public key, made once per test run (see nodes.py)."""
-    return bravo_template(tmp_path_factory.mktemp("bravo-template"))

@@ -19,7 +19,7 @@ import time_machine
 from palermo.cooperation import services as cooperation
 from palermo.cooperation import signing
 from palermo.cooperation.nodeproc import free_port, node_run, node_spawn, node_start, node_stop
-from palermo.cooperation.tests.nodes import InboxPump, bravo_data_dir, bravo_template, node_env
+from palermo.cooperation.tests.nodes import InboxPump, bravo_data_dir, node_env
 from palermo.core.models import User
 from palermo.monitoring import services
 from palermo.monitoring.choices import SubmissionStatus
@@ -47,11 +47,6 @@ services.submission_submit(actor=zaf, submission=reply)
 """
 
 
-@pytest.fixture(scope="module")
-def state_node(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    return bravo_template(tmp_path_factory.mktemp("state-template"))
-
-
 def _on_state(env: dict[str, str], query: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(Path(env["PALERMO_DATA_DIR"]) / "node.sqlite3") as db:
         return db.execute(query).fetchall()
@@ -60,11 +55,11 @@ def _on_state(env: dict[str, str], query: str) -> list[tuple[object, ...]]:
 def test_a_round_answered_on_the_states_own_node(
     clock: time_machine.Traveller,
     tmp_path: Path,
-    state_node: tuple[Path, str],
+    bravo_node: tuple[Path, str],
     secretariat: User,
     make_user: Callable[..., User],
 ) -> None:
-    template, key = state_node
+    template, key = bravo_node
     pump = InboxPump()
     env = node_env(bravo_data_dir(template, tmp_path / "zaf"))
     node_run(env, "shell", "-c", STATE)
