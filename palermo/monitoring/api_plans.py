@@ -149,10 +149,6 @@ def activity_done(request: HttpRequest, key: str, number: str, payload: DoneIn) 
     """Mark an activity done on a date (null: not done)."""
     user = api_user(request)
     found = sel.plan_get(user=user, key=key)
-    activity = next((a for a in sel.activities(found) if a.number == number), None)
-    if activity is None:
-        raise ApplicationError(
-            _("Plan {} has no activity {}.").format(key, number), code="unknown_activity"
-        )
+    activity = sel.activity_get(found, number)
     done = svc.activity_done(actor=user, activity=activity, on=payload.done_on)
     return {"number": done.number, "done_on": done.done_on}

@@ -4,7 +4,6 @@ answers, publication (`publish`); and a State's file answers
 (`submissions/{country}/files/{question}`)."""
 
 from typing import Any
-from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import NotFoundError
 from palermo.monitoring import selectors, services
 from palermo.monitoring.models import ReportComment, Round
+from palermo.monitoring.reports import answer_file_response
 from palermo.monitoring.schemas import (
     DraftCommentAnswerIn,
     DraftCommentIn,
@@ -107,11 +107,7 @@ def answer_file(request: HttpRequest, key: str, country: str, name: str) -> Http
     found = selectors.round_get(user=user, key=key)
     reply = selectors.submission_get(user=user, round_=found, country=country)
     value, content = selectors.answer_file(user=user, submission=reply, name=name)
-    response = HttpResponse(content, content_type=str(value["content_type"]))
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''{}".format(
-        quote(str(value["name"]))
-    )
-    return response
+    return answer_file_response(value, content)
 
 
 @router.post("/rounds/{key}/submissions/{country}/files/{name}", response=dict[str, Any], auth=AUTH)

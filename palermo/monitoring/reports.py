@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import quote
 
 import pypandoc
 from django.http import HttpResponse
@@ -40,6 +41,15 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
     "html": "text/html; charset=utf-8",
 }
+
+
+def answer_file_response(value: dict[str, Any], content: bytes) -> HttpResponse:
+    """A State's file answer as a download under its own name."""
+    response = HttpResponse(content, content_type=str(value["content_type"]))
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''{}".format(
+        quote(str(value["name"]))
+    )
+    return response
 
 
 def attachment(data: bytes, *, name: str, fmt: str) -> HttpResponse:

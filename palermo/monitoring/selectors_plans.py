@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Case, Count, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from palermo.core.errors import NotFoundError
+from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.monitoring.choices import PlanLevel
 from palermo.monitoring.models import Activity, Plan, PlanIndicator, ReportedValue
 from palermo.monitoring.progress import IndicatorRow, PlanProgress
@@ -173,5 +173,14 @@ def progress_dict(progress: PlanProgress) -> dict[str, Any]:
     }
 
 
-def activities(plan: Plan) -> QuerySet[Activity]:
-    return Activity.objects.filter(objective__plan=plan).select_related("objective__plan")
+def activity_get(plan: Plan, number: str) -> Activity:
+    found = (
+        Activity.objects.filter(objective__plan=plan, number=number)
+        .select_related("objective__plan")
+        .first()
+    )
+    if found is None:
+        raise ApplicationError(
+            _("Plan {} has no activity {}.").format(plan.key, number), code="unknown_activity"
+        )
+    return found

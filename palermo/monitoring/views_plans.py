@@ -152,9 +152,7 @@ class PlanView(MonitoringView):
         try:
             if action == "done":
                 number = request.POST.get("activity", "")
-                activity = next((a for a in sel.activities(plan) if a.number == number), None)
-                if activity is None:
-                    raise ApplicationError(_("Plan {} has no activity {}.").format(key, number))
+                activity = sel.activity_get(plan, number)
                 on = (
                     parse_as_of(request.POST.get("done_on", ""))
                     if request.POST.get("done_on")

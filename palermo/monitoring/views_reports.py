@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
 import yaml
 from django.contrib import messages
@@ -21,7 +20,12 @@ from palermo.monitoring import selectors, services
 from palermo.monitoring.choices import CommentStatus
 from palermo.monitoring.countrylists import language_of
 from palermo.monitoring.models import Round
-from palermo.monitoring.reports import MEDIA_TYPES, attachment, report_file
+from palermo.monitoring.reports import (
+    MEDIA_TYPES,
+    answer_file_response,
+    attachment,
+    report_file,
+)
 from palermo.monitoring.views import MonitoringView
 
 
@@ -141,11 +145,7 @@ class AnswerFileView(MonitoringView):
         found = selectors.round_get(user=user, key=key)
         reply = selectors.submission_get(user=user, round_=found, country=iso3)
         value, content = selectors.answer_file(user=user, submission=reply, name=name)
-        response = HttpResponse(content, content_type=str(value["content_type"]))
-        response["Content-Disposition"] = "attachment; filename*=UTF-8''{}".format(
-            quote(str(value["name"]))
-        )
-        return response
+        return answer_file_response(value, content)
 
     def post(self, request: HttpRequest, key: str, iso3: str, name: str) -> HttpResponse:
         user = page_user(request)

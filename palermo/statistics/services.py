@@ -83,24 +83,30 @@ class Scope:
         return "{} {} {}".format(self.dataset.code, self.country.iso3, self.period.text)
 
 
-def scope_get(*, dataset: DataSet | str, country: Country | str, period: str) -> Scope:
-    """Resolve a data set, a country and a period; clear errors when one is wrong."""
+def dataset_period_get(*, dataset: DataSet | str, period: str) -> tuple[DataSet, Period]:
+    """Resolve a data set and a period of its type; clear errors when one is wrong."""
     if isinstance(dataset, str):
         found = DataSet.objects.filter(code=dataset).first()
         if found is None:
             raise NotFoundError(_("No data set '{}'.").format(dataset))
         dataset = found
-    if isinstance(country, str):
-        found_country = Country.objects.filter(iso3=country.upper()).first()
-        if found_country is None:
-            raise NotFoundError(_("No country '{}' (use ISO 3166-1 alpha-3).").format(country))
-        country = found_country
     try:
         parsed = parse_period(period)
         check_period_type(parsed, dataset.period_type)
     except PeriodError as exc:
         raise ApplicationError(str(exc), code="invalid_period") from None
-    return Scope(dataset, country, parsed)
+    return dataset, parsed
+
+
+def scope_get(*, dataset: DataSet | str, country: Country | str, period: str) -> Scope:
+    """Resolve a data set, a country and a period; clear errors when one is wrong."""
+    if isinstance(country, str):
+        found_country = Country.objects.filter(iso3=country.upper()).first()
+        if found_country is None:
+            raise NotFoundError(_("No country '{}' (use ISO 3166-1 alpha-3).").format(country))
+        country = found_country
+    found, parsed = dataset_period_get(dataset=dataset, period=period)
+    return Scope(found, country, parsed)
 
 
 def parse_figure(raw: int | str | None) -> tuple[int | None, str, bool] | None:

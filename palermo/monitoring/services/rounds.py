@@ -48,7 +48,7 @@ from palermo.monitoring.services.questionnaires import key_and_title, secretaria
 from palermo.registry.models import Mechanism
 from palermo.registry.selectors import member_codes
 from palermo.statistics.models import DataSet
-from palermo.statistics.services import CellInput, scope_get, values_enter
+from palermo.statistics.services import CellInput, dataset_period_get, values_enter
 
 MAX_NOTE = 4000
 # An upload is read at most this far: past it, it is refused as too large anyway.
@@ -62,13 +62,13 @@ def figures_target(figures: str) -> tuple[str, str]:
         return "", ""
     code, _sep, period = text.partition("/")
     try:
-        scope = scope_get(dataset=code.strip(), country=Country(iso3="XXX"), period=period.strip())
+        dataset, parsed = dataset_period_get(dataset=code.strip(), period=period.strip())
     except ApplicationError as exc:
         raise ApplicationError(
             _("figures: {} (write DATASET/PERIOD, such as tip-annual/2009).").format(exc.detail),
             code="invalid",
         ) from None
-    return scope.dataset.code, scope.period.text
+    return dataset.code, parsed.text
 
 
 def _figures_enter(actor: User, submission: Submission) -> int:

@@ -309,3 +309,26 @@ def test_a_plan_report_for_a_period_in_docx_and_pdf(
             language="en",
         )
     del secretariat
+
+
+def test_only_keepers_mark_activities_and_only_reporters_report(
+    loaded: dict[str, Plan], make_user: Callable[..., User]
+) -> None:
+    spa = loaded["spa-test"]
+    activity = Activity.objects.get(objective__plan=spa, number="1.1")
+    outsider = make_user(Role.ANALYST, org="Another secretariat", country=None,
+                         kind=OrganisationKind.INTERNATIONAL)  # fmt: skip
+    with pytest.raises(ForbiddenError, match="keepers"):
+        svc.activity_done(actor=outsider, activity=activity, on=dt.date(2009, 7, 10))
+    indicator = PlanIndicator.objects.get(plan=spa, number="1.b")
+    with pytest.raises(ForbiddenError):
+        svc.value_save(
+            actor=outsider,
+            indicator=indicator,
+            period_start=dt.date(2009, 1, 1),
+            period_end=dt.date(2009, 12, 31),
+            value=Decimal(1),
+            evidence="x",
+        )
+    activity.refresh_from_db()
+    assert activity.done_on is None and not indicator.values.exists()
