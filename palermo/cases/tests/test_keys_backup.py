@@ -18,13 +18,18 @@ import pytest
 
 from palermo.settings import env
 
-from .keynodes import keys_env, ok, pg_reset, pg_url, run, seed
+from .keynodes import keys_env, migrated_template, ok, pg_reset, pg_url, run, seed
 
 NO_KEYS_NAMES = ("PALERMO_FIELD_KEYS", "PALERMO_KEY_DIR")
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated_template(tmp_path_factory.mktemp("keys-template"))
 
 
 def databases(tmp_path: Path) -> tuple[str | None, str | None]:
@@ -54,10 +59,12 @@ def test_keys_init_creates_private_files_and_keeps_existing_ones(tmp_path: Path)
     assert "PALERMO_KEY_DIR" in run(env, "keys", "init").stderr
 
 
-def test_a_copied_database_without_its_keys_refuses_to_start(tmp_path: Path) -> None:
+def test_a_copied_database_without_its_keys_refuses_to_start(
+    tmp_path: Path, template: Path
+) -> None:
     source_url, _target = databases(tmp_path)
     alpha = keys_env(tmp_path / "alpha", source_url)  # a development node: keys in its data dir
-    seed(alpha)
+    seed(alpha, template)
     data = Path(alpha["PALERMO_DATA_DIR"])
     for name in ("field_keys", "audit_key", "node_key", "name_index_key", "secret_key"):
         assert mode(data / name) == 0o600
@@ -104,12 +111,12 @@ def _archive_names(archive: Path, identity: Path) -> list[str]:
         return tar.getnames()
 
 
-def test_backup_and_restore_round_trip(tmp_path: Path) -> None:
+def test_backup_and_restore_round_trip(tmp_path: Path, template: Path) -> None:
     source_url, target_url = databases(tmp_path)
     keys = tmp_path / "keys"
     alpha = keys_env(tmp_path / "alpha", source_url, PALERMO_KEY_DIR=str(keys))
     ok(alpha, "keys", "init")
-    seed(alpha)
+    seed(alpha, template)
     assert not (Path(alpha["PALERMO_DATA_DIR"]) / "field_keys").exists()  # keys outside the data
     identity = tmp_path / "operator.age"
     recipient = ok(alpha, "backup", "--new-identity", str(identity)).splitlines()[-1]
@@ -154,10 +161,12 @@ def test_backup_and_restore_round_trip(tmp_path: Path) -> None:
     )
 
 
-def test_backup_with_keys_restores_on_a_bare_node_with_a_passphrase(tmp_path: Path) -> None:
+def test_backup_with_keys_restores_on_a_bare_node_with_a_passphrase(
+    tmp_path: Path, template: Path
+) -> None:
     source_url, target_url = databases(tmp_path)
     alpha = keys_env(tmp_path / "alpha", source_url, PALERMO_BACKUP_PASSPHRASE="correct horse")
-    seed(alpha)
+    seed(alpha, template)
     archive = tmp_path / "alpha-with-keys.age"
     assert "WITH the keys" in ok(alpha, "backup", str(archive), "--include-keys")
     bare = keys_env(tmp_path / "bare", target_url)
@@ -195,12 +204,14 @@ print("after:", audit_verify())
 """
 
 
-def test_mac_migration_signs_existing_entries_with_the_guard_on(tmp_path: Path) -> None:
+def test_mac_migration_signs_existing_entries_with_the_guard_on(
+    tmp_path: Path, template: Path
+) -> None:
     """core.0003_audit_mac on a node whose log exists and whose triggers are installed (the
     production settings): the entries get their MACs, the chain verifies, the triggers are back."""
     source_url, _target = databases(tmp_path)
     alpha = keys_env(tmp_path / "alpha", source_url, DJANGO_SETTINGS_MODULE="palermo.settings.base")
-    seed(alpha)
+    seed(alpha, template)
     out = ok(alpha, "shell", "-c", MIGRATE_BACK_AND_FORTH)
     assert "after: ChainReport(ok=True" in out
     refused = run(
