@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "palermo.cooperation",
     "palermo.statistics",
     "palermo.monitoring",
+    "palermo.linkage",
     "palermo.web",
 ]
 

@@ -1,0 +1,94 @@
+"""`palermo linkage files`: link CSV files of person records without loading them into the case
+database (issue 16). Every record of every file gets a cluster: records in one cluster are, by
+the model, the same person (duplicates within one file included)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from palermo.core.progress import Progress
+from palermo.linkage import clusters, model, records
+
+OUTPUT_COLUMNS = ("rec_id", "cluster_id", "file")
+STEPS = 4
+
+
+@dataclass(frozen=True)
+class FilesReport:
+    records: int
+    clusters: int
+    linked_records: int
+    candidates: int
+    matches: int
+    prior: float
+
+
+def _sources(paths: Sequence[Path]) -> list[str]:
+    """The name of each file in the output: its file name, or its path where names repeat."""
+    names = [p.name for p in paths]
+    if len(set(names)) == len(names):
+        return names
+    return [str(p) for p in paths]
+
+
+def files_link(
+    paths: Sequence[Path],
+    out: Path,
+    *,
+    link_only: bool = False,
+    progress: Progress | None = None,
+) -> FilesReport:
+    """Link the records of `paths` and write `rec_id,cluster_id,file` for each to `out` (written
+    whole or not at all). Raises records.RecordError for a file that cannot be linked."""
+    if not paths:
+        raise records.RecordError(_("no file to link"))
+    if link_only and len(paths) < 2:
+        raise records.RecordError(_("--link-only needs at least two files"))
+    tell = progress or (lambda _done, _total: None)
+    tell(0, STEPS)
+    read: list[records.Record] = []
+    for path, source in zip(paths, _sources(paths), strict=True):
+        read += records.read_csv(path, source)
+    df = records.frame(read)
+    tell(1, STEPS)
+    if len(df) < 2:
+        labels = np.arange(len(df))
+        scored = None
+    else:
+        scored = model.score(df, link_only=link_only)
+        tell(2, STEPS)
+        labels = clusters.cluster(len(df), scored.left, scored.right, scored.probability)
+    tell(3, STEPS)
+    # Cluster ids numbered from 1 in the order of the records' first appearance.
+    numbers: dict[int, int] = {}
+    ids = [numbers.setdefault(int(label), len(numbers) + 1) for label in labels.tolist()]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=out.parent, prefix=".linkage-", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(OUTPUT_COLUMNS)
+            for record, cluster_id in zip(read, ids, strict=True):
+                writer.writerow((record.rec_id, "c{}".format(cluster_id), record.source))
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    tell(STEPS, STEPS)
+    sizes = np.bincount(np.array(ids))
+    return FilesReport(
+        records=len(df),
+        clusters=len(numbers),
+        linked_records=int(sizes[sizes > 1].sum()),
+        candidates=scored.candidates if scored else 0,
+        matches=int((scored.probability >= model.MATCH_PROBABILITY).sum()) if scored else 0,
+        prior=scored.prior if scored else 0.0,
+    )

@@ -1,0 +1,362 @@
+"""The linkage model: Fellegi-Sunter, with every parameter estimated from the data (issue 16).
+
+Splink (DuckDB backend, embedded) builds the candidate pairs, computes their comparison vectors
+and estimates the model: u-probabilities from random pairs, m-probabilities by expectation
+maximisation in two sessions (pairs born the same year: every comparison but the date of birth
+estimated; pairs with the same name tokens: every comparison but the names), so that no weight
+is picked by hand. The comparisons are written for records as `normalise` describes them: names
+as bigram sets of their transliterated tokens (order-free, spacing-free) and of their skeletons,
+dates of birth as ranges (exact, day and month swapped, same month, same year, overlapping
+estimates, within two years), documents within one edit.
+
+The share of matches among the candidate pairs (the prior) is estimated by EM as well, over all
+candidate pairs with the m and u just estimated; a pair is a match when its posterior
+probability is at least one half: the model's own decision boundary, no hand-tuned cut.
+
+Where a region outgrows one machine, the same settings run on Splink's Spark backend (the SQL
+of the comparisons below uses functions both DuckDB and Spark have: see the README).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
+from splink import DuckDBAPI, Linker, SettingsCreator
+from splink.blocking_rule_library import CustomRule
+from splink.internals.comparison_creator import ComparisonCreator
+
+# Bounds of the embedded engine: memory DuckDB may use before it spills to disk, and its threads.
+MEMORY_LIMIT = "600MB"
+THREADS = 2
+# Random pairs for the u-probabilities (more for bigger inputs, up to this many).
+MAX_U_PAIRS = 3_000_000
+# Pairs kept for the clustering: those the model gives at least this probability.
+KEEP_PROBABILITY = 0.01
+# The least m-probability of a level (see `smoothed`).
+M_FLOOR = 1e-3
+MATCH_PROBABILITY = 0.5
+
+
+def _dice(column: str, right: str | None = None) -> str:
+    """The Dice coefficient of two bigram sets held as bit strings (`prepare`)."""
+    return "(2.0 * bit_count({c}_l & {r}_r) / ({c}_n_l + {r}_n_r))".format(
+        c=column, r=right or column
+    )
+
+
+def _within(column: str, share: float, least: int) -> str:
+    """One value's bigrams (almost) all among the other's: a name written with fewer tokens."""
+    return (
+        "(least({c}_n_l, {c}_n_r) >= {least} AND bit_count({c}_l & {c}_r) "
+        ">= {share} * least({c}_n_l, {c}_n_r))"
+    ).format(c=column, share=share, least=least)
+
+
+def _level(sql: str, label: str, *, null: bool = False) -> dict[str, Any]:
+    level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
+    if null:
+        level["is_null_level"] = True
+    return level
+
+
+ELSE = _level("ELSE", "else")
+
+
+def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any]]:
+    """Splink comparisons (as settings dictionaries) over the features of `records`."""
+    name = {
+        "output_column_name": "name",
+        "comparison_levels": [
+            _level("grams_l IS NULL OR grams_r IS NULL", "null", null=True),
+            {
+                **_level("name_key_l = name_key_r", "same tokens"),
+                # A common name agreeing says less than a rare one (term frequencies).
+                "tf_adjustment_column": "name_key",
+                "tf_adjustment_weight": 1.0,
+            },
+            _level("{} >= 0.85".format(_dice("grams")), "bigrams >= 0.85"),
+            _level(_within("grams", 0.9, 8), "one name within the other"),
+            _level("{} >= 0.7".format(_dice("grams")), "bigrams >= 0.7"),
+            _level("{} >= 0.8".format(_dice("skel")), "skeletons >= 0.8"),
+            _level(
+                "{} >= 0.5 OR {} >= 0.6".format(_dice("grams"), _dice("skel")), "some agreement"
+            ),
+            ELSE,
+        ],
+    }
+    alias_matches = " OR ".join(
+        (
+            "(alias_grams_l IS NOT NULL AND grams_r IS NOT NULL AND {} >= 0.75)".format(
+                _dice("alias_grams", "grams")
+            ),
+            "(alias_grams_r IS NOT NULL AND grams_l IS NOT NULL AND {} >= 0.75)".format(
+                _dice("grams", "alias_grams")
+            ),
+            "(alias_grams_l IS NOT NULL AND alias_grams_r IS NOT NULL AND {} >= 0.75)".format(
+                _dice("alias_grams")
+            ),
+        )
+    )
+    alias = {
+        "output_column_name": "alias",
+        "comparison_levels": [
+            _level("alias_grams_l IS NULL AND alias_grams_r IS NULL", "null", null=True),
+            _level(alias_matches, "an alias is the other's name or alias"),
+            ELSE,
+        ],
+    }
+    born = {
+        "output_column_name": "birth",
+        "comparison_levels": [
+            _level("by_low_l IS NULL OR by_low_r IS NULL", "null", null=True),
+            _level(
+                "b_day_l IS NOT NULL AND b_day_r IS NOT NULL AND b_year_l = b_year_r "
+                "AND b_month_l = b_month_r AND b_day_l = b_day_r",
+                "same date",
+            ),
+            _level(
+                "b_day_l IS NOT NULL AND b_day_r IS NOT NULL AND b_year_l = b_year_r "
+                "AND b_month_l = b_day_r AND b_day_l = b_month_r",
+                "day and month swapped",
+            ),
+            _level(
+                "b_day_l IS NOT NULL AND b_day_r IS NOT NULL AND b_month_l = b_month_r "
+                "AND b_day_l = b_day_r AND abs(b_year_l - b_year_r) <= 1",
+                "same day and month, year one apart",
+            ),
+            _level("b_year_l = b_year_r AND b_month_l = b_month_r", "same month"),
+            _level(
+                "b_year_l = b_year_r AND (b_month_l IS NULL OR b_month_r IS NULL)",
+                "same year, one without a month",
+            ),
+            _level("b_year_l = b_year_r", "same year"),
+            _level("by_low_l <= by_high_r AND by_low_r <= by_high_l", "ranges overlap"),
+            _level("greatest(by_low_l - by_high_r, by_low_r - by_high_l) <= 2", "within two years"),
+            ELSE,
+        ],
+    }
+
+    def exact(column: str, label: str) -> dict[str, Any]:
+        return {
+            "output_column_name": label,
+            "comparison_levels": [
+                _level("{c}_l IS NULL OR {c}_r IS NULL".format(c=column), "null", null=True),
+                _level("{c}_l = {c}_r".format(c=column), "same"),
+                ELSE,
+            ],
+        }
+
+    place = {
+        "output_column_name": "birth_place",
+        "comparison_levels": [
+            _level("birth_place_l IS NULL OR birth_place_r IS NULL", "null", null=True),
+            _level("birth_place_l = birth_place_r", "same"),
+            _level("jaro_winkler_similarity(birth_place_l, birth_place_r) >= 0.88", "similar"),
+            ELSE,
+        ],
+    }
+    doc = {
+        "output_column_name": "doc",
+        "comparison_levels": [
+            _level("doc_l IS NULL OR doc_r IS NULL", "null", null=True),
+            _level("doc_l = doc_r", "same"),
+            _level("damerau_levenshtein(doc_l, doc_r) <= 1", "one edit apart"),
+            ELSE,
+        ],
+    }
+    out: list[ComparisonCreator | dict[str, Any]] = [
+        name,
+        alias,
+        born,
+        exact("sex", "sex"),
+        exact("citizenship", "citizenship"),
+        place,
+        doc,
+    ]
+    if with_address:
+        out.append(
+            {
+                "output_column_name": "address",
+                "comparison_levels": [
+                    _level("address_grams_l IS NULL OR address_grams_r IS NULL", "null", null=True),
+                    _level("{} >= 0.85".format(_dice("address_grams")), "bigrams >= 0.85"),
+                    _level("{} >= 0.6".format(_dice("address_grams")), "bigrams >= 0.6"),
+                    ELSE,
+                ],
+            }
+        )
+    return out
+
+
+# Candidate pairs: the same document number (or its characters in another order); two name
+# tokens in common (by their skeletons, in any order); one token in common and the same year of
+# birth, or the same day and month of birth, or the same place of birth, or a word of the
+# address.
+BLOCKING = (
+    CustomRule("l.doc = r.doc"),
+    CustomRule("l.doc_sorted = r.doc_sorted"),
+    CustomRule("l.skel_pairs = r.skel_pairs", arrays_to_explode=["skel_pairs"]),
+    CustomRule(
+        "l.skel_tokens = r.skel_tokens AND l.b_year = r.b_year", arrays_to_explode=["skel_tokens"]
+    ),
+    CustomRule(
+        "l.skel_tokens = r.skel_tokens AND l.b_month = r.b_month AND l.b_day = r.b_day",
+        arrays_to_explode=["skel_tokens"],
+    ),
+    CustomRule(
+        "l.skel_tokens = r.skel_tokens AND l.birth_place = r.birth_place",
+        arrays_to_explode=["skel_tokens"],
+    ),
+    CustomRule(
+        "l.skel_tokens = r.skel_tokens AND l.address_words = r.address_words",
+        arrays_to_explode=["skel_tokens", "address_words"],
+    ),
+)
+
+
+@dataclass
+class Scored:
+    """Candidate pairs (indexes into the input frame) with their posterior probability, and
+    what the model learnt."""
+
+    left: np.ndarray
+    right: np.ndarray
+    probability: np.ndarray
+    prior: float
+    candidates: int
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+# Bigram sets as bit strings: one bit per possible bigram (normalise.bigrams numbers them), so
+# that their Dice coefficient is two popcounts (seven times faster than intersecting lists),
+# as it is for the privacy-preserving encodings.
+BIGRAM_COLUMNS = ("grams", "skel", "alias_grams", "address_grams")
+BIGRAM_BITS = 37 * 37
+
+
+def prepare(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, name: str) -> str:
+    """The records of `df` as a DuckDB table `name`, their bigram lists as bit strings with
+    their sizes (`grams`, `grams_n`, ...). Returns the table's name."""
+    con.register("_incoming", df)
+    bits = ", ".join(
+        "(SELECT bitstring_agg(x, 0, {top}) FROM unnest({c}::INTEGER[]) u(x)) AS {c}, "  # noqa: S608 - our column names
+        "len({c}::INTEGER[]) AS {c}_n".format(c=c, top=BIGRAM_BITS - 1)
+        for c in BIGRAM_COLUMNS
+    )
+    con.execute(
+        "CREATE TABLE {} AS SELECT * EXCLUDE ({}), {} FROM _incoming".format(  # noqa: S608 - ours
+            name, ", ".join(BIGRAM_COLUMNS), bits
+        )
+    )
+    con.unregister("_incoming")
+    return name
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '{}'".format(MEMORY_LIMIT))
+    con.execute("SET threads = {}".format(THREADS))
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def smoothed(model: dict[str, Any], *, u_floor: float) -> dict[str, Any]:
+    """The model with no probability of 0: a level that no training pair reached says little,
+    not "never" (an m of 0 would forbid a match whatever else agrees; a u of 0 would force one).
+    m is floored at M_FLOOR, u at `u_floor` (one random pair's worth), each comparison's levels
+    then scaled to sum to 1 again."""
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for key, floor in (("m_probability", M_FLOOR), ("u_probability", u_floor)):
+            values = [max(float(lv.get(key) or 0.0), floor) for lv in levels]
+            total = sum(values)
+            for level, value in zip(levels, values, strict=True):
+                level[key] = value / total
+    return model
+
+
+def prior_estimate(bayes: np.ndarray, start: float = 0.1, rounds: int = 200) -> float:
+    """The share of matches among pairs of Bayes factors `bayes`, by EM (m and u fixed)."""
+    prior = start
+    for _round in range(rounds):
+        odds = prior / (1 - prior) * bayes
+        posterior = odds / (1 + odds)
+        new = float(np.clip(posterior.mean(), 1e-9, 1 - 1e-9))
+        if abs(new - prior) < 1e-9:
+            return new
+        prior = new
+    return prior
+
+
+def score(df: pd.DataFrame, *, link_only: bool = False, seed: int = 16) -> Scored:
+    """The candidate pairs of the records in `df` (records.frame), scored by a model trained on
+    them. `link_only`: each source holds each person at most once (pairs within a source are
+    not compared)."""
+    with_address = bool(df["address_grams"].notna().any())
+    if link_only:
+        frames = [part for _source, part in df.groupby("source", sort=False)]
+    settings = SettingsCreator(
+        link_type="link_only" if link_only else "dedupe_only",
+        comparisons=comparisons(with_address=with_address),
+        blocking_rules_to_generate_predictions=list(BLOCKING),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        probability_two_random_records_match=0.0001,
+    )
+    db = DuckDBAPI(connection=_connection())
+
+    if link_only:
+        tables = [prepare(db._con, part, "records_{}".format(i)) for i, part in enumerate(frames)]  # noqa: SLF001
+    else:
+        tables = [prepare(db._con, df, "records")]  # noqa: SLF001
+
+    def linker_for(model: SettingsCreator | dict[str, Any]) -> Linker:
+        registered = [
+            db.register(t, dataset_display_name="{}_{}".format(t, id(model))) for t in tables
+        ]
+        return Linker(registered if link_only else registered[0], model, log_level=None)
+
+    linker = linker_for(settings)
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    pairs = min(MAX_U_PAIRS, max(100_000, len(df) * 20))
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=pairs, seed=seed, min_count_per_level=None
+    )
+    for rule in ("l.b_year = r.b_year", "l.name_key = r.name_key"):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            CustomRule(rule), fix_probability_two_random_records_match=False
+        )
+    model = smoothed(linker.misc.save_model_to_json(), u_floor=1 / pairs)
+    start = float(model["probability_two_random_records_match"])
+    table = linker_for(model).inference.predict()
+    result = db._con.execute(  # noqa: SLF001 - the backend's own connection
+        "SELECT unique_id_l, unique_id_r, match_weight FROM {}".format(  # noqa: S608 - Splink's
+            table.physical_name
+        )
+    ).fetchnumpy()
+    table.drop_table_from_database_and_remove_from_cache()
+    left = np.asarray(result["unique_id_l"], dtype=np.int64)
+    right = np.asarray(result["unique_id_r"], dtype=np.int64)
+    # Splink's match weight is log2 of the prior odds plus log2 of each comparison's m/u.
+    weight = np.ma.filled(np.ma.asarray(result["match_weight"], dtype=np.float64), -np.inf)
+    log2bf = weight - math.log2(start / (1 - start))
+    bayes = np.exp2(np.clip(log2bf, -60, 60))
+    prior = prior_estimate(bayes)
+    odds = prior / (1 - prior) * bayes
+    probability = odds / (1 + odds)
+    keep = probability >= KEEP_PROBABILITY
+    return Scored(
+        left=left[keep],
+        right=right[keep],
+        probability=probability[keep],
+        prior=prior,
+        candidates=len(left),
+        parameters=model,
+    )

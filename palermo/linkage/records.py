@@ -1,0 +1,245 @@
+"""Person records for linkage: read from CSV files, checked, and turned into the comparable
+features of `normalise` (one row per record in a pandas DataFrame, as Splink takes them).
+
+The file format of `palermo linkage files` (issue 16): UTF-8 CSV with a header naming some of
+COLUMNS (`rec_id` required, each other column optional and any value may be empty). A problem
+is named by file, line and column, never by the value (these are identities).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]
+import pycountry
+from django.utils.translation import gettext as _
+
+from palermo.linkage import normalise as n
+
+COLUMNS = (
+    "rec_id",
+    "reg_date",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "alias",
+    "sex",
+    "dob",
+    "age_est",
+    "citizenship",
+    "birth_place",
+    "doc_no",
+)
+# Not in issue 16's list: a place of residence, compared like a birth place (the FEBRL sets
+# have addresses and no birth place).
+EXTRA_COLUMNS = ("address",)
+SEXES = {
+    "m": "m",
+    "male": "m",
+    "f": "f",
+    "female": "f",
+    "x": "x",
+    "other": "x",
+    "u": None,
+    "unknown": None,
+    "": None,
+}
+# A file of more records than this is refused (the linkage holds every record in memory).
+MAX_RECORDS = 2_000_000
+MAX_FIELD = 500  # characters in one value
+
+
+class RecordError(ValueError):
+    """A file that cannot be linked; the message names the file, line and column."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One input record, as read (strings; "" when empty)."""
+
+    source: str
+    rec_id: str
+    values: Mapping[str, str]
+
+
+def _citizenship(code: str) -> str | None:
+    code = code.strip().upper()
+    if not code:
+        return None
+    if len(code) != 3 or pycountry.countries.get(alpha_3=code) is None:
+        raise ValueError(_("not an ISO 3166-1 alpha-3 country code"))
+    return code
+
+
+def read_csv(path: Path, source: str | None = None) -> Iterator[Record]:
+    """The records of one file, checked for their shape (columns, unique ids, lengths)."""
+    name = source or path.name
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise RecordError(
+            _("%(file)s: cannot be read (%(why)s)") % {"file": name, "why": exc.strerror}
+        ) from exc
+    with handle:
+        yield from read_rows(handle, name)
+
+
+def read_rows(handle: Iterable[str] | io.TextIOBase, name: str) -> Iterator[Record]:
+    try:
+        reader = csv.DictReader(handle)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except UnicodeDecodeError as exc:
+        raise RecordError(_("%(file)s: not UTF-8 text") % {"file": name}) from exc
+    if "rec_id" not in header:
+        raise RecordError(_("%(file)s: the header has no rec_id column") % {"file": name})
+    unknown = [h for h in header if h not in COLUMNS and h not in EXTRA_COLUMNS]
+    if unknown:
+        raise RecordError(
+            _("%(file)s: unknown columns %(columns)s (expected some of %(expected)s)")
+            % {"file": name, "columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)}
+        )
+    reader.fieldnames = header
+    seen: set[str] = set()
+    try:
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                raise RecordError(
+                    _("%(file)s line %(line)d: more values than columns")
+                    % {"file": name, "line": line}
+                )
+            values = {k: (v or "").strip() for k, v in row.items()}
+            for column, value in values.items():
+                if len(value) > MAX_FIELD:
+                    raise RecordError(
+                        _("%(file)s line %(line)d, %(column)s: longer than %(max)d characters")
+                        % {"file": name, "line": line, "column": column, "max": MAX_FIELD}
+                    )
+            rec_id = values["rec_id"]
+            if not rec_id:
+                raise RecordError(
+                    _("%(file)s line %(line)d: rec_id is empty") % {"file": name, "line": line}
+                )
+            if rec_id in seen:
+                raise RecordError(
+                    _("%(file)s line %(line)d: rec_id given twice in the file")
+                    % {"file": name, "line": line}
+                )
+            seen.add(rec_id)
+            if len(seen) > MAX_RECORDS:
+                raise RecordError(
+                    _("%(file)s: more than %(max)d records") % {"file": name, "max": MAX_RECORDS}
+                )
+            yield Record(name, rec_id, values)
+    except UnicodeDecodeError as exc:
+        raise RecordError(_("%(file)s: not UTF-8 text") % {"file": name}) from exc
+    except csv.Error as exc:
+        raise RecordError(
+            _("%(file)s line %(line)d: not CSV (%(why)s)")
+            % {"file": name, "line": reader.line_num, "why": exc}
+        ) from exc
+
+
+def _pairs(tokens: list[str]) -> list[str]:
+    distinct = sorted(set(tokens))
+    return [a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :]]
+
+
+def features(record: Record, line: str = "") -> dict[str, Any]:
+    """The comparable features of one record (see `normalise`); a value that cannot be read
+    raises RecordError naming the record's file and id and the column."""
+    v = record.values
+    where = line or "{} {}".format(record.source, record.rec_id)
+    names = [v.get("given_name", ""), v.get("middle_name", ""), v.get("family_name", "")]
+    tokens = [t for text in names if text for t in n.latin_tokens(text)]
+    family = list(n.latin_tokens(v["family_name"])) if v.get("family_name") else []
+    alias = list(n.latin_tokens(v["alias"])) if v.get("alias") else []
+    skeletons = [n.skeleton(t) for t in tokens]
+    try:
+        born = n.birth(v.get("dob", ""), v.get("age_est", ""), v.get("reg_date", ""))
+    except n.DateError as exc:
+        column = "dob" if v.get("dob") else "age_est"
+        raise RecordError(
+            _("%(where)s, %(column)s: %(why)s") % {"where": where, "column": column, "why": exc}
+        ) from exc
+    sex_text = v.get("sex", "").casefold()
+    if sex_text not in SEXES:
+        raise RecordError(
+            _("%(where)s, sex: not one of m, f, x, u (or male, female, other, unknown)")
+            % {"where": where}
+        )
+    try:
+        citizenship = _citizenship(v.get("citizenship", ""))
+    except ValueError as exc:
+        raise RecordError(
+            _("%(where)s, citizenship: %(why)s") % {"where": where, "why": exc}
+        ) from exc
+    place = " ".join(n.latin_tokens(v["birth_place"])) if v.get("birth_place") else ""
+    address = list(n.latin_tokens(v["address"], digits=True)) if v.get("address") else []
+    doc = n.document_number(v["doc_no"]) if v.get("doc_no") else ""
+    return {
+        "source": record.source,
+        "rec_id": record.rec_id,
+        "tokens": tokens or None,
+        "name_key": " ".join(sorted(tokens)) or None,
+        "grams": n.bigrams(tokens) or None,
+        "skel": n.bigrams([s for s in skeletons if s]) or None,
+        "skel_tokens": sorted({s for s in skeletons if len(s) > 1}) or None,
+        "skel_pairs": _pairs([s for s in skeletons if len(s) > 1]) or None,
+        "family": " ".join(family) or None,
+        "alias_grams": n.bigrams(alias) or None,
+        "by_low": born.low,
+        "by_high": born.high,
+        "b_year": born.year,
+        "b_month": born.month,
+        "b_day": born.day,
+        "sex": SEXES[sex_text],
+        "citizenship": citizenship,
+        "birth_place": place or None,
+        "doc": doc or None,
+        "doc_sorted": "".join(sorted(doc)) or None,
+        "address_grams": n.bigrams(address) or None,
+        "address_words": sorted({n.skeleton(t) for t in address if len(t) > 2}) or None,
+    }
+
+
+def frame(records: Iterable[Record]) -> pd.DataFrame:
+    """The records' features, one row each, with a `unique_id` (their order, from 0)."""
+    rows = [features(r) for r in records]
+    df = pd.DataFrame(rows, columns=list(features_columns()))
+    df.insert(0, "unique_id", range(len(df)))
+    for column in ("by_low", "by_high", "b_year", "b_month", "b_day"):
+        df[column] = df[column].astype("Int64")
+    return df
+
+
+def features_columns() -> tuple[str, ...]:
+    return (
+        "source",
+        "rec_id",
+        "tokens",
+        "name_key",
+        "grams",
+        "skel",
+        "skel_tokens",
+        "skel_pairs",
+        "family",
+        "alias_grams",
+        "by_low",
+        "by_high",
+        "b_year",
+        "b_month",
+        "b_day",
+        "sex",
+        "citizenship",
+        "birth_place",
+        "doc",
+        "doc_sorted",
+        "address_grams",
+        "address_words",
+    )
