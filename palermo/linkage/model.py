@@ -50,6 +50,26 @@ def _dice(column: str, right: str | None = None) -> str:
     )
 
 
+def _parts(kind: str) -> str:
+    """How well both the given and the family names agree, in the order written or swapped:
+    the lesser of the two names' Dice coefficients, the better of the two orders. Siblings and
+    namesakes agree on one name only; the same person on both. Where a record has no family
+    name (Burmese names), its whole name stands for both."""
+    g, f = "given_" + kind, "family_" + kind
+    straight = "least({}, {})".format(_dice(g), _dice(f))
+    swapped = "least({}, {})".format(_dice(g, f), _dice(f, g))
+    both = "coalesce(greatest({}, {}), {})".format(straight, swapped, _dice(kind))
+    return "(CASE WHEN {f}_l IS NULL OR {f}_r IS NULL THEN {whole} ELSE {both} END)".format(
+        f=f, whole=_dice(kind), both=both
+    )
+
+
+def _one_part(kind: str) -> str:
+    """The best agreement of any name of one record with any name of the other."""
+    g, f = "given_" + kind, "family_" + kind
+    return "greatest({}, {}, {}, {})".format(_dice(g), _dice(f), _dice(g, f), _dice(f, g))
+
+
 def _within(column: str, share: float, least: int) -> str:
     """One value's bigrams (almost) all among the other's: a name written with fewer tokens."""
     return (
@@ -80,10 +100,10 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
                 "tf_adjustment_column": "name_key",
                 "tf_adjustment_weight": 1.0,
             },
-            _level("{} >= 0.85".format(_dice("grams")), "bigrams >= 0.85"),
-            _level(_within("grams", 0.9, 8), "one name within the other"),
-            _level("{} >= 0.7".format(_dice("grams")), "bigrams >= 0.7"),
-            _level("{} >= 0.8".format(_dice("skel")), "skeletons >= 0.8"),
+            _level("{} >= 0.85".format(_parts("grams")), "given and family names agree"),
+            _level("{} >= 0.6".format(_parts("grams")), "given and family names similar"),
+            _level("{} >= 0.8".format(_parts("skel")), "given and family names sound alike"),
+            _level("{} >= 0.85".format(_one_part("grams")), "one of the names agrees"),
             _level(
                 "{} >= 0.5 OR {} >= 0.6".format(_dice("grams"), _dice("skel")), "some agreement"
             ),
@@ -142,12 +162,15 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
         ],
     }
 
-    def exact(column: str, label: str) -> dict[str, Any]:
+    def exact(column: str, label: str, *, frequencies: bool = False) -> dict[str, Any]:
+        same = _level("{c}_l = {c}_r".format(c=column), "same")
+        if frequencies:  # a common value agreeing says less than a rare one
+            same |= {"tf_adjustment_column": column, "tf_adjustment_weight": 1.0}
         return {
             "output_column_name": label,
             "comparison_levels": [
                 _level("{c}_l IS NULL OR {c}_r IS NULL".format(c=column), "null", null=True),
-                _level("{c}_l = {c}_r".format(c=column), "same"),
+                same,
                 ELSE,
             ],
         }
@@ -156,7 +179,11 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
         "output_column_name": "birth_place",
         "comparison_levels": [
             _level("birth_place_l IS NULL OR birth_place_r IS NULL", "null", null=True),
-            _level("birth_place_l = birth_place_r", "same"),
+            {
+                **_level("birth_place_l = birth_place_r", "same"),
+                "tf_adjustment_column": "birth_place",
+                "tf_adjustment_weight": 1.0,
+            },
             _level("jaro_winkler_similarity(birth_place_l, birth_place_r) >= 0.88", "similar"),
             ELSE,
         ],
@@ -175,7 +202,7 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
         alias,
         born,
         exact("sex", "sex"),
-        exact("citizenship", "citizenship"),
+        exact("citizenship", "citizenship", frequencies=True),
         place,
         doc,
     ]
@@ -194,12 +221,14 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
     return out
 
 
-# Candidate pairs: the same document number (or its characters in another order); two name
+# Candidate pairs: the same document number (or its characters in another order); the same
+# date of birth; two name
 # tokens in common (by their skeletons, in any order); one token in common and the same year of
 # birth, or the same day and month of birth, or the same place of birth, or a word of the
 # address.
 BLOCKING = (
     CustomRule("l.doc = r.doc"),
+    CustomRule("l.b_year = r.b_year AND l.b_month = r.b_month AND l.b_day = r.b_day"),
     CustomRule("l.doc_sorted = r.doc_sorted"),
     CustomRule("l.skel_pairs = r.skel_pairs", arrays_to_explode=["skel_pairs"]),
     CustomRule(
@@ -220,6 +249,45 @@ BLOCKING = (
 )
 
 
+# The pairs on which EM estimates the m-probabilities, in this order, each where it finds
+# enough pairs: the same document number (almost only matches: every comparison but the
+# document estimated), the same date of birth (every comparison but the birth), then, for
+# records without documents, the same name tokens and place of birth, and the same name tokens.
+# EM needs blocks with a good share of matches: on a block of mostly non-matches (pairs born the
+# same year; pairs with a common name) the largest class it finds is "same country", not "same
+# person".
+EM_RULES = (
+    ("doc", "l.doc = r.doc"),
+    ("birth", "l.b_year = r.b_year AND l.b_month = r.b_month AND l.b_day = r.b_day"),
+    ("name", "l.name_key = r.name_key AND l.birth_place = r.birth_place"),
+    ("name", "l.name_key = r.name_key"),
+)
+# Pairs a block needs for its EM session.
+EM_MIN_PAIRS = 50
+
+
+def em_rules(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[str]:
+    """The EM_RULES to train on: the document and birth rules where they have pairs enough,
+    then name rules until both the birth and the document comparisons are estimated."""
+    union = " UNION ALL ".join("SELECT * FROM {}".format(t) for t in tables)  # noqa: S608
+    chosen: list[str] = []
+    estimated: set[str] = set()
+    for excluded, rule in EM_RULES:
+        if {"doc", "birth"} <= estimated:
+            break
+        if excluded == "name" and not ({"doc", "birth"} - estimated - {excluded}):
+            continue
+        count = con.execute(
+            "SELECT count(*) FROM ({u}) l JOIN ({u}) r ON {rule} AND l.unique_id < r.unique_id".format(  # noqa: S608 - ours
+                u=union, rule=rule
+            )
+        ).fetchall()
+        if count[0][0] >= EM_MIN_PAIRS:
+            chosen.append(rule)
+            estimated |= {"doc", "birth", "name"} - {excluded}
+    return chosen
+
+
 @dataclass
 class Scored:
     """Candidate pairs (indexes into the input frame) with their posterior probability, and
@@ -236,7 +304,16 @@ class Scored:
 # Bigram sets as bit strings: one bit per possible bigram (normalise.bigrams numbers them), so
 # that their Dice coefficient is two popcounts (seven times faster than intersecting lists),
 # as it is for the privacy-preserving encodings.
-BIGRAM_COLUMNS = ("grams", "skel", "alias_grams", "address_grams")
+BIGRAM_COLUMNS = (
+    "grams",
+    "skel",
+    "given_grams",
+    "family_grams",
+    "given_skel",
+    "family_skel",
+    "alias_grams",
+    "address_grams",
+)
 BIGRAM_BITS = 37 * 37
 
 
@@ -282,14 +359,16 @@ def smoothed(model: dict[str, Any], *, u_floor: float) -> dict[str, Any]:
     return model
 
 
-def prior_estimate(bayes: np.ndarray, start: float = 0.1, rounds: int = 200) -> float:
-    """The share of matches among pairs of Bayes factors `bayes`, by EM (m and u fixed)."""
-    prior = start
+def prior_estimate(bayes: np.ndarray, total_pairs: int, rounds: int = 500) -> float:
+    """The probability that two records picked at random are a match, by EM over all
+    `total_pairs` pairs with m and u fixed: the expected number of matches is the sum of the
+    candidate pairs' posterior probabilities (a pair the blocking left out has almost none)."""
+    prior = min(0.5, max(len(bayes), 1) / max(total_pairs, 1))
     for _round in range(rounds):
         odds = prior / (1 - prior) * bayes
         posterior = odds / (1 + odds)
-        new = float(np.clip(posterior.mean(), 1e-9, 1 - 1e-9))
-        if abs(new - prior) < 1e-9:
+        new = float(np.clip(posterior.sum() / total_pairs, 1e-12, 0.5))
+        if abs(new - prior) <= 1e-6 * prior:
             return new
         prior = new
     return prior
@@ -329,7 +408,7 @@ def score(df: pd.DataFrame, *, link_only: bool = False, seed: int = 16) -> Score
     linker.training.estimate_u_using_random_sampling(
         max_pairs=pairs, seed=seed, min_count_per_level=None
     )
-    for rule in ("l.b_year = r.b_year", "l.name_key = r.name_key"):
+    for rule in em_rules(db._con, tables):  # noqa: SLF001
         linker.training.estimate_parameters_using_expectation_maximisation(
             CustomRule(rule), fix_probability_two_random_records_match=False
         )
@@ -348,7 +427,12 @@ def score(df: pd.DataFrame, *, link_only: bool = False, seed: int = 16) -> Score
     weight = np.ma.filled(np.ma.asarray(result["match_weight"], dtype=np.float64), -np.inf)
     log2bf = weight - math.log2(start / (1 - start))
     bayes = np.exp2(np.clip(log2bf, -60, 60))
-    prior = prior_estimate(bayes)
+    if link_only:
+        sizes = [len(part) for part in frames]
+        total = sum(a * b for i, a in enumerate(sizes) for b in sizes[i + 1 :])
+    else:
+        total = len(df) * (len(df) - 1) // 2
+    prior = prior_estimate(bayes, total)
     odds = prior / (1 - prior) * bayes
     probability = odds / (1 + odds)
     keep = probability >= KEEP_PROBABILITY

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import icu
 from anyascii import anyascii
+from django.utils.translation import gettext as _
 
 # Words that are not part of a person's name: honorifics and titles (several languages, as they
 # are written in Latin after transliteration), and particles that some records keep and others
@@ -181,7 +182,9 @@ def latin_tokens(text: str, *, digits: bool = False) -> tuple[str, ...]:
         if not raw:
             continue
         script = _script(raw)
-        latin = _transliterator(script).transliterate(raw)
+        # Arabic's closing ta marbuta is said, and romanised, as -a or -ah: خديجة, Khadija.
+        source = raw.replace("ة", "ه") if script == "other" else raw
+        latin = _transliterator(script).transliterate(source)
         if script == "han":
             # Chinese is written without spaces; ICU gives one syllable per character. The
             # family name is the first character, the given name the rest, joined as pinyin
@@ -272,7 +275,7 @@ def parse_date(text: str) -> tuple[int, int | None, int | None]:
         value = "{}-{}-{}".format(value[:4], value[4:6], value[6:])
     parts = value.split("-")
     if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-        raise DateError("not a date as YYYY, YYYY-MM or YYYY-MM-DD")
+        raise DateError(_("not a date as YYYY, YYYY-MM or YYYY-MM-DD"))
     numbers = [int(p) for p in parts]
     try:
         if len(numbers) == 3:
@@ -280,7 +283,7 @@ def parse_date(text: str) -> tuple[int, int | None, int | None]:
         elif len(numbers) == 2:
             dt.date(numbers[0], numbers[1], 1)
     except ValueError as exc:
-        raise DateError("not a valid calendar date") from exc
+        raise DateError(_("not a valid calendar date")) from exc
     year = numbers[0]
     month = numbers[1] if len(numbers) > 1 else None
     day = numbers[2] if len(numbers) > 2 else None
@@ -299,11 +302,11 @@ def birth(dob: str, age_est: str, reg_date: str) -> Birth:
         try:
             age = float(age_est)
         except ValueError as exc:
-            raise DateError("the estimated age is not a number of years") from exc
+            raise DateError(_("the estimated age is not a number of years")) from exc
         if not 0 <= age <= 120:
-            raise DateError("the estimated age is not between 0 and 120")
+            raise DateError(_("the estimated age is not between 0 and 120"))
         if not reg_date.strip():
-            raise DateError("an estimated age needs the registration date")
+            raise DateError(_("an estimated age needs the registration date"))
         reg_year = parse_date(reg_date)[0]
         born = reg_year - int(age)
         return Birth(born - 1 - AGE_TOLERANCE, born + AGE_TOLERANCE)

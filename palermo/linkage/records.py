@@ -157,6 +157,7 @@ def features(record: Record, line: str = "") -> dict[str, Any]:
     where = line or "{} {}".format(record.source, record.rec_id)
     names = [v.get("given_name", ""), v.get("middle_name", ""), v.get("family_name", "")]
     tokens = [t for text in names if text for t in n.latin_tokens(text)]
+    given = list(n.latin_tokens(v["given_name"])) if v.get("given_name") else []
     family = list(n.latin_tokens(v["family_name"])) if v.get("family_name") else []
     alias = list(n.latin_tokens(v["alias"])) if v.get("alias") else []
     skeletons = [n.skeleton(t) for t in tokens]
@@ -189,8 +190,12 @@ def features(record: Record, line: str = "") -> dict[str, Any]:
         "name_key": " ".join(sorted(tokens)) or None,
         "grams": n.bigrams(tokens) or None,
         "skel": n.bigrams([s for s in skeletons if s]) or None,
-        "skel_tokens": sorted({s for s in skeletons if len(s) > 1}) or None,
-        "skel_pairs": _pairs([s for s in skeletons if len(s) > 1]) or None,
+        "given_grams": n.bigrams(given) or None,
+        "family_grams": n.bigrams(family) or None,
+        "given_skel": n.bigrams([n.skeleton(t) for t in given]) or None,
+        "family_skel": n.bigrams([n.skeleton(t) for t in family]) or None,
+        "skel_tokens": sorted({s for s in skeletons if s}) or None,
+        "skel_pairs": _pairs([s for s in skeletons if s]) or None,
         "family": " ".join(family) or None,
         "alias_grams": n.bigrams(alias) or None,
         "by_low": born.low,
@@ -226,6 +231,10 @@ def features_columns() -> tuple[str, ...]:
         "name_key",
         "grams",
         "skel",
+        "given_grams",
+        "family_grams",
+        "given_skel",
+        "family_skel",
         "skel_tokens",
         "skel_pairs",
         "family",
