@@ -100,8 +100,16 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
                 "tf_adjustment_column": "name_key",
                 "tf_adjustment_weight": 1.0,
             },
-            _level("{} >= 0.85".format(_parts("grams")), "given and family names agree"),
-            _level("{} >= 0.6".format(_parts("grams")), "given and family names similar"),
+            {
+                **_level("{} >= 0.85".format(_parts("grams")), "given and family names agree"),
+                "tf_adjustment_column": "name_key",
+                "tf_adjustment_weight": 1.0,
+            },
+            {
+                **_level("{} >= 0.6".format(_parts("grams")), "given and family names similar"),
+                "tf_adjustment_column": "name_key",
+                "tf_adjustment_weight": 1.0,
+            },
             _level("{} >= 0.8".format(_parts("skel")), "given and family names sound alike"),
             _level("{} >= 0.85".format(_one_part("grams")), "one of the names agrees"),
             _level(
@@ -175,16 +183,41 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
             ],
         }
 
-    place = {
-        "output_column_name": "birth_place",
+    # Where a person comes from: the place of birth and the citizenship in one comparison, as
+    # both say "same country" and counted apart they would count it twice (siblings and
+    # namesakes from one town would look like one person).
+    origin = {
+        "output_column_name": "origin",
         "comparison_levels": [
-            _level("birth_place_l IS NULL OR birth_place_r IS NULL", "null", null=True),
+            _level(
+                "(birth_place_l IS NULL OR birth_place_r IS NULL) "
+                "AND (citizenship_l IS NULL OR citizenship_r IS NULL)",
+                "null",
+                null=True,
+            ),
             {
-                **_level("birth_place_l = birth_place_r", "same"),
+                **_level("birth_place_l = birth_place_r", "same place of birth"),
                 "tf_adjustment_column": "birth_place",
                 "tf_adjustment_weight": 1.0,
             },
-            _level("jaro_winkler_similarity(birth_place_l, birth_place_r) >= 0.88", "similar"),
+            _level(
+                "jaro_winkler_similarity(birth_place_l, birth_place_r) >= 0.88",
+                "similar place of birth",
+            ),
+            {
+                **_level(
+                    "citizenship_l = citizenship_r AND (birth_place_l IS NULL OR "
+                    "birth_place_r IS NULL)",
+                    "same citizenship, a place unknown",
+                ),
+                "tf_adjustment_column": "citizenship",
+                "tf_adjustment_weight": 1.0,
+            },
+            _level("citizenship_l = citizenship_r", "same citizenship, other places"),
+            _level(
+                "birth_place_l IS NULL OR birth_place_r IS NULL",
+                "other citizenships, a place unknown",
+            ),
             ELSE,
         ],
     }
@@ -202,8 +235,7 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
         alias,
         born,
         exact("sex", "sex"),
-        exact("citizenship", "citizenship", frequencies=True),
-        place,
+        origin,
         doc,
     ]
     if with_address:
@@ -230,7 +262,12 @@ BLOCKING = (
     CustomRule("l.doc = r.doc"),
     CustomRule("l.b_year = r.b_year AND l.b_month = r.b_month AND l.b_day = r.b_day"),
     CustomRule("l.doc_sorted = r.doc_sorted"),
+    CustomRule("l.name_key = r.name_key"),
     CustomRule("l.skel_pairs = r.skel_pairs", arrays_to_explode=["skel_pairs"]),
+    CustomRule(
+        "l.skel_tokens = r.skel_tokens AND l.citizenship = r.citizenship AND l.sex = r.sex",
+        arrays_to_explode=["skel_tokens"],
+    ),
     CustomRule(
         "l.skel_tokens = r.skel_tokens AND l.b_year = r.b_year", arrays_to_explode=["skel_tokens"]
     ),
@@ -277,11 +314,8 @@ def em_rules(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[str]:
             break
         if excluded == "name" and not ({"doc", "birth"} - estimated - {excluded}):
             continue
-        count = con.execute(
-            "SELECT count(*) FROM ({u}) l JOIN ({u}) r ON {rule} AND l.unique_id < r.unique_id".format(  # noqa: S608 - ours
-                u=union, rule=rule
-            )
-        ).fetchall()
+        query = "SELECT count(*) FROM ({u}) l JOIN ({u}) r ON {rule} AND l.unique_id < r.unique_id"
+        count = con.execute(query.format(u=union, rule=rule)).fetchall()
         if count[0][0] >= EM_MIN_PAIRS:
             chosen.append(rule)
             estimated |= {"doc", "birth", "name"} - {excluded}
