@@ -29,7 +29,7 @@ SCRIPTS = [
         {"given_name": "PETROV", "family_name": "Mukhammed", "dob": "1990-04-05", "sex": "m"},
     ),
     (
-        {"given_name": "محمد", "family_name": "حسين", "dob": "1985", "citizenship": "SYR"},
+        {"given_name": "محمد", "family_name": "حسين", "dob": "1985-03-02", "citizenship": "SYR"},
         {
             "given_name": "Mohamed",
             "family_name": "Hussein",
