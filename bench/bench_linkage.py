@@ -23,6 +23,7 @@ model's own threshold; 100,000 records linked and clustered in < 60 s with < 1 G
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import resource
@@ -48,6 +49,15 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _valid_date(text: str) -> bool:
+    """FEBRL's dates are sometimes not dates (19990230): left empty, as a register would."""
+    try:
+        dt.datetime.strptime(text, "%Y%m%d")  # noqa: DTZ007 - a date, no time
+    except ValueError:
+        return False
+    return True
+
+
 def febrl_files(work: Path) -> tuple[list[Path], dict[tuple[str, str], str]]:
     """FEBRL 4a and 4b in the files' columns (the address as one `address`), and the truth."""
     paths, truth = [], {}
@@ -60,7 +70,7 @@ def febrl_files(work: Path) -> tuple[list[Path], dict[tuple[str, str], str]]:
             writer.writerow(FEBRL_HEADER)
             for r in rows:
                 dob = r["date_of_birth"].strip()
-                valid = len(dob) == 8 and "0101" <= dob[4:] <= "1231" and dob[6:] <= "31"
+                valid = _valid_date(dob)
                 address = " ".join(
                     r[c] for c in ("street_number", "address_1", "address_2", "suburb", "postcode")
                 )

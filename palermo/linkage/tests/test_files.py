@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections import defaultdict
 from pathlib import Path
 
@@ -65,6 +66,14 @@ SCRIPTS = [
 ]
 
 
+def _valid(text: str) -> bool:
+    try:
+        dt.datetime.strptime(text, "%Y%m%d")  # noqa: DTZ007 - a date, no time
+    except ValueError:
+        return False
+    return True
+
+
 def febrl_rows(name: str) -> list[dict[str, str]]:
     path = FEBRL / name
     if not path.exists():
@@ -80,7 +89,7 @@ def febrl_rows(name: str) -> list[dict[str, str]]:
                 "given_name": r["given_name"],
                 "family_name": r["surname"],
                 # FEBRL's dates are sometimes invalid: left empty here, as a register would.
-                "dob": dob if len(dob) == 8 and "0101" <= dob[4:] <= "1231" else "",
+                "dob": dob if _valid(dob) else "",
                 "doc_no": r["soc_sec_id"],
             }
         )
