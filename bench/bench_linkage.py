@@ -80,7 +80,7 @@ def febrl_files(work: Path) -> tuple[list[Path], dict[tuple[str, str], str]]:
                         r["rec_id"],
                         r["given_name"],
                         r["surname"],
-                        dob if valid else "",
+                        "{}-{}-{}".format(dob[:4], dob[4:6], dob[6:]) if valid else "",
                         r["soc_sec_id"],
                         address,
                     )
@@ -139,7 +139,7 @@ def palermo_run(paths: list[Path], work: Path, *, link_only: bool = False) -> di
 
 
 def splink_child(paths: list[str], out: str, link_only: bool) -> int:
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd  # type: ignore[import-untyped]  # noqa: PLC0415
     import splink.comparison_library as cl  # noqa: PLC0415
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on  # noqa: PLC0415
 
@@ -154,7 +154,7 @@ def splink_child(paths: list[str], out: str, link_only: bool) -> int:
                 df[column] = None
         frames.append(df)
     db = DuckDBAPI()
-    comparisons = [
+    comparisons: list[Any] = [
         cl.NameComparison("given_name"),
         cl.NameComparison("family_name"),
         cl.DateOfBirthComparison("dob", input_is_string=True, datetime_format="%Y-%m-%d"),
@@ -188,7 +188,7 @@ def splink_child(paths: list[str], out: str, link_only: bool) -> int:
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=0.5
-    ).as_pandas_dataframe()
+    ).as_pandas_dataframe()  # type: ignore[no-untyped-call]
     seconds = time.perf_counter() - start
     with Path(out).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)

@@ -76,7 +76,7 @@ class Person:
     group: str
     sex: str
     given: Name
-    family: Name | None
+    family: Name | None  # in its masculine form (Russian and Ukrainian)
     father: Name | None
     born: dt.date
     citizenship: str
@@ -137,11 +137,8 @@ def make_persons(rng: np.random.Generator, count: int) -> list[Person]:
         if sibling is not None and rng.random() < 0.15:
             # A sibling: same family, father, place and citizenship, born a few years apart.
             group = sibling.group
-            g = GROUPS[group]  # type: ignore[literal-required]
+            g = GROUPS[group]
             given = _zipf_pick(rng, g["male"] if sex == "m" else g["female"])
-            family = sibling.family
-            if family is not None and sibling.sex != sex:
-                family = _feminine(group, family) if sex == "f" else family
             born = sibling.born + dt.timedelta(days=int(rng.integers(300, 6 * 365)))
             persons.append(
                 Person(
@@ -149,7 +146,7 @@ def make_persons(rng: np.random.Generator, count: int) -> list[Person]:
                     group,
                     sex,
                     given,
-                    family,
+                    sibling.family,
                     sibling.father,
                     born,
                     sibling.citizenship,
@@ -159,13 +156,9 @@ def make_persons(rng: np.random.Generator, count: int) -> list[Person]:
             )
             continue
         group = groups[int(rng.choice(len(groups), p=weights / weights.sum()))]
-        g = GROUPS[group]  # type: ignore[literal-required]
+        g = GROUPS[group]
         given = _zipf_pick(rng, g["male"] if sex == "m" else g["female"])
-        family: Name | None = None
-        if group != "my":
-            family = _zipf_pick(rng, g["family"])
-            if sex == "f":
-                family = _feminine(group, family)
+        family = _zipf_pick(rng, g["family"]) if group != "my" else None
         father = _zipf_pick(rng, g["male"]) if group in ("ru", "uk") else None
         born = dt.date(1965, 1, 1) + dt.timedelta(days=int(rng.integers(0, 45 * 365)))
         citizenship = g["citizenship"][int(rng.integers(len(g["citizenship"])))]
@@ -236,7 +229,12 @@ def make_records(
             start = max(person.born + dt.timedelta(days=16 * 365), dt.date(2012, 1, 1))
             registered = start + dt.timedelta(days=int(rng.integers(0, 8 * 365)))
             given = _render(rng, person.given, native)
-            family = _render(rng, person.family, native) if person.family else ""
+            family = ""
+            if person.family is not None:  # the masculine form, as the lists hold it
+                base = (
+                    _feminine(person.group, person.family) if person.sex == "f" else person.family
+                )
+                family = _render(rng, base, native)
             middle = ""
             if person.father is not None and rng.random() < 0.5:
                 middle = _render(rng, _patronymic(person.group, person.father, person.sex), native)
@@ -247,7 +245,7 @@ def make_records(
                 given = options[int(rng.integers(len(options)))] + " " + given
             alias = ""
             if rng.random() < 0.1:
-                g = GROUPS[person.group]  # type: ignore[literal-required]
+                g = GROUPS[person.group]
                 other = _zipf_pick(rng, g["male"] if person.sex == "m" else g["female"])
                 alias = _render(rng, other, False)
             dob, age = _birth(rng, person.born, registered)
@@ -256,7 +254,7 @@ def make_records(
             if r < 0.15:
                 citizenship = ""
             elif r < 0.2:
-                g = GROUPS[person.group]  # type: ignore[literal-required]
+                g = GROUPS[person.group]
                 citizenship = g["citizenship"][int(rng.integers(len(g["citizenship"])))]
             files[source].append(
                 {

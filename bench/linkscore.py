@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ def _pairs(n: int) -> int:
     return n * (n - 1) // 2
 
 
-def scores(predicted: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashable]) -> Scores:
+def scores(predicted: Mapping[Any, Hashable], truth: Mapping[Any, Hashable]) -> Scores:
     """`predicted` and `truth` map each record to its cluster (the same records in both)."""
     if set(predicted) != set(truth):
         raise ValueError("the clustering and the truth are not of the same records")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,18 +54,24 @@ def files_link(
         raise records.RecordError(_("--link-only needs at least two files"))
     tell = progress or (lambda _done, _total: None)
     tell(0, STEPS)
-    read: list[records.Record] = []
-    for path, source in zip(paths, _sources(paths), strict=True):
-        read += records.read_csv(path, source)
-    df = records.frame(read)
+    read: list[tuple[str, str]] = []  # (rec_id, file) of each record, in order
+
+    def each() -> Iterator[records.Record]:
+        for path, source in zip(paths, _sources(paths), strict=True):
+            for record in records.read_csv(path, source):
+                read.append((record.rec_id, record.source))
+                yield record
+
+    held = [records.frame(each())]
+    count = len(held[0])
     tell(1, STEPS)
-    if len(df) < 2:
-        labels = np.arange(len(df))
+    if count < 2:
+        labels = np.arange(count)
         scored = None
     else:
-        scored = model.score(df, link_only=link_only)
+        scored = model.score(held, link_only=link_only)
         tell(2, STEPS)
-        labels = clusters.cluster(len(df), scored.left, scored.right, scored.probability)
+        labels = clusters.cluster(count, scored.left, scored.right, scored.probability)
     tell(3, STEPS)
     # Cluster ids numbered from 1 in the order of the records' first appearance.
     numbers: dict[int, int] = {}
@@ -76,8 +82,8 @@ def files_link(
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(OUTPUT_COLUMNS)
-            for record, cluster_id in zip(read, ids, strict=True):
-                writer.writerow((record.rec_id, "c{}".format(cluster_id), record.source))
+            for (rec_id, source), cluster_id in zip(read, ids, strict=True):
+                writer.writerow((rec_id, "c{}".format(cluster_id), source))
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -85,7 +91,7 @@ def files_link(
     tell(STEPS, STEPS)
     sizes = np.bincount(np.array(ids))
     return FilesReport(
-        records=len(df),
+        records=count,
         clusters=len(numbers),
         linked_records=int(sizes[sizes > 1].sum()),
         candidates=scored.candidates if scored else 0,

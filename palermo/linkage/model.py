@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,12 +33,14 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_creator import ComparisonCreator
 
 # Bounds of the embedded engine: memory DuckDB may use before it spills to disk, and its threads.
-MEMORY_LIMIT = "600MB"
+MEMORY_LIMIT = "256MB"
 THREADS = 2
 # Random pairs for the u-probabilities (more for bigger inputs, up to this many).
 MAX_U_PAIRS = 3_000_000
 # Pairs kept for the clustering: those the model gives at least this probability.
 KEEP_PROBABILITY = 0.01
+# Candidate pairs below this log2 Bayes factor are dropped as soon as they are scored.
+MIN_LOG2_BAYES = -5.0
 # The least m-probability of a level (see `smoothed`).
 M_FLOOR = 1e-3
 MATCH_PROBABILITY = 0.5
@@ -265,23 +268,23 @@ BLOCKING = (
     CustomRule("l.name_key = r.name_key"),
     CustomRule("l.skel_pairs = r.skel_pairs", arrays_to_explode=["skel_pairs"]),
     CustomRule(
-        "l.skel_tokens = r.skel_tokens AND l.citizenship = r.citizenship AND l.sex = r.sex",
-        arrays_to_explode=["skel_tokens"],
+        "l.rare_tokens = r.rare_tokens AND l.citizenship = r.citizenship AND l.sex = r.sex",
+        arrays_to_explode=["rare_tokens"],
     ),
     CustomRule(
-        "l.skel_tokens = r.skel_tokens AND l.b_year = r.b_year", arrays_to_explode=["skel_tokens"]
+        "l.rare_tokens = r.rare_tokens AND l.b_year = r.b_year", arrays_to_explode=["rare_tokens"]
     ),
     CustomRule(
-        "l.skel_tokens = r.skel_tokens AND l.b_month = r.b_month AND l.b_day = r.b_day",
-        arrays_to_explode=["skel_tokens"],
+        "l.rare_tokens = r.rare_tokens AND l.b_month = r.b_month AND l.b_day = r.b_day",
+        arrays_to_explode=["rare_tokens"],
     ),
     CustomRule(
-        "l.skel_tokens = r.skel_tokens AND l.birth_place = r.birth_place",
-        arrays_to_explode=["skel_tokens"],
+        "l.rare_tokens = r.rare_tokens AND l.birth_place = r.birth_place",
+        arrays_to_explode=["rare_tokens"],
     ),
     CustomRule(
-        "l.skel_tokens = r.skel_tokens AND l.address_words = r.address_words",
-        arrays_to_explode=["skel_tokens", "address_words"],
+        "l.rare_tokens = r.rare_tokens AND l.address_words = r.address_words",
+        arrays_to_explode=["rare_tokens", "address_words"],
     ),
 )
 
@@ -352,12 +355,17 @@ BIGRAM_BITS = 37 * 37
 
 
 def prepare(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, name: str) -> str:
-    """The records of `df` as a DuckDB table `name`, their bigram lists as bit strings with
-    their sizes (`grams`, `grams_n`, ...). Returns the table's name."""
+    """The records of `df` as a DuckDB table `name`, their bigrams (numbers as text) as bit
+    strings with their sizes (`grams`, `grams_n`, ...). Returns the table's name."""
     con.register("_incoming", df)
+    template = (
+        "(SELECT bitstring_agg(x, 0, {top}) FROM unnest({numbers}) u(x)) AS {c}, "  # noqa: S608 - ours
+        "len({numbers}) AS {c}_n"
+    )
     bits = ", ".join(
-        "(SELECT bitstring_agg(x, 0, {top}) FROM unnest({c}::INTEGER[]) u(x)) AS {c}, "  # noqa: S608 - our column names
-        "len({c}::INTEGER[]) AS {c}_n".format(c=c, top=BIGRAM_BITS - 1)
+        template.format(
+            c=c, top=BIGRAM_BITS - 1, numbers="string_split({}::VARCHAR, ',')::INTEGER[]".format(c)
+        )
         for c in BIGRAM_COLUMNS
     )
     con.execute(
@@ -369,12 +377,14 @@ def prepare(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, name: str) -> str:
     return name
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
+def _connection(spill: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET memory_limit = '{}'".format(MEMORY_LIMIT))
     con.execute("SET threads = {}".format(THREADS))
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
+    # Past its memory limit DuckDB writes to `spill` (a temporary directory) rather than fail.
+    con.execute("SET temp_directory = '{}'".format(spill.replace("'", "''")))
     return con
 
 
@@ -408,13 +418,21 @@ def prior_estimate(bayes: np.ndarray, total_pairs: int, rounds: int = 500) -> fl
     return prior
 
 
-def score(df: pd.DataFrame, *, link_only: bool = False, seed: int = 16) -> Scored:
-    """The candidate pairs of the records in `df` (records.frame), scored by a model trained on
-    them. `link_only`: each source holds each person at most once (pairs within a source are
-    not compared)."""
+def score(held: list[pd.DataFrame], *, link_only: bool = False, seed: int = 16) -> Scored:
+    """The candidate pairs of the records in `held[0]` (records.frame), scored by a model
+    trained on them. The frame is taken out of `held` and let go once the engine holds the
+    records (a tenth of a gigabyte at 100,000 records). `link_only`: each source holds each
+    person at most once (pairs within a source are not compared)."""
+    with tempfile.TemporaryDirectory(prefix="palermo-linkage-") as spill:
+        return _score(held, link_only=link_only, seed=seed, spill=spill)
+
+
+def _score(held: list[pd.DataFrame], *, link_only: bool, seed: int, spill: str) -> Scored:
+    df = held.pop()
+    records = len(df)
     with_address = bool(df["address_grams"].notna().any())
-    if link_only:
-        frames = [part for _source, part in df.groupby("source", sort=False)]
+    frames = [part for _source, part in df.groupby("source", sort=False)] if link_only else [df]
+    sizes = [len(part) for part in frames]
     settings = SettingsCreator(
         link_type="link_only" if link_only else "dedupe_only",
         comparisons=comparisons(with_address=with_address),
@@ -423,12 +441,10 @@ def score(df: pd.DataFrame, *, link_only: bool = False, seed: int = 16) -> Score
         retain_intermediate_calculation_columns=False,
         probability_two_random_records_match=0.0001,
     )
-    db = DuckDBAPI(connection=_connection())
+    db = DuckDBAPI(connection=_connection(spill))
 
-    if link_only:
-        tables = [prepare(db._con, part, "records_{}".format(i)) for i, part in enumerate(frames)]  # noqa: SLF001
-    else:
-        tables = [prepare(db._con, df, "records")]  # noqa: SLF001
+    tables = [prepare(db._con, part, "records_{}".format(i)) for i, part in enumerate(frames)]  # noqa: SLF001
+    del df, frames  # the engine has them
 
     def linker_for(model: SettingsCreator | dict[str, Any]) -> Linker:
         registered = [
@@ -438,7 +454,7 @@ def score(df: pd.DataFrame, *, link_only: bool = False, seed: int = 16) -> Score
 
     linker = linker_for(settings)
     logging.getLogger("splink").setLevel(logging.ERROR)
-    pairs = min(MAX_U_PAIRS, max(100_000, len(df) * 20))
+    pairs = min(MAX_U_PAIRS, max(100_000, records * 20))
     linker.training.estimate_u_using_random_sampling(
         max_pairs=pairs, seed=seed, min_count_per_level=None
     )
@@ -449,11 +465,18 @@ def score(df: pd.DataFrame, *, link_only: bool = False, seed: int = 16) -> Score
     model = smoothed(linker.misc.save_model_to_json(), u_floor=1 / pairs)
     start = float(model["probability_two_random_records_match"])
     table = linker_for(model).inference.predict()
+    # Pairs whose Bayes factor is below 2^MIN_LOG2_BAYES are left out here: their posterior is
+    # under a thirtieth of the prior, nothing for the clusters nor for the prior's estimate.
+    floor = math.log2(start / (1 - start)) + MIN_LOG2_BAYES
     result = db._con.execute(  # noqa: SLF001 - the backend's own connection
-        "SELECT unique_id_l, unique_id_r, match_weight FROM {}".format(  # noqa: S608 - Splink's
+        "SELECT unique_id_l, unique_id_r, match_weight FROM {} WHERE match_weight >= ?".format(  # noqa: S608 - Splink's
             table.physical_name
-        )
+        ),
+        [floor],
     ).fetchnumpy()
+    candidates = int(
+        db._con.execute("SELECT count(*) FROM {}".format(table.physical_name)).fetchall()[0][0]  # noqa: SLF001, S608
+    )
     table.drop_table_from_database_and_remove_from_cache()
     left = np.asarray(result["unique_id_l"], dtype=np.int64)
     right = np.asarray(result["unique_id_r"], dtype=np.int64)
@@ -462,10 +485,9 @@ def score(df: pd.DataFrame, *, link_only: bool = False, seed: int = 16) -> Score
     log2bf = weight - math.log2(start / (1 - start))
     bayes = np.exp2(np.clip(log2bf, -60, 60))
     if link_only:
-        sizes = [len(part) for part in frames]
         total = sum(a * b for i, a in enumerate(sizes) for b in sizes[i + 1 :])
     else:
-        total = len(df) * (len(df) - 1) // 2
+        total = records * (records - 1) // 2
     prior = prior_estimate(bayes, total)
     odds = prior / (1 - prior) * bayes
     probability = odds / (1 + odds)
@@ -475,6 +497,6 @@ def score(df: pd.DataFrame, *, link_only: bool = False, seed: int = 16) -> Score
         right=right[keep],
         probability=probability[keep],
         prior=prior,
-        candidates=len(left),
+        candidates=candidates,
         parameters=model,
     )

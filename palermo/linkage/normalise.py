@@ -33,7 +33,6 @@ import unicodedata
 from dataclasses import dataclass
 
 import icu
-import numpy as np
 from anyascii import anyascii
 from django.utils.translation import gettext as _
 
@@ -236,25 +235,6 @@ def bigrams(tokens: tuple[str, ...] | list[str]) -> list[int]:
         codes = [0, *(_CODE[ch] for ch in token), 0]
         grams.update(a * _BASE + b for a, b in itertools.pairwise(codes))
     return sorted(grams)
-
-
-# MinHash locality-sensitive hashing of a name's skeleton bigrams, for candidate pairs whose
-# names are alike without sharing a whole token ("Junfeng" and "Chun-feng"): two names share a
-# band with a probability that grows steeply with their bigrams' Jaccard similarity (0.6: 9 in
-# 10; 0.3: 1 in 4 or less).
-LSH_BANDS = 8
-LSH_ROWS = 4
-_PERMUTATIONS = np.random.default_rng(16).permutation(
-    np.tile(np.arange(_BASE * _BASE), (LSH_BANDS * LSH_ROWS, 1)), axis=1
-)
-
-
-def lsh_bands(grams: list[int]) -> list[str]:
-    """The LSH band keys of a set of bigrams ("band:hash:hash:hash")."""
-    if not grams:
-        return []
-    signature = _PERMUTATIONS[:, grams].min(axis=1).reshape(LSH_BANDS, LSH_ROWS)
-    return ["{}:{}".format(i, ":".join(map(str, row))) for i, row in enumerate(signature.tolist())]
 
 
 def dice(a: list[int] | set[int], b: list[int] | set[int]) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,10 @@ SEXES = {
 # A file of more records than this is refused (the linkage holds every record in memory).
 MAX_RECORDS = 2_000_000
 MAX_FIELD = 500  # characters in one value
+# A name skeleton is "rare" when at most one record in RARE_TOKEN_SHARE has it (and at least
+# RARE_TOKEN_MIN records may share it in small files).
+RARE_TOKEN_SHARE = 300
+RARE_TOKEN_MIN = 300
 
 
 class RecordError(ValueError):
@@ -145,6 +150,12 @@ def read_rows(handle: Iterable[str] | io.TextIOBase, name: str) -> Iterator[Reco
         ) from exc
 
 
+def _grams(tokens: list[str]) -> str | None:
+    """A token list's bigram numbers as text ("12,45,..."): a tenth of the memory of a list of
+    Python integers at 100,000 records; the engine reads them back as a bit string."""
+    return ",".join(map(str, n.bigrams(tokens))) or None
+
+
 def _pairs(tokens: list[str]) -> list[str]:
     distinct = sorted(set(tokens))
     return [a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :]]
@@ -185,20 +196,16 @@ def features(record: Record, line: str = "") -> dict[str, Any]:
     doc = n.document_number(v["doc_no"]) if v.get("doc_no") else ""
     return {
         "source": record.source,
-        "rec_id": record.rec_id,
-        "tokens": tokens or None,
         "name_key": " ".join(sorted(tokens)) or None,
-        "grams": n.bigrams(tokens) or None,
-        "skel": n.bigrams([s for s in skeletons if s]) or None,
-        "given_grams": n.bigrams(given) or None,
-        "family_grams": n.bigrams(family) or None,
-        "given_skel": n.bigrams([n.skeleton(t) for t in given]) or None,
-        "family_skel": n.bigrams([n.skeleton(t) for t in family]) or None,
+        "grams": _grams(tokens),
+        "skel": _grams([s for s in skeletons if s]),
+        "given_grams": _grams(given),
+        "family_grams": _grams(family),
+        "given_skel": _grams([n.skeleton(t) for t in given]),
+        "family_skel": _grams([n.skeleton(t) for t in family]),
         "skel_tokens": sorted({s for s in skeletons if s}) or None,
         "skel_pairs": _pairs([s for s in skeletons if s]) or None,
-        "lsh": n.lsh_bands(n.bigrams(tokens)) or None,
-        "family": " ".join(family) or None,
-        "alias_grams": n.bigrams(alias) or None,
+        "alias_grams": _grams(alias),
         "by_low": born.low,
         "by_high": born.high,
         "b_year": born.year,
@@ -209,15 +216,30 @@ def features(record: Record, line: str = "") -> dict[str, Any]:
         "birth_place": place or None,
         "doc": doc or None,
         "doc_sorted": "".join(sorted(doc)) or None,
-        "address_grams": n.bigrams(address) or None,
+        "address_grams": _grams(address),
         "address_words": sorted({n.skeleton(t) for t in address if len(t) > 2}) or None,
     }
 
 
 def frame(records: Iterable[Record]) -> pd.DataFrame:
-    """The records' features, one row each, with a `unique_id` (their order, from 0)."""
-    rows = [features(r) for r in records]
-    df = pd.DataFrame(rows, columns=list(features_columns()))
+    """The records' features, one row each, with a `unique_id` (their order, from 0), built
+    column by column (a row of Python objects per record would hold ten times the memory).
+    `rare_tokens` are the name skeletons of a record that few records share (RARE_TOKEN_SHARE):
+    the candidate rules on one token use them, as a token half the records share ("md") would
+    pair every record with every other."""
+    names = features_columns()
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    for record in records:
+        row = features(record)
+        for name in names:
+            columns[name].append(row[name])
+    counts = Counter(t for tokens in columns["skel_tokens"] if tokens for t in tokens)
+    cap = max(RARE_TOKEN_MIN, len(columns["source"]) // RARE_TOKEN_SHARE)
+    columns["rare_tokens"] = [
+        [t for t in tokens if counts[t] <= cap] or None if tokens else None
+        for tokens in columns.pop("skel_tokens")
+    ]
+    df = pd.DataFrame(columns)
     df.insert(0, "unique_id", range(len(df)))
     for column in ("by_low", "by_high", "b_year", "b_month", "b_day"):
         df[column] = df[column].astype("Int64")
@@ -227,8 +249,6 @@ def frame(records: Iterable[Record]) -> pd.DataFrame:
 def features_columns() -> tuple[str, ...]:
     return (
         "source",
-        "rec_id",
-        "tokens",
         "name_key",
         "grams",
         "skel",
@@ -238,8 +258,6 @@ def features_columns() -> tuple[str, ...]:
         "family_skel",
         "skel_tokens",
         "skel_pairs",
-        "lsh",
-        "family",
         "alias_grams",
         "by_low",
         "by_high",
