@@ -71,7 +71,9 @@ def files_link(
     else:
         scored = model.score(held, link_only=link_only)
         tell(2, STEPS)
-        labels = clusters.cluster(count, scored.left, scored.right, scored.probability)
+        labels = clusters.cluster(
+            count, scored.left, scored.right, scored.probability, threshold=scored.threshold
+        )
     tell(3, STEPS)
     # Cluster ids numbered from 1 in the order of the records' first appearance.
     numbers: dict[int, int] = {}
@@ -95,6 +97,6 @@ def files_link(
         clusters=len(numbers),
         linked_records=int(sizes[sizes > 1].sum()),
         candidates=scored.candidates if scored else 0,
-        matches=int((scored.probability >= model.MATCH_PROBABILITY).sum()) if scored else 0,
+        matches=int((scored.probability >= scored.threshold).sum()) if scored else 0,
         prior=scored.prior if scored else 0.0,
     )

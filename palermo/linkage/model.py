@@ -9,9 +9,11 @@ as bigram sets of their transliterated tokens (order-free, spacing-free) and of 
 dates of birth as ranges (exact, day and month swapped, same month, same year, overlapping
 estimates, within two years), documents within one edit.
 
-The share of matches among the candidate pairs (the prior) is estimated by EM as well, over all
-candidate pairs with the m and u just estimated; a pair is a match when its posterior
-probability is at least one half: the model's own decision boundary, no hand-tuned cut.
+The probability that two records are a match (the prior) is estimated by EM as well, over all
+pairs with the m and u just estimated (`prior_estimate`). The threshold is the model's own: the
+match probability that maximises the F1 the model expects from its own posterior probabilities
+(`threshold_from`; one half where the model is sure of every pair, lower where many pairs are
+uncertain): no hand-tuned cut.
 
 Where a region outgrows one machine, the same settings run on Splink's Spark backend (the SQL
 of the comparisons below uses functions both DuckDB and Spark have: see the README).
@@ -32,18 +34,20 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_creator import ComparisonCreator
 
+# A name at most this many records bear is rare (a person is seldom registered more often).
+RARE_NAME = 6
 # Bounds of the embedded engine: memory DuckDB may use before it spills to disk, and its threads.
 MEMORY_LIMIT = "256MB"
 THREADS = 2
 # Random pairs for the u-probabilities (more for bigger inputs, up to this many).
-MAX_U_PAIRS = 3_000_000
+MAX_U_PAIRS = 1_500_000
 # Pairs kept for the clustering: those the model gives at least this probability.
 KEEP_PROBABILITY = 0.01
 # Candidate pairs below this log2 Bayes factor are dropped as soon as they are scored.
 MIN_LOG2_BAYES = -5.0
 # The least m-probability of a level (see `smoothed`).
 M_FLOOR = 1e-3
-MATCH_PROBABILITY = 0.5
+MATCH_PROBABILITY = 0.5  # the threshold when there is no pair to learn it from
 
 
 def _dice(column: str, right: str | None = None) -> str:
@@ -103,6 +107,12 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
                 "tf_adjustment_column": "name_key",
                 "tf_adjustment_weight": 1.0,
             },
+            _level(
+                "{} >= 0.85 AND greatest(name_count_l, name_count_r) <= {}".format(
+                    _parts("grams"), RARE_NAME
+                ),
+                "given and family names agree, a rare name",
+            ),
             {
                 **_level("{} >= 0.85".format(_parts("grams")), "given and family names agree"),
                 "tf_adjustment_column": "name_key",
@@ -335,6 +345,7 @@ class Scored:
     probability: np.ndarray
     prior: float
     candidates: int
+    threshold: float
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
@@ -386,6 +397,19 @@ def _connection(spill: str) -> duckdb.DuckDBPyConnection:
     # Past its memory limit DuckDB writes to `spill` (a temporary directory) rather than fail.
     con.execute("SET temp_directory = '{}'".format(spill.replace("'", "''")))
     return con
+
+
+def threshold_from(probability: np.ndarray) -> float:
+    """The model's own threshold: the match probability above which calling pairs matches
+    gives the best F1 the model expects of itself. With the probabilities sorted down, calling
+    the first k pairs matches is expected to find sum(p[:k]) true matches of sum(p) there are,
+    with k calls: expected F1 = 2 sum(p[:k]) / (k + sum(p)). Where every pair is certain either
+    way this is one half; where many are uncertain it goes below (recall weighs as precision)."""
+    if not len(probability):
+        return MATCH_PROBABILITY
+    ordered = np.sort(probability)[::-1]
+    expected = 2 * np.cumsum(ordered) / (np.arange(1, len(ordered) + 1) + ordered.sum())
+    return float(ordered[int(np.argmax(expected))])
 
 
 def smoothed(model: dict[str, Any], *, u_floor: float) -> dict[str, Any]:
@@ -498,5 +522,6 @@ def _score(held: list[pd.DataFrame], *, link_only: bool, seed: int, spill: str) 
         probability=probability[keep],
         prior=prior,
         candidates=candidates,
+        threshold=threshold_from(probability[keep]),
         parameters=model,
     )

@@ -204,6 +204,7 @@ def features(record: Record, line: str = "") -> dict[str, Any]:
         "given_skel": _grams([n.skeleton(t) for t in given]),
         "family_skel": _grams([n.skeleton(t) for t in family]),
         "skel_tokens": sorted({s for s in skeletons if s}) or None,
+        "skel_key": " ".join(sorted({s for s in skeletons if s})) or None,
         "skel_pairs": _pairs([s for s in skeletons if s]) or None,
         "alias_grams": _grams(alias),
         "by_low": born.low,
@@ -239,9 +240,13 @@ def frame(records: Iterable[Record]) -> pd.DataFrame:
         [t for t in tokens if counts[t] <= cap] or None if tokens else None
         for tokens in columns.pop("skel_tokens")
     ]
+    # How many records bear each name (by its skeletons, in any order): two records agreeing
+    # on a name few records bear are more likely one person than two bearing a common one.
+    keys = Counter(columns["skel_key"])
+    columns["name_count"] = [keys[k] if k else None for k in columns.pop("skel_key")]
     df = pd.DataFrame(columns)
     df.insert(0, "unique_id", range(len(df)))
-    for column in ("by_low", "by_high", "b_year", "b_month", "b_day"):
+    for column in ("by_low", "by_high", "b_year", "b_month", "b_day", "name_count"):
         df[column] = df[column].astype("Int64")
     return df
 
@@ -257,6 +262,7 @@ def features_columns() -> tuple[str, ...]:
         "given_skel",
         "family_skel",
         "skel_tokens",
+        "skel_key",
         "skel_pairs",
         "alias_grams",
         "by_low",
