@@ -4,7 +4,8 @@ Connected components of the pairwise matches glue records through common names: 
 B matches C, so A and C are put together though nothing says they are the same person, and at
 scale one component swallows thousands of records. Here a component is only where to look:
 inside it, clusters are merged by average linkage, two clusters joining only while the mean
-match probability over *all* pairs between them is at least one half. A pair the blocking never
+match probability over *all* pairs between them is at least the model's threshold (one half
+unless the model says otherwise). A pair the blocking never
 compared counts as 0 (no evidence that they are the same person), so a chain A-B-C whose ends
 share nothing stays apart unless A-B and B-C are strong enough to outweigh it, and a big
 component of weak, common-name links falls apart into the people it holds.
