@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import pycountry
 from django.utils.translation import gettext as _
 
 from palermo.linkage import normalise as n
+from palermo.linkage import variants
 
 COLUMNS = (
     "rec_id",
@@ -161,17 +162,40 @@ def _pairs(tokens: list[str]) -> list[str]:
     return [a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :]]
 
 
+def name_features(
+    given: Sequence[str], middle: Sequence[str], family: Sequence[str]
+) -> dict[str, Any]:
+    """The features of a record's names (its tokens already written as `variants` spells
+    them)."""
+    tokens = [*given, *middle, *family]
+    skeletons = [s for s in (n.skeleton(t) for t in tokens) if s]
+    return {
+        "name_key": " ".join(sorted(tokens)) or None,
+        "grams": _grams(tokens),
+        "skel": _grams(skeletons),
+        "given_grams": _grams(list(given)),
+        "family_grams": _grams(list(family)),
+        "given_skel": _grams([n.skeleton(t) for t in given]),
+        "family_skel": _grams([n.skeleton(t) for t in family]),
+        "skel_tokens": sorted(set(skeletons)) or None,
+        "skel_key": " ".join(sorted(set(skeletons))) or None,
+        "skel_pairs": _pairs(skeletons) or None,
+    }
+
+
+NAME_COLUMNS = tuple(name_features([], [], []))
+
+
 def features(record: Record, line: str = "") -> dict[str, Any]:
-    """The comparable features of one record (see `normalise`); a value that cannot be read
-    raises RecordError naming the record's file and id and the column."""
+    """The comparable features of one record (see `normalise`) but its names', and the tokens
+    of its names (`given`, `middle`, `family`); a value that cannot be read raises RecordError
+    naming the record's file and id and the column."""
     v = record.values
     where = line or "{} {}".format(record.source, record.rec_id)
-    names = [v.get("given_name", ""), v.get("middle_name", ""), v.get("family_name", "")]
-    tokens = [t for text in names if text for t in n.latin_tokens(text)]
-    given = list(n.latin_tokens(v["given_name"])) if v.get("given_name") else []
-    family = list(n.latin_tokens(v["family_name"])) if v.get("family_name") else []
-    alias = list(n.latin_tokens(v["alias"])) if v.get("alias") else []
-    skeletons = [n.skeleton(t) for t in tokens]
+
+    def tokens(column: str, **kwargs: bool) -> list[str]:
+        return list(n.latin_tokens(v[column], **kwargs)) if v.get(column) else []
+
     try:
         born = n.birth(v.get("dob", ""), v.get("age_est", ""), v.get("reg_date", ""))
     except n.DateError as exc:
@@ -191,22 +215,14 @@ def features(record: Record, line: str = "") -> dict[str, Any]:
         raise RecordError(
             _("%(where)s, citizenship: %(why)s") % {"where": where, "why": exc}
         ) from exc
-    place = " ".join(n.latin_tokens(v["birth_place"])) if v.get("birth_place") else ""
-    address = list(n.latin_tokens(v["address"], digits=True)) if v.get("address") else []
+    address = tokens("address", digits=True)
     doc = n.document_number(v["doc_no"]) if v.get("doc_no") else ""
     return {
         "source": record.source,
-        "name_key": " ".join(sorted(tokens)) or None,
-        "grams": _grams(tokens),
-        "skel": _grams([s for s in skeletons if s]),
-        "given_grams": _grams(given),
-        "family_grams": _grams(family),
-        "given_skel": _grams([n.skeleton(t) for t in given]),
-        "family_skel": _grams([n.skeleton(t) for t in family]),
-        "skel_tokens": sorted({s for s in skeletons if s}) or None,
-        "skel_key": " ".join(sorted({s for s in skeletons if s})) or None,
-        "skel_pairs": _pairs([s for s in skeletons if s]) or None,
-        "alias_grams": _grams(alias),
+        "given": tokens("given_name"),
+        "middle": tokens("middle_name"),
+        "family": tokens("family_name"),
+        "alias_grams": _grams(tokens("alias")),
         "by_low": born.low,
         "by_high": born.high,
         "b_year": born.year,
@@ -214,7 +230,7 @@ def features(record: Record, line: str = "") -> dict[str, Any]:
         "b_day": born.day,
         "sex": SEXES[sex_text],
         "citizenship": citizenship,
-        "birth_place": place or None,
+        "birth_place": " ".join(tokens("birth_place")) or None,
         "doc": doc or None,
         "doc_sorted": "".join(sorted(doc)) or None,
         "address_grams": _grams(address),
@@ -222,18 +238,51 @@ def features(record: Record, line: str = "") -> dict[str, Any]:
     }
 
 
+BASE_COLUMNS = tuple(
+    c for c in features(Record("", "x", {"rec_id": "x"})) if c not in ("given", "middle", "family")
+)
+
+
 def frame(records: Iterable[Record]) -> pd.DataFrame:
     """The records' features, one row each, with a `unique_id` (their order, from 0), built
     column by column (a row of Python objects per record would hold ten times the memory).
-    `rare_tokens` are the name skeletons of a record that few records share (RARE_TOKEN_SHARE):
-    the candidate rules on one token use them, as a token half the records share ("md") would
-    pair every record with every other."""
-    names = features_columns()
-    columns: dict[str, list[Any]] = {name: [] for name in names}
+
+    The names' tokens are first written as the spellings `variants` learns from the records'
+    anchors. `rare_tokens` are the name skeletons of a record that few records share
+    (RARE_TOKEN_SHARE): the candidate rules on one token use them, as a token half the records
+    share ("md") would pair every record with every other. `name_count` is how many records
+    bear the record's name."""
+    columns: dict[str, list[Any]] = {name: [] for name in BASE_COLUMNS}
+    names: list[tuple[list[str], list[str], list[str]]] = []
     for record in records:
         row = features(record)
-        for name in names:
+        names.append((row["given"], row["middle"], row["family"]))
+        for name in BASE_COLUMNS:
             columns[name].append(row[name])
+    spell = variants.learn(
+        [[*g, *m, *f] for g, m, f in names],
+        variants.anchors(
+            columns["doc"],
+            [
+                (y, mo, d) if d is not None else None
+                for y, mo, d in zip(
+                    columns["b_year"], columns["b_month"], columns["b_day"], strict=True
+                )
+            ],
+            [{n.skeleton(t) for t in (*g, *f)} for g, _m, f in names],
+        ),
+    )
+    for name in NAME_COLUMNS:
+        columns[name] = []
+    for given, middle, family in names:
+        row = name_features(
+            [spell.get(t, t) for t in given],
+            [spell.get(t, t) for t in middle],
+            [spell.get(t, t) for t in family],
+        )
+        for name in NAME_COLUMNS:
+            columns[name].append(row[name])
+    del names
     counts = Counter(t for tokens in columns["skel_tokens"] if tokens for t in tokens)
     cap = max(RARE_TOKEN_MIN, len(columns["source"]) // RARE_TOKEN_SHARE)
     columns["rare_tokens"] = [
@@ -249,32 +298,3 @@ def frame(records: Iterable[Record]) -> pd.DataFrame:
     for column in ("by_low", "by_high", "b_year", "b_month", "b_day", "name_count"):
         df[column] = df[column].astype("Int64")
     return df
-
-
-def features_columns() -> tuple[str, ...]:
-    return (
-        "source",
-        "name_key",
-        "grams",
-        "skel",
-        "given_grams",
-        "family_grams",
-        "given_skel",
-        "family_skel",
-        "skel_tokens",
-        "skel_key",
-        "skel_pairs",
-        "alias_grams",
-        "by_low",
-        "by_high",
-        "b_year",
-        "b_month",
-        "b_day",
-        "sex",
-        "citizenship",
-        "birth_place",
-        "doc",
-        "doc_sorted",
-        "address_grams",
-        "address_words",
-    )
