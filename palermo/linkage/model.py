@@ -267,7 +267,7 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
 
 
 # Candidate pairs: the same document number (or its characters in another order); the same
-# date of birth; two name
+# date of birth; the same one-token name; two name
 # tokens in common (by their skeletons, in any order); one token in common and the same year of
 # birth, or the same day and month of birth, or the same place of birth, or a word of the
 # address.
@@ -275,7 +275,7 @@ BLOCKING = (
     CustomRule("l.doc = r.doc"),
     CustomRule("l.b_year = r.b_year AND l.b_month = r.b_month AND l.b_day = r.b_day"),
     CustomRule("l.doc_sorted = r.doc_sorted"),
-    CustomRule("l.name_key = r.name_key"),
+    CustomRule("l.name_key = r.name_key AND l.skel_pairs IS NULL"),
     CustomRule("l.skel_pairs = r.skel_pairs", arrays_to_explode=["skel_pairs"]),
     CustomRule(
         "l.rare_tokens = r.rare_tokens AND l.citizenship = r.citizenship AND l.sex = r.sex",

@@ -9,6 +9,7 @@ is named by file, line and column, never by the value (these are identities).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -58,6 +59,10 @@ MAX_FIELD = 500  # characters in one value
 # RARE_TOKEN_MIN records may share it in small files).
 RARE_TOKEN_SHARE = 300
 RARE_TOKEN_MIN = 300
+# The same for two tokens together (a whole common name: pairs sharing it are still compared
+# when something else is shared, a date, a document, a place).
+RARE_PAIR_SHARE = 100
+RARE_PAIR_MIN = 300
 
 
 class RecordError(ValueError):
@@ -151,9 +156,15 @@ def read_rows(handle: Iterable[str] | io.TextIOBase, name: str) -> Iterator[Reco
         ) from exc
 
 
-def _grams(tokens: list[str]) -> str | None:
+def _grams(tokens: Sequence[str]) -> str | None:
     """A token list's bigram numbers as text ("12,45,..."): a tenth of the memory of a list of
     Python integers at 100,000 records; the engine reads them back as a bit string."""
+    return _grams_of(tuple(tokens))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _grams_of(tokens: tuple[str, ...]) -> str | None:
+    # Names repeat: most records' grams are computed once.
     return ",".join(map(str, n.bigrams(tokens))) or None
 
 
@@ -173,8 +184,8 @@ def name_features(
         "name_key": " ".join(sorted(tokens)) or None,
         "grams": _grams(tokens),
         "skel": _grams(skeletons),
-        "given_grams": _grams(list(given)),
-        "family_grams": _grams(list(family)),
+        "given_grams": _grams(given),
+        "family_grams": _grams(family),
         "given_skel": _grams([n.skeleton(t) for t in given]),
         "family_skel": _grams([n.skeleton(t) for t in family]),
         "skel_tokens": sorted(set(skeletons)) or None,
@@ -283,6 +294,12 @@ def frame(records: Iterable[Record]) -> pd.DataFrame:
         for name in NAME_COLUMNS:
             columns[name].append(row[name])
     del names
+    shared = Counter(p for pairs in columns["skel_pairs"] if pairs for p in pairs)
+    most = max(RARE_PAIR_MIN, len(columns["source"]) // RARE_PAIR_SHARE)
+    columns["skel_pairs"] = [
+        [p for p in pairs if shared[p] <= most] or None if pairs else None
+        for pairs in columns["skel_pairs"]
+    ]
     counts = Counter(t for tokens in columns["skel_tokens"] if tokens for t in tokens)
     cap = max(RARE_TOKEN_MIN, len(columns["source"]) // RARE_TOKEN_SHARE)
     columns["rare_tokens"] = [
