@@ -25,8 +25,18 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "monitoring": frozenset(
         {"core", "registry", "cases", "cooperation", "statistics", "disclosure"}
     ),
+    "linkage": frozenset({"core", "registry", "cases", "cooperation", "disclosure"}),
     "web": frozenset(
-        {"core", "registry", "cases", "cooperation", "statistics", "monitoring", "disclosure"}
+        {
+            "core",
+            "registry",
+            "cases",
+            "cooperation",
+            "statistics",
+            "monitoring",
+            "linkage",
+            "disclosure",
+        }
     ),
 }
 EVERYONE = frozenset({"settings"})
