@@ -13,7 +13,7 @@ import time_machine
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pytest_django import DjangoDbBlocker
 
 from palermo.cases.identification import indicator_lists_load
@@ -174,6 +174,9 @@ def browser() -> Iterator[Browser]:
     """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
     if not Path(CHROMIUM).exists():
         pytest.fail("no Chromium at {}: run scripts/ensure-chromium".format(CHROMIUM))
+    # A page's answer may take seconds while both suites load the machine (CI): assertions on
+    # what a page shows wait as long as actions do (Playwright's default is 5 s).
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True

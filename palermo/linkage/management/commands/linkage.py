@@ -32,7 +32,9 @@ class Command(PalermoCommand):
             )
             % {"columns": ", ".join(COLUMNS)},
         )
-        files.add_argument("paths", nargs="+", type=Path, metavar="FILE.csv")
+        files.add_argument(
+            "paths", nargs="+", type=Path, metavar="FILE.csv", help=_("the CSV files to link")
+        )
         files.add_argument("--out", required=True, type=Path, help=_("the CSV file to write"))
         files.add_argument(
             "--link-only",
