@@ -102,7 +102,7 @@ def read_csv(path: Path, source: str | None = None) -> Iterator[Record]:
 
 def read_rows(handle: Iterable[str] | io.TextIOBase, name: str) -> Iterator[Record]:
     try:
-        reader = csv.DictReader(handle)
+        reader = csv.DictReader(handle, strict=True)
         header = [h.strip() for h in (reader.fieldnames or [])]
     except UnicodeDecodeError as exc:
         raise RecordError(_("%(file)s: not UTF-8 text") % {"file": name}) from exc

@@ -178,3 +178,43 @@ def test_one_record_is_its_own_cluster(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     call_command("linkage", "files", str(one), "--out", str(out))
     assert read_clusters(out) == {("one.csv", "x"): "c1"}
+
+
+def test_two_files_linked_only_across_them(tmp_path: Path) -> None:
+    """--link-only: FEBRL 4a and 4b (one record per person in each file), 300 persons."""
+    a_rows = febrl_rows("dataset4a.csv")
+    b_rows = febrl_rows("dataset4b.csv")
+    keep = {r["rec_id"].split("-")[1] for r in a_rows[:300]}
+    a = write(tmp_path / "4a.csv", [r for r in a_rows if r["rec_id"].split("-")[1] in keep])
+    b = write(tmp_path / "4b.csv", [r for r in b_rows if r["rec_id"].split("-")[1] in keep])
+    out = tmp_path / "out.csv"
+    call_command("linkage", "files", str(a), str(b), "--out", str(out), "--link-only")
+    clusters = read_clusters(out)
+    together = 0
+    for person in keep:
+        org = clusters[("4a.csv", "rec-{}-org".format(person))]
+        dup = clusters[("4b.csv", "rec-{}-dup-0".format(person))]
+        together += org == dup
+    assert together >= 0.97 * len(keep)
+    members: dict[str, int] = defaultdict(int)
+    for cluster_id in clusters.values():
+        members[cluster_id] += 1
+    assert max(members.values()) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rec_id,given_name\n1,Amina,extra\n", "line 2: more values than columns"),
+        ("rec_id,given_name\n1,{}\n".format("a" * 501), "given_name: longer than 500"),
+        ("rec_id,given_name\n,Amina\n", "line 2: rec_id is empty"),
+        ('rec_id,given_name\n1,"Amina\n', "not CSV"),
+        ("rec_id,age_est\n1,25\n", "needs the registration date"),
+    ],
+)
+def test_more_refusals_name_their_line(tmp_path: Path, text: str, message: str) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        call_command("linkage", "files", str(bad), "--out", str(tmp_path / "out.csv"))
+    assert message in str(caught.value)
