@@ -15,8 +15,10 @@ match probability that maximises the F1 the model expects from its own posterior
 (`threshold_from`; one half where the model is sure of every pair, lower where many pairs are
 uncertain): no hand-tuned cut.
 
-Where a region outgrows one machine, the same settings run on Splink's Spark backend (the SQL
-of the comparisons below uses functions both DuckDB and Spark have: see the README).
+Where a region outgrows one machine, the model runs on Splink's Spark backend (`SparkAPI`
+instead of `DuckDBAPI`, the same settings dictionary): what is DuckDB's own in the SQL below, the
+bit strings of `prepare` and `bit_count`, is written there as arrays of bigram numbers with
+`size(array_intersect(...))` (see the README, "Record linkage", "Beyond one machine").
 """
 
 from __future__ import annotations
