@@ -40,6 +40,8 @@ import linkgen  # noqa: E402
 from benchlib import env_int  # noqa: E402
 from linkscore import Scores, scores  # noqa: E402
 
+from palermo.linkage.records import COLUMNS  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 FEBRL = ROOT.parent / "shared" / "data" / "linkage" / "febrl"
 FEBRL_HEADER = ("rec_id", "given_name", "family_name", "dob", "doc_no", "address")
@@ -119,9 +121,11 @@ def palermo_child(paths: list[str], out: str, link_only: bool) -> int:
     return 0
 
 
-def palermo_run(paths: list[Path], work: Path, *, link_only: bool = False) -> dict[str, Any]:
-    out = work / "palermo-clusters.csv"
-    args = [sys.executable, __file__, "--child", out.as_posix(), str(int(link_only))]
+def child_run(tool: str, paths: list[Path], work: Path, *, link_only: bool) -> dict[str, Any]:
+    """Run `tool` ("--child": Palermo, "--splink": Splink) on `paths` in a child process: its
+    time, peak memory and clusters ({(file, rec_id): cluster_id})."""
+    out = work / "{}-clusters.csv".format(tool.strip("-"))
+    args = [sys.executable, __file__, tool, out.as_posix(), str(int(link_only))]
     done = subprocess.run(  # noqa: S603 - this script
         [*args, *map(str, paths)], capture_output=True, text=True, check=False, cwd=ROOT
     )
@@ -133,6 +137,10 @@ def palermo_run(paths: list[Path], work: Path, *, link_only: bool = False) -> di
             (r["file"], r["rec_id"]): r["cluster_id"] for r in csv.DictReader(handle)
         }
     return result
+
+
+def palermo_run(paths: list[Path], work: Path, *, link_only: bool = False) -> dict[str, Any]:
+    return child_run("--child", paths, work, link_only=link_only)
 
 
 # --- Splink as its documentation configures it, in a child process --------------------------
@@ -149,7 +157,7 @@ def splink_child(paths: list[str], out: str, link_only: bool) -> int:
         df = pd.read_csv(p, dtype=str, keep_default_na=False).replace("", None)
         df["unique_id"] = ["{}|{}".format(i, r) for r in df["rec_id"]]
         df["file"] = Path(p).name
-        for column in linkgen.COLUMNS:
+        for column in COLUMNS:
             if column not in df:
                 df[column] = None
         frames.append(df)
@@ -202,19 +210,7 @@ def splink_child(paths: list[str], out: str, link_only: bool) -> int:
 
 
 def splink_run(paths: list[Path], work: Path, *, link_only: bool = False) -> dict[str, Any]:
-    out = work / "splink-clusters.csv"
-    args = [sys.executable, __file__, "--splink", out.as_posix(), str(int(link_only))]
-    done = subprocess.run(  # noqa: S603 - this script
-        [*args, *map(str, paths)], capture_output=True, text=True, check=False, cwd=ROOT
-    )
-    if done.returncode != 0:
-        raise SystemExit(done.stderr[-3000:])
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    with out.open(encoding="utf-8") as handle:
-        result["clusters"] = {
-            (r["file"], r["rec_id"]): r["cluster_id"] for r in csv.DictReader(handle)
-        }
-    return result
+    return child_run("--splink", paths, work, link_only=link_only)
 
 
 # --- The table ------------------------------------------------------------------------------

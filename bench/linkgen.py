@@ -33,20 +33,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from linknames import GROUPS, Name  # noqa: E402
 
-COLUMNS = (
-    "rec_id",
-    "reg_date",
-    "given_name",
-    "middle_name",
-    "family_name",
-    "alias",
-    "sex",
-    "dob",
-    "age_est",
-    "citizenship",
-    "birth_place",
-    "doc_no",
-)
+from palermo.linkage.records import COLUMNS  # noqa: E402 - the files' columns, as Palermo reads them
+
 GROUP_WEIGHTS = {
     "ru": 0.14,
     "uk": 0.10,

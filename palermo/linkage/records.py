@@ -197,12 +197,12 @@ def name_features(
 NAME_COLUMNS = tuple(name_features([], [], []))
 
 
-def features(record: Record, line: str = "") -> dict[str, Any]:
+def features(record: Record) -> dict[str, Any]:
     """The comparable features of one record (see `normalise`) but its names', and the tokens
     of its names (`given`, `middle`, `family`); a value that cannot be read raises RecordError
     naming the record's file and id and the column."""
     v = record.values
-    where = line or "{} {}".format(record.source, record.rec_id)
+    where = "{} {}".format(record.source, record.rec_id)
 
     def tokens(column: str, **kwargs: bool) -> list[str]:
         return list(n.latin_tokens(v[column], **kwargs)) if v.get(column) else []
