@@ -15,7 +15,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from palermo.core.progress import Progress
-from palermo.linkage import clusters, model, records
+from palermo.linkage import clusters, model, pprl, records
 
 OUTPUT_COLUMNS = ("rec_id", "cluster_id", "file")
 STEPS = 4
@@ -44,10 +44,15 @@ def files_link(
     out: Path,
     *,
     link_only: bool = False,
+    private: bool = False,
     progress: Progress | None = None,
 ) -> FilesReport:
     """Link the records of `paths` and write `rec_id,cluster_id,file` for each to `out` (written
-    whole or not at all). Raises records.RecordError for a file that cannot be linked."""
+    whole or not at all). Raises records.RecordError for a file that cannot be linked.
+
+    `private`: link through the privacy-preserving encodings (`pprl`), as nodes would: each
+    file is a party that learns its spellings from its own records and encodes them under the
+    run's secret (new for every run); the model sees the encodings only."""
     if not paths:
         raise records.RecordError(_("no file to link"))
     if link_only and len(paths) < 2:
@@ -56,20 +61,32 @@ def files_link(
     tell(0, STEPS)
     read: list[tuple[str, str]] = []  # (rec_id, file) of each record, in order
 
-    def each() -> Iterator[records.Record]:
-        for path, source in zip(paths, _sources(paths), strict=True):
-            for record in records.read_csv(path, source):
-                read.append((record.rec_id, record.source))
-                yield record
+    def each(path: Path, source: str) -> Iterator[records.Record]:
+        for record in records.read_csv(path, source):
+            read.append((record.rec_id, record.source))
+            yield record
 
-    held = [records.frame(each())]
+    pairs = list(zip(paths, _sources(paths), strict=True))
+    if private:
+        exercise = pprl.Exercise.new()
+        joined: dict[str, list[object]] = {}
+        for path, source in pairs:
+            for column, values in pprl.encode(
+                records.local_columns(each(path, source)), exercise
+            ).items():
+                joined.setdefault(column, []).extend(values)
+        held = [records.finish(joined)]
+        bits: int | None = exercise.bits
+    else:
+        held = [records.frame(record for path, source in pairs for record in each(path, source))]
+        bits = None
     count = len(held[0])
     tell(1, STEPS)
     if count < 2:
         labels = np.arange(count)
         scored = None
     else:
-        scored = model.score(held, link_only=link_only)
+        scored = model.score(held, link_only=link_only, pprl_bits=bits)
         tell(2, STEPS)
         labels = clusters.cluster(
             count, scored.left, scored.right, scored.probability, threshold=scored.threshold

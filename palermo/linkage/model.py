@@ -97,8 +97,12 @@ def _level(sql: str, label: str, *, null: bool = False) -> dict[str, Any]:
 ELSE = _level("ELSE", "else")
 
 
-def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any]]:
-    """Splink comparisons (as settings dictionaries) over the features of `records`."""
+def comparisons(
+    *, with_address: bool, pprl: bool = False
+) -> list[ComparisonCreator | dict[str, Any]]:
+    """Splink comparisons (as settings dictionaries) over the features of `records`, or over
+    their privacy-preserving encodings (`pprl`: the same comparisons, of keyed hashes and Bloom
+    filters)."""
     name = {
         "output_column_name": "name",
         "comparison_levels": [
@@ -154,33 +158,33 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
             ELSE,
         ],
     }
+    if pprl:  # the years a record allows, as keyed hashes (pprl.encode)
+        overlap = "list_has_any(d_years_l, d_years_r)"
+        near = "list_has_any(d_near_l, d_years_r)"
+        year_apart = "list_contains(d_y1_l, d_y_r)"
+        low = "d_years"
+    else:
+        low = "by_low"
+        overlap = "by_low_l <= by_high_r AND by_low_r <= by_high_l"
+        near = "greatest(by_low_l - by_high_r, by_low_r - by_high_l) <= 2"
+        year_apart = "abs(d_y_l - d_y_r) <= 1"
     born = {
         "output_column_name": "birth",
         "comparison_levels": [
-            _level("by_low_l IS NULL OR by_low_r IS NULL", "null", null=True),
+            _level("{low}_l IS NULL OR {low}_r IS NULL".format(low=low), "null", null=True),
+            _level("d_full_l = d_full_r", "same date"),
+            _level("d_swap_l = d_full_r", "day and month swapped"),
             _level(
-                "b_day_l IS NOT NULL AND b_day_r IS NOT NULL AND b_year_l = b_year_r "
-                "AND b_month_l = b_month_r AND b_day_l = b_day_r",
-                "same date",
+                "d_md_l = d_md_r AND {}".format(year_apart), "same day and month, year one apart"
             ),
+            _level("d_ym_l = d_ym_r", "same month"),
             _level(
-                "b_day_l IS NOT NULL AND b_day_r IS NOT NULL AND b_year_l = b_year_r "
-                "AND b_month_l = b_day_r AND b_day_l = b_month_r",
-                "day and month swapped",
-            ),
-            _level(
-                "b_day_l IS NOT NULL AND b_day_r IS NOT NULL AND b_month_l = b_month_r "
-                "AND b_day_l = b_day_r AND abs(b_year_l - b_year_r) <= 1",
-                "same day and month, year one apart",
-            ),
-            _level("b_year_l = b_year_r AND b_month_l = b_month_r", "same month"),
-            _level(
-                "b_year_l = b_year_r AND (b_month_l IS NULL OR b_month_r IS NULL)",
+                "d_y_l = d_y_r AND (d_ym_l IS NULL OR d_ym_r IS NULL)",
                 "same year, one without a month",
             ),
-            _level("b_year_l = b_year_r", "same year"),
-            _level("by_low_l <= by_high_r AND by_low_r <= by_high_l", "ranges overlap"),
-            _level("greatest(by_low_l - by_high_r, by_low_r - by_high_l) <= 2", "within two years"),
+            _level("d_y_l = d_y_r", "same year"),
+            _level(overlap, "ranges overlap"),
+            _level(near, "within two years"),
             ELSE,
         ],
     }
@@ -216,7 +220,9 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
                 "tf_adjustment_weight": 1.0,
             },
             _level(
-                "jaro_winkler_similarity(birth_place_l, birth_place_r) >= 0.88",
+                "{} >= 0.8".format(_dice("place_grams"))
+                if pprl
+                else "jaro_winkler_similarity(birth_place_l, birth_place_r) >= 0.88",
                 "similar place of birth",
             ),
             {
@@ -241,7 +247,12 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
         "comparison_levels": [
             _level("doc_l IS NULL OR doc_r IS NULL", "null", null=True),
             _level("doc_l = doc_r", "same"),
-            _level("damerau_levenshtein(doc_l, doc_r) <= 1", "one edit apart"),
+            _level(
+                "list_has_any(doc_dels_l, doc_dels_r)"
+                if pprl
+                else "damerau_levenshtein(doc_l, doc_r) <= 1",
+                "one edit apart",
+            ),
             ELSE,
         ],
     }
@@ -275,7 +286,7 @@ def comparisons(*, with_address: bool) -> list[ComparisonCreator | dict[str, Any
 # address.
 BLOCKING = (
     CustomRule("l.doc = r.doc"),
-    CustomRule("l.b_year = r.b_year AND l.b_month = r.b_month AND l.b_day = r.b_day"),
+    CustomRule("l.d_full = r.d_full"),
     CustomRule("l.doc_sorted = r.doc_sorted"),
     CustomRule("l.name_key = r.name_key AND l.skel_pairs IS NULL"),
     CustomRule("l.skel_pairs = r.skel_pairs", arrays_to_explode=["skel_pairs"]),
@@ -284,11 +295,10 @@ BLOCKING = (
         arrays_to_explode=["rare_tokens"],
     ),
     CustomRule(
-        "l.rare_tokens = r.rare_tokens AND l.b_year = r.b_year", arrays_to_explode=["rare_tokens"]
+        "l.rare_tokens = r.rare_tokens AND l.d_y = r.d_y", arrays_to_explode=["rare_tokens"]
     ),
     CustomRule(
-        "l.rare_tokens = r.rare_tokens AND l.b_month = r.b_month AND l.b_day = r.b_day",
-        arrays_to_explode=["rare_tokens"],
+        "l.rare_tokens = r.rare_tokens AND l.d_md = r.d_md", arrays_to_explode=["rare_tokens"]
     ),
     CustomRule(
         "l.rare_tokens = r.rare_tokens AND l.birth_place = r.birth_place",
@@ -310,7 +320,7 @@ BLOCKING = (
 # person".
 EM_RULES = (
     ("doc", "l.doc = r.doc"),
-    ("birth", "l.b_year = r.b_year AND l.b_month = r.b_month AND l.b_day = r.b_day"),
+    ("birth", "l.d_full = r.d_full"),
     ("name", "l.name_key = r.name_key AND l.birth_place = r.birth_place"),
     ("name", "l.name_key = r.name_key"),
 )
@@ -363,27 +373,44 @@ BIGRAM_COLUMNS = (
     "family_skel",
     "alias_grams",
     "address_grams",
+    "place_grams",
 )
 BIGRAM_BITS = 37 * 37
+# The parts of a date of birth the comparisons and the candidate rules use, from the features
+# of `records` (the privacy-preserving encodings bring theirs as keyed hashes).
+DATE_PARTS = (
+    "CASE WHEN b_day IS NOT NULL THEN b_year * 10000 + b_month * 100 + b_day END AS d_full",
+    "CASE WHEN b_day IS NOT NULL THEN b_year * 10000 + b_day * 100 + b_month END AS d_swap",
+    "CASE WHEN b_day IS NOT NULL THEN b_month * 100 + b_day END AS d_md",
+    "CASE WHEN b_month IS NOT NULL THEN b_year * 100 + b_month END AS d_ym",
+    "b_year AS d_y",
+)
 
 
-def prepare(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, name: str) -> str:
-    """The records of `df` as a DuckDB table `name`, their bigrams (numbers as text) as bit
-    strings with their sizes (`grams`, `grams_n`, ...). Returns the table's name."""
+def prepare(
+    con: duckdb.DuckDBPyConnection, df: pd.DataFrame, name: str, *, bits: int = BIGRAM_BITS
+) -> str:
+    """The records of `df` as a DuckDB table `name`, their bigrams (numbers as text) or
+    Bloom filters (bits set, as text) as bit strings of `bits` bits with their sizes (`grams`,
+    `grams_n`, ...), the parts of their dates of birth (DATE_PARTS) where they are features.
+    Returns the table's name."""
     con.register("_incoming", df)
     template = (
         "(SELECT bitstring_agg(x, 0, {top}) FROM unnest({numbers}) u(x)) AS {c}, "  # noqa: S608 - ours
         "len({numbers}) AS {c}_n"
     )
-    bits = ", ".join(
+    columns = [c for c in BIGRAM_COLUMNS if c in df.columns]
+    extra = [
         template.format(
-            c=c, top=BIGRAM_BITS - 1, numbers="string_split({}::VARCHAR, ',')::INTEGER[]".format(c)
+            c=c, top=bits - 1, numbers="string_split({}::VARCHAR, ',')::INTEGER[]".format(c)
         )
-        for c in BIGRAM_COLUMNS
-    )
+        for c in columns
+    ]
+    if "b_year" in df.columns:
+        extra.extend(DATE_PARTS)
     con.execute(
         "CREATE TABLE {} AS SELECT * EXCLUDE ({}), {} FROM _incoming".format(  # noqa: S608 - ours
-            name, ", ".join(BIGRAM_COLUMNS), bits
+            name, ", ".join(columns), ", ".join(extra)
         )
     )
     con.unregister("_incoming")
@@ -444,16 +471,25 @@ def prior_estimate(bayes: np.ndarray, total_pairs: int, rounds: int = 500) -> fl
     return prior
 
 
-def score(held: list[pd.DataFrame], *, link_only: bool = False, seed: int = 16) -> Scored:
+def score(
+    held: list[pd.DataFrame],
+    *,
+    link_only: bool = False,
+    pprl_bits: int | None = None,
+    seed: int = 16,
+) -> Scored:
     """The candidate pairs of the records in `held[0]` (records.frame), scored by a model
     trained on them. The frame is taken out of `held` and let go once the engine holds the
     records (a tenth of a gigabyte at 100,000 records). `link_only`: each source holds each
-    person at most once (pairs within a source are not compared)."""
+    person at most once (pairs within a source are not compared). `pprl_bits`: the frame holds
+    privacy-preserving encodings (`pprl.encode`) with Bloom filters of this many bits."""
     with tempfile.TemporaryDirectory(prefix="palermo-linkage-") as spill:
-        return _score(held, link_only=link_only, seed=seed, spill=spill)
+        return _score(held, link_only=link_only, pprl_bits=pprl_bits, seed=seed, spill=spill)
 
 
-def _score(held: list[pd.DataFrame], *, link_only: bool, seed: int, spill: str) -> Scored:
+def _score(
+    held: list[pd.DataFrame], *, link_only: bool, pprl_bits: int | None, seed: int, spill: str
+) -> Scored:
     df = held.pop()
     records = len(df)
     with_address = bool(df["address_grams"].notna().any())
@@ -461,7 +497,7 @@ def _score(held: list[pd.DataFrame], *, link_only: bool, seed: int, spill: str) 
     sizes = [len(part) for part in frames]
     settings = SettingsCreator(
         link_type="link_only" if link_only else "dedupe_only",
-        comparisons=comparisons(with_address=with_address),
+        comparisons=comparisons(with_address=with_address, pprl=pprl_bits is not None),
         blocking_rules_to_generate_predictions=list(BLOCKING),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
@@ -469,7 +505,11 @@ def _score(held: list[pd.DataFrame], *, link_only: bool, seed: int, spill: str) 
     )
     db = DuckDBAPI(connection=_connection(spill))
 
-    tables = [prepare(db._con, part, "records_{}".format(i)) for i, part in enumerate(frames)]  # noqa: SLF001
+    bits = pprl_bits or BIGRAM_BITS
+    tables = [
+        prepare(db._con, part, "records_{}".format(i), bits=bits)  # noqa: SLF001
+        for i, part in enumerate(frames)
+    ]
     del df, frames  # the engine has them
 
     def linker_for(model: SettingsCreator | dict[str, Any]) -> Linker:

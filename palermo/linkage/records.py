@@ -256,13 +256,18 @@ BASE_COLUMNS = tuple(
 
 def frame(records: Iterable[Record]) -> pd.DataFrame:
     """The records' features, one row each, with a `unique_id` (their order, from 0), built
-    column by column (a row of Python objects per record would hold ten times the memory).
+    column by column (a row of Python objects per record would hold ten times the memory):
+    `finish(local_columns(records))`."""
+    return finish(local_columns(records))
+
+
+def local_columns(records: Iterable[Record]) -> dict[str, list[Any]]:
+    """The features of records one party holds, column by column (a list per column).
 
     The names' tokens are first written as the spellings `variants` learns from the records'
-    anchors. `rare_tokens` are the name skeletons of a record that few records share
-    (RARE_TOKEN_SHARE): the candidate rules on one token use them, as a token half the records
-    share ("md") would pair every record with every other. `name_count` is how many records
-    bear the record's name."""
+    anchors (within these records: a node learns from its own). `skel_tokens`, `skel_key` and
+    `skel_pairs` are the name skeletons, all of them sorted and joined, and two by two; `finish`
+    keeps the rare ones."""
     columns: dict[str, list[Any]] = {name: [] for name in BASE_COLUMNS}
     names: list[tuple[list[str], list[str], list[str]]] = []
     for record in records:
@@ -293,25 +298,38 @@ def frame(records: Iterable[Record]) -> pd.DataFrame:
         )
         for name in NAME_COLUMNS:
             columns[name].append(row[name])
-    del names
-    shared = Counter(p for pairs in columns["skel_pairs"] if pairs for p in pairs)
-    most = max(RARE_PAIR_MIN, len(columns["source"]) // RARE_PAIR_SHARE)
-    columns["skel_pairs"] = [
-        [p for p in pairs if shared[p] <= most] or None if pairs else None
-        for pairs in columns["skel_pairs"]
-    ]
-    counts = Counter(t for tokens in columns["skel_tokens"] if tokens for t in tokens)
-    cap = max(RARE_TOKEN_MIN, len(columns["source"]) // RARE_TOKEN_SHARE)
-    columns["rare_tokens"] = [
-        [t for t in tokens if counts[t] <= cap] or None if tokens else None
-        for tokens in columns.pop("skel_tokens")
-    ]
-    # How many records bear each name (by its skeletons, in any order): two records agreeing
-    # on a name few records bear are more likely one person than two bearing a common one.
-    keys = Counter(columns["skel_key"])
-    columns["name_count"] = [keys[k] if k else None for k in columns.pop("skel_key")]
+    return columns
+
+
+def rare_only(values: list[list[Any] | None], most: int) -> list[list[Any] | None]:
+    """Each record's values that at most `most` records have (None where none is left)."""
+    shared = Counter(v for vs in values if vs for v in vs)
+    return [[v for v in vs if shared[v] <= most] or None if vs else None for vs in values]
+
+
+def finish(columns: dict[str, list[Any]]) -> pd.DataFrame:
+    """The columns of `local_columns` (of one party, or of several joined) as the frame the
+    model takes. `rare_tokens` are the name skeletons of a record that few records share
+    (RARE_TOKEN_SHARE): the candidate rules on one token use them, as a token half the records
+    share ("md") would pair every record with every other; `skel_pairs` keeps the pairs of
+    tokens few records share (RARE_PAIR_SHARE). `name_count` is how many records bear the
+    record's name (where `skel_key` is given; privacy-preserving encodings bring their own)."""
+    records = len(columns["source"])
+    columns["skel_pairs"] = rare_only(
+        columns["skel_pairs"], max(RARE_PAIR_MIN, records // RARE_PAIR_SHARE)
+    )
+    columns["rare_tokens"] = rare_only(
+        columns.pop("skel_tokens"), max(RARE_TOKEN_MIN, records // RARE_TOKEN_SHARE)
+    )
+    if "skel_key" in columns:
+        # How many records bear each name (by its skeletons, in any order): two records
+        # agreeing on a name few records bear are more likely one person than two bearing a
+        # common one.
+        keys = Counter(columns["skel_key"])
+        columns["name_count"] = [keys[k] if k else None for k in columns.pop("skel_key")]
     df = pd.DataFrame(columns)
     df.insert(0, "unique_id", range(len(df)))
     for column in ("by_low", "by_high", "b_year", "b_month", "b_day", "name_count"):
-        df[column] = df[column].astype("Int64")
+        if column in df:
+            df[column] = df[column].astype("Int64")
     return df

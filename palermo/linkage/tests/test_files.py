@@ -111,8 +111,13 @@ def read_clusters(path: Path) -> dict[tuple[str, str], str]:
         return {(r["file"], r["rec_id"]): r["cluster_id"] for r in reader}
 
 
+# The same linkage in the clear and through the privacy-preserving encodings (--pprl).
+MODES = pytest.mark.parametrize("mode", [[], ["--pprl"]], ids=["clear", "pprl"])
+
+
+@MODES
 def test_febrl_duplicates_and_names_across_scripts_are_linked(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: list[str]
 ) -> None:
     febrl = febrl_rows("dataset1.csv")  # 500 persons, each twice in the one file
     a_rows = febrl[:700]
@@ -122,7 +127,7 @@ def test_febrl_duplicates_and_names_across_scripts_are_linked(
         b_rows.append({"rec_id": "script-{}".format(i), **roman})
     a, b = write(tmp_path / "origin.csv", a_rows), write(tmp_path / "destination.csv", b_rows)
     out = tmp_path / "clusters.csv"
-    call_command("linkage", "files", str(a), str(b), "--out", str(out))
+    call_command("linkage", "files", str(a), str(b), "--out", str(out), *mode)
     assert "1008 records" in capsys.readouterr().out
     clusters = read_clusters(out)
     assert len(clusters) == len(a_rows) + len(b_rows)
@@ -180,7 +185,8 @@ def test_one_record_is_its_own_cluster(tmp_path: Path) -> None:
     assert read_clusters(out) == {("one.csv", "x"): "c1"}
 
 
-def test_two_files_linked_only_across_them(tmp_path: Path) -> None:
+@MODES
+def test_two_files_linked_only_across_them(tmp_path: Path, mode: list[str]) -> None:
     """--link-only: FEBRL 4a and 4b (one record per person in each file), 300 persons."""
     a_rows = febrl_rows("dataset4a.csv")
     b_rows = febrl_rows("dataset4b.csv")
@@ -188,7 +194,7 @@ def test_two_files_linked_only_across_them(tmp_path: Path) -> None:
     a = write(tmp_path / "4a.csv", [r for r in a_rows if r["rec_id"].split("-")[1] in keep])
     b = write(tmp_path / "4b.csv", [r for r in b_rows if r["rec_id"].split("-")[1] in keep])
     out = tmp_path / "out.csv"
-    call_command("linkage", "files", str(a), str(b), "--out", str(out), "--link-only")
+    call_command("linkage", "files", str(a), str(b), "--out", str(out), "--link-only", *mode)
     clusters = read_clusters(out)
     together = 0
     for person in keep:
