@@ -14,7 +14,7 @@ PAIR_PORT ?= 8001
 PAIR_DIR ?= $(CURDIR)/var-pair
 PAIR := env PALERMO_DATA_DIR=$(PAIR_DIR) PALERMO_NODE_NAME=pair $(PALERMO)
 
-.PHONY: messages run run-pair test test-sqlite test-postgres test-api-contract test-production test-image check lint bench bench-statistics bench-% install clean
+.PHONY: messages run run-pair test test-sqlite test-postgres test-api-contract test-production test-image check lint bench bench-statistics bench-linkage bench-% install clean
 
 $(VENV)/.installed: pyproject.toml requirements-nodeps.txt
 	@scripts/ensure-packages
@@ -155,6 +155,16 @@ bench: $(VENV)/.installed
 bench-statistics: $(VENV)/.installed
 	$(BIN)/python bench/bench_statistics.py
 	$(BIN)/python bench/bench_derivation.py
+
+# clkhash and anonlink, the reference of privacy-preserving linkage, in their own environment
+# (they pin older cryptography and numpy than Palermo takes).
+.venv-anonlink/.installed:
+	python3 -m venv .venv-anonlink
+	.venv-anonlink/bin/pip install -q anonlink==0.15.3 clkhash==0.18.3
+	touch $@
+
+bench-linkage: $(VENV)/.installed .venv-anonlink/.installed
+	$(BIN)/python bench/bench_linkage.py
 
 bench-%: $(VENV)/.installed
 	$(BIN)/python bench/bench_$*.py

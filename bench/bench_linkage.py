@@ -1,5 +1,6 @@
-"""`make bench-linkage` (issue 16): Palermo's record linkage next to Splink on the same records,
-in the same run.
+"""`make bench-linkage` (issue 16): Palermo's record linkage, in the clear and through its
+privacy-preserving encodings (`--pprl`), next to Splink and to clkhash + anonlink on the same
+records, in the same run.
 
 Sets:
 - `hard`: records as they reach anti-trafficking registers (bench/linkgen.py: nine language
@@ -17,7 +18,8 @@ random sampling, m by EM on two blocking rules), clustered at 0.5 by its connect
 Pairwise precision, recall and F1, and B-cubed F1, against the truth.
 
 Goals (issue 16): hard pairwise F1 >= 0.85 and B-cubed F1 >= 0.93; FEBRL4 F1 >= 0.998 with the
-model's own threshold; 100,000 records linked and clustered in < 60 s with < 1 GB peak memory.
+model's own threshold; PPRL within 0.03 pair F1 of the clear; 100,000 records linked and
+clustered in < 60 s with < 1 GB peak memory.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ from palermo.linkage.records import COLUMNS  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 FEBRL = ROOT.parent / "shared" / "data" / "linkage" / "febrl"
 FEBRL_HEADER = ("rec_id", "given_name", "family_name", "dob", "doc_no", "address")
+# clkhash and anonlink live in their own virtual environment (their pins of cryptography and
+# numpy are older than Palermo's): `make bench-linkage` makes it.
+ANONLINK_PYTHON = Path(
+    os.environ.get("BENCH_ANONLINK_PYTHON", ROOT / ".venv-anonlink" / "bin" / "python")
+)
 
 
 def peak_mb() -> float:
@@ -100,7 +107,7 @@ def hard_truth(work: Path) -> dict[tuple[str, str], str]:
 # --- Palermo, in a child process -------------------------------------------------------------
 
 
-def palermo_child(paths: list[str], out: str, link_only: bool) -> int:
+def palermo_child(paths: list[str], out: str, flags: str) -> int:
     import django  # noqa: PLC0415
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "palermo.settings.test")
@@ -108,7 +115,12 @@ def palermo_child(paths: list[str], out: str, link_only: bool) -> int:
     from palermo.linkage.files import files_link  # noqa: PLC0415
 
     start = time.perf_counter()
-    report = files_link([Path(p) for p in paths], Path(out), link_only=link_only)
+    report = files_link(
+        [Path(p) for p in paths],
+        Path(out),
+        link_only="link_only" in flags,
+        private="pprl" in flags,
+    )
     print(
         json.dumps(
             {
@@ -121,11 +133,18 @@ def palermo_child(paths: list[str], out: str, link_only: bool) -> int:
     return 0
 
 
-def child_run(tool: str, paths: list[Path], work: Path, *, link_only: bool) -> dict[str, Any]:
-    """Run `tool` ("--child": Palermo, "--splink": Splink) on `paths` in a child process: its
-    time, peak memory and clusters ({(file, rec_id): cluster_id})."""
+def child_run(
+    tool: str, paths: list[Path], work: Path, *, link_only: bool, pprl: bool = False
+) -> dict[str, Any]:
+    """Run `tool` ("--child": Palermo, "--splink": Splink, "--anonlink": clkhash and anonlink)
+    on `paths` in a child process: its time, peak memory and clusters ({(file, rec_id):
+    cluster_id})."""
     out = work / "{}-clusters.csv".format(tool.strip("-"))
-    args = [sys.executable, __file__, tool, out.as_posix(), str(int(link_only))]
+    flags = ",".join(f for f, on in (("link_only", link_only), ("pprl", pprl)) if on) or "-"
+    if tool == "--anonlink":
+        args = [str(ANONLINK_PYTHON), str(Path(__file__).parent / "anonlink_child.py"), str(out)]
+    else:
+        args = [sys.executable, __file__, tool, out.as_posix(), flags]
     done = subprocess.run(  # noqa: S603 - this script
         [*args, *map(str, paths)], capture_output=True, text=True, check=False, cwd=ROOT
     )
@@ -139,14 +158,25 @@ def child_run(tool: str, paths: list[Path], work: Path, *, link_only: bool) -> d
     return result
 
 
-def palermo_run(paths: list[Path], work: Path, *, link_only: bool = False) -> dict[str, Any]:
-    return child_run("--child", paths, work, link_only=link_only)
+def palermo_run(
+    paths: list[Path], work: Path, *, link_only: bool = False, pprl: bool = False
+) -> dict[str, Any]:
+    return child_run("--child", paths, work, link_only=link_only, pprl=pprl)
+
+
+def anonlink_run(paths: list[Path], work: Path) -> dict[str, Any] | None:
+    """clkhash + anonlink (bench/anonlink_child.py) in their own environment, or None where
+    it is not installed (`make bench-linkage` installs it)."""
+    if not ANONLINK_PYTHON.exists():
+        return None
+    return child_run("--anonlink", paths, work, link_only=True)
 
 
 # --- Splink as its documentation configures it, in a child process --------------------------
 
 
-def splink_child(paths: list[str], out: str, link_only: bool) -> int:
+def splink_child(paths: list[str], out: str, flags: str) -> int:
+    link_only = "link_only" in flags
     import pandas as pd  # type: ignore[import-untyped]  # noqa: PLC0415
     import splink.comparison_library as cl  # noqa: PLC0415
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on  # noqa: PLC0415
@@ -241,41 +271,75 @@ def line(set_name: str, tool: str, result: dict[str, Any], s: Scores | None) -> 
     ]
 
 
+Run = tuple[str, Scores | None, dict[str, Any]]
+
+
+def compare(
+    paths: list[Path],
+    truth: dict[tuple[str, str], str],
+    work: Path,
+    *,
+    link_only: bool = False,
+    tools: tuple[str, ...] = ("Palermo", "Palermo PPRL", "Splink 5", "clkhash + anonlink"),
+) -> list[Run]:
+    """The tools on one set of files (in the same run), scored: (tool, scores, result)."""
+    runs: list[Run] = []
+    for tool in tools:
+        if tool == "Splink 5":
+            result: dict[str, Any] | None = splink_run(paths, work, link_only=link_only)
+        elif tool == "clkhash + anonlink":
+            result = anonlink_run(paths, work)
+        else:
+            result = palermo_run(paths, work, link_only=link_only, pprl=tool.endswith("PPRL"))
+        if result is not None:
+            runs.append((tool, scored(result, truth), result))
+    return runs
+
+
 def main() -> int:
     records = env_int("BENCH_LINKAGE_RECORDS", 10_000, minimum=100)
     scale = env_int("BENCH_LINKAGE_SCALE", 100_000, minimum=0)
     seed = env_int("BENCH_LINKAGE_SEED", 16)
     rows: list[list[str]] = []
     notes: list[str] = []
+    if not ANONLINK_PYTHON.exists():
+        notes.append("clkhash + anonlink not run: {} is missing".format(ANONLINK_PYTHON))
     with tempfile.TemporaryDirectory(prefix="bench-linkage-") as tmp:
         work = Path(tmp)
         hard = work / "hard"
         paths = linkgen.write(hard, records, seed)
         truth = hard_truth(hard)
-        ours = palermo_run(paths, hard)
-        theirs = splink_run(paths, hard)
-        rows.append(line("hard {:,}".format(len(truth)), "Palermo", ours, scored(ours, truth)))
-        rows.append(line("hard {:,}".format(len(truth)), "Splink 5", theirs, scored(theirs, truth)))
+        runs = compare(paths, truth, hard)
+        rows += [line("hard {:,}".format(len(truth)), t, r, s) for t, s, r in runs]
+        clear, private = runs[0][1], runs[1][1]
+        assert clear is not None and private is not None
+        notes.append(
+            "hard: PPRL pair F1 {:.3f} vs {:.3f} in the clear, a difference of {:.3f} (goal: "
+            "within 0.03); B-cubed F1 {:.3f} vs {:.3f}".format(
+                private.pair_f1,
+                clear.pair_f1,
+                clear.pair_f1 - private.pair_f1,
+                private.bcubed_f1,
+                clear.bcubed_f1,
+            )
+        )
         if FEBRL.exists():
             febrl = work / "febrl"
             febrl.mkdir()
             fpaths, ftruth = febrl_files(febrl)
-            for label, link_only in (("dedupe", False), ("link only", True)):
-                result = palermo_run(fpaths, febrl, link_only=link_only)
-                rows.append(line("FEBRL4 " + label, "Palermo", result, scored(result, ftruth)))
-            result = splink_run(fpaths, febrl, link_only=True)
-            rows.append(line("FEBRL4 link only", "Splink 5", result, scored(result, ftruth)))
+            runs = compare(fpaths, ftruth, febrl, tools=("Palermo",))
+            rows += [line("FEBRL4 dedupe", t, r, s) for t, s, r in runs]
+            runs = compare(fpaths, ftruth, febrl, link_only=True)
+            rows += [line("FEBRL4 link only", t, r, s) for t, s, r in runs]
         else:
             notes.append("FEBRL4 not run: {} is missing".format(FEBRL))
         if scale:
             big = work / "scale"
             bpaths = linkgen.write(big, scale, seed + 1)
             btruth = hard_truth(big)
-            ours_big = palermo_run(bpaths, big)
-            theirs_big = splink_run(bpaths, big)
-            name = "scale {:,}".format(len(btruth))
-            rows.append(line(name, "Palermo", ours_big, scored(ours_big, btruth)))
-            rows.append(line(name, "Splink 5", theirs_big, scored(theirs_big, btruth)))
+            runs = compare(bpaths, btruth, big, tools=("Palermo", "Palermo PPRL", "Splink 5"))
+            rows += [line("scale {:,}".format(len(btruth)), t, r, s) for t, s, r in runs]
+            ours_big, theirs_big = runs[0][2], runs[2][2]
             notes.append(
                 "scale: Palermo {:.1f} s, {:.0f} MB peak (goal < 60 s, < 1,024 MB); "
                 "ratio to Splink's time {:.2f}x".format(
@@ -295,7 +359,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] in ("--child", "--splink"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("--child", "--splink"):  # child_run
         child = palermo_child if sys.argv[1] == "--child" else splink_child
-        raise SystemExit(child(sys.argv[4:], sys.argv[2], sys.argv[3] == "1"))
+        raise SystemExit(child(sys.argv[4:], sys.argv[2], sys.argv[3]))
     raise SystemExit(main())

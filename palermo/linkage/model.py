@@ -39,7 +39,7 @@ from splink.internals.comparison_creator import ComparisonCreator
 # A name at most this many records bear is rare (a person is seldom registered more often).
 RARE_NAME = 6
 # Bounds of the embedded engine: memory DuckDB may use before it spills to disk, and its threads.
-MEMORY_LIMIT = "256MB"
+MEMORY_LIMIT_MB = 256  # for bigram bit strings; Bloom filters take in proportion to their bits
 THREADS = 2
 # Random pairs for the u-probabilities (more for bigger inputs, up to this many).
 MAX_U_PAIRS = 1_500_000
@@ -376,6 +376,7 @@ BIGRAM_COLUMNS = (
     "place_grams",
 )
 BIGRAM_BITS = 37 * 37
+PREPARE_ROWS = 20_000
 # The parts of a date of birth the comparisons and the candidate rules use, from the features
 # of `records` (the privacy-preserving encodings bring theirs as keyed hashes).
 DATE_PARTS = (
@@ -393,8 +394,8 @@ def prepare(
     """The records of `df` as a DuckDB table `name`, their bigrams (numbers as text) or
     Bloom filters (bits set, as text) as bit strings of `bits` bits with their sizes (`grams`,
     `grams_n`, ...), the parts of their dates of birth (DATE_PARTS) where they are features.
-    Returns the table's name."""
-    con.register("_incoming", df)
+    Built PREPARE_ROWS records at a time (DuckDB unnests every bit to build the strings: a few
+    million rows at once, not a hundred). Returns the table's name."""
     template = (
         "(SELECT bitstring_agg(x, 0, {top}) FROM unnest({numbers}) u(x)) AS {c}, "  # noqa: S608 - ours
         "len({numbers}) AS {c}_n"
@@ -408,18 +409,23 @@ def prepare(
     ]
     if "b_year" in df.columns:
         extra.extend(DATE_PARTS)
-    con.execute(
-        "CREATE TABLE {} AS SELECT * EXCLUDE ({}), {} FROM _incoming".format(  # noqa: S608 - ours
-            name, ", ".join(columns), ", ".join(extra)
-        )
+    select = "SELECT * EXCLUDE ({}), {} FROM _incoming".format(  # noqa: S608 - ours
+        ", ".join(columns), ", ".join(extra)
     )
-    con.unregister("_incoming")
+    for start in range(0, max(len(df), 1), PREPARE_ROWS):
+        con.register("_incoming", df.iloc[start : start + PREPARE_ROWS])
+        if start == 0:
+            con.execute("CREATE TABLE {} AS {}".format(name, select))  # noqa: S608 - ours
+        else:
+            con.execute("INSERT INTO {} {}".format(name, select))  # noqa: S608 - ours
+        con.unregister("_incoming")
     return name
 
 
-def _connection(spill: str) -> duckdb.DuckDBPyConnection:
+def _connection(spill: str, bits: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute("SET memory_limit = '{}'".format(MEMORY_LIMIT))
+    limit = MEMORY_LIMIT_MB * max(1.0, bits / BIGRAM_BITS)
+    con.execute("SET memory_limit = '{:.0f}MB'".format(limit))
     con.execute("SET threads = {}".format(THREADS))
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
@@ -503,9 +509,8 @@ def _score(
         retain_intermediate_calculation_columns=False,
         probability_two_random_records_match=0.0001,
     )
-    db = DuckDBAPI(connection=_connection(spill))
-
     bits = pprl_bits or BIGRAM_BITS
+    db = DuckDBAPI(connection=_connection(spill, bits))
     tables = [
         prepare(db._con, part, "records_{}".format(i), bits=bits)  # noqa: SLF001
         for i, part in enumerate(frames)

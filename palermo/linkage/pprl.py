@@ -29,6 +29,7 @@ record is its place in what the party sent.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -222,3 +223,127 @@ def encode(columns: dict[str, list[Any]], exercise: Exercise) -> dict[str, list[
     for column in DATE_COLUMNS:
         out[column] = [d[column] for d in dates]
     return out
+
+
+# --- on the wire ---------------------------------------------------------------------------
+
+# The columns of an encoded record and what each holds: a Bloom filter, a keyed hash, a list of
+# keyed hashes, or a small count.
+HASH_COLUMNS = (
+    "name_key",
+    "sex",
+    "citizenship",
+    "birth_place",
+    "doc",
+    "doc_sorted",
+    "d_full",
+    "d_swap",
+    "d_md",
+    "d_ym",
+    "d_y",
+)
+LIST_COLUMNS = (
+    "skel_tokens",
+    "skel_pairs",
+    "doc_dels",
+    "address_words",
+    "d_y1",
+    "d_years",
+    "d_near",
+)
+MAX_LIST = 200  # hashes in one list (a document's deletions, a name's pairs, years of a range)
+INT64 = 2**63
+
+
+class WireError(ValueError):
+    """An encoded record that is not one (the message names the column, never a value)."""
+
+
+def parameters(exercise: Exercise) -> dict[str, Any]:
+    """What the parties must agree on besides the secret (sent with a proposal)."""
+    return {
+        "version": VERSION.decode(),
+        "bits": exercise.bits,
+        "bits_per_gram": exercise.bits_per_gram,
+        "flip": exercise.flip,
+    }
+
+
+def exercise_from(secret: bytes, agreed: dict[str, Any]) -> Exercise:
+    """The exercise of an agreed secret and parameters (ValueError if they are not ours)."""
+    if agreed.get("version") != VERSION.decode():
+        raise ValueError("unknown encoding version")
+    bits, per_gram, flip = agreed.get("bits"), agreed.get("bits_per_gram"), agreed.get("flip")
+    if not isinstance(bits, int) or not isinstance(per_gram, int) or not 1 <= per_gram <= 16:
+        raise ValueError("bad filter parameters")
+    if not isinstance(flip, int | float) or not 0 <= flip <= 0.1:
+        raise ValueError("bad flip probability")
+    return Exercise(secret, bits=bits, bits_per_gram=per_gram, flip=float(flip))
+
+
+def to_wire(encoded: dict[str, list[Any]], index: int, bits: int) -> dict[str, Any]:
+    """Record `index` of encoded columns as sent: filters as base64 bitmaps, the rest as is
+    (columns with no value left out)."""
+    out: dict[str, Any] = {}
+    for column, values in encoded.items():
+        value = values[index]
+        if column == "source" or value is None:
+            continue
+        if column in FILTER_KEYS:
+            packed = np.zeros(bits, dtype=bool)
+            packed[[int(p) for p in value.split(",")]] = True
+            out[column] = base64.b64encode(np.packbits(packed).tobytes()).decode("ascii")
+        else:
+            out[column] = value
+    return out
+
+
+def _hash(column: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not -INT64 <= value < INT64:
+        raise WireError(column)
+    return value
+
+
+def from_wire(records: Sequence[dict[str, Any]], bits: int, source: str) -> dict[str, list[Any]]:
+    """Encoded records as received, checked, as the columns `records.finish` takes."""
+    columns: dict[str, list[Any]] = {
+        name: [] for name in ("source", *FILTER_KEYS, *HASH_COLUMNS, *LIST_COLUMNS, "name_count")
+    }
+    size = bits // 8
+    for record in records:
+        if not isinstance(record, dict):
+            raise WireError("record")
+        unknown = set(record) - set(columns)
+        if unknown:
+            raise WireError(sorted(unknown)[0])
+        columns["source"].append(source)
+        for column in FILTER_KEYS:
+            text = record.get(column)
+            if text is None:
+                columns[column].append(None)
+                continue
+            try:
+                raw = base64.b64decode(str(text), validate=True)
+            except ValueError:
+                raise WireError(column) from None
+            if len(raw) != size:
+                raise WireError(column)
+            set_bits = np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8)))
+            columns[column].append(",".join(map(str, set_bits.tolist())) or None)
+        for column in HASH_COLUMNS:
+            value = record.get(column)
+            columns[column].append(None if value is None else _hash(column, value))
+        for column in LIST_COLUMNS:
+            value = record.get(column)
+            if value is not None and (
+                not isinstance(value, list) or not 0 < len(value) <= MAX_LIST
+            ):
+                raise WireError(column)
+            columns[column].append(None if value is None else [_hash(column, v) for v in value])
+        count = record.get("name_count")
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or not 0 < count <= RARE_NAME + 1
+        ):
+            raise WireError("name_count")
+        columns["name_count"].append(count)
+    return columns

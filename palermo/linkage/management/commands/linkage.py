@@ -10,11 +10,14 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from palermo.core.management.base import PalermoCommand
+from palermo.cooperation.models import Node
+from palermo.core.management.base import PalermoCommand, render_rows, user_named
+from palermo.core.models import User
 from palermo.core.progress import progress_bar
-from palermo.linkage import attack, pprl
+from palermo.linkage import attack, exchange, pprl, review, selectors
 from palermo.linkage.attack import SINGLED_OUT
 from palermo.linkage.files import files_link
+from palermo.linkage.models import Exercise
 from palermo.linkage.records import COLUMNS, RecordError, read_csv
 
 
@@ -23,7 +26,7 @@ class Command(PalermoCommand):
         "Record linkage: files links CSV files of person records (in any script) and writes "
         "which records are the same person, without loading them into the case database; "
         "attack shows what a frequency attack recovers from a file's privacy-preserving "
-        "encodings."
+        "encodings; run, accept, status and review run exercises with another node."
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -62,12 +65,109 @@ class Command(PalermoCommand):
             ),
         )
         attack.add_argument("path", type=Path, metavar="FILE.csv", help=_("the CSV file"))
+        run = sub.add_parser(
+            "run",
+            help=_(
+                "propose a linkage exercise to another node: both encode the persons they hold "
+                "and only the encodings travel"
+            ),
+        )
+        run.add_argument("node", help=_("the name of the other node"))
+        run.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
+        accept = sub.add_parser(
+            "accept", help=_("accept an exercise another node proposed (or decline it)")
+        )
+        accept.add_argument("exercise", help=_("the exercise's id"))
+        accept.add_argument(
+            "--decline", metavar="REASON", default="", help=_("decline it, for this reason")
+        )
+        accept.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
+        status = sub.add_parser(
+            "status", help=_("the linkage exercises, or the matches of one of them")
+        )
+        status.add_argument("exercise", nargs="?", default="", help=_("the exercise's id"))
+        status.add_argument(
+            "--format", choices=["table", "json", "csv"], default="table", help=_("output format")
+        )
+        status.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
+        review = sub.add_parser(
+            "review", help=_("confirm a match as one person or reject it, with the reason")
+        )
+        review.add_argument("match", type=int, help=_("the match's number"))
+        review.add_argument("decision", choices=["confirmed", "rejected"], help=_("the decision"))
+        review.add_argument("--reason", required=True, help=_("why"))
+        review.add_argument(
+            "--request",
+            action="store_true",
+            help=_("start a cooperation request (information, art. 10) from the confirmed match"),
+        )
+        review.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["sub"] == "files":
             self._files(options)
         elif options["sub"] == "attack":
             self._attack(options["path"])
+        else:
+            user = user_named(options["as_user"])
+            getattr(self, "_" + options["sub"])(user, options)
+
+    def _exercise(self, user: User, key: str) -> Exercise:
+        exercise = selectors.exercise_get(user, key)
+        if exercise is None:
+            raise CommandError(_("No linkage exercise {}.").format(key))
+        return exercise
+
+    def _run(self, user: User, options: dict[str, Any]) -> None:
+        node = Node.objects.filter(name=options["node"], active=True).first()
+        if node is None:
+            raise CommandError(_("No active node named '{}'.").format(options["node"]))
+        exercise = exchange.exercise_propose(actor=user, node=node)
+        self.stdout.write(
+            _("Exercise {} proposed to {}; it runs when that node accepts it.").format(
+                exercise.pk, node.name
+            )
+        )
+        self.stdout.write(str(exercise.pk))
+
+    def _accept(self, user: User, options: dict[str, Any]) -> None:
+        exercise = self._exercise(user, options["exercise"])
+        if options["decline"]:
+            exchange.exercise_decline(actor=user, exercise=exercise, reason=options["decline"])
+            self.stdout.write(_("Exercise {} declined.").format(exercise.pk))
+            return
+        exercise = exchange.exercise_accept(actor=user, exercise=exercise)
+        self.stdout.write(
+            _("Exercise {} accepted: {} persons encoded here.").format(
+                exercise.pk, exercise.persons
+            )
+        )
+
+    def _status(self, user: User, options: dict[str, Any]) -> None:
+        if not options["exercise"]:
+            rows = [selectors.exercise_row(e) for e in selectors.exercises(user)]
+            self.stdout.write(render_rows(rows, selectors.EXERCISE_COLUMNS, options["format"]))
+            return
+        exercise = self._exercise(user, options["exercise"])
+        rows = [
+            selectors.match_row(m, exercise.threshold)
+            for m in review.matches_visible(user, exercise)
+        ]
+        self.stdout.write(render_rows(rows, selectors.MATCH_COLUMNS, options["format"]))
+
+    def _review(self, user: User, options: dict[str, Any]) -> None:
+        match = review.match_get(user, options["match"])
+        match = review.match_decide(
+            actor=user, match=match, decision=options["decision"], reason=options["reason"]
+        )
+        self.stdout.write(_("Match {} {}.").format(match.pk, match.get_decision_display()))
+        if options["request"]:
+            request = review.match_request(actor=user, match=match)
+            self.stdout.write(
+                _("Draft request {} to {}: send it as any request.").format(
+                    request.requester_reference, match.exercise.node.name
+                )
+            )
 
     def _attack(self, path: Path) -> None:
         try:

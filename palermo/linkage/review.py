@@ -1,0 +1,147 @@
+"""Reviewing the matches of an exercise between nodes (issue 16): who may see a match, the
+decision with its reason, and the cooperation request a confirmed match starts.
+
+A match is shown only to an investigator/prosecutor or national coordinator who may see the
+person here (the case access rules of `palermo.cases.access`); every view and every decision is
+written to the audit log. Confirming a match discloses nothing to the other node: it is the
+start of a cooperation request ("possible match with your record L-...; information requested
+under art. 10 of the Trafficking Protocol"), which travels only when it is sent.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from palermo.cases.access import case_access
+from palermo.cooperation import choices as cc
+from palermo.cooperation.models import Request
+from palermo.cooperation.services import request_create
+from palermo.core.audit import audit_record
+from palermo.core.choices import AuditAction, Role
+from palermo.core.errors import ApplicationError, NotFoundError
+from palermo.core.models import User
+from palermo.linkage.models import Decision, Exercise, Match
+
+REVIEW_ROLES = (Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR)
+
+
+def _reviewer(actor: User | None) -> User:
+    if actor is None or not actor.has_role(*REVIEW_ROLES):
+        raise NotFoundError(_("No such match."), code="not_found")
+    return actor
+
+
+def _sees(user: User, match: Match) -> bool:
+    person = match.ours.person
+    try:
+        return case_access(user, person.case).sees_person(person)
+    except NotFoundError:
+        return False
+
+
+def matches_visible(actor: User | None, exercise: Exercise) -> list[Match]:
+    """The matches of `exercise` the actor may see (their persons here visible to them), most
+    probable first; the view is audited."""
+    user = _reviewer(actor)
+    rows: QuerySet[Match] = exercise.matches.select_related("ours__person__case").order_by(
+        "-probability"
+    )
+    visible = [m for m in rows if _sees(user, m)]
+    if visible:
+        audit_record(
+            actor=user,
+            action=AuditAction.READ,
+            obj=exercise,
+            reason="linkage matches viewed",
+            after={"matches": [m.pk for m in visible]},
+        )
+    return visible
+
+
+def match_get(actor: User | None, pk: int) -> Match:
+    """One match the actor may see (NotFoundError otherwise); the view is audited."""
+    user = _reviewer(actor)
+    match = (
+        Match.objects.select_related("ours__person__case", "exercise__node").filter(pk=pk).first()
+    )
+    if match is None or not _sees(user, match):
+        raise NotFoundError(_("No such match."), code="not_found")
+    audit_record(
+        actor=user,
+        action=AuditAction.READ,
+        obj=match,
+        reason="linkage match viewed",
+        after={"person": match.ours.person.pseudonym, "theirs": match.theirs},
+    )
+    return match
+
+
+def match_decide(*, actor: User | None, match: Match, decision: str, reason: str) -> Match:
+    """Confirm a match as one person or reject it as two, with the reason."""
+    user = _reviewer(actor)
+    if not _sees(user, match):
+        raise NotFoundError(_("No such match."), code="not_found")
+    if decision not in (Decision.CONFIRMED, Decision.REJECTED):
+        raise ApplicationError(_("A decision is confirmed or rejected."), code="invalid")
+    if not reason.strip():
+        raise ApplicationError(
+            _("Give the reason for the decision on this match."), code="reason_required"
+        )
+    with transaction.atomic():
+        before = {"decision": match.decision}
+        match.decision = decision
+        match.reason = reason.strip()
+        match.decided_by = user
+        match.decided_at = timezone.now()
+        match.full_clean()
+        match.save()
+        audit_record(
+            actor=user,
+            action=AuditAction.UPDATE,
+            obj=match,
+            before=before,
+            after={"decision": decision},
+            reason=match.reason[:500],
+        )
+    return match
+
+
+def match_request(*, actor: User | None, match: Match) -> Request:
+    """A draft request for information (Protocol art. 10) to the other node about a confirmed
+    match, on the case of the person here; sent as any request is."""
+    user = _reviewer(actor)
+    if not _sees(user, match):
+        raise NotFoundError(_("No such match."), code="not_found")
+    if match.decision != Decision.CONFIRMED:
+        raise ApplicationError(
+            _("Only a confirmed match starts a cooperation request."), code="conflict"
+        )
+    if match.request_id is not None:
+        raise ApplicationError(_("This match has a request already."), code="conflict")
+    node = match.exercise.node
+    with transaction.atomic():
+        request = request_create(
+            actor=user,
+            type=cc.RequestType.INFORMATION,
+            subject=_("Possible match with your record {}").format(match.theirs),
+            description=_(
+                "The linkage exercise {exercise} found a possible match (probability "
+                "{probability:.2f}) between your record {theirs} and a person registered here. "
+                "Information is requested under article 10 of the Trafficking in Persons "
+                "Protocol. The match discloses no identity by itself."
+            ).format(
+                exercise=match.exercise.pk, probability=match.probability, theirs=match.theirs
+            ),
+            node=node,
+            requested_country=node.country_id,
+            case=match.ours.person.case,
+        )
+        match.request = request
+        match.save(update_fields=["request"])
+        audit_record(
+            actor=user, action=AuditAction.UPDATE, obj=match, after={"request": str(request.pk)}
+        )
+    return request
