@@ -60,13 +60,21 @@ REVIEW_FLOOR = 0.1
 HKDF_INFO = b"palermo-linkage-exercise"
 
 
-def _coordinator(actor: User | None) -> User:
+def coordinator_check(actor: User | None) -> User:
+    """The actor, a national coordinator (ForbiddenError otherwise)."""
     if actor is None or not actor.has_role(Role.NATIONAL_COORDINATOR):
         raise ForbiddenError(
-            _("Only national coordinators propose, accept or decline linkage exercises."),
+            _("Only national coordinators run, accept or decline linkage exercises."),
             code="forbidden",
         )
     return actor
+
+
+def _peer(exercise: Exercise) -> Node:
+    """The other node of an exercise between nodes (a search for duplicates has none)."""
+    if exercise.node is None:
+        raise ApplicationError(_("This exercise has no other node."), code="conflict")
+    return exercise.node
 
 
 def _b64(raw: bytes) -> str:
@@ -136,7 +144,7 @@ def _encode_here(
 
 def exercise_propose(*, actor: User | None, node: Node) -> Exercise:
     """Propose an exercise to `node` (a national coordinator of this node)."""
-    user = _coordinator(actor)
+    user = coordinator_check(actor)
     if not node.active:
         raise ApplicationError(_("The node {} is not active.").format(node.name), code="inactive")
     private, public = _key_pair()
@@ -164,7 +172,7 @@ def exercise_propose(*, actor: User | None, node: Node) -> Exercise:
 
 def exercise_accept(*, actor: User | None, exercise: Exercise) -> Exercise:
     """Accept a proposed exercise: encode this node's persons and answer with a public key."""
-    user = _coordinator(actor)
+    user = coordinator_check(actor)
     with transaction.atomic():
         exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
         if exercise.role != Side.RESPONDER or exercise.status != Status.PROPOSED:
@@ -193,7 +201,7 @@ def exercise_accept(*, actor: User | None, exercise: Exercise) -> Exercise:
             actor=user, action=AuditAction.UPDATE, obj=exercise, after={"status": exercise.status}
         )
         outbox_enqueue(
-            target=exercise.node,
+            target=_peer(exercise),
             kind=KIND_ACCEPT,
             payload={"exercise": str(exercise.pk), "public": public},
             request=str(exercise.pk),
@@ -202,7 +210,7 @@ def exercise_accept(*, actor: User | None, exercise: Exercise) -> Exercise:
 
 
 def exercise_decline(*, actor: User | None, exercise: Exercise, reason: str) -> Exercise:
-    user = _coordinator(actor)
+    user = coordinator_check(actor)
     if not reason.strip():
         raise ApplicationError(_("Say why the exercise is declined."), code="reason_required")
     with transaction.atomic():
@@ -223,7 +231,7 @@ def exercise_decline(*, actor: User | None, exercise: Exercise, reason: str) -> 
             after={"status": exercise.status},
         )
         outbox_enqueue(
-            target=exercise.node,
+            target=_peer(exercise),
             kind=KIND_DECLINE,
             payload={"exercise": str(exercise.pk)},
             request=str(exercise.pk),
@@ -244,7 +252,7 @@ def encodings_send(exercise_id: str) -> int:
         for part in range(parts):
             chunk = range(part * PART_RECORDS, min(len(pseudonyms), (part + 1) * PART_RECORDS))
             outbox_enqueue(
-                target=exercise.node,
+                target=_peer(exercise),
                 kind=KIND_ENCODINGS,
                 payload={
                     "exercise": str(exercise.pk),
@@ -315,7 +323,7 @@ def matches_find(exercise_id: str) -> int:
             after={"status": exercise.status, "matches": len(kept)},
         )
         outbox_enqueue(
-            target=exercise.node,
+            target=_peer(exercise),
             kind=KIND_MATCHES,
             payload={
                 "exercise": str(exercise.pk),

@@ -29,6 +29,7 @@ def new_pseudonym() -> str:
 class Role(models.TextChoices):
     INITIATOR = "initiator", _("proposed here")
     RESPONDER = "responder", _("proposed by the other node")
+    LOCAL = "local", _("duplicates within this node")
 
 
 class Status(models.TextChoices):
@@ -46,11 +47,17 @@ class Decision(models.TextChoices):
 
 
 class Exercise(models.Model):
-    """A linkage exercise with one peer node."""
+    """A linkage exercise with one peer node, or (no node) a search for duplicates among the
+    persons this node holds."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     node = models.ForeignKey(
-        Node, verbose_name=_("other node"), on_delete=models.PROTECT, related_name="+"
+        Node,
+        verbose_name=_("other node"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     status = models.CharField(
@@ -137,7 +144,8 @@ class Encoding(models.Model):
 
 class Match(models.Model):
     """A pair found by an exercise: one of this node's persons (by its exercise pseudonym) and
-    one of the other node's (by the pseudonym it sent), with the model's probability."""
+    one of the other node's (by the pseudonym it sent), or, for duplicates within this node,
+    another of its persons (`other`); with the model's probability."""
 
     exercise = models.ForeignKey(
         Exercise, verbose_name=_("exercise"), on_delete=models.CASCADE, related_name="matches"
@@ -145,7 +153,15 @@ class Match(models.Model):
     ours = models.ForeignKey(
         ExercisePerson, verbose_name=_("person here"), on_delete=models.CASCADE, related_name="+"
     )
-    theirs = models.CharField(_("the other node's pseudonym"), max_length=20)
+    theirs = models.CharField(_("the other node's pseudonym"), max_length=20, blank=True)
+    other = models.ForeignKey(
+        ExercisePerson,
+        verbose_name=_("the other person here"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
     probability = models.FloatField(_("match probability"))
     decision = models.CharField(
         _("decision"), max_length=20, choices=Decision.choices, default=Decision.PENDING
@@ -180,4 +196,4 @@ class Match(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "match {} - {}".format(self.ours_id, self.theirs)
+        return "match {} - {}".format(self.ours_id, self.theirs or self.other_id)

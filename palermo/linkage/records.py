@@ -261,11 +261,14 @@ def frame(records: Iterable[Record]) -> pd.DataFrame:
     return finish(local_columns(records))
 
 
-def local_columns(records: Iterable[Record]) -> dict[str, list[Any]]:
+def local_columns(
+    records: Iterable[Record], confirmed: Iterable[tuple[int, int]] = ()
+) -> dict[str, list[Any]]:
     """The features of records one party holds, column by column (a list per column).
 
     The names' tokens are first written as the spellings `variants` learns from the records'
-    anchors (within these records: a node learns from its own). `skel_tokens`, `skel_key` and
+    anchors (within these records: a node learns from its own), and from the pairs of records
+    (indexes) a reviewer `confirmed` as one person. `skel_tokens`, `skel_key` and
     `skel_pairs` are the name skeletons, all of them sorted and joined, and two by two; `finish`
     keeps the rare ones."""
     columns: dict[str, list[Any]] = {name: [] for name in BASE_COLUMNS}
@@ -287,6 +290,7 @@ def local_columns(records: Iterable[Record]) -> dict[str, list[Any]]:
             ],
             [{n.skeleton(t) for t in (*g, *f)} for g, _m, f in names],
         ),
+        confirmed,
     )
     for name in NAME_COLUMNS:
         columns[name] = []

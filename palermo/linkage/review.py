@@ -1,9 +1,9 @@
-"""Reviewing the matches of an exercise between nodes (issue 16): who may see a match, the
-decision with its reason, and the cooperation request a confirmed match starts.
+"""Reviewing the matches of an exercise (issue 16), between nodes or within this one: who may see
+a match, the decision with its reason, and the cooperation request a confirmed match starts.
 
-A match is shown only to an investigator/prosecutor or national coordinator who may see the
-person here (the case access rules of `palermo.cases.access`); every view and every decision is
-written to the audit log. Confirming a match discloses nothing to the other node: it is the
+A match is shown only to a case worker, investigator/prosecutor or national coordinator who may
+see the person here, and for duplicates within this node the other person too (the case access
+rules of `palermo.cases.access`); every view and every decision is written to the audit log. Confirming a match discloses nothing to the other node: it is the
 start of a cooperation request ("possible match with your record L-...; information requested
 under art. 10 of the Trafficking Protocol"), which travels only when it is sent.
 """
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from palermo.cases.access import case_access
+from palermo.cases.models import Person
 from palermo.cooperation import choices as cc
 from palermo.cooperation.models import Request
 from palermo.cooperation.services import request_create
@@ -25,7 +26,10 @@ from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import User
 from palermo.linkage.models import Decision, Exercise, Match
 
-REVIEW_ROLES = (Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR)
+# Who may review a match (of persons they may see): case workers know the persons of their
+# cases; a request to another node is for investigators and national coordinators only (the
+# cooperation app's rule).
+REVIEW_ROLES = (Role.CASE_WORKER, Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR)
 
 
 def _reviewer(actor: User | None) -> User:
@@ -34,21 +38,27 @@ def _reviewer(actor: User | None) -> User:
     return actor
 
 
-def _sees(user: User, match: Match) -> bool:
-    person = match.ours.person
+def _sees_person(user: User, person: Person) -> bool:
     try:
         return case_access(user, person.case).sees_person(person)
     except NotFoundError:
         return False
 
 
+def _sees(user: User, match: Match) -> bool:
+    """The actor may see the person here, and for duplicates within this node the other too."""
+    return _sees_person(user, match.ours.person) and (
+        match.other is None or _sees_person(user, match.other.person)
+    )
+
+
 def matches_visible(actor: User | None, exercise: Exercise) -> list[Match]:
     """The matches of `exercise` the actor may see (their persons here visible to them), most
     probable first; the view is audited."""
     user = _reviewer(actor)
-    rows: QuerySet[Match] = exercise.matches.select_related("ours__person__case").order_by(
-        "-probability"
-    )
+    rows: QuerySet[Match] = exercise.matches.select_related(
+        "ours__person__case", "other__person__case"
+    ).order_by("-probability")
     visible = [m for m in rows if _sees(user, m)]
     if visible:
         audit_record(
@@ -74,7 +84,10 @@ def match_get(actor: User | None, pk: int) -> Match:
         action=AuditAction.READ,
         obj=match,
         reason="linkage match viewed",
-        after={"person": match.ours.person.pseudonym, "theirs": match.theirs},
+        after={
+            "person": match.ours.person.pseudonym,
+            "theirs": match.other.person.pseudonym if match.other else match.theirs,
+        },
     )
     return match
 
@@ -115,13 +128,17 @@ def match_request(*, actor: User | None, match: Match) -> Request:
     user = _reviewer(actor)
     if not _sees(user, match):
         raise NotFoundError(_("No such match."), code="not_found")
+    node = match.exercise.node
+    if node is None:
+        raise ApplicationError(
+            _("Two persons of this node are one person: no other node to ask."), code="conflict"
+        )
     if match.decision != Decision.CONFIRMED:
         raise ApplicationError(
             _("Only a confirmed match starts a cooperation request."), code="conflict"
         )
     if match.request_id is not None:
         raise ApplicationError(_("This match has a request already."), code="conflict")
-    node = match.exercise.node
     with transaction.atomic():
         request = request_create(
             actor=user,

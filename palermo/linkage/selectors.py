@@ -22,7 +22,7 @@ EXERCISE_COLUMNS = (
     "created_at",
 )
 MATCH_COLUMNS = ("match", "person", "theirs", "probability", "band", "decision", "request")
-LIST_ROLES = (Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR)
+LIST_ROLES = (Role.CASE_WORKER, Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR)
 
 
 def exercises(user: User) -> QuerySet[Exercise]:
@@ -44,7 +44,7 @@ def exercise_get(user: User, key: str) -> Exercise | None:
 def exercise_row(exercise: Exercise) -> dict[str, Any]:
     return {
         "id": str(exercise.pk),
-        "node": exercise.node.name,
+        "node": exercise.node.name if exercise.node else "",
         "role": exercise.role,
         "status": exercise.status,
         "persons": exercise.persons,
@@ -59,7 +59,7 @@ def match_row(match: Match, threshold: float | None) -> dict[str, Any]:
     return {
         "match": match.pk,
         "person": match.ours.person.pseudonym,
-        "theirs": match.theirs,
+        "theirs": match.other.person.pseudonym if match.other else match.theirs,
         "probability": round(match.probability, 3),
         "band": "probable" if probable else "uncertain",
         "decision": match.decision,

@@ -68,11 +68,16 @@ def _pairings(a: Sequence[str], b: Sequence[str]) -> Iterable[tuple[str, str]]:
             yield (token, best) if token < best else (best, token)
 
 
-def learn(tokens: Sequence[Sequence[str]], pairs: Iterable[tuple[int, int]]) -> dict[str, str]:
+def learn(
+    tokens: Sequence[Sequence[str]],
+    pairs: Iterable[tuple[int, int]],
+    confirmed: Iterable[tuple[int, int]] = (),
+) -> dict[str, str]:
     """The spelling each variant is written as ({variant: spelling}; spellings that are their
-    group's own are left out), from the records' name tokens and the anchor pairs."""
+    group's own are left out), from the records' name tokens and the anchor pairs, and the pairs
+    a reviewer confirmed as one person (anchors as good as a shared document)."""
     counts: Counter[tuple[str, str]] = Counter()
-    for i, j in pairs:
+    for i, j in itertools.chain(pairs, confirmed):
         counts.update(_pairings(tokens[i], tokens[j]))
     parent: dict[str, str] = {}
 

@@ -14,7 +14,7 @@ from palermo.cooperation.models import Node
 from palermo.core.management.base import PalermoCommand, render_rows, user_named
 from palermo.core.models import User
 from palermo.core.progress import progress_bar
-from palermo.linkage import attack, exchange, pprl, review, selectors
+from palermo.linkage import attack, duplicates, exchange, pprl, review, selectors
 from palermo.linkage.attack import SINGLED_OUT
 from palermo.linkage.files import files_link
 from palermo.linkage.models import Exercise
@@ -68,11 +68,14 @@ class Command(PalermoCommand):
         run = sub.add_parser(
             "run",
             help=_(
-                "propose a linkage exercise to another node: both encode the persons they hold "
-                "and only the encodings travel"
+                "propose a linkage exercise to another node (both encode the persons they hold "
+                "and only the encodings travel), or, without a node, search this node's persons "
+                "for duplicates"
             ),
         )
-        run.add_argument("node", help=_("the name of the other node"))
+        run.add_argument(
+            "node", nargs="?", default="", help=_("the name of the other node (none: this node)")
+        )
         run.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
         accept = sub.add_parser(
             "accept", help=_("accept an exercise another node proposed (or decline it)")
@@ -119,6 +122,16 @@ class Command(PalermoCommand):
         return exercise
 
     def _run(self, user: User, options: dict[str, Any]) -> None:
+        if not options["node"]:
+            with progress_bar(_("Searching for duplicates"), _("steps")) as progress:
+                exercise = duplicates.duplicates_find(actor=user, progress=progress)
+            self.stdout.write(
+                _("{} persons compared, {} pairs to review (linkage status {}).").format(
+                    exercise.persons, exercise.matches.count(), exercise.pk
+                )
+            )
+            self.stdout.write(str(exercise.pk))
+            return
         node = Node.objects.filter(name=options["node"], active=True).first()
         if node is None:
             raise CommandError(_("No active node named '{}'.").format(options["node"]))
@@ -165,7 +178,7 @@ class Command(PalermoCommand):
             request = review.match_request(actor=user, match=match)
             self.stdout.write(
                 _("Draft request {} to {}: send it as any request.").format(
-                    request.requester_reference, match.exercise.node.name
+                    request.requester_reference, request.node.name if request.node else ""
                 )
             )
 
