@@ -3,9 +3,10 @@ a match, the decision with its reason, and the cooperation request a confirmed m
 
 A match is shown only to a case worker, investigator/prosecutor or national coordinator who may
 see the person here, and for duplicates within this node the other person too (the case access
-rules of `palermo.cases.access`); every view and every decision is written to the audit log. Confirming a match discloses nothing to the other node: it is the
-start of a cooperation request ("possible match with your record L-...; information requested
-under art. 10 of the Trafficking Protocol"), which travels only when it is sent.
+rules of `palermo.cases.access`); every view and every decision is written to the audit log.
+Confirming a match discloses nothing to the other node: it is the start of a cooperation
+request ("possible match with your record L-...; information requested under art. 10 of the
+Trafficking Protocol"), which travels only when it is sent.
 """
 
 from __future__ import annotations
