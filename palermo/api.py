@@ -15,6 +15,7 @@ from palermo.cooperation.api import router as node_router
 from palermo.core.api import router as core_router
 from palermo.core.api_docs import SWAGGER
 from palermo.core.api_errors import ObjectBodyParser, handlers_install, openapi_errors
+from palermo.linkage.api import router as linkage_router
 from palermo.monitoring.api import router as monitoring_router
 from palermo.registry.api import router as registry_router
 from palermo.statistics.api import router as statistics_router
@@ -49,3 +50,4 @@ api.add_router("/node/", node_router)
 api.add_router("/cooperation/", "palermo.cooperation.api.requests_router")
 api.add_router("/statistics/", statistics_router)
 api.add_router("/monitoring/", monitoring_router)
+api.add_router("/linkage/", linkage_router)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
+from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.linkage import model, persons, records
 from palermo.linkage.exchange import REVIEW_FLOOR, coordinator_check
@@ -65,7 +66,10 @@ def duplicates_find(*, actor: User | None, progress: Progress | None = None) -> 
         frame = records.finish(
             records.local_columns([record for _p, record in read], confirmed=anchors)
         )
-        scored = model.score([frame])
+        try:
+            scored = model.score([frame])
+        except model.TooFewError as exc:
+            raise ApplicationError(str(exc), code="too_few") from exc
         threshold = scored.threshold
         known = confirmed | apart
         pairs = [

@@ -287,11 +287,18 @@ def matches_find(exercise_id: str) -> int:
         theirs = list(exercise.encodings.filter(ours=False).order_by("pk"))
         kept: list[tuple[str, str, float]] = []
         threshold = None
+        scored: model.Scored | None = None
         if ours and theirs:
             joined = _columns(ours, bits, "here")
             for column, values in _columns(theirs, bits, "there").items():
                 joined[column].extend(values)
-            scored = model.score([records.finish(joined)], link_only=True, pprl_bits=bits)
+            try:
+                scored = model.score([records.finish(joined)], link_only=True, pprl_bits=bits)
+            except model.TooFewError:
+                # Too few persons on either side to learn from: no pair is put forward (the
+                # exercise says so: matched, no threshold).
+                scored = None
+        if scored is not None:
             threshold = scored.threshold
             here = len(ours)
             for left, right, p in zip(

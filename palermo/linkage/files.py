@@ -86,7 +86,10 @@ def files_link(
         labels = np.arange(count)
         scored = None
     else:
-        scored = model.score(held, link_only=link_only, pprl_bits=bits)
+        try:
+            scored = model.score(held, link_only=link_only, pprl_bits=bits)
+        except model.TooFewError as exc:
+            raise records.RecordError(str(exc)) from exc
         tell(2, STEPS)
         labels = clusters.cluster(
             count, scored.left, scored.right, scored.probability, threshold=scored.threshold

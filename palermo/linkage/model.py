@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
+from django.utils.translation import gettext as _
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_creator import ComparisonCreator
@@ -347,6 +348,10 @@ def em_rules(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[str]:
     return chosen
 
 
+class TooFewError(ValueError):
+    """The records cannot train the model (no block has pairs enough for EM)."""
+
+
 @dataclass
 class Scored:
     """Candidate pairs (indexes into the input frame) with their posterior probability, and
@@ -529,7 +534,17 @@ def _score(
     linker.training.estimate_u_using_random_sampling(
         max_pairs=pairs, seed=seed, min_count_per_level=None
     )
-    for rule in em_rules(db._con, tables):  # noqa: SLF001
+    rules = em_rules(db._con, tables)  # noqa: SLF001
+    if not rules:
+        raise TooFewError(
+            _(
+                "Too few pairs of these records share a document number, a date of birth or a "
+                "name (at least %(least)d are needed) for the model to learn what a match looks "
+                "like: link more records at once."
+            )
+            % {"least": EM_MIN_PAIRS}
+        )
+    for rule in rules:
         linker.training.estimate_parameters_using_expectation_maximisation(
             CustomRule(rule), fix_probability_two_random_records_match=False
         )

@@ -216,6 +216,7 @@ def test_two_files_linked_only_across_them(tmp_path: Path, mode: list[str]) -> N
         ("rec_id,given_name\n,Amina\n", "line 2: rec_id is empty"),
         ('rec_id,given_name\n1,"Amina\n', "not CSV"),
         ("rec_id,age_est\n1,25\n", "needs the registration date"),
+        ("rec_id,given_name\n1,Amina\n2,Amina\n3,Joy\n", "Too few pairs of these records"),
     ],
 )
 def test_more_refusals_name_their_line(tmp_path: Path, text: str, message: str) -> None:
