@@ -15,6 +15,7 @@ urlpatterns = [
     path("cooperation/", include("palermo.cooperation.urls")),
     path("statistics/", include("palermo.statistics.urls")),
     path("monitoring/", include("palermo.monitoring.urls")),
+    path("linkage/", include("palermo.linkage.urls")),
     path("", include("palermo.web.urls")),
 ]
 

@@ -16,7 +16,7 @@ from palermo.cooperation.models import Node
 from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import ForbiddenError, NotFoundError
 from palermo.core.models import User
-from palermo.linkage import duplicates, exchange, review, selectors
+from palermo.linkage import exchange, review, selectors
 from palermo.linkage.models import Exercise, Match
 
 router = Router(tags=["linkage"], auth=AUTH)
@@ -110,6 +110,8 @@ def exercise_run(request: HttpRequest, payload: LinkageRunIn) -> Status[dict[str
     duplicates (a national coordinator)."""
     user = api_user(request)
     if not payload.node:
+        from palermo.linkage import duplicates  # noqa: PLC0415 - the model (Splink) when run
+
         return Status(201, _exercise_out(duplicates.duplicates_find(actor=user)))
     exchange.coordinator_check(user)
     node = Node.objects.filter(name=payload.node, active=True).first()

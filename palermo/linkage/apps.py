@@ -1,7 +1,23 @@
 """The linkage app's configuration."""
 
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from palermo.cooperation.models import Node
+
+
+def _apply(sender: Node, envelope: dict[str, Any], now: dt.datetime) -> None:
+    """The transport's handler of linkage messages; the module that applies them (and the
+    model it runs) is loaded when one comes, not when a process starts."""
+    from palermo.linkage.inbound import inbound_apply  # noqa: PLC0415
+
+    inbound_apply(sender, envelope, now)
 
 
 class LinkageConfig(AppConfig):
@@ -10,6 +26,9 @@ class LinkageConfig(AppConfig):
     verbose_name = _("Record linkage")
 
     def ready(self) -> None:
-        from palermo.linkage.inbound import handlers_register  # noqa: PLC0415
+        from palermo.cooperation.transport import kind_handler_register  # noqa: PLC0415
+        from palermo.linkage import jobs  # noqa: PLC0415
+        from palermo.linkage.kinds import KINDS  # noqa: PLC0415
 
-        handlers_register()
+        kind_handler_register(KINDS, _apply)
+        jobs.register()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -40,16 +40,22 @@ from palermo.core.choices import AuditAction, Role
 from palermo.core.crypto import decrypt_text, encrypt_text
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import User
-from palermo.linkage import model, persons, pprl, records
+from palermo.linkage.kinds import (
+    KIND_ACCEPT,
+    KIND_DECLINE,
+    KIND_ENCODINGS,
+    KIND_MATCHES,
+    KIND_PROPOSE,
+    KINDS,
+)
 from palermo.linkage.models import Encoding, Exercise, ExercisePerson, Match, Status
 from palermo.linkage.models import Role as Side
 
-KIND_PROPOSE = "linkage.propose"
-KIND_ACCEPT = "linkage.accept"
-KIND_DECLINE = "linkage.decline"
-KIND_ENCODINGS = "linkage.encodings"
-KIND_MATCHES = "linkage.matches"
-KINDS = (KIND_PROPOSE, KIND_ACCEPT, KIND_DECLINE, KIND_ENCODINGS, KIND_MATCHES)
+if TYPE_CHECKING:
+    from palermo.linkage import pprl
+
+__all__ = ["KINDS", "KIND_ACCEPT", "KIND_DECLINE", "KIND_ENCODINGS", "KIND_MATCHES", "KIND_PROPOSE"]
+
 # Records in one `linkage.encodings` message (about 4 KB each: well under the transport's
 # 1 MiB message limit).
 PART_RECORDS = 150
@@ -109,6 +115,8 @@ def public_key_check(text: object) -> str:
 def _secret(exercise: Exercise) -> pprl.Exercise:
     """The exercise's secret, from this side's private key and the other's public key; the
     private key is erased (the caller saves the exercise)."""
+    from palermo.linkage import pprl  # noqa: PLC0415 - NumPy, Splink: when run
+
     private = X25519PrivateKey.from_private_bytes(
         base64.b64decode(decrypt_text(exercise.private_key))
     )
@@ -127,6 +135,8 @@ def _encode_here(
 ) -> tuple[list[str], dict[str, list[Any]]]:
     """This node's persons encoded under the exercise's secret, each under a new pseudonym:
     (the pseudonyms, the encoded columns). The read of their identities is audited."""
+    from palermo.linkage import persons, pprl, records  # noqa: PLC0415 - NumPy, Splink: when run
+
     read = list(persons.node_records())
     pseudonyms = [ExercisePerson(exercise=exercise, person=person) for person, _record in read]
     ExercisePerson.objects.bulk_create(pseudonyms, batch_size=1000)
@@ -144,6 +154,8 @@ def _encode_here(
 
 def exercise_propose(*, actor: User | None, node: Node) -> Exercise:
     """Propose an exercise to `node` (a national coordinator of this node)."""
+    from palermo.linkage import pprl  # noqa: PLC0415 - NumPy, Splink: when run
+
     user = coordinator_check(actor)
     if not node.active:
         raise ApplicationError(_("The node {} is not active.").format(node.name), code="inactive")
@@ -172,6 +184,8 @@ def exercise_propose(*, actor: User | None, node: Node) -> Exercise:
 
 def exercise_accept(*, actor: User | None, exercise: Exercise) -> Exercise:
     """Accept a proposed exercise: encode this node's persons and answer with a public key."""
+    from palermo.linkage import pprl  # noqa: PLC0415 - NumPy, Splink: when run
+
     user = coordinator_check(actor)
     with transaction.atomic():
         exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
@@ -242,6 +256,8 @@ def exercise_decline(*, actor: User | None, exercise: Exercise, reason: str) -> 
 def encodings_send(exercise_id: str) -> int:
     """The proposer's step once accepted: encode this node's persons and send the encodings in
     parts. Returns the number of parts."""
+    from palermo.linkage import pprl  # noqa: PLC0415 - NumPy, Splink: when run
+
     with transaction.atomic():
         exercise = Exercise.objects.select_for_update().get(pk=exercise_id)
         if exercise.role != Side.INITIATOR or exercise.status != Status.ACCEPTED:
@@ -271,6 +287,8 @@ def encodings_send(exercise_id: str) -> int:
 
 
 def _columns(rows: list[Encoding], bits: int, source: str) -> dict[str, list[Any]]:
+    from palermo.linkage import pprl  # noqa: PLC0415 - NumPy, Splink: when run
+
     return pprl.from_wire([row.data for row in rows], bits, source)
 
 
@@ -278,6 +296,8 @@ def matches_find(exercise_id: str) -> int:
     """The matching node's step once every part has come: link the two sets of encodings,
     keep the pairs worth reviewing, erase the encodings, send the pairs back. Returns how
     many pairs were kept."""
+    from palermo.linkage import model, records  # noqa: PLC0415 - NumPy, Splink: when run
+
     with transaction.atomic():
         exercise = Exercise.objects.select_for_update().get(pk=exercise_id)
         if exercise.role != Side.RESPONDER or exercise.status != Status.ENCODED:

@@ -11,20 +11,17 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from palermo.cooperation.models import Node
-from palermo.cooperation.transport import NodeRefusal, kind_handler_register
+from palermo.cooperation.transport import NodeRefusal
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.linkage import pprl, tasks
-from palermo.linkage.exchange import (
+from palermo.linkage.exchange import MAX_PARTS, PART_RECORDS, public_key_check
+from palermo.linkage.kinds import (
     KIND_ACCEPT,
     KIND_DECLINE,
     KIND_ENCODINGS,
     KIND_MATCHES,
     KIND_PROPOSE,
-    KINDS,
-    MAX_PARTS,
-    PART_RECORDS,
-    public_key_check,
 )
 from palermo.linkage.models import Encoding, Exercise, ExercisePerson, Match, Status
 from palermo.linkage.models import Role as Side
@@ -182,8 +179,3 @@ def _apply_matches(sender: Node, payload: dict[str, Any], now: dt.datetime) -> N
         actor_label=sender.name,
         after={"status": exercise.status, "matches": len(found)},
     )
-
-
-def handlers_register() -> None:
-    """Called from LinkageConfig.ready: the transport hands linkage messages to this module."""
-    kind_handler_register(KINDS, inbound_apply)

@@ -26,6 +26,9 @@ CASE_WORK_NAVIGATION = [("cases:inbox", _("Referrals")), ("cases:deadlines", _("
 # analysts see only its statistics.
 COOPERATION_NAVIGATION = [("cooperation:inbox", _("Cooperation"))]
 COOPERATION_STATISTICS_NAVIGATION = [("cooperation:statistics", _("Cooperation statistics"))]
+# Record linkage: duplicates within the node and exercises with other nodes, for the roles that
+# review matches.
+LINKAGE_NAVIGATION = [("linkage:list", _("Linkage"))]
 # Statistics, after the registry: figures for everyone, data entry for national coordinators.
 STATISTICS_NAVIGATION = [("statistics:index", _("Statistics"))]
 STATISTICS_ENTRY_NAVIGATION = [("statistics:entry", _("Data entry"))]
@@ -47,6 +50,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         cases += COOPERATION_NAVIGATION
     elif has_role(user, Role.ANALYST):
         cases += COOPERATION_STATISTICS_NAVIGATION
+    if has_role(user, Role.CASE_WORKER, Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR):
+        cases += LINKAGE_NAVIGATION
     statistics = list(STATISTICS_NAVIGATION)
     if has_role(user, Role.NATIONAL_COORDINATOR):
         statistics += STATISTICS_ENTRY_NAVIGATION
