@@ -27,8 +27,25 @@ class LinkageConfig(AppConfig):
 
     def ready(self) -> None:
         from palermo.cooperation.transport import kind_handler_register  # noqa: PLC0415
+        from palermo.core.crypto import (  # noqa: PLC0415
+            column_decrypt_check,
+            column_rotate,
+            decrypt_check_register,
+            rotation_register,
+        )
         from palermo.linkage import jobs  # noqa: PLC0415
         from palermo.linkage.kinds import KINDS  # noqa: PLC0415
+        from palermo.linkage.models import Exercise  # noqa: PLC0415
 
         kind_handler_register(KINDS, _apply)
         jobs.register()
+        # An exercise's private key waits, encrypted, for the other node's answer: re-encrypted
+        # with the node's other encrypted data, and checked with it.
+        rotation_register(
+            "linkage exercise keys",
+            lambda: column_rotate(Exercise, "private_key", exclude_empty=True),
+        )
+        decrypt_check_register(
+            "linkage exercise keys",
+            lambda limit: column_decrypt_check(Exercise, "private_key", limit),
+        )

@@ -21,6 +21,7 @@ from palermo.cooperation import services, signing
 from palermo.cooperation.models import Node, OutboundMessage
 from palermo.cooperation.transport import NodeRefusal
 from palermo.core.choices import Role
+from palermo.core.crypto import decrypt_text, encrypted_data_check, registered_rotations
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import User
 from palermo.linkage import exchange, inbound, pprl, records, review
@@ -261,3 +262,15 @@ def test_the_command_runs_and_reviews_an_exercise(
     assert "L-THEIRS" in match.request.subject
     with pytest.raises(ApplicationError, match="has a request"):
         review.match_request(actor=investigator, match=match)
+
+
+def test_a_waiting_private_key_is_rotated_and_checked_with_the_node_s_data(
+    bravo: Node, coordinator: User
+) -> None:
+    exercise = exchange.exercise_propose(actor=coordinator, node=bravo)
+    before = exercise.private_key
+    assert encrypted_data_check()["linkage exercise keys"] == (1, 0)
+    assert dict(registered_rotations())["linkage exercise keys"]() == 1
+    exercise.refresh_from_db()
+    assert exercise.private_key != before
+    assert decrypt_text(exercise.private_key) == decrypt_text(before)
