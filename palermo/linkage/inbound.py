@@ -124,6 +124,13 @@ def _apply_encodings(sender: Node, payload: dict[str, Any]) -> None:
         if not isinstance(row, dict) or not isinstance(row.get("p"), str) or len(row["p"]) > 20:
             raise _invalid(_("An encoded record has no pseudonym."))
         pseudonyms.append(row["p"])
+    # A pseudonym twice (in this part, or in an earlier one) would break the rows' uniqueness
+    # inside the inbox's transaction: refused here, with a reason the sender can act on.
+    if (
+        len(set(pseudonyms)) != len(pseudonyms)
+        or Encoding.objects.filter(exercise=exercise, ours=False, pseudonym__in=pseudonyms).exists()
+    ):
+        raise _invalid(_("A pseudonym comes twice in the encodings."))
     try:
         pprl.from_wire([row.get("e") for row in rows], bits, "there")
     except pprl.WireError as exc:
@@ -167,6 +174,8 @@ def _apply_matches(sender: Node, payload: dict[str, Any], now: dt.datetime) -> N
         found.append(
             Match(exercise=exercise, ours=people[row[0]], theirs=row[1], probability=row[2])
         )
+    if len({(m.ours.pseudonym, m.theirs) for m in found}) != len(found):
+        raise _invalid(_("A pair comes twice in the matches."))
     Match.objects.bulk_create(found)
     exercise.status = Status.MATCHED
     exercise.threshold = threshold

@@ -130,7 +130,9 @@ def _refused(node: Node, kind: str, payload: dict[str, Any], code: str = "invali
     return caught.value.detail
 
 
-def test_messages_that_make_no_sense_are_refused(bravo: Node, coordinator: User) -> None:
+def test_messages_that_make_no_sense_are_refused(
+    bravo: Node, coordinator: User, make_user: Callable[..., User]
+) -> None:
     params = pprl.parameters(pprl.Exercise.new())
     _refused(
         bravo,
@@ -173,10 +175,14 @@ def test_messages_that_make_no_sense_are_refused(bravo: Node, coordinator: User)
         assert column in detail and "Amina" not in detail and "AB123" not in detail
     _refused(bravo, exchange.KIND_ENCODINGS, {**part, "records": [{"e": {"grams": good}}]})
     assert not Encoding.objects.exists()
+    twice = [{"p": "L-1", "e": {"grams": good}}] * 2
+    assert "twice" in _refused(bravo, exchange.KIND_ENCODINGS, {**part, "records": twice})
     _apply(
         bravo, exchange.KIND_ENCODINGS, {**part, "records": [{"p": "L-1", "e": {"grams": good}}]}
     )
     assert Encoding.objects.filter(ours=False).count() == 1
+    again = {**part, "part": 2, "records": [{"p": "L-1", "e": {"grams": good}}]}
+    assert "twice" in _refused(bravo, exchange.KIND_ENCODINGS, again)
     # Matches only for an exercise proposed here, naming its pseudonyms.
     mine = exchange.exercise_propose(actor=coordinator, node=bravo)
     Exercise.objects.filter(pk=mine.pk).update(status=Status.ENCODED)
@@ -186,6 +192,16 @@ def test_messages_that_make_no_sense_are_refused(bravo: Node, coordinator: User)
         {"exercise": str(mine.pk), "threshold": 0.5, "matches": [["L-NOPE", "L-2", 0.9]]},
     )
     _refused(bravo, exchange.KIND_MATCHES, {"exercise": str(mine.pk), "matches": "all"})
+    worker = make_user(Role.CASE_WORKER, org=ORG, country="NGA")
+    case = cases.case_open(actor=worker, title="Shelter", opened_on=dt.date(2026, 1, 10))
+    person = ExercisePerson.objects.create(
+        exercise=mine, person=cases.person_add(actor=worker, case=case, role="presumed_victim")
+    )
+    pair = [person.pseudonym, "L-2", 0.9]
+    matches = {"exercise": str(mine.pk), "threshold": 0.5, "matches": [pair, pair]}
+    assert "twice" in _refused(bravo, exchange.KIND_MATCHES, matches)
+    _apply(bravo, exchange.KIND_MATCHES, {**matches, "matches": [pair]})
+    assert Match.objects.filter(exercise=mine).count() == 1
 
 
 def test_wire_form_keeps_the_encodings() -> None:
