@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 
 from palermo.cases import services as cases
@@ -290,3 +291,16 @@ def test_a_waiting_private_key_is_rotated_and_checked_with_the_node_s_data(
     exercise.refresh_from_db()
     assert exercise.private_key != before
     assert decrypt_text(exercise.private_key) == decrypt_text(before)
+
+
+def test_an_exercise_too_small_to_learn_from_says_so_on_its_page(
+    bravo: Node, coordinator: User, client: Client
+) -> None:
+    exercise = exchange.exercise_propose(actor=coordinator, node=bravo)
+    Exercise.objects.filter(pk=exercise.pk).update(status=Status.ENCODED)
+    _apply(bravo, exchange.KIND_MATCHES, {"exercise": str(exercise.pk), "matches": []})
+    client.force_login(coordinator)
+    page = client.get("/linkage/{}/".format(exercise.pk)).content.decode()
+    assert 'id="too-few"' in page and "too few for the model" in page
+    Exercise.objects.filter(pk=exercise.pk).update(threshold=0.6)
+    assert 'id="too-few"' not in client.get("/linkage/{}/".format(exercise.pk)).content.decode()
