@@ -182,18 +182,23 @@ def exercise_propose(*, actor: User | None, node: Node) -> Exercise:
     return exercise
 
 
+def _unanswered(exercise: Exercise, refusal: str) -> Exercise:
+    """The exercise, locked, if another node proposed it and it is not answered yet."""
+    exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
+    if exercise.role != Side.RESPONDER or exercise.status != Status.PROPOSED:
+        raise ApplicationError(refusal, code="conflict")
+    return exercise
+
+
 def exercise_accept(*, actor: User | None, exercise: Exercise) -> Exercise:
     """Accept a proposed exercise: encode this node's persons and answer with a public key."""
     from palermo.linkage import pprl  # noqa: PLC0415 - NumPy, Splink: when run
 
     user = coordinator_check(actor)
     with transaction.atomic():
-        exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
-        if exercise.role != Side.RESPONDER or exercise.status != Status.PROPOSED:
-            raise ApplicationError(
-                _("Only an exercise proposed by another node, not yet answered, is accepted."),
-                code="conflict",
-            )
+        exercise = _unanswered(
+            exercise, _("Only an exercise proposed by another node, not yet answered, is accepted.")
+        )
         exercise.private_key, public = _key_pair()
         secret = _secret(exercise)
         pseudonyms, encoded = _encode_here(exercise, secret, user)
@@ -228,12 +233,9 @@ def exercise_decline(*, actor: User | None, exercise: Exercise, reason: str) -> 
     if not reason.strip():
         raise ApplicationError(_("Say why the exercise is declined."), code="reason_required")
     with transaction.atomic():
-        exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
-        if exercise.role != Side.RESPONDER or exercise.status != Status.PROPOSED:
-            raise ApplicationError(
-                _("Only an exercise proposed by another node, not yet answered, is declined."),
-                code="conflict",
-            )
+        exercise = _unanswered(
+            exercise, _("Only an exercise proposed by another node, not yet answered, is declined.")
+        )
         exercise.status = Status.DECLINED
         exercise.finished_at = timezone.now()
         exercise.save()

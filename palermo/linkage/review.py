@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from palermo.cases.access import case_access
+from palermo.cases.access import CaseAccess, case_access
 from palermo.cases.models import Person
 from palermo.cooperation import choices as cc
 from palermo.cooperation.models import Request
@@ -39,17 +39,26 @@ def _reviewer(actor: User | None) -> User:
     return actor
 
 
-def _sees_person(user: User, person: Person) -> bool:
-    try:
-        return case_access(user, person.case).sees_person(person)
-    except NotFoundError:
-        return False
+# The user's access to each case, worked out once for all the matches of a list (most persons
+# of an exercise share a few cases).
+Accesses = dict[object, CaseAccess | None]
 
 
-def _sees(user: User, match: Match) -> bool:
+def _sees_person(user: User, person: Person, accesses: Accesses) -> bool:
+    if person.case_id not in accesses:
+        try:
+            accesses[person.case_id] = case_access(user, person.case)
+        except NotFoundError:
+            accesses[person.case_id] = None
+    access = accesses[person.case_id]
+    return access is not None and access.sees_person(person)
+
+
+def _sees(user: User, match: Match, accesses: Accesses | None = None) -> bool:
     """The actor may see the person here, and for duplicates within this node the other too."""
-    return _sees_person(user, match.ours.person) and (
-        match.other is None or _sees_person(user, match.other.person)
+    known: Accesses = {} if accesses is None else accesses
+    return _sees_person(user, match.ours.person, known) and (
+        match.other is None or _sees_person(user, match.other.person, known)
     )
 
 
@@ -58,9 +67,10 @@ def matches_visible(actor: User | None, exercise: Exercise) -> list[Match]:
     probable first; the view is audited."""
     user = _reviewer(actor)
     rows: QuerySet[Match] = exercise.matches.select_related(
-        "ours__person__case", "other__person__case"
+        "exercise", "ours__person__case", "other__person__case", "request"
     ).order_by("-probability")
-    visible = [m for m in rows if _sees(user, m)]
+    accesses: Accesses = {}
+    visible = [m for m in rows if _sees(user, m, accesses)]
     if visible:
         audit_record(
             actor=user,
@@ -76,7 +86,14 @@ def match_get(actor: User | None, pk: int) -> Match:
     """One match the actor may see (NotFoundError otherwise); the view is audited."""
     user = _reviewer(actor)
     match = (
-        Match.objects.select_related("ours__person__case", "exercise__node").filter(pk=pk).first()
+        Match.objects.select_related(
+            "ours__person__case__organisation",
+            "other__person__case__organisation",
+            "exercise__node",
+            "request",
+        )
+        .filter(pk=pk)
+        .first()
     )
     if match is None or not _sees(user, match):
         raise NotFoundError(_("No such match."), code="not_found")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from palermo.core.choices import Role
 from palermo.core.models import User
@@ -30,7 +30,11 @@ def exercises(user: User) -> QuerySet[Exercise]:
     review them; none for others."""
     if not user.has_role(*LIST_ROLES):
         return Exercise.objects.none()
-    return Exercise.objects.select_related("node").order_by("-created_at")
+    return (
+        Exercise.objects.select_related("node")
+        .annotate(match_count=Count("matches"))
+        .order_by("-created_at")
+    )
 
 
 def exercise_get(user: User, key: str) -> Exercise | None:
@@ -42,6 +46,10 @@ def exercise_get(user: User, key: str) -> Exercise | None:
 
 
 def exercise_row(exercise: Exercise) -> dict[str, Any]:
+    # Counted with the list (`exercises`); an exercise just made or changed counts its own.
+    matches = getattr(exercise, "match_count", None)
+    if matches is None:
+        matches = exercise.matches.count()
     return {
         "id": str(exercise.pk),
         "node": exercise.node.name if exercise.node else "",
@@ -49,7 +57,7 @@ def exercise_row(exercise: Exercise) -> dict[str, Any]:
         "status": exercise.status,
         "persons": exercise.persons,
         "peer_persons": exercise.peer_persons,
-        "matches": exercise.matches.count(),
+        "matches": matches,
         "created_at": exercise.created_at.isoformat(timespec="seconds"),
     }
 

@@ -17,11 +17,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from palermo.cases import services as cases
-from palermo.conftest import PASSWORD
 from palermo.core.choices import Role
 from palermo.core.models import Country, User
 from palermo.core.services import countries_load
-from palermo.core.tests.browser import errors_watch
+from palermo.core.tests.browser import errors_watch, log_in
 from palermo.linkage.models import Decision, Match
 from palermo.linkage.tests.test_duplicates import _identity
 from palermo.linkage.tests.test_files import febrl_rows
@@ -60,14 +59,6 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[Callable[[], Page]]
     assert errors == [], "JavaScript errors: {}".format(errors)
 
 
-def log_in(page: Page, user: User) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".site-header .who")).to_contain_text(user.username)
-
-
 def test_duplicates_found_and_confirmed_in_the_browser(
     new_page: Callable[[], Page], make_user: Callable[..., User]
 ) -> None:
@@ -85,7 +76,7 @@ def test_duplicates_found_and_confirmed_in_the_browser(
             )
 
     page = new_page()
-    log_in(page, coordinator)
+    log_in(page, coordinator.username)
     page.get_by_role("link", name="Linkage").click()
     expect(page.get_by_role("heading", name="Record linkage")).to_be_visible()
     page.get_by_label("With").select_option(label="this node: search for duplicates")
@@ -95,7 +86,7 @@ def test_duplicates_found_and_confirmed_in_the_browser(
     page.screenshot(path=str(SCREENSHOTS / "linkage-exercise.png"), full_page=True)
 
     shelter = new_page()
-    log_in(shelter, worker)
+    log_in(shelter, worker.username)
     shelter.goto(page.url)
     first = shelter.locator("#matches tbody tr").first
     expect(first).to_contain_text("probable")
@@ -113,6 +104,6 @@ def test_duplicates_found_and_confirmed_in_the_browser(
     assert match.reason.startswith("Same social security number")
 
     other = new_page()
-    log_in(other, outsider)
+    log_in(other, outsider.username)
     response = other.goto("/linkage/matches/{}/".format(match.pk))
     assert response is not None and response.status == 404
