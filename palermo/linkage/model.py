@@ -43,7 +43,7 @@ RARE_NAME = 6
 MEMORY_LIMIT_MB = 256  # for bigram bit strings; Bloom filters take in proportion to their bits
 THREADS = 2
 # Random pairs for the u-probabilities (more for bigger inputs, up to this many).
-MAX_U_PAIRS = 1_500_000
+MAX_U_PAIRS = 1_000_000
 # Pairs kept for the clustering: those the model gives at least this probability.
 KEEP_PROBABILITY = 0.01
 # Candidate pairs below this log2 Bayes factor are dropped as soon as they are scored.
@@ -131,6 +131,12 @@ def comparisons(
                 "tf_adjustment_weight": 1.0,
             },
             _level("{} >= 0.8".format(_parts("skel")), "given and family names sound alike"),
+            _level(
+                "{} >= 0.85 AND ({} >= 0.5 OR {} >= 0.6)".format(
+                    _one_part("grams"), _dice("grams"), _dice("skel")
+                ),
+                "one of the names agrees, the other alike",
+            ),
             _level("{} >= 0.85".format(_one_part("grams")), "one of the names agrees"),
             _level(
                 "{} >= 0.5 OR {} >= 0.6".format(_dice("grams"), _dice("skel")), "some agreement"

@@ -2,10 +2,11 @@
 
 Names come in native scripts (Cyrillic, Arabic, Thai, Burmese, Devanagari, Chinese) and in
 several romanisations of each; given and family names swapped; with patronymics, honorifics and
-particles; with aliases. Each name token is transliterated to Latin ASCII with ICU (PyICU: the
-BGN/PCGN romanisation for Russian and Ukrainian Cyrillic, `Han-Latin/Names` for Chinese, ICU's
-`Any-Latin` for the other scripts; anyascii when ICU knows no rule), case-folded, and stripped of
-honorifics and particles. From the tokens come:
+particles; with aliases. Each name token is romanised as registers write its script, to Latin
+ASCII: with ICU (PyICU: the BGN/PCGN romanisation for Russian and Ukrainian Cyrillic,
+`Han-Latin/Names` for Chinese, ICU's `Any-Latin` for Arabic, Devanagari and other scripts;
+anyascii when ICU knows no rule), PyThaiNLP's Royal Thai General System for Thai, `burmese` for
+Burmese; case-folded, and stripped of honorifics and particles. From the tokens come:
 
 - `grams`: the set of letter bigrams of the tokens, each padded at its ends (`_o ok ka af fo or
   r_`), so that comparing two names does not depend on the order of their tokens nor on where a
@@ -13,7 +14,8 @@ honorifics and particles. From the tokens come:
   names' similarity, and it is what a Bloom-filter encoding of the same bigrams estimates, so
   the plaintext and the privacy-preserving comparisons agree (`encodings`).
 - `skeleton`: a romanisation-invariant key of each token (consonants, digraphs folded: "kh" and
-  "h", "sh" and "s", "x" and "ks"; vowels dropped after the first letter, doubles collapsed):
+  "h", "sh" and "s", "x" and "ks"; a first vowel written as any vowel, the other vowels dropped
+  unless the token has no other consonant, doubles collapsed):
   Mohammed, Muhammad, Mohamed and the Arabic script's محمد (ICU: "mhmd") all give "md"; Hussein,
   Husain, Hosein and حسين give "hsn". Bigrams of the skeletons give a second, coarser similarity.
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -36,10 +39,12 @@ import icu
 from anyascii import anyascii
 from django.utils.translation import gettext as _
 
+from palermo.linkage import burmese
+
 # Words that are not part of a person's name: honorifics and titles (several languages, as they
 # are written in Latin after transliteration), and particles that some records keep and others
-# drop ("bin", "al-", "van"). Burmese honorifics are dropped only when the token was written in
-# Burmese script (in Latin "Ma" is also a Chinese family name).
+# drop ("bin", "al-", "van"). Burmese honorifics are dropped only when written in Burmese script
+# (in Latin "Ma" is also a Chinese family name): see BURMESE_TITLES.
 HONORIFICS = frozenset(
     [
         "mr",
@@ -107,7 +112,6 @@ PARTICLES = frozenset(
         "der",
     ]
 )
-BURMESE_HONORIFICS = frozenset({"u", "daw", "ko", "ma", "maung", "mg", "naw", "saw", "nan", "sai"})
 
 # An estimated age is taken to be right within this many years either way.
 AGE_TOLERANCE = 2
@@ -143,18 +147,28 @@ _SKELETON_RULES = (
 _VOWELS = frozenset("aeiouy")
 
 
+# Unicode blocks of the scripts whose names are romanised their own way (Cyrillic apart).
+_BLOCKS = (
+    (0x4E00, 0x9FFF, "han"),
+    (0x3400, 0x4DBF, "han"),
+    (0x1000, 0x109F, "my"),
+    (0x0E00, 0x0E7F, "th"),
+    (0x0600, 0x06FF, "ar"),
+    (0x0900, 0x097F, "deva"),
+)
+
+
 def _script(text: str) -> str:
     """The script of a token's letters, as far as the choice of transliteration needs it."""
     for ch in text:
         code = ord(ch)
         if 0x0400 <= code <= 0x04FF:
             return "uk" if ch in "іїєґІЇЄҐ" else "ru"
-        if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
-            return "han"
-        if 0x1000 <= code <= 0x109F:
-            return "my"
-        if code > 0x024F and unicodedata.category(ch).startswith("L"):
-            return "other"
+        block = next((name for low, high, name in _BLOCKS if low <= code <= high), None)
+        if block is None and code > 0x024F and unicodedata.category(ch).startswith("L"):
+            block = "other"
+        if block is not None:
+            return block
     return "latin"
 
 
@@ -162,7 +176,8 @@ _TRANSFORMS = {
     "ru": "Russian-Latin/BGN; Latin-ASCII; Lower",
     "uk": "Ukrainian-Latin/BGN; Latin-ASCII; Lower",
     "han": "Han-Latin/Names; Latin-ASCII; Lower",
-    "my": "Any-Latin; Latin-ASCII; Lower",
+    "ar": "Any-Latin; Latin-ASCII; Lower",
+    "deva": "Any-Latin; Latin-ASCII; Lower",
     "other": "Any-Latin; Latin-ASCII; Lower",
     "latin": "Latin-ASCII; Lower",
 }
@@ -171,6 +186,61 @@ _TRANSFORMS = {
 @functools.cache
 def _transliterator(script: str) -> icu.Transliterator:
     return icu.Transliterator.createInstance(_TRANSFORMS[script])
+
+
+# Thai titles written before the name, often without a space: Miss, Mrs, Mr, girl, boy.
+THAI_TITLES = ("นางสาว", "นาง", "นาย", "เด็กหญิง", "เด็กชาย", "ด.ญ.", "ด.ช.")
+# Burmese honorifics written before the name: U, Daw, Ko.
+BURMESE_TITLES = ("ဦး", "ဒေါ်", "ကို")
+ARABIC_ARTICLE = "ال"
+# Devanagari: a consonant letter (with its nukta), and the virama that joins it to the next.
+_DEVA_CONSONANT = re.compile("[\u0915-\u0939\u0958-\u095f]\u093c?$")
+_DEVA_VIRAMA = "\u094d"
+
+
+def _romanised(raw: str, script: str) -> list[str]:
+    """One token of a name in Latin letters, as registers romanise its script (one or more
+    words: Chinese and Burmese names come as syllables written together)."""
+    if script == "th":
+        # ICU's Thai-Latin is a letter-by-letter transliteration (ศิริพร "siri phr"); the Royal
+        # Thai General System, which passports and registers use, is PyThaiNLP's "royin"
+        # (Siriphon). Imported here: only Thai names need it; read-only, so that it never
+        # writes a data directory in the service's home.
+        os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+        from pythainlp.transliterate import romanize  # noqa: PLC0415
+
+        bare = next((raw[len(t) :] for t in THAI_TITLES if raw.startswith(t)), raw) or raw
+        return [romanize(bare, engine="royin")]
+    if script == "my":
+        # Burmese writes no spaces; each syllable is a word in Latin (Aung Kyaw), an honorific
+        # in front (U, Daw, Ko) is left out.
+        bare = next((raw[len(t) :] for t in BURMESE_TITLES if raw.startswith(t)), raw)
+        return list(burmese.syllables(bare))
+    source = raw
+    if script == "ar":
+        # The article al- is written joined to the name (الحسيني, Al Husseini, Husseini);
+        # registers keep or drop it, like the Latin "al" (a particle). The closing ta marbuta
+        # is said, and romanised, as -a or -ah: خديجة, Khadija.
+        if source.startswith(ARABIC_ARTICLE) and len(source) > len(ARABIC_ARTICLE) + 1:
+            source = source[len(ARABIC_ARTICLE) :]
+        source = source.replace("ة", "ه")
+    latin: str = _transliterator(script).transliterate(source)
+    # Hindi and Nepali do not say the inherent vowel of a word's last consonant (विकास is
+    # Vikas, not "vikasa"), unless it closes a cluster (आचार्य Acharya, कृष्ण Krishna).
+    if (
+        script == "deva"
+        and _DEVA_CONSONANT.search(source)
+        and source[-2:-1] != _DEVA_VIRAMA
+        and latin.endswith("a")
+    ):
+        latin = latin[:-1]
+    if script == "han":
+        # Chinese is written without spaces; ICU gives one syllable per character. The family
+        # name is the first character, the given name the rest, joined as pinyin writes a given
+        # name ("Zhang Xiaoming").
+        syllables = latin.split()
+        return [syllables[0], "".join(syllables[1:])] if len(syllables) > 2 else syllables
+    return latin.split()
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -182,29 +252,13 @@ def latin_tokens(text: str, *, digits: bool = False) -> tuple[str, ...]:
         if not raw:
             continue
         script = _script(raw)
-        # Arabic's closing ta marbuta is said, and romanised, as -a or -ah: خديجة, Khadija.
-        source = raw.replace("ة", "ه") if script == "other" else raw
-        latin = _transliterator(script).transliterate(source)
-        if script == "han":
-            # Chinese is written without spaces; ICU gives one syllable per character. The
-            # family name is the first character, the given name the rest, joined as pinyin
-            # writes a given name ("Zhang Xiaoming").
-            syllables = latin.split()
-            parts = [syllables[0], "".join(syllables[1:])] if len(syllables) > 2 else syllables
-        elif script == "my":
-            # Burmese writes no spaces either; an honorific in front (U, Daw, Ko) is left out.
-            bare = raw.removeprefix("ဦး").removeprefix("ဒေါ်").removeprefix("ကို")
-            parts = [_transliterator(script).transliterate(bare).replace(" ", "")] if bare else []
-        else:
-            parts = latin.split()
+        parts = _romanised(raw, script)
         for part in parts:
             keep = _NOT_ALNUM if digits else _NOT_LETTER
             token = keep.sub("", part) or keep.sub("", anyascii(part).lower())
             # Initials (and the letters of an abbreviation split at its hyphen, "Д-р") say
             # too little to compare.
             if len(token) < 2 or token in HONORIFICS or token in PARTICLES:
-                continue
-            if script == "my" and token in BURMESE_HONORIFICS:
                 continue
             out.append(token)
     return tuple(out)
@@ -222,8 +276,17 @@ def skeleton(token: str) -> str:
         s = s.replace(old, new)
     s = s.replace("j", "y")
     head, tail = s[:1], s[1:]
-    tail = "".join(ch for ch in tail if ch not in _VOWELS and ch != "h")
-    key = head + tail
+    if head in _VOWELS:
+        # A first vowel is written as any vowel (Ibrahim, Ebrahim, and ICU's "abrahym" of
+        # إبراهيم; Elena, Yelena, Olena, Alyona).
+        head = "a"
+    consonants = "".join(ch for ch in tail if ch not in _VOWELS and ch != "h")
+    if not consonants and head != "a":
+        # A syllable of one consonant (Burmese Moe, Mya, Mi; Chinese Li, Lu) keeps its first
+        # vowel: without it every such name would be the same "m" or "l".
+        vowel = next((ch for ch in tail if ch in _VOWELS), "")
+        consonants = {"y": "i", "e": "i"}.get(vowel, vowel)
+    key = head + consonants
     return "".join(ch for ch, _group in itertools.groupby(key))
 
 

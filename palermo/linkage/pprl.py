@@ -195,9 +195,7 @@ def encode(columns: dict[str, list[Any]], exercise: Exercise) -> dict[str, list[
         columns["skel_tokens"], max(rec.RARE_TOKEN_MIN, size // rec.RARE_TOKEN_SHARE)
     )
     out["skel_tokens"] = [enc.values("skeleton", t) if t else None for t in tokens]
-    pairs = rec.rare_only(
-        columns["skel_pairs"], max(rec.RARE_PAIR_MIN, size // rec.RARE_PAIR_SHARE)
-    )
+    pairs = rec.rare_pairs(columns["skel_pairs"], size)
     out["skel_pairs"] = [enc.values("skeleton-pair", p) if p else None for p in pairs]
     for column in ("sex", "citizenship", "birth_place"):
         out[column] = [enc.value(column, v) if v else None for v in columns[column]]

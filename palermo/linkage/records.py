@@ -61,8 +61,11 @@ RARE_TOKEN_SHARE = 300
 RARE_TOKEN_MIN = 300
 # The same for two tokens together (a whole common name: pairs sharing it are still compared
 # when something else is shared, a date, a document, a place).
-RARE_PAIR_SHARE = 100
+RARE_PAIR_SHARE = 300
 RARE_PAIR_MIN = 300
+# A name token with another's initial: at most this many records, whatever their number (a
+# common given name and an initial would pair thousands).
+RARE_INITIALS = 30
 
 
 class RecordError(ValueError):
@@ -169,8 +172,12 @@ def _grams_of(tokens: tuple[str, ...]) -> str | None:
 
 
 def _pairs(tokens: list[str]) -> list[str]:
+    """Keys of two name tokens (skeletons) together: both whole, and each whole with the other's
+    first letter (a typo or another spelling of one name: Popescu, Popesku, Popecu)."""
     distinct = sorted(set(tokens))
-    return [a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :]]
+    whole = [a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :]]
+    initials = {a + " " + b[0] + "*" for a in distinct for b in distinct if a != b}
+    return whole + sorted(initials)
 
 
 def name_features(
@@ -305,10 +312,25 @@ def local_columns(
     return columns
 
 
-def rare_only(values: list[list[Any] | None], most: int) -> list[list[Any] | None]:
-    """Each record's values that at most `most` records have (None where none is left)."""
+def rare_only(
+    values: list[list[Any] | None], most: int, most_initials: int | None = None
+) -> list[list[Any] | None]:
+    """Each record's values that at most `most` records have (None where none is left); keys of
+    a name and another's initial (`_pairs`) only where at most `most_initials` records have them
+    (they are coarser: more records share one)."""
     shared = Counter(v for vs in values if vs for v in vs)
-    return [[v for v in vs if shared[v] <= most] or None if vs else None for vs in values]
+
+    def rare(value: Any) -> bool:
+        if most_initials is not None and isinstance(value, str) and value.endswith("*"):
+            return shared[value] <= most_initials
+        return shared[value] <= most
+
+    return [[v for v in vs if rare(v)] or None if vs else None for vs in values]
+
+
+def rare_pairs(values: list[list[Any] | None], records: int) -> list[list[Any] | None]:
+    """The keys of two name tokens (`_pairs`) few enough records share to pair them."""
+    return rare_only(values, max(RARE_PAIR_MIN, records // RARE_PAIR_SHARE), RARE_INITIALS)
 
 
 def finish(columns: dict[str, list[Any]]) -> pd.DataFrame:
@@ -319,9 +341,7 @@ def finish(columns: dict[str, list[Any]]) -> pd.DataFrame:
     tokens few records share (RARE_PAIR_SHARE). `name_count` is how many records bear the
     record's name (where `skel_key` is given; privacy-preserving encodings bring their own)."""
     records = len(columns["source"])
-    columns["skel_pairs"] = rare_only(
-        columns["skel_pairs"], max(RARE_PAIR_MIN, records // RARE_PAIR_SHARE)
-    )
+    columns["skel_pairs"] = rare_pairs(columns["skel_pairs"], records)
     columns["rare_tokens"] = rare_only(
         columns.pop("skel_tokens"), max(RARE_TOKEN_MIN, records // RARE_TOKEN_SHARE)
     )

@@ -14,15 +14,51 @@ def skeletons(text: str) -> list[str]:
 def test_cyrillic_is_romanised_as_bgn_and_ukrainian_as_ukrainian() -> None:
     assert n.latin_tokens("Мухаммед Иванович Петров") == ("mukhammed", "ivanovich", "petrov")
     assert n.latin_tokens("Олексій Шевченко")[1] == "shevchenko"
-    assert {tuple(skeletons(f)) for f in ["Олексій", "Oleksii", "Oleksiy", "OLEKSIY"]} == {
-        ("olks",)
-    }
+    # A first vowel is any vowel: Олексій, Oleksii, Aleksei.
+    forms = ["Олексій", "Oleksii", "Oleksiy", "OLEKSIY", "Aleksei", "Алексей"]
+    assert {tuple(skeletons(f)) for f in forms} == {("alks",)}
 
 
 def test_the_same_name_in_arabic_script_and_romanisations_has_one_skeleton() -> None:
     forms = ["محمد", "Mohammed", "Muhammad", "MOHAMED", "Mukhammed"]
     assert {tuple(skeletons(f)) for f in forms} == {("md",)}
     assert {tuple(skeletons(f)) for f in ["حسين", "Hussein", "Husain", "Hosein"]} == {("hsn",)}
+    assert {tuple(skeletons(f)) for f in ["إبراهيم", "Ibrahim", "Ebrahim", "IBRAHEEM"]} == {
+        ("abrm",)
+    }
+
+
+def test_the_arabic_article_joined_to_a_name_is_left_out_as_the_latin_al_is() -> None:
+    assert skeletons("الحسيني") == skeletons("Al-Husseini") == skeletons("Husseini")
+    assert skeletons("رحمة المصري") == skeletons("Rahma AL-MASRI")
+
+
+def test_thai_is_romanised_as_registers_write_it_and_its_titles_left_out() -> None:
+    assert n.latin_tokens("ศิริพร บุญยืน") == ("siriphon", "bunyuen")
+    assert n.latin_tokens("นายสมชาย ใจดี") == ("somchai", "chaidi")
+    assert skeletons("สุดารัตน์") == skeletons("Sudarat")
+
+
+def test_burmese_names_are_cut_into_syllables_in_the_conventional_romanisation() -> None:
+    assert n.latin_tokens("စိုးဝင်း") == ("soe", "win")
+    assert n.latin_tokens("မြင့်လွင်") == ("myint", "lwin")
+    assert n.latin_tokens("ဦးအောင်ကျော်") == ("aung", "kyaw")
+    assert n.latin_tokens("အိအိဖြူ") == ("ei", "ei", "phyu")
+    assert n.latin_tokens("ထွန်းထက်") == ("htun", "htet")
+    assert n.latin_tokens("သန့်ဇင်") == ("thant", "zin")
+    assert n.latin_tokens("မန္တလေး") == ("man", "ta", "le")  # a stacked consonant closes "man"
+
+
+def test_devanagari_drops_the_last_inherent_vowel_unless_after_a_cluster() -> None:
+    assert n.latin_tokens("विकास ठाकुर") == ("vikas", "thakur")
+    assert n.latin_tokens("आचार्य") == ("acarya",)
+    assert skeletons("श्याम") == skeletons("Shyam")
+
+
+def test_one_syllable_tokens_keep_a_vowel_in_their_skeleton() -> None:
+    assert n.skeleton("moe") != n.skeleton("mya")
+    assert n.skeleton("li") != n.skeleton("lu")
+    assert n.skeleton("hsu") == n.skeleton("su")
 
 
 def test_chinese_family_name_first_and_given_name_joined_as_pinyin_writes_it() -> None:
@@ -86,3 +122,16 @@ def test_unreadable_births_say_why_without_the_value(
 
 def test_document_numbers_lose_spaces_dashes_and_case() -> None:
     assert n.document_number("ab 12-34 56") == "AB123456"
+
+
+def test_two_names_are_a_candidate_key_whole_and_with_the_other_ones_initial() -> None:
+    from palermo.linkage.records import name_features  # noqa: PLC0415
+
+    def keys(given: str, family: str) -> set[str]:
+        tokens = name_features([given], [], [family])["skel_pairs"]
+        return set(tokens)
+
+    # Popescu, Popesku and Popecu differ in their skeletons; Daniela with a P joins them.
+    assert keys("daniela", "popescu") & keys("daniela", "popecu")
+    assert keys("daniela", "popesku") & keys("daniela", "popecu")
+    assert not keys("daniela", "popescu") & keys("daniela", "ionescu")
