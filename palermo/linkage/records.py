@@ -66,6 +66,8 @@ RARE_PAIR_MIN = 300
 # A name token with another's initial: at most this many records, whatever their number (a
 # common given name and an initial would pair thousands).
 RARE_INITIALS = 30
+# Name tokens paired into keys (10 give 45 pairs and 90 with an initial).
+MAX_PAIR_TOKENS = 10
 
 
 class RecordError(ValueError):
@@ -173,8 +175,10 @@ def _grams_of(tokens: tuple[str, ...]) -> str | None:
 
 def _pairs(tokens: list[str]) -> list[str]:
     """Keys of two name tokens (skeletons) together: both whole, and each whole with the other's
-    first letter (a typo or another spelling of one name: Popescu, Popesku, Popecu)."""
-    distinct = sorted(set(tokens))
+    first letter (a typo or another spelling of one name: Popescu, Popesku, Popecu). Of a name
+    of many tokens, the first MAX_PAIR_TOKENS in alphabetical order (so that its keys stay within
+    what an encoded record may carry, pprl.MAX_LIST)."""
+    distinct = sorted(set(tokens))[:MAX_PAIR_TOKENS]
     whole = [a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :]]
     initials = {a + " " + b[0] + "*" for a in distinct for b in distinct if a != b}
     return whole + sorted(initials)

@@ -135,3 +135,12 @@ def test_two_names_are_a_candidate_key_whole_and_with_the_other_ones_initial() -
     assert keys("daniela", "popescu") & keys("daniela", "popecu")
     assert keys("daniela", "popesku") & keys("daniela", "popecu")
     assert not keys("daniela", "popescu") & keys("daniela", "ionescu")
+
+
+def test_a_name_of_many_tokens_keeps_its_keys_within_an_encoded_records_list() -> None:
+    from palermo.linkage.pprl import MAX_LIST  # noqa: PLC0415
+    from palermo.linkage.records import name_features  # noqa: PLC0415
+
+    given = ["a" + "bcdfghjklmnpqrstvwxz"[i] + "x" for i in range(20)]
+    keys = name_features(given, [], ["okafor"])["skel_pairs"]
+    assert 0 < len(keys) <= MAX_LIST
