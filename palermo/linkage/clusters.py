@@ -9,6 +9,9 @@ unless the model says otherwise). A pair the blocking never
 compared counts as 0 (no evidence that they are the same person), so a chain A-B-C whose ends
 share nothing stays apart unless A-B and B-C are strong enough to outweigh it, and a big
 component of weak, common-name links falls apart into the people it holds.
+
+The threshold is the model's own (`threshold_for`): the one, at or below the pairwise threshold,
+whose clusters the model expects to be best.
 """
 
 from __future__ import annotations
@@ -114,3 +117,51 @@ def cluster(
         for group in _average_linkage(members, pairs_of[root], threshold):
             labels[group] = min(group)
     return labels
+
+
+# The search of `threshold_for`: steps down from the pairwise threshold, and how low it goes.
+STEP = 0.05
+LOWEST = 0.1
+
+
+def expected_f1(labels: np.ndarray, left: np.ndarray, right: np.ndarray, p: np.ndarray) -> float:
+    """The pairwise F1 the model expects of a clustering (`labels`) from its own probabilities:
+    a pair put in one cluster is a match with its probability; a pair in one cluster that was
+    never scored (the records were put together through others: A with B, B with C) with the
+    mean probability of the scored pairs of its cluster. Expected matches: the scored pairs'
+    probabilities and those of the unscored pairs the clusters hold."""
+    sizes = np.bincount(labels, minlength=len(labels))
+    inside = labels[left] == labels[right]
+    cluster_of = labels[left[inside]]
+    scored_sum = np.bincount(cluster_of, weights=p[inside], minlength=len(sizes))
+    scored_count = np.bincount(cluster_of, minlength=len(sizes))
+    pairs = sizes * (sizes - 1) // 2
+    mean = np.divide(scored_sum, scored_count, out=np.zeros(len(sizes)), where=scored_count > 0)
+    imputed = float(((pairs - scored_count) * mean).sum())
+    found = float(scored_sum.sum()) + imputed
+    called = float(pairs.sum())
+    total = float(p.sum()) + imputed
+    return 2 * found / (called + total) if called + total else 1.0
+
+
+def threshold_for(
+    n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray, start: float
+) -> float:
+    """The model's threshold for clusters: from the pairwise threshold (`start`,
+    model.threshold_from) down by STEP until the clusters it gives are expected to be worse
+    (`expected_f1`), the best kept. Clusters call fewer pairs matches than their pairwise
+    probabilities do (average linkage keeps apart what the rest of a cluster contradicts), and
+    join records through others, so their best threshold is at or below the pairwise one."""
+    best, best_f1 = (
+        start,
+        expected_f1(cluster(n, left, right, probability, start), left, right, probability),
+    )
+    threshold = start - STEP
+    while threshold >= LOWEST:
+        f1 = expected_f1(cluster(n, left, right, probability, threshold), left, right, probability)
+        if f1 < best_f1:
+            break
+        if f1 > best_f1:  # on a level stretch the higher threshold stays
+            best, best_f1 = threshold, f1
+        threshold -= STEP
+    return best

@@ -91,8 +91,11 @@ def files_link(
         except model.TooFewError as exc:
             raise records.RecordError(str(exc)) from exc
         tell(2, STEPS)
+        threshold = clusters.threshold_for(
+            count, scored.left, scored.right, scored.probability, scored.threshold
+        )
         labels = clusters.cluster(
-            count, scored.left, scored.right, scored.probability, threshold=scored.threshold
+            count, scored.left, scored.right, scored.probability, threshold=threshold
         )
     tell(3, STEPS)
     # Cluster ids numbered from 1 in the order of the records' first appearance.
