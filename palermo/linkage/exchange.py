@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from palermo.cooperation.models import Node
 from palermo.cooperation.transport import NodeRefusal, outbox_enqueue
@@ -40,6 +41,7 @@ from palermo.core.choices import AuditAction, Role
 from palermo.core.crypto import decrypt_text, encrypt_text
 from palermo.core.errors import ApplicationError, ForbiddenError
 from palermo.core.models import User
+from palermo.linkage import decisions
 from palermo.linkage.kinds import (
     KIND_ACCEPT,
     KIND_DECLINE,
@@ -48,11 +50,11 @@ from palermo.linkage.kinds import (
     KIND_PROPOSE,
     KINDS,
 )
-from palermo.linkage.models import Encoding, Exercise, ExercisePerson, Match, Status
+from palermo.linkage.models import Decision, Encoding, Exercise, ExercisePerson, Match, Status
 from palermo.linkage.models import Role as Side
 
 if TYPE_CHECKING:
-    from palermo.linkage import pprl
+    from palermo.linkage import model, pprl
 
 __all__ = ["KINDS", "KIND_ACCEPT", "KIND_DECLINE", "KIND_ENCODINGS", "KIND_MATCHES", "KIND_PROPOSE"]
 
@@ -64,6 +66,8 @@ MAX_PARTS = 20_000
 # probable matches; those between are the uncertain band).
 REVIEW_FLOOR = 0.1
 HKDF_INFO = b"palermo-linkage-exercise"
+# The reason a pair confirmed in an earlier exercise with the same node is confirmed again.
+CARRIED_REASON = gettext_noop("Confirmed in an earlier exercise with this node.")
 
 
 def coordinator_check(actor: User | None) -> User:
@@ -266,6 +270,7 @@ def encodings_send(exercise_id: str) -> int:
             return 0
         secret = _secret(exercise)
         pseudonyms, encoded = _encode_here(exercise, secret, exercise.created_by)
+        earlier = decisions.labels_for(exercise)
         parts = max(1, -(-len(pseudonyms) // PART_RECORDS))
         for part in range(parts):
             chunk = range(part * PART_RECORDS, min(len(pseudonyms), (part + 1) * PART_RECORDS))
@@ -278,6 +283,7 @@ def encodings_send(exercise_id: str) -> int:
                     "parts": parts,
                     "records": [
                         {"p": pseudonyms[i], "e": pprl.to_wire(encoded, i, secret.bits)}
+                        | ({"k": earlier[pseudonyms[i]]} if pseudonyms[i] in earlier else {})
                         for i in chunk
                     ],
                 },
@@ -309,6 +315,8 @@ def matches_find(exercise_id: str) -> int:
         theirs = list(exercise.encodings.filter(ours=False).order_by("pk"))
         kept: list[tuple[str, str, float]] = []
         threshold = None
+        # Pairs reviewers decided in earlier exercises with this node (either side).
+        known = decisions.carried(exercise, ours, theirs)
         scored: model.Scored | None = None
         if ours and theirs:
             joined = _columns(ours, bits, "here")
@@ -329,15 +337,36 @@ def matches_find(exercise_id: str) -> int:
                 scored.probability.tolist(),
                 strict=True,
             ):
-                if p < REVIEW_FLOOR:
-                    continue
                 mine, other = (left, right) if left < here else (right, left)
+                if p < REVIEW_FLOOR or (mine, other - here) in known:
+                    continue
                 kept.append((ours[mine].pseudonym, theirs[other - here].pseudonym, float(p)))
+        # A pair confirmed before comes back confirmed (at the model's probability where it
+        # scored it, else 1); a pair rejected before is not put forward again.
+        scores = _probabilities(scored, len(ours))
+        carried = [
+            (ours[i].pseudonym, theirs[j].pseudonym, scores.get((i, j), 1.0))
+            for (i, j), decision in sorted(known.items())
+            if decision == Decision.CONFIRMED
+        ]
         people = {p.pseudonym: p for p in ExercisePerson.objects.filter(exercise=exercise)}
+        now = timezone.now()
         Match.objects.bulk_create(
             [
                 Match(exercise=exercise, ours=people[mine], theirs=other, probability=p)
                 for mine, other, p in kept
+            ]
+            + [
+                Match(
+                    exercise=exercise,
+                    ours=people[mine],
+                    theirs=other,
+                    probability=p,
+                    decision=Decision.CONFIRMED,
+                    reason=CARRIED_REASON,
+                    decided_at=now,
+                )
+                for mine, other, p in carried
             ]
         )
         exercise.encodings.all().delete()
@@ -349,7 +378,11 @@ def matches_find(exercise_id: str) -> int:
             actor=None,
             action=AuditAction.UPDATE,
             obj=exercise,
-            after={"status": exercise.status, "matches": len(kept)},
+            after={
+                "status": exercise.status,
+                "matches": len(kept) + len(carried),
+                "decisions carried over": len(known),
+            },
         )
         outbox_enqueue(
             target=_peer(exercise),
@@ -357,8 +390,25 @@ def matches_find(exercise_id: str) -> int:
             payload={
                 "exercise": str(exercise.pk),
                 "threshold": threshold,
-                "matches": [[other, mine, round(p, 6)] for mine, other, p in kept],
+                "matches": [[other, mine, round(p, 6)] for mine, other, p in kept]
+                + [
+                    [other, mine, round(p, 6), Decision.CONFIRMED.value]
+                    for mine, other, p in carried
+                ],
             },
             request=str(exercise.pk),
         )
-    return len(kept)
+    return len(kept) + len(carried)
+
+
+def _probabilities(scored: model.Scored | None, here: int) -> dict[tuple[int, int], float]:
+    """{(index here, index there): probability} of the pairs the model scored."""
+    if scored is None:
+        return {}
+    out = {}
+    for left, right, p in zip(
+        scored.left.tolist(), scored.right.tolist(), scored.probability.tolist(), strict=True
+    ):
+        mine, other = (left, right) if left < here else (right, left)
+        out[(mine, other - here)] = float(p)
+    return out

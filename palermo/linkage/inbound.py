@@ -14,8 +14,8 @@ from palermo.cooperation.models import Node
 from palermo.cooperation.transport import NodeRefusal
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
-from palermo.linkage import pprl, tasks
-from palermo.linkage.exchange import MAX_PARTS, PART_RECORDS, public_key_check
+from palermo.linkage import decisions, pprl, tasks
+from palermo.linkage.exchange import CARRIED_REASON, MAX_PARTS, PART_RECORDS, public_key_check
 from palermo.linkage.kinds import (
     KIND_ACCEPT,
     KIND_DECLINE,
@@ -23,7 +23,7 @@ from palermo.linkage.kinds import (
     KIND_MATCHES,
     KIND_PROPOSE,
 )
-from palermo.linkage.models import Encoding, Exercise, ExercisePerson, Match, Status
+from palermo.linkage.models import Decision, Encoding, Exercise, ExercisePerson, Match, Status
 from palermo.linkage.models import Role as Side
 
 
@@ -135,10 +135,19 @@ def _apply_encodings(sender: Node, payload: dict[str, Any]) -> None:
         pprl.from_wire([row.get("e") for row in rows], bits, "there")
     except pprl.WireError as exc:
         raise _invalid(_("An encoded record is not valid ({}).").format(exc)) from None
+    try:
+        labels = [decisions.labels_check(row.get("k")) for row in rows]
+    except ValueError:
+        raise _invalid(
+            _(
+                "An encoded record's earlier pairs are not [exercise, pseudonym, pseudonym, "
+                "decision]."
+            )
+        ) from None
     Encoding.objects.bulk_create(
         [
-            Encoding(exercise=exercise, ours=False, pseudonym=p, data=row["e"])
-            for p, row in zip(pseudonyms, rows, strict=True)
+            Encoding(exercise=exercise, ours=False, pseudonym=p, data=row["e"], labels=k)
+            for p, row, k in zip(pseudonyms, rows, labels, strict=True)
         ]
     )
     exercise.parts_received = part
@@ -163,7 +172,8 @@ def _apply_matches(sender: Node, payload: dict[str, Any], now: dt.datetime) -> N
     for row in rows:
         if (
             not isinstance(row, list)
-            or len(row) != 3
+            or len(row) not in (3, 4)
+            or (len(row) == 4 and row[3] != Decision.CONFIRMED)
             or row[0] not in people
             or not isinstance(row[1], str)
             or len(row[1]) > 20
@@ -171,9 +181,10 @@ def _apply_matches(sender: Node, payload: dict[str, Any], now: dt.datetime) -> N
             or not 0 <= row[2] <= 1
         ):
             raise _invalid(_("A match names a pseudonym of this exercise and a probability."))
-        found.append(
-            Match(exercise=exercise, ours=people[row[0]], theirs=row[1], probability=row[2])
-        )
+        match = Match(exercise=exercise, ours=people[row[0]], theirs=row[1], probability=row[2])
+        if len(row) == 4:  # confirmed in an earlier exercise with this node
+            match.decision, match.reason, match.decided_at = Decision.CONFIRMED, CARRIED_REASON, now
+        found.append(match)
     if len({(m.ours.pseudonym, m.theirs) for m in found}) != len(found):
         raise _invalid(_("A pair comes twice in the matches."))
     Match.objects.bulk_create(found)

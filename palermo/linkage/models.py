@@ -128,6 +128,8 @@ class Encoding(models.Model):
     ours = models.BooleanField(_("this node's"))
     pseudonym = models.CharField(_("pseudonym"), max_length=20)
     data = models.JSONField(_("encoding"))
+    # The pairs earlier exercises with the same node put this person in (`decisions`).
+    labels = models.JSONField(_("earlier pairs"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("encoding")

@@ -23,7 +23,7 @@ import time_machine
 
 from palermo.cases import services as cases
 from palermo.cooperation import services, signing
-from palermo.cooperation.models import InboundMessage, OutboundMessage, Request
+from palermo.cooperation.models import InboundMessage, Node, OutboundMessage, Request
 from palermo.cooperation.nodeproc import free_port, node_run, node_spawn, node_start, node_stop
 from palermo.cooperation.tests.nodes import BRAVO_AUTHORITY, InboxPump, bravo_data_dir, node_env
 from palermo.core.choices import Role
@@ -115,11 +115,53 @@ def _bravo_rows(env: dict[str, str], query: str) -> list[sqlite3.Row]:
         return db.execute(query).fetchall()
 
 
+@pytest.fixture
+def pump() -> Iterator[InboxPump]:
+    inbox = InboxPump()
+    yield inbox
+    inbox.close()
+
+
+def _whose(env: dict[str, str]) -> dict[str, str]:
+    """Bravo's exercise pseudonyms and the persons they stand for (bravo's own table)."""
+    return {
+        r["pseudonym"]: r["person"]
+        for r in _bravo_rows(
+            env,
+            "SELECT e.pseudonym AS pseudonym, p.pseudonym AS person FROM "
+            "linkage_exerciseperson e JOIN cases_person p ON p.id = e.person_id",
+        )
+    }
+
+
+def _exercise_run(
+    env: dict[str, str], port: int, pump: InboxPump, coordinator: User, bravo: Node
+) -> Exercise:
+    """One exercise between this node and bravo (started for it, stopped after), to the end."""
+    server = node_start(env, port)
+    worker_proc = node_spawn(env, "cooperation", "deliver", "--loop", "--interval", "0.2")
+    try:
+        exercise = exchange.exercise_propose(actor=coordinator, node=bravo)
+        assert services.outbox_deliver().acknowledged == 1
+        # Bravo's coordinator accepts: bravo encodes its persons and answers with its key; this
+        # node then encodes its own and sends them in parts.
+        pump.run(env, "linkage", "accept", str(exercise.pk), "--as", "brvc")
+        pump.serve(until=lambda: Exercise.objects.get(pk=exercise.pk).status == Status.ENCODED)
+        assert services.outbox_deliver().acknowledged >= 2
+        pump.serve(until=lambda: Exercise.objects.get(pk=exercise.pk).status == Status.MATCHED)
+        exercise.refresh_from_db()
+    finally:
+        node_stop(worker_proc)
+        node_stop(server)
+    return exercise
+
+
 def test_two_nodes_find_shared_persons_through_encodings_alone(
     clock: time_machine.Traveller,
     tmp_path: Path,
     bravo_node: tuple[Path, str],
     make_user: Callable[..., User],
+    pump: InboxPump,
 ) -> None:
     coordinator = make_user(Role.NATIONAL_COORDINATOR, org=ORG, country="NGA")
     worker = make_user(Role.CASE_WORKER, org=ORG, country="NGA")
@@ -132,7 +174,6 @@ def test_two_nodes_find_shared_persons_through_encodings_alone(
             actor=worker, case=case, role="presumed_victim", identity=identity, pseudonym=pseudonym
         )
 
-    pump = InboxPump()
     template, bravo_key = bravo_node
     env = node_env(bravo_data_dir(template, tmp_path / "bravo"))
     node_run(
@@ -144,35 +185,12 @@ def test_two_nodes_find_shared_persons_through_encodings_alone(
     bravo = services.node_add(
         name="bravo", url="http://127.0.0.1:{}".format(port), public_key=bravo_key, country="ZAF"
     )
-    server = node_start(env, port)
-    worker_proc = node_spawn(env, "cooperation", "deliver", "--loop", "--interval", "0.2")
-    try:
-        exercise = exchange.exercise_propose(actor=coordinator, node=bravo)
-        assert services.outbox_deliver().acknowledged == 1
-        # Bravo's coordinator accepts: bravo encodes its persons and answers with its key; this
-        # node then encodes its own and sends them in parts.
-        pump.run(env, "linkage", "accept", str(exercise.pk), "--as", "brvc")
-        pump.serve(until=lambda: Exercise.objects.get(pk=exercise.pk).status == Status.ENCODED)
-        exercise.refresh_from_db()
-        assert exercise.persons == len(here)
-        assert exercise.private_key == ""  # erased once the secret was derived
-        assert services.outbox_deliver().acknowledged >= 2
-        pump.serve(until=lambda: Exercise.objects.get(pk=exercise.pk).status == Status.MATCHED)
-        exercise.refresh_from_db()
-    finally:
-        node_stop(worker_proc)
-        node_stop(server)
-        pump.close()
+    exercise = _exercise_run(env, port, pump, coordinator, bravo)
+    assert exercise.persons == len(here)
+    assert exercise.private_key == ""  # erased once the secret was derived
 
     # The matches: bravo's pseudonyms are made for the exercise; bravo's own table says whose.
-    whose = {
-        r["pseudonym"]: r["person"]
-        for r in _bravo_rows(
-            env,
-            "SELECT e.pseudonym AS pseudonym, p.pseudonym AS person FROM "
-            "linkage_exerciseperson e JOIN cases_person p ON p.id = e.person_id",
-        )
-    }
+    whose = _whose(env)
     assert exercise.threshold is not None
     found = {
         (m.ours.person.pseudonym, whose[m.theirs])
@@ -238,3 +256,32 @@ def test_two_nodes_find_shared_persons_through_encodings_alone(
     assert top.theirs in request.subject
     assert request.case == case
     assert Request.objects.filter(pk=request.pk).exists()
+
+    # What was decided carries over to the next exercise with bravo: a pair rejected here is
+    # not put forward again, the pair confirmed comes back confirmed, on both nodes.
+    whose_before = whose
+    rejected = next(
+        m
+        for m in visible
+        if m.ours.person.pseudonym != "P-UKR1" and m.probability >= exercise.threshold
+    )
+    review.match_decide(
+        actor=investigator,
+        match=rejected,
+        decision=Decision.REJECTED,
+        reason="Two persons: the files name different fathers.",
+    )
+    again = _exercise_run(env, port, pump, coordinator, bravo)
+    whose = _whose(env)
+    pairs = {
+        (m.ours.person.pseudonym, whose[m.theirs]): m
+        for m in again.matches.select_related("ours__person")
+    }
+    carried = pairs[("P-UKR1", "P-UKR1")]
+    assert carried.decision == Decision.CONFIRMED
+    assert carried.reason == exchange.CARRIED_REASON
+    assert (rejected.ours.person.pseudonym, whose_before[rejected.theirs]) not in pairs
+    assert len(pairs) >= SHARED  # the rest found again, to review
+    query = "SELECT theirs FROM linkage_match WHERE decision = 'confirmed' AND exercise_id = '{}'"
+    confirmed_there = _bravo_rows(env, query.format(again.pk.hex))
+    assert [r["theirs"] for r in confirmed_there] == [carried.ours.pseudonym]
