@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import uuid
 from collections.abc import Callable
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from palermo.cases import services as cases
@@ -167,3 +169,25 @@ def test_a_pair_confirmed_before_comes_back_confirmed_from_the_matching_node(
     match = Match.objects.get(exercise=mine)
     assert match.decision == Decision.CONFIRMED
     assert match.reason == exchange.CARRIED_REASON and match.decided_by is None
+
+
+def test_a_carried_decision_reads_in_the_reviewers_language(
+    bravo: Node, make_user: Callable[..., User]
+) -> None:
+    worker = make_user(Role.CASE_WORKER, org="Nigeria Police Force", country="NGA", language="fr")
+    case = cases.case_open(actor=worker, title="Shelter", opened_on=dt.date(2026, 1, 10))
+    person = cases.person_add(actor=worker, case=case, role="presumed_victim")
+    exercise = _exercise(bravo)
+    match = Match.objects.create(
+        exercise=exercise,
+        ours=ExercisePerson.objects.create(exercise=exercise, person=person),
+        theirs="L-B",
+        probability=0.8,
+        decision=Decision.CONFIRMED,
+        reason=exchange.CARRIED_REASON,
+        decided_at=timezone.now(),
+    )
+    client = Client()
+    client.force_login(worker)
+    page = html.unescape(client.get("/linkage/matches/{}/".format(match.pk)).content.decode())
+    assert "Confirmée lors d'un exercice précédent avec ce nœud." in page
