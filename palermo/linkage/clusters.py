@@ -152,12 +152,9 @@ def threshold_for(
     (`expected_f1`), the best kept. Clusters call fewer pairs matches than their pairwise
     probabilities do (average linkage keeps apart what the rest of a cluster contradicts), and
     join records through others, so their best threshold is at or below the pairwise one."""
-    best, best_f1 = (
-        start,
-        expected_f1(cluster(n, left, right, probability, start), left, right, probability),
-    )
-    threshold = start - STEP
-    while threshold >= LOWEST:
+    best, best_f1 = start, -1.0
+    threshold = start
+    while threshold >= LOWEST or threshold == start:
         f1 = expected_f1(cluster(n, left, right, probability, threshold), left, right, probability)
         if f1 < best_f1:
             break

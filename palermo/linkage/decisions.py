@@ -76,12 +76,10 @@ def carried(
     """{(index in `ours`, index in `theirs`): decision} for the pairs of this exercise that
     earlier exercises with the same node put forward and someone decided (the matching node's
     step: `theirs` carry the other node's labels)."""
-    person_at = {
-        person: i
-        for i, person in enumerate(
-            _persons(exercise, [row.pseudonym for row in ours])  # this node's persons, in order
-        )
-    }
+    person_of = dict(
+        ExercisePerson.objects.filter(exercise=exercise).values_list("pseudonym", "person_id")
+    )
+    person_at = {person_of[row.pseudonym]: i for i, row in enumerate(ours)}
     wanted: list[tuple[int, list[str]]] = [
         (j, label) for j, row in enumerate(theirs) for label in (row.labels or [])
     ]
@@ -103,10 +101,3 @@ def carried(
         if decision is not None:
             out.setdefault((person_at[found[0]], j), decision)
     return out
-
-
-def _persons(exercise: Exercise, pseudonyms: list[str]) -> list[uuid.UUID]:
-    by = dict(
-        ExercisePerson.objects.filter(exercise=exercise).values_list("pseudonym", "person_id")
-    )
-    return [by[p] for p in pseudonyms]

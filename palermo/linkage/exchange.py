@@ -313,7 +313,6 @@ def matches_find(exercise_id: str) -> int:
         bits = int(exercise.parameters["bits"])
         ours = list(exercise.encodings.filter(ours=True).order_by("pk"))
         theirs = list(exercise.encodings.filter(ours=False).order_by("pk"))
-        kept: list[tuple[str, str, float]] = []
         threshold = None
         # Pairs reviewers decided in earlier exercises with this node (either side).
         known = decisions.carried(exercise, ours, theirs)
@@ -330,20 +329,14 @@ def matches_find(exercise_id: str) -> int:
                 scored = None
         if scored is not None:
             threshold = scored.threshold
-            here = len(ours)
-            for left, right, p in zip(
-                scored.left.tolist(),
-                scored.right.tolist(),
-                scored.probability.tolist(),
-                strict=True,
-            ):
-                mine, other = (left, right) if left < here else (right, left)
-                if p < REVIEW_FLOOR or (mine, other - here) in known:
-                    continue
-                kept.append((ours[mine].pseudonym, theirs[other - here].pseudonym, float(p)))
+        scores = _probabilities(scored, len(ours))
+        kept = [
+            (ours[i].pseudonym, theirs[j].pseudonym, p)
+            for (i, j), p in scores.items()
+            if p >= REVIEW_FLOOR and (i, j) not in known
+        ]
         # A pair confirmed before comes back confirmed (at the model's probability where it
         # scored it, else 1); a pair rejected before is not put forward again.
-        scores = _probabilities(scored, len(ours))
         carried = [
             (ours[i].pseudonym, theirs[j].pseudonym, scores.get((i, j), 1.0))
             for (i, j), decision in sorted(known.items())

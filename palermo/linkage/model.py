@@ -104,6 +104,7 @@ def comparisons(
     """Splink comparisons (as settings dictionaries) over the features of `records`, or over
     their privacy-preserving encodings (`pprl`: the same comparisons, of keyed hashes and Bloom
     filters)."""
+    some = "{} >= 0.5 OR {} >= 0.6".format(_dice("grams"), _dice("skel"))
     name = {
         "output_column_name": "name",
         "comparison_levels": [
@@ -132,15 +133,11 @@ def comparisons(
             },
             _level("{} >= 0.8".format(_parts("skel")), "given and family names sound alike"),
             _level(
-                "{} >= 0.85 AND ({} >= 0.5 OR {} >= 0.6)".format(
-                    _one_part("grams"), _dice("grams"), _dice("skel")
-                ),
+                "{} >= 0.85 AND ({})".format(_one_part("grams"), some),
                 "one of the names agrees, the other alike",
             ),
             _level("{} >= 0.85".format(_one_part("grams")), "one of the names agrees"),
-            _level(
-                "{} >= 0.5 OR {} >= 0.6".format(_dice("grams"), _dice("skel")), "some agreement"
-            ),
+            _level(some, "some agreement"),
             ELSE,
         ],
     }

@@ -66,6 +66,7 @@ RARE_PAIR_MIN = 300
 # A name token with another's initial: at most this many records, whatever their number (a
 # common given name and an initial would pair thousands).
 RARE_INITIALS = 30
+INITIAL = "*"  # ends a key of a name token with another's initial
 # Name tokens paired into keys (10 give 45 pairs and 90 with an initial).
 MAX_PAIR_TOKENS = 10
 
@@ -180,7 +181,7 @@ def _pairs(tokens: list[str]) -> list[str]:
     what an encoded record may carry, pprl.MAX_LIST)."""
     distinct = sorted(set(tokens))[:MAX_PAIR_TOKENS]
     whole = [a + " " + b for i, a in enumerate(distinct) for b in distinct[i + 1 :]]
-    initials = {a + " " + b[0] + "*" for a in distinct for b in distinct if a != b}
+    initials = {a + " " + b[0] + INITIAL for a in distinct for b in distinct if a != b}
     return whole + sorted(initials)
 
 
@@ -325,7 +326,7 @@ def rare_only(
     shared = Counter(v for vs in values if vs for v in vs)
 
     def rare(value: Any) -> bool:
-        if most_initials is not None and isinstance(value, str) and value.endswith("*"):
+        if most_initials is not None and isinstance(value, str) and value.endswith(INITIAL):
             return shared[value] <= most_initials
         return shared[value] <= most
 
