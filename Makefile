@@ -104,21 +104,22 @@ test-postgres: $(VENV)/.installed
 	@echo "== tests on PostgreSQL"
 	scripts/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-# The two databases' suites run side by side (each line prefixed with its database); the
-# machine has two cores and each suite uses about one. The production checks and the image's
-# steps follow the PostgreSQL suite, the shorter one. TEST_SERIAL=1 runs everything in turn.
+# Two lanes side by side (each line prefixed with its lane's name); the machine has two cores
+# and each lane uses about one: the API contract then the SQLite suite; the lint and type checks,
+# the PostgreSQL suite, the production checks and the image's steps (each lane about 17 minutes).
+# A lane stops at its first failure; TEST_SERIAL=1 runs everything in turn.
 test: $(VENV)/.installed
 	@scripts/ensure-chromium
+ifeq ($(TEST_SERIAL),1)
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory test-api-contract
-ifeq ($(TEST_SERIAL),1)
 	@$(MAKE) --no-print-directory test-production
 	@$(MAKE) --no-print-directory test-image
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 else
-	@scripts/side-by-side "sqlite" "$(MAKE) --no-print-directory test-sqlite" \
-		"postgres" "$(MAKE) --no-print-directory test-postgres test-production test-image"
+	@scripts/side-by-side "sqlite" "$(MAKE) --no-print-directory test-api-contract test-sqlite" \
+		"postgres" "$(MAKE) --no-print-directory check test-postgres test-production test-image"
 endif
 
 # The API contract over real HTTP: a demo node in a temporary directory, then schemathesis over

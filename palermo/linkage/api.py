@@ -31,6 +31,9 @@ class LinkageExerciseOut(Schema):
     peer_persons: int = Field(description="persons the other node encoded")
     matches: int
     threshold: float | None = Field(description="the model's match threshold")
+    labelled: int = Field(
+        description="pairs reviewers confirmed before that the model learnt from on this node"
+    )
     created_at: dt.datetime
     finished_at: dt.datetime | None
 
@@ -88,6 +91,7 @@ def _exercise_out(exercise: Exercise) -> dict[str, Any]:
     return row | {
         "id": exercise.pk,
         "threshold": exercise.threshold,
+        "labelled": exercise.labelled,
         "created_at": exercise.created_at,
         "finished_at": exercise.finished_at,
     }

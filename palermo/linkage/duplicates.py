@@ -61,16 +61,16 @@ def duplicates_find(*, actor: User | None, progress: Progress | None = None) -> 
     ]
     tell(1, STEPS)
     pairs: list[tuple[int, int, float]] = []
-    threshold = None
+    threshold, labelled = None, 0
     if len(read) >= 2:
         frame = records.finish(
             records.local_columns([record for _p, record in read], confirmed=anchors)
         )
         try:
-            scored = model.score([frame])
+            scored = model.score([frame], confirmed=anchors)
         except model.TooFewError as exc:
             raise ApplicationError(str(exc), code="too_few") from exc
-        threshold = scored.threshold
+        threshold, labelled = scored.threshold, scored.labelled
         known = confirmed | apart
         pairs = [
             (left, right, p)
@@ -91,6 +91,7 @@ def duplicates_find(*, actor: User | None, progress: Progress | None = None) -> 
             created_by=user,
             persons=len(read),
             threshold=threshold,
+            labelled=labelled,
             finished_at=timezone.now(),
         )
         people = ExercisePerson.objects.bulk_create(

@@ -322,13 +322,25 @@ def matches_find(exercise_id: str) -> int:
             for column, values in _columns(theirs, bits, "there").items():
                 joined[column].extend(values)
             try:
-                scored = model.score([records.finish(joined)], link_only=True, pprl_bits=bits)
+                # The pairs confirmed before also teach the model (indexes into `joined`).
+                confirmed = [
+                    (i, len(ours) + j)
+                    for (i, j), decision in known.items()
+                    if decision == Decision.CONFIRMED
+                ]
+                scored = model.score(
+                    [records.finish(joined)],
+                    link_only=True,
+                    pprl_bits=bits,
+                    confirmed=confirmed,
+                )
             except model.TooFewError:
                 # Too few persons on either side to learn from: no pair is put forward (the
                 # exercise says so: matched, no threshold).
                 scored = None
         if scored is not None:
             threshold = scored.threshold
+            exercise.labelled = scored.labelled
         scores = _probabilities(scored, len(ours))
         kept = [
             (ours[i].pseudonym, theirs[j].pseudonym, p)

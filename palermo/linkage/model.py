@@ -9,6 +9,9 @@ as bigram sets of their transliterated tokens (order-free, spacing-free) and of 
 dates of birth as ranges (exact, day and month swapped, same month, same year, overlapping
 estimates, within two years), documents within one edit.
 
+Pairs reviewers confirmed as one person move the m-probabilities towards their own
+(`labelled`), in proportion to their number.
+
 The probability that two records are a match (the prior) is estimated by EM as well, over all
 pairs with the m and u just estimated (`prior_estimate`). The threshold is the model's own: the
 match probability that maximises the F1 the model expects from its own posterior probabilities
@@ -26,6 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +40,8 @@ from django.utils.translation import gettext as _
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_creator import ComparisonCreator
+
+from palermo.linkage import labelled as learning
 
 # A name at most this many records bear is rare (a person is seldom registered more often).
 RARE_NAME = 6
@@ -367,6 +373,8 @@ class Scored:
     candidates: int
     threshold: float
     parameters: dict[str, Any] = field(default_factory=dict)
+    # Confirmed pairs the m-probabilities were learnt from (`labelled`), 0 where none were.
+    labelled: int = 0
 
 
 # Bigram sets as bit strings: one bit per possible bigram (normalise.bigrams numbers them), so
@@ -491,18 +499,34 @@ def score(
     link_only: bool = False,
     pprl_bits: int | None = None,
     seed: int = 16,
+    confirmed: Sequence[tuple[int, int]] = (),
 ) -> Scored:
     """The candidate pairs of the records in `held[0]` (records.frame), scored by a model
     trained on them. The frame is taken out of `held` and let go once the engine holds the
     records (a tenth of a gigabyte at 100,000 records). `link_only`: each source holds each
     person at most once (pairs within a source are not compared). `pprl_bits`: the frame holds
-    privacy-preserving encodings (`pprl.encode`) with Bloom filters of this many bits."""
+    privacy-preserving encodings (`pprl.encode`) with Bloom filters of this many bits.
+    `confirmed`: pairs of records (indexes) reviewers confirmed as one person, from which the
+    m-probabilities are learnt as well as from EM (`labelled`)."""
     with tempfile.TemporaryDirectory(prefix="palermo-linkage-") as spill:
-        return _score(held, link_only=link_only, pprl_bits=pprl_bits, seed=seed, spill=spill)
+        return _score(
+            held,
+            link_only=link_only,
+            pprl_bits=pprl_bits,
+            seed=seed,
+            spill=spill,
+            confirmed=confirmed,
+        )
 
 
 def _score(
-    held: list[pd.DataFrame], *, link_only: bool, pprl_bits: int | None, seed: int, spill: str
+    held: list[pd.DataFrame],
+    *,
+    link_only: bool,
+    pprl_bits: int | None,
+    seed: int,
+    spill: str,
+    confirmed: Sequence[tuple[int, int]],
 ) -> Scored:
     df = held.pop()
     records = len(df)
@@ -525,17 +549,20 @@ def _score(
     ]
     del df, frames  # the engine has them
 
-    def linker_for(model: SettingsCreator | dict[str, Any]) -> Linker:
+    def linker_for(
+        model: SettingsCreator | dict[str, Any], over: list[str] | None = None
+    ) -> Linker:
         registered = [
-            db.register(t, dataset_display_name="{}_{}".format(t, id(model))) for t in tables
+            db.register(t, dataset_display_name="{}_{}".format(t, id(model)))
+            for t in over or tables
         ]
         return Linker(registered if link_only else registered[0], model, log_level=None)
 
     linker = linker_for(settings)
     logging.getLogger("splink").setLevel(logging.ERROR)
-    pairs = min(MAX_U_PAIRS, max(100_000, records * 20))
+    pairs_u = min(MAX_U_PAIRS, max(100_000, records * 20))
     linker.training.estimate_u_using_random_sampling(
-        max_pairs=pairs, seed=seed, min_count_per_level=None
+        max_pairs=pairs_u, seed=seed, min_count_per_level=None
     )
     rules = em_rules(db._con, tables)  # noqa: SLF001
     if not rules:
@@ -551,8 +578,30 @@ def _score(
         linker.training.estimate_parameters_using_expectation_maximisation(
             CustomRule(rule), fix_probability_two_random_records_match=False
         )
-    model = smoothed(linker.misc.save_model_to_json(), u_floor=1 / pairs)
+    model = smoothed(linker.misc.save_model_to_json(), u_floor=1 / pairs_u)
     start = float(model["probability_two_random_records_match"])
+    labelled = 0
+    pairs = learning.distinct(confirmed)
+    if len(pairs) >= learning.LEAST:
+        # The confirmed pairs' comparison vectors: those pairs, and no other, compared.
+        over = learning.subsets(db._con, tables, pairs)  # noqa: SLF001
+        compared = linker_for(
+            model
+            | {
+                "retain_matching_columns": True,
+                "blocking_rules_to_generate_predictions": [
+                    {
+                        "blocking_rule": "l.labels = r.labels",
+                        "sql_dialect": "duckdb",
+                        "arrays_to_explode": ["labels"],
+                    }
+                ],
+            },
+            over,
+        ).inference.predict()
+        model, labelled = learning.learnt(db._con, compared.physical_name, model)  # noqa: SLF001
+        compared.drop_table_from_database_and_remove_from_cache()
+        model = smoothed(model, u_floor=1 / pairs_u)
     table = linker_for(model).inference.predict()
     # Pairs whose Bayes factor is below 2^MIN_LOG2_BAYES are left out here: their posterior is
     # under a thirtieth of the prior, nothing for the clusters nor for the prior's estimate.
@@ -589,4 +638,5 @@ def _score(
         candidates=candidates,
         threshold=threshold_from(probability[keep]),
         parameters=model,
+        labelled=labelled,
     )

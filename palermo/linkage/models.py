@@ -82,6 +82,8 @@ class Exercise(models.Model):
     peer_persons = models.PositiveIntegerField(_("persons encoded by the other node"), default=0)
     parts_received = models.PositiveIntegerField(_("parts of encodings received"), default=0)
     threshold = models.FloatField(_("match threshold"), null=True, blank=True)
+    # Pairs reviewers confirmed before that taught the model here (`labelled`).
+    labelled = models.PositiveIntegerField(_("confirmed pairs the model learnt from"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from palermo.cases import services as cases
 from palermo.core.choices import Role
 from palermo.core.errors import ApplicationError, ForbiddenError, NotFoundError
 from palermo.core.models import AuditEntry, Organisation, User
 from palermo.linkage import duplicates, review
+from palermo.linkage import labelled as learning
 from palermo.linkage.models import Decision, Exercise, ExercisePerson, Match
 from palermo.linkage.tests.test_files import febrl_rows
 
@@ -68,7 +70,7 @@ def _other(match: Match) -> ExercisePerson:
 
 
 def test_duplicates_are_found_shown_to_who_sees_both_and_decided(
-    make_user: Callable[..., User], capsys: pytest.CaptureFixture[str]
+    client: Client, make_user: Callable[..., User], capsys: pytest.CaptureFixture[str]
 ) -> None:
     who, one, two = _seed(make_user)
     coordinator = make_user(Role.NATIONAL_COORDINATOR, org="Ministry", country="NGA")
@@ -113,6 +115,11 @@ def test_duplicates_are_found_shown_to_who_sees_both_and_decided(
     review.match_decide(
         actor=reviewer, match=apart, decision=Decision.REJECTED, reason="Twins, seen together."
     )
+    # With enough pairs confirmed, the next search learns from them too (`labelled`).
+    for match in right[2 : learning.LEAST + 1]:
+        review.match_decide(
+            actor=reviewer, match=match, decision=Decision.CONFIRMED, reason="Same person."
+        )
     with pytest.raises(ApplicationError, match="no other node"):
         review.match_request(actor=reviewer, match=same)
     with pytest.raises(NotFoundError):  # the police were not shown the shelter's case
@@ -126,7 +133,14 @@ def test_duplicates_are_found_shown_to_who_sees_both_and_decided(
     }
     for decided in (same, apart):
         assert frozenset((decided.ours.person_id, _other(decided).person_id)) not in pairs
-    assert Match.objects.filter(decision=Decision.CONFIRMED).count() == 1
+    assert Match.objects.filter(decision=Decision.CONFIRMED).count() == learning.LEAST
+    assert exercise.labelled == 0
+    assert again.labelled == learning.LEAST
+    client.force_login(coordinator)
+    page = client.get("/linkage/{}/".format(again.pk)).content.decode()
+    assert "{} pairs reviewers confirmed before".format(learning.LEAST) in page
+    body = client.get("/api/v1/linkage/exercises/{}".format(again.pk)).json()
+    assert body["labelled"] == learning.LEAST
 
 
 def test_a_node_with_one_person_has_no_duplicates(make_user: Callable[..., User]) -> None:
