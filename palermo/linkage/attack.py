@@ -62,6 +62,26 @@ def align(seen: Sequence[Hashable | None], names: Sequence[str | None]) -> Recov
     return Recovery(records, recovered, singled)
 
 
+def by_class(seen: Sequence[int | None], names: Sequence[str | None]) -> Recovery:
+    """The attack on frequency classes (`pprl.frequency_class`): the attacker, who knows the
+    rule and how many records bear each name, reads each class as the commonest name of that
+    class (the best single guess for every record in it)."""
+    known = Counter(name for name in names if name)
+    total = len(names)
+    guess: dict[int, str] = {}
+    for name in sorted(known, key=lambda n: (-known[n], n)):
+        guess.setdefault(pprl.frequency_class(known[name], total), name)
+    records = recovered = singled = 0
+    for value, name in zip(seen, names, strict=True):
+        if value is None or not name:
+            continue
+        records += 1
+        if guess.get(value) == name:
+            recovered += 1
+            singled += known[name] <= SINGLED_OUT
+    return Recovery(records, recovered, singled)
+
+
 def _bits(text: str | None, size: int) -> np.ndarray | None:
     if not text:
         return None
@@ -105,14 +125,15 @@ def groups(
 
 def report(read: Sequence[rec.Record], exercise: pprl.Exercise) -> list[tuple[str, Recovery]]:
     """The attacks on the encodings of one party's records under `exercise`: on the keyed
-    hashes of whole names; on the given names' filters counted as they are, and grouped
-    (`groups`)."""
+    hashes of whole names; on their frequency classes (`by_class`); on the given names'
+    filters counted as they are, and grouped (`groups`)."""
     columns = rec.local_columns(read)
     encoded = pprl.encode(columns, exercise)
     names = [str(k) if k else None for k in columns["name_key"]]
     given = [" ".join(rec.features(r)["given"]) or None for r in read]
     return [
         ("whole names, keyed hashes", align(encoded["name_key"], names)),
+        ("whole names, frequency classes", by_class(encoded["name_class"], columns["skel_key"])),
         ("given names, filters", align(encoded["given_grams"], given)),
         (
             "given names, filters grouped",

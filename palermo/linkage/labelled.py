@@ -17,7 +17,7 @@ fix their own pairs (`duplicates`, `decisions`).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import duckdb
@@ -88,3 +88,38 @@ def learnt(
             em = float(level.get("m_probability") or 0.0)
             level["m_probability"] = (n * share + PRIOR_PAIRS * em) / (n + PRIOR_PAIRS)
     return out, len(rows)
+
+
+def taught(
+    predict: Callable[[dict[str, Any], list[str]], Any],
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[str],
+    model: dict[str, Any],
+    confirmed: Sequence[tuple[int, int]],
+) -> tuple[dict[str, Any], int]:
+    """`model` as `learnt` from the `confirmed` pairs of records (indexes into `tables`), and
+    how many pairs that was; unchanged, and 0, under LEAST pairs. `predict(settings, tables)`
+    is Splink's prediction with those settings over those tables."""
+    pairs = distinct(confirmed)
+    if len(pairs) < LEAST:
+        return model, 0
+    over = subsets(con, tables, pairs)
+    # Those pairs, and no other, compared, with their comparison vectors.
+    compared = predict(
+        model
+        | {
+            "retain_matching_columns": True,
+            "blocking_rules_to_generate_predictions": [
+                {
+                    "blocking_rule": "l.labels = r.labels",
+                    "sql_dialect": "duckdb",
+                    "arrays_to_explode": ["labels"],
+                }
+            ],
+        },
+        over,
+    )
+    try:
+        return learnt(con, compared.physical_name, model)
+    finally:
+        compared.drop_table_from_database_and_remove_from_cache()

@@ -42,6 +42,7 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_creator import ComparisonCreator
 
 from palermo.linkage import labelled as learning
+from palermo.linkage import pprl
 
 # A name at most this many records bear is rare (a person is seldom registered more often).
 RARE_NAME = 6
@@ -111,6 +112,13 @@ def comparisons(
     their privacy-preserving encodings (`pprl`: the same comparisons, of keyed hashes and Bloom
     filters)."""
     some = "{} >= 0.5 OR {} >= 0.6".format(_dice("grams"), _dice("skel"))
+    # How common a name is: its whole name in the clear; through the encodings, its frequency
+    # class (`pprl.frequency_class`: class k is a share of 2^(-k/2) of the records).
+    tf_name = "name_class" if pprl else "name_key"
+    # A class is not a value two records agree on: each level's own u is the one adjusted.
+    tf = {"tf_adjustment_column": tf_name, "tf_adjustment_weight": 1.0} | (
+        {"disable_tf_exact_match_detection": True} if pprl else {}
+    )
     name = {
         "output_column_name": "name",
         "comparison_levels": [
@@ -118,8 +126,7 @@ def comparisons(
             {
                 **_level("name_key_l = name_key_r", "same tokens"),
                 # A common name agreeing says less than a rare one (term frequencies).
-                "tf_adjustment_column": "name_key",
-                "tf_adjustment_weight": 1.0,
+                **tf,
             },
             _level(
                 "{} >= 0.85 AND greatest(name_count_l, name_count_r) <= {}".format(
@@ -129,13 +136,11 @@ def comparisons(
             ),
             {
                 **_level("{} >= 0.85".format(_parts("grams")), "given and family names agree"),
-                "tf_adjustment_column": "name_key",
-                "tf_adjustment_weight": 1.0,
+                **tf,
             },
             {
                 **_level("{} >= 0.6".format(_parts("grams")), "given and family names similar"),
-                "tf_adjustment_column": "name_key",
-                "tf_adjustment_weight": 1.0,
+                **tf,
             },
             _level("{} >= 0.8".format(_parts("skel")), "given and family names sound alike"),
             _level(
@@ -548,6 +553,15 @@ def _score(
         for i, part in enumerate(frames)
     ]
     del df, frames  # the engine has them
+    classes = None
+    if pprl_bits is not None:
+        # The term frequency of each class of `pprl.frequency_class`: a share of 2^(-k/2).
+        db._con.execute(  # noqa: SLF001
+            "CREATE TABLE name_classes AS SELECT k AS name_class, "
+            "pow(2, -k / 2) AS tf_name_class FROM range(0, ?) t(k)",
+            [pprl.MAX_CLASS + 1],
+        )
+        classes = db.register("name_classes")
 
     def linker_for(
         model: SettingsCreator | dict[str, Any], over: list[str] | None = None
@@ -556,7 +570,10 @@ def _score(
             db.register(t, dataset_display_name="{}_{}".format(t, id(model)))
             for t in over or tables
         ]
-        return Linker(registered if link_only else registered[0], model, log_level=None)
+        linker = Linker(registered if link_only else registered[0], model, log_level=None)
+        if classes is not None:
+            linker.table_management.register_term_frequency_lookup(classes, "name_class")
+        return linker
 
     linker = linker_for(settings)
     logging.getLogger("splink").setLevel(logging.ERROR)
@@ -580,27 +597,14 @@ def _score(
         )
     model = smoothed(linker.misc.save_model_to_json(), u_floor=1 / pairs_u)
     start = float(model["probability_two_random_records_match"])
-    labelled = 0
-    pairs = learning.distinct(confirmed)
-    if len(pairs) >= learning.LEAST:
-        # The confirmed pairs' comparison vectors: those pairs, and no other, compared.
-        over = learning.subsets(db._con, tables, pairs)  # noqa: SLF001
-        compared = linker_for(
-            model
-            | {
-                "retain_matching_columns": True,
-                "blocking_rules_to_generate_predictions": [
-                    {
-                        "blocking_rule": "l.labels = r.labels",
-                        "sql_dialect": "duckdb",
-                        "arrays_to_explode": ["labels"],
-                    }
-                ],
-            },
-            over,
-        ).inference.predict()
-        model, labelled = learning.learnt(db._con, compared.physical_name, model)  # noqa: SLF001
-        compared.drop_table_from_database_and_remove_from_cache()
+    model, labelled = learning.taught(
+        lambda settings, over: linker_for(settings, over).inference.predict(),
+        db._con,  # noqa: SLF001
+        tables,
+        model,
+        confirmed,
+    )
+    if labelled:
         model = smoothed(model, u_floor=1 / pairs_u)
     table = linker_for(model).inference.predict()
     # Pairs whose Bayes factor is below 2^MIN_LOG2_BAYES are left out here: their posterior is

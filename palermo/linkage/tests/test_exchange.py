@@ -171,6 +171,8 @@ def test_messages_that_make_no_sense_are_refused(
         ({"p": "L-1", "e": {"doc": "AB123"}}, "doc"),
         ({"p": "L-1", "e": {"d_years": [1, "x"]}}, "d_years"),
         ({"p": "L-1", "e": {"name_count": 99}}, "name_count"),
+        ({"p": "L-1", "e": {"name_class": pprl.MAX_CLASS + 1}}, "name_class"),
+        ({"p": "L-1", "e": {"name_class": True}}, "name_class"),
     ):
         detail = _refused(bravo, exchange.KIND_ENCODINGS, {**part, "records": [record]})
         assert column in detail and "Amina" not in detail and "AB123" not in detail

@@ -130,6 +130,26 @@ def test_a_frequency_attack_on_the_nodes_own_encodings() -> None:
     assert grouped.share <= 0.4
     assert grouped.singled_out <= 0.005 * total
     assert hardened["whole names, keyed hashes"].share <= 0.02
+    classes = hardened["whole names, frequency classes"]
+    assert classes.records == total_names(read)
+    assert classes.share <= 0.02
+    assert classes.singled_out <= 0.002 * total
+
+
+def total_names(read: list[records.Record]) -> int:
+    return sum(1 for k in records.local_columns(read)["skel_key"] if k)
+
+
+def test_frequency_classes_tell_rare_names_apart_not_common_ones() -> None:
+    """Among 1,000 records: a name borne once, twice, four times, each its own class; those
+    borne by 32 to 63 records one class (too common to travel with their key: counted to the
+    power of two below); a class of its own from 64."""
+    rare = [pprl.frequency_class(b, 1000) for b in (1, 2, 4, pprl.KEY_MAX_BEARERS)]
+    assert rare == sorted(rare, reverse=True) and len(set(rare)) == 4
+    assert {pprl.frequency_class(b, 1000) for b in range(32, 64)} == {10}
+    assert pprl.frequency_class(64, 1000) == 8
+    assert pprl.frequency_class(1000, 1000) == pprl.frequency_class(512, 1000) == 2
+    assert pprl.frequency_class(1, 10**15) == pprl.MAX_CLASS
 
 
 def test_the_attack_command_shows_what_it_recovers(

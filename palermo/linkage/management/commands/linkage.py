@@ -190,6 +190,7 @@ class Command(PalermoCommand):
             raise CommandError(str(exc)) from exc
         labels = {
             "whole names, keyed hashes": _("whole names, keyed hashes"),
+            "whole names, frequency classes": _("whole names, frequency classes"),
             "given names, filters": _("given names, Bloom filters"),
             "given names, filters grouped": _("given names, Bloom filters grouped by likeness"),
         }
