@@ -69,8 +69,8 @@ def by_class(seen: Sequence[int | None], names: Sequence[str | None]) -> Recover
     known = Counter(name for name in names if name)
     total = len(names)
     guess: dict[int, str] = {}
-    for name in sorted(known, key=lambda n: (-known[n], n)):
-        guess.setdefault(pprl.frequency_class(known[name], total), name)
+    for common in sorted(known, key=lambda n: (-known[n], n)):
+        guess.setdefault(pprl.frequency_class(known[common], total), common)
     records = recovered = singled = 0
     for value, name in zip(seen, names, strict=True):
         if value is None or not name:
