@@ -112,13 +112,13 @@ def comparisons(
     their privacy-preserving encodings (`pprl`: the same comparisons, of keyed hashes and Bloom
     filters)."""
     some = "{} >= 0.5 OR {} >= 0.6".format(_dice("grams"), _dice("skel"))
-    # How common a name is: its whole name in the clear; through the encodings, its frequency
-    # class (`pprl.frequency_class`: class k is a share of 2^(-k/2) of the records).
-    tf_name = "name_class" if pprl else "name_key"
+    # How common a name is, for the levels where names agree without the same key: its whole
+    # name in the clear; through the encodings, where common names travel without a key, its
+    # frequency class (`pprl.frequency_class`: class k is a share of 2^(-k/2) of the records).
     # A class is not a value two records agree on: each level's own u is the one adjusted.
-    tf = {"tf_adjustment_column": tf_name, "tf_adjustment_weight": 1.0} | (
-        {"disable_tf_exact_match_detection": True} if pprl else {}
-    )
+    tf = {"tf_adjustment_column": "name_key", "tf_adjustment_weight": 1.0}
+    if pprl:
+        tf |= {"tf_adjustment_column": "name_class", "disable_tf_exact_match_detection": True}
     name = {
         "output_column_name": "name",
         "comparison_levels": [
@@ -126,7 +126,8 @@ def comparisons(
             {
                 **_level("name_key_l = name_key_r", "same tokens"),
                 # A common name agreeing says less than a rare one (term frequencies).
-                **tf,
+                "tf_adjustment_column": "name_key",
+                "tf_adjustment_weight": 1.0,
             },
             _level(
                 "{} >= 0.85 AND greatest(name_count_l, name_count_r) <= {}".format(
