@@ -13,7 +13,7 @@ records (a recovered common name says little of whom it belongs to).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,16 +41,18 @@ class Recovery:
         return self.recovered / self.records if self.records else 0.0
 
 
-def align(seen: Sequence[Hashable | None], names: Sequence[str | None]) -> Recovery:
-    """The frequency alignment: `seen[i]` is what the attacker sees of record i (None: nothing),
-    `names[i]` its true name. The commonest thing seen is read as the commonest name, and so
-    on; among values as common, the attacker has no order but an arbitrary one (what is seen
-    by its own value, names alphabetically: the records' order is not theirs to know)."""
-    observed = Counter(s for s in seen if s is not None)
-    known = Counter(name for name in names if name)
-    ranked_seen = sorted(observed, key=lambda v: (-observed[v], repr(v)))
-    ranked_names = sorted(known, key=lambda name: (-known[name], name))
-    guess = dict(zip(ranked_seen, ranked_names, strict=False))
+def _ranked(known: Counter[str]) -> list[str]:
+    """The names, commonest first (alphabetically among names as common)."""
+    return sorted(known, key=lambda name: (-known[name], name))
+
+
+def _read(
+    seen: Sequence[Hashable | None],
+    names: Sequence[str | None],
+    guess: Mapping[Hashable, str],
+    known: Counter[str],
+) -> Recovery:
+    """What reading each record's `seen` value as `guess[value]` recovers."""
     records = recovered = singled = 0
     for value, name in zip(seen, names, strict=True):
         if value is None or not name:
@@ -60,6 +62,18 @@ def align(seen: Sequence[Hashable | None], names: Sequence[str | None]) -> Recov
             recovered += 1
             singled += known[name] <= SINGLED_OUT
     return Recovery(records, recovered, singled)
+
+
+def align(seen: Sequence[Hashable | None], names: Sequence[str | None]) -> Recovery:
+    """The frequency alignment: `seen[i]` is what the attacker sees of record i (None: nothing),
+    `names[i]` its true name. The commonest thing seen is read as the commonest name, and so
+    on; among values as common, the attacker has no order but an arbitrary one (what is seen
+    by its own value, names alphabetically: the records' order is not theirs to know)."""
+    observed = Counter(s for s in seen if s is not None)
+    known = Counter(name for name in names if name)
+    ranked_seen = sorted(observed, key=lambda v: (-observed[v], repr(v)))
+    guess = dict(zip(ranked_seen, _ranked(known), strict=False))
+    return _read(seen, names, guess, known)
 
 
 def by_class(seen: Sequence[int | None], names: Sequence[str | None]) -> Recovery:
@@ -69,17 +83,9 @@ def by_class(seen: Sequence[int | None], names: Sequence[str | None]) -> Recover
     known = Counter(name for name in names if name)
     total = len(names)
     guess: dict[int, str] = {}
-    for common in sorted(known, key=lambda n: (-known[n], n)):
+    for common in _ranked(known):
         guess.setdefault(pprl.frequency_class(known[common], total), common)
-    records = recovered = singled = 0
-    for value, name in zip(seen, names, strict=True):
-        if value is None or not name:
-            continue
-        records += 1
-        if guess.get(value) == name:
-            recovered += 1
-            singled += known[name] <= SINGLED_OUT
-    return Recovery(records, recovered, singled)
+    return _read(seen, names, guess, known)
 
 
 def _bits(text: str | None, size: int) -> np.ndarray | None:

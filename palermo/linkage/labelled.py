@@ -17,6 +17,7 @@ fix their own pairs (`duplicates`, `decisions`).
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -82,9 +83,9 @@ def learnt(
         seen = [row[index] for row in rows if row[index] is not None and row[index] >= 0]
         if not seen:
             continue
-        n = len(seen)
+        n, counts = len(seen), Counter(seen)
         for value, level in vector_values(comparison):
-            share = sum(1 for v in seen if v == value) / n
+            share = counts[value] / n
             em = float(level.get("m_probability") or 0.0)
             level["m_probability"] = (n * share + PRIOR_PAIRS * em) / (n + PRIOR_PAIRS)
     return out, len(rows)
