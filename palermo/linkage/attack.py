@@ -82,7 +82,7 @@ def by_class(seen: Sequence[int | None], names: Sequence[str | None]) -> Recover
     class (the best single guess for every record in it)."""
     known = Counter(name for name in names if name)
     total = len(names)
-    guess: dict[int, str] = {}
+    guess: dict[Hashable, str] = {}
     for common in _ranked(known):
         guess.setdefault(pprl.frequency_class(known[common], total), common)
     return _read(seen, names, guess, known)
