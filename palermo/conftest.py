@@ -34,22 +34,38 @@ __all__ = ["PASSWORD", "reference_ensure", "reference_load"]
 PINNED_NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 
-# `palermo.disclosure` is a plain Python package (no Django, no database): its tests run in the
-# SQLite suite only, where they prove the same thing as on PostgreSQL (46 s of CI time saved).
-PLAIN_PACKAGES = ("disclosure",)
+# On PostgreSQL the suite leaves out what would only repeat the SQLite suite (README, "Tests"):
+# - a test that takes no database (neither `db`, `transactional_db` nor `live_server` among its
+#   fixtures, no `django_db` marker): nothing in it can differ between the engines, unless it is
+#   marked `postgres` (it starts processes on DATABASE_URL itself);
+# - the browser tests: a page's requests run through the views, selectors and services that the
+#   test client drives in both suites; what the browser adds (the pages' script and htmx swaps,
+#   the Content-Security-Policy, what a person sees) does not depend on the engine.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_setup"}
+)
+
+
+def _repeats_sqlite(item: pytest.Item) -> str | None:
+    """Why the PostgreSQL suite leaves `item` out, or None if it runs it."""
+    if item.get_closest_marker("browser"):
+        return "a browser test: it runs in the SQLite suite"
+    if item.get_closest_marker("postgres") or item.get_closest_marker("django_db"):
+        return None
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return None
+    return "no database in this test: it runs in the SQLite suite"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that takes the `clock` fixture is marked `clock` (so `-m clock` selects them); on
-    PostgreSQL, the tests of the plain packages (no database) are skipped."""
+    PostgreSQL, the tests that would only repeat the SQLite suite are skipped."""
     postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    plain = tuple(str(Path(__file__).parent / name / "tests") + os.sep for name in PLAIN_PACKAGES)
-    skip = pytest.mark.skip(reason="no database in this package: it runs in the SQLite suite")
     for item in items:
         if "clock" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.clock)
-        if postgres and str(item.path).startswith(plain):
-            item.add_marker(skip)
+        if postgres and (reason := _repeats_sqlite(item)):
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)

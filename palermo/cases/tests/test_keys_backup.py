@@ -20,6 +20,9 @@ from palermo.settings import env
 
 from .keynodes import keys_env, migrated_template, ok, pg_reset, pg_url, run, seed
 
+# Its nodes run on DATABASE_URL's engine: the PostgreSQL suite runs these too (palermo/conftest.py).
+pytestmark = pytest.mark.postgres
+
 NO_KEYS_NAMES = ("PALERMO_FIELD_KEYS", "PALERMO_KEY_DIR")
 
 

@@ -38,7 +38,6 @@ def _received(data: Path) -> list[tuple[str, str]]:
     return [(str(s), str(t)) for s, t in rows]
 
 
-@pytest.mark.django_db
 @pytest.mark.nodes
 def test_a_request_sent_on_a_served_node_arrives_within_seconds(
     clock: time_machine.Traveller, tmp_path: Path, bravo_node: tuple[Path, str]

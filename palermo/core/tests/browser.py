@@ -35,3 +35,10 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.locator(".site-header .who")).to_contain_text(username)
+
+
+def htmx_settled(page: Page) -> None:
+    """Wait until htmx has settled what it swapped in: a control is visible as soon as it is in
+    the page, but htmx listens to it only once the swap settles (20 ms later, more on a loaded
+    machine); an event fired in between is lost."""
+    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)

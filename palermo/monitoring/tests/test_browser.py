@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from palermo.core.choices import OrganisationKind, Role
-from palermo.core.tests.browser import log_in
+from palermo.core.tests.browser import htmx_settled, log_in
 from palermo.monitoring.tests.forms import workbook
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
@@ -90,6 +90,7 @@ def test_a_state_answers_its_reply_each_answer_saved_as_it_changes(
     victims.locator('input[name="value"]').fill("-4")
     victims.locator('input[name="value"]').dispatch_event("change")
     expect(page.locator("#q-victims .error")).to_contain_text("does not meet the question")
+    htmx_settled(page)
     page.locator('#q-victims input[name="value"]').fill("14")
     page.locator('#q-victims input[name="value"]').dispatch_event("change")
     expect(page.locator("#q-victims .error")).to_have_count(0)

@@ -31,7 +31,7 @@ from palermo.cooperation.nodeproc import node_spawn
 from palermo.cooperation.tests.nodes import SecondNode
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.models import User
-from palermo.core.tests.browser import log_in
+from palermo.core.tests.browser import htmx_settled, log_in
 from palermo.monitoring import services
 from palermo.monitoring.models import Submission
 from palermo.monitoring.tests.forms import SURVEY, SURVEY_HEADER, workbook
@@ -149,6 +149,7 @@ def test_a_round_in_the_browser_across_two_nodes(  # noqa: PLR0915 - one story, 
     b.locator('#q-has_law input[value="yes"]').check()
     b.locator('#q-has_law input[value="yes"]').dispatch_event("change")
     expect(b.locator("#q-law_text textarea")).to_be_visible()  # asked once the law exists
+    htmx_settled(b)
     b.locator("#q-law_text textarea").fill(LAW)
     with b.expect_response(lambda r: r.request.method == "POST"):
         b.locator("#q-law_text textarea").dispatch_event("change")
