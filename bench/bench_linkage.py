@@ -9,7 +9,8 @@ Sets:
   negatives), BENCH_LINKAGE_RECORDS records (default 10,000), seed BENCH_LINKAGE_SEED (16);
 - `febrl4`: FEBRL data sets 4a and 4b (../shared/data/linkage/febrl: 5,000 persons in each,
   one record per person per file);
-- `scale`: the hard kind at BENCH_LINKAGE_SCALE records (default 100,000): time and peak memory.
+- `scale`: the hard kind, the first persons whose records reach BENCH_LINKAGE_SCALE (default
+  100,000): time and peak memory.
 
 Palermo runs as `palermo linkage files` runs (files_link, in a child process whose peak
 resident memory is read); Splink 5 (DuckDB) runs with the comparisons and blocking rules of its
@@ -335,7 +336,7 @@ def main() -> int:
             notes.append("FEBRL4 not run: {} is missing".format(FEBRL))
         if scale:
             big = work / "scale"
-            bpaths = linkgen.write(big, scale, seed + 1)
+            bpaths = linkgen.write(big, scale, seed + 1, at_least=True)
             btruth = hard_truth(big)
             runs = compare(bpaths, btruth, big, tools=("Palermo", "Palermo PPRL", "Splink 5"))
             rows += [line("scale {:,}".format(len(btruth)), t, r, s) for t, s, r in runs]

@@ -24,6 +24,7 @@ import argparse
 import csv
 import datetime as dt
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -277,11 +278,14 @@ def make_records(
     return files
 
 
-def write(out: Path, records: int, seed: int) -> list[Path]:
-    """Write A.csv, B.csv, C.csv and truth.csv of about `records` records; the record files."""
+def write(out: Path, records: int, seed: int, *, at_least: bool = False) -> list[Path]:
+    """Write A.csv, B.csv, C.csv and truth.csv of about `records` records (`at_least`: of the
+    first persons whose records reach `records`, a few more at most); the record files."""
     rng = np.random.default_rng(seed)
-    persons = make_persons(rng, max(1, int(records / 1.8)))
+    persons = make_persons(rng, max(1, int(records / (1.6 if at_least else 1.8))))
     files = make_records(rng, persons)
+    if at_least:
+        files = _first_persons(files, persons, records)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     with (out / "truth.csv").open("w", newline="", encoding="utf-8") as t:
@@ -297,6 +301,26 @@ def write(out: Path, records: int, seed: int) -> list[Path]:
                     writer.writerow(row)
                     truth.writerow((row["rec_id"], path.name, row["_person"]))
     return paths
+
+
+def _first_persons(
+    files: dict[str, list[dict[str, str]]], persons: list[Person], records: int
+) -> dict[str, list[dict[str, str]]]:
+    """The records of the first persons (in the order they were made) whose records number
+    `records` or a few more: all of a person's records or none."""
+    counts = Counter(row["_person"] for rows in files.values() for row in rows)
+    kept: set[str] = set()
+    total = 0
+    for person in persons:
+        if total >= records:
+            break
+        kept.add(str(person.key))
+        total += counts[str(person.key)]
+    if total < records:
+        raise ValueError(
+            "{} persons made {} records, fewer than {}".format(len(persons), total, records)
+        )
+    return {s: [row for row in rows if row["_person"] in kept] for s, rows in files.items()}
 
 
 def main() -> int:
