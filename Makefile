@@ -127,16 +127,17 @@ test-clock: $(VENV)/.installed
 		-m "clock and not browser and not nodes"
 
 # What the SQLite suite would only repeat is left out on PostgreSQL: the tests that take no
-# database and the browser tests (palermo/conftest.py, README "Tests").
+# database, the browser tests and those that start other nodes (palermo/conftest.py, README
+# "Tests").
 test-postgres: $(VENV)/.installed
 	@echo "== tests on PostgreSQL"
 	scripts/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # Two lanes side by side (each line prefixed with its lane's name); the machine has two cores
-# and each lane uses about one: the SQLite suite but its browser tests, the API contract, the
-# production checks and the clock run; the lint and type checks, the browser tests, the
-# PostgreSQL suite and the image's steps (each lane about 11 minutes); then the coverage of both
-# SQLite parts. A lane stops at its first failure; TEST_SERIAL=1 runs everything in turn.
+# and each lane uses about one: the SQLite suite but its browser tests, the API contract and the
+# clock run; the lint and type checks, the browser tests, the PostgreSQL suite, the production
+# checks and the image's steps (each lane about 10.5 minutes); then the coverage of both SQLite
+# parts. A lane stops at its first failure; TEST_SERIAL=1 runs everything in turn.
 test: $(VENV)/.installed
 	@scripts/ensure-chromium
 ifeq ($(TEST_SERIAL),1)
@@ -148,8 +149,9 @@ ifeq ($(TEST_SERIAL),1)
 	@$(MAKE) --no-print-directory test-postgres
 else
 	@scripts/side-by-side \
-		"sqlite" "$(MAKE) --no-print-directory test-sqlite-core test-api-contract test-production test-clock" \
-		"browser+pg" "$(MAKE) --no-print-directory check test-sqlite-browser test-postgres test-image"
+		"sqlite" "$(MAKE) --no-print-directory test-sqlite-core test-api-contract test-clock" \
+		"browser+pg" "$(MAKE) --no-print-directory check test-sqlite-browser test-postgres \
+			test-production test-image"
 	@$(MAKE) --no-print-directory test-coverage
 endif
 

@@ -41,6 +41,9 @@ PINNED_NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 # - the browser tests: a page's requests run through the views, selectors and services that the
 #   test client drives in both suites; what the browser adds (the pages' script and htmx swaps,
 #   the Content-Security-Policy, what a person sees) does not depend on the engine.
+# - the tests that start other nodes (`nodes`): those nodes run on SQLite files of their own in
+#   both suites, and what the tests add to the in-process ones that run in both (processes, HTTP,
+#   signatures on the wire, restarts) does not depend on this process's engine.
 DATABASE_FIXTURES = frozenset(
     {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_setup"}
 )
@@ -50,6 +53,8 @@ def _repeats_sqlite(item: pytest.Item) -> str | None:
     """Why the PostgreSQL suite leaves `item` out, or None if it runs it."""
     if item.get_closest_marker("browser"):
         return "a browser test: it runs in the SQLite suite"
+    if item.get_closest_marker("nodes"):
+        return "its other nodes run on SQLite: it runs in the SQLite suite"
     if item.get_closest_marker("postgres") or item.get_closest_marker("django_db"):
         return None
     if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
