@@ -134,10 +134,10 @@ test-postgres: $(VENV)/.installed
 	scripts/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # Two lanes side by side (each line prefixed with its lane's name); the machine has two cores
-# and each lane uses about one: the SQLite suite but its browser tests, the API contract and the
-# clock run; the lint and type checks, the browser tests, the PostgreSQL suite, the production
-# checks and the image's steps (each lane about 10.5 minutes); then the coverage of both SQLite
-# parts. A lane stops at its first failure; TEST_SERIAL=1 runs everything in turn.
+# and each lane uses about one: the lint and type checks, the SQLite suite but its browser tests,
+# the API contract and the clock run; the browser tests, the PostgreSQL suite, the production
+# checks and the image's steps (each lane about 11 minutes; 17 to 18 on a slow day); then the
+# coverage of both SQLite parts. A lane stops at its first failure; TEST_SERIAL=1 runs everything in turn.
 test: $(VENV)/.installed
 	@scripts/ensure-chromium
 ifeq ($(TEST_SERIAL),1)
@@ -149,8 +149,8 @@ ifeq ($(TEST_SERIAL),1)
 	@$(MAKE) --no-print-directory test-postgres
 else
 	@scripts/side-by-side \
-		"sqlite" "$(MAKE) --no-print-directory test-sqlite-core test-api-contract test-clock" \
-		"browser+pg" "$(MAKE) --no-print-directory check test-sqlite-browser test-postgres \
+		"sqlite" "$(MAKE) --no-print-directory check test-sqlite-core test-api-contract test-clock" \
+		"browser+pg" "$(MAKE) --no-print-directory test-sqlite-browser test-postgres \
 			test-production test-image"
 	@$(MAKE) --no-print-directory test-coverage
 endif
