@@ -9,8 +9,8 @@ PALERMO := $(BIN)/palermo
 # (issue 10), raised as it rises, never lowered.
 COVERAGE_FLOOR := 95
 export PALERMO_DATA_DIR ?= $(CURDIR)/var
-# Bytecode written once, not compiled again by each of the hundreds of `palermo` processes the
-# tests start (a shell that sets PYTHONDONTWRITEBYTECODE cost each of them 0.2 s).
+# Bytecode written once, not compiled again by each `palermo` process the tests start (under a
+# shell that sets PYTHONDONTWRITEBYTECODE, each of them compiled the sources again: 0.2 s).
 unexport PYTHONDONTWRITEBYTECODE
 # `make run-pair`: a second demo node beside the first, to send requests between them.
 PAIR_PORT ?= 8001
