@@ -114,11 +114,20 @@ test-sqlite-browser: $(VENV)/.installed
 	COVERAGE_FILE=.coverage.browser $(SQLITE_PYTEST) -m browser $(COVERAGE_ARGS) \
 		$(PYTEST_ARGS) $(NONE_SELECTED_OK)
 
+# The tests that read the public data sets beside the checkout (../shared, never copied into
+# the repository) are skipped, with their reason, where it is absent (a clone elsewhere): the
+# floor then does not apply, and the report says so.
+SHARED_DIR := $(abspath $(CURDIR)/../shared)
 test-coverage: $(VENV)/.installed
 ifeq ($(PYTEST_ARGS),)
 	@echo "== line coverage of palermo/ by the SQLite suite (both parts)"
 	$(BIN)/coverage combine --quiet .coverage.core .coverage.browser
-	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)
+	@if [ -d "$(SHARED_DIR)/data" ]; then \
+		$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR); \
+	else \
+		$(BIN)/coverage report; \
+		echo "== the coverage floor ($(COVERAGE_FLOOR)%) is not applied: no shared data at $(SHARED_DIR) (the tests that read it were skipped)"; \
+	fi
 endif
 
 test-clock: $(VENV)/.installed
