@@ -34,6 +34,7 @@ from palermo.cases.models import (
     Referral,
     Return,
 )
+from palermo.cases.same_person import same_person
 from palermo.cases.schemas import (
     BestInterestIn,
     BestInterestOut,
@@ -91,7 +92,7 @@ from palermo.cases.schemas import (
 )
 from palermo.core.auth import AUTH, api_user
 from palermo.core.errors import NotFoundError
-from palermo.core.models import Organisation
+from palermo.core.models import Organisation, User
 from palermo.core.pagination import Pagination
 from palermo.core.reason import REASON_HEADER, read_reason
 
@@ -171,11 +172,17 @@ def _case_detail(access: CaseAccess) -> dict[str, Any]:
     }
 
 
-def _person_detail(person: Person, access: CaseAccess) -> dict[str, Any]:
+def _person_detail(user: User, person: Person, access: CaseAccess) -> dict[str, Any]:
+    same = same_person(user, person)
     return (
         _person_out(person, access)
         | {"case_id": person.case_id, "case_reference": person.case.reference}
         | selectors.person_records(person, access)
+        | {
+            "same_person_as": same,
+            # What the page shows: only to a user who sees another record of the person.
+            "counted_under": selectors.person_counted_under(user, person) if same else None,
+        }
     )
 
 
@@ -273,8 +280,9 @@ def person_name_search(request: HttpRequest, payload: NameSearchIn) -> list[dict
 @router.get("/persons/{pseudonym}", response=PersonDetailOut)
 def person_detail(request: HttpRequest, pseudonym: str) -> dict[str, Any]:
     """A person's facts and records, as far as the caller's share covers them."""
-    person, access = acc.person_get(api_user(request), pseudonym)
-    return _person_detail(person, access)
+    user = api_user(request)
+    person, access = acc.person_get(user, pseudonym)
+    return _person_detail(user, person, access)
 
 
 @router.patch("/persons/{pseudonym}", response=PersonOut)

@@ -18,6 +18,9 @@ like a case's facets (`cases.facets`), and the counts follow them in the databas
   now (a person added to a case written earlier in the same import), and `person_facts_fill`
   for every person without facts (migration 0013, benchmarks that write rows directly).
 
+A person confirmed to be the same as another record (`Person.duplicate_of`) is counted once,
+under that record: its facts have no role, so no count counts it.
+
 The route and the last return are computed with the same queries the statistics app ran at each
 request (first movement of each kind by date then id, last completed return by date then id,
 with the database's own order of unknown dates), so the results are those it gave. The count
@@ -132,6 +135,13 @@ def _with_route(persons: QuerySet[Any], tables: Tables) -> QuerySet[Any]:
     return annotated
 
 
+def _duplicate_field(tables: Tables) -> tuple[str, ...]:
+    """The field naming the record a person is counted under, where the person model has it
+    (a migration before 0015 runs on a model without it)."""
+    names = {f.name for f in tables.person._meta.get_fields()}
+    return ("duplicate_of_id",) if "duplicate_of" in names else ()
+
+
 def facts_compute(persons: QuerySet[Any], tables: Tables = LIVE) -> dict[Any, dict[str, Any]]:
     """{person id: facts} of these persons, from their records in the database."""
     rows = _with_route(persons, tables).values(
@@ -139,6 +149,7 @@ def facts_compute(persons: QuerySet[Any], tables: Tables = LIVE) -> dict[Any, di
         "case__organisation_id",
         "case__opened_on",
         "role",
+        *_duplicate_field(tables),
         "gender",
         "age_uncertain",
         "age_at_registration",
@@ -155,7 +166,8 @@ def facts_compute(persons: QuerySet[Any], tables: Tables = LIVE) -> dict[Any, di
         out[row["pk"]] = {
             "organisation_id": row["case__organisation_id"],
             "opened_on": row["case__opened_on"],
-            "role": row["role"] or "",
+            # A confirmed duplicate of another record is counted under that one (no role here).
+            "role": "" if row.get("duplicate_of_id") else row["role"] or "",
             "gender": row["gender"] or "",
             "age_code": age_code(row["age_uncertain"], row["age_at_registration"]),
             "forms": forms_text(row["types_of_exploitation"]),

@@ -34,6 +34,7 @@ from palermo.cases.models import (
     Return,
     Screening,
 )
+from palermo.cases.same_person import COUNTED_UNDER, SamePerson
 from palermo.cases.selectors import referral_answer_due
 from palermo.cases.services.fields import IDENTITY_MAX
 from palermo.core.models import Organisation
@@ -731,6 +732,11 @@ class PhotoOut(Schema):
 
 class PersonDetailOut(PersonOut):
     """A person with the records the caller's share covers (identity excepted)."""
+
+    same_person_as: list[SamePerson] = Field(
+        description="Other records confirmed to be the same person, those the caller may see"
+    )
+    counted_under: str | None = Field(description=COUNTED_UNDER)
 
     case_id: uuid.UUID
     case_reference: str

@@ -602,3 +602,20 @@ def indicator_list_for(person: Person, lists: list[IndicatorList]) -> IndicatorL
         if lst.target.startswith(prefix) and lst.indicators.exists():
             return lst
     return lists[0] if lists else None
+
+
+def person_counted_under(user: User, person: Person) -> str | None:
+    """The pseudonym of the record `person` is counted under in the statistics (confirmed to be
+    the same person, registered first), when the user may see that record; "" when they may
+    not; None when the person is counted itself."""
+    if person.duplicate_of_id is None:
+        return None
+    first = Person.objects.filter(pk=person.duplicate_of_id).values_list("pseudonym", flat=True)
+    pseudonym = first.first()
+    if pseudonym is None:
+        return None
+    try:
+        person_get(user, pseudonym)
+    except NotFoundError:
+        return ""
+    return pseudonym

@@ -26,6 +26,7 @@ class LinkageConfig(AppConfig):
     verbose_name = _("Record linkage")
 
     def ready(self) -> None:
+        from palermo.cases.same_person import provider_register  # noqa: PLC0415
         from palermo.cooperation.transport import kind_handler_register  # noqa: PLC0415
         from palermo.core.crypto import (  # noqa: PLC0415
             column_decrypt_check,
@@ -36,8 +37,12 @@ class LinkageConfig(AppConfig):
         from palermo.linkage import jobs  # noqa: PLC0415
         from palermo.linkage.kinds import KINDS  # noqa: PLC0415
         from palermo.linkage.models import Exercise  # noqa: PLC0415
+        from palermo.linkage.same import same_person_of  # noqa: PLC0415
 
         kind_handler_register(KINDS, _apply)
+        # A person's page and the person API show the records reviewers confirmed to be the
+        # same person.
+        provider_register("linkage", same_person_of)
         jobs.register()
         # An exercise's private key waits, encrypted, for the other node's answer: re-encrypted
         # with the node's other encrypted data, and checked with it.

@@ -7,8 +7,8 @@ exchange.REVIEW_FLOOR probable as matches to review, each shown only to users wh
 persons (`review`). What reviewers decided before is used: a pair confirmed as one person is an
 anchor from which the spellings of names are learnt (`variants`), as good as a shared document;
 a pair kept apart, or confirmed, is not put to review again. Confirming a pair records that the
-two records are one person; it changes neither record (they may be in two organisations'
-cases)."""
+two records are one person: each shows the other, and the statistics count the person once
+(`same`); neither record changes otherwise (they may be in two organisations' cases)."""
 
 from __future__ import annotations
 
@@ -31,17 +31,17 @@ STEPS = 4
 
 def _decided() -> tuple[set[frozenset[str]], set[frozenset[str]]]:
     """The pairs of persons (their ids) reviewers confirmed, and those they kept apart, in
-    earlier searches for duplicates."""
-    confirmed: set[frozenset[str]] = set()
-    apart: set[frozenset[str]] = set()
-    rows = Match.objects.filter(exercise__role=Role.LOCAL, other__isnull=False).exclude(
-        decision=Decision.PENDING
+    earlier searches for duplicates (the latest decision on a pair holds)."""
+    latest: dict[frozenset[str], str] = {}
+    rows = (
+        Match.objects.filter(exercise__role=Role.LOCAL, other__isnull=False)
+        .exclude(decision=Decision.PENDING)
+        .order_by("decided_at", "pk")
     )
     for decision, one, two in rows.values_list("decision", "ours__person_id", "other__person_id"):
-        (confirmed if decision == Decision.CONFIRMED else apart).add(
-            frozenset((str(one), str(two)))
-        )
-    return confirmed, apart
+        latest[frozenset((str(one), str(two)))] = decision
+    confirmed = {pair for pair, decision in latest.items() if decision == Decision.CONFIRMED}
+    return confirmed, set(latest) - confirmed
 
 
 def duplicates_find(*, actor: User | None, progress: Progress | None = None) -> Exercise:

@@ -4,7 +4,9 @@ a match, the decision with its reason, and the cooperation request a confirmed m
 A match is shown only to a case worker, investigator/prosecutor or national coordinator who may
 see the person here, and for duplicates within this node the other person too (the case access
 rules of `palermo.cases.access`); every view and every decision is written to the audit log.
-Confirming a match discloses nothing to the other node: it is the start of a cooperation
+Confirming a match of two persons here makes them one person in the statistics and shows each
+record on the other's page (`same`); keeping them apart again undoes it. Confirming a match
+with another node discloses nothing to the other node: it is the start of a cooperation
 request ("possible match with your record L-...; information requested under art. 10 of the
 Trafficking Protocol"), which travels only when it is sent.
 """
@@ -16,21 +18,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from palermo.cases.access import CaseAccess, case_access
-from palermo.cases.models import Person
 from palermo.cooperation import choices as cc
 from palermo.cooperation.models import Request
 from palermo.cooperation.services import request_create
 from palermo.core.audit import audit_record
-from palermo.core.choices import AuditAction, Role
+from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import User
 from palermo.linkage.models import Decision, Exercise, Match
-
-# Who may review a match (of persons they may see): case workers know the persons of their
-# cases; a request to another node is for investigators and national coordinators only (the
-# cooperation app's rule).
-REVIEW_ROLES = (Role.CASE_WORKER, Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR)
+from palermo.linkage.same import regroup
+from palermo.linkage.visibility import REVIEW_ROLES, Accesses, sees_person
 
 
 def _reviewer(actor: User | None) -> User:
@@ -39,26 +36,11 @@ def _reviewer(actor: User | None) -> User:
     return actor
 
 
-# The user's access to each case, worked out once for all the matches of a list (most persons
-# of an exercise share a few cases).
-Accesses = dict[object, CaseAccess | None]
-
-
-def _sees_person(user: User, person: Person, accesses: Accesses) -> bool:
-    if person.case_id not in accesses:
-        try:
-            accesses[person.case_id] = case_access(user, person.case)
-        except NotFoundError:
-            accesses[person.case_id] = None
-    access = accesses[person.case_id]
-    return access is not None and access.sees_person(person)
-
-
 def _sees(user: User, match: Match, accesses: Accesses | None = None) -> bool:
     """The actor may see the person here, and for duplicates within this node the other too."""
     known: Accesses = {} if accesses is None else accesses
-    return _sees_person(user, match.ours.person, known) and (
-        match.other is None or _sees_person(user, match.other.person, known)
+    return sees_person(user, match.ours.person, known) and (
+        match.other is None or sees_person(user, match.other.person, known)
     )
 
 
@@ -137,6 +119,8 @@ def match_decide(*, actor: User | None, match: Match, decision: str, reason: str
             after={"decision": decision},
             reason=match.reason[:500],
         )
+        if match.other is not None:  # two records here: counted once, or apart again
+            regroup(actor=user, persons=[match.ours.person_id, match.other.person_id])
     return match
 
 

@@ -75,10 +75,13 @@ _FIELDS = (
 
 
 def _national(country: str | None) -> QuerySet[Person]:
-    """The persons in cases held by the country's organisations (None: every case here)."""
+    """The persons in cases held by the country's organisations (None: every case here), each
+    counted once: a record confirmed to be the same person as another is counted under that one
+    (`Person.duplicate_of`)."""
+    persons = Person.objects.filter(duplicate_of__isnull=True)
     if country is None:
-        return Person.objects.filter(case__organisation__country__isnull=False)
-    return Person.objects.filter(case__organisation__country_id=country)
+        return persons.filter(case__organisation__country__isnull=False)
+    return persons.filter(case__organisation__country_id=country)
 
 
 def _in(period: Period, field: str) -> Q:

@@ -143,6 +143,17 @@ class Person(models.Model):
     perpetrator_role_details = models.TextField(
         _("details of the role"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
     )
+    # Another record of the same person, confirmed so by review of the duplicates among this
+    # node's persons (palermo.linkage): the statistics count the person once, under the record
+    # registered first (cases.services.duplicates keeps it; nothing else of either changes).
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("counted as the same person as"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

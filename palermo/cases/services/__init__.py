@@ -12,7 +12,8 @@ One module per concern; every public name is importable from `palermo.cases.serv
 - `measures`: reflection periods, residence permits, witness protection;
 - `returns`: children (guardians, best-interest determinations), return and reintegration;
 - `proceedings`: criminal proceedings and support plans;
-- `retention`: anonymising closed cases after the retention period.
+- `retention`: anonymising closed cases after the retention period;
+- `duplicates`: records confirmed to be one person, counted once.
 Saving a row is `palermo.cases.writer` (row_save, person_save).
 """
 
@@ -25,6 +26,7 @@ from palermo.cases.services.cases import (
     comment_add,
 )
 from palermo.cases.services.consent import consent_record, consent_withdraw, has_consent
+from palermo.cases.services.duplicates import persons_counted_once
 from palermo.cases.services.fields import (
     CASE_FIELDS,
     CONTACT_FIELDS,
@@ -104,6 +106,7 @@ __all__ = [
     "person_identity_read",
     "person_name_search",
     "NameHit",
+    "persons_counted_once",
     "person_identity_set",
     "person_update",
     "photo_add",

@@ -19,6 +19,7 @@ from palermo.cases import forms as f
 from palermo.cases.dates import day_text
 from palermo.cases.documents import documents_text
 from palermo.cases.models import Indicator, Person
+from palermo.cases.same_person import same_person
 from palermo.cases.views.base import CasesView, scope_labels
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.lists import labels_text, list_text
@@ -121,6 +122,8 @@ def _person_context(user: User, person: Person, access: acl.CaseAccess) -> dict[
             for r in records["referrals"]
         ],
         "timeline": [e for e in _timeline(access) if e.person == person.pseudonym],
+        "same_person": same_person(user, person),
+        "counted_under": selectors.person_counted_under(user, person),
         "may_read_identity": acl.identity_readable(user, person, access),
         "reveal_form": f.IdentityRevealForm(),
         "identity_rows": None,

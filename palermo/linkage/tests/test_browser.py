@@ -1,8 +1,9 @@
 """The linkage pages in headless Chromium (issue 16): a national coordinator searches the node's
 persons for duplicates from the page; a case worker of the shelter that registered both records
-of a person opens the probable match side by side, confirms it with a reason, and sees it
-recorded; a user of another organisation finds no such page. Screenshots go to
-/tmp/linkage-*.png (PALERMO_SCREENSHOTS to change the folder)."""
+of a person opens the probable match side by side, confirms it with a reason, sees it recorded
+and each record showing the other, then keeps them apart again; a user of another organisation
+finds no such page. Screenshots go to /tmp/linkage-*.png (PALERMO_SCREENSHOTS to change the
+folder)."""
 
 from __future__ import annotations
 
@@ -102,6 +103,25 @@ def test_duplicates_found_and_confirmed_in_the_browser(
     shelter.screenshot(path=str(SCREENSHOTS / "linkage-match.png"), full_page=True)
     match = Match.objects.get(decision=Decision.CONFIRMED)
     assert match.reason.startswith("Same social security number")
+
+    # Each record now shows the other, and from there the pair is kept apart again.
+    shelter.get_by_role(
+        "link", name="The person's page (identity shown there, with a reason)"
+    ).first.click()
+    same = shelter.locator("#same-person")
+    expect(same.get_by_role("heading", name="Other records of this person")).to_be_visible()
+    expect(same).to_contain_text("Same social security number")
+    shelter.screenshot(path=str(SCREENSHOTS / "linkage-same-person.png"), full_page=True)
+    same.get_by_role("link", name="review, or keep apart").click()
+    shelter.get_by_label("rejected: different persons").check()
+    shelter.get_by_label("Reason").fill("Different mothers' names at the second interview.")
+    shelter.get_by_role("button", name="Record the decision").click()
+    expect(shelter.locator("#match-decision")).to_have_text("rejected: different persons")
+    shelter.get_by_role(
+        "link", name="The person's page (identity shown there, with a reason)"
+    ).first.click()
+    expect(shelter.get_by_role("heading", name="Case facts")).to_be_visible()
+    expect(shelter.locator("#same-person")).to_have_count(0)
 
     other = new_page()
     log_in(other, outsider.username)

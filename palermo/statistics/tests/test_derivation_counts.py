@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases import services as cs
+from palermo.cases.models import Person
 from palermo.cases.personfacts import counts_check, person_facts_check
 from palermo.cases.writer import CasePlan, PersonPlan, ReferralPlan, ReturnPlan, cases_bulk_create
 from palermo.core.choices import OrganisationKind, Role
@@ -300,3 +301,41 @@ def test_unknown_countries_are_put_where_the_flows_sort_them() -> None:
     shown = _unknown_in_place(routes, tuple)
     assert shown == sorted((o or "_U", t, d or "_U", n) for o, t, d, n in routes)
     assert _unknown_in_place([], tuple) == []
+
+
+def test_records_confirmed_to_be_one_person_are_counted_once(records: dict[str, User]) -> None:
+    """Records reviewers confirmed to be the same person (linkage, issue 16) are counted once,
+    under the record registered first: each indicator counts exactly the others less, the
+    stored counts follow, and the previous queries (through the same persons) agree."""
+    period = parse_period("2022/2024")
+    counted = {i: set(dv.persons_for(i, "BWA", period) or ()) for i in dv.DERIVABLE}
+    persons = list(
+        Person.objects.filter(case__organisation__country_id="BWA").order_by("pseudonym")[:12]
+    )
+    groups = [persons[0:2], persons[2:5], persons[5:7], persons[7:12]]
+    cs.persons_counted_once(
+        actor=records["BWA"], touched=[], groups=[[p.pk for p in g] for g in groups]
+    )
+    under = dict(
+        Person.objects.filter(duplicate_of__isnull=False).values_list("pk", "duplicate_of")
+    )
+    assert len(under) == sum(len(g) - 1 for g in groups)
+    for group in groups:  # the first registered counts for the group
+        first = min(group, key=lambda p: (p.case.opened_on, p.created_at, p.pseudonym))
+        assert {under.get(p.pk) for p in group} == {None, first.pk}
+    assert person_facts_check() == [] and counts_check() == []
+    removed = 0
+    for indicator, before in counted.items():
+        after = set(dv.persons_for(indicator, "BWA", period) or ())
+        assert after == {p for p in before if p.pk not in under}, indicator
+        removed += len(before) - len(after)
+        got = dv.person_keys(indicator, "BWA", period)
+        assert sum(got.values()) == len(after), indicator
+        assert got == previous.person_keys(indicator, "BWA", period), indicator
+    assert removed >= 3  # noqa: PLR2004 - the duplicates were counted before
+    # Kept apart again: every record counted as before.
+    cs.persons_counted_once(actor=records["BWA"], touched=list(under), groups=[])
+    assert not Person.objects.filter(duplicate_of__isnull=False).exists()
+    assert person_facts_check() == [] and counts_check() == []
+    for indicator, before in counted.items():
+        assert set(dv.persons_for(indicator, "BWA", period) or ()) == before, indicator
