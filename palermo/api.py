@@ -10,6 +10,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
+from palermo.caselaw.api import router as caselaw_router
 from palermo.cases.api import router as cases_router
 from palermo.cooperation.api import router as node_router
 from palermo.core.api import router as core_router
@@ -51,3 +52,4 @@ api.add_router("/cooperation/", "palermo.cooperation.api.requests_router")
 api.add_router("/statistics/", statistics_router)
 api.add_router("/monitoring/", monitoring_router)
 api.add_router("/linkage/", linkage_router)
+api.add_router("/caselaw/", caselaw_router)

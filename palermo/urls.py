@@ -16,6 +16,7 @@ urlpatterns = [
     path("statistics/", include("palermo.statistics.urls")),
     path("monitoring/", include("palermo.monitoring.urls")),
     path("linkage/", include("palermo.linkage.urls")),
+    path("caselaw/", include("palermo.caselaw.urls")),
     path("", include("palermo.web.urls")),
 ]
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "palermo.statistics",
     "palermo.monitoring",
     "palermo.linkage",
+    "palermo.caselaw",
     "palermo.web",
 ]
 

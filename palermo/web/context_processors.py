@@ -18,6 +18,7 @@ NAVIGATION = [
     ("registry:mechanism_list", _("Mechanisms")),
     ("registry:directory", _("Directory")),
     ("registry:conflict_list", _("Conflicts")),
+    ("caselaw:search", _("Case law")),
 ]
 # Case management, after "Home": only for the roles that work on cases.
 CASE_NAVIGATION = [("cases:list", _("Cases"))]

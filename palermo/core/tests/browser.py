@@ -3,7 +3,11 @@ violations (an inline script, style or handler the policy blocked means a page l
 
 from __future__ import annotations
 
-from playwright.sync_api import ConsoleMessage, Page, expect
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from palermo.conftest import PASSWORD
 
@@ -42,3 +46,19 @@ def htmx_settled(page: Page) -> None:
     the page, but htmx listens to it only once the swap settles (20 ms later, more on a loaded
     machine); an event fired in between is lost."""
     expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """A tab on the live server (English, 1280x900) that fails the test on a JavaScript error
+    (imported as a fixture by the test modules that use it)."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    errors_watch(tab, errors)
+    yield tab
+    context.close()
+    assert errors == [], "JavaScript errors: {}".format(errors)

@@ -26,6 +26,9 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
         {"core", "registry", "cases", "cooperation", "statistics", "disclosure"}
     ),
     "linkage": frozenset({"core", "registry", "cases", "cooperation", "disclosure"}),
+    # Case law: the registry's legislation, the cases' HTCDS codes (and drafting from a case),
+    # the disclosure control of its statistics.
+    "caselaw": frozenset({"core", "registry", "cases", "disclosure", "linkage"}),
     "web": frozenset(
         {
             "core",
@@ -35,6 +38,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
             "statistics",
             "monitoring",
             "linkage",
+            "caselaw",
             "disclosure",
         }
     ),

@@ -1,5 +1,6 @@
-"""`palermo load-reference`: countries, registry reference data and identification indicator
-lists (idempotent). It lives in `web` because it loads the data of several apps."""
+"""`palermo load-reference`: countries, registry reference data, identification indicator
+lists and the case law the seed documents name (idempotent). It lives in `web` because it
+loads the data of several apps."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from palermo.caselaw.services import seed_load
 from palermo.cases.identification import indicator_lists_load
 from palermo.core.management.base import PalermoCommand
 from palermo.registry.reference import DATA_DIR, ReferenceDataError, load_reference
@@ -35,6 +37,10 @@ class Command(PalermoCommand):
         for kind, counts in sorted(report.counts.items()):
             shown = ", ".join("{} {}".format(v, k) for k, v in counts.items() if v)
             self.stdout.write("{:<16} {}".format(kind, shown or _("unchanged")))
+        caselaw = seed_load()
+        self.stdout.write(
+            "{:<16} {}".format("caselaw", _("{} decisions added").format(len(caselaw.created)))
+        )
         lists = indicator_lists_load()
         self.stdout.write("{:<16} {}".format("indicator_list", _("{} lists").format(lists)))
         self.stdout.write(

@@ -1,0 +1,107 @@
+"""The case-law API (/api/v1/caselaw/): search with facets, one decision, the keyword vocabulary
+(published case law needs no login, as SHERLOC's does not); import and export of the documented
+JSON, and publication, for registry editors and investigators/prosecutors."""
+
+# No `from __future__ import annotations` here: django-ninja reads the annotations at import.
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from palermo.caselaw import interchange, selectors, services
+from palermo.caselaw.schemas import FacetValue, SearchOut
+from palermo.core.auth import AUTH, api_user, request_user
+
+router = Router(tags=["caselaw"])
+
+
+class CaselawQuery(Schema):
+    q: str = Field("", max_length=500, description="words, in any of the six UN languages")
+    country: str = Field("", max_length=3, description="the court's or a route's ISO alpha-3")
+    year_from: int | None = Field(None, ge=1800, le=2200)
+    year_to: int | None = Field(None, ge=1800, le=2200)
+    form: str = Field("", max_length=60, description="an HTCDS type of exploitation")
+    outcome: str = Field("", max_length=20)
+    legislation: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="the registry's legislation id"
+    )
+    keyword: str = Field("", max_length=60, description="a keyword's code")
+    instance: str = Field("", max_length=30)
+    sentence: str = Field("", max_length=10, description="custody range: 0-11, 12-59, 60-119, 120+")
+    page: int = Field(1, ge=1, le=10_000)
+
+
+class KeywordOut(Schema):
+    code: str
+    label: str
+    labels: dict[str, str]
+    vocabulary: str
+    sherloc: list[str]
+
+
+class CaselawFileIn(Schema):
+    format: str = Field(description='"palermo-caselaw/1"')
+    decisions: list[dict[str, Any]] = Field(
+        description="Decisions as GET /decisions/{key} gives them (each checked in full)"
+    )
+
+
+class ImportOut(Schema):
+    created: list[str]
+    updated: list[str]
+
+
+def _facets(results: selectors.Results) -> dict[str, list[FacetValue]]:
+    return {
+        name: [FacetValue(value=f.value, label=f.label, count=f.count) for f in values]
+        for name, values in results.facets.items()
+    }
+
+
+@router.get("/decisions", response=SearchOut, auth=None)
+def decisions(request: HttpRequest, query: Query[CaselawQuery]) -> dict[str, Any]:
+    """Decisions matching the words and filters, 20 a page, with the facets of all of them."""
+    values = query.dict()
+    page = values.pop("page")
+    results = selectors.decisions_search(
+        request_user(request), selectors.Filters(**values), page=page
+    )
+    return {
+        "count": results.count,
+        "results": [selectors.row(d) for d in results.decisions],
+        "facets": _facets(results),
+    }
+
+
+@router.get("/decisions/{key}", response=dict[str, Any], auth=None)
+def decision(request: HttpRequest, key: str) -> dict[str, Any]:
+    """One decision in the documented JSON (`palermo-caselaw/1`)."""
+    return interchange.decision_json(selectors.decision_get(request_user(request), key))
+
+
+@router.get("/keywords", response=list[KeywordOut], auth=None)
+def keywords(request: HttpRequest) -> list[dict[str, Any]]:
+    """The keyword vocabulary, every version."""
+    return selectors.keyword_rows()
+
+
+@router.get("/export", response=dict[str, Any], auth=None)
+def export(request: HttpRequest) -> dict[str, Any]:
+    """Every decision the caller may see, as a case-law file (drafts to those who write them)."""
+    return interchange.export_file(selectors.export_rows(request_user(request)))
+
+
+@router.post("/import", response=ImportOut, auth=AUTH)
+def import_file(request: HttpRequest, payload: CaselawFileIn) -> dict[str, Any]:
+    """Import a case-law file (registry editors, investigators): checked whole, then written in
+    one transaction; 400 naming every problem, nothing written."""
+    report = services.decisions_import(actor=api_user(request), data=payload.dict())
+    return {"created": report.created, "updated": report.updated}
+
+
+@router.post("/decisions/{key}/publish", response=dict[str, Any], auth=AUTH)
+def publish(request: HttpRequest, key: str) -> dict[str, Any]:
+    user = api_user(request)
+    decision = services.decision_publish(actor=user, decision=selectors.decision_get(user, key))
+    return interchange.decision_json(decision)

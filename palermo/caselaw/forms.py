@@ -1,0 +1,64 @@
+"""The case-law search form (issue 17)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from palermo.caselaw import choices as c
+from palermo.caselaw.selectors import SENTENCES, Filters
+from palermo.cases.htcds import TypeOfExploitation
+
+ANY = [("", _("any"))]
+# The facets, in the order the page shows them, with their headings.
+FACET_NAMES = {
+    "country": _("Country of the court"),
+    "year": _("Year"),
+    "form": _("Form of exploitation"),
+    "outcome": _("Outcome"),
+    "legislation": _("Provision applied"),
+    "sentence": _("Custody imposed"),
+    "keyword": _("Keyword"),
+}
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Words"), required=False, max_length=500)
+    country = forms.CharField(label=_("Country"), required=False, max_length=3)
+    year_from = forms.IntegerField(label=_("From"), required=False, min_value=1800, max_value=2200)
+    year_to = forms.IntegerField(label=_("To"), required=False, min_value=1800, max_value=2200)
+    form = forms.ChoiceField(
+        label=_("Form of exploitation"), required=False, choices=ANY + TypeOfExploitation.choices
+    )
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=ANY + c.Outcome.choices)
+    legislation = forms.IntegerField(
+        label=_("Provision applied"), required=False, min_value=1, max_value=2**31 - 1
+    )
+    keyword = forms.SlugField(label=_("Keyword"), required=False, max_length=60)
+    instance = forms.ChoiceField(
+        label=_("Instance"), required=False, choices=ANY + c.Instance.choices
+    )
+    sentence = forms.ChoiceField(
+        label=_("Custody imposed"),
+        required=False,
+        choices=ANY + [(name, name) for name, _low, _high in SENTENCES],
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+    def clean_country(self) -> str:
+        return str(self.cleaned_data.get("country") or "").strip().upper()
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        return Filters(
+            q=data.get("q") or "",
+            country=data.get("country") or "",
+            year_from=data.get("year_from"),
+            year_to=data.get("year_to"),
+            form=data.get("form") or "",
+            outcome=data.get("outcome") or "",
+            legislation=data.get("legislation"),
+            keyword=data.get("keyword") or "",
+            instance=data.get("instance") or "",
+            sentence=data.get("sentence") or "",
+        )

@@ -1,0 +1,12 @@
+"""The case-law pages (palermo.caselaw.views)."""
+
+from django.urls import path
+
+from palermo.caselaw import views
+
+app_name = "caselaw"
+
+urlpatterns = [
+    path("", views.SearchView.as_view(), name="search"),
+    path("<slug:key>/", views.DecisionView.as_view(), name="decision"),
+]

@@ -1,0 +1,118 @@
+"""The case-law pages (issue 17), public as the registry's are:
+
+- `/caselaw/`: search in any of the six UN languages, with facets (country, year, form of
+  exploitation, outcome, provision applied, sentence range, keyword) that narrow the results;
+- `/caselaw/<key>/`: one decision: the court and the chain of appeals, the summary in the
+  page's language where there is one, the parties as roles, the findings with the provisions
+  applied and the sentences, the elements of the Protocol's definition, the countries of the
+  route, the keywords and the sources.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from palermo.caselaw import choices as c
+from palermo.caselaw import forms as f
+from palermo.caselaw import selectors
+from palermo.cases.htcds import TypeOfExploitation
+from palermo.core.views import PalermoView, render_htmx
+
+FORMS = dict(TypeOfExploitation.choices)
+FACET_SHOWN = 12  # values of a facet listed (the most frequent)
+
+
+class CaselawPage(PalermoView):
+    login_required = False
+    errors_as_404 = True
+    private_if_user = True  # drafts are shown to those who write case law
+
+
+class SearchView(CaselawPage):
+    template_name = "caselaw/search.html"
+    partial_name = "caselaw/_results.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = f.SearchForm(request.GET or None)
+        filters = form.filters() if form.is_valid() else selectors.Filters()
+        outcomes = dict(c.Outcome.choices)
+        page = form.cleaned_data.get("page") or 1 if form.is_valid() else 1
+        results = selectors.decisions_search(request.user, filters, page=page)
+        pages = max(1, -(-results.count // selectors.PAGE))
+        applied = filters.applied()
+        context: dict[str, Any] = {
+            "form": form,
+            "results": results,
+            "rows": [
+                (d, [outcomes[o] for o in selectors.row(d)["outcomes"]]) for d in results.decisions
+            ],
+            # Facets chosen: kept by the form, shown with a link that drops each.
+            "hidden": [(k, v) for k, v in applied.items() if k in f.FACET_NAMES],
+            "chips": [
+                (f.FACET_NAMES[k], _label(results, k, v), _without(request, k))
+                for k, v in applied.items()
+                if k in f.FACET_NAMES
+            ],
+            "facets": [
+                (
+                    name,
+                    f.FACET_NAMES[name],
+                    [
+                        (v.label, v.count, _with(request, name, v.value))
+                        for v in values[:FACET_SHOWN]
+                    ],
+                )
+                for name, values in results.facets.items()
+                if values and name not in applied
+            ],
+            "page": min(page, pages),
+            "pages": pages,
+        }
+        return render_htmx(request, self.template_name, self.partial_name, context)
+
+
+def _with(request: HttpRequest, name: str, value: str) -> str:
+    """The search's URL with one more filter (and back to the first page)."""
+    query = request.GET.copy()
+    query[name] = value
+    query.pop("page", None)
+    return "?" + query.urlencode()
+
+
+def _without(request: HttpRequest, name: str) -> str:
+    """The search's URL without one filter (and back to the first page)."""
+    query = request.GET.copy()
+    query.pop(name, None)
+    query.pop("page", None)
+    return "?" + query.urlencode() if query else "?"
+
+
+def _label(results: selectors.Results, name: str, value: Any) -> str:
+    for facet in results.facets.get(name, []):
+        if facet.value == str(value):
+            return facet.label
+    return str(value)
+
+
+class DecisionView(CaselawPage):
+    template_name = "caselaw/decision.html"
+
+    def get(self, request: HttpRequest, key: str) -> HttpResponse:
+        decision = selectors.decision_get(request.user, key)
+        language = get_language() or "en"
+        return render(
+            request,
+            self.template_name,
+            {
+                "decision": decision,
+                "summary": selectors.summary_for(decision, language),
+                "chain": selectors.chain(decision),
+                "elements": selectors.elements(decision),
+                "keywords": [(k, k.label_in(language)) for k in decision.keywords.all()],
+                "forms": [str(FORMS.get(code, code)) for code in decision.forms],
+            },
+        )
