@@ -4,12 +4,14 @@ JSON, and publication, for registry editors and investigators/prosecutors."""
 
 # No `from __future__ import annotations` here: django-ninja reads the annotations at import.
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
-from palermo.caselaw import interchange, selectors, services
+from palermo.caselaw import choices as c
+from palermo.caselaw import drafting, interchange, selectors, services
 from palermo.caselaw.schemas import FacetValue, SearchOut
 from palermo.core.auth import AUTH, api_user, request_user
 
@@ -100,8 +102,49 @@ def import_file(request: HttpRequest, payload: CaselawFileIn) -> dict[str, Any]:
     return {"created": report.created, "updated": report.updated}
 
 
+class PublishIn(Schema):
+    reason: str = Field(
+        "", max_length=500, description="Needed for a draft flagged for re-identification risk"
+    )
+
+
+class DraftIn(Schema):
+    case: str = Field(description="The case's id or reference")
+    court: str = Field(min_length=1, max_length=300, description="The court's name")
+    court_country: str | None = Field(None, max_length=3, description="ISO 3166-1 alpha-3")
+    level: c.Instance = c.Instance.FIRST
+    decided_on: dt.date
+    case_number: str = Field(min_length=1, max_length=120)
+    language: str = Field("en", min_length=2, max_length=8)
+
+
+class DraftOut(Schema):
+    key: str
+    risk_flags: list[str]
+
+
 @router.post("/decisions/{key}/publish", response=dict[str, Any], auth=AUTH)
-def publish(request: HttpRequest, key: str) -> dict[str, Any]:
+def publish(request: HttpRequest, key: str, payload: PublishIn) -> dict[str, Any]:
+    """Publish a draft (registry editors, investigators; audited); 400 `reidentification_risk`
+    for a flagged draft without a reason."""
     user = api_user(request)
-    decision = services.decision_publish(actor=user, decision=selectors.decision_get(user, key))
+    decision = services.decision_publish(
+        actor=user, decision=selectors.decision_get(user, key), reason=payload.reason
+    )
     return interchange.decision_json(decision)
+
+
+@router.post("/drafts", response={201: DraftOut}, auth=AUTH)
+def draft(request: HttpRequest, payload: DraftIn) -> Status[dict[str, Any]]:
+    """A draft decision from a case's proceedings with a verdict (investigators/prosecutors who
+    may see the whole case), de-identified, its re-identification risks flagged."""
+    court = drafting.Court(
+        name=payload.court,
+        country=payload.court_country or None,
+        level=payload.level,
+        decided_on=payload.decided_on,
+        case_number=payload.case_number,
+        language=payload.language,
+    )
+    made = drafting.draft_from_case(actor=api_user(request), case=payload.case, court=court)
+    return Status(201, {"key": made.key, "risk_flags": made.risk_flags})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from palermo.caselaw import choices as c
@@ -62,3 +63,29 @@ class SearchForm(forms.Form):
             instance=data.get("instance") or "",
             sentence=data.get("sentence") or "",
         )
+
+
+class DraftForm(forms.Form):
+    """A case-law entry from a case: what the prosecutor knows of the decision."""
+
+    case = forms.CharField(label=_("Case reference"), max_length=40)
+    court = forms.CharField(label=_("Court"), max_length=300)
+    court_country = forms.CharField(label=_("Country of the court"), max_length=3, required=False)
+    level = forms.ChoiceField(label=_("Instance"), choices=c.Instance.choices)
+    decided_on = forms.DateField(
+        label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    case_number = forms.CharField(label=_("Case number"), max_length=120)
+    language = forms.ChoiceField(label=_("Language of the summary"), choices=settings.LANGUAGES)
+
+    def clean_court_country(self) -> str | None:
+        return str(self.cleaned_data.get("court_country") or "").strip().upper() or None
+
+
+class PublishForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it may be published (the facts generalised, or why they may stand)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from palermo.caselaw import choices as c
+from palermo.cases.models import Case
 from palermo.core.models import Country, Source, in_language
 from palermo.core.textlimits import NOTE_MAX, TEXT_MAX, text_limit
 from palermo.registry.models import Legislation, Mechanism
@@ -147,6 +148,17 @@ class Decision(models.Model):
     sources = models.ManyToManyField(
         Source, verbose_name=_("sources"), blank=True, related_name="+"
     )
+    # Drafted from a case's criminal proceedings (drafting.draft_from_case): the case, and the
+    # combinations of a victim's facts in the draft that few persons on this node share.
+    from_case = models.ForeignKey(
+        Case,
+        verbose_name=_("drafted from the case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    risk_flags = models.JSONField(_("re-identification risks"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -334,11 +334,21 @@ def _appeals_last(decisions: Sequence[DecisionIn]) -> list[DecisionIn]:
     return order
 
 
-def decision_publish(*, actor: AnyUser | None, decision: Decision) -> Decision:
-    """Publish a draft: from then on everyone may read it."""
+def decision_publish(*, actor: AnyUser | None, decision: Decision, reason: str = "") -> Decision:
+    """Publish a draft: from then on everyone may read it. A draft flagged for re-identification
+    risk (drafted from a case) needs the reason it may be published: the facts were
+    generalised, or why they may stand (audited)."""
     user = editor_required(actor)
     if decision.status == Status.PUBLISHED:
         raise ApplicationError(_("This decision is published already."), code="conflict")
+    if decision.risk_flags and not reason.strip():
+        raise ApplicationError(
+            _(
+                "This draft may identify a victim ({}): generalise the facts, then give the "
+                "reason it may be published."
+            ).format(" ".join(decision.risk_flags)),
+            code="reidentification_risk",
+        )
     with transaction.atomic():
         decision.status = Status.PUBLISHED
         decision.save(update_fields=["status", "updated_at"])
@@ -347,7 +357,8 @@ def decision_publish(*, actor: AnyUser | None, decision: Decision) -> Decision:
             action=AuditAction.UPDATE,
             obj=decision,
             before={"status": Status.DRAFT},
-            after={"status": Status.PUBLISHED},
+            after={"status": Status.PUBLISHED, "risks": len(decision.risk_flags)},
+            reason=reason.strip()[:500],
         )
     return decision
 

@@ -8,5 +8,6 @@ app_name = "caselaw"
 
 urlpatterns = [
     path("", views.SearchView.as_view(), name="search"),
+    path("draft/", views.DraftView.as_view(), name="draft"),
     path("<slug:key>/", views.DecisionView.as_view(), name="decision"),
 ]

@@ -12,15 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from palermo.caselaw import choices as c
+from palermo.caselaw import drafting, selectors, services
 from palermo.caselaw import forms as f
-from palermo.caselaw import selectors
 from palermo.cases.htcds import TypeOfExploitation
-from palermo.core.views import PalermoView, render_htmx
+from palermo.core.choices import Role
+from palermo.core.errors import ApplicationError
+from palermo.core.models import User
+from palermo.core.views import PalermoView, page_user, render_htmx
 
 FORMS = dict(TypeOfExploitation.choices)
 FACET_SHOWN = 12  # values of a facet listed (the most frequent)
@@ -102,8 +107,18 @@ class DecisionView(CaselawPage):
     template_name = "caselaw/decision.html"
 
     def get(self, request: HttpRequest, key: str) -> HttpResponse:
-        decision = selectors.decision_get(request.user, key)
+        return self.page(request, selectors.decision_get(request.user, key), f.PublishForm())
+
+    def page(
+        self, request: HttpRequest, decision: Any, form: f.PublishForm, status: int = 200
+    ) -> HttpResponse:
         language = get_language() or "en"
+        user = request.user
+        writer = (
+            isinstance(user, User)
+            and user.is_authenticated
+            and user.role in (services.EDITOR_ROLES)
+        )
         return render(
             request,
             self.template_name,
@@ -114,5 +129,65 @@ class DecisionView(CaselawPage):
                 "elements": selectors.elements(decision),
                 "keywords": [(k, k.label_in(language)) for k in decision.keywords.all()],
                 "forms": [str(FORMS.get(code, code)) for code in decision.forms],
+                "writer": writer,
+                "publish_form": form,
             },
+            status=status,
         )
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        """Publish a draft (those who write case law)."""
+        user = page_user(request)
+        decision = selectors.decision_get(user, key)
+        form = f.PublishForm(request.POST)
+        if form.is_valid():
+            try:
+                services.decision_publish(
+                    actor=user, decision=decision, reason=form.cleaned_data["reason"]
+                )
+            except ApplicationError as exc:
+                if exc.status in (403, 404):
+                    raise
+                form.add_error("reason", exc.detail)
+            else:
+                messages.success(request, _("Published."))
+                return redirect("caselaw:decision", decision.key)
+        return self.page(request, decision, form, 400)
+
+
+class DraftView(PalermoView):
+    """A case-law entry drafted from a case's proceedings (investigators/prosecutors)."""
+
+    template_name = "caselaw/draft.html"
+
+    def allowed(self, user: User) -> bool:
+        return user.role == Role.INVESTIGATOR
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        initial = {"case": request.GET.get("case", ""), "language": get_language() or "en"}
+        return render(request, self.template_name, {"form": f.DraftForm(initial=initial)})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = f.DraftForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            court = drafting.Court(
+                name=data["court"],
+                country=data["court_country"],
+                level=data["level"],
+                decided_on=data["decided_on"],
+                case_number=data["case_number"],
+                language=data["language"],
+            )
+            try:
+                made = drafting.draft_from_case(
+                    actor=page_user(request), case=data["case"], court=court
+                )
+            except ApplicationError as exc:
+                if exc.status == 403:
+                    raise
+                form.add_error("case", exc.detail)
+            else:
+                messages.success(request, _("Draft created: rewrite its facts, then publish it."))
+                return redirect("caselaw:decision", made.key)
+        return render(request, self.template_name, {"form": form}, status=400)
