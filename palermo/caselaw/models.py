@@ -176,6 +176,8 @@ class Decision(models.Model):
         verbose_name_plural = _("court decisions")
         indexes = [
             models.Index(fields=["status", "decided_on"], name="caselaw_decision_status_day"),
+            # The facets' version (caselaw.facets): the latest write.
+            models.Index(fields=["updated_at"], name="caselaw_decision_updated"),
         ]
         constraints = [
             models.CheckConstraint(

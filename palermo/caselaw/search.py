@@ -5,10 +5,10 @@ court, the labels of its keywords in that language, and its summary in that lang
 there is one, so a decision summarised in English only is still found by a Russian or French
 keyword. The database's own full-text engine does the rest:
 
-- **PostgreSQL**: one partial GIN index per language over `to_tsvector(<the language's
-  configuration>, text)` (arabic, english, french, russian, spanish; Chinese, which no
-  configuration segments, over its characters one by one in `simple`), migration 0002. A query
-  is asked in every language's configuration, each over its own index (`websearch_to_tsquery`:
+- **PostgreSQL**: each row's tsvector in its language's configuration (arabic, english,
+  french, russian, spanish; Chinese, which no configuration segments, over its characters one
+  by one in `simple`), stored as a generated column with a GIN index (migration 0004). A query
+  is asked in every language's configuration, over the index (`websearch_to_tsquery`:
   words, "a phrase", -not, or), as written (accents count).
 - **SQLite**: an FTS5 table over the same rows (kept by triggers, migration 0002), whose text is
   each word's Snowball stem in the row's language (`snowballstemmer`, the stemmers PostgreSQL's
@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -92,14 +93,14 @@ def fts5_query(text: str) -> str | None:
     return " AND ".join(parts)
 
 
-def matching(text: str) -> list[Any] | None:
-    """Ids of the decisions whose text matches `text`, best first; None when `text` has no word
-    to search for (no filter)."""
+def matching(text: str) -> list[str] | None:
+    """Ids of the decisions whose text matches `text` (32 hexadecimal digits), best first;
+    None when `text` has no word to search for (no filter)."""
     if not words(text):
         return None
-    if connection.vendor == "postgresql":
-        return _postgres(text)
-    return _sqlite(text)
+    found = _postgres(text) if connection.vendor == "postgresql" else _sqlite(text)
+    # SQLite gives the ids as the 32 hexadecimal digits it stores, PostgreSQL as UUIDs.
+    return [pk.hex if isinstance(pk, uuid.UUID) else pk for pk in found]
 
 
 def _sqlite(text: str) -> list[Any]:
@@ -120,13 +121,11 @@ def _postgres(text: str) -> list[Any]:
     branches = []
     params: list[str] = []
     for language, config in CONFIGS.items():
-        # The configuration is written in the text (an index is used only for the same
-        # expression); it comes from CONFIGS, never from a request.
-        vector = "to_tsvector('{}'::regconfig, text)".format(config)
+        # The configuration is written in the text; it comes from CONFIGS, never a request.
         branches.append(
-            "SELECT decision_id, ts_rank({v}, q) AS r FROM caselaw_searchtext, "  # noqa: S608
-            "websearch_to_tsquery('{c}'::regconfig, %s) q "
-            "WHERE language = %s AND {v} @@ q".format(v=vector, c=config)
+            "SELECT decision_id, ts_rank(vector, q) AS r FROM caselaw_searchtext, "  # noqa: S608
+            "websearch_to_tsquery('{}'::regconfig, %s) q "
+            "WHERE language = %s AND vector @@ q".format(config)
         )
         params += [for_postgres(query, language), language]
     union = " UNION ALL ".join(branches)
@@ -134,6 +133,25 @@ def _postgres(text: str) -> list[Any]:
     with connection.cursor() as cursor:
         cursor.execute(sql.format(union), params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def texts(
+    *,
+    common: Sequence[str],
+    keywords: Sequence[tuple[str, Mapping[str, str]]],
+    summaries: Sequence[tuple[str, Sequence[str]]],
+) -> list[tuple[str, str]]:
+    """(language, text) for each language a decision is searched in: what every language
+    shares (`common`: title, case number, citation, court), the keywords' labels in that
+    language ((English label, {language: label})), and the summary in that language if any."""
+    by_language = {base_language(language): parts for language, parts in summaries}
+    out = []
+    for language in LANGUAGES:
+        parts = list(common)
+        parts += [labels.get(language) or label for label, labels in keywords]
+        parts += list(by_language.get(language, ()))
+        out.append((language, "\n".join(p for p in parts if p)))
+    return out
 
 
 def index_rows(texts: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

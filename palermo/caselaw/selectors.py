@@ -3,20 +3,19 @@ decision with its parts."""
 
 from __future__ import annotations
 
-import datetime as dt
+import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
-from django.db.models.functions import ExtractYear
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from palermo.caselaw import choices as c
-from palermo.caselaw import search
-from palermo.caselaw.models import Decision, Finding, Keyword
+from palermo.caselaw import facets, search
+from palermo.caselaw.models import Decision, Keyword
 from palermo.caselaw.services import EDITOR_ROLES
 from palermo.cases.htcds import TypeOfExploitation
 from palermo.core.errors import NotFoundError
@@ -25,13 +24,8 @@ from palermo.core.permissions import AnyUser
 from palermo.registry.models import Legislation
 
 PAGE = 20
-# Sentence ranges (the longest custody of a decision, in months).
-SENTENCES = (
-    ("0-11", 0, 11),
-    ("12-59", 12, 59),
-    ("60-119", 60, 119),
-    ("120+", 120, None),
-)
+FACET_ORDER = ("country", "year", "form", "outcome", "legislation", "sentence", "keyword")
+SENTENCES = facets.SENTENCES
 
 
 def visible(user: AnyUser | None) -> QuerySet[Decision]:
@@ -73,134 +67,103 @@ class Results:
     facets: dict[str, list[Facet]] = field(default_factory=dict)
 
 
-def _sentence(rows: QuerySet[Decision], code: str) -> QuerySet[Decision]:
-    for name, low, high in SENTENCES:
-        if name == code:
-            rows = rows.annotate(longest=Max("findings__custody_months")).filter(longest__gte=low)
-            return rows.filter(longest__lte=high) if high is not None else rows
-    return rows.none()
-
-
-def _filtered(user: AnyUser | None, f: Filters) -> tuple[QuerySet[Decision], list[Any] | None]:
-    rows = visible(user)
-    ranked = search.matching(f.q) if f.q else None
-    if ranked is not None:
-        rows = rows.filter(pk__in=ranked)
+def _positions(index: facets.Index, f: Filters, writer: bool) -> frozenset[int] | None:
+    """The positions of the rows matching the filters (None: every row)."""
+    sets: list[frozenset[int]] = []
+    if not writer:
+        sets.append(index.having(("status", c.Status.PUBLISHED)))
     if f.country:
-        rows = rows.filter(Q(court__country_id=f.country) | Q(countries__country_id=f.country))
-    if f.year_from is not None:
-        rows = rows.filter(decided_on__gte=dt.date(f.year_from, 1, 1))
-    if f.year_to is not None:
-        rows = rows.filter(decided_on__lte=dt.date(f.year_to, 12, 31))
-    if f.form:
-        rows = rows.filter(pk__in=[pk for pk, forms in _forms(rows) if f.form in forms])
-    if f.outcome:
-        rows = rows.filter(findings__outcome=f.outcome)
-    if f.legislation is not None:
-        rows = rows.filter(findings__legislation_id=f.legislation)
-    if f.keyword:
-        rows = rows.filter(keywords__code=f.keyword)
-    if f.instance:
-        rows = rows.filter(instance=f.instance)
-    if f.sentence:
-        rows = _sentence(rows, f.sentence)
-    return rows.distinct(), ranked
+        sets.append(index.having(("country", f.country)) | index.having(("route", f.country)))
+    if f.year_from is not None or f.year_to is not None:
+        low = f.year_from if f.year_from is not None else 0
+        high = f.year_to if f.year_to is not None else 9999
+        years = [
+            found
+            for (name, value), found in index.postings.items()
+            if name == "year" and low <= value <= high
+        ]
+        sets.append(frozenset().union(*years))
+    for name, value in (
+        ("form", f.form),
+        ("outcome", f.outcome),
+        ("legislation", f.legislation),
+        ("keyword", f.keyword),
+        ("instance", f.instance),
+        ("sentence", f.sentence),
+    ):
+        if value not in ("", None):
+            sets.append(index.having((name, value)))
+    if not sets:
+        return None
+    sets.sort(key=len)
+    return sets[0].intersection(*sets[1:])
 
 
-def _forms(rows: QuerySet[Decision]) -> list[tuple[Any, list[str]]]:
-    return list(rows.values_list("pk", "forms"))
+def _writer(user: AnyUser | None) -> bool:
+    return isinstance(user, User) and user.is_authenticated and user.role in EDITOR_ROLES
 
 
-def _facets(rows: QuerySet[Decision]) -> dict[str, list[Facet]]:
-    ids = rows.values("pk")
+def _facets(
+    index: facets.Index, positions: Sequence[int], keywords: dict[str, Keyword]
+) -> dict[str, list[Facet]]:
     language = get_language() or "en"
-    names = dict(Country.objects.values_list("iso3", "name"))
-    facets: dict[str, list[Facet]] = {}
-    countries = Counter(
-        dict(
-            Decision.objects.filter(pk__in=ids, court__country__isnull=False)
-            .values_list("court__country_id")
-            .annotate(n=Count("pk"))
-            .values_list("court__country_id", "n")
-        )
-    )
-    facets["country"] = [Facet(k, names.get(k, k), n) for k, n in countries.most_common()]
-    years = (
-        Decision.objects.filter(pk__in=ids)
-        .annotate(y=ExtractYear("decided_on"))
-        .values_list("y")
-        .annotate(n=Count("pk"))
-        .values_list("y", "n")
-        .order_by("-y")
-    )
-    facets["year"] = [Facet(str(y), str(y), n) for y, n in years]
-    forms: Counter[str] = Counter()
-    for _pk, values in Decision.objects.filter(pk__in=ids).values_list("pk", "forms"):
-        forms.update(set(values or ()))
-    form_labels = dict(TypeOfExploitation.choices)
-    facets["form"] = [Facet(k, str(form_labels.get(k, k)), n) for k, n in forms.most_common()]
-    outcomes = (
-        Finding.objects.filter(decision__in=ids)
-        .values_list("outcome")
-        .annotate(n=Count("decision", distinct=True))
-        .values_list("outcome", "n")
-    )
-    outcome_labels = dict(c.Outcome.choices)
-    facets["outcome"] = [
-        Facet(k, str(outcome_labels.get(k, k)), n) for k, n in sorted(outcomes, key=lambda r: -r[1])
-    ]
-    laws = (
-        Finding.objects.filter(decision__in=ids, legislation__isnull=False)
-        .values_list("legislation")
-        .annotate(n=Count("decision", distinct=True))
-        .values_list("legislation", "n")
+    counts: dict[str, Counter[Any]] = {name: Counter() for name in FACET_ORDER}
+    keys = index.keys
+    for (name, value), n in Counter(
+        itertools.chain.from_iterable(keys[i] for i in positions)
+    ).items():
+        counts[name][value] = n
+    names = dict(
+        Country.objects.filter(iso3__in=list(counts["country"])).values_list("iso3", "name")
     )
     titles = dict(
-        Legislation.objects.filter(pk__in=[k for k, _n in laws]).values_list("pk", "title")
+        Legislation.objects.filter(pk__in=list(counts["legislation"])).values_list("pk", "title")
     )
-    facets["legislation"] = [Facet(str(k), titles.get(k, str(k)), n) for k, n in laws]
-    keywords = (
-        Keyword.objects.filter(decisions__in=ids)
-        .annotate(n=Count("decisions", distinct=True))
-        .order_by("-n", "label")
-    )
-    facets["keyword"] = [Facet(k.code, k.label_in(language), k.n) for k in keywords]
-    longest = (
-        Decision.objects.filter(pk__in=ids)
-        .annotate(longest=Max("findings__custody_months"))
-        .exclude(longest__isnull=True)
-        .values_list("longest", flat=True)
-    )
-    buckets: Counter[str] = Counter()
-    for months in longest:
-        for name, low, high in SENTENCES:
-            if months >= low and (high is None or months <= high):
-                buckets[name] += 1
-    facets["sentence"] = [
-        Facet(name, _("{} months").format(name), buckets[name])
-        for name, _l, _h in SENTENCES
-        if buckets[name]
-    ]
-    return facets
+    forms = dict(TypeOfExploitation.choices)
+    outcomes = dict(c.Outcome.choices)
+    labels: dict[str, Callable[[Any], str]] = {
+        "country": lambda k: names.get(k, k),
+        "year": str,
+        "form": lambda k: str(forms.get(k, k)),
+        "outcome": lambda k: str(outcomes.get(k, k)),
+        "legislation": lambda k: titles.get(k, str(k)),
+        "keyword": lambda k: keywords[k].label_in(language) if k in keywords else k,
+        "sentence": lambda k: _("{} months").format(k),
+    }
+    out: dict[str, list[Facet]] = {}
+    for name in FACET_ORDER:
+        found = counts[name]
+        if name == "year":
+            ordered = sorted(found.items(), reverse=True)
+        elif name == "sentence":
+            ordered = [(n, found[n]) for n, _low, _high in SENTENCES if found[n]]
+        else:
+            ordered = sorted(found.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        out[name] = [Facet(str(k), labels[name](k), n) for k, n in ordered]
+    return out
 
 
 def decisions_search(
-    user: AnyUser | None, filters: Filters, *, page: int = 1, facets: bool = True
+    user: AnyUser | None, filters: Filters, *, page: int = 1, facets_too: bool = True
 ) -> Results:
     """The decisions matching the filters (best match first when there is a text, else the
     newest first), one page of them, and the facets of all of them."""
-    rows, ranked = _filtered(user, filters)
-    count = rows.count()
+    current = facets.index()
+    found = _positions(current, filters, _writer(user))
+    positions: list[int] = list(range(len(current.rows))) if found is None else sorted(found)
+    ranked = search.matching(filters.q) if filters.q else None
+    if ranked is not None:  # best match first; else the index's order, newest first
+        order = {hex_id: i for i, hex_id in enumerate(ranked)}
+        rows = current.rows
+        positions = sorted(
+            (i for i in positions if rows[i].hex in order), key=lambda i: order[rows[i].hex]
+        )
     start = (max(page, 1) - 1) * PAGE
-    if ranked is not None:
-        order = {pk: i for i, pk in enumerate(ranked)}
-        found = sorted(rows.values_list("pk", flat=True), key=lambda pk: order.get(pk, len(order)))
-        ids = found[start : start + PAGE]
-        by_id = {d.pk: d for d in _rows(Decision.objects.filter(pk__in=ids))}
-        shown = [by_id[pk] for pk in ids]
-    else:
-        shown = list(_rows(rows.order_by("-decided_on", "title"))[start : start + PAGE])
-    return Results(count, shown, _facets(rows) if facets else {})
+    ids = [current.rows[i].pk for i in positions[start : start + PAGE]]
+    by_id = {d.pk: d for d in _rows(Decision.objects.filter(pk__in=ids))}
+    shown = [by_id[pk] for pk in ids if pk in by_id]
+    counted = _facets(current, positions, current.keywords) if facets_too else {}
+    return Results(len(positions), shown, counted)
 
 
 def _rows(rows: QuerySet[Decision]) -> QuerySet[Decision]:

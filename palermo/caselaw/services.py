@@ -368,18 +368,16 @@ def decision_publish(*, actor: AnyUser | None, decision: Decision, reason: str =
 
 def _texts(decision: Decision) -> list[tuple[str, str]]:
     """(language, text) for each language the decision is searched in."""
-    summaries = {search.base_language(s.language): s for s in decision.summaries.all()}
-    keywords = list(decision.keywords.all())
-    common = [decision.title, decision.case_number, decision.neutral_citation, decision.court.name]
-    out = []
-    for language in search.LANGUAGES:
-        parts = list(common)
-        parts += [k.label_in(language) for k in keywords]
-        summary = summaries.get(language)
-        if summary is not None:
-            parts += [summary.title, summary.facts, summary.reasoning]
-        out.append((language, "\n".join(p for p in parts if p)))
-    return out
+    return search.texts(
+        common=[
+            decision.title,
+            decision.case_number,
+            decision.neutral_citation,
+            decision.court.name,
+        ],
+        keywords=[(k.label, k.labels) for k in decision.keywords.all()],
+        summaries=[(s.language, [s.title, s.facts, s.reasoning]) for s in decision.summaries.all()],
+    )
 
 
 def index(decision: Decision) -> None:

@@ -68,7 +68,7 @@ class Command(PalermoCommand):
                 sys.stdout.write(text + "\n")
         elif sub == "search":
             results = selectors.decisions_search(
-                user, selectors.Filters(q=" ".join(opts["words"])), facets=False
+                user, selectors.Filters(q=" ".join(opts["words"])), facets_too=False
             )
             rows = [selectors.row(d) for d in results.decisions]
             self.stdout.write(render_rows(rows, COLUMNS, opts["format"]))
