@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from palermo.caselaw import choices as c
-from palermo.caselaw import drafting, interchange, selectors, services
+from palermo.caselaw import drafting, interchange, selectors, services, statistics
 from palermo.caselaw.schemas import FacetValue, SearchOut
 from palermo.core.auth import AUTH, api_user, request_user
 
@@ -47,6 +47,23 @@ class CaselawFileIn(Schema):
     decisions: list[dict[str, Any]] = Field(
         description="Decisions as GET /decisions/{key} gives them (each checked in full)"
     )
+
+
+class StatisticsQuery(Schema):
+    country: str = Field("", max_length=3)
+    year_from: int | None = Field(None, ge=1800, le=2200)
+    year_to: int | None = Field(None, ge=1800, le=2200)
+
+
+class StatisticsRowOut(Schema):
+    country: str
+    year: int
+    cells: dict[str, int | None] = Field(
+        description="defendants per outcome (convictions by custody months); null: withheld"
+    )
+    defendants: int | None
+    convicted: int | None
+    rate: float | None = Field(description="conviction rate; null where a count is withheld")
 
 
 class ImportOut(Schema):
@@ -86,6 +103,13 @@ def decision(request: HttpRequest, key: str) -> dict[str, Any]:
 def keywords(request: HttpRequest) -> list[dict[str, Any]]:
     """The keyword vocabulary, every version."""
     return selectors.keyword_rows()
+
+
+@router.get("/statistics", response=list[StatisticsRowOut], auth=None)
+def outcome_statistics(request: HttpRequest, query: Query[StatisticsQuery]) -> list[Any]:
+    """Defendants of published decisions of national courts per country and year, by outcome
+    and custody imposed; counts below 5, and what would reveal them, withheld."""
+    return statistics.outcomes_table(**query.dict())
 
 
 @router.get("/export", response=dict[str, Any], auth=None)

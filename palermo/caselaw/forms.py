@@ -89,3 +89,25 @@ class PublishForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# The statistics' columns (caselaw.statistics.COLUMNS), as the page heads them.
+STATISTICS_COLUMNS = (
+    _("Convicted, custody 0-11 months"),
+    _("Convicted, custody 12-59 months"),
+    _("Convicted, custody 60-119 months"),
+    _("Convicted, custody 120 months or more"),
+    _("Convicted, no custody"),
+    _("Acquitted"),
+    _("Dismissed"),
+    _("Pending"),
+)
+
+
+class StatisticsForm(forms.Form):
+    country = forms.CharField(label=_("Country"), required=False, max_length=3)
+    year_from = forms.IntegerField(label=_("From"), required=False, min_value=1800, max_value=2200)
+    year_to = forms.IntegerField(label=_("To"), required=False, min_value=1800, max_value=2200)
+
+    def clean_country(self) -> str:
+        return str(self.cleaned_data.get("country") or "").strip().upper()

@@ -9,5 +9,6 @@ app_name = "caselaw"
 urlpatterns = [
     path("", views.SearchView.as_view(), name="search"),
     path("draft/", views.DraftView.as_view(), name="draft"),
+    path("statistics/", views.StatisticsView.as_view(), name="statistics"),
     path("<slug:key>/", views.DecisionView.as_view(), name="decision"),
 ]

@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from palermo.caselaw import choices as c
-from palermo.caselaw import drafting, selectors, services
+from palermo.caselaw import drafting, selectors, services, statistics
 from palermo.caselaw import forms as f
 from palermo.cases.htcds import TypeOfExploitation
 from palermo.core.choices import Role
@@ -153,6 +153,31 @@ class DecisionView(CaselawPage):
                 messages.success(request, _("Published."))
                 return redirect("caselaw:decision", decision.key)
         return self.page(request, decision, form, 400)
+
+
+class StatisticsView(CaselawPage):
+    """Defendants per country and year by outcome and custody, small counts withheld."""
+
+    template_name = "caselaw/statistics.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = f.StatisticsForm(request.GET or None)
+        data = form.cleaned_data if form.is_valid() else {}
+        rows = statistics.outcomes_table(
+            country=data.get("country") or "",
+            year_from=data.get("year_from"),
+            year_to=data.get("year_to"),
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "rows": [(r, [r.cells[col] for col in statistics.COLUMNS]) for r in rows],
+                "columns": f.STATISTICS_COLUMNS,
+                "threshold": statistics.THRESHOLD,
+            },
+        )
 
 
 class DraftView(PalermoView):

@@ -273,3 +273,54 @@ def test_api_pages_and_command_line(
     assert "echr-rantsev-2010" in capsys.readouterr().out
     call_command("caselaw", "import", str(out), "--as", editor.username)
     assert "2 updated" in capsys.readouterr().out
+
+
+def test_outcome_statistics_withhold_small_counts(editor: User) -> None:
+    """Defendants per country and year by outcome: a country-year with few defendants is
+    withheld, with what would let it be worked out; the conviction rate only where every count
+    it needs is published."""
+    from palermo.caselaw.statistics import outcomes_table
+
+    legislation = Legislation.objects.first()
+    assert legislation is not None
+    country = legislation.country_id
+    decisions = []
+    # 2024: 8 convicted with 60-119 months, 6 with no custody, 5 acquitted; 2023: 2 convicted.
+    truth = {2024: {"convicted:60-119": 8, "convicted:none": 6, "acquitted": 5}}
+    truth[2023] = {"convicted:60-119": 2}
+    plan = [(2024, "convicted", 72)] * 8 + [(2024, "convicted", None)] * 6
+    plan += [(2024, "acquitted", None)] * 5 + [(2023, "convicted", 84)] * 2
+    for i, (year, outcome, months) in enumerate(plan):
+        finding: dict[str, Any] = {"party": "A", "provision": "s. 3", "outcome": outcome}
+        if months is not None:
+            finding["custody_months"] = months
+        decisions.append(
+            {
+                "key": "stat-{}".format(i),
+                "title": "P v. A",
+                "court": {"name": "Stat court", "country": country, "level": "first_instance"},
+                "decided_on": "{}-05-01".format(year),
+                "case_number": "S/{}".format(i),
+                "instance": "first_instance",
+                "language": "en",
+                "status": "published",
+                "parties": [{"label": "A", "role": "defendant"}],
+                "findings": [finding],
+                "summaries": [{"language": "en", "facts": "Facts."}],
+            }
+        )
+    services.decisions_import(
+        actor=editor, data={"format": "palermo-caselaw/1", "decisions": decisions}
+    )
+    rows = {r.year: r for r in outcomes_table(country=country)}
+    for year, row in rows.items():  # what is published is true; the rest withheld
+        for column, value in row.cells.items():
+            assert value is None or value == truth[year].get(column, 0), (year, column)
+    assert rows[2023].cells["convicted:60-119"] is None  # 2 < 5
+    assert rows[2023].defendants is None and rows[2023].rate is None
+    # ... and in 2024 what would give it away (the column's other count, or enough of the row).
+    assert any(v is None for v in rows[2024].cells.values())
+    page = Client().get("/caselaw/statistics/", {"country": country}).content.decode()
+    assert "Defendants by outcome" in page and "withheld" in page
+    body = Client().get("/api/v1/caselaw/statistics", {"country": country}).json()
+    assert {r["year"] for r in body} == {2023, 2024}
