@@ -5,13 +5,14 @@ JSON, and publication, for registry editors and investigators/prosecutors."""
 # No `from __future__ import annotations` here: django-ninja reads the annotations at import.
 
 import datetime as dt
+import uuid
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from palermo.caselaw import choices as c
-from palermo.caselaw import drafting, interchange, selectors, services, statistics
+from palermo.caselaw import drafting, interchange, judgments, selectors, services, statistics
 from palermo.caselaw.schemas import FacetValue, SearchOut
 from palermo.core.auth import AUTH, api_user, request_user
 
@@ -110,6 +111,40 @@ def outcome_statistics(request: HttpRequest, query: Query[StatisticsQuery]) -> l
     """Defendants of published decisions of national courts per country and year, by outcome
     and custody imposed; counts below 5, and what would reveal them, withheld."""
     return statistics.outcomes_table(**query.dict())
+
+
+class JudgmentOut(Schema):
+    id: uuid.UUID
+    filename: str
+    language: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@router.post("/decisions/{key}/files", response={201: JudgmentOut}, auth=AUTH)
+def judgment_attach(
+    request: HttpRequest, key: str, file: File[UploadedFile], language: Form[str] = ""
+) -> Status[Any]:
+    """Attach a judgment's file (PDF, DOCX, HTML or UTF-8 text, at most 20 MB; registry
+    editors, investigators; audited)."""
+    user = api_user(request)
+    decision = selectors.decision_get(user, key)
+    made = judgments.judgment_attach(
+        actor=user,
+        decision=decision,
+        filename=file.name or "",
+        language=language,
+        content=file.read(),
+    )
+    return Status(201, made)
+
+
+@router.get("/decisions/{key}/files/{file_id}", auth=None)
+def judgment_file(request: HttpRequest, key: str, file_id: uuid.UUID) -> HttpResponse:
+    """A judgment's file, as a download."""
+    decision = selectors.decision_get(request_user(request), key)
+    return judgments.download(judgments.judgment_get(decision, str(file_id)))
 
 
 @router.get("/export", response=dict[str, Any], auth=None)

@@ -111,3 +111,8 @@ class StatisticsForm(forms.Form):
 
     def clean_country(self) -> str:
         return str(self.cleaned_data.get("country") or "").strip().upper()
+
+
+class JudgmentForm(forms.Form):
+    file = forms.FileField(label=_("The judgment's file (anonymised: PDF, DOCX, HTML or text)"))
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)

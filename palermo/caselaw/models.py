@@ -359,3 +359,29 @@ class SearchText(models.Model):
 
     def __str__(self) -> str:
         return "{} ({})".format(self.decision_id, self.language)
+
+
+class Judgment(models.Model):
+    """A judgment's file attached to a decision (the anonymised version, to be published with
+    it): encrypted at rest under the data directory (`caselaw.judgments`), checked by its
+    SHA-256 when read."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    decision = models.ForeignKey(
+        Decision, verbose_name=_("decision"), on_delete=models.CASCADE, related_name="judgments"
+    )
+    language = models.CharField(_("language"), max_length=LANGUAGE_MAX)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    path = models.CharField(_("stored as"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["language", "filename"]
+        verbose_name = _("judgment file")
+        verbose_name_plural = _("judgment files")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -184,6 +184,7 @@ def decision_get(user: AnyUser | None, key: str) -> Decision:
             "keywords",
             "sources__document",
             "appeals",
+            "judgments",
         )
         .filter(key=key)
         .first()

@@ -11,4 +11,6 @@ urlpatterns = [
     path("draft/", views.DraftView.as_view(), name="draft"),
     path("statistics/", views.StatisticsView.as_view(), name="statistics"),
     path("<slug:key>/", views.DecisionView.as_view(), name="decision"),
+    path("<slug:key>/files/", views.JudgmentUploadView.as_view(), name="judgment_upload"),
+    path("<slug:key>/files/<uuid:pk>/", views.JudgmentView.as_view(), name="judgment"),
 ]

@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from palermo.caselaw import choices as c
-from palermo.caselaw import drafting, selectors, services, statistics
+from palermo.caselaw import drafting, judgments, selectors, services, statistics
 from palermo.caselaw import forms as f
 from palermo.cases.htcds import TypeOfExploitation
 from palermo.core.choices import Role
@@ -131,6 +131,7 @@ class DecisionView(CaselawPage):
                 "forms": [str(FORMS.get(code, code)) for code in decision.forms],
                 "writer": writer,
                 "publish_form": form,
+                "judgment_form": f.JudgmentForm(initial={"language": decision.language}),
             },
             status=status,
         )
@@ -153,6 +154,48 @@ class DecisionView(CaselawPage):
                 messages.success(request, _("Published."))
                 return redirect("caselaw:decision", decision.key)
         return self.page(request, decision, form, 400)
+
+
+class JudgmentView(CaselawPage):
+    """A judgment's file; one that fails its check answers 409 with the reason."""
+
+    def get(self, request: HttpRequest, key: str, pk: str) -> HttpResponse:
+        decision = selectors.decision_get(request.user, key)
+        judgment = judgments.judgment_get(decision, pk)
+        try:
+            return judgments.download(judgment)
+        except ApplicationError as exc:
+            return HttpResponse(exc.detail, status=409, content_type="text/plain; charset=utf-8")
+
+
+class JudgmentUploadView(CaselawPage):
+    """Attach a judgment's file (those who write case law), then back to the decision."""
+
+    http_method_names = ["post"]  # noqa: RUF012 - as View declares it
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        user = page_user(request)
+        decision = selectors.decision_get(user, key)
+        form = f.JudgmentForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                judgments.judgment_attach(
+                    actor=user,
+                    decision=decision,
+                    filename=upload.name,
+                    language=form.cleaned_data["language"],
+                    content=upload.read(),
+                )
+            except ApplicationError as exc:
+                if exc.status in (403, 404):
+                    raise
+                messages.error(request, exc.detail)
+            else:
+                messages.success(request, _("File attached."))
+        else:
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("caselaw:decision", decision.key)
 
 
 class StatisticsView(CaselawPage):
