@@ -10,6 +10,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
+from palermo.activities.api import router as activities_router
 from palermo.caselaw.api import router as caselaw_router
 from palermo.cases.api import router as cases_router
 from palermo.cooperation.api import router as node_router
@@ -53,3 +54,4 @@ api.add_router("/statistics/", statistics_router)
 api.add_router("/monitoring/", monitoring_router)
 api.add_router("/linkage/", linkage_router)
 api.add_router("/caselaw/", caselaw_router)
+api.add_router("/activities/", activities_router)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "palermo.monitoring",
     "palermo.linkage",
     "palermo.caselaw",
+    "palermo.activities",
     "palermo.web",
 ]
 

@@ -29,6 +29,8 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     # Case law: the registry's legislation, the cases' HTCDS codes (and drafting from a case),
     # the disclosure control of its statistics.
     "caselaw": frozenset({"core", "registry", "cases", "disclosure", "linkage"}),
+    # The clearing house: the registry's countries and organisations; linkage for duplicates.
+    "activities": frozenset({"core", "registry", "cases", "disclosure", "linkage"}),
     "web": frozenset(
         {
             "core",
@@ -39,6 +41,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
             "monitoring",
             "linkage",
             "caselaw",
+            "activities",
             "disclosure",
         }
     ),
