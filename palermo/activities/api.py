@@ -73,8 +73,9 @@ def activity_list(request: HttpRequest, query: Query[ActivityQuery]) -> list[dic
 
 @router.get("/iati", auth=None)
 def iati_export(request: HttpRequest, query: Query[ActivityQuery]) -> HttpResponse:
-    """The activities as an IATI 2.03 activity file (validated against the standard's schema)."""
-    content = iati.write(selectors.activities(**query.dict()), timezone.now())
+    """The activities as an IATI 2.03 activity file (validated against the standard's schema);
+    404 when none matches (an IATI file holds one activity at least)."""
+    content = iati.write(selectors.exported(**query.dict()), timezone.now())
     response = HttpResponse(content, content_type="application/xml")
     response["Content-Disposition"] = 'attachment; filename="activities.xml"'
     return response

@@ -73,3 +73,12 @@ def group_row(reports: list[Activity]) -> dict[str, Any]:
             for a in reports
         ],
     }
+
+
+def exported(*, country: str = "", kind: str = "", year: int | None = None) -> QuerySet[Activity]:
+    """The activities an IATI file is made of (NotFoundError when none: an IATI file holds one
+    activity at least)."""
+    rows = activities(country=country, kind=kind, year=year)
+    if not rows.exists():
+        raise NotFoundError(_("No activity matches."), code="not_found")
+    return rows

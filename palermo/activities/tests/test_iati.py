@@ -117,6 +117,11 @@ def test_entities_are_not_expanded(editor: User) -> None:
     assert not Activity.objects.exists()
 
 
+def test_an_export_of_nothing_is_a_clear_404(client: Client) -> None:
+    response = client.get("/api/v1/activities/iati")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
 def test_who_imports_and_the_api(
     editor: User,
     client: Client,

@@ -45,7 +45,7 @@ class Command(PalermoCommand):
             )
             self.stdout.write(_("{} created, {} updated").format(report.created, report.updated))
             return
-        rows = selectors.activities(country=opts["country"].upper())
+        rows = selectors.exported(country=opts["country"].upper())
         content = iati.write(rows, timezone.now())
         if opts["out"]:
             opts["out"].write_bytes(content)
