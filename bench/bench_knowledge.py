@@ -1,4 +1,5 @@
-"""Benchmark the knowledge apps (issue 17): faceted search of the case law at 10,000 decisions.
+"""Benchmark the knowledge apps (issue 17): faceted search of the case law at 10,000 decisions,
+and the clearing house's IATI import of 50,000 activity reports (`knowledge_activities`).
 
 Run from the project root with no other setup:
 
@@ -20,6 +21,7 @@ of 20 and their count. Goal: p95 < 100 ms (issue 17).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import statistics
 import sys
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import django
+import knowledge_activities
 from benchlib import check, django_environment, env_database, env_int, finish
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,6 +162,8 @@ WORDS = {
 class Config:
     decisions: int
     queries: int
+    activities: int
+    part: str
     database_url: str
     database_name: str
     keep: bool
@@ -168,6 +173,8 @@ class Config:
         return cls(
             decisions=env_int("BENCH_DECISIONS", 10_000, minimum=100),
             queries=env_int("BENCH_QUERIES", 300, minimum=20),
+            activities=env_int("BENCH_ACTIVITIES", 50_000, minimum=100),
+            part=os.environ.get("BENCH_PART", "all").strip() or "all",
             **env_database("palermo_bench_knowledge"),
         )
 
@@ -379,14 +386,25 @@ def line(name: str, values: list[float]) -> str:
 
 def run(config: Config) -> None:
     from django.core.management import call_command  # noqa: PLC0415
-    from django.db import connection  # noqa: PLC0415
 
-    from palermo.caselaw.models import Decision  # noqa: PLC0415
     from palermo.registry.reference import load_reference  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
     load_reference()
     rng = random.Random(17)  # noqa: S311 - benchmark data
+    if config.part in ("all", "caselaw"):
+        caselaw(config, rng)
+    if config.part in ("all", "activities"):
+        print()
+        for line_ in knowledge_activities.run(config.activities, rng):
+            print(line_)
+
+
+def caselaw(config: Config, rng: random.Random) -> None:
+    from django.db import connection  # noqa: PLC0415
+
+    from palermo.caselaw.models import Decision  # noqa: PLC0415
+
     start = time.perf_counter()
     generate(config.decisions, rng)
     written = time.perf_counter() - start

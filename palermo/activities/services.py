@@ -17,10 +17,19 @@ from django.utils.translation import gettext as _
 
 from palermo.activities import duplicates, iati
 from palermo.activities.audit_kinds import IATI_FILE
-from palermo.activities.models import Activity, Budget, Participation, RecipientCountry, Transaction
+from palermo.activities.models import (
+    Activity,
+    Budget,
+    Kind,
+    Participation,
+    RecipientCountry,
+    Transaction,
+)
 from palermo.core.audit import audit_record
+from palermo.core.bulk import rows_insert
 from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError
+from palermo.core.ids import new_uuid
 from palermo.core.models import Country, User
 from palermo.core.permissions import AnyUser, require_role
 
@@ -90,66 +99,87 @@ def activities_import(*, actor: AnyUser | None, content: bytes, source: str) -> 
     return report
 
 
+KINDS = frozenset(Kind.values)
+DATES = ("start_planned", "start_actual", "end_planned", "end_actual")
+
+
 def _write(found: list[iati.ActivityIn], user: User | None, source: str) -> None:
+    """Write the checked activities and their parts (the bulk writer: COPY on PostgreSQL, one
+    executemany elsewhere), in the caller's transaction."""
     now = timezone.now()
-    rows = [
-        Activity(
-            iati_identifier=a.identifier,
-            reporting_org_ref=a.reporting_ref,
-            reporting_org_name=a.reporting_name[:300],
-            reporting_org_type=a.reporting_type,
-            title=a.title,
-            description=a.description,
-            kind=a.kind if a.kind in dict(Activity._meta.get_field("kind").choices or []) else "",
-            status=a.status,
-            default_currency=a.currency,
-            default_language=a.language[:8],
-            themes=a.themes,
-            last_updated=a.last_updated,
-            source=source[:300],
-            created_by=user,
-            created_at=now,
-            **a.dates,
-        )
-        for a in found
-    ]
-    Activity.objects.bulk_create(rows, batch_size=BATCH)
-    orgs, countries, money, budgets = [], [], [], []
-    for row, a in zip(rows, found, strict=True):
-        orgs += [
-            Participation(activity=row, role=o.role, ref=o.ref, name=o.name[:300], type=o.type)
+    ids = [new_uuid() for _a in found]
+    rows_insert(
+        Activity,
+        [
+            {
+                "id": pk,
+                "iati_identifier": a.identifier,
+                "reporting_org_ref": a.reporting_ref,
+                "reporting_org_name": a.reporting_name[:300],
+                "reporting_org_type": a.reporting_type,
+                "title": a.title,
+                "description": a.description,
+                "kind": a.kind if a.kind in KINDS else "",
+                "status": a.status,
+                "default_currency": a.currency,
+                "default_language": a.language[:8],
+                "themes": a.themes,
+                "group": None,
+                "last_updated": a.last_updated,
+                "source": source[:300],
+                "created_by_id": user.pk if user else None,
+                "created_at": now,
+                **{name: a.dates.get(name) for name in DATES},
+            }
+            for pk, a in zip(ids, found, strict=True)
+        ],
+    )
+    rows_insert(
+        Participation,
+        [
+            {"activity_id": pk, "role": o.role, "ref": o.ref, "name": o.name[:300], "type": o.type}
+            for pk, a in zip(ids, found, strict=True)
             for o in a.orgs
-        ]
-        countries += [
-            RecipientCountry(activity=row, country_id=code, percentage=share)
+        ],
+    )
+    rows_insert(
+        RecipientCountry,
+        [
+            {"activity_id": pk, "country_id": code, "percentage": share}
+            for pk, a in zip(ids, found, strict=True)
             for code, share in dict(a.countries).items()
-        ]
-        money += [
-            Transaction(
-                activity=row,
-                type=t.kind,
-                date=t.day,
-                value=t.value,
-                currency=t.currency,
-                value_date=t.value_date,
-                provider=t.provider[:300],
-                receiver=t.receiver[:300],
-            )
+        ],
+    )
+    rows_insert(
+        Transaction,
+        [
+            {
+                "activity_id": pk,
+                "type": t.kind,
+                "date": t.day,
+                "value": t.value,
+                "currency": t.currency,
+                "value_date": t.value_date,
+                "provider": t.provider[:300],
+                "receiver": t.receiver[:300],
+            }
+            for pk, a in zip(ids, found, strict=True)
             for t in a.transactions
-        ]
-        budgets += [
-            Budget(
-                activity=row,
-                type=b.kind,
-                period_start=b.day,
-                period_end=b.end or b.day,
-                value=b.value,
-                currency=b.currency,
-                value_date=b.value_date,
-            )
+        ],
+    )
+    rows_insert(
+        Budget,
+        [
+            {
+                "activity_id": pk,
+                "type": b.kind,
+                "period_start": b.day,
+                "period_end": b.end or b.day,
+                "value": b.value,
+                "currency": b.currency,
+                "value_date": b.value_date,
+            }
+            for pk, a in zip(ids, found, strict=True)
             for b in a.budgets
-        ]
-    Participation.objects.bulk_create(orgs, batch_size=BATCH)
-    RecipientCountry.objects.bulk_create(countries, batch_size=BATCH)
-    Transaction.objects.bulk_create(money, batch_size=BATCH)
-    Budget.objects.bulk_create(budgets, batch_size=BATCH)
+        ],
+    )
