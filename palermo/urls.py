@@ -17,6 +17,7 @@ urlpatterns = [
     path("monitoring/", include("palermo.monitoring.urls")),
     path("linkage/", include("palermo.linkage.urls")),
     path("caselaw/", include("palermo.caselaw.urls")),
+    path("activities/", include("palermo.activities.urls")),
     path("", include("palermo.web.urls")),
 ]
 

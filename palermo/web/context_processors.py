@@ -19,6 +19,7 @@ NAVIGATION = [
     ("registry:directory", _("Directory")),
     ("registry:conflict_list", _("Conflicts")),
     ("caselaw:search", _("Case law")),
+    ("activities:list", _("Clearing house")),
 ]
 # Case management, after "Home": only for the roles that work on cases.
 CASE_NAVIGATION = [("cases:list", _("Cases"))]

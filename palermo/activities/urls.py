@@ -1,0 +1,12 @@
+"""The clearing house's pages (palermo.activities.views)."""
+
+from django.urls import path
+
+from palermo.activities import views
+
+app_name = "activities"
+
+urlpatterns = [
+    path("", views.ActivityListView.as_view(), name="list"),
+    path("<path:identifier>/", views.ActivityDetailView.as_view(), name="detail"),
+]
