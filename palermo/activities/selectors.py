@@ -63,7 +63,11 @@ def group_row(reports: list[Activity]) -> dict[str, Any]:
     first = row(reports[0])
     countries = sorted({c.country_id for a in reports for c in a.countries.all()})
     orgs = {(o.role, o.ref, o.name) for a in reports for o in a.orgs.all()}
+    themes = sorted({t for a in reports for t in a.themes})
     return first | {
+        # What one report leaves out another may say (the donor's kind, a host's themes).
+        "kind": next((a.kind for a in reports if a.kind), ""),
+        "themes": themes,
         "countries": countries,
         "organisations": [
             {"role": role, "ref": ref, "name": name} for role, ref, name in sorted(orgs)

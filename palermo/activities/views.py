@@ -63,7 +63,7 @@ class ActivityListView(ActivitiesPage):
         rows = [
             {
                 "row": selectors.group_row(reports),
-                "kind": kinds.get(reports[0].kind, ""),
+                "kind": kinds.get(next((a.kind for a in reports if a.kind), ""), ""),
                 "funding": sorted(
                     {
                         o.name or o.ref

@@ -26,6 +26,7 @@ def test_the_list_counts_each_activity_once(client: Client, editor: User) -> Non
     assert "2 activities (3 reports)" in page
     assert page.count("Joint training") == 1  # one row for the donor's and implementer's
     assert "Example implementing organisation" in page and 'id="import-form"' not in page
+    assert "<td>Training</td>" in page  # the donor's report says what the implementer's does not
     page = client.get("/activities/", {"country": "civ"}).content.decode()
     assert "1 activity (1 reports)" in page and "rédaction de la loi" in page
     page = client.get("/activities/", {"kind": "research"}).content.decode()
