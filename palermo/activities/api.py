@@ -8,10 +8,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, File, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
-from palermo.activities import iati, selectors, services
+from palermo.activities import iati, selectors, services, supply
 from palermo.core.auth import AUTH, api_user
 from palermo.core.pagination import Pagination
 
@@ -89,6 +89,68 @@ def iati_import(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int
         actor=api_user(request), content=file.read(), source=file.name or "upload.xml"
     )
     return {"created": report.created, "updated": report.updated, "grouped": report.grouped}
+
+
+class SupplyQuery(Schema):
+    country: str = Field("", max_length=3, description="ISO 3166-1 alpha-3")
+    year: int | None = Field(None, ge=1900, le=2200)
+
+
+class SupplyOut(Schema):
+    country: str
+    theme: str
+    profession: str = Field(description="empty: any profession (or the audience not recorded)")
+    activities: int = Field(description="activities, each counted once whatever its reports")
+    funders: list[str]
+    needs: list[str] = Field(description="the sources of the needs stated")
+    state: str = Field(description="gap, overlap, answered or not stated")
+
+
+class NeedIn(Schema):
+    country: str = Field(max_length=3)
+    theme: str = Field(max_length=60)
+    profession: str = Field("", max_length=30)
+    year: int = Field(ge=1900, le=2200)
+    source: str = Field(max_length=300)
+
+
+class AudienceIn(Schema):
+    profession: str = Field(max_length=30)
+    country: str = Field(max_length=3)
+    women: int = Field(0, ge=0, le=1_000_000)
+    men: int = Field(0, ge=0, le=1_000_000)
+    other: int = Field(0, ge=0, le=1_000_000)
+
+
+class TrainingIn(Schema):
+    joint: bool = False
+    curriculum: str = Field("", max_length=20_000)
+    results: str = Field("", max_length=20_000)
+    audience: list[AudienceIn] = []
+
+
+@router.get("/supply", response=list[SupplyOut], auth=None)
+def supply_table(request: HttpRequest, query: Query[SupplyQuery]) -> list[dict[str, Any]]:
+    """Activities by country x theme x profession next to the needs States stated: gaps first,
+    then overlaps."""
+    return supply.rows(supply.table(country=query.country.upper(), year=query.year))
+
+
+@router.post("/needs", response={201: dict[str, Any]}, auth=AUTH)
+def need_add(request: HttpRequest, payload: NeedIn) -> Status[dict[str, Any]]:
+    """Record a need a State stated (the clearing house's staff, national coordinators)."""
+    need = services.need_record(actor=api_user(request), **payload.dict())
+    return Status(201, {"id": need.pk})
+
+
+@router.put("/{identifier}/training", response=dict[str, Any], auth=AUTH)
+def training_set(request: HttpRequest, identifier: str, payload: TrainingIn) -> dict[str, Any]:
+    """What a training was and whom it reached (its audience replaced whole)."""
+    data = payload.dict()
+    services.training_record(
+        actor=api_user(request), activity=selectors.activity_get(identifier), **data
+    )
+    return {"iati_identifier": identifier, "audience": len(data["audience"])}
 
 
 @router.get("/{identifier}", response=ActivityOut, auth=None)

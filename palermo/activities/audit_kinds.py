@@ -9,3 +9,4 @@ from palermo.core.audit import audit_kind
 
 ACTIVITY = audit_kind("activities.activity", _("activity"), model=m.Activity)
 IATI_FILE = audit_kind("activities.iati_file", _("IATI activity file"))
+NEED = audit_kind("activities.need", _("stated need"), model=m.Need)

@@ -10,6 +10,7 @@ house shows as one activity and never counts twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from palermo.core.models import Country, in_language
+from palermo.core.textlimits import TEXT_MAX, text_limit
 
 TEXT = 300
 
@@ -99,11 +101,11 @@ class Activity(models.Model):
         return in_language(self.title, language, next(iter(self.title.values()), ""))
 
     @property
-    def start(self) -> object:
+    def start(self) -> dt.date | None:
         return self.start_actual or self.start_planned
 
     @property
-    def end(self) -> object:
+    def end(self) -> dt.date | None:
         return self.end_actual or self.end_planned
 
 
@@ -192,3 +194,101 @@ class Budget(models.Model):
 
     def __str__(self) -> str:
         return "{} {}".format(self.value, self.currency)
+
+
+class Profession(models.TextChoices):
+    """Who a training is for (the professions the seeds name)."""
+
+    POLICE = "police", _("Police and law enforcement")
+    PROSECUTORS = "prosecutors", _("Prosecutors")
+    JUDGES = "judges", _("Judges")
+    LABOUR_INSPECTORS = "labour_inspectors", _("Labour inspectors")
+    BORDER = "border", _("Border and immigration officials")
+    SOCIAL_WORKERS = "social_workers", _("Social workers and victim services")
+    HEALTH = "health", _("Health workers")
+    DIPLOMATS = "diplomats", _("Diplomatic and consular staff")
+    CIVIL_SOCIETY = "civil_society", _("Civil society")
+    OTHER = "other", _("Other")
+
+
+class Audience(models.Model):
+    """Who a training reached: one profession in one country, participants by sex."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="audience"
+    )
+    profession = models.CharField(_("profession"), max_length=30, choices=Profession.choices)
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
+    )
+    women = models.PositiveIntegerField(_("women"), default=0)
+    men = models.PositiveIntegerField(_("men"), default=0)
+    other = models.PositiveIntegerField(_("other or not said"), default=0)
+
+    class Meta:
+        ordering = ["country", "profession"]
+        verbose_name = _("audience")
+        verbose_name_plural = _("audiences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "profession", "country"], name="activity_audience_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.country_id, self.profession)
+
+
+class Training(models.Model):
+    """What a training was beyond its audience: joint (several agencies trained together),
+    its curriculum and its results."""
+
+    activity = models.OneToOneField(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="training"
+    )
+    joint = models.BooleanField(_("joint training of several agencies"), default=False)
+    curriculum = models.TextField(
+        _("curriculum"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
+    results = models.TextField(
+        _("results"), blank=True, max_length=TEXT_MAX, validators=[text_limit(TEXT_MAX)]
+    )
+
+    class Meta:
+        verbose_name = _("training")
+        verbose_name_plural = _("trainings")
+
+    def __str__(self) -> str:
+        return str(self.activity_id)
+
+
+class Need(models.Model):
+    """A need a State stated: assistance or training on a theme, for a profession (a reply to
+    a questionnaire, a national action plan, a request), with its source."""
+
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="+"
+    )
+    theme = models.CharField(_("theme"), max_length=60)
+    profession = models.CharField(
+        _("profession"), max_length=30, choices=Profession.choices, blank=True
+    )
+    year = models.PositiveIntegerField(_("year stated"))
+    source = models.CharField(_("source"), max_length=TEXT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["country", "theme", "profession"]
+        verbose_name = _("stated need")
+        verbose_name_plural = _("stated needs")
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.country_id, self.theme)

@@ -10,6 +10,7 @@ coordinators (a State's own reports).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,12 +20,17 @@ from palermo.activities import duplicates, iati
 from palermo.activities.audit_kinds import IATI_FILE
 from palermo.activities.models import (
     Activity,
+    Audience,
     Budget,
     Kind,
+    Need,
     Participation,
+    Profession,
     RecipientCountry,
+    Training,
     Transaction,
 )
+from palermo.activities.themes import THEMES
 from palermo.core.audit import audit_record
 from palermo.core.bulk import rows_insert
 from palermo.core.choices import AuditAction, Role
@@ -183,3 +189,83 @@ def _write(found: list[iati.ActivityIn], user: User | None, source: str) -> None
             for b in a.budgets
         ],
     )
+
+
+# --- trainings and needs ----------------------------------------------------------------------
+
+
+def training_record(
+    *,
+    actor: AnyUser | None,
+    activity: Activity,
+    joint: bool,
+    curriculum: str,
+    results: str,
+    audience: list[dict[str, Any]],
+) -> Training:
+    """What a training was and whom it reached (its audience replaced whole); audited."""
+    user = importer_required(actor)
+    known = set(Country.objects.values_list("iso3", flat=True))
+    for i, row in enumerate(audience):
+        if row.get("profession") not in Profession.values:
+            raise ApplicationError(
+                _("Audience {}: not a profession of the list.").format(i + 1), code="invalid"
+            )
+        if row.get("country") not in known:
+            raise ApplicationError(
+                _("Audience {}: not a country (ISO alpha-3).").format(i + 1), code="invalid"
+            )
+    with transaction.atomic():
+        training, _created = Training.objects.update_or_create(
+            activity=activity,
+            defaults={"joint": joint, "curriculum": curriculum, "results": results},
+        )
+        training.full_clean()
+        Audience.objects.filter(activity=activity).delete()
+        Audience.objects.bulk_create(
+            Audience(
+                activity=activity,
+                profession=row["profession"],
+                country_id=row["country"],
+                women=int(row.get("women", 0)),
+                men=int(row.get("men", 0)),
+                other=int(row.get("other", 0)),
+            )
+            for row in audience
+        )
+        audit_record(
+            actor=user,
+            action=AuditAction.UPDATE,
+            obj=activity,
+            after={"joint": joint, "audience": len(audience)},
+            reason="training recorded",
+        )
+    return training
+
+
+def need_record(
+    *, actor: AnyUser | None, country: str, theme: str, profession: str, year: int, source: str
+) -> Need:
+    """A need a State stated (its theme, the profession if named, the year, the source)."""
+    user = importer_required(actor)
+    if theme not in THEMES:
+        raise ApplicationError(_("Not a theme of the list."), code="invalid")
+    if profession and profession not in Profession.values:
+        raise ApplicationError(_("Not a profession of the list."), code="invalid")
+    if not Country.objects.filter(iso3=country).exists():
+        raise ApplicationError(_("Not a country (ISO alpha-3)."), code="invalid")
+    if not source.strip():
+        raise ApplicationError(_("Give the source of the need."), code="invalid")
+    with transaction.atomic():
+        need = Need(
+            country_id=country,
+            theme=theme,
+            profession=profession,
+            year=year,
+            source=source.strip()[:300],
+            created_by=user,
+        )
+        need.full_clean()
+        need.save()
+        audit_record(actor=user, action=AuditAction.CREATE, obj=need, after={"theme": theme})
+    return need

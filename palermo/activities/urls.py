@@ -8,5 +8,6 @@ app_name = "activities"
 
 urlpatterns = [
     path("", views.ActivityListView.as_view(), name="list"),
+    path("supply/", views.SupplyView.as_view(), name="supply"),
     path("<path:identifier>/", views.ActivityDetailView.as_view(), name="detail"),
 ]

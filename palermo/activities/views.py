@@ -18,8 +18,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from palermo.activities import forms as f
-from palermo.activities import selectors, services
-from palermo.activities.models import Kind, OrgRole, Status
+from palermo.activities import selectors, services, supply
+from palermo.activities.models import Kind, OrgRole, Profession, Status
+from palermo.activities.themes import theme_label
 from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.core.views import PalermoView, page_user
@@ -145,5 +146,31 @@ class ActivityDetailView(ActivitiesPage):
                 "status": dict(Status.choices).get(activity.status, activity.status),
                 "kind": dict(Kind.choices).get(activity.kind, ""),
                 "others": others,
+            },
+        )
+
+
+class SupplyView(ActivitiesPage):
+    """Supply against need: the activities by country x theme x profession next to the needs
+    States stated; gaps and overlaps first."""
+
+    template_name = "activities/supply.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = f.FilterForm(request.GET or None)
+        data = form.cleaned_data if form.is_valid() else {}
+        cells = supply.table(country=data.get("country") or "", year=data.get("year"))
+        professions = dict(Profession.choices)
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "cells": [
+                    (c, theme_label(c.theme), professions.get(c.profession, _("any profession")))
+                    for c in cells
+                ],
+                "gaps": sum(1 for c in cells if c.state == "gap"),
+                "overlaps": sum(1 for c in cells if c.state == "overlap"),
             },
         )
