@@ -56,7 +56,7 @@ class GroupOut(ActivityOut):
     )
 
 
-class ImportOut(Schema):
+class IatiImportOut(Schema):
     created: int
     updated: int
     grouped: int = Field(description="activities reported several times, after the import")
@@ -81,7 +81,7 @@ def iati_export(request: HttpRequest, query: Query[ActivityQuery]) -> HttpRespon
     return response
 
 
-@router.post("/iati", response={200: ImportOut}, auth=AUTH)
+@router.post("/iati", response={200: IatiImportOut}, auth=AUTH)
 def iati_import(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int]:
     """Import an IATI activity file: checked whole, then written in one transaction; 400
     naming every problem, nothing written."""

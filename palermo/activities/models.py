@@ -164,8 +164,8 @@ class Transaction(models.Model):
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
     value_date = models.DateField(_("value date"))
-    provider = models.CharField(_("provider"), max_length=TEXT, blank=True)
-    receiver = models.CharField(_("receiver"), max_length=TEXT, blank=True)
+    provider = models.CharField(_("providing organisation"), max_length=TEXT, blank=True)
+    receiver = models.CharField(_("receiving organisation"), max_length=TEXT, blank=True)
 
     class Meta:
         ordering = ["date", "pk"]

@@ -15,6 +15,7 @@ from palermo.caselaw import choices as c
 from palermo.caselaw import drafting, interchange, judgments, selectors, services, statistics
 from palermo.caselaw.schemas import FacetValue, SearchOut
 from palermo.core.auth import AUTH, api_user, request_user
+from palermo.core.pagination import MAX_PAGE, MAX_PAGE_SIZE
 
 router = Router(tags=["caselaw"])
 
@@ -32,7 +33,10 @@ class CaselawQuery(Schema):
     keyword: str = Field("", max_length=60, description="a keyword's code")
     instance: str = Field("", max_length=30)
     sentence: str = Field("", max_length=10, description="custody range: 0-11, 12-59, 60-119, 120+")
-    page: int = Field(1, ge=1, le=10_000)
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="page number, from 1")
+    page_size: int = Field(
+        selectors.PAGE, ge=1, le=MAX_PAGE_SIZE, description="decisions per page (at most 500)"
+    )
 
 
 class KeywordOut(Schema):
@@ -67,7 +71,7 @@ class StatisticsRowOut(Schema):
     rate: float | None = Field(description="conviction rate; null where a count is withheld")
 
 
-class ImportOut(Schema):
+class CaselawImportOut(Schema):
     created: list[str]
     updated: list[str]
 
@@ -81,15 +85,16 @@ def _facets(results: selectors.Results) -> dict[str, list[FacetValue]]:
 
 @router.get("/decisions", response=SearchOut, auth=None)
 def decisions(request: HttpRequest, query: Query[CaselawQuery]) -> dict[str, Any]:
-    """Decisions matching the words and filters, 20 a page, with the facets of all of them."""
+    """Decisions matching the words and filters, a page of them (20 unless `page_size` says), with
+    the facets of all of them; a page past the last is empty."""
     values = query.dict()
-    page = values.pop("page")
+    page, size = values.pop("page"), values.pop("page_size")
     results = selectors.decisions_search(
-        request_user(request), selectors.Filters(**values), page=page
+        request_user(request), selectors.Filters(**values), page=page, size=size
     )
     return {
         "count": results.count,
-        "results": [selectors.row(d) for d in results.decisions],
+        "items": [selectors.row(d) for d in results.decisions],
         "facets": _facets(results),
     }
 
@@ -153,7 +158,7 @@ def export(request: HttpRequest) -> dict[str, Any]:
     return interchange.export_file(selectors.export_rows(request_user(request)))
 
 
-@router.post("/import", response=ImportOut, auth=AUTH)
+@router.post("/import", response=CaselawImportOut, auth=AUTH)
 def import_file(request: HttpRequest, payload: CaselawFileIn) -> dict[str, Any]:
     """Import a case-law file (registry editors, investigators): checked whole, then written in
     one transaction; 400 naming every problem, nothing written."""
@@ -167,7 +172,7 @@ class PublishIn(Schema):
     )
 
 
-class DraftIn(Schema):
+class CaselawDraftIn(Schema):
     case: str = Field(description="The case's id or reference")
     court: str = Field(min_length=1, max_length=300, description="The court's name")
     court_country: str | None = Field(None, max_length=3, description="ISO 3166-1 alpha-3")
@@ -194,7 +199,7 @@ def publish(request: HttpRequest, key: str, payload: PublishIn) -> dict[str, Any
 
 
 @router.post("/drafts", response={201: DraftOut}, auth=AUTH)
-def draft(request: HttpRequest, payload: DraftIn) -> Status[dict[str, Any]]:
+def draft(request: HttpRequest, payload: CaselawDraftIn) -> Status[dict[str, Any]]:
     """A draft decision from a case's proceedings with a verdict (investigators/prosecutors who
     may see the whole case), de-identified, its re-identification risks flagged."""
     court = drafting.Court(

@@ -16,7 +16,7 @@ def _money(value: Any) -> str | None:
 
 
 def decision_json(d: Decision) -> dict[str, Any]:
-    """One decision as the file holds it (the input of `schemas.DecisionIn`)."""
+    """One decision as the file holds it (the input of `schemas.CourtDecisionIn`)."""
     court = d.court
     return {
         "key": d.key,

@@ -72,7 +72,7 @@ class FindingIn(Schema):
     notes: Note = ""
 
 
-class SourceIn(Schema):
+class CaselawSourceIn(Schema):
     document: str = Field(
         description="A document's key (the registry's documents), or a new one's key"
     )
@@ -91,7 +91,7 @@ class ElementsIn(Schema):
     purposes: list[c.Purpose] = []
 
 
-class DecisionIn(Schema):
+class CourtDecisionIn(Schema):
     key: Annotated[
         str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")
     ] = Field(description="A stable key, e.g. echr-rantsev-2010 (lower case, digits, hyphens)")
@@ -111,7 +111,7 @@ class DecisionIn(Schema):
     parties: list[PartyIn] = []
     findings: list[FindingIn] = []
     summaries: list[SummaryIn] = Field(min_length=1)
-    sources: list[SourceIn] = []
+    sources: list[CaselawSourceIn] = []
 
     @field_validator("forms")
     @classmethod
@@ -121,7 +121,7 @@ class DecisionIn(Schema):
 
 class FileIn(Schema):
     format: str
-    decisions: list[DecisionIn]
+    decisions: list[CourtDecisionIn]
 
 
 class DecisionRow(Schema):
@@ -147,5 +147,5 @@ class FacetValue(Schema):
 
 class SearchOut(Schema):
     count: int
-    results: list[DecisionRow]
+    items: list[DecisionRow]
     facets: dict[str, list[FacetValue]]

@@ -144,7 +144,12 @@ def _facets(
 
 
 def decisions_search(
-    user: AnyUser | None, filters: Filters, *, page: int = 1, facets_too: bool = True
+    user: AnyUser | None,
+    filters: Filters,
+    *,
+    page: int = 1,
+    size: int = PAGE,
+    facets_too: bool = True,
 ) -> Results:
     """The decisions matching the filters (best match first when there is a text, else the
     newest first), one page of them, and the facets of all of them."""
@@ -158,8 +163,8 @@ def decisions_search(
         positions = sorted(
             (i for i in positions if rows[i].hex in order), key=lambda i: order[rows[i].hex]
         )
-    start = (max(page, 1) - 1) * PAGE
-    ids = [current.rows[i].pk for i in positions[start : start + PAGE]]
+    start = (max(page, 1) - 1) * size
+    ids = [current.rows[i].pk for i in positions[start : start + size]]
     by_id = {d.pk: d for d in _rows(Decision.objects.filter(pk__in=ids))}
     shown = [by_id[pk] for pk in ids if pk in by_id]
     counted = _facets(current, positions, current.keywords) if facets_too else {}

@@ -1,5 +1,5 @@
 """Every write of the case law (issue 17): decisions imported or saved from the documented JSON
-(`schemas.DecisionIn`), checked whole before anything is written, written in one transaction,
+(`schemas.CourtDecisionIn`), checked whole before anything is written, written in one transaction,
 indexed for search in the same transaction, audited; publication; the keyword vocabulary and
 the seed decisions.
 
@@ -36,7 +36,7 @@ from palermo.caselaw.models import (
     Summary,
     Vocabulary,
 )
-from palermo.caselaw.schemas import FORMAT, DecisionIn, FileIn
+from palermo.caselaw.schemas import FORMAT, CourtDecisionIn, FileIn
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction, Role
 from palermo.core.errors import ApplicationError
@@ -90,7 +90,7 @@ def _validation_text(exc: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
-def parse_file(data: Any) -> list[DecisionIn]:
+def parse_file(data: Any) -> list[CourtDecisionIn]:
     """The decisions of a case-law file (ApplicationError naming every problem)."""
     problems = _Problems()
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -106,7 +106,7 @@ def parse_file(data: Any) -> list[DecisionIn]:
         key = item.get("key") if isinstance(item, dict) else None
         name = key if isinstance(key, str) and KEY.fullmatch(key) else "decision {}".format(i + 1)
         try:
-            decisions.append(DecisionIn.model_validate(item))
+            decisions.append(CourtDecisionIn.model_validate(item))
         except ValidationError as exc:
             for where, what in _validation_text(exc):
                 problems.add(name, where, what)
@@ -127,7 +127,7 @@ class _Resolved:
     documents: set[str]
 
 
-def _resolve(decisions: Sequence[DecisionIn]) -> _Resolved:
+def _resolve(decisions: Sequence[CourtDecisionIn]) -> _Resolved:
     codes = {k for d in decisions for k in d.keywords}
     newest: dict[str, Keyword] = {}
     for keyword in Keyword.objects.filter(code__in=codes).order_by("vocabulary__published_on"):
@@ -152,7 +152,7 @@ def _resolve(decisions: Sequence[DecisionIn]) -> _Resolved:
 
 
 def _check_references(
-    d: DecisionIn, found: _Resolved, in_file: set[str], problems: _Problems
+    d: CourtDecisionIn, found: _Resolved, in_file: set[str], problems: _Problems
 ) -> None:
     court = d.court
     if court.country and court.country not in found.countries:
@@ -176,7 +176,7 @@ def _check_references(
             problems.add(d.key, "sources.{}".format(i), _("an unknown document needs its title"))
 
 
-def _check_parts(d: DecisionIn, found: _Resolved, problems: _Problems) -> None:
+def _check_parts(d: CourtDecisionIn, found: _Resolved, problems: _Problems) -> None:
     languages = [s.language for s in d.summaries]
     if len(set(languages)) < len(languages):
         problems.add(d.key, "summaries", _("two summaries in one language"))
@@ -197,7 +197,7 @@ def _check_parts(d: DecisionIn, found: _Resolved, problems: _Problems) -> None:
             problems.add(d.key, where + ".suspended_months", _("more than the custody imposed"))
 
 
-def _check(decisions: Sequence[DecisionIn], found: _Resolved) -> None:
+def _check(decisions: Sequence[CourtDecisionIn], found: _Resolved) -> None:
     problems = _Problems()
     counts = Counter(d.key for d in decisions)
     for key in sorted(k for k, n in counts.items() if n > 1):
@@ -208,7 +208,7 @@ def _check(decisions: Sequence[DecisionIn], found: _Resolved) -> None:
     problems.raise_any()
 
 
-def _court(data: DecisionIn, found: _Resolved) -> Court:
+def _court(data: CourtDecisionIn, found: _Resolved) -> Court:
     court, _created = Court.objects.update_or_create(
         name=data.court.name,
         defaults={
@@ -237,7 +237,7 @@ def _source(data: Any) -> Source:
 
 
 def _write(
-    data: DecisionIn, found: _Resolved, actor: User | None, written: dict[str, Decision]
+    data: CourtDecisionIn, found: _Resolved, actor: User | None, written: dict[str, Decision]
 ) -> bool:
     """Write one checked decision (its parts replaced); True when it is new."""
     appeal = written.get(data.appeal_of or "") or found.decisions.get(data.appeal_of or "")
@@ -315,12 +315,12 @@ def decisions_import(*, actor: AnyUser | None, data: Any, system: bool = False) 
     return report
 
 
-def _appeals_last(decisions: Sequence[DecisionIn]) -> list[DecisionIn]:
+def _appeals_last(decisions: Sequence[CourtDecisionIn]) -> list[CourtDecisionIn]:
     by_key = {d.key: d for d in decisions}
-    order: list[DecisionIn] = []
+    order: list[CourtDecisionIn] = []
     seen: set[str] = set()
 
-    def visit(item: DecisionIn, depth: int = 0) -> None:
+    def visit(item: CourtDecisionIn, depth: int = 0) -> None:
         if item.key in seen or depth > len(decisions):
             return
         parent = by_key.get(item.appeal_of or "")

@@ -237,7 +237,7 @@ def test_api_pages_and_command_line(
     seeded: None, client: Client, editor: User, capsys: pytest.CaptureFixture[str], tmp_path: Any
 ) -> None:
     body = client.get("/api/v1/caselaw/decisions", {"q": "торговля"}).json()
-    assert body["count"] == 1 and body["results"][0]["key"] == "echr-rantsev-2010"
+    assert body["count"] == 1 and body["items"][0]["key"] == "echr-rantsev-2010"
     assert "facets" in body and body["facets"]["year"][0]["value"] == "2010"
     one = client.get("/api/v1/caselaw/decisions/echr-siliadin-2005").json()
     assert one["findings"][0]["outcome"] == "violation"
