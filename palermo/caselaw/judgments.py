@@ -61,8 +61,7 @@ def judgment_attach(
             _("A judgment's file may be at most {} MB.").format(MAX_BYTES // (1024 * 1024)),
             code="too_large",
         )
-    name = "".join(ch if ch.isprintable() and ch not in '/\\"' else "_" for ch in filename)
-    name = name.strip()[:255] or "judgment"
+    name = filestore.safe_filename(filename, "judgment")
     kind = _kind(content, name)
     with transaction.atomic():
         judgment = Judgment(

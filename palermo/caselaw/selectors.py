@@ -31,7 +31,7 @@ SENTENCES = facets.SENTENCES
 def visible(user: AnyUser | None) -> QuerySet[Decision]:
     """Published decisions for everyone; drafts too for those who write case law."""
     decisions = Decision.objects.all()
-    if isinstance(user, User) and user.is_authenticated and user.role in EDITOR_ROLES:
+    if writes_case_law(user):
         return decisions
     return decisions.filter(status=c.Status.PUBLISHED)
 
@@ -99,7 +99,8 @@ def _positions(index: facets.Index, f: Filters, writer: bool) -> frozenset[int] 
     return sets[0].intersection(*sets[1:])
 
 
-def _writer(user: AnyUser | None) -> bool:
+def writes_case_law(user: AnyUser | None) -> bool:
+    """Registry editors and investigators/prosecutors: they see drafts too."""
     return isinstance(user, User) and user.is_authenticated and user.role in EDITOR_ROLES
 
 
@@ -154,7 +155,7 @@ def decisions_search(
     """The decisions matching the filters (best match first when there is a text, else the
     newest first), one page of them, and the facets of all of them."""
     current = facets.index()
-    found = _positions(current, filters, _writer(user))
+    found = _positions(current, filters, writes_case_law(user))
     positions: list[int] = list(range(len(current.rows))) if found is None else sorted(found)
     ranked = search.matching(filters.q) if filters.q else None
     if ranked is not None:  # best match first; else the index's order, newest first

@@ -113,12 +113,7 @@ class DecisionView(CaselawPage):
         self, request: HttpRequest, decision: Any, form: f.PublishForm, status: int = 200
     ) -> HttpResponse:
         language = get_language() or "en"
-        user = request.user
-        writer = (
-            isinstance(user, User)
-            and user.is_authenticated
-            and user.role in (services.EDITOR_ROLES)
-        )
+        writer = selectors.writes_case_law(request.user)
         return render(
             request,
             self.template_name,

@@ -28,6 +28,12 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def safe_filename(name: str, default: str = "file") -> str:
+    """A file name safe in a download header: printable, no path separators or quotes."""
+    cleaned = "".join(ch if ch.isprintable() and ch not in '/\\"' else "_" for ch in name)
+    return cleaned.strip()[:255] or default
+
+
 def new_name() -> str:
     """A random path for a new file, relative to a store's root."""
     name = secrets.token_hex(16)

@@ -24,6 +24,7 @@ from palermo.core.models import User
 from palermo.linkage import model, persons, records
 from palermo.linkage.exchange import REVIEW_FLOOR, coordinator_check
 from palermo.linkage.models import Decision, Exercise, ExercisePerson, Match, Role, Status
+from palermo.linkage.same import latest_decisions
 
 Progress = Callable[[int, int], None]
 STEPS = 4
@@ -31,15 +32,11 @@ STEPS = 4
 
 def _decided() -> tuple[set[frozenset[str]], set[frozenset[str]]]:
     """The pairs of persons (their ids) reviewers confirmed, and those they kept apart, in
-    earlier searches for duplicates (the latest decision on a pair holds)."""
-    latest: dict[frozenset[str], str] = {}
-    rows = (
-        Match.objects.filter(exercise__role=Role.LOCAL, other__isnull=False)
-        .exclude(decision=Decision.PENDING)
-        .order_by("decided_at", "pk")
-    )
-    for decision, one, two in rows.values_list("decision", "ours__person_id", "other__person_id"):
-        latest[frozenset((str(one), str(two)))] = decision
+    earlier searches for duplicates (the latest decision on a pair holds: `same`)."""
+    latest = {
+        frozenset(str(pk) for pk in pair): match.decision
+        for pair, match in latest_decisions().items()
+    }
     confirmed = {pair for pair, decision in latest.items() if decision == Decision.CONFIRMED}
     return confirmed, set(latest) - confirmed
 

@@ -30,16 +30,18 @@ from palermo.linkage.visibility import REVIEW_ROLES, Accesses, sees_person
 Pair = frozenset[uuid.UUID]
 
 
-def _decided(persons: Iterable[uuid.UUID]) -> dict[Pair, Match]:
-    """The latest decided match of each pair of this node's persons one of `persons` is in."""
-    ids = list(persons)
+def latest_decisions(persons: Iterable[uuid.UUID] | None = None) -> dict[Pair, Match]:
+    """The latest decided match of each pair of this node's persons (those one of `persons` is
+    in; every pair for None): the decision that holds for the pair."""
     rows = (
         Match.objects.filter(exercise__role=Role.LOCAL, other__isnull=False)
         .exclude(decision=Decision.PENDING)
-        .filter(Q(ours__person_id__in=ids) | Q(other__person_id__in=ids))
         .select_related("ours", "other", "decided_by")
         .order_by("decided_at", "pk")
     )
+    if persons is not None:
+        ids = list(persons)
+        rows = rows.filter(Q(ours__person_id__in=ids) | Q(other__person_id__in=ids))
     latest: dict[Pair, Match] = {}
     for match in rows:
         assert match.other is not None  # noqa: S101 - filtered above
@@ -58,7 +60,7 @@ def regroup(*, actor: User, persons: Iterable[uuid.UUID]) -> int:
         reached |= frontier
         found = {
             pair
-            for pair, match in _decided(frontier).items()
+            for pair, match in latest_decisions(frontier).items()
             if match.decision == Decision.CONFIRMED
         }
         links |= found
@@ -87,15 +89,17 @@ def same_person_of(user: User, person: Person) -> list[SamePerson]:
     if not sees_person(user, person, accesses):
         return []
     reviewer = user.has_role(*REVIEW_ROLES)
+    confirmed = [
+        m for m in latest_decisions([person.pk]).values() if m.decision == Decision.CONFIRMED
+    ]
+    other_of = {
+        m.pk: m.other.person_id if m.other and m.ours.person_id == person.pk else m.ours.person_id
+        for m in confirmed
+    }
+    others = Person.objects.select_related("case__organisation").in_bulk(other_of.values())
     out: list[SamePerson] = []
-    for match in _decided([person.pk]).values():
-        if match.decision != Decision.CONFIRMED:
-            continue
-        assert match.other is not None  # noqa: S101 - pairs of this node's persons
-        other_id = (
-            match.other.person_id if match.ours.person_id == person.pk else (match.ours.person_id)
-        )
-        other = Person.objects.select_related("case__organisation").get(pk=other_id)
+    for match in confirmed:
+        other = others[other_of[match.pk]]
         if not sees_person(user, other, accesses):
             continue
         out.append(

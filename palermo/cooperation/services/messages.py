@@ -32,6 +32,7 @@ from palermo.cooperation.models import (
 )
 from palermo.cooperation.services.events import author_label, enqueue, locked, message_payload
 from palermo.cooperation.workflow import legal_basis_label
+from palermo.core import filestore
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.crypto import decrypt_json, encrypt_json
@@ -97,19 +98,13 @@ def _check_size(attachments: list[NewAttachment]) -> None:
             )
 
 
-def _safe_filename(name: str) -> str:
-    """A file name safe in a download header: printable, no path separators."""
-    cleaned = "".join(ch if ch.isprintable() and ch not in '/\\"' else "_" for ch in name)
-    return cleaned.strip()[:255] or "attachment"
-
-
 def attachment_store(message: Message, new: NewAttachment, pk: uuid.UUID | None = None) -> None:
     """Store a file of a message, encrypted under a random name; its SHA-256 is kept to check
     it when read (`pk`: the sender's id)."""
     digest = files.sha256(new.content)
     attachment = Attachment(
         message=message,
-        filename=_safe_filename(new.filename),
+        filename=filestore.safe_filename(new.filename, "attachment"),
         content_type=(new.content_type or "application/octet-stream")[:100],
         size=len(new.content),
         sha256=digest,
