@@ -12,7 +12,7 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from palermo.activities import iati, selectors, services, supply
-from palermo.core.auth import AUTH, api_user
+from palermo.core.auth import AUTH, api_user, request_user
 from palermo.core.pagination import Pagination
 
 router = Router(tags=["activities"])
@@ -94,6 +94,25 @@ def iati_import(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int
 class SupplyQuery(Schema):
     country: str = Field("", max_length=3, description="ISO 3166-1 alpha-3")
     year: int | None = Field(None, ge=1900, le=2200)
+    theme: str = Field("", max_length=60, description="a theme's code (GET /themes)")
+    profession: str = Field("", max_length=30, description="a profession's code")
+
+
+class SupplyCountryOut(Schema):
+    country: str
+    state: str = Field(description="its worst cell: gap, overlap, answered or not stated")
+    gaps: int
+    overlaps: int
+    answered: int
+    activities: int = Field(description="activities in the country, each counted once")
+
+
+class StatedNeedOut(Schema):
+    country: str
+    theme: str
+    profession: str = Field(description="empty: any profession")
+    year: int
+    source: str = Field(description="the document, or the round and question of a reply")
 
 
 class SupplyOut(Schema):
@@ -133,7 +152,48 @@ class TrainingIn(Schema):
 def supply_table(request: HttpRequest, query: Query[SupplyQuery]) -> list[dict[str, Any]]:
     """Activities by country x theme x profession next to the needs States stated: gaps first,
     then overlaps."""
-    return supply.rows(supply.table(country=query.country.upper(), year=query.year))
+    return supply.rows(_cells(request, query))
+
+
+def _cells(request: HttpRequest, query: SupplyQuery) -> list[supply.Cell]:
+    return supply.table(
+        user=request_user(request),
+        country=query.country.upper(),
+        year=query.year,
+        theme=query.theme,
+        profession=query.profession,
+    )
+
+
+@router.get("/supply/countries", response=list[SupplyCountryOut], auth=None)
+def supply_countries(request: HttpRequest, query: Query[SupplyQuery]) -> list[dict[str, Any]]:
+    """Supply against need per country (what the map shows): the worst of its cells and how
+    many of each."""
+    per_country = supply.by_country(_cells(request, query))
+    return [
+        {
+            "country": code,
+            "state": next((s for s in ("gap", "overlap", "answered") if row[s]), "not stated"),
+            "gaps": row["gap"],
+            "overlaps": row["overlap"],
+            "answered": row["answered"],
+            "activities": row["activities"],
+        }
+        for code, row in sorted(per_country.items())
+    ]
+
+
+@router.get("/needs", response=list[StatedNeedOut], auth=None)
+def needs_list(request: HttpRequest, query: Query[SupplyQuery]) -> list[Any]:
+    """The needs States stated: recorded here, and in their accepted questionnaire replies the
+    caller may read."""
+    found = supply.needs(user=request_user(request), country=query.country.upper(), year=query.year)
+    return [
+        n
+        for n in found
+        if (not query.theme or n.theme == query.theme)
+        and (not query.profession or n.profession in (query.profession, ""))
+    ]
 
 
 @router.post("/needs", response={201: dict[str, Any]}, auth=AUTH)

@@ -6,6 +6,9 @@ An activity counts once whatever the number of its reports (`selectors.grouped`)
 themes, countries, professions and funders any of its reports gives. A need that names no
 profession is answered by an activity on its theme in its country for any profession. Years:
 a need is answered by activities under way in the year it was stated or the next.
+
+The needs are those recorded here (`Need`) and those States stated in their replies to the
+monitoring app's questionnaires (`monitoring.needs`: a question's `palermo_need`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from palermo.activities import selectors
 from palermo.activities.models import Activity, Need, OrgRole
+from palermo.monitoring.selectors_needs import StatedNeed, stated_needs
 
 ANY = ""  # a need for every profession, or an activity whose audience is not recorded
 
@@ -51,8 +55,29 @@ def _years(reports: list[Activity]) -> set[int]:
     return years
 
 
-def table(*, country: str = "", year: int | None = None) -> list[Cell]:
-    """The cells of supply and need, gaps first, then overlaps."""
+def needs(*, user: object, country: str = "", year: int | None = None) -> list[StatedNeed]:
+    """The needs recorded here and those stated in the questionnaire replies the user may read
+    (a need stated in the year or the one before)."""
+    recorded = Need.objects.all()
+    if country:
+        recorded = recorded.filter(country_id=country)
+    if year is not None:
+        recorded = recorded.filter(year__in=(year, year - 1))
+    return [
+        StatedNeed(n.country_id, n.theme, n.profession, n.year, n.source) for n in recorded
+    ] + stated_needs(user=user, country=country, year=year)
+
+
+def table(
+    *,
+    user: object = None,
+    country: str = "",
+    year: int | None = None,
+    theme: str = "",
+    profession: str = "",
+) -> list[Cell]:
+    """The cells of supply and need, gaps first, then overlaps; of one theme or profession when
+    given (a profession's cells with those of needs for any profession)."""
     cells: dict[tuple[str, str, str], Cell] = {}
 
     def cell(key: tuple[str, str, str]) -> Cell:
@@ -60,15 +85,12 @@ def table(*, country: str = "", year: int | None = None) -> list[Cell]:
             cells[key] = Cell(*key)
         return cells[key]
 
-    needs = Need.objects.all()
-    if country:
-        needs = needs.filter(country_id=country)
-    if year is not None:
-        needs = needs.filter(year__in=(year, year - 1))
-    stated: dict[tuple[str, str], list[Need]] = defaultdict(list)
-    for need in needs:
-        stated[(need.country_id, need.theme)].append(need)
-        cell((need.country_id, need.theme, need.profession)).needs.append(need.source)
+    stated: dict[tuple[str, str], list[StatedNeed]] = defaultdict(list)
+    for need in needs(user=user, country=country, year=year):
+        stated[(need.country, need.theme)].append(need)
+        sources = cell((need.country, need.theme, need.profession)).needs
+        if need.source not in sources:
+            sources.append(need.source)
     rows = selectors.activities(country=country).prefetch_related("audience")
     for reports in selectors.grouped(rows):
         years = _years(reports)
@@ -84,18 +106,38 @@ def table(*, country: str = "", year: int | None = None) -> list[Cell]:
         }
         identifier = reports[0].iati_identifier
         for place in places:
-            for theme in themes:
-                targets = {(place, theme, p) for p in professions}
+            for addressed in themes:
+                targets = {(place, addressed, p) for p in professions}
                 # A need without a profession is answered by any profession on its theme.
-                if any(n.profession == ANY for n in stated.get((place, theme), [])):
-                    targets.add((place, theme, ANY))
+                if any(n.profession == ANY for n in stated.get((place, addressed), [])):
+                    targets.add((place, addressed, ANY))
                 for key in targets:
                     c = cell(key)
                     if identifier not in c.activities:
                         c.activities.append(identifier)
                         c.funders |= funders
     order = {"gap": 0, "overlap": 1, "answered": 2, "not stated": 3}
-    return sorted(cells.values(), key=lambda c: (order[c.state], c.country, c.theme, c.profession))
+    shown = [
+        c
+        for c in cells.values()
+        if (not theme or c.theme == theme) and (not profession or c.profession in (profession, ANY))
+    ]
+    return sorted(shown, key=lambda c: (order[c.state], c.country, c.theme, c.profession))
+
+
+def by_country(cells: list[Cell]) -> dict[str, dict[str, int]]:
+    """Per country: its cells in each state, and its activities (each once)."""
+    out: dict[str, dict[str, int]] = {}
+    seen: dict[str, set[str]] = defaultdict(set)
+    for c in cells:
+        row = out.setdefault(
+            c.country, {"gap": 0, "overlap": 0, "answered": 0, "not stated": 0, "activities": 0}
+        )
+        row[c.state] += 1
+        seen[c.country].update(c.activities)
+    for code, row in out.items():
+        row["activities"] = len(seen[code])
+    return out
 
 
 def rows(cells: list[Cell]) -> list[dict[str, Any]]:

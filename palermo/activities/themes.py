@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from palermo.activities.models import Profession
+
 THEMES = {
     "protocol-art-5": _("Criminalisation (Protocol art. 5)"),
     "protocol-art-6": _("Assistance to and protection of victims (Protocol art. 6)"),
@@ -24,3 +26,8 @@ THEMES = {
 
 def theme_label(code: str) -> str:
     return str(THEMES.get(code, code))
+
+
+def vocabulary() -> tuple[frozenset[str], frozenset[str]]:
+    """The codes a questionnaire's `palermo_need` may name: themes and professions."""
+    return frozenset(THEMES), frozenset(Profession.values)

@@ -22,6 +22,7 @@ def version_plan(version: QuestionnaireVersion) -> FormPlan:
             choice_list=q.choice_list,
             indicator=q.indicator.code if q.indicator is not None else "",
             prefill=q.prefill,
+            need=q.need,
         )
         for q in version.questions.select_related("section", "indicator").order_by("position")
     ]

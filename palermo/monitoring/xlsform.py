@@ -13,7 +13,9 @@ constraint ...), a `choices` sheet and a `settings` sheet. Palermo reads:
   language code; a label without a language is in the form's default language;
 - the extra column `palermo_indicator`: the code of the statistics indicator a number answers
   (its answer is pre-filled from the State's published figure), and `palermo_prefill`: where
-  else the answer is pre-filled from (`prefill.SOURCES`: `party:INSTRUMENT`, `legislation`).
+  else the answer is pre-filled from (`prefill.SOURCES`: `party:INSTRUMENT`, `legislation`),
+  and `palermo_need`: what a yes or a choice says the State needs (`needs`: a theme of the
+  clearing house, and a profession).
 
 Metadata a phone fills in itself (`start`, `end`, `today`, `deviceid` ...) and KoboToolbox's
 version stamps (`calculate` rows named `__version__`, `_version_`) are left out; any
@@ -48,6 +50,7 @@ COUNTRIES_LIST = "countries"
 YES_NO_LIST = "yes_no"
 INDICATOR_COLUMN = "palermo_indicator"
 PREFILL_COLUMN = "palermo_prefill"
+NEED_COLUMN = "palermo_need"
 MAX_BYTES = 10 * 1024 * 1024
 # What a phone records by itself: nothing a State answers.
 _METADATA = frozenset(
@@ -96,6 +99,7 @@ class QuestionPlan:
     choice_list: str = ""
     indicator: str = ""
     prefill: str = ""
+    need: str = ""
 
 
 @dataclass
@@ -198,6 +202,7 @@ def _question(
         choice_list=str(row.get("list_name", "") or row.get("itemset", "")),
         indicator=str(row.get(INDICATOR_COLUMN, "") or "").strip(),
         prefill=str(row.get(PREFILL_COLUMN, "") or "").strip(),
+        need=str(row.get(NEED_COLUMN, "") or "").strip(),
     )
     names = {str(c["name"]) for c in lists.get(plan.choice_list, [])}
     if kind == QuestionKind.SELECT_ONE and names == {"yes", "no"}:
@@ -327,6 +332,7 @@ def write_xlsform(plan: FormPlan, *, version: int, as_of: dt.date) -> bytes:
         *("{}::{}".format(col, language_label(lang)) for col, lang in message_columns),
         INDICATOR_COLUMN,
         PREFILL_COLUMN,
+        NEED_COLUMN,
     ]
     book = Workbook()
     survey = book.active  # a new workbook's one sheet
@@ -365,6 +371,7 @@ def write_xlsform(plan: FormPlan, *, version: int, as_of: dt.date) -> bytes:
                 *(texts[col].get(lang, "") for col, lang in message_columns),
                 q.indicator,
                 q.prefill,
+                q.need,
             ]
         )
     close_to(None)

@@ -29,8 +29,9 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     # Case law: the registry's legislation, the cases' HTCDS codes (and drafting from a case),
     # the disclosure control of its statistics.
     "caselaw": frozenset({"core", "registry", "cases", "disclosure", "linkage"}),
-    # The clearing house: the registry's countries and organisations; linkage for duplicates.
-    "activities": frozenset({"core", "registry", "cases", "disclosure", "linkage"}),
+    # The clearing house: the registry's countries and organisations; linkage for duplicates;
+    # the needs States stated in their replies to monitoring's questionnaires.
+    "activities": frozenset({"core", "registry", "cases", "disclosure", "linkage", "monitoring"}),
     "web": frozenset(
         {
             "core",

@@ -129,6 +129,8 @@ class Question(models.Model):
     required = models.BooleanField(_("answer required"), default=False)
     choice_list = models.CharField(_("list of choices"), max_length=80, blank=True)
     prefill = models.CharField(_("pre-filled from"), max_length=120, blank=True)
+    # What a yes or a choice says the State needs (`palermo_need`, `monitoring.needs`).
+    need = models.CharField(_("states a need for"), max_length=100, blank=True)
     indicator = models.ForeignKey(
         Indicator,
         verbose_name=_("statistics indicator"),

@@ -21,6 +21,7 @@ from palermo.core.models import User
 from palermo.core.permissions import require_role
 from palermo.monitoring.choices import ANSWERED, VersionStatus
 from palermo.monitoring.models import Choice, Question, Questionnaire, QuestionnaireVersion
+from palermo.monitoring.needs import need_check
 from palermo.monitoring.prefill import prefill_check
 from palermo.monitoring.versionplan import version_plan
 from palermo.monitoring.xlsform import FormPlan, read_xlsform, write_xlsform
@@ -121,6 +122,7 @@ def _questions_write(
             choice_list=q.choice_list,
             indicator=indicators.get(q.indicator) if q.indicator else None,
             prefill=q.prefill,
+            need=q.need,
         )
         question.full_clean(exclude=["version", "section", "indicator"])
         question.save()
@@ -169,6 +171,7 @@ def questionnaire_version_import(
     plan = read_xlsform(data, file_name)
     indicators = _indicators(plan)
     prefill_check(plan)
+    need_check(plan)
     with transaction.atomic():
         version = version_write(questionnaire, plan, indicators, file_name=file_name, author=author)
         audit_record(
@@ -236,6 +239,7 @@ def version_questions_set(
         checked = read_xlsform(data, "{}.xlsx".format(version.questionnaire.key))
         indicators = _indicators(checked)
         prefill_check(checked)
+        need_check(checked)
     else:
         checked, indicators = plan, {}
     with transaction.atomic():
