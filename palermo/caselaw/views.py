@@ -50,6 +50,7 @@ class SearchView(CaselawPage):
         pages = max(1, -(-results.count // selectors.PAGE))
         applied = filters.applied()
         context: dict[str, Any] = {
+            "writer": selectors.writes_case_law(request.user),
             "form": form,
             "results": results,
             "rows": [

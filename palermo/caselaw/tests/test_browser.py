@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from palermo.caselaw.services import seed_load
-from palermo.core.tests.browser import page
+from palermo.core.choices import Role
+from palermo.core.models import User
+from palermo.core.tests.browser import log_in, page
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -64,3 +67,34 @@ def test_a_prosecutor_finds_rantsev_in_russian_and_french(page: Page) -> None:
     expect(findings).to_contain_text("Compensation ordered: 2000.00 EUR")
     expect(page.locator("main")).to_contain_text("operational measures")
     page.screenshot(path=str(SCREENSHOTS / "caselaw-decision.png"), full_page=True)
+
+
+def test_a_prosecutor_writes_a_decision_on_the_page(
+    page: Page, make_user: Callable[..., User]
+) -> None:
+    prosecutor = make_user(Role.INVESTIGATOR, org="Prosecution service", country="NGA")
+    log_in(page, prosecutor.username)
+    page.locator(".site-header").get_by_role("link", name="Case law").click()
+    page.get_by_role("link", name="Write a decision, or import a case-law file").click()
+    form = page.locator("#decision-form")
+    form.get_by_label("Key", exact=True).fill("test-high-court-2025-17")
+    form.get_by_label("Title", exact=True).fill("Prosecutor v. D1")
+    form.get_by_label("Court", exact=True).fill("Test High Court")
+    form.get_by_label("Country of the court").select_option("NGA")
+    form.get_by_label("Decided on").fill("2025-02-14")
+    form.get_by_label("Case number").fill("HC/17/2024")
+    form.get_by_label("Facts (no name of a victim)").fill("D1 recruited young women by deceit.")
+    form.locator("input[name=forms_found][value=ForcedLabour]").check()
+    first = page.locator("fieldset.finding").first
+    first.get_by_label("Party (D1, D2 ..., or the State)").fill("D1")
+    first.get_by_label("Provision applied").fill("Trafficking in Persons Act 2015, s. 13")
+    first.get_by_label("Outcome").select_option("convicted")
+    first.get_by_label("Custody (months)").fill("96")
+    page.get_by_role("button", name="Save as a draft").click()
+    expect(page.locator(".messages")).to_contain_text("Saved as a draft")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Prosecutor v. D1")
+    expect(page.locator("main")).to_contain_text("96")
+    page.screenshot(path=str(SCREENSHOTS / "caselaw-written.png"), full_page=True)
+    page.get_by_role("link", name="Edit the decision").click()
+    expect(page.get_by_label("Case number")).to_have_value("HC/17/2024")
+    page.screenshot(path=str(SCREENSHOTS / "caselaw-write.png"), full_page=True)
