@@ -48,6 +48,9 @@ run: $(VENV)/.installed
 	@$(PALERMO) demo-data --cases 40 --org "Palermo demo shelter" --as caseworker
 	@$(PALERMO) monitoring demo-2005 --as analyst
 	@$(PALERMO) monitoring demo-plans --as analyst
+	@$(PALERMO) activities import palermo/activities/data/example-activities.xml --as analyst
+	@$(PALERMO) activities need NGA protocol-art-10 --profession judges --year 2026 --as analyst \
+		--source "Demonstration: a need recorded to show a gap (not a State's statement)"
 	@echo
 	@echo "Palermo is at http://127.0.0.1:$(PORT)/  (API: http://127.0.0.1:$(PORT)/api/v1/docs)"
 	@echo "Log in as any user above with the password above ('caseworker' holds 40 synthetic cases)."

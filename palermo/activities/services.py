@@ -246,7 +246,8 @@ def training_record(
 def need_record(
     *, actor: AnyUser | None, country: str, theme: str, profession: str, year: int, source: str
 ) -> Need:
-    """A need a State stated (its theme, the profession if named, the year, the source)."""
+    """A need a State stated (its theme, the profession if named, the year, the source); the
+    same need from the same source recorded again is the one recorded before."""
     user = importer_required(actor)
     if theme not in THEMES:
         raise ApplicationError(_("Not a theme of the list."), code="invalid")
@@ -256,6 +257,11 @@ def need_record(
         raise ApplicationError(_("Not a country (ISO alpha-3)."), code="invalid")
     if not source.strip():
         raise ApplicationError(_("Give the source of the need."), code="invalid")
+    same = Need.objects.filter(
+        country_id=country, theme=theme, profession=profession, year=year, source=source.strip()
+    ).first()
+    if same is not None:  # the same statement recorded again: one need
+        return same
     with transaction.atomic():
         need = Need(
             country_id=country,

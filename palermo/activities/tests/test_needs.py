@@ -9,12 +9,13 @@ import io
 from collections.abc import Callable
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from palermo.activities import services as activities
 from palermo.activities import supply
-from palermo.activities.models import Activity
+from palermo.activities.models import Activity, Need
 from palermo.activities.tests.test_duplicates import DONOR, _activity, _file
 from palermo.core.choices import OrganisationKind, Role
 from palermo.core.errors import ApplicationError
@@ -215,3 +216,15 @@ def test_the_need_goes_back_out_in_the_xlsform(secretariat: User) -> None:
     assert needs["judges"] == "protocol-art-10/judges"
     assert needs["themes"] == "*" and needs["mla_jobs"] == "untoc-art-18/*"
     assert not needs["other"]
+
+
+def test_a_need_recorded_from_the_command_line_once(editor: User) -> None:
+    args = ["need", "nga", "protocol-art-10", "--profession", "judges", "--year", "2026"]
+    source = ["--source", "Nigeria's national action plan 2026-2030", "--as", editor.username]
+    out = io.StringIO()
+    call_command("activities", *args, *source, stdout=out)
+    call_command("activities", *args, *source, stdout=out)  # the same statement: one need
+    assert out.getvalue().count("The need is recorded.") == 2  # noqa: PLR2004
+    assert Need.objects.filter(country_id="NGA", profession="judges").count() == 1
+    with pytest.raises(CommandError, match="Not a theme of the list."):
+        call_command("activities", "need", "NGA", "astrology", "--year", "2026", *source)

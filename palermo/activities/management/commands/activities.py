@@ -30,6 +30,13 @@ class Command(PalermoCommand):
         out = sub.add_parser("export", help=_("write the activities as an IATI 2.03 file"))
         out.add_argument("--out", type=Path, help=_("the file to write (default: the output)"))
         out.add_argument("--country", default="", help=_("recipient country (ISO alpha-3)"))
+        need = sub.add_parser("need", help=_("record a need a State stated (once)"))
+        need.add_argument("country", metavar="COUNTRY", help=_("the State (ISO alpha-3)"))
+        need.add_argument("theme", metavar="THEME", help=_("a theme's code (protocol-art-10 ...)"))
+        need.add_argument("--profession", default="", help=_("a profession's code (any if none)"))
+        need.add_argument("--year", type=int, required=True, help=_("the year it was stated"))
+        need.add_argument("--source", required=True, help=_("where the State stated it"))
+        need.add_argument("--as", dest="as_user", required=True, help=_("username of who acts"))
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["sub"] == "import":
@@ -44,6 +51,17 @@ class Command(PalermoCommand):
                 actor=user, content=content, source=opts["path"].name
             )
             self.stdout.write(_("{} created, {} updated").format(report.created, report.updated))
+            return
+        if opts["sub"] == "need":
+            services.need_record(
+                actor=user_named(opts["as_user"]),
+                country=opts["country"].upper(),
+                theme=opts["theme"],
+                profession=opts["profession"],
+                year=opts["year"],
+                source=opts["source"],
+            )
+            self.stdout.write(_("The need is recorded."))
             return
         rows = selectors.exported(country=opts["country"].upper())
         content = iati.write(rows, timezone.now())
