@@ -48,6 +48,8 @@ run: $(VENV)/.installed
 	@$(PALERMO) demo-data --cases 40 --org "Palermo demo shelter" --as caseworker
 	@$(PALERMO) monitoring demo-2005 --as analyst
 	@$(PALERMO) monitoring demo-plans --as analyst
+	@$(PALERMO) intake hotline "Palermo demo shelter" --name "Demo anti-trafficking hotline" \
+		--phone "+39 000 000 000 (demo)" --hours "Day and night" --as admin
 	@$(PALERMO) activities import palermo/activities/data/example-activities.xml --as analyst
 	@$(PALERMO) activities need NGA protocol-art-10 --profession judges --year 2026 --as analyst \
 		--source "Demonstration: a need recorded to show a gap (not a State's statement)"

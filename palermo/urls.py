@@ -18,6 +18,8 @@ urlpatterns = [
     path("linkage/", include("palermo.linkage.urls")),
     path("caselaw/", include("palermo.caselaw.urls")),
     path("activities/", include("palermo.activities.urls")),
+    path("report/", include("palermo.intake.urls_public")),
+    path("intake/", include("palermo.intake.urls_triage")),
     path("", include("palermo.web.urls")),
 ]
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "palermo.linkage",
     "palermo.caselaw",
     "palermo.activities",
+    "palermo.intake",
     "palermo.web",
 ]
 
@@ -180,6 +181,16 @@ PALERMO_TOKEN_DAYS = int(env_str("PALERMO_TOKEN_DAYS", "90"))
 PALERMO_TOKEN_MAX_DAYS = int(env_str("PALERMO_TOKEN_MAX_DAYS", "366"))
 PALERMO_TOKEN_FAILURE_LIMIT = int(env_str("PALERMO_TOKEN_FAILURE_LIMIT", "20"))
 PALERMO_TOKEN_FAILURE_WINDOW_MINUTES = int(env_str("PALERMO_TOKEN_FAILURE_WINDOW_MINUTES", "15"))
+
+# The public report form (palermo.intake.abuse): reports per network per hour, with and without
+# the proof of work (the form works without JavaScript, with the lower limit); the proof's
+# difficulty in bits; at most this many reports in one bulk action of the triage queue.
+PALERMO_INTAKE_REPORTS_PER_HOUR = int(env_str("PALERMO_INTAKE_REPORTS_PER_HOUR", "20"))
+PALERMO_INTAKE_REPORTS_PER_HOUR_WITHOUT_PROOF = int(
+    env_str("PALERMO_INTAKE_REPORTS_PER_HOUR_WITHOUT_PROOF", "5")
+)
+PALERMO_INTAKE_POW_BITS = int(env_str("PALERMO_INTAKE_POW_BITS", "16"))
+PALERMO_INTAKE_BULK_MAX = 200
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

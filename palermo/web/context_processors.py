@@ -20,7 +20,10 @@ NAVIGATION = [
     ("registry:conflict_list", _("Conflicts")),
     ("caselaw:search", _("Case law")),
     ("activities:list", _("Clearing house")),
+    ("intake:report", _("Report trafficking")),
 ]
+# The hotline's triage queue: for its operators (the case workers of a hotline organisation).
+HOTLINE_NAVIGATION = [("intake_triage:queue", _("Hotline"))]
 # Case management, after "Home": only for the roles that work on cases.
 CASE_NAVIGATION = [("cases:list", _("Cases"))]
 CASE_WORK_NAVIGATION = [("cases:inbox", _("Referrals")), ("cases:deadlines", _("Deadlines"))]
@@ -54,6 +57,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         cases += COOPERATION_STATISTICS_NAVIGATION
     if has_role(user, Role.CASE_WORKER, Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR):
         cases += LINKAGE_NAVIGATION
+    if has_role(user, Role.CASE_WORKER) and hasattr(getattr(user, "organisation", None), "hotline"):
+        cases += HOTLINE_NAVIGATION
     statistics = list(STATISTICS_NAVIGATION)
     if has_role(user, Role.NATIONAL_COORDINATOR):
         statistics += STATISTICS_ENTRY_NAVIGATION

@@ -32,8 +32,12 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     # The clearing house: the registry's countries and organisations; linkage for duplicates;
     # the needs States stated in their replies to monitoring's questionnaires.
     "activities": frozenset({"core", "registry", "cases", "disclosure", "linkage", "monitoring"}),
+    # Public reports and hotline triage: the cases (screening lists, a case opened from a
+    # report), linkage's comparisons (reports grouped into situations), disclosure control.
+    "intake": frozenset({"core", "registry", "cases", "linkage", "disclosure"}),
     "web": frozenset(
         {
+            "intake",
             "core",
             "registry",
             "cases",

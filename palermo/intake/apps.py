@@ -1,0 +1,31 @@
+"""The intake app's configuration."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntakeConfig(AppConfig):
+    name = "palermo.intake"
+    label = "intake"
+    verbose_name = _("Public reports and hotline triage")
+
+    def ready(self) -> None:
+        from palermo.core.crypto import (  # noqa: PLC0415
+            column_decrypt_check,
+            column_rotate,
+            decrypt_check_register,
+            rotation_register,
+        )
+        from palermo.intake.models import Report, ReportAddition  # noqa: PLC0415
+
+        # The reports' accounts and contacts, and what was added: re-encrypted by
+        # `palermo cases rotate-key`, checked at start-up and by `palermo restore`.
+        rotation_register("reports", lambda: column_rotate(Report, "ciphertext"))
+        rotation_register("report additions", lambda: column_rotate(ReportAddition, "ciphertext"))
+        decrypt_check_register(
+            "reports", lambda limit: column_decrypt_check(Report, "ciphertext", limit)
+        )
+        decrypt_check_register(
+            "report additions",
+            lambda limit: column_decrypt_check(ReportAddition, "ciphertext", limit),
+        )

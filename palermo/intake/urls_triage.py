@@ -1,0 +1,13 @@
+"""The hotline's triage pages (palermo.intake.views_triage), at /intake/."""
+
+from django.urls import path
+
+from palermo.intake import views_triage
+
+app_name = "intake_triage"
+
+urlpatterns = [
+    path("", views_triage.QueueView.as_view(), name="queue"),
+    path("new/", views_triage.CallView.as_view(), name="call"),
+    path("<str:reference>/", views_triage.ReportView.as_view(), name="report"),
+]

@@ -1,0 +1,120 @@
+"""The public pages (issue 18): `/report/`, a report from anyone, without an account or
+JavaScript, in the six languages, on a phone; `/report/follow-up/`, information added with the
+report's code. Nothing identifying of an anonymous sender is kept (`abuse`: only a keyed hash
+of the address, in an hourly count, apart from the reports)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from palermo.core.errors import ApplicationError
+from palermo.core.lockout import client_ip
+from palermo.intake import abuse, accounts, services
+from palermo.intake import choices as c
+from palermo.intake import forms as f
+
+
+def _language() -> str:
+    language = get_language() or settings.LANGUAGE_CODE
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+@method_decorator([never_cache, csrf_protect], name="dispatch")
+class ReportView(View):
+    template_name = "intake/report_form.html"
+
+    def page(self, request: HttpRequest, form: f.ReportForm, status: int = 200) -> HttpResponse:
+        hotline = services.public_hotline()
+        challenge = abuse.challenge_new()  # a new one each time the form is shown
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "hotline": hotline, "challenge": challenge},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.page(request, f.ReportForm())
+        except ApplicationError as exc:
+            return render(request, "intake/closed.html", {"message": exc.detail}, status=404)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            hotline = services.public_hotline()
+        except ApplicationError as exc:
+            return render(request, "intake/closed.html", {"message": exc.detail}, status=404)
+        form = f.ReportForm(request.POST)
+        if not form.is_valid():
+            return self.page(request, form, 400)
+        data = form.cleaned_data
+        if data.get("website"):  # a bot: answered as if filed, nothing written
+            return render(request, "intake/report_done.html", {"code": "", "hotline": hotline})
+        try:
+            proven = abuse.challenge_check(data["challenge"], data.get("proof") or "")
+            abuse.rate_check(client_ip(request), proven=proven)
+            filed = services.report_file(
+                hotline=hotline,
+                account=accounts.Account(
+                    what=data["what"],
+                    where=data.get("where") or "",
+                    employer=data.get("employer") or "",
+                    people=data.get("people") or "",
+                    contact={
+                        "name": data.get("contact_name") or "",
+                        "phone": data.get("contact_phone") or "",
+                        "email": data.get("contact_email") or "",
+                        "safe": data.get("contact_safe") or "",
+                    }
+                    if not data.get("stay_anonymous")
+                    else {},
+                ),
+                reporter_role=data["reporter_role"],
+                channel=c.Channel.WEB,
+                language=_language(),
+                country=data.get("country") or "",
+                child=data["child"],
+                danger=bool(data.get("danger")),
+                forms=list(data.get("forms_seen") or []),
+                consent_law_enforcement=data["consent_law_enforcement"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.detail)
+            return self.page(request, form, exc.status if exc.status in (400, 429) else 400)
+        return render(
+            request,
+            "intake/report_done.html",
+            {
+                "code": accounts.code_format(filed.code),
+                "reference": filed.report.reference,
+                "hotline": hotline,
+                "urgent": filed.report.priority == c.Priority.URGENT,
+            },
+        )
+
+
+@method_decorator([never_cache, csrf_protect], name="dispatch")
+class FollowUpView(View):
+    template_name = "intake/follow_up.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": f.FollowUpForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = f.FollowUpForm(request.POST)
+        if form.is_valid():
+            try:
+                abuse.rate_check(client_ip(request), proven=False)
+                services.report_add(code=form.cleaned_data["code"], text=form.cleaned_data["text"])
+            except ApplicationError as exc:
+                form.add_error(None, exc.detail)
+                return render(request, self.template_name, {"form": form}, status=exc.status)
+            return render(request, self.template_name, {"form": f.FollowUpForm(), "added": True})
+        return render(request, self.template_name, {"form": form}, status=400)
