@@ -17,6 +17,7 @@ from palermo.cooperation.api import router as node_router
 from palermo.core.api import router as core_router
 from palermo.core.api_docs import SWAGGER
 from palermo.core.api_errors import ObjectBodyParser, handlers_install, openapi_errors
+from palermo.intake.api import router as intake_router
 from palermo.linkage.api import router as linkage_router
 from palermo.monitoring.api import router as monitoring_router
 from palermo.registry.api import router as registry_router
@@ -55,3 +56,4 @@ api.add_router("/monitoring/", monitoring_router)
 api.add_router("/linkage/", linkage_router)
 api.add_router("/caselaw/", caselaw_router)
 api.add_router("/activities/", activities_router)
+api.add_router("/intake/", intake_router)

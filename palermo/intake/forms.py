@@ -115,3 +115,7 @@ class FollowUpForm(forms.Form):
         max_length=TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+
+
+class StatisticsForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2200)

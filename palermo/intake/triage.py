@@ -74,7 +74,9 @@ def _free_or_mine(user: User, report: Report, now: dt.datetime) -> None:
 
 def _locked(user: User, report: Report, now: dt.datetime) -> Report:
     locked = (
-        Report.objects.select_for_update().select_related("hotline", "held_by").get(pk=report.pk)
+        Report.objects.select_for_update(of=("self",))
+        .select_related("hotline", "held_by")
+        .get(pk=report.pk)
     )
     _mine(user, locked)
     _free_or_mine(user, locked, now)
@@ -296,7 +298,7 @@ def reports_bulk(
         )
     with transaction.atomic():
         found = list(
-            Report.objects.select_for_update()
+            Report.objects.select_for_update(of=("self",))
             .select_related("hotline", "held_by")
             .filter(reference__in=references, hotline__organisation_id=organisation_of(user))
         )

@@ -9,4 +9,5 @@ app_name = "intake"
 urlpatterns = [
     path("", views_public.ReportView.as_view(), name="report"),
     path("follow-up/", views_public.FollowUpView.as_view(), name="follow_up"),
+    path("statistics/", views_public.StatisticsView.as_view(), name="statistics"),
 ]

@@ -10,13 +10,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from palermo.core.errors import ApplicationError
 from palermo.core.lockout import client_ip
-from palermo.intake import abuse, accounts, services
+from palermo.intake import abuse, accounts, services, statistics
 from palermo.intake import choices as c
 from palermo.intake import forms as f
 
@@ -118,3 +119,36 @@ class FollowUpView(View):
                 return render(request, self.template_name, {"form": form}, status=exc.status)
             return render(request, self.template_name, {"form": f.FollowUpForm(), "added": True})
         return render(request, self.template_name, {"form": form}, status=400)
+
+
+class StatisticsView(View):
+    """Hotline statistics for everyone: reports per month by outcome and by channel, small
+    counts withheld (the disclosure control)."""
+
+    template_name = "intake/statistics.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = f.StatisticsForm(request.GET or None)
+        year = form.cleaned_data.get("year") if form.is_valid() else None
+        outcomes = dict(c.Outcome.choices)
+        channels = dict(c.Channel.choices)
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "by_outcome": _rows(statistics.table("outcome", year=year), statistics.OUTCOMES),
+                "by_channel": _rows(statistics.table("channel", year=year), statistics.CHANNELS),
+                "outcome_heads": [
+                    outcomes.get(col, _("Still open")) for col in statistics.OUTCOMES
+                ],
+                "channel_heads": [channels[col] for col in statistics.CHANNELS],
+                "threshold": statistics.THRESHOLD,
+            },
+        )
+
+
+def _rows(
+    rows: list[statistics.Row], columns: tuple[str, ...]
+) -> list[tuple[str, list[int | None], int | None]]:
+    return [(r.month, [r.cells[col] for col in columns], r.total) for r in rows]

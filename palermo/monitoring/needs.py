@@ -20,11 +20,14 @@ by `selectors_needs`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from palermo.monitoring.choices import QuestionKind
-from palermo.monitoring.xlsform import FormPlan, refused
+
+if TYPE_CHECKING:
+    from palermo.monitoring.xlsform import FormPlan
 
 ANY = "*"  # the answer's choices
 # Filled by the clearing house at start-up: the codes of its themes and professions.
@@ -55,6 +58,10 @@ def parts(need: str) -> tuple[str, str]:
 def need_check(plan: FormPlan) -> None:
     """Every `palermo_need` of a form is well formed, names known codes and fits its question;
     ApplicationError naming the question otherwise."""
+    # Not at the top: this module is imported when the clearing house starts (its vocabulary),
+    # and the XLSForm reader brings pyxform and NumPy (statistics/tests/test_startup.py).
+    from palermo.monitoring.xlsform import refused  # noqa: PLC0415
+
     themes, professions = _codes()
     lists: dict[str, set[str]] = {}
     for c in plan.choices:

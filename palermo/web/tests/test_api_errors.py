@@ -18,6 +18,7 @@ from palermo.cases.tests.factories import CaseFactory, PersonFactory
 from palermo.core.api_errors import is_error_shape, message_without_value, validation_detail
 from palermo.core.choices import Role
 from palermo.core.models import User
+from palermo.intake.models import Hotline
 from palermo.registry.schemas import PartiesOut
 from palermo.statistics.schemas import ValueCommentIn
 
@@ -71,6 +72,10 @@ def test_every_paged_api_list_refuses_pages_out_of_bounds(
         "/api/v1/cooperation/requests",
     } <= set(lists)
     tokens = {role: bearer(user) for role, user in users.items()}
+    # The hotline's queue is read by its operators: the case worker's organisation is one.
+    operators = users["case_worker"].organisation
+    assert operators is not None
+    Hotline.objects.create(organisation=operators, name="Hotline")
     for path in lists:
         # The first role that may read the list (the registry's are public).
         headers = next(
