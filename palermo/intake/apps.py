@@ -16,7 +16,8 @@ class IntakeConfig(AppConfig):
             decrypt_check_register,
             rotation_register,
         )
-        from palermo.intake.models import Report, ReportAddition  # noqa: PLC0415
+        from palermo.intake.attachments import STORE  # noqa: PLC0415
+        from palermo.intake.models import Report, ReportAddition, ReportAttachment  # noqa: PLC0415
 
         # The reports' accounts and contacts, and what was added: re-encrypted by
         # `palermo cases rotate-key`, checked at start-up and by `palermo restore`.
@@ -24,6 +25,18 @@ class IntakeConfig(AppConfig):
         rotation_register("report additions", lambda: column_rotate(ReportAddition, "ciphertext"))
         decrypt_check_register(
             "reports", lambda limit: column_decrypt_check(Report, "ciphertext", limit)
+        )
+        rotation_register(
+            "report attachments",
+            lambda: STORE.rotate(ReportAttachment.objects.values_list("path", flat=True)),
+        )
+        decrypt_check_register(
+            "report attachments",
+            lambda limit: STORE.decrypt_check(
+                ReportAttachment.objects.order_by("-pk").values_list("path", "sha256")[:limit]
+                if limit is not None
+                else ReportAttachment.objects.values_list("path", "sha256")
+            ),
         )
         decrypt_check_register(
             "report additions",

@@ -24,6 +24,24 @@ PUBLIC_FORMS = [
 ]
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (a list, empty when none)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        one = super().clean
+        if isinstance(data, (list, tuple)):
+            return [one(d, initial) for d in data if d]
+        return [one(data, initial)] if data else []
+
+
 class ReportForm(forms.Form):
     reporter_role = forms.ChoiceField(
         label=_("Who are you?"), choices=c.ReporterRole.choices, widget=forms.RadioSelect
@@ -62,6 +80,14 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
     )
     danger = forms.BooleanField(label=_("Someone is in danger right now"), required=False)
+    uploads = MultipleFileField(
+        label=_("Photos, a document or a voice message (optional)"),
+        required=False,
+        help_text=_(
+            "Up to 3 files of 5 MB: JPEG, PNG, PDF, MP3, M4A or OGG. Where and when a photo was "
+            "taken is removed from it before it is kept."
+        ),
+    )
     consent_law_enforcement = forms.ChoiceField(
         label=_("If this is happening to you: may we tell the police?"),
         choices=c.Answer.choices,

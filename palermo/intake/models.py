@@ -195,6 +195,28 @@ class ReportAddition(models.Model):
         return "{} {}".format(self.report_id, self.added_at)
 
 
+class ReportAttachment(models.Model):
+    """A file sent with a report, scanned and encrypted (`attachments`): its name is not kept
+    (a name can identify); the kind read from its content."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="files"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=10)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    path = models.CharField(_("stored as"), max_length=80)
+
+    class Meta:
+        ordering = ["report", "position"]
+        verbose_name = _("attachment of a report")
+        verbose_name_plural = _("attachments of reports")
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.report_id, self.position)
+
+
 class ReportToken(models.Model):
     """One keyed hash of a word of a report's place, employer or people: the blind index that
     finds the reports that may be about the same (`situations`) without decrypting them all."""

@@ -14,9 +14,10 @@ from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.errors import NotFoundError
 from palermo.core.models import User
+from palermo.intake import attachments
 from palermo.intake import choices as c
 from palermo.intake.accounts import Account, account_of
-from palermo.intake.models import Report
+from palermo.intake.models import Report, ReportAttachment
 from palermo.intake.services import addition_text
 from palermo.intake.triage import operator, organisation_of
 
@@ -116,3 +117,19 @@ def operators(user: User) -> list[User]:
             organisation_id=organisation_of(user), role=user.role, is_active=True
         ).order_by("username")
     )
+
+
+def attachment_read(user: object, report: Report, position: int) -> tuple[ReportAttachment, bytes]:
+    """A file of the report, decrypted and checked; the read audited."""
+    reader = operator(user)
+    found = report.files.filter(position=position).first()
+    if found is None:
+        raise NotFoundError(_("No such file."), code="unknown_file")
+    content = attachments.load(found)
+    audit_record(
+        actor=reader,
+        action=AuditAction.READ,
+        obj=report,
+        after={"file": position, "kind": found.kind},
+    )
+    return found, content

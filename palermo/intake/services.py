@@ -20,8 +20,8 @@ from palermo.core.crypto import decrypt_text, encrypt_text
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import Country, Organisation, User
 from palermo.core.permissions import require_role
+from palermo.intake import attachments, situations
 from palermo.intake import choices as c
-from palermo.intake import situations
 from palermo.intake.accounts import (
     CODE_CHARS,
     TEXT_MAX,
@@ -86,6 +86,7 @@ def report_file(
     consent_law_enforcement: str = c.Answer.UNKNOWN,
     actor: User | None = None,
     now: dt.datetime | None = None,
+    files: list[attachments.Checked] | None = None,
 ) -> Filed:
     """File a report (the public form: no actor; an operator entering a call: the actor).
     Anonymous when no contact is given. Its code returned once, stored only as a hash."""
@@ -122,12 +123,18 @@ def report_file(
             due_at=received + dt.timedelta(hours=DUE_HOURS[c.Priority(priority)]),
             created_by=actor,
         )
+        attachments.store(report, files or [])
         situations.group(report, account)
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,
             obj=report,
-            after={"channel": channel, "priority": priority, "anonymous": report.anonymous},
+            after={
+                "channel": channel,
+                "priority": priority,
+                "anonymous": report.anonymous,
+                "files": report.attachments,
+            },
             actor_label="" if actor else "public report form",
         )
     return Filed(report, code)

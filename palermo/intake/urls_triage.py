@@ -10,4 +10,9 @@ urlpatterns = [
     path("", views_triage.QueueView.as_view(), name="queue"),
     path("new/", views_triage.CallView.as_view(), name="call"),
     path("<str:reference>/", views_triage.ReportView.as_view(), name="report"),
+    path(
+        "<str:reference>/files/<int:position>/",
+        views_triage.AttachmentView.as_view(),
+        name="attachment",
+    ),
 ]

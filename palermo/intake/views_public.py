@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from palermo.core.errors import ApplicationError
 from palermo.core.lockout import client_ip
-from palermo.intake import abuse, accounts, services, statistics
+from palermo.intake import abuse, accounts, attachments, services, statistics
 from palermo.intake import choices as c
 from palermo.intake import forms as f
 
@@ -52,13 +52,16 @@ class ReportView(View):
             hotline = services.public_hotline()
         except ApplicationError as exc:
             return render(request, "intake/closed.html", {"message": exc.detail}, status=404)
-        form = f.ReportForm(request.POST)
+        form = f.ReportForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.page(request, form, 400)
         data = form.cleaned_data
         if data.get("website"):  # a bot: answered as if filed, nothing written
             return render(request, "intake/report_done.html", {"code": "", "hotline": hotline})
         try:
+            checked = attachments.check(
+                [("", upload.read(attachments.MAX_BYTES + 1)) for upload in data.get("uploads", [])]
+            )
             proven = abuse.challenge_check(data["challenge"], data.get("proof") or "")
             abuse.rate_check(client_ip(request), proven=proven)
             filed = services.report_file(
@@ -85,9 +88,10 @@ class ReportView(View):
                 danger=bool(data.get("danger")),
                 forms=list(data.get("forms_seen") or []),
                 consent_law_enforcement=data["consent_law_enforcement"],
+                files=checked,
             )
         except ApplicationError as exc:
-            form.add_error(None, exc.detail)
+            form.add_error("uploads" if exc.code == "invalid_file" else None, exc.detail)
             return self.page(request, form, exc.status if exc.status in (400, 429) else 400)
         return render(
             request,

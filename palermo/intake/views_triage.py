@@ -19,7 +19,7 @@ from palermo.cases.models import IndicatorList
 from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.core.views import PalermoView, page_user
-from palermo.intake import accounts, selectors, services, triage
+from palermo.intake import accounts, attachments, selectors, services, triage
 from palermo.intake import choices as c
 from palermo.intake import forms_triage as f
 from palermo.intake.models import Report
@@ -159,6 +159,7 @@ class ReportView(TriagePage):
         context: dict[str, Any] = {
             "r": report,
             "read": read,
+            "files": list(report.files.all()),
             "contact": [
                 (labels.get(k, k), v) for k, v in read.account.contact.items() if v and k in labels
             ],
@@ -264,3 +265,24 @@ STEPS = {
     "note": _note,
     "close": _close,
 }
+
+
+class AttachmentView(TriagePage):
+    """A file sent with a report, as a download (never shown as a page of this site); the read
+    audited; a damaged or missing file answers 409 with the reason."""
+
+    def get(self, request: HttpRequest, reference: str, position: int) -> HttpResponse:
+        user = page_user(request)
+        report = selectors.report_get(user, reference)
+        try:
+            attachment, content = selectors.attachment_read(user, report, position)
+        except ApplicationError as exc:
+            if exc.code.startswith("report_attachment_"):
+                return HttpResponse(exc.detail, status=409, content_type="text/plain")
+            raise
+        response = HttpResponse(content, content_type=attachments.MEDIA[attachment.kind])
+        response["Content-Disposition"] = 'attachment; filename="{}-{}.{}"'.format(
+            report.reference, attachment.position, attachment.kind
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

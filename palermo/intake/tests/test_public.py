@@ -6,19 +6,28 @@ party; wrong input named."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from PIL import Image
 
 from palermo.core.choices import Role
 from palermo.core.models import AuditEntry, User
-from palermo.intake import abuse, accounts, services
-from palermo.intake.models import Hotline, Report, ReportAddition, ReportWindow
+from palermo.intake import abuse, accounts, attachments, services
+from palermo.intake.models import (
+    Hotline,
+    Report,
+    ReportAddition,
+    ReportAttachment,
+    ReportWindow,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +192,63 @@ def test_the_hotline_command(make_user: Callable[..., User]) -> None:
     call_command("intake", "hotline", "Hotline NGO", "--name", "Hotline", "--as", "root")
     call_command("intake", "hotline", "Hotline NGO", "--name", "Hotline 24/7", "--as", "root")
     assert Hotline.objects.get().name == "Hotline 24/7"
+
+
+def _photo() -> bytes:
+    """A phone's photo: with its maker, model and time in EXIF."""
+    image = Image.new("RGB", (40, 30), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "Model X"  # Model
+    exif[0x0132] = "2026:12:01 22:14:03"  # DateTime
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_files_are_scanned_stripped_and_encrypted(
+    client: Client, hotline: Hotline, make_user: Callable[..., User]
+) -> None:
+    photo = _photo()
+    assert Image.open(io.BytesIO(photo)).getexif()[0x010F] == "PhoneMaker"
+    files = [
+        SimpleUploadedFile("IMG_2041 Via Roma.jpg", photo, content_type="image/jpeg"),
+        SimpleUploadedFile("note.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+    ]
+    assert _send(client, {**FORM, "uploads": files}).status_code == 200  # noqa: PLR2004
+    report = Report.objects.get()
+    assert report.attachments == 2  # noqa: PLR2004
+    stored = list(ReportAttachment.objects.order_by("position"))
+    assert [a.kind for a in stored] == ["jpeg", "pdf"]
+    kept = attachments.load(stored[0])
+    assert not Image.open(io.BytesIO(kept)).getexif()  # no maker, model or time
+    assert b"PhoneMaker" not in kept
+    assert "Via Roma" not in str(list(ReportAttachment.objects.values()))  # no file name
+    on_disk = (attachments.STORE.root() / stored[0].path).read_bytes()
+    assert b"\xff\xd8\xff" not in on_disk[:10]  # encrypted at rest
+    # The operator downloads it (the read audited).
+    operator = User.objects.get(username="op")
+    client.force_login(operator)
+    download = client.get("/intake/{}/files/1/".format(report.reference))
+    assert download.status_code == 200 and download.content == kept  # noqa: PLR2004
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert AuditEntry.objects.filter(object_type="intake.report", action="read").exists()
+    client.logout()
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ([("a.jpg", b"MZ\x90\x00 a program")], "File 1: send a photo"),
+        ([("a.jpg", b"\xff\xd8\xff\xe0 broken")], "A photo could not be read"),
+        ([("a.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024))], "File 1 is over 5 MB."),
+        ([("a.pdf", b"%PDF-1.4")] * 4, "At most 3 files with a report."),
+    ],
+)
+def test_wrong_files_are_refused_and_nothing_is_filed(
+    client: Client, hotline: Hotline, files: list[tuple[str, bytes]], message: str
+) -> None:
+    uploads = [SimpleUploadedFile(name, content) for name, content in files]
+    response = _send(client, {**FORM, "uploads": uploads})
+    assert response.status_code == 400 and message in response.content.decode()  # noqa: PLR2004
+    assert not Report.objects.exists() and not ReportAttachment.objects.exists()
