@@ -20,6 +20,7 @@ urlpatterns = [
     path("activities/", include("palermo.activities.urls")),
     path("report/", include("palermo.intake.urls_public")),
     path("intake/", include("palermo.intake.urls_triage")),
+    path("openrosa/", include("palermo.intake.urls_openrosa")),
     path("", include("palermo.web.urls")),
 ]
 

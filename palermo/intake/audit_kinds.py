@@ -11,3 +11,6 @@ HOTLINE = audit_kind("intake.hotline", _("hotline"), model=m.Hotline)
 REPORT = audit_kind("intake.report", _("public or hotline report"), model=m.Report)
 ADDITION = audit_kind("intake.addition", _("addition to a report"), model=m.ReportAddition)
 SITUATION = audit_kind("intake.situation", _("situation"), model=m.Situation)
+FIELD_SUBMISSION = audit_kind(
+    "intake.field_submission", _("field submission (OpenRosa)"), model=m.FieldSubmission
+)

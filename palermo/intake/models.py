@@ -271,3 +271,35 @@ class SpentChallenge(models.Model):
 
     def __str__(self) -> str:
         return self.nonce
+
+
+class FieldSubmission(models.Model):
+    """A form submitted from ODK Collect or KoboCollect (OpenRosa), by its instance ID: the
+    case it became (a submission sent again is recognised)."""
+
+    instance_id = models.CharField(_("instance ID"), max_length=100, unique=True)
+    form_id = models.CharField(_("form ID (XForm)"), max_length=100)
+    sha256 = models.CharField(_("SHA-256 of the submission"), max_length=64)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("field submission")
+        verbose_name_plural = _("field submissions")
+
+    def __str__(self) -> str:
+        return self.instance_id
