@@ -3,6 +3,7 @@
 
 # No `from __future__ import annotations` here: django-ninja reads the annotations at import.
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.http import HttpRequest
@@ -11,7 +12,7 @@ from ninja.pagination import paginate
 
 from palermo.core.auth import AUTH, api_user
 from palermo.core.pagination import Pagination
-from palermo.intake import accounts, selectors, services, statistics, triage
+from palermo.intake import accounts, selectors, services, statistics, sync, triage
 from palermo.intake import choices as c
 
 router = Router(tags=["intake"])
@@ -181,3 +182,51 @@ def report_create(request: HttpRequest, payload: HotlineCallIn) -> Status[dict[s
             "situation": filed.report.situation.reference if filed.report.situation else None,
         },
     )
+
+
+class OfflineEditIn(Schema):
+    id: uuid.UUID = Field(description="the edit's ID, made on the device (sent again: same result)")
+    kind: str = Field(description="case or person")
+    record: str = Field(max_length=64, description="a case's id, or a person's pseudonym")
+    field: str = Field(max_length=60, description="a field edited offline (see the README)")
+    value: Any = Field(description="the new value")
+    base: int = Field(ge=0, description="the field's version the device saw")
+
+
+class SyncIn(Schema):
+    device: str = Field(min_length=1, max_length=64, description="the device's name or ID")
+    holds: list[str] = Field([], max_length=5000, description="the cases the device keeps")
+    edits: list[OfflineEditIn] = Field([], max_length=5000)
+
+
+class EditResultOut(Schema):
+    id: str
+    status: str = Field(description="applied, same, conflict (both values kept) or refused")
+    version: int
+    detail: str
+
+
+class SyncOut(Schema):
+    results: list[EditResultOut]
+    records: dict[str, Any] = Field(
+        description="per case: its offline fields and its persons', each with value and version"
+    )
+    purge: list[str] = Field(description="cases the device keeps that the user may no longer see")
+
+
+@router.post("/sync", response=SyncOut, auth=AUTH)
+def offline_sync(request: HttpRequest, payload: SyncIn) -> dict[str, Any]:
+    """A device's offline edits, merged field by field (a field changed since the version the
+    edit was based on: both values kept as a conflict on the case); the current records; the
+    cases to delete from the device."""
+    result = sync.sync(
+        actor=api_user(request),
+        device=payload.device,
+        holds=payload.holds,
+        edits=[sync.Edit(e.id, e.kind, e.record, e.field, e.value, e.base) for e in payload.edits],
+    )
+    return {
+        "results": [o.__dict__ for o in result.results],
+        "records": result.records,
+        "purge": result.purge,
+    }

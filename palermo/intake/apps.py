@@ -1,7 +1,16 @@
 """The intake app's configuration."""
 
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def _conflict_notices(user: Any, case: Any) -> Any:
+    """Loaded when a case's page asks, not when a process starts."""
+    from palermo.intake.views_sync import conflict_notices  # noqa: PLC0415
+
+    return conflict_notices(user, case)
 
 
 class IntakeConfig(AppConfig):
@@ -10,6 +19,7 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Public reports and hotline triage")
 
     def ready(self) -> None:
+        from palermo.cases.notices import provider_register  # noqa: PLC0415
         from palermo.core.crypto import (  # noqa: PLC0415
             column_decrypt_check,
             column_rotate,
@@ -42,3 +52,5 @@ class IntakeConfig(AppConfig):
             "report additions",
             lambda limit: column_decrypt_check(ReportAddition, "ciphertext", limit),
         )
+        # The case's page tells of offline edits to decide (`views_sync`).
+        provider_register("offline conflicts", _conflict_notices)

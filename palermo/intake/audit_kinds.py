@@ -14,3 +14,4 @@ SITUATION = audit_kind("intake.situation", _("situation"), model=m.Situation)
 FIELD_SUBMISSION = audit_kind(
     "intake.field_submission", _("field submission (OpenRosa)"), model=m.FieldSubmission
 )
+CONFLICT = audit_kind("intake.conflict", _("conflict of offline edits"), model=m.Conflict)

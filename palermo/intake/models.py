@@ -303,3 +303,87 @@ class FieldSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.instance_id
+
+
+class FieldVersion(models.Model):
+    """The version of one field of a case or person kept in step with offline devices: a device
+    edits a field from the version it saw; the server knows whether the field changed since."""
+
+    kind = models.CharField(_("kind"), max_length=10)  # case, person
+    object_id = models.CharField(_("record (case or person)"), max_length=64)
+    field = models.CharField(_("field"), max_length=60)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    device = models.CharField(_("device (name or ID)"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("field version")
+        verbose_name_plural = _("field versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "field"], name="intake_field_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "{}:{}.{} v{}".format(self.kind, self.object_id, self.field, self.version)
+
+
+class Conflict(models.Model):
+    """Two people changed the same field offline: the value kept and the other one, both
+    shown on the case until a person decides (encrypted: a field may identify)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10)
+    object_id = models.CharField(_("record (case or person)"), max_length=64)
+    field = models.CharField(_("field"), max_length=60)
+    ciphertext = models.TextField(_("encrypted values"))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("conflict of offline edits")
+        verbose_name_plural = _("conflicts of offline edits")
+
+    def __str__(self) -> str:
+        return "{}.{}".format(self.object_id, self.field)
+
+
+class DeviceEdit(models.Model):
+    """An offline edit received from a device, by its ID: a device that sends it again (it did
+    not get the answer) gets the same result, and nothing is applied twice."""
+
+    edit_id = models.UUIDField(_("edit ID"), unique=True)
+    device = models.CharField(_("device (name or ID)"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    result = models.JSONField(_("result"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("device edit")
+        verbose_name_plural = _("device edits")
+
+    def __str__(self) -> str:
+        return str(self.edit_id)

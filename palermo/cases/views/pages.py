@@ -19,6 +19,7 @@ from palermo.cases import forms as f
 from palermo.cases.dates import day_text
 from palermo.cases.documents import documents_text
 from palermo.cases.models import Indicator, Person
+from palermo.cases.notices import notices as case_notices
 from palermo.cases.same_person import same_person
 from palermo.cases.views.base import CasesView, scope_labels
 from palermo.core.errors import ApplicationError, NotFoundError
@@ -94,6 +95,7 @@ class CaseDetailView(CasesView):
             "comments": caserecords.case_comments(case) if access.owner else [],
             "shares": [(share, scope_labels(share.scopes)) for share in shares],
             "comment_form": f.CommentForm() if access.can_edit else None,
+            "notices": case_notices(page_user(request), case),
         }
         return render(request, self.template_name, context)
 
