@@ -15,11 +15,21 @@ The clients solve the proof of work at BENCH_POW_BITS (default 8) rather than th
 the client's work is not what is measured, and the server's check is one SHA-256 whatever the
 difficulty. The rate limit per network is lifted for the run (every report comes from
 127.0.0.1). Goal: 1,000 reports a minute accepted with p95 < 200 ms.
+
+Then the offline sync on the same server: BENCH_DEVICES devices (default 20) of the demo case
+worker, each with BENCH_EDITS offline edits (default 25: 500 in all) of the case fields of the
+demo's 40 cases, all based on the versions pulled before (so that devices race on the same
+fields), each device's edits in one `POST /api/v1/intake/sync`, all devices at once. Measured:
+the wall time until every device has its answers; checked: every edit answered, and the open
+conflicts the node then reports on the cases are exactly the edits answered "conflict" (every
+conflict surfaced). Reference: a plain insert of the same number of rows, one per transaction.
+Goal: 500 edits from 20 devices in < 10 s.
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import shutil
 import sqlite3
@@ -33,6 +43,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 from benchlib import env_int
@@ -169,7 +180,96 @@ def _node(root: Path, bits: int) -> dict[str, str]:
     node_run(env, "setup-demo")
     node_run(env, "intake", "hotline", "Palermo demo shelter", "--name", "Bench hotline",
              "--as", "admin")  # fmt: skip
+    node_run(env, "demo-data", "--cases", "40", "--org", "Palermo demo shelter",
+             "--as", "caseworker", timeout=900)  # fmt: skip
     return env
+
+
+SYNC_GOAL_S = 10.0
+TITLES = ("Farm workers", "Greenhouse", "Laundry", "Construction site", "Hotel kitchen")
+
+
+def _token(env: dict[str, str]) -> str:
+    out = node_run(env, "token", "create", "caseworker", "--name", "bench sync")
+    return next(w for line in out.splitlines() for w in line.split() if len(w) >= 32)  # noqa: PLR2004
+
+
+def _sync_run(base: str, secret: str, devices: int, per: int) -> tuple[float, list[float], bool]:
+    """(wall seconds, each device's POST in ms, every conflict surfaced)."""
+    headers = {"Authorization": "Bearer " + secret}
+    cases = []
+    page = 1
+    while True:
+        got = requests.get(
+            base + "/api/v1/cases/", params={"page": page, "page_size": 100}, headers=headers,
+            timeout=60,
+        ).json()  # fmt: skip
+        cases += [c["id"] for c in got["items"]]
+        if len(cases) >= got["count"]:
+            break
+        page += 1
+    pulled = requests.post(
+        base + "/api/v1/intake/sync",
+        json={"device": "pull", "holds": cases, "edits": []},
+        headers=headers,
+        timeout=60,
+    ).json()["records"]
+    rng = random.Random(18)  # noqa: S311 - a benchmark's data
+    batches = []
+    for d in range(devices):
+        edits = {}
+        for _i in range(per):
+            case = rng.choice(cases)
+            name = rng.choice(("title", "incoming_referral_details"))
+            edits[(case, name)] = {
+                "id": str(uuid.uuid4()),
+                "kind": "case",
+                "record": case,
+                "field": name,
+                "value": rng.choice(TITLES),
+                "base": pulled[case]["case"][name]["version"],
+            }
+        while len(edits) < per:  # a device coalesces its edits of one field: top up
+            case = rng.choice(cases)
+            key = (case, "title")
+            if key not in edits:
+                edits[key] = {**next(iter(edits.values())), "id": str(uuid.uuid4()),
+                              "record": case, "field": "title",
+                              "base": pulled[case]["case"]["title"]["version"]}  # fmt: skip
+        batches.append(
+            {"device": "tablet-{}".format(d), "holds": [], "edits": list(edits.values())}
+        )
+    times: list[float] = []
+    statuses: list[str] = []
+    lock = threading.Lock()
+
+    def push(batch: dict[str, Any]) -> None:
+        start = time.perf_counter()
+        answer = requests.post(
+            base + "/api/v1/intake/sync", json=batch, headers=headers, timeout=120
+        ).json()
+        with lock:
+            times.append((time.perf_counter() - start) * 1000)
+            statuses.extend(r["status"] for r in answer["results"])
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(devices) as pool:
+        list(pool.map(push, batches))
+    wall = time.perf_counter() - start
+    after = requests.post(
+        base + "/api/v1/intake/sync",
+        json={"device": "check", "holds": cases, "edits": []},
+        headers=headers,
+        timeout=60,
+    ).json()["records"]
+    open_conflicts = sum(r["conflicts"] for r in after.values())
+    answered = len(statuses) == devices * per and "refused" not in statuses
+    print(
+        "sync: {} edits answered ({} applied, {} same, {} conflict), {} open conflicts on the "
+        "cases".format(len(statuses), statuses.count("applied"), statuses.count("same"),
+                       statuses.count("conflict"), open_conflicts)
+    )  # fmt: skip
+    return wall, times, answered and open_conflicts == statuses.count("conflict")
 
 
 def _send_all(
@@ -179,11 +279,13 @@ def _send_all(
     each, and the wall time of the posting."""
     sessions = list(_sessions(clients, url))
     print("fetching and solving {} forms ...".format(reports), flush=True)
-    forms: list[Form] = []
+    forms: list[tuple[requests.Session, Form]] = []
     per = -(-reports // clients)
     with ThreadPoolExecutor(clients) as pool:
-        for chunk in pool.map(lambda s: _forms(s, url, per), sessions):
-            forms.extend(chunk)
+        for session, chunk in zip(
+            sessions, pool.map(lambda s: _forms(s, url, per), sessions), strict=True
+        ):
+            forms.extend((session, form) for form in chunk)  # a form goes with its session
     time.sleep(3.2)  # a form is refused when sent within 3 s of being served
     results: list[tuple[float, bool]] = []
     lock = threading.Lock()
@@ -194,7 +296,8 @@ def _send_all(
         delay = start + n * interval - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        outcome = _post(sessions[n % clients], url, n, forms[n])
+        session, form = forms[n]
+        outcome = _post(session, url, n, form)
         with lock:
             results.append(outcome)
 
@@ -230,21 +333,48 @@ def _table(results: list[tuple[float, bool]], plain: list[float], wall: float, r
     return accepted == len(results) and p95 < GOAL_MS and per_minute >= rate * 0.95
 
 
+def _sync_table(
+    devices: int, per: int, sync_wall: float, sync_times: list[float], surfaced: bool,
+    plain: list[float],
+) -> None:  # fmt: skip
+    plain_total = sum(plain[: devices * per]) / 1000
+    print()
+    print("Offline sync on the same server: {} devices x {} edits".format(devices, per))
+    print("| measure | value | reference (plain insert of as many rows) | ratio |")
+    print("| --- | ---: | ---: | ---: |")
+    print(
+        "| all devices answered (wall) | {:.2f} s | {:.3f} s | x{:.0f} |".format(
+            sync_wall, plain_total, sync_wall / max(plain_total, 1e-6)
+        )
+    )
+    print("| one device's sync, p95 | {:.0f} ms | | |".format(_p(sync_times, 0.95)))
+    print("| every conflict surfaced | {} | | |".format("yes" if surfaced else "NO"))
+    met = surfaced and sync_wall < SYNC_GOAL_S
+    print()
+    print(
+        "goal (500 edits from 20 devices < {:.0f} s, every conflict surfaced): {}".format(
+            SYNC_GOAL_S, "met" if met else "NOT met"
+        )
+    )
+
+
 def main() -> int:
     reports = env_int("BENCH_REPORTS", 1000, 10)
     rate = env_int("BENCH_RATE", 1000, 1)
     clients = env_int("BENCH_CLIENTS", 8, 1)
+    devices, per = env_int("BENCH_DEVICES", 20, 1), env_int("BENCH_EDITS", 25, 1)
     root = Path(tempfile.mkdtemp(prefix="bench-intake-"))
     env = _node(root, env_int("BENCH_POW_BITS", 8, 1))
+    secret = _token(env)
     port = free_port()
     proc = node_serve(env, port, wait=180, workers=2)
+    base = "http://127.0.0.1:{}".format(port)
     try:
-        results, wall = _send_all(
-            "http://127.0.0.1:{}/report/".format(port), reports, rate, clients
-        )
+        results, wall = _send_all(base + "/report/", reports, rate, clients)
+        sync_wall, sync_times, surfaced = _sync_run(base, secret, devices, per)
     finally:
         node_stop(proc, graceful=True)
-    plain = _plain_inserts(root / "palermo.sqlite3", reports)
+    plain = _plain_inserts(Path(env["DATABASE_URL"].removeprefix("sqlite:///")), reports)
     shutil.rmtree(root, ignore_errors=True)
     met = _table(results, plain, wall, rate)
     print()
@@ -253,6 +383,7 @@ def main() -> int:
             GOAL_MS, "met" if met else "NOT met"
         )
     )
+    _sync_table(devices, per, sync_wall, sync_times, surfaced, plain)
     return 0
 
 

@@ -179,6 +179,7 @@ def _records(user: User, case_ids: set[str]) -> dict[str, dict[str, Any]]:
     for case in Case.objects.filter(pk__in=case_ids):
         oid = str(case.pk)
         out[oid] = {
+            "reference": case.reference,
             "case": {
                 f: {"value": _value(case, f), "version": versions.get(("case", oid, f), 0)}
                 for f in FIELDS["case"]

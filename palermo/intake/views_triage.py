@@ -159,6 +159,7 @@ class ReportView(TriagePage):
         context: dict[str, Any] = {
             "r": report,
             "read": read,
+            "operators": selectors.operators(page_user(request)),
             "files": list(report.files.all()),
             "contact": [
                 (labels.get(k, k), v) for k, v in read.account.contact.items() if v and k in labels
@@ -249,6 +250,15 @@ def _note(request: HttpRequest, user: User, report: Report, bound: Bound) -> Non
     triage.report_note(actor=user, report=report, text=data["text"])
 
 
+def _assign(request: HttpRequest, user: User, report: Report, bound: Bound) -> None:
+    chosen = next(
+        (o for o in selectors.operators(user) if o.username == request.POST.get("to", "")), None
+    )
+    if chosen is None:
+        raise ApplicationError(_("Assign it to an operator of this hotline."), code="invalid")
+    triage.report_assign(actor=user, report=report, to=chosen)
+
+
 def _close(request: HttpRequest, user: User, report: Report, bound: Bound) -> None:
     data = _valid(
         f.CloseForm(request.POST), bound, "close_form", _("Choose what the report became.")
@@ -263,6 +273,7 @@ STEPS = {
     "escalate": _escalate,
     "consent": _consent,
     "note": _note,
+    "assign": _assign,
     "close": _close,
 }
 

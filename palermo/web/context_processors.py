@@ -24,6 +24,8 @@ NAVIGATION = [
 ]
 # The hotline's triage queue: for its operators (the case workers of a hotline organisation).
 HOTLINE_NAVIGATION = [("intake_triage:queue", _("Hotline"))]
+# The offline web app: for those who edit cases in the field.
+OFFLINE_NAVIGATION = [("intake_triage:offline", _("Offline cases"))]
 # Case management, after "Home": only for the roles that work on cases.
 CASE_NAVIGATION = [("cases:list", _("Cases"))]
 CASE_WORK_NAVIGATION = [("cases:inbox", _("Referrals")), ("cases:deadlines", _("Deadlines"))]
@@ -59,6 +61,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         cases += LINKAGE_NAVIGATION
     if has_role(user, Role.CASE_WORKER) and hasattr(getattr(user, "organisation", None), "hotline"):
         cases += HOTLINE_NAVIGATION
+    if has_role(user, Role.CASE_WORKER, Role.INVESTIGATOR):
+        cases += OFFLINE_NAVIGATION
     statistics = list(STATISTICS_NAVIGATION)
     if has_role(user, Role.NATIONAL_COORDINATOR):
         statistics += STATISTICS_ENTRY_NAVIGATION

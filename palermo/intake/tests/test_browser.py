@@ -1,7 +1,8 @@
 """Issue 18 in headless Chromium: someone files an anonymous report in Arabic on a phone (the
 browser computes the proof of work), gets a code; a hotline operator finds it first in the
-queue, takes it, and triages it into a case. Screenshots go to /tmp/intake-*.png
-(PALERMO_SCREENSHOTS to change the folder)."""
+queue, takes it, and triages it into a case. Two case workers edit the same case offline in the
+offline app; back online, both values are kept and the conflict is shown on the case.
+Screenshots go to /tmp/intake-*.png (PALERMO_SCREENSHOTS to change the folder)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from palermo.cases import services as cases
 from palermo.cases.models import Case
 from palermo.core.choices import Role
 from palermo.core.models import User
@@ -27,6 +29,26 @@ __all__ = ["page"]  # the fixture
 
 SCREENSHOTS = Path(os.environ.get("PALERMO_SCREENSHOTS", tempfile.gettempdir()))
 ACCOUNT = "ست نساء يعملن ليلاً في المغسلة ولا يخرجن أبداً، وجوازات سفرهن محتجزة."
+
+
+def _tab(
+    browser: Browser,
+    live_server: object,
+    errors: list[str],
+    *,
+    locale: str = "en-GB",
+    width: int = 1280,
+    height: int = 900,
+) -> Page:
+    """Another device: a browser context of its own (its own storage), JavaScript errors kept."""
+    context = browser.new_context(
+        base_url=str(live_server.url),  # type: ignore[attr-defined]
+        locale=locale,
+        viewport={"width": width, "height": height},
+    )
+    tab = context.new_page()
+    errors_watch(tab, errors)
+    return tab
 
 
 @pytest.fixture(autouse=True)
@@ -45,14 +67,9 @@ def test_an_anonymous_report_in_arabic_becomes_a_case(
         name="Anti-trafficking hotline",
         phone="800 290 290",
     )
-    phone = browser.new_context(
-        base_url=str(live_server.url),  # type: ignore[attr-defined]
-        locale="ar",
-        viewport={"width": 390, "height": 844},
-    )
-    reporter = phone.new_page()
     errors: list[str] = []
-    errors_watch(reporter, errors)
+    reporter = _tab(browser, live_server, errors, locale="ar", width=390, height=844)
+    phone = reporter.context
     reporter.goto("/report/")
     expect(reporter.locator("html")).to_have_attribute("lang", "ar")
     expect(reporter.locator("html")).to_have_attribute("dir", "rtl")
@@ -90,3 +107,47 @@ def test_an_anonymous_report_in_arabic_becomes_a_case(
     report.refresh_from_db()
     case = Case.objects.get(pk=str(report.case_id))
     assert case.organisation_id == operator.organisation_id
+
+
+def test_two_devices_edit_one_case_offline_and_the_conflict_is_shown(
+    browser: Browser, page: Page, live_server: object, make_user: Callable[..., User]
+) -> None:
+    first = make_user(Role.CASE_WORKER, org="Outreach NGO", country="ITA", username="w1")
+    second = make_user(Role.CASE_WORKER, org="Outreach NGO", country="ITA", username="w2")
+    case = cases.case_open(actor=first, title="Farm", country="ITA")
+    errors: list[str] = []
+    tablet = _tab(browser, live_server, errors)
+    other = tablet.context
+    devices = [(page, first), (tablet, second)]
+    title = "#f-{}-title".format(case.pk)
+    for tab, user in devices:
+        log_in(tab, user.username)
+        tab.goto("/intake/offline/")
+        expect(tab.locator("#offline-app")).to_have_attribute("data-synced", "true")
+        expect(tab.locator(title)).to_have_value("Farm")
+    for (tab, _user), value in zip(devices, ("Greenhouse workers", "Laundry workers"), strict=True):
+        tab.context.set_offline(True)
+        tab.locator(title).fill(value)
+        tab.locator(title).press("Tab")
+        expect(tab.locator("#offline-app")).to_have_attribute("data-pending", "1")
+        expect(tab.locator("#offline-status")).to_contain_text("Offline")
+    page.screenshot(path=str(SCREENSHOTS / "intake-offline.png"), full_page=True)
+    for tab, _user in devices:  # back online, one after the other
+        tab.context.set_offline(False)
+        tab.get_by_role("button", name="Sync now").click()
+        expect(tab.locator("#offline-app")).to_have_attribute("data-pending", "0")
+    expect(page.locator("#offline-results")).to_contain_text("saved")
+    expect(tablet.locator("#offline-results")).to_contain_text("both values are kept")
+    tablet.goto("/cases/{}/".format(case.pk))
+    notice = tablet.locator("#case-notices")
+    expect(notice).to_contain_text("1 field was changed offline by two people")
+    notice.get_by_role("link").click()
+    expect(tablet.locator("#conflicts")).to_contain_text("Greenhouse workers")
+    expect(tablet.locator("#conflicts")).to_contain_text("Laundry workers")
+    tablet.screenshot(path=str(SCREENSHOTS / "intake-conflict.png"), full_page=True)
+    tablet.locator("#conflicts tbody tr").get_by_role("button", name="Keep this").last.click()
+    expect(tablet.locator("#conflicts")).to_have_count(0)
+    case.refresh_from_db()
+    assert case.title == "Laundry workers"
+    assert errors == []
+    other.close()

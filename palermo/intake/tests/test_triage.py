@@ -197,6 +197,14 @@ def test_the_pages(
     assert report.reference in queue
     page = client.get("/intake/{}/".format(report.reference)).content.decode()
     assert "Locked in." in page and "+39 1" in page and "No one is handling it." in page
+    assigned = client.post(
+        "/intake/{}/".format(report.reference), {"action": "assign", "to": "op1"}, follow=True
+    )
+    assert 'value="op1" selected' in assigned.content.decode()
+    report.refresh_from_db()
+    assert report.assigned_to == op1
+    nobody = client.post("/intake/{}/".format(report.reference), {"action": "assign", "to": "x"})
+    assert nobody.status_code == 400  # noqa: PLR2004
     taken = client.post("/intake/{}/".format(report.reference), {"action": "take"}, follow=True)
     assert "Being handled by op1" in taken.content.decode()
     wrong = client.post(
