@@ -15,3 +15,4 @@ FIELD_SUBMISSION = audit_kind(
     "intake.field_submission", _("field submission (OpenRosa)"), model=m.FieldSubmission
 )
 CONFLICT = audit_kind("intake.conflict", _("conflict of offline edits"), model=m.Conflict)
+FIELD_FORM = audit_kind("intake.field_form", _("field form (XLSForm)"), model=m.FieldForm)

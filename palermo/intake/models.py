@@ -387,3 +387,31 @@ class DeviceEdit(models.Model):
 
     def __str__(self) -> str:
         return str(self.edit_id)
+
+
+class FieldForm(models.Model):
+    """A form an administrator added for field teams (such as IOM's HTCDS XLSForm), served over
+    OpenRosa beside the screening forms; its submissions become cases through the HTCDS import,
+    by the HTCDS field names."""
+
+    form_id = models.CharField(_("form ID (XForm)"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    version = models.CharField(_("version"), max_length=100)
+    xform = models.TextField(_("the form as an XForm"))
+    source_name = models.CharField(_("imported from"), max_length=255)
+    active = models.BooleanField(_("served to field teams"), default=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["form_id"]
+        verbose_name = _("field form")
+        verbose_name_plural = _("field forms")
+
+    def __str__(self) -> str:
+        return self.form_id

@@ -27,8 +27,8 @@ from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ApplicationError
 from palermo.core.models import Country, User
-from palermo.intake import xforms
-from palermo.intake.models import FieldSubmission
+from palermo.intake import htcdsforms, xforms
+from palermo.intake.models import FieldForm, FieldSubmission
 
 MAX_BYTES = 1024 * 1024
 PARSER = etree.XMLParser(
@@ -81,11 +81,34 @@ def _country(code: str, what: str) -> str:
     return code
 
 
+def _added_form(
+    actor: User, form: FieldForm, form_id: str, instance: str, digest: str,
+    values: dict[str, str],
+) -> Received:  # fmt: skip
+    try:
+        with transaction.atomic():
+            case = htcdsforms.submission_case(actor=actor, form=form, values=values)
+            submission = FieldSubmission.objects.create(
+                instance_id=instance, form_id=form_id, sha256=digest, submitted_by=actor,
+                received_at=timezone.now(), case=case,
+            )  # fmt: skip
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=submission,
+                after={"form": form_id, "case": str(case.pk)},
+            )
+    except IntegrityError:
+        return Received(FieldSubmission.objects.get(instance_id=instance), new=False)
+    return Received(submission, new=True)
+
+
 def submission_receive(*, actor: User, xml: bytes) -> Received:
     """Write a field screening: a case of the actor's organisation, the person, the screening."""
     form_id, values = _parse(xml)
     indicator_list = xforms.list_for(form_id)
-    if indicator_list is None:
+    added = FieldForm.objects.filter(form_id=form_id, active=True).first()
+    if indicator_list is None and added is None:
         raise ApplicationError(
             _("The form {} is not one this node serves.").format(form_id[:80]),
             code="unknown_form",
@@ -102,6 +125,9 @@ def submission_receive(*, actor: User, xml: bytes) -> Received:
             _("A different submission with this instanceID was received before."),
             code="duplicate_instance",
         )
+    if added is not None or indicator_list is None:
+        assert added is not None  # noqa: S101 - one of the two, checked above
+        return _added_form(actor, added, form_id, instance, digest, values)
     try:
         screened_on = dt.date.fromisoformat(values.get("screened_on", ""))
     except ValueError:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from xml.sax.saxutils import escape
 
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +28,7 @@ from palermo.core.auth import bearer_token
 from palermo.core.choices import Role
 from palermo.core.errors import ApplicationError
 from palermo.core.models import User
-from palermo.intake import openrosa, xforms
+from palermo.intake import htcdsforms, openrosa, xforms
 
 VERSION = "1.0"
 ACCEPT_BYTES = 10 * 1024 * 1024
@@ -107,6 +108,18 @@ class FormListView(OpenRosaView):
                     escape(url),
                 )
             )  # fmt: skip
+        for added in htcdsforms.served():
+            if wanted and added.form_id != wanted:
+                continue
+            url = request.build_absolute_uri(reverse("openrosa:form", args=[added.form_id]))
+            digest = hashlib.md5(added.xform.encode(), usedforsecurity=False).hexdigest()
+            items.append(
+                "<xform><formID>{}</formID><name>{}</name><version>{}</version>"
+                "<hash>md5:{}</hash><downloadUrl>{}</downloadUrl></xform>".format(
+                    escape(added.form_id), escape(added.title), escape(added.version), digest,
+                    escape(url),
+                )
+            )  # fmt: skip
         body = '<xforms xmlns="http://openrosa.org/xforms/xformsList">{}</xforms>'.format(
             "".join(items)
         )
@@ -117,7 +130,10 @@ class FormView(OpenRosaView):
     def get(self, request: HttpRequest, form_id: str) -> HttpResponse:
         indicator_list = xforms.list_for(form_id)
         if indicator_list is None:
-            return _message(_("No form {}.").format(form_id[:80]), 404)
+            added = next((f for f in htcdsforms.served() if f.form_id == form_id), None)
+            if added is None:
+                return _message(_("No form {}.").format(form_id[:80]), 404)
+            return _response(added.xform, 200)
         return _response(xforms.xform(indicator_list).xml.decode("utf-8"), 200)
 
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import Client
 from lxml import etree
+from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from palermo.cases.identification import indicator_lists_load
 from palermo.cases.models import Case, IndicatorList, Screening
@@ -24,6 +28,7 @@ from palermo.core.choices import Role
 from palermo.core.models import User
 from palermo.core.tests.factories import bearer_headers
 from palermo.intake.models import FieldSubmission
+from palermo.settings.env import BASE_DIR
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +184,47 @@ def test_who_may_submit_and_what_is_refused(
     refused = collect.submit(bad_country)
     assert refused.status_code == 400 and "case_country" in _message(refused)  # noqa: PLR2004
     assert not Case.objects.exists()
+
+
+HTCDS_XLSFORM = BASE_DIR.parent / "shared" / "data" / "htcds" / "htcds_xlsform.xlsx"
+
+
+def test_the_htcds_xlsform_is_served_and_its_submissions_become_cases(
+    client: Client, worker: User, make_user: Callable[..., User], tmp_path: Path
+) -> None:
+    if not HTCDS_XLSFORM.exists():
+        pytest.skip("IOM's HTCDS XLSForm is not at {} (../shared/data)".format(HTCDS_XLSFORM))
+    make_user(Role.ADMINISTRATOR, org="Node", country=None, username="root")
+    out = io.StringIO()
+    call_command("intake", "form-add", str(HTCDS_XLSFORM), "--as", "root", stdout=out)
+    collect = Collect(client, worker.username, _secret(worker))
+    entry = next(f for f in collect.form_list() if f["formID"] == "htcds_xlsform")
+    xform = collect.download(entry["downloadUrl"])
+    filled = collect.fill(
+        xform,
+        {
+            "prs_First_Name": "Amina",
+            "prs_Gender": "Feminine",
+            "prs_Citizenship": "NG",
+            "vic_TypeOfExploitation": "ForcedLabour SexualExploitation",
+            "vic_LocationOfExploitation": "Ragusa",
+            "cas_IncomingReferralDetails": "Met during a labour inspection.",
+        },
+    )
+    done = collect.submit(filled)
+    assert done.status_code == 201, _message(done)  # noqa: PLR2004
+    case = Case.objects.get(organisation=worker.organisation)
+    person = case.persons.get()
+    assert person.gender == "Feminine" and person.citizenship == ["NGA"]
+    assert sorted(person.types_of_exploitation) == ["ForcedLabour", "SexualExploitation"]
+    assert case.incoming_referral_details == "Met during a labour inspection."
+    assert collect.submit(filled).status_code == 202  # noqa: PLR2004
+    # A form whose questions are not HTCDS fields is refused, naming them.
+    bad = tmp_path / "other.xlsx"
+    book = Workbook()
+    book.active.title = "survey"
+    book["survey"].append(["type", "name", "label"])
+    book["survey"].append(["text", "favourite_colour", "Favourite colour"])
+    book.save(bad)
+    with pytest.raises(CommandError, match="favourite_colour"):
+        call_command("intake", "form-add", str(bad), "--as", "root")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_noop
 
 from palermo.core.management.base import PalermoCommand, user_named
 from palermo.core.models import Organisation
-from palermo.intake import services
+from palermo.intake import htcdsforms, services
 
 
 class Command(PalermoCommand):
@@ -31,8 +32,25 @@ class Command(PalermoCommand):
             "--inactive", action="store_true", help=_("it takes no reports for now")
         )
         hotline.add_argument("--as", dest="as_user", required=True, help=_("an administrator"))
+        form = sub.add_parser(
+            "form-add", help=_("serve an XLSForm of HTCDS fields to field teams (OpenRosa)")
+        )
+        form.add_argument("path", type=Path, metavar="FILE.xlsx", help=_("the XLSForm"))
+        form.add_argument("--as", dest="as_user", required=True, help=_("an administrator"))
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["sub"] == "form-add":
+            try:
+                data = opts["path"].read_bytes()
+            except OSError as exc:
+                raise CommandError(
+                    _("{}: not a readable file ({}).").format(opts["path"], type(exc).__name__)
+                ) from exc
+            added = htcdsforms.field_form_add(
+                actor=user_named(opts["as_user"]), data=data, file_name=opts["path"].name
+            )
+            self.stdout.write(_("{} is served at /openrosa/formList.").format(added.form_id))
+            return
         organisation = Organisation.objects.filter(name=opts["organisation"]).first()
         if organisation is None:
             raise CommandError(_("No organisation named {}.").format(opts["organisation"]))
