@@ -150,7 +150,17 @@
       .then(function (page) { return page.items.map(function (c) { return c.id; }); });
   }
 
+  // One sync at a time: the network coming back and a click on "Sync now" share the one that
+  // runs (two at once would answer the same edits twice, and the later one would show nothing).
+  var running = null;
   function sync() {
+    if (!running) {
+      running = syncOnce().finally(function () { running = null; });
+    }
+    return running;
+  }
+
+  function syncOnce() {
     if (!navigator.onLine) { return showPending(); }
     return Promise.all([all("pending"), all("records"), casesOnline()]).then(function (got) {
       var pending = got[0], holds = Object.keys(got[1]);
@@ -161,7 +171,7 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
         body: JSON.stringify({ device: device, holds: holds, edits: edits })
       }).then(function (r) { return r.json(); }).then(function (answer) {
-        results.textContent = "";
+        if (edits.length || answer.purge.length) { results.textContent = ""; }
         answer.results.forEach(function (res, i) {
           var li = document.createElement("li");
           li.className = "sync-" + res.status;
