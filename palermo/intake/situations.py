@@ -105,19 +105,22 @@ def matches(report: Report, account: Account) -> list[Match]:
     mine = ReportToken.objects.filter(report=report).values_list("field", "digest")
     if not mine:
         return []
-    shared: Counter[str] = Counter()
+    wanted: dict[str, list[str]] = {}
     for field, value in mine:
-        for other_id in (
-            ReportToken.objects.filter(
+        wanted.setdefault(field, []).append(value)
+    shared: Counter[str] = Counter()
+    for field, values in wanted.items():  # one query per field, not one per word
+        shared.update(
+            str(other_id)
+            for other_id in ReportToken.objects.filter(
                 field=field,
-                digest=value,
+                digest__in=values,
                 report__hotline=report.hotline,
                 report__received_at__gte=since,
             )
             .exclude(report=report)
             .values_list("report_id", flat=True)
-        ):
-            shared[str(other_id)] += 1
+        )
     top = [pk for pk, _n in shared.most_common(CANDIDATES)]
     found = []
     for candidate in Report.objects.filter(pk__in=top):

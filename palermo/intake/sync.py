@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from palermo.cases import services as cases
 from palermo.cases.access import case_get
 from palermo.cases.models import Case, Person
+from palermo.cases.services.common import owner_actor
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.crypto import decrypt_text, encrypt_text
@@ -168,6 +170,12 @@ def _records(user: User, case_ids: set[str]) -> dict[str, dict[str, Any]]:
         for v in FieldVersion.objects.filter(object_id__in=case_ids)
     }
     persons = Person.objects.filter(case_id__in=case_ids)
+    open_conflicts = dict(
+        Conflict.objects.filter(case_id__in=case_ids, resolved_at__isnull=True)
+        .values_list("case_id")
+        .annotate(n=Count("id"))
+        .values_list("case_id", "n")
+    )
     versions.update(
         {
             (v.kind, v.object_id, v.field): v.version
@@ -195,7 +203,7 @@ def _records(user: User, case_ids: set[str]) -> dict[str, dict[str, Any]]:
                 for p in persons
                 if p.case_id == case.pk
             },
-            "conflicts": Conflict.objects.filter(case=case, resolved_at__isnull=True).count(),
+            "conflicts": open_conflicts.get(case.pk, 0),
         }
     return out
 
@@ -256,8 +264,8 @@ class ConflictView:
 
 
 def conflicts_of(user: User, case: Case) -> list[ConflictView]:
-    """The open conflicts of a case the user may see (the values decrypted)."""
-    case_get(user, case.pk)
+    """The open conflicts of a case, for those who may change it (the values decrypted)."""
+    owner_actor(user, case)
     out = []
     for conflict in Conflict.objects.filter(case=case, resolved_at__isnull=True):
         values = json.loads(decrypt_text(conflict.ciphertext))
@@ -285,6 +293,7 @@ def conflict_resolve(*, actor: User, conflict: Conflict, keep: str) -> Conflict:
         else:
             record = Person.objects.select_related("case").get(pk=locked.object_id)
             case, _access = case_get(actor, record.case_id)
+        owner_actor(actor, case)  # deciding is changing the case, whichever value is kept
         if keep == "other":
             _write(actor, record, locked.field, values["other"]["value"])
             version = _version(kind, locked.object_id, locked.field)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from palermo.cases.access import case_get
+from palermo.cases.access import case_access, case_get
 from palermo.cases.models import Case, Person
 from palermo.cases.notices import Notice
 from palermo.core.errors import ApplicationError
@@ -30,7 +30,9 @@ def _label(kind: str, name: str) -> str:
 
 
 def conflict_notices(user: User, case: Case) -> list[Notice]:
-    """The case page's notice of its open conflicts."""
+    """The case page's notice of its open conflicts, to those who may decide them."""
+    if not case_access(user, case).can_edit:
+        return []
     count = Conflict.objects.filter(case=case, resolved_at__isnull=True).count()
     if not count:
         return []

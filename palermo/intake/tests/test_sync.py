@@ -19,6 +19,7 @@ from palermo.cases import services as cases
 from palermo.cases.choices import ShareScope
 from palermo.cases.models import Case
 from palermo.core.choices import Role
+from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.core.tests.factories import bearer_headers
 from palermo.intake import sync
@@ -213,3 +214,28 @@ def test_the_api_and_the_case_page(team: list[User], client: Any) -> None:
     client.post("/intake/conflicts/{}/".format(case.pk), {"conflict": conflict.pk, "keep": "other"})
     assert case.persons.get().primary_language == "ar"
     assert "changed offline" not in client.get("/cases/{}/".format(case.pk)).content.decode()
+
+
+def test_only_who_may_change_the_case_sees_and_decides_a_conflict(
+    team: list[User], make_user: Callable[..., User], client: Any
+) -> None:
+    case, _pseudonym = _case(team[0])
+    one = sync.Edit(uuid.uuid4(), "case", str(case.pk), "title", "Greenhouse", 0)
+    two = sync.Edit(uuid.uuid4(), "case", str(case.pk), "title", "Laundry", 0)
+    sync.sync(actor=team[0], device="a", holds=[], edits=[one])
+    sync.sync(actor=team[1], device="b", holds=[], edits=[two])
+    reader = make_user(Role.CASE_WORKER, org="Shelter", country="ITA", username="reader")
+    assert reader.organisation is not None
+    cases.case_share(
+        actor=team[0], case=case, organisation=reader.organisation,
+        scopes=[ShareScope.CASE_FACTS], reason="Joint outreach",
+    )  # fmt: skip
+    conflict = Conflict.objects.get()
+    with pytest.raises(ApplicationError):
+        sync.conflicts_of(reader, case)
+    with pytest.raises(ApplicationError):
+        sync.conflict_resolve(actor=reader, conflict=conflict, keep="kept")
+    assert Conflict.objects.get().resolved_at is None
+    client.force_login(reader)
+    assert "changed offline" not in client.get("/cases/{}/".format(case.pk)).content.decode()
+    assert client.get("/intake/conflicts/{}/".format(case.pk)).status_code == 404  # noqa: PLR2004
