@@ -5,13 +5,15 @@ to change the folder)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Route, expect
 
 from palermo.caselaw.services import seed_load
 from palermo.core.choices import Role
@@ -54,6 +56,7 @@ def test_a_prosecutor_finds_rantsev_in_russian_and_french(page: Page) -> None:
     # Narrowed by a facet, then the filter taken off again.
     page.get_by_label("Words").fill("")
     page.get_by_role("button", name="Search").click()
+    expect(page.locator(".result-count")).to_contain_text("2 decisions")
     page.locator('[data-facet="outcome"]').get_by_role("link", name="No violation found").click()
     expect(page.locator(".result-count")).to_contain_text("1 decision")
     expect(page.locator(".chips")).to_contain_text("No violation found")
@@ -67,6 +70,28 @@ def test_a_prosecutor_finds_rantsev_in_russian_and_french(page: Page) -> None:
     expect(findings).to_contain_text("Compensation ordered: 2000.00 EUR")
     expect(page.locator("main")).to_contain_text("operational measures")
     page.screenshot(path=str(SCREENSHOTS / "caselaw-decision.png"), full_page=True)
+
+
+def test_the_last_choice_wins_over_a_slower_search(page: Page) -> None:
+    """A search still on its way when a facet is clicked is dropped: answered first, it would
+    replace the results the facet's answer was meant for, and the facet's answer would be lost
+    (the race CI found in the test above)."""
+    page.goto("/caselaw/?q=traite+des+%C3%AAtres+humains")
+    expect(page.locator(".result-count")).to_contain_text("1 decision")
+    held: dict[str, Route] = {}
+    page.route(lambda url: "q=&" in url, lambda route: held.setdefault("search", route))
+    page.route(lambda url: "outcome=" in url, lambda route: held.setdefault("facet", route))
+    page.get_by_label("Words").fill("")
+    page.get_by_role("button", name="Search").click()
+    page.locator('[data-facet="outcome"]').get_by_role("link", name="No violation found").click()
+    page.wait_for_timeout(300)
+    assert set(held) == {"search", "facet"}
+    with contextlib.suppress(PlaywrightError):  # aborted by the click: nobody waits for it
+        held["search"].continue_()
+    page.wait_for_timeout(500)
+    held["facet"].continue_()
+    expect(page.locator(".chips")).to_contain_text("No violation found")
+    expect(page.locator(".result-count")).to_contain_text("1 decision")
 
 
 def test_a_prosecutor_writes_a_decision_on_the_page(
