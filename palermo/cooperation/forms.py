@@ -22,6 +22,7 @@ from palermo.cooperation import choices as c
 from palermo.cooperation import files, handling, selectors, services, workflow
 from palermo.cooperation.limits import BASIS_MAX, LETTER_MAX, NOTE_MAX, TEXT_MAX
 from palermo.cooperation.models import Node, Request
+from palermo.core.formfields import MultipleFileField
 from palermo.core.models import Organisation, User
 from palermo.core.pickers import OrganisationChoiceField, country_options
 from palermo.registry.models import DirectoryEntry
@@ -377,22 +378,6 @@ class TransitionForm(Form):
             if not data.get("note", "").strip():
                 self.add_error("note", _("A refusal needs its grounds stated in full."))
         return data
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 class HandlingFields(Form):

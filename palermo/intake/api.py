@@ -42,7 +42,7 @@ class HotlineQueueQuery(Schema):
     situation: str = Field("", max_length=20)
 
 
-class HotlineReportRow(Schema):
+class _ReportHeading(Schema):  # what the queue shows of a report, and its detail first
     reference: str
     channel: str
     received_at: dt.datetime
@@ -54,6 +54,8 @@ class HotlineReportRow(Schema):
     situation: str | None
     held_by: str | None
 
+
+class HotlineReportRow(_ReportHeading):
     @staticmethod
     def resolve_country(obj: Any) -> str | None:
         return obj.country_id  # type: ignore[no-any-return]
@@ -79,17 +81,7 @@ def report_list(request: HttpRequest, query: Query[HotlineQueueQuery]) -> Any:
     )
 
 
-class HotlineReportOut(Schema):
-    reference: str
-    channel: str
-    received_at: dt.datetime
-    due_at: dt.datetime
-    status: str
-    priority: str
-    outcome: str
-    country: str | None
-    situation: str | None
-    held_by: str | None
+class HotlineReportOut(_ReportHeading):
     reporter_role: str
     anonymous: bool
     child: str

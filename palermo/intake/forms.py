@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from palermo.cases.htcds import TypeOfExploitation
+from palermo.core.formfields import MultipleFileField
 from palermo.core.pickers import country_options
 from palermo.intake import choices as c
 
@@ -22,24 +23,6 @@ PUBLIC_FORMS = [
     (TypeOfExploitation.FORCED_CRIMINALITY, _("Forced to commit crimes")),
     (TypeOfExploitation.ORGAN_REMOVAL, _("Removal of organs")),
 ]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (a list, empty when none)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        one = super().clean
-        if isinstance(data, (list, tuple)):
-            return [one(d, initial) for d in data if d]
-        return [one(data, initial)] if data else []
 
 
 class ReportForm(forms.Form):
