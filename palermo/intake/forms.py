@@ -12,6 +12,7 @@ from palermo.cases.htcds import TypeOfExploitation
 from palermo.core.formfields import MultipleFileField
 from palermo.core.pickers import country_options
 from palermo.intake import choices as c
+from palermo.intake.accounts import Account
 
 TEXT = 20_000
 # The forms a member of the public can name (the HTCDS codes, in plain words).
@@ -23,6 +24,28 @@ PUBLIC_FORMS = [
     (TypeOfExploitation.FORCED_CRIMINALITY, _("Forced to commit crimes")),
     (TypeOfExploitation.ORGAN_REMOVAL, _("Removal of organs")),
 ]
+
+
+def report_values(data: dict[str, Any], *, anonymous: bool) -> dict[str, Any]:
+    """What a report form (the public one or an operator's) gives `services.report_file`
+    besides its hotline, channel and language: the account (with a contact unless the reporter
+    stays anonymous or leaves none) and the report's facts."""
+    contact = {k: data.get("contact_" + k) or "" for k in ("name", "phone", "email", "safe")}
+    return {
+        "account": Account(
+            what=data["what"],
+            where=data.get("where") or "",
+            employer=data.get("employer") or "",
+            people=data.get("people") or "",
+            contact=contact if not anonymous and any(contact.values()) else {},
+        ),
+        "reporter_role": data["reporter_role"],
+        "country": data.get("country") or "",
+        "child": data["child"],
+        "danger": bool(data.get("danger")),
+        "forms": list(data.get("forms_seen") or []),
+        "consent_law_enforcement": data["consent_law_enforcement"],
+    }
 
 
 class ReportForm(forms.Form):

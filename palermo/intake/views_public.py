@@ -66,28 +66,9 @@ class ReportView(View):
             abuse.rate_check(client_ip(request), proven=proven)
             filed = services.report_file(
                 hotline=hotline,
-                account=accounts.Account(
-                    what=data["what"],
-                    where=data.get("where") or "",
-                    employer=data.get("employer") or "",
-                    people=data.get("people") or "",
-                    contact={
-                        "name": data.get("contact_name") or "",
-                        "phone": data.get("contact_phone") or "",
-                        "email": data.get("contact_email") or "",
-                        "safe": data.get("contact_safe") or "",
-                    }
-                    if not data.get("stay_anonymous")
-                    else {},
-                ),
-                reporter_role=data["reporter_role"],
                 channel=c.Channel.WEB,
                 language=_language(),
-                country=data.get("country") or "",
-                child=data["child"],
-                danger=bool(data.get("danger")),
-                forms=list(data.get("forms_seen") or []),
-                consent_law_enforcement=data["consent_law_enforcement"],
+                **f.report_values(data, anonymous=bool(data.get("stay_anonymous"))),
                 files=checked,
             )
         except ApplicationError as exc:

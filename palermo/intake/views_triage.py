@@ -22,6 +22,7 @@ from palermo.core.views import PalermoView, page_user
 from palermo.intake import accounts, attachments, selectors, services, triage
 from palermo.intake import choices as c
 from palermo.intake import forms_triage as f
+from palermo.intake.forms import report_values
 from palermo.intake.models import Report
 
 PAGE = 100
@@ -92,27 +93,12 @@ class CallView(TriagePage):
         form = f.CallForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            contact = {
-                k: data.get("contact_" + k) or "" for k in ("name", "phone", "email", "safe")
-            }
             try:
                 filed = services.report_file(
                     hotline=user.organisation.hotline,  # type: ignore[union-attr]
-                    account=accounts.Account(
-                        what=data["what"],
-                        where=data.get("where") or "",
-                        employer=data.get("employer") or "",
-                        people=data.get("people") or "",
-                        contact=contact if any(contact.values()) else {},
-                    ),
-                    reporter_role=data["reporter_role"],
                     channel=data["channel"],
                     language=get_language() or "en",
-                    country=data.get("country") or "",
-                    child=data["child"],
-                    danger=bool(data.get("danger")),
-                    forms=list(data.get("forms_seen") or []),
-                    consent_law_enforcement=data["consent_law_enforcement"],
+                    **report_values(data, anonymous=False),
                     actor=user,
                 )
             except ApplicationError as exc:

@@ -232,3 +232,35 @@ def test_the_pages(
     )
     assert "The caller&#x27;s code" in call.content.decode() or "code:" in call.content.decode()
     assert Report.objects.filter(channel="phone", created_by=op1).exists()
+
+
+def test_another_hotlines_operator_neither_sees_nor_acts_nor_joins_a_situation(
+    client: Client, hotline: Hotline, op1: User, make_user: Callable[..., User]
+) -> None:
+    admin = User.objects.get(username="admin")
+    other_op = make_user(Role.CASE_WORKER, org="Other hotline", country="ITA", username="opb")
+    other = services.hotline_set(
+        actor=admin,
+        organisation=other_op.organisation,  # type: ignore[arg-type]
+        name="Another hotline",
+    )
+    ours = _file(hotline, 0, account=Account(what="Locked in.", employer="Rossi farms"))
+    theirs = _file(other, 1, account=Account(what="Locked in.", employer="Rossi farms"))
+    # The same employer at two hotlines: two situations, one per hotline.
+    assert ours.situation_id is None or ours.situation_id != theirs.situation_id
+    assert [r.reference for r in selectors.queue(other_op)] == [theirs.reference]
+    with pytest.raises(NotFoundError):
+        selectors.report_get(other_op, ours.reference)
+    for act in (triage.report_take, triage.report_release):
+        with pytest.raises(NotFoundError):
+            act(actor=other_op, report=ours)
+    with pytest.raises(NotFoundError):
+        triage.reports_bulk(actor=other_op, references=[ours.reference], action="take")
+    client.login(username=other_op.username, password=PASSWORD)
+    assert client.get("/intake/{}/".format(ours.reference)).status_code == 404  # noqa: PLR2004
+    assert ours.reference not in client.get("/intake/").content.decode()
+    ours.refresh_from_db()
+    assert ours.held_by_id is None
+    assert not AuditEntry.objects.filter(
+        object_type="intake.report", action="read", object_id=str(ours.pk)
+    ).exists()
