@@ -32,13 +32,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from palermo.cases import services as cases
-from palermo.cases.access import case_get
+from palermo.cases.access import CaseAccess, case_get, person_get, require_edit
+from palermo.cases.choices import ShareScope
 from palermo.cases.models import Case, Person
 from palermo.cases.services.common import owner_actor
 from palermo.core.audit import audit_record
 from palermo.core.choices import AuditAction
 from palermo.core.crypto import decrypt_text, encrypt_text
-from palermo.core.errors import ApplicationError, NotFoundError
+from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.intake.models import Conflict, DeviceEdit, FieldVersion
 
@@ -81,15 +82,17 @@ class SyncResult:
     purge: list[str] = field(default_factory=list)
 
 
-def _record(user: User, kind: str, ref: str) -> tuple[Case, Case | Person]:
+def _record(user: User, kind: str, ref: str) -> tuple[Case | Person, CaseAccess]:
+    """The case or person an edit changes, when the user may change it: the cases app's own
+    lookups (a case or person the user may not see does not exist; one they may only read is
+    forbidden)."""
+    record: Case | Person
     if kind == "case":
-        case, _access = case_get(user, ref)
-        return case, case
-    person = Person.objects.select_related("case").filter(pseudonym=ref).first()
-    if person is None:
-        raise NotFoundError(_("No person {}.").format(ref), code="unknown_person")
-    case, _access = case_get(user, person.case_id)
-    return case, person
+        record, access = case_get(user, ref)
+    else:
+        record, access = person_get(user, ref)
+    require_edit(access)
+    return record, access
 
 
 def _value(record: Case | Person, name: str) -> Any:
@@ -111,10 +114,19 @@ def _version(kind: str, object_id: str, name: str) -> FieldVersion:
     return found
 
 
-def _apply(user: User, device: str, edit: Edit, now: dt.datetime) -> Outcome:
+def _apply(
+    user: User, device: str, edit: Edit, now: dt.datetime
+) -> tuple[Outcome, CaseAccess | None]:
+    """The edit's outcome, and the user's access to its case."""
     if edit.kind not in FIELDS or edit.field not in FIELDS[edit.kind]:
-        return Outcome(str(edit.id), REFUSED, detail=_("This field is not edited offline."))
-    case, record = _record(user, edit.kind, edit.object)
+        return Outcome(str(edit.id), REFUSED, detail=_("This field is not edited offline.")), None
+    record, access = _record(user, edit.kind, edit.object)
+    return _merged(user, device, edit, access.case, record, now), access
+
+
+def _merged(
+    user: User, device: str, edit: Edit, case: Case, record: Case | Person, now: dt.datetime
+) -> Outcome:
     object_id = str(record.pk)
     version = _version(edit.kind, object_id, edit.field)
     if edit.base > version.version:
@@ -162,48 +174,53 @@ def _apply(user: User, device: str, edit: Edit, now: dt.datetime) -> Outcome:
     return Outcome(str(edit.id), CONFLICT, version.version)
 
 
-def _records(user: User, case_ids: set[str]) -> dict[str, dict[str, Any]]:
-    """The cases' offline fields with their versions (and their persons')."""
+def _records(accesses: dict[str, CaseAccess]) -> dict[str, dict[str, Any]]:
+    """The cases' offline fields with their versions (and their persons'), as far as the user
+    sees them: as the case's page and API show them, the incoming referral's details with the
+    whole case's facts, the persons the user sees, their facts where those are shared."""
     out: dict[str, dict[str, Any]] = {}
+    case_ids = set(accesses)
+    persons = [
+        p
+        for p in Person.objects.filter(case_id__in=case_ids)
+        if accesses[str(p.case_id)].sees_person(p)
+    ]
     versions = {
         (v.kind, v.object_id, v.field): v.version
-        for v in FieldVersion.objects.filter(object_id__in=case_ids)
+        for v in FieldVersion.objects.filter(object_id__in=case_ids | {str(p.pk) for p in persons})
     }
-    persons = Person.objects.filter(case_id__in=case_ids)
     open_conflicts = dict(
         Conflict.objects.filter(case_id__in=case_ids, resolved_at__isnull=True)
         .values_list("case_id")
         .annotate(n=Count("id"))
         .values_list("case_id", "n")
     )
-    versions.update(
-        {
-            (v.kind, v.object_id, v.field): v.version
-            for v in FieldVersion.objects.filter(
-                kind="person", object_id__in=[str(p.pk) for p in persons]
-            )
+
+    def fields(kind: str, record: Case | Person, names: tuple[str, ...]) -> dict[str, Any]:
+        oid = str(record.pk)
+        return {
+            f: {"value": _value(record, f), "version": versions.get((kind, oid, f), 0)}
+            for f in names
         }
-    )
-    for case in Case.objects.filter(pk__in=case_ids):
+
+    for case in Case.objects.filter(pk__in=case_ids):  # as written by the edits just applied
         oid = str(case.pk)
+        access = accesses[oid]
+        shown = FIELDS["case"] if access.whole_case_facts else ("title",)
         out[oid] = {
             "reference": case.reference,
-            "case": {
-                f: {"value": _value(case, f), "version": versions.get(("case", oid, f), 0)}
-                for f in FIELDS["case"]
-            },
+            "can_edit": access.can_edit,
+            "case": fields("case", case, shown),
             "persons": {
-                p.pseudonym: {
-                    f: {
-                        "value": _value(p, f),
-                        "version": versions.get(("person", str(p.pk), f), 0),
-                    }
-                    for f in FIELDS["person"]
-                }
+                p.pseudonym: fields(
+                    "person",
+                    p,
+                    FIELDS["person"] if access.can(ShareScope.CASE_FACTS, p) else (),
+                )
                 for p in persons
                 if p.case_id == case.pk
             },
-            "conflicts": open_conflicts.get(case.pk, 0),
+            "conflicts": open_conflicts.get(case.pk, 0) if access.can_edit else 0,
         }
     return out
 
@@ -222,34 +239,32 @@ def sync(
     if not device.strip() or len(device) > 64:  # noqa: PLR2004
         raise ApplicationError(_("Name the device (at most 64 characters)."), code="invalid")
     result = SyncResult()
-    touched: set[str] = set()
+    accesses: dict[str, CaseAccess] = {}
+    seen = {d.edit_id: d for d in DeviceEdit.objects.filter(edit_id__in=[e.id for e in edits])}
     for edit in edits:
-        seen = DeviceEdit.objects.filter(edit_id=edit.id).first()
-        if seen is not None:
-            result.results.append(Outcome(**seen.result))
+        if edit.id in seen:
+            result.results.append(Outcome(**seen[edit.id].result))
             continue
         try:
             with transaction.atomic():
-                outcome = _apply(actor, device, edit, current)
-                DeviceEdit.objects.create(
+                outcome, access = _apply(actor, device, edit, current)
+                seen[edit.id] = DeviceEdit.objects.create(
                     edit_id=edit.id, device=device, user=actor, result=outcome.__dict__,
                     received_at=current,
                 )  # fmt: skip
         except ApplicationError as exc:
-            outcome = Outcome(str(edit.id), REFUSED, detail=exc.detail)
+            outcome, access = Outcome(str(edit.id), REFUSED, detail=exc.detail), None
         result.results.append(outcome)
-        if outcome.status != REFUSED:
-            case, _record_ = _record(actor, edit.kind, edit.object)
-            touched.add(str(case.pk))
-    visible: set[str] = set()
+        if access is not None and outcome.status != REFUSED:
+            accesses[str(access.case.pk)] = access
     for ref in holds:
         try:
-            case, _access = case_get(actor, ref)
+            case, access = case_get(actor, ref)
         except ApplicationError:
             result.purge.append(ref)
             continue
-        visible.add(str(case.pk))
-    result.records = _records(actor, visible | touched)
+        accesses.setdefault(str(case.pk), access)
+    result.records = _records(accesses)
     return result
 
 

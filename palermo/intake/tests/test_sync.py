@@ -23,7 +23,7 @@ from palermo.core.errors import ApplicationError
 from palermo.core.models import User
 from palermo.core.tests.factories import bearer_headers
 from palermo.intake import sync
-from palermo.intake.models import Conflict
+from palermo.intake.models import Conflict, FieldVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +239,45 @@ def test_only_who_may_change_the_case_sees_and_decides_a_conflict(
     client.force_login(reader)
     assert "changed offline" not in client.get("/cases/{}/".format(case.pk)).content.decode()
     assert client.get("/intake/conflicts/{}/".format(case.pk)).status_code == 404  # noqa: PLR2004
+
+
+def test_a_reader_gets_only_what_is_shared_and_changes_nothing_offline(
+    team: list[User], make_user: Callable[..., User]
+) -> None:
+    case, pseudonym = _case(team[0])
+    cases.case_update(actor=team[0], case=case, incoming_referral_details="Sent by the police")
+    reader = make_user(Role.CASE_WORKER, org="Shelter", country="ITA", username="reader")
+    protection = make_user(Role.CASE_WORKER, org="Lawyers", country="ITA", username="lawyer")
+    for org, scopes in ((reader, [ShareScope.CASE_FACTS]), (protection, [ShareScope.PROTECTION])):
+        assert org.organisation is not None
+        cases.case_share(
+            actor=team[0], case=case, organisation=org.organisation, scopes=scopes,
+            reason="Joint outreach",
+        )  # fmt: skip
+    # The owner's first edit sets the title's version to 1.
+    sync.sync(
+        actor=team[0], device="a", holds=[],
+        edits=[sync.Edit(uuid.uuid4(), "case", str(case.pk), "title", "Greenhouse", 0)],
+    )  # fmt: skip
+    edits = [
+        sync.Edit(uuid.uuid4(), "case", str(case.pk), "title", "Laundry", 0),  # would conflict
+        sync.Edit(uuid.uuid4(), "case", str(case.pk), "title", "Greenhouse", 0),  # would be same
+        sync.Edit(uuid.uuid4(), "person", pseudonym, "gender", "F", 0),  # would be applied
+    ]
+    answer = sync.sync(actor=reader, device="r", holds=[str(case.pk)], edits=edits)
+    assert [r.status for r in answer.results] == [sync.REFUSED] * 3
+    assert not Conflict.objects.exists()
+    assert FieldVersion.objects.get(kind="case", field="title").version == 1
+    assert not FieldVersion.objects.filter(kind="person").exists()
+    case.refresh_from_db()
+    assert case.title == "Greenhouse"
+    # The reader's device gets the case as the case's page shows it to them, marked read-only.
+    record = answer.records[str(case.pk)]
+    assert record["can_edit"] is False and answer.purge == []
+    assert record["case"]["incoming_referral_details"]["value"] == "Sent by the police"
+    assert "gender" in record["persons"][pseudonym]
+    # Shared for protection only: no case facts, no person's facts.
+    other = sync.sync(actor=protection, device="p", holds=[str(case.pk)], edits=[])
+    record = other.records[str(case.pk)]
+    assert set(record["case"]) == {"title"}
+    assert record["persons"][pseudonym] == {}

@@ -103,8 +103,10 @@
         var h = document.createElement("h2");
         h.textContent = texts.case + " " + (records[caseId].reference || caseId.slice(0, 8));
         section.appendChild(h);
+        var readOnly = records[caseId].can_edit === false;  // shared with the user for reading
         FIELDS.forEach(function (f) {
           var name = f[0], id = "f-" + caseId + "-" + name;
+          if (!records[caseId].case[name]) { return; }  // not shared with the user
           var label = document.createElement("label");
           label.htmlFor = id;
           label.textContent = f[1];
@@ -114,6 +116,7 @@
           var field = records[caseId].case[name];
           var mine = pending[caseId + "|" + name];
           input.value = mine ? mine.value : (field.value || "");
+          input.readOnly = readOnly;
           input.addEventListener("change", function () {
             put("pending", caseId + "|" + name, {
               id: crypto.randomUUID(), kind: "case", record: caseId, field: name,
