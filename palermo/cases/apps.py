@@ -15,33 +15,15 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from palermo.cases.models import Guardian, PersonIdentity, PersonPhoto  # noqa: PLC0415
         from palermo.cases.names import name_index_check  # noqa: PLC0415
-        from palermo.core.crypto import (  # noqa: PLC0415
-            column_decrypt_check,
-            column_rotate,
-            decrypt_check_register,
-            rotation_register,
-        )
+        from palermo.core.crypto import encrypted_column_register  # noqa: PLC0415
         from palermo.core.keys import key_check_register  # noqa: PLC0415
         from palermo.core.schedule import periodic_register  # noqa: PLC0415
 
-        # `palermo cases rotate-key` re-encrypts identities, photos and guardians' names.
-        rotation_register("identities", lambda: column_rotate(PersonIdentity, "ciphertext"))
-        rotation_register("photos", lambda: column_rotate(PersonPhoto, "ciphertext"))
-        rotation_register(
-            "guardian names",
-            lambda: column_rotate(Guardian, "name_ciphertext", exclude_empty=True),
-        )
-        # The start-up check and `palermo restore` check that these decrypt with the node's keys.
-        decrypt_check_register(
-            "identities", lambda limit: column_decrypt_check(PersonIdentity, "ciphertext", limit)
-        )
-        decrypt_check_register(
-            "photos", lambda limit: column_decrypt_check(PersonPhoto, "ciphertext", limit)
-        )
-        decrypt_check_register(
-            "guardian names",
-            lambda limit: column_decrypt_check(Guardian, "name_ciphertext", limit),
-        )
+        # `palermo cases rotate-key` re-encrypts identities, photos and guardians' names; the
+        # start-up check and `palermo restore` check that they decrypt with the node's keys.
+        encrypted_column_register("identities", PersonIdentity, "ciphertext")
+        encrypted_column_register("photos", PersonPhoto, "ciphertext")
+        encrypted_column_register("guardian names", Guardian, "name_ciphertext", exclude_empty=True)
         # ... and that the name search index was built with the node's name index key.
         key_check_register(name_index_check)
         # Closed cases are anonymised once their retention period has passed.

@@ -22,15 +22,14 @@ class CooperationConfig(AppConfig):
         from palermo.cooperation.files import (  # noqa: PLC0415
             attachments_decrypt_check,
             attachments_rotate,
-            extracts_rotate,
         )
         from palermo.cooperation.models import SharedCaseExtract  # noqa: PLC0415
         from palermo.cooperation.services import inbound_apply  # noqa: PLC0415
         from palermo.cooperation.transport import request_handler_register  # noqa: PLC0415
         from palermo.cooperation.witness import witness_register  # noqa: PLC0415
         from palermo.core.crypto import (  # noqa: PLC0415
-            column_decrypt_check,
             decrypt_check_register,
+            encrypted_column_register,
             rotation_register,
         )
         from palermo.core.schedule import periodic_register  # noqa: PLC0415
@@ -40,13 +39,9 @@ class CooperationConfig(AppConfig):
         checks.register(unsigned_bench_check)
         # `palermo cases rotate-key` re-encrypts attachments and case extracts too.
         rotation_register("cooperation attachments", attachments_rotate)
-        rotation_register("cooperation case extracts", extracts_rotate)
         # The start-up check and `palermo restore` check that these decrypt with the node's keys.
         decrypt_check_register("cooperation attachments", attachments_decrypt_check)
-        decrypt_check_register(
-            "cooperation case extracts",
-            lambda limit: column_decrypt_check(SharedCaseExtract, "ciphertext", limit),
-        )
+        encrypted_column_register("cooperation case extracts", SharedCaseExtract, "ciphertext")
         # Signed audit checkpoints: this node's go to its peers, the peers' are kept as witnesses.
         witness_register()
         # Request events received from a peer are applied by the workflow, which the transport

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from palermo.cooperation.models import Attachment, SharedCaseExtract
+from palermo.cooperation.models import Attachment
 from palermo.core import filestore
-from palermo.core.crypto import column_rotate
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 512 * 1024
 STORE = filestore.FileStore("cooperation/attachments", code="attachment")
@@ -41,12 +40,6 @@ def load(relative: str, expected_sha256: str) -> bytes:
 def attachments_rotate() -> int:
     """Re-encrypt every stored attachment file with the newest field key. Returns the count."""
     return STORE.rotate(Attachment.objects.order_by("pk").values_list("path", flat=True).iterator())
-
-
-def extracts_rotate() -> int:
-    """Re-encrypt every shared case extract with the newest field key (in the caller's
-    transaction)."""
-    return column_rotate(SharedCaseExtract, "ciphertext")
 
 
 def attachments_decrypt_check(limit: int | None = None) -> tuple[int, int]:

@@ -116,6 +116,25 @@ def registered_rotations() -> list[tuple[str, Callable[[], int]]]:
     return list(_ROTATIONS.items())
 
 
+# The encrypted columns registered with `encrypted_column_register`: (model label, column).
+_COLUMNS: set[tuple[str, str]] = set()
+
+
+def encrypted_column_register(
+    label: str, model: type[models.Model], column: str, *, exclude_empty: bool = False
+) -> None:
+    """Called from an app's ready(): a column of Fernet tokens, re-encrypted by `palermo cases
+    rotate-key` and checked at start-up and by `palermo restore` (`registered_columns` lets a
+    test find an encrypted column left out)."""
+    _COLUMNS.add((model._meta.label, column))
+    rotation_register(label, lambda: column_rotate(model, column, exclude_empty=exclude_empty))
+    decrypt_check_register(label, lambda limit: column_decrypt_check(model, column, limit))
+
+
+def registered_columns() -> set[tuple[str, str]]:
+    return set(_COLUMNS)
+
+
 # What the apps keep encrypted, checked by the start-up check (a sample) and by `palermo restore`
 # (everything): label -> function(limit) returning (readable, unreadable) counts.
 DecryptCheck = Callable[[int | None], tuple[int, int]]

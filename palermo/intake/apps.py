@@ -21,21 +21,24 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from palermo.cases.notices import provider_register  # noqa: PLC0415
         from palermo.core.crypto import (  # noqa: PLC0415
-            column_decrypt_check,
-            column_rotate,
             decrypt_check_register,
+            encrypted_column_register,
             rotation_register,
         )
         from palermo.intake.attachments import STORE  # noqa: PLC0415
-        from palermo.intake.models import Report, ReportAddition, ReportAttachment  # noqa: PLC0415
-
-        # The reports' accounts and contacts, and what was added: re-encrypted by
-        # `palermo cases rotate-key`, checked at start-up and by `palermo restore`.
-        rotation_register("reports", lambda: column_rotate(Report, "ciphertext"))
-        rotation_register("report additions", lambda: column_rotate(ReportAddition, "ciphertext"))
-        decrypt_check_register(
-            "reports", lambda limit: column_decrypt_check(Report, "ciphertext", limit)
+        from palermo.intake.models import (  # noqa: PLC0415
+            Conflict,
+            Report,
+            ReportAddition,
+            ReportAttachment,
         )
+
+        # The reports' accounts and contacts, what was added, their files and the values of
+        # offline conflicts: re-encrypted by `palermo cases rotate-key`, checked at start-up and
+        # by `palermo restore`.
+        encrypted_column_register("reports", Report, "ciphertext")
+        encrypted_column_register("report additions", ReportAddition, "ciphertext")
+        encrypted_column_register("offline conflicts", Conflict, "ciphertext")
         rotation_register(
             "report attachments",
             lambda: STORE.rotate(ReportAttachment.objects.values_list("path", flat=True)),
@@ -47,10 +50,6 @@ class IntakeConfig(AppConfig):
                 if limit is not None
                 else ReportAttachment.objects.values_list("path", "sha256")
             ),
-        )
-        decrypt_check_register(
-            "report additions",
-            lambda limit: column_decrypt_check(ReportAddition, "ciphertext", limit),
         )
         # The case's page tells of offline edits to decide (`views_sync`).
         provider_register("offline conflicts", _conflict_notices)

@@ -248,7 +248,11 @@ def test_a_reader_gets_only_what_is_shared_and_changes_nothing_offline(
     cases.case_update(actor=team[0], case=case, incoming_referral_details="Sent by the police")
     reader = make_user(Role.CASE_WORKER, org="Shelter", country="ITA", username="reader")
     protection = make_user(Role.CASE_WORKER, org="Lawyers", country="ITA", username="lawyer")
-    for org, scopes in ((reader, [ShareScope.CASE_FACTS]), (protection, [ShareScope.PROTECTION])):
+    shares: list[tuple[User, list[str]]] = [
+        (reader, [ShareScope.CASE_FACTS]),
+        (protection, [ShareScope.PROTECTION]),
+    ]
+    for org, scopes in shares:
         assert org.organisation is not None
         cases.case_share(
             actor=team[0], case=case, organisation=org.organisation, scopes=scopes,
