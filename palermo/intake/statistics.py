@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from palermo.intake import choices as c
@@ -28,20 +29,24 @@ class Row:
 
 
 def _counts(column: str, year: int | None) -> Counter[tuple[str, str]]:
+    """(month, value) -> reports, counted by the database (one row per month and value)."""
     rows = Report.objects.all()
     if year is not None:
         rows = rows.filter(received_at__year=year)
+    fields = ("status", "outcome") if column == "outcome" else ("channel",)
     counts: Counter[tuple[str, str]] = Counter()
-    for month, status, outcome, channel in (
+    for row in (
         rows.annotate(month=TruncMonth("received_at"))
-        .values_list("month", "status", "outcome", "channel")
-        .iterator()
+        .values("month", *fields)
+        .annotate(n=Count("pk"))
+        .order_by()
     ):
         if column == "outcome":
-            value = outcome if status == c.Status.CLOSED and outcome else OPEN
+            closed = row["status"] == c.Status.CLOSED and row["outcome"]
+            value = row["outcome"] if closed else OPEN
         else:
-            value = channel
-        counts[(month.strftime("%Y-%m"), value)] += 1
+            value = row["channel"]
+        counts[(row["month"].strftime("%Y-%m"), value)] += row["n"]
     return counts
 
 

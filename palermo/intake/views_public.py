@@ -59,11 +59,12 @@ class ReportView(View):
         if data.get("website"):  # a bot: answered as if filed, nothing written
             return render(request, "intake/report_done.html", {"code": "", "hotline": hotline})
         try:
+            # The defences first: the files (photos decoded and written again) cost far more.
+            proven = abuse.challenge_check(data["challenge"], data.get("proof") or "")
+            abuse.rate_check(client_ip(request), proven=proven)
             checked = attachments.check(
                 [("", upload.read(attachments.MAX_BYTES + 1)) for upload in data.get("uploads", [])]
             )
-            proven = abuse.challenge_check(data["challenge"], data.get("proof") or "")
-            abuse.rate_check(client_ip(request), proven=proven)
             filed = services.report_file(
                 hotline=hotline,
                 channel=c.Channel.WEB,
