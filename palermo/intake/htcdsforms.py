@@ -173,20 +173,17 @@ def submission_case(*, actor: User, form: FieldForm, values: dict[str, str]) -> 
     row.setdefault("plm_CaseTitle", form.title[:200])
     row.setdefault("plm_Role", "presumed_victim")
     row["plm_CaseReference"] = reference
-    before = set(Case.objects.filter(organisation=organisation).values_list("pk", flat=True))
+    made: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "submission.csv"
         with open(path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(row))
             writer.writeheader()
             writer.writerow(row)
-        cases_import(actor=actor, organisation=organisation, path=path, fmt="csv")
-    # The import gives the case its own reference: the one case of the organisation that was
-    # not there before (in this transaction).
-    made = Case.objects.filter(organisation=organisation, title=row["plm_CaseTitle"]).exclude(
-        pk__in=before
-    )
-    return made.order_by("-opened_on").first() or made.get()
+        cases_import(
+            actor=actor, organisation=organisation, path=path, fmt="csv", on_cases=made.extend
+        )
+    return Case.objects.get(pk=made[0])  # one record: one case
 
 
 def served() -> list[FieldForm]:

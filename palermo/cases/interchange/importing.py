@@ -314,6 +314,7 @@ def _import_in_one_reading(
     batch_size: int,
     progress: Progress | None,
     checking: Progress | None,
+    on_cases: Callable[[list[str]], None],
 ) -> ImportReport:
     """An import in one transaction, the file read once: each batch is written as soon as it is
     read and checked, while the next is read (the database works meanwhile instead of waiting
@@ -345,7 +346,7 @@ def _import_in_one_reading(
                     reason="import from {}".format(path.name),
                     batch_size=batch_size,
                     progress=progress,
-                    on_batch=lambda case_ids: None,  # kept by nobody: all or nothing
+                    on_batch=on_cases,
                 )
                 for case_ids in ledger.apart_cases():  # their facets, from all their persons
                     for case_id in case_ids:
@@ -422,6 +423,7 @@ def _write(
     total: int,
     ledger: Ledger,
     progress: Progress | None = None,
+    on_cases: Callable[[list[str]], None] | None = None,
 ) -> BulkReport:
     """Write the checked plans, all or nothing.
 
@@ -434,6 +436,11 @@ def _write(
     can leave the batches written so far (each batch's audit entry lists its cases). The ids of
     the cases written are kept in the ledger, not in memory."""
 
+    def written(case_ids: list[str]) -> None:
+        ledger.written(case_ids)
+        if on_cases is not None:
+            on_cases(case_ids)
+
     def write() -> BulkReport:
         report = cases_bulk_create(
             plans,
@@ -444,7 +451,7 @@ def _write(
             batch_size=size,
             progress=progress,
             total=total,
-            on_batch=ledger.written,
+            on_batch=written,
         )
         for case_ids in ledger.apart_cases():  # their facets, from all their persons
             for case_id in case_ids:
@@ -481,11 +488,13 @@ def cases_import(
     batch_size: int = BATCH,
     progress: Progress | None = None,
     checking: Progress | None = None,
+    on_cases: Callable[[list[str]], None] | None = None,
 ) -> ImportReport:
     """Import an HTCDS JSON or CSV file, or a CTDC file, into the organisation: everything or,
     when any record is wrong, nothing (InterchangeError lists file, record and reason).
     `checking` is told how much of the file (per cent) the first reading has checked;
-    `progress`, batch by batch, how many of the file's cases are written."""
+    `progress`, batch by batch, how many of the file's cases are written; `on_cases`, batch by
+    batch, the ids of the cases created (those of a stopped import are not kept)."""
     user = _import_actor(actor, organisation)
     fmt = detect_format(path, fmt)
     if fmt != "ctdc" and _in_one_reading():
@@ -498,6 +507,7 @@ def cases_import(
             batch_size=batch_size,
             progress=progress,
             checking=checking,
+            on_cases=on_cases or (lambda case_ids: None),
         )
     with Ledger(taken=None if new_pseudonyms or fmt == "ctdc" else _existing_pseudonyms) as ledger:
         if fmt == "ctdc":
@@ -528,6 +538,7 @@ def cases_import(
                 total=total,
                 ledger=ledger,
                 progress=progress,
+                on_cases=on_cases,
             )
         except IntegrityError as exc:
             raise _database_refusal(path, exc) from exc

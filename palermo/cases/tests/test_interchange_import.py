@@ -426,3 +426,38 @@ def test_an_import_reports_its_progress_batch_by_batch(
     assert total >= 2
     # Written as read (inside the test's transaction): the total is known at the end only.
     assert reports == [*((n, 0) for n in range(total + 1)), (total, total)]
+
+
+def _ids_told(worker: User, other_worker: User, tmp_path: Path) -> None:
+    path = write(tmp_path, "cases.json", export(worker, "Shelter Palermo"))
+    torino = Organisation.objects.get(name="Shelter Torino")
+    told: list[str] = []
+    report = importing.cases_import(
+        actor=other_worker,
+        organisation=torino,
+        path=path,
+        new_pseudonyms=True,
+        batch_size=1,
+        on_cases=told.extend,
+    )
+    made = {str(pk) for pk in Case.objects.filter(organisation=torino).values_list("pk", flat=True)}
+    assert len(told) == report.cases >= 2  # noqa: PLR2004
+    assert set(told) == made
+
+
+@pytest.mark.usefixtures("cases")
+def test_an_import_tells_the_ids_of_the_cases_it_made(
+    worker: User, other_worker: User, tmp_path: Path
+) -> None:
+    """Written as read, in the caller's transaction (one reading)."""
+    _ids_told(worker, other_worker, tmp_path)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("live_reference")  # transactional: the countries written back first
+def test_an_import_committed_batch_by_batch_tells_the_ids_too(
+    worker: User, other_worker: User, tmp_path: Path
+) -> None:
+    """On SQLite outside a transaction the file is read twice and each batch commits."""
+    two_cases(worker)
+    _ids_told(worker, other_worker, tmp_path)
