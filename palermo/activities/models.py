@@ -289,6 +289,12 @@ class Need(models.Model):
         ordering = ["country", "theme", "profession"]
         verbose_name = _("stated need")
         verbose_name_plural = _("stated needs")
+        constraints = [  # the same statement recorded again is one need
+            models.UniqueConstraint(
+                fields=["country", "theme", "profession", "year", "source"],
+                name="activities_need_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return "{} {}".format(self.country_id, self.theme)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from palermo.activities import duplicates, iati
 from palermo.activities.audit_kinds import IATI_FILE
 from palermo.activities.models import (
+    TEXT,
     Activity,
     Audience,
     Budget,
@@ -249,29 +250,21 @@ def need_record(
     """A need a State stated (its theme, the profession if named, the year, the source); the
     same need from the same source recorded again is the one recorded before."""
     user = importer_required(actor)
+    country, source = country.strip().upper(), source.strip()[:TEXT]
     if theme not in THEMES:
         raise ApplicationError(_("Not a theme of the list."), code="invalid")
     if profession and profession not in Profession.values:
         raise ApplicationError(_("Not a profession of the list."), code="invalid")
     if not Country.objects.filter(iso3=country).exists():
         raise ApplicationError(_("Not a country (ISO alpha-3)."), code="invalid")
-    if not source.strip():
+    if not source:
         raise ApplicationError(_("Give the source of the need."), code="invalid")
-    same = Need.objects.filter(
-        country_id=country, theme=theme, profession=profession, year=year, source=source.strip()
-    ).first()
-    if same is not None:  # the same statement recorded again: one need
-        return same
-    with transaction.atomic():
-        need = Need(
-            country_id=country,
-            theme=theme,
-            profession=profession,
-            year=year,
-            source=source.strip()[:300],
-            created_by=user,
+    key = {"country_id": country, "theme": theme, "profession": profession, "year": year}
+    Need(**key, source=source, created_by=user).full_clean(validate_constraints=False)
+    with transaction.atomic():  # the same statement recorded again (even at once): one need
+        need, created = Need.objects.get_or_create(
+            **key, source=source, defaults={"created_by": user}
         )
-        need.full_clean()
-        need.save()
-        audit_record(actor=user, action=AuditAction.CREATE, obj=need, after={"theme": theme})
+        if created:
+            audit_record(actor=user, action=AuditAction.CREATE, obj=need, after={"theme": theme})
     return need

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from palermo.activities import services, supply
-from palermo.activities.models import Audience
+from palermo.activities.models import Audience, Need
 from palermo.activities.tests.test_duplicates import _activity, _file
 from palermo.activities.tests.test_iati import EXAMPLE
 from palermo.core.errors import ApplicationError
@@ -88,3 +88,14 @@ def test_gaps_and_overlaps(editor: User, client: Client) -> None:
     assert rows[0]["state"] == "gap" and rows[0]["profession"] == "prosecutors"
     page = client.get("/activities/supply/", {"country": "NGA"}).content.decode()
     assert "1 gaps, 1 overlaps" in page and "Prosecutors" in page
+    # Recorded again, the country in small letters and the source longer than is kept: one need.
+    long_source = "Nigeria's reply to the 2026 round, question 12; " + "annex " * 80
+    again = [
+        services.need_record(
+            actor=editor, country=country, theme="protocol-art-9", profession="", year=2026,
+            source=long_source,
+        ).pk
+        for country in ("nga", "NGA")
+    ]  # fmt: skip
+    assert again[0] == again[1]
+    assert Need.objects.filter(theme="protocol-art-9").count() == 1
