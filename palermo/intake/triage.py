@@ -22,9 +22,9 @@ from palermo.core.choices import AuditAction, Role
 from palermo.core.crypto import encrypt_text
 from palermo.core.errors import ApplicationError, NotFoundError
 from palermo.core.models import User
-from palermo.core.permissions import require_role
+from palermo.core.permissions import has_role, require_role
 from palermo.intake import choices as c
-from palermo.intake.models import Report, ReportAddition
+from palermo.intake.models import Hotline, Report, ReportAddition
 from palermo.intake.services import DUE_HOURS
 
 LOCK_MINUTES = 15
@@ -32,10 +32,20 @@ LOCK_MINUTES = 15
 ESCALATED_HOURS = 4
 
 
+def is_operator(user: object) -> bool:
+    """Whether the user is a hotline operator: a case worker of an organisation that is a
+    hotline (one query; the menu asks on every page)."""
+    return (
+        has_role(user, Role.CASE_WORKER)  # type: ignore[arg-type]
+        and getattr(user, "organisation_id", None) is not None
+        and Hotline.objects.filter(organisation_id=user.organisation_id).exists()  # type: ignore[attr-defined]
+    )
+
+
 def operator(actor: object) -> User:
-    """A hotline operator: a case worker of an organisation that is a hotline."""
+    """A hotline operator (`is_operator`), or NotFoundError."""
     user = require_role(actor, Role.CASE_WORKER)  # type: ignore[arg-type]
-    if user.organisation_id is None or not hasattr(user.organisation, "hotline"):
+    if not is_operator(user):
         raise NotFoundError(_("Your organisation is not a hotline."), code="not_a_hotline")
     return user
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from palermo.core.choices import Role
 from palermo.core.permissions import can_edit_registry, has_role
+from palermo.intake.triage import is_operator
 from palermo.web.errors import upload_limits
 
 NAVIGATION = [
@@ -59,7 +60,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         cases += COOPERATION_STATISTICS_NAVIGATION
     if has_role(user, Role.CASE_WORKER, Role.INVESTIGATOR, Role.NATIONAL_COORDINATOR):
         cases += LINKAGE_NAVIGATION
-    if has_role(user, Role.CASE_WORKER) and hasattr(getattr(user, "organisation", None), "hotline"):
+    if is_operator(user):
         cases += HOTLINE_NAVIGATION
     if has_role(user, Role.CASE_WORKER, Role.INVESTIGATOR):
         cases += OFFLINE_NAVIGATION
