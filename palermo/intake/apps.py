@@ -6,11 +6,11 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _conflict_notices(user: Any, case: Any) -> Any:
+def _conflict_notices(access: Any) -> Any:
     """Loaded when a case's page asks, not when a process starts."""
     from palermo.intake.views_sync import conflict_notices  # noqa: PLC0415
 
-    return conflict_notices(user, case)
+    return conflict_notices(access)
 
 
 class IntakeConfig(AppConfig):

@@ -13,11 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from palermo.cases.access import case_access, case_get
+from palermo.cases.access import CaseAccess, case_get
 from palermo.cases.models import Case, Person
 from palermo.cases.notices import Notice
 from palermo.core.errors import ApplicationError
-from palermo.core.models import User
 from palermo.core.views import PalermoView, page_user
 from palermo.intake import sync
 from palermo.intake.models import Conflict
@@ -29,10 +28,11 @@ def _label(kind: str, name: str) -> str:
     return str(getattr(found, "verbose_name", name))
 
 
-def conflict_notices(user: User, case: Case) -> list[Notice]:
+def conflict_notices(access: CaseAccess) -> list[Notice]:
     """The case page's notice of its open conflicts, to those who may decide them."""
-    if not case_access(user, case).can_edit:
+    if not access.can_edit:
         return []
+    case = access.case
     count = Conflict.objects.filter(case=case, resolved_at__isnull=True).count()
     if not count:
         return []

@@ -95,7 +95,7 @@ class CaseDetailView(CasesView):
             "comments": caserecords.case_comments(case) if access.owner else [],
             "shares": [(share, scope_labels(share.scopes)) for share in shares],
             "comment_form": f.CommentForm() if access.can_edit else None,
-            "notices": case_notices(page_user(request), case),
+            "notices": case_notices(access),
         }
         return render(request, self.template_name, context)
 
