@@ -12,9 +12,9 @@ from palermo.cases.htcds import TypeOfExploitation
 from palermo.core.formfields import MultipleFileField
 from palermo.core.pickers import country_options
 from palermo.intake import choices as c
-from palermo.intake.accounts import Account
+from palermo.intake.accounts import TEXT_MAX, Account
 
-TEXT = 20_000
+TEXT = TEXT_MAX  # what an account's fields hold
 # The forms a member of the public can name (the HTCDS codes, in plain words).
 PUBLIC_FORMS = [
     (TypeOfExploitation.FORCED_LABOUR, _("Forced work, or work for no or little pay")),

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -160,7 +161,7 @@ class ReportView(TriagePage):
             "escalate_form": f.EscalateForm(),
             "consent_form": f.ConsentForm(initial={"answer": report.consent_law_enforcement}),
             "note_form": f.NoteForm(),
-            "case_url": "/cases/{}/".format(report.case_id) if report.case_id else "",
+            "case_url": reverse("cases:detail", args=[report.case_id]) if report.case_id else "",
         }
         context.update(forms or {})
         return render(request, self.template_name, context, status=status)
