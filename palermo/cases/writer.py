@@ -67,7 +67,7 @@ from palermo.cases.personfacts import (
 )
 from palermo.core.api_errors import message_without_value
 from palermo.core.audit import audit_record
-from palermo.core.bulk import rows_insert
+from palermo.core.bulk import PreparedRows, rows_insert, rows_prepare, rows_write
 from palermo.core.choices import AuditAction
 from palermo.core.crypto import encrypt_json, encrypt_text
 from palermo.core.errors import ApplicationError
@@ -399,18 +399,22 @@ class _HeldFacts:
     its own commits its facts with it."""
 
     def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
+        self.rows: PreparedRows | None = None
         self.batches = 0
 
-    def add(self, rows: list[dict[str, Any]]) -> None:
-        self.rows += rows
+    def add(self, rows: PreparedRows) -> None:
+        if self.rows is None:
+            self.rows = rows
+        else:
+            self.rows.extend(rows)
         self.batches += 1
         if self.batches >= FACTS_EVERY:
             self.flush()
 
     def flush(self) -> None:
-        rows, self.rows, self.batches = self.rows, [], 0
-        rows_insert(PersonFacts, rows)
+        rows, self.rows, self.batches = self.rows, None, 0
+        if rows is not None:
+            rows_write(rows)
 
 
 class _Batch:
@@ -432,6 +436,8 @@ class _Batch:
         self.later_persons: list[uuid.UUID] = []
         self.null_smallest = connections[DEFAULT_DB_ALIAS].vendor == "sqlite"
         self.opened_on: dt.date | None = None  # of the case being built
+        self.prepared: dict[str, PreparedRows] = {}  # by `prepare`
+        self.facts_prepared: PreparedRows | None = None
 
     def case(self, plan: CasePlan) -> uuid.UUID | None:
         """Rows of the plan; the new case's id (None: more of a case created earlier)."""
@@ -627,19 +633,36 @@ class _Batch:
             best_interest_determination_id=_Ref(bid) if ret.with_bid and bid is not None else None,
         )
 
+    def prepare(self) -> None:
+        """Make the rows ready for the database (`rows_prepare`: Python's work, done by the
+        thread that builds the batches while the writing thread writes the batch before), all
+        but those that refer to rows written by bulk_create or are referred to by others (their
+        ids are known once written)."""
+        for name, model in TABLES:
+            rows = self.tables[name]
+            if rows and name not in _REFERENCED and name not in _LINKS:
+                self.prepared[name] = rows_prepare(model, rows)
+        self.facts_prepared = rows_prepare(PersonFacts, self.facts)
+
     def write(self) -> None:
         """Every table in order: rows that others refer to with bulk_create (their new ids are
-        put into the rows), the rest with rows_insert once their references are known; then
-        what the statistics count of the new persons (`cases.personfacts`), computed from
-        their rows as they were built (`planned_facts`: no query), or from the database for
-        persons added to a case an earlier plan wrote. A refusal is Django's IntegrityError on
-        every database (rows_insert turns COPY's into one)."""
+        put into the rows), the rest with rows_insert once their references are known (as
+        prepared by `prepare`, when it ran); then what the statistics count of the new persons
+        (`cases.personfacts`), computed from their rows as they were built (`planned_facts`:
+        no query), or from the database for persons added to a case an earlier plan wrote. A
+        refusal is Django's IntegrityError on every database (rows_insert turns COPY's into
+        one)."""
         for name, model in TABLES:
-            self.write_table(name, model, self.tables[name])
+            prepared = self.prepared.get(name)
+            if prepared is not None:
+                rows_write(prepared)
+            else:
+                self.write_table(name, model, self.tables[name])
+        facts = self.facts_prepared or rows_prepare(PersonFacts, self.facts)
         if self.held is None:
-            rows_insert(PersonFacts, self.facts)
+            rows_write(facts)
         else:
-            self.held.add(self.facts)
+            self.held.add(facts)
         person_facts_create(self.later_persons)
 
     @staticmethod
@@ -759,6 +782,7 @@ def cases_bulk_create(
             for chunk in itertools.batched(plans, batch_size):
                 batch = _Batch(actor=actor, organisation=organisation, held=held)
                 case_ids = [str(i) for i in map(batch.case, chunk) if i is not None]
+                batch.prepare()
                 if pending is not None:
                     pending[0].result()  # the batch before: written, or its error raised here
                     account(*pending[1:])

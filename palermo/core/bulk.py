@@ -13,16 +13,18 @@ import gc
 import json
 import uuid
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]  # C encoder, not in typeshed
 from operator import itemgetter
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, DataError, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import signals
 from django.utils import timezone
 from psycopg import sql
+from psycopg.adapt import PyFormat, Transformer
 
 from palermo.core.prepared import Prepared
 
@@ -51,12 +53,87 @@ def _json_text(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], str]:
 
 
 def _copy_prep(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-    """How a value goes into COPY: JSON as its text (the server parses it into jsonb), the
-    rest as it is (psycopg adapts Python values itself)."""
+    """How a value goes into COPY before its text is written: JSON as its text (the server
+    parses it into jsonb), the rest as it is (see `_CopyText`)."""
     if isinstance(f, models.JSONField):
         text = _json_text(f.encoder)
         return lambda v: None if v is None else text(v)
     return None
+
+
+# COPY's text format: a row is its values' texts separated by tabs; NULL is \N, and a backslash,
+# newline, carriage return or tab inside a value is escaped with a backslash.
+_COPY_LINES = 2000  # rows sent to the server together
+
+
+class _CopyText(dict[type, Callable[[Any], str]]):
+    """The text of each value of a row in COPY's text format, as psycopg's text dumpers and its
+    COPY formatter write it, a row at a time and several times faster: a row is joined from
+    its values' texts by their classes, and escaped value by value only when the row holds a
+    character that needs it. A value of another class (a str subclass, a Decimal ...) is
+    dumped by psycopg itself, through `dump`."""
+
+    def __init__(self, dump: Callable[[Any], str]) -> None:
+        super().__init__(
+            {
+                str: str.__str__,  # the text itself, escaped below when it needs it
+                type(None): {None: "\\N"}.__getitem__,
+                bool: {True: "t", False: "f"}.__getitem__,
+                int: int.__repr__,
+                uuid.UUID: _uuid_hex,
+                dt.date: dt.date.isoformat,
+                dt.datetime: dt.datetime.isoformat,
+            }
+        )
+        self.dump = dump
+
+    def __missing__(self, kind: type) -> Callable[[Any], str]:
+        return self.dump
+
+    def line(self, values: list[Any]) -> str:
+        """One row: its values' texts, tab-separated, ending with a newline."""
+        line = "\t".join([self[v.__class__](v) for v in values])
+        if (
+            line.count("\\") != values.count(None)  # each NULL's \\N has one
+            or "\n" in line
+            or "\r" in line
+            or "\x00" in line
+            or line.count("\t") != len(values) - 1
+        ):
+            line = "\t".join([self.escaped(v) for v in values])
+        return line + "\n"
+
+    def escaped(self, value: Any) -> str:
+        if value is None:
+            return "\\N"
+        text = self[value.__class__](value)
+        if "\x00" in text:  # psycopg's refusal, in its words (as Django's error, as it was)
+            raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+        return (
+            text.replace("\\", "\\\\")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+            .replace("\t", "\\t")
+        )
+
+
+def _uuid_hex(value: uuid.UUID) -> str:
+    """A UUID as psycopg's text dumper writes it (32 hexadecimal digits)."""
+    return "%032x" % value.int  # noqa: UP031 - what uuid.UUID.hex does, without its property
+
+
+def _psycopg_text(connection: psycopg.Connection[Any] | None) -> Callable[[Any], str]:
+    """The text psycopg's own text dumper gives a value (for classes `_CopyText` has no way
+    of its own for), with the connection's adapters when it is open."""
+    transformer = Transformer(connection)
+
+    def dump(value: Any) -> str:
+        dumped = transformer.get_dumper(value, PyFormat.TEXT).dump(value)
+        if dumped is None:
+            raise TypeError("no text for a value of {}".format(type(value).__name__))
+        return bytes(dumped).decode()
+
+    return dump
 
 
 # Fields whose preparation for SQLite gives back a value of this exact type unchanged (text,
@@ -112,13 +189,42 @@ def _insert_prep(f: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable
     return prepared if short is None else short
 
 
+@dataclass
+class PreparedRows:
+    """Rows of a model made ready for the database by `rows_prepare`, written by `rows_write`:
+    on PostgreSQL the text COPY takes (in chunks of `_COPY_LINES` rows), elsewhere the
+    parameters of one executemany INSERT. Preparing is Python's work and writing the
+    database's, so a caller can prepare the next rows on one thread while another thread
+    writes these."""
+
+    model: type[models.Model]
+    columns: list[str]
+    copy_text: list[str] = field(default_factory=list)
+    parameters: list[list[Any]] = field(default_factory=list)
+    rows: int = 0
+
+    def extend(self, other: PreparedRows) -> None:
+        """Add rows prepared for the same model and columns (written by one statement)."""
+        if other.model is not self.model or other.columns != self.columns:
+            raise ValueError("rows of another table")
+        self.copy_text += other.copy_text
+        self.parameters += other.parameters
+        self.rows += other.rows
+
+
 def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     """Insert checked rows ({attname: value}) inside the caller's transaction: with COPY into
     the model's table on PostgreSQL, with one executemany INSERT elsewhere. Constraints and
     foreign keys still apply (a refusal is Django's IntegrityError on every database); values
     are prepared by the model's fields, as a save would."""
-    if not rows:
-        return
+    if rows:
+        rows_write(rows_prepare(model, rows))
+
+
+def rows_prepare(model: type[models.Model], rows: list[dict[str, Any]]) -> PreparedRows:
+    """The rows ({attname: value}) ready for `rows_write`, their timestamps (auto_now and
+    auto_now_add fields) taken now, one microsecond apart in the rows' order, as saves one by
+    one would set them. No query."""
     db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the per-thread proxy
     now = timezone.now()
     auto: set[str] = set()
@@ -131,11 +237,11 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             auto.add(f.attname)
-        elif f.attname not in rows[0]:
+        elif rows and f.attname not in rows[0]:
             defaults[f.attname] = f.get_default()
     copy = db.vendor == "postgresql"
-    # COPY takes JSON as its text (the server parses it into jsonb); psycopg adapts the other
-    # Python values itself. For INSERT every field prepares its value.
+    # COPY takes JSON as its text (the server parses it into jsonb) and the other values as
+    # `_CopyText` writes them. For INSERT every field prepares its value.
     prepare = [_copy_prep(f) if copy else _insert_prep(f, db) for f in fields]
 
     spec = [
@@ -176,24 +282,43 @@ def rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
                 out[i] = prep(out[i])
             yield out
 
-    table = model._meta.db_table
-    columns = [str(f.column) for f in fields]
+    out = PreparedRows(model, [str(f.column) for f in fields], rows=len(rows))
+    if copy:
+        text = _CopyText(_psycopg_text(db.connection))
+        lines = list(map(text.line, values()))
+        out.copy_text = [
+            "".join(lines[i : i + _COPY_LINES]) for i in range(0, len(lines), _COPY_LINES)
+        ]
+    else:
+        out.parameters = list(values())
+    return out
+
+
+def rows_write(prepared: PreparedRows) -> None:
+    """Write rows made ready by `rows_prepare` (see `rows_insert`)."""
+    if not prepared.rows:
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    table = prepared.model._meta.db_table
     # COPY goes through psycopg directly: its refusals become Django's (IntegrityError...) too.
     with db.wrap_database_errors, db.cursor() as cursor:
-        if copy:
+        if db.vendor == "postgresql":
             statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                sql.Identifier(table), sql.SQL(", ").join([sql.Identifier(c) for c in columns])
+                sql.Identifier(table),
+                sql.SQL(", ").join([sql.Identifier(c) for c in prepared.columns]),
             )
             with cursor.cursor.copy(statement) as stream:
-                for row_values in values():
-                    stream.write_row(row_values)
+                for chunk in prepared.copy_text:
+                    stream.write(chunk)
         else:
             qn = db.ops.quote_name
             # Table and column names come from the model, values are parameters.
             statement_text = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-                qn(table), ", ".join(qn(c) for c in columns), ", ".join(["%s"] * len(columns))
+                qn(table),
+                ", ".join(qn(c) for c in prepared.columns),
+                ", ".join(["%s"] * len(prepared.columns)),
             )
-            cursor.executemany(statement_text, list(values()))
+            cursor.executemany(statement_text, prepared.parameters)
 
 
 def instance_row(obj: models.Model) -> dict[str, Any]:

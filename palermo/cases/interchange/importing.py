@@ -52,6 +52,7 @@ from palermo.cases.interchange.reading import RawRecord, Source, detect_format, 
 from palermo.cases.models import Case, Person
 from palermo.cases.writer import BulkReport, CasePlan, cases_bulk_create
 from palermo.core.audit import audit_record
+from palermo.core.bulk import collector_paused
 from palermo.core.choices import AuditAction
 from palermo.core.errors import ForbiddenError
 from palermo.core.ids import new_uuid
@@ -494,9 +495,40 @@ def cases_import(
     when any record is wrong, nothing (InterchangeError lists file, record and reason).
     `checking` is told how much of the file (per cent) the first reading has checked;
     `progress`, batch by batch, how many of the file's cases are written; `on_cases`, batch by
-    batch, the ids of the cases created (those of a stopped import are not kept)."""
+    batch, the ids of the cases created (those of a stopped import are not kept).
+
+    Python's cycle collector is paused meanwhile (`collector_paused`, the process's: a job's
+    other threads too): an import makes millions of objects (records, rows, values) that hold no
+    cycle and live a batch long, and the collections their numbers set off took about 40% of its
+    CPU. The memory an import holds does not grow with the file with or without it (measured)."""
     user = _import_actor(actor, organisation)
     fmt = detect_format(path, fmt)
+    with collector_paused():
+        return _cases_import(
+            user=user,
+            organisation=organisation,
+            path=path,
+            fmt=fmt,
+            new_pseudonyms=new_pseudonyms,
+            batch_size=batch_size,
+            progress=progress,
+            checking=checking,
+            on_cases=on_cases,
+        )
+
+
+def _cases_import(
+    *,
+    user: User,
+    organisation: Organisation,
+    path: Path,
+    fmt: str,
+    new_pseudonyms: bool,
+    batch_size: int,
+    progress: Progress | None,
+    checking: Progress | None,
+    on_cases: Callable[[list[str]], None] | None,
+) -> ImportReport:
     if fmt != "ctdc" and _in_one_reading():
         return _import_in_one_reading(
             path,

@@ -218,7 +218,7 @@ def test_counted_facts_held_for_several_batches_are_all_written(
     real = writer._HeldFacts.flush
 
     def flush(self: writer._HeldFacts) -> None:
-        batches.append(len(self.rows))
+        batches.append(self.rows.rows if self.rows is not None else 0)
         real(self)
 
     with pytest.MonkeyPatch.context() as patch:
