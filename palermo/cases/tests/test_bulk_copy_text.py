@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from django.db import DataError, transaction
+from django.db import DataError, connection, transaction
 
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
@@ -104,7 +104,7 @@ def test_a_row_of_every_kind_of_value_is_stored_as_given(worker: User) -> None:
     assert again.details_of_vulnerabilities == "Notes\r\nover lines"
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY: PostgreSQL")
 def test_a_text_with_a_nul_character_is_refused_and_nothing_is_written(worker: User) -> None:
     case = _case(worker)
     rows = [
