@@ -57,7 +57,13 @@ def _copy_prep(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     parses it into jsonb), the rest as it is (see `_CopyText`)."""
     if isinstance(f, models.JSONField):
         text = _json_text(f.encoder)
-        return lambda v: None if v is None else text(v)
+
+        def json_text(v: Any) -> str | None:
+            if v.__class__ is list and not v:  # most lists of a row are empty
+                return "[]"
+            return None if v is None else text(v)
+
+        return json_text
     return None
 
 
@@ -92,7 +98,7 @@ class _CopyText(dict[type, Callable[[Any], str]]):
 
     def line(self, values: list[Any]) -> str:
         """One row: its values' texts, tab-separated, ending with a newline."""
-        line = "\t".join([self[v.__class__](v) for v in values])
+        line = "\t".join([v if v.__class__ is str else self[v.__class__](v) for v in values])
         if (
             line.count("\\") != values.count(None)  # each NULL's \\N has one
             or "\n" in line

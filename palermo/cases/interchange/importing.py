@@ -270,9 +270,10 @@ def _read_plans(
     checking: Progress | None,
 ) -> Generator[CasePlan, None, None]:
     """The file read once as the plans of its cases, every record checked on its own and
-    added to the ledger as it comes (`_Refused` at the first that fails): consecutive records
-    with the same case key make one plan; a plan of a case whose key came earlier in the file
-    adds to that case."""
+    added to the ledger as it comes (`_Refused` at the first that fails, and at the end of the
+    file when the ledger finds problems between records): consecutive records with the same
+    case key make one plan; a plan of a case whose key came earlier in the file adds to that
+    case."""
     source, records = htcds_source(path, fmt)
     tell = _checking_progress(source, checking)
     tell()
@@ -301,6 +302,10 @@ def _read_plans(
         plan.comments.extend(parsed.comments)
         tell()
     tell()
+    # What concerns several records, checked now: while the writing thread still writes the
+    # batch before the last, not after everything is written.
+    if ledger.problems(MAX_ERRORS).total:
+        raise _Refused
     if plan is not None:
         yield plan
 
@@ -319,11 +324,11 @@ def _import_in_one_reading(
 ) -> ImportReport:
     """An import in one transaction, the file read once: each batch is written as soon as it is
     read and checked, while the next is read (the database works meanwhile instead of waiting
-    for a whole first reading). What concerns several records is checked at the end, before
-    the commit. A record that fails its checks, a problem between records or a write the
-    database refuses rolls everything back; then the file is checked again as `cases_import`
-    checks it in two readings, and refused with the same reasons (or, when the checks find
-    nothing, with the database's refusal). `checking` is told how much of the file is read;
+    for a whole first reading). What concerns several records is checked once the file is
+    read, before the last batch is written. A record that fails its checks, a problem between
+    records or a write the database refuses rolls everything back; then the file is checked
+    again as `cases_import` checks it in two readings, and refused with the same reasons (or,
+    when the checks find nothing, with the database's refusal). `checking` is told how much of the file is read;
     `progress`, batch by batch, how many cases are written (of an unknown total, 0, until the
     last report)."""
     checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
@@ -352,8 +357,6 @@ def _import_in_one_reading(
                 for case_ids in ledger.apart_cases():  # their facets, from all their persons
                     for case_id in case_ids:
                         case_facets_refresh(case_id)
-                if ledger.problems(MAX_ERRORS).total:
-                    raise _Refused
         except (_Refused, IntegrityError) as exc:
             failure = exc
         finally:
