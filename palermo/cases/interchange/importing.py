@@ -328,9 +328,9 @@ def _import_in_one_reading(
     read, before the last batch is written. A record that fails its checks, a problem between
     records or a write the database refuses rolls everything back; then the file is checked
     again as `cases_import` checks it in two readings, and refused with the same reasons (or,
-    when the checks find nothing, with the database's refusal). `checking` is told how much of the file is read;
-    `progress`, batch by batch, how many cases are written (of an unknown total, 0, until the
-    last report)."""
+    when the checks find nothing, with the database's refusal). `checking` is told how much of
+    the file is read; `progress`, batch by batch, how many cases are written (of an unknown
+    total, 0, until the last report)."""
     checker = Checker(file_name=path.name, organisation=organisation, csv_mode=fmt == "csv")
     failure: Exception | None = None
     with Ledger() as ledger:  # no pseudonym asked of the database: its unique index refuses
