@@ -241,3 +241,14 @@ def test_counted_facts_held_for_several_batches_are_all_written(
     assert PersonFacts.objects.count() == Person.objects.count() == 15
     assert person_facts_check() == []
     assert counts_check() == []
+
+
+def test_a_large_write_starts_with_smaller_batches() -> None:
+    """Batches of 64 plans or more start at 1/8, 1/4 and 1/2 of their size (the database
+    gets its first rows sooner); every plan is written once, in order."""
+    plans = [CasePlan(opened_on=D(2025, 1, 1), country="ITA", title=str(n)) for n in range(3000)]
+    chunks = list(writer._chunks(plans, 1000))
+    assert [len(chunk) for chunk in chunks] == [125, 250, 500, 1000, 1000, 125]
+    assert [plan for chunk in chunks for plan in chunk] == plans
+    assert [len(chunk) for chunk in writer._chunks(plans[:100], 1000)] == [100]
+    assert [len(chunk) for chunk in writer._chunks(plans[:5], 2)] == [2, 2, 1]
