@@ -20,8 +20,9 @@ import datetime as dt
 import functools
 import itertools
 import secrets
+import threading
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -714,7 +715,8 @@ def _writing_thread() -> Iterator[ThreadPoolExecutor]:
     """A thread that writes on this thread's database connection (in its transaction), while
     this one builds the next batch: the database stores a batch (PostgreSQL in its own process;
     SQLite with the GIL released) while Python reads and builds the next. The caller never uses
-    the connection while a write is under way (it waits for one before submitting the next)."""
+    the connection while writes are under way or waiting (it only builds and submits batches,
+    and waits for them all before it uses the connection again)."""
     connection = connections[DEFAULT_DB_ALIAS]
     connection.inc_thread_sharing()
 
@@ -728,7 +730,14 @@ def _writing_thread() -> Iterator[ThreadPoolExecutor]:
         connection.dec_thread_sharing()
 
 
+# Batches built ahead of the one being written: the builder goes on while the writing thread
+# takes longer over a batch (one that also writes the held counted facts, see _HeldFacts).
+AHEAD = 2
 RAMP = (8, 4, 2)  # the first batches of a large write: 1/8, 1/4, 1/2 of a batch
+
+
+class _NotWritten(Exception):  # noqa: N818 - not an error: a batch after one that failed
+    """A batch not written because a batch before it failed."""
 
 
 def _chunks(plans: Iterable[CasePlan], size: int) -> Iterator[tuple[CasePlan, ...]]:
@@ -789,32 +798,44 @@ def cases_bulk_create(
         if progress is not None:
             progress(written, total)
 
-    write = functools.partial(_batch_write, label=label, reason=reason, actor=actor)
+    failed = threading.Event()  # a batch failed: those after it are not written
+
+    def write(batch: _Batch, case_ids: list[str]) -> None:
+        if failed.is_set():
+            raise _NotWritten
+        try:
+            _batch_write(batch, case_ids, label=label, reason=reason, actor=actor)
+        except BaseException:
+            failed.set()
+            raise
+
     db = connections[DEFAULT_DB_ALIAS]
     one_transaction = db.vendor == "postgresql" and db.in_atomic_block
     held = _HeldFacts() if one_transaction else None
     with _foreign_keys_checked_as_written(one_transaction), _writing_thread() as pool:
-        pending: tuple[Future[None], _Batch, list[str]] | None = None
+        pending: deque[tuple[Future[None], _Batch, list[str]]] = deque()
         try:
             for chunk in _chunks(plans, batch_size):
                 batch = _Batch(actor=actor, organisation=organisation, held=held)
                 case_ids = [str(i) for i in map(batch.case, chunk) if i is not None]
                 batch.prepare()
-                if pending is not None:
-                    pending[0].result()  # the batch before: written, or its error raised here
-                    account(*pending[1:])
-                    pending = None
-                pending = (pool.submit(write, batch, case_ids), batch, case_ids)
-            if pending is not None:
-                pending[0].result()
-                account(*pending[1:])
-                pending = None
+                while len(pending) >= AHEAD:  # the oldest: written, or its error raised here
+                    pending[0][0].result()
+                    account(*pending.popleft()[1:])
+                pending.append((pool.submit(write, batch, case_ids), batch, case_ids))
+            while pending:
+                pending[0][0].result()
+                account(*pending.popleft()[1:])
             if held is not None:  # the writing thread is idle: the connection is free
                 held.flush()
         except BaseException:
-            # A batch still being written is waited for (the connection is not free before),
-            # and counted if it was written: a caller outside a transaction undoes it too.
-            if pending is not None and pending[0].exception() is None:
-                account(*pending[1:])
+            # Batches not yet started are not written; one being written is waited for (the
+            # connection is not free before). Those written are counted: a caller outside a
+            # transaction undoes them too.
+            for future, *_rest in pending:
+                future.cancel()
+            for future, written_batch, written_ids in pending:
+                if not future.cancelled() and future.exception() is None:
+                    account(written_batch, written_ids)
             raise
     return report
