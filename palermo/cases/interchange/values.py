@@ -46,6 +46,15 @@ from palermo.core.models import Country, Organisation
 from palermo.core.pickers import language_code
 
 Parser = Callable[[Any], Any]
+# A group's field names, its (name, attr, parser) in column order, its item of empty values,
+# its list attributes and its parser by field name.
+_GroupParsers = tuple[
+    frozenset[str],
+    tuple[tuple[str, str, Parser], ...],
+    dict[str, Any],
+    tuple[str, ...],
+    dict[str, tuple[str, Parser]],
+]
 LIST_KINDS = frozenset({CODES, COUNTRIES, STRINGS})
 TEXT_KINDS = frozenset({TEXT, CODE, LANGUAGE})
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,4})?$")
@@ -96,7 +105,7 @@ class Values:
             LANGUAGE: self._parse_language,
         }
         self._fast: dict[Column, Parser] = {}
-        self._groups: dict[str, tuple[frozenset[str], tuple[tuple[str, str, Parser], ...]]] = {}
+        self._groups: dict[str, _GroupParsers] = {}
 
     def country(self, raw: str, name: str, *, identifying: bool = False) -> str:
         code = self.countries.get(raw.strip().upper())
@@ -444,7 +453,12 @@ class Values:
         return value
 
     def group(self, group: Group, raw_record: dict[str, Any]) -> list[dict[str, Any]]:
-        """The items of a group, each as {attr: value}."""
+        """The items of a group, each as {attr: value}, in the group's column order.
+
+        An item usually holds a few of its group's fields: the others' values (those of an
+        empty field) are copied from a template, and only the fields it holds are parsed. An
+        item with a bad value is parsed again column by column, so that the problem named is
+        the first in the columns' order, as always."""
         if not self.csv and raw_record.get(group.key) is None:
             return []  # most records have no items in most groups
         raw_items = self._raw_items(group, raw_record)
@@ -452,11 +466,8 @@ class Values:
             return []
         known = self._groups.get(group.key)
         if known is None:
-            known = self._groups[group.key] = (
-                frozenset(col.name for col in group.columns),
-                tuple((col.name, col.attr, self.parser(col)) for col in group.columns),
-            )
-        names, columns = known
+            known = self._groups[group.key] = self._group_parsers(group)
+        names, columns, template, lists, dispatch = known
         items = []
         for n, raw_item in enumerate(raw_items, start=1):
             if not names.issuperset(raw_item):
@@ -464,12 +475,31 @@ class Values:
                 raise RecordError(
                     _("{} item {}: unknown field(s) {}").format(group.key, n, ", ".join(unknown))
                 )
-            get = raw_item.get
+            item = template.copy()
+            for attr in lists:  # a list of its own for each item
+                item[attr] = []
             try:
-                items.append({attr: parse(get(name)) for name, attr, parse in columns})
-            except RecordError as exc:
-                raise RecordError(_("{} item {}: {}").format(group.key, n, exc)) from None
+                for name, raw in raw_item.items():
+                    attr, parse = dispatch[name]
+                    item[attr] = parse(raw)
+            except RecordError:
+                get = raw_item.get
+                try:
+                    item = {attr: parse(get(name)) for name, attr, parse in columns}
+                except RecordError as exc:
+                    raise RecordError(_("{} item {}: {}").format(group.key, n, exc)) from None
+            items.append(item)
         return items
+
+    def _group_parsers(self, group: Group) -> _GroupParsers:
+        columns = tuple((col.name, col.attr, self.parser(col)) for col in group.columns)
+        return (
+            frozenset(col.name for col in group.columns),
+            columns,
+            {attr: parse(None) for _name, attr, parse in columns},
+            tuple(col.attr for col in group.columns if col.kind in LIST_KINDS),
+            {name: (attr, parse) for name, attr, parse in columns},
+        )
 
     def _raw_items(self, group: Group, raw_record: dict[str, Any]) -> list[dict[str, Any]]:
         """The group's items as read: a list of objects in JSON; in CSV, the n-th value of each

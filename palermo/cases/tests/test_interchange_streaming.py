@@ -34,6 +34,7 @@ from palermo.cases.facets import case_facets_check
 from palermo.cases.interchange import ALL_COLUMNS, importing, reading
 from palermo.cases.interchange.checking import Checker
 from palermo.cases.interchange.errors import InterchangeError, RecordError
+from palermo.cases.interchange.fields import MOVEMENTS
 from palermo.cases.interchange.ledger import Ledger
 from palermo.cases.interchange.reading import RawRecord, read_csv, read_json
 from palermo.cases.interchange.values import Values
@@ -775,3 +776,28 @@ def test_json_text_is_that_of_json_dumps() -> None:
     with pytest.raises(TypeError):
         text([dt.date(2024, 1, 1)])
     assert text(values[4]) == json.dumps(values[4])
+
+
+def test_an_item_with_two_bad_values_is_refused_for_the_first_in_column_order(
+    clock: time_machine.Traveller,
+) -> None:
+    """A group's item is parsed by the fields it holds; a bad one is reported as the columns'
+    order has it, whatever the item's order of fields, and an item's fields it does not hold
+    get their empty values (a list of its own for each item)."""
+    values = Values(csv_mode=False)
+    movements = MOVEMENTS
+    bad = {"hte_Date": "2024-13-40", "hte_Country": "XXX", "hte_Type": "Exploitation"}
+    with pytest.raises(RecordError, match="item 1: unknown country code 'XXX' for hte_Country"):
+        values.group(movements, {"HistoricTraffickingEvents": [bad]})
+    record = {"HistoricTraffickingEvents": [{"hte_Country": "ita", "hte_Type": "Exploitation"}]}
+    (item,) = values.group(movements, record)
+    assert item == {
+        "event_type": "Exploitation",
+        "country": "ITA",
+        "state": "",
+        "city": "",
+        "date": None,
+        "end_date": None,
+        "description": "",
+    }
+    assert list(item) == [col.attr for col in movements.columns]
