@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import itertools
 import secrets
+import sys
 import threading
 import uuid
 from collections import Counter, deque
@@ -710,6 +711,9 @@ def _batch_write(
         )
 
 
+SWITCH_INTERVAL = 0.0005  # seconds: see _writing_thread
+
+
 @contextlib.contextmanager
 def _writing_thread() -> Iterator[ThreadPoolExecutor]:
     """A thread that writes on this thread's database connection (in its transaction), while
@@ -723,10 +727,17 @@ def _writing_thread() -> Iterator[ThreadPoolExecutor]:
     def share() -> None:
         connections[DEFAULT_DB_ALIAS] = connection
 
+    # The writing thread needs the GIL for a moment between the tables of a batch (each COPY
+    # waits for the server to store the table before the next begins): by default it waits up
+    # to 5 ms for the building thread to let it go, seven times a batch, while the server has
+    # nothing to do. A shorter interval for as long as the thread writes.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="palermo-bulk", initializer=share) as pool:
             yield pool
     finally:
+        sys.setswitchinterval(interval)
         connection.dec_thread_sharing()
 
 
