@@ -714,6 +714,33 @@ def _batch_write(
 SWITCH_INTERVAL = 0.0005  # seconds: see _writing_thread
 
 
+class _SwitchInterval:
+    """Python's switch interval (process-wide) at SWITCH_INTERVAL while any writing thread
+    writes, and back to what it was when the last one is done (two writes at once in two
+    threads restore it once, not each its own)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.writers = 0
+        self.before = 0.0
+
+    def enter(self) -> None:
+        with self.lock:
+            if not self.writers:
+                self.before = sys.getswitchinterval()
+                sys.setswitchinterval(min(self.before, SWITCH_INTERVAL))
+            self.writers += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.writers -= 1
+            if not self.writers:
+                sys.setswitchinterval(self.before)
+
+
+_switching = _SwitchInterval()
+
+
 @contextlib.contextmanager
 def _writing_thread() -> Iterator[ThreadPoolExecutor]:
     """A thread that writes on this thread's database connection (in its transaction), while
@@ -731,13 +758,12 @@ def _writing_thread() -> Iterator[ThreadPoolExecutor]:
     # waits for the server to store the table before the next begins): by default it waits up
     # to 5 ms for the building thread to let it go, seven times a batch, while the server has
     # nothing to do. A shorter interval for as long as the thread writes.
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
+    _switching.enter()
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="palermo-bulk", initializer=share) as pool:
             yield pool
     finally:
-        sys.setswitchinterval(interval)
+        _switching.leave()
         connection.dec_thread_sharing()
 
 

@@ -4,6 +4,7 @@ plans, facets from the planned persons, links between new rows, one audit entry 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -252,3 +253,17 @@ def test_a_large_write_starts_with_smaller_batches() -> None:
     assert [plan for chunk in chunks for plan in chunk] == plans
     assert [len(chunk) for chunk in writer._chunks(plans[:100], 1000)] == [100]
     assert [len(chunk) for chunk in writer._chunks(plans[:5], 2)] == [2, 2, 1]
+
+
+def test_the_switch_interval_is_short_while_writing_and_restored_after_the_last_writer() -> None:
+    """Two writes at once (two threads) shorten Python's switch interval once and restore it
+    when the last is done, whatever the order they end in."""
+    before = sys.getswitchinterval()
+    switching = writer._SwitchInterval()
+    switching.enter()
+    assert sys.getswitchinterval() == pytest.approx(writer.SWITCH_INTERVAL)
+    switching.enter()
+    switching.leave()
+    assert sys.getswitchinterval() == pytest.approx(writer.SWITCH_INTERVAL)
+    switching.leave()
+    assert sys.getswitchinterval() == before
