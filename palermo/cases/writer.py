@@ -8,24 +8,22 @@ Owns how rows of case data reach the database, by one of two ways:
   `cases_bulk_create` takes `CasePlan`s (the final state of each case, every value already
   checked by the caller; a list, or a generator the import reads from its file), builds the
   rows of every table with one builder per model, computes each case's facets from its planned
-  persons (`cases.facets`), writes them with `core.bulk.rows_insert` (COPY on PostgreSQL, one
-  executemany INSERT elsewhere) from a second thread on the same connection while the next
-  batch is built, and records one audit entry per batch naming the cases created.
+  persons (`cases.facets`), prepares them for the database (`core.bulk.rows_prepare`: COPY's
+  text on PostgreSQL, one executemany INSERT's parameters elsewhere) and has them written by a
+  second thread on the same connection while the next batch is built (`cases.bulkwriting`),
+  and records one audit entry per batch naming the cases created.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import itertools
 import secrets
-import sys
 import threading
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +35,14 @@ from django.utils.translation import gettext as _
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.audit_kinds import CASE
+from palermo.cases.bulkwriting import (
+    AHEAD,
+    HeldFacts,
+    NotWritten,
+    chunks,
+    foreign_keys_checked_as_written,
+    writing_thread,
+)
 from palermo.cases.documents import identity_normalise
 from palermo.cases.facets import FACET_FIELDS, case_facets, case_facets_refresh
 from palermo.cases.models import (
@@ -367,63 +373,11 @@ def _row(model: type[models.Model], values: Mapping[str, Any], **ids: Any) -> di
     return row
 
 
-# Batches whose counted facts are written in one statement, when all of them are in one
-# transaction on PostgreSQL (see _HeldFacts).
-FACTS_EVERY = 10
-
-
-@contextlib.contextmanager
-def _foreign_keys_checked_as_written(one_transaction: bool) -> Iterator[None]:
-    """In one transaction on PostgreSQL, the foreign keys (deferred to the commit by Django)
-    checked at the end of each statement while the batches are written: the server checks a
-    batch while the next is read and built, instead of checking every row at the commit while
-    the caller waits (a fifth of an import's time). Each batch's tables are written parents
-    first, so no check fails that would pass at the commit. Deferred again afterwards, for the
-    rest of the caller's transaction; after a failure the caller's atomic block rolls back,
-    and PostgreSQL restores the mode with its savepoint."""
-    if not one_transaction:
-        yield
-        return
-    db = connections[DEFAULT_DB_ALIAS]
-    with db.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    yield
-    with db.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-class _HeldFacts:
-    """The counted facts (`PersonFacts` rows) of several batches, written together. On
-    PostgreSQL the count tables are moved by a trigger once per statement, which adds up the
-    statement's persons per count and updates each count once: at 200,000 cases one statement
-    per batch updated the same counts two hundred times over (the server's work 40% more than
-    a COPY of the same rows). Only where the batches are one transaction: a batch committed on
-    its own commits its facts with it."""
-
-    def __init__(self) -> None:
-        self.rows: PreparedRows | None = None
-        self.batches = 0
-
-    def add(self, rows: PreparedRows) -> None:
-        if self.rows is None:
-            self.rows = rows
-        else:
-            self.rows.extend(rows)
-        self.batches += 1
-        if self.batches >= FACTS_EVERY:
-            self.flush()
-
-    def flush(self) -> None:
-        rows, self.rows, self.batches = self.rows, None, 0
-        if rows is not None:
-            rows_write(rows)
-
-
 class _Batch:
     """The rows of one batch of cases, table by table, built from their plans."""
 
     def __init__(
-        self, *, actor: User, organisation: Organisation, held: _HeldFacts | None = None
+        self, *, actor: User, organisation: Organisation, held: HeldFacts | None = None
     ) -> None:
         self.held = held  # where the counted facts wait to be written with later batches'
         self.actor_id = actor.pk
@@ -711,86 +665,6 @@ def _batch_write(
         )
 
 
-SWITCH_INTERVAL = 0.0005  # seconds: see _writing_thread
-
-
-class _SwitchInterval:
-    """Python's switch interval (process-wide) at SWITCH_INTERVAL while any writing thread
-    writes, and back to what it was when the last one is done (two writes at once in two
-    threads restore it once, not each its own)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.writers = 0
-        self.before = 0.0
-
-    def enter(self) -> None:
-        with self.lock:
-            if not self.writers:
-                self.before = sys.getswitchinterval()
-                sys.setswitchinterval(min(self.before, SWITCH_INTERVAL))
-            self.writers += 1
-
-    def leave(self) -> None:
-        with self.lock:
-            self.writers -= 1
-            if not self.writers:
-                sys.setswitchinterval(self.before)
-
-
-_switching = _SwitchInterval()
-
-
-@contextlib.contextmanager
-def _writing_thread() -> Iterator[ThreadPoolExecutor]:
-    """A thread that writes on this thread's database connection (in its transaction), while
-    this one builds the next batch: the database stores a batch (PostgreSQL in its own process;
-    SQLite with the GIL released) while Python reads and builds the next. The caller never uses
-    the connection while writes are under way or waiting (it only builds and submits batches,
-    and waits for them all before it uses the connection again)."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    connection.inc_thread_sharing()
-
-    def share() -> None:
-        connections[DEFAULT_DB_ALIAS] = connection
-
-    # The writing thread needs the GIL for a moment between the tables of a batch (each COPY
-    # waits for the server to store the table before the next begins): by default it waits up
-    # to 5 ms for the building thread to let it go, seven times a batch, while the server has
-    # nothing to do. A shorter interval for as long as the thread writes.
-    _switching.enter()
-    try:
-        with ThreadPoolExecutor(1, thread_name_prefix="palermo-bulk", initializer=share) as pool:
-            yield pool
-    finally:
-        _switching.leave()
-        connection.dec_thread_sharing()
-
-
-# Batches built ahead of the one being written: the builder goes on while the writing thread
-# takes longer over a batch (one that also writes the held counted facts, see _HeldFacts).
-AHEAD = 2
-RAMP = (8, 4, 2)  # the first batches of a large write: 1/8, 1/4, 1/2 of a batch
-
-
-class _NotWritten(Exception):  # noqa: N818 - not an error: a batch after one that failed
-    """A batch not written because a batch before it failed."""
-
-
-def _chunks(plans: Iterable[CasePlan], size: int) -> Iterator[tuple[CasePlan, ...]]:
-    """The plans in batches of `size`; a large write (batches of 64 or more) starts with
-    smaller ones (`RAMP`), so that the database has its first rows to store sooner instead of
-    waiting while a whole first batch is read and built."""
-    it = iter(plans)
-    if size >= 64:
-        for part in RAMP:
-            chunk = tuple(itertools.islice(it, size // part))
-            if not chunk:
-                return
-            yield chunk
-    yield from itertools.batched(it, size)
-
-
 def cases_bulk_create(
     plans: Iterable[CasePlan],
     *,
@@ -805,9 +679,9 @@ def cases_bulk_create(
     on_batch: Callable[[list[str]], None] | None = None,
 ) -> BulkReport:
     """Create the planned cases for `organisation`, owned by `actor`, in batches of
-    `batch_size` plans (smaller at first, see `_chunks`): one transaction (none of its own
-    inside the caller's) and one audit entry per batch, whose object id is `label` ("import",
-    "demo-data") and whose `after` names the cases. Every value has been checked by the
+    `batch_size` plans (smaller at first, see `bulkwriting.chunks`): one transaction (none of
+    its own inside the caller's) and one audit entry per batch, whose object id is `label`
+    ("import", "demo-data") and whose `after` names the cases. Every value has been checked by the
     caller; the database still applies every constraint and foreign key.
 
     `plans` may be a generator (an import reads them from its file as they are written): a
@@ -839,7 +713,7 @@ def cases_bulk_create(
 
     def write(batch: _Batch, case_ids: list[str]) -> None:
         if failed.is_set():
-            raise _NotWritten
+            raise NotWritten
         try:
             _batch_write(batch, case_ids, label=label, reason=reason, actor=actor)
         except BaseException:
@@ -848,11 +722,11 @@ def cases_bulk_create(
 
     db = connections[DEFAULT_DB_ALIAS]
     one_transaction = db.vendor == "postgresql" and db.in_atomic_block
-    held = _HeldFacts() if one_transaction else None
-    with _foreign_keys_checked_as_written(one_transaction), _writing_thread() as pool:
+    held = HeldFacts() if one_transaction else None
+    with foreign_keys_checked_as_written(one_transaction), writing_thread() as pool:
         pending: deque[tuple[Future[None], _Batch, list[str]]] = deque()
         try:
-            for chunk in _chunks(plans, batch_size):
+            for chunk in chunks(plans, batch_size):
                 batch = _Batch(actor=actor, organisation=organisation, held=held)
                 case_ids = [str(i) for i in map(batch.case, chunk) if i is not None]
                 batch.prepare()

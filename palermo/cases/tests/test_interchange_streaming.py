@@ -343,7 +343,7 @@ def test_foreign_keys_are_checked_at_the_commit_again_after_an_import(
     clock: time_machine.Traveller, worker: User, tmp_path: Path
 ) -> None:
     """On PostgreSQL the import checks foreign keys statement by statement while it writes
-    (`writer._foreign_keys_checked_as_written`); the rest of the caller's transaction (here
+    (`bulkwriting.foreign_keys_checked_as_written`); the rest of the caller's transaction (here
     the test's) checks them at the commit again, as Django declares them: a comment may name a
     case created later in the transaction."""
     from palermo.cases.models import CaseComment

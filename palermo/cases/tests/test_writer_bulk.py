@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from palermo.cases import bulkwriting
 from palermo.cases import choices as c
 from palermo.cases import htcds as h
-from palermo.cases import writer
 from palermo.cases.facets import case_facets_check
 from palermo.cases.models import (
     Case,
@@ -216,14 +216,14 @@ def test_counted_facts_held_for_several_batches_are_all_written(
         for person in plan.persons:
             person.pseudonym = "P-HELD{:02d}".format(n) if person.pseudonym else ""
     batches: list[int] = []
-    real = writer._HeldFacts.flush
+    real = bulkwriting.HeldFacts.flush
 
-    def flush(self: writer._HeldFacts) -> None:
+    def flush(self: bulkwriting.HeldFacts) -> None:
         batches.append(self.rows.rows if self.rows is not None else 0)
         real(self)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(writer._HeldFacts, "flush", flush)
+        patch.setattr(bulkwriting.HeldFacts, "flush", flush)
         with transaction.atomic():
             cases_bulk_create(
                 plans,
@@ -235,7 +235,7 @@ def test_counted_facts_held_for_several_batches_are_all_written(
             )
     per_batch = [len(plan.persons) for plan in plans]
     if connection.vendor == "postgresql":  # ten batches' persons, then the last five's
-        every = writer.FACTS_EVERY
+        every = bulkwriting.FACTS_EVERY
         assert batches == [sum(per_batch[:every]), sum(per_batch[every:])] == [11, 4]
     else:  # SQLite: each batch's facts written with it (its triggers count row by row)
         assert batches == []
@@ -248,22 +248,22 @@ def test_a_large_write_starts_with_smaller_batches() -> None:
     """Batches of 64 plans or more start at 1/8, 1/4 and 1/2 of their size (the database
     gets its first rows sooner); every plan is written once, in order."""
     plans = [CasePlan(opened_on=D(2025, 1, 1), country="ITA", title=str(n)) for n in range(3000)]
-    chunks = list(writer._chunks(plans, 1000))
+    chunks = list(bulkwriting.chunks(plans, 1000))
     assert [len(chunk) for chunk in chunks] == [125, 250, 500, 1000, 1000, 125]
     assert [plan for chunk in chunks for plan in chunk] == plans
-    assert [len(chunk) for chunk in writer._chunks(plans[:100], 1000)] == [100]
-    assert [len(chunk) for chunk in writer._chunks(plans[:5], 2)] == [2, 2, 1]
+    assert [len(chunk) for chunk in bulkwriting.chunks(plans[:100], 1000)] == [100]
+    assert [len(chunk) for chunk in bulkwriting.chunks(plans[:5], 2)] == [2, 2, 1]
 
 
 def test_the_switch_interval_is_short_while_writing_and_restored_after_the_last_writer() -> None:
     """Two writes at once (two threads) shorten Python's switch interval once and restore it
     when the last is done, whatever the order they end in."""
     before = sys.getswitchinterval()
-    switching = writer._SwitchInterval()
+    switching = bulkwriting.SwitchInterval()
     switching.enter()
-    assert sys.getswitchinterval() == pytest.approx(writer.SWITCH_INTERVAL)
+    assert sys.getswitchinterval() == pytest.approx(bulkwriting.SWITCH_INTERVAL)
     switching.enter()
     switching.leave()
-    assert sys.getswitchinterval() == pytest.approx(writer.SWITCH_INTERVAL)
+    assert sys.getswitchinterval() == pytest.approx(bulkwriting.SWITCH_INTERVAL)
     switching.leave()
     assert sys.getswitchinterval() == before
