@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from django.test import Client
 from django.utils import translation
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pytest_django import DjangoDbBlocker
+from pytest_django.live_server_helper import LiveServer
 
 from palermo.cases.identification import indicator_lists_load
 from palermo.core.choices import OrganisationKind, Role
@@ -114,6 +116,46 @@ def reference_rows(django_db_setup: None, django_db_blocker: DjangoDbBlocker) ->
     with django_db_blocker.unblock():
         reference_ensure()
         return snapshot_database()
+
+
+class _OneRequestAtATime:
+    """A WSGI application that lets one request at a time through (see `live_server`)."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            answer = self.app(environ, start_response)
+            try:
+                return [b"".join(answer)]
+            finally:
+                if hasattr(answer, "close"):
+                    answer.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup: None, live_server: LiveServer) -> LiveServer:
+    """pytest-django's live server, started once the test database exists, serving one request
+    at a time on the tests' in-memory SQLite database.
+
+    Started before the test database (a session fixture is made when the first test asks for
+    it), its request threads opened connections of their own to the shared-cache in-memory
+    database, where a write locks a table and another connection's query fails at once ("table
+    is locked", no busy wait); started after, they share the test's one connection (Django's
+    way), where two requests' transactions at once fail. Either way a page's requests at once
+    (the offline app's key, cases and sync; htmx swaps) got 500s under load: the browser tests
+    were flaky. So the server starts after the database and its requests take turns
+    (palermo/core/tests/test_live_server.py). On PostgreSQL each request thread has its own
+    connection and requests run at once."""
+    if live_server.thread.connections_override:
+        httpd = live_server.thread.httpd
+        app = httpd.get_app()
+        if app is None:  # set before the thread says it is ready
+            pytest.fail("the live server started without its application")
+        httpd.set_app(_OneRequestAtATime(app))
+    return live_server
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ What the device keeps (the cases' fields, the edits not yet sent) is encrypted i
 with AES-GCM under a key that comes from the user's session (`key`, a random 256-bit key kept
 in the session, never in a page or a cache): imported as a non-extractable WebCrypto key, so
 no script can read it out; when the session ends the server forgets it, and a device that logs
-in again gets another key and drops what it can no longer decrypt.
+in again gets another key: it fetches the cases again and carries the edits not yet sent over to
+the new key if the same user logged in (`user` in the answer), dropping them unread otherwise.
 """
 
 from __future__ import annotations

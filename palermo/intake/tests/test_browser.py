@@ -151,3 +151,45 @@ def test_two_devices_edit_one_case_offline_and_the_conflict_is_shown(
     assert case.title == "Laundry workers"
     assert errors == []
     other.close()
+
+
+def test_a_session_that_ended_keeps_the_edits_for_the_same_user_only(
+    page: Page, live_server: object, make_user: Callable[..., User]
+) -> None:
+    make_user(Role.CASE_WORKER, org="Outreach NGO", country="ITA", username="w1")
+    make_user(Role.CASE_WORKER, org="Outreach NGO", country="ITA", username="w2")
+    case = cases.case_open(actor=User.objects.get(username="w1"), title="Farm", country="ITA")
+    app, title = page.locator("#offline-app"), page.locator("#f-{}-title".format(case.pk))
+
+    def edit_offline_then_lose_the_session(value: str) -> None:
+        page.goto("/intake/offline/")
+        expect(app).to_have_attribute("data-synced", "true")
+        page.context.set_offline(True)
+        title.fill(value)
+        title.press("Tab")
+        expect(app).to_have_attribute("data-pending", "1")
+        page.context.clear_cookies()  # the session ends while the device is offline
+        page.context.set_offline(False)
+        page.get_by_role("button", name="Sync now").click()
+        expect(page.locator("#offline-status")).to_contain_text("your session has ended")
+        expect(app).to_have_attribute("data-synced", "false")
+        expect(app).to_have_attribute("data-pending", "1")  # nothing sent, nothing dropped
+
+    log_in(page, "w1")
+    edit_offline_then_lose_the_session("Greenhouse workers")
+    log_in(page, "w1")  # the same user: the edit is sealed under the new key and sent
+    page.goto("/intake/offline/")
+    expect(app).to_have_attribute("data-synced", "true")
+    expect(app).to_have_attribute("data-pending", "0")
+    expect(page.locator("#offline-results")).to_contain_text("saved")
+    expect(title).to_have_value("Greenhouse workers")
+    case.refresh_from_db()
+    assert case.title == "Greenhouse workers"
+
+    edit_offline_then_lose_the_session("Laundry workers")
+    log_in(page, "w2")  # another user on the same device: the edit is dropped unread
+    page.goto("/intake/offline/")
+    expect(app).to_have_attribute("data-synced", "true")
+    expect(app).to_have_attribute("data-pending", "0")
+    case.refresh_from_db()
+    assert case.title == "Greenhouse workers"

@@ -74,11 +74,25 @@
       csrf = given.csrf;
       return request(store("meta").get("key")).then(function (kept) {
         if (kept && kept.id === given.id) { return kept.key; }
-        // Another session: what was sealed under the old key cannot be read any more.
-        return crypto.subtle.importKey("raw", unb64(given.key), "AES-GCM", false,
-          ["encrypt", "decrypt"]).then(function (imported) {
+        // Another session: the cases kept are dropped (the sync fetches them again). The edits
+        // not yet sent are the same user's work (a session that ended while they were offline):
+        // they are sealed again under the new key. Another user's are dropped unread.
+        var carried = Promise.resolve({});
+        if (kept && kept.user === given.user) {
+          key = kept.key;
+          carried = all("pending").catch(function () { return {}; });
+        }
+        return Promise.all([carried, crypto.subtle.importKey("raw", unb64(given.key), "AES-GCM",
+          false, ["encrypt", "decrypt"])]).then(function (got) {
+          var edits = got[0], imported = got[1];
+          key = imported;
           return Promise.all([clear("records"), clear("pending")]).then(function () {
-            return request(store("meta", "readwrite").put({ id: given.id, key: imported }, "key"));
+            return Promise.all(Object.keys(edits).map(function (id) {
+              return put("pending", id, edits[id]);
+            }));
+          }).then(function () {
+            return request(store("meta", "readwrite").put(
+              { id: given.id, key: imported, user: given.user }, "key"));
           }).then(function () { return imported; });
         });
       });
@@ -147,9 +161,19 @@
     });
   }
 
+  // The server's answer as JSON, or an error saying why nothing was synced (the changes stay on
+  // the device): the session has ended (log in again), or the server could not take them now.
+  function answered(r) {
+    if (r.ok) { return r.json(); }
+    return r.json().catch(function () { return {}; }).then(function (body) {
+      var text = (r.status === 401 || r.status === 403) ? texts.login : texts.failed;
+      throw new Error(text + (typeof body.detail === "string" ? " (" + body.detail + ")" : ""));
+    });
+  }
+
   function casesOnline() {
     return fetch(app.dataset.casesUrl + "?page_size=500", { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
+      .then(answered)
       .then(function (page) { return page.items.map(function (c) { return c.id; }); });
   }
 
@@ -173,7 +197,7 @@
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
         body: JSON.stringify({ device: device, holds: holds, edits: edits })
-      }).then(function (r) { return r.json(); }).then(function (answer) {
+      }).then(answered).then(function (answer) {
         if (edits.length || answer.purge.length) { results.textContent = ""; }
         answer.results.forEach(function (res, i) {
           var li = document.createElement("li");
@@ -193,7 +217,8 @@
           }));
         });
       });
-    }).then(render).then(function () { app.dataset.synced = "true"; say(texts.synced); });
+    }).then(render).then(function () { app.dataset.synced = "true"; say(texts.synced); },
+      function (error) { app.dataset.synced = "false"; throw error; });
   }
 
   open().then(function (opened) {
@@ -210,6 +235,8 @@
   document.getElementById("offline-sync").addEventListener("click", function () {
     sync().catch(function (error) { say(error.message); });
   });
-  window.addEventListener("online", function () { sync().catch(function () {}); });
+  window.addEventListener("online", function () {
+    sync().catch(function (error) { say(error.message); });
+  });
   window.addEventListener("offline", showPending);
 })();
