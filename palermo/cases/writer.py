@@ -725,18 +725,21 @@ def cases_bulk_create(
     held = HeldFacts() if one_transaction else None
     with foreign_keys_checked_as_written(one_transaction), writing_thread() as pool:
         pending: deque[tuple[Future[None], _Batch, list[str]]] = deque()
+
+        def settle_oldest() -> None:  # written and counted, or its error raised here
+            pending[0][0].result()
+            account(*pending.popleft()[1:])
+
         try:
             for chunk in chunks(plans, batch_size):
                 batch = _Batch(actor=actor, organisation=organisation, held=held)
                 case_ids = [str(i) for i in map(batch.case, chunk) if i is not None]
                 batch.prepare()
-                while len(pending) >= AHEAD:  # the oldest: written, or its error raised here
-                    pending[0][0].result()
-                    account(*pending.popleft()[1:])
+                while len(pending) >= AHEAD:
+                    settle_oldest()
                 pending.append((pool.submit(write, batch, case_ids), batch, case_ids))
             while pending:
-                pending[0][0].result()
-                account(*pending.popleft()[1:])
+                settle_oldest()
             if held is not None:  # the writing thread is idle: the connection is free
                 held.flush()
         except BaseException:

@@ -40,7 +40,7 @@ def _get(url: str, cookie: str) -> int:
 
 
 def test_requests_at_once_are_all_answered(
-    live_server: Any, client: Any, make_user: Callable[..., User]
+    live_server: Any, live_reference: None, client: Any, make_user: Callable[..., User]
 ) -> None:
     user = make_user(Role.CASE_WORKER, org="Outreach NGO", country="ITA")
     client.force_login(user)
