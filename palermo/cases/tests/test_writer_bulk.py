@@ -4,6 +4,7 @@ plans, facets from the planned persons, links between new rows, one audit entry 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable
 
@@ -25,12 +26,14 @@ from palermo.cases.models import (
 )
 from palermo.cases.personfacts import counts_check, person_facts_check
 from palermo.cases.writer import (
+    ID_ALPHABET,
     CasePlan,
     MeasurePlan,
     PersonPlan,
     ReferralPlan,
     ReturnPlan,
     cases_bulk_create,
+    random_id,
 )
 from palermo.core.choices import OrganisationKind
 from palermo.core.crypto import decrypt_json, decrypt_text
@@ -267,3 +270,10 @@ def test_the_switch_interval_is_short_while_writing_and_restored_after_the_last_
     assert sys.getswitchinterval() == pytest.approx(bulkwriting.SWITCH_INTERVAL)
     switching.leave()
     assert sys.getswitchinterval() == before
+
+
+def test_random_ids_use_every_letter_and_only_those() -> None:
+    made = [random_id("C-") for _ in range(2000)]
+    assert all(re.fullmatch("C-[{}]{{10}}".format(ID_ALPHABET), m) for m in made)
+    assert len(set(made)) == 2000
+    assert set("".join(m[2:] for m in made)) == set(ID_ALPHABET)

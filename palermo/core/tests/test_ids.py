@@ -1,5 +1,5 @@
 """new_uuid: uuid4's values (version 4, RFC 4122 variant, random), unique, per thread and
-per forked process."""
+per forked process; and random_bytes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import os
 import threading
 import uuid
 
-from palermo.core.ids import new_uuid
+import pytest
+
+from palermo.core.ids import new_uuid, random_bytes
 
 
 def test_new_uuid_is_a_version_4_uuid_equal_to_its_parsed_text() -> None:
@@ -62,3 +64,13 @@ def test_a_forked_child_does_not_draw_its_parents_next_uuids() -> None:
     assert {child[i : i + 16] for i in range(0, 160, 16)}.isdisjoint(
         {parent[i : i + 16] for i in range(0, 160, 16)}
     )
+
+
+def test_random_bytes_are_fresh_and_bounded() -> None:
+    drawn = [random_bytes(10) for _ in range(1000)]  # across reads of the buffer
+    assert all(len(d) == 10 for d in drawn)
+    assert len(set(drawn)) == 1000
+    assert random_bytes(0) == b""
+    assert len(random_bytes(4096)) == 4096
+    with pytest.raises(ValueError, match="0 to 4096"):
+        random_bytes(4097)
