@@ -307,10 +307,13 @@ def reports_bulk(
             code="invalid",
         )
     with transaction.atomic():
+        # Locked in one order (by id): two operators' bulk actions on overlapping reports wait
+        # for each other instead of each holding a row the other needs (a deadlock).
         found = list(
             Report.objects.select_for_update(of=("self",))
             .select_related("hotline", "held_by")
             .filter(reference__in=references, hotline__organisation_id=organisation_of(user))
+            .order_by("pk")
         )
         missing = sorted(set(references) - {r.reference for r in found})
         if missing:
