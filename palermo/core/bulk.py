@@ -123,6 +123,22 @@ class _CopyText(dict[type, Callable[[Any], str]]):
         )
 
 
+def _stamp_texts(now: dt.datetime, n: int) -> list[str]:
+    """The text of `now` plus 0, 1, ... n - 1 microseconds, as `datetime.isoformat` writes each
+    (`_CopyText`): within the same second only the microseconds change, so they are written into
+    the second's text; past it each is made whole."""
+    second = now.replace(microsecond=0)
+    text = second.isoformat()
+    head, tail = text[:19], text[19:]  # "YYYY-MM-DDTHH:MM:SS", the offset ("+00:00" or "")
+    start = now.microsecond
+    same = max(0, min(n, 1_000_000 - start))
+    out = ["{}.{:06d}{}".format(head, us, tail) for us in range(start, start + same)]
+    if same and start == 0:
+        out[0] = text  # isoformat leaves out a microsecond of 0
+    out += [(now + dt.timedelta(microseconds=i)).isoformat() for i in range(same, n)]
+    return out
+
+
 def _uuid_hex(value: uuid.UUID) -> str:
     """A UUID as psycopg's text dumper writes it (32 hexadecimal digits)."""
     return "%032x" % value.int  # noqa: UP031 - what uuid.UUID.hex does, without its property
@@ -270,10 +286,13 @@ def rows_prepare(model: type[models.Model], rows: list[dict[str, Any]]) -> Prepa
     stamped = [i for i, (_a, is_auto, _d, _p) in enumerate(spec) if is_auto]
     prepared = [(i, prep) for i, (_a, _auto, _d, prep) in enumerate(spec) if prep is not None]
 
+    # COPY takes the timestamps' text, made for all the rows at once (`_stamp_texts`).
+    stamps = _stamp_texts(now, len(rows)) if copy and stamped else None
+
     def values() -> Iterator[list[Any]]:
         for index, row in enumerate(rows):
             # Timestamps one microsecond apart keep the insertion order, as saves one by one do.
-            stamp = now + dt.timedelta(microseconds=index)
+            stamp = stamps[index] if stamps is not None else now + dt.timedelta(microseconds=index)
             if pick is None:
                 yield field_by_field(row, stamp)
                 continue

@@ -16,7 +16,14 @@ from palermo.cases import choices as c
 from palermo.cases import htcds as h
 from palermo.cases.models import Case, CaseComment, Person
 from palermo.cases.writer import CasePlan, PersonPlan, cases_bulk_create
-from palermo.core.bulk import PreparedRows, _CopyText, rows_insert, rows_prepare, rows_write
+from palermo.core.bulk import (
+    PreparedRows,
+    _CopyText,
+    _stamp_texts,
+    rows_insert,
+    rows_prepare,
+    rows_write,
+)
 from palermo.core.models import User
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +145,34 @@ def test_prepared_rows_of_several_batches_are_written_by_one_statement(worker: U
     assert list(
         CaseComment.objects.filter(case=case).order_by("created_at").values_list("text", flat=True)
     ) == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("microsecond", "n"),
+    [(0, 3), (1, 5), (999_998, 5), (500_000, 0), (0, 1_000_002)],
+)
+def test_timestamp_texts_are_those_of_isoformat_a_microsecond_apart(
+    microsecond: int, n: int
+) -> None:
+    now = dt.datetime(2026, 12, 31, 23, 59, 59, microsecond, tzinfo=dt.UTC)
+    texts = _stamp_texts(now, n)
+    assert len(texts) == n
+    for i in {0, 1, n // 2, n - 2, n - 1} & set(range(n)):
+        assert texts[i] == (now + dt.timedelta(microseconds=i)).isoformat()
+    naive = now.replace(tzinfo=None)
+    assert _stamp_texts(naive, 2) == [
+        naive.isoformat(),
+        (naive + dt.timedelta(0, 0, 1)).isoformat(),
+    ]
+
+
+def test_bulk_rows_keep_their_order_in_their_timestamps(worker: User) -> None:
+    case = _case(worker)
+    rows = [{"case_id": case.pk, "author_id": worker.pk, "text": str(i)} for i in range(50)]
+    rows_insert(CaseComment, rows)
+    stored = list(CaseComment.objects.filter(case=case).order_by("created_at"))
+    assert [c.text for c in stored] == [str(i) for i in range(50)]
+    gaps = {(b.created_at - a.created_at) for a, b in zip(stored, stored[1:], strict=False)}
+    assert gaps == {dt.timedelta(microseconds=1)}
+    person = Person.objects.get(case=case)  # two timestamps in a row: the same
+    assert case.created_at == case.updated_at and person.created_at == person.updated_at
