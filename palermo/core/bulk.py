@@ -271,7 +271,7 @@ def rows_prepare(model: type[models.Model], rows: list[dict[str, Any]]) -> Prepa
         for f, prep in zip(fields, prepare, strict=True)
     ]
 
-    def field_by_field(row: dict[str, Any], stamp: dt.datetime) -> list[Any]:
+    def field_by_field(row: dict[str, Any], stamp: dt.datetime | str) -> list[Any]:
         out = []
         for attname, is_auto, default, prep in spec:
             value = stamp if is_auto else row.get(attname, default)
