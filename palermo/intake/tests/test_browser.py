@@ -7,6 +7,7 @@ Screenshots go to /tmp/intake-*.png (PALERMO_SCREENSHOTS to change the folder)."
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from palermo.cases.models import Case
 from palermo.core.choices import Role
 from palermo.core.models import User
 from palermo.core.tests.browser import errors_watch, log_in, page
+from palermo.core.tests.factories import PASSWORD
 from palermo.intake import services
 from palermo.intake.models import Report
 
@@ -177,8 +179,13 @@ def test_a_session_that_ended_keeps_the_edits_for_the_same_user_only(
 
     log_in(page, "w1")
     edit_offline_then_lose_the_session("Greenhouse workers")
-    log_in(page, "w1")  # the same user: the edit is sealed under the new key and sent
-    page.goto("/intake/offline/")
+    # The same user logs in again from the link: back on the app, the edit is sealed under the
+    # new key and sent.
+    page.locator("#offline-login").click()
+    page.get_by_label("Username").fill("w1")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/intake/offline/$"))
     expect(app).to_have_attribute("data-synced", "true")
     expect(app).to_have_attribute("data-pending", "0")
     expect(page.locator("#offline-results")).to_contain_text("saved")

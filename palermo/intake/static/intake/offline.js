@@ -166,9 +166,26 @@
   function answered(r) {
     if (r.ok) { return r.json(); }
     return r.json().catch(function () { return {}; }).then(function (body) {
-      var text = (r.status === 401 || r.status === 403) ? texts.login : texts.failed;
-      throw new Error(text + (typeof body.detail === "string" ? " (" + body.detail + ")" : ""));
+      var ended = r.status === 401 || r.status === 403;
+      var error = new Error((ended ? texts.login : texts.failed) +
+        (typeof body.detail === "string" ? " (" + body.detail + ")" : ""));
+      error.login = ended;
+      throw error;
     });
+  }
+
+  // Why a sync failed, in the status line; when the session has ended, with a link to log in
+  // again (back to this page, where the edits kept are sent).
+  function failed(error) {
+    say(error.message);
+    if (error.login) {
+      var link = document.createElement("a");
+      link.href = app.dataset.loginUrl;
+      link.id = "offline-login";
+      link.textContent = texts.loginLink;
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(link);
+    }
   }
 
   function casesOnline() {
@@ -230,13 +247,11 @@
     key = k;
     app.dataset.ready = "true";
     return navigator.onLine ? sync() : render();
-  }).catch(function (error) { say(error.message); });
+  }).catch(failed);
 
   document.getElementById("offline-sync").addEventListener("click", function () {
-    sync().catch(function (error) { say(error.message); });
+    sync().catch(failed);
   });
-  window.addEventListener("online", function () {
-    sync().catch(function (error) { say(error.message); });
-  });
+  window.addEventListener("online", function () { sync().catch(failed); });
   window.addEventListener("offline", showPending);
 })();
