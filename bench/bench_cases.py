@@ -305,6 +305,20 @@ def import_tables(organisation_id: int) -> list[tuple[str, str]]:
     return kept
 
 
+def delete_tables(tables: list[tuple[str, str]], *, vacuum: bool) -> None:
+    """The rows of `import_tables` deleted in one transaction, children first (a WHERE reads
+    the parent rows, which are deleted after them); then, with `vacuum`, the database
+    vacuumed."""
+    qn = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, where in reversed(tables):
+            # Names come from the models, the organisation is an int.
+            cursor.execute("DELETE FROM {} WHERE {}".format(qn(table), where))  # noqa: S608
+    if vacuum:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM")
+
+
 def server_cpu() -> float | None:
     """CPU seconds used so far by this connection's PostgreSQL server process (read from /proc
     when the server runs on this machine), else None."""
@@ -353,14 +367,10 @@ def _copy_postgres(tables: list[tuple[str, str]], work: Path) -> tuple[float, in
                     rows += bytes(chunk).count(b"\n")
                     f.write(chunk)
             files.append((name, path))
-        with raw.transaction():
-            # Children first; a WHERE reads the parent rows, which are deleted after them.
-            for (_, where), (name, _) in zip(reversed(tables), reversed(files), strict=True):
-                cur.execute(sql.SQL("DELETE FROM {} WHERE {}").format(name, sql.SQL(where)))
         # The deletion committed and vacuumed first: the rows go back into tables as the
         # import found them, not beside dead copies of themselves, which every unique index
         # would visit (a deletion in the same transaction made this reference ~10% slower).
-        cur.execute("VACUUM")
+        delete_tables(tables, vacuum=True)
         cpu = server_cpu()
         with raw.transaction():
             start = time.perf_counter()
@@ -394,9 +404,7 @@ def _copy_sqlite(tables: list[tuple[str, str]]) -> tuple[float, int, float | Non
             )
             cursor.execute("SELECT count(*) FROM temp.bench_saved_{}".format(n))  # noqa: S608
             rows += int(cursor.fetchone()[0])
-        with transaction.atomic():  # children first, as above
-            for _n, (table, where) in reversed(list(enumerate(tables))):
-                cursor.execute("DELETE FROM {} WHERE {}".format(qn(table), where))  # noqa: S608
+        delete_tables(tables, vacuum=False)
         start = time.perf_counter()
         with transaction.atomic():
             for n, (table, _where) in enumerate(tables):
@@ -470,16 +478,9 @@ LARGE = 100_000  # cases: a size from which a round takes minutes (BENCH_IMPORT_
 
 
 def delete_rows(organisation_id: int) -> None:
-    """The rows an import of the organisation's cases wrote, deleted (children first) and the
-    database vacuumed: the next round imports into the tables as the first found them."""
-    tables = import_tables(organisation_id)
-    qn = connection.ops.quote_name
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table, where in reversed(tables):
-            # Names come from the models, the organisation is an int.
-            cursor.execute("DELETE FROM {} WHERE {}".format(qn(table), where))  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM")
+    """The rows an import of the organisation's cases wrote, deleted and the database
+    vacuumed: the next round imports into the tables as the first found them."""
+    delete_tables(import_tables(organisation_id), vacuum=True)
 
 
 PEAK_GOAL_MB = 400

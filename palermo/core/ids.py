@@ -36,15 +36,20 @@ def _forget_in_child() -> None:
 os.register_at_fork(after_in_child=_forget_in_child)
 
 
-def new_uuid() -> uuid.UUID:
-    """A new random UUID (version 4), as uuid.uuid4() gives."""
+def _draw(n: int) -> bytes:
+    """The next `n` (<= _BYTES) bytes of this thread's buffer, read anew when it runs out."""
     buf = _buffer
     at = buf.at
-    if at + 16 > len(buf.data):
+    if at + n > len(buf.data):
         buf.data = os.urandom(_BYTES)
         at = 0
-    buf.at = at + 16
-    value = (int.from_bytes(buf.data[at : at + 16]) & _CLEAR) | _SET
+    buf.at = at + n
+    return buf.data[at : at + n]
+
+
+def new_uuid() -> uuid.UUID:
+    """A new random UUID (version 4), as uuid.uuid4() gives."""
+    value = (int.from_bytes(_draw(16)) & _CLEAR) | _SET
     made = object.__new__(uuid.UUID)
     # How uuid.UUID.__init__ itself sets its (read-only) slots.
     object.__setattr__(made, "int", value)
@@ -57,10 +62,4 @@ def random_bytes(n: int) -> bytes:
     system call each time."""
     if not 0 <= n <= _BYTES:
         raise ValueError("random_bytes draws 0 to {} bytes, not {}".format(_BYTES, n))
-    buf = _buffer
-    at = buf.at
-    if at + n > len(buf.data):
-        buf.data = os.urandom(_BYTES)
-        at = 0
-    buf.at = at + n
-    return buf.data[at : at + n]
+    return _draw(n)

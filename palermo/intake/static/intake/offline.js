@@ -47,14 +47,16 @@
       return { iv: b64(iv), data: b64(out) };
     });
   }
-  function unseal(box) {
-    return crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(box.iv) }, key, unb64(box.data))
-      .then(function (out) { return JSON.parse(new TextDecoder().decode(out)); });
+  function unseal(box, under) {
+    return crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(box.iv) }, under || key,
+      unb64(box.data)).then(function (out) { return JSON.parse(new TextDecoder().decode(out)); });
   }
-  function all(name) {
+  // Everything in a store, decrypted (under the session's key, or `under`).
+  function all(name, under) {
     var s = store(name);
     return Promise.all([request(s.getAllKeys()), request(s.getAll())]).then(function (kv) {
-      return Promise.all(kv[1].map(unseal)).then(function (values) {
+      var opened = kv[1].map(function (box) { return unseal(box, under); });
+      return Promise.all(opened).then(function (values) {
         var out = {};
         kv[0].forEach(function (k, i) { out[k] = values[i]; });
         return out;
@@ -79,13 +81,12 @@
         // they are sealed again under the new key. Another user's are dropped unread.
         var carried = Promise.resolve({});
         if (kept && kept.user === given.user) {
-          key = kept.key;
-          carried = all("pending").catch(function () { return {}; });
+          carried = all("pending", kept.key).catch(function () { return {}; });
         }
         return Promise.all([carried, crypto.subtle.importKey("raw", unb64(given.key), "AES-GCM",
           false, ["encrypt", "decrypt"])]).then(function (got) {
           var edits = got[0], imported = got[1];
-          key = imported;
+          key = imported;  // what `put` seals under
           return Promise.all([clear("records"), clear("pending")]).then(function () {
             return Promise.all(Object.keys(edits).map(function (id) {
               return put("pending", id, edits[id]);
