@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import itertools
 import json
 import uuid
 from collections.abc import Callable, Generator, Iterator
@@ -19,12 +20,13 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, DataError, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import signals
 from django.utils import timezone
 from psycopg import sql
-from psycopg.adapt import PyFormat, Transformer
+from psycopg._copy_base import format_row_text  # what Copy.write_row runs (compiled)
+from psycopg.adapt import Transformer
 
 from palermo.core.prepared import Prepared
 
@@ -54,7 +56,7 @@ def _json_text(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], str]:
 
 def _copy_prep(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     """How a value goes into COPY before its text is written: JSON as its text (the server
-    parses it into jsonb), the rest as it is (see `_CopyText`)."""
+    parses it into jsonb), the rest as it is (psycopg's text dumpers write it)."""
     if isinstance(f, models.JSONField):
         text = _json_text(f.encoder)
 
@@ -67,66 +69,13 @@ def _copy_prep(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     return None
 
 
-# COPY's text format: a row is its values' texts separated by tabs; NULL is \N, and a backslash,
-# newline, carriage return or tab inside a value is escaped with a backslash.
 _COPY_LINES = 2000  # rows sent to the server together
-
-
-class _CopyText(dict[type, Callable[[Any], str]]):
-    """The text of each value of a row in COPY's text format, as psycopg's text dumpers and its
-    COPY formatter write it, a row at a time and several times faster: a row is joined from
-    its values' texts by their classes, and escaped value by value only when the row holds a
-    character that needs it. A value of another class (a str subclass, a Decimal ...) is
-    dumped by psycopg itself, through `dump`."""
-
-    def __init__(self, dump: Callable[[Any], str]) -> None:
-        super().__init__(
-            {
-                str: str.__str__,  # the text itself, escaped below when it needs it
-                type(None): {None: "\\N"}.__getitem__,
-                bool: {True: "t", False: "f"}.__getitem__,
-                int: int.__repr__,
-                uuid.UUID: _uuid_hex,
-                dt.date: dt.date.isoformat,
-                dt.datetime: dt.datetime.isoformat,
-            }
-        )
-        self.dump = dump
-
-    def __missing__(self, kind: type) -> Callable[[Any], str]:
-        return self.dump
-
-    def line(self, values: list[Any]) -> str:
-        """One row: its values' texts, tab-separated, ending with a newline."""
-        line = "\t".join([v if v.__class__ is str else self[v.__class__](v) for v in values])
-        if (
-            line.count("\\") != values.count(None)  # each NULL's \\N has one
-            or "\n" in line
-            or "\r" in line
-            or "\x00" in line
-            or line.count("\t") != len(values) - 1
-        ):
-            line = "\t".join([self.escaped(v) for v in values])
-        return line + "\n"
-
-    def escaped(self, value: Any) -> str:
-        if value is None:
-            return "\\N"
-        text = self[value.__class__](value)
-        if "\x00" in text:  # psycopg's refusal, in its words (as Django's error, as it was)
-            raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
-        return (
-            text.replace("\\", "\\\\")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-            .replace("\t", "\\t")
-        )
 
 
 def _stamp_texts(now: dt.datetime, n: int) -> list[str]:
     """The text of `now` plus 0, 1, ... n - 1 microseconds, as `datetime.isoformat` writes each
-    (`_CopyText`): within the same second only the microseconds change, so they are written into
-    the second's text; past it each is made whole."""
+    (COPY takes the timestamps as text): within the same second only the microseconds change,
+    so they are written into the second's text; past it each is made whole."""
     second = now.replace(microsecond=0)
     text = second.isoformat()
     head, tail = text[:19], text[19:]  # "YYYY-MM-DDTHH:MM:SS", the offset ("+00:00" or "")
@@ -137,25 +86,6 @@ def _stamp_texts(now: dt.datetime, n: int) -> list[str]:
         out[0] = text  # isoformat leaves out a microsecond of 0
     out += [(now + dt.timedelta(microseconds=i)).isoformat() for i in range(same, n)]
     return out
-
-
-def _uuid_hex(value: uuid.UUID) -> str:
-    """A UUID as psycopg's text dumper writes it (32 hexadecimal digits)."""
-    return "%032x" % value.int  # noqa: UP031 - what uuid.UUID.hex does, without its property
-
-
-def _psycopg_text(connection: psycopg.Connection[Any] | None) -> Callable[[Any], str]:
-    """The text psycopg's own text dumper gives a value (for classes `_CopyText` has no way
-    of its own for), with the connection's adapters when it is open."""
-    transformer = Transformer(connection)
-
-    def dump(value: Any) -> str:
-        dumped = transformer.get_dumper(value, PyFormat.TEXT).dump(value)
-        if dumped is None:
-            raise TypeError("no text for a value of {}".format(type(value).__name__))
-        return bytes(dumped).decode()
-
-    return dump
 
 
 # Fields whose preparation for SQLite gives back a value of this exact type unchanged (text,
@@ -221,7 +151,7 @@ class PreparedRows:
 
     model: type[models.Model]
     columns: list[str]
-    copy_text: list[str] = field(default_factory=list)
+    copy_text: list[bytes] = field(default_factory=list)
     parameters: list[list[Any]] = field(default_factory=list)
     rows: int = 0
 
@@ -263,7 +193,7 @@ def rows_prepare(model: type[models.Model], rows: list[dict[str, Any]]) -> Prepa
             defaults[f.attname] = f.get_default()
     copy = db.vendor == "postgresql"
     # COPY takes JSON as its text (the server parses it into jsonb) and the other values as
-    # `_CopyText` writes them. For INSERT every field prepares its value.
+    # psycopg's text dumpers write them. For INSERT every field prepares its value.
     prepare = [_copy_prep(f) if copy else _insert_prep(f, db) for f in fields]
 
     spec = [
@@ -309,14 +239,26 @@ def rows_prepare(model: type[models.Model], rows: list[dict[str, Any]]) -> Prepa
 
     out = PreparedRows(model, [str(f.column) for f in fields], rows=len(rows))
     if copy:
-        text = _CopyText(_psycopg_text(db.connection))
-        lines = list(map(text.line, values()))
-        out.copy_text = [
-            "".join(lines[i : i + _COPY_LINES]) for i in range(0, len(lines), _COPY_LINES)
-        ]
+        out.copy_text = _copy_text(db.connection, values())
     else:
         out.parameters = list(values())
     return out
+
+
+def _copy_text(connection: psycopg.Connection[Any], rows: Iterator[list[Any]]) -> list[bytes]:
+    """The rows in COPY's text format, `_COPY_LINES` rows a chunk: written by psycopg's own row
+    formatter (compiled, what `Copy.write_row` runs), with the connection's text dumpers; a
+    value psycopg refuses (text holding a NUL character) is Django's DataError, as COPY's
+    refusals are."""
+    transformer = Transformer(connection)
+    chunks: list[bytes] = []
+    with connections[DEFAULT_DB_ALIAS].wrap_database_errors:
+        for chunk in itertools.batched(rows, _COPY_LINES):
+            out = bytearray()
+            for row in chunk:
+                format_row_text(row, transformer, out)
+            chunks.append(bytes(out))
+    return chunks
 
 
 def rows_write(prepared: PreparedRows) -> None:

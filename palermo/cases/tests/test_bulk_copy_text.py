@@ -1,5 +1,5 @@
 """The bulk writer's rows as the database stores them: `core.bulk` writes COPY's text format
-itself on PostgreSQL (`_CopyText`), escaping only the values that need it, and one executemany
+with psycopg's own row formatter on PostgreSQL (`_copy_text`), and one executemany
 INSERT elsewhere. Whatever a value holds (tabs, line ends, backslashes, the text of a NULL,
 other scripts), what is stored is the value given, on both databases."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import DataError, connection, transaction
@@ -18,7 +19,7 @@ from palermo.cases.models import Case, CaseComment, Person
 from palermo.cases.writer import CasePlan, PersonPlan, cases_bulk_create
 from palermo.core.bulk import (
     PreparedRows,
-    _CopyText,
+    _copy_text,
     _stamp_texts,
     rows_insert,
     rows_prepare,
@@ -123,12 +124,30 @@ def test_a_text_with_a_nul_character_is_refused_and_nothing_is_written(worker: U
     assert not CaseComment.objects.filter(case=case).exists()
 
 
-def test_a_copy_line_escapes_only_what_needs_it() -> None:
-    text = _CopyText(str)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY: PostgreSQL")
+def test_copy_text_escapes_what_needs_it_in_chunks_of_rows() -> None:
+    connection.ensure_connection()
     when = dt.datetime(2026, 12, 7, 17, 0, 0, 1, tzinfo=dt.UTC)
-    line = text.line(["a", None, True, 7, uuid.UUID(int=1), dt.date(2026, 1, 2), when])
-    assert line == "a\t\\N\tt\t7\t{:032x}\t2026-01-02\t{}\n".format(1, when.isoformat())
-    assert text.line(["a\tb", "\\N", None, "x\ny\rz\\"]) == "a\\tb\t\\\\N\t\\N\tx\\ny\\rz\\\\\n"
+    row: list[Any] = [
+        "a",
+        None,
+        True,
+        7,
+        uuid.UUID(int=1),
+        dt.date(2026, 1, 2),
+        h.CaseStatus.CLOSED,
+    ]
+    rows = [row, ["a\tb", "\\N", None, "x\ny\rz\\"]] * 1500
+    chunks = _copy_text(connection.connection, iter(rows))
+    assert len(chunks) == 2  # 2,000 rows, then 1,000
+    lines = b"".join(chunks).decode().splitlines(keepends=True)
+    assert len(lines) == 3000
+    assert lines[0] == "a\t\\N\tt\t7\t{:032x}\t2026-01-02\tClosed\n".format(1)
+    assert lines[1] == "a\\tb\t\\\\N\t\\N\tx\\ny\\rz\\\\\n"
+    assert "".join(lines[2:4]) == "".join(lines[:2])
+    assert _copy_text(connection.connection, iter([[when.isoformat()]])) == [
+        (when.isoformat() + "\n").encode()
+    ]
 
 
 def test_prepared_rows_of_several_batches_are_written_by_one_statement(worker: User) -> None:
