@@ -59,10 +59,24 @@ def _copy_prep(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     parses it into jsonb), the rest as it is (psycopg's text dumpers write it)."""
     if isinstance(f, models.JSONField):
         text = _json_text(f.encoder)
+        # The text of each list of text values, made once: the rows of a batch hold the same
+        # few lists of codes over and over. Only lists of text (a list holding anything else
+        # is not joined): 1 and True are equal in a tuple but not in JSON.
+        known: dict[tuple[str, ...], str] = {}
 
         def json_text(v: Any) -> str | None:
-            if v.__class__ is list and not v:  # most lists of a row are empty
-                return "[]"
+            if v.__class__ is list:
+                if not v:  # most lists of a row are empty
+                    return "[]"
+                try:
+                    "".join(v)
+                except TypeError:
+                    return text(v)
+                key = tuple(v)
+                found = known.get(key)
+                if found is None:
+                    found = known[key] = text(v)
+                return found
             return None if v is None else text(v)
 
         return json_text

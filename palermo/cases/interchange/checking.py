@@ -44,6 +44,7 @@ from palermo.core.models import Organisation
 _PERSON_FACT_COLUMNS = (*PERSON_COLUMNS[2:], *FACT_COLUMNS)
 _PERSON_KEY_COLUMNS = PERSON_COLUMNS[:2]
 _SECTIONS = (CASE_COLUMNS, _PERSON_FACT_COLUMNS, _PERSON_KEY_COLUMNS, IDENTITY_COLUMNS)
+_IDENTITY = 3  # its place in _SECTIONS
 PSEUDONYM_RE = re.compile(r"^[A-Za-z0-9-]{3,20}$")
 _KEYS = frozenset(COLUMN_BY_NAME) | {g.key for g in GROUPS}  # what a record may hold
 _GROUPED = frozenset(GROUP_OF)  # fields that belong inside a group (in JSON)
@@ -88,6 +89,7 @@ class Checker:
         self.total = 0
         self.referrals = 0
         self._dispatch: dict[str, tuple[int, str, Parser]] | None = None
+        # Of each section: its values when the record holds none of its fields, its lists.
         self._templates: list[tuple[dict[str, Any], tuple[str, ...]]] = []
         self._columns: dict[int, tuple[tuple[Column, ...], _Parsers]] = {}
 
@@ -240,15 +242,15 @@ class Checker:
                 _("plm_Pseudonym '{}' must be 3 to 20 letters, digits or '-'").format(pseudonym)
             )
         facts["role"] = person_cols["role"] or self._role(facts)
-        identity = {
-            k: v
-            for k, v in (
-                sections.identity
-                if sections is not None
-                else self._scalars(record, IDENTITY_COLUMNS)
-            ).items()
-            if v not in (None, "", [])
-        }
+        given = sections.identity if sections is not None else None
+        if given is not None and given == self._templates[_IDENTITY][0]:
+            identity: dict[str, Any] = {}  # none of its fields (a de-identified record)
+        else:
+            identity = {
+                k: v
+                for k, v in (given or self._scalars(record, IDENTITY_COLUMNS)).items()
+                if v not in (None, "", [])
+            }
         opened: dt.date = case["opened_on"]
         born: dt.date | None = identity.get("birthdate")
         if born is not None:

@@ -778,6 +778,38 @@ def test_json_text_is_that_of_json_dumps() -> None:
     assert text(values[4]) == json.dumps(values[4])
 
 
+def test_copy_json_text_of_repeated_lists_is_that_of_json_dumps() -> None:
+    """COPY takes the text of a list of text values made once per batch and field: the same
+    text json.dumps gives, and lists that are equal as tuples but not as JSON ([1], [True],
+    [1.0]) or hold objects each get their own."""
+    from palermo.cases import htcds as h
+    from palermo.cases.models import Person
+    from palermo.core.bulk import _copy_prep
+
+    prep = _copy_prep(Person._meta.get_field("methods_of_control"))
+    assert prep is not None
+    values: list[Any] = [
+        ["DebtBondage", "PhysicalThreats"],
+        ["DebtBondage", "PhysicalThreats"],
+        ["PhysicalThreats", "DebtBondage"],
+        [h.TypeOfExploitation.FORCED_LABOUR],
+        ["ForcedLabour"],
+        [1],
+        [True],
+        [1.0],
+        ["1"],
+        [{"a": 1}],
+        [{"a": 1}],
+        ['quote " and \\ and \n', "Ünïcode"],
+        [],
+    ]
+    for value in values:
+        assert prep(value) == json.dumps(value), value
+    assert prep(None) is None
+    with pytest.raises(TypeError):
+        prep([dt.date(2024, 1, 1)])
+
+
 def test_an_item_with_two_bad_values_is_refused_for_the_first_in_column_order(
     clock: time_machine.Traveller,
 ) -> None:
