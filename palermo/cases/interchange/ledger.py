@@ -69,7 +69,9 @@ class Ledger:
         # autocommit every row added, and every case looked up, would be a transaction of its
         # own, written to the file at once (15% of an import's time).
         self.db.execute("BEGIN")
-        self._secret = secrets.token_bytes(32)
+        # Keyed once: each digest starts from a copy (keying a hash costs a block of its own).
+        self._keyed = hashlib.blake2b(key=secrets.token_bytes(32), digest_size=16)
+        self._last: tuple[str, bytes] = ("", b"")  # the last case key added, and its digest
         self._taken = taken
         self._pending: list[tuple[int, bytes, int, str]] = []
 
@@ -84,14 +86,24 @@ class Ledger:
         self._dir.cleanup()
 
     def digest(self, text: str) -> bytes:
-        return hashlib.blake2b(text.encode(), key=self._secret, digest_size=16).digest()
+        h = self._keyed.copy()
+        h.update(text.encode())
+        return h.digest()
+
+    def _key_digest(self, key: str) -> bytes:
+        """A case key's digest: a case's key is added and then looked up, once per record."""
+        last, digest = self._last
+        if key != last or not digest:
+            digest = self.digest(key)
+            self._last = (key, digest)
+        return digest
 
     # --- the first reading --------------------------------------------------------------------
 
     def add(self, number: int, key: str, case_hash: int, pseudonym: str) -> None:
         """A record that passed its own checks: its number, case key, a hash of its case's
         fields and its pseudonym ("" for none)."""
-        self._pending.append((number, self.digest(key), case_hash, pseudonym))
+        self._pending.append((number, self._key_digest(key), case_hash, pseudonym))
         if len(self._pending) >= LOOKUP:
             self._flush()
 
@@ -201,7 +213,7 @@ class Ledger:
         records start here, `new` when its key is new to the file ((`new`, True)), else the id
         its earlier records got ((id, False)); such a case is then one whose records are apart
         (`apart_cases`)."""
-        digest = self.digest(key)
+        digest = self._key_digest(key)
         added = self.db.execute("INSERT OR IGNORE INTO seen_case VALUES (?, ?)", (digest, new))
         if added.rowcount:
             return new, True
