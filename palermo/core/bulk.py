@@ -19,7 +19,6 @@ from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore
 from operator import itemgetter
 from typing import Any
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import signals
@@ -253,20 +252,20 @@ def rows_prepare(model: type[models.Model], rows: list[dict[str, Any]]) -> Prepa
 
     out = PreparedRows(model, [str(f.column) for f in fields], rows=len(rows))
     if copy:
-        out.copy_text = _copy_text(db.connection, values())
+        out.copy_text = _copy_text(db, values())
     else:
         out.parameters = list(values())
     return out
 
 
-def _copy_text(connection: psycopg.Connection[Any], rows: Iterator[list[Any]]) -> list[bytes]:
+def _copy_text(db: BaseDatabaseWrapper, rows: Iterator[list[Any]]) -> list[bytes]:
     """The rows in COPY's text format, `_COPY_LINES` rows a chunk: written by psycopg's own row
     formatter (compiled, what `Copy.write_row` runs), with the connection's text dumpers; a
     value psycopg refuses (text holding a NUL character) is Django's DataError, as COPY's
     refusals are."""
-    transformer = Transformer(connection)
+    transformer = Transformer(db.connection)
     chunks: list[bytes] = []
-    with connections[DEFAULT_DB_ALIAS].wrap_database_errors:
+    with db.wrap_database_errors:
         for chunk in itertools.batched(rows, _COPY_LINES):
             out = bytearray()
             for row in chunk:

@@ -44,7 +44,7 @@ from palermo.core.models import Organisation
 _PERSON_FACT_COLUMNS = (*PERSON_COLUMNS[2:], *FACT_COLUMNS)
 _PERSON_KEY_COLUMNS = PERSON_COLUMNS[:2]
 _SECTIONS = (CASE_COLUMNS, _PERSON_FACT_COLUMNS, _PERSON_KEY_COLUMNS, IDENTITY_COLUMNS)
-_IDENTITY = 3  # its place in _SECTIONS
+_IDENTITY = _SECTIONS.index(IDENTITY_COLUMNS)
 PSEUDONYM_RE = re.compile(r"^[A-Za-z0-9-]{3,20}$")
 _KEYS = frozenset(COLUMN_BY_NAME) | {g.key for g in GROUPS}  # what a record may hold
 _GROUPED = frozenset(GROUP_OF)  # fields that belong inside a group (in JSON)

@@ -138,14 +138,14 @@ def test_copy_text_escapes_what_needs_it_in_chunks_of_rows() -> None:
         h.CaseStatus.CLOSED,
     ]
     rows = [row, ["a\tb", "\\N", None, "x\ny\rz\\"]] * 1500
-    chunks = _copy_text(connection.connection, iter(rows))
+    chunks = _copy_text(connection, iter(rows))
     assert len(chunks) == 2  # 2,000 rows, then 1,000
     lines = b"".join(chunks).decode().splitlines(keepends=True)
     assert len(lines) == 3000
     assert lines[0] == "a\t\\N\tt\t7\t{:032x}\t2026-01-02\tClosed\n".format(1)
     assert lines[1] == "a\\tb\t\\\\N\t\\N\tx\\ny\\rz\\\\\n"
     assert "".join(lines[2:4]) == "".join(lines[:2])
-    assert _copy_text(connection.connection, iter([[when.isoformat()]])) == [
+    assert _copy_text(connection, iter([[when.isoformat()]])) == [
         (when.isoformat() + "\n").encode()
     ]
 
